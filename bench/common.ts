@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Result {
+  suite: string;
+  workload?: string;
+  metric: string;
+  value: number;
+  unit: string;
+  target?: string;
+  note?: string;
+}
+
+export function emit(r: Result): Result {
+  const { target: _t, note: _n, ...line } = r;
+  process.stdout.write(JSON.stringify(line) + '\n');
+  process.stderr.write(`${r.suite}${r.workload ? '/' + r.workload : ''} ${r.metric}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);
+  return r;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+export const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+export const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+
+export interface BenchServer {
+  url: URL;
+  pid: number;
+  token: string;
+  ca: string;
+  startMs: number;
+  agent: Agent;
+  stop(): Promise<void>;
+}
+
+export async function startBerth(extraArgs: string[] = []): Promise<BenchServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /ready at (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    proc.on('exit', (c) => rej(new Error(`server exited ${c}`)));
+  });
+  const startMs = performance.now() - t0;
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return {
+    url: new URL(url),
+    pid: proc.pid!,
+    token: readFileSync(join(dir, 'pki', 'admin.token'), 'utf8').trim(),
+    ca: readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8'),
+    startMs,
+    agent,
+    async stop() {
+      agent.destroy();
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.on('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function call(s: BenchServer, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((res, rej) => {
+    const req = request(
+      new URL(path, s.url),
+      {
+        method,
+        agent: s.agent,
+        ca: s.ca,
+        headers: { Authorization: `Bearer ${s.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+      },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (d) => chunks.push(d));
+        r.on('end', () => res({ status: r.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', rej);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024) : NaN;
+}

@@ -1,0 +1,28 @@
+// `npm run bench -- <suite> [--workload NAME]`: benchmark suites. Each result is one JSON line on
+// stdout; progress goes to stderr; a table of the run is appended to docs/benchmarks.md.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { apiSuite } from './api.js';
+import type { Result } from './common.js';
+
+const suites: Record<string, (workload?: string) => Promise<Result[]>> = { api: apiSuite };
+
+const args = process.argv.slice(2);
+const suite = args[0];
+const wi = args.indexOf('--workload');
+const workload = wi >= 0 ? args[wi + 1] : undefined;
+if (!suite || !suites[suite]) {
+  process.stderr.write(`usage: npm run bench -- <suite> [--workload NAME]; suites: ${Object.keys(suites).join(', ')}\n`);
+  process.exit(2);
+}
+
+const results = await suites[suite]!(workload);
+const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const file = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
+if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nAppended by `npm run bench`; each row is the median of the runs it names.\n');
+const rows = results.map((r) => `| ${r.workload ?? ''} | ${r.metric} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`).join('\n');
+appendFileSync(
+  file,
+  `\n## ${suite} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n| workload | metric | value | unit | target | note |\n|---|---|---|---|---|---|\n${rows}\n`,
+);

@@ -1,0 +1,56 @@
+// Defaulters of every served resource, keyed like the registry. They run on create and update,
+// so each sets only what is missing.
+import type { Defaulter } from '../resource.js';
+import { defaultPod, defaultPodSpec } from './pod.js';
+
+type Any = Record<string, any>;
+
+function defaultTemplate(spec: Any): void {
+  spec.template ??= {};
+  spec.template.spec ??= {};
+  defaultPodSpec(spec.template.spec);
+}
+
+const deployment: Defaulter = (o) => {
+  const spec = ((o as Any).spec ??= {});
+  spec.replicas ??= 1;
+  spec.strategy ??= {};
+  spec.strategy.type ??= 'RollingUpdate';
+  if (spec.strategy.type === 'RollingUpdate') {
+    spec.strategy.rollingUpdate ??= {};
+    spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+    spec.strategy.rollingUpdate.maxSurge ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultTemplate(spec);
+};
+
+const replicaset: Defaulter = (o) => {
+  const spec = ((o as Any).spec ??= {});
+  spec.replicas ??= 1;
+  defaultTemplate(spec);
+};
+
+const namespace: Defaulter = (o) => {
+  // The namespace's own name as a label lets selectors pick namespaces by name.
+  const meta = o.metadata;
+  if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
+};
+
+export const defaulters: Record<string, Defaulter> = {
+  pods: (o) => defaultPod(o as Any),
+  'deployments.apps': deployment,
+  'replicasets.apps': replicaset,
+  namespaces: namespace,
+  secrets: (o) => {
+    (o as Any).type ??= 'Opaque';
+  },
+  'priorityclasses.scheduling.k8s.io': (o) => {
+    (o as Any).preemptionPolicy ??= 'PreemptLowerPriority';
+  },
+  nodes: (o) => {
+    const spec = (o as Any).spec;
+    if (spec?.podCIDR && !spec.podCIDRs) spec.podCIDRs = [spec.podCIDR];
+  },
+};

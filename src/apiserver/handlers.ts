@@ -1,0 +1,303 @@
+// The REST verbs on resources and their subresources. Everything kind-specific comes from the
+// registry; everything about persistence from RestStorage.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeleteOptions } from 'kubernetes-types/meta/v1';
+import { isPlainObject, type KObject } from '../api/object.js';
+import type { ResourceType } from '../api/registry.js';
+import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
+import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor } from '../api/schema/index.js';
+import { ApiError, badRequest, conflict, methodNotAllowed, notFound } from './errors.js';
+import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
+import { listObjects, requestFilter, type Item } from './list.js';
+import { includeObjectParam, type Output } from './negotiate.js';
+import { addWarnings, sendJson } from './respond.js';
+import type { RestStorage } from './rest-storage.js';
+import { toTable } from './table.js';
+import { serveWatch } from './watch.js';
+import { serverSideApply } from './apply.js';
+import { bindPod, evictPod, fromScale, toScale, SCALE_KIND } from './subresources.js';
+
+export interface Ctx {
+  storage: RestStorage;
+  req: IncomingMessage;
+  res: ServerResponse;
+  q: URLSearchParams;
+  r: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  output: Output;
+  log: (msg: string) => void;
+}
+
+const PATCH_TYPES = new Set(['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json']);
+
+function dryRun(q: URLSearchParams): boolean {
+  const v = q.getAll('dryRun');
+  for (const d of v) if (d !== 'All') throw badRequest(`dryRun: Unsupported value: "${d}": supported values: "All"`);
+  return v.length > 0;
+}
+
+type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+function fieldValidation(q: URLSearchParams): FieldValidation {
+  const v = q.get('fieldValidation') ?? '';
+  if (v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw badRequest(`invalid fieldValidation directive: ${v}. Must be one of Ignore, Warn, or Strict`);
+}
+
+/**
+ * Drops fields the schema doesn't know (upstream's decoding does the same), reporting them as
+ * the request's fieldValidation asks: an error (Strict), warnings (Warn), or nothing (Ignore).
+ */
+function checkFields(ctx: Ctx, obj: Record<string, unknown>, apiVersion: string, kind: string, raw?: string): void {
+  const mode = fieldValidation(ctx.q);
+  const unknown = pruneUnknownFields(apiVersion, kind, obj);
+  const duplicate = raw && mode !== 'Ignore' ? findDuplicateFields(raw) : [];
+  const types = typeErrors(apiVersion, kind, obj);
+  const version = apiVersion.split('/').pop();
+  if (types.length) throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${types[0]}`);
+  if (!unknown.length && !duplicate.length) return;
+  if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${strictDecodingMessage({ unknown, duplicate })}`);
+  if (mode === 'Warn') addWarnings(ctx.res, warningsFor({ unknown, duplicate }));
+}
+
+async function readObject(ctx: Ctx, expected: { apiVersion: string; kind: string }): Promise<KObject> {
+  const raw = await readBody(ctx.req);
+  const type = mediaType(ctx.req);
+  const value = decodeBody(raw, type);
+  const obj = decodeObject(value, expected);
+  checkFields(ctx, obj, expected.apiVersion, expected.kind, type === 'application/json' ? raw.toString('utf8') : undefined);
+  return obj as KObject;
+}
+
+/** Writes one object in the negotiated form. */
+function respondObject(ctx: Ctx, code: number, obj: KObject): void {
+  const { r, output, res } = ctx;
+  if (output.kind === 'table') {
+    sendJson(res, code, toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, includeObjectParam(ctx.q.get('includeObject'))));
+  } else if (output.kind === 'metadata') {
+    sendJson(res, code, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata });
+  } else {
+    sendJson(res, code, obj, output.yaml);
+  }
+}
+
+function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): void {
+  const { r, output, res } = ctx;
+  if (output.kind === 'table') {
+    sendJson(res, 200, toTable(r, items.map((i) => i.obj), meta, includeObjectParam(ctx.q.get('includeObject'))));
+    return;
+  }
+  if (output.kind === 'metadata') {
+    sendJson(res, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: meta,
+      items: items.map((i) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: i.obj.metadata })),
+    });
+    return;
+  }
+  if (output.yaml) {
+    sendJson(res, 200, { kind: r.listKind, apiVersion: r.apiVersion, metadata: meta, items: items.map((i) => i.obj) }, true);
+    return;
+  }
+  // Items are already serialized (once, in the watch cache): the list is joined, not re-encoded.
+  sendJson(res, 200, `{"kind":"${r.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.map((i) => i.json).join(',')}]}`);
+}
+
+export async function handleGet(ctx: Ctx): Promise<void> {
+  const { r, storage } = ctx;
+  if (!ctx.name) {
+    const filter = requestFilter(r, ctx.q);
+    if (ctx.q.get('watch') === 'true' || ctx.q.get('watch') === '1') {
+      await serveWatch(storage, ctx.req, ctx.res, {
+        r,
+        namespace: ctx.namespace,
+        q: ctx.q,
+        filter,
+        output: ctx.output.kind,
+        includeObject: includeObjectParam(ctx.q.get('includeObject')),
+      });
+      return;
+    }
+    const list = await listObjects(storage, r, ctx.namespace, ctx.q, filter);
+    const meta: { resourceVersion: string; continue?: string } = { resourceVersion: list.resourceVersion };
+    if (list.continue) meta.continue = list.continue;
+    respondList(ctx, list.items, meta);
+    return;
+  }
+  const obj = await storage.get(r, ctx.namespace, ctx.name);
+  switch (ctx.subresource ?? '') {
+    case '':
+    case 'status':
+      return respondObject(ctx, 200, obj);
+    case 'scale':
+      return sendJson(ctx.res, 200, toScale(obj));
+    default:
+      throw notFound(r, ctx.name);
+  }
+}
+
+export async function handleCreate(ctx: Ctx): Promise<void> {
+  const { r, storage, q } = ctx;
+  if (ctx.subresource === 'binding') {
+    const binding = await readObject(ctx, { apiVersion: 'v1', kind: 'Binding' });
+    await bindPod(storage, r, ctx.namespace!, ctx.name!, binding, dryRun(q));
+    sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return;
+  }
+  if (ctx.subresource === 'eviction') {
+    const eviction = await readObject(ctx, { apiVersion: 'policy/v1', kind: 'Eviction' });
+    await evictPod(storage, r, ctx.namespace!, ctx.name!, eviction, dryRun(q));
+    sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    return;
+  }
+  if (ctx.name || ctx.subresource) throw methodNotAllowed();
+  if (r.namespaced && !ctx.namespace) throw methodNotAllowed();
+  const obj = await readObject(ctx, r);
+  if (r.namespaced) {
+    if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = ctx.namespace;
+  }
+  const created = await storage.create(r, obj, { dryRun: dryRun(q) });
+  respondObject(ctx, 201, created);
+}
+
+export async function handleUpdate(ctx: Ctx): Promise<void> {
+  const { r, storage, q } = ctx;
+  if (!ctx.name) throw methodNotAllowed();
+  const sub = ctx.subresource ?? '';
+  if (sub === 'scale') {
+    const scale = await readObject(ctx, SCALE_KIND);
+    const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => fromScale(cur, scale), {
+      dryRun: dryRun(q),
+      precondition: scale.metadata.resourceVersion || undefined,
+    });
+    return sendJson(ctx.res, 200, toScale(obj));
+  }
+  if (sub !== '' && sub !== 'status' && !(sub === 'finalize' && r.key === 'namespaces')) throw methodNotAllowed();
+  const body = await readObject(ctx, r);
+  if (body.metadata.name && body.metadata.name !== ctx.name) {
+    throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${ctx.name})`);
+  }
+  if (r.namespaced) {
+    if (body.metadata.namespace && body.metadata.namespace !== ctx.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    body.metadata.namespace = ctx.namespace;
+  }
+  body.metadata.name = ctx.name;
+  const { obj, created } = await storage.update(
+    r,
+    ctx.namespace,
+    ctx.name,
+    () => body,
+    {
+      dryRun: dryRun(q),
+      subresource: sub === 'status' || sub === 'finalize' ? sub : '',
+      allowCreate: body,
+      precondition: body.metadata.resourceVersion || undefined,
+    },
+  );
+  respondObject(ctx, created ? 201 : 200, obj);
+}
+
+export async function handlePatch(ctx: Ctx): Promise<void> {
+  const { r, storage, q } = ctx;
+  if (!ctx.name) throw methodNotAllowed();
+  const type = mediaType(ctx.req);
+  const sub = ctx.subresource ?? '';
+  if (sub !== '' && sub !== 'status' && sub !== 'scale') throw methodNotAllowed();
+  if (type === 'application/apply-patch+yaml') {
+    const raw = await readBody(ctx.req);
+    const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
+    return respondObject(ctx, result.created ? 201 : 200, result.obj);
+  }
+  if (!PATCH_TYPES.has(type)) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+  }
+  const raw = await readBody(ctx.req);
+  const patch = decodeBody(raw, 'application/json');
+  if (type !== 'application/json-patch+json' && !isPlainObject(patch)) throw badRequest('the patch must be a JSON object');
+  const precondition = isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
+  const target = sub === 'scale' ? SCALE_KIND : r;
+  const { obj } = await storage.update(
+    r,
+    ctx.namespace,
+    ctx.name,
+    (cur) => {
+      const view = sub === 'scale' ? toScale(cur) : cur;
+      let patched: unknown;
+      try {
+        patched = applyPatch(type as PatchType, view, patch, target.kind);
+      } catch (e) {
+        if (e instanceof PatchError) throw new ApiError(422, 'Invalid', e.message);
+        throw e;
+      }
+      const checked = decodeObject(patched, target) as KObject;
+      if (checked.metadata.resourceVersion !== view.metadata.resourceVersion) throw conflict(r, ctx.name!);
+      checkFields(ctx, checked, target.apiVersion, target.kind);
+      return sub === 'scale' ? fromScale(cur, checked) : checked;
+    },
+    { dryRun: dryRun(q), subresource: sub === 'status' ? 'status' : '', precondition },
+  );
+  if (sub === 'scale') return sendJson(ctx.res, 200, toScale(obj));
+  respondObject(ctx, 200, obj);
+}
+
+async function readDeleteOptions(ctx: Ctx): Promise<DeleteOptions> {
+  const raw = await readBody(ctx.req);
+  let opts: DeleteOptions = {};
+  if (raw.length && raw.toString('utf8').trim()) {
+    const v = decodeBody(raw, mediaType(ctx.req) === 'application/yaml' ? 'application/yaml' : 'application/json');
+    if (!isPlainObject(v)) throw badRequest('DeleteOptions must be a JSON object');
+    opts = v as DeleteOptions;
+  }
+  const q = ctx.q;
+  if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy')!;
+  if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
+  if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+  }
+  if (opts.gracePeriodSeconds !== undefined && !Number.isInteger(opts.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
+  return opts;
+}
+
+export async function handleDelete(ctx: Ctx): Promise<void> {
+  const { r, storage, q } = ctx;
+  const options = await readDeleteOptions(ctx);
+  const dry = dryRun(q) || (options.dryRun?.length ?? 0) > 0;
+  if (!ctx.name) {
+    // deletecollection: everything the selectors match, one by one, as upstream.
+    if (!r.verbs.includes('deletecollection')) throw methodNotAllowed();
+    const list = await listObjects(storage, r, ctx.namespace, new URLSearchParams(), requestFilter(r, q));
+    const deleted: Item[] = [];
+    for (const item of list.items) {
+      try {
+        const out = await storage.delete(r, item.obj.metadata.namespace, item.obj.metadata.name!, options, { dryRun: dry });
+        deleted.push({ obj: out.obj, json: JSON.stringify(out.obj) });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    respondList(ctx, deleted, { resourceVersion: list.resourceVersion });
+    return;
+  }
+  if (ctx.subresource) throw methodNotAllowed();
+  const { obj, deleted } = await storage.delete(r, ctx.namespace, ctx.name, options, { dryRun: dry });
+  if (deleted && !r.returnDeletedObject) {
+    sendJson(ctx.res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: ctx.name, group: r.group || undefined, kind: r.plural, uid: obj.metadata.uid },
+    });
+    return;
+  }
+  respondObject(ctx, 200, obj);
+}

@@ -1,0 +1,150 @@
+// GET on a collection: selectors, pagination with continue tokens over consistent snapshots,
+// and the choice between the watch cache (recent, in memory) and the store (exact revisions).
+import type { KObject } from '../api/object.js';
+import { fieldValue, type ResourceType } from '../api/registry.js';
+import { parseSelector, SelectorError } from '../api/labels.js';
+import { FieldSelectorError, matchesFieldSelector, parseFieldSelector, type FieldRequirement } from '../api/fields.js';
+import { CompactedError } from '../storage/store.js';
+import { ApiError, badRequest, expired } from './errors.js';
+import type { RestStorage } from './rest-storage.js';
+import { collectionPrefix } from './storage-keys.js';
+import { decode } from './watch-cache.js';
+
+export interface Item {
+  obj: KObject;
+  json: string;
+}
+
+export interface ListResult {
+  items: Item[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export type ObjectFilter = (obj: KObject) => boolean;
+
+/** Builds the filter of a request's labelSelector and fieldSelector (400 when malformed). */
+export function requestFilter(r: ResourceType, q: URLSearchParams): ObjectFilter | undefined {
+  let labels;
+  let fields: FieldRequirement[] = [];
+  try {
+    labels = parseSelector(q.get('labelSelector') ?? '');
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(`unable to parse requirement: ${e.message}`);
+    throw e;
+  }
+  try {
+    fields = parseFieldSelector(q.get('fieldSelector') ?? '');
+  } catch (e) {
+    if (e instanceof FieldSelectorError) throw badRequest(`invalid field selector: ${e.message}`);
+    throw e;
+  }
+  for (const f of fields) {
+    if (fieldValue(r, { metadata: {} }, f.field) === undefined) {
+      throw badRequest(`field label not supported: ${f.field}`);
+    }
+  }
+  if (labels.empty() && !fields.length) return undefined;
+  return (obj) => labels.matches(obj.metadata?.labels) && matchesFieldSelector(fields, (f) => fieldValue(r, obj, f));
+}
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(rv: number, startSuffix: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: startSuffix } satisfies ContinueToken)).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || t.rv <= 0) throw new Error('bad');
+    return t;
+  } catch {
+    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}
+
+const TOO_OLD_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+export async function listObjects(storage: RestStorage, r: ResourceType, namespace: string | undefined, q: URLSearchParams, filter?: ObjectFilter): Promise<ListResult> {
+  const prefix = collectionPrefix(r, namespace);
+  const limit = Math.max(0, Number.parseInt(q.get('limit') ?? '0', 10) || 0);
+  const token = q.get('continue');
+  const rv = q.get('resourceVersion') ?? '';
+  const rvMatch = q.get('resourceVersionMatch') ?? '';
+  if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
+  }
+  if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
+  if (rvMatch && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (token && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+
+  if (token) {
+    const t = decodeContinue(token);
+    return storeList(storage, prefix, t.rv, prefix + t.start, limit, filter, true);
+  }
+  if (rvMatch === 'Exact' && rv !== '0') return storeList(storage, prefix, Number(rv), prefix, limit, filter, false);
+  if (limit > 0 && rv === '') return storeList(storage, prefix, 0, prefix, limit, filter, false);
+
+  // Everything else is served from memory: RV "" (the cache is current), "0" (any), or a
+  // NotOlderThan revision the cache has reached.
+  const cache = storage.cache(r);
+  const cur = await cache.revision();
+  if (rv && Number(rv) > cur) {
+    throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${cur}`, { retryAfterSeconds: 1 });
+  }
+  const { items, revision } = await cache.list(prefix, filter);
+  return { items, resourceVersion: String(revision) };
+}
+
+async function storeList(
+  storage: RestStorage,
+  prefix: string,
+  revision: number,
+  start: string,
+  limit: number,
+  filter: ObjectFilter | undefined,
+  fromToken: boolean,
+): Promise<ListResult> {
+  const items: Item[] = [];
+  let rev = revision;
+  let startKey = start;
+  let more = false;
+  let lastKey = '';
+  try {
+    // Filtering happens after reading, so keep reading pages until the limit is filled.
+    for (;;) {
+      const want = limit > 0 ? Math.max(limit - items.length, 64) : 0;
+      const page = await storage.store.list(prefix, { revision: rev || undefined, startKey, limit: want || undefined });
+      rev = page.revision;
+      for (const kv of page.items) {
+        lastKey = kv.key;
+        const d = decode(kv.value, kv.modRevision);
+        if (filter && !filter(d.obj)) continue;
+        items.push(d);
+        if (limit > 0 && items.length === limit) break;
+      }
+      const consumedAll = limit === 0 || items.length < limit || lastKey === page.items.at(-1)?.key;
+      if (limit > 0 && items.length === limit) {
+        more = page.more || !consumedAll;
+        break;
+      }
+      if (!page.more) break;
+      startKey = lastKey + '\0';
+    }
+  } catch (e) {
+    if (e instanceof CompactedError) {
+      throw fromToken ? expired(TOO_OLD_CONTINUE) : expired(`too old resource version: ${revision} (${e.compacted})`);
+    }
+    throw e;
+  }
+  const out: ListResult = { items, resourceVersion: String(rev) };
+  if (more) out.continue = encodeContinue(rev, lastKey.slice(prefix.length) + '\0');
+  return out;
+}

@@ -1,0 +1,107 @@
+// What makes namespaces behave as on a real cluster, in-process for now: every namespace gets
+// its "default" ServiceAccount and "kube-root-ca.crt" ConfigMap, and a namespace being deleted
+// is emptied and then finalized. (The controller-manager issue moves this into the namespace
+// controller; the API is the same.)
+import { resourceByKey, resources } from '../api/registry.js';
+import type { KObject } from '../api/object.js';
+import { ApiError } from './errors.js';
+import type { RestStorage } from './rest-storage.js';
+import { collectionPrefix } from './storage-keys.js';
+
+export class NamespaceLifecycle {
+  private pending = new Set<string>();
+  private stopped = false;
+  private cancel?: () => void;
+  private timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly storage: RestStorage,
+    private readonly caCert: string,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const nsResource = resourceByKey('namespaces');
+    this.cancel = await this.storage.cache(nsResource).watch(
+      { fromRevision: 0, sendInitialEvents: true, prefix: collectionPrefix(nsResource) },
+      { send: (type, entry) => type !== 'DELETED' && this.enqueue(entry.obj.metadata.name!), expire: () => {} },
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel?.();
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private enqueue(name: string, delayMs = 0): void {
+    if (this.stopped || this.pending.has(name)) return;
+    this.pending.add(name);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.pending.delete(name);
+      this.reconcile(name).catch((e) => {
+        this.log(`namespace ${name}: ${(e as Error).message}`);
+        this.enqueue(name, 1000);
+      });
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  private async reconcile(name: string): Promise<void> {
+    const ns = this.storage.getNamespace(name);
+    if (!ns || this.stopped) return;
+    if (ns.metadata.deletionTimestamp) return this.finalize(ns);
+    await this.ensure('serviceaccounts', name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
+    await this.ensure('configmaps', name, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+      data: { 'ca.crt': this.caCert },
+    });
+  }
+
+  private async ensure(key: string, namespace: string, obj: KObject): Promise<void> {
+    const r = resourceByKey(key);
+    if (this.storage.cache(r).get(`/registry/${r.key}/${namespace}/${obj.metadata.name}`)) return;
+    try {
+      await this.storage.create(r, obj);
+    } catch (e) {
+      // Already there, or the namespace started terminating meanwhile: nothing to do.
+      if (!(e instanceof ApiError) || (e.code !== 409 && e.code !== 403 && e.code !== 404)) throw e;
+    }
+  }
+
+  /** Deletes everything in the namespace; once nothing is left, removes the kubernetes finalizer. */
+  private async finalize(ns: KObject): Promise<void> {
+    const name = ns.metadata.name!;
+    for (const r of resources) {
+      if (!r.namespaced) continue;
+      const { items } = await this.storage.cache(r).list(collectionPrefix(r, name));
+      for (const item of items) {
+        if (item.obj.metadata.deletionTimestamp) continue;
+        try {
+          await this.storage.delete(r, name, item.obj.metadata.name!, { propagationPolicy: 'Background' });
+        } catch (e) {
+          if (!(e instanceof ApiError && e.code === 404)) throw e;
+        }
+      }
+    }
+    // Some objects go gracefully (pods on nodes) or wait for finalizers: look again shortly.
+    if (await this.stillHasContent(name)) {
+      this.enqueue(name, 500);
+      return;
+    }
+    const nsR = resourceByKey('namespaces');
+    await this.storage.update(nsR, undefined, name, (cur) => ({ ...cur, spec: { ...(cur.spec as object), finalizers: [] } }), { subresource: 'finalize' });
+  }
+
+  private async stillHasContent(name: string): Promise<boolean> {
+    for (const r of resources) {
+      if (!r.namespaced) continue;
+      const { items } = await this.storage.cache(r).list(collectionPrefix(r, name));
+      if (items.length) return true;
+    }
+    return false;
+  }
+}

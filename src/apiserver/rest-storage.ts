@@ -1,0 +1,343 @@
+// Generic storage of API objects (upstream's registry/generic/registry.Store): metadata
+// bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
+// update and delete. Handlers call this; it never knows about HTTP.
+import { randomUUID, randomInt } from 'node:crypto';
+import type { DeleteOptions } from 'kubernetes-types/meta/v1';
+import { clone, deepEqual, type KObject } from '../api/object.js';
+import type { ResourceType } from '../api/registry.js';
+import { resourceByKey } from '../api/registry.js';
+import type { FieldError } from '../api/field-errors.js';
+import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../storage/store.js';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
+import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
+import { collectionPrefix, objectKey } from './storage-keys.js';
+import { WatchCache, decode } from './watch-cache.js';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
+/** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
+export function encode(obj: KObject): string {
+  const rv = obj.metadata.resourceVersion;
+  delete obj.metadata.resourceVersion;
+  const s = JSON.stringify(obj);
+  if (rv !== undefined) obj.metadata.resourceVersion = rv;
+  return s;
+}
+
+const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+export function generateName(base: string): string {
+  let s = base.length > 58 ? base.slice(0, 58) : base;
+  for (let i = 0; i < 5; i++) s += GENERATE_CHARS[randomInt(GENERATE_CHARS.length)];
+  return s;
+}
+
+export const nowRfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const sameJson = deepEqual;
+
+/** Which part of an object an update may change: all but status, status, or a namespace's finalizers. */
+export type Subresource = '' | 'status' | 'finalize' | 'binding';
+
+export type Mutation = (current: KObject) => KObject | Promise<KObject>;
+
+export class RestStorage implements AdmissionLookups {
+  readonly caches = new Map<string, WatchCache>();
+
+  constructor(
+    readonly store: Store,
+    resources: ResourceType[],
+  ) {
+    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r)));
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([...this.caches.values()].map((c) => c.whenReady()));
+  }
+
+  cache(r: ResourceType): WatchCache {
+    return this.caches.get(r.key)!;
+  }
+
+  // Admission look-ups read the watch cache: always current for the embedded store.
+  getNamespace(name: string): KObject | undefined {
+    const r = resourceByKey('namespaces');
+    return this.cache(r).get(objectKey(r, undefined, name))?.obj;
+  }
+
+  listPriorityClasses(): KObject[] {
+    const r = resourceByKey('priorityclasses.scheduling.k8s.io');
+    return [...this.cache(r).values()].map((e) => e.obj);
+  }
+
+  async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
+    const kv = await this.store.get(objectKey(r, namespace, name));
+    if (!kv) throw notFound(r, name);
+    return decode(kv.value, kv.modRevision).obj;
+  }
+
+  /** Creates obj (already namespaced by the caller). */
+  async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
+    const meta = obj.metadata;
+    const generated = !meta.name && !!meta.generateName;
+    for (let attempt = 0; ; attempt++) {
+      const candidate = clone(obj);
+      if (generated) candidate.metadata.name = generateName(meta.generateName!);
+      this.prepareForCreate(r, candidate);
+      this.validate(r, candidate, r.validator?.create(candidate) ?? []);
+      if (opts.dryRun) return candidate;
+      try {
+        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encode(candidate));
+        return decode(kv.value, kv.modRevision).obj;
+      } catch (err) {
+        if (err instanceof KeyExistsError) {
+          if (generated && attempt < 5) continue;
+          throw alreadyExists(r, candidate.metadata.name!);
+        }
+        throw err;
+      }
+    }
+  }
+
+  private prepareForCreate(r: ResourceType, obj: KObject): void {
+    const meta = obj.metadata;
+    obj.apiVersion = r.apiVersion;
+    obj.kind = r.kind;
+    if (!r.namespaced) delete meta.namespace;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowRfc3339();
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    if (r.hasGeneration) meta.generation = 1;
+    else delete meta.generation;
+    // Status is the system's to write, except for kinds whose creators report it (nodes).
+    if (r.hasStatus && r.key !== 'nodes') delete obj.status;
+    if (r.key === 'namespaces') {
+      obj.spec = { finalizers: ['kubernetes'] };
+      obj.status = { phase: 'Active' };
+    }
+    r.defaulter?.(obj);
+    admitNamespace(r, obj, this);
+    if (r.key === 'pods') admitPodPriority(obj, this);
+  }
+
+  private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
+    if (errs.length) throw invalid(r.kind, r.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap, retried on conflict unless the caller pinned a
+   * resourceVersion (then a conflict is the caller's to handle: 409). `mutate` gets the current
+   * object and returns the wanted one; `subresource` says which part of it may change.
+   */
+  async update(
+    r: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    mutate: Mutation,
+    opts: WriteOptions & { subresource?: Subresource; allowCreate?: KObject; precondition?: string } = {},
+  ): Promise<{ obj: KObject; created: boolean }> {
+    const key = objectKey(r, namespace, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) {
+        if (opts.allowCreate && r.allowCreateOnUpdate) return { obj: await this.create(r, opts.allowCreate, opts), created: true };
+        throw notFound(r, name);
+      }
+      const current = decode(kv.value, kv.modRevision).obj;
+      const pinned = opts.precondition;
+      if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
+      const wanted = await mutate(clone(current));
+      const next = this.prepareForUpdate(r, wanted, current, opts.subresource ?? '');
+      // A no-op write keeps the resourceVersion, as upstream does: re-applying is free.
+      if (sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
+        return { obj: current, created: false };
+      }
+      if (opts.dryRun) return { obj: next, created: false };
+      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !(r.key === 'namespaces' && (next.spec as { finalizers?: string[] } | undefined)?.finalizers?.length)) {
+        // The last finalizer went away from an object being deleted: the update is the deletion.
+        try {
+          const del = await this.store.delete(key, kv.modRevision);
+          return { obj: decode(del.value, del.modRevision).obj, created: false };
+        } catch (err) {
+          if (err instanceof ConflictError && !pinned) continue;
+          throw mapStoreError(err, r, name);
+        }
+      }
+      try {
+        const out = await this.store.update(key, encode(next), kv.modRevision);
+        return { obj: decode(out.value, out.modRevision).obj, created: false };
+      } catch (err) {
+        if (err instanceof ConflictError && !pinned) continue;
+        throw mapStoreError(err, r, name);
+      }
+    }
+    throw conflict(r, name);
+  }
+
+  private prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, subresource: Subresource): KObject {
+    if (!wanted || typeof wanted !== 'object' || !wanted.metadata) throw badRequest('the object has no metadata');
+    const name = current.metadata.name!;
+    if (wanted.metadata.name !== undefined && wanted.metadata.name !== name) {
+      throw badRequest(`the name of the object (${wanted.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (r.namespaced && wanted.metadata.namespace !== undefined && wanted.metadata.namespace !== current.metadata.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (wanted.metadata.uid && wanted.metadata.uid !== current.metadata.uid) {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    let next: KObject;
+    if (subresource === 'status') {
+      // The status subresource changes status only (and labels/annotations, as upstream allows).
+      next = clone(current);
+      next.status = wanted.status;
+    } else if (subresource === 'binding') {
+      next = wanted;
+    } else if (subresource === 'finalize') {
+      // namespaces/finalize changes spec.finalizers only: how the namespace controller finishes.
+      next = clone(current);
+      next.spec = wanted.spec;
+    } else {
+      next = wanted;
+      if (r.hasStatus) next.status = clone(current.status);
+    }
+    const meta = next.metadata;
+    meta.name = name;
+    if (r.namespaced) meta.namespace = current.metadata.namespace;
+    else delete meta.namespace;
+    meta.uid = current.metadata.uid;
+    meta.creationTimestamp = current.metadata.creationTimestamp;
+    meta.resourceVersion = current.metadata.resourceVersion;
+    if (current.metadata.deletionTimestamp) {
+      meta.deletionTimestamp = current.metadata.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    next.apiVersion = r.apiVersion;
+    next.kind = r.kind;
+    if (r.key === 'namespaces' && subresource === '') next.spec = clone(current.spec);
+    r.defaulter?.(next);
+    if (r.hasGeneration) {
+      meta.generation = current.metadata.generation ?? 1;
+      if (!sameJson(next.spec, current.spec)) meta.generation += 1;
+    }
+    const errs =
+      subresource === 'binding'
+        ? []
+        : subresource === 'status'
+        ? (r.validator?.updateStatus?.(next, current) ?? [])
+        : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
+    this.validate(r, next, errs);
+    return next;
+  }
+
+  /** Deletes, gracefully where the kind and the object call for it. Returns what to answer. */
+  async delete(r: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions = {}): Promise<{ obj: KObject; deleted: boolean }> {
+    const key = objectKey(r, namespace, name);
+    if (r.key === 'namespaces') admitNamespaceDelete(name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(r, name);
+      const current = decode(kv.value, kv.modRevision).obj;
+      checkPreconditions(r, current, options);
+      const next = clone(current);
+      const pending = this.markForDeletion(r, next, options);
+      if (opts.dryRun) return { obj: pending ? next : current, deleted: !pending };
+      try {
+        if (pending) {
+          if (sameJson(next, current)) return { obj: current, deleted: false };
+          const out = await this.store.update(key, encode(next), kv.modRevision);
+          return { obj: decode(out.value, out.modRevision).obj, deleted: false };
+        }
+        const del = await this.store.delete(key, kv.modRevision);
+        return { obj: decode(del.value, del.modRevision).obj, deleted: true };
+      } catch (err) {
+        if (err instanceof ConflictError) continue;
+        throw mapStoreError(err, r, name);
+      }
+    }
+    throw conflict(r, name);
+  }
+
+  /**
+   * Upstream's BeforeDelete: sets deletionTimestamp when something must happen before the object
+   * goes (finalizers, a pod's grace period, a namespace's content). Returns true when the object
+   * stays for now.
+   */
+  private markForDeletion(r: ResourceType, obj: KObject, options: DeleteOptions): boolean {
+    const meta = obj.metadata;
+    const finalizers = new Set(meta.finalizers ?? []);
+    const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+    if (policy === 'Orphan') finalizers.add('orphan');
+    if (policy === 'Foreground') finalizers.add('foregroundDeletion');
+    if (finalizers.size) meta.finalizers = [...finalizers];
+
+    let grace = 0;
+    if (r.key === 'pods') grace = podGracePeriod(obj, options);
+    if (r.key === 'namespaces') {
+      const spec = obj.spec as { finalizers?: string[] } | undefined;
+      if (spec?.finalizers?.length) {
+        obj.status = { ...(obj.status as object), phase: 'Terminating' };
+        meta.deletionTimestamp ??= nowRfc3339();
+        meta.deletionGracePeriodSeconds ??= 0;
+        return true;
+      }
+    }
+    if (grace > 0) {
+      const deadline = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      // A second delete may shorten the grace period, never lengthen it.
+      if (!meta.deletionTimestamp || grace < (meta.deletionGracePeriodSeconds ?? Infinity)) {
+        meta.deletionTimestamp = deadline;
+        meta.deletionGracePeriodSeconds = grace;
+      }
+      return true;
+    }
+    if (meta.finalizers?.length) {
+      meta.deletionTimestamp ??= nowRfc3339();
+      meta.deletionGracePeriodSeconds = 0;
+      return true;
+    }
+    return false;
+  }
+}
+
+function podGracePeriod(pod: KObject, options: DeleteOptions): number {
+  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  // Nothing runs an unscheduled or finished pod: it goes at once, as upstream.
+  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const g = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  return g < 0 ? 1 : g;
+}
+
+function checkPreconditions(r: ResourceType, obj: KObject, options: DeleteOptions): void {
+  const p = options.preconditions;
+  const what = r.group ? `${r.plural}.${r.group}` : r.plural;
+  if (p?.uid && p.uid !== obj.metadata.uid) {
+    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid}`, {
+      name: obj.metadata.name,
+      group: r.group || undefined,
+      kind: r.plural,
+    });
+  }
+  if (p?.resourceVersion && p.resourceVersion !== obj.metadata.resourceVersion) {
+    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`, {
+      name: obj.metadata.name,
+      group: r.group || undefined,
+      kind: r.plural,
+    });
+  }
+}
+
+function mapStoreError(err: unknown, r: ResourceType, name: string): unknown {
+  if (err instanceof KeyNotFoundError) return notFound(r, name);
+  if (err instanceof ConflictError) return conflict(r, name);
+  if (err instanceof KeyExistsError) return alreadyExists(r, name);
+  return err;
+}

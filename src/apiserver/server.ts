@@ -1,0 +1,234 @@
+// The API server: HTTPS, authentication, routing of API paths to discovery, OpenAPI and the
+// REST handlers, and the bootstrap objects every cluster starts with.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { findResource, groupVersions, resourceByKey, resources } from '../api/registry.js';
+import { openapiV3Document, openapiV3Index, type OpenApiResource } from '../api/schema/index.js';
+import type { Store } from '../storage/store.js';
+import { StoreUnavailableError } from '../storage/store.js';
+import { systemNamespaces, systemPriorityClasses } from './admission.js';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { ApiError, methodNotAllowed, unauthorized, unavailable } from './errors.js';
+import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate, type Ctx } from './handlers.js';
+import { negotiate } from './negotiate.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { parseApiPath } from './request-info.js';
+import { sendError, sendJson } from './respond.js';
+import { RestStorage } from './rest-storage.js';
+import type { Pki } from './pki.js';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
+
+export interface ApiServerOptions {
+  store: Store;
+  pki: Pki;
+  host: string;
+  port: number;
+  log?: (msg: string) => void;
+  /** How often history is compacted (upstream: 5 minutes). */
+  compactionIntervalMs?: number;
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+export class ApiServer {
+  readonly storage: RestStorage;
+  private server?: Server;
+  private ready = false;
+  private readonly log: (msg: string) => void;
+  private readonly token: Buffer;
+  private namespaces?: NamespaceLifecycle;
+  private compactionTimer?: NodeJS.Timeout;
+  private lastSeenRevision = 0;
+  address = '';
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.storage = new RestStorage(opts.store, resources);
+    this.token = Buffer.from(opts.pki.adminToken);
+  }
+
+  async start(): Promise<void> {
+    await this.storage.ready();
+    await this.bootstrap();
+    this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
+    await this.namespaces.start();
+    this.server = createServer({ cert: this.opts.pki.serverCert, key: this.opts.pki.serverKey, requestTimeout: 0 }, (req, res) => {
+      this.handle(req, res).catch((e) => sendError(res, e, this.log));
+    });
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    this.address = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.scheduleCompaction();
+    this.ready = true;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    clearTimeout(this.compactionTimer);
+    this.namespaces?.stop();
+    for (const c of this.storage.caches.values()) c.stop();
+    if (this.server) {
+      const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server.closeAllConnections();
+      await closed;
+    }
+  }
+
+  /** The namespaces and PriorityClasses every cluster has from the start. */
+  private async bootstrap(): Promise<void> {
+    const ns = resourceByKey('namespaces');
+    for (const name of systemNamespaces) {
+      if (!this.storage.getNamespace(name)) await this.createIfMissing(ns.key, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
+    for (const pc of systemPriorityClasses) await this.createIfMissing('priorityclasses.scheduling.k8s.io', structuredClone(pc));
+  }
+
+  private async createIfMissing(key: string, obj: Parameters<RestStorage['create']>[1]): Promise<void> {
+    try {
+      await this.storage.create(resourceByKey(key), obj);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409)) throw e;
+    }
+  }
+
+  /** As upstream: every interval, compact at the revision seen one interval ago. */
+  private scheduleCompaction(): void {
+    const every = this.opts.compactionIntervalMs ?? 5 * 60_000;
+    const tick = async () => {
+      try {
+        const current = await this.opts.store.currentRevision();
+        if (this.lastSeenRevision > 0) {
+          await this.opts.store.compact(this.lastSeenRevision);
+          for (const c of this.storage.caches.values()) c.compact(this.lastSeenRevision);
+        }
+        this.lastSeenRevision = current;
+      } catch (e) {
+        this.log(`compaction failed: ${(e as Error).message}`);
+      }
+      this.compactionTimer = setTimeout(tick, every);
+      this.compactionTimer.unref();
+    };
+    this.compactionTimer = setTimeout(tick, every);
+    this.compactionTimer.unref();
+  }
+
+  private authenticated(req: IncomingMessage): boolean {
+    const h = req.headers.authorization;
+    if (!h || !h.startsWith('Bearer ')) return false;
+    const given = Buffer.from(h.slice(7).trim());
+    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz' || path === '/livez') return sendText(res, 200, 'ok');
+    if (path === '/readyz') return sendText(res, this.ready ? 200 : 503, this.ready ? 'ok' : 'not ready');
+    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
+
+    if (path === '/openapi/v3') {
+      return sendJson(res, 200, openapiV3Index(groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)), openapiResources));
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const gvPath = path.slice('/openapi/v3/'.length);
+      const list = openapiResources(gvPath);
+      if (!list.length) throw notFoundPath();
+      return sendJson(res, 200, openapiV3Document(gvPath, list));
+    }
+
+    const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
+    switch (parsed.type) {
+      case 'root':
+        if (req.method !== 'GET') throw methodNotAllowed();
+        return sendJson(res, 200, parsed.prefix === 'api' ? apiVersions(this.address) : apiGroupList());
+      case 'group': {
+        const doc = apiGroupDocument(parsed.group);
+        if (!doc) throw notFoundPath();
+        return sendJson(res, 200, doc);
+      }
+      case 'groupVersion': {
+        const doc = apiResourceList(parsed.group, parsed.version);
+        if (!doc) throw notFoundPath();
+        return sendJson(res, 200, doc);
+      }
+      case 'unknown':
+        throw notFoundPath();
+    }
+    const info = parsed.req;
+    const r = findResource(info.group, info.version, info.resource);
+    if (!r) throw notFoundPath();
+    if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
+    const q = url.searchParams;
+    if (info.legacyWatch) q.set('watch', 'true');
+    const ctx: Ctx = {
+      storage: this.storage,
+      req,
+      res,
+      q,
+      r,
+      namespace: info.namespace,
+      name: info.name,
+      subresource: info.subresource,
+      output: negotiate(req),
+      log: this.log,
+    };
+    try {
+      switch (req.method) {
+        case 'GET':
+          return await handleGet(ctx);
+        case 'POST':
+          return await handleCreate(ctx);
+        case 'PUT':
+          return await handleUpdate(ctx);
+        case 'PATCH':
+          return await handlePatch(ctx);
+        case 'DELETE':
+          return await handleDelete(ctx);
+        default:
+          throw methodNotAllowed();
+      }
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) throw unavailable(e.message);
+      throw e;
+    }
+  }
+}
+
+function notFoundPath(): ApiError {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function versionInfo(): Record<string, string> {
+  return {
+    ...KUBERNETES_VERSION,
+    gitCommit: 'berth',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-25T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'berth',
+    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+  };
+}
+
+function openapiResources(gvPath: string): OpenApiResource[] {
+  return resources
+    .filter((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`) === gvPath)
+    .map((r) => ({ ...r, subresources: r.subresources.map((s) => s.name) }));
+}

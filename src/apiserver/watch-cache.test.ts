@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../storage/sqlite.js';
+import { ExpiredError, WatchCache, type CacheEntry, type WatchEventType } from './watch-cache.js';
+
+const obj = (name: string, labels: Record<string, string> = {}) => JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns', labels } });
+
+async function withCache(fn: (store: SqliteStore, cache: WatchCache) => Promise<void>, capacity?: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-wc-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  const cache = new WatchCache(store, '/registry/configmaps/', capacity);
+  try {
+    await cache.whenReady();
+    await fn(store, cache);
+  } finally {
+    cache.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function recorder() {
+  const seen: Array<[WatchEventType, string, string]> = [];
+  return {
+    seen,
+    watcher: {
+      send: (t: WatchEventType, e: CacheEntry) => seen.push([t, e.obj.metadata.name!, e.obj.metadata.resourceVersion!]),
+      expire: () => seen.push(['DELETED', 'EXPIRED', '']),
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('watch cache: lists current objects with resourceVersions, sorted by key', async () => {
+  await withCache(async (store, cache) => {
+    const b = await store.create('/registry/configmaps/ns/b', obj('b'));
+    const a = await store.create('/registry/configmaps/ns/a', obj('a'));
+    await store.create('/registry/secrets/ns/x', obj('x'));
+    const { items, revision } = await cache.list('/registry/configmaps/');
+    assert.deepEqual(items.map((i) => [i.obj.metadata.name, i.obj.metadata.resourceVersion]), [['a', String(a.modRevision)], ['b', String(b.modRevision)]]);
+    assert.equal(JSON.parse(items[0]!.json).metadata.resourceVersion, String(a.modRevision));
+    assert.equal(revision, await store.currentRevision());
+  });
+});
+
+test('watch cache: replays from a revision, filters by selector with enter/leave semantics', async () => {
+  await withCache(async (store, cache) => {
+    const a = await store.create('/registry/configmaps/ns/a', obj('a', { app: 'x' }));
+    const r = recorder();
+    const matchX = (o: { metadata: { labels?: Record<string, string> } }) => o.metadata.labels?.app === 'x';
+    const a2 = await store.update('/registry/configmaps/ns/a', obj('a', { app: 'y' }), a.modRevision);
+    await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/', filter: matchX }, r.watcher);
+    // Leaving the selector is DELETED (of the old object, at the new revision).
+    assert.deepEqual(r.seen, [['DELETED', 'a', String(a2.modRevision)]]);
+    const a3 = await store.update('/registry/configmaps/ns/a', obj('a', { app: 'x' }), a2.modRevision);
+    await store.create('/registry/configmaps/ns/other', obj('other', { app: 'z' }));
+    await tick();
+    assert.deepEqual(r.seen.at(-1), ['ADDED', 'a', String(a3.modRevision)]);
+    assert.equal(r.seen.length, 2);
+  });
+});
+
+test('watch cache: fromRevision 0 sends current objects as ADDED, then changes', async () => {
+  await withCache(async (store, cache) => {
+    await store.create('/registry/configmaps/ns/a', obj('a'));
+    const r = recorder();
+    await cache.watch({ fromRevision: 0, sendInitialEvents: true, prefix: '/registry/configmaps/ns/' }, r.watcher);
+    const del = await store.delete('/registry/configmaps/ns/a');
+    await tick();
+    assert.deepEqual(r.seen.map((e) => e[0]), ['ADDED', 'DELETED']);
+    assert.equal(r.seen[1]![2], String(del.modRevision));
+  });
+});
+
+test('watch cache: a revision older than the window is Expired; compaction moves the window', async () => {
+  await withCache(
+    async (store, cache) => {
+      const first = await store.create('/registry/configmaps/ns/a', obj('a'));
+      let prev = first;
+      for (let i = 0; i < 10; i++) prev = await store.update('/registry/configmaps/ns/a', obj('a', { i: String(i) }), prev.modRevision);
+      await assert.rejects(cache.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
+      const ok = recorder();
+      await cache.watch({ fromRevision: prev.modRevision - 2, sendInitialEvents: false, prefix: '/registry/configmaps/' }, ok.watcher);
+      assert.equal(ok.seen.length, 2);
+      cache.compact(prev.modRevision);
+      await assert.rejects(cache.watch({ fromRevision: prev.modRevision - 1, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
+    },
+    4,
+  );
+});

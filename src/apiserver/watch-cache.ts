@@ -1,0 +1,231 @@
+// The watch cache: one store watch per resource feeds an in-memory copy of every object and a
+// window of recent events. Lists at a recent resourceVersion and every watch are served from
+// here, so a hundred watchers cost one store watch, and each event is serialized once.
+import type { KObject } from '../api/object.js';
+import { CompactedError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
+
+export interface CacheEntry {
+  key: string;
+  obj: KObject;
+  /** The object serialized once, resourceVersion included. */
+  json: string;
+  rev: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CacheEvent {
+  type: WatchEventType;
+  rev: number;
+  entry: CacheEntry;
+  prev?: CacheEntry;
+}
+
+export interface CacheWatchOptions {
+  /** Only events after this revision; 0 means "send every current object as ADDED first". */
+  fromRevision: number;
+  sendInitialEvents: boolean;
+  prefix: string;
+  filter?: (obj: KObject) => boolean;
+}
+
+export interface CacheWatcher {
+  send(type: WatchEventType, entry: CacheEntry): void;
+  /** The cache can't serve this watcher any more (re-list): upstream answers 410. */
+  expire(message: string): void;
+}
+
+export class ExpiredError extends Error {}
+
+const DEFAULT_CAPACITY = 20_000;
+
+export function decode(value: string, rev: number): { obj: KObject; json: string } {
+  const obj = JSON.parse(value) as KObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(rev);
+  return { obj, json: JSON.stringify(obj) };
+}
+
+export function entryFromKV(key: string, value: string, rev: number): CacheEntry {
+  const { obj, json } = decode(value, rev);
+  return { key, obj, json, rev };
+}
+
+interface Registered {
+  opts: CacheWatchOptions;
+  watcher: CacheWatcher;
+}
+
+export class WatchCache {
+  private objects = new Map<string, CacheEntry>();
+  private ring: CacheEvent[] = [];
+  private ringStart = 0;
+  /** Every event with a revision above this is in the ring. */
+  private windowStart = 0;
+  private lastRevision = 0;
+  private watchers = new Set<Registered>();
+  private storeWatch?: WatchHandle;
+  private ready: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    readonly prefix: string,
+    private readonly capacity = DEFAULT_CAPACITY,
+  ) {
+    this.ready = this.init();
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** The revision the cache is known to be current at. */
+  async revision(): Promise<number> {
+    await this.ready;
+    // The SQLite store notifies synchronously at commit, so the cache is always as new as the
+    // store: the store's revision is the cache's too.
+    this.lastRevision = Math.max(this.lastRevision, await this.store.currentRevision());
+    return this.lastRevision;
+  }
+
+  /** Current objects under a prefix, sorted by key as the store would list them. */
+  async list(prefix: string, filter?: (obj: KObject) => boolean): Promise<{ items: CacheEntry[]; revision: number }> {
+    const revision = await this.revision();
+    const items: CacheEntry[] = [];
+    for (const e of this.objects.values()) if (e.key.startsWith(prefix) && (!filter || filter(e.obj))) items.push(e);
+    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items, revision };
+  }
+
+  values(): IterableIterator<CacheEntry> {
+    return this.objects.values();
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.objects.get(key);
+  }
+
+  /** Starts a watch; throws ExpiredError when fromRevision is older than the cache's window. */
+  async watch(opts: CacheWatchOptions, watcher: CacheWatcher): Promise<() => void> {
+    const revision = await this.revision();
+    const reg: Registered = { opts, watcher };
+    const matches = (e: CacheEntry) => e.key.startsWith(opts.prefix) && (!opts.filter || opts.filter(e.obj));
+    if (opts.sendInitialEvents || opts.fromRevision === 0) {
+      const { items } = await this.list(opts.prefix, opts.filter);
+      for (const e of items) watcher.send('ADDED', e);
+    } else if (opts.fromRevision < revision) {
+      if (opts.fromRevision < this.windowStart) {
+        throw new ExpiredError(`too old resource version: ${opts.fromRevision} (${this.windowStart + 1})`);
+      }
+      for (let i = this.ringStart; i < this.ring.length; i++) {
+        const ev = this.ring[i]!;
+        if (ev.rev > opts.fromRevision) this.deliver(reg, ev, matches);
+      }
+    }
+    this.watchers.add(reg);
+    return () => this.watchers.delete(reg);
+  }
+
+  /**
+   * The store forgot history at and below revision: so does the cache, so that a watch from a
+   * compacted revision answers 410 Expired whichever of the two would serve it.
+   */
+  compact(revision: number): void {
+    if (revision <= this.windowStart) return;
+    this.windowStart = revision;
+    while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.ringStart++;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.storeWatch?.cancel();
+    this.watchers.clear();
+  }
+
+  private async init(): Promise<void> {
+    this.objects.clear();
+    this.ring = [];
+    this.ringStart = 0;
+    let start: string | undefined;
+    let revision = 0;
+    for (;;) {
+      const page = await this.store.list(this.prefix, { limit: 5000, startKey: start, revision: revision || undefined });
+      revision = page.revision;
+      for (const kv of page.items) this.objects.set(kv.key, entryFromKV(kv.key, kv.value, kv.modRevision));
+      if (!page.more) break;
+      start = page.items.at(-1)!.key + '\0';
+    }
+    this.windowStart = revision;
+    this.lastRevision = revision;
+    this.storeWatch = this.store.watch(
+      this.prefix,
+      revision,
+      (events) => this.apply(events),
+      (err) => this.onWatchError(err),
+    );
+  }
+
+  private onWatchError(err: Error): void {
+    if (this.stopped) return;
+    // The store lost our place (compaction, or the backend restarted): every watcher must
+    // re-list, as upstream's cacher does, and the cache rebuilds itself.
+    for (const r of this.watchers) r.watcher.expire(err instanceof CompactedError ? err.message : `watch cache re-initializing: ${err.message}`);
+    this.watchers.clear();
+    this.storeWatch?.cancel();
+    this.ready = this.init();
+  }
+
+  private apply(events: StoreEvent[]): void {
+    for (const se of events) {
+      const prev = this.objects.get(se.kv.key);
+      const entry = entryFromKV(se.kv.key, se.kv.value, se.kv.modRevision);
+      let type: WatchEventType;
+      if (se.type === 'delete') {
+        this.objects.delete(se.kv.key);
+        type = 'DELETED';
+      } else {
+        this.objects.set(se.kv.key, entry);
+        type = prev ? 'MODIFIED' : 'ADDED';
+      }
+      const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev };
+      this.push(ev);
+      this.lastRevision = Math.max(this.lastRevision, ev.rev);
+      for (const reg of this.watchers) {
+        const o = reg.opts;
+        this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
+      }
+    }
+  }
+
+  /** Upstream's filtering of a change through a selector: entering is ADDED, leaving is DELETED. */
+  private deliver(reg: Registered, ev: CacheEvent, matches: (e: CacheEntry) => boolean): void {
+    if (ev.type === 'MODIFIED') {
+      const now = matches(ev.entry);
+      const before = ev.prev ? matches(ev.prev) : false;
+      if (now) reg.watcher.send(before ? 'MODIFIED' : 'ADDED', ev.entry);
+      else if (before) reg.watcher.send('DELETED', withRevision(ev.prev!, ev.rev));
+      return;
+    }
+    if (matches(ev.entry)) reg.watcher.send(ev.type, ev.entry);
+  }
+
+  private push(ev: CacheEvent): void {
+    this.ring.push(ev);
+    if (this.ring.length - this.ringStart > this.capacity) {
+      this.windowStart = this.ring[this.ringStart]!.rev;
+      this.ringStart++;
+      // Compact the array now and then instead of shifting on every event.
+      if (this.ringStart > this.capacity) {
+        this.ring = this.ring.slice(this.ringStart);
+        this.ringStart = 0;
+      }
+    }
+  }
+}
+
+function withRevision(e: CacheEntry, rev: number): CacheEntry {
+  const obj = JSON.parse(e.json) as KObject;
+  obj.metadata.resourceVersion = String(rev);
+  return { key: e.key, obj, json: JSON.stringify(obj), rev };
+}

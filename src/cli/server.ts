@@ -1,0 +1,70 @@
+// `berth server`: the control plane in one process (k3s-style).
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SqliteStore } from '../storage/sqlite.js';
+import { ApiServer } from '../apiserver/server.js';
+import { ensurePki } from '../apiserver/pki.js';
+import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+
+export interface ServerFlags {
+  dataDir?: string;
+  listen: string;
+  agent: boolean;
+  compactionInterval?: string;
+}
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.berth');
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen must be HOST:PORT, got "${listen}"`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`--listen port out of range: ${port}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export async function runServer(flags: ServerFlags): Promise<void> {
+  const dataDir = resolve(flags.dataDir ?? defaultDataDir());
+  const { host, port } = parseListen(flags.listen);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensurePki(dataDir, host);
+  const store = new SqliteStore(join(dataDir, 'state.db'));
+  const server = new ApiServer({
+    store,
+    pki,
+    host,
+    port,
+    compactionIntervalMs: flags.compactionInterval ? Number(flags.compactionInterval) * 1000 : undefined,
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`berth: ${signal} received, shutting down\n`);
+    try {
+      await server.stop();
+      await store.close();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(`berth: shutdown failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await server.start();
+  const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
+  if (flags.agent) {
+    process.stderr.write(
+      'berth: WARNING: the node agent is not part of this build yet; no node will run pods. Start with --no-agent to silence this.\n',
+    );
+  }
+  process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
+}

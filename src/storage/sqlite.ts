@@ -1,0 +1,268 @@
+// SQLite backend of the Store. Every write appends a row to one log table whose primary key is
+// the global revision (kine's layout): a read at revision R takes, per key, the newest row at or
+// below R. Writes arriving in the same event-loop turn share one transaction and one fsync
+// (group commit), which is what lets durable writes go fast; each is acknowledged only after
+// its transaction committed, so an acknowledged write survives kill -9.
+import Database from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
+import {
+  CompactedError,
+  ConflictError,
+  KeyExistsError,
+  KeyNotFoundError,
+  StoreError,
+  prefixEnd,
+  type KV,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type StoreEvent,
+  type WatchHandle,
+} from './store.js';
+
+interface Row {
+  rev: number;
+  key: string;
+  created: number;
+  deleted: number;
+  value: string;
+}
+
+interface PendingWrite {
+  apply(events: StoreEvent[]): KV;
+  resolve(kv: KV): void;
+  reject(err: unknown): void;
+}
+
+interface Watcher {
+  prefix: string;
+  end: string;
+  onEvents(events: StoreEvent[]): void;
+}
+
+const toKV = (r: Row): KV => ({ key: r.key, value: r.value, createRevision: r.created, modRevision: r.rev });
+
+export class SqliteStore implements Store {
+  private readonly db: DB;
+  private revision: number;
+  private compacted: number;
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private watchers = new Set<Watcher>();
+  private closed = false;
+  private readonly q: Record<'latest' | 'atRev' | 'list' | 'insert' | 'history' | 'setMeta' | 'compact', Statement>;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is synced at every commit, so a write acknowledged to a client is on disk.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS kv (
+        rev INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        value TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS kv_key_rev ON kv (key, rev);
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+    const meta = (name: string) =>
+      (this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
+    const maxRev = (this.db.prepare('SELECT MAX(rev) AS r FROM kv').get() as { r: number | null }).r ?? 0;
+    // The revision lives in meta too, because compaction may delete the newest rows (tombstones)
+    // and revisions must never be reused.
+    this.revision = Math.max(meta('revision'), maxRev);
+    this.compacted = meta('compacted');
+    this.q = {
+      latest: this.db.prepare('SELECT * FROM kv WHERE key = ? ORDER BY rev DESC LIMIT 1'),
+      atRev: this.db.prepare('SELECT * FROM kv WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1'),
+      list: this.db.prepare(`
+        SELECT kv.* FROM kv JOIN (
+          SELECT MAX(rev) AS mr FROM kv WHERE key >= ? AND key < ? AND rev <= ? GROUP BY key
+        ) m ON kv.rev = m.mr
+        WHERE kv.deleted = 0 ORDER BY kv.key LIMIT ?`),
+      insert: this.db.prepare('INSERT INTO kv (rev, key, created, deleted, value) VALUES (?, ?, ?, ?, ?)'),
+      history: this.db.prepare('SELECT * FROM kv WHERE rev > ? AND key >= ? AND key < ? ORDER BY rev'),
+      setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      compact: this.db.prepare(`
+        DELETE FROM kv WHERE rev <= @c AND (deleted = 1 OR rev < (
+          SELECT MAX(k2.rev) FROM kv k2 WHERE k2.key = kv.key AND k2.rev <= @c))`),
+    };
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.compacted;
+  }
+
+  async get(key: string): Promise<KV | undefined> {
+    this.assertOpen();
+    const row = this.q.latest.get(key) as Row | undefined;
+    return row && !row.deleted ? toKV(row) : undefined;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.assertOpen();
+    const revision = opts.revision || this.revision;
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    if (revision > this.revision) throw new StoreError(`revision ${revision} is in the future (current ${this.revision})`);
+    const start = opts.startKey && opts.startKey > prefix ? opts.startKey : prefix;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    // One row more than asked tells whether there is more without a count.
+    const rows = this.q.list.all(start, prefixEnd(prefix), revision, limit < 0 ? -1 : limit + 1) as Row[];
+    const more = limit > 0 && rows.length > limit;
+    if (more) rows.length = limit;
+    return { items: rows.map(toKV), revision, more };
+  }
+
+  create(key: string, value: string): Promise<KV> {
+    return this.enqueue((events) => {
+      const cur = this.q.latest.get(key) as Row | undefined;
+      if (cur && !cur.deleted) throw new KeyExistsError(key);
+      const rev = ++this.revision;
+      this.q.insert.run(rev, key, rev, 0, value);
+      const kv = { key, value, createRevision: rev, modRevision: rev };
+      events.push({ type: 'create', kv });
+      return kv;
+    });
+  }
+
+  update(key: string, value: string, expectedModRevision: number): Promise<KV> {
+    return this.enqueue((events) => {
+      const cur = this.q.latest.get(key) as Row | undefined;
+      if (!cur || cur.deleted) throw new KeyNotFoundError(key);
+      if (cur.rev !== expectedModRevision) throw new ConflictError(key, toKV(cur));
+      const rev = ++this.revision;
+      this.q.insert.run(rev, key, cur.created, 0, value);
+      const kv = { key, value, createRevision: cur.created, modRevision: rev };
+      events.push({ type: 'update', kv, prev: toKV(cur) });
+      return kv;
+    });
+  }
+
+  delete(key: string, expectedModRevision?: number): Promise<KV> {
+    return this.enqueue((events) => {
+      const cur = this.q.latest.get(key) as Row | undefined;
+      if (!cur || cur.deleted) throw new KeyNotFoundError(key);
+      if (expectedModRevision !== undefined && cur.rev !== expectedModRevision) throw new ConflictError(key, toKV(cur));
+      const rev = ++this.revision;
+      // The tombstone keeps the last value so that watchers can send it with DELETED.
+      this.q.insert.run(rev, key, cur.created, 1, cur.value);
+      const kv = { key, value: cur.value, createRevision: cur.created, modRevision: rev };
+      events.push({ type: 'delete', kv, prev: toKV(cur) });
+      return kv;
+    });
+  }
+
+  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError: (err: Error) => void): WatchHandle {
+    const watcher: Watcher = { prefix, end: prefixEnd(prefix), onEvents };
+    let cancelled = false;
+    const handle = {
+      cancel: () => {
+        cancelled = true;
+        this.watchers.delete(watcher);
+      },
+    };
+    if (fromRevision < this.compacted) {
+      queueMicrotask(() => !cancelled && onError(new CompactedError(fromRevision, this.compacted)));
+      return handle;
+    }
+    // Replaying history and registering happen in the same synchronous step: no write can
+    // slip in between, so nothing is missed or seen twice.
+    const history = fromRevision < this.revision ? (this.q.history.all(fromRevision, prefix, watcher.end) as Row[]) : [];
+    this.watchers.add(watcher);
+    if (history.length) {
+      const events = history.map((r) => this.historyEvent(r));
+      queueMicrotask(() => !cancelled && onEvents(events));
+    }
+    return handle;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.assertOpen();
+    if (revision <= this.compacted) return;
+    const target = Math.min(revision, this.revision);
+    this.db.transaction(() => {
+      this.q.compact.run({ c: target });
+      this.q.setMeta.run('compacted', target);
+      this.q.setMeta.run('revision', this.revision);
+    })();
+    this.compacted = target;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending.length) this.flush();
+    this.closed = true;
+    this.watchers.clear();
+    this.db.close();
+  }
+
+  private historyEvent(r: Row): StoreEvent {
+    const kv = toKV(r);
+    if (r.deleted) return { type: 'delete', kv };
+    return { type: r.created === r.rev ? 'create' : 'update', kv };
+  }
+
+  private enqueue(apply: PendingWrite['apply']): Promise<KV> {
+    if (this.closed) return Promise.reject(new StoreError('store is closed'));
+    return new Promise<KV>((resolve, reject) => {
+      this.pending.push({ apply, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every queued write in one transaction, then acknowledges and notifies watchers. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (!batch.length || this.closed) {
+      for (const w of batch) w.reject(new StoreError('store is closed'));
+      return;
+    }
+    const startRevision = this.revision;
+    const events: StoreEvent[] = [];
+    const outcomes: Array<{ kv?: KV; err?: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of batch) {
+          try {
+            outcomes.push({ kv: w.apply(events) });
+          } catch (err) {
+            // A refused write (conflict, exists) changes nothing; the others in the batch go on.
+            if (!(err instanceof StoreError)) throw err;
+            outcomes.push({ err });
+          }
+        }
+        if (this.revision !== startRevision) this.q.setMeta.run('revision', this.revision);
+      })();
+    } catch (err) {
+      this.revision = startRevision;
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => (outcomes[i]!.err ? w.reject(outcomes[i]!.err) : w.resolve(outcomes[i]!.kv!)));
+    if (events.length) this.notify(events);
+  }
+
+  private notify(events: StoreEvent[]): void {
+    for (const w of this.watchers) {
+      const mine = events.filter((e) => e.kv.key >= w.prefix && e.kv.key < w.end);
+      if (mine.length) w.onEvents(mine);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('store is closed');
+  }
+}
