@@ -3,7 +3,10 @@
 import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { isPlainObject } from '../api/object.js';
+import { decodeKubernetesProtobuf, ProtobufError } from '../api/protobuf/decode.js';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -39,6 +42,14 @@ export function mediaType(req: IncomingMessage): string {
 
 /** Decodes a JSON or YAML document into a value; the raw text is kept for duplicate-field checks. */
 export function decodeBody(raw: Buffer, type: string): unknown {
+  if (type === PROTOBUF) {
+    try {
+      return decodeKubernetesProtobuf(raw);
+    } catch (e) {
+      if (e instanceof ProtobufError) throw badRequest(`error decoding protobuf: ${e.message}`);
+      throw e;
+    }
+  }
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (type === 'application/json' || type.endsWith('+json')) {

@@ -79,7 +79,7 @@ export const methodNotAllowed = (message = 'the server does not allow this metho
 export const expired = (message: string) => new ApiError(410, 'Expired', message);
 
 export const unsupportedMediaType = (type: string) =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {
+  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, {
     causes: [{ reason: 'UnsupportedMediaType', message: type }],
   });
 

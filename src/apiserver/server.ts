@@ -138,6 +138,7 @@ export class ApiServer {
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
 
+    if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     if (path === '/openapi/v3') {
       return sendJson(res, 200, openapiV3Index(groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)), openapiResources));
     }
@@ -231,4 +232,22 @@ function openapiResources(gvPath: string): OpenApiResource[] {
   return resources
     .filter((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`) === gvPath)
     .map((r) => ({ ...r, subresources: r.subresources.map((s) => s.name) }));
+}
+
+/**
+ * /openapi/v2 as a document with no definitions. Older kubectl (1.27) insists on fetching it
+ * (as gnostic protobuf) before `apply`; without definitions it falls back to its compiled-in
+ * patch metadata, and field validation is done server-side through OpenAPI v3.
+ */
+function sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
+  if ((req.headers.accept ?? '').includes('application/com.github.proto-openapi.spec.v2')) {
+    // Document{swagger: "2.0" (1), info (2): {title (1), version (2)}} in protobuf wire format.
+    const str = (field: number, s: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)]);
+    const info = Buffer.concat([str(1, 'Kubernetes'), str(2, 'v1.32.0')]);
+    const body = Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info]);
+    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+    res.end(body);
+    return;
+  }
+  sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} });
 }

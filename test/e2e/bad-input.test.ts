@@ -57,7 +57,7 @@ const cases: Case[] = [
   { what: 'body over 3 MiB', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: JSON.stringify({ metadata: { name: 'big' }, data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) } }), code: 413, reason: 'RequestEntityTooLarge' },
   { what: 'invalid name', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: { metadata: { name: 'Not_Valid' } }, code: 422, reason: 'Invalid', message: /metadata\.name: Invalid value: "Not_Valid"/ },
   { what: 'invalid label', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: { metadata: { name: 'x', labels: { 'bad key!': 'v' } } }, code: 422, reason: 'Invalid', message: /metadata\.labels/ },
-  { what: 'invalid quantity', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: 'lots' } } }] } }), code: 422, reason: 'Invalid', message: /quantities must match/ },
+  { what: 'invalid quantity', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: 'lots' } } }] } }), code: 400, reason: 'BadRequest', message: /quantities must match/ },
   { what: 'unknown field, strict', method: 'POST', path: '/api/v1/namespaces/bad/configmaps?fieldValidation=Strict', body: { metadata: { name: 'x' }, nonsense: 1 }, code: 400, reason: 'BadRequest', message: /unknown field "nonsense"/ },
   { what: 'wrong field type', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: 'nope' } }), code: 400, reason: 'BadRequest' },
   { what: 'bad label selector', method: 'GET', path: '/api/v1/namespaces/bad/pods?labelSelector=a%20in%20(', code: 400, reason: 'BadRequest' },

@@ -145,7 +145,8 @@ export async function api(
         ca: server.caCert,
         headers: {
           Authorization: `Bearer ${server.token}`,
-          ...(payload !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          // Node sends DELETE bodies unframed unless the length is given.
+          ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}),
           ...headers,
         },
       },

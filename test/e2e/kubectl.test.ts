@@ -252,7 +252,7 @@ test('error lines for a missing object and an invalid manifest', () => {
   const invalid = k(['apply', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: default}\nspec:\n  containers:\n  - name: c\n');
   assert.equal(invalid.code, 1);
   assert.match(invalid.stderr, /The Pod "x" is invalid: spec\.containers\[0\]\.image: Required value/);
-  const unknownField = k(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y, namespace: default}\nbogus: 1\n');
+  const unknownField = k(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: default}\nbogus: 1\n');
   assert.equal(unknownField.code, 1);
   assert.match(unknownField.stderr, /unknown field "bogus"/);
 });
