@@ -1,80 +1,67 @@
-// Patch strategies and merge keys of the built-in types (the `patchStrategy`/`patchMergeKey`
-// struct tags upstream), as data: strategic merge patch and server-side apply both consult it.
-// Lists not named here are atomic (replaced whole), as upstream.
+// Patch strategies and merge keys of the built-in types (upstream's `patchStrategy` and
+// `patchMergeKey` struct tags), keyed by type and field. Strategic merge patch, server-side
+// apply and the OpenAPI documents kubectl reads all take them from here. Lists not named here
+// are atomic (replaced whole), as upstream.
+import generated from '../schema/generated.json' with { type: 'json' };
 
 export interface ListStrategy {
   strategy?: 'merge' | 'retainKeys' | 'merge,retainKeys';
   mergeKey?: string;
 }
 
-type Table = Record<string, ListStrategy>;
+const merge = (mergeKey?: string): ListStrategy => (mergeKey ? { strategy: 'merge', mergeKey } : { strategy: 'merge' });
+const conditions = { conditions: merge('type') };
+const container = { ports: merge('containerPort'), env: merge('name'), volumeMounts: merge('mountPath'), volumeDevices: merge('devicePath') };
 
-const objectMeta: Table = {
-  finalizers: { strategy: 'merge' },
-  ownerReferences: { strategy: 'merge', mergeKey: 'uid' },
+/** Type id (as in schema/generated.json) -> field -> strategy. */
+export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
+  'meta/v1.ObjectMeta': { finalizers: merge(), ownerReferences: merge('uid') },
+  'core/v1.PodSpec': {
+    containers: merge('name'),
+    initContainers: merge('name'),
+    ephemeralContainers: merge('name'),
+    volumes: { strategy: 'merge,retainKeys', mergeKey: 'name' },
+    imagePullSecrets: merge('name'),
+    hostAliases: merge('ip'),
+    topologySpreadConstraints: merge('topologyKey'),
+    resourceClaims: { strategy: 'merge,retainKeys', mergeKey: 'name' },
+    schedulingGates: merge('name'),
+  },
+  'core/v1.Container': container,
+  'core/v1.EphemeralContainer': container,
+  'core/v1.PodStatus': { ...conditions, podIPs: merge('ip'), hostIPs: merge('ip') },
+  'core/v1.NodeSpec': { podCIDRs: merge() },
+  'core/v1.NodeStatus': { ...conditions, addresses: merge('type') },
+  'core/v1.NamespaceStatus': conditions,
+  'core/v1.ServiceAccount': { secrets: merge('name') },
+  'apps/v1.DeploymentSpec': { strategy: { strategy: 'retainKeys' } },
+  'apps/v1.DeploymentStatus': conditions,
+  'apps/v1.ReplicaSetStatus': conditions,
 };
 
-const container: Table = {
-  ports: { strategy: 'merge', mergeKey: 'containerPort' },
-  env: { strategy: 'merge', mergeKey: 'name' },
-  volumeMounts: { strategy: 'merge', mergeKey: 'mountPath' },
-  volumeDevices: { strategy: 'merge', mergeKey: 'devicePath' },
-};
+type T = string | { ref: string } | { array: T } | { map: T };
+const types = generated.types as unknown as Record<string, { properties: Record<string, { type: T }> }>;
 
-const podSpec: Table = {
-  containers: { strategy: 'merge', mergeKey: 'name' },
-  initContainers: { strategy: 'merge', mergeKey: 'name' },
-  ephemeralContainers: { strategy: 'merge', mergeKey: 'name' },
-  volumes: { strategy: 'merge,retainKeys', mergeKey: 'name' },
-  imagePullSecrets: { strategy: 'merge', mergeKey: 'name' },
-  hostAliases: { strategy: 'merge', mergeKey: 'ip' },
-  topologySpreadConstraints: { strategy: 'merge', mergeKey: 'topologyKey' },
-  resourceClaims: { strategy: 'merge,retainKeys', mergeKey: 'name' },
-  schedulingGates: { strategy: 'merge', mergeKey: 'name' },
-};
-
-const conditions: Table = { conditions: { strategy: 'merge', mergeKey: 'type' } };
-
-/** Tables for the nested objects that are not lists, keyed by field path below the kind. */
-function tableFor(kind: string, path: string[]): Table | undefined {
-  const [first, ...rest] = path;
-  if (first === 'metadata' && rest.length === 0) return objectMeta;
-  const podSpecAt = (p: string[]): Table | undefined => {
-    if (p.length === 0) return podSpec;
-    if ((p[0] === 'containers' || p[0] === 'initContainers' || p[0] === 'ephemeralContainers') && p.length === 1) return container;
-    return undefined;
-  };
-  switch (kind) {
-    case 'Pod':
-      if (first === 'spec') return podSpecAt(rest);
-      if (first === 'status' && rest.length === 0)
-        return { ...conditions, podIPs: { strategy: 'merge', mergeKey: 'ip' }, hostIPs: { strategy: 'merge', mergeKey: 'ip' } };
-      break;
-    case 'Deployment':
-    case 'ReplicaSet':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'Job':
-      if (first === 'spec' && rest[0] === 'template') {
-        if (rest.length === 2 && rest[1] === 'metadata') return objectMeta;
-        if (rest[1] === 'spec') return podSpecAt(rest.slice(2));
-      }
-      if (first === 'status' && rest.length === 0) return conditions;
-      break;
-    case 'Node':
-      if (first === 'status' && rest.length === 0) return { ...conditions, addresses: { strategy: 'merge', mergeKey: 'type' } };
-      if (first === 'spec' && rest.length === 0) return { podCIDRs: { strategy: 'merge' } };
-      break;
-    case 'Namespace':
-      if (first === 'status' && rest.length === 0) return conditions;
-      break;
-  }
-  return undefined;
+function rootOf(kind: string): string | undefined {
+  return generated.roots.find((r) => r.endsWith(`.${kind}`));
 }
 
-/** The strategy of the list at `path` (field names only, no indices) in an object of `kind`. */
+/** The type id reached by following field names from a type (lists and maps are looked through). */
+function typeAt(id: string, path: string[]): string | undefined {
+  let cur: string | undefined = id;
+  for (const field of path) {
+    if (!cur) return undefined;
+    let t: T | undefined = types[cur]?.properties[field]?.type;
+    while (t && typeof t === 'object' && !('ref' in t)) t = 'array' in t ? t.array : t.map;
+    cur = t && typeof t === 'object' && 'ref' in t ? t.ref : undefined;
+  }
+  return cur;
+}
+
+/** The strategy of the field at `path` (field names only, no indices) in an object of `kind`. */
 export function strategyAt(kind: string, path: string[]): ListStrategy {
-  if (path.length === 0) return {};
-  const table = tableFor(kind, path.slice(0, -1));
-  return table?.[path[path.length - 1]!] ?? {};
+  const root = rootOf(kind);
+  if (!root || path.length === 0) return {};
+  const parent = typeAt(root, path.slice(0, -1));
+  return (parent && fieldStrategies[parent]?.[path[path.length - 1]!]) || {};
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import generated from './generated.json' with { type: 'json' };
 import { isPlainObject } from '../object.js';
 import { Quantity } from '../quantity.js';
+import { fieldStrategies, type ListStrategy } from '../patch/merge-keys.js';
 
 export type T = string | { ref: string } | { array: T } | { map: T };
 interface TypeDef {
@@ -269,7 +270,11 @@ function componentSchemas(): Record<string, unknown> {
   const roots = new Set(generated.roots);
   for (const [id, def] of Object.entries(types)) {
     const properties: Record<string, unknown> = {};
-    for (const [k, p] of Object.entries(def.properties)) properties[k] = schemaOf(p.type, p.description);
+    for (const [k, p] of Object.entries(def.properties)) {
+      properties[k] = schemaOf(p.type, p.description);
+      const st = fieldStrategies[id]?.[k];
+      if (st?.strategy) Object.assign(properties[k] as object, patchExtensions(st));
+    }
     const s: Record<string, unknown> = { description: def.description, type: 'object', properties };
     if (def.required.length) s.required = def.required;
     if (roots.has(id)) {
@@ -279,6 +284,19 @@ function componentSchemas(): Record<string, unknown> {
     out[schemaName(id)] = s;
   }
   return out;
+}
+
+/** Upstream's patch and list extensions, which kubectl's client-side apply reads. */
+function patchExtensions(st: ListStrategy): Record<string, unknown> {
+  const ext: Record<string, unknown> = { 'x-kubernetes-patch-strategy': st.strategy };
+  if (st.mergeKey) {
+    ext['x-kubernetes-patch-merge-key'] = st.mergeKey;
+    ext['x-kubernetes-list-type'] = 'map';
+    ext['x-kubernetes-list-map-keys'] = [st.mergeKey];
+  } else if (st.strategy === 'merge') {
+    ext['x-kubernetes-list-type'] = 'set';
+  }
+  return ext;
 }
 
 export interface OpenApiResource {
