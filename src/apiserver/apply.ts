@@ -37,6 +37,8 @@ export function fieldSet(kind: string, value: unknown, path: string[] = []): Fie
       out[`f:${k}`] = set;
     } else if (isPlainObject(v)) {
       const inner = fieldSet(kind, v, p);
+      // metadata holding only name and namespace owns nothing (they identify, not configure).
+      if (path.length === 0 && k === 'metadata' && !Object.keys(inner).length) continue;
       out[`f:${k}`] = Object.keys(inner).length ? inner : {};
     } else {
       out[`f:${k}`] = {};

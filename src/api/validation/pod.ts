@@ -7,7 +7,7 @@ import { deepEqual } from '../object.js';
 import { validateLabels } from './objectmeta.js';
 import { Path } from './path.js';
 
-const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
