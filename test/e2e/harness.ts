@@ -21,6 +21,17 @@ export function requireFile(t: TestContext | undefined, path: string, what: stri
   return false;
 }
 
+/** Whether a program is on PATH; outside CI a missing one skips (saying why), in CI it fails. */
+export function requireCommand(name: string, t?: TestContext): boolean {
+  const found = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
+  if (found) return true;
+  const msg = `${name} is not installed`;
+  if (IN_CI) throw new Error(`${msg} (CI must install it)`);
+  if (t) t.skip(msg);
+  else process.stderr.write(`skipping: ${msg}\n`);
+  return false;
+}
+
 export function kubectlPath(version = '1.32'): string {
   const versioned = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
   if (existsSync(versioned)) return versioned;

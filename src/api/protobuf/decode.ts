@@ -35,15 +35,14 @@ const SPECIAL: Record<string, (b: Uint8Array) => unknown> = {
  * choice the user made) and required fields without omitempty.
  */
 const KEEP_ZERO = new Set([
+  // pointers
   'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'enableServiceLinks', 'automountServiceAccountToken',
   'priority', 'runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'privileged', 'allowPrivilegeEscalation',
   'fsGroup', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'tolerationSeconds', 'defaultMode', 'mode', 'optional',
-  'leaseDurationSeconds', 'leaseTransitions', 'hostUsers', 'shareProcessNamespace', 'setHostnameAsFQDN', 'immutable', 'value',
-  'exitCode', 'restartCount', 'ready', 'containerPort', 'gracePeriodSeconds', 'initialDelaySeconds', 'timeoutSeconds',
-  'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds', 'count', 'weight', 'maxSkew',
-  'minDomains', 'port', 'started', 'stdin', 'tty', 'stdinOnce', 'hostNetwork', 'hostPID', 'hostIPC', 'unschedulable',
-  'paused', 'minReadySeconds', 'globalDefault', 'observedGeneration', 'generation', 'controller', 'blockOwnerDeletion',
-  'readOnly', 'sizeLimit', 'partition', 'allocatedResources', 'fsGroupChangePolicy', 'supplementalGroups',
+  'leaseDurationSeconds', 'leaseTransitions', 'hostUsers', 'shareProcessNamespace', 'setHostnameAsFQDN', 'immutable',
+  'gracePeriodSeconds', 'orphanDependents', 'started', 'minDomains', 'controller', 'blockOwnerDeletion',
+  // required (no omitempty)
+  'value', 'exitCode', 'restartCount', 'ready', 'containerPort', 'weight', 'maxSkew',
 ]);
 
 function stringField(b: Uint8Array, n: number): string | undefined {
