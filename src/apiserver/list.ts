@@ -93,8 +93,12 @@ export async function listObjects(storage: RestStorage, r: ResourceType, namespa
   if (limit > 0 && rv === '') return storeList(storage, prefix, 0, prefix, limit, filter, false);
 
   // Everything else is served from memory: RV "" (the cache is current), "0" (any), or a
-  // NotOlderThan revision the cache has reached.
+  // NotOlderThan revision the cache has reached. A cache that may lag the store (etcd) answers
+  // only RV "0" and revisions it has reached; the rest is a consistent read of the store, as upstream.
   const cache = storage.cache(r);
+  if (!storage.store.synchronousWatch && rv !== '0' && (rv === '' || Number(rv) > (await cache.revision()))) {
+    return storeList(storage, prefix, 0, prefix, 0, filter, false);
+  }
   const cur = await cache.revision();
   if (rv && Number(rv) > cur) {
     throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${cur}`, { retryAfterSeconds: 1 });

@@ -69,6 +69,20 @@ export class ApiServer {
     this.ready = true;
   }
 
+  /** What keeps the server from serving, or undefined when ready (the store must answer too). */
+  private async readiness(): Promise<string | undefined> {
+    if (!this.ready) return 'starting';
+    try {
+      await Promise.race([
+        this.opts.store.currentRevision(),
+        new Promise((_, reject) => setTimeout(() => reject(new StoreUnavailableError('store did not answer within 2s')), 2000).unref()),
+      ]);
+      return undefined;
+    } catch (e) {
+      return `store: ${(e as Error).message}`;
+    }
+  }
+
   get port(): number {
     return (this.server?.address() as AddressInfo).port;
   }
@@ -134,7 +148,10 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez') return sendText(res, 200, 'ok');
-    if (path === '/readyz') return sendText(res, this.ready ? 200 : 503, this.ready ? 'ok' : 'not ready');
+    if (path === '/readyz') {
+      const problem = await this.readiness();
+      return sendText(res, problem ? 503 : 200, problem ? `[-]${problem}\nreadyz check failed` : 'ok');
+    }
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
 

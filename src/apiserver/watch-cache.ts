@@ -84,8 +84,9 @@ export class WatchCache {
   async revision(): Promise<number> {
     await this.ready;
     // The SQLite store notifies synchronously at commit, so the cache is always as new as the
-    // store: the store's revision is the cache's too.
-    this.lastRevision = Math.max(this.lastRevision, await this.store.currentRevision());
+    // store: the store's revision is the cache's too. Over etcd the cache is current only up to
+    // the last event it applied.
+    if (this.store.synchronousWatch) this.lastRevision = Math.max(this.lastRevision, await this.store.currentRevision());
     return this.lastRevision;
   }
 
@@ -193,6 +194,9 @@ export class WatchCache {
       this.lastRevision = Math.max(this.lastRevision, ev.rev);
       for (const reg of this.watchers) {
         const o = reg.opts;
+        // A watch may start past what the cache has applied (its resourceVersion came from a
+        // quorum read of etcd): events it has already seen are not sent again.
+        if (!o.sendInitialEvents && o.fromRevision > 0 && ev.rev <= o.fromRevision) continue;
         this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
       }
     }

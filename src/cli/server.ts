@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteStore } from '../storage/sqlite.js';
+import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
@@ -12,6 +12,10 @@ export interface ServerFlags {
   listen: string;
   agent: boolean;
   compactionInterval?: string;
+  datastore?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
 }
 
 export function defaultDataDir(): string {
@@ -31,7 +35,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const { host, port } = parseListen(flags.listen);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(dataDir, host);
-  const store = new SqliteStore(join(dataDir, 'state.db'));
+  const store = await openStore(parseDatastore(flags.datastore, dataDir), flags);
   const server = new ApiServer({
     store,
     pki,

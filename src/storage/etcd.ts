@@ -4,7 +4,8 @@
 // the compacted revision lives in etcd itself (upstream's compact_rev_key), so every server
 // agrees on what answers 410.
 import { readFileSync } from 'node:fs';
-import { Etcd3, GRPCUnavailableError, type IOptions } from 'etcd3';
+// etcd3 (and gRPC) load only when an etcd datastore is used: SQLite users don't pay for them.
+import type { Etcd3, IOptions } from 'etcd3';
 import type { IKeyValue, IRangeResponse, ITxnResponse } from 'etcd3/lib/rpc.js';
 import {
   CompactedError,
@@ -48,7 +49,7 @@ function rangeEnd(prefix: Buffer): Buffer {
 function isUnavailable(e: unknown): boolean {
   const err = e as { code?: number; message?: string; name?: string };
   return (
-    e instanceof GRPCUnavailableError ||
+    err?.name === 'GRPCUnavailableError' ||
     err?.code === 14 ||
     err?.code === 4 ||
     /UNAVAILABLE|DEADLINE_EXCEEDED|No connection established|ECONNREFUSED|Failed to connect|unavailable|deadline/i.test(err?.message ?? '')
@@ -60,12 +61,19 @@ function isCompacted(e: unknown): boolean {
 }
 
 export class EtcdStore implements Store {
+  readonly synchronousWatch = false;
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private closed = false;
 
-  constructor(opts: EtcdOptions) {
+  /** Connects lazily: the first request dials. */
+  static async open(opts: EtcdOptions): Promise<EtcdStore> {
+    const { Etcd3 } = await import('etcd3');
+    return new EtcdStore(opts, Etcd3);
+  }
+
+  private constructor(opts: EtcdOptions, Client: typeof Etcd3) {
     const tls = opts.caFile || opts.certFile;
     const hosts = opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `${tls ? 'https' : 'http'}://${e}`));
     const options: IOptions = {
@@ -78,7 +86,7 @@ export class EtcdStore implements Store {
         ...(opts.certFile ? { certChain: readFileSync(opts.certFile), privateKey: readFileSync(opts.keyFile!) } : {}),
       };
     }
-    this.client = new Etcd3(options);
+    this.client = new Client(options);
     this.prefix = opts.prefix ?? '';
     this.timeoutMs = opts.timeoutMs ?? 5000;
   }

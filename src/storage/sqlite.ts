@@ -43,6 +43,7 @@ interface Watcher {
 const toKV = (r: Row): KV => ({ key: r.key, value: r.value, createRevision: r.created, modRevision: r.rev });
 
 export class SqliteStore implements Store {
+  readonly synchronousWatch = true;
   private readonly db: DB;
   private revision: number;
   private compacted: number;

@@ -39,6 +39,11 @@ export interface WatchHandle {
 }
 
 export interface Store {
+  /**
+   * True when watchers are notified before a write is acknowledged (embedded SQLite): a cache
+   * fed by watch is then never behind the store, and can serve the latest state.
+   */
+  readonly synchronousWatch: boolean;
   /** Latest revision written. */
   currentRevision(): Promise<number>;
   /** Oldest revision still readable (lists and watches below it answer CompactedError). */

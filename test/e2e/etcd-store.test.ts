@@ -14,14 +14,14 @@ before(async () => {
 after(async () => etcd?.stop());
 
 let n = 0;
-const open = async () => new EtcdStore({ endpoints: etcd!.endpoints, prefix: `/t${process.pid}-${n++}` });
+const open = async () => EtcdStore.open({ endpoints: etcd!.endpoints, prefix: `/t${process.pid}-${n++}` });
 
 if (available) {
   storeSuite('etcd', open);
 
   test('etcd: two clients over one etcd see each other, and agree on compaction', async () => {
-    const a = new EtcdStore({ endpoints: etcd!.endpoints, prefix: '/shared' });
-    const b = new EtcdStore({ endpoints: etcd!.endpoints, prefix: '/shared' });
+    const a = await EtcdStore.open({ endpoints: etcd!.endpoints, prefix: '/shared' });
+    const b = await EtcdStore.open({ endpoints: etcd!.endpoints, prefix: '/shared' });
     try {
       const seen: string[] = [];
       const rev = await b.currentRevision();
