@@ -2,7 +2,7 @@
 // window of recent events. Lists at a recent resourceVersion and every watch are served from
 // here, so a hundred watchers cost one store watch, and each event is serialized once.
 import type { KObject } from '../api/object.js';
-import { CompactedError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
+import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 
 export interface CacheEntry {
   key: string;
@@ -145,23 +145,30 @@ export class WatchCache {
   }
 
   private async init(): Promise<void> {
-    this.objects.clear();
-    this.ring = [];
-    this.ringStart = 0;
+    // Built aside and swapped in at the end, so that a re-list never leaves the cache empty.
+    const objects = new Map<string, CacheEntry>();
     let start: string | undefined;
     let revision = 0;
     for (;;) {
       const page = await this.store.list(this.prefix, { limit: 5000, startKey: start, revision: revision || undefined });
       revision = page.revision;
-      for (const kv of page.items) this.objects.set(kv.key, entryFromKV(kv.key, kv.value, kv.modRevision));
+      for (const kv of page.items) objects.set(kv.key, entryFromKV(kv.key, kv.value, kv.modRevision));
       if (!page.more) break;
       start = page.items.at(-1)!.key + '\0';
     }
+    if (this.stopped) return;
+    this.objects = objects;
+    this.ring = [];
+    this.ringStart = 0;
     this.windowStart = revision;
     this.lastRevision = revision;
+    this.watchStore();
+  }
+
+  private watchStore(): void {
     this.storeWatch = this.store.watch(
       this.prefix,
-      revision,
+      this.lastRevision,
       (events) => this.apply(events),
       (err) => this.onWatchError(err),
     );
@@ -169,12 +176,21 @@ export class WatchCache {
 
   private onWatchError(err: Error): void {
     if (this.stopped) return;
-    // The store lost our place (compaction, or the backend restarted): every watcher must
-    // re-list, as upstream's cacher does, and the cache rebuilds itself.
+    this.storeWatch?.cancel();
+    if (err instanceof StoreUnavailableError) {
+      // The store is down for now: keep serving what we have and resume from where we were
+      // when it is back; client watches continue uninterrupted.
+      setTimeout(() => !this.stopped && this.watchStore(), 1000).unref();
+      return;
+    }
+    // The store lost our place (compaction): every watcher must re-list, as upstream's cacher
+    // makes them, and the cache rebuilds itself (retrying while the store is unreachable).
     for (const r of this.watchers) r.watcher.expire(err instanceof CompactedError ? err.message : `watch cache re-initializing: ${err.message}`);
     this.watchers.clear();
-    this.storeWatch?.cancel();
-    this.ready = this.init();
+    const reinit = (): void => {
+      this.init().catch(() => setTimeout(() => !this.stopped && reinit(), 1000).unref());
+    };
+    reinit();
   }
 
   private apply(events: StoreEvent[]): void {

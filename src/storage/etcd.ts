@@ -50,6 +50,9 @@ function isUnavailable(e: unknown): boolean {
   const err = e as { code?: number; message?: string; name?: string };
   return (
     err?.name === 'GRPCUnavailableError' ||
+    // etcd3's per-host circuit breaker opens after repeated failures: still "etcd is down".
+    err?.name === 'BrokenCircuitError' ||
+    /circuit breaker is open/.test(err?.message ?? '') ||
     err?.code === 14 ||
     err?.code === 4 ||
     /UNAVAILABLE|DEADLINE_EXCEEDED|No connection established|ECONNREFUSED|Failed to connect|unavailable|deadline/i.test(err?.message ?? '')
@@ -236,9 +239,10 @@ export class EtcdStore implements Store {
       });
       watcher.on('error', (err: Error) => {
         // A watch cancelled by etcd is almost always compaction; check rather than guess.
+        const unavailable = () => new StoreUnavailableError(`etcd watch interrupted: ${err.message}`);
         this.compactedRevision().then(
-          (c) => fail(c > fromRevision ? new CompactedError(fromRevision, c) : err),
-          () => fail(err),
+          (c) => fail(c > fromRevision ? new CompactedError(fromRevision, c) : isUnavailable(err) ? unavailable() : err),
+          () => fail(unavailable()),
         );
       });
     };

@@ -44,7 +44,7 @@ test('a Namespace and a Deployment with nested messages, int-or-string and point
   const container = [...str(1, 'web'), ...str(2, 'nginx:1.25')];
   const template = [...bytes(1, entry(11, 'app', 'web')), ...bytes(2, bytes(2, container))];
   const strategy = [...str(1, 'RollingUpdate'), ...bytes(2, [...bytes(1, [...int(1, 1), ...str(3, '25%')]), ...bytes(2, [...int(1, 0), ...int(2, 1)])])];
-  const spec = [...int(1, 0), ...bytes(2, bytes(1, entry(1, 'app', 'web'))), ...bytes(3, template), ...bytes(4, strategy)];
+  const spec = [...int(1, 0), ...bytes(2, entry(1, 'app', 'web')), ...bytes(3, template), ...bytes(4, strategy)];
   const d = decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', [...bytes(1, str(1, 'web')), ...bytes(2, spec)])) as any;
   assert.equal(d.spec.replicas, 0, 'replicas is a pointer: an explicit 0 stays');
   assert.deepEqual(d.spec.selector, { matchLabels: { app: 'web' } });

@@ -1,0 +1,118 @@
+// Generates src/api/protobuf/messages.json, the field tables of the Kubernetes protobuf messages
+// the server decodes, from upstream's own generated.proto descriptors.
+//
+// Go's protobuf packages register each .proto file's FileDescriptorProto, gzipped, in the binary;
+// kubectl links k8s.io/api and k8s.io/apimachinery, so every kubectl binary carries the exact
+// interface definitions. This reads them back out instead of restating them by hand.
+// Run with: node --import tsx scripts/gen-protobuf-fields.ts [/path/to/kubectl]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
+import { readFields, type WireField } from '../src/api/protobuf/wire.js';
+
+const BINARY = process.argv[2] ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+const OUT = 'src/api/protobuf/messages.json';
+
+/** The .proto files whose messages the served kinds (and their request bodies) use. */
+const FILES = [
+  'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
+  'k8s.io/apimachinery/pkg/api/resource/generated.proto',
+  'k8s.io/apimachinery/pkg/runtime/generated.proto',
+  'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
+  'k8s.io/api/core/v1/generated.proto',
+  'k8s.io/api/apps/v1/generated.proto',
+  'k8s.io/api/policy/v1/generated.proto',
+  'k8s.io/api/coordination/v1/generated.proto',
+  'k8s.io/api/scheduling/v1/generated.proto',
+  'k8s.io/api/events/v1/generated.proto',
+  'k8s.io/api/autoscaling/v1/generated.proto',
+];
+
+const SCALAR: Record<number, string> = {
+  1: 'double', 2: 'float', 3: 'int64', 4: 'uint64', 5: 'int32', 6: 'fixed64', 7: 'fixed32', 8: 'bool',
+  9: 'string', 12: 'bytes', 13: 'uint32', 15: 'sfixed32', 16: 'sfixed64', 17: 'sint32', 18: 'sint64',
+};
+const LABEL_REPEATED = 3;
+const TYPE_MESSAGE = 11;
+
+const str = (f: WireField | undefined) => (f?.bytes ? Buffer.from(f.bytes).toString('utf8') : '');
+const all = (fs: WireField[], n: number) => fs.filter((f) => f.field === n);
+const one = (fs: WireField[], n: number) => fs.find((f) => f.field === n);
+
+/** Every gzip member in the binary whose payload is a generated.proto FileDescriptorProto. */
+function descriptors(bin: Buffer): Map<string, WireField[]> {
+  const found = new Map<string, WireField[]>();
+  const magic = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00]);
+  for (let at = bin.indexOf(magic); at >= 0; at = bin.indexOf(magic, at + 1)) {
+    let raw: Buffer;
+    try {
+      // The 10-byte header has no optional parts (flags 0); inflateRaw stops at the stream's end.
+      raw = inflateRawSync(bin.subarray(at + 10, at + 10 + 2_000_000));
+    } catch {
+      continue;
+    }
+    let file: WireField[];
+    try {
+      file = readFields(raw);
+    } catch {
+      continue;
+    }
+    const name = str(one(file, 1));
+    if (name.endsWith('generated.proto')) found.set(name, file);
+  }
+  return found;
+}
+
+type FieldDef = [string, string] | [string, string, 'rep'] | [string, 'map', string, string];
+
+function main() {
+  const files = descriptors(readFileSync(BINARY));
+  const messages: Record<string, Record<string, FieldDef>> = {};
+  for (const name of FILES) {
+    const file = files.get(name);
+    if (!file) throw new Error(`${BINARY} has no descriptor for ${name}`);
+    const pkg = str(one(file, 2));
+    for (const m of all(file, 4)) addMessage(messages, pkg, readFields(m.bytes!));
+  }
+  const sorted = Object.fromEntries(Object.entries(messages).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(OUT, JSON.stringify(sorted, null, 0).replace(/\},"/g, '},\n"') + '\n');
+  console.log(`${OUT}: ${Object.keys(sorted).length} messages from ${FILES.length} files of ${BINARY}`);
+}
+
+function addMessage(out: Record<string, Record<string, FieldDef>>, scope: string, msg: WireField[]) {
+  const fullName = `${scope}.${str(one(msg, 1))}`;
+  // Map fields are repeated XxxEntry messages marked map_entry (MessageOptions field 7).
+  const mapEntries = new Map<string, [string, string]>();
+  for (const nested of all(msg, 3)) {
+    const n = readFields(nested.bytes!);
+    const options = one(n, 7);
+    const isMap = options ? one(readFields(options.bytes!), 7)?.varint === 1n : false;
+    if (!isMap) {
+      addMessage(out, fullName, n);
+      continue;
+    }
+    const fields = all(n, 2).map((f) => fieldType(readFields(f.bytes!)));
+    mapEntries.set(`.${fullName}.${str(one(n, 1))}`, [fields[0]!, fields[1]!]);
+  }
+  const table: Record<string, FieldDef> = {};
+  for (const f of all(msg, 2)) {
+    const fd = readFields(f.bytes!);
+    const name = str(one(fd, 1));
+    const number = String(one(fd, 3)!.varint);
+    const repeated = one(fd, 4)?.varint === BigInt(LABEL_REPEATED);
+    const entry = mapEntries.get(str(one(fd, 6)));
+    if (entry) table[number] = [name, 'map', entry[0], entry[1]];
+    else if (repeated) table[number] = [name, fieldType(fd), 'rep'];
+    else table[number] = [name, fieldType(fd)];
+  }
+  out[fullName] = table;
+}
+
+function fieldType(fd: WireField[]): string {
+  const type = Number(one(fd, 5)!.varint);
+  if (type === TYPE_MESSAGE) return str(one(fd, 6)).replace(/^\./, '');
+  const scalar = SCALAR[type];
+  if (!scalar) throw new Error(`field ${str(one(fd, 1))}: unsupported protobuf type ${type}`);
+  return scalar;
+}
+
+main();
