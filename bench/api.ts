@@ -1,6 +1,7 @@
 // The `api` suite: create throughput (1 and 64 clients, durable commits), get latency, list of
 // 10 000 pods, watch fan-out to 100 watchers, idle RSS and cold start.
 import { request } from 'node:https';
+import { startEtcd } from '../test/e2e/etcd-harness.js';
 import { call, emit, median, percentile, round, rssMb, startBerth, type BenchServer, type Result } from './common.js';
 
 const RUNS = 3;
@@ -62,11 +63,18 @@ function watchers(s: BenchServer, path: string, n: number): Promise<Array<{ coun
   );
 }
 
-export async function apiSuite(only?: string): Promise<Result[]> {
+export interface ApiSuiteOptions {
+  workload?: string;
+  /** Datastores measured side by side, interleaved round by round: 'sqlite', 'etcd'. */
+  datastores: string[];
+}
+
+export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
   const out: Result[] = [];
+  const only = opts.workload;
   const want = (w: string) => !only || only === w;
-  const res = (workload: string, metric: string, value: number, unit: string, target?: string, note?: string) =>
-    out.push(emit({ suite: 'api', workload, metric, value, unit, target, note }));
+  const res = (workload: string, metric: string, value: number, unit: string, target?: string, note?: string, datastore?: string) =>
+    out.push(emit({ suite: 'api', workload, metric, value, unit, target, note, datastore }));
 
   if (want('startup')) {
     const starts: number[] = [];
@@ -78,52 +86,81 @@ export async function apiSuite(only?: string): Promise<Result[]> {
       rss.push(rssMb(s.pid));
       await s.stop();
     }
-    res('startup', 'cold-start', round(median(starts)), 'ms', '≤ 1000', `spawn to ready line, fresh data dir, median of ${RUNS}`);
-    res('startup', 'idle-rss', round(median(rss)), 'MB', '≤ 100', `2 s after ready, median of ${RUNS}`);
+    res('startup', 'cold-start', round(median(starts)), 'ms', '≤ 1000', `spawn to ready line, fresh data dir, SQLite, median of ${RUNS}`, 'sqlite');
+    res('startup', 'idle-rss', round(median(rss)), 'MB', '≤ 100', `2 s after ready, SQLite, median of ${RUNS}`, 'sqlite');
   }
+  if (only === 'startup') return out;
 
-  const s = await startBerth();
+  const etcd = opts.datastores.includes('etcd') ? await startEtcd() : undefined;
+  const servers: Array<{ name: string; s: BenchServer }> = [];
   try {
+    for (const name of opts.datastores) {
+      const args = name === 'etcd' ? ['--datastore', `etcd://${etcd!.endpoints.join(',')}`] : [];
+      servers.push({ name, s: await startBerth(args) });
+    }
+    // Every figure is taken for each datastore within the same round, so both see the same
+    // machine noise; the median over rounds is reported.
+    const each = async (fn: (s: BenchServer, round: number) => Promise<void>, rounds = 1) => {
+      for (let i = 0; i < rounds; i++) for (const { s } of servers) await fn(s, i);
+    };
+    const perStore = () => new Map<BenchServer, number[]>(servers.map(({ s }) => [s, []]));
+    const report = (m: Map<BenchServer, number[]>, f: (xs: number[]) => number, emitOne: (v: number, datastore: string) => void) => {
+      for (const { name, s } of servers) emitOne(f(m.get(s)!), name);
+    };
+
     if (want('create')) {
-      const one: number[] = [];
-      const many: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
+      const one = perStore();
+      const many = perStore();
+      await each(async (s, i) => {
         await namespace(s, `one-${i}`);
-        one.push(await createMany(s, `one-${i}`, 1000, 1));
+        one.get(s)!.push(await createMany(s, `one-${i}`, 1000, 1));
         await namespace(s, `many-${i}`);
-        many.push(await createMany(s, `many-${i}`, 10_000, 64));
-      }
-      res('create', 'creates-1-client', round(median(one)), 'creates/s', undefined, `1000 pods, sequential, durable, median of ${RUNS}`);
-      res('create', 'creates-64-clients', round(median(many)), 'creates/s', '≥ 5000', `10 000 pods, 64 concurrent, durable, median of ${RUNS}`);
+        many.get(s)!.push(await createMany(s, `many-${i}`, 10_000, 64));
+      }, RUNS);
+      report(one, median, (v, d) => res('create', 'creates-1-client', round(v), 'creates/s', undefined, `1000 pods, sequential, durable, median of ${RUNS}`, d));
+      report(many, median, (v, d) => res('create', 'creates-64-clients', round(v), 'creates/s', '≥ 5000', `10 000 pods, 64 concurrent, durable, median of ${RUNS}`, d));
     } else {
-      await namespace(s, 'many-0');
-      await createMany(s, 'many-0', 10_000, 64);
+      await each(async (s) => {
+        await namespace(s, 'many-0');
+        await createMany(s, 'many-0', 10_000, 64);
+      });
     }
 
     if (want('get')) {
-      const lat: number[] = [];
-      for (let i = 0; i < 5000; i++) {
-        const t0 = performance.now();
-        const r = await call(s, 'GET', `/api/v1/namespaces/many-0/pods/p-${(i * 7919) % 10_000}`);
-        lat.push(performance.now() - t0);
-        if (r.status !== 200) throw new Error(`get: ${r.status}`);
-      }
-      res('get', 'p50', round(percentile(lat, 50), 2), 'ms', undefined, '5000 sequential gets');
-      res('get', 'p99', round(percentile(lat, 99), 2), 'ms');
+      const lat = perStore();
+      await each(async (s) => {
+        for (let i = 0; i < 5000; i++) {
+          const t0 = performance.now();
+          const r = await call(s, 'GET', `/api/v1/namespaces/many-0/pods/p-${(i * 7919) % 10_000}`);
+          lat.get(s)!.push(performance.now() - t0);
+          if (r.status !== 200) throw new Error(`get: ${r.status}`);
+        }
+      });
+      report(lat, (xs) => percentile(xs, 50), (v, d) => res('get', 'p50', round(v, 2), 'ms', undefined, '5000 sequential gets (from the store)', d));
+      report(lat, (xs) => percentile(xs, 99), (v, d) => res('get', 'p99', round(v, 2), 'ms', undefined, undefined, d));
     }
 
     if (want('list')) {
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
+      const times = perStore();
+      await each(async (s) => {
         const t0 = performance.now();
-        const r = await call(s, 'GET', '/api/v1/namespaces/many-0/pods');
-        times.push(performance.now() - t0);
+        const r = await call(s, 'GET', '/api/v1/namespaces/many-0/pods?resourceVersion=0');
+        times.get(s)!.push(performance.now() - t0);
         const n = (JSON.parse(r.text).items as unknown[]).length;
         if (n !== 10_000) throw new Error(`list returned ${n}`);
-      }
-      res('list', 'list-10000-pods', round(median(times)), 'ms', '≤ 200', 'full JSON list from the watch cache, median of 5');
-      const paged: number[] = [];
-      for (let i = 0; i < 3; i++) {
+      }, 5);
+      report(times, median, (v, d) => res('list', 'list-10000-pods-rv0', round(v), 'ms', '≤ 200', 'full JSON list with resourceVersion=0: from the watch cache, median of 5', d));
+      const consistent = perStore();
+      await each(async (s) => {
+        const t0 = performance.now();
+        const r = await call(s, 'GET', '/api/v1/namespaces/many-0/pods');
+        consistent.get(s)!.push(performance.now() - t0);
+        const n = (JSON.parse(r.text).items as unknown[]).length;
+        if (n !== 10_000) throw new Error(`list returned ${n}`);
+      }, 5);
+      report(consistent, median, (v, d) => res('list', 'list-10000-pods', round(v), 'ms', undefined, 'full JSON list, most recent (resourceVersion unset), median of 5', d));
+      const paged = perStore();
+      await each(async (s) => {
         const t0 = performance.now();
         let cont = '';
         let n = 0;
@@ -132,15 +169,15 @@ export async function apiSuite(only?: string): Promise<Result[]> {
           n += r.items.length;
           cont = r.metadata.continue ?? '';
         } while (cont);
-        paged.push(performance.now() - t0);
+        paged.get(s)!.push(performance.now() - t0);
         if (n !== 10_000) throw new Error(`paged list returned ${n}`);
-      }
-      res('list', 'list-10000-pods-paged-500', round(median(paged)), 'ms', undefined, 'as kubectl lists: limit=500 + continue, consistent snapshot from the store, median of 3');
+      }, RUNS);
+      report(paged, median, (v, d) => res('list', 'list-10000-pods-paged-500', round(v), 'ms', undefined, `as kubectl lists: limit=500 + continue, consistent snapshot from the store, median of ${RUNS}`, d));
     }
 
     if (want('watch')) {
-      const rates: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
+      const rates = perStore();
+      await each(async (s, run) => {
         const ns = `fan-${run}`;
         await namespace(s, ns);
         const ws = await watchers(s, `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${await currentRv(s)}`, 100);
@@ -151,13 +188,14 @@ export async function apiSuite(only?: string): Promise<Result[]> {
         while (ws.some((w) => w.count < events) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         const last = Math.max(...ws.map((w) => w.lastAt));
         const delivered = ws.reduce((a, w) => a + Math.min(w.count, events), 0);
-        rates.push(delivered / ((last - t0) / 1000));
+        rates.get(s)!.push(delivered / ((last - t0) / 1000));
         for (const w of ws) w.close();
-      }
-      res('watch', 'fan-out-100-watchers', Math.round(median(rates)), 'events/s', '≥ 100000', `2000 pod creates (64 clients) seen by 100 watchers, median of ${RUNS}`);
+      }, RUNS);
+      report(rates, median, (v, d) => res('watch', 'fan-out-100-watchers', Math.round(v), 'events/s', '≥ 100000', `2000 pod creates (64 clients) seen by 100 watchers, median of ${RUNS}`, d));
     }
   } finally {
-    await s.stop();
+    for (const { s } of servers) await s.stop();
+    await etcd?.stop();
   }
   return out;
 }

@@ -12,12 +12,14 @@ export interface Result {
   unit: string;
   target?: string;
   note?: string;
+  /** The store behind the API server, where a suite compares them. */
+  datastore?: string;
 }
 
 export function emit(r: Result): Result {
   const { target: _t, note: _n, ...line } = r;
   process.stdout.write(JSON.stringify(line) + '\n');
-  process.stderr.write(`${r.suite}${r.workload ? '/' + r.workload : ''} ${r.metric}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);
+  process.stderr.write(`${r.suite}${r.workload ? '/' + r.workload : ''}${r.datastore ? ` [${r.datastore}]` : ''} ${r.metric}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);
   return r;
 }
 

@@ -3,10 +3,25 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { apiSuite } from './api.js';
 import type { Result } from './common.js';
 
-const suites: Record<string, (workload?: string) => Promise<Result[]>> = { api: apiSuite };
+const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
+  api: (a, workload) => apiSuite({ workload, datastores: datastores(a) }),
+};
+
+/** `--datastore sqlite|etcd|sqlite,etcd`; by default both when etcd is installed. */
+function datastores(a: string[]): string[] {
+  const i = a.indexOf('--datastore');
+  if (i >= 0) {
+    const wanted = (a[i + 1] ?? '').split(',').filter(Boolean);
+    for (const d of wanted) if (d !== 'sqlite' && d !== 'etcd') throw new Error(`--datastore: unknown datastore ${d} (sqlite, etcd)`);
+    // The named datastore is compared with SQLite, the default, in the same run.
+    return wanted.includes('sqlite') ? wanted : ['sqlite', ...wanted];
+  }
+  return spawnSync('etcd', ['--version']).status === 0 ? ['sqlite', 'etcd'] : ['sqlite'];
+}
 
 const args = process.argv.slice(2);
 const suite = args[0];
@@ -17,12 +32,12 @@ if (!suite || !suites[suite]) {
   process.exit(2);
 }
 
-const results = await suites[suite]!(workload);
+const results = await suites[suite]!(args, workload);
 const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const file = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
 if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nAppended by `npm run bench`; each row is the median of the runs it names.\n');
-const rows = results.map((r) => `| ${r.workload ?? ''} | ${r.metric} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`).join('\n');
+const rows = results.map((r) => `| ${r.workload ?? ''} | ${r.datastore ?? ''} | ${r.metric} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`).join('\n');
 appendFileSync(
   file,
-  `\n## ${suite} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n| workload | metric | value | unit | target | note |\n|---|---|---|---|---|---|\n${rows}\n`,
+  `\n## ${suite} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n| workload | datastore | metric | value | unit | target | note |\n|---|---|---|---|---|---|---|\n${rows}\n`,
 );

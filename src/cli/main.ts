@@ -1,6 +1,7 @@
 // The berth command: every component in one program.
 import { Command, CommanderError } from 'commander';
 import { runServer } from './server.js';
+import { runSchedulerCommand } from './scheduler.js';
 import { migrate, openStore, parseDatastore } from './datastore.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
@@ -33,7 +34,16 @@ program
   .option('--etcd-cafile <file>', 'CA certificate that signed the etcd servers\' certificates')
   .option('--etcd-certfile <file>', 'client certificate for etcd')
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
+  .option('--disable-scheduler', 'do not run the scheduler in this process')
+  .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration file for the embedded scheduler')
   .action(async (opts) => runServer(opts));
+
+program
+  .command('scheduler')
+  .description('run the scheduler against a cluster (leader-elected through a Lease)')
+  .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
+  .option('--config <file>', 'a KubeSchedulerConfiguration file (profiles, plugins, args)')
+  .action(async (opts) => runSchedulerCommand(opts));
 
 const datastore = program.command('datastore').description('manage the cluster datastore');
 datastore

@@ -6,6 +6,8 @@ import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { RestClient } from '../client/index.js';
+import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -16,6 +18,8 @@ export interface ServerFlags {
   etcdCafile?: string;
   etcdCertfile?: string;
   etcdKeyfile?: string;
+  disableScheduler?: boolean;
+  schedulerConfig?: string;
 }
 
 export function defaultDataDir(): string {
@@ -35,6 +39,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const { host, port } = parseListen(flags.listen);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(dataDir, host);
+  // A bad scheduler configuration stops the start before anything listens.
+  const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
   const store = await openStore(parseDatastore(flags.datastore, dataDir), flags);
   const server = new ApiServer({
     store,
@@ -44,11 +50,15 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     compactionIntervalMs: flags.compactionInterval ? Number(flags.compactionInterval) * 1000 : undefined,
   });
   let stopping = false;
+  let scheduler: RunningScheduler | undefined;
+  let client: RestClient | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`berth: ${signal} received, shutting down\n`);
     try {
+      await scheduler?.stop();
+      client?.close();
       await server.stop();
       await store.close();
       process.exit(0);
@@ -65,6 +75,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
+  if (schedulerConfig) {
+    // The embedded components talk to the API over loopback HTTPS like any other client.
+    client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
+    scheduler = startScheduler(client, schedulerConfig);
+  }
   if (flags.agent) {
     process.stderr.write(
       'berth: WARNING: the node agent is not part of this build yet; no node will run pods. Start with --no-agent to silence this.\n',

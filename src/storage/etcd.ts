@@ -82,6 +82,9 @@ export class EtcdStore implements Store {
     const options: IOptions = {
       hosts,
       dialTimeout: 3000,
+      // A full list of a big resource is one range response; gRPC's 4 MB default would refuse
+      // it. Upstream's etcd client lifts the limit the same way.
+      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 2 * 1024 * 1024 * 1024 - 1 },
     };
     if (tls) {
       options.credentials = {

@@ -28,6 +28,14 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
     assert.deepEqual(await s.get('/a/1'), a2);
   });
 
+  withStore('a list larger than 4 MB (gRPC default limit) comes back whole', async (s) => {
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 60; i++) await s.create(`/big/${String(i).padStart(3, '0')}`, big);
+    const page = await s.list('/big/', {});
+    assert.equal(page.items.length, 60);
+    assert.equal(page.items[59]!.value.length, big.length);
+  });
+
   withStore('create refuses an existing key; update and delete refuse a missing one', async (s) => {
     await s.create('/k', 'v');
     await assert.rejects(s.create('/k', 'w'), KeyExistsError);

@@ -2,6 +2,7 @@
 // a plugin is an object with a name and any of these methods. Per-pod work is done once in
 // preFilter/preScore and kept in the CycleState; filter/score run once per node and only read it.
 import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
 import type { Status } from './status.js';
@@ -60,6 +61,12 @@ export interface PreFilterResult {
 export interface Handle {
   snapshot(): Snapshot;
   namespaces?(): Namespace[];
+  /**
+   * The selector of the controller owning the pod (ReplicaSet, ReplicationController or
+   * StatefulSet; a RC's map as matchLabels), merged with those of Services selecting it when
+   * there are any: PodTopologySpread builds its default constraints from it.
+   */
+  ownerSelector?(pod: Pod): LabelSelector | undefined;
 }
 
 export interface Plugin {

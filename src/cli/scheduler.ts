@@ -1,0 +1,99 @@
+// `berth scheduler` (standalone, from a kubeconfig) and the scheduler embedded in `berth server`.
+// Both campaign for the scheduler's Lease first, so that several copies can run and one acts.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { EventRecorder, LeaderElector, RestClient } from '../client/index.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
+import { buildFramework } from '../scheduler/profile.js';
+import { pluginRegistry } from '../scheduler/plugins/index.js';
+
+export interface RunningScheduler {
+  stop(): Promise<void>;
+  /** Whether this copy holds the lease and schedules. */
+  isLeader(): boolean;
+}
+
+const log = (m: string): void => void process.stderr.write(`berth: scheduler: ${m}\n`);
+
+/** Reads and checks a configuration file: every profile must build. Throws ConfigError. */
+export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
+  const config = path ? loadConfigFile(path) : defaultConfig();
+  // Build each profile once against a dummy handle, so a bad plugin or arg fails at start.
+  const registry = pluginRegistry();
+  const handle = { snapshot: () => { throw new Error('not running'); } } as never;
+  for (const p of config.profiles) buildFramework(p, registry, handle);
+  return config;
+}
+
+export function startScheduler(client: RestClient, config: SchedulerConfig, opts: { identity?: string } = {}): RunningScheduler {
+  const identity = opts.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+  const events = new EventRecorder({ client, component: config.profiles[0]!.schedulerName, host: hostname(), log });
+  const sink = { event: (pod: Parameters<EventRecorder['event']>[0], type: 'Normal' | 'Warning', reason: string, message: string) => events.event(pod, type, reason, message) };
+  let current: Scheduler | undefined;
+  const run = async (signal: AbortSignal) => {
+    current = new Scheduler({ client, config, events: sink, log });
+    await current.start();
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+    const s = current;
+    current = undefined;
+    await s.stop();
+  };
+  if (!config.leaderElection.leaderElect) {
+    const ctl = new AbortController();
+    const done = run(ctl.signal).catch((e) => log(`stopped: ${(e as Error).message}`));
+    return {
+      isLeader: () => true,
+      async stop() {
+        ctl.abort();
+        await done;
+        await events.flush();
+      },
+    };
+  }
+  let stopping = false;
+  let elector: LeaderElector;
+  const campaign = () => {
+    elector = new LeaderElector({
+      client,
+      namespace: config.leaderElection.resourceNamespace,
+      name: config.leaderElection.resourceName,
+      identity,
+      onStartedLeading: (signal) => run(signal).catch((e) => log(`stopped: ${(e as Error).message}`)),
+      onNewLeader: (who) => {
+        if (who !== identity) log(`leader is ${who}`);
+      },
+      // Leadership lost (not a stop of ours): campaign again as a standby.
+      onStoppedLeading: () => {
+        if (!stopping) setImmediate(() => void campaign());
+      },
+      log,
+    });
+    void elector.run();
+  };
+  campaign();
+  return {
+    isLeader: () => elector.isLeader(),
+    async stop() {
+      stopping = true;
+      await elector.stop();
+      await events.flush();
+    },
+  };
+}
+
+/** `berth scheduler --kubeconfig FILE [--config FILE]`. */
+export async function runSchedulerCommand(flags: { kubeconfig?: string; config?: string }): Promise<void> {
+  const config = loadSchedulerConfig(flags.config);
+  const client = RestClient.fromKubeconfig(flags.kubeconfig);
+  const s = startScheduler(client, config);
+  const shutdown = async (signal: string) => {
+    log(`${signal} received, shutting down`);
+    await s.stop();
+    client.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.stderr.write(`berth: scheduler started (profiles: ${config.profiles.map((p) => p.schedulerName).join(', ')})\n`);
+}

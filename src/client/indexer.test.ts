@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { byNamespace, byNodeName, Indexer, metaNamespaceKey, NAMESPACE_INDEX, NODE_NAME_INDEX, splitMetaNamespaceKey } from './indexer.js';
+
+interface P {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  spec?: { nodeName?: string };
+}
+const pod = (ns: string, name: string, node: string | undefined, rv = '1'): P => ({ metadata: { name, namespace: ns, resourceVersion: rv }, spec: { nodeName: node } });
+
+test('indexer: keys are namespace/name (name alone when cluster-scoped)', () => {
+  assert.equal(metaNamespaceKey({ metadata: { name: 'p', namespace: 'ns' } }), 'ns/p');
+  assert.equal(metaNamespaceKey({ metadata: { name: 'node-1' } }), 'node-1');
+  assert.deepEqual(splitMetaNamespaceKey('ns/p'), { namespace: 'ns', name: 'p' });
+  assert.deepEqual(splitMetaNamespaceKey('node-1'), { name: 'node-1' });
+});
+
+test('indexer: indexes follow adds, updates that move an object, and deletes', () => {
+  const ix = new Indexer<P>({ [NODE_NAME_INDEX]: byNodeName, [NAMESPACE_INDEX]: byNamespace });
+  ix.set(pod('a', 'p1', 'n1'));
+  ix.set(pod('a', 'p2', undefined));
+  ix.set(pod('b', 'p3', 'n1'));
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1').map(metaNamespaceKey).sort(), ['a/p1', 'b/p3']);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, '').map(metaNamespaceKey), ['a/p2'], 'unscheduled pods under ""');
+  assert.deepEqual(ix.byIndex(NAMESPACE_INDEX, 'a').map(metaNamespaceKey).sort(), ['a/p1', 'a/p2']);
+
+  const old = ix.set(pod('a', 'p2', 'n2', '2'));
+  assert.equal(old?.spec?.nodeName, undefined);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, ''), []);
+  assert.deepEqual(ix.indexValues(NODE_NAME_INDEX).sort(), ['n1', 'n2'], 'an emptied value disappears');
+  assert.equal(ix.delete('b/p3')?.metadata.name, 'p3');
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1').map(metaNamespaceKey), ['a/p1']);
+  assert.equal(ix.delete('b/p3'), undefined);
+  assert.equal(ix.size, 2);
+  assert.equal(ix.getByKey('a/p2')?.spec?.nodeName, 'n2');
+  assert.throws(() => ix.byIndex('nope', 'x'), /index "nope" does not exist/);
+});
+
+test('indexer: replace reports adds, changed objects and deletions with the last known state', () => {
+  const ix = new Indexer<P>({ [NODE_NAME_INDEX]: byNodeName });
+  ix.set(pod('a', 'same', 'n1', '5'));
+  ix.set(pod('a', 'changed', 'n1', '6'));
+  ix.set(pod('a', 'gone', 'n2', '7'));
+  const deltas = ix.replace([pod('a', 'same', 'n1', '5'), pod('a', 'changed', 'n3', '9'), pod('a', 'new', 'n1', '10')]);
+  assert.deepEqual(
+    deltas.map((d) => (d.type === 'update' ? `update ${d.old.metadata.name} ${d.old.metadata.resourceVersion}->${d.obj.metadata.resourceVersion}` : `${d.type} ${d.obj.metadata.name}`)),
+    ['update changed 6->9', 'add new', 'delete gone'],
+  );
+  const gone = deltas.find((d) => d.type === 'delete')!;
+  assert.equal(gone.obj.spec?.nodeName, 'n2');
+  assert.deepEqual(ix.listKeys().sort(), ['a/changed', 'a/new', 'a/same']);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n2'), []);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n3').map((p) => p.metadata.name), ['changed']);
+  assert.deepEqual(ix.replace([]).map((d) => d.type), ['delete', 'delete', 'delete']);
+  assert.equal(ix.size, 0);
+});

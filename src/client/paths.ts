@@ -1,0 +1,48 @@
+// URL paths of resources: /api/v1/... for the core group, /apis/GROUP/VERSION/... otherwise.
+
+/** Which resource: group ("" for core), version, plural resource name. */
+export interface GroupVersionResource {
+  group?: string;
+  version: string;
+  resource: string;
+}
+
+/** A collection (name absent) or one object, optionally a subresource of it. */
+export interface ResourceRef extends GroupVersionResource {
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** A named object: the ref for get, patch and delete. */
+export type NamedRef = ResourceRef & { name: string };
+
+export function resourcePath(ref: ResourceRef): string {
+  const group = ref.group ?? '';
+  let p = group ? `/apis/${group}/${ref.version}` : `/api/${ref.version}`;
+  if (ref.namespace) p += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  p += `/${ref.resource}`;
+  if (ref.name !== undefined) {
+    if (ref.name === '') throw new Error(`resourcePath: empty name for ${ref.resource}`);
+    p += `/${encodeURIComponent(ref.name)}`;
+    if (ref.subresource) p += `/${ref.subresource}`;
+  } else if (ref.subresource) {
+    throw new Error(`resourcePath: subresource ${ref.subresource} needs a name`);
+  }
+  return p;
+}
+
+/** The resources Berth's own components use, so callers don't spell group/version each time. */
+export const resources = {
+  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
+  nodes: { group: '', version: 'v1', resource: 'nodes' },
+  pods: { group: '', version: 'v1', resource: 'pods' },
+  configmaps: { group: '', version: 'v1', resource: 'configmaps' },
+  secrets: { group: '', version: 'v1', resource: 'secrets' },
+  serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
+  events: { group: '', version: 'v1', resource: 'events' },
+  replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
+  deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
+  priorityclasses: { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses' },
+} as const satisfies Record<string, GroupVersionResource>;

@@ -1,0 +1,338 @@
+// RestClient: Kubernetes REST over HTTPS (JSON), one keep-alive connection pool per client, and
+// watch streams on a pool of their own so that long-lived watches never starve ordinary calls.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { DeleteOptions } from 'kubernetes-types/meta/v1';
+import { ApiError, type Status } from './errors.js';
+import { loadKubeconfig, type ConnectionOptions, type KubeconfigOptions } from './kubeconfig.js';
+import { resourcePath, type NamedRef, type ResourceRef } from './paths.js';
+import type { KubeObject, ObjectList, WatchEvent } from './types.js';
+import { WatchDecoder } from './watch-stream.js';
+
+export type { DeleteOptions };
+
+export interface RestClientOptions extends ConnectionOptions {
+  /** Concurrent connections for ordinary requests (watches have their own pool). Default 64. */
+  maxSockets?: number;
+  /** Per-request timeout for non-watch calls; 0 disables. Default 60 s. */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export type QueryValue = string | number | boolean | undefined | null | readonly string[];
+export type Query = Record<string, QueryValue>;
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+}
+
+/** merge: RFC 7386; strategic: Kubernetes strategic merge; json: RFC 6902 ops; apply: server-side apply. */
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+
+export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface PatchOptions extends WriteOptions {
+  /** Server-side apply only: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+export interface WatchOptions {
+  resourceVersion?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface WatchHandle {
+  /** Ends the watch; onClose is not called for a watch the caller stopped. */
+  stop(): void;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+export class RestClient {
+  readonly server: string;
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly watchAgent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
+  private readonly send: typeof https.request;
+
+  constructor(readonly options: RestClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.base = new URL(this.server);
+    const secure = this.base.protocol === 'https:';
+    this.send = secure ? https.request : (http.request as unknown as typeof https.request);
+    const tls = secure
+      ? {
+          ca: options.ca,
+          cert: options.cert,
+          key: options.key,
+          rejectUnauthorized: !options.insecureSkipTLSVerify,
+          servername: options.tlsServerName,
+        }
+      : {};
+    const Agent = secure ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.maxSockets ?? 64, ...tls });
+    this.watchAgent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, ...tls });
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'berth-client' };
+    if (options.token) this.headers.Authorization = `Bearer ${options.token}`;
+  }
+
+  /** A client for the kubeconfig at path (default: $KUBECONFIG or ~/.kube/config). */
+  static fromKubeconfig(path?: string, opts: KubeconfigOptions & Omit<Partial<RestClientOptions>, keyof ConnectionOptions> = {}): RestClient {
+    const { context, baseDir, ...rest } = opts;
+    return new RestClient({ ...loadKubeconfig(path, { context, baseDir }), ...rest });
+  }
+
+  /** Closes idle connections; in-flight requests and watches end on their own. */
+  close(): void {
+    this.agent.destroy();
+    this.watchAgent.destroy();
+  }
+
+  /**
+   * Any call: body is sent as JSON (or as-is when a string/Buffer), the answer parsed as JSON.
+   * A non-2xx answer rejects with ApiError carrying the server's Status.
+   */
+  async request<R = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    contentType = 'application/json',
+    opts: RequestOptions = {},
+  ): Promise<R> {
+    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const url = this.url(path, query);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { code, text } = await this.once(method, url, payload, contentType, opts);
+        if (code < 200 || code > 299) throw ApiError.fromResponse(code, text);
+        return (text ? JSON.parse(text) : undefined) as R;
+      } catch (e) {
+        // A kept-alive socket the server closed just as we reused it: the request never
+        // reached the server, so an idempotent one is safely sent again (Node's advice).
+        if (attempt === 0 && (e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && IDEMPOTENT.has(method)) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  get<T = KubeObject>(ref: NamedRef, opts: { resourceVersion?: string } & RequestOptions = {}): Promise<T> {
+    return this.request<T>('GET', resourcePath(ref), undefined, { resourceVersion: opts.resourceVersion }, undefined, opts);
+  }
+
+  list<T = KubeObject>(ref: ResourceRef, opts: ListOptions & RequestOptions = {}): Promise<ObjectList<T>> {
+    const { labelSelector, fieldSelector, limit, resourceVersion, resourceVersionMatch } = opts;
+    const query: Query = { labelSelector, fieldSelector, limit, continue: opts.continue, resourceVersion, resourceVersionMatch };
+    return this.request<ObjectList<T>>('GET', resourcePath({ ...ref, name: undefined }), undefined, query, undefined, opts);
+  }
+
+  /** Every page of a list (pageSize per request, continue tokens followed): one consistent snapshot. */
+  async listAll<T = KubeObject>(ref: ResourceRef, opts: Omit<ListOptions, 'limit' | 'continue'> & RequestOptions & { pageSize?: number } = {}): Promise<ObjectList<T>> {
+    const { pageSize = 500, ...rest } = opts;
+    const first = await this.list<T>(ref, { ...rest, limit: pageSize });
+    const items = [...first.items];
+    let token = first.metadata?.continue;
+    while (token) {
+      const page = await this.list<T>(ref, { labelSelector: rest.labelSelector, fieldSelector: rest.fieldSelector, limit: pageSize, continue: token, signal: rest.signal });
+      items.push(...page.items);
+      token = page.metadata?.continue;
+    }
+    return { ...first, metadata: { resourceVersion: first.metadata?.resourceVersion }, items };
+  }
+
+  /** POST to the collection; the namespace defaults to the object's. */
+  create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
+    const path = resourcePath({ ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name: undefined, subresource: undefined });
+    return this.request<T>('POST', path, obj, writeQuery(opts), undefined, opts);
+  }
+
+  /** PUT; metadata.resourceVersion, when set, makes it a compare-and-swap (409 Conflict if stale). */
+  update<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
+    return this.request<T>('PUT', resourcePath(objectRef(ref, obj)), obj, writeQuery(opts), undefined, opts);
+  }
+
+  /** PUT to the status subresource: only status changes. */
+  updateStatus<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
+    return this.request<T>('PUT', resourcePath({ ...objectRef(ref, obj), subresource: 'status' }), obj, writeQuery(opts), undefined, opts);
+  }
+
+  patch<T = KubeObject>(ref: NamedRef, patch: unknown, type: PatchType = 'strategic', opts: PatchOptions & RequestOptions = {}): Promise<T> {
+    const query = writeQuery(opts);
+    if (opts.force) query.force = true;
+    if (type === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
+    return this.request<T>('PATCH', resourcePath(ref), patch, query, PATCH_CONTENT_TYPES[type], opts);
+  }
+
+  /**
+   * DELETE with DeleteOptions in the body (propagationPolicy, preconditions, gracePeriodSeconds).
+   * Resolves with the object (kinds that answer with it, e.g. pods) or a Success Status.
+   */
+  delete<T = KubeObject>(ref: NamedRef, opts: DeleteOptions = {}, req: RequestOptions = {}): Promise<T | Status> {
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...opts };
+    return this.request<T | Status>('DELETE', resourcePath(ref), body, undefined, undefined, req);
+  }
+
+  /**
+   * Watches a collection (a path or a ref): onEvent for each event in order, including BOOKMARK
+   * and ERROR (whose object is a Status); onClose once when the server or the network ends the
+   * watch — undefined for a clean end (e.g. timeoutSeconds), an ApiError for a refused watch.
+   */
+  watch<T = KubeObject>(
+    target: string | ResourceRef,
+    opts: WatchOptions,
+    onEvent: (event: WatchEvent<T>) => void,
+    onClose: (err?: Error) => void,
+  ): WatchHandle {
+    const path = typeof target === 'string' ? target : resourcePath({ ...target, name: undefined });
+    const url = this.url(path, {
+      watch: 'true',
+      resourceVersion: opts.resourceVersion,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      allowWatchBookmarks: opts.allowWatchBookmarks ? 'true' : undefined,
+      timeoutSeconds: opts.timeoutSeconds,
+    });
+    let stopped = false;
+    let finished = false;
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      if (!stopped) onClose(err);
+    };
+    const req = this.send(url, { method: 'GET', agent: this.watchAgent, headers: this.headers }, (res) => {
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => finish(ApiError.fromResponse(res.statusCode ?? 0, text)));
+        res.on('error', (e) => finish(e));
+        return;
+      }
+      const decoder = new WatchDecoder<T>();
+      const deliver = (events: () => WatchEvent<T>[]): boolean => {
+        try {
+          for (const ev of events()) {
+            if (stopped) return false;
+            onEvent(ev);
+          }
+          return true;
+        } catch (e) {
+          req.destroy();
+          finish(e as Error);
+          return false;
+        }
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (!stopped && !finished) deliver(() => decoder.push(chunk));
+      });
+      res.on('end', () => {
+        if (!stopped && !finished && deliver(() => decoder.end())) finish();
+      });
+      res.on('error', (e) => finish(e));
+      res.on('close', () => finish(new Error('watch connection closed before the stream ended')));
+    });
+    req.on('error', (e) => finish(e));
+    req.end();
+    return {
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        req.destroy();
+      },
+    };
+  }
+
+  private url(path: string, query?: Query): URL {
+    const u = new URL(path, this.base);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined || v === null || v === '') continue;
+      if (Array.isArray(v)) for (const item of v) u.searchParams.append(k, item);
+      else u.searchParams.set(k, String(v));
+    }
+    return u;
+  }
+
+  private once(
+    method: string,
+    url: URL,
+    payload: string | Buffer | undefined,
+    contentType: string,
+    opts: RequestOptions,
+  ): Promise<{ code: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
+      const headers: Record<string, string> = { ...this.headers, ...opts.headers };
+      // Length always given: Node would otherwise send a DELETE body unframed.
+      if (payload !== undefined) {
+        headers['Content-Type'] = contentType;
+        headers['Content-Length'] = String(Buffer.byteLength(payload));
+      }
+      const req = this.send(url, { method, agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          cleanup();
+          resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', fail);
+      });
+      const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+      const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
+      const onAbort = () => req.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      function cleanup() {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      }
+      function fail(e: Error) {
+        cleanup();
+        // Whether the socket was reused decides if a reset request may be retried.
+        reject(Object.assign(e, { reusedSocket: req.reusedSocket }));
+      }
+      req.on('error', fail);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function writeQuery(opts: WriteOptions): Query {
+  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
+}
+
+/** The object's own ref: name and namespace from its metadata unless the ref gives them. */
+function objectRef(ref: ResourceRef, obj: KubeObject): NamedRef {
+  const name = ref.name ?? obj.metadata?.name;
+  if (!name) throw new Error(`${ref.resource}: the object has no metadata.name`);
+  return { ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name };
+}

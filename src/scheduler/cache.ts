@@ -1,0 +1,203 @@
+// The scheduler's cache of nodes and the pods on them, including pods it has assumed onto a
+// node before their binding is confirmed, so the next pod already sees them.
+//
+// A scheduling cycle's filtering and scoring run synchronously on Node's one thread, so the
+// cache itself serves as the cycle's snapshot: nothing can change it mid-cycle. Node order is
+// upstream's node tree: zones interleaved, so a partial scan (percentageOfNodesToScore)
+// spreads over zones.
+import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import { NodeInfo, type ImageState } from './framework/node-info.js';
+import { newPodInfo, podKey, type PodInfo } from './framework/pod-info.js';
+import type { Snapshot } from './framework/types.js';
+import { normalizedImageName } from './plugins/image-locality.js';
+
+const ZONE = 'topology.kubernetes.io/zone';
+const REGION = 'topology.kubernetes.io/region';
+
+interface PodState {
+  info: PodInfo;
+  nodeName: string;
+  assumed: boolean;
+}
+
+export class SchedulerCache implements Snapshot {
+  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly pods = new Map<string, PodState>();
+  private readonly namespaces = new Map<string, Record<string, string>>();
+  private readonly images = new Map<string, ImageState>();
+  private ordered: NodeInfo[] | undefined;
+
+  // Snapshot
+
+  nodeInfos(): NodeInfo[] {
+    if (!this.ordered) this.ordered = nodeTreeOrder([...this.nodes.values()].filter((n) => n.node));
+    return this.ordered;
+  }
+
+  get(nodeName: string): NodeInfo | undefined {
+    const n = this.nodes.get(nodeName);
+    return n?.node ? n : undefined;
+  }
+
+  havePodsWithAffinity(): NodeInfo[] {
+    return this.nodeInfos().filter((n) => n.podsWithAffinity.length > 0);
+  }
+
+  havePodsWithRequiredAntiAffinity(): NodeInfo[] {
+    return this.nodeInfos().filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+  }
+
+  namespaceLabels(namespace: string): Record<string, string> | undefined {
+    return this.namespaces.get(namespace);
+  }
+
+  // Nodes and namespaces
+
+  addOrUpdateNode(node: Node): void {
+    const name = node.metadata!.name!;
+    const existing = this.nodes.get(name);
+    this.updateImages(existing ?? this.nodeOrPlaceholder(name), node);
+    if (existing) {
+      const wasPlaceholder = !existing.node;
+      existing.setNode(node);
+      if (wasPlaceholder) this.ordered = undefined;
+      else if (zoneOf(existing.node) !== zoneOf(node)) this.ordered = undefined;
+    } else {
+      this.nodes.get(name)!.setNode(node);
+      this.ordered = undefined;
+    }
+  }
+
+  removeNode(name: string): void {
+    const ni = this.nodes.get(name);
+    if (!ni) return;
+    this.updateImages(ni, undefined);
+    // Pods still on it stay accounted until their own deletion arrives.
+    if (ni.pods.length === 0) this.nodes.delete(name);
+    else ni.node = undefined;
+    this.ordered = undefined;
+  }
+
+  setNamespace(ns: Namespace, deleted = false): void {
+    const name = ns.metadata?.name ?? '';
+    if (deleted) this.namespaces.delete(name);
+    else this.namespaces.set(name, { ...(ns.metadata?.labels ?? {}) });
+  }
+
+  // Pods
+
+  /** A pod the API says is bound (or an update to it); confirms an assumption if there was one. */
+  addOrUpdatePod(pod: Pod): void {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) return;
+    const key = podKey(pod);
+    const prev = this.pods.get(key);
+    if (prev) this.nodeFor(prev.nodeName)?.removePod(key);
+    const info = newPodInfo(pod);
+    this.nodeOrPlaceholder(nodeName).addPod(info);
+    this.pods.set(key, { info, nodeName, assumed: false });
+  }
+
+  removePod(pod: Pod): void {
+    const key = podKey(pod);
+    const prev = this.pods.get(key);
+    if (!prev) return;
+    const ni = this.nodes.get(prev.nodeName);
+    ni?.removePod(key);
+    if (ni && !ni.node && ni.pods.length === 0) this.nodes.delete(prev.nodeName);
+    this.pods.delete(key);
+  }
+
+  /** Counts the pod on nodeName before the binding is confirmed. */
+  assume(pod: Pod, nodeName: string): PodInfo {
+    const key = podKey(pod);
+    if (this.pods.has(key)) throw new Error(`pod ${key} is already in the cache, so can't be assumed`);
+    const bound = { ...pod, spec: { ...pod.spec!, nodeName } } as Pod;
+    const info = newPodInfo(bound);
+    this.nodeOrPlaceholder(nodeName).addPod(info);
+    this.pods.set(key, { info, nodeName, assumed: true });
+    return info;
+  }
+
+  /** Undoes an assumption whose binding failed. */
+  forget(pod: Pod): void {
+    const key = podKey(pod);
+    const st = this.pods.get(key);
+    if (!st?.assumed) return;
+    this.removePod(st.info.pod);
+  }
+
+  isAssumed(pod: Pod): boolean {
+    return !!this.pods.get(podKey(pod))?.assumed;
+  }
+
+  hasPod(pod: Pod): boolean {
+    return this.pods.has(podKey(pod));
+  }
+
+  get podCount(): number {
+    return this.pods.size;
+  }
+
+  private nodeFor(name: string): NodeInfo | undefined {
+    return this.nodes.get(name);
+  }
+
+  private nodeOrPlaceholder(name: string): NodeInfo {
+    let ni = this.nodes.get(name);
+    if (!ni) {
+      ni = new NodeInfo();
+      this.nodes.set(name, ni);
+    }
+    return ni;
+  }
+
+  /**
+   * ImageLocality needs, per image, its size and on how many nodes it is. The states are shared
+   * objects, so a node's change updates every node's view without a rescan.
+   */
+  private updateImages(ni: NodeInfo, node: Node | undefined): void {
+    const next = new Map<string, ImageState>();
+    for (const img of node?.status?.images ?? []) {
+      // Keys in the form pods' images are looked up in (docker.io/library/nginx:latest).
+      for (const name of new Set((img.names ?? []).map(normalizedImageName))) {
+        let st = ni.imageStates.get(name) ?? this.images.get(name);
+        if (!st) {
+          st = { size: img.sizeBytes ?? 0, numNodes: 0 };
+          this.images.set(name, st);
+        }
+        if (!ni.imageStates.has(name)) st.numNodes++;
+        next.set(name, st);
+      }
+    }
+    for (const [name, st] of ni.imageStates) {
+      if (next.has(name)) continue;
+      st.numNodes--;
+      if (st.numNodes <= 0) this.images.delete(name);
+    }
+    ni.imageStates = next;
+  }
+}
+
+function zoneOf(node: Node | undefined): string {
+  const l = node?.metadata?.labels ?? {};
+  const region = l[REGION] ?? '';
+  const zone = l[ZONE] ?? '';
+  return region || zone ? `${region}:\0:${zone}` : '';
+}
+
+/** Round-robin over zones, in the order zones were first seen (upstream nodeTree.list). */
+export function nodeTreeOrder(nodes: NodeInfo[]): NodeInfo[] {
+  const zones = new Map<string, NodeInfo[]>();
+  for (const n of nodes) {
+    const z = zoneOf(n.node);
+    const list = zones.get(z) ?? [];
+    list.push(n);
+    zones.set(z, list);
+  }
+  if (zones.size <= 1) return nodes;
+  const out: NodeInfo[] = [];
+  const lists = [...zones.values()];
+  for (let i = 0; out.length < nodes.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
+}

@@ -1,0 +1,276 @@
+// The scheduler: informers feed the cache (bound pods, nodes, namespaces) and the queue (pods
+// waiting for a node); one loop takes a pod at a time through the scheduling cycle, assumes it on
+// the chosen node, and binds it in the background so the next cycle starts at once.
+import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import { createInformer, resources, type Informer, type RestClient } from '../client/index.js';
+import { SchedulerCache } from './cache.js';
+import { defaultConfig, type SchedulerConfig } from './config.js';
+import type { Framework } from './framework/runtime.js';
+import type { PodInfo } from './framework/pod-info.js';
+import { podKey } from './framework/pod-info.js';
+import type { QueuedPodInfo } from './framework/types.js';
+import { buildFramework } from './profile.js';
+import { pluginRegistry, type SchedulerHandle } from './plugins/index.js';
+import { SchedulingQueue, type ObservedEvent } from './queue.js';
+import { FitError, SchedulingAlgorithm } from './schedule-pod.js';
+import { PodStatusWriter, type EventSink } from './pod-status.js';
+
+export interface SchedulerOptions {
+  client: RestClient;
+  config?: SchedulerConfig;
+  events: EventSink;
+  log?: (msg: string) => void;
+  random?: () => number;
+}
+
+const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  private readonly frameworks = new Map<string, Framework>();
+  private readonly algorithm: SchedulingAlgorithm;
+  private readonly podInformer: Informer<Pod>;
+  private readonly nodeInformer: Informer<Node>;
+  private readonly nsInformer: Informer<Namespace>;
+  private readonly status: PodStatusWriter;
+  private readonly log: (msg: string) => void;
+  private stopped = false;
+  private loop?: Promise<void>;
+  /** Binding cycles in flight, so stop() can wait for them. */
+  private readonly binding = new Set<Promise<void>>();
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.log = opts.log ?? (() => {});
+    const config = opts.config ?? defaultConfig();
+    this.status = new PodStatusWriter(opts.client, opts.events);
+    const handle: SchedulerHandle = {
+      snapshot: () => this.cache,
+      client: opts.client,
+      framework: () => this.currentFramework!,
+      nominatedPodsForNode: (n) => this.queue.nominatedPodsForNode(n),
+      evictVictim: (victim, preemptor, node) => this.status.evictVictim(victim, preemptor, node, this.currentFramework!.profileName),
+      clearNomination: async (pod) => {
+        this.queue.deleteNomination(podKey(pod));
+        await this.status.setNominatedNode(pod, undefined);
+      },
+      ownerSelector: () => undefined,
+    };
+    const registry = pluginRegistry();
+    for (const profile of config.profiles) this.frameworks.set(profile.schedulerName, buildFramework(profile, registry, handle));
+    this.algorithm = new SchedulingAlgorithm(opts.random, (n) => this.queue.nominatedPodsForNode(n));
+    this.queue = new SchedulingQueue((p) => this.frameworkFor(p), [...this.frameworks.values()]);
+
+    const log = (m: string) => this.log(m);
+    this.podInformer = createInformer<Pod>(opts.client, resources.pods, { name: 'scheduler pods', log, pageSize: 5000 });
+    this.nodeInformer = createInformer<Node>(opts.client, resources.nodes, { name: 'scheduler nodes', log, pageSize: 5000 });
+    this.nsInformer = createInformer<Namespace>(opts.client, resources.namespaces, { name: 'scheduler namespaces', log });
+    this.wireInformers();
+  }
+
+  private currentFramework: Framework | undefined;
+
+  frameworkFor(pod: Pod): Framework | undefined {
+    return this.frameworks.get(pod.spec?.schedulerName || 'default-scheduler');
+  }
+
+  private responsibleFor(pod: Pod): boolean {
+    return this.frameworks.has(pod.spec?.schedulerName || 'default-scheduler');
+  }
+
+  private wireInformers(): void {
+    this.nsInformer.addEventHandler({
+      onAdd: (ns) => {
+        this.cache.setNamespace(ns);
+        this.move({ resource: 'Namespace', action: 'Add' });
+      },
+      onUpdate: (_o, ns) => {
+        this.cache.setNamespace(ns);
+        this.move({ resource: 'Namespace', action: 'Update' });
+      },
+      onDelete: (ns) => this.cache.setNamespace(ns, true),
+    });
+    this.nodeInformer.addEventHandler({
+      onAdd: (n) => {
+        this.cache.addOrUpdateNode(n);
+        this.move({ resource: 'Node', action: 'Add' }, undefined, n);
+      },
+      onUpdate: (old, n) => {
+        this.cache.addOrUpdateNode(n);
+        for (const action of nodeUpdateActions(old, n)) this.move({ resource: 'Node', action }, old, n);
+      },
+      onDelete: (n) => {
+        this.cache.removeNode(n.metadata!.name!);
+        this.move({ resource: 'Node', action: 'Delete' }, n, undefined);
+      },
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (p) => this.podAdded(p),
+      onUpdate: (old, p) => this.podUpdated(old, p),
+      onDelete: (p) => this.podDeleted(p),
+    });
+  }
+
+  private podAdded(p: Pod): void {
+    if (p.spec?.nodeName) {
+      if (isTerminal(p)) return;
+      this.cache.addOrUpdatePod(p);
+      this.queue.deleteNomination(podKey(p));
+      this.move({ resource: 'AssignedPod', action: 'Add' }, undefined, p);
+    } else if (this.responsibleFor(p) && !isTerminal(p) && !p.metadata?.deletionTimestamp) {
+      this.queue.add(p);
+    }
+  }
+
+  private podUpdated(old: Pod, p: Pod): void {
+    if (p.spec?.nodeName) {
+      if (!old.spec?.nodeName) this.queue.delete(p);
+      if (isTerminal(p)) {
+        // A finished pod no longer holds its resources.
+        if (this.cache.hasPod(p)) {
+          this.cache.removePod(p);
+          this.move({ resource: 'AssignedPod', action: 'Delete' }, old, p);
+        }
+        return;
+      }
+      this.cache.addOrUpdatePod(p);
+      if (old.spec?.nodeName) {
+        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.move({ resource: 'AssignedPod', action: 'UpdatePodLabel' }, old, p);
+      } else this.move({ resource: 'AssignedPod', action: 'Add' }, undefined, p);
+    } else if (this.responsibleFor(p)) {
+      if (p.metadata?.deletionTimestamp || isTerminal(p)) this.queue.delete(p);
+      else this.queue.add(p);
+    }
+  }
+
+  private podDeleted(p: Pod): void {
+    if (p.spec?.nodeName || this.cache.hasPod(p)) {
+      this.cache.removePod(p);
+      this.move({ resource: 'AssignedPod', action: 'Delete' }, p, undefined);
+    } else this.queue.delete(p);
+  }
+
+  private move(e: ObservedEvent, oldObj?: Node | Pod, newObj?: Node | Pod): void {
+    this.queue.moveOnEvent(e, oldObj, newObj);
+  }
+
+  async start(): Promise<void> {
+    this.nsInformer.start();
+    this.nodeInformer.start();
+    // Nodes and namespaces first, so the first pods already find them.
+    await Promise.all([this.nsInformer.waitForSync(), this.nodeInformer.waitForSync()]);
+    this.podInformer.start();
+    await this.podInformer.waitForSync();
+    this.queue.run();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.close();
+    await Promise.all([this.podInformer.stop(), this.nodeInformer.stop(), this.nsInformer.stop()]);
+    await this.loop;
+    await Promise.allSettled([...this.binding]);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const q = await this.queue.pop();
+      if (!q) return;
+      try {
+        await this.scheduleOne(q);
+      } catch (e) {
+        this.log(`scheduling ${q.podInfo.key}: ${(e as Error).stack ?? e}`);
+        this.queue.addUnschedulable(q, new Set(), true);
+      }
+      // Let informer events in between cycles, as upstream's goroutines interleave.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** One scheduling cycle; the binding cycle continues in the background. */
+  private async scheduleOne(q: QueuedPodInfo): Promise<void> {
+    const key = q.podInfo.key;
+    // The pod as the informer knows it now: it may have been deleted or bound meanwhile.
+    const pod = this.podInformer.getByKey(key);
+    if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp || this.cache.hasPod(pod)) {
+      this.queue.done(key);
+      return;
+    }
+    const fwk = this.frameworkFor(pod);
+    if (!fwk) {
+      this.queue.done(key);
+      return;
+    }
+    this.currentFramework = fwk;
+    const state = fwk.newCycleState();
+    let host: string;
+    try {
+      host = this.algorithm.schedulePod(fwk, state, pod, this.cache).suggestedHost;
+    } catch (e) {
+      if (!(e instanceof FitError)) throw e;
+      let nominated: string | undefined;
+      if (fwk.plugins.postFilter.length) {
+        const statuses = new Map(e.diagnosis.nodeToStatus);
+        const r = await fwk.runPostFilter(state, pod, statuses);
+        if (r.status.isSuccess()) nominated = r.result?.nominatedNodeName;
+        else e.diagnosis.postFilterMsg = r.status.message();
+      }
+      if (nominated) this.queue.addNomination(q.podInfo, nominated);
+      this.status.recordFailure(pod, e.message, 'Unschedulable', nominated);
+      this.queue.addUnschedulable(q, e.diagnosis.unschedulablePlugins);
+      return;
+    }
+
+    const assumed = this.cache.assume(pod, host);
+    const reserve = fwk.runReserve(state, pod, host);
+    const permit = reserve.isSuccess() ? fwk.runPermit(state, pod, host) : reserve;
+    if (!permit.isSuccess()) {
+      fwk.runUnreserve(state, pod, host);
+      this.cache.forget(pod);
+      this.status.recordFailure(pod, permit.message(), permit.isRejected() ? 'Unschedulable' : 'SchedulerError');
+      this.queue.addUnschedulable(q, new Set([permit.plugin]), !permit.isRejected());
+      return;
+    }
+    this.queue.deleteNomination(key);
+    const cycle = this.bindingCycle(fwk, state, q, pod, assumed, host);
+    this.binding.add(cycle);
+    void cycle.finally(() => this.binding.delete(cycle));
+  }
+
+  private async bindingCycle(fwk: Framework, state: ReturnType<Framework['newCycleState']>, q: QueuedPodInfo, pod: Pod, _assumed: PodInfo, host: string): Promise<void> {
+    try {
+      let s = await fwk.runPreBind(state, pod, host);
+      if (s.isSuccess()) s = await fwk.runBind(state, pod, host);
+      if (!s.isSuccess()) {
+        fwk.runUnreserve(state, pod, host);
+        this.cache.forget(pod);
+        this.status.recordFailure(pod, `binding rejected: ${s.message()}`, 'SchedulerError');
+        this.queue.addUnschedulable(q, new Set(), true);
+        // The node we counted on is free again for others.
+        this.move({ resource: 'AssignedPod', action: 'Delete' }, pod, undefined);
+        return;
+      }
+      this.queue.done(q.podInfo.key);
+      this.status.recordScheduled(pod, host);
+      fwk.runPostBind(state, pod, host);
+    } catch (e) {
+      this.log(`binding ${q.podInfo.key}: ${(e as Error).message}`);
+      this.cache.forget(pod);
+      this.queue.addUnschedulable(q, new Set(), true);
+    }
+  }
+}
+
+/** Which kinds of node change happened, as upstream's nodeSchedulingPropertiesChange. */
+export function nodeUpdateActions(old: Node, n: Node): ObservedEvent['action'][] {
+  const out: ObservedEvent['action'][] = [];
+  const j = (v: unknown) => JSON.stringify(v ?? null);
+  if (old.spec?.unschedulable !== n.spec?.unschedulable || j(old.spec?.taints) !== j(n.spec?.taints)) out.push('UpdateNodeTaint');
+  if (j(old.status?.allocatable) !== j(n.status?.allocatable)) out.push('UpdateNodeAllocatable');
+  if (j(old.metadata?.labels) !== j(n.metadata?.labels)) out.push('UpdateNodeLabel');
+  const conds = (x: Node) => j((x.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  if (conds(old) !== conds(n)) out.push('UpdateNodeCondition');
+  if (j(old.metadata?.annotations) !== j(n.metadata?.annotations)) out.push('UpdateNodeAnnotation');
+  return out;
+}
