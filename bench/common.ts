@@ -40,6 +40,7 @@ export interface BenchServer {
   ca: string;
   startMs: number;
   agent: Agent;
+  kubeconfig: string;
   stop(): Promise<void>;
 }
 
@@ -67,6 +68,7 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
     ca: readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8'),
     startMs,
     agent,
+    kubeconfig: join(dir, 'kubeconfig.yaml'),
     async stop() {
       agent.destroy();
       proc.kill('SIGTERM');
@@ -102,4 +104,10 @@ export function call(s: BenchServer, method: string, path: string, body?: unknow
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? round(Number(m[1]) / 1024) : NaN;
+}
+
+/** Peak resident set of a process (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
 }

@@ -5,11 +5,21 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { apiSuite } from './api.js';
+import { schedulerSuite } from './scheduler.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
   api: (a, workload) => apiSuite({ workload, datastores: datastores(a) }),
+  scheduler: (a, workload) => schedulerSuite({ workload, nodes: numberFlag(a, '--nodes'), allNodes: a.includes('--all-nodes') }),
 };
+
+function numberFlag(a: string[], name: string): number | undefined {
+  const i = a.indexOf(name);
+  if (i < 0) return undefined;
+  const n = Number(a[i + 1]);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${a[i + 1]}`);
+  return n;
+}
 
 /** `--datastore sqlite|etcd|sqlite,etcd`; by default both when etcd is installed. */
 function datastores(a: string[]): string[] {

@@ -39,12 +39,31 @@ export class SchedulerCache implements Snapshot {
     return n?.node ? n : undefined;
   }
 
+  // InterPodAffinity asks for these twice per pod: kept until a pod with affinity terms or a
+  // node comes or goes, instead of scanning every node each time.
+  private withAffinity: NodeInfo[] | undefined;
+  private withRequiredAnti: NodeInfo[] | undefined;
+
   havePodsWithAffinity(): NodeInfo[] {
-    return this.nodeInfos().filter((n) => n.podsWithAffinity.length > 0);
+    this.withAffinity ??= this.nodeInfos().filter((n) => n.podsWithAffinity.length > 0);
+    return this.withAffinity;
   }
 
   havePodsWithRequiredAntiAffinity(): NodeInfo[] {
-    return this.nodeInfos().filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    this.withRequiredAnti ??= this.nodeInfos().filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    return this.withRequiredAnti;
+  }
+
+  private affinityChanged(info: PodInfo): void {
+    if (info.requiredAffinityTerms.length + info.requiredAntiAffinityTerms.length + info.preferredAffinityTerms.length + info.preferredAntiAffinityTerms.length === 0) return;
+    this.withAffinity = undefined;
+    if (info.requiredAntiAffinityTerms.length) this.withRequiredAnti = undefined;
+  }
+
+  private nodesChanged(): void {
+    this.ordered = undefined;
+    this.withAffinity = undefined;
+    this.withRequiredAnti = undefined;
   }
 
   namespaceLabels(namespace: string): Record<string, string> | undefined {
@@ -60,11 +79,10 @@ export class SchedulerCache implements Snapshot {
     if (existing) {
       const wasPlaceholder = !existing.node;
       existing.setNode(node);
-      if (wasPlaceholder) this.ordered = undefined;
-      else if (zoneOf(existing.node) !== zoneOf(node)) this.ordered = undefined;
+      if (wasPlaceholder || zoneOf(existing.node) !== zoneOf(node)) this.nodesChanged();
     } else {
       this.nodes.get(name)!.setNode(node);
-      this.ordered = undefined;
+      this.nodesChanged();
     }
   }
 
@@ -75,7 +93,7 @@ export class SchedulerCache implements Snapshot {
     // Pods still on it stay accounted until their own deletion arrives.
     if (ni.pods.length === 0) this.nodes.delete(name);
     else ni.node = undefined;
-    this.ordered = undefined;
+    this.nodesChanged();
   }
 
   setNamespace(ns: Namespace, deleted = false): void {
@@ -92,9 +110,13 @@ export class SchedulerCache implements Snapshot {
     if (!nodeName) return;
     const key = podKey(pod);
     const prev = this.pods.get(key);
-    if (prev) this.nodeFor(prev.nodeName)?.removePod(key);
+    if (prev) {
+      this.nodeFor(prev.nodeName)?.removePod(key);
+      this.affinityChanged(prev.info);
+    }
     const info = newPodInfo(pod);
     this.nodeOrPlaceholder(nodeName).addPod(info);
+    this.affinityChanged(info);
     this.pods.set(key, { info, nodeName, assumed: false });
   }
 
@@ -104,6 +126,7 @@ export class SchedulerCache implements Snapshot {
     if (!prev) return;
     const ni = this.nodes.get(prev.nodeName);
     ni?.removePod(key);
+    this.affinityChanged(prev.info);
     if (ni && !ni.node && ni.pods.length === 0) this.nodes.delete(prev.nodeName);
     this.pods.delete(key);
   }
@@ -115,6 +138,7 @@ export class SchedulerCache implements Snapshot {
     const bound = { ...pod, spec: { ...pod.spec!, nodeName } } as Pod;
     const info = newPodInfo(bound);
     this.nodeOrPlaceholder(nodeName).addPod(info);
+    this.affinityChanged(info);
     this.pods.set(key, { info, nodeName, assumed: true });
     return info;
   }

@@ -105,6 +105,7 @@ class Heap<T> {
   }
 }
 
+const NONE: PodInfo[] = [];
 const keyOfQueued = (q: QueuedPodInfo) => q.podInfo.key;
 
 /** An event happening in the cluster, as the queue classifies it. */
@@ -351,7 +352,8 @@ export class SchedulingQueue {
   }
 
   nominatedPodsForNode(node: string): PodInfo[] {
+    if (this.nominatedByNode.size === 0) return NONE;
     const m = this.nominatedByNode.get(node);
-    return m ? [...m.values()] : [];
+    return m ? [...m.values()] : NONE;
   }
 }

@@ -85,9 +85,9 @@ test('sampling: with 1000 nodes only 42 % are filtered per cycle, and the window
 
 test('selectHost picks the top score and breaks ties uniformly', () => {
   const scores = [
-    { name: 'a', totalScore: 10, scores: [] },
-    { name: 'b', totalScore: 30, scores: [] },
-    { name: 'c', totalScore: 30, scores: [] },
+    { name: 'a', totalScore: 10 },
+    { name: 'b', totalScore: 30 },
+    { name: 'c', totalScore: 30 },
   ];
   assert.equal(selectHost(scores, () => 0.99), 'b');
   assert.equal(selectHost(scores, () => 0), 'c');

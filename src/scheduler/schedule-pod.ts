@@ -142,7 +142,7 @@ function emptyDiagnosis(): Diagnosis {
 }
 
 export function prioritizeNodes(fwk: Framework, state: CycleState, pod: Pod, nodes: NodeInfo[]): PluginScore[] {
-  if (fwk.plugins.score.length === 0) return nodes.map((n) => ({ name: n.name, totalScore: 1, scores: [] }));
+  if (fwk.plugins.score.length === 0) return nodes.map((n) => ({ name: n.name, totalScore: 1 }));
   const pre = fwk.runPreScore(state, pod, nodes);
   if (!pre.isSuccess()) throw new Error(`running PreScore plugin "${pre.plugin}": ${pre.message()}`);
   const { scores, status } = fwk.runScore(state, pod, nodes);

@@ -52,5 +52,8 @@ export const defaulters: Record<string, Defaulter> = {
   nodes: (o) => {
     const spec = (o as Any).spec;
     if (spec?.podCIDR && !spec.podCIDRs) spec.podCIDRs = [spec.podCIDR];
+    // Upstream SetDefaults_NodeStatus: a node reporting only capacity can allocate all of it.
+    const status = (o as Any).status;
+    if (status?.capacity && !status.allocatable) status.allocatable = { ...status.capacity };
   },
 };

@@ -48,8 +48,8 @@ export interface ProfilePlugins {
 
 export interface PluginScore {
   name: string;
+  /** Sum over score plugins of normalized score × weight. */
   totalScore: number;
-  scores: Array<{ plugin: string; score: number }>;
 }
 
 export class Framework {
@@ -98,8 +98,9 @@ export class Framework {
   }
 
   runFilter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    for (const p of this.plugins.filter) {
-      if (state.skipFilterPlugins.has(p.name)) continue;
+    const active = (state.activeFilters ??= this.plugins.filter.filter((p) => !state.skipFilterPlugins.has(p.name))) as FilterPlugin[];
+    for (let i = 0; i < active.length; i++) {
+      const p = active[i]!;
       const s = p.filter(state, pod, nodeInfo);
       if (!s.isSuccess()) return s.withPlugin(p.name);
     }
@@ -108,7 +109,9 @@ export class Framework {
 
   /** Filters with nominated pods of equal or higher priority assumed on the node, as upstream. */
   runFilterWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo, nominated: (node: string) => import('./pod-info.js').PodInfo[]): Status {
-    const others = nominated(nodeInfo.name).filter((p) => (p.pod.spec?.priority ?? 0) >= (pod.spec?.priority ?? 0) && p.pod.metadata?.uid !== pod.metadata?.uid);
+    const all = nominated(nodeInfo.name);
+    if (all.length === 0) return this.runFilter(state, pod, nodeInfo);
+    const others = all.filter((p) => (p.pod.spec?.priority ?? 0) >= (pod.spec?.priority ?? 0) && p.pod.metadata?.uid !== pod.metadata?.uid);
     if (others.length === 0) return this.runFilter(state, pod, nodeInfo);
     const withNominated = nodeInfo.snapshot();
     const stateWithNominated = state.clone();
@@ -148,11 +151,11 @@ export class Framework {
   }
 
   runScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): { scores: PluginScore[]; status: Status } {
-    const active = this.plugins.score.filter(({ plugin }) => !state.skipScorePlugins.has(plugin.name));
-    const perPlugin: NodeScore[][] = active.map(() => nodes.map((n) => ({ name: n.name, score: 0 })));
-    for (let pi = 0; pi < active.length; pi++) {
-      const { plugin } = active[pi]!;
-      const row = perPlugin[pi]!;
+    const totals = new Float64Array(nodes.length);
+    // One NodeScore row reused across plugins: this runs for hundreds of nodes per pod.
+    const row: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    for (const { plugin, weight } of this.plugins.score) {
+      if (state.skipScorePlugins.has(plugin.name)) continue;
       for (let ni = 0; ni < nodes.length; ni++) {
         const { score, status } = plugin.score(state, pod, nodes[ni]!);
         if (!status.isSuccess()) return { scores: [], status: status.withPlugin(plugin.name) };
@@ -162,17 +165,15 @@ export class Framework {
         const s = plugin.normalizeScore(state, pod, row);
         if (!s.isSuccess()) return { scores: [], status: s.withPlugin(plugin.name) };
       }
-      for (const ns of row) {
-        if (ns.score > MAX_NODE_SCORE || ns.score < MIN_NODE_SCORE) {
-          return { scores: [], status: Status.error(`plugin "${plugin.name}" returns an invalid score ${ns.score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`) };
+      for (let ni = 0; ni < nodes.length; ni++) {
+        const score = row[ni]!.score;
+        if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) {
+          return { scores: [], status: Status.error(`plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`) };
         }
+        totals[ni] += score * weight;
       }
     }
-    const scores: PluginScore[] = nodes.map((n, ni) => {
-      const entries = active.map(({ plugin, weight }, pi) => ({ plugin: plugin.name, score: perPlugin[pi]![ni]!.score * weight }));
-      return { name: n.name, scores: entries, totalScore: entries.reduce((a, e) => a + e.score, 0) };
-    });
-    return { scores, status: Status.success() };
+    return { scores: nodes.map((n, ni) => ({ name: n.name, totalScore: totals[ni]! })), status: Status.success() };
   }
 
   runReserve(state: CycleState, pod: Pod, nodeName: string): Status {

@@ -16,6 +16,8 @@ export class CycleState {
   /** Plugins that returned Skip from PreFilter / PreScore for this pod. */
   readonly skipFilterPlugins = new Set<string>();
   readonly skipScorePlugins = new Set<string>();
+  /** The filter plugins left after PreFilter's skips, worked out once per cycle (framework runtime). */
+  activeFilters: unknown[] | undefined;
 
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
@@ -31,6 +33,7 @@ export class CycleState {
       c.data.set(k, typeof cloneable?.clone === 'function' ? cloneable.clone() : v);
     }
     for (const p of this.skipFilterPlugins) c.skipFilterPlugins.add(p);
+    c.activeFilters = this.activeFilters;
     for (const p of this.skipScorePlugins) c.skipScorePlugins.add(p);
     return c;
   }

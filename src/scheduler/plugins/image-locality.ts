@@ -4,7 +4,7 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ImageState, NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { MAX_NODE_SCORE, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type Handle, type PluginArgs, type ScorePlugin } from '../framework/types.js';
+import { MAX_NODE_SCORE, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type Handle, type PluginArgs, type PreScorePlugin, type ScorePlugin } from '../framework/types.js';
 import { checkArgs } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -40,20 +40,26 @@ function scaledImageScore(state: ImageState, totalNumNodes: number): number {
   return Math.trunc(state.size * (state.numNodes / totalNumNodes));
 }
 
-function imageState(nodeInfo: NodeInfo, image: string | undefined): ImageState | undefined {
-  if (!image) return undefined;
-  return nodeInfo.imageStates.get(normalizedImageName(image)) ?? nodeInfo.imageStates.get(withDefaultTag(image));
+/** Both names an image may be recorded under on a node, for each of the pod's containers. */
+function podImageNames(pod: Pod): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    if (c.image) out.push([normalizedImageName(c.image), withDefaultTag(c.image)]);
+  }
+  return out;
 }
 
 /** Sum of the scaled scores of the pod's (init and app) container images present on the node. */
-export function sumImageScores(nodeInfo: NodeInfo, pod: Pod, totalNumNodes: number): number {
+export function sumImageScores(nodeInfo: NodeInfo, pod: Pod, totalNumNodes: number, names = podImageNames(pod)): number {
   let sum = 0;
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-    const s = imageState(nodeInfo, c.image);
+  for (const [normalized, tagged] of names) {
+    const s: ImageState | undefined = nodeInfo.imageStates.get(normalized) ?? nodeInfo.imageStates.get(tagged);
     if (s) sum += scaledImageScore(s, totalNumNodes);
   }
   return sum;
 }
+
+const STATE_KEY = 'PreScoreImageLocality';
 
 /** Clamps the sum into [MIN_THRESHOLD, MAX_CONTAINER_THRESHOLD × containers] and scales it to 0..100. */
 export function calculatePriority(sumScores: number, numContainers: number): number {
@@ -63,7 +69,7 @@ export function calculatePriority(sumScores: number, numContainers: number): num
   return Math.trunc((MAX_NODE_SCORE * (clamped - MIN_THRESHOLD)) / (maxThreshold - MIN_THRESHOLD));
 }
 
-export class ImageLocality implements ScorePlugin, EnqueueExtensions {
+export class ImageLocality implements PreScorePlugin, ScorePlugin, EnqueueExtensions {
   static readonly NAME = 'ImageLocality';
   readonly name = ImageLocality.NAME;
 
@@ -74,11 +80,22 @@ export class ImageLocality implements ScorePlugin, EnqueueExtensions {
     checkArgs(ImageLocality.NAME, args);
   }
 
-  score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  /**
+   * Image names are normalised once per pod, not once per node. When no candidate node reports
+   * any image every node would score the same 0, so the plugin sits the cycle out.
+   */
+  preScore(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status {
+    if (!nodes.some((n) => n.imageStates.size > 0)) return Status.skip();
+    state.write(STATE_KEY, podImageNames(pod));
+    return Status.success();
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
     const totalNumNodes = this.handle.snapshot().nodeInfos().length;
     if (totalNumNodes === 0) return { score: 0, status: Status.success() };
     const numContainers = (pod.spec?.initContainers?.length ?? 0) + (pod.spec?.containers?.length ?? 0);
-    return { score: calculatePriority(sumImageScores(nodeInfo, pod, totalNumNodes), numContainers), status: Status.success() };
+    const names = state.read<Array<[string, string]>>(STATE_KEY);
+    return { score: calculatePriority(sumImageScores(nodeInfo, pod, totalNumNodes, names), numContainers), status: Status.success() };
   }
 
   /** Scoring rejects no pod, so no event has to requeue one. */

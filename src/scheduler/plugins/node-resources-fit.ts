@@ -75,28 +75,46 @@ function isExtendedResourceName(name: string): boolean {
  * The resources the node lacks for a pod with these requests, in upstream's order: pods,
  * cpu, memory, ephemeral-storage, then extended resources. Empty means the pod fits.
  */
-export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredResources: ReadonlySet<string> = new Set(), ignoredResourceGroups: ReadonlySet<string> = new Set()): InsufficientResource[] {
-  const out: InsufficientResource[] = [];
+const NO_NAMES: ReadonlySet<string> = new Set();
+const NOTHING_MISSING: InsufficientResource[] = [];
+
+// Called for every candidate node of every pod: no allocations unless something is missing.
+export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredResources: ReadonlySet<string> = NO_NAMES, ignoredResourceGroups: ReadonlySet<string> = NO_NAMES): InsufficientResource[] {
   const alloc = nodeInfo.allocatable;
   const used = nodeInfo.requested;
+  // The common answer, "fits", allocates nothing.
+  if (
+    nodeInfo.pods.length + 1 <= alloc.allowedPodNumber &&
+    (podRequest.milliCPU === 0 || podRequest.milliCPU <= alloc.milliCPU - used.milliCPU) &&
+    (podRequest.memory === 0 || podRequest.memory <= alloc.memory - used.memory) &&
+    (podRequest.ephemeralStorage === 0 || podRequest.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage) &&
+    podRequest.scalar.size === 0
+  ) {
+    return NOTHING_MISSING;
+  }
+  const out: InsufficientResource[] = [];
   if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) {
     out.push({ resourceName: 'pods', reason: ERR_REASON_TOO_MANY_PODS, requested: 1, used: nodeInfo.pods.length, capacity: alloc.allowedPodNumber, unresolvable: false });
   }
   if (podRequest.milliCPU === 0 && podRequest.memory === 0 && podRequest.ephemeralStorage === 0 && podRequest.scalar.size === 0) return out;
-  const check = (name: string, want: number, have: number, capacity: number) => {
-    if (want > 0 && want > capacity - have) out.push({ resourceName: name, reason: errReasonInsufficient(name), requested: want, used: have, capacity, unresolvable: want > capacity });
-  };
-  check('cpu', podRequest.milliCPU, used.milliCPU, alloc.milliCPU);
-  check('memory', podRequest.memory, used.memory, alloc.memory);
-  check('ephemeral-storage', podRequest.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage);
+  if (podRequest.milliCPU > 0 && podRequest.milliCPU > alloc.milliCPU - used.milliCPU) out.push(insufficient('cpu', podRequest.milliCPU, used.milliCPU, alloc.milliCPU));
+  if (podRequest.memory > 0 && podRequest.memory > alloc.memory - used.memory) out.push(insufficient('memory', podRequest.memory, used.memory, alloc.memory));
+  if (podRequest.ephemeralStorage > 0 && podRequest.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+    out.push(insufficient('ephemeral-storage', podRequest.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage));
+  }
+  if (podRequest.scalar.size === 0) return out;
   for (const [name, want] of podRequest.scalar) {
     if (want === 0) continue;
     if (isExtendedResourceName(name) && (ignoredResources.has(name) || (ignoredResourceGroups.size > 0 && ignoredResourceGroups.has(name.split('/')[0]!)))) continue;
     const have = used.scalar.get(name) ?? 0;
     const capacity = alloc.scalar.get(name) ?? 0;
-    if (want > capacity - have) out.push({ resourceName: name, reason: errReasonInsufficient(name), requested: want, used: have, capacity, unresolvable: want > capacity });
+    if (want > capacity - have) out.push(insufficient(name, want, have, capacity));
   }
   return out;
+}
+
+function insufficient(name: string, want: number, have: number, capacity: number): InsufficientResource {
+  return { resourceName: name, reason: errReasonInsufficient(name), requested: want, used: have, capacity, unresolvable: want > capacity };
 }
 
 /** Whether the pod fits the node's free resources (upstream noderesources.Fits). */

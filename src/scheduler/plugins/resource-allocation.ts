@@ -51,7 +51,10 @@ export class ResourceAllocationScorer {
     private readonly scorer: Scorer,
     /** Score against actual requests; otherwise cpu/memory use upstream's non-zero defaults. */
     private readonly useRequested: boolean,
-  ) {}
+  ) {
+    this.requested = resources.map(() => 0);
+    this.allocatable = resources.map(() => 0);
+  }
 
   /** The pod's requests for each configured resource, in order. */
   podRequestList(pod: Pod): number[] {
@@ -59,35 +62,48 @@ export class ResourceAllocationScorer {
     return this.resources.map((r) => resourceQuantity(reqs, r.name));
   }
 
+  // Scratch arrays reused across calls: score() runs for every candidate node of every pod on
+  // one thread, and allocating per call showed up as garbage-collection time.
+  private readonly requested: number[];
+  private readonly allocatable: number[];
+
   score(nodeInfo: NodeInfo, podRequests: number[]): number {
-    const requested: number[] = [];
-    const allocatable: number[] = [];
-    this.resources.forEach((r, i) => {
-      const [alloc, req] = this.allocatableAndRequested(nodeInfo, r.name, podRequests[i] ?? 0);
-      allocatable.push(alloc);
-      requested.push(alloc === 0 ? 0 : req);
-    });
-    return this.scorer(requested, allocatable);
+    const n = this.resources.length;
+    for (let i = 0; i < n; i++) this.fill(nodeInfo, this.resources[i]!.name, podRequests[i] ?? 0, i);
+    return this.scorer(this.requested, this.allocatable);
   }
 
-  /** [allocatable, requested on the node including this pod]; [0, 0] leaves the resource out. */
-  private allocatableAndRequested(nodeInfo: NodeInfo, name: string, podRequest: number): [number, number] {
+  /** allocatable[i] and requested[i] (including this pod); both 0 leave the resource out. */
+  private fill(nodeInfo: NodeInfo, name: string, podRequest: number, i: number): void {
     const requested = this.useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
+    let alloc = 0;
+    let req = 0;
     // An extended resource the pod doesn't ask for doesn't count for or against the node.
-    if (podRequest === 0 && isScalarResourceName(name)) return [0, 0];
-    switch (name) {
-      case CPU:
-        return [nodeInfo.allocatable.milliCPU, requested.milliCPU + podRequest];
-      case MEMORY:
-        return [nodeInfo.allocatable.memory, requested.memory + podRequest];
-      case EPHEMERAL_STORAGE:
-        return [nodeInfo.allocatable.ephemeralStorage, nodeInfo.requested.ephemeralStorage + podRequest];
-      default: {
-        const alloc = nodeInfo.allocatable.scalar.get(name);
-        if (alloc === undefined) return [0, 0];
-        return [alloc, (nodeInfo.requested.scalar.get(name) ?? 0) + podRequest];
+    if (!(podRequest === 0 && isScalarResourceName(name))) {
+      switch (name) {
+        case CPU:
+          alloc = nodeInfo.allocatable.milliCPU;
+          req = requested.milliCPU + podRequest;
+          break;
+        case MEMORY:
+          alloc = nodeInfo.allocatable.memory;
+          req = requested.memory + podRequest;
+          break;
+        case EPHEMERAL_STORAGE:
+          alloc = nodeInfo.allocatable.ephemeralStorage;
+          req = nodeInfo.requested.ephemeralStorage + podRequest;
+          break;
+        default: {
+          const a = nodeInfo.allocatable.scalar.get(name);
+          if (a !== undefined) {
+            alloc = a;
+            req = (nodeInfo.requested.scalar.get(name) ?? 0) + podRequest;
+          }
+        }
       }
     }
+    this.allocatable[i] = alloc;
+    this.requested[i] = alloc === 0 ? 0 : req;
   }
 }
 
@@ -96,12 +112,12 @@ function weighted(resources: ResourceSpec[], perResource: (requested: number, ca
   return (requested, allocatable) => {
     let nodeScore = 0;
     let weightSum = 0;
-    requested.forEach((req, i) => {
-      if (allocatable[i] === 0) return;
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
       const w = resources[i]!.weight;
-      nodeScore += perResource(req, allocatable[i]!) * w;
+      nodeScore += perResource(requested[i]!, allocatable[i]!) * w;
       weightSum += w;
-    });
+    }
     return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
   };
 }
