@@ -7,6 +7,7 @@
 // spreads over zones.
 import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
 import { NodeInfo, type ImageState } from './framework/node-info.js';
+import { AffinityIndex } from './framework/affinity-index.js';
 import { newPodInfo, podKey, type PodInfo } from './framework/pod-info.js';
 import type { Snapshot } from './framework/types.js';
 import { normalizedImageName } from './plugins/image-locality.js';
@@ -25,6 +26,11 @@ export class SchedulerCache implements Snapshot {
   private readonly pods = new Map<string, PodState>();
   private readonly namespaces = new Map<string, Record<string, string>>();
   private readonly images = new Map<string, ImageState>();
+  private readonly affinity = new AffinityIndex((ns) => this.namespaces.get(ns));
+
+  affinityIndex(): AffinityIndex {
+    return this.affinity;
+  }
   private ordered: NodeInfo[] | undefined;
 
   // Snapshot
@@ -78,6 +84,7 @@ export class SchedulerCache implements Snapshot {
     this.updateImages(existing ?? this.nodeOrPlaceholder(name), node);
     if (existing) {
       const wasPlaceholder = !existing.node;
+      if (JSON.stringify(existing.node?.metadata?.labels ?? {}) !== JSON.stringify(node.metadata?.labels ?? {})) this.affinity.relabelNode(name, node.metadata?.labels ?? {});
       existing.setNode(node);
       if (wasPlaceholder || zoneOf(existing.node) !== zoneOf(node)) this.nodesChanged();
     } else {
@@ -98,8 +105,10 @@ export class SchedulerCache implements Snapshot {
 
   setNamespace(ns: Namespace, deleted = false): void {
     const name = ns.metadata?.name ?? '';
+    const before = JSON.stringify(this.namespaces.get(name) ?? null);
     if (deleted) this.namespaces.delete(name);
     else this.namespaces.set(name, { ...(ns.metadata?.labels ?? {}) });
+    if (before !== JSON.stringify(this.namespaces.get(name) ?? null)) this.affinity.namespacesChanged();
   }
 
   // Pods
@@ -117,6 +126,7 @@ export class SchedulerCache implements Snapshot {
     const info = newPodInfo(pod);
     this.nodeOrPlaceholder(nodeName).addPod(info);
     this.affinityChanged(info);
+    this.affinity.add(info, this.nodeLabels(nodeName));
     this.pods.set(key, { info, nodeName, assumed: false });
   }
 
@@ -127,6 +137,7 @@ export class SchedulerCache implements Snapshot {
     const ni = this.nodes.get(prev.nodeName);
     ni?.removePod(key);
     this.affinityChanged(prev.info);
+    this.affinity.remove(key);
     if (ni && !ni.node && ni.pods.length === 0) this.nodes.delete(prev.nodeName);
     this.pods.delete(key);
   }
@@ -139,6 +150,7 @@ export class SchedulerCache implements Snapshot {
     const info = newPodInfo(bound);
     this.nodeOrPlaceholder(nodeName).addPod(info);
     this.affinityChanged(info);
+    this.affinity.add(info, this.nodeLabels(nodeName));
     this.pods.set(key, { info, nodeName, assumed: true });
     return info;
   }
@@ -161,6 +173,10 @@ export class SchedulerCache implements Snapshot {
 
   get podCount(): number {
     return this.pods.size;
+  }
+
+  private nodeLabels(name: string): Record<string, string> {
+    return this.nodes.get(name)?.node?.metadata?.labels ?? {};
   }
 
   private nodeFor(name: string): NodeInfo | undefined {

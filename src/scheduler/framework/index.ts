@@ -5,4 +5,5 @@ export * from './status.js';
 export * from './resources.js';
 export * from './pod-info.js';
 export * from './node-info.js';
+export * from './affinity-index.js';
 export * from './testing.js';

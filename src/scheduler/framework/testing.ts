@@ -1,6 +1,7 @@
 // Builders for plugin tests: pods and nodes in as few words as the table-driven cases need.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { NodeInfo } from './node-info.js';
+import { AffinityIndex } from './affinity-index.js';
 import type { Snapshot } from './types.js';
 
 let seq = 0;
@@ -41,11 +42,15 @@ export function makeSnapshot(nodes: Node[], pods: Pod[] = [], namespaceLabels: R
     if (ni) ni.addPod(p);
   }
   const list = [...infos.values()];
+  const nsLabels = (ns: string) => namespaceLabels[ns] ?? { 'kubernetes.io/metadata.name': ns };
+  const index = new AffinityIndex(nsLabels);
+  for (const ni of list) for (const p of ni.pods) index.add(p, ni.node?.metadata?.labels ?? {});
   return {
+    affinityIndex: () => index,
     nodeInfos: () => list,
     get: (n) => infos.get(n),
     havePodsWithAffinity: () => list.filter((n) => n.podsWithAffinity.length > 0),
     havePodsWithRequiredAntiAffinity: () => list.filter((n) => n.podsWithRequiredAntiAffinity.length > 0),
-    namespaceLabels: (ns) => namespaceLabels[ns] ?? { 'kubernetes.io/metadata.name': ns },
+    namespaceLabels: nsLabels,
   };
 }

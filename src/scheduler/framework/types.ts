@@ -6,6 +6,7 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
 import type { Status } from './status.js';
+import type { AffinityIndex } from './affinity-index.js';
 
 export const MAX_NODE_SCORE = 100;
 export const MIN_NODE_SCORE = 0;
@@ -48,6 +49,8 @@ export interface Snapshot {
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
   /** Labels of a namespace, for namespaceSelector in affinity terms. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** Inter-pod affinity counts maintained as pods come and go (InterPodAffinity reads them). */
+  affinityIndex(): AffinityIndex;
 }
 
 export interface NodeScore {

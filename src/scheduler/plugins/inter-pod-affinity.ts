@@ -26,6 +26,7 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
   type WeightedAffinityTerm,
+  type PairCounts,
 } from '../framework/index.js';
 import { checkArgs } from './helpers.js';
 
@@ -83,6 +84,14 @@ class TopologyCounts {
     for (const [k, v] of this.m) c.m.set(k, v);
     return c;
   }
+  /** Adds counts kept by the affinity index (same pair keys); the index's maps are not shared. */
+  addPairs(pairs: PairCounts, factor = 1): void {
+    for (const [k, v] of pairs) {
+      const n = (this.m.get(k) ?? 0) + v * factor;
+      if (n === 0) this.m.delete(k);
+      else this.m.set(k, n);
+    }
+  }
 }
 
 /** Whether pod matches every term (false for no terms): one existing pod must satisfy all affinity terms. */
@@ -137,18 +146,17 @@ class PreScoreState {
     readonly nsLabels: NamespaceLabels,
   ) {}
 
-  /** Adds weight at the node's value for the term's key when `pod` matches the term. */
-  processTerm(term: AffinityTerm, weight: number, pod: Pod, labels: Record<string, string>): void {
-    if (!termMatches(term, pod, this.nsLabels)) return;
-    const v = labelValue(labels, term.topologyKey);
-    if (v === undefined) return;
-    let byValue = this.topologyScore.get(term.topologyKey);
-    if (!byValue) this.topologyScore.set(term.topologyKey, (byValue = new Map()));
-    byValue.set(v, (byValue.get(v) ?? 0) + weight);
-  }
-
-  processTerms(terms: WeightedAffinityTerm[], pod: Pod, labels: Record<string, string>, sign: 1 | -1): void {
-    for (const t of terms) this.processTerm(t, sign * t.weight, pod, labels);
+  /** Adds factor × count for each topology pair ("key\0value") the index reports. */
+  addPairs(pairs: PairCounts, factor: number): void {
+    for (const [pair, count] of pairs) {
+      const sep = pair.indexOf('\u0000');
+      const key = pair.slice(0, sep);
+      const value = pair.slice(sep + 1);
+      let byValue = this.topologyScore.get(key);
+      if (!byValue) this.topologyScore.set(key, (byValue = new Map()));
+      const n = (byValue.get(value) ?? 0) + count * factor;
+      byValue.set(value, n);
+    }
   }
 }
 
@@ -186,31 +194,21 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     }
     const nsLabels = this.nsLabels();
 
+    // Counted from the affinity index, which the cache keeps current as pods come and go: the
+    // cycle costs one match per distinct term rather than a scan over every pod.
+    const index = snap.affinityIndex();
     // Existing pods whose required anti-affinity selects the incoming pod.
     const existing = new TopologyCounts();
-    for (const ni of snap.havePodsWithRequiredAntiAffinity()) {
-      if (!ni.node) continue;
-      const labels = nodeLabels(ni.node);
-      for (const p of ni.podsWithRequiredAntiAffinity) {
-        for (const t of p.requiredAntiAffinityTerms) if (termMatches(t, pod, nsLabels)) existing.add(labels, t.topologyKey, 1);
-      }
-    }
+    for (const g of index.groupsOf('requiredAnti')) if (termMatches(g.term, pod, nsLabels)) existing.addPairs(g.counts);
 
-    // Existing pods selected by the incoming pod's own required terms.
+    // Existing pods selected by the incoming pod's own required terms: affinity needs one pod
+    // matching all of them; anti-affinity counts each term on its own.
     const affinity = new TopologyCounts();
     const antiAffinity = new TopologyCounts();
     const affinityTerms = podInfo.requiredAffinityTerms;
     const antiTerms = podInfo.requiredAntiAffinityTerms;
-    if (affinityTerms.length > 0 || antiTerms.length > 0) {
-      for (const ni of snap.nodeInfos()) {
-        if (!ni.node) continue;
-        const labels = nodeLabels(ni.node);
-        for (const p of ni.pods) {
-          if (podMatchesAllTerms(affinityTerms, p.pod, nsLabels)) for (const t of affinityTerms) affinity.add(labels, t.topologyKey, 1);
-          for (const t of antiTerms) if (termMatches(t, p.pod, nsLabels)) antiAffinity.add(labels, t.topologyKey, 1);
-        }
-      }
-    }
+    for (const counts of index.matchAll(affinityTerms)) affinity.addPairs(counts);
+    for (const t of antiTerms) antiAffinity.addPairs(index.matchAll([t])[0]!);
 
     if (existing.size === 0 && affinityTerms.length === 0 && antiTerms.length === 0) return { status: Status.skip() };
     state.write(PRE_FILTER_STATE_KEY, new PreFilterState(podInfo, nsLabels, existing, affinity, antiAffinity));
@@ -260,30 +258,20 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const hasConstraints = podInfo.preferredAffinityTerms.length > 0 || podInfo.preferredAntiAffinityTerms.length > 0;
     if (this.args.ignorePreferredTermsOfExistingPods && !hasConstraints) return Status.skip();
 
-    const s = new PreScoreState(podInfo, this.nsLabels());
-    // Without preferred terms of its own, only pods that have (anti-)affinity can add to the score.
-    const nodes = hasConstraints ? snap.nodeInfos() : snap.havePodsWithAffinity();
-    for (const ni of nodes) {
-      const labels = nodeLabels(ni.node);
-      if (Object.keys(labels).length === 0) continue;
-      for (const existing of hasConstraints ? ni.pods : ni.podsWithAffinity) this.processExistingPod(s, existing, labels);
-    }
+    const nsLabels = this.nsLabels();
+    const s = new PreScoreState(podInfo, nsLabels);
+    const index = snap.affinityIndex();
+    // The incoming pod's preferred terms, weighted by the existing pods they select.
+    for (const t of podInfo.preferredAffinityTerms) s.addPairs(index.matchAll([t])[0]!, t.weight);
+    for (const t of podInfo.preferredAntiAffinityTerms) s.addPairs(index.matchAll([t])[0]!, -t.weight);
+    // Symmetry: existing pods' terms that select the incoming pod; their hard affinity counts too.
+    const matching = (kind: 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti') => [...index.groupsOf(kind)].filter((g) => termMatches(g.term, pod, nsLabels));
+    if (this.args.hardPodAffinityWeight > 0) for (const g of matching('requiredAffinity')) s.addPairs(g.counts, this.args.hardPodAffinityWeight);
+    for (const g of matching('preferredAffinity')) s.addPairs(g.counts, 1);
+    for (const g of matching('preferredAnti')) s.addPairs(g.counts, -1);
     if (s.topologyScore.size === 0) return Status.skip();
     state.write(PRE_SCORE_STATE_KEY, s);
     return Status.success();
-  }
-
-  private processExistingPod(s: PreScoreState, existing: PodInfo, labels: Record<string, string>): void {
-    const incoming = s.podInfo.pod;
-    // The incoming pod's preferred terms that select the existing pod.
-    s.processTerms(s.podInfo.preferredAffinityTerms, existing.pod, labels, 1);
-    s.processTerms(s.podInfo.preferredAntiAffinityTerms, existing.pod, labels, -1);
-    // Symmetry: the existing pod's terms that select the incoming pod; its hard affinity counts too.
-    if (this.args.hardPodAffinityWeight > 0) {
-      for (const t of existing.requiredAffinityTerms) s.processTerm(t, this.args.hardPodAffinityWeight, incoming, labels);
-    }
-    s.processTerms(existing.preferredAffinityTerms, incoming, labels, 1);
-    s.processTerms(existing.preferredAntiAffinityTerms, incoming, labels, -1);
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {

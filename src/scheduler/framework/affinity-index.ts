@@ -1,0 +1,164 @@
+// Inter-pod affinity counts kept up to date as pods come and go, so that a scheduling cycle
+// costs O(distinct terms) instead of a scan over every pod in the cluster (which is what
+// upstream does, in parallel, each cycle).
+//
+// Two views, both keyed by a term's canonical signature:
+// - matchers: for a list of terms an incoming pod carries, how many existing pods match all of
+//   them, per topology pair of each term's key (built by one scan when first asked, then
+//   maintained);
+// - groups: existing pods' own terms (required anti-affinity, required affinity, preferred
+//   affinity and anti-affinity), with where those pods are: the incoming pod is matched against
+//   each distinct term once.
+import type { AffinityTerm, PodInfo } from './pod-info.js';
+import { termMatches } from './pod-info.js';
+
+export type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
+
+/** topology pair ("key\0value") → count (or summed weight). */
+export type PairCounts = Map<string, number>;
+
+export const pairKey = (key: string, value: string) => `${key}\u0000${value}`;
+
+const signatures = new WeakMap<AffinityTerm, string>();
+
+/** Equal for terms that select the same pods over the same topology key. */
+export function termSignature(t: AffinityTerm): string {
+  let s = signatures.get(t);
+  if (s === undefined) {
+    s = JSON.stringify([t.topologyKey, [...t.namespaces].sort(), t.selector.toString(), t.namespaceSelector?.toString() ?? null, t.selector.empty()]);
+    signatures.set(t, s);
+  }
+  return s;
+}
+
+export type GroupKind = 'requiredAnti' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti';
+
+export interface TermGroup {
+  term: AffinityTerm;
+  /** Where pods carrying this term are: pair → number of pods (required) or summed weights (preferred). */
+  counts: PairCounts;
+}
+
+interface Matcher {
+  terms: AffinityTerm[];
+  /** One PairCounts per term (each under that term's topology key). */
+  counts: PairCounts[];
+  lastUsed: number;
+}
+
+interface Placed {
+  info: PodInfo;
+  labels: Record<string, string>;
+}
+
+const MAX_MATCHERS = 256;
+
+function bump(m: PairCounts, key: string, labels: Record<string, string>, delta: number): void {
+  if (!Object.hasOwn(labels, key)) return;
+  const k = pairKey(key, labels[key]!);
+  const n = (m.get(k) ?? 0) + delta;
+  if (n === 0) m.delete(k);
+  else m.set(k, n);
+}
+
+export class AffinityIndex {
+  private readonly pods = new Map<string, Placed>();
+  private readonly matchers = new Map<string, Matcher>();
+  private readonly groups: Record<GroupKind, Map<string, TermGroup>> = {
+    requiredAnti: new Map(),
+    requiredAffinity: new Map(),
+    preferredAffinity: new Map(),
+    preferredAnti: new Map(),
+  };
+  private clock = 0;
+
+  constructor(private readonly nsLabels: NamespaceLabels) {}
+
+  add(info: PodInfo, nodeLabels: Record<string, string>): void {
+    this.remove(info.key);
+    const placed = { info, labels: nodeLabels };
+    this.pods.set(info.key, placed);
+    this.apply(placed, 1);
+  }
+
+  remove(key: string): void {
+    const placed = this.pods.get(key);
+    if (!placed) return;
+    this.pods.delete(key);
+    this.apply(placed, -1);
+  }
+
+  /** The node's labels changed: its pods now count under the new topology values. */
+  relabelNode(nodeName: string, labels: Record<string, string>): void {
+    for (const placed of [...this.pods.values()]) {
+      if (placed.info.pod.spec?.nodeName === nodeName) this.add(placed.info, labels);
+    }
+  }
+
+  /** Namespace labels changed: namespaceSelector matches may differ, so matchers are rebuilt. */
+  namespacesChanged(): void {
+    this.matchers.clear();
+  }
+
+  /** Existing pods matching every term, counted per topology pair of each term (index i ↔ terms[i]). */
+  matchAll(terms: AffinityTerm[]): PairCounts[] {
+    if (terms.length === 0) return [];
+    const sig = terms.map(termSignature).join('\u0001');
+    let m = this.matchers.get(sig);
+    if (!m) {
+      m = { terms, counts: terms.map(() => new Map()), lastUsed: 0 };
+      for (const placed of this.pods.values()) this.applyMatcher(m, placed, 1);
+      this.matchers.set(sig, m);
+      if (this.matchers.size > MAX_MATCHERS) this.evict();
+    }
+    m.lastUsed = ++this.clock;
+    return m.counts;
+  }
+
+  groupsOf(kind: GroupKind): Iterable<TermGroup> {
+    return this.groups[kind].values();
+  }
+
+  get podCount(): number {
+    return this.pods.size;
+  }
+
+  private apply(placed: Placed, delta: number): void {
+    for (const m of this.matchers.values()) this.applyMatcher(m, placed, delta);
+    const { info, labels } = placed;
+    for (const t of info.requiredAntiAffinityTerms) this.applyGroup('requiredAnti', t, labels, delta);
+    for (const t of info.requiredAffinityTerms) this.applyGroup('requiredAffinity', t, labels, delta);
+    for (const t of info.preferredAffinityTerms) this.applyGroup('preferredAffinity', t, labels, delta * t.weight);
+    for (const t of info.preferredAntiAffinityTerms) this.applyGroup('preferredAnti', t, labels, delta * t.weight);
+  }
+
+  private applyMatcher(m: Matcher, placed: Placed, delta: number): void {
+    for (const t of m.terms) if (!termMatches(t, placed.info.pod, this.nsLabels)) return;
+    for (let i = 0; i < m.terms.length; i++) bump(m.counts[i]!, m.terms[i]!.topologyKey, placed.labels, delta);
+  }
+
+  private applyGroup(kind: GroupKind, t: AffinityTerm, labels: Record<string, string>, delta: number): void {
+    const groups = this.groups[kind];
+    const sig = termSignature(t);
+    let g = groups.get(sig);
+    if (!g) {
+      if (delta < 0) return;
+      g = { term: t, counts: new Map() };
+      groups.set(sig, g);
+    }
+    bump(g.counts, t.topologyKey, labels, delta);
+    if (g.counts.size === 0) groups.delete(sig);
+  }
+
+  private evict(): void {
+    let oldest: string | undefined;
+    let at = Infinity;
+    for (const [sig, m] of this.matchers) {
+      if (m.lastUsed < at) {
+        at = m.lastUsed;
+        oldest = sig;
+      }
+    }
+    if (oldest !== undefined) this.matchers.delete(oldest);
+  }
+}
