@@ -57,7 +57,9 @@ const TEMPLATES: Record<string, (ns: string) => Obj> = {
     },
   }),
   'pod-low-priority': () => ({ spec: { terminationGracePeriodSeconds: 0, containers: [container('900m')] } }),
-  'pod-high-priority': () => ({ spec: { priority: 10, containers: [container('3000m')] } }),
+  // Upstream sets priority: 10 directly, which its test API server allows by running without
+  // the Priority admission plugin; here a PriorityClass of value 10 gives the pod that priority.
+  'pod-high-priority': () => ({ spec: { priorityClassName: 'scheduler-perf-10', containers: [container('3000m')] } }),
 };
 
 interface Workload {
@@ -158,6 +160,7 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
   let scheduler: ReturnType<typeof startScheduler> | undefined;
   try {
     for (const ns of ['sched-0', 'sched-1']) await create(server, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await create(server, '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'scheduler-perf-10' }, value: 10 });
     process.stderr.write(`${w.name}: creating ${nodes} nodes\n`);
     await parallel(nodes, 64, (i) => create(server, '/api/v1/nodes', nodeObject(i, w)));
     scheduler = startScheduler(server.kubeconfig, config);

@@ -66,7 +66,23 @@ export class SchedulerCache implements Snapshot {
     if (info.requiredAntiAffinityTerms.length) this.withRequiredAnti = undefined;
   }
 
+  private readonly domains = new Map<string, Set<string>>();
+
+  topologyDomains(key: string): ReadonlySet<string> {
+    let d = this.domains.get(key);
+    if (!d) {
+      d = new Set();
+      for (const ni of this.nodeInfos()) {
+        const labels = ni.node?.metadata?.labels;
+        if (labels && Object.hasOwn(labels, key)) d.add(labels[key]!);
+      }
+      this.domains.set(key, d);
+    }
+    return d;
+  }
+
   private nodesChanged(): void {
+    this.domains.clear();
     this.ordered = undefined;
     this.withAffinity = undefined;
     this.withRequiredAnti = undefined;
@@ -84,7 +100,10 @@ export class SchedulerCache implements Snapshot {
     this.updateImages(existing ?? this.nodeOrPlaceholder(name), node);
     if (existing) {
       const wasPlaceholder = !existing.node;
-      if (JSON.stringify(existing.node?.metadata?.labels ?? {}) !== JSON.stringify(node.metadata?.labels ?? {})) this.affinity.relabelNode(name, node.metadata?.labels ?? {});
+      if (JSON.stringify(existing.node?.metadata?.labels ?? {}) !== JSON.stringify(node.metadata?.labels ?? {})) {
+        this.affinity.relabelNode(name, node.metadata?.labels ?? {});
+        this.domains.clear();
+      }
       existing.setNode(node);
       if (wasPlaceholder || zoneOf(existing.node) !== zoneOf(node)) this.nodesChanged();
     } else {

@@ -69,6 +69,8 @@ export class Scheduler {
   }
 
   private currentFramework: Framework | undefined;
+  /** Counters for diagnosis (BERTH_SCHEDULER_STATS=1 logs them). */
+  readonly stats = { cycles: 0, evaluated: 0 };
 
   frameworkFor(pod: Pod): Framework | undefined {
     return this.frameworks.get(pod.spec?.schedulerName || 'default-scheduler');
@@ -206,7 +208,11 @@ export class Scheduler {
     const state = fwk.newCycleState();
     let host: string;
     try {
-      host = this.algorithm.schedulePod(fwk, state, pod, this.cache).suggestedHost;
+      const r = this.algorithm.schedulePod(fwk, state, pod, this.cache);
+      host = r.suggestedHost;
+      this.stats.cycles++;
+      this.stats.evaluated += r.evaluatedNodes;
+      if (process.env.BERTH_SCHEDULER_STATS && this.stats.cycles % 1000 === 0) this.log(`stats: ${this.stats.cycles} cycles, ${Math.round(this.stats.evaluated / this.stats.cycles)} nodes evaluated per cycle, queue ${JSON.stringify(this.queue.counts)}`);
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
       let nominated: string | undefined;

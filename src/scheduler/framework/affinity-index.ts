@@ -9,15 +9,18 @@
 // - groups: existing pods' own terms (required anti-affinity, required affinity, preferred
 //   affinity and anti-affinity), with where those pods are: the incoming pod is matched against
 //   each distinct term once.
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { Selector } from '../../api/labels.js';
 import type { AffinityTerm, PodInfo } from './pod-info.js';
 import { termMatches } from './pod-info.js';
 
 export type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
 
-/** topology pair ("key\0value") → count (or summed weight). */
+/**
+ * Topology value → count (or summed weight), for one topology key known from context (each
+ * matcher key, each group's term): lookups by the node's value need no string building.
+ */
 export type PairCounts = Map<string, number>;
-
-export const pairKey = (key: string, value: string) => `${key}\u0000${value}`;
 
 const signatures = new WeakMap<AffinityTerm, string>();
 
@@ -35,13 +38,15 @@ export type GroupKind = 'requiredAnti' | 'requiredAffinity' | 'preferredAffinity
 
 export interface TermGroup {
   term: AffinityTerm;
-  /** Where pods carrying this term are: pair → number of pods (required) or summed weights (preferred). */
+  /** Where pods carrying this term are: value of term.topologyKey → pods (required) or summed weights (preferred). */
   counts: PairCounts;
 }
 
 interface Matcher {
-  terms: AffinityTerm[];
-  /** One PairCounts per term (each under that term's topology key). */
+  /** Whether an existing pod counts. */
+  match: (pod: Pod) => boolean;
+  /** Topology keys counted, one PairCounts each. */
+  keys: string[];
   counts: PairCounts[];
   lastUsed: number;
 }
@@ -55,7 +60,7 @@ const MAX_MATCHERS = 256;
 
 function bump(m: PairCounts, key: string, labels: Record<string, string>, delta: number): void {
   if (!Object.hasOwn(labels, key)) return;
-  const k = pairKey(key, labels[key]!);
+  const k = labels[key]!;
   const n = (m.get(k) ?? 0) + delta;
   if (n === 0) m.delete(k);
   else m.set(k, n);
@@ -95,18 +100,32 @@ export class AffinityIndex {
     }
   }
 
-  /** Namespace labels changed: namespaceSelector matches may differ, so matchers are rebuilt. */
+  /** Namespace labels changed: namespaceSelector matches may differ, so term matchers are rebuilt. */
   namespacesChanged(): void {
-    this.matchers.clear();
+    for (const sig of [...this.matchers.keys()]) if (sig.startsWith('terms\u0001')) this.matchers.delete(sig);
   }
 
-  /** Existing pods matching every term, counted per topology pair of each term (index i ↔ terms[i]). */
+  /** Existing pods matching every term, counted per value of each term's topology key (index i ↔ terms[i]). */
   matchAll(terms: AffinityTerm[]): PairCounts[] {
     if (terms.length === 0) return [];
-    const sig = terms.map(termSignature).join('\u0001');
+    const sig = 'terms\u0001' + terms.map(termSignature).join('\u0001');
+    return this.matcher(sig, (pod) => terms.every((t) => termMatches(t, pod, this.nsLabels)), terms.map((t) => t.topologyKey));
+  }
+
+  /**
+   * Pods of a namespace matching a label selector, not being deleted, per topology pair of one
+   * key (value → count): PodTopologySpread's counts.
+   */
+  selectorCounts(namespace: string, selector: Selector, topologyKey: string): PairCounts {
+    const sig = JSON.stringify(['spread', namespace, selector.toString(), topologyKey]);
+    const match = (pod: Pod) => !pod.metadata?.deletionTimestamp && (pod.metadata?.namespace ?? '') === namespace && selector.matches(pod.metadata?.labels ?? {});
+    return this.matcher(sig, match, [topologyKey])[0]!;
+  }
+
+  private matcher(sig: string, match: (pod: Pod) => boolean, keys: string[]): PairCounts[] {
     let m = this.matchers.get(sig);
     if (!m) {
-      m = { terms, counts: terms.map(() => new Map()), lastUsed: 0 };
+      m = { match, keys, counts: keys.map(() => new Map()), lastUsed: 0 };
       for (const placed of this.pods.values()) this.applyMatcher(m, placed, 1);
       this.matchers.set(sig, m);
       if (this.matchers.size > MAX_MATCHERS) this.evict();
@@ -133,8 +152,8 @@ export class AffinityIndex {
   }
 
   private applyMatcher(m: Matcher, placed: Placed, delta: number): void {
-    for (const t of m.terms) if (!termMatches(t, placed.info.pod, this.nsLabels)) return;
-    for (let i = 0; i < m.terms.length; i++) bump(m.counts[i]!, m.terms[i]!.topologyKey, placed.labels, delta);
+    if (!m.match(placed.info.pod)) return;
+    for (let i = 0; i < m.keys.length; i++) bump(m.counts[i]!, m.keys[i]!, placed.labels, delta);
   }
 
   private applyGroup(kind: GroupKind, t: AffinityTerm, labels: Record<string, string>, delta: number): void {

@@ -47,6 +47,7 @@ export function makeSnapshot(nodes: Node[], pods: Pod[] = [], namespaceLabels: R
   for (const ni of list) for (const p of ni.pods) index.add(p, ni.node?.metadata?.labels ?? {});
   return {
     affinityIndex: () => index,
+    topologyDomains: (key) => new Set(list.map((n) => n.node?.metadata?.labels?.[key]).filter((v): v is string => v !== undefined)),
     nodeInfos: () => list,
     get: (n) => infos.get(n),
     havePodsWithAffinity: () => list.filter((n) => n.podsWithAffinity.length > 0),

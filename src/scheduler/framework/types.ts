@@ -49,6 +49,8 @@ export interface Snapshot {
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
   /** Labels of a namespace, for namespaceSelector in affinity terms. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
+  /** The values a topology key takes over the nodes (PodTopologySpread's domains), cached. */
+  topologyDomains(key: string): ReadonlySet<string>;
   /** Inter-pod affinity counts maintained as pods come and go (InterPodAffinity reads them). */
   affinityIndex(): AffinityIndex;
 }

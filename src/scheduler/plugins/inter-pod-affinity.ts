@@ -61,7 +61,7 @@ function nodeLabels(node: Node | undefined): Record<string, string> {
 class TopologyCounts {
   private readonly m = new Map<string, number>();
 
-  private static pair(key: string, value: string): string {
+  static pair(key: string, value: string): string {
     return `${key}\u0000${value}`;
   }
   get size(): number {
@@ -84,9 +84,10 @@ class TopologyCounts {
     for (const [k, v] of this.m) c.m.set(k, v);
     return c;
   }
-  /** Adds counts kept by the affinity index (same pair keys); the index's maps are not shared. */
-  addPairs(pairs: PairCounts, factor = 1): void {
-    for (const [k, v] of pairs) {
+  /** Adds counts kept by the affinity index for one topology key; the index's maps are not shared. */
+  addPairs(key: string, values: PairCounts, factor = 1): void {
+    for (const [value, v] of values) {
+      const k = TopologyCounts.pair(key, value);
       const n = (this.m.get(k) ?? 0) + v * factor;
       if (n === 0) this.m.delete(k);
       else this.m.set(k, n);
@@ -139,24 +140,33 @@ class PreFilterState {
 
 /** topologyKey → topology value → summed weight, for Score. */
 class PreScoreState {
-  readonly topologyScore = new Map<string, Map<string, number>>();
+  /**
+   * Weighted counts by topology pair, read straight from the affinity index: Score looks up the
+   * candidate node's pair in each, rather than the counts being copied for every pair in the
+   * cluster. The index does not change between PreScore and Score (one synchronous cycle).
+   */
+  readonly sources: Array<{ key: string; counts: PairCounts; factor: number }> = [];
 
   constructor(
     readonly podInfo: PodInfo,
     readonly nsLabels: NamespaceLabels,
   ) {}
 
-  /** Adds factor × count for each topology pair ("key\0value") the index reports. */
-  addPairs(pairs: PairCounts, factor: number): void {
-    for (const [pair, count] of pairs) {
-      const sep = pair.indexOf('\u0000');
-      const key = pair.slice(0, sep);
-      const value = pair.slice(sep + 1);
-      let byValue = this.topologyScore.get(key);
-      if (!byValue) this.topologyScore.set(key, (byValue = new Map()));
-      const n = (byValue.get(value) ?? 0) + count * factor;
-      byValue.set(value, n);
+  addPairs(key: string, counts: PairCounts, factor: number): void {
+    if (counts.size > 0 && factor !== 0) this.sources.push({ key, counts, factor });
+  }
+
+  get empty(): boolean {
+    return this.sources.length === 0;
+  }
+
+  scoreOf(labels: Record<string, string>): number {
+    let score = 0;
+    for (const { key, counts, factor } of this.sources) {
+      const v = labelValue(labels, key);
+      if (v !== undefined) score += factor * (counts.get(v) ?? 0);
     }
+    return score;
   }
 }
 
@@ -199,7 +209,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const index = snap.affinityIndex();
     // Existing pods whose required anti-affinity selects the incoming pod.
     const existing = new TopologyCounts();
-    for (const g of index.groupsOf('requiredAnti')) if (termMatches(g.term, pod, nsLabels)) existing.addPairs(g.counts);
+    for (const g of index.groupsOf('requiredAnti')) if (termMatches(g.term, pod, nsLabels)) existing.addPairs(g.term.topologyKey, g.counts);
 
     // Existing pods selected by the incoming pod's own required terms: affinity needs one pod
     // matching all of them; anti-affinity counts each term on its own.
@@ -207,8 +217,8 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const antiAffinity = new TopologyCounts();
     const affinityTerms = podInfo.requiredAffinityTerms;
     const antiTerms = podInfo.requiredAntiAffinityTerms;
-    for (const counts of index.matchAll(affinityTerms)) affinity.addPairs(counts);
-    for (const t of antiTerms) antiAffinity.addPairs(index.matchAll([t])[0]!);
+    index.matchAll(affinityTerms).forEach((counts, i) => affinity.addPairs(affinityTerms[i]!.topologyKey, counts));
+    for (const t of antiTerms) antiAffinity.addPairs(t.topologyKey, index.matchAll([t])[0]!);
 
     if (existing.size === 0 && affinityTerms.length === 0 && antiTerms.length === 0) return { status: Status.skip() };
     state.write(PRE_FILTER_STATE_KEY, new PreFilterState(podInfo, nsLabels, existing, affinity, antiAffinity));
@@ -262,14 +272,14 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const s = new PreScoreState(podInfo, nsLabels);
     const index = snap.affinityIndex();
     // The incoming pod's preferred terms, weighted by the existing pods they select.
-    for (const t of podInfo.preferredAffinityTerms) s.addPairs(index.matchAll([t])[0]!, t.weight);
-    for (const t of podInfo.preferredAntiAffinityTerms) s.addPairs(index.matchAll([t])[0]!, -t.weight);
+    for (const t of podInfo.preferredAffinityTerms) s.addPairs(t.topologyKey, index.matchAll([t])[0]!, t.weight);
+    for (const t of podInfo.preferredAntiAffinityTerms) s.addPairs(t.topologyKey, index.matchAll([t])[0]!, -t.weight);
     // Symmetry: existing pods' terms that select the incoming pod; their hard affinity counts too.
     const matching = (kind: 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti') => [...index.groupsOf(kind)].filter((g) => termMatches(g.term, pod, nsLabels));
-    if (this.args.hardPodAffinityWeight > 0) for (const g of matching('requiredAffinity')) s.addPairs(g.counts, this.args.hardPodAffinityWeight);
-    for (const g of matching('preferredAffinity')) s.addPairs(g.counts, 1);
-    for (const g of matching('preferredAnti')) s.addPairs(g.counts, -1);
-    if (s.topologyScore.size === 0) return Status.skip();
+    if (this.args.hardPodAffinityWeight > 0) for (const g of matching('requiredAffinity')) s.addPairs(g.term.topologyKey, g.counts, this.args.hardPodAffinityWeight);
+    for (const g of matching('preferredAffinity')) s.addPairs(g.term.topologyKey, g.counts, 1);
+    for (const g of matching('preferredAnti')) s.addPairs(g.term.topologyKey, g.counts, -1);
+    if (s.empty) return Status.skip();
     state.write(PRE_SCORE_STATE_KEY, s);
     return Status.success();
   }
@@ -277,20 +287,14 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (!s) return { score: 0, status: Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`) };
-    const labels = nodeLabels(nodeInfo.node);
-    let score = 0;
-    for (const [key, byValue] of s.topologyScore) {
-      const v = labelValue(labels, key);
-      if (v !== undefined) score += byValue.get(v) ?? 0;
-    }
-    return { score, status: Status.success() };
+    return { score: s.scoreOf(nodeLabels(nodeInfo.node)), status: Status.success() };
   }
 
   /** Min–max scaling to [0, MAX_NODE_SCORE]: scores may be negative (anti-affinity). */
   normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (!s) return Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
-    if (s.topologyScore.size === 0) return Status.success();
+    if (s.empty) return Status.success();
     let min = Infinity;
     let max = -Infinity;
     for (const { score } of scores) {

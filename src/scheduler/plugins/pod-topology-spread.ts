@@ -96,6 +96,14 @@ function matchNodeInclusionPolicies(c: SpreadConstraint, pod: Pod, node: Node, a
 
 // ---- Filter state ----
 
+function criticalPathsOf(counts: Map<string, number>[]): CriticalPaths[] {
+  return counts.map((m) => {
+    const p = new CriticalPaths();
+    for (const [v, n] of m) p.update(v, n);
+    return p;
+  });
+}
+
 /** The two smallest domains of one constraint (only [0] is exact, as upstream's criticalPaths). */
 class CriticalPaths {
   paths: [{ value: string; num: number }, { value: string; num: number }] = [
@@ -221,6 +229,10 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
 
     const ns = pod.metadata?.namespace ?? '';
     const counts = constraints.map(() => new Map<string, number>());
+    if (this.countFromIndex(pod, constraints, ns, counts)) {
+      state.write(PRE_FILTER_STATE_KEY, new PreFilterState(constraints, counts, criticalPathsOf(counts)));
+      return { status: Status.success() };
+    }
     const affinity = new RequiredNodeAffinity(pod);
     for (const ni of this.handle.snapshot().nodeInfos()) {
       const node = ni.node;
@@ -235,13 +247,30 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countPodsMatchSelector(ni.pods, c.selector, ns));
       });
     }
-    const paths = counts.map((m) => {
-      const p = new CriticalPaths();
-      for (const [v, n] of m) p.update(v, n);
-      return p;
-    });
-    state.write(PRE_FILTER_STATE_KEY, new PreFilterState(constraints, counts, paths));
+    state.write(PRE_FILTER_STATE_KEY, new PreFilterState(constraints, counts, criticalPathsOf(counts)));
     return { status: Status.success() };
+  }
+
+  /**
+   * The common case — one constraint, every node with the key eligible (no node affinity to
+   * honour, taints ignored) — counted from the cache's index instead of every pod: the domains
+   * come from the nodes, the pods per domain from counts kept as pods come and go.
+   */
+  private countFromIndex(pod: Pod, constraints: SpreadConstraint[], ns: string, counts: Map<string, number>[]): boolean {
+    if (constraints.length !== 1) return false;
+    const c = constraints[0]!;
+    if (c.nodeTaintsPolicy === 'Honor') return false;
+    const spec = pod.spec;
+    const hasNodeAffinity = Object.keys(spec?.nodeSelector ?? {}).length > 0 || !!spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (c.nodeAffinityPolicy === 'Honor' && hasNodeAffinity) return false;
+    const m = counts[0]!;
+    const snap = this.handle.snapshot();
+    for (const v of snap.topologyDomains(c.topologyKey)) m.set(v, 0);
+    if (c.selector.empty()) return true;
+    for (const [v, n] of snap.affinityIndex().selectorCounts(ns, c.selector, c.topologyKey)) {
+      if (m.has(v)) m.set(v, m.get(v)! + n);
+    }
+    return true;
   }
 
   preFilterExtensions(): PreFilterExtensions {
