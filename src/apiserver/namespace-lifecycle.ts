@@ -1,8 +1,8 @@
 // What makes namespaces behave as on a real cluster, in-process for now: every namespace gets
-// its "default" ServiceAccount and "kube-root-ca.crt" ConfigMap, and a namespace being deleted
-// is emptied and then finalized. (The controller-manager issue moves this into the namespace
-// controller; the API is the same.)
-import { resourceByKey, resources } from '../api/registry.js';
+// its "default" ServiceAccount and "kube-root-ca.crt" ConfigMap (upstream's serviceaccount and
+// root-ca-cert-publisher controllers). Emptying and finalizing a namespace being deleted is the
+// namespace controller's work (src/controllers/namespace.ts), through the API.
+import { resourceByKey } from '../api/registry.js';
 import type { KObject } from '../api/object.js';
 import { ApiError } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
@@ -50,8 +50,8 @@ export class NamespaceLifecycle {
 
   private async reconcile(name: string): Promise<void> {
     const ns = this.storage.getNamespace(name);
-    if (!ns || this.stopped) return;
-    if (ns.metadata.deletionTimestamp) return this.finalize(ns);
+    // A namespace being deleted gets nothing new (admission would refuse it anyway).
+    if (!ns || this.stopped || ns.metadata.deletionTimestamp) return;
     await this.ensure('serviceaccounts', name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
     await this.ensure('configmaps', name, {
       apiVersion: 'v1',
@@ -70,38 +70,5 @@ export class NamespaceLifecycle {
       // Already there, or the namespace started terminating meanwhile: nothing to do.
       if (!(e instanceof ApiError) || (e.code !== 409 && e.code !== 403 && e.code !== 404)) throw e;
     }
-  }
-
-  /** Deletes everything in the namespace; once nothing is left, removes the kubernetes finalizer. */
-  private async finalize(ns: KObject): Promise<void> {
-    const name = ns.metadata.name!;
-    for (const r of resources) {
-      if (!r.namespaced) continue;
-      const { items } = await this.storage.cache(r).list(collectionPrefix(r, name));
-      for (const item of items) {
-        if (item.obj.metadata.deletionTimestamp) continue;
-        try {
-          await this.storage.delete(r, name, item.obj.metadata.name!, { propagationPolicy: 'Background' });
-        } catch (e) {
-          if (!(e instanceof ApiError && e.code === 404)) throw e;
-        }
-      }
-    }
-    // Some objects go gracefully (pods on nodes) or wait for finalizers: look again shortly.
-    if (await this.stillHasContent(name)) {
-      this.enqueue(name, 500);
-      return;
-    }
-    const nsR = resourceByKey('namespaces');
-    await this.storage.update(nsR, undefined, name, (cur) => ({ ...cur, spec: { ...(cur.spec as object), finalizers: [] } }), { subresource: 'finalize' });
-  }
-
-  private async stillHasContent(name: string): Promise<boolean> {
-    for (const r of resources) {
-      if (!r.namespaced) continue;
-      const { items } = await this.storage.cache(r).list(collectionPrefix(r, name));
-      if (items.length) return true;
-    }
-    return false;
   }
 }

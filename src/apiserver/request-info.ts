@@ -19,6 +19,8 @@ export type ApiPath =
   | { type: 'resource'; req: ResourceRequest }
   | { type: 'unknown' };
 
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
 export function parseApiPath(pathname: string, namespacedResource: (group: string, version: string, resource: string) => boolean | undefined): ApiPath {
   const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
   let group: string;
@@ -43,8 +45,9 @@ export function parseApiPath(pathname: string, namespacedResource: (group: strin
     legacyWatch = true;
     segs = segs.slice(1);
   }
-  // /namespaces/NS/RESOURCE... is namespaced; /namespaces/NAME[/status|finalize] is the namespace.
-  if (segs[0] === 'namespaces' && segs.length >= 3 && namespacedResource(group, version, segs[2]!) !== false) {
+  // /namespaces/NS/RESOURCE... is namespaced; /namespaces/NAME[/status|finalize] is the namespace
+  // (upstream's namespaceSubresources).
+  if (segs[0] === 'namespaces' && segs.length >= 3 && !NAMESPACE_SUBRESOURCES.has(segs[2]!) && namespacedResource(group, version, segs[2]!) !== false) {
     const [, namespace, resource, name, subresource, ...extra] = segs;
     if (extra.length) return { type: 'unknown' };
     return { type: 'resource', req: { group, version, resource: resource!, namespace, name, subresource, legacyWatch } };

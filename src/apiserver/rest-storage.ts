@@ -273,10 +273,18 @@ export class RestStorage implements AdmissionLookups {
   private markForDeletion(r: ResourceType, obj: KObject, options: DeleteOptions): boolean {
     const meta = obj.metadata;
     const finalizers = new Set(meta.finalizers ?? []);
-    const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : undefined);
+    // As upstream's deletionFinalizersForGarbageCollection: an explicit policy replaces whichever
+    // of the two garbage-collector finalizers the object had (orphanDependents wins over it).
+    const policy =
+      options.orphanDependents !== undefined && options.orphanDependents !== null ? (options.orphanDependents ? 'Orphan' : 'Background') : options.propagationPolicy;
+    if (policy) {
+      finalizers.delete('orphan');
+      finalizers.delete('foregroundDeletion');
+    }
     if (policy === 'Orphan') finalizers.add('orphan');
     if (policy === 'Foreground') finalizers.add('foregroundDeletion');
     if (finalizers.size) meta.finalizers = [...finalizers];
+    else delete meta.finalizers;
 
     let grace = 0;
     if (r.key === 'pods') grace = podGracePeriod(obj, options);

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { runServer } from './server.js';
 import { runSchedulerCommand } from './scheduler.js';
+import { runControllerManagerCommand } from './controller-manager.js';
+import { runSimCommand } from './sim.js';
 import { migrate, openStore, parseDatastore } from './datastore.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
@@ -36,6 +38,8 @@ program
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
   .option('--disable-scheduler', 'do not run the scheduler in this process')
   .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration file for the embedded scheduler')
+  .option('--disable-controller-manager', 'do not run the controllers in this process')
+  .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
   .action(async (opts) => runServer(opts));
 
 program
@@ -44,6 +48,32 @@ program
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--config <file>', 'a KubeSchedulerConfiguration file (profiles, plugins, args)')
   .action(async (opts) => runSchedulerCommand(opts));
+
+program
+  .command('controller-manager')
+  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC), leader-elected through a Lease')
+  .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
+  .option('--no-leader-elect', 'act without taking the kube-controller-manager Lease')
+  .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
+  .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before pod GC deletes the oldest (default 12500; 0 disables)')
+  .action(async (opts) => runControllerManagerCommand(opts));
+
+program
+  .command('sim')
+  .description('run simulated nodes (kwok-like) against a cluster: they register, keep their leases and run the pods bound to them')
+  .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
+  .requiredOption('--nodes <n>', 'how many nodes to simulate')
+  .option('--cpu <quantity>', 'cpu capacity of each node', '32')
+  .option('--memory <quantity>', 'memory capacity of each node', '256Gi')
+  .option('--pods <n>', 'pod capacity of each node', '110')
+  .option('--ephemeral-storage <quantity>', 'ephemeral-storage capacity of each node', '100Gi')
+  .option('--zones <n|names>', 'a number of zones, or zone names separated by commas; nodes are spread over them in turn', '1')
+  .option('--region <name>', 'the region label (default: from AWS/GCP-style zone names, else sim-region)')
+  .option('--name-prefix <prefix>', 'nodes are named PREFIX0, PREFIX1, ...', 'sim-')
+  .option('--start-delay <ms>', 'how long a container takes to start and an init container runs (milliseconds, or a duration such as 2s)', '0')
+  .option('--pod-cidr <cidr>', 'the cluster pod range, a /24 of it per node (default 10.244.0.0/16; 10.0.0.0/8 above 256 nodes)')
+  .option('--crash-backoff-scale <factor>', 'multiply the CrashLoopBackOff waits (10 s doubling to 5 min) by this, e.g. 0.1 in tests', '1')
+  .action(async (opts) => runSimCommand(opts));
 
 const datastore = program.command('datastore').description('manage the cluster datastore');
 datastore

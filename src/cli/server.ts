@@ -8,6 +8,7 @@ import { ensurePki } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
+import { controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
 
 export interface ServerFlags {
   dataDir?: string;
@@ -20,6 +21,8 @@ export interface ServerFlags {
   etcdKeyfile?: string;
   disableScheduler?: boolean;
   schedulerConfig?: string;
+  disableControllerManager?: boolean;
+  nodeMonitorGracePeriod?: string;
 }
 
 export function defaultDataDir(): string {
@@ -41,6 +44,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const pki = await ensurePki(dataDir, host);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
+  const cmOptions = controllerOptions({ nodeMonitorGracePeriod: flags.nodeMonitorGracePeriod });
   const store = await openStore(parseDatastore(flags.datastore, dataDir), flags);
   const server = new ApiServer({
     store,
@@ -51,13 +55,14 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   let stopping = false;
   let scheduler: RunningScheduler | undefined;
+  let controllers: RunningControllerManager | undefined;
   let client: RestClient | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`berth: ${signal} received, shutting down\n`);
     try {
-      await scheduler?.stop();
+      await Promise.all([scheduler?.stop(), controllers?.stop()]);
       client?.close();
       await server.stop();
       await store.close();
@@ -75,11 +80,12 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
-  if (schedulerConfig) {
+  if (schedulerConfig || !flags.disableControllerManager) {
     // The embedded components talk to the API over loopback HTTPS like any other client.
     client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
-    scheduler = startScheduler(client, schedulerConfig);
   }
+  if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
+  if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
   if (flags.agent) {
     process.stderr.write(
       'berth: WARNING: the node agent is not part of this build yet; no node will run pods. Start with --no-agent to silence this.\n',

@@ -54,3 +54,15 @@ test('indexer: replace reports adds, changed objects and deletions with the last
   assert.deepEqual(ix.replace([]).map((d) => d.type), ['delete', 'delete', 'delete']);
   assert.equal(ix.size, 0);
 });
+
+test('indexer: addIndex indexes the objects already cached and follows later changes, without touching the caller\'s indexers', () => {
+  const given = {};
+  const ix = new Indexer<P>(given);
+  ix.set(pod('a', 'p1', 'n1'));
+  ix.addIndex(NODE_NAME_INDEX, byNodeName);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1').map(metaNamespaceKey), ['a/p1']);
+  ix.set(pod('a', 'p1', 'n2', '2'));
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1'), []);
+  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n2').map(metaNamespaceKey), ['a/p1']);
+  assert.deepEqual(given, {});
+});

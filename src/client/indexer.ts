@@ -33,16 +33,34 @@ export class Indexer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
   /** index name → indexed value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** Our own copy: addIndex must not write into the caller's object. */
+  private readonly indexers: Record<string, IndexFunc<T>>;
 
   constructor(
-    private readonly indexers: Record<string, IndexFunc<T>> = {},
+    indexers: Record<string, IndexFunc<T>> = {},
     readonly keyOf: KeyFunc<T> = metaNamespaceKey,
   ) {
+    this.indexers = { ...indexers };
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
   }
 
   get size(): number {
     return this.items.size;
+  }
+
+  /** Adds an index (before or after items arrived); shared informers gather their users' indexes. */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indices.has(name)) return;
+    this.indexers[name] = fn;
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.items) {
+      for (const v of fn(obj)) {
+        let keys = index.get(v);
+        if (!keys) index.set(v, (keys = new Set()));
+        keys.add(key);
+      }
+    }
   }
 
   /** Adds or replaces; returns the object it replaced. */

@@ -196,7 +196,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         continue;
       }
       from = 'last';
-      for (;;) {
+      while (!this.stopped) {
         const outcome = await this.watchOnce();
         if (this.stopped) return;
         if (outcome.kind === 'expired') {
@@ -253,26 +253,31 @@ export class Informer<T extends KubeObject = KubeObject> {
         resolve(o);
       };
       this.closeWatch = settle;
+      const onEvent = (ev: WatchEvent<T>) => {
+        if (settled || this.stopped) return;
+        if (ev.type === 'ERROR') {
+          const status = ev.object as Status;
+          const err = new ApiError({ ...status, code: status.code ?? 0 });
+          settle(isExpired(err) ? { kind: 'expired' } : { kind: 'failed', err });
+          return;
+        }
+        events++;
+        this.apply(ev);
+      };
+      const onClose = (err?: Error) => {
+        if (isExpired(err)) settle({ kind: 'expired' });
+        else if (err instanceof ApiError) settle({ kind: 'failed', err });
+        else settle({ kind: 'ended', events, ms: Date.now() - startedAt, err });
+      };
       const min = this.opts.minWatchTimeoutSeconds ?? 300;
-      this.watchHandle = this.lw.watch(
-        { resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds: Math.floor(min * (1 + Math.random())) },
-        (ev) => {
-          if (settled || this.stopped) return;
-          if (ev.type === 'ERROR') {
-            const status = ev.object as Status;
-            const err = new ApiError({ ...status, code: status.code ?? 0 });
-            settle(isExpired(err) ? { kind: 'expired' } : { kind: 'failed', err });
-            return;
-          }
-          events++;
-          this.apply(ev);
-        },
-        (err) => {
-          if (isExpired(err)) settle({ kind: 'expired' });
-          else if (err instanceof ApiError) settle({ kind: 'failed', err });
-          else settle({ kind: 'ended', events, ms: Date.now() - startedAt, err });
-        },
-      );
+      const opts = { resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds: Math.floor(min * (1 + Math.random())) };
+      try {
+        const handle = this.lw.watch(opts, onEvent, onClose);
+        if (settled) handle.stop();
+        else this.watchHandle = handle;
+      } catch (e) {
+        settle({ kind: 'failed', err: e as Error });
+      }
       if (this.stopped) settle({ kind: 'failed', err: new Error('stopped') });
     });
   }

@@ -134,8 +134,17 @@ export class LeaderElector {
       while (!this.stopped) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
-        const signal = AbortSignal.any([this.stopCtl.signal, AbortSignal.timeout(remaining)]);
-        renewed = await this.tryAcquireOrRenew(signal);
+        // Each attempt is cut off at the deadline: a hung request must not keep us "leading".
+        const attempt = new AbortController();
+        const onStop = () => attempt.abort();
+        this.stopCtl.signal.addEventListener('abort', onStop, { once: true });
+        const timer = setTimeout(() => attempt.abort(), remaining);
+        try {
+          renewed = await this.tryAcquireOrRenew(attempt.signal);
+        } finally {
+          clearTimeout(timer);
+          this.stopCtl.signal.removeEventListener('abort', onStop);
+        }
         if (renewed || Date.now() >= deadline) break;
         await sleep(Math.min(this.retryPeriodMs, deadline - Date.now()), this.stopCtl.signal);
       }

@@ -305,6 +305,9 @@ export class RestClient {
           resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(new Error(`${method} ${url.pathname}: connection closed before the response ended`));
+        });
       });
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
       const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;

@@ -12,6 +12,7 @@ const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 
 export const NO_NODE_AVAILABLE = (n: number) => `0/${n} nodes are available`;
+export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
 
 export interface Diagnosis {
   /** Why each rejected node was rejected. */
@@ -35,6 +36,8 @@ export class FitError extends Error {
   }
 
   override get message(): string {
+    // Upstream's ErrNoNodesAvailable.
+    if (this.numAllNodes === 0) return NO_NODES_AVAILABLE;
     let msg = `${NO_NODE_AVAILABLE(this.numAllNodes)}:`;
     const d = this.diagnosis;
     if (d.preFilterMsg) msg += ` ${d.preFilterMsg}.`;

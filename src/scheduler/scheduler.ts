@@ -70,7 +70,7 @@ export class Scheduler {
 
   private currentFramework: Framework | undefined;
   /** Counters for diagnosis (BERTH_SCHEDULER_STATS=1 logs them). */
-  readonly stats = { cycles: 0, evaluated: 0 };
+  readonly stats = { cycles: 0, evaluated: 0, failures: 0, postFilterMs: 0 };
 
   frameworkFor(pod: Pod): Framework | undefined {
     return this.frameworks.get(pod.spec?.schedulerName || 'default-scheduler');
@@ -216,9 +216,14 @@ export class Scheduler {
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
       let nominated: string | undefined;
-      if (fwk.plugins.postFilter.length) {
+      this.stats.failures++;
+      // With no nodes at all there is nothing to preempt (upstream skips PostFilter too).
+      if (fwk.plugins.postFilter.length && e.numAllNodes > 0) {
         const statuses = new Map(e.diagnosis.nodeToStatus);
+        const t0 = performance.now();
         const r = await fwk.runPostFilter(state, pod, statuses);
+        this.stats.postFilterMs += performance.now() - t0;
+        if (process.env.BERTH_SCHEDULER_STATS && this.stats.failures % 200 === 0) this.log(`stats: ${this.stats.failures} failed cycles, ${Math.round(this.stats.postFilterMs)} ms in PostFilter, queue ${JSON.stringify(this.queue.counts)}`);
         if (r.status.isSuccess()) nominated = r.result?.nominatedNodeName;
         else e.diagnosis.postFilterMsg = r.status.message();
       }

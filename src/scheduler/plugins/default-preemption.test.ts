@@ -88,3 +88,17 @@ test('preemptionPolicy Never does not preempt', async () => {
   assert.equal(r.status.message(), ERR_POLICY_NEVER);
   assert.deepEqual(evicted, []);
 });
+
+test('the arithmetic dry run and the full filter dry run pick the same victims', async () => {
+  const pods = [onNode('p0', 'n1', '1', 0), onNode('p1', 'n1', '1500m', 1), onNode('p2', 'n1', '500m', 2), onNode('p9', 'n1', '1', 9)];
+  const fast = setup([node4('n1')], pods);
+  const rFast = await fast.preempt(makePod('high', { priority: 100, containers: [withRequests('2')] }));
+  // A host port keeps NodePorts in the cycle, so the general path (filters on a copy) runs.
+  const full = setup([node4('n1')], pods.map((p) => ({ ...p })));
+  const withPort = makePod('high', { priority: 100, containers: [{ ...withRequests('2'), ports: [{ containerPort: 80, hostPort: 8080 }] }] });
+  const rFull = await full.preempt(withPort);
+  assert.equal(rFast.result?.nominatedNodeName, 'n1');
+  assert.equal(rFull.result?.nominatedNodeName, 'n1');
+  assert.deepEqual(fast.evicted.sort(), full.evicted.sort());
+  assert.deepEqual(fast.evicted.sort(), ['p0', 'p1']);
+});

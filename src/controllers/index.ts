@@ -1,0 +1,43 @@
+// The controllers kube-controller-manager runs, by their upstream names, and the manager that
+// starts them on shared informers.
+import type { RestClient } from '../client/index.js';
+import { newControllerContext, type Controller, type ControllerContext } from './context.js';
+import { newDeploymentController } from './deployment/index.js';
+import { newGarbageCollector } from './garbagecollector/index.js';
+import { newNamespaceController } from './namespace.js';
+import { newNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/index.js';
+import { newPodGCController, type PodGCOptions } from './podgc.js';
+import { newReplicaSetController } from './replicaset.js';
+
+export { newControllerContext, type Controller, type ControllerContext } from './context.js';
+
+export interface ControllerManagerOptions {
+  nodeLifecycle?: NodeLifecycleOptions;
+  podGC?: PodGCOptions;
+}
+
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc'] as const;
+
+export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
+  return [
+    newReplicaSetController(ctx),
+    newDeploymentController(ctx),
+    newGarbageCollector(ctx),
+    newNamespaceController(ctx),
+    newNodeLifecycleController(ctx, opts.nodeLifecycle),
+    newPodGCController(ctx, opts.podGC),
+  ];
+}
+
+/** Builds every controller on one set of shared informers, syncs them, and runs until signal. */
+export async function runControllers(client: RestClient, signal: AbortSignal, log: (m: string) => void, opts: ControllerManagerOptions = {}): Promise<void> {
+  const ctx = newControllerContext(client, log);
+  const controllers = newControllers(ctx, opts);
+  await ctx.informers.start();
+  try {
+    await Promise.all(controllers.map((c) => c.run(signal)));
+    if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+  } finally {
+    await ctx.informers.stop();
+  }
+}

@@ -1,0 +1,351 @@
+// The ReplicaSet controller (upstream pkg/controller/replicaset): keeps spec.replicas active pods
+// matching the selector. Pods are created from the template in slow-start batches and deleted
+// least valuable first; orphans that match are adopted and owned pods that stopped matching are
+// released; expectations keep a burst of events from acting twice on the same change.
+import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import {
+  byNamespace,
+  isNotFound,
+  metaNamespaceKey,
+  NAMESPACE_INDEX,
+  resources,
+  rfc3339,
+  runWorkers,
+  WorkQueue,
+  type Informer,
+  type KubeObject,
+  type Mutable,
+} from '../client/index.js';
+import { selectorFromLabelSelector, selectorFromSet, type Selector } from '../api/labels.js';
+import { deepEqual } from '../api/object.js';
+import type { Controller, ControllerContext } from './context.js';
+import { Expectations } from './expectations.js';
+import { filterActivePods, isPodAvailable, isPodReady, msUntilAvailable, podsToDelete } from './active-pods.js';
+import { claimObjects, CONTROLLER_INDEX, byController, controllerIndexKey, recheckDeletion } from './controller-ref.js';
+import { controllerOf, controllerRef, hasStatusCause, NAMESPACE_TERMINATING_CAUSE, PodControl, SLOW_START_INITIAL_BATCH, slowStartBatch } from './pod-control.js';
+
+export const REPLICASET_COMPONENT = 'replicaset-controller';
+/** Upstream's BurstReplicas: creates or deletes per sync. */
+export const BURST_REPLICAS = 500;
+const STATUS_UPDATE_RETRIES = 1;
+const API_VERSION = 'apps/v1';
+const KIND = 'ReplicaSet';
+
+export interface ReplicaSetControllerOptions {
+  workers?: number;
+  burstReplicas?: number;
+  now?: () => Date;
+}
+
+export function newReplicaSetController(ctx: ControllerContext, opts: ReplicaSetControllerOptions = {}): Controller {
+  return new ReplicaSetController(ctx, opts);
+}
+
+/** The status a ReplicaSet's claimed active pods give it (upstream calculateStatus). */
+export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageError: unknown, now: Date): Mutable<ReplicaSetStatus> {
+  const status: Mutable<ReplicaSetStatus> = structuredClone(rs.status ?? { replicas: 0 });
+  const template = selectorFromSet(rs.spec?.template?.metadata?.labels);
+  const minReady = rs.spec?.minReadySeconds ?? 0;
+  let fullyLabeled = 0;
+  let ready = 0;
+  let available = 0;
+  for (const pod of pods) {
+    if (template.matches(pod.metadata?.labels)) fullyLabeled++;
+    if (isPodReady(pod)) {
+      ready++;
+      if (isPodAvailable(pod, minReady, now)) available++;
+    }
+  }
+  const failure = status.conditions?.find((c) => c.type === 'ReplicaFailure');
+  if (manageError && !failure) {
+    const diff = pods.length - (rs.spec?.replicas ?? 1);
+    const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
+    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: rfc3339(now), reason, message: (manageError as Error).message ?? String(manageError) };
+    status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== cond.type), cond];
+  } else if (!manageError && failure) {
+    status.conditions = status.conditions!.filter((c) => c.type !== 'ReplicaFailure');
+    if (!status.conditions.length) delete status.conditions;
+  }
+  status.replicas = pods.length;
+  status.fullyLabeledReplicas = fullyLabeled;
+  status.readyReplicas = ready;
+  status.availableReplicas = available;
+  return status;
+}
+
+class ReplicaSetController implements Controller {
+  readonly name = 'replicaset';
+  private readonly queue = new WorkQueue<string>({ name: 'replicaset' });
+  private readonly expectations: Expectations;
+  private readonly rsInformer: Informer<ReplicaSet>;
+  private readonly podInformer: Informer<Pod>;
+  private readonly podControl: PodControl;
+  private readonly burst: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly opts: ReplicaSetControllerOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.expectations = new Expectations(() => this.now().getTime());
+    this.burst = opts.burstReplicas ?? BURST_REPLICAS;
+    this.podControl = new PodControl(ctx.client, ctx.recorder(REPLICASET_COMPONENT));
+    this.rsInformer = ctx.informers.for<ReplicaSet>(resources.replicasets, { [NAMESPACE_INDEX]: byNamespace, [CONTROLLER_INDEX]: byController });
+    this.podInformer = ctx.informers.for<Pod>(resources.pods, { [NAMESPACE_INDEX]: byNamespace, [CONTROLLER_INDEX]: byController });
+    this.rsInformer.addEventHandler({
+      onAdd: (rs) => this.enqueue(rs),
+      onUpdate: (old, cur) => {
+        if (old.metadata?.uid !== cur.metadata?.uid) this.onDeleteReplicaSet(old);
+        this.enqueue(cur);
+      },
+      onDelete: (rs) => this.onDeleteReplicaSet(rs),
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (pod) => this.onAddPod(pod),
+      onUpdate: (old, cur) => this.onUpdatePod(old, cur),
+      onDelete: (pod) => this.onDeletePod(pod),
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const stop = () => this.queue.shutDown();
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
+      onError: (key, e) => this.ctx.log(`replicaset ${key}: ${(e as Error)?.message ?? e}`),
+    });
+  }
+
+  private enqueue(rs: KubeObject, afterMs = 0): void {
+    const key = metaNamespaceKey(rs);
+    if (afterMs > 0) this.queue.addAfter(key, afterMs);
+    else this.queue.add(key);
+  }
+
+  private onDeleteReplicaSet(rs: ReplicaSet): void {
+    const key = metaNamespaceKey(rs);
+    this.expectations.delete(key);
+    this.queue.add(key);
+  }
+
+  /** The ReplicaSet a controller reference names, if it is in the cache with that uid. */
+  private resolve(namespace: string | undefined, ref: OwnerReference): ReplicaSet | undefined {
+    if (ref.kind !== KIND) return undefined;
+    const rs = this.rsInformer.get(namespace, ref.name);
+    return rs?.metadata?.uid === ref.uid ? rs : undefined;
+  }
+
+  /** ReplicaSets in the pod's namespace whose (non-empty) selector matches it. */
+  private replicaSetsMatching(pod: Pod): ReplicaSet[] {
+    const ns = pod.metadata?.namespace ?? '';
+    return this.rsInformer.byIndex(NAMESPACE_INDEX, ns).filter((rs) => {
+      const sel = safeSelector(rs);
+      return !!sel && !sel.empty() && sel.matches(pod.metadata?.labels);
+    });
+  }
+
+  private onAddPod(pod: Pod): void {
+    if (pod.metadata?.deletionTimestamp) {
+      // Seen for the first time already being deleted (e.g. after a restart): not a creation.
+      this.onDeletePod(pod);
+      return;
+    }
+    const ref = controllerOf(pod);
+    if (ref) {
+      const rs = this.resolve(pod.metadata?.namespace, ref);
+      if (!rs) return;
+      const key = metaNamespaceKey(rs);
+      this.expectations.creationObserved(key);
+      this.queue.add(key);
+      return;
+    }
+    // An orphan: whoever matches may want to adopt it. No creation is observed for it.
+    for (const rs of this.replicaSetsMatching(pod)) this.enqueue(rs);
+  }
+
+  private onUpdatePod(old: Pod, cur: Pod): void {
+    if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+    const labelsChanged = !deepEqual(old.metadata?.labels ?? {}, cur.metadata?.labels ?? {});
+    if (cur.metadata?.deletionTimestamp) {
+      // A graceful delete starts: replace the pod now rather than when it is finally gone.
+      this.onDeletePod(cur);
+      if (labelsChanged) this.onDeletePod(old);
+      return;
+    }
+    const curRef = controllerOf(cur);
+    const oldRef = controllerOf(old);
+    const refChanged = !deepEqual(curRef, oldRef);
+    if (refChanged && oldRef) {
+      const rs = this.resolve(old.metadata?.namespace, oldRef);
+      if (rs) this.enqueue(rs);
+    }
+    if (curRef) {
+      const rs = this.resolve(cur.metadata?.namespace, curRef);
+      if (!rs) return;
+      this.enqueue(rs);
+      // Newly ready: look again once minReadySeconds have passed, when it becomes available.
+      const minReady = rs.spec?.minReadySeconds ?? 0;
+      if (!isPodReady(old) && isPodReady(cur) && minReady > 0) this.enqueue(rs, minReady * 1000 + 1000);
+      return;
+    }
+    if (labelsChanged || refChanged) for (const rs of this.replicaSetsMatching(cur)) this.enqueue(rs);
+  }
+
+  private onDeletePod(pod: Pod): void {
+    const ref = controllerOf(pod);
+    if (!ref) return;
+    const rs = this.resolve(pod.metadata?.namespace, ref);
+    if (!rs) return;
+    const key = metaNamespaceKey(rs);
+    this.expectations.deletionObserved(key, metaNamespaceKey(pod));
+    this.queue.add(key);
+  }
+
+  private async sync(key: string): Promise<void> {
+    const cached = this.rsInformer.getByKey(key);
+    if (!cached) {
+      this.expectations.delete(key);
+      return;
+    }
+    const rs = withKind(cached);
+    const needsSync = this.expectations.satisfied(key);
+    const selector = safeSelector(rs);
+    if (!selector) {
+      this.ctx.log(`replicaset ${key}: invalid selector`);
+      return;
+    }
+    const ns = rs.metadata!.namespace!;
+    // Pods we own (matching or not, to release them) and orphans that might match.
+    const candidates = [...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, rs.metadata!.uid!)), ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, ''))];
+    const pods = await claimObjects(filterActivePods(candidates), {
+      client: this.ctx.client,
+      gvr: resources.pods,
+      controller: rs,
+      ref: controllerRef(rs, API_VERSION, KIND),
+      selector,
+      recheck: recheckDeletion(() => this.ctx.client.get<ReplicaSet>({ ...resources.replicasets, namespace: ns, name: rs.metadata!.name! }), rs),
+    });
+    let manageError: unknown;
+    if (needsSync && !rs.metadata?.deletionTimestamp) {
+      try {
+        await this.manageReplicas(key, pods, rs);
+      } catch (e) {
+        manageError = e;
+      }
+    } else if (!needsSync) {
+      // Expectations that never come true expire; look again then in case no event comes.
+      const ms = this.expectations.expiresIn(key);
+      if (ms !== undefined) this.queue.addAfter(key, ms + 1);
+    }
+    const now = this.now();
+    const updated = await this.updateStatus(rs, calculateReplicaSetStatus(rs, pods, manageError, now));
+    const replicas = updated.spec?.replicas ?? 1;
+    const minReady = updated.spec?.minReadySeconds ?? 0;
+    if (!manageError && minReady > 0 && (updated.status?.readyReplicas ?? 0) === replicas && (updated.status?.availableReplicas ?? 0) !== replicas) {
+      const waits = pods.map((p) => msUntilAvailable(p, minReady, now)).filter((ms): ms is number => ms !== undefined);
+      this.queue.addAfter(key, waits.length ? Math.min(...waits) : minReady * 1000);
+    }
+    if (manageError) throw manageError;
+  }
+
+  private async manageReplicas(key: string, pods: Pod[], rs: ReplicaSet): Promise<void> {
+    let diff = pods.length - (rs.spec?.replicas ?? 1);
+    const ns = rs.metadata!.namespace!;
+    if (diff < 0) {
+      diff = Math.min(-diff, this.burst);
+      this.expectations.expectCreations(key, diff);
+      const ref = controllerRef(rs, API_VERSION, KIND);
+      const { successes, error } = await slowStartBatch(diff, SLOW_START_INITIAL_BATCH, async () => {
+        try {
+          await this.podControl.createPod(ns, rs.spec!.template!, rs, ref);
+        } catch (e) {
+          // Every create fails while the namespace is being deleted: nothing to do.
+          if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
+          throw e;
+        }
+      });
+      // Creates never attempted (or failed) will not be observed: stop expecting them.
+      for (let i = successes; i < diff; i++) this.expectations.creationObserved(key);
+      if (error) throw error;
+      return;
+    }
+    if (diff > 0) {
+      diff = Math.min(diff, this.burst);
+      const victims = podsToDelete(pods, this.relatedPods(rs), diff, this.now());
+      this.expectations.expectDeletions(key, victims.map((p) => metaNamespaceKey(p)));
+      const errors: unknown[] = [];
+      await Promise.all(
+        victims.map(async (pod) => {
+          try {
+            await this.podControl.deletePod(ns, pod.metadata!.name!, rs);
+          } catch (e) {
+            // Not going to be observed: stop expecting it.
+            this.expectations.deletionObserved(key, metaNamespaceKey(pod));
+            if (!isNotFound(e)) errors.push(e);
+          }
+        }),
+      );
+      if (errors.length) throw errors[0];
+    }
+  }
+
+  /** Pods of every ReplicaSet with the same controller as rs (a Deployment's old and new). */
+  private relatedPods(rs: ReplicaSet): Pod[] {
+    const owner = controllerOf(rs);
+    if (!owner) return [];
+    const ns = rs.metadata!.namespace!;
+    const siblings = this.rsInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, owner.uid));
+    const seen = new Set<string>();
+    const out: Pod[] = [];
+    for (const sibling of siblings) {
+      for (const pod of this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, sibling.metadata!.uid!))) {
+        const uid = pod.metadata!.uid!;
+        if (seen.has(uid)) continue;
+        seen.add(uid);
+        out.push(pod);
+      }
+    }
+    return out;
+  }
+
+  /** Writes the status unless nothing changed (upstream updateReplicaSetStatus): one retry on a fresh read. */
+  private async updateStatus(rs: ReplicaSet, status: Mutable<ReplicaSetStatus>): Promise<ReplicaSet> {
+    const cur: ReplicaSetStatus = rs.status ?? { replicas: 0 };
+    if (
+      (cur.replicas ?? 0) === status.replicas &&
+      (cur.fullyLabeledReplicas ?? 0) === (status.fullyLabeledReplicas ?? 0) &&
+      (cur.readyReplicas ?? 0) === (status.readyReplicas ?? 0) &&
+      (cur.availableReplicas ?? 0) === (status.availableReplicas ?? 0) &&
+      (rs.metadata?.generation ?? 0) === (cur.observedGeneration ?? 0) &&
+      deepEqual(cur.conditions ?? [], status.conditions ?? [])
+    ) {
+      return rs;
+    }
+    status.observedGeneration = rs.metadata?.generation;
+    let obj: ReplicaSet = rs;
+    for (let i = 0; ; i++) {
+      try {
+        return await this.ctx.client.updateStatus<ReplicaSet>(resources.replicasets, { ...obj, status });
+      } catch (e) {
+        if (i >= STATUS_UPDATE_RETRIES) throw e;
+        obj = await this.ctx.client.get<ReplicaSet>({ ...resources.replicasets, namespace: rs.metadata!.namespace, name: rs.metadata!.name! });
+      }
+    }
+  }
+}
+
+function safeSelector(rs: ReplicaSet): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(rs.spec?.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists may leave kind out; events and owner references need it. */
+function withKind(rs: ReplicaSet): ReplicaSet {
+  return rs.kind ? rs : { ...rs, apiVersion: API_VERSION, kind: KIND };
+}

@@ -1,0 +1,120 @@
+// A simulated node as a kubelet registers it: labels, podCIDR, capacity, conditions, addresses,
+// nodeInfo; and its Lease in kube-node-lease, as the kubelet's lease controller keeps it.
+import { createHash } from 'node:crypto';
+import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import { microTime } from '../client/index.js';
+import type { SimNode } from './node-plan.js';
+
+/** The label that marks a node as simulated (kwok marks its nodes type=kwok). */
+export const SIMULATED_LABEL = 'node.berth.dev/simulated';
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+export interface NodeShape {
+  cpu: string;
+  memory: string;
+  pods: string;
+  ephemeralStorage: string;
+  kubeletVersion: string;
+}
+
+export function nodeLabels(n: SimNode): Record<string, string> {
+  return {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': n.name,
+    'kubernetes.io/os': 'linux',
+    'topology.kubernetes.io/region': n.region,
+    'topology.kubernetes.io/zone': n.zone,
+    [SIMULATED_LABEL]: 'true',
+  };
+}
+
+/** The four conditions a healthy kubelet reports, with its reasons and messages. */
+export function nodeConditions(readySince: string, heartbeat: string): NodeCondition[] {
+  const c = (type: string, status: string, reason: string, message: string): NodeCondition => ({
+    type,
+    status,
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: readySince,
+    reason,
+    message,
+  });
+  return [
+    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+    c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+  ];
+}
+
+const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+const uuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+/** A new boot ID per simulator process, as a real machine gets one per boot. */
+const bootNonce = `${process.pid}-${Date.now()}`;
+
+export function nodeStatus(n: SimNode, shape: NodeShape, heartbeat: string): NodeStatus {
+  const resources = {
+    cpu: shape.cpu,
+    'ephemeral-storage': shape.ephemeralStorage,
+    'hugepages-1Gi': '0',
+    'hugepages-2Mi': '0',
+    memory: shape.memory,
+    pods: shape.pods,
+  };
+  return {
+    capacity: { ...resources },
+    allocatable: { ...resources },
+    conditions: nodeConditions(n.readySince, heartbeat),
+    addresses: [
+      { type: 'InternalIP', address: n.internalIP },
+      { type: 'Hostname', address: n.name },
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    nodeInfo: {
+      machineID: hex(`machine/${n.name}`).slice(0, 32),
+      systemUUID: uuid(hex(`system/${n.name}`)),
+      bootID: uuid(hex(`boot/${n.name}/${bootNonce}`)),
+      kernelVersion: '6.1.0-berth-sim',
+      osImage: 'Berth simulated node',
+      containerRuntimeVersion: 'sim://1.0.0',
+      kubeletVersion: shape.kubeletVersion,
+      kubeProxyVersion: '',
+      operatingSystem: 'linux',
+      architecture: 'amd64',
+    },
+  };
+}
+
+export function nodeObject(n: SimNode, shape: NodeShape, heartbeat: string): Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: n.name,
+      labels: nodeLabels(n),
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
+    },
+    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
+    status: nodeStatus(n, shape, heartbeat),
+  };
+}
+
+export function nodeOwnerReference(n: SimNode): OwnerReference[] | undefined {
+  return n.uid ? [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }] : undefined;
+}
+
+/** The node's Lease renewed at `at`, built on the last copy seen (its resourceVersion makes the write a compare-and-swap). */
+export function renewedLease(n: SimNode, durationSeconds: number, at: Date, last?: Lease): Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { ...last?.metadata, name: n.name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: nodeOwnerReference(n) },
+    spec: { ...last?.spec, holderIdentity: n.name, leaseDurationSeconds: durationSeconds, renewTime: microTime(at) },
+  };
+}

@@ -1,0 +1,437 @@
+// The simulated kubelet's pod state machine. From a pod's spec, the status it last reported and
+// the time, it computes the status a kubelet would report now: the sandbox gets an address,
+// init containers run one after another (sidecars start and stay), app containers start, turn
+// Ready, exit when told to, restart with CrashLoopBackOff, and the pod ends Succeeded or Failed.
+// The status is the state: every transition time is derived from the timestamps in it (and
+// from a memo of the exact times this process wrote, since timestamps keep only seconds), so
+// computing at any moment gives the same answer however many steps were skipped in between.
+import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
+import { rfc3339 } from '../client/index.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
+import { containersReadyCondition, initializedCondition, mergeConditions, podReadyToStartContainersCondition, readyCondition } from './pod-conditions.js';
+
+/** A Go duration after which every app container exits (measured from each container's start). */
+export const EXIT_AFTER_ANNOTATION = 'sim.berth.dev/exit-after';
+/** The exit code of those exits (default 0). */
+export const EXIT_CODE_ANNOTATION = 'sim.berth.dev/exit-code';
+
+export const DEADLINE_EXCEEDED_REASON = 'DeadlineExceeded';
+export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+export const CONTAINER_STATUS_UNKNOWN_REASON = 'ContainerStatusUnknown';
+export const CONTAINER_STATUS_UNKNOWN_MESSAGE = 'The container could not be located when the pod was terminated';
+
+/** Upstream's container restart back-off: 10 s, doubling, at most 5 min. */
+const BACKOFF_INITIAL_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+/** SIGKILL. */
+const KILLED_EXIT_CODE = 137;
+/** Transitions computed in one call at most (a crash loop long in the past is finite, but never spin). */
+const MAX_STEPS = 1000;
+
+export interface LifecycleOptions {
+  /** How long a container takes to start, and how long an init container runs. */
+  startDelayMs: number;
+  /** Multiplies the CrashLoopBackOff waits (1: upstream's 10 s doubling to 5 min). */
+  backoffScale: number;
+}
+
+export const DEFAULT_LIFECYCLE: LifecycleOptions = { startDelayMs: 0, backoffScale: 1 };
+
+/**
+ * Exact times behind the whole-second timestamps this process wrote, by where they were
+ * written. A timestamp someone else wrote (or one from before a restart) reads as itself.
+ */
+export class TimeMemo {
+  private readonly exact = new Map<string, number>();
+
+  read(path: string, stamp: string | null | undefined): number | undefined {
+    if (!stamp) return undefined;
+    const ms = this.exact.get(path);
+    if (ms !== undefined && rfc3339(new Date(ms)) === stamp) return ms;
+    const t = Date.parse(stamp);
+    return Number.isNaN(t) ? undefined : t;
+  }
+
+  write(path: string, ms: number): string {
+    this.exact.set(path, ms);
+    return rfc3339(new Date(ms));
+  }
+}
+
+export interface PodEnv {
+  now: number;
+  /** The node's InternalIP. */
+  hostIP: string;
+  /** The sandbox's address; absent when none could be had (the pod then waits in ContainerCreating). */
+  podIP?: string;
+  memo: TimeMemo;
+}
+
+export interface PodStep {
+  status: PodStatus;
+  /** When the status next changes by itself (a container starts, exits, restarts, turns ready). */
+  wakeAt?: number;
+  /** Succeeded or Failed: nothing runs any more and the pod's address may be reused. */
+  terminal: boolean;
+}
+
+interface Terminated {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  containerID?: string;
+}
+
+type State = { kind: 'waiting'; reason: string; message?: string } | { kind: 'running'; startedAt: number } | ({ kind: 'terminated' } & Terminated);
+
+/** One container as the runtime knows it: its current state, its last exit, how often it restarted. */
+interface Run {
+  state: State;
+  last?: Terminated;
+  restartCount: number;
+}
+
+interface Simulation {
+  start: number;
+  /** The moment the containers were looked at: now, or the deadline when that came first. */
+  at: number;
+  sandboxReady: boolean;
+  init: Run[];
+  apps: Run[];
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  reason?: string;
+  message?: string;
+  wake?: number;
+}
+
+const waiting = (reason: string, message?: string): State => ({ kind: 'waiting', reason, message });
+const isSidecar = (c: Container) => c.restartPolicy === 'Always';
+const isTerminalPhase = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
+
+/** The status a kubelet would report for the pod now. A pod already Succeeded or Failed stays as it is. */
+export function nextPodStatus(pod: Pod, env: PodEnv, opts: LifecycleOptions = DEFAULT_LIFECYCLE): PodStep {
+  const old = pod.status ?? {};
+  if (isTerminalPhase(old.phase)) return { status: old, terminal: true };
+  const sim = simulate(pod, env, opts);
+  return { status: render(pod, env, sim), wakeAt: sim.wake, terminal: isTerminalPhase(sim.phase) };
+}
+
+/**
+ * The status of a pod being deleted once its containers are stopped (they exit cleanly, as
+ * processes handling SIGTERM do): terminal, with every container terminated.
+ */
+export function stoppedPodStatus(pod: Pod, env: PodEnv, opts: LifecycleOptions = DEFAULT_LIFECYCLE): PodStatus {
+  const old = pod.status ?? {};
+  if (isTerminalPhase(old.phase)) return old;
+  const sim = simulate(pod, env, opts);
+  if (!isTerminalPhase(sim.phase)) {
+    stopAll(sim, env.now, 0);
+    sim.phase = sim.apps.every((r) => r.state.kind === 'terminated' && r.state.exitCode === 0) ? 'Succeeded' : 'Failed';
+  }
+  sim.wake = undefined;
+  return render(pod, env, sim);
+}
+
+function simulate(pod: Pod, env: PodEnv, opts: LifecycleOptions): Simulation {
+  const spec = pod.spec!;
+  const old = pod.status ?? {};
+  const { memo } = env;
+  const start = memo.read('start', old.startTime) ?? env.now;
+  const ads = spec.activeDeadlineSeconds;
+  const deadline = ads !== undefined && ads > 0 ? start + ads * 1000 : undefined;
+  // Containers are followed up to the deadline; past it the pod is killed as it stood then.
+  const at = deadline !== undefined ? Math.min(env.now, deadline) : env.now;
+  const sim: Simulation = { start, at, sandboxReady: env.podIP !== undefined, init: [], apps: [], phase: 'Pending' };
+  const wakeAt = (t: number | undefined) => {
+    if (t !== undefined && t > at && (sim.wake === undefined || t < sim.wake)) sim.wake = t;
+  };
+  const d = Math.max(0, opts.startDelayMs);
+
+  // Init containers, in order: each begins when the one before completed (a sidecar: started).
+  const initContainers = spec.initContainers ?? [];
+  let cursor = start;
+  let initDone = sim.sandboxReady;
+  for (const c of initContainers) {
+    const prev = readRun(find(old.initContainerStatuses, c.name), `i/${c.name}`, memo, at);
+    if (!initDone) {
+      sim.init.push(prev ?? { state: waiting('PodInitializing'), restartCount: 0 });
+      continue;
+    }
+    let run = prev ?? { state: waiting('PodInitializing'), restartCount: 0 };
+    if (run.state.kind === 'waiting') {
+      const startAt = cursor + d;
+      if (at < startAt) {
+        sim.init.push({ ...run, state: waiting('PodInitializing') });
+        wakeAt(startAt);
+        initDone = false;
+        continue;
+      }
+      run = { ...run, state: { kind: 'running', startedAt: startAt } };
+    }
+    if (isSidecar(c)) {
+      if (run.state.kind === 'running') {
+        cursor = run.state.startedAt;
+        wakeAt(run.state.startedAt + readinessDelay(c));
+      }
+      sim.init.push(run);
+      continue;
+    }
+    if (run.state.kind === 'running') {
+      const finishAt = run.state.startedAt + d;
+      if (at < finishAt) {
+        sim.init.push(run);
+        wakeAt(finishAt);
+        initDone = false;
+        continue;
+      }
+      run = { ...run, state: { kind: 'terminated', exitCode: 0, reason: 'Completed', startedAt: run.state.startedAt, finishedAt: finishAt, containerID: containerIdOf(pod.metadata?.uid ?? '', c.name, run.restartCount) } };
+    }
+    sim.init.push(run);
+    if (run.state.kind === 'terminated' && run.state.exitCode === 0) cursor = run.state.finishedAt ?? cursor;
+    else initDone = false; // an init container that failed (not something this simulator does): stuck, as Init:Error
+  }
+
+  // App containers: all begin once initialization is done.
+  const exit = exitPlan(pod);
+  const policy = spec.restartPolicy ?? 'Always';
+  for (const c of spec.containers ?? []) {
+    const prev = readRun(find(old.containerStatuses, c.name), `c/${c.name}`, memo, at);
+    if (!initDone) {
+      sim.apps.push(prev ?? { state: waiting(initContainers.length ? 'PodInitializing' : 'ContainerCreating'), restartCount: 0 });
+      continue;
+    }
+    const run = advanceApp(pod, c, prev, cursor, at, d, policy, exit, opts.backoffScale, wakeAt);
+    sim.apps.push(run);
+  }
+
+  const allStopped = initDone && sim.apps.every((r) => r.state.kind === 'terminated');
+  if (allStopped && policy !== 'Always') {
+    // Every app container finished for good: the pod is done; its sidecars are stopped then.
+    const end = Math.max(...sim.apps.map((r) => (r.state.kind === 'terminated' ? (r.state.finishedAt ?? at) : at)));
+    stopAll(sim, end, 0, true);
+    sim.phase = sim.apps.every((r) => r.state.kind === 'terminated' && r.state.exitCode === 0) ? 'Succeeded' : 'Failed';
+    sim.wake = undefined;
+  } else if (deadline !== undefined && env.now >= deadline) {
+    stopAll(sim, deadline, KILLED_EXIT_CODE);
+    sim.phase = 'Failed';
+    sim.reason = DEADLINE_EXCEEDED_REASON;
+    sim.message = DEADLINE_EXCEEDED_MESSAGE;
+    sim.wake = undefined;
+  } else {
+    wakeAt(deadline);
+    if (!initDone) sim.phase = 'Pending';
+    else if (sim.apps.some((r) => r.state.kind === 'running')) sim.phase = 'Running';
+    else if (sim.apps.every((r) => r.state.kind === 'waiting' && !r.last)) sim.phase = 'Pending';
+    else sim.phase = 'Running';
+  }
+  return sim;
+}
+
+interface ExitPlan {
+  afterMs?: number;
+  code: number;
+}
+
+function exitPlan(pod: Pod): ExitPlan {
+  const ann = pod.metadata?.annotations ?? {};
+  const after = ann[EXIT_AFTER_ANNOTATION] !== undefined ? parseGoDuration(ann[EXIT_AFTER_ANNOTATION]) : undefined;
+  const code = Number(ann[EXIT_CODE_ANNOTATION] ?? 0);
+  return { afterMs: after !== undefined && after >= 0 ? after : undefined, code: Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1 };
+}
+
+/** Back-off before restart n+1 (n restarts so far): none for the first, then 10 s doubling to 5 min. */
+export function restartBackoffMs(restartCount: number, scale = 1): number {
+  if (restartCount <= 0) return 0;
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** Math.min(restartCount - 1, 30)) * scale;
+}
+
+function advanceApp(
+  pod: Pod,
+  c: Container,
+  prev: Run | undefined,
+  beginAt: number,
+  at: number,
+  d: number,
+  policy: string,
+  exit: ExitPlan,
+  backoffScale: number,
+  wakeAt: (t: number | undefined) => void,
+): Run {
+  const uid = pod.metadata?.uid ?? '';
+  let run: Run = prev ?? { state: waiting('ContainerCreating'), restartCount: 0 };
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const s = run.state;
+    if (s.kind === 'waiting') {
+      if (run.last) {
+        const delay = restartBackoffMs(run.restartCount, backoffScale);
+        const restartAt = (run.last.finishedAt ?? at) + delay;
+        if (at < restartAt) {
+          wakeAt(restartAt);
+          const message = `back-off ${formatGoDuration(delay)} restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`;
+          return { ...run, state: waiting('CrashLoopBackOff', message) };
+        }
+        run = { ...run, state: { kind: 'running', startedAt: restartAt }, restartCount: run.restartCount + 1 };
+      } else {
+        const startAt = beginAt + d;
+        if (at < startAt) {
+          wakeAt(startAt);
+          return { ...run, state: waiting('ContainerCreating') };
+        }
+        run = { ...run, state: { kind: 'running', startedAt: startAt } };
+      }
+      continue;
+    }
+    if (s.kind === 'running') {
+      wakeAt(s.startedAt + readinessDelay(c));
+      if (exit.afterMs === undefined) return run;
+      const exitAt = s.startedAt + exit.afterMs;
+      if (at < exitAt) {
+        wakeAt(exitAt);
+        return run;
+      }
+      const containerID = containerIdOf(uid, c.name, run.restartCount);
+      run = { ...run, state: { kind: 'terminated', exitCode: exit.code, reason: exit.code === 0 ? 'Completed' : 'Error', startedAt: s.startedAt, finishedAt: exitAt, containerID } };
+      continue;
+    }
+    const restart = policy === 'Always' || (policy === 'OnFailure' && s.exitCode !== 0);
+    if (!restart) return run;
+    const { kind: _, ...last } = s;
+    // Into back-off: the next loop restarts it at once the first time, later after the wait.
+    run = { ...run, state: waiting('CrashLoopBackOff'), last };
+  }
+  wakeAt(at + 1000);
+  return run;
+}
+
+/**
+ * Stops every container still alive at time t: running ones exit with exitCode (0: Completed,
+ * else Error); one never started is reported as upstream does for containers it cannot find;
+ * one in back-off keeps its last exit as its state. onlySidecars: the pod's end stops sidecars.
+ */
+function stopAll(sim: Simulation, t: number, exitCode: number, onlySidecars = false): void {
+  const stop = (run: Run, sidecar: boolean): Run => {
+    if (onlySidecars && !sidecar) return run;
+    const s = run.state;
+    if (s.kind === 'running') {
+      return { ...run, state: { kind: 'terminated', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: s.startedAt, finishedAt: Math.max(t, s.startedAt) } };
+    }
+    if (s.kind === 'waiting') {
+      if (run.last) return { ...run, state: { kind: 'terminated', ...run.last }, last: undefined };
+      return { ...run, state: { kind: 'terminated', exitCode: KILLED_EXIT_CODE, reason: CONTAINER_STATUS_UNKNOWN_REASON, message: CONTAINER_STATUS_UNKNOWN_MESSAGE } };
+    }
+    return run;
+  };
+  sim.init = sim.init.map((r) => (r.state.kind === 'running' ? stop(r, true) : onlySidecars ? r : stop(r, false)));
+  sim.apps = sim.apps.map((r) => stop(r, false));
+}
+
+function render(pod: Pod, env: PodEnv, sim: Simulation): PodStatus {
+  const spec = pod.spec!;
+  const old = pod.status ?? {};
+  const { memo } = env;
+  const uid = pod.metadata?.uid ?? '';
+  const initStatuses = (spec.initContainers ?? []).map((c, i) => renderRun(c, sim.init[i]!, `i/${c.name}`, uid, memo, isReady(c, sim.init[i]!, sim.at, true)));
+  const statuses = (spec.containers ?? []).map((c, i) => renderRun(c, sim.apps[i]!, `c/${c.name}`, uid, memo, isReady(c, sim.apps[i]!, sim.at, false)));
+  const terminal = isTerminalPhase(sim.phase);
+  const containersReady = containersReadyCondition(spec, initStatuses, statuses, sim.phase);
+  const generated = [
+    podReadyToStartContainersCondition(sim.sandboxReady && !terminal),
+    initializedCondition(spec, initStatuses, statuses, sim.phase),
+    readyCondition(spec, containersReady, old.conditions ?? []),
+    containersReady,
+  ];
+  const status: PodStatus = {
+    phase: sim.phase,
+    conditions: mergeConditions(old.conditions ?? [], generated, rfc3339(new Date(env.now))),
+    hostIP: env.hostIP,
+    hostIPs: [{ ip: env.hostIP }],
+  };
+  if (env.podIP !== undefined) {
+    status.podIP = env.podIP;
+    status.podIPs = [{ ip: env.podIP }];
+  }
+  status.startTime = memo.write('start', sim.start);
+  if (initStatuses.length) status.initContainerStatuses = initStatuses;
+  status.containerStatuses = statuses;
+  if (sim.reason) {
+    status.reason = sim.reason;
+    status.message = sim.message;
+  }
+  // Whatever else the status held (qosClass, nominatedNodeName, resize...) stays as it was.
+  const out = status as Record<string, unknown>;
+  for (const [k, v] of Object.entries(old)) if (!(k in out)) out[k] = v;
+  return status;
+}
+
+function isReady(c: Container, run: Run, at: number, init: boolean): boolean {
+  const s = run.state;
+  if (init && !isSidecar(c)) return s.kind === 'terminated' && s.exitCode === 0;
+  return s.kind === 'running' && at >= s.startedAt + readinessDelay(c);
+}
+
+/** A readiness probe passes first after its initial delay (probes are not run: they pass). */
+function readinessDelay(c: Container): number {
+  return (c.readinessProbe?.initialDelaySeconds ?? 0) * 1000;
+}
+
+function find(list: ContainerStatus[] | undefined, name: string): ContainerStatus | undefined {
+  return list?.find((s) => s.name === name);
+}
+
+function readRun(cs: ContainerStatus | undefined, path: string, memo: TimeMemo, now: number): Run | undefined {
+  if (!cs?.state) return undefined;
+  const last = readTerminated(cs.lastState?.terminated, `${path}/last`, memo);
+  const restartCount = cs.restartCount ?? 0;
+  const s = cs.state;
+  if (s.running) return { state: { kind: 'running', startedAt: memo.read(`${path}/started`, s.running.startedAt) ?? now }, last, restartCount };
+  if (s.terminated) return { state: { kind: 'terminated', ...readTerminated(s.terminated, path, memo)! }, last, restartCount };
+  return { state: waiting(s.waiting?.reason ?? '', s.waiting?.message), last, restartCount };
+}
+
+function readTerminated(t: ContainerStateTerminated | undefined, path: string, memo: TimeMemo): Terminated | undefined {
+  if (!t) return undefined;
+  return {
+    exitCode: t.exitCode,
+    reason: t.reason ?? '',
+    message: t.message,
+    startedAt: memo.read(`${path}/s`, t.startedAt),
+    finishedAt: memo.read(`${path}/f`, t.finishedAt),
+    containerID: t.containerID,
+  };
+}
+
+function renderTerminated(t: Terminated, path: string, memo: TimeMemo): ContainerStateTerminated {
+  const out: ContainerStateTerminated = { exitCode: t.exitCode };
+  if (t.reason) out.reason = t.reason;
+  if (t.message) out.message = t.message;
+  if (t.startedAt !== undefined) out.startedAt = memo.write(`${path}/s`, t.startedAt);
+  if (t.finishedAt !== undefined) out.finishedAt = memo.write(`${path}/f`, t.finishedAt);
+  if (t.containerID) out.containerID = t.containerID;
+  return out;
+}
+
+function renderRun(c: Container, run: Run, path: string, uid: string, memo: TimeMemo, ready: boolean): ContainerStatus {
+  const s = run.state;
+  let state: ContainerState;
+  if (s.kind === 'running') state = { running: { startedAt: memo.write(`${path}/started`, s.startedAt) } };
+  else if (s.kind === 'terminated') state = { terminated: renderTerminated(s, path, memo) };
+  else state = { waiting: s.message ? { reason: s.reason, message: s.message } : { reason: s.reason } };
+  const image = normalizeImage(c.image ?? '');
+  const everRan = s.kind !== 'waiting' || run.last !== undefined;
+  const cs: ContainerStatus = {
+    name: c.name,
+    state,
+    lastState: run.last ? { terminated: renderTerminated(run.last, `${path}/last`, memo) } : {},
+    ready,
+    restartCount: run.restartCount,
+    image,
+    imageID: everRan ? imageIdOf(image) : '',
+    started: s.kind === 'running',
+  };
+  if (s.kind === 'running') cs.containerID = containerIdOf(uid, c.name, run.restartCount);
+  else if (s.kind === 'terminated' && s.containerID) cs.containerID = s.containerID;
+  return cs;
+}

@@ -1,0 +1,144 @@
+// `berth sim` as a library: plans the nodes, registers them and their Leases, keeps both fresh,
+// and runs the pods bound to them. Everything goes through the API, as a kubelet's would.
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import type { Node } from 'kubernetes-types/core/v1';
+import { isAlreadyExists, resources, rfc3339, type RestClient } from '../client/index.js';
+import { LeaseRenewer } from './lease-renewer.js';
+import { NODE_LEASE_NAMESPACE, type NodeShape } from './node-object.js';
+import { planNodes, type SimNode } from './node-plan.js';
+import { NodeRegistrar } from './node-registrar.js';
+import { NodeStatusReporter } from './node-status-reporter.js';
+import type { LifecycleOptions } from './pod-lifecycle.js';
+import { PodWorker } from './pod-worker.js';
+
+export interface SimulatorOptions {
+  nodes: number;
+  namePrefix: string;
+  zones: string[];
+  region: string;
+  cpu: string;
+  memory: string;
+  pods: string;
+  ephemeralStorage: string;
+  /** The cluster's pod range; each node gets a /nodeCidrMaskSize of it as spec.podCIDR. */
+  podCidr: string;
+  nodeCidrMaskSize: number;
+  /** The range the nodes' InternalIPs come from. */
+  nodeIpCidr: string;
+  /** kubeletVersion the nodes report (default: the API server's version). */
+  kubeletVersion?: string;
+  startDelayMs: number;
+  backoffScale: number;
+  leaseDurationSeconds: number;
+  leaseRenewIntervalMs: number;
+  nodeStatusIntervalMs: number;
+  /** Requests in flight for registration and heartbeats. */
+  concurrency: number;
+  podWorkers: number;
+  log: (msg: string) => void;
+}
+
+export const DEFAULT_SIMULATOR_OPTIONS: Omit<SimulatorOptions, 'nodes' | 'log'> = {
+  namePrefix: 'sim-',
+  zones: ['sim-region-a'],
+  region: 'sim-region',
+  cpu: '32',
+  memory: '256Gi',
+  pods: '110',
+  ephemeralStorage: '100Gi',
+  podCidr: '10.244.0.0/16',
+  nodeCidrMaskSize: 24,
+  nodeIpCidr: '172.16.0.0/12',
+  startDelayMs: 0,
+  backoffScale: 1,
+  leaseDurationSeconds: 40,
+  leaseRenewIntervalMs: 10_000,
+  nodeStatusIntervalMs: 50_000,
+  concurrency: 64,
+  podWorkers: 32,
+};
+
+export interface Simulator {
+  readonly nodes: readonly SimNode[];
+  /** How long registering every node (and its Lease) took. */
+  readonly registrationMs: number;
+  stats(): {
+    nodes: number;
+    leases: ReturnType<LeaseRenewer['stats']>;
+    nodeStatus: ReturnType<NodeStatusReporter['stats']>;
+    pods: ReturnType<PodWorker['stats']>;
+  };
+  /** Stops renewing and running pods; the Nodes stay registered, as a stopped kubelet leaves its Node. */
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(client: RestClient, options: Partial<SimulatorOptions> & Pick<SimulatorOptions, 'nodes'>): Promise<Simulator> {
+  const opts: SimulatorOptions = { ...DEFAULT_SIMULATOR_OPTIONS, log: () => {}, ...options };
+  const { log } = opts;
+  const started = performance.now();
+
+  const [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
+    opts.kubeletVersion ?? serverVersion(client),
+    client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
+    ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
+  ]);
+  const nodes = planNodes({ ...opts, count: opts.nodes }, existingNodes.items, rfc3339());
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const shape: NodeShape = { cpu: opts.cpu, memory: opts.memory, pods: opts.pods, ephemeralStorage: opts.ephemeralStorage, kubeletVersion };
+
+  const leases = new LeaseRenewer(client, { durationSeconds: opts.leaseDurationSeconds, renewIntervalMs: opts.leaseRenewIntervalMs, concurrency: opts.concurrency, log });
+  leases.remember(existingLeases.items.filter((l) => byName.has(l.metadata?.name ?? '')));
+  const registrar = new NodeRegistrar(client, leases, { shape, concurrency: opts.concurrency, log });
+  const statusReporter = new NodeStatusReporter(client, {
+    intervalMs: opts.nodeStatusIntervalMs,
+    concurrency: Math.max(1, Math.floor(opts.concurrency / 4)),
+    onNodeGone: (n) => registrar.register(n),
+    log,
+  });
+  const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
+
+  // Pods are listed while the nodes register; heartbeats start at once and cover each node as
+  // soon as it is registered, so that the first nodes' Leases are not left waiting for the last.
+  const podsStarted = pods.start();
+  leases.start(nodes);
+  statusReporter.start(nodes);
+  const existing = new Map(existingNodes.items.map((n) => [n.metadata?.name ?? '', n]));
+  const step = Math.max(1000, Math.ceil(nodes.length / 5 / 1000) * 1000);
+  try {
+    await registrar.registerAll(nodes, existing, (done) => {
+      if (done % step === 0 && done < nodes.length) log(`${done}/${nodes.length} nodes registered (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    });
+  } catch (e) {
+    await Promise.all([leases.stop(), statusReporter.stop(), pods.stop().catch(() => {})]);
+    throw e;
+  }
+  const registrationMs = performance.now() - started;
+  await podsStarted;
+
+  return {
+    nodes,
+    registrationMs,
+    stats: () => ({ nodes: nodes.length, leases: leases.stats(), nodeStatus: statusReporter.stats(), pods: pods.stats() }),
+    async stop() {
+      await Promise.all([leases.stop(), statusReporter.stop(), pods.stop()]);
+    },
+  };
+}
+
+async function serverVersion(client: RestClient): Promise<string> {
+  try {
+    const v = await client.request<{ gitVersion?: string }>('GET', '/version');
+    if (v?.gitVersion) return v.gitVersion;
+  } catch {
+    // An old or odd server: fall through.
+  }
+  return 'v1.32.0';
+}
+
+async function ensureLeaseNamespace(client: RestClient): Promise<void> {
+  try {
+    await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+}

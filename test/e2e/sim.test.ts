@@ -1,0 +1,279 @@
+// `berth sim` against a real server, seen through the real kubectl: simulated nodes register
+// Ready in their zones with podCIDRs, keep their Leases renewed, and run pods the server's
+// scheduler binds to them through a kubelet's lifecycle (init containers, sidecars, readiness
+// gates, completion, crash loops, deadlines, deletion). The simulator runs in its own process
+// (runSimCommand, as `berth sim` would), so kubectl calls that wait never block it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import YAML from 'yaml';
+import { RestClient, resources } from '../../src/client/index.js';
+import { cidrContains, parseCidr, parseIp, startSimulator } from '../../src/sim/index.js';
+import { simOptionsFromFlags, type SimFlags } from '../../src/cli/sim.js';
+import { ROOT, eventually, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+
+let s: RunningServer;
+let sim: ChildProcess;
+let simOutput = '';
+const simExited = () => new Promise<number | null>((r) => (sim.exitCode !== null ? r(sim.exitCode) : sim.once('exit', (c) => r(c))));
+
+function ok(args: string[], input?: string): string {
+  const r = kubectl(s, args, { input });
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
+const apply = (...objs: unknown[]) => ok(['apply', '-f', '-'], objs.map((o) => YAML.stringify(o)).join('---\n'));
+const podRow = (name: string) => ok(['get', 'pod', name, '--no-headers', '-o', 'wide']);
+
+function pod(name: string, spec: Record<string, unknown> = {}, annotations: Record<string, string> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { containers: [{ name: 'app', image: 'nginx' }], ...spec },
+  };
+}
+
+/** Runs `berth sim` (its run function) in a child process and waits until its nodes are registered. */
+function startSim(flags: SimFlags): Promise<void> {
+  const script = `import(${JSON.stringify(`${ROOT}/src/cli/sim.ts`)}).then((m) => m.runSimCommand(${JSON.stringify(flags)})).catch((e) => { console.error(e); process.exit(1); })`;
+  sim = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  sim.stdout!.on('data', (d) => (simOutput += d));
+  sim.stderr!.on('data', (d) => (simOutput += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim not registered in time:\n${simOutput}`)), 60_000);
+    const check = () => {
+      if (/nodes registered in/.test(simOutput)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    sim.stderr!.on('data', check);
+    void simExited().then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sim exited with ${code}:\n${simOutput}`));
+    });
+  });
+}
+
+before(async () => {
+  requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
+  s = await startServer();
+  // A second per container start (and per init container run); crash-loop back-off halved (5 s, 10 s...).
+  await startSim({ kubeconfig: s.kubeconfig, nodes: '3', zones: 'us-east-1a,us-east-1b', startDelay: '1000', podCidr: '10.244.0.0/16', crashBackoffScale: '0.5' });
+});
+after(async () => {
+  if (sim && sim.exitCode === null) {
+    sim.kill('SIGKILL');
+    await simExited();
+  }
+  await s?.stop();
+  s?.cleanup();
+});
+
+test('the flags of berth sim are checked and turned into options', () => {
+  const o = simOptionsFromFlags({ nodes: '5000', zones: '3', startDelay: '2s' });
+  assert.equal(o.nodes, 5000);
+  assert.deepEqual(o.zones, ['sim-region-a', 'sim-region-b', 'sim-region-c']);
+  assert.equal(o.region, 'sim-region');
+  assert.equal(o.startDelayMs, 2000);
+  assert.equal(o.podCidr, '10.0.0.0/8', 'a /16 holds 256 nodes: a larger simulation gets a larger default range');
+  assert.equal(simOptionsFromFlags({ nodes: '10' }).podCidr, '10.244.0.0/16');
+  assert.throws(() => simOptionsFromFlags({ nodes: '0' }), /--nodes must be a positive whole number/);
+  assert.throws(() => simOptionsFromFlags({ nodes: '3', memory: '12 GB' }), /--memory "12 GB" is not a quantity/);
+  assert.throws(() => simOptionsFromFlags({ nodes: '3', podCidr: '10.244.1.0/15' }), /host bits set/);
+  assert.throws(() => simOptionsFromFlags({ nodes: '300', podCidr: '10.244.0.0/16' }), /--pod-cidr 10\.244\.0\.0\/16 has room for 256 nodes \(a \/24 each\), not 300/);
+  assert.throws(() => simOptionsFromFlags({ nodes: '3', startDelay: 'soon' }), /--start-delay/);
+});
+
+test('kubectl get nodes shows the simulated nodes Ready in their zones, each with its own podCIDR', () => {
+  const table = ok(['get', 'nodes', '-L', 'topology.kubernetes.io/zone,topology.kubernetes.io/region']);
+  assert.match(table, /sim-0\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\S*\s+us-east-1a\s+us-east-1/);
+  assert.match(table, /sim-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\S*\s+us-east-1b\s+us-east-1/);
+  assert.match(table, /sim-2\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\S*\s+us-east-1a\s+us-east-1/);
+  const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items;
+  assert.equal(nodes.length, 3);
+  const cidrs = nodes.map((n: any) => n.spec.podCIDR);
+  assert.equal(new Set(cidrs).size, 3, `distinct ranges: ${cidrs}`);
+  for (const n of nodes) {
+    assert.match(n.spec.podCIDR, /^10\.244\.\d+\.0\/24$/);
+    assert.deepEqual(n.spec.podCIDRs, [n.spec.podCIDR]);
+    assert.equal(n.metadata.labels['kubernetes.io/hostname'], n.metadata.name);
+    assert.equal(n.metadata.labels['kubernetes.io/os'], 'linux');
+    assert.equal(n.metadata.labels['kubernetes.io/arch'], 'amd64');
+    assert.deepEqual(n.status.capacity, { cpu: '32', 'ephemeral-storage': '100Gi', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '256Gi', pods: '110' });
+    assert.deepEqual(n.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
+    assert.match(n.status.addresses.find((a: any) => a.type === 'InternalIP').address, /^172\.16\.\d+\.\d+$/);
+    assert.equal(n.status.nodeInfo.operatingSystem, 'linux');
+  }
+  assert.match(ok(['get', 'nodes', '-o', 'wide']), /sim-0\s+Ready\s+\S+\s+\S+\s+\S+\s+172\.16\.\d+\.\d+\s+<none>\s+Berth simulated node\s+\S+\s+sim:\/\/1\.0\.0/);
+});
+
+test('each node has its Lease in kube-node-lease, and the Leases are renewed', async () => {
+  const first = json(['get', 'leases', '-n', 'kube-node-lease']).items;
+  const byName = new Map<string, any>(first.map((l: any) => [l.metadata.name, l]));
+  const nodes = json(['get', 'nodes']).items;
+  for (const name of ['sim-0', 'sim-1', 'sim-2']) {
+    const l = byName.get(name);
+    assert.ok(l, `lease ${name}`);
+    assert.equal(l.spec.holderIdentity, name);
+    assert.equal(l.spec.leaseDurationSeconds, 40);
+    assert.match(l.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    const node = nodes.find((n: any) => n.metadata.name === name);
+    assert.deepEqual(l.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }]);
+  }
+  // Renewed every 10 s: within 15 s each renewTime has moved on.
+  await eventually(
+    () => {
+      const now = json(['get', 'leases', '-n', 'kube-node-lease']).items;
+      return ['sim-0', 'sim-1', 'sim-2'].every((name) => {
+        const l = now.find((x: any) => x.metadata.name === name);
+        return Date.parse(l.spec.renewTime) > Date.parse(byName.get(name).spec.renewTime);
+      });
+    },
+    'every lease renewed',
+    15_000,
+  );
+});
+
+test('a pod the scheduler binds to a simulated node runs: Ready 1/1 with an address from its node\'s podCIDR', async () => {
+  apply(pod('web'));
+  await eventually(() => /^web\s+1\/1\s+Running\s+0\s/.test(podRow('web')), 'web 1/1 Running', 20_000);
+  const p = json(['get', 'pod', 'web']);
+  const node = json(['get', 'node', p.spec.nodeName]);
+  assert.ok(cidrContains(parseCidr(node.spec.podCIDR), parseIp(p.status.podIP)!), `${p.status.podIP} in ${node.spec.podCIDR}`);
+  assert.deepEqual(p.status.podIPs, [{ ip: p.status.podIP }]);
+  const internalIP = node.status.addresses.find((a: any) => a.type === 'InternalIP').address;
+  assert.equal(p.status.hostIP, internalIP);
+  assert.deepEqual(p.status.hostIPs, [{ ip: internalIP }]);
+  assert.equal(p.status.phase, 'Running');
+  assert.ok(p.status.startTime);
+  assert.equal(p.status.qosClass, 'BestEffort');
+  assert.deepEqual(
+    p.status.conditions.map((c: any) => `${c.type}=${c.status}`),
+    ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'],
+  );
+  const cs = p.status.containerStatuses[0];
+  assert.equal(cs.name, 'app');
+  assert.equal(cs.image, 'docker.io/library/nginx:latest');
+  assert.match(cs.imageID, /^docker\.io\/library\/nginx@sha256:[0-9a-f]{64}$/);
+  assert.match(cs.containerID, /^sim:\/\/[0-9a-f]{64}$/);
+  assert.deepEqual([cs.ready, cs.started, cs.restartCount], [true, true, 0]);
+  assert.ok(cs.state.running.startedAt);
+  assert.match(ok(['get', 'pod', 'web', '-o', 'wide']), new RegExp(`web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${p.status.podIP.replace(/\./g, '\\.')}\\s+sim-\\d`));
+});
+
+test('a hostNetwork pod has its node\'s address', async () => {
+  apply(pod('hostnet', { hostNetwork: true }));
+  await eventually(() => json(['get', 'pod', 'hostnet']).status?.phase === 'Running', 'hostnet Running', 20_000);
+  const st = json(['get', 'pod', 'hostnet']).status;
+  assert.match(st.podIP, /^172\.16\./);
+  assert.equal(st.podIP, st.hostIP);
+});
+
+test('a pod with a readiness gate is not Ready until the gate condition is patched True', async () => {
+  apply(pod('gated', { readinessGates: [{ conditionType: 'example.com/lb-ready' }] }));
+  await eventually(() => json(['get', 'pod', 'gated']).status?.containerStatuses?.[0]?.ready === true, 'gated container ready', 20_000);
+  await new Promise((r) => setTimeout(r, 500));
+  let p = json(['get', 'pod', 'gated']);
+  const ready = p.status.conditions.find((c: any) => c.type === 'Ready');
+  assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ReadinessGatesNotReady', 'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.']);
+  assert.match(podRow('gated'), /^gated\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+sim-\d\s+<none>\s+0\/1\s*$/);
+  ok(['patch', 'pod', 'gated', '--subresource=status', '-p', JSON.stringify({ status: { conditions: [{ type: 'example.com/lb-ready', status: 'True' }] } })]);
+  await eventually(() => json(['get', 'pod', 'gated']).status.conditions.find((c: any) => c.type === 'Ready').status === 'True', 'gated Ready', 10_000);
+  assert.match(podRow('gated'), /^gated\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+sim-\d\s+<none>\s+1\/1\s*$/);
+  p = json(['get', 'pod', 'gated']);
+  assert.equal(p.status.conditions.find((c: any) => c.type === 'example.com/lb-ready').status, 'True', 'the gate condition is kept');
+});
+
+test('init containers run first: Init:0/1, then Running; a native sidecar stays running beside the app', async () => {
+  apply(pod('init', { initContainers: [{ name: 'setup', image: 'busybox' }] }));
+  await eventually(() => /^init\s+0\/1\s+Init:0\/1\s/.test(podRow('init')), 'Init:0/1', 10_000);
+  await eventually(() => /^init\s+1\/1\s+Running\s+0\s/.test(podRow('init')), 'init Running', 15_000);
+  const p = json(['get', 'pod', 'init']);
+  const setup = p.status.initContainerStatuses[0];
+  assert.equal(setup.state.terminated.reason, 'Completed');
+  assert.equal(setup.state.terminated.exitCode, 0);
+  assert.ok(Date.parse(setup.state.terminated.finishedAt) <= Date.parse(p.status.containerStatuses[0].state.running.startedAt), 'the app started after the init container finished');
+
+  apply(pod('sidecar', { initContainers: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31', restartPolicy: 'Always' }] }));
+  await eventually(() => /^sidecar\s+2\/2\s+Running\s+0\s/.test(podRow('sidecar')), 'sidecar 2/2 Running', 15_000);
+  const sc = json(['get', 'pod', 'sidecar']).status.initContainerStatuses[0];
+  assert.ok(sc.state.running, 'the sidecar keeps running');
+  assert.equal(sc.image, 'docker.io/envoyproxy/envoy:v1.31');
+});
+
+test('exit-after with restartPolicy Never ends Succeeded (Completed)', async () => {
+  apply(pod('job', { restartPolicy: 'Never' }, { 'sim.berth.dev/exit-after': '2s' }));
+  await eventually(() => json(['get', 'pod', 'job']).status?.phase === 'Succeeded', 'job Succeeded', 20_000);
+  assert.match(podRow('job'), /^job\s+0\/1\s+Completed\s+0\s/);
+  const t = json(['get', 'pod', 'job']).status.containerStatuses[0].state.terminated;
+  assert.deepEqual([t.exitCode, t.reason], [0, 'Completed']);
+  assert.equal(Date.parse(t.finishedAt) - Date.parse(t.startedAt), 2000);
+});
+
+test('exit code 1 with restartPolicy Always restarts the container, into CrashLoopBackOff', async () => {
+  apply(pod('crash', {}, { 'sim.berth.dev/exit-after': '2s', 'sim.berth.dev/exit-code': '1' }));
+  await eventually(() => /^crash\s+0\/1\s+CrashLoopBackOff\s+[1-9]\d* \(\S+ ago\)\s/.test(podRow('crash')), 'crash CrashLoopBackOff with restarts', 30_000);
+  const p = json(['get', 'pod', 'crash']);
+  const cs = p.status.containerStatuses[0];
+  assert.ok(cs.restartCount >= 1);
+  assert.equal(cs.lastState.terminated.exitCode, 1);
+  assert.equal(cs.lastState.terminated.reason, 'Error');
+  assert.match(cs.state.waiting.message, /^back-off \d+s restarting failed container=app pod=crash_default\(/);
+  assert.equal(p.status.phase, 'Running');
+  assert.equal(p.status.conditions.find((c: any) => c.type === 'Ready').status, 'False');
+});
+
+test('activeDeadlineSeconds passed: the pod fails with DeadlineExceeded', async () => {
+  apply(pod('deadline', { activeDeadlineSeconds: 3 }));
+  await eventually(() => json(['get', 'pod', 'deadline']).status?.phase === 'Failed', 'deadline Failed', 20_000);
+  const st = json(['get', 'pod', 'deadline']).status;
+  assert.equal(st.reason, 'DeadlineExceeded');
+  assert.equal(st.message, 'Pod was active on the node longer than the specified deadline');
+});
+
+test('kubectl delete pod finishes quickly: the simulator stops the pod and confirms the deletion', () => {
+  const before = json(['get', 'pod', 'web']);
+  const t = Date.now();
+  // The default grace period is 30 s; kubectl waits until the pod is gone.
+  const out = ok(['delete', 'pod', 'web', '--timeout=20s']);
+  const took = Date.now() - t;
+  assert.match(out, /pod "web" deleted/);
+  assert.ok(took < 5000, `delete took ${took} ms`);
+  const r = kubectl(s, ['get', 'pod', 'web']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /NotFound|not found/);
+  assert.ok(before.metadata.uid);
+});
+
+test('500 simulated nodes register within a few seconds', async () => {
+  const client = RestClient.fromKubeconfig(s.kubeconfig, { maxSockets: 96 });
+  const big = await startSimulator(client, { nodes: 500, namePrefix: 'scale-', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], region: 'us-east-1', podCidr: '10.96.0.0/12' });
+  try {
+    assert.ok(big.registrationMs < 10_000, `500 nodes took ${big.registrationMs} ms`);
+    const nodes = await client.listAll<any>(resources.nodes, { labelSelector: 'node.berth.dev/simulated=true' });
+    const scale = nodes.items.filter((n) => n.metadata.name.startsWith('scale-'));
+    assert.equal(scale.length, 500);
+    assert.ok(scale.every((n) => n.status.conditions.find((c: any) => c.type === 'Ready').status === 'True'));
+    assert.equal(new Set(scale.map((n) => n.spec.podCIDR)).size, 500);
+    const leases = await client.listAll<any>({ ...resources.leases, namespace: 'kube-node-lease' });
+    assert.equal(leases.items.filter((l) => l.metadata.name.startsWith('scale-')).length, 500);
+  } finally {
+    await big.stop();
+    // Stopped nodes would still look Ready to the scheduler: remove them.
+    await Promise.all(big.nodes.map((n) => client.delete({ ...resources.nodes, name: n.name })));
+    client.close();
+  }
+});
+
+test('SIGTERM stops the simulator; its nodes stay registered, as a stopped kubelet leaves its Node', async () => {
+  sim.kill('SIGTERM');
+  assert.equal(await simExited(), 0, simOutput);
+  assert.match(simOutput, /SIGTERM received/);
+  const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items.map((n: any) => n.metadata.name).sort();
+  assert.deepEqual(nodes, ['sim-0', 'sim-1', 'sim-2']);
+  const leases = json(['get', 'leases', '-n', 'kube-node-lease']).items.map((l: any) => l.metadata.name);
+  for (const name of nodes) assert.ok(leases.includes(name), `lease ${name} left to expire`);
+});
