@@ -76,6 +76,19 @@ test('two API servers over one etcd serve the same cluster', { skip: !hasEtcd },
     assert.equal(stale.json.reason, 'Conflict');
     await eventually(() => w.events.some((e) => e.type === 'MODIFIED' && e.object.data.a === '2'), 'b sees its own update');
     assert.equal((await api(a, 'GET', '/api/v1/namespaces/default/configmaps/shared')).json.data.a, '2');
+
+    // Both servers run a scheduler and controllers; one Lease each decides which copy acts, and
+    // both servers see the same holder.
+    for (const lease of ['kube-scheduler', 'kube-controller-manager']) {
+      const path = `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${lease}`;
+      await eventually(async () => (await api(a, 'GET', path)).json?.spec?.holderIdentity !== undefined, `${lease} lease held`, 20_000);
+      const [la, lb] = [await api(a, 'GET', path), await api(b, 'GET', path)];
+      assert.ok(la.json.spec.holderIdentity, `${lease}: a holder`);
+      assert.equal(la.json.spec.holderIdentity, lb.json.spec.holderIdentity);
+    }
+    const held = [a, b].map((srv) => srv.output()).join('\n');
+    // Each copy either acquired the lease or reports the other as leader.
+    assert.match(held, /leader is \S+|acquired lease kube-system\/kube-scheduler/);
   } finally {
     w.close();
   }
