@@ -60,15 +60,42 @@ export class RestStorage implements AdmissionLookups {
     return this.caches.get(r.key)!;
   }
 
-  // Admission look-ups read the watch cache: always current for the embedded store.
+  // Admission look-ups read the watch cache: always current for the embedded store. Over etcd
+  // the cache may lag a write made a moment ago (possibly through another server), so a miss is
+  // checked against the store first, as upstream's NamespaceLifecycle does with a live lookup.
+  private readonly live = new Map<string, KObject>();
+
   getNamespace(name: string): KObject | undefined {
     const r = resourceByKey('namespaces');
-    return this.cache(r).get(objectKey(r, undefined, name))?.obj;
+    const key = objectKey(r, undefined, name);
+    return this.cache(r).get(key)?.obj ?? this.live.get(key);
   }
 
   listPriorityClasses(): KObject[] {
     const r = resourceByKey('priorityclasses.scheduling.k8s.io');
-    return [...this.cache(r).values()].map((e) => e.obj);
+    const cached = [...this.cache(r).values()].map((e) => e.obj);
+    const names = new Set(cached.map((o) => o.metadata.name));
+    for (const [key, o] of this.live) if (key.startsWith(`/registry/${r.key}/`) && !names.has(o.metadata.name)) cached.push(o);
+    return cached;
+  }
+
+  /** Reads what admission will look up and the cache does not have yet (lagging watch only). */
+  private async refreshAdmissionLookups(r: ResourceType, obj: KObject): Promise<void> {
+    if (this.store.synchronousWatch) return;
+    const wanted: Array<[ResourceType, string]> = [];
+    if (r.namespaced && obj.metadata.namespace) wanted.push([resourceByKey('namespaces'), obj.metadata.namespace]);
+    const pcName = r.key === 'pods' ? (obj.spec as { priorityClassName?: string } | undefined)?.priorityClassName : undefined;
+    if (pcName) wanted.push([resourceByKey('priorityclasses.scheduling.k8s.io'), pcName]);
+    for (const [lr, name] of wanted) {
+      const key = objectKey(lr, undefined, name);
+      if (this.cache(lr).get(key)) continue;
+      const kv = await this.store.get(key);
+      if (kv) {
+        this.live.set(key, decode(kv.value, kv.modRevision).obj);
+        // Only until the cache catches up; a stale entry must not outlive a deletion.
+        setTimeout(() => this.live.delete(key), 5000).unref();
+      }
+    }
   }
 
   async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
@@ -81,6 +108,7 @@ export class RestStorage implements AdmissionLookups {
   async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
+    await this.refreshAdmissionLookups(r, obj);
     for (let attempt = 0; ; attempt++) {
       const candidate = clone(obj);
       if (generated) candidate.metadata.name = generateName(meta.generateName!);

@@ -17,6 +17,7 @@ import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { parseApiPath } from './request-info.js';
 import { sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
+import { PodProxy } from './pod-proxy.js';
 import type { Pki } from './pki.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
@@ -36,6 +37,8 @@ const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 export class ApiServer {
   readonly storage: RestStorage;
   private server?: Server;
+  /** pods/log and pods/exec, served by the pod's node agent. */
+  private podProxy?: PodProxy;
   private ready = false;
   private readonly log: (msg: string) => void;
   private readonly token: Buffer;
@@ -59,6 +62,17 @@ export class ApiServer {
       this.handle(req, res).catch((e) => sendError(res, e, this.log));
     });
     this.server.keepAliveTimeout = 65_000;
+    this.podProxy = new PodProxy({ storage: this.storage, token: this.opts.pki.adminToken, log: this.log });
+    // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
+    this.server.on('upgrade', (req, socket, head) => {
+      if (!this.authenticated(req)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+      this.podProxy!.upgrade(req, socket, head).then(
+        (served) => {
+          if (!served) socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        },
+        () => socket.destroy(),
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.opts.port, this.opts.host, () => resolve());
@@ -190,6 +204,7 @@ export class ApiServer {
     if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
+    if (!info.group && info.resource === 'pods' && info.subresource === 'log' && req.method === 'GET') return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
     const ctx: Ctx = {
       storage: this.storage,
       req,

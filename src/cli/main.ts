@@ -4,6 +4,7 @@ import { runServer } from './server.js';
 import { runSchedulerCommand } from './scheduler.js';
 import { runControllerManagerCommand } from './controller-manager.js';
 import { runSimCommand } from './sim.js';
+import { runAgentCommand, runImageImport } from './agent.js';
 import { migrate, openStore, parseDatastore } from './datastore.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
@@ -74,6 +75,34 @@ program
   .option('--pod-cidr <cidr>', 'the cluster pod range, a /24 of it per node (default 10.244.0.0/16; 10.0.0.0/8 above 256 nodes)')
   .option('--crash-backoff-scale <factor>', 'multiply the CrashLoopBackOff waits (10 s doubling to 5 min) by this, e.g. 0.1 in tests', '1')
   .action(async (opts) => runSimCommand(opts));
+
+program
+  .command('agent')
+  .description('run a node agent: registers this machine as a Node and runs the pods bound to it')
+  .option('--server <url>', 'URL of the API server')
+  .option('--token <token>', 'bearer token (default $BERTH_TOKEN)')
+  .option('--token-file <file>', 'read the token from a file')
+  .option('--ca-file <file>', "CA of the API server's certificate")
+  .option('--kubeconfig <file>', 'connect as this kubeconfig says instead')
+  .option('--data-dir <dir>', 'containerd, pod logs, certificate (default /var/lib/berth/agent as root)')
+  .option('--node-name <name>', 'Node name (default: host name)')
+  .option('--node-ip <ip>', 'InternalIP (default: first non-loopback IPv4)')
+  .option('--containerd-socket <path>', 'use this CRI socket instead of starting containerd')
+  .option('--pod-cidr <cidr>', 'pod CIDR when the control plane assigns none', '10.42.0.0/24')
+  .option('--listen <host:port>', 'agent endpoint for logs and exec', '0.0.0.0:10250')
+  .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers')
+  .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
+  .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
+  .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
+  .action(async (opts) => runAgentCommand(opts));
+
+const image = program.command('image').description("manage images in the node's containerd");
+image
+  .command('import <file>')
+  .description("load an OCI or docker archive into the node agent's containerd")
+  .option('--data-dir <dir>', "the server's data dir (containerd is under DIR/agent)")
+  .option('--containerd-socket <path>', 'a containerd socket instead')
+  .action(async (file, opts) => runImageImport(file, opts));
 
 const datastore = program.command('datastore').description('manage the cluster datastore');
 datastore

@@ -8,6 +8,9 @@ import { ensurePki } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
+import { startEmbeddedAgent, type RunningAgent } from './agent.js';
+import { startSimulator, type Simulator } from '../sim/index.js';
+import { RuntimeUnavailableError } from '../runtime/index.js';
 import { controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
 
 export interface ServerFlags {
@@ -56,12 +59,17 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let stopping = false;
   let scheduler: RunningScheduler | undefined;
   let controllers: RunningControllerManager | undefined;
+  let agent: RunningAgent | undefined;
+  let simulated: Simulator | undefined;
   let client: RestClient | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`berth: ${signal} received, shutting down\n`);
     try {
+      // Pods keep running; the next start adopts them.
+      await agent?.stop();
+      await simulated?.stop();
       await Promise.all([scheduler?.stop(), controllers?.stop()]);
       client?.close();
       await server.stop();
@@ -86,10 +94,27 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   }
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
   if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
-  if (flags.agent) {
-    process.stderr.write(
-      'berth: WARNING: the node agent is not part of this build yet; no node will run pods. Start with --no-agent to silence this.\n',
-    );
-  }
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
+  if (flags.agent) {
+    // The embedded node agent (k3s-style): this machine becomes a node running real containers
+    // through its own containerd. Without containerd, runc, the CNI plugins or root, the control
+    // plane keeps running and says why no node appeared.
+    try {
+      agent = await startEmbeddedAgent({
+        url,
+        caCert: pki.caCert,
+        token: pki.adminToken,
+        dataDir: join(dataDir, 'agent'),
+        labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+      });
+      process.stderr.write(`berth: node agent ready: node ${agent.nodeName}\n`);
+    } catch (e) {
+      if (!(e instanceof RuntimeUnavailableError)) throw e;
+      // Never silently without a node: a simulated one runs the pods' lifecycle instead.
+      simulated = await startSimulator(client ?? new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken }), { nodes: 1, namePrefix: 'simulated-' });
+      process.stderr.write(
+        `berth: WARNING: no real node agent: ${(e as Error).message}. Started ONE SIMULATED node (simulated-0): pods get scheduled and report Running, but no container runs. Install containerd, runc and the CNI plugins (as root) for real pods; --no-agent skips the node.\n`,
+      );
+    }
+  }
 }

@@ -1,0 +1,314 @@
+// The node agent (Berth's kubelet): registers its Node and keeps its Lease, watches the pods
+// bound to it and runs each through a PodWorker; a relist of the runtime every second (kubelet's
+// PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { Quantity } from '../api/quantity.js';
+import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
+import { removeCgroup, writeCniConfig, type Runtime } from '../runtime/index.js';
+import { Backoff } from './backoff.js';
+import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
+import { ImagePuller } from './image-puller.js';
+import { LeaseRenewer } from './lease.js';
+import { NodeReporter } from './node.js';
+import { PodWorker } from './pod-worker.js';
+import { ProbeManager } from './probes.js';
+import { EndpointError, type ContainerLookup } from './server.js';
+import { StatusManager } from './status-manager.js';
+
+export interface AgentCniOptions {
+  /** Where the runtime reads its CNI config (the managed containerd's conf dir). */
+  confDir: string;
+  /** host-local's allocation dir. */
+  dataDir: string;
+  bridge: string;
+  ipMasq?: boolean;
+}
+
+export interface AgentOptions {
+  client: RestClient;
+  runtime: Runtime;
+  nodeName: string;
+  nodeIP: string;
+  /** The agent's own dir: pod logs live under it. */
+  dataDir: string;
+  /** podCIDR to use when the control plane assigned none. */
+  defaultPodCidr?: string;
+  /** Write the pod network's CNI config for the node's podCIDR (a runtime the agent manages). */
+  cni?: AgentCniOptions;
+  /** Parent of the pods' cgroups (default /berth). */
+  cgroupRoot?: string;
+  clusterDns?: string[];
+  clusterDomain?: string;
+  labels?: Record<string, string>;
+  /** Port of the agent's HTTPS endpoint (reported in the Node's daemonEndpoints). */
+  port?: () => number;
+  /** How often the runtime is relisted (default 1 s). */
+  relistIntervalMs?: number;
+  nodeStatusIntervalMs?: number;
+  log?: (msg: string) => void;
+}
+
+export const DEFAULT_POD_CIDR = '10.42.0.0/24';
+
+export class Agent {
+  readonly nodeName: string;
+  readonly logRoot: string;
+  private readonly log: (msg: string) => void;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly status: StatusManager;
+  private readonly probes: ProbeManager;
+  private readonly images: ImagePuller;
+  private readonly restartBackoff = new Backoff(10_000, 300_000);
+  private readonly recorder: EventRecorder;
+  private readonly reporter: NodeReporter;
+  private readonly lease: LeaseRenewer;
+  private informer?: Informer<Pod>;
+  private relistTimer?: NodeJS.Timeout;
+  private lastStates = new Map<string, string>();
+  private stopped = false;
+  private runtimeName = 'containerd';
+  podCidr = '';
+
+  constructor(private readonly o: AgentOptions) {
+    this.nodeName = o.nodeName;
+    this.log = o.log ?? ((m) => process.stderr.write(`berth: agent: ${m}\n`));
+    this.logRoot = join(o.dataDir, 'pod-logs');
+    this.status = new StatusManager(o.client, this.log);
+    this.images = new ImagePuller(o.runtime);
+    this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
+    this.probes = new ProbeManager({
+      runtime: o.runtime,
+      onChange: (uid) => this.workers.get(uid)?.queue(),
+      onFailure: (uid, containerId, name, kind, output) => {
+        const message = kind === 'liveness' ? `Container ${name} failed liveness probe, will be restarted` : `Container ${name} failed startup probe, will be restarted`;
+        this.log(`pod ${uid}: ${message}: ${output}`);
+        this.workers.get(uid)?.killForProbe(containerId, message);
+      },
+      onProbeFailed: (uid, name, kind, output) => {
+        const pod = this.workers.get(uid) && this.podByUid(uid);
+        if (!pod) return;
+        const ref = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, namespace: pod.metadata!.namespace, uid, fieldPath: `spec.containers{${name}}` };
+        this.recorder.event(ref, 'Warning', 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${output}`);
+      },
+    });
+    this.reporter = new NodeReporter({
+      client: o.client,
+      runtime: o.runtime,
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIP,
+      dataDir: o.dataDir,
+      port: o.port ?? (() => 0),
+      labels: o.labels,
+      defaultPodCidr: o.defaultPodCidr ?? DEFAULT_POD_CIDR,
+      checkIntervalMs: o.nodeStatusIntervalMs,
+      log: this.log,
+    });
+    this.lease = new LeaseRenewer({ client: o.client, nodeName: o.nodeName, nodeUid: () => this.reporter.node?.metadata?.uid, log: this.log });
+  }
+
+  private podByUid(uid: string): Pod | undefined {
+    return this.informer?.list().find((p) => p.metadata?.uid === uid);
+  }
+
+  /** Registers the node, sets up the pod network, then runs the pods bound to it. */
+  async start(): Promise<void> {
+    const v = await this.o.runtime.version();
+    this.runtimeName = v.runtimeName;
+    const node = await this.reporter.register();
+    this.podCidr = node.spec?.podCIDR ?? this.o.defaultPodCidr ?? DEFAULT_POD_CIDR;
+    if (this.o.cni) {
+      writeCniConfig(this.o.cni.confDir, { podCidr: this.podCidr, bridge: this.o.cni.bridge, dataDir: this.o.cni.dataDir, ipMasq: this.o.cni.ipMasq });
+      await this.waitNetworkReady(15_000);
+      // Ready now: post it rather than wait for the next check.
+      await this.reporter.tick(true);
+    }
+    this.reporter.start();
+    this.lease.start();
+
+    const dns = this.dnsSettings();
+    const alloc = node.status?.allocatable ?? {};
+    const allocatable = {
+      cpuMilli: Quantity.parse(String(alloc.cpu ?? '1')).milliValue(),
+      memory: Quantity.parse(String(alloc.memory ?? '0')).value(),
+    };
+    const memoryCapacity = Quantity.parse(String(node.status?.capacity?.memory ?? '1Gi')).value();
+    this.informer = createInformer<Pod>(this.o.client, resources.pods, { fieldSelector: `spec.nodeName=${this.nodeName}`, name: `pods on ${this.nodeName}`, log: this.log });
+    const deps = {
+      runtime: this.o.runtime,
+      runtimeName: this.runtimeName,
+      client: this.o.client,
+      recorder: this.recorder,
+      images: this.images,
+      probes: this.probes,
+      status: this.status,
+      restartBackoff: this.restartBackoff,
+      hostIPs: () => [this.o.nodeIP],
+      logRoot: this.logRoot,
+      cgroupRoot: this.o.cgroupRoot ?? '/berth',
+      dns,
+      allocatable,
+      memoryCapacity,
+      log: this.log,
+      done: (uid: string) => this.workers.delete(uid),
+    };
+    const upsert = (pod: Pod) => {
+      const uid = pod.metadata?.uid;
+      if (!uid || this.stopped) return;
+      const w = this.workers.get(uid);
+      if (w) w.update(pod);
+      else {
+        const nw = new PodWorker(pod, deps);
+        this.workers.set(uid, nw);
+        nw.queue();
+      }
+    };
+    this.informer.addEventHandler({
+      onAdd: upsert,
+      onUpdate: (_old, pod) => upsert(pod),
+      onDelete: (pod) => this.workers.get(pod.metadata?.uid ?? '')?.podDeleted(),
+    });
+    this.informer.start();
+    await this.informer.waitForSync();
+    await this.relist();
+    this.scheduleRelist();
+    this.log(`node ${this.nodeName} ready: podCIDR ${this.podCidr}, runtime ${this.runtimeName} ${v.runtimeVersion}`);
+  }
+
+  /** Waits until the runtime says its network is ready (the CNI config was picked up). */
+  private async waitNetworkReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const conds = await this.o.runtime.status();
+      if (conds.find((c) => c.type === 'NetworkReady')?.status) return;
+      if (Date.now() > deadline) {
+        this.log(`the runtime's network is not ready after ${timeoutMs} ms; the node stays NotReady until it is`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private dnsSettings(): DnsSettings {
+    let host: DnsSettings['host'] = { servers: [], searches: [], options: [] };
+    try {
+      host = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+    } catch {
+      // no resolv.conf: pods get no DNS servers unless the cluster has some
+    }
+    return { clusterDns: this.o.clusterDns ?? [], clusterDomain: this.o.clusterDomain ?? 'cluster.local', host };
+  }
+
+  private scheduleRelist(): void {
+    if (this.stopped) return;
+    this.relistTimer = setTimeout(async () => {
+      try {
+        await this.relist();
+      } catch (e) {
+        this.log(`relisting the runtime failed: ${(e as Error).message}`);
+      }
+      this.scheduleRelist();
+    }, this.o.relistIntervalMs ?? 1000);
+    this.relistTimer.unref();
+  }
+
+  /** Wakes the workers of pods whose containers or sandboxes changed state; removes orphans. */
+  private async relist(): Promise<void> {
+    const rt = this.o.runtime;
+    const selector = { labelSelector: { [LABEL_MANAGED_BY]: MANAGED_BY } };
+    const [sandboxes, containers] = await Promise.all([rt.listPodSandbox(selector), rt.listContainers(selector)]);
+    const states = new Map<string, string>();
+    const changed = new Set<string>();
+    for (const s of sandboxes) states.set(s.id, `${s.labels[LABEL_POD_UID]}:${s.state}`);
+    for (const c of containers) states.set(c.id, `${c.labels[LABEL_POD_UID]}:${c.state}`);
+    for (const [id, st] of states) if (this.lastStates.get(id) !== st) changed.add(st.split(':')[0]!);
+    for (const [id, st] of this.lastStates) if (!states.has(id)) changed.add(st.split(':')[0]!);
+    this.lastStates = states;
+    for (const uid of changed) this.workers.get(uid)?.queue();
+    // Sandboxes of pods this node no longer has (deleted while the agent was down).
+    const known = new Set((this.informer?.list() ?? []).map((p) => p.metadata?.uid));
+    for (const s of sandboxes) {
+      const uid = s.labels[LABEL_POD_UID];
+      if (!uid || known.has(uid) || this.workers.has(uid)) continue;
+      await this.removePod(uid, s.labels[LABEL_POD_NAMESPACE] ?? '', s.labels[LABEL_POD_NAME] ?? '', 'it is no longer bound to this node');
+    }
+  }
+
+  /** Stops and removes everything of a pod in the runtime and on disk, without a worker. */
+  private async removePod(uid: string, namespace: string, name: string, why: string): Promise<void> {
+    const rt = this.o.runtime;
+    this.log(`removing pod ${namespace}/${name} (${uid}): ${why}`);
+    const sel = { labelSelector: { [LABEL_POD_UID]: uid } };
+    const containers = await rt.listContainers(sel);
+    await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => rt.stopContainer(c.id, 2).catch(() => undefined)));
+    for (const c of containers) await rt.removeContainer(c.id).catch(() => undefined);
+    for (const s of await rt.listPodSandbox(sel)) {
+      await rt.stopPodSandbox(s.id).catch(() => undefined);
+      await rt.removePodSandbox(s.id).catch((e) => this.log(`remove sandbox ${s.id}: ${(e as Error).message}`));
+    }
+    const root = this.o.cgroupRoot ?? '/berth';
+    for (const p of [`${root}/pod${uid}`, `${root}/burstable/pod${uid}`, `${root}/besteffort/pod${uid}`]) removeCgroup(p);
+    rmSync(join(this.logRoot, `${namespace}_${name}_${uid}`), { recursive: true, force: true });
+  }
+
+  /** How the HTTPS endpoint finds the container a logs or exec request names. */
+  readonly lookup: ContainerLookup = {
+    container: async (namespace, name, container, previous) => {
+      const pod = this.informer?.get(namespace, name);
+      if (!pod) throw new EndpointError(404, 'NotFound', `pods "${name}" not found`);
+      const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+      if (!container) {
+        const dflt = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
+        if (dflt) container = dflt;
+        else if (pod.spec?.containers.length === 1) container = pod.spec.containers[0]!.name;
+        else throw new EndpointError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
+      }
+      if (!all.includes(container)) throw new EndpointError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
+      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(
+        (a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs,
+      );
+      const c = list[previous ? 1 : 0];
+      if (!c) {
+        if (previous) throw new EndpointError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+        throw new EndpointError(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+      }
+      const st = await this.o.runtime.containerStatus(c.id);
+      if (!st) throw new EndpointError(404, 'NotFound', `container "${container}" in pod "${name}" not found`);
+      return { id: c.id, logPath: st.logPath, running: st.state === 'CONTAINER_RUNNING' };
+    },
+    isRunning: async (id) => (await this.o.runtime.containerStatus(id))?.state === 'CONTAINER_RUNNING',
+    execUrl: (id, cmd, o) => this.o.runtime.exec({ containerId: id, cmd, ...o }),
+  };
+
+  /** The pods this agent runs now (for tests and the log endpoint). */
+  pods(): Pod[] {
+    return this.informer?.list() ?? [];
+  }
+
+  /**
+   * Stops watching and reporting. Pods keep running in the runtime (a restarted agent adopts
+   * them), unless removePods: then everything of every pod is stopped and removed first.
+   */
+  async stop(opts: { removePods?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.relistTimer);
+    await this.informer?.stop();
+    // Syncs under way finish first (a kill in its grace period is left to the runtime after 5 s).
+    const syncs = Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await Promise.race([syncs, new Promise((r) => setTimeout(r, 5000).unref())]);
+    this.probes.stopAll();
+    this.reporter.stop();
+    this.lease.stop();
+    if (opts.removePods) {
+      const sandboxes = await this.o.runtime.listPodSandbox({ labelSelector: { [LABEL_MANAGED_BY]: MANAGED_BY } });
+      const seen = new Set<string>();
+      for (const s of sandboxes) {
+        const uid = s.labels[LABEL_POD_UID];
+        if (!uid || seen.has(uid)) continue;
+        seen.add(uid);
+        await this.removePod(uid, s.labels[LABEL_POD_NAMESPACE] ?? '', s.labels[LABEL_POD_NAME] ?? '', 'the agent is stopping with removePods');
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// Container logs as the runtime writes them (the CRI log format: one line per write,
+// "<RFC3339Nano> <stdout|stderr> <P|F> <content>", P for a partial line) turned back into the
+// container's output, with kubectl's options: tail, timestamps, since, limitBytes, follow.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  sinceTimeMs?: number;
+  limitBytes?: number;
+}
+
+export interface CriLogLine {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  partial: boolean;
+  content: string;
+}
+
+export function parseCriLogLine(line: string): CriLogLine | undefined {
+  const a = line.indexOf(' ');
+  const b = line.indexOf(' ', a + 1);
+  if (a < 0 || b < 0) return undefined;
+  const stream = line.slice(a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  // Old runtimes wrote no tag; then the line is full.
+  const c = line.indexOf(' ', b + 1);
+  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  if (tag === 'P' || tag === 'F') return { time: line.slice(0, a), stream, partial: tag === 'P', content: c < 0 ? '' : line.slice(c + 1) };
+  return { time: line.slice(0, a), stream, partial: false, content: line.slice(b + 1) };
+}
+
+/** The container's output from CRI log text: whole lines (partials joined), optionally timestamped. */
+export function renderLogs(text: string, o: LogOptions = {}): { out: string[]; rest: string } {
+  const lines = text.split('\n');
+  // The last piece has no newline yet: it is kept for the next read.
+  const rest = lines.pop() ?? '';
+  const out: string[] = [];
+  let pending: { time: string; content: string } | undefined;
+  for (const raw of lines) {
+    const l = parseCriLogLine(raw);
+    if (!l) continue;
+    if (o.sinceTimeMs !== undefined && Date.parse(l.time) < o.sinceTimeMs) continue;
+    if (l.partial) {
+      pending = pending ? { time: pending.time, content: pending.content + l.content } : { time: l.time, content: l.content };
+      continue;
+    }
+    const whole = pending ? { time: pending.time, content: pending.content + l.content } : { time: l.time, content: l.content };
+    pending = undefined;
+    out.push(o.timestamps ? `${whole.time} ${whole.content}\n` : `${whole.content}\n`);
+  }
+  return { out, rest };
+}
+
+/** Writes the log file's contents to w as kubectl logs shows them; with follow, keeps writing until stillRunning() says no. */
+export async function streamLogs(
+  file: string,
+  w: Writable,
+  o: LogOptions,
+  stillRunning: () => Promise<boolean>,
+  signal: AbortSignal,
+): Promise<void> {
+  let offset = 0;
+  let carry = '';
+  let written = 0;
+  const limit = o.limitBytes && o.limitBytes > 0 ? o.limitBytes : Infinity;
+  const write = (s: string): boolean => {
+    if (written >= limit) return false;
+    const buf = Buffer.from(s);
+    const part = written + buf.length > limit ? buf.subarray(0, limit - written) : buf;
+    written += part.length;
+    w.write(part);
+    return written < limit;
+  };
+  const readNew = (): string => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return '';
+    }
+    if (size <= offset) return '';
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - offset);
+      const n = readSync(fd, buf, 0, buf.length, offset);
+      offset += n;
+      return buf.subarray(0, n).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const first = renderLogs(readNew(), o);
+  carry = first.rest;
+  const lines = o.tailLines !== undefined && o.tailLines >= 0 ? first.out.slice(Math.max(0, first.out.length - o.tailLines)) : first.out;
+  for (const l of lines) if (!write(l)) return;
+  if (!o.follow) return;
+  let lastCheck = Date.now();
+  while (!signal.aborted) {
+    await new Promise((r) => setTimeout(r, 200));
+    const chunk = readNew();
+    if (chunk) {
+      const r = renderLogs(carry + chunk, { ...o, sinceTimeMs: undefined });
+      carry = r.rest;
+      for (const l of r.out) if (!write(l)) return;
+      continue;
+    }
+    if (Date.now() - lastCheck > 1000) {
+      lastCheck = Date.now();
+      if (!(await stillRunning())) {
+        const r = renderLogs(carry + readNew(), { ...o, sinceTimeMs: undefined });
+        for (const l of r.out) if (!write(l)) return;
+        return;
+      }
+    }
+  }
+}

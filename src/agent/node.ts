@@ -1,0 +1,303 @@
+// The agent's Node: registered with the machine's real capacity, addresses and nodeInfo; its
+// conditions (Ready from the runtime, memory / disk / PID pressure from the machine) posted when
+// they change and at least every minute, as kubelet's node status loop does.
+import { readFileSync, statfsSync } from 'node:fs';
+import * as os from 'node:os';
+import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
+import { deepEqual } from '../api/object.js';
+import { isAlreadyExists, isNotFound, rfc3339, resources, type RestClient } from '../client/index.js';
+import type { Image, Runtime, RuntimeCondition } from '../runtime/index.js';
+
+/** The kubelet version Berth's agent reports (the API it serves is this version). */
+export const AGENT_VERSION = 'v1.32.0+berth';
+
+const MI = 1024 * 1024;
+/** kubelet's default hard eviction thresholds: allocatable is capacity minus these. */
+const EVICTION_MEMORY = 100 * MI;
+const EVICTION_NODEFS_FRACTION = 0.1;
+
+export interface MachineFacts {
+  cpus: number;
+  memoryBytes: number;
+  memoryAvailableBytes: number;
+  diskBytes: number;
+  diskAvailableBytes: number;
+  pidMax: number;
+  processes: number;
+  machineID: string;
+  systemUUID: string;
+  bootID: string;
+  kernelVersion: string;
+  osImage: string;
+  hostname: string;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim() || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The machine as the agent sees it; dir is where pods' data go (its filesystem is ephemeral-storage). */
+export function machineFacts(dir: string): MachineFacts {
+  const fs = statfsSync(dir);
+  const meminfo = readOr('/proc/meminfo', '');
+  const available = /MemAvailable:\s+(\d+) kB/.exec(meminfo);
+  const osRelease = readOr('/etc/os-release', '');
+  const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease);
+  const machineID = readOr('/etc/machine-id', '') || readOr('/var/lib/dbus/machine-id', '') || os.hostname();
+  // /proc/loadavg's fourth field is running/total scheduling entities (processes and threads).
+  const processes = Number(readOr('/proc/loadavg', '0 0 0 0/0').split(' ')[3]?.split('/')[1] ?? 0) || 0;
+  return {
+    cpus: os.availableParallelism?.() ?? os.cpus().length,
+    memoryBytes: os.totalmem(),
+    memoryAvailableBytes: available ? Number(available[1]) * 1024 : os.freemem(),
+    diskBytes: fs.blocks * fs.bsize,
+    diskAvailableBytes: fs.bavail * fs.bsize,
+    pidMax: Number(readOr('/proc/sys/kernel/pid_max', '32768')),
+    processes,
+    machineID,
+    systemUUID: readOr('/sys/class/dmi/id/product_uuid', readOr('/proc/sys/kernel/random/boot_id', '')),
+    bootID: readOr('/proc/sys/kernel/random/boot_id', ''),
+    kernelVersion: os.release(),
+    osImage: pretty?.[1] ?? `${os.type()} ${os.release()}`,
+    hostname: os.hostname().toLowerCase(),
+  };
+}
+
+export function goArch(arch: string = process.arch): string {
+  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
+}
+
+export function nodeLabels(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  const arch = goArch();
+  return {
+    'beta.kubernetes.io/arch': arch,
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': arch,
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'node.kubernetes.io/instance-type': 'berth',
+    ...extra,
+  };
+}
+
+export interface NodeStatusInput {
+  facts: MachineFacts;
+  runtimeConditions: RuntimeCondition[] | Error;
+  runtimeVersion: string;
+  nodeIP: string;
+  hostname: string;
+  port: number;
+  images: Image[];
+  maxPods: number;
+}
+
+type Cond = Omit<NodeCondition, 'lastHeartbeatTime' | 'lastTransitionTime'>;
+
+/** The four conditions kubelet reports, from the machine and the runtime. */
+export function nodeConditions(i: NodeStatusInput): Cond[] {
+  const f = i.facts;
+  const memoryPressure = f.memoryAvailableBytes < EVICTION_MEMORY;
+  const diskPressure = f.diskAvailableBytes < f.diskBytes * EVICTION_NODEFS_FRACTION;
+  const pidPressure = f.pidMax > 0 && f.processes > f.pidMax * 0.9;
+  let ready: Cond = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+  if (i.runtimeConditions instanceof Error) {
+    ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime is down: ${i.runtimeConditions.message}` };
+  } else {
+    const bad = i.runtimeConditions.filter((c) => (c.type === 'RuntimeReady' || c.type === 'NetworkReady') && !c.status);
+    const rt = bad.find((c) => c.type === 'RuntimeReady');
+    const net = bad.find((c) => c.type === 'NetworkReady');
+    if (rt) ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime not ready: RuntimeReady=false reason:${rt.reason} message:${rt.message}` };
+    else if (net) ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime network not ready: NetworkReady=false reason:${net.reason} message:${net.message}` };
+  }
+  return [
+    memoryPressure
+      ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
+      : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+    diskPressure
+      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
+      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+    pidPressure
+      ? { type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' }
+      : { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+    ready,
+  ];
+}
+
+export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> & { conditions: Cond[] } {
+  const f = i.facts;
+  const capacity = {
+    cpu: String(f.cpus),
+    'ephemeral-storage': `${Math.floor(f.diskBytes / 1024)}Ki`,
+    'hugepages-1Gi': '0',
+    'hugepages-2Mi': '0',
+    memory: `${Math.floor(f.memoryBytes / 1024)}Ki`,
+    pods: String(i.maxPods),
+  };
+  const allocatable = {
+    ...capacity,
+    'ephemeral-storage': String(Math.floor(f.diskBytes * (1 - EVICTION_NODEFS_FRACTION))),
+    memory: `${Math.floor((f.memoryBytes - EVICTION_MEMORY) / 1024)}Ki`,
+  };
+  return {
+    capacity,
+    allocatable,
+    conditions: nodeConditions(i),
+    addresses: [
+      { type: 'InternalIP', address: i.nodeIP },
+      { type: 'Hostname', address: i.hostname },
+    ],
+    daemonEndpoints: { kubeletEndpoint: { Port: i.port } },
+    nodeInfo: {
+      machineID: f.machineID,
+      systemUUID: f.systemUUID,
+      bootID: f.bootID,
+      kernelVersion: f.kernelVersion,
+      osImage: f.osImage,
+      containerRuntimeVersion: i.runtimeVersion,
+      kubeletVersion: AGENT_VERSION,
+      kubeProxyVersion: '',
+      operatingSystem: 'linux',
+      architecture: goArch(),
+    },
+    // Up to 50 images, largest first, as kubelet reports them.
+    images: [...i.images]
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 50)
+      .map((img) => ({ names: [...img.repoDigests, ...img.repoTags], sizeBytes: img.size })),
+  };
+}
+
+/** The first non-internal IPv4 address of the machine (what kubelet picks without --node-ip). */
+export function defaultNodeIP(): string {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export interface NodeReporterOptions {
+  client: RestClient;
+  runtime: Runtime;
+  nodeName: string;
+  nodeIP: string;
+  dataDir: string;
+  port: () => number;
+  labels?: Record<string, string>;
+  /** Used when the control plane assigned none (k3s's default for a first node). */
+  defaultPodCidr: string;
+  maxPods?: number;
+  /** How often the status is computed (kubelet: 10 s), and posted at least (brief: 1 min). */
+  checkIntervalMs?: number;
+  reportIntervalMs?: number;
+  log: (msg: string) => void;
+}
+
+const nodesRef = resources.nodes;
+
+export class NodeReporter {
+  private timer?: NodeJS.Timeout;
+  private lastPosted?: { conditions: Cond[]; rest: unknown; at: number };
+  private transitions = new Map<string, { status: string; at: string }>();
+  private runtimeVersion = '';
+  node?: Node;
+
+  constructor(private readonly o: NodeReporterOptions) {}
+
+  private async status(): Promise<NodeStatus> {
+    const rt = this.o.runtime;
+    if (!this.runtimeVersion) {
+      const v = await rt.version();
+      this.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
+    }
+    const [runtimeConditions, images] = await Promise.all([rt.status().catch((e: Error) => e), rt.listImages().catch(() => [] as Image[])]);
+    const facts = machineFacts(this.o.dataDir);
+    const s = nodeStatus({
+      facts,
+      runtimeConditions,
+      runtimeVersion: this.runtimeVersion,
+      nodeIP: this.o.nodeIP,
+      hostname: facts.hostname,
+      port: this.o.port(),
+      images,
+      maxPods: this.o.maxPods ?? 110,
+    });
+    const now = rfc3339();
+    const conditions: NodeCondition[] = s.conditions.map((c) => {
+      const prev = this.transitions.get(c.type);
+      const at = prev && prev.status === c.status ? prev.at : now;
+      this.transitions.set(c.type, { status: c.status, at });
+      return { ...c, lastHeartbeatTime: now, lastTransitionTime: at };
+    });
+    return { ...s, conditions };
+  }
+
+  /** Creates the Node, or takes over an existing one of that name; gives it a podCIDR if it has none. */
+  async register(): Promise<Node> {
+    const name = this.o.nodeName;
+    const status = await this.status();
+    const body: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: nodeLabels(name, this.o.labels), annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+      spec: { podCIDR: this.o.defaultPodCidr, podCIDRs: [this.o.defaultPodCidr] },
+    };
+    let node: Node;
+    try {
+      node = await this.o.client.create(nodesRef, body);
+      this.o.log(`registered node ${name}`);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      node = await this.o.client.get<Node>({ ...nodesRef, name });
+      const patch: Record<string, unknown> = { metadata: { labels: nodeLabels(name, this.o.labels) } };
+      if (!node.spec?.podCIDR) patch.spec = { podCIDR: this.o.defaultPodCidr, podCIDRs: [this.o.defaultPodCidr] };
+      node = await this.o.client.patch<Node>({ ...nodesRef, name }, patch, 'merge');
+      this.o.log(`node ${name} already registered; taking it over`);
+    }
+    this.node = await this.post(status);
+    return this.node;
+  }
+
+  private async post(status: NodeStatus): Promise<Node> {
+    const node = await this.o.client.patch<Node>({ ...nodesRef, name: this.o.nodeName, subresource: 'status' }, { status }, 'merge');
+    const { conditions, ...rest } = status;
+    this.lastPosted = { conditions: (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c), rest: { ...rest, images: undefined }, at: Date.now() };
+    return node;
+  }
+
+  /** Recomputes the status every checkInterval; posts it when it changed or reportInterval passed. */
+  start(): void {
+    const every = this.o.checkIntervalMs ?? 10_000;
+    const tick = async () => {
+      try {
+        await this.tick();
+      } catch (e) {
+        this.o.log(`node status not updated: ${(e as Error).message}`);
+        if (isNotFound(e)) await this.register().catch(() => undefined);
+      }
+      this.timer = setTimeout(() => void tick(), every);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(() => void tick(), every);
+    this.timer.unref();
+  }
+
+  /** Posts now if anything but heartbeat times changed, or the report interval passed. */
+  async tick(force = false): Promise<boolean> {
+    const status = await this.status();
+    const { conditions, ...rest } = status;
+    const bare = (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c);
+    const last = this.lastPosted;
+    const changed = !last || !deepEqual(bare, last.conditions) || !deepEqual(JSON.parse(JSON.stringify({ ...rest, images: undefined })), JSON.parse(JSON.stringify(last.rest)));
+    if (!force && !changed && Date.now() - last!.at < (this.o.reportIntervalMs ?? 60_000)) return false;
+    this.node = await this.post(status);
+    return true;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,210 @@
+// A pod's status from what the runtime shows, as kubelet's generateAPIPodStatus computes it:
+// container statuses (state, lastState, ready, started, restartCount, image, imageID,
+// containerID), the phase (upstream getPhase), the kubelet-owned conditions, IPs, start time.
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import { rfc3339 } from '../client/index.js';
+import type { ContainerStatus } from '../runtime/index.js';
+
+export const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+
+/** What the agent knows of one container of the pod. */
+export interface ContainerView {
+  /** The runtime's newest container of this name. */
+  latest?: ContainerStatus;
+  /** The one before it (lastState). */
+  previous?: ContainerStatus;
+  /** Why it isn't running, when the agent knows better than the runtime (back-off, pull errors...). */
+  waiting?: { reason: string; message?: string };
+  /** Readiness probe result (true without a readiness probe once running). */
+  ready: boolean;
+  /** Startup probe result (true without a startup probe once running). */
+  started: boolean;
+}
+
+export interface PodView {
+  sandboxReady: boolean;
+  podIPs: string[];
+  hostIPs: string[];
+  containers: Map<string, ContainerView>;
+  /** The pod is done for good (deleted, or finished with nothing to restart): its phase is final. */
+  terminal: boolean;
+  /** e.g. "containerd" for containerID "containerd://...". */
+  runtimeName: string;
+}
+
+export function isRestartableInit(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+const time = (ms: number) => rfc3339(new Date(ms));
+
+function terminated(s: ContainerStatus, runtimeName: string): ContainerState {
+  const reason = s.reason || (s.exitCode === 0 ? 'Completed' : 'Error');
+  return {
+    terminated: {
+      exitCode: s.exitCode,
+      reason,
+      ...(s.message ? { message: s.message } : {}),
+      startedAt: s.startedAtMs ? time(s.startedAtMs) : undefined,
+      finishedAt: s.finishedAtMs ? time(s.finishedAtMs) : undefined,
+      containerID: `${runtimeName}://${s.id}`,
+    },
+  };
+}
+
+function containerStatus(c: Container, v: ContainerView | undefined, defaultWaiting: string, runtimeName: string): ApiContainerStatus {
+  const latest = v?.latest;
+  const base = { name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: false, started: false };
+  if (!latest) {
+    return { ...base, state: { waiting: { reason: v?.waiting?.reason ?? defaultWaiting, ...(v?.waiting?.message ? { message: v.waiting.message } : {}) } }, lastState: {} };
+  }
+  const out: ApiContainerStatus = {
+    ...base,
+    image: latest.image && !latest.image.startsWith('sha256:') ? latest.image : (c.image ?? ''),
+    imageID: latest.imageRef,
+    containerID: `${runtimeName}://${latest.id}`,
+    restartCount: latest.metadata.attempt,
+    lastState: v.previous && v.previous.state === 'CONTAINER_EXITED' ? terminated(v.previous, runtimeName) : {},
+    state: {},
+  };
+  switch (latest.state) {
+    case 'CONTAINER_RUNNING':
+      out.state = { running: { startedAt: time(latest.startedAtMs || latest.createdAtMs) } };
+      out.ready = v.ready;
+      out.started = v.started;
+      break;
+    case 'CONTAINER_EXITED':
+      if (v.waiting) {
+        // It will run again: waiting (CrashLoopBackOff...), with the exit as its last state.
+        out.state = { waiting: { reason: v.waiting.reason, ...(v.waiting.message ? { message: v.waiting.message } : {}) } };
+        out.lastState = terminated(latest, runtimeName);
+      } else {
+        out.state = terminated(latest, runtimeName);
+      }
+      break;
+    default:
+      out.state = { waiting: { reason: v.waiting?.reason ?? 'ContainerCreating', ...(v.waiting?.message ? { message: v.waiting.message } : {}) } };
+  }
+  return out;
+}
+
+/** Whether every regular init container has succeeded and every sidecar started. */
+export function initialized(pod: Pod, statuses: ApiContainerStatus[]): { done: boolean; pending: string[] } {
+  const pending: string[] = [];
+  for (const c of pod.spec?.initContainers ?? []) {
+    const s = statuses.find((x) => x.name === c.name);
+    const ok = isRestartableInit(c) ? !!s?.started : s?.state?.terminated?.exitCode === 0;
+    if (!ok) pending.push(c.name);
+  }
+  return { done: pending.length === 0, pending };
+}
+
+/** Upstream's getPhase. */
+export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainerStatus[], podIsTerminal: boolean): string {
+  const spec = pod.spec!;
+  let pendingInitialization = 0;
+  let failedInitialization = 0;
+  for (const c of spec.initContainers ?? []) {
+    if (isRestartableInit(c)) continue;
+    const s = init.find((x) => x.name === c.name);
+    if (!s) {
+      pendingInitialization++;
+      continue;
+    }
+    if (s.state?.running) pendingInitialization++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInitialization++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) {
+        if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
+      } else pendingInitialization++;
+    } else pendingInitialization++;
+  }
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of spec.containers) {
+    const s = app.find((x) => x.name === c.name);
+    if (!s) {
+      unknown++;
+      continue;
+    }
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
+  }
+  if (failedInitialization > 0 && spec.restartPolicy === 'Never') return 'Failed';
+  const anyRegularStarted = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
+  if ((pendingInitialization > 0 && !anyRegularStarted) || waiting > 0) return 'Pending';
+  if (running > 0 && unknown === 0) return 'Running';
+  if (running === 0 && stopped > 0 && unknown === 0) {
+    if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (spec.restartPolicy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (spec.restartPolicy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+function condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
+  return { type, status: ok ? 'True' : 'False', ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+}
+
+export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): PodStatus {
+  const spec = pod.spec!;
+  const old = pod.status ?? {};
+  const init = (spec.initContainers ?? []).map((c) => containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName));
+  const initState = initialized(pod, init);
+  const app = spec.containers.map((c) => containerStatus(c, view.containers.get(c.name), initState.done ? 'ContainerCreating' : 'PodInitializing', view.runtimeName));
+  let phase = podPhase(pod, init, app, view.terminal);
+  // A pod that reached a final phase never leaves it.
+  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  const completed = phase === 'Succeeded';
+
+  const unready = app.filter((s) => !s.ready).map((s) => s.name);
+  const readinessGates = (spec.readinessGates ?? []).map((g) => g.conditionType);
+  const gateFailures = readinessGates.filter((t) => old.conditions?.find((c) => c.type === t)?.status !== 'True');
+  const conditions: PodCondition[] = [];
+  conditions.push(condition('PodReadyToStartContainers', view.sandboxReady));
+  if (completed) conditions.push(condition('Initialized', true, 'PodCompleted'));
+  else conditions.push(initState.done ? condition('Initialized', true) : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${initState.pending.join(' ')}]`));
+  const containersReady = unready.length === 0 && !completed;
+  const notReady = completed ? { reason: 'PodCompleted' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+  if (containersReady && gateFailures.length === 0) conditions.push(condition('Ready', true));
+  else if (containersReady) conditions.push(condition('Ready', false, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${gateFailures[0]}" does not exist.`));
+  else conditions.push(condition('Ready', false, notReady.reason, notReady.message));
+  conditions.push(containersReady ? condition('ContainersReady', true) : condition('ContainersReady', false, notReady.reason, notReady.message));
+
+  // Conditions others own (PodScheduled, DisruptionTarget, readiness gates) stay as they are.
+  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)), ...conditions];
+  for (const c of merged) {
+    if (!KUBELET_CONDITIONS.has(c.type)) continue;
+    const prev = old.conditions?.find((o) => o.type === c.type);
+    (c as { lastTransitionTime?: string }).lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
+  }
+
+  const status: PodStatus = {
+    ...old,
+    phase,
+    conditions: merged,
+    hostIP: view.hostIPs[0],
+    hostIPs: view.hostIPs.map((ip) => ({ ip })),
+    startTime: old.startTime ?? rfc3339(new Date(now)),
+    containerStatuses: app,
+  };
+  if (init.length) status.initContainerStatuses = init;
+  else delete (status as { initContainerStatuses?: unknown }).initContainerStatuses;
+  if (view.podIPs.length) {
+    status.podIP = view.podIPs[0];
+    status.podIPs = view.podIPs.map((ip) => ({ ip }));
+  }
+  return status;
+}

@@ -1,0 +1,186 @@
+// The agent's HTTPS endpoint, which only the API server uses (it presents the cluster token):
+// kubelet's /containerLogs/{namespace}/{pod}/{container} and /exec/{namespace}/{pod}/{container}.
+// Exec is an upgraded connection (SPDY or WebSocket) passed through, bytes as they are, to the
+// runtime's streaming server for the URL CRI's Exec returns.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { streamLogs, type LogOptions } from './logs.js';
+
+/** What the endpoint needs from the agent: the container a request names. */
+export interface ContainerLookup {
+  /** Throws EndpointError when the pod or container doesn't exist. */
+  container(namespace: string, pod: string, container: string | undefined, previous: boolean): Promise<{ id: string; logPath: string; running: boolean }>;
+  isRunning(containerId: string): Promise<boolean>;
+  /** The runtime's streaming URL for an exec. */
+  execUrl(containerId: string, cmd: string[], o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+}
+
+export class EndpointError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AgentServerOptions {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  /** The bearer token the API server presents. */
+  token: string;
+  lookup: ContainerLookup;
+  log: (msg: string) => void;
+}
+
+function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const truthy = (v: string | null) => v === '1' || v === 'true';
+
+export class AgentServer {
+  private server?: Server;
+  private readonly token: Buffer;
+
+  constructor(private readonly o: AgentServerOptions) {
+    this.token = Buffer.from(o.token);
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer({ cert: this.o.cert, key: this.o.key, requestTimeout: 0 }, (req, res) => {
+      this.handle(req, res).catch((e) => {
+        if (res.headersSent) return res.destroy();
+        if (e instanceof EndpointError) sendStatus(res, e.code, e.reason, e.message);
+        else {
+          this.o.log(`endpoint: ${req.method} ${req.url}: ${(e as Error).message}`);
+          sendStatus(res, 500, 'InternalError', (e as Error).message);
+        }
+      });
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(req, socket, head).catch((e) => {
+        const code = e instanceof EndpointError ? e.code : 500;
+        const body = (e as Error).message;
+        socket.end(`HTTP/1.1 ${code} Error\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port, this.o.host, () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    const closed = new Promise<void>((r) => this.server!.close(() => r()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const h = req.headers.authorization ?? '';
+    if (!h.startsWith('Bearer ')) return false;
+    const given = Buffer.from(h.slice(7).trim());
+    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://agent');
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end('ok');
+    }
+    if (!this.authorized(req)) throw new EndpointError(401, 'Unauthorized', 'Unauthorized');
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
+    if (m && req.method === 'GET') return this.logs(req, res, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, url.searchParams);
+    if (/^\/exec\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', 'exec needs an upgraded connection (SPDY or WebSocket)');
+    throw new EndpointError(404, 'NotFound', `the agent serves no ${url.pathname}`);
+  }
+
+  private async logs(req: IncomingMessage, res: ServerResponse, ns: string, pod: string, container: string | undefined, q: URLSearchParams): Promise<void> {
+    const previous = truthy(q.get('previous'));
+    const c = await this.o.lookup.container(ns, pod, container, previous);
+    const o: LogOptions = {
+      follow: truthy(q.get('follow')) && !previous,
+      timestamps: truthy(q.get('timestamps')),
+      tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined,
+      limitBytes: q.has('limitBytes') ? Number(q.get('limitBytes')) : undefined,
+      sinceTimeMs: q.has('sinceSeconds') ? Date.now() - Number(q.get('sinceSeconds')) * 1000 : q.has('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined,
+    };
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    req.on('close', () => abort.abort());
+    await streamLogs(c.logPath, res, o, () => this.o.lookup.isRunning(c.id), abort.signal);
+    res.end();
+  }
+
+  /** exec: passes the upgraded connection through to the runtime's streaming server. */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!this.authorized(req)) throw new EndpointError(401, 'Unauthorized', 'Unauthorized');
+    const url = new URL(req.url ?? '/', 'https://agent');
+    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
+    if (!m) throw new EndpointError(404, 'NotFound', `no upgrade at ${url.pathname}`);
+    const q = url.searchParams;
+    const cmd = q.getAll('command');
+    if (!cmd.length) throw new EndpointError(400, 'BadRequest', 'you must specify at least 1 command');
+    const c = await this.o.lookup.container(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, false);
+    if (!c.running) throw new EndpointError(400, 'BadRequest', `container ${m[3]} is not running`);
+    const tty = truthy(q.get('tty'));
+    const target = new URL(await this.o.lookup.execUrl(c.id, cmd, { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')) && !tty, tty }));
+    await pipeUpgrade(req, socket, head, target);
+  }
+}
+
+/**
+ * Sends the upgrade request on to target (plain HTTP on loopback) with the client's headers
+ * and joins the two connections; the target's 101 answer and every byte after flow back as is.
+ */
+export function pipeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL, extraHeaders: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port || 80) });
+    upstream.once('error', (e) => {
+      socket.destroy();
+      reject(e);
+    });
+    upstream.once('connect', () => {
+      const lines = [`${req.method ?? 'GET'} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const k = req.rawHeaders[i]!;
+        if (/^(host|authorization|content-length)$/i.test(k) || k.toLowerCase() in lower(extraHeaders)) continue;
+        lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
+      }
+      for (const [k, v] of Object.entries(extraHeaders)) lines.push(`${k}: ${v}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+      const done = () => {
+        upstream.destroy();
+        socket.destroy();
+      };
+      upstream.on('close', done);
+      socket.on('close', done);
+      socket.on('error', done);
+      resolve();
+    });
+  });
+}
+
+function lower(h: Record<string, string>): Record<string, true> {
+  return Object.fromEntries(Object.keys(h).map((k) => [k.toLowerCase(), true]));
+}

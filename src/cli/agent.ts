@@ -1,0 +1,223 @@
+// `berth agent` (a node agent against a cluster), the agent `berth server` embeds, and
+// `berth image import`. Without --containerd-socket the agent runs its own containerd.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Agent, AgentServer, defaultNodeIP, ensureServingCert, type AgentOptions } from '../agent/index.js';
+import { RestClient } from '../client/index.js';
+import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
+import { defaultDataDir, parseListen } from './server.js';
+
+export interface AgentFlags {
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  caFile?: string;
+  kubeconfig?: string;
+  dataDir?: string;
+  nodeName?: string;
+  nodeIp?: string;
+  containerdSocket?: string;
+  podCidr?: string;
+  listen?: string;
+  clusterDns?: string;
+  clusterDomain?: string;
+  bridge?: string;
+  ipMasq?: boolean;
+}
+
+export interface EmbeddedAgentOptions {
+  /** The API server's URL, CA and token (the admin token when embedded). */
+  url: string;
+  caCert?: string;
+  token: string;
+  /** The agent's own dir (containerd, pod logs, its certificate). */
+  dataDir: string;
+  nodeName?: string;
+  nodeIP?: string;
+  /** The HTTPS endpoint for logs and exec (default 0.0.0.0:10250; port 0 picks one). */
+  listen?: { host: string; port: number };
+  /** A serving certificate for the endpoint (e.g. from the cluster CA); self-signed otherwise. */
+  servingCert?: { cert: string; key: string };
+  /** Use this CRI socket instead of starting containerd. */
+  containerdSocket?: string;
+  podCidr?: string;
+  bridge?: string;
+  ipMasq?: boolean;
+  cgroupRoot?: string;
+  clusterDns?: string[];
+  clusterDomain?: string;
+  labels?: Record<string, string>;
+  log?: (msg: string) => void;
+}
+
+export interface RunningAgent {
+  agent: Agent;
+  runtime: Runtime;
+  containerd?: ManagedContainerd;
+  server: AgentServer;
+  nodeName: string;
+  /** Stops the agent, its endpoint and its containerd; pods keep running unless removePods. */
+  stop(opts?: { removePods?: boolean }): Promise<void>;
+}
+
+export function defaultNodeName(): string {
+  return hostname().toLowerCase();
+}
+
+/** Starts a node agent in this process against the API server at url. */
+export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<RunningAgent> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`berth: agent: ${m}\n`));
+  const dataDir = resolve(o.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const nodeName = o.nodeName ?? defaultNodeName();
+  const nodeIP = o.nodeIP ?? defaultNodeIP();
+  const client = new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
+  let containerd: ManagedContainerd | undefined;
+  let runtime: CriRuntime;
+  if (o.containerdSocket) {
+    runtime = new CriRuntime({ socket: o.containerdSocket });
+    await runtime.waitReady(10_000);
+  } else {
+    containerd = new ManagedContainerd({ dir: join(dataDir, 'containerd'), log });
+    runtime = await containerd.start();
+  }
+  const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
+  const cert = o.servingCert ?? (await ensureServingCert(join(dataDir, 'pki'), [nodeName, nodeIP, 'localhost', '127.0.0.1']));
+  let agent: Agent | undefined;
+  const server = new AgentServer({
+    host: listen.host,
+    port: listen.port,
+    ...cert,
+    token: o.token,
+    lookup: {
+      container: (...a) => agent!.lookup.container(...a),
+      isRunning: (id) => agent!.lookup.isRunning(id),
+      execUrl: (...a) => agent!.lookup.execUrl(...a),
+    },
+    log,
+  });
+  const layout = containerd?.layout;
+  const options: AgentOptions = {
+    client,
+    runtime,
+    nodeName,
+    nodeIP,
+    dataDir,
+    defaultPodCidr: o.podCidr,
+    cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge: o.bridge ?? 'berth0', ipMasq: o.ipMasq } : undefined,
+    cgroupRoot: o.cgroupRoot,
+    clusterDns: o.clusterDns,
+    clusterDomain: o.clusterDomain,
+    labels: o.labels,
+    port: () => server.port,
+    log,
+  };
+  agent = new Agent(options);
+  try {
+    await server.start();
+    await agent.start();
+  } catch (e) {
+    await agent.stop().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    runtime.close();
+    await containerd?.stop();
+    client.close();
+    throw e;
+  }
+  const running = agent;
+  return {
+    agent: running,
+    runtime,
+    containerd,
+    server,
+    nodeName,
+    async stop(opts = {}) {
+      await running.stop(opts);
+      await server.stop();
+      runtime.close();
+      await containerd?.stop();
+      client.close();
+    },
+  };
+}
+
+function connection(flags: AgentFlags): { url: string; caCert?: string; token: string } {
+  if (flags.kubeconfig) {
+    const c = RestClient.fromKubeconfig(flags.kubeconfig);
+    const o = c.options;
+    c.close();
+    if (!o.token) throw new Error(`${flags.kubeconfig} has no bearer token for the agent to use`);
+    return { url: o.server, caCert: o.ca, token: o.token };
+  }
+  if (!flags.server) throw new Error('--server (or --kubeconfig) is required');
+  const token = flags.token ?? (flags.tokenFile ? readFileSync(flags.tokenFile, 'utf8').trim() : process.env.BERTH_TOKEN);
+  if (!token) throw new Error('--token (or --token-file, or $BERTH_TOKEN) is required');
+  const caCert = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined;
+  return { url: flags.server, caCert, token };
+}
+
+/** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
+export async function runAgentCommand(flags: AgentFlags): Promise<void> {
+  const conn = connection(flags);
+  const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
+  const listen = parseListen(flags.listen ?? '0.0.0.0:10250');
+  const running = await startEmbeddedAgent({
+    ...conn,
+    dataDir,
+    nodeName: flags.nodeName,
+    nodeIP: flags.nodeIp,
+    listen,
+    containerdSocket: flags.containerdSocket,
+    podCidr: flags.podCidr,
+    bridge: flags.bridge,
+    ipMasq: flags.ipMasq,
+    clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
+    clusterDomain: flags.clusterDomain,
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`berth: ${signal} received, stopping the agent (pods keep running)\n`);
+    try {
+      await running.stop();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(`berth: agent shutdown failed: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.stdout.write(`berth: agent for node ${running.nodeName} running (endpoint port ${running.server.port})\n`);
+}
+
+export interface ImageImportFlags {
+  /** The server's (or agent's parent) data dir: the agent's containerd is under DIR/agent. */
+  dataDir?: string;
+  containerdSocket?: string;
+  snapshotter?: string;
+}
+
+/** Loads an OCI or docker archive into the node's containerd; returns the names imported. */
+export async function importImageFile(file: string, flags: ImageImportFlags): Promise<string[]> {
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
+  let socket = flags.containerdSocket;
+  let snapshotter = flags.snapshotter;
+  if (!socket) {
+    const layout = containerdLayout(join(resolve(flags.dataDir ?? defaultDataDir()), 'agent', 'containerd'));
+    if (!existsSync(layout.socket)) throw new Error(`no containerd socket at ${layout.socket}: is the agent running? (or give --containerd-socket)`);
+    socket = layout.socket;
+    // The snapshotter the CRI plugin unpacks for, from the config the agent generated.
+    snapshotter ??= /snapshotter = "([^"]+)"/.exec(readFileSync(layout.config, 'utf8'))?.[1];
+  }
+  return importImageArchive(resolve(file), { socket, snapshotter: snapshotter ?? 'overlayfs' });
+}
+
+/** `berth image import FILE.tar`: an OCI or docker archive into the node's containerd. */
+export async function runImageImport(file: string, flags: ImageImportFlags): Promise<void> {
+  const names = await importImageFile(file, flags);
+  for (const n of names) process.stdout.write(`imported ${n}\n`);
+  if (!names.length) process.stdout.write(`imported ${file}\n`);
+}

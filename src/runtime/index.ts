@@ -1,0 +1,4 @@
+// Container runtimes as the node agent sees them: the Runtime interface (CRI semantics) and its
+// CRI implementation over containerd (./cri).
+export type * from './runtime.js';
+export * from './cri/index.js';
