@@ -28,6 +28,20 @@ export interface ServerFlags {
   nodeMonitorGracePeriod?: string;
 }
 
+/** Waits for a component to stop, but no longer than ms: shutdown must finish. */
+async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 5000): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => {
+    timer = setTimeout(() => {
+      process.stderr.write(`berth: ${what} did not stop within ${ms / 1000} s; going on with the shutdown\n`);
+      r();
+    }, ms);
+  });
+  await Promise.race([p.catch((e) => process.stderr.write(`berth: stopping ${what}: ${(e as Error).message}\n`)), late]);
+  clearTimeout(timer);
+}
+
 export function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.berth');
 }
@@ -67,10 +81,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     stopping = true;
     process.stderr.write(`berth: ${signal} received, shutting down\n`);
     try {
-      // Pods keep running; the next start adopts them.
-      await agent?.stop();
-      await simulated?.stop();
-      await Promise.all([scheduler?.stop(), controllers?.stop()]);
+      // Pods keep running; the next start adopts them. Components get a few seconds each to
+      // hand back their leases; the store is closed cleanly regardless.
+      await withDeadline('node agent', agent?.stop());
+      await withDeadline('simulated node', simulated?.stop());
+      await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
       client?.close();
       await server.stop();
       await store.close();

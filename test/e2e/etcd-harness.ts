@@ -75,8 +75,14 @@ export async function startEtcd(opts: { members?: number } = {}): Promise<Runnin
   const stopOne = (m: EtcdMember, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
       if (!m.proc || m.proc.exitCode !== null) return resolve();
-      m.proc.once('exit', () => resolve());
-      m.proc.kill(signal);
+      const proc = m.proc;
+      // etcd finishes a graceful stop in well under a second; never let a stuck one hang a run.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      proc.kill(signal);
     });
   return {
     members,

@@ -91,7 +91,15 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
-      return exited;
+      // A server that does not finish its shutdown would hang the whole test run: kill it and
+      // say so (the exit code then tells the caller it was not clean).
+      const timer = setTimeout(() => {
+        process.stderr.write(`harness: server ${dataDir} did not exit 20 s after SIGTERM; killing it. Its output:\n${out.slice(-2000)}\n`);
+        proc.kill('SIGKILL');
+      }, 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
     async kill9() {
       if (proc.exitCode !== null) return;

@@ -38,7 +38,16 @@ const priorityOf = (p: Pod) => p.spec?.priority ?? 0;
 
 /** Filters whose answer for a node does not depend on the pods on it. */
 const POD_INDEPENDENT_FILTERS = new Set(['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity']);
-const startOf = (p: Pod) => Date.parse(p.status?.startTime ?? p.metadata?.creationTimestamp ?? '') || 0;
+const startTimes = new WeakMap<Pod, number>();
+/** When the pod started (its creation when it has not), parsed once per pod object. */
+const startOf = (p: Pod): number => {
+  let t = startTimes.get(p);
+  if (t === undefined) {
+    t = Date.parse(p.status?.startTime ?? p.metadata?.creationTimestamp ?? '') || 0;
+    startTimes.set(p, t);
+  }
+  return t;
+};
 
 /** Upstream's MoreImportantPod: higher priority, then earlier start. */
 export function moreImportant(a: Pod, b: Pod): boolean {

@@ -189,6 +189,8 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     this.scorer = new ResourceAllocationScorer(resources, scorer, false);
   }
 
+  private readonly statuses = new Map<string, Status>();
+
   get resources(): ResourceSpec[] {
     return this.scorer.resources;
   }
@@ -204,7 +206,15 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     const insufficient = fitsRequest(req, nodeInfo, this.ignoredResources, this.ignoredResourceGroups);
     if (insufficient.length === 0) return Status.success();
     const code = insufficient.some((r) => r.unresolvable) ? Code.UnschedulableAndUnresolvable : Code.Unschedulable;
-    return new Status(code, insufficient.map((r) => r.reason));
+    // A pod that fits nowhere is rejected by thousands of nodes for the same reasons: one
+    // Status per distinct answer instead of one per node.
+    const key = `${code}\u0000${insufficient.map((r) => r.reason).join('\u0000')}`;
+    let status = this.statuses.get(key);
+    if (!status) {
+      status = new Status(code, insufficient.map((r) => r.reason));
+      if (this.statuses.size < 1000) this.statuses.set(key, status);
+    }
+    return status;
   }
 
   preScore(state: CycleState, pod: Pod, _nodes: NodeInfo[]): Status {
