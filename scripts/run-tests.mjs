@@ -20,7 +20,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+// --test-force-exit: a file whose tests are done must not keep the run waiting on a handle
+// some library left open (seen with the etcd suite: every test passed, the process lingered).
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);

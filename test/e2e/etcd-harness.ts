@@ -74,7 +74,8 @@ export async function startEtcd(opts: { members?: number } = {}): Promise<Runnin
   await Promise.all(members.map((m) => healthy(m.clientUrl, 20_000)));
   const stopOne = (m: EtcdMember, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
-      if (!m.proc || m.proc.exitCode !== null) return resolve();
+      // A member killed earlier has a signalCode and no exitCode: it is gone already.
+      if (!m.proc || m.proc.exitCode !== null || m.proc.signalCode !== null) return resolve();
       const proc = m.proc;
       // etcd finishes a graceful stop in well under a second; never let a stuck one hang a run.
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);

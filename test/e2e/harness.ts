@@ -89,7 +89,7 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
     proc,
     output: () => out,
     async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
       // A server that does not finish its shutdown would hang the whole test run: kill it and
       // say so (the exit code then tells the caller it was not clean).
@@ -102,7 +102,7 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
       return code;
     },
     async kill9() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGKILL');
       await exited;
     },

@@ -1,0 +1,207 @@
+// A Berth server with --no-agent and a node agent in a process of its own (agent-runner.ts) on a
+// containerd it manages itself, with a CNI bridge, cgroup root and temp dir of its own; for the
+// agent e2e tests and the startup benchmark. stop() removes everything: pods, containerd's
+// state, mounts, the bridge, the cgroups, the temp dirs.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { CriRuntime, ManagedContainerd, cgroupMounts, containerdLayout, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
+import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
+
+export const BUSYBOX = 'berth.local/busybox:host';
+export const RUNNER = join(ROOT, 'test', 'e2e', 'agent-runner.ts');
+
+export async function missingAgentPrerequisite(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return 'the node agent needs Linux';
+  if (process.getuid?.() !== 0) return 'the node agent test needs root (containerd, mounts, network namespaces)';
+  try {
+    findRuntimeBinaries();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (!(await findStaticBusybox())) return 'busybox-static is not installed (apt-get install busybox-static)';
+  return undefined;
+}
+
+export interface AgentRunner {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  port: number;
+}
+
+export interface AgentEnv {
+  server: RunningServer;
+  runner: AgentRunner;
+  rt: CriRuntime;
+  dir: string;
+  agentDir: string;
+  nodeName: string;
+  bridge: string;
+  cidr: string;
+  cgroupRoot: string;
+  getPod(name: string): Pod;
+  /** kubectl apply of one object or a list of them. */
+  apply(...objects: unknown[]): void;
+  podLog(name: string, container: string, extra?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface AgentEnvOptions {
+  nodeName?: string;
+  /** A runner command other than `node --import tsx agent-runner.ts` (e.g. a bundled runner for the benchmark). */
+  runnerCommand?: string[];
+  /** Extra environment for the runner. */
+  env?: Record<string, string>;
+  log?: (m: string) => void;
+}
+
+export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> {
+  const hex = randomBytes(3).toString('hex');
+  const nodeName = o.nodeName ?? 'e2e-node';
+  const bridge = `bt${hex}`;
+  const cidr = `10.244.${100 + (parseInt(hex, 16) % 100)}.0/24`;
+  const cgroupRoot = `/berth-e2e-${hex}`;
+  const ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+  const runDirExisted = existsSync('/run/containerd');
+  const server = await startServer();
+  // Short: containerd's socket path must stay under 108 bytes.
+  const dir = mkdtempSync(join(tmpdir(), 'berth-ag-'));
+  const agentDir = join(dir, 'agent');
+  const layout = containerdLayout(join(agentDir, 'containerd'));
+  let runner: AgentRunner | undefined;
+  let rt: CriRuntime | undefined;
+
+  const opts = {
+    url: server.url,
+    caCert: server.caCert,
+    token: server.token,
+    dataDir: agentDir,
+    nodeName,
+    nodeIP: '127.0.0.1',
+    listen: { host: '127.0.0.1', port: 0 },
+    podCidr: cidr,
+    bridge,
+    ipMasq: false,
+    cgroupRoot,
+  };
+
+  async function startRunner(): Promise<AgentRunner> {
+    const cmd = o.runnerCommand ?? [process.execPath, '--import', 'tsx', RUNNER];
+    const proc = spawn(cmd[0]!, [...cmd.slice(1), JSON.stringify(opts)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BERTH_REMOVE_PODS: '1', ...o.env },
+    });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => {
+      out += d;
+      o.log?.(String(d));
+    });
+    const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`agent not ready in time:\n${out}`)), 60_000);
+      proc.stdout!.on('data', () => {
+        const m = /agent ready port=(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          resolve(Number(m[1]));
+        }
+      });
+      void exited.then((c) => {
+        clearTimeout(t);
+        reject(new Error(`agent exited with ${c}:\n${out}`));
+      });
+    });
+    return { proc, output: () => out, exited, port };
+  }
+
+  async function stopRunner(r: AgentRunner | undefined): Promise<number | null> {
+    if (!r || r.proc.exitCode !== null) return r?.proc.exitCode ?? null;
+    r.proc.kill('SIGTERM');
+    const t = setTimeout(() => r.proc.kill('SIGKILL'), 30_000);
+    const code = await r.exited;
+    clearTimeout(t);
+    return code;
+  }
+
+  const stop = async () => {
+    rt?.close();
+    const code = await stopRunner(runner).catch(() => null);
+    if (code !== 0) {
+      // The agent didn't clean up after itself: remove what it left with a containerd of our own.
+      const mc = new ManagedContainerd({ dir: join(agentDir, 'containerd'), importLocalImages: false, log: () => undefined });
+      try {
+        const c = await mc.start();
+        for (const s of await c.listPodSandbox()) {
+          await c.stopPodSandbox(s.id).catch(() => undefined);
+          await c.removePodSandbox(s.id).catch(() => undefined);
+        }
+        c.close();
+      } catch {
+        // nothing to clean with
+      } finally {
+        await mc.stop().catch(() => undefined);
+      }
+    }
+    unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+    spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
+    for (const mount of cgroupMounts()) removeTree(join(mount, cgroupRoot));
+    if (!runDirExisted) {
+      for (const d of ['/run/containerd/s', '/run/containerd']) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // not empty: something else uses it
+        }
+      }
+    }
+    if (runner && process.env.BERTH_E2E_VERBOSE) process.stderr.write(runner.output());
+    await server.stop();
+    server.cleanup();
+  };
+
+  try {
+    runner = await startRunner();
+    rt = new CriRuntime({ socket: layout.socket });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  return {
+    server,
+    runner,
+    rt,
+    dir,
+    agentDir,
+    nodeName,
+    bridge,
+    cidr,
+    cgroupRoot,
+    getPod: (name) => JSON.parse(kubectl(server, ['get', 'pod', name, '-o', 'json']).stdout) as Pod,
+    apply(...objects) {
+      const r = kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }) });
+      if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+    },
+    podLog: (name, container, extra) => kubectl(server, ['logs', name, '-c', container, ...(extra ? [extra] : [])]).stdout,
+    stop,
+  };
+}
+
+/** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
+export function removeTree(d: string): void {
+  if (!existsSync(d)) return;
+  for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));
+  try {
+    rmdirSync(d);
+  } catch {
+    // still in use
+  }
+}
