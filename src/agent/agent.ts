@@ -2,6 +2,7 @@
 // bound to it and runs each through a PodWorker; a relist of the runtime every second (kubelet's
 // PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
 import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
@@ -15,7 +16,9 @@ import { NodeReporter } from './node.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { EndpointError, type ContainerLookup } from './server.js';
+import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
+import { tearDownVolumes } from './volumes.js';
 
 export interface AgentCniOptions {
   /** Where the runtime reads its CNI config (the managed containerd's conf dir). */
@@ -47,6 +50,11 @@ export interface AgentOptions {
   /** How often the runtime is relisted (default 1 s). */
   relistIntervalMs?: number;
   nodeStatusIntervalMs?: number;
+  /**
+   * Pod start-up steps (sandbox, container create, container start) in the runtime at once, the
+   * earliest pods first (default: twice the CPUs, at least 4; 0: no bound).
+   */
+  startConcurrency?: number;
   log?: (msg: string) => void;
 }
 
@@ -55,12 +63,16 @@ export const DEFAULT_POD_CIDR = '10.42.0.0/24';
 export class Agent {
   readonly nodeName: string;
   readonly logRoot: string;
+  /** Pods' volumes: <dataDir>/pods/<uid>/volumes/<plugin>/<name>, as kubelet's root dir. */
+  readonly podsRoot: string;
   private readonly log: (msg: string) => void;
   private readonly workers = new Map<string, PodWorker>();
   private readonly status: StatusManager;
   private readonly probes: ProbeManager;
   private readonly images: ImagePuller;
   private readonly restartBackoff = new Backoff(10_000, 300_000);
+  private readonly startGate: StartGate;
+  private arrivals = 0;
   private readonly recorder: EventRecorder;
   private readonly reporter: NodeReporter;
   private readonly lease: LeaseRenewer;
@@ -75,6 +87,8 @@ export class Agent {
     this.nodeName = o.nodeName;
     this.log = o.log ?? ((m) => process.stderr.write(`berth: agent: ${m}\n`));
     this.logRoot = join(o.dataDir, 'pod-logs');
+    this.podsRoot = join(o.dataDir, 'pods');
+    this.startGate = new StartGate(o.startConcurrency ?? Math.max(4, 2 * availableParallelism()));
     this.status = new StatusManager(o.client, this.log);
     this.images = new ImagePuller(o.runtime);
     this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
@@ -144,8 +158,10 @@ export class Agent {
       probes: this.probes,
       status: this.status,
       restartBackoff: this.restartBackoff,
+      startGate: this.startGate,
       hostIPs: () => [this.o.nodeIP],
       logRoot: this.logRoot,
+      podsRoot: this.podsRoot,
       cgroupRoot: this.o.cgroupRoot ?? '/berth',
       dns,
       allocatable,
@@ -159,7 +175,7 @@ export class Agent {
       const w = this.workers.get(uid);
       if (w) w.update(pod);
       else {
-        const nw = new PodWorker(pod, deps);
+        const nw = new PodWorker(pod, deps, this.arrivals++);
         this.workers.set(uid, nw);
         nw.queue();
       }
@@ -250,6 +266,7 @@ export class Agent {
     const root = this.o.cgroupRoot ?? '/berth';
     for (const p of [`${root}/pod${uid}`, `${root}/burstable/pod${uid}`, `${root}/besteffort/pod${uid}`]) removeCgroup(p);
     rmSync(join(this.logRoot, `${namespace}_${name}_${uid}`), { recursive: true, force: true });
+    tearDownVolumes(this.podsRoot, uid);
   }
 
   /** How the HTTPS endpoint finds the container a logs or exec request names. */

@@ -25,7 +25,9 @@ import type { ImagePuller } from './image-puller.js';
 import { computePodStatus, isRestartableInit, type ContainerView } from './pod-status.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';
+import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
+import { VolumeError, containerMounts, setUpVolumes, tearDownVolumes } from './volumes.js';
 
 /** kubelet never kills with less than this (minimumGracePeriodInSeconds). */
 const MIN_GRACE_SECONDS = 2;
@@ -40,10 +42,14 @@ export interface PodWorkerDeps {
   images: ImagePuller;
   probes: ProbeManager;
   status: StatusManager;
+  /** Bounds the runtime's start-up steps in flight, earlier pods first. */
+  startGate: StartGate;
   /** Container restarts: 10 s doubling to 5 min (upstream). */
   restartBackoff: Backoff;
   hostIPs(): string[];
   logRoot: string;
+  /** Where pods' volumes live (<podsRoot>/<uid>/volumes/...). */
+  podsRoot: string;
   cgroupRoot: string;
   dns: DnsSettings;
   allocatable: { cpuMilli: number; memory: number };
@@ -76,6 +82,8 @@ export class PodWorker {
   constructor(
     pod: Pod,
     private readonly d: PodWorkerDeps,
+    /** The pod's arrival on this node (its place in the start gate's order). */
+    private readonly order = 0,
   ) {
     this.pod = pod;
   }
@@ -189,7 +197,7 @@ export class PodWorker {
       const key = 'sandbox';
       if (this.sandboxBackoff.isInBackOffSince(key, Date.now())) return this.report(containers, sandbox, this.sandboxBackoff.remainingMs(key, Date.now()));
       try {
-        const id = await rt.runPodSandbox(cfgFor(attempt));
+        const id = await this.d.startGate.run(this.order, () => rt.runPodSandbox(cfgFor(attempt)));
         this.sandboxBackoff.reset(key);
         // The old sandbox is stopped (its IP released) but kept while its exited containers
         // still say something (restart counts, lastState); removeGarbage removes it after.
@@ -321,10 +329,28 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: ${e.message}`, c, init);
       return 5000;
     }
-    const config = containerConfig(this.pod, c, { attempt, image: pull.imageRef, envs, memoryCapacity: this.d.memoryCapacity });
+    let mounts: ReturnType<typeof containerMounts>;
+    try {
+      const volumes = await setUpVolumes(this.pod, this.d.podsRoot, {
+        getConfigMap: (ns, name) => this.getOptional(resources.configmaps, ns, name),
+        getSecret: (ns, name) => this.getOptional(resources.secrets, ns, name),
+        podIPs,
+        hostIPs: this.d.hostIPs(),
+        allocatable: this.d.allocatable,
+      });
+      mounts = containerMounts(c, volumes, envs);
+    } catch (e) {
+      if (!(e instanceof VolumeError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+      // Upstream: the container waits in ContainerCreating while kubelet retries the mount.
+      const message = (e as Error).message;
+      if (this.waiting.get(c.name)?.message !== message) this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`);
+      this.waiting.set(c.name, { reason: 'ContainerCreating', message });
+      return 2000;
+    }
+    const config = containerConfig(this.pod, c, { attempt, image: pull.imageRef, envs, memoryCapacity: this.d.memoryCapacity, mounts });
     let id: string;
     try {
-      id = await rt.createContainer(sandboxId, config, sb);
+      id = await this.d.startGate.run(this.order, () => rt.createContainer(sandboxId, config, sb));
     } catch (e) {
       this.waiting.set(c.name, { reason: 'CreateContainerError', message: (e as Error).message });
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c, init);
@@ -332,7 +358,7 @@ export class PodWorker {
     }
     this.event('Normal', 'Created', `Created container: ${c.name}`, c, init);
     try {
-      await rt.startContainer(id);
+      await this.d.startGate.run(this.order, () => rt.startContainer(id));
     } catch (e) {
       this.waiting.set(c.name, { reason: 'RunContainerError', message: (e as Error).message });
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c, init);
@@ -424,6 +450,7 @@ export class PodWorker {
     for (const s of await this.sandboxes()) await this.removeSandbox(s.id);
     rmSync(podLogDirectory(this.pod, this.d.logRoot), { recursive: true, force: true });
     removeCgroup(podCgroupParent(this.pod, this.d.cgroupRoot));
+    tearDownVolumes(this.d.podsRoot, this.uid);
   }
 
   private async removeSandbox(id: string): Promise<void> {
