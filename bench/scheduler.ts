@@ -152,7 +152,9 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
   const scale = nodes / w.nodes;
   const initPods = Math.round(w.initPods * scale);
   const measurePods = Math.round(w.measurePods * scale);
-  const server = await startBerth(['--disable-scheduler']);
+  // As upstream's scheduler_perf: API server and store, no controllers (a node lifecycle
+  // controller would mark the lease-less test nodes unreachable after a minute and taint them).
+  const server = await startBerth(['--disable-scheduler', '--disable-controller-manager']);
   const dir = mkdtempSync(join(tmpdir(), 'berth-schedbench-'));
   const config = join(dir, 'scheduler.yaml');
   writeFileSync(config, `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\npercentageOfNodesToScore: ${pct}\n`);

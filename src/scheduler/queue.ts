@@ -351,6 +351,11 @@ export class SchedulingQueue {
     if (m?.size === 0) this.nominatedByNode.delete(node);
   }
 
+  /** The node a pod was nominated to, known here before its status write comes back. */
+  nominatedNodeFor(key: string): string | undefined {
+    return this.nominatedNodeOf.get(key);
+  }
+
   nominatedPodsForNode(node: string): PodInfo[] {
     if (this.nominatedByNode.size === 0) return NONE;
     const m = this.nominatedByNode.get(node);

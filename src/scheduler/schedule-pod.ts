@@ -80,6 +80,8 @@ export class SchedulingAlgorithm {
     private readonly random: () => number = Math.random,
     /** Pods nominated to a node by preemption, considered by Filter as upstream does. */
     private readonly nominatedPods: (node: string) => PodInfo[] = () => [],
+    /** The node a pod was nominated to when its status does not show it yet. */
+    private readonly nominatedNodeFor: (pod: Pod) => string | undefined = () => undefined,
   ) {}
 
   schedulePod(fwk: Framework, state: CycleState, pod: Pod, snapshot: Snapshot): ScheduleResult {
@@ -106,7 +108,7 @@ export class SchedulingAlgorithm {
     }
 
     // A nominated node (from an earlier preemption) is tried first, alone.
-    const nominated = pod.status?.nominatedNodeName;
+    const nominated = pod.status?.nominatedNodeName || this.nominatedNodeFor(pod);
     if (nominated) {
       const ni = snapshot.get(nominated);
       if (ni && (!pre.result?.nodeNames || pre.result.nodeNames.has(nominated))) {

@@ -58,7 +58,11 @@ export class Scheduler {
     };
     const registry = pluginRegistry();
     for (const profile of config.profiles) this.frameworks.set(profile.schedulerName, buildFramework(profile, registry, handle));
-    this.algorithm = new SchedulingAlgorithm(opts.random, (n) => this.queue.nominatedPodsForNode(n));
+    this.algorithm = new SchedulingAlgorithm(
+      opts.random,
+      (n) => this.queue.nominatedPodsForNode(n),
+      (p) => this.queue.nominatedNodeFor(podKey(p)),
+    );
     this.queue = new SchedulingQueue((p) => this.frameworkFor(p), [...this.frameworks.values()]);
 
     const log = (m: string) => this.log(m);
