@@ -3,13 +3,13 @@
 // and datastore migration both ways.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, BERTH, eventually, requireCommand, startServer, type RunningServer } from './harness.js';
-import { startEtcd, type RunningEtcd } from './etcd-harness.js';
+import { freePort, startEtcd, type RunningEtcd } from './etcd-harness.js';
 
 const hasEtcd = requireCommand('etcd');
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -191,4 +191,50 @@ test('datastore migrate: SQLite to etcd and back, objects and uids intact', { sk
   const refused = migrate(`sqlite:${join(dir, 'one', 'state.db')}`, `sqlite:${join(dir, 'two.db')}`);
   assert.notEqual(refused.status, 0, 'migrating into a non-empty datastore is refused');
   assert.match(refused.stderr, /not empty/);
+});
+
+test('etcd with TLS and client certificates: --etcd-cafile/--etcd-certfile/--etcd-keyfile', { skip: !hasEtcd || !requireCommand('openssl') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-etcd-tls-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const sh = (args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  // A CA, a serving certificate for 127.0.0.1 and a client certificate, all from that CA.
+  sh(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-etcd-ca']);
+  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'], ['client', 'extendedKeyUsage=clientAuth']] as const) {
+    writeFileSync(join(dir, `${name}.ext`), ext + '\n');
+    sh(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
+  }
+  const port = await freePort();
+  const peer = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const etcd = spawn('etcd', [
+    '--name', 'tls', '--data-dir', join(dir, 'data'),
+    '--listen-client-urls', url, '--advertise-client-urls', url,
+    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `tls=http://127.0.0.1:${peer}`,
+    '--cert-file', join(dir, 'server.crt'), '--key-file', join(dir, 'server.key'), '--trusted-ca-file', join(dir, 'ca.crt'), '--client-cert-auth', '--log-level', 'error',
+  ], { stdio: ['ignore', 'ignore', 'ignore'] });
+  cleanups.push(async () => {
+    if (etcd.exitCode === null && etcd.signalCode === null) {
+      etcd.kill('SIGTERM');
+      await new Promise((r) => etcd.once('exit', r));
+    }
+  });
+  const tls = ['--etcd-cafile', join(dir, 'ca.crt'), '--etcd-certfile', join(dir, 'client.crt'), '--etcd-keyfile', join(dir, 'client.key')];
+  const s = await startServer({ args: ['--datastore', `etcd://127.0.0.1:${port}`, ...tls], timeoutMs: 30_000 });
+  cleanups.push(async () => {
+    await s.stop();
+    s.cleanup();
+  });
+  const created = await api(s, 'POST', '/api/v1/namespaces/default/configmaps', cm('over-tls'));
+  assert.equal(created.status, 201, created.text);
+  assert.equal((await api(s, 'GET', '/api/v1/namespaces/default/configmaps/over-tls')).json.metadata.uid, created.json.metadata.uid);
+  // Without the client certificate etcd refuses the connection: a clear error, non-zero exit.
+  const noCert = mkdtempSync(join(tmpdir(), 'berth-notls-'));
+  cleanups.push(() => rmSync(noCert, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', noCert, '--listen', '127.0.0.1:0', '--no-agent', '--datastore', `etcd://127.0.0.1:${port}`, '--etcd-cafile', join(dir, 'ca.crt')], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, new RegExp(`^berth: error: cannot reach etcd at 127\\.0\\.0\\.1:${port}`, 'm'));
 });
