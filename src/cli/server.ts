@@ -113,7 +113,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (flags.agent) {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
     // through its own containerd. Without containerd, runc, the CNI plugins or root, the control
-    // plane keeps running and says why no node appeared.
+    // plane keeps running, says why loudly, and runs one simulated node instead.
     try {
       agent = await startEmbeddedAgent({
         url,
