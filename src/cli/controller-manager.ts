@@ -1,15 +1,11 @@
 // `berth controller-manager` and the controllers embedded in `berth server`: every controller
 // runs behind one Lease (kube-system/kube-controller-manager), so several copies can run for
 // availability and only the leader acts; a standby takes over when the leader's lease lapses.
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { LeaderElector, RestClient } from '../client/index.js';
+import { RestClient } from '../client/index.js';
+import { runLeaderElected, type LeaderElected } from './leader-elected.js';
 import { runControllers, type ControllerManagerOptions } from '../controllers/index.js';
 
-export interface RunningControllerManager {
-  stop(): Promise<void>;
-  isLeader(): boolean;
-}
+export type RunningControllerManager = LeaderElected;
 
 export interface ControllerManagerFlags {
   kubeconfig?: string;
@@ -36,46 +32,14 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
 }
 
 export function startControllerManager(client: RestClient, opts: ControllerManagerOptions & { leaderElect?: boolean; identity?: string } = {}): RunningControllerManager {
-  const identity = opts.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-  const run = (signal: AbortSignal) => runControllers(client, signal, log, opts).catch((e) => log(`stopped: ${(e as Error).message}`));
-  if (opts.leaderElect === false) {
-    const ctl = new AbortController();
-    const done = run(ctl.signal);
-    return {
-      isLeader: () => true,
-      async stop() {
-        ctl.abort();
-        await done;
-      },
-    };
-  }
-  let stopping = false;
-  let elector: LeaderElector;
-  const campaign = () => {
-    elector = new LeaderElector({
-      client,
-      namespace: 'kube-system',
-      name: 'kube-controller-manager',
-      identity,
-      onStartedLeading: (signal) => run(signal),
-      onNewLeader: (who) => {
-        if (who !== identity) log(`leader is ${who}`);
-      },
-      onStoppedLeading: () => {
-        if (!stopping) setImmediate(campaign);
-      },
-      log,
-    });
-    void elector.run();
-  };
-  campaign();
-  return {
-    isLeader: () => elector.isLeader(),
-    async stop() {
-      stopping = true;
-      await elector.stop();
-    },
-  };
+  return runLeaderElected({
+    client,
+    lease: { namespace: 'kube-system', name: 'kube-controller-manager' },
+    leaderElect: opts.leaderElect !== false,
+    identity: opts.identity,
+    log,
+    run: (signal) => runControllers(client, signal, log, opts),
+  });
 }
 
 /** `berth controller-manager --kubeconfig FILE`. */

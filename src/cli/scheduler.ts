@@ -1,8 +1,8 @@
 // `berth scheduler` (standalone, from a kubeconfig) and the scheduler embedded in `berth server`.
 // Both campaign for the scheduler's Lease first, so that several copies can run and one acts.
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { EventRecorder, LeaderElector, RestClient } from '../client/index.js';
+import { EventRecorder, RestClient } from '../client/index.js';
+import { runLeaderElected } from './leader-elected.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
 import { buildFramework } from '../scheduler/profile.js';
@@ -27,7 +27,6 @@ export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
 }
 
 export function startScheduler(client: RestClient, config: SchedulerConfig, opts: { identity?: string } = {}): RunningScheduler {
-  const identity = opts.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
   const events = new EventRecorder({ client, component: config.profiles[0]!.schedulerName, host: hostname(), log });
   const sink = { event: (pod: Parameters<EventRecorder['event']>[0], type: 'Normal' | 'Warning', reason: string, message: string) => events.event(pod, type, reason, message) };
   let current: Scheduler | undefined;
@@ -39,44 +38,18 @@ export function startScheduler(client: RestClient, config: SchedulerConfig, opts
     current = undefined;
     await s.stop();
   };
-  if (!config.leaderElection.leaderElect) {
-    const ctl = new AbortController();
-    const done = run(ctl.signal).catch((e) => log(`stopped: ${(e as Error).message}`));
-    return {
-      isLeader: () => true,
-      async stop() {
-        ctl.abort();
-        await done;
-        await events.flush();
-      },
-    };
-  }
-  let stopping = false;
-  let elector: LeaderElector;
-  const campaign = () => {
-    elector = new LeaderElector({
-      client,
-      namespace: config.leaderElection.resourceNamespace,
-      name: config.leaderElection.resourceName,
-      identity,
-      onStartedLeading: (signal) => run(signal).catch((e) => log(`stopped: ${(e as Error).message}`)),
-      onNewLeader: (who) => {
-        if (who !== identity) log(`leader is ${who}`);
-      },
-      // Leadership lost (not a stop of ours): campaign again as a standby.
-      onStoppedLeading: () => {
-        if (!stopping) setImmediate(() => void campaign());
-      },
-      log,
-    });
-    void elector.run();
-  };
-  campaign();
+  const elected = runLeaderElected({
+    client,
+    lease: { namespace: config.leaderElection.resourceNamespace, name: config.leaderElection.resourceName },
+    leaderElect: config.leaderElection.leaderElect,
+    identity: opts.identity,
+    log,
+    run,
+  });
   return {
-    isLeader: () => elector.isLeader(),
+    isLeader: () => elected.isLeader(),
     async stop() {
-      stopping = true;
-      await elector.stop();
+      await elected.stop();
       await events.flush();
     },
   };

@@ -89,45 +89,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     cgroupRoot,
   };
 
-  async function startRunner(): Promise<AgentRunner> {
-    const cmd = o.runnerCommand ?? [process.execPath, '--import', 'tsx', RUNNER];
-    const proc = spawn(cmd[0]!, [...cmd.slice(1), JSON.stringify(opts)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, BERTH_REMOVE_PODS: '1', ...o.env },
-    });
-    let out = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    proc.stderr!.on('data', (d) => {
-      out += d;
-      o.log?.(String(d));
-    });
-    const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`agent not ready in time:\n${out}`)), 60_000);
-      proc.stdout!.on('data', () => {
-        const m = /agent ready port=(\d+)/.exec(out);
-        if (m) {
-          clearTimeout(t);
-          resolve(Number(m[1]));
-        }
-      });
-      void exited.then((c) => {
-        clearTimeout(t);
-        reject(new Error(`agent exited with ${c}:\n${out}`));
-      });
-    });
-    return { proc, output: () => out, exited, port };
-  }
-
-  async function stopRunner(r: AgentRunner | undefined): Promise<number | null> {
-    if (!r || r.proc.exitCode !== null) return r?.proc.exitCode ?? null;
-    r.proc.kill('SIGTERM');
-    const t = setTimeout(() => r.proc.kill('SIGKILL'), 30_000);
-    const code = await r.exited;
-    clearTimeout(t);
-    return code;
-  }
+  const startRunner = () => spawnAgentRunner(opts, { command: o.runnerCommand, env: o.env, log: o.log });
+  const stopRunner = stopAgentRunner;
 
   const stop = async () => {
     rt?.close();
@@ -196,6 +159,51 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
 }
 
 /** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
+/**
+ * Starts test/e2e/agent-runner.ts (or command) as its own process with the agent options, and
+ * waits for its "agent ready port=N" line.
+ */
+export async function spawnAgentRunner(opts: object, o: { command?: string[]; env?: Record<string, string>; log?: (s: string) => void } = {}): Promise<AgentRunner> {
+  const cmd = o.command ?? [process.execPath, '--import', 'tsx', RUNNER];
+  const proc = spawn(cmd[0]!, [...cmd.slice(1), JSON.stringify(opts)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BERTH_REMOVE_PODS: '1', ...o.env },
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => {
+    out += d;
+    o.log?.(String(d));
+  });
+  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`agent not ready in time:\n${out}`)), 60_000);
+    proc.stdout!.on('data', () => {
+      const m = /agent ready port=(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+    void exited.then((c) => {
+      clearTimeout(t);
+      reject(new Error(`agent exited with ${c}:\n${out}`));
+    });
+  });
+  return { proc, output: () => out, exited, port };
+}
+
+/** SIGTERM, then SIGKILL after 30 s; resolves with the exit code. */
+export async function stopAgentRunner(r: AgentRunner | undefined): Promise<number | null> {
+  if (!r || r.proc.exitCode !== null) return r?.proc.exitCode ?? null;
+  r.proc.kill('SIGTERM');
+  const t = setTimeout(() => r.proc.kill('SIGKILL'), 30_000);
+  const code = await r.exited;
+  clearTimeout(t);
+  return code;
+}
+
 export function removeTree(d: string): void {
   if (!existsSync(d)) return;
   for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));
