@@ -4,7 +4,7 @@
 // state, mounts, the bridge, the cgroups, the temp dirs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -63,7 +63,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const hex = randomBytes(3).toString('hex');
   const nodeName = o.nodeName ?? 'e2e-node';
   const bridge = `bt${hex}`;
-  const cidr = `10.244.${100 + (parseInt(hex, 16) % 100)}.0/24`;
+  const subnet = reserveTestSubnet();
+  const cidr = subnet.cidr;
   const cgroupRoot = `/berth-e2e-${hex}`;
   const ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   const runDirExisted = existsSync('/run/containerd');
@@ -114,6 +115,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    // The subnet is free again once its bridge is gone.
+    subnet.release();
     writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
     for (const mount of cgroupMounts()) removeTree(join(mount, cgroupRoot));
     if (!runDirExisted) {
@@ -202,6 +205,39 @@ export async function stopAgentRunner(r: AgentRunner | undefined): Promise<numbe
   const code = await r.exited;
   clearTimeout(t);
   return code;
+}
+
+/**
+ * A pod /24 no other test process on this machine is using: agent test files run concurrently,
+ * and two bridges with the same subnet would route a pod IP to the wrong pod. Reservations are
+ * files naming the owning pid; a dead owner's reservation is free again.
+ */
+export function reserveTestSubnet(): { cidr: string; release(): void } {
+  const dir = join(tmpdir(), 'berth-test-subnets');
+  mkdirSync(dir, { recursive: true });
+  const start = Math.floor(Math.random() * 100);
+  for (let i = 0; i < 100; i++) {
+    const octet = 100 + ((start + i) % 100);
+    const file = join(dir, String(octet));
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+    } catch {
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner)) continue;
+      writeFileSync(file, String(process.pid));
+    }
+    return { cidr: `10.244.${octet}.0/24`, release: () => rmSync(file, { force: true }) };
+  }
+  throw new Error('no free test subnet in 10.244.100.0/24–10.244.199.0/24');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function removeTree(d: string): void {

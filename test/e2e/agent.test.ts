@@ -25,7 +25,7 @@ import {
 } from '../../src/runtime/index.js';
 import { importImageFile } from '../../src/cli/agent.js';
 import { IN_CI, ROOT, api, eventually, kubectl, startServer, type RunningServer } from './harness.js';
-import { BUSYBOX, spawnAgentRunner, stopAgentRunner, type AgentRunner } from './agent-fixture.js';
+import { BUSYBOX, reserveTestSubnet, spawnAgentRunner, stopAgentRunner, type AgentRunner } from './agent-fixture.js';
 
 /** eventually() for a value: resolves with the first one fn gives that isn't undefined. */
 async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T> {
@@ -51,7 +51,8 @@ if (missing) process.stderr.write(`skipping the node agent e2e test: ${missing}\
 const hex = randomBytes(3).toString('hex');
 const NODE = 'e2e-node';
 const BRIDGE = `bt${hex}`;
-const CIDR = `10.244.${100 + (parseInt(hex, 16) % 100)}.0/24`;
+const SUBNET = reserveTestSubnet();
+const CIDR = SUBNET.cidr;
 const CGROUP_ROOT = `/berth-e2e-${hex}`;
 type Runner = AgentRunner;
 
@@ -160,6 +161,7 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
     spawnSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
+    SUBNET.release();
     if (ipForward !== undefined) writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
     for (const mount of cgroupMounts()) removeTree(join(mount, CGROUP_ROOT));
     if (!runDirExisted) {
