@@ -111,3 +111,14 @@ export function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far. Per-unit CPU cost is steadier than
+ * throughput on a shared 2-core machine: it does not count the time a process waited for a core.
+ */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in USER_HZ ticks (100/s)
+}

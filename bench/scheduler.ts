@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient, resources } from '../src/client/index.js';
-import { call, emit, peakRssMb, percentile, round, startBerth, type BenchServer, type Result } from './common.js';
+import { call, cpuMs, emit, peakRssMb, percentile, round, startBerth, type BenchServer, type Result } from './common.js';
 
 type Obj = Record<string, any>;
 
@@ -172,7 +172,7 @@ function startChurn(server: BenchServer, client: RestClient, churn: NonNullable<
   };
 }
 
-async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ throughput: number; p50: number; p99: number; schedulerRss: number; apiRss: number; measured: number; churn?: { created: number; bound: number } }> {
+async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ throughput: number; p50: number; p99: number; schedulerRss: number; apiRss: number; schedulerCpuPerPod: number; apiCpuPerPod: number; measured: number; churn?: { created: number; bound: number } }> {
   const scale = nodes / w.nodes;
   const initPods = Math.round(w.initPods * scale);
   const measurePods = Math.round(w.measurePods * scale);
@@ -204,6 +204,7 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
     process.stderr.write(`${w.name}: ${measurePods} measured pods${w.churn ? `, a ${w.churn.template} every ${w.churn.intervalMs} ms` : ''}\n`);
     const churnRv = (await client.list({ ...resources.pods, namespace: 'sched-churn' }, { limit: 1 })).metadata?.resourceVersion ?? '0';
     const churn = w.churn ? startChurn(server, client, w.churn, churnRv) : undefined;
+    const cpu0 = { scheduler: cpuMs(scheduler.proc.pid!), api: cpuMs(server.pid) };
     const created = new Map<string, number>();
     const bound: number[] = [];
     const latencies: number[] = [];
@@ -220,6 +221,7 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
     });
     await until(() => bound.length >= measurePods, 900_000, () => `measured pods bound: ${bound.length}/${measurePods}`);
     watch.stop();
+    const cpu1 = { scheduler: cpuMs(scheduler.proc.pid!), api: cpuMs(server.pid) };
     const churned = churn?.stop();
     const span = (Math.max(...bound) - Math.min(...bound)) / 1000;
     return {
@@ -229,6 +231,8 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
       p99: percentile(latencies, 99),
       schedulerRss: peakRssMb(scheduler.proc.pid!),
       apiRss: peakRssMb(server.pid),
+      schedulerCpuPerPod: (cpu1.scheduler - cpu0.scheduler) / measurePods,
+      apiCpuPerPod: (cpu1.api - cpu0.api) / measurePods,
       measured: measurePods,
     };
   } finally {
@@ -271,6 +275,9 @@ export async function schedulerSuite(opts: { workload?: string; nodes?: number; 
       res('p99', round(r.p99), 'ms');
       res('scheduler-rss', round(r.schedulerRss), 'MB');
       res('apiserver-rss', round(r.apiRss), 'MB');
+      // CPU per measured pod (creation, scheduling, binding): steadier than throughput on a busy machine.
+      res('scheduler-cpu-per-pod', round(r.schedulerCpuPerPod, 3), 'ms');
+      res('apiserver-cpu-per-pod', round(r.apiCpuPerPod, 3), 'ms');
     }
   }
   return out;

@@ -88,3 +88,20 @@ test('relabelling a node moves its pods to the new topology value', () => {
   index.relabelNode('n1', { zone: 'z2' });
   assert.deepEqual([...index.matchAll(probe.requiredAffinityTerms)[0]!], [['z2', 1]]);
 });
+
+test('counts handed out to a cycle do not change when pods come and go afterwards', () => {
+  const index = new AffinityIndex(() => undefined);
+  const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'zone' }] } };
+  index.add(newPodInfo(makePod('a', { nodeName: 'n1', affinity: anti }, { labels: { app: 'x' } })), { zone: 'z1' });
+  const probe = newPodInfo(makePod('probe', { affinity: anti }, { labels: { app: 'x' } }));
+  const lentMatch = index.matchAll(probe.requiredAntiAffinityTerms)[0]!;
+  const lentGroup = [...index.groupsOf('requiredAnti')][0]!.counts;
+  index.add(newPodInfo(makePod('b', { nodeName: 'n2', affinity: anti }, { labels: { app: 'x' } })), { zone: 'z2' });
+  index.remove('default/a');
+  // What the cycle holds is as it was...
+  assert.deepEqual([...lentMatch], [['z1', 1]]);
+  assert.deepEqual([...lentGroup], [['z1', 1]]);
+  // ...and the index itself moved on.
+  assert.deepEqual([...index.matchAll(probe.requiredAntiAffinityTerms)[0]!], [['z2', 1]]);
+  assert.deepEqual([...[...index.groupsOf('requiredAnti')][0]!.counts], [['z2', 1]]);
+});

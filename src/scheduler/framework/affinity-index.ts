@@ -76,6 +76,12 @@ export class AffinityIndex {
     preferredAnti: new Map(),
   };
   private clock = 0;
+  /**
+   * Count maps handed out to a scheduling cycle, which reads them in place: the index copies
+   * such a map before changing it, so that a cycle keeps seeing the counts it started with even
+   * when pods come and go while it waits (preemption, binding).
+   */
+  private readonly lent = new WeakSet<PairCounts>();
 
   constructor(private readonly nsLabels: NamespaceLabels) {}
 
@@ -131,10 +137,12 @@ export class AffinityIndex {
       if (this.matchers.size > MAX_MATCHERS) this.evict();
     }
     m.lastUsed = ++this.clock;
+    for (const c of m.counts) this.lent.add(c);
     return m.counts;
   }
 
   groupsOf(kind: GroupKind): Iterable<TermGroup> {
+    for (const g of this.groups[kind].values()) this.lent.add(g.counts);
     return this.groups[kind].values();
   }
 
@@ -153,7 +161,10 @@ export class AffinityIndex {
 
   private applyMatcher(m: Matcher, placed: Placed, delta: number): void {
     if (!m.match(placed.info.pod)) return;
-    for (let i = 0; i < m.keys.length; i++) bump(m.counts[i]!, m.keys[i]!, placed.labels, delta);
+    for (let i = 0; i < m.keys.length; i++) {
+      if (this.lent.has(m.counts[i]!)) m.counts[i] = new Map(m.counts[i]!);
+      bump(m.counts[i]!, m.keys[i]!, placed.labels, delta);
+    }
   }
 
   private applyGroup(kind: GroupKind, t: AffinityTerm, labels: Record<string, string>, delta: number): void {
@@ -165,6 +176,7 @@ export class AffinityIndex {
       g = { term: t, counts: new Map() };
       groups.set(sig, g);
     }
+    if (this.lent.has(g.counts)) g.counts = new Map(g.counts);
     bump(g.counts, t.topologyKey, labels, delta);
     if (g.counts.size === 0) groups.delete(sig);
   }

@@ -57,41 +57,81 @@ function nodeLabels(node: Node | undefined): Record<string, string> {
   return node?.metadata?.labels ?? {};
 }
 
-/** Counts keyed by topology pair; entries that drop to zero are removed, as upstream. */
+/**
+ * Counts by topology pair (key, value). Most of them are the affinity index's own per-key maps,
+ * read in place (the index copies a map it lent out before changing it), so a cycle does not
+ * copy a count for every node of the cluster; changes made during the cycle (preemption's
+ * what-ifs, nominated pods) go to a small map of deltas on top.
+ */
 class TopologyCounts {
-  private readonly m = new Map<string, number>();
+  private views: Array<{ key: string; values: PairCounts; factor: number }> = [];
+  /** key → value → delta on top of the views; zero entries are removed. */
+  private deltas = new Map<string, Map<string, number>>();
+  /** Pairs whose count is not zero; computed when first asked, then kept current. */
+  private nonZero: number | undefined = 0;
 
-  static pair(key: string, value: string): string {
-    return `${key}\u0000${value}`;
-  }
+  /** How many pairs have a non-zero count. */
   get size(): number {
-    return this.m.size;
+    this.nonZero ??= this.countNonZero();
+    return this.nonZero;
   }
+
   get(key: string, value: string): number {
-    return this.m.get(TopologyCounts.pair(key, value)) ?? 0;
+    let n = 0;
+    for (let i = 0; i < this.views.length; i++) {
+      const v = this.views[i]!;
+      if (v.key === key) n += (v.values.get(value) ?? 0) * v.factor;
+    }
+    const d = this.deltas.get(key);
+    return d === undefined ? n : n + (d.get(value) ?? 0);
   }
+
   /** Adds delta to the pair (key, node's value for key); nodes without the key are not counted. */
   add(labels: Record<string, string>, key: string, delta: number): void {
     const v = labelValue(labels, key);
-    if (v === undefined) return;
-    const k = TopologyCounts.pair(key, v);
-    const n = (this.m.get(k) ?? 0) + delta;
-    if (n === 0) this.m.delete(k);
-    else this.m.set(k, n);
+    if (v === undefined || delta === 0) return;
+    if (this.nonZero !== undefined) {
+      const before = this.get(key, v);
+      if (before === 0) this.nonZero++;
+      else if (before + delta === 0) this.nonZero--;
+    }
+    let d = this.deltas.get(key);
+    if (!d) this.deltas.set(key, (d = new Map()));
+    const n = (d.get(v) ?? 0) + delta;
+    if (n === 0) d.delete(v);
+    else d.set(v, n);
   }
+
   clone(): TopologyCounts {
     const c = new TopologyCounts();
-    for (const [k, v] of this.m) c.m.set(k, v);
+    c.views = this.views.slice();
+    for (const [k, d] of this.deltas) c.deltas.set(k, new Map(d));
+    c.nonZero = this.nonZero;
     return c;
   }
-  /** Adds counts kept by the affinity index for one topology key; the index's maps are not shared. */
+
+  /** Counts kept by the affinity index for one topology key, times factor. */
   addPairs(key: string, values: PairCounts, factor = 1): void {
-    for (const [value, v] of values) {
-      const k = TopologyCounts.pair(key, value);
-      const n = (this.m.get(k) ?? 0) + v * factor;
-      if (n === 0) this.m.delete(k);
-      else this.m.set(k, n);
+    if (values.size === 0 || factor === 0) return;
+    this.views.push({ key, values, factor });
+    this.nonZero = undefined;
+  }
+
+  private countNonZero(): number {
+    const keys = new Set([...this.views.map((v) => v.key), ...this.deltas.keys()]);
+    let n = 0;
+    for (const key of keys) {
+      const views = this.views.filter((v) => v.key === key);
+      // The usual case, one index map and no deltas: its entries are all non-zero.
+      if (views.length === 1 && !this.deltas.get(key)?.size) {
+        n += views[0]!.values.size;
+        continue;
+      }
+      const values = new Set<string>(this.deltas.get(key)?.keys() ?? []);
+      for (const v of views) for (const value of v.values.keys()) values.add(value);
+      for (const value of values) if (this.get(key, value) !== 0) n++;
     }
+    return n;
   }
 }
 
