@@ -47,7 +47,9 @@ export interface BenchServer {
 export async function startBerth(extraArgs: string[] = []): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...extraArgs], {
+  // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
+  const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
+  const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((res, rej) => {

@@ -143,7 +143,9 @@ function watchBindings(client: RestClient, ns: string, rv: string, onBound: (nam
 function startScheduler(kubeconfig: string, configPath: string): { proc: ChildProcess; stop(): Promise<void> } {
   // BERTH_BENCH_PROF=DIR writes a CPU profile of the scheduler process there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'scheduler', '--kubeconfig', kubeconfig, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // BERTH_BENCH_SCHEDULER_NODE_FLAGS: extra Node/V8 flags for the scheduler (e.g. heap sizing), to compare runs.
+  const flags = (process.env.BERTH_BENCH_SCHEDULER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...prof, ...flags, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'scheduler', '--kubeconfig', kubeconfig, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
     proc,
     async stop() {

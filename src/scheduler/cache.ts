@@ -118,7 +118,7 @@ export class SchedulerCache implements Snapshot {
     this.updateImages(ni, undefined);
     // Pods still on it stay accounted until their own deletion arrives.
     if (ni.pods.length === 0) this.nodes.delete(name);
-    else ni.node = undefined;
+    else ni.clearNode();
     this.nodesChanged();
   }
 
