@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import type { ContainerConfig, LinuxContainerResources, NamespaceOption, PodSandboxConfig, PortMapping } from '../runtime/index.js';
+import { effectiveSecurityContext, podSupplementalGroups, type ImageUser } from './security-context.js';
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -148,7 +149,7 @@ export function sandboxConfig(pod: Pod, o: SandboxOptions): PodSandboxConfig {
         namespaceOptions: namespaceOptions(pod),
         ...(sc.runAsUser !== undefined ? { runAsUser: { value: sc.runAsUser } } : {}),
         ...(sc.runAsGroup !== undefined ? { runAsGroup: { value: sc.runAsGroup } } : {}),
-        supplementalGroups: [...(sc.supplementalGroups ?? []), ...(sc.fsGroup !== undefined ? [sc.fsGroup] : [])],
+        supplementalGroups: podSupplementalGroups(pod),
         privileged: [...(s.initContainers ?? []), ...s.containers].some((c) => c.securityContext?.privileged),
       },
       sysctls,
@@ -212,6 +213,8 @@ export interface ContainerOptions {
   envs: Array<{ key: string; value: string }>;
   memoryCapacity: number;
   mounts?: ContainerConfig['mounts'];
+  /** The image's own user: the container runs as it unless runAsUser says otherwise. */
+  imageUser?: ImageUser;
 }
 
 /** $(VAR) references to variables defined earlier; $$(VAR) is a literal $(VAR) (upstream's expansion). */
@@ -224,11 +227,13 @@ export function expandVars(s: string, vars: Map<string, string>): string {
 
 export function containerConfig(pod: Pod, c: Container, o: ContainerOptions): ContainerConfig {
   const m = pod.metadata!;
-  const sc = c.securityContext ?? {};
-  const psc = pod.spec!.securityContext ?? {};
+  const sc = effectiveSecurityContext(pod, c);
   const vars = new Map(o.envs.map((e) => [e.key, e.value]));
-  const runAsUser = sc.runAsUser ?? psc.runAsUser;
-  const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
+  // Without runAsUser the image's user is passed on explicitly, as kubelet does: the runtime
+  // refuses a runAsGroup that comes without a user.
+  const runAsUser = sc.runAsUser ?? o.imageUser?.uid;
+  const runAsUsername = sc.runAsUser === undefined || sc.runAsUser === null ? o.imageUser?.username : undefined;
+  const runAsGroup = sc.runAsGroup;
   const privileged = !!sc.privileged;
   return {
     metadata: { name: c.name, attempt: o.attempt },
@@ -254,9 +259,10 @@ export function containerConfig(pod: Pod, c: Container, o: ContainerOptions): Co
         privileged,
         namespaceOptions: namespaceOptions(pod),
         ...(runAsUser !== undefined && runAsUser !== null ? { runAsUser: { value: runAsUser } } : {}),
+        ...(runAsUsername ? { runAsUsername } : {}),
         ...(runAsGroup !== undefined && runAsGroup !== null ? { runAsGroup: { value: runAsGroup } } : {}),
         readonlyRootfs: !!sc.readOnlyRootFilesystem,
-        supplementalGroups: [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])],
+        supplementalGroups: podSupplementalGroups(pod),
         noNewPrivs: sc.allowPrivilegeEscalation === false,
         capabilities: { addCapabilities: sc.capabilities?.add ?? [], dropCapabilities: sc.capabilities?.drop ?? [] },
         maskedPaths: privileged ? [] : DEFAULT_MASKED_PATHS,

@@ -1,7 +1,8 @@
 // One worker per pod, driving it to its spec through the runtime (kubelet's syncPod): sandbox,
-// init containers in order, app containers, restarts by restartPolicy with back-off; then the
-// status. A pod being deleted is stopped with its grace period, everything of it removed in the
-// runtime, and the pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
+// init containers in order, app containers (each one's postStart hook run before the next
+// starts), restarts by restartPolicy with back-off; then the status. A pod being deleted is
+// stopped with its grace period (preStop hooks first), everything of it removed in the runtime,
+// and the pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
 import { rmSync } from 'node:fs';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
@@ -22,15 +23,15 @@ import {
 } from './container-config.js';
 import { ContainerConfigError, containerEnv } from './env.js';
 import type { ImagePuller } from './image-puller.js';
+import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
 import { computePodStatus, isRestartableInit, type ContainerView } from './pod-status.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';
+import { imageUser, runAsNonRootViolation } from './security-context.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeError, containerMounts, setUpVolumes, tearDownVolumes } from './volumes.js';
 
-/** kubelet never kills with less than this (minimumGracePeriodInSeconds). */
-const MIN_GRACE_SECONDS = 2;
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
 
@@ -77,6 +78,8 @@ export class PodWorker {
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   /** Containers to kill on the next sync (failed liveness or startup probe), with the reason. */
   private readonly toKill = new Map<string, string>();
+  /** Fires when the pod starts terminating (or the worker stops): a postStart hook under way is given up. */
+  private readonly ending = new AbortController();
   private sandboxBackoff = new Backoff(1000, 60_000);
 
   constructor(
@@ -100,6 +103,7 @@ export class PodWorker {
   update(pod: Pod): void {
     const old = this.pod;
     this.pod = pod;
+    if (pod.metadata?.deletionTimestamp) this.ending.abort();
     const { resourceVersion: _a, managedFields: _b, ...oldMeta } = old.metadata ?? {};
     const { resourceVersion: _c, managedFields: _d, ...newMeta } = pod.metadata ?? {};
     if (!deepEqual(old.spec, pod.spec) || !deepEqual(oldMeta, newMeta)) this.queue();
@@ -108,6 +112,7 @@ export class PodWorker {
   /** The pod object is gone from the API (deleted with no grace, or its deletion finished). */
   podDeleted(): void {
     this.gone = true;
+    this.ending.abort();
     this.queue();
   }
 
@@ -120,6 +125,7 @@ export class PodWorker {
   /** Stops syncing; resolves when a sync under way has ended. */
   stop(): Promise<void> {
     this.finished = true;
+    this.ending.abort();
     clearTimeout(this.timer);
     return this.running ?? Promise.resolve();
   }
@@ -218,7 +224,11 @@ export class PodWorker {
     for (const [id, message] of [...this.toKill]) {
       this.toKill.delete(id);
       const c = containers.all.find((x) => x.id === id);
-      if (c && c.state === 'CONTAINER_RUNNING') await this.kill(c, this.pod.spec!.terminationGracePeriodSeconds ?? 30, message);
+      if (c && c.state === 'CONTAINER_RUNNING') {
+        // The message is the probe manager's ("... failed liveness probe, ..."): it names the probe.
+        const reason: KillReason = /failed liveness probe/.test(message) ? 'liveness' : /failed startup probe/.test(message) ? 'startup' : 'other';
+        await this.kill(c, killGracePeriod(this.pod, this.specOf(c.metadata.name), reason), message);
+      }
     }
     containers = await this.containers();
 
@@ -229,6 +239,7 @@ export class PodWorker {
     const spec = this.pod.spec!;
     let initDone = true;
     for (const c of spec.initContainers ?? []) {
+      if (this.ending.signal.aborted) break;
       const latest = containers.byName.get(c.name)?.[0];
       if (isRestartableInit(c)) {
         // A sidecar: started once and kept running; the next init container waits for its start.
@@ -255,11 +266,12 @@ export class PodWorker {
     }
     if (initDone) {
       for (const c of spec.containers) {
+        if (this.ending.signal.aborted) break;
         const latest = containers.byName.get(c.name)?.[0];
         if (latest?.state === 'CONTAINER_RUNNING') {
           this.waiting.delete(c.name);
           if (latest.annotations[ANNOTATION_CONTAINER_HASH] && latest.annotations[ANNOTATION_CONTAINER_HASH] !== containerHash(c)) {
-            await this.kill(latest, spec.terminationGracePeriodSeconds ?? 30, `Container ${c.name} definition changed, will be restarted`);
+            await this.kill(latest, killGracePeriod(this.pod, c, 'other'), `Container ${c.name} definition changed, will be restarted`);
             soonest(0);
           }
           continue;
@@ -347,7 +359,14 @@ export class PodWorker {
       this.waiting.set(c.name, { reason: 'ContainerCreating', message });
       return 2000;
     }
-    const config = containerConfig(this.pod, c, { attempt, image: pull.imageRef, envs, memoryCapacity: this.d.memoryCapacity, mounts });
+    const user = imageUser(await rt.imageStatus(pull.imageRef).catch(() => undefined));
+    const violation = runAsNonRootViolation(this.pod, c, user);
+    if (violation) {
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: violation });
+      this.event('Warning', 'Failed', `Error: ${violation}`, c, init);
+      return 5000;
+    }
+    const config = containerConfig(this.pod, c, { attempt, image: pull.imageRef, envs, memoryCapacity: this.d.memoryCapacity, mounts, imageUser: user });
     let id: string;
     try {
       id = await this.d.startGate.run(this.order, () => rt.createContainer(sandboxId, config, sb));
@@ -366,12 +385,39 @@ export class PodWorker {
     }
     this.waiting.delete(c.name);
     this.event('Normal', 'Started', `Started container ${c.name}`, c, init);
+    if (c.lifecycle?.postStart) return this.postStart(c, id, init, podIPs);
     return undefined;
+  }
+
+  /**
+   * Runs the container's postStart hook; the sync waits for it, so the container isn't reported
+   * running (nor started, nor ready) and the next container doesn't start until it is done. A
+   * failed hook kills the container (restartPolicy and back-off apply as to any exit).
+   */
+  private async postStart(c: Container, id: string, init: boolean, podIPs: string[]): Promise<number | undefined> {
+    const r = await runHook(c.lifecycle!.postStart!, {
+      runtime: this.d.runtime,
+      pod: this.pod,
+      container: c,
+      containerId: id,
+      podIP: podIPs[0] ?? '',
+      signal: this.ending.signal,
+      onHttpFallback: (host) => this.event('Warning', 'LifecycleHTTPFallback', `request to HTTPS lifecycle hook ${host} got HTTP response, retry with HTTP succeeded`),
+    });
+    // Given up because the pod is terminating: its termination stops the container.
+    if (r.ok || this.ending.signal.aborted) return undefined;
+    this.d.log(`pod ${this.name}: ${r.message}`);
+    // The hook's output stays out of the event (it may hold secrets), as upstream; the status has it.
+    this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed', c, init);
+    const st = await this.d.runtime.containerStatus(id);
+    if (st) await this.kill(st, killGracePeriod(this.pod, c, 'other'), 'FailedPostStartHook');
+    this.waiting.set(c.name, { reason: 'PostStartHookError', message: r.message });
+    return 0;
   }
 
   /** The pod finished: sidecars and the sandbox are stopped, the final phase written. */
   private async finish(containers: RuntimeContainers, sandbox: PodSandbox | undefined): Promise<undefined> {
-    for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, this.pod.spec!.terminationGracePeriodSeconds ?? 30, 'pod finished');
+    for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, killGracePeriod(this.pod, this.specOf(c.metadata.name), 'other'), 'pod finished');
     if (sandbox) await this.d.runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
     this.waiting.clear();
     await this.report(await this.containers(), undefined, undefined, undefined, true);
@@ -414,7 +460,9 @@ export class PodWorker {
   /** Stops the pod: containers with the grace period, then the sandbox; then removes everything and deletes the pod object. */
   private async terminate(): Promise<void> {
     const meta = this.pod.metadata!;
-    const grace = this.gone ? MIN_GRACE_SECONDS : Math.max(MIN_GRACE_SECONDS, meta.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+    // A pod already gone from the API (deleted with no grace) still gets a second for its
+    // preStop hooks, as kubelet gives at least 1.
+    const grace = this.gone ? 1 : Math.max(1, meta.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30);
     await this.stopEverything(grace, true);
     if (!this.gone) {
       await this.report(await this.containers(), undefined, undefined, undefined, true).catch((e) => this.d.log(`pod ${this.name}: final status: ${(e as Error).message}`));
@@ -458,12 +506,38 @@ export class PodWorker {
     await this.d.runtime.removePodSandbox(id);
   }
 
+  private specOf(name: string): Container | undefined {
+    return [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])].find((x) => x.name === name);
+  }
+
+  /**
+   * Kills a container as kubelet's killContainer: its preStop hook first, given at most the
+   * grace period; then SIGTERM with what is left of it (at least 2 s), then SIGKILL.
+   */
   private async kill(c: ContainerStatus, grace: number, why?: string): Promise<void> {
-    const spec = [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])].find((x) => x.name === c.metadata.name);
+    const spec = this.specOf(c.metadata.name);
     const init = !!this.pod.spec?.initContainers?.some((x) => x.name === c.metadata.name);
     this.event('Normal', 'Killing', why && why !== 'pod finished' ? why : `Stopping container ${c.metadata.name}`, spec, init);
     this.d.probes.untrack(c.id);
-    await this.d.runtime.stopContainer(c.id, Math.max(MIN_GRACE_SECONDS, grace));
+    let stopGrace = grace;
+    const preStop = spec?.lifecycle?.preStop;
+    if (preStop && grace > 0 && c.state === 'CONTAINER_RUNNING') {
+      const podIP = (await this.currentPodIP()) ?? '';
+      const { result, elapsedMs } = await runPreStopHook(preStop, { runtime: this.d.runtime, pod: this.pod, container: spec, containerId: c.id, podIP }, grace);
+      if (!result) this.d.log(`pod ${this.name}: preStop hook of ${c.metadata.name} not completed in its grace period of ${grace}s`);
+      else if (!result.ok) {
+        this.d.log(`pod ${this.name}: ${result.message}`);
+        this.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', spec, init);
+      }
+      stopGrace = graceAfterPreStop(grace, elapsedMs);
+    }
+    await this.d.runtime.stopContainer(c.id, Math.max(MIN_GRACE_SECONDS, stopGrace));
+  }
+
+  /** The pod's IP as its ready sandbox has it (httpGet hooks' default host). */
+  private async currentPodIP(): Promise<string | undefined> {
+    const sandbox = (await this.sandboxes()).find((s) => s.state === 'SANDBOX_READY');
+    return sandbox ? (await this.podIPs(sandbox).catch(() => []))[0] : undefined;
   }
 
   /**

@@ -6,7 +6,7 @@
 // top-level entry), so that an update swaps them all at once; hostPath is the host's path, with
 // its type checked. Everything is removed (tmpfs unmounted first) when the pod goes.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
@@ -64,11 +64,29 @@ function isMounted(path: string): boolean {
 type Payload = Map<string, { data: Buffer; mode: number }>;
 
 /**
+ * fsGroup ownership as kubelet's SetVolumeOwnership: everything under path (symlinks excepted)
+ * gets group fsGroup and group read, plus group write unless the volume is read-only by nature
+ * (configMap, secret, downwardAPI, projected); directories also group search and setgid, so
+ * that what containers create later inherits the group.
+ */
+export function setVolumeOwnership(path: string, fsGroup: number, readOnly: boolean): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  lchownSync(path, st.uid, fsGroup);
+  let mask = readOnly ? 0o440 : 0o660;
+  if (st.isDirectory()) mask |= 0o2000 | 0o110;
+  chmodSync(path, (st.mode & 0o7777) | mask);
+  if (st.isDirectory()) for (const e of readdirSync(path)) setVolumeOwnership(join(path, e), fsGroup, readOnly);
+}
+
+/**
  * Writes a payload as kubelet's AtomicWriter: into a fresh ..<timestamp> dir, then the ..data
  * symlink swapped to it, then a symlink per top-level entry; old generations and entries that
- * are gone are removed. Unchanged payloads are left alone.
+ * are gone are removed. Unchanged payloads are left alone. With an fsGroup the new generation
+ * is group-owned before it is swapped in.
  */
-function writeAtomic(dir: string, payload: Payload): void {
+function writeAtomic(dir: string, payload: Payload, fsGroup?: number): void {
+  if (fsGroup !== undefined) for (const f of payload.values()) f.mode |= 0o440;
   mkdirSync(dir, { recursive: true });
   const dataLink = join(dir, '..data');
   const current = existsSync(dataLink) ? readCurrent(dir) : undefined;
@@ -82,6 +100,12 @@ function writeAtomic(dir: string, payload: Payload): void {
     chmodSync(file, f.mode);
   }
   chmodSync(gen, 0o755);
+  if (fsGroup !== undefined) {
+    setVolumeOwnership(gen, fsGroup, true);
+    const root = lstatSync(dir);
+    lchownSync(dir, root.uid, fsGroup);
+    chmodSync(dir, (root.mode & 0o7777) | 0o2550);
+  }
   const tmpLink = join(dir, '..data_tmp');
   rmSync(tmpLink, { force: true });
   symlinkSync(gen.slice(dir.length + 1), tmpLink);
@@ -244,6 +268,7 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
   const uid = pod.metadata!.uid!;
   const ns = pod.metadata!.namespace!;
   const paths = new Map<string, string>();
+  const fsGroup = pod.spec?.securityContext?.fsGroup ?? undefined;
   for (const v of pod.spec?.volumes ?? []) {
     const kind = volumeKind(v);
     if (!kind) throw new VolumeError(`volume ${v.name}: unsupported volume type on this node`);
@@ -255,13 +280,23 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
     const dir = join(podDir(podsRoot, uid), 'volumes', PLUGIN[kind]!, v.name);
     paths.set(v.name, dir);
     if (kind === 'emptyDir') {
-      if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+      // Set up once per pod (every container start comes here): ownership and modes the
+      // containers changed since are theirs.
+      let fresh = false;
+      if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true });
+        fresh = true;
+      }
       if (v.emptyDir!.medium === 'Memory' && !isMounted(dir)) {
         const opts = ['-t', 'tmpfs', ...(tmpfsOptions(v) ? ['-o', tmpfsOptions(v)] : []), 'tmpfs', dir];
         const r = spawnSync('mount', opts, { encoding: 'utf8' });
         if (r.status !== 0) throw new VolumeError(`mount tmpfs for volume ${v.name}: ${(r.stderr || r.error?.message || '').trim()}`);
+        fresh = true;
       }
-      chmodSync(dir, 0o777);
+      if (fresh) {
+        chmodSync(dir, 0o777);
+        if (fsGroup !== undefined) setVolumeOwnership(dir, fsGroup, false);
+      }
       continue;
     }
     const payload: Payload = new Map();
@@ -283,7 +318,7 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
         else throw new VolumeError(`volume ${v.name}: unsupported projected source on this node`);
       }
     }
-    writeAtomic(dir, payload);
+    writeAtomic(dir, payload, fsGroup);
   }
   return paths;
 }

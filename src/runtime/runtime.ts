@@ -142,6 +142,10 @@ export interface Image {
   repoTags: string[];
   repoDigests: string[];
   size: number;
+  /** The image's user as a uid, when its config names a numeric one. */
+  uid?: number;
+  /** The image's user by name, when it isn't numeric. */
+  username?: string;
 }
 
 export interface RuntimeCondition {

@@ -93,7 +93,14 @@ function containerOf(c: Any): Container {
 }
 
 function imageOf(i: Any): Image {
-  return { id: i.id, repoTags: i.repoTags ?? [], repoDigests: i.repoDigests ?? [], size: Number(i.size ?? 0) };
+  return {
+    id: i.id,
+    repoTags: i.repoTags ?? [],
+    repoDigests: i.repoDigests ?? [],
+    size: Number(i.size ?? 0),
+    ...(i.uid ? { uid: Number(i.uid.value) } : {}),
+    ...(i.username ? { username: i.username as string } : {}),
+  };
 }
 
 function filterOf(f: (ListFilter & { state?: string }) | undefined): Any | undefined {
