@@ -108,6 +108,15 @@ export function rssMb(pid: number): number {
   return m ? round(Number(m[1]) / 1024) : NaN;
 }
 
+/**
+ * A process's private resident memory (RssAnon), in MB: RSS without the pages of the node
+ * binary and shared libraries, which every Node process on the machine shares (≈ 45 MB).
+ */
+export function privateRssMb(pid: number): number {
+  const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024) : NaN;
+}
+
 /** Peak resident set of a process (VmHWM), in MB. */
 export function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

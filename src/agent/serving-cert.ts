@@ -5,10 +5,6 @@ import { webcrypto, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -17,6 +13,11 @@ export async function ensureServingCert(dir: string, names: string[]): Promise<{
   const certFile = join(dir, 'agent.crt');
   const keyFile = join(dir, 'agent.key');
   if (existsSync(certFile) && existsSync(keyFile)) return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+  // Loaded only to make a certificate: the X.509 library is a sizeable part of an idle agent's
+  // memory, and a restarted agent reuses the certificate it made.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const san = [...new Set(names)].filter(Boolean).map((v) => ({ type: isIP(v) ? ('ip' as const) : ('dns' as const), value: v }));
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

@@ -1,13 +1,10 @@
-// The berth command: every component in one program.
+// The berth command: every component in one program. Each command loads its own code when it
+// runs (and the bundle splits along these imports), so that `berth agent` on a node does not
+// parse and keep the API server, store and scheduler in memory.
 import { Command, CommanderError } from 'commander';
-import { runServer } from './server.js';
-import { runSchedulerCommand } from './scheduler.js';
-import { runControllerManagerCommand } from './controller-manager.js';
-import { runSimCommand } from './sim.js';
-import { runAgentCommand, runImageImport } from './agent.js';
-import { migrate, openStore, parseDatastore } from './datastore.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
+  const { migrate, openStore, parseDatastore } = await import('./datastore.js');
   const from = await openStore(parseDatastore(opts.from, ''), opts);
   try {
     const to = await openStore(parseDatastore(opts.to, ''), opts);
@@ -39,25 +36,31 @@ program
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
   .option('--disable-scheduler', 'do not run the scheduler in this process')
   .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration file for the embedded scheduler')
-  .option('--disable-controller-manager', 'do not run the controllers in this process')
+  .option('--disable-controller-manager', 'do not run the controllers in this process (the embedded agent then gets a free range of --cluster-cidr from the server)')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
-  .action(async (opts) => runServer(opts));
+  .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
+  .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
+  .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
+  .action(async (opts) => (await import('./server.js')).runServer(opts));
 
 program
   .command('scheduler')
   .description('run the scheduler against a cluster (leader-elected through a Lease)')
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--config <file>', 'a KubeSchedulerConfiguration file (profiles, plugins, args)')
-  .action(async (opts) => runSchedulerCommand(opts));
+  .action(async (opts) => (await import('./scheduler.js')).runSchedulerCommand(opts));
 
 program
   .command('controller-manager')
-  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC), leader-elected through a Lease')
+  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM), leader-elected through a Lease')
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--no-leader-elect', 'act without taking the kube-controller-manager Lease')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
   .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before pod GC deletes the oldest (default 12500; 0 disables)')
-  .action(async (opts) => runControllerManagerCommand(opts));
+  .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
+  .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
+  .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
+  .action(async (opts) => (await import('./controller-manager.js')).runControllerManagerCommand(opts));
 
 program
   .command('sim')
@@ -74,7 +77,7 @@ program
   .option('--start-delay <ms>', 'how long a container takes to start and an init container runs (milliseconds, or a duration such as 2s)', '0')
   .option('--pod-cidr <cidr>', 'the cluster pod range, a /24 of it per node (default 10.244.0.0/16; 10.0.0.0/8 above 256 nodes)')
   .option('--crash-backoff-scale <factor>', 'multiply the CrashLoopBackOff waits (10 s doubling to 5 min) by this, e.g. 0.1 in tests', '1')
-  .action(async (opts) => runSimCommand(opts));
+  .action(async (opts) => (await import('./sim.js')).runSimCommand(opts));
 
 program
   .command('agent')
@@ -88,13 +91,13 @@ program
   .option('--node-name <name>', 'Node name (default: host name)')
   .option('--node-ip <ip>', 'InternalIP (default: first non-loopback IPv4)')
   .option('--containerd-socket <path>', 'use this CRI socket instead of starting containerd')
-  .option('--pod-cidr <cidr>', 'pod CIDR when the control plane assigns none', '10.42.0.0/24')
+  .option('--pod-cidr <cidr>', "this node's pod range, for a control plane that assigns none (default: wait for the one the controller manager's node IPAM assigns)")
   .option('--listen <host:port>', 'agent endpoint for logs and exec', '0.0.0.0:10250')
   .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers')
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
   .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
-  .action(async (opts) => runAgentCommand(opts));
+  .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 const image = program.command('image').description("manage images in the node's containerd");
 image
@@ -102,7 +105,7 @@ image
   .description("load an OCI or docker archive into the node agent's containerd")
   .option('--data-dir <dir>', "the server's data dir (containerd is under DIR/agent)")
   .option('--containerd-socket <path>', 'a containerd socket instead')
-  .action(async (file, opts) => runImageImport(file, opts));
+  .action(async (file, opts) => (await import('./agent.js')).runImageImport(file, opts));
 
 const datastore = program.command('datastore').description('manage the cluster datastore');
 datastore
