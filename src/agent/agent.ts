@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import { removeCgroup, writeCniConfig, type Runtime } from '../runtime/index.js';
+import { removeCgroup, type Runtime } from '../runtime/index.js';
 import { Backoff } from './backoff.js';
 import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { LeaseRenewer } from './lease.js';
 import { NodeReporter } from './node.js';
+import { PodNetwork, PodNetworkStopped } from './pod-network.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { EndpointError, type ContainerLookup } from './server.js';
@@ -36,8 +37,11 @@ export interface AgentOptions {
   nodeIP: string;
   /** The agent's own dir: pod logs live under it. */
   dataDir: string;
-  /** podCIDR to use when the control plane assigned none. */
-  defaultPodCidr?: string;
+  /**
+   * The node's pod range when the control plane assigns none (kubelet's --pod-cidr): set on the
+   * Node if it has none. Without it the agent waits for the control plane's.
+   */
+  podCidr?: string;
   /** Write the pod network's CNI config for the node's podCIDR (a runtime the agent manages). */
   cni?: AgentCniOptions;
   /** Parent of the pods' cgroups (default /berth). */
@@ -56,9 +60,9 @@ export interface AgentOptions {
    */
   startConcurrency?: number;
   log?: (msg: string) => void;
+  /** Aborted: a start still waiting for the node's podCIDR ends (resolves) without running anything. */
+  signal?: AbortSignal;
 }
-
-export const DEFAULT_POD_CIDR = '10.42.0.0/24';
 
 export class Agent {
   readonly nodeName: string;
@@ -81,10 +85,12 @@ export class Agent {
   private lastStates = new Map<string, string>();
   private stopped = false;
   private runtimeName = 'containerd';
-  podCidr = '';
+  /** Set when the agent manages the runtime's pod network (a CNI config for the node's podCIDR). */
+  private readonly network?: PodNetwork;
 
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
+    o.signal?.addEventListener('abort', () => void this.network?.stop(), { once: true });
     this.log = o.log ?? ((m) => process.stderr.write(`berth: agent: ${m}\n`));
     this.logRoot = join(o.dataDir, 'pod-logs');
     this.podsRoot = join(o.dataDir, 'pods');
@@ -115,10 +121,21 @@ export class Agent {
       dataDir: o.dataDir,
       port: o.port ?? (() => 0),
       labels: o.labels,
-      defaultPodCidr: o.defaultPodCidr ?? DEFAULT_POD_CIDR,
+      podCidr: () => o.podCidr,
+      podCidrPending: () => this.network?.pending ?? false,
       checkIntervalMs: o.nodeStatusIntervalMs,
       log: this.log,
     });
+    if (o.cni) {
+      this.network = new PodNetwork({
+        client: o.client,
+        runtime: o.runtime,
+        nodeName: o.nodeName,
+        cni: o.cni,
+        onChange: () => void this.reporter.tick(true).catch(() => undefined),
+        log: this.log,
+      });
+    }
     this.lease = new LeaseRenewer({ client: o.client, nodeName: o.nodeName, nodeUid: () => this.reporter.node?.metadata?.uid, log: this.log });
   }
 
@@ -126,20 +143,31 @@ export class Agent {
     return this.informer?.list().find((p) => p.metadata?.uid === uid);
   }
 
-  /** Registers the node, sets up the pod network, then runs the pods bound to it. */
+  /**
+   * Registers the node and keeps it reported; once it has a podCIDR (from the control plane,
+   * waited for, or --pod-cidr) sets up the pod network, then runs the pods bound to it.
+   * Resolves early, running nothing, when stopped while waiting for the podCIDR.
+   */
   async start(): Promise<void> {
     const v = await this.o.runtime.version();
     this.runtimeName = v.runtimeName;
     const node = await this.reporter.register();
-    this.podCidr = node.spec?.podCIDR ?? this.o.defaultPodCidr ?? DEFAULT_POD_CIDR;
-    if (this.o.cni) {
-      writeCniConfig(this.o.cni.confDir, { podCidr: this.podCidr, bridge: this.o.cni.bridge, dataDir: this.o.cni.dataDir, ipMasq: this.o.cni.ipMasq });
-      await this.waitNetworkReady(15_000);
+    // Heartbeats first: a node waiting for its range must not look dead to the control plane.
+    this.reporter.start();
+    this.lease.start();
+    // A runtime someone else runs (--containerd-socket) has a pod network of its own.
+    if (this.network) {
+      try {
+        await this.network.start(node);
+      } catch (e) {
+        if (e instanceof PodNetworkStopped) return;
+        throw e;
+      }
+      const cidr = this.network.podCidr;
+      if (this.o.podCidr && this.o.podCidr !== cidr) this.log(`node ${this.nodeName} has podCIDR ${cidr}; --pod-cidr ${this.o.podCidr} is not used`);
       // Ready now: post it rather than wait for the next check.
       await this.reporter.tick(true);
     }
-    this.reporter.start();
-    this.lease.start();
 
     const dns = this.dnsSettings();
     const alloc = node.status?.allocatable ?? {};
@@ -189,21 +217,8 @@ export class Agent {
     await this.informer.waitForSync();
     await this.relist();
     this.scheduleRelist();
-    this.log(`node ${this.nodeName} ready: podCIDR ${this.podCidr}, runtime ${this.runtimeName} ${v.runtimeVersion}`);
-  }
-
-  /** Waits until the runtime says its network is ready (the CNI config was picked up). */
-  private async waitNetworkReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const conds = await this.o.runtime.status();
-      if (conds.find((c) => c.type === 'NetworkReady')?.status) return;
-      if (Date.now() > deadline) {
-        this.log(`the runtime's network is not ready after ${timeoutMs} ms; the node stays NotReady until it is`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const net = this.network ? `podCIDR ${this.network.podCidr}` : 'pod network of the runtime';
+    this.log(`node ${this.nodeName} ready: ${net}, runtime ${this.runtimeName} ${v.runtimeVersion}`);
   }
 
   private dnsSettings(): DnsSettings {
@@ -309,6 +324,7 @@ export class Agent {
    */
   async stop(opts: { removePods?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    await this.network?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
     // Syncs under way finish first (a kill in its grace period is left to the runtime after 5 s).

@@ -7,6 +7,7 @@ import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import { isAlreadyExists, isNotFound, rfc3339, resources, type RestClient } from '../client/index.js';
 import type { Image, Runtime, RuntimeCondition } from '../runtime/index.js';
+import { NO_POD_CIDR } from './pod-network.js';
 
 /** The kubelet version Berth's agent reports (the API it serves is this version). */
 export const AGENT_VERSION = 'v1.32.0+berth';
@@ -187,8 +188,10 @@ export interface NodeReporterOptions {
   dataDir: string;
   port: () => number;
   labels?: Record<string, string>;
-  /** Used when the control plane assigned none (k3s's default for a first node). */
-  defaultPodCidr: string;
+  /** --pod-cidr: a range to set on the Node when it has none, for a control plane that assigns none. */
+  podCidr?: () => string | undefined;
+  /** True while the agent waits for the control plane to assign a podCIDR: the network is not ready. */
+  podCidrPending?: () => boolean;
   maxPods?: number;
   /** How often the status is computed (kubelet: 10 s), and posted at least (brief: 1 min). */
   checkIntervalMs?: number;
@@ -213,7 +216,12 @@ export class NodeReporter {
       const v = await rt.version();
       this.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
     }
-    const [runtimeConditions, images] = await Promise.all([rt.status().catch((e: Error) => e), rt.listImages().catch(() => [] as Image[])]);
+    const [fromRuntime, images] = await Promise.all([rt.status().catch((e: Error) => e), rt.listImages().catch(() => [] as Image[])]);
+    // Until the node has a range no CNI config is written for it: say so in kubelet's words.
+    const runtimeConditions =
+      this.o.podCidrPending?.() && !(fromRuntime instanceof Error)
+        ? [...fromRuntime.filter((c) => c.type !== 'NetworkReady'), { type: 'NetworkReady', status: false, ...NO_POD_CIDR }]
+        : fromRuntime;
     const facts = machineFacts(this.o.dataDir);
     const s = nodeStatus({
       facts,
@@ -235,26 +243,32 @@ export class NodeReporter {
     return { ...s, conditions };
   }
 
-  /** Creates the Node, or takes over an existing one of that name; gives it a podCIDR if it has none. */
+  /**
+   * Creates the Node, or takes over an existing one of that name. Without a podCIDR of our own
+   * to set, the Node is registered without one: the control plane assigns it.
+   */
   async register(): Promise<Node> {
     const name = this.o.nodeName;
     const status = await this.status();
+    const podCidr = this.o.podCidr?.();
+    const spec = podCidr ? { podCIDR: podCidr, podCIDRs: [podCidr] } : undefined;
     const body: Node = {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name, labels: nodeLabels(name, this.o.labels), annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
-      spec: { podCIDR: this.o.defaultPodCidr, podCIDRs: [this.o.defaultPodCidr] },
+      ...(spec ? { spec } : {}),
     };
-    let node: Node;
     try {
-      node = await this.o.client.create(nodesRef, body);
-      this.o.log(`registered node ${name}`);
+      await this.o.client.create(nodesRef, body);
+      this.o.log(`registered node ${name}${podCidr ? ` with podCIDR ${podCidr}` : ''}`);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
-      node = await this.o.client.get<Node>({ ...nodesRef, name });
-      const patch: Record<string, unknown> = { metadata: { labels: nodeLabels(name, this.o.labels) } };
-      if (!node.spec?.podCIDR) patch.spec = { podCIDR: this.o.defaultPodCidr, podCIDRs: [this.o.defaultPodCidr] };
-      node = await this.o.client.patch<Node>({ ...nodesRef, name }, patch, 'merge');
+      const node = await this.o.client.get<Node>({ ...nodesRef, name });
+      await this.o.client.patch<Node>({ ...nodesRef, name }, { metadata: { labels: nodeLabels(name, this.o.labels) } }, 'merge');
+      if (spec && !node.spec?.podCIDR) {
+        // The node IPAM controller may set one first; the API then refuses ours, and theirs stands.
+        await this.o.client.patch<Node>({ ...nodesRef, name }, { spec }, 'merge').catch((err) => this.o.log(`node ${name}: podCIDR ${podCidr} not set: ${(err as Error).message}`));
+      }
       this.o.log(`node ${name} already registered; taking it over`);
     }
     this.node = await this.post(status);

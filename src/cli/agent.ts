@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, AgentServer, defaultNodeIP, ensureServingCert, type AgentOptions } from '../agent/index.js';
 import { RestClient } from '../client/index.js';
+import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
 import { defaultDataDir, parseListen } from './server.js';
 
@@ -49,6 +50,8 @@ export interface EmbeddedAgentOptions {
   clusterDomain?: string;
   labels?: Record<string, string>;
   log?: (msg: string) => void;
+  /** Aborted: a start waiting for the node's podCIDR returns early (the caller then stops it). */
+  signal?: AbortSignal;
 }
 
 export interface RunningAgent {
@@ -104,7 +107,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeName,
     nodeIP,
     dataDir,
-    defaultPodCidr: o.podCidr,
+    podCidr: o.podCidr,
     cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge: o.bridge ?? 'berth0', ipMasq: o.ipMasq } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns,
@@ -112,6 +115,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     labels: o.labels,
     port: () => server.port,
     log,
+    signal: o.signal,
   };
   agent = new Agent(options);
   try {
@@ -157,29 +161,30 @@ function connection(flags: AgentFlags): { url: string; caCert?: string; token: s
   return { url: flags.server, caCert, token };
 }
 
+function checkPodCidr(cidr: string): void {
+  if (cidr.includes(':')) throw new Error(`--pod-cidr ${cidr}: only IPv4 ranges are supported`);
+  try {
+    if (parseCidr(cidr).prefix > 30) throw new Error(`${cidr} has no room for pods`);
+  } catch (e) {
+    throw new Error(`--pod-cidr: ${(e as Error).message}`);
+  }
+}
+
 /** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
 export async function runAgentCommand(flags: AgentFlags): Promise<void> {
+  if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
   const listen = parseListen(flags.listen ?? '0.0.0.0:10250');
-  const running = await startEmbeddedAgent({
-    ...conn,
-    dataDir,
-    nodeName: flags.nodeName,
-    nodeIP: flags.nodeIp,
-    listen,
-    containerdSocket: flags.containerdSocket,
-    podCidr: flags.podCidr,
-    bridge: flags.bridge,
-    ipMasq: flags.ipMasq,
-    clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
-    clusterDomain: flags.clusterDomain,
-  });
+  // The start may wait long for the node's podCIDR: a signal meanwhile must still stop cleanly.
+  const starting = new AbortController();
+  let running: RunningAgent | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`berth: ${signal} received, stopping the agent (pods keep running)\n`);
+    if (!running) return starting.abort();
     try {
       await running.stop();
       process.exit(0);
@@ -190,6 +195,24 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  running = await startEmbeddedAgent({
+    ...conn,
+    signal: starting.signal,
+    dataDir,
+    nodeName: flags.nodeName,
+    nodeIP: flags.nodeIp,
+    listen,
+    containerdSocket: flags.containerdSocket,
+    podCidr: flags.podCidr?.trim(),
+    bridge: flags.bridge,
+    ipMasq: flags.ipMasq,
+    clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
+    clusterDomain: flags.clusterDomain,
+  });
+  if (stopping) {
+    await running.stop();
+    process.exit(0);
+  }
   process.stdout.write(`berth: agent for node ${running.nodeName} running (endpoint port ${running.server.port})\n`);
 }
 

@@ -4,10 +4,11 @@
 import { RestClient } from '../client/index.js';
 import { runLeaderElected, type LeaderElected } from './leader-elected.js';
 import { runControllers, type ControllerManagerOptions } from '../controllers/index.js';
+import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 
 export type RunningControllerManager = LeaderElected;
 
-export interface ControllerManagerFlags {
+export interface ControllerManagerFlags extends NodeIpamFlags {
   kubeconfig?: string;
   leaderElect?: boolean;
   nodeMonitorGracePeriod?: string;
@@ -28,6 +29,7 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
     if (!Number.isInteger(n) || n < 0) throw new Error(`--terminated-pod-gc-threshold must be a non-negative integer, got "${flags.terminatedPodGcThreshold}"`);
     opts.podGC = { terminatedPodThreshold: n };
   }
+  opts.nodeIpam = nodeIpamOptions(flags);
   return opts;
 }
 

@@ -8,12 +8,14 @@ import { ensurePki } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
-import { startEmbeddedAgent, type RunningAgent } from './agent.js';
+import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { RuntimeUnavailableError } from '../runtime/index.js';
 import { controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
+import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
+import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 
-export interface ServerFlags {
+export interface ServerFlags extends NodeIpamFlags {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -57,11 +59,15 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function runServer(flags: ServerFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const { host, port } = parseListen(flags.listen);
+  // Bad flags stop the start before anything is written.
+  const cmOptions = controllerOptions(flags);
+  const nodeIpam = nodeIpamOptions(flags);
+  // Nothing in this process hands out node ranges: the embedded agent would wait forever.
+  const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensurePki(dataDir, host);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
-  const cmOptions = controllerOptions({ nodeMonitorGracePeriod: flags.nodeMonitorGracePeriod });
   const store = await openStore(parseDatastore(flags.datastore, dataDir), flags);
   const server = new ApiServer({
     store,
@@ -114,19 +120,30 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
     // through its own containerd. Without containerd, runc, the CNI plugins or root, the control
     // plane keeps running, says why loudly, and runs one simulated node instead.
+    const nodeName = defaultNodeName();
+    client ??= new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
     try {
       agent = await startEmbeddedAgent({
         url,
         caCert: pki.caCert,
         token: pki.adminToken,
         dataDir: join(dataDir, 'agent'),
+        nodeName,
+        // Otherwise the embedded controller manager assigns it, as to any other node.
+        podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
       });
       process.stderr.write(`berth: node agent ready: node ${agent.nodeName}\n`);
     } catch (e) {
       if (!(e instanceof RuntimeUnavailableError)) throw e;
       // Never silently without a node: a simulated one runs the pods' lifecycle instead.
-      simulated = await startSimulator(client ?? new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken }), { nodes: 1, namePrefix: 'simulated-' });
+      simulated = await startSimulator(client, {
+        nodes: 1,
+        namePrefix: 'simulated-',
+        // Its pod addresses look like the cluster's: the node takes a free range of it itself.
+        podCidr: nodeIpam.clusterCidr,
+        nodeCidrMaskSize: nodeIpam.nodeCidrMaskSize,
+      });
       process.stderr.write(
         `berth: WARNING: no real node agent: ${(e as Error).message}. Started ONE SIMULATED node (simulated-0): pods get scheduled and report Running, but no container runs. Install containerd, runc and the CNI plugins (as root) for real pods; --no-agent skips the node.\n`,
       );

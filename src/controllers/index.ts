@@ -5,18 +5,21 @@ import { newControllerContext, type Controller, type ControllerContext } from '.
 import { newDeploymentController } from './deployment/index.js';
 import { newGarbageCollector } from './garbagecollector/index.js';
 import { newNamespaceController } from './namespace.js';
+import { newNodeIpamController, type NodeIpamOptions } from './nodeipam/index.js';
 import { newNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/index.js';
 import { newPodGCController, type PodGCOptions } from './podgc.js';
 import { newReplicaSetController } from './replicaset.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
+export { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, podCidrsOf, type NodeIpamOptions } from './nodeipam/index.js';
 
 export interface ControllerManagerOptions {
   nodeLifecycle?: NodeLifecycleOptions;
   podGC?: PodGCOptions;
+  nodeIpam?: NodeIpamOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -26,6 +29,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newNamespaceController(ctx),
     newNodeLifecycleController(ctx, opts.nodeLifecycle),
     newPodGCController(ctx, opts.podGC),
+    ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(ctx, opts.nodeIpam)]),
   ];
 }
 

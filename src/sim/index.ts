@@ -18,4 +18,4 @@ export {
   type PodStep,
 } from './pod-lifecycle.js';
 export { parseGoDuration, formatGoDuration } from './duration.js';
-export { CidrError, NodeCidrAllocator, parseCidr, parseIp, formatCidr, formatIp, cidrContains } from './cidr.js';
+export { CidrError, NodeCidrAllocator, parseCidr, parseIp, formatCidr, formatIp, cidrContains } from '../api/cidr.js';

@@ -2,7 +2,7 @@
 // already exist (a simulator restarted) keep the podCIDR and InternalIP they have; new nodes
 // get ranges and addresses nobody else's node holds.
 import type { Node } from 'kubernetes-types/core/v1';
-import { AddressPool, NodeCidrAllocator, formatCidr, parseCidr, type Cidr } from './cidr.js';
+import { AddressPool, NodeCidrAllocator, formatCidr, parseCidr, type Cidr } from '../api/cidr.js';
 
 export interface SimNode {
   readonly name: string;

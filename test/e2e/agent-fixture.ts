@@ -57,6 +57,13 @@ export interface AgentEnvOptions {
   /** Extra environment for the runner. */
   env?: Record<string, string>;
   log?: (m: string) => void;
+  /** Server flags instead of the node IPAM ones giving the node the reserved subnet. */
+  serverArgs?: (cidr: string) => string[];
+  /**
+   * Runs while the agent starts (its runner says "agent ready" once the node has a podCIDR and
+   * runs pods), with the agent's output so far; the start waits for both.
+   */
+  whileStarting?: (ctx: { server: RunningServer; cidr: string; agentOutput: () => string }) => Promise<void>;
 }
 
 export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> {
@@ -68,7 +75,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const cgroupRoot = `/berth-e2e-${hex}`;
   const ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   const runDirExisted = existsSync('/run/containerd');
-  const server = await startServer();
+  // The control plane hands the node its range out of the subnet reserved for this test.
+  const server = await startServer({ args: o.serverArgs?.(cidr) ?? serverCidrArgs(cidr) });
   // Short: containerd's socket path must stay under 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'berth-ag-'));
   const agentDir = join(dir, 'agent');
@@ -84,13 +92,18 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     nodeName,
     nodeIP: '127.0.0.1',
     listen: { host: '127.0.0.1', port: 0 },
-    podCidr: cidr,
     bridge,
     ipMasq: false,
     cgroupRoot,
   };
 
-  const startRunner = () => spawnAgentRunner(opts, { command: o.runnerCommand, env: o.env, log: o.log });
+  let startOutput = '';
+  const log = (m: string) => {
+    startOutput += m;
+    o.log?.(m);
+  };
+  const giveUp = new AbortController();
+  const startRunner = () => spawnAgentRunner(opts, { command: o.runnerCommand, env: o.env, log, signal: giveUp.signal });
   const stopRunner = stopAgentRunner;
 
   const stop = async () => {
@@ -134,7 +147,16 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   };
 
   try {
-    runner = await startRunner();
+    const starting = startRunner();
+    const beside = o.whileStarting?.({ server, cidr, agentOutput: () => startOutput });
+    try {
+      [runner] = await Promise.all([starting, beside]);
+    } catch (e) {
+      // Whichever failed, the runner must have exited before the cleanup.
+      giveUp.abort();
+      runner = await starting.catch(() => undefined);
+      throw e;
+    }
     rt = new CriRuntime({ socket: layout.socket });
   } catch (e) {
     await stop();
@@ -166,7 +188,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
  * Starts test/e2e/agent-runner.ts (or command) as its own process with the agent options, and
  * waits for its "agent ready port=N" line.
  */
-export async function spawnAgentRunner(opts: object, o: { command?: string[]; env?: Record<string, string>; log?: (s: string) => void } = {}): Promise<AgentRunner> {
+export async function spawnAgentRunner(opts: object, o: { command?: string[]; env?: Record<string, string>; log?: (s: string) => void; signal?: AbortSignal } = {}): Promise<AgentRunner> {
   const cmd = o.command ?? [process.execPath, '--import', 'tsx', RUNNER];
   const proc = spawn(cmd[0]!, [...cmd.slice(1), JSON.stringify(opts)], {
     cwd: ROOT,
@@ -180,6 +202,8 @@ export async function spawnAgentRunner(opts: object, o: { command?: string[]; en
     o.log?.(String(d));
   });
   const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  // A start given up (the runner stops itself, even while it waits for its podCIDR).
+  o.signal?.addEventListener('abort', () => proc.kill('SIGTERM'), { once: true });
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`agent not ready in time:\n${out}`)), 60_000);
     proc.stdout!.on('data', () => {
@@ -205,6 +229,11 @@ export async function stopAgentRunner(r: AgentRunner | undefined): Promise<numbe
   const code = await r.exited;
   clearTimeout(t);
   return code;
+}
+
+/** Server flags that make the node IPAM controller cut node ranges of maskSize out of cidr only. */
+export function serverCidrArgs(cidr: string, maskSize = Number(cidr.split('/')[1])): string[] {
+  return ['--cluster-cidr', cidr, '--node-cidr-mask-size', String(maskSize)];
 }
 
 /**

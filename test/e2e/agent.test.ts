@@ -25,7 +25,7 @@ import {
 } from '../../src/runtime/index.js';
 import { importImageFile } from '../../src/cli/agent.js';
 import { IN_CI, ROOT, api, eventually, kubectl, startServer, type RunningServer } from './harness.js';
-import { BUSYBOX, reserveTestSubnet, spawnAgentRunner, stopAgentRunner, type AgentRunner } from './agent-fixture.js';
+import { BUSYBOX, reserveTestSubnet, serverCidrArgs, spawnAgentRunner, stopAgentRunner, type AgentRunner } from './agent-fixture.js';
 
 /** eventually() for a value: resolves with the first one fn gives that isn't undefined. */
 async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T> {
@@ -93,7 +93,6 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
       nodeName: NODE,
       nodeIP: '127.0.0.1',
       listen: { host: '127.0.0.1', port: 0 },
-      podCidr: CIDR,
       bridge: BRIDGE,
       ipMasq: false,
       cgroupRoot: CGROUP_ROOT,
@@ -132,7 +131,8 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   before(async () => {
     ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
     runDirExisted = existsSync('/run/containerd');
-    server = await startServer();
+    // The node's range comes from the control plane, out of this test's subnet only.
+    server = await startServer({ args: serverCidrArgs(CIDR) });
     // Short: containerd's socket path must stay under 108 bytes.
     dir = mkdtempSync(join(tmpdir(), 'berth-ag-'));
     runner = await startRunner();
@@ -196,6 +196,7 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     assert.equal(s.nodeInfo!.operatingSystem, 'linux');
     assert.deepEqual(s.addresses!.find((a) => a.type === 'InternalIP')?.address, '127.0.0.1');
     assert.equal(s.daemonEndpoints!.kubeletEndpoint!.Port, runner!.port);
+    // The agent was given no range: the control plane's node IPAM assigned this one.
     assert.equal(node.spec!.podCIDR, CIDR);
     assert.match(kubectl(server, ['get', 'nodes']).stdout, new RegExp(`${NODE}\\s+Ready`));
     const lease = await api(server, 'GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);

@@ -2,11 +2,12 @@
 // restarts that reuse credentials, and durability of acknowledged writes across kill -9.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
-import { api, eventually, startServer } from './harness.js';
+import { BERTH, api, eventually, startServer } from './harness.js';
 
 function rawGet(url: string, ca: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
@@ -100,5 +101,33 @@ test('server: every acknowledged write survives kill -9', async () => {
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('server and controller-manager: bad node IPAM flags give one clear error line, exit 1, and write nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-flags-'));
+  try {
+    const cases: Array<[string[], RegExp]> = [
+      [['--cluster-cidr', '10.42.0.0/33'], /^berth: error: --cluster-cidr: invalid CIDR address: 10\.42\.0\.0\/33\n$/],
+      [['--cluster-cidr', '10.42.1.0/16'], /^berth: error: --cluster-cidr: 10\.42\.1\.0\/16 has host bits set \(the network is 10\.42\.0\.0\/16\)\n$/],
+      [['--node-cidr-mask-size', '8'], /^berth: error: --node-cidr-mask-size 8 is smaller than the prefix of --cluster-cidr 10\.42\.0\.0\/16: .*\n$/],
+      [['--cluster-cidr', '10.42.0.0/24', '--node-cidr-mask-size', '16'], /^berth: error: --node-cidr-mask-size 16 is smaller than the prefix of --cluster-cidr 10\.42\.0\.0\/24: .*\(use 24 or more\)\n$/],
+      [['--node-cidr-mask-size', 'x'], /^berth: error: --node-cidr-mask-size must be a whole number .*got "x"\n$/],
+      [['--allocate-node-cidrs=maybe'], /^berth: error: --allocate-node-cidrs must be true or false, got "maybe"\n$/],
+    ];
+    for (const [args, want] of cases) {
+      const server = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...args], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(server.status, 1, `server ${args.join(' ')}: ${server.stderr}`);
+      assert.match(server.stderr, want, `server ${args.join(' ')}`);
+      const cm = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), ...args], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(cm.status, 1, `controller-manager ${args.join(' ')}: ${cm.stderr}`);
+      assert.match(cm.stderr, want, `controller-manager ${args.join(' ')}`);
+    }
+    const agent = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir, '--pod-cidr', '10.42.0.0/33'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(agent.status, 1, agent.stderr);
+    assert.equal(agent.stderr, 'berth: error: --pod-cidr: invalid CIDR address: 10.42.0.0/33\n');
+    assert.deepEqual(readdirSync(dir), [], 'nothing written to the data dir');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

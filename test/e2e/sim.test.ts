@@ -268,6 +268,29 @@ test('500 simulated nodes register within a few seconds', async () => {
   }
 });
 
+test("simulated nodes holding ranges of the server's --cluster-cidr: the node IPAM controller hands a new Node none of them", async () => {
+  const client = RestClient.fromKubeconfig(s.kubeconfig);
+  // The server's default cluster range is 10.42.0.0/16: these nodes take its first three /24s themselves.
+  const inside = await startSimulator(client, { nodes: 3, namePrefix: 'ipam-sim-', podCidr: '10.42.0.0/16' });
+  try {
+    const held = inside.nodes.map((n) => n.podCIDR).sort();
+    assert.deepEqual(held, ['10.42.0.0/24', '10.42.1.0/24', '10.42.2.0/24']);
+    await client.create(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'ipam-plain' } } as any);
+    const cidr = await eventually(async () => (await client.get<any>({ ...resources.nodes, name: 'ipam-plain' })).spec?.podCIDR as string | undefined, 'the API-created node gets a range');
+    assert.ok(cidrContains(parseCidr('10.42.0.0/16'), parseIp(cidr!.split('/')[0]!)!), `${cidr} is in 10.42.0.0/16`);
+    assert.ok(!held.includes(cidr!), `${cidr} is none of the simulated nodes' ${held.join(' ')}`);
+    // The simulated nodes keep theirs; those outside the cluster range (10.244.x) were never touched.
+    for (const n of inside.nodes) assert.equal((await client.get<any>({ ...resources.nodes, name: n.name })).spec.podCIDR, n.podCIDR);
+    for (const n of json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items.filter((x: any) => x.metadata.name.startsWith('sim-'))) {
+      assert.match(n.spec.podCIDR, /^10\.244\.\d+\.0\/24$/);
+    }
+  } finally {
+    await inside.stop();
+    await Promise.all([...inside.nodes.map((n) => n.name), 'ipam-plain'].map((name) => client.delete({ ...resources.nodes, name }).catch(() => undefined)));
+    client.close();
+  }
+});
+
 test('SIGTERM stops the simulator; its nodes stay registered, as a stopped kubelet leaves its Node', async () => {
   sim.kill('SIGTERM');
   assert.equal(await simExited(), 0, simOutput);

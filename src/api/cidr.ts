@@ -1,6 +1,7 @@
-// IPv4 ranges for simulated nodes: the cluster's pod range cut into per-node ranges (each node's
-// spec.podCIDR, as the node IPAM controller's cidrset does), and pools of addresses inside one
-// range (a node's pod IPs, as host-local IPAM hands them out; the nodes' own InternalIPs).
+// IPv4 ranges: a cluster's pod range cut into per-node ranges (each Node's spec.podCIDR, handed
+// out by the node IPAM controller and by `berth sim`, as kube-controller-manager's cidrset does),
+// and pools of addresses inside one range (a simulated node's pod IPs, as host-local IPAM hands
+// them out; simulated nodes' InternalIPs).
 
 export class CidrError extends Error {
   override readonly name = 'CidrError';
@@ -109,9 +110,21 @@ class SlotBitmap {
   }
 }
 
+/** Whether two ranges share any address (one then contains the other). */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return cidrContains(a, b.base) || cidrContains(b, a.base);
+}
+
+/**
+ * At most 2^24 node ranges (a 2 MiB bitmap): a /0 cut into /30s would be a billion. Upstream
+ * caps IPv6 at 2^16 for the same reason.
+ */
+export const MAX_NODE_RANGES_LOG2 = 24;
+
 /**
  * Cuts a cluster range into node ranges of one mask size (a /16 into 256 /24s) and hands them
- * out, as kube-controller-manager's range allocator does for spec.podCIDR.
+ * out next-fit, as kube-controller-manager's cidrset does for spec.podCIDR: a range released is
+ * not handed out again until the others have been.
  */
 export class NodeCidrAllocator {
   readonly cluster: Cidr;
@@ -122,6 +135,9 @@ export class NodeCidrAllocator {
     this.cluster = typeof cluster === 'string' ? parseCidr(cluster) : cluster;
     if (!Number.isInteger(maskSize) || maskSize < this.cluster.prefix || maskSize > 30) {
       throw new CidrError(`node mask size /${maskSize} does not fit in ${formatCidr(this.cluster)}`);
+    }
+    if (maskSize - this.cluster.prefix > MAX_NODE_RANGES_LOG2) {
+      throw new CidrError(`${formatCidr(this.cluster)} cut into /${maskSize}s is 2^${maskSize - this.cluster.prefix} node ranges; at most 2^${MAX_NODE_RANGES_LOG2} are supported`);
     }
     this.maskSize = maskSize;
     this.slots = new SlotBitmap(2 ** (maskSize - this.cluster.prefix));
@@ -136,10 +152,29 @@ export class NodeCidrAllocator {
     return this.slots.free;
   }
 
-  /** Marks a range some node already has as taken; false when it is not one of ours or already taken. */
+  /** Whether a range shares addresses with the cluster range (false for one that does not parse). */
+  overlaps(cidr: Cidr | string): boolean {
+    return this.slotsOf(cidr) !== undefined;
+  }
+
+  /**
+   * Marks the node ranges a range covers as taken, whatever its size (a /23 takes two /24s, a
+   * /25 the /24 around it), as cidrset's Occupy does; false when none was free or it lies
+   * outside the cluster range.
+   */
   occupy(cidr: Cidr | string): boolean {
-    const i = this.slotOf(cidr);
-    return i !== undefined && this.slots.take(i);
+    const s = this.slotsOf(cidr);
+    let took = false;
+    if (s) for (let i = s.first; i <= s.last; i++) took = this.slots.take(i) || took;
+    return took;
+  }
+
+  /** Whether every node range a range covers is free (false outside the cluster range). */
+  isFree(cidr: Cidr | string): boolean {
+    const s = this.slotsOf(cidr);
+    if (!s) return false;
+    for (let i = s.first; i <= s.last; i++) if (this.slots.has(i)) return false;
+    return true;
   }
 
   allocate(): Cidr | undefined {
@@ -148,23 +183,27 @@ export class NodeCidrAllocator {
   }
 
   release(cidr: Cidr | string): void {
-    const i = this.slotOf(cidr);
-    if (i !== undefined) this.slots.release(i);
+    const s = this.slotsOf(cidr);
+    if (s) for (let i = s.first; i <= s.last; i++) this.slots.release(i);
   }
 
   private rangeOf(i: number): Cidr {
     return { base: (this.cluster.base + i * 2 ** (32 - this.maskSize)) >>> 0, prefix: this.maskSize };
   }
 
-  private slotOf(cidr: Cidr | string): number | undefined {
+  /** The node ranges (slot numbers) a range overlaps; undefined when none. */
+  private slotsOf(cidr: Cidr | string): { first: number; last: number } | undefined {
     let c: Cidr;
     try {
       c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
     } catch {
       return undefined;
     }
-    if (c.prefix !== this.maskSize || !cidrContains(this.cluster, c.base)) return undefined;
-    return (c.base - this.cluster.base) / 2 ** (32 - this.maskSize);
+    if (!cidrsOverlap(this.cluster, c)) return undefined;
+    const step = 2 ** (32 - this.maskSize);
+    const lo = Math.max(c.base, this.cluster.base);
+    const hi = Math.min(c.base + cidrSize(c), this.cluster.base + cidrSize(this.cluster)) - 1;
+    return { first: Math.floor((lo - this.cluster.base) / step), last: Math.floor((hi - this.cluster.base) / step) };
   }
 }
 

@@ -32,10 +32,40 @@ test('ranges nodes already have are skipped; foreign ones are not ours to occupy
   assert.equal(a.occupy('10.244.0.0/24'), false, 'already taken');
   assert.equal(a.occupy('10.244.2.0/24'), true);
   assert.equal(a.occupy('10.99.0.0/24'), false, 'outside the cluster range');
-  assert.equal(a.occupy('10.244.3.0/25'), false, 'another mask size');
+  assert.equal(a.overlaps('10.99.0.0/24'), false);
   assert.equal(a.occupy('not a cidr'), false);
+  assert.equal(a.overlaps('not a cidr'), false);
   assert.deepEqual([a.allocate(), a.allocate()].map((c) => formatCidr(c!)), ['10.244.1.0/24', '10.244.3.0/24']);
   assert.equal(a.free, 252);
+});
+
+test('a range of another size takes every node range it touches, as cidrset does', () => {
+  const a = new NodeCidrAllocator('10.244.0.0/16');
+  assert.equal(a.occupy('10.244.4.128/25'), true, 'a /25 takes the /24 around it');
+  assert.equal(a.isFree('10.244.4.0/24'), false);
+  assert.equal(a.occupy('10.244.6.0/23'), true, 'a /23 takes two /24s');
+  assert.equal(a.free, 253);
+  assert.equal(a.isFree('10.244.7.0/24'), false);
+  assert.equal(a.isFree('10.244.5.0/24'), true);
+  a.release('10.244.6.0/23');
+  assert.equal(a.isFree('10.244.6.0/24') && a.isFree('10.244.7.0/24'), true);
+  // A range around the whole cluster range takes all of it; one beside it nothing.
+  const b = new NodeCidrAllocator('10.42.0.0/24', 26);
+  assert.equal(b.overlaps('10.0.0.0/8'), true);
+  assert.equal(b.occupy('10.0.0.0/8'), true);
+  assert.equal(b.free, 0);
+  assert.equal(b.allocate(), undefined);
+  assert.equal(b.overlaps('10.42.1.0/24'), false);
+  assert.equal(b.isFree('10.42.1.0/24'), false, 'not ours to hand out');
+});
+
+test('released ranges come back only after the others (next-fit, as upstream)', () => {
+  const a = new NodeCidrAllocator('10.42.0.0/24', 26);
+  assert.deepEqual([a.allocate(), a.allocate(), a.allocate()].map((c) => formatCidr(c!)), ['10.42.0.0/26', '10.42.0.64/26', '10.42.0.128/26']);
+  a.release('10.42.0.64/26');
+  assert.equal(formatCidr(a.allocate()!), '10.42.0.192/26');
+  assert.equal(formatCidr(a.allocate()!), '10.42.0.64/26', 'the only free one left');
+  assert.equal(a.allocate(), undefined);
 });
 
 test('a /8 cut into /24s has room for 65536 nodes', () => {
@@ -44,6 +74,7 @@ test('a /8 cut into /24s has room for 65536 nodes', () => {
   for (let i = 0; i < 5000; i++) a.allocate();
   assert.equal(formatCidr(a.allocate()!), '10.19.136.0/24');
   assert.throws(() => new NodeCidrAllocator('10.0.0.0/24', 16), /does not fit/);
+  assert.throws(() => new NodeCidrAllocator('0.0.0.0/0', 30), /2\^30 node ranges; at most 2\^24/);
 });
 
 test('a node /24 gives out .2 to .254, next-fit, and takes released addresses back later', () => {
