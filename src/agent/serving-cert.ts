@@ -16,7 +16,9 @@ export async function ensureServingCert(dir: string, names: string[]): Promise<{
   // Loaded only to make a certificate: the X.509 library is a sizeable part of an idle agent's
   // memory, and a restarted agent reuses the certificate it made.
   await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
+  // A CommonJS module: bundled, its exports arrive as the namespace's default.
+  const mod = await import('@peculiar/x509');
+  const x509 = ('cryptoProvider' in mod ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const san = [...new Set(names)].filter(Boolean).map((v) => ({ type: isIP(v) ? ('ip' as const) : ('dns' as const), value: v }));

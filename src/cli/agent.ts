@@ -7,7 +7,7 @@ import { Agent, AgentServer, defaultNodeIP, ensureServingCert, type AgentOptions
 import { RestClient } from '../client/index.js';
 import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
-import { defaultDataDir, parseListen } from './server.js';
+import { defaultDataDir, parseListen } from './flags.js';
 
 export interface AgentFlags {
   server?: string;

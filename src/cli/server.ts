@@ -1,6 +1,5 @@
 // `berth server`: the control plane in one process (k3s-style).
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
@@ -14,6 +13,7 @@ import { RuntimeUnavailableError } from '../runtime/index.js';
 import { controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
 import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
+import { defaultDataDir, parseListen } from './flags.js';
 
 export interface ServerFlags extends NodeIpamFlags {
   dataDir?: string;
@@ -42,18 +42,6 @@ async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 
   });
   await Promise.race([p.catch((e) => process.stderr.write(`berth: stopping ${what}: ${(e as Error).message}\n`)), late]);
   clearTimeout(timer);
-}
-
-export function defaultDataDir(): string {
-  return process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.berth');
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`--listen must be HOST:PORT, got "${listen}"`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`--listen port out of range: ${port}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 export async function runServer(flags: ServerFlags): Promise<void> {

@@ -183,7 +183,6 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   };
 }
 
-/** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
 /**
  * Starts test/e2e/agent-runner.ts (or command) as its own process with the agent options, and
  * waits for its "agent ready port=N" line.
@@ -269,6 +268,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
 export function removeTree(d: string): void {
   if (!existsSync(d)) return;
   for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));

@@ -54,10 +54,11 @@ export interface RunningServer {
   cleanup(): void;
 }
 
-export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number } = {}): Promise<RunningServer> {
+/** agent: run the embedded node agent (by default the server starts with --no-agent). */
+export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean } = {}): Promise<RunningServer> {
   if (!existsSync(BERTH)) throw new Error(`${BERTH} is missing: run npm run build first`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  const proc = spawn(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-agent', ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
