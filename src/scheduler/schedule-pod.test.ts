@@ -106,3 +106,35 @@ test('a nominated node that still fits is chosen without looking at others', () 
   assert.equal(r.suggestedHost, 'b');
   assert.equal(r.feasibleNodes, 1);
 });
+
+test('filters run selective plugins first, yet an unschedulable pod\'s message names what the configured order rejects first', () => {
+  const small = { cpu: '1', memory: '1Gi', pods: '10' };
+  const big = { cpu: '8', memory: '8Gi', pods: '10' };
+  const nodes = [
+    makeNode('a', small, { zone: 'z1' }),
+    makeNode('b', small, { zone: 'z1' }),
+    makeNode('c', big, { zone: 'z2' }),
+    // Too small and in the crowded zone: NodeResourcesFit (configured before PodTopologySpread) rejects it first.
+    makeNode('d', small, { zone: 'z2' }),
+  ];
+  const existing = [0, 1].map((i) => makePod(`x${i}`, { nodeName: 'c' }, { labels: { app: 'x' } }));
+  const snap = makeSnapshot(nodes, existing);
+  const fwk = framework(snap);
+  const spread = { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app: 'x' } } };
+  const pod = makePod('p', { containers: [withRequests('2')], topologySpreadConstraints: [spread] }, { labels: { app: 'x' } });
+  const err = (() => {
+    try {
+      new SchedulingAlgorithm(() => 0).schedulePod(fwk, fwk.newCycleState(), pod, snap);
+    } catch (e) {
+      return e as FitError;
+    }
+    throw new Error('expected a FitError');
+  })();
+  assert.equal(err.message, "0/4 nodes are available: 1 node(s) didn't match pod topology spread constraints, 3 Insufficient cpu.");
+  assert.equal(err.diagnosis.nodeToStatus.get('d')!.plugin, 'NodeResourcesFit');
+  assert.equal(err.diagnosis.nodeToStatus.get('c')!.plugin, 'PodTopologySpread');
+  assert.deepEqual([...err.diagnosis.unschedulablePlugins].sort(), ['NodeResourcesFit', 'PodTopologySpread']);
+  // A pod that fits: the same cycle finds the node whatever the order.
+  const fits = makePod('q', { containers: [withRequests('500m')], topologySpreadConstraints: [spread] }, { labels: { app: 'x' } });
+  assert.match(new SchedulingAlgorithm(() => 0).schedulePod(fwk, fwk.newCycleState(), fits, snap).suggestedHost, /^[ab]$/);
+});

@@ -124,20 +124,34 @@ export class SchedulingAlgorithm {
     }
     const toFind = numFeasibleNodesToFind(fwk.percentageOfNodesToScore, nodes.length);
     const feasible: NodeInfo[] = [];
+    const rejected: NodeInfo[] = [];
     const start = nodes === all ? this.nextStartNodeIndex % nodes.length : 0;
     let processed = 0;
+    // Filters run in the fast order: which nodes fit is the same, and a node's rejection only
+    // matters when no node fits — then each rejected node is run again in the configured order,
+    // so that the diagnosis (the FailedScheduling message, preemption's candidates) names the
+    // plugin upstream would.
     for (let i = 0; i < nodes.length && feasible.length < toFind; i++) {
       const ni = nodes[(start + i) % nodes.length]!;
       processed++;
-      const s = fwk.runFilterWithNominatedPods(state, pod, ni, this.nominatedPods);
+      const s = fwk.runFilterWithNominatedPods(state, pod, ni, this.nominatedPods, true);
       if (s.isSuccess()) feasible.push(ni);
       else {
+        if (!s.isRejected()) throw new Error(`running "${s.plugin}" filter plugin: ${s.message()}`);
+        rejected.push(ni);
+        diagnosis.nodeToStatus.set(ni.name, s);
+      }
+    }
+    if (nodes === all) this.nextStartNodeIndex = (start + processed) % all.length;
+    if (feasible.length === 0) {
+      for (const ni of rejected) {
+        const s = fwk.runFilterWithNominatedPods(state, pod, ni, this.nominatedPods);
+        if (s.isSuccess()) throw new Error(`node ${ni.name} fits in one filter order and not in another: a Filter plugin has side effects`);
         if (!s.isRejected()) throw new Error(`running "${s.plugin}" filter plugin: ${s.message()}`);
         diagnosis.nodeToStatus.set(ni.name, s);
         if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
       }
     }
-    if (nodes === all) this.nextStartNodeIndex = (start + processed) % all.length;
     return { feasible, diagnosis };
   }
 }

@@ -19,6 +19,8 @@ export class CycleState {
   readonly skipScorePlugins = new Set<string>();
   /** The filter plugins left after PreFilter's skips, worked out once per cycle (framework runtime). */
   activeFilters: unknown[] | undefined;
+  /** The same, the most selective first (framework runtime's runFilter with fast = true). */
+  activeFastFilters: unknown[] | undefined;
 
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
@@ -35,6 +37,7 @@ export class CycleState {
     }
     for (const p of this.skipFilterPlugins) c.skipFilterPlugins.add(p);
     c.activeFilters = this.activeFilters;
+    c.activeFastFilters = this.activeFastFilters;
     for (const p of this.skipScorePlugins) c.skipScorePlugins.add(p);
     return c;
   }

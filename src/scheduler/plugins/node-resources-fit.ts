@@ -80,18 +80,19 @@ const NOTHING_MISSING: InsufficientResource[] = [];
 
 // Called for every candidate node of every pod: no allocations unless something is missing.
 export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredResources: ReadonlySet<string> = NO_NAMES, ignoredResourceGroups: ReadonlySet<string> = NO_NAMES): InsufficientResource[] {
-  const alloc = nodeInfo.allocatable;
-  const used = nodeInfo.requested;
-  // The common answer, "fits", allocates nothing.
+  // The common answer, "fits", allocates nothing and reads only the NodeInfo's own copies of
+  // the numbers (a stand-in without them, as preemption's, takes the full path below).
   if (
-    nodeInfo.pods.length + 1 <= alloc.allowedPodNumber &&
-    (podRequest.milliCPU === 0 || podRequest.milliCPU <= alloc.milliCPU - used.milliCPU) &&
-    (podRequest.memory === 0 || podRequest.memory <= alloc.memory - used.memory) &&
-    (podRequest.ephemeralStorage === 0 || podRequest.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage) &&
+    nodeInfo.podCount + 1 <= nodeInfo.allocPods &&
+    (podRequest.milliCPU === 0 || podRequest.milliCPU <= nodeInfo.allocMilliCPU - nodeInfo.reqMilliCPU) &&
+    (podRequest.memory === 0 || podRequest.memory <= nodeInfo.allocMemory - nodeInfo.reqMemory) &&
+    (podRequest.ephemeralStorage === 0 || podRequest.ephemeralStorage <= nodeInfo.allocEphemeralStorage - nodeInfo.reqEphemeralStorage) &&
     podRequest.scalar.size === 0
   ) {
     return NOTHING_MISSING;
   }
+  const alloc = nodeInfo.allocatable;
+  const used = nodeInfo.requested;
   const out: InsufficientResource[] = [];
   if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) {
     out.push({ resourceName: 'pods', reason: ERR_REASON_TOO_MANY_PODS, requested: 1, used: nodeInfo.pods.length, capacity: alloc.allowedPodNumber, unresolvable: false });

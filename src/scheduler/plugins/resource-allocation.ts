@@ -75,19 +75,19 @@ export class ResourceAllocationScorer {
 
   /** allocatable[i] and requested[i] (including this pod); both 0 leave the resource out. */
   private fill(nodeInfo: NodeInfo, name: string, podRequest: number, i: number): void {
-    const requested = this.useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
     let alloc = 0;
     let req = 0;
     // An extended resource the pod doesn't ask for doesn't count for or against the node.
     if (!(podRequest === 0 && isScalarResourceName(name))) {
       switch (name) {
+        // cpu and memory from the NodeInfo's own copies (see NodeInfo): read for every node scored.
         case CPU:
-          alloc = nodeInfo.allocatable.milliCPU;
-          req = requested.milliCPU + podRequest;
+          alloc = nodeInfo.allocMilliCPU;
+          req = (this.useRequested ? nodeInfo.reqMilliCPU : nodeInfo.nonZeroMilliCPU) + podRequest;
           break;
         case MEMORY:
-          alloc = nodeInfo.allocatable.memory;
-          req = requested.memory + podRequest;
+          alloc = nodeInfo.allocMemory;
+          req = (this.useRequested ? nodeInfo.reqMemory : nodeInfo.nonZeroMemory) + podRequest;
           break;
         case EPHEMERAL_STORAGE:
           alloc = nodeInfo.allocatable.ephemeralStorage;
