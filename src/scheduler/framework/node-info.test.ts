@@ -29,4 +29,13 @@ test('the copied resource numbers follow pods added and removed, node changes an
   ni.setNode(makeNode('n', { cpu: '2', memory: '8Gi', pods: '10' }));
   assertCopiesAgree(ni, 'after the node changed');
   assert.equal(ni.allocMilliCPU, 2000);
+  const taints = [{ key: 'k', value: 'v', effect: 'NoSchedule' as const }];
+  ni.setNode(makeNode('n', { cpu: '2', memory: '8Gi', pods: '10' }, { zone: 'z1' }, { taints, unschedulable: true }));
+  assert.deepEqual([ni.labels, ni.taints, ni.unschedulable], [{ 'kubernetes.io/hostname': 'n', zone: 'z1' }, taints, true]);
+  const cordoned = ni.snapshot();
+  ni.setNode(makeNode('n', { cpu: '2', memory: '8Gi', pods: '10' }));
+  assert.deepEqual([ni.labels, ni.taints, ni.unschedulable], [{ 'kubernetes.io/hostname': 'n' }, undefined, false]);
+  assert.deepEqual([cordoned.labels, cordoned.taints, cordoned.unschedulable], [{ 'kubernetes.io/hostname': 'n', zone: 'z1' }, taints, true]);
+  ni.clearNode();
+  assert.deepEqual([ni.name, ni.labels, ni.taints, ni.unschedulable], ['', {}, undefined, false]);
 });

@@ -1,6 +1,6 @@
 // The scheduler's view of one node: the Node object and the pods assigned (or assumed) to it,
 // with their summed requests and used host ports kept up to date as pods come and go.
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1';
 import { addResource, emptyResource, resourceFromList, type Resource } from './resources.js';
 import { newPodInfo, type PodInfo } from './pod-info.js';
 
@@ -58,6 +58,8 @@ export function podHostPorts(pod: Pod): { ip: string; protocol: string; port: nu
   return out;
 }
 
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class NodeInfo {
   /**
    * Copies of the numbers NodeResourcesFit and the resource scorers read for every candidate
@@ -75,6 +77,10 @@ export class NodeInfo {
   reqEphemeralStorage = 0;
   nonZeroMilliCPU = 0;
   nonZeroMemory = 0;
+  /** The node's labels, taints and unschedulable flag, for the same reason. */
+  labels: Record<string, string> = NO_LABELS;
+  taints: Taint[] | undefined = undefined;
+  unschedulable = false;
   node: Node | undefined;
   pods: PodInfo[] = [];
   /** Pods with any (anti-)affinity terms: what InterPodAffinity has to look at. */
@@ -101,6 +107,9 @@ export class NodeInfo {
   setNode(node: Node): void {
     this.node = node;
     this.name = node.metadata?.name ?? '';
+    this.labels = node.metadata?.labels ?? NO_LABELS;
+    this.taints = node.spec?.taints?.length ? node.spec.taints : undefined;
+    this.unschedulable = !!node.spec?.unschedulable;
     this.allocatable = resourceFromList(node.status?.allocatable as Record<string, string> | undefined);
     this.refreshCopies();
     this.generation++;
@@ -123,6 +132,9 @@ export class NodeInfo {
   clearNode(): void {
     this.node = undefined;
     this.name = '';
+    this.labels = NO_LABELS;
+    this.taints = undefined;
+    this.unschedulable = false;
     this.generation++;
   }
 
@@ -159,6 +171,9 @@ export class NodeInfo {
     const c = new NodeInfo();
     c.node = this.node;
     c.name = this.name;
+    c.labels = this.labels;
+    c.taints = this.taints;
+    c.unschedulable = this.unschedulable;
     c.pods = [...this.pods];
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];

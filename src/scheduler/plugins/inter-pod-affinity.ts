@@ -288,7 +288,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     if (!nodeInfo.node) return Status.error('node not found');
     const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
     if (!s) return Status.error(`error reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    const labels = nodeLabels(nodeInfo.node);
+    const labels = nodeInfo.labels;
     if (!satisfyPodAffinity(s, labels)) return Status.unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
     if (!satisfyPodAntiAffinity(s, labels)) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
     if (!satisfyExistingPodsAntiAffinity(s, labels)) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
@@ -327,7 +327,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (!s) return { score: 0, status: Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`) };
-    return { score: s.scoreOf(nodeLabels(nodeInfo.node)), status: Status.success() };
+    return { score: s.scoreOf(nodeInfo.labels), status: Status.success() };
   }
 
   /** Min–max scaling to [0, MAX_NODE_SCORE]: scores may be negative (anti-affinity). */

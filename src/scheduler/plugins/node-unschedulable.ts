@@ -21,7 +21,7 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   }
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    if (!nodeInfo.node?.spec?.unschedulable) return Status.success();
+    if (!nodeInfo.unschedulable) return Status.success();
     return toleratesUnschedulable(pod) ? Status.success() : Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
   }
 

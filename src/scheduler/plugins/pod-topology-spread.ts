@@ -340,7 +340,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const requireAllTopologies = (pod.spec?.topologySpreadConstraints?.length ?? 0) > 0 || !this.systemDefaulted;
     s.topologyValueToPodCounts = constraints.map(() => new Map());
     for (const ni of filteredNodes) {
-      const labels = nodeLabels(ni.node);
+      const labels = ni.labels;
       if (requireAllTopologies && !hasAllTopologyKeys(labels, constraints)) {
         s.ignoredNodes.add(ni.name);
         continue;
@@ -384,7 +384,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const s = state.read<PreScoreState>(PRE_SCORE_STATE_KEY);
     if (!s) return { score: 0, status: Status.error(`error reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`) };
     if (s.ignoredNodes.has(nodeInfo.name)) return { score: 0, status: Status.success() };
-    const labels = nodeLabels(nodeInfo.node);
+    const labels = nodeInfo.labels;
     const ns = pod.metadata?.namespace ?? '';
     let score = 0;
     s.constraints.forEach((c, i) => {

@@ -32,7 +32,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const taint = findMatchingUntoleratedTaint(nodeInfo.node?.spec?.taints, pod.spec?.tolerations, isDoNotScheduleTaint);
+    const taint = findMatchingUntoleratedTaint(nodeInfo.taints, pod.spec?.tolerations, isDoNotScheduleTaint);
     return taint ? Status.unresolvable(errReasonUntoleratedTaint(taint)) : Status.success();
   }
 
@@ -45,7 +45,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
     const tolerations = state.read<Toleration[]>(PRE_SCORE_STATE_KEY);
     if (!tolerations) return { score: 0, status: Status.error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`) };
-    return { score: countIntolerableTaintsPreferNoSchedule(nodeInfo.node?.spec?.taints, tolerations), status: Status.success() };
+    return { score: countIntolerableTaintsPreferNoSchedule(nodeInfo.taints, tolerations), status: Status.success() };
   }
 
   /** Reversed: the node with the most intolerable taints gets 0, one with none MAX_NODE_SCORE. */
