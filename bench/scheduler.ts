@@ -239,6 +239,12 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
     };
   } finally {
     client.close();
+    // BERTH_BENCH_HEAPSNAP=1 (with BERTH_BENCH_SCHEDULER_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2):
+    // a heap snapshot of the scheduler holding the whole workload, written to the working dir.
+    if (process.env.BERTH_BENCH_HEAPSNAP && scheduler) {
+      scheduler.proc.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 15_000));
+    }
     await scheduler?.stop();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
