@@ -74,8 +74,9 @@ export function httpHookRequest(g: HTTPGetAction, c: Container, podIP: string): 
 }
 
 /**
- * Seconds left for SIGTERM after a preStop hook took hookMs of grace seconds: whole seconds
- * spent are subtracted (upstream truncates), and never less than the minimum.
+ * Seconds left for SIGTERM after a preStop hook (or a sidecar's wait for its turn) took hookMs
+ * of grace seconds: whole seconds spent are subtracted (upstream truncates), and never less
+ * than the minimum.
  */
 export function graceAfterPreStop(graceSeconds: number, hookMs: number): number {
   return Math.max(MIN_GRACE_SECONDS, graceSeconds - Math.floor(hookMs / 1000));

@@ -32,25 +32,40 @@ export function parseCriLogLine(line: string): CriLogLine | undefined {
   return { time: line.slice(0, a), stream, partial: false, content: line.slice(b + 1) };
 }
 
-/** The container's output from CRI log text: whole lines (partials joined), optionally timestamped. */
-export function renderLogs(text: string, o: LogOptions = {}): { out: string[]; rest: string } {
+/**
+ * A CRI timestamp as upstream's kubelet prints it with --timestamps: RFC3339 with exactly nine
+ * fraction digits (runtimes may trim trailing zeros), in the zone the runtime wrote.
+ */
+export function fixedNanoTimestamp(t: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}` : t;
+}
+
+/**
+ * The container's output from CRI log text: whole lines (partials joined), optionally
+ * timestamped. A line still partial at the end of the text is kept in rest for the next read,
+ * unless final (the container is gone): then it is written as far as it got, without a newline.
+ */
+export function renderLogs(text: string, o: LogOptions = {}, final = false): { out: string[]; rest: string } {
   const lines = text.split('\n');
   // The last piece has no newline yet: it is kept for the next read.
-  const rest = lines.pop() ?? '';
+  let rest = lines.pop() ?? '';
   const out: string[] = [];
-  let pending: { time: string; content: string } | undefined;
+  let pending: { time: string; content: string; raw: string[] } | undefined;
+  const line = (time: string, content: string) => (o.timestamps ? `${fixedNanoTimestamp(time)} ${content}` : content);
   for (const raw of lines) {
     const l = parseCriLogLine(raw);
     if (!l) continue;
     if (o.sinceTimeMs !== undefined && Date.parse(l.time) < o.sinceTimeMs) continue;
     if (l.partial) {
-      pending = pending ? { time: pending.time, content: pending.content + l.content } : { time: l.time, content: l.content };
+      pending = pending ? { ...pending, content: pending.content + l.content, raw: [...pending.raw, raw] } : { time: l.time, content: l.content, raw: [raw] };
       continue;
     }
-    const whole = pending ? { time: pending.time, content: pending.content + l.content } : { time: l.time, content: l.content };
+    out.push(`${line(pending?.time ?? l.time, (pending?.content ?? '') + l.content)}\n`);
     pending = undefined;
-    out.push(o.timestamps ? `${whole.time} ${whole.content}\n` : `${whole.content}\n`);
   }
+  if (pending && final) out.push(line(pending.time, pending.content));
+  else if (pending) rest = `${pending.raw.join('\n')}\n${rest}`;
   return { out, rest };
 }
 
@@ -92,7 +107,7 @@ export async function streamLogs(
       closeSync(fd);
     }
   };
-  const first = renderLogs(readNew(), o);
+  const first = renderLogs(readNew(), o, !o.follow);
   carry = first.rest;
   const lines = o.tailLines !== undefined && o.tailLines >= 0 ? first.out.slice(Math.max(0, first.out.length - o.tailLines)) : first.out;
   for (const l of lines) if (!write(l)) return;
@@ -110,7 +125,7 @@ export async function streamLogs(
     if (Date.now() - lastCheck > 1000) {
       lastCheck = Date.now();
       if (!(await stillRunning())) {
-        const r = renderLogs(carry + readNew(), { ...o, sinceTimeMs: undefined });
+        const r = renderLogs(carry + readNew(), { ...o, sinceTimeMs: undefined }, true);
         for (const l of r.out) if (!write(l)) return;
         return;
       }

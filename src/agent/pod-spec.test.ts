@@ -94,6 +94,7 @@ test('env: fieldRef, $(VAR) references, configMap keys, and the errors that hold
 test('CRI log lines become the container output: partial lines joined, timestamps on request, tail kept for later', () => {
   const text = '2026-01-01T00:00:00.1Z stdout P hel\n2026-01-01T00:00:00.2Z stdout F lo\n2026-01-01T00:00:01Z stderr F oops\n2026-01-01T00:00:02Z stdout F par';
   assert.deepEqual(renderLogs(text), { out: ['hello\n', 'oops\n'], rest: '2026-01-01T00:00:02Z stdout F par' });
-  assert.deepEqual(renderLogs(text, { timestamps: true }).out, ['2026-01-01T00:00:00.1Z hello\n', '2026-01-01T00:00:01Z oops\n']);
+  // Upstream's RFC3339NanoFixed: nine fraction digits whatever the runtime trimmed.
+  assert.deepEqual(renderLogs(text, { timestamps: true }).out, ['2026-01-01T00:00:00.100000000Z hello\n', '2026-01-01T00:00:01.000000000Z oops\n']);
   assert.deepEqual(renderLogs(text, { sinceTimeMs: Date.parse('2026-01-01T00:00:00.5Z') }).out, ['oops\n']);
 });

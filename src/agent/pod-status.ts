@@ -4,6 +4,8 @@
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
+// The simulator's kubelet conditions are upstream's generate.go already: one implementation for both.
+import { containersReadyCondition, initializedCondition, readyCondition, type Condition } from '../sim/pod-conditions.js';
 
 export const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
 
@@ -52,7 +54,7 @@ function terminated(s: ContainerStatus, runtimeName: string): ContainerState {
   };
 }
 
-function containerStatus(c: Container, v: ContainerView | undefined, defaultWaiting: string, runtimeName: string): ApiContainerStatus {
+function containerStatus(c: Container, v: ContainerView | undefined, defaultWaiting: string, runtimeName: string, regularInit = false): ApiContainerStatus {
   const latest = v?.latest;
   const base = { name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: false, started: false };
   if (!latest) {
@@ -80,6 +82,8 @@ function containerStatus(c: Container, v: ContainerView | undefined, defaultWait
         out.lastState = terminated(latest, runtimeName);
       } else {
         out.state = terminated(latest, runtimeName);
+        // Upstream's prober manager: a regular init container that succeeded is ready.
+        out.ready = regularInit && latest.exitCode === 0;
       }
       break;
     default:
@@ -99,32 +103,60 @@ export function initialized(pod: Pod, statuses: ApiContainerStatus[]): { done: b
   return { done: pending.length === 0, pending };
 }
 
-/** Upstream's getPhase. */
-export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainerStatus[], podIsTerminal: boolean): string {
+/**
+ * Upstream's getPhase. Sidecars count as running containers (a Job-like pod whose app exited is
+ * still Running until its sidecars are stopped), but a sidecar's exit never decides the phase;
+ * one not started yet holds the pod Pending only until the pod has initialized (podHasInitialized:
+ * a regular container has run).
+ */
+export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainerStatus[], podIsTerminal: boolean, podHasInitialized = anyRegularStarted(app)): string {
   const spec = pod.spec!;
-  let pendingInitialization = 0;
+  let pendingRegularInit = 0;
+  let pendingSidecars = 0;
   let failedInitialization = 0;
   for (const c of spec.initContainers ?? []) {
     if (isRestartableInit(c)) continue;
     const s = init.find((x) => x.name === c.name);
     if (!s) {
-      pendingInitialization++;
+      pendingRegularInit++;
       continue;
     }
-    if (s.state?.running) pendingInitialization++;
+    if (s.state?.running) pendingRegularInit++;
     else if (s.state?.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInitialization++;
     } else if (s.state?.waiting) {
       if (s.lastState?.terminated) {
         if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
-      } else pendingInitialization++;
-    } else pendingInitialization++;
+      } else pendingRegularInit++;
+    } else pendingRegularInit++;
   }
   let unknown = 0;
   let running = 0;
   let waiting = 0;
   let stopped = 0;
   let succeeded = 0;
+  for (const c of spec.initContainers ?? []) {
+    if (!isRestartableInit(c)) continue;
+    const s = init.find((x) => x.name === c.name);
+    if (!s) {
+      unknown++;
+      continue;
+    }
+    if (s.state?.running) {
+      if (!s.started) pendingSidecars++;
+      running++;
+    } else if (s.state?.terminated) {
+      // a stopped sidecar says nothing about the pod's outcome
+    } else if (s.state?.waiting) {
+      if (!s.lastState?.terminated) {
+        pendingSidecars++;
+        waiting++;
+      }
+    } else {
+      pendingSidecars++;
+      unknown++;
+    }
+  }
   for (const c of spec.containers) {
     const s = app.find((x) => x.name === c.name);
     if (!s) {
@@ -141,8 +173,7 @@ export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainer
     } else unknown++;
   }
   if (failedInitialization > 0 && spec.restartPolicy === 'Never') return 'Failed';
-  const anyRegularStarted = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
-  if ((pendingInitialization > 0 && !anyRegularStarted) || waiting > 0) return 'Pending';
+  if (pendingRegularInit > 0 || (pendingSidecars > 0 && !podHasInitialized) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
@@ -154,34 +185,30 @@ export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainer
   return 'Pending';
 }
 
-function condition(type: string, ok: boolean, reason?: string, message?: string): PodCondition {
-  return { type, status: ok ? 'True' : 'False', ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+/** Whether a regular container has run in the pod (it was initialized then, even if a sidecar restarts now). */
+function anyRegularStarted(app: ApiContainerStatus[]): boolean {
+  return app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
 }
+
+const asPodCondition = (c: Condition): PodCondition => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
 
 export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): PodStatus {
   const spec = pod.spec!;
   const old = pod.status ?? {};
-  const init = (spec.initContainers ?? []).map((c) => containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName));
+  const init = (spec.initContainers ?? []).map((c) => containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName, !isRestartableInit(c)));
   const initState = initialized(pod, init);
   const app = spec.containers.map((c) => containerStatus(c, view.containers.get(c.name), initState.done ? 'ContainerCreating' : 'PodInitializing', view.runtimeName));
   let phase = podPhase(pod, init, app, view.terminal);
   // A pod that reached a final phase never leaves it.
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
-  const completed = phase === 'Succeeded';
 
-  const unready = app.filter((s) => !s.ready).map((s) => s.name);
-  const readinessGates = (spec.readinessGates ?? []).map((g) => g.conditionType);
-  const gateFailures = readinessGates.filter((t) => old.conditions?.find((c) => c.type === t)?.status !== 'True');
-  const conditions: PodCondition[] = [];
-  conditions.push(condition('PodReadyToStartContainers', view.sandboxReady));
-  if (completed) conditions.push(condition('Initialized', true, 'PodCompleted'));
-  else conditions.push(initState.done ? condition('Initialized', true) : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${initState.pending.join(' ')}]`));
-  const containersReady = unready.length === 0 && !completed;
-  const notReady = completed ? { reason: 'PodCompleted' } : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
-  if (containersReady && gateFailures.length === 0) conditions.push(condition('Ready', true));
-  else if (containersReady) conditions.push(condition('Ready', false, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${gateFailures[0]}" does not exist.`));
-  else conditions.push(condition('Ready', false, notReady.reason, notReady.message));
-  conditions.push(containersReady ? condition('ContainersReady', true) : condition('ContainersReady', false, notReady.reason, notReady.message));
+  const containersReady = containersReadyCondition(spec, init, app, phase);
+  const conditions: PodCondition[] = [
+    asPodCondition({ type: 'PodReadyToStartContainers', status: view.sandboxReady ? 'True' : 'False' }),
+    asPodCondition(initializedCondition(spec, init, app, phase)),
+    asPodCondition(readyCondition(spec, containersReady, old.conditions ?? [])),
+    asPodCondition(containersReady),
+  ];
 
   // Conditions others own (PodScheduled, DisruptionTarget, readiness gates) stay as they are.
   const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)), ...conditions];

@@ -25,6 +25,7 @@ import { ContainerConfigError, containerEnv } from './env.js';
 import type { ImagePuller } from './image-puller.js';
 import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
 import { computePodStatus, isRestartableInit, type ContainerView } from './pod-status.js';
+import { initContainerActions, terminationPrereqs } from './sidecars.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';
 import { imageUser, runAsNonRootViolation } from './security-context.js';
@@ -237,33 +238,33 @@ export class PodWorker {
       if (ms !== undefined && (requeue === undefined || ms < requeue)) requeue = Math.max(ms, 50);
     };
     const spec = this.pod.spec!;
-    let initDone = true;
-    for (const c of spec.initContainers ?? []) {
-      if (this.ending.signal.aborted) break;
-      const latest = containers.byName.get(c.name)?.[0];
-      if (isRestartableInit(c)) {
-        // A sidecar: started once and kept running; the next init container waits for its start.
-        if (!latest || latest.state !== 'CONTAINER_RUNNING') soonest(await this.startOrRestart(c, latest, true, sbConfig, sandbox!.id, podIPs));
-        const now = containers.byName.get(c.name)?.[0];
-        if (!now || now.state !== 'CONTAINER_RUNNING' || !this.d.probes.started(now.id)) {
-          initDone = false;
-          break;
-        }
-        continue;
-      }
-      if (latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0) {
-        this.waiting.delete(c.name);
-        continue;
-      }
-      initDone = false;
-      if (latest?.state === 'CONTAINER_RUNNING') break;
-      if (latest?.state === 'CONTAINER_EXITED' && spec.restartPolicy === 'Never') {
-        this.waiting.delete(c.name);
-        break;
-      }
-      soonest(await this.startOrRestart(c, latest, true, sbConfig, sandbox!.id, podIPs));
-      break;
+    // Nothing will run again (the app containers are done, or an init container failed for
+    // good): sidecars are stopped rather than restarted (upstream's KillPod).
+    if (allDone(this.pod, containers.byName)) {
+      await this.removeGarbage(containers, sandbox!.id);
+      return this.finish(containers, sandbox);
     }
+    const actions = initContainerActions(
+      spec,
+      (name) => containers.byName.get(name)?.[0],
+      // A startup probe's verdict counts only once its worker runs; without one, running is started.
+      (c, s) => !c.startupProbe || (this.d.probes.tracked(s.id) && this.d.probes.started(s.id)),
+    );
+    for (const c of spec.initContainers ?? []) {
+      const latest = containers.byName.get(c.name)?.[0];
+      // Done for good (or for now, until the pod ends): no back-off or error to show any more.
+      if (latest?.state === 'CONTAINER_EXITED' && !actions.start.includes(c.name)) this.waiting.delete(c.name);
+    }
+    for (const name of actions.start) {
+      if (this.ending.signal.aborted) break;
+      const c = spec.initContainers!.find((x) => x.name === name)!;
+      const wait = await this.startOrRestart(c, containers.byName.get(name)?.[0], true, sbConfig, sandbox!.id, podIPs);
+      soonest(wait);
+      // Upstream: a sidecar that cannot start now is skipped; a regular init container that
+      // cannot start ends this pass.
+      if (wait !== undefined && !isRestartableInit(c)) break;
+    }
+    const initDone = actions.initialized;
     if (initDone) {
       for (const c of spec.containers) {
         if (this.ending.signal.aborted) break;
@@ -417,7 +418,11 @@ export class PodWorker {
 
   /** The pod finished: sidecars and the sandbox are stopped, the final phase written. */
   private async finish(containers: RuntimeContainers, sandbox: PodSandbox | undefined): Promise<undefined> {
-    for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, killGracePeriod(this.pod, this.specOf(c.metadata.name), 'other'), 'pod finished');
+    await this.killInOrder(
+      containers.all.filter((c) => c.state === 'CONTAINER_RUNNING'),
+      (c) => killGracePeriod(this.pod, this.specOf(c.metadata.name), 'other'),
+      'pod finished',
+    );
     if (sandbox) await this.d.runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
     this.waiting.clear();
     await this.report(await this.containers(), undefined, undefined, undefined, true);
@@ -483,11 +488,15 @@ export class PodWorker {
     this.d.done(this.uid);
   }
 
-  /** Kills every running container (in parallel, with the grace period) and stops the sandboxes. */
+  /** Kills every running container (with the grace period, sidecars last) and stops the sandboxes. */
   private async stopEverything(grace: number, announce: boolean): Promise<void> {
     this.d.probes.retain(this.uid, new Set());
     const containers = await this.containers();
-    await Promise.all(containers.all.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED').map((c) => this.kill(c, grace, announce ? undefined : 'pod finished')));
+    await this.killInOrder(
+      containers.all.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED'),
+      () => grace,
+      announce ? undefined : 'pod finished',
+    );
     for (const s of await this.sandboxes()) if (s.state === 'SANDBOX_READY') await this.d.runtime.stopPodSandbox(s.id);
   }
 
@@ -511,15 +520,46 @@ export class PodWorker {
   }
 
   /**
-   * Kills a container as kubelet's killContainer: its preStop hook first, given at most the
-   * grace period; then SIGTERM with what is left of it (at least 2 s), then SIGKILL.
+   * Kills containers together, as kubelet's killContainersWithSyncResult: all at once, except
+   * that each sidecar is sent its signal only once the app containers and the sidecar declared
+   * after it have stopped (or its grace period ran out waiting).
    */
-  private async kill(c: ContainerStatus, grace: number, why?: string): Promise<void> {
+  private async killInOrder(list: ContainerStatus[], graceOf: (c: ContainerStatus) => number, why?: string): Promise<void> {
+    const prereqs = terminationPrereqs(
+      this.pod.spec!,
+      list.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.metadata.name),
+    );
+    const stopped = new Map<string, Array<Promise<void>>>();
+    const kills = list.map((c) => {
+      let resolve!: () => void;
+      const p = new Promise<void>((r) => (resolve = r));
+      stopped.set(c.metadata.name, [...(stopped.get(c.metadata.name) ?? []), p]);
+      return { c, resolve };
+    });
+    await Promise.all(
+      kills.map(async ({ c, resolve }) => {
+        const before = prereqs.get(c.metadata.name) ?? [];
+        const turn = before.length ? () => Promise.all(before.flatMap((n) => stopped.get(n) ?? [])).then(() => undefined) : undefined;
+        try {
+          await this.kill(c, graceOf(c), why, turn);
+        } finally {
+          resolve();
+        }
+      }),
+    );
+  }
+
+  /**
+   * Kills a container as kubelet's killContainer: its preStop hook first, given at most the
+   * grace period; then its turn (turn: what it waits for, with what is left of the grace
+   * period); then SIGTERM with what is left (at least 2 s), then SIGKILL.
+   */
+  private async kill(c: ContainerStatus, grace: number, why?: string, turn?: () => Promise<void>): Promise<void> {
     const spec = this.specOf(c.metadata.name);
     const init = !!this.pod.spec?.initContainers?.some((x) => x.name === c.metadata.name);
     this.event('Normal', 'Killing', why && why !== 'pod finished' ? why : `Stopping container ${c.metadata.name}`, spec, init);
     this.d.probes.untrack(c.id);
-    let stopGrace = grace;
+    let left = grace;
     const preStop = spec?.lifecycle?.preStop;
     if (preStop && grace > 0 && c.state === 'CONTAINER_RUNNING') {
       const podIP = (await this.currentPodIP()) ?? '';
@@ -529,9 +569,17 @@ export class PodWorker {
         this.d.log(`pod ${this.name}: ${result.message}`);
         this.event('Warning', 'FailedPreStopHook', 'PreStopHook failed', spec, init);
       }
-      stopGrace = graceAfterPreStop(grace, elapsedMs);
+      left = grace - Math.floor(elapsedMs / 1000);
     }
-    await this.d.runtime.stopContainer(c.id, Math.max(MIN_GRACE_SECONDS, stopGrace));
+    let waitedMs = 0;
+    if (turn && left > 0) {
+      const t0 = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([turn(), new Promise<void>((r) => (timer = setTimeout(r, left * 1000)))]);
+      clearTimeout(timer);
+      waitedMs = Date.now() - t0;
+    }
+    await this.d.runtime.stopContainer(c.id, graceAfterPreStop(left, waitedMs));
   }
 
   /** The pod's IP as its ready sandbox has it (httpGet hooks' default host). */

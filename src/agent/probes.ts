@@ -182,6 +182,11 @@ export class ProbeManager {
     return w ? w.result && this.started(containerId) : true;
   }
 
+  /** Whether the container's probes run (its startup result means something only then). */
+  tracked(containerId: string): boolean {
+    return this.containers.has(containerId);
+  }
+
   /** Startup: true without a startup probe. */
   started(containerId: string): boolean {
     const w = this.containers.get(containerId)?.workers.find((x) => x.kind === 'startup');

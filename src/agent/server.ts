@@ -1,13 +1,15 @@
 // The agent's HTTPS endpoint, which only the API server uses (it presents the cluster token):
 // kubelet's /containerLogs/{namespace}/{pod}/{container} and /exec/{namespace}/{pod}/{container}.
 // Exec is an upgraded connection (SPDY or WebSocket) passed through, bytes as they are, to the
-// runtime's streaming server for the URL CRI's Exec returns.
+// runtime's streaming server for the URL CRI's Exec returns; a WebSocket with the v5 protocol is
+// translated to SPDY on the way (exec-bridge.ts).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
 import { streamLogs, type LogOptions } from './logs.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
@@ -141,7 +143,10 @@ export class AgentServer {
     const c = await this.o.lookup.container(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, false);
     if (!c.running) throw new EndpointError(400, 'BadRequest', `container ${m[3]} is not running`);
     const tty = truthy(q.get('tty'));
-    const target = new URL(await this.o.lookup.execUrl(c.id, cmd, { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')) && !tty, tty }));
+    // Upstream's kubelet: a terminal has no separate stderr.
+    const streams = { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')) && !tty, tty };
+    const target = new URL(await this.o.lookup.execUrl(c.id, cmd, streams));
+    if (wantsV5WebSocket(req)) return bridgeV5ToSpdy(req, socket, head, target, streams, this.o.log);
     await pipeUpgrade(req, socket, head, target);
   }
 }

@@ -5,6 +5,7 @@ import type { ContainerStatus, PodCondition, PodSpec } from 'kubernetes-types/co
 
 export const UNKNOWN_CONTAINER_STATUSES = 'UnknownContainerStatuses';
 export const POD_COMPLETED = 'PodCompleted';
+export const POD_FAILED = 'PodFailed';
 export const CONTAINERS_NOT_READY = 'ContainersNotReady';
 export const CONTAINERS_NOT_INITIALIZED = 'ContainersNotInitialized';
 export const READINESS_GATES_NOT_READY = 'ReadinessGatesNotReady';
@@ -62,6 +63,8 @@ export function containersReadyCondition(spec: PodSpec, initStatuses: ContainerS
   for (const c of spec.initContainers ?? []) if (isSidecar(c)) check(c.name, initStatuses);
   for (const c of spec.containers ?? []) check(c.name, statuses);
   if (phase === 'Succeeded' && unknown.length === 0) return { type: CONTAINERS_READY, status: 'False', reason: POD_COMPLETED };
+  // Its containers may still be stopping: not ready, whatever they say.
+  if (phase === 'Failed') return { type: CONTAINERS_READY, status: 'False', reason: POD_FAILED };
   const messages: string[] = [];
   if (unknown.length) messages.push(`containers with unknown status: ${goList(unknown)}`);
   if (unready.length) messages.push(`containers with unready status: ${goList(unready)}`);

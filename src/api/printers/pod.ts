@@ -29,6 +29,9 @@ export function podSummary(obj: KObject, now: Date): PodSummary {
     const f = cs.lastState?.terminated?.finishedAt;
     if (f) lastRestart = Math.max(lastRestart, Date.parse(f));
   };
+  // Sidecars' restarts alone: once the pod is initialized, regular init containers' no longer count.
+  let sidecarRestarts = 0;
+  let lastSidecarRestart = 0;
 
   let initializing = false;
   const initStatuses = status.initContainerStatuses ?? [];
@@ -37,10 +40,17 @@ export function podSummary(obj: KObject, now: Date): PodSummary {
     const cs = initStatuses[i]!;
     noteRestart(cs);
     const isSidecar = sidecars.has(cs.name);
-    if (isSidecar && cs.started && cs.ready) readyCount++;
+    if (isSidecar) {
+      sidecarRestarts += cs.restartCount ?? 0;
+      const f = cs.lastState?.terminated?.finishedAt;
+      if (f) lastSidecarRestart = Math.max(lastSidecarRestart, Date.parse(f));
+    }
     const term = cs.state?.terminated;
     if (term && term.exitCode === 0) continue;
-    if (isSidecar && cs.started) continue;
+    if (isSidecar && cs.started) {
+      if (cs.ready) readyCount++;
+      continue;
+    }
     if (term) {
       reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
     } else if (cs.state?.waiting?.reason && cs.state.waiting.reason !== 'PodInitializing') {
@@ -52,7 +62,10 @@ export function podSummary(obj: KObject, now: Date): PodSummary {
     break;
   }
 
-  if (!initializing || pod.metadata?.deletionTimestamp) {
+  // An initialized pod whose sidecar restarts still shows its app containers (upstream).
+  if (!initializing || conds.some((c) => c.type === 'Initialized' && c.status === 'True')) {
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
     let hasRunning = false;
     const statuses = status.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
@@ -72,11 +85,11 @@ export function podSummary(obj: KObject, now: Date): PodSummary {
       const ready = conds.find((c) => c.type === 'Ready');
       reason = ready?.status === 'True' ? 'Running' : 'NotReady';
     }
-  } else {
-    for (const cs of status.containerStatuses ?? []) noteRestart(cs);
   }
 
-  if (pod.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  const terminal = status.phase === 'Succeeded' || status.phase === 'Failed';
+  if (pod.metadata?.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata?.deletionTimestamp && !terminal) reason = 'Terminating';
   total = Math.max(total, 0);
   let r = String(restarts);
   if (lastRestart > 0 && restarts > 0) r += ` (${humanDuration(now.getTime() - lastRestart)} ago)`;

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fixedNanoTimestamp, renderLogs, streamLogs } from './logs.js';
+
+test('timestamps print with nine fraction digits in the zone the runtime wrote', () => {
+  assert.equal(fixedNanoTimestamp('2026-11-27T20:00:00.123456789Z'), '2026-11-27T20:00:00.123456789Z');
+  assert.equal(fixedNanoTimestamp('2026-11-27T20:00:00.1234Z'), '2026-11-27T20:00:00.123400000Z');
+  assert.equal(fixedNanoTimestamp('2026-11-27T20:00:00Z'), '2026-11-27T20:00:00.000000000Z');
+  assert.equal(fixedNanoTimestamp('2026-11-27T21:00:00.5+01:00'), '2026-11-27T21:00:00.500000000+01:00');
+});
+
+test('a partial line split across reads is kept until its end arrives; at the end it is written as far as it got', () => {
+  const a = renderLogs('2026-01-01T00:00:00Z stdout F one\n2026-01-01T00:00:01Z stdout P tw\n');
+  assert.deepEqual(a.out, ['one\n']);
+  const b = renderLogs(`${a.rest}2026-01-01T00:00:02Z stdout F o\n`, { timestamps: true });
+  assert.deepEqual(b, { out: ['2026-01-01T00:00:01.000000000Z two\n'], rest: '' });
+  assert.deepEqual(renderLogs('2026-01-01T00:00:01Z stdout P no-end\n', {}, true).out, ['no-end']);
+});
+
+test('follow writes what the container writes after the start and ends when it stops; limitBytes cuts the stream', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-logs-'));
+  const file = join(dir, '0.log');
+  try {
+    writeFileSync(file, '2026-01-01T00:00:00Z stdout F early\n');
+    let got = '';
+    const sink = new Writable({ write: (c, _e, cb) => ((got += c), cb()) });
+    let running = true;
+    const done = streamLogs(file, sink, { follow: true }, async () => running, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 300));
+    appendFileSync(file, '2026-01-01T00:00:01Z stdout P la\n');
+    await new Promise((r) => setTimeout(r, 300));
+    appendFileSync(file, '2026-01-01T00:00:02Z stdout F te\n');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(got, 'early\nlate\n');
+    running = false;
+    await done;
+
+    let cut = '';
+    const small = new Writable({ write: (c, _e, cb) => ((cut += c), cb()) });
+    await streamLogs(file, small, { limitBytes: 8 }, async () => false, new AbortController().signal);
+    assert.equal(cut, 'early\nla');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
