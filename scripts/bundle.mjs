@@ -1,7 +1,7 @@
 // Bundles the CLI so `node dist/berth.js` starts fast: dist/berth.js plus shared chunks, split
 // where a command loads its code (src/cli/main.ts), so each command reads only what it runs.
 // Native addons stay external: they are loaded from node_modules at run time.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,5 +26,5 @@ const result = await build({
 // Chunk names carry content hashes: drop earlier builds' chunks (after writing the new ones, so
 // a berth process starting meanwhile still finds a whole build).
 const written = new Set(Object.keys(result.metafile.outputs).map((p) => relative('dist', p)));
-for (const f of readdirSync('dist/chunks')) if (!written.has(join('chunks', f))) rmSync(join('dist/chunks', f));
+for (const f of existsSync('dist/chunks') ? readdirSync('dist/chunks') : []) if (!written.has(join('chunks', f))) rmSync(join('dist/chunks', f));
 if (process.env.BERTH_BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.BERTH_BUNDLE_META, JSON.stringify(result.metafile));
