@@ -3,28 +3,9 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ContainerStatus } from '../runtime/index.js';
 import { computePodStatus, type ContainerView, type PodView } from './pod-status.js';
+import { T0, criContainer } from './testing.js';
 
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-
-function crt(name: string, state: ContainerStatus['state'], o: Partial<ContainerStatus> = {}): ContainerStatus {
-  return {
-    id: `${name}-${o.metadata?.attempt ?? 0}`,
-    metadata: { name, attempt: 0 },
-    state,
-    createdAtMs: T0,
-    startedAtMs: T0 + 1000,
-    finishedAtMs: state === 'CONTAINER_EXITED' ? T0 + 2000 : 0,
-    exitCode: 0,
-    image: 'busybox:1',
-    imageRef: 'sha256:aaa',
-    reason: '',
-    message: '',
-    labels: {},
-    annotations: {},
-    logPath: '',
-    ...o,
-  };
-}
+const crt = criContainer;
 
 function pod(spec: Partial<Pod['spec']> = {}): Pod {
   return {

@@ -3,25 +3,9 @@ import assert from 'node:assert/strict';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
 import type { ContainerStatus } from '../runtime/index.js';
 import { initContainerActions, terminationPrereqs } from './sidecars.js';
+import { criContainer } from './testing.js';
 
-function crt(name: string, state: ContainerStatus['state'], exitCode = 0): ContainerStatus {
-  return {
-    id: `${name}-id`,
-    metadata: { name, attempt: 0 },
-    state,
-    createdAtMs: 1,
-    startedAtMs: 2,
-    finishedAtMs: state === 'CONTAINER_EXITED' ? 3 : 0,
-    exitCode,
-    image: 'busybox:1',
-    imageRef: 'sha256:aaa',
-    reason: '',
-    message: '',
-    labels: {},
-    annotations: {},
-    logPath: '',
-  };
-}
+const crt = (name: string, state: ContainerStatus['state'], exitCode = 0) => criContainer(name, state, { exitCode });
 
 const sidecar = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: 'busybox:1', restartPolicy: 'Always', ...extra });
 const plain = (name: string): Container => ({ name, image: 'busybox:1' });

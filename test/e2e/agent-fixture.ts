@@ -73,8 +73,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const subnet = reserveTestSubnet();
   const cidr = subnet.cidr;
   const cgroupRoot = `/berth-e2e-${hex}`;
-  const ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
-  const runDirExisted = existsSync('/run/containerd');
+  const host = recordHostState();
   // The control plane hands the node its range out of the subnet reserved for this test.
   const server = await startServer({ args: o.serverArgs?.(cidr) ?? serverCidrArgs(cidr) });
   // Short: containerd's socket path must stay under 108 bytes.
@@ -109,38 +108,9 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const stop = async () => {
     rt?.close();
     const code = await stopRunner(runner).catch(() => null);
-    if (code !== 0) {
-      // The agent didn't clean up after itself: remove what it left with a containerd of our own.
-      const mc = new ManagedContainerd({ dir: join(agentDir, 'containerd'), importLocalImages: false, log: () => undefined });
-      try {
-        const c = await mc.start();
-        for (const s of await c.listPodSandbox()) {
-          await c.stopPodSandbox(s.id).catch(() => undefined);
-          await c.removePodSandbox(s.id).catch(() => undefined);
-        }
-        c.close();
-      } catch {
-        // nothing to clean with
-      } finally {
-        await mc.stop().catch(() => undefined);
-      }
-    }
-    unmountUnder(dir);
-    rmSync(dir, { recursive: true, force: true });
-    spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-    // The subnet is free again once its bridge is gone.
-    subnet.release();
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
-    for (const mount of cgroupMounts()) removeTree(join(mount, cgroupRoot));
-    if (!runDirExisted) {
-      for (const d of ['/run/containerd/s', '/run/containerd']) {
-        try {
-          rmdirSync(d);
-        } catch {
-          // not empty: something else uses it
-        }
-      }
-    }
+    // The agent didn't clean up after itself: remove what it left.
+    if (code !== 0) await removeLeftoverPods(join(agentDir, 'containerd'));
+    cleanUpHost(host, { dir, bridge, subnet, cgroupRoot });
     if (runner && process.env.BERTH_E2E_VERBOSE) process.stderr.write(runner.output());
     await server.stop();
     server.cleanup();
@@ -265,6 +235,59 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** What a test's node changes on the host and puts back afterwards (see cleanUpHost). */
+export interface HostState {
+  ipForward: string;
+  runDirExisted: boolean;
+}
+
+export function recordHostState(): HostState {
+  return { ipForward: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim(), runDirExisted: existsSync('/run/containerd') };
+}
+
+/** Stops and removes the pod sandboxes a containerd (state under containerdDir) still holds, with a containerd of our own. */
+export async function removeLeftoverPods(containerdDir: string): Promise<void> {
+  const mc = new ManagedContainerd({ dir: containerdDir, importLocalImages: false, log: () => undefined });
+  try {
+    const c = await mc.start();
+    for (const s of await c.listPodSandbox()) {
+      await c.stopPodSandbox(s.id).catch(() => undefined);
+      await c.removePodSandbox(s.id).catch(() => undefined);
+    }
+    c.close();
+  } catch {
+    // nothing to clean with
+  } finally {
+    await mc.stop().catch(() => undefined);
+  }
+}
+
+/**
+ * Removes what a node left on the host once its agent and containerd are stopped: the mounts and
+ * files under dir, the bridge (which frees the test subnet), the cgroup root, the containerd run
+ * dir if the test made it; and puts ip_forward back.
+ */
+export function cleanUpHost(host: HostState, o: { dir?: string; bridge: string; subnet: { release(): void }; cgroupRoot: string }): void {
+  if (o.dir) {
+    unmountUnder(o.dir);
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+  spawnSync('ip', ['link', 'del', o.bridge], { stdio: 'ignore' });
+  // The subnet is free again once its bridge is gone.
+  o.subnet.release();
+  writeFileSync('/proc/sys/net/ipv4/ip_forward', host.ipForward);
+  for (const mount of cgroupMounts()) removeTree(join(mount, o.cgroupRoot));
+  if (!host.runDirExisted) {
+    for (const d of ['/run/containerd/s', '/run/containerd']) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty: something else uses it
+      }
+    }
   }
 }
 

@@ -4,16 +4,14 @@
 // own. Needs root, containerd, runc, the CNI plugins and busybox-static (CI installs them).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import {
   CriRuntime,
-  ManagedContainerd,
   allocatedIps,
   cgroupMounts,
   containerdLayout,
@@ -21,11 +19,10 @@ import {
   findStaticBusybox,
   busyboxLayer,
   ociArchive,
-  unmountUnder,
 } from '../../src/runtime/index.js';
 import { importImageFile } from '../../src/cli/agent.js';
 import { IN_CI, ROOT, api, eventually, kubectl, startServer, type RunningServer } from './harness.js';
-import { BUSYBOX, reserveTestSubnet, serverCidrArgs, spawnAgentRunner, stopAgentRunner, type AgentRunner } from './agent-fixture.js';
+import { BUSYBOX, cleanUpHost, recordHostState, removeLeftoverPods, reserveTestSubnet, serverCidrArgs, spawnAgentRunner, stopAgentRunner, type AgentRunner, type HostState } from './agent-fixture.js';
 
 /** eventually() for a value: resolves with the first one fn gives that isn't undefined. */
 async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T> {
@@ -81,8 +78,7 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   let dir: string;
   let runner: Runner | undefined;
   let rt: CriRuntime;
-  let ipForward: string;
-  let runDirExisted: boolean;
+  let host: HostState | undefined;
 
   async function startRunner(): Promise<Runner> {
     const opts = {
@@ -129,8 +125,7 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   }
 
   before(async () => {
-    ipForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
-    runDirExisted = existsSync('/run/containerd');
+    host = recordHostState();
     // The node's range comes from the control plane, out of this test's subnet only.
     server = await startServer({ args: serverCidrArgs(CIDR) });
     // Short: containerd's socket path must stay under 108 bytes.
@@ -142,37 +137,9 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   after(async () => {
     rt?.close();
     const code = await stopRunner(runner).catch(() => null);
-    if (dir && code !== 0) {
-      // The agent didn't clean up after itself: remove what it left with a containerd of our own.
-      const mc = new ManagedContainerd({ dir: join(agentDir(), 'containerd'), importLocalImages: false, log: () => undefined });
-      try {
-        const c = await mc.start();
-        for (const s of await c.listPodSandbox()) {
-          await c.stopPodSandbox(s.id).catch(() => undefined);
-          await c.removePodSandbox(s.id).catch(() => undefined);
-        }
-        c.close();
-      } finally {
-        await mc.stop();
-      }
-    }
-    if (dir) {
-      unmountUnder(dir);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    spawnSync('ip', ['link', 'del', BRIDGE], { stdio: 'ignore' });
-    SUBNET.release();
-    if (ipForward !== undefined) writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForward);
-    for (const mount of cgroupMounts()) removeTree(join(mount, CGROUP_ROOT));
-    if (!runDirExisted) {
-      for (const d of ['/run/containerd/s', '/run/containerd']) {
-        try {
-          rmdirSync(d);
-        } catch {
-          // not empty: something else uses it
-        }
-      }
-    }
+    // The agent didn't clean up after itself: remove what it left.
+    if (dir && code !== 0) await removeLeftoverPods(join(agentDir(), 'containerd'));
+    if (host) cleanUpHost(host, { dir, bridge: BRIDGE, subnet: SUBNET, cgroupRoot: CGROUP_ROOT });
     if (runner && process.env.BERTH_E2E_VERBOSE) process.stderr.write(runner.output());
     await server?.stop();
     server?.cleanup();
@@ -538,14 +505,3 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     }
   });
 });
-
-/** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
-function removeTree(d: string): void {
-  if (!existsSync(d)) return;
-  for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));
-  try {
-    rmdirSync(d);
-  } catch {
-    // still in use
-  }
-}

@@ -6,11 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { IN_CI, eventually, kubectl, startServer } from './harness.js';
-import { BUSYBOX, missingAgentPrerequisite, removeTree, reserveTestSubnet } from './agent-fixture.js';
-import { cgroupMounts, unmountUnder } from '../../src/runtime/index.js';
+import { BUSYBOX, cleanUpHost, missingAgentPrerequisite, recordHostState, reserveTestSubnet } from './agent-fixture.js';
 
 const missing = await missingAgentPrerequisite();
 if (missing && IN_CI) throw new Error(`${missing} (CI must install it)`);
@@ -27,6 +24,7 @@ test('the README quickstart: berth server runs a real deployment with its embedd
   // The server's own agent uses the default bridge and cgroup root; no other test file does.
   assert.ok(!existsSync('/sys/class/net/berth0'), 'a bridge berth0 exists already: another Berth runs on this machine');
   const subnet = reserveTestSubnet();
+  const host = recordHostState();
   const server = await startServer({ agent: true, args: ['--cluster-cidr', subnet.cidr, '--node-cidr-mask-size', '24'], timeoutMs: 60_000 });
   let exitCode: number | null = null;
   try {
@@ -69,11 +67,8 @@ test('the README quickstart: berth server runs a real deployment with its embedd
     exitCode = await server.stop();
     // The server stopped its containerd; what a user's machine would keep (state under the data
     // dir, the bridge, the cgroup root) goes with the test.
-    unmountUnder(server.dataDir);
+    cleanUpHost(host, { dir: server.dataDir, bridge: 'berth0', subnet, cgroupRoot: '/berth' });
     server.cleanup();
-    spawnSync('ip', ['link', 'del', 'berth0'], { stdio: 'ignore' });
-    subnet.release();
-    for (const mount of cgroupMounts()) removeTree(join(mount, 'berth'));
   }
   assert.equal(exitCode, 0, `berth server exits 0 on SIGTERM:\n${server.output().slice(-2000)}`);
 });

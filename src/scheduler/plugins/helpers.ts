@@ -7,6 +7,15 @@ import { isLabelValue, isQualifiedName } from '../../api/names.js';
 import { Status } from '../framework/status.js';
 import type { NodeScore, PluginArgs } from '../framework/types.js';
 
+/** A label's value, never an inherited property of the labels object. */
+export function labelValue(labels: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
+export function nodeLabels(node: Node | undefined): Record<string, string> {
+  return node?.metadata?.labels ?? {};
+}
+
 export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 // ---- tolerations ----

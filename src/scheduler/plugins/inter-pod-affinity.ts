@@ -28,7 +28,7 @@ import {
   type WeightedAffinityTerm,
   type PairCounts,
 } from '../framework/index.js';
-import { checkArgs } from './helpers.js';
+import { checkArgs, labelValue, nodeLabels } from './helpers.js';
 
 const NAME = 'InterPodAffinity';
 
@@ -47,15 +47,6 @@ export type InterPodAffinityArgs = {
 };
 
 type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
-
-/** A label's value, never an inherited property of the labels object. */
-function labelValue(labels: Record<string, string>, key: string): string | undefined {
-  return Object.hasOwn(labels, key) ? labels[key] : undefined;
-}
-
-function nodeLabels(node: Node | undefined): Record<string, string> {
-  return node?.metadata?.labels ?? {};
-}
 
 /**
  * Counts by topology pair (key, value). Most of them are the affinity index's own per-key maps,

@@ -25,7 +25,7 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
 } from '../framework/index.js';
-import { RequiredNodeAffinity, checkArgs, findMatchingUntoleratedTaint, isDoNotScheduleTaint } from './helpers.js';
+import { RequiredNodeAffinity, checkArgs, findMatchingUntoleratedTaint, isDoNotScheduleTaint, labelValue, nodeLabels } from './helpers.js';
 
 const NAME = 'PodTopologySpread';
 
@@ -61,14 +61,6 @@ interface SpreadConstraint {
   minDomains: number;
   nodeAffinityPolicy: InclusionPolicy;
   nodeTaintsPolicy: InclusionPolicy;
-}
-
-function labelValue(labels: Record<string, string>, key: string): string | undefined {
-  return Object.hasOwn(labels, key) ? labels[key] : undefined;
-}
-
-function nodeLabels(node: Node | undefined): Record<string, string> {
-  return node?.metadata?.labels ?? {};
 }
 
 /** Whether the node has every constraint's topology key. */
@@ -309,7 +301,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     if (!node) return Status.error('node not found');
     const s = state.read<PreFilterState>(PRE_FILTER_STATE_KEY);
     if (!s) return Status.error(`reading "${PRE_FILTER_STATE_KEY}" from cycleState: not found`);
-    const labels = nodeLabels(node);
+    const labels = nodeInfo.labels;
     const podLabels = pod.metadata?.labels ?? {};
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i]!;
