@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { readFields, type WireField } from '../src/api/protobuf/wire.js';
+import { definitionId, OpenApiTypes } from '../src/api/protobuf/openapi-types.js';
 
 const BINARY = process.argv[2] ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 const OUT = 'src/api/protobuf/messages.json';
@@ -62,7 +63,7 @@ function descriptors(bin: Buffer): Map<string, WireField[]> {
   return found;
 }
 
-type FieldDef = [string, string] | [string, string, 'rep'] | [string, 'map', string, string];
+type FieldDef = [string, string] | [string, string, 'rep' | 'inline'] | [string, 'map', string, string];
 
 function main() {
   const files = descriptors(readFileSync(BINARY));
@@ -73,6 +74,7 @@ function main() {
     const pkg = str(one(file, 2));
     for (const m of all(file, 4)) addMessage(messages, pkg, readFields(m.bytes!));
   }
+  markInlined(messages);
   const sorted = Object.fromEntries(Object.entries(messages).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(OUT, JSON.stringify(sorted, null, 0).replace(/\},"/g, '},\n"') + '\n');
   console.log(`${OUT}: ${Object.keys(sorted).length} messages from ${FILES.length} files of ${BINARY}`);
@@ -105,6 +107,35 @@ function addMessage(out: Record<string, Record<string, FieldDef>>, scope: string
     else table[number] = [name, fieldType(fd)];
   }
   out[fullName] = table;
+}
+
+/**
+ * Marks the fields that Go embeds with `json:",inline"` (Volume.volumeSource, Probe.handler, ...):
+ * in JSON their message's fields sit directly in the parent.
+ *
+ * The descriptors can't tell: they carry no json tags, and the gogoproto options they do carry
+ * (customname equal to the type's name, nullable=false) mark every embedded Go struct, including
+ * ObjectMeta, which is embedded but named "metadata" in JSON. Upstream's OpenAPI document can: it
+ * describes the JSON, so an inlined field has no property of its own there while its message's
+ * fields are properties of the parent. A majority of them, not all, because the OpenAPI at hand
+ * (kubernetes-types) may be a few releases older than the descriptors (Volume lacks 1.31's `image`).
+ */
+function markInlined(messages: Record<string, Record<string, FieldDef>>): void {
+  const openapi = new OpenApiTypes();
+  for (const [type, table] of Object.entries(messages)) {
+    const id = definitionId(type);
+    const props = id && openapi.definition(id);
+    if (!props) continue;
+    for (const fd of Object.values(table)) {
+      const [name, fieldType, how] = fd;
+      const embedded = messages[fieldType];
+      if (how !== undefined || !embedded || props.has(name)) continue;
+      const names = Object.values(embedded).map((f) => f[0]);
+      if (names.filter((n) => props.has(n)).length * 2 <= names.length) continue;
+      (fd as unknown[])[2] = 'inline';
+      console.log(`inlined: ${type}.${name} (${fieldType})`);
+    }
+  }
 }
 
 function fieldType(fd: WireField[]): string {

@@ -2,16 +2,18 @@
 // JSON form the rest of the server works with. kubectl's typed clients (create namespace,
 // create configmap, drain's evictions, ...) send protobuf since client-go 1.31.
 //
-// The message layouts in messages.json are restated from the public generated.proto files of
-// k8s.io/api and k8s.io/apimachinery. Go's protobuf encoding writes non-pointer fields even when
-// empty; JSON omits those (omitempty), so empty strings, zero numbers and false are dropped
-// except for the fields where a zero is meaningful (pointer fields and non-omitempty ones).
+// The message layouts in messages.json are read from the generated.proto descriptors of
+// k8s.io/api and k8s.io/apimachinery that kubectl embeds (scripts/gen-protobuf-fields.ts).
+// Go's protobuf encoding writes non-pointer fields even when empty; JSON omits those
+// (omitempty), so empty strings, zero numbers and false are dropped except for the fields where a zero is meaningful (pointer fields and non-omitempty ones).
+// Fields marked 'inline' are Go structs embedded with `json:",inline"` (Volume.volumeSource,
+// Probe.handler, ...; found by scripts/gen-protobuf-fields.ts): their fields go into the parent.
 import messages from './messages.json' with { type: 'json' };
 import { ProtobufError, readFields, signed64, type WireField } from './wire.js';
 
 export { ProtobufError } from './wire.js';
 
-type FieldDef = [string, string] | [string, string, 'rep'] | [string, 'map', string, string];
+type FieldDef = [string, string] | [string, string, 'rep' | 'inline'] | [string, 'map', string, string];
 const schema = messages as unknown as Record<string, Record<string, FieldDef>>;
 
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -24,6 +26,8 @@ const SPECIAL: Record<string, (b: Uint8Array) => unknown> = {
   [`${META}Duration`]: (b) => goDuration(intField(b, 1)),
   [`${META}FieldsV1`]: (b) => jsonField(b),
   'k8s.io.apimachinery.pkg.runtime.RawExtension': (b) => jsonField(b),
+  // Go's `type Verbs []string` travels as a message of repeated items; JSON is the bare list.
+  [`${META}Verbs`]: (b) => readFields(b).map((f) => (f.field === 1 && f.bytes ? Buffer.from(f.bytes).toString('utf8') : undefined)).filter((v) => v !== undefined),
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString': (b) => {
     const type = intField(b, 1);
     return type === 1n ? (stringField(b, 3) ?? '') : Number(intField(b, 2));
@@ -150,6 +154,9 @@ export function decodeMessage(type: string, buf: Uint8Array): Record<string, unk
         const inner = readPacked(type2, f.bytes!);
         list.push(...inner);
       } else list.push(value(type2, f));
+    } else if (fd[2] === 'inline') {
+      if (f.wireType !== 2) throw new ProtobufError(`field ${f.field}: expected a message`);
+      Object.assign(out, decodeMessage(type2, f.bytes!));
     } else {
       out[name] = value(type2, f);
     }
