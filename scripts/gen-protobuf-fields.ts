@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { readFields, type WireField } from '../src/api/protobuf/wire.js';
+import type { FieldDef } from '../src/api/protobuf/decode.js';
 import { definitionId, OpenApiTypes } from '../src/api/protobuf/openapi-types.js';
 
 const BINARY = process.argv[2] ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
@@ -63,7 +64,11 @@ function descriptors(bin: Buffer): Map<string, WireField[]> {
   return found;
 }
 
-type FieldDef = [string, string] | [string, string, 'rep' | 'inline'] | [string, 'map', string, string];
+
+/** `message.field` of every singular field that is a pointer in Go. */
+const pointerFields = new Set<string>();
+/** gogoproto.nullable (FieldOptions extension 65001): false on every field that is no pointer in Go. */
+const GOGO_NULLABLE = 65001;
 
 function main() {
   const files = descriptors(readFileSync(BINARY));
@@ -74,7 +79,9 @@ function main() {
     const pkg = str(one(file, 2));
     for (const m of all(file, 4)) addMessage(messages, pkg, readFields(m.bytes!));
   }
-  markInlined(messages);
+  const openapi = new OpenApiTypes();
+  markInlined(messages, openapi);
+  markKeptZeros(messages, openapi);
   const sorted = Object.fromEntries(Object.entries(messages).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(OUT, JSON.stringify(sorted, null, 0).replace(/\},"/g, '},\n"') + '\n');
   console.log(`${OUT}: ${Object.keys(sorted).length} messages from ${FILES.length} files of ${BINARY}`);
@@ -102,6 +109,8 @@ function addMessage(out: Record<string, Record<string, FieldDef>>, scope: string
     const number = String(one(fd, 3)!.varint);
     const repeated = one(fd, 4)?.varint === BigInt(LABEL_REPEATED);
     const entry = mapEntries.get(str(one(fd, 6)));
+    const options = one(fd, 8);
+    if (!repeated && (!options || one(readFields(options.bytes!), GOGO_NULLABLE)?.varint !== 0n)) pointerFields.add(`${fullName}.${name}`);
     if (entry) table[number] = [name, 'map', entry[0], entry[1]];
     else if (repeated) table[number] = [name, fieldType(fd), 'rep'];
     else table[number] = [name, fieldType(fd)];
@@ -120,8 +129,7 @@ function addMessage(out: Record<string, Record<string, FieldDef>>, scope: string
  * fields are properties of the parent. A majority of them, not all, because the OpenAPI at hand
  * (kubernetes-types) may be a few releases older than the descriptors (Volume lacks 1.31's `image`).
  */
-function markInlined(messages: Record<string, Record<string, FieldDef>>): void {
-  const openapi = new OpenApiTypes();
+function markInlined(messages: Record<string, Record<string, FieldDef>>, openapi: OpenApiTypes): void {
   for (const [type, table] of Object.entries(messages)) {
     const id = definitionId(type);
     const props = id && openapi.definition(id);
@@ -134,6 +142,40 @@ function markInlined(messages: Record<string, Record<string, FieldDef>>): void {
       if (names.filter((n) => props.has(n)).length * 2 <= names.length) continue;
       (fd as unknown[])[2] = 'inline';
       console.log(`inlined: ${type}.${name} (${fieldType})`);
+    }
+  }
+}
+
+/** Field types whose decoded value can be a zero ('', 0, false). */
+const ZEROABLE = new Set([...Object.values(SCALAR), 'k8s.io.apimachinery.pkg.util.intstr.IntOrString']);
+
+/**
+ * Marks the scalar fields whose zero value JSON keeps ('keep'); the decoder drops the others'
+ * zeros. Go's protobuf encoding writes every non-pointer field, zero or not, while its JSON
+ * encoding leaves out the zeros of `omitempty` fields: a zero is kept for a pointer (set, so
+ * chosen: replicas: 0, optional: false), known from the descriptors (no gogoproto.nullable=false),
+ * and for a field without omitempty (HTTPHeader.value, ContainerStatus.ready), which upstream's
+ * OpenAPI lists as required. An inlined message's fields are described in its parent's definition.
+ */
+function markKeptZeros(messages: Record<string, Record<string, FieldDef>>, openapi: OpenApiTypes): void {
+  const jsonDefinition = new Map<string, string>();
+  for (const type of Object.keys(messages)) {
+    const id = definitionId(type);
+    if (id && openapi.definition(id)) jsonDefinition.set(type, id);
+  }
+  for (const [type, table] of Object.entries(messages)) {
+    for (const [, fieldType, how] of Object.values(table)) {
+      const id = jsonDefinition.get(type);
+      if (how === 'inline' && id && !jsonDefinition.has(fieldType)) jsonDefinition.set(fieldType, id);
+    }
+  }
+  for (const [type, table] of Object.entries(messages)) {
+    const id = jsonDefinition.get(type);
+    const required = id ? openapi.required(id) : new Set<string>();
+    for (const fd of Object.values(table)) {
+      const [name, fieldType, how] = fd;
+      if (how !== undefined || !ZEROABLE.has(fieldType)) continue;
+      if (pointerFields.has(`${type}.${name}`) || required.has(name)) (fd as unknown[])[2] = 'keep';
     }
   }
 }

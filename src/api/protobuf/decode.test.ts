@@ -88,3 +88,24 @@ test('key selectors: the LocalObjectReference (name) is inlined beside key', () 
   const pod = decodeKubernetesProtobuf(envelope('v1', 'Pod', [...bytes(1, str(1, 'web')), ...bytes(2, spec)])) as any;
   assert.deepEqual(pod.spec.containers[0].env, [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'settings', key: 'mode' } } }]);
 });
+
+test('zeros: kept for Go pointers and fields without omitempty, dropped for the rest', () => {
+  // Container{name 1, image 2, env 7: EnvVar{name 1, value 2 "", valueFrom 3}, stdin 16 false,
+  // livenessProbe 10: Probe{handler 1{httpGet 2{httpHeaders 5: HTTPHeader{name 1, value 2 ""}}}},
+  // securityContext 15: SecurityContext{privileged 2 false (a pointer)}}
+  const env = [...str(1, 'MODE'), ...str(2, ''), ...bytes(3, bytes(4, [...bytes(1, str(1, 's')), ...str(2, 'k')]))];
+  const probe = bytes(1, bytes(2, bytes(5, [...str(1, 'X-Empty'), ...str(2, '')])));
+  const container = [...str(1, 'web'), ...str(2, 'nginx'), ...bytes(7, env), ...int(16, 0), ...bytes(10, probe), ...bytes(15, int(2, 0))];
+  const pod = decodeKubernetesProtobuf(envelope('v1', 'Pod', [...bytes(1, str(1, 'web')), ...bytes(2, bytes(2, container))])) as any;
+  assert.deepEqual(pod.spec.containers[0], {
+    name: 'web',
+    image: 'nginx',
+    env: [{ name: 'MODE', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+    livenessProbe: { httpGet: { httpHeaders: [{ name: 'X-Empty', value: '' }] } },
+    securityContext: { privileged: false },
+  });
+  // RollingUpdateDeployment{maxUnavailable 1: IntOrString{intVal 0} (a pointer), maxSurge 2: 1}
+  const strategy = [...str(1, 'RollingUpdate'), ...bytes(2, [...bytes(1, [...int(1, 0), ...int(2, 0)]), ...bytes(2, [...int(1, 0), ...int(2, 1)])])];
+  const d = decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', [...bytes(1, str(1, 'web')), ...bytes(2, bytes(4, strategy))])) as any;
+  assert.deepEqual(d.spec.strategy.rollingUpdate, { maxUnavailable: 0, maxSurge: 1 });
+});

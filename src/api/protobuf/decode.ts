@@ -5,7 +5,8 @@
 // The message layouts in messages.json are read from the generated.proto descriptors of
 // k8s.io/api and k8s.io/apimachinery that kubectl embeds (scripts/gen-protobuf-fields.ts).
 // Go's protobuf encoding writes non-pointer fields even when empty; JSON omits those
-// (omitempty), so empty strings, zero numbers and false are dropped except for the fields where a zero is meaningful (pointer fields and non-omitempty ones).
+// (omitempty), so empty strings, zero numbers and false are dropped except for the fields marked
+// 'keep', where a zero is meaningful (pointer fields and those without omitempty).
 // Fields marked 'inline' are Go structs embedded with `json:",inline"` (Volume.volumeSource,
 // Probe.handler, ...; found by scripts/gen-protobuf-fields.ts): their fields go into the parent.
 import messages from './messages.json' with { type: 'json' };
@@ -13,7 +14,8 @@ import { ProtobufError, readFields, signed64, type WireField } from './wire.js';
 
 export { ProtobufError } from './wire.js';
 
-type FieldDef = [string, string] | [string, string, 'rep' | 'inline'] | [string, 'map', string, string];
+/** A field: [name, type], repeated, inlined (Go embedding) or keeping its zero; or a map. */
+export type FieldDef = [string, string] | [string, string, 'rep' | 'inline' | 'keep'] | [string, 'map', string, string];
 const schema = messages as unknown as Record<string, Record<string, FieldDef>>;
 
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -33,21 +35,6 @@ const SPECIAL: Record<string, (b: Uint8Array) => unknown> = {
     return type === 1n ? (stringField(b, 3) ?? '') : Number(intField(b, 2));
   },
 };
-
-/**
- * Field names whose zero value is kept: pointer fields in the Go types (where 0 or false is a
- * choice the user made) and required fields without omitempty.
- */
-const KEEP_ZERO = new Set([
-  // pointers
-  'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'enableServiceLinks', 'automountServiceAccountToken',
-  'priority', 'runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'privileged', 'allowPrivilegeEscalation',
-  'fsGroup', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'tolerationSeconds', 'defaultMode', 'mode', 'optional',
-  'leaseDurationSeconds', 'leaseTransitions', 'hostUsers', 'shareProcessNamespace', 'setHostnameAsFQDN', 'immutable',
-  'gracePeriodSeconds', 'orphanDependents', 'started', 'minDomains', 'controller', 'blockOwnerDeletion',
-  // required (no omitempty)
-  'value', 'exitCode', 'restartCount', 'ready', 'containerPort', 'weight', 'maxSkew',
-]);
 
 function stringField(b: Uint8Array, n: number): string | undefined {
   const f = readFields(b).filter((x) => x.field === n).pop();
@@ -69,13 +56,13 @@ function jsonField(b: Uint8Array): unknown {
   }
 }
 
-/** Go's zero time (0001-01-01T00:00:00Z) is JSON null: returned as '' so it gets dropped. */
+/** Go's zero time (0001-01-01T00:00:00Z) is JSON null: undefined, so the field is left out. */
 const GO_ZERO_TIME_SECONDS = -62135596800n;
 
-function timeValue(b: Uint8Array, micro: boolean): string {
+function timeValue(b: Uint8Array, micro: boolean): string | undefined {
   const seconds = intField(b, 1);
   const nanos = Number(intField(b, 2));
-  if ((seconds === GO_ZERO_TIME_SECONDS || seconds === 0n) && nanos === 0) return '';
+  if ((seconds === GO_ZERO_TIME_SECONDS || seconds === 0n) && nanos === 0) return undefined;
   const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
   return micro ? `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${iso}Z`;
 }
@@ -158,10 +145,12 @@ export function decodeMessage(type: string, buf: Uint8Array): Record<string, unk
       if (f.wireType !== 2) throw new ProtobufError(`field ${f.field}: expected a message`);
       Object.assign(out, decodeMessage(type2, f.bytes!));
     } else {
-      out[name] = value(type2, f);
+      // The last occurrence of a field wins, as in Go, even when it is a zero that JSON omits.
+      const v = value(type2, f);
+      if (v === undefined || (isZero(v) && fd[2] !== 'keep')) delete out[name];
+      else out[name] = v;
     }
   }
-  for (const [k, v] of Object.entries(out)) if (isZero(v) && !KEEP_ZERO.has(k)) delete out[k];
   return out;
 }
 

@@ -41,6 +41,7 @@ export function definitionId(protoMessage: string): string | undefined {
 export class OpenApiTypes {
   private readonly files = new Map<string, ts.SourceFile | null>();
   private readonly defs: Definitions = new Map();
+  private readonly requiredProps = new Map<string, Set<string>>();
 
   /** The properties of a definition, or undefined when upstream's OpenAPI has no such definition. */
   definition(id: string): Map<string, JsonType> | undefined {
@@ -49,12 +50,25 @@ export class OpenApiTypes {
     const found = this.resolve(id.slice(0, dot), id.slice(dot + 1));
     if (!found || !ts.isInterfaceDeclaration(found.decl)) return undefined;
     const props = new Map<string, JsonType>();
+    const required = new Set<string>();
     this.defs.set(id, props); // set before filling: definitions may refer to themselves
+    this.requiredProps.set(id, required);
     for (const m of found.decl.members) {
       if (!ts.isPropertySignature(m) || !m.type) continue;
-      props.set(m.name.getText().replace(/^"|"$/g, ''), this.typeOf(found.mod, m.type));
+      const name = m.name.getText().replace(/^"|"$/g, '');
+      props.set(name, this.typeOf(found.mod, m.type));
+      if (!m.questionToken) required.add(name);
     }
     return props;
+  }
+
+  /**
+   * The properties a definition requires. Upstream's OpenAPI generator makes a field required
+   * exactly when its json tag has no omitempty (and no +optional marker): JSON always has them.
+   */
+  required(id: string): Set<string> {
+    this.definition(id);
+    return this.requiredProps.get(id) ?? new Set();
   }
 
   private source(mod: string): ts.SourceFile | null {

@@ -2,9 +2,8 @@
 // do, from the same field tables the decoder reads. Berth itself never encodes protobuf (it
 // answers JSON to every client), so this lives only for the decoder's tests.
 import messages from './messages.json' with { type: 'json' };
-import { PROTOBUF_MAGIC } from './decode.js';
+import { PROTOBUF_MAGIC, type FieldDef } from './decode.js';
 
-type FieldDef = [string, string] | [string, string, 'rep' | 'inline'] | [string, 'map', string, string];
 const tables = messages as unknown as Record<string, Record<string, FieldDef>>;
 
 export const varint = (n: number | bigint): number[] => {
