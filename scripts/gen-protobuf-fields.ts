@@ -4,6 +4,9 @@
 // Go's protobuf packages register each .proto file's FileDescriptorProto, gzipped, in the binary;
 // kubectl links k8s.io/api and k8s.io/apimachinery, so every kubectl binary carries the exact
 // interface definitions. This reads them back out instead of restating them by hand.
+// What protobuf can't say about the JSON form (which embedded structs Go inlines, which zeros
+// JSON keeps) comes from upstream's OpenAPI, as kubernetes-types restates it: see markInlined
+// and markKeptZeros.
 // Run with: node --import tsx scripts/gen-protobuf-fields.ts [/path/to/kubectl]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
