@@ -63,10 +63,10 @@ export class PodProxy {
   }
 
   private containerParam(pod: KObject, q: URLSearchParams): string {
-    const spec = pod.spec as { containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
+    const spec = pod.spec as { containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
     const given = q.get('container');
     if (given) {
-      if (![...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c.name === given)) {
+      if (![...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].some((c) => c.name === given)) {
         throw badRequest(`container ${given} is not valid for pod ${pod.metadata.name}`);
       }
       return given;
