@@ -16,7 +16,8 @@ import { NodeReporter } from './node.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
-import { EndpointError, type ContainerLookup } from './server.js';
+import { EndpointError, containerNotFound, type ContainerLookup } from './server.js';
+import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
@@ -286,7 +287,8 @@ export class Agent {
 
   /** How the HTTPS endpoint finds the container a logs or exec request names. */
   readonly lookup: ContainerLookup = {
-    container: async (namespace, name, container, previous) => {
+    container: async (namespace, name, container, purpose) => {
+      const previous = purpose === 'previous';
       const pod = this.informer?.get(namespace, name);
       if (!pod) throw new EndpointError(404, 'NotFound', `pods "${name}" not found`);
       const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
@@ -303,11 +305,12 @@ export class Agent {
       const c = list[previous ? 1 : 0];
       if (!c) {
         if (previous) throw new EndpointError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
-        throw new EndpointError(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+        if (purpose === 'exec') throw containerNotFound(container);
+        throw new EndpointError(400, 'BadRequest', noLogsMessage(this.status.current(pod), container, name));
       }
       const st = await this.o.runtime.containerStatus(c.id);
       if (!st) throw new EndpointError(404, 'NotFound', `container "${container}" in pod "${name}" not found`);
-      return { id: c.id, logPath: st.logPath, running: st.state === 'CONTAINER_RUNNING' };
+      return { id: c.id, name: container, logPath: st.logPath, running: st.state === 'CONTAINER_RUNNING' };
     },
     isRunning: async (id) => (await this.o.runtime.containerStatus(id))?.state === 'CONTAINER_RUNNING',
     execUrl: (id, cmd, o) => this.o.runtime.exec({ containerId: id, cmd, ...o }),

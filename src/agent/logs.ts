@@ -3,6 +3,7 @@
 // container's output, with kubectl's options: tail, timestamps, since, limitBytes, follow.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { PodStatus } from 'kubernetes-types/core/v1';
 
 export interface LogOptions {
   follow?: boolean;
@@ -131,4 +132,21 @@ export async function streamLogs(
       }
     }
   }
+}
+
+/** What upstream's kubelet answers for logs of a container the runtime has no instance of (yet), from the pod's status. */
+export function noLogsMessage(status: PodStatus, container: string, pod: string): string {
+  const all = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? []), ...(status.ephemeralContainerStatuses ?? [])];
+  const cs = all.find((s) => s.name === container);
+  const subject = `container "${container}" in pod "${pod}"`;
+  // Before the first status report the kubelet's own status already says ContainerCreating.
+  if (!cs) return `${subject} is waiting to start: ContainerCreating`;
+  if (cs.state?.terminated || cs.lastState?.terminated) return `${subject} is terminated`;
+  const reason = cs.state?.waiting?.reason;
+  if (cs.state?.waiting) {
+    if (reason === 'ErrImagePull') return `${subject} is waiting to start: image can't be pulled`;
+    if (reason === 'ImagePullBackOff') return `${subject} is waiting to start: trying and failing to pull image`;
+    return `${subject} is waiting to start: ${reason ?? ''}`;
+  }
+  return `${subject} is waiting to start - no logs yet`;
 }

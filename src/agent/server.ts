@@ -5,17 +5,22 @@
 // translated to SPDY on the way (exec-bridge.ts).
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { boolParam } from '../api/query.js';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
 import { streamLogs, type LogOptions } from './logs.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
 export interface ContainerLookup {
-  /** Throws EndpointError when the pod or container doesn't exist. */
-  container(namespace: string, pod: string, container: string | undefined, previous: boolean): Promise<{ id: string; logPath: string; running: boolean }>;
+  /**
+   * The runtime's container a request names (the current one, or the previous for
+   * purpose 'previous'); throws EndpointError when the pod or container doesn't exist (yet).
+   */
+  container(namespace: string, pod: string, container: string | undefined, purpose: 'log' | 'previous' | 'exec'): Promise<{ id: string; name: string; logPath: string; running: boolean }>;
   isRunning(containerId: string): Promise<boolean>;
   /** The runtime's streaming URL for an exec. */
   execUrl(containerId: string, cmd: string[], o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
@@ -42,13 +47,14 @@ export interface AgentServerOptions {
   log: (msg: string) => void;
 }
 
+/** Upstream's kubelet on an exec in a container that isn't running (its runtime lists running containers only). */
+export const containerNotFound = (name: string) => new EndpointError(400, 'BadRequest', `container not found (${JSON.stringify(name)})`);
+
 function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }) + '\n';
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
-
-const truthy = (v: string | null) => v === '1' || v === 'true';
 
 export class AgentServer {
   private server?: Server;
@@ -75,9 +81,10 @@ export class AgentServer {
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrade(req, socket, head).catch((e) => {
+        // Plain text, as the kubelet's streaming errors: kubectl prints it after "unable to upgrade connection: ".
         const code = e instanceof EndpointError ? e.code : 500;
-        const body = (e as Error).message;
-        socket.end(`HTTP/1.1 ${code} Error\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        const body = (e as Error).message || 'internal error';
+        socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -114,11 +121,11 @@ export class AgentServer {
   }
 
   private async logs(req: IncomingMessage, res: ServerResponse, ns: string, pod: string, container: string | undefined, q: URLSearchParams): Promise<void> {
-    const previous = truthy(q.get('previous'));
-    const c = await this.o.lookup.container(ns, pod, container, previous);
+    const previous = boolParam(q, 'previous');
+    const c = await this.o.lookup.container(ns, pod, container, previous ? 'previous' : 'log');
     const o: LogOptions = {
-      follow: truthy(q.get('follow')) && !previous,
-      timestamps: truthy(q.get('timestamps')),
+      follow: boolParam(q, 'follow') && !previous,
+      timestamps: boolParam(q, 'timestamps'),
       tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined,
       limitBytes: q.has('limitBytes') ? Number(q.get('limitBytes')) : undefined,
       sinceTimeMs: q.has('sinceSeconds') ? Date.now() - Number(q.get('sinceSeconds')) * 1000 : q.has('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined,
@@ -140,11 +147,11 @@ export class AgentServer {
     const q = url.searchParams;
     const cmd = q.getAll('command');
     if (!cmd.length) throw new EndpointError(400, 'BadRequest', 'you must specify at least 1 command');
-    const c = await this.o.lookup.container(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, false);
-    if (!c.running) throw new EndpointError(400, 'BadRequest', `container ${m[3]} is not running`);
-    const tty = truthy(q.get('tty'));
+    const c = await this.o.lookup.container(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, 'exec');
+    if (!c.running) throw containerNotFound(c.name);
+    const tty = boolParam(q, 'tty');
     // Upstream's kubelet: a terminal has no separate stderr.
-    const streams = { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')) && !tty, tty };
+    const streams = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') && !tty, tty };
     const target = new URL(await this.o.lookup.execUrl(c.id, cmd, streams));
     if (wantsV5WebSocket(req)) return bridgeV5ToSpdy(req, socket, head, target, streams, this.o.log);
     await pipeUpgrade(req, socket, head, target);

@@ -90,6 +90,10 @@ export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorize
 export const notAcceptable = () =>
   new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
 
+/** A resourceVersion the server has not reached (yet): clients retry after a second. */
+export const tooLargeResourceVersion = (rv: string, current: number) =>
+  new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { retryAfterSeconds: 1 });
+
 export const unavailable = (message: string) => new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 });
 
 export const internal = (message: string) =>

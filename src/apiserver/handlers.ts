@@ -3,12 +3,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { isPlainObject, type KObject } from '../api/object.js';
+import { boolParam, optionalBoolParam } from '../api/query.js';
 import type { ResourceType } from '../api/registry.js';
 import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
 import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor } from '../api/schema/index.js';
 import { ApiError, badRequest, conflict, methodNotAllowed, notFound } from './errors.js';
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
+import { validateListOptions } from './list-options.js';
 import { includeObjectParam, type Output } from './negotiate.js';
 import { addWarnings, sendJson } from './respond.js';
 import type { RestStorage } from './rest-storage.js';
@@ -110,7 +112,7 @@ export async function handleGet(ctx: Ctx): Promise<void> {
   const { r, storage } = ctx;
   if (!ctx.name) {
     const filter = requestFilter(r, ctx.q);
-    if (ctx.q.get('watch') === 'true' || ctx.q.get('watch') === '1') {
+    if (boolParam(ctx.q, 'watch')) {
       await serveWatch(storage, ctx.req, ctx.res, {
         r,
         namespace: ctx.namespace,
@@ -259,7 +261,8 @@ async function readDeleteOptions(ctx: Ctx): Promise<DeleteOptions> {
   const q = ctx.q;
   if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy')!;
-  if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
+  const orphan = optionalBoolParam(q, 'orphanDependents');
+  if (orphan !== undefined) opts.orphanDependents = orphan;
   if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
     throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
   }
@@ -274,6 +277,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
   if (!ctx.name) {
     // deletecollection: everything the selectors match, one by one, as upstream.
     if (!r.verbs.includes('deletecollection')) throw methodNotAllowed();
+    validateListOptions(q, false);
     const list = await listObjects(storage, r, ctx.namespace, new URLSearchParams(), requestFilter(r, q));
     const deleted: Item[] = [];
     for (const item of list.items) {

@@ -5,8 +5,9 @@ import { fieldValue, type ResourceType } from '../api/registry.js';
 import { parseSelector, SelectorError } from '../api/labels.js';
 import { FieldSelectorError, matchesFieldSelector, parseFieldSelector, type FieldRequirement } from '../api/fields.js';
 import { CompactedError } from '../storage/store.js';
-import { ApiError, badRequest, expired } from './errors.js';
+import { badRequest, expired, tooLargeResourceVersion } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
+import { validateListOptions } from './list-options.js';
 import { collectionPrefix } from './storage-keys.js';
 import { decode } from './watch-cache.js';
 
@@ -78,11 +79,8 @@ export async function listObjects(storage: RestStorage, r: ResourceType, namespa
   const token = q.get('continue');
   const rv = q.get('resourceVersion') ?? '';
   const rvMatch = q.get('resourceVersionMatch') ?? '';
-  if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
-    throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
-  }
+  validateListOptions(q, false);
   if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
-  if (rvMatch && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
   if (token && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
 
   if (token) {
@@ -101,7 +99,7 @@ export async function listObjects(storage: RestStorage, r: ResourceType, namespa
   }
   const cur = await cache.revision();
   if (rv && Number(rv) > cur) {
-    throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${cur}`, { retryAfterSeconds: 1 });
+    throw tooLargeResourceVersion(rv, cur);
   }
   const { items, revision } = await cache.list(prefix, filter);
   return { items, resourceVersion: String(revision) };

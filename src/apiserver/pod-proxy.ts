@@ -9,7 +9,9 @@ import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { resourceByKey } from '../api/registry.js';
 import type { KObject } from '../api/object.js';
+import { boolParam } from '../api/query.js';
 import { ApiError, badRequest } from './errors.js';
+import { refuseUpgrade } from './respond.js';
 import type { RestStorage } from './rest-storage.js';
 
 export interface PodProxyOptions {
@@ -19,8 +21,18 @@ export interface PodProxyOptions {
   log: (msg: string) => void;
 }
 
-/** The query parameters of pods/log that the agent understands. */
-const LOG_PARAMS = ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSeconds', 'sinceTime', 'limitBytes', 'insecureSkipTLSVerifyBackend'];
+/** The query parameters of pods/log that the agent understands, booleans apart. */
+const LOG_PARAMS = ['tailLines', 'sinceSeconds', 'sinceTime', 'limitBytes'];
+const LOG_BOOLS = ['follow', 'previous', 'timestamps', 'insecureSkipTLSVerifyBackend'];
+const EXEC_BOOLS = ['stdin', 'stdout', 'stderr', 'tty'];
+
+/**
+ * Booleans are decoded here (upstream's rules, `stdout=True` included) and passed on as "true"
+ * or not at all, as kube-apiserver builds the kubelet's URL.
+ */
+function forwardBools(from: URLSearchParams, to: URLSearchParams, names: string[]): void {
+  for (const k of names) if (boolParam(from, k)) to.set(k, 'true');
+}
 const EXEC_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec\/?$/;
 
 interface Target {
@@ -51,9 +63,14 @@ export class PodProxy {
   }
 
   private containerParam(pod: KObject, q: URLSearchParams): string {
+    const spec = pod.spec as { containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
     const given = q.get('container');
-    if (given) return given;
-    const spec = pod.spec as { containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
+    if (given) {
+      if (![...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])].some((c) => c.name === given)) {
+        throw badRequest(`container ${given} is not valid for pod ${pod.metadata.name}`);
+      }
+      return given;
+    }
     const dflt = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
     if (dflt) return dflt;
     if (spec.containers?.length === 1) return spec.containers[0]!.name;
@@ -67,6 +84,7 @@ export class PodProxy {
     const container = this.containerParam(t.pod, q);
     const query = new URLSearchParams();
     for (const k of LOG_PARAMS) for (const v of q.getAll(k)) query.append(k, v);
+    forwardBools(q, query, LOG_BOOLS);
     const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
     const opts: RequestOptions = { host: t.host, port: t.port, path, method: 'GET', headers: { Authorization: `Bearer ${this.o.token}` }, rejectUnauthorized: false };
     await new Promise<void>((resolve, reject) => {
@@ -101,13 +119,12 @@ export class PodProxy {
       const t = await this.target(namespace, name);
       const container = this.containerParam(t.pod, url.searchParams);
       const query = new URLSearchParams();
-      for (const k of ['command', 'stdin', 'stdout', 'stderr', 'tty']) for (const v of url.searchParams.getAll(k)) query.append(k, v);
+      for (const v of url.searchParams.getAll('command')) query.append('command', v);
+      forwardBools(url.searchParams, query, EXEC_BOOLS);
       const path = `/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
       await joinUpgrade(req, socket, head, t, path, this.o.token);
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message);
-      const body = JSON.stringify(err.toStatus());
-      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      refuseUpgrade(socket, e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message));
     }
     return true;
   }

@@ -1,9 +1,11 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import YAML from 'yaml';
 import { ApiError, internal } from './errors.js';
 
+/** JSON ends with a newline, as kube-apiserver's encoder writes it (the Python client drops a last line without one). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, yaml = false): void {
-  const text = typeof body === 'string' ? body : yaml ? YAML.stringify(body) : JSON.stringify(body);
+  const text = typeof body === 'string' ? (body.endsWith('\n') ? body : body + '\n') : yaml ? YAML.stringify(body) : JSON.stringify(body) + '\n';
   res.writeHead(code, {
     'Content-Type': yaml ? 'application/yaml' : 'application/json',
     'Content-Length': Buffer.byteLength(text),
@@ -29,5 +31,13 @@ export function addWarnings(res: ServerResponse, warnings: string[]): void {
   res.setHeader(
     'Warning',
     warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+  );
+}
+
+/** Refuses an upgrade request (exec and the like) with a Status, written on the raw connection. */
+export function refuseUpgrade(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(err.toStatus()) + '\n';
+  socket.end(
+    `HTTP/1.1 ${err.code} ${STATUS_CODES[err.code] ?? err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -15,7 +15,7 @@ import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate, type 
 import { negotiate } from './negotiate.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { parseApiPath } from './request-info.js';
-import { sendError, sendJson } from './respond.js';
+import { refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { PodProxy } from './pod-proxy.js';
 import type { Pki } from './pki.js';
@@ -65,10 +65,10 @@ export class ApiServer {
     this.podProxy = new PodProxy({ storage: this.storage, token: this.opts.pki.adminToken, log: this.log });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
-      if (!this.authenticated(req)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+      if (!this.authenticated(req)) return void refuseUpgrade(socket, unauthorized());
       this.podProxy!.upgrade(req, socket, head).then(
         (served) => {
-          if (!served) socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+          if (!served) refuseUpgrade(socket, unservedUpgrade(req.url ?? '/'));
         },
         () => socket.destroy(),
       );
@@ -237,6 +237,13 @@ export class ApiServer {
       throw e;
     }
   }
+}
+
+/** An upgrade nothing here serves; pods/attach and pods/portforward say so by name. */
+function unservedUpgrade(url: string): ApiError {
+  const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/(attach|portforward)\/?(\?|$)/.exec(url);
+  if (!m) return notFoundPath();
+  return new ApiError(404, 'NotFound', `the server could not find the requested resource: pods/${m[2]} (of pod ${decodeURIComponent(m[1]!)}) is not supported by this server yet`, {});
 }
 
 function notFoundPath(): ApiError {

@@ -76,6 +76,26 @@ test('watch cache: fromRevision 0 sends current objects as ADDED, then changes',
   });
 });
 
+test('watch cache: the end of the initial events is announced at the revision of that state, before later events', async () => {
+  await withCache(async (store, cache) => {
+    await store.create('/registry/configmaps/ns/a', obj('a'));
+    const b = await store.create('/registry/configmaps/ns/b', obj('b'));
+    await store.create('/registry/secrets/ns/s', obj('s'));
+    const r = recorder();
+    const ends: number[] = [];
+    await cache.watch(
+      { fromRevision: 0, sendInitialEvents: true, prefix: '/registry/configmaps/ns/' },
+      { ...r.watcher, initialEventsEnd: (rev) => (ends.push(rev), r.seen.push(['ADDED', 'END', String(rev)])) },
+    );
+    const c = await store.create('/registry/configmaps/ns/c', obj('c'));
+    await tick();
+    // The state's revision is the store's, past the last configmap's (a secret came after it).
+    assert.equal(ends.length, 1);
+    assert.ok(ends[0]! > b.modRevision && ends[0]! < c.modRevision, `end at ${ends[0]}`);
+    assert.deepEqual(r.seen.map((e) => e[1]), ['a', 'b', 'END', 'c']);
+  });
+});
+
 test('watch cache: a revision older than the window is Expired; compaction moves the window', async () => {
   await withCache(
     async (store, cache) => {

@@ -33,6 +33,8 @@ export interface CacheWatcher {
   send(type: WatchEventType, entry: CacheEntry): void;
   /** The cache can't serve this watcher any more (re-list): upstream answers 410. */
   expire(message: string): void;
+  /** After the initial ADDED events, before any later event: the revision they are the state at. */
+  initialEventsEnd?(revision: number): void;
 }
 
 export class ExpiredError extends Error {}
@@ -113,8 +115,9 @@ export class WatchCache {
     const reg: Registered = { opts, watcher };
     const matches = (e: CacheEntry) => e.key.startsWith(opts.prefix) && (!opts.filter || opts.filter(e.obj));
     if (opts.sendInitialEvents || opts.fromRevision === 0) {
-      const { items } = await this.list(opts.prefix, opts.filter);
+      const { items, revision: listed } = await this.list(opts.prefix, opts.filter);
       for (const e of items) watcher.send('ADDED', e);
+      watcher.initialEventsEnd?.(listed);
     } else if (opts.fromRevision < revision) {
       if (opts.fromRevision < this.windowStart) {
         throw new ExpiredError(`too old resource version: ${opts.fromRevision} (${this.windowStart + 1})`);

@@ -2,13 +2,15 @@
 // bookmarks, sendInitialEvents, Table rows for kubectl get -w, and 410 when too old.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceType } from '../api/registry.js';
-import { ApiError, badRequest, expired } from './errors.js';
+import { boolParam, optionalBoolParam } from '../api/query.js';
+import { badRequest, expired, tooLargeResourceVersion } from './errors.js';
+import { validateListOptions } from './list-options.js';
 import type { ObjectFilter } from './list.js';
 import type { OutputKind } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import { collectionPrefix } from './storage-keys.js';
 import { tableRow, type IncludeObject } from './table.js';
-import { ExpiredError, type CacheEntry, type WatchEventType } from './watch-cache.js';
+import { ExpiredError, type CacheEntry, type WatchCache, type WatchEventType } from './watch-cache.js';
 
 const BOOKMARK_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_S = 1800;
@@ -26,22 +28,16 @@ export interface WatchRequest {
 
 export async function serveWatch(storage: RestStorage, req: IncomingMessage, res: ServerResponse, w: WatchRequest): Promise<void> {
   const { r, q } = w;
+  validateListOptions(q, true);
   const rv = q.get('resourceVersion') ?? '';
   if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
-  const sendInitialEvents = q.get('sendInitialEvents') === 'true';
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  if (q.has('sendInitialEvents')) {
-    if (q.get('resourceVersionMatch') !== 'NotOlderThan') {
-      throw new ApiError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
-    }
-    if (sendInitialEvents && !bookmarks) {
-      throw new ApiError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true');
-    }
-  }
+  const sendInitialEvents = optionalBoolParam(q, 'sendInitialEvents');
+  const bookmarks = boolParam(q, 'allowWatchBookmarks');
+  const cache = storage.cache(r);
+  const start = await startingPoint(cache, rv, sendInitialEvents);
   const timeoutS = Number.parseInt(q.get('timeoutSeconds') ?? '', 10);
   const timeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_TIMEOUT_S * (1 + Math.random())) * 1000;
 
-  const cache = storage.cache(r);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
 
@@ -92,13 +88,14 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
   try {
     cancel = await cache.watch(
       {
-        fromRevision: sendInitialEvents || rv === '' || rv === '0' ? 0 : Number(rv),
-        sendInitialEvents: sendInitialEvents || rv === '' || rv === '0',
+        ...start,
         prefix: collectionPrefix(r, w.namespace),
         filter: w.filter,
       },
       {
         send: (type, entry) => send(type, entry),
+        // The watch-list protocol: this bookmark tells the client its initial state is complete.
+        initialEventsEnd: sendInitialEvents ? (revision) => send('BOOKMARK', undefined, String(revision), true) : undefined,
         expire: (message) => {
           write(JSON.stringify({ type: 'ERROR', object: expired(message).toStatus() }) + '\n');
           close();
@@ -117,7 +114,6 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
     cancel();
     return;
   }
-  if (sendInitialEvents) send('BOOKMARK', undefined, String(await cache.revision()), true);
   timers.push(setTimeout(close, timeoutMs));
   if (bookmarks) {
     const tick = async () => {
@@ -126,5 +122,35 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
       timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
     };
     timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+  }
+}
+
+/** How long a watch-list request waits for the cache to reach its resourceVersion, as upstream's cacher. */
+const FRESHNESS_WAIT_MS = 3000;
+
+/**
+ * Where a watch starts, as upstream's watch semantics: without sendInitialEvents, resourceVersion
+ * "" or "0" first sends the current objects as ADDED and N resumes after N; with
+ * sendInitialEvents=true the current state (not older than N) comes first whatever the
+ * resourceVersion; with sendInitialEvents=false, "" and "0" start at the current revision with
+ * no initial events.
+ */
+async function startingPoint(cache: WatchCache, rv: string, sendInitialEvents: boolean | undefined): Promise<{ fromRevision: number; sendInitialEvents: boolean }> {
+  const unset = rv === '' || rv === '0';
+  if (sendInitialEvents === true) {
+    if (!unset) await waitForRevision(cache, Number(rv));
+    return { fromRevision: 0, sendInitialEvents: true };
+  }
+  if (sendInitialEvents === false) return { fromRevision: unset ? await cache.revision() : Number(rv), sendInitialEvents: false };
+  return { fromRevision: unset ? 0 : Number(rv), sendInitialEvents: unset };
+}
+
+async function waitForRevision(cache: WatchCache, rv: number): Promise<void> {
+  const deadline = Date.now() + FRESHNESS_WAIT_MS;
+  for (;;) {
+    const cur = await cache.revision();
+    if (cur >= rv) return;
+    if (Date.now() >= deadline) throw tooLargeResourceVersion(String(rv), cur);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -38,12 +38,28 @@ const namespace: Defaulter = (o) => {
   if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
 };
 
+/**
+ * A Secret's stringData is write-only, as upstream's conversion of v1 Secrets makes it: each entry
+ * is base64-encoded into data (over a key data already has) and stringData itself is not kept.
+ */
+function mergeStringData(secret: Any): void {
+  const stringData = secret.stringData;
+  if (stringData === undefined) return;
+  delete secret.stringData;
+  if (stringData === null || typeof stringData !== 'object') return;
+  const entries = Object.entries(stringData as Record<string, unknown>).filter(([, v]) => typeof v === 'string');
+  if (!entries.length) return;
+  secret.data = { ...(secret.data ?? {}) };
+  for (const [k, v] of entries) secret.data[k] = Buffer.from(v as string, 'utf8').toString('base64');
+}
+
 export const defaulters: Record<string, Defaulter> = {
   pods: (o) => defaultPod(o as Any),
   'deployments.apps': deployment,
   'replicasets.apps': replicaset,
   namespaces: namespace,
   secrets: (o) => {
+    mergeStringData(o as Any);
     (o as Any).type ??= 'Opaque';
   },
   'priorityclasses.scheduling.k8s.io': (o) => {
