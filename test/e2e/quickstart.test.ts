@@ -161,6 +161,19 @@ test('stopping berth server keeps its pods running, the next start adopts them, 
     assert.equal(second.stderr.trim().split('\n').length, 1, `one line: ${second.stderr}`);
     assert.match(second.stderr, new RegExp(`data dir ${dataDir} is in use by another berth \\(pid ${server.proc.pid}\\)`));
 
+    // A pod terminating slowly (it ignores SIGTERM) while the server stops: its kill is under
+    // way in the runtime when SIGTERM comes, and the deletion resumes after the restart.
+    const slow = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'slowstop' },
+      spec: { terminationGracePeriodSeconds: 15, containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'trap "" TERM; while true; do sleep 1; done'] }] },
+    };
+    assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(slow) }).code, 0);
+    await runningPod(server, 'slowstop');
+    assert.equal(kubectl(server, ['delete', 'pod', 'slowstop', '--wait=false']).code, 0);
+    await eventually(() => /Killing/.test(kubectl(server!, ['get', 'events', '--field-selector', 'involvedObject.name=slowstop']).stdout) || undefined, 'slowstop being killed', 20_000);
+
     // killall refuses while the server runs.
     const early = killall();
     assert.equal(early.status, 1, `${early.stdout}${early.stderr}`);
@@ -186,6 +199,7 @@ test('stopping berth server keeps its pods running, the next start adopts them, 
     assert.equal(after.status.containerStatuses![0]!.containerID, containerID, 'the same container');
     assert.equal(after.status.containerStatuses![0]!.restartCount, 0);
     for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the restart`);
+    await eventually(() => kubectl(server!, ['get', 'pod', 'slowstop']).code !== 0 || undefined, 'slowstop deleted after the restart', 60_000);
     assert.equal(await server.stop(), 0, server.output().slice(-3000));
 
     // killall: no process, mount, bridge or address of this Berth is left.
