@@ -31,6 +31,11 @@ test('the README quickstart: berth server runs a real deployment with its embedd
   assert.ok(!owner?.pid, `a berth runs on this machine (pid ${owner?.pid}, data dir ${owner?.dataDir}) and uses the bridge berth0: stop it first`);
   const subnet = reserveTestSubnet();
   const host = recordHostState();
+  // What a stopped `npm start` leaves behind: berth0 holding the default range's gateway.
+  if (!existsSync('/sys/class/net/berth0')) {
+    assert.equal(spawnSync('ip', ['link', 'add', 'berth0', 'type', 'bridge']).status, 0);
+    assert.equal(spawnSync('ip', ['addr', 'add', '10.42.0.1/24', 'dev', 'berth0']).status, 0);
+  }
   const server = await startServer({ agent: true, args: ['--cluster-cidr', subnet.cidr, '--node-cidr-mask-size', '24'], timeoutMs: 60_000 });
   let exitCode: number | null = null;
   try {
@@ -55,6 +60,10 @@ test('the README quickstart: berth server runs a real deployment with its embedd
       const items = JSON.parse(r.stdout).items as Array<{ metadata: { name: string }; status: { phase?: string; podIP?: string } }>;
       return items.length === 2 && items.every((p) => p.status.phase === 'Running' && p.status.podIP) ? items : undefined;
     }, 'two hello pods Running', 120_000))!;
+    // The leftover bridge was reused, with this node's gateway in place of the old one.
+    assert.match(server.output(), /reusing bridge berth0, left by/);
+    const addrs = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'berth0'], { encoding: 'utf8' }).stdout;
+    assert.ok(!addrs.includes('10.42.0.1/24'), `the stale gateway is gone: ${addrs}`);
     const ips = pods.map((p) => p.status.podIP!);
     assert.notEqual(ips[0], ips[1]);
     for (const ip of ips) assert.ok(inCidr(ip, subnet.cidr), `pod IP ${ip} is in the node's range ${subnet.cidr}`);
