@@ -13,6 +13,7 @@ import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMES
 import { ImagePuller } from './image-puller.js';
 import { LeaseRenewer } from './lease.js';
 import { NodeReporter } from './node.js';
+import { ObjectCache } from './object-cache.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
@@ -21,6 +22,12 @@ import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
+
+/**
+ * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
+ * a minute's TTL plus its sync period); pods resync every 10 s, so an update shows within ~15 s.
+ */
+const VOLUME_SOURCE_TTL_MS = 5000;
 
 export interface AgentCniOptions {
   /** Where the runtime reads its CNI config (the managed containerd's conf dir). */
@@ -191,6 +198,7 @@ export class Agent {
       hostIPs: () => [this.o.nodeIP],
       logRoot: this.logRoot,
       podsRoot: this.podsRoot,
+      volumeSources: new ObjectCache(this.o.client, VOLUME_SOURCE_TTL_MS),
       cgroupRoot: this.o.cgroupRoot ?? '/berth',
       dns,
       allocatable,
@@ -330,9 +338,12 @@ export class Agent {
     await this.network?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
-    // Syncs under way finish first (a kill in its grace period is left to the runtime after 5 s).
+    // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace
+    // period, a pull) is left to it: the pod's next sync, after a restart, picks it up again.
     const syncs = Promise.all([...this.workers.values()].map((w) => w.stop()));
-    await Promise.race([syncs, new Promise((r) => setTimeout(r, 5000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([syncs, new Promise((r) => (timer = setTimeout(r, opts.removePods ? 5000 : 1000)))]);
+    clearTimeout(timer);
     this.probes.stopAll();
     this.reporter.stop();
     this.lease.stop();

@@ -3,7 +3,8 @@
 // starts), restarts by restartPolicy with back-off; then the status. A pod being deleted is
 // stopped with its grace period (preStop hooks first), everything of it removed in the runtime,
 // and the pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
@@ -22,6 +23,8 @@ import {
   type DnsSettings,
 } from './container-config.js';
 import { ContainerConfigError, containerEnv } from './env.js';
+import { hostsMount } from './etc-hosts.js';
+import type { ObjectCache } from './object-cache.js';
 import type { ImagePuller } from './image-puller.js';
 import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
 import { computePodStatus, isRestartableInit, type ContainerView } from './pod-status.js';
@@ -31,7 +34,7 @@ import type { ProbeManager } from './probes.js';
 import { imageUser, runAsNonRootViolation } from './security-context.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
-import { VolumeError, containerMounts, setUpVolumes, tearDownVolumes } from './volumes.js';
+import { VolumeError, containerMounts, podDir, setUpVolumes, tearDownVolumes } from './volumes.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -52,6 +55,8 @@ export interface PodWorkerDeps {
   logRoot: string;
   /** Where pods' volumes live (<podsRoot>/<uid>/volumes/...). */
   podsRoot: string;
+  /** ConfigMaps and Secrets for refreshing running pods' volumes (a short TTL, shared). */
+  volumeSources: ObjectCache;
   cgroupRoot: string;
   dns: DnsSettings;
   allocatable: { cpuMilli: number; memory: number };
@@ -82,6 +87,8 @@ export class PodWorker {
   /** Fires when the pod starts terminating (or the worker stops): a postStart hook under way is given up. */
   private readonly ending = new AbortController();
   private sandboxBackoff = new Backoff(1000, 60_000);
+  /** Why refreshing the volumes failed last (said once). */
+  private refreshError?: string;
 
   constructor(
     pod: Pod,
@@ -161,6 +168,8 @@ export class PodWorker {
         try {
           next = await this.sync();
         } catch (e) {
+          // Stopped meanwhile: the runtime's connection closing under a sync is no failure.
+          if (this.finished) return;
           this.d.log(`pod ${this.name}: sync failed: ${(e as Error).message}`);
           next = 2000;
         }
@@ -287,6 +296,7 @@ export class PodWorker {
     containers = await this.containers();
     await this.removeGarbage(containers, sandbox!.id);
     if (allDone(this.pod, containers.byName)) return this.finish(containers, sandbox);
+    await this.refreshVolumes(podIPs);
     await this.report(containers, sandbox, undefined, podIPs);
     return requeue;
   }
@@ -352,6 +362,8 @@ export class PodWorker {
         allocatable: this.d.allocatable,
       });
       mounts = containerMounts(c, volumes, envs);
+      const hosts = hostsMount(this.pod, this.d.podsRoot, podIPs, this.d.dns.clusterDomain, mounts);
+      if (hosts) mounts.push(hosts);
     } catch (e) {
       if (!(e instanceof VolumeError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
       // Upstream: the container waits in ContainerCreating while kubelet retries the mount.
@@ -388,6 +400,32 @@ export class PodWorker {
     this.event('Normal', 'Started', `Started container ${c.name}`, c, init);
     if (c.lifecycle?.postStart) return this.postStart(c, id, init, podIPs);
     return undefined;
+  }
+
+  /**
+   * Brings the running pod's configMap, secret, downwardAPI and projected volumes up to date
+   * (kubelet's periodic remount: each sync, with sources at most a TTL old); the atomic writer
+   * swaps only what changed. subPath mounts keep the file they were made from, as upstream.
+   */
+  private async refreshVolumes(podIPs: string[]): Promise<void> {
+    if (!this.pod.spec?.volumes?.some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
+    if (!existsSync(join(podDir(this.d.podsRoot, this.uid), 'volumes'))) return;
+    try {
+      await setUpVolumes(this.pod, this.d.podsRoot, {
+        getConfigMap: (ns, name) => this.d.volumeSources.get(resources.configmaps, ns, name),
+        getSecret: (ns, name) => this.d.volumeSources.get(resources.secrets, ns, name),
+        podIPs,
+        hostIPs: this.d.hostIPs(),
+        allocatable: this.d.allocatable,
+      });
+      this.refreshError = undefined;
+    } catch (e) {
+      if (!(e instanceof VolumeError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+      // The volume keeps its last content; say once why it is not updated.
+      const message = (e as Error).message;
+      if (this.refreshError !== message) this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`);
+      this.refreshError = message;
+    }
   }
 
   /**

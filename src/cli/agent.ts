@@ -8,6 +8,8 @@ import { RestClient } from '../client/index.js';
 import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
 import { defaultDataDir, parseListen } from './flags.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { claimBridge } from './bridge-owner.js';
 
 export interface AgentFlags {
   server?: string;
@@ -75,16 +77,31 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = o.nodeName ?? defaultNodeName();
   const nodeIP = o.nodeIP ?? defaultNodeIP();
-  const client = new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
+  // One agent per data dir (its containerd, pod dirs and logs), held until this process exits.
+  const lock = lockDataDir(dataDir);
+  const bridge = o.bridge ?? 'berth0';
   let containerd: ManagedContainerd | undefined;
   let runtime: CriRuntime;
-  if (o.containerdSocket) {
-    runtime = new CriRuntime({ socket: o.containerdSocket });
-    await runtime.waitReady(10_000);
-  } else {
-    containerd = new ManagedContainerd({ dir: join(dataDir, 'containerd'), log });
-    runtime = await containerd.start();
+  try {
+    if (o.containerdSocket) {
+      runtime = new CriRuntime({ socket: o.containerdSocket });
+      await runtime.waitReady(10_000);
+    } else {
+      containerd = new ManagedContainerd({ dir: join(dataDir, 'containerd'), log });
+      runtime = await containerd.start();
+      try {
+        claimBridge(bridge, dataDir, log);
+      } catch (e) {
+        runtime.close();
+        await containerd.stop();
+        throw e;
+      }
+    }
+  } catch (e) {
+    lock.release();
+    throw e;
   }
+  const client = new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
   const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
   const cert = o.servingCert ?? (await ensureServingCert(join(dataDir, 'pki'), [nodeName, nodeIP, 'localhost', '127.0.0.1']));
   let agent: Agent | undefined;
@@ -108,7 +125,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeIP,
     dataDir,
     podCidr: o.podCidr,
-    cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge: o.bridge ?? 'berth0', ipMasq: o.ipMasq } : undefined,
+    cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ipMasq: o.ipMasq } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns,
     clusterDomain: o.clusterDomain,
@@ -127,6 +144,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     runtime.close();
     await containerd?.stop();
     client.close();
+    lock.release();
     throw e;
   }
   const running = agent;
@@ -142,6 +160,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
       runtime.close();
       await containerd?.stop();
       client.close();
+      lock.release();
     },
   };
 }

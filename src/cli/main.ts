@@ -99,6 +99,12 @@ program
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
+program
+  .command('killall')
+  .description("stop every pod of this machine's node for good and remove what it holds on the host (containers, mounts, bridge, pod address reservations); the server must be stopped")
+  .option('--data-dir <dir>', 'the data dir of the stopped server or agent (default /var/lib/berth as root)')
+  .action(async (opts) => (await import('./killall.js')).runKillall(opts));
+
 const image = program.command('image').description("manage images in the node's containerd");
 image
   .command('import <file>')

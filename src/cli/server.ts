@@ -1,5 +1,5 @@
 // `berth server`: the control plane in one process (k3s-style).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
@@ -14,6 +14,7 @@ import { controllerOptions, startControllerManager, type RunningControllerManage
 import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { defaultDataDir, parseListen } from './flags.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface ServerFlags extends NodeIpamFlags {
   dataDir?: string;
@@ -44,6 +45,16 @@ async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 
   clearTimeout(timer);
 }
 
+/** The data dir holds keys and secrets: say so when other users may look into it. */
+function warnIfOpen(dir: string): void {
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o077) {
+    process.stderr.write(
+      `berth: WARNING: data dir ${dir} has mode 0${mode.toString(8)}: other local users can enter it; its secret files are 0600, but run chmod 700 ${dir}\n`,
+    );
+  }
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const { host, port } = parseListen(flags.listen);
@@ -53,6 +64,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // One server per data dir, for the whole life of this process.
+  lockDataDir(dataDir);
+  warnIfOpen(dataDir);
   const pki = await ensurePki(dataDir, host);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
@@ -77,7 +91,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     try {
       // Pods keep running; the next start adopts them. Components get a few seconds each to
       // hand back their leases; the store is closed cleanly regardless.
-      await withDeadline('node agent', agent?.stop());
+      // The agent stops its loops, then its containerd (the containers' shims stay): give it
+      // containerd's own stop time.
+      await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
       client?.close();

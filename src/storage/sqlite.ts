@@ -3,6 +3,7 @@
 // below R. Writes arriving in the same event-loop turn share one transaction and one fsync
 // (group commit), which is what lets durable writes go fast; each is acknowledged only after
 // its transaction committed, so an acknowledged write survives kill -9.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import {
@@ -54,8 +55,24 @@ export class SqliteStore implements Store {
   private readonly q: Record<'latest' | 'atRev' | 'list' | 'insert' | 'history' | 'setMeta' | 'compact', Statement>;
 
   constructor(path: string) {
+    // Secrets live in here: only the owner may read it. SQLite gives its WAL the file's mode.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    // One process owns the file: a second one (another server on the same data dir) would keep
+    // its own revision counter and collide. EXCLUSIVE holds SQLite's file lock from the first
+    // write to close (and keeps the WAL index in memory: no -shm file); busy_timeout is short
+    // so that a second opener fails at once, saying why.
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.pragma('busy_timeout = 1000');
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (e) {
+      this.db.close();
+      if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new StoreError(`${path} is in use by another process (another berth server on it?)`);
+      throw e;
+    }
     // FULL: the WAL is synced at every commit, so a write acknowledged to a client is on disk.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CriRuntime, ManagedContainerd, cgroupMounts, containerdLayout, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
+import { CriRuntime, ManagedContainerd, containerdLayout, removeCgroupTree, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
+import { forgetBridge } from '../../src/cli/bridge-owner.js';
 import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
 
 export const BUSYBOX = 'berth.local/busybox:host';
@@ -276,10 +277,11 @@ export function cleanUpHost(host: HostState, o: { dir?: string; bridge: string; 
     rmSync(o.dir, { recursive: true, force: true });
   }
   spawnSync('ip', ['link', 'del', o.bridge], { stdio: 'ignore' });
+  forgetBridge(o.bridge);
   // The subnet is free again once its bridge is gone.
   o.subnet.release();
   writeFileSync('/proc/sys/net/ipv4/ip_forward', host.ipForward);
-  for (const mount of cgroupMounts()) removeTree(join(mount, o.cgroupRoot));
+  removeCgroupTree(o.cgroupRoot);
   if (!host.runDirExisted) {
     for (const d of ['/run/containerd/s', '/run/containerd']) {
       try {
@@ -288,16 +290,5 @@ export function cleanUpHost(host: HostState, o: { dir?: string; bridge: string; 
         // not empty: something else uses it
       }
     }
-  }
-}
-
-/** Removes a cgroup directory tree, deepest first (cgroup dirs are removed with rmdir). */
-export function removeTree(d: string): void {
-  if (!existsSync(d)) return;
-  for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeTree(join(d, e.name));
-  try {
-    rmdirSync(d);
-  } catch {
-    // still in use
   }
 }

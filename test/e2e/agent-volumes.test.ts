@@ -1,6 +1,7 @@
 // Volumes in the node agent on a real containerd (agent-fixture.ts): an emptyDir shared by two
 // containers (and a tmpfs one), subPath and readOnly mounts, configMap and secret env and
-// volumes (items, modes, optional), a hostPath, the downward API; all gone with the pod.
+// volumes (items, modes, optional), a hostPath, the downward API; volumes following their
+// sources while the pod runs; the managed /etc/hosts; all gone with the pod.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -192,6 +193,102 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
     // kubectl apply's last-applied-configuration is an annotation too, as upstream shows it.
     assert.match(exec('dw', 'c', 'cat /etc/podinfo/annotations').out, /^note="a \\"quoted\\" value"$/m);
     assert.equal(exec('dw', 'c', 'cat /etc/podinfo/name; echo; cat /etc/podinfo/ns/namespace; echo; cat /etc/podinfo/app; echo; cat /etc/podinfo/mem_limit').out, 'dw\ndefault\ndw\n32');
+  });
+
+  test('configMap, secret, projected and downwardAPI volumes follow their sources; a subPath mount keeps its file', async () => {
+    env.apply(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live' }, data: { key: 'one' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live-s' }, type: 'Opaque', data: { s: b64('one') } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'livepod', labels: { tier: 'a' } },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          volumes: [
+            { name: 'cm', configMap: { name: 'live' } },
+            { name: 'sec', secret: { secretName: 'live-s' } },
+            {
+              name: 'proj',
+              projected: {
+                sources: [{ configMap: { name: 'live', items: [{ key: 'key', path: 'p/key' }] } }, { downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+              },
+            },
+          ],
+          containers: [
+            {
+              name: 'c',
+              image: BUSYBOX,
+              command: ['sleep', '3600'],
+              volumeMounts: [
+                { name: 'cm', mountPath: '/vol' },
+                { name: 'cm', mountPath: '/sub/key', subPath: 'key' },
+                { name: 'sec', mountPath: '/sec' },
+                { name: 'proj', mountPath: '/proj' },
+              ],
+            },
+          ],
+        },
+      },
+    );
+    await running('livepod');
+    const show = 'cat /vol/key; echo; cat /sub/key; echo; cat /sec/s; echo; cat /proj/p/key; echo; cat /proj/labels';
+    assert.equal(exec('livepod', 'c', show).out, 'one\none\none\none\ntier="a"');
+    // kubelet's atomic writer layout: ..data -> ..<timestamp>, key -> ..data/key.
+    assert.match(exec('livepod', 'c', 'readlink /vol/key; readlink /vol/..data').out, /^\.\.data\/key\n\.\.\d{4}-.*\n$/);
+    const t0 = Date.now();
+    env.apply(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live' }, data: { key: 'two' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live-s' }, type: 'Opaque', data: { s: b64('two') } },
+    );
+    assert.equal(kubectl(env.server, ['label', 'pod', 'livepod', 'tier=b', '--overwrite']).code, 0);
+    await eventually(() => (exec('livepod', 'c', show).out === 'two\none\ntwo\ntwo\ntier="b"' ? true : undefined), 'the volumes updated, the subPath mount not', 45_000).catch((e: Error) => {
+      throw new Error(`${e.message}: now ${JSON.stringify(exec('livepod', 'c', show).out)}`);
+    });
+    process.stderr.write(`volumes followed their sources ${Date.now() - t0} ms after the update\n`);
+    // The container never restarted for it.
+    assert.equal(env.getPod('livepod').status!.containerStatuses![0]!.restartCount, 0);
+  });
+
+  test('the managed /etc/hosts: hostname with the subdomain FQDN and hostAliases; the node\'s file for hostNetwork', async () => {
+    env.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hosts' },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          hostname: 'web',
+          subdomain: 'backend',
+          hostAliases: [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }],
+          containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'hosts-hostnet' },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          hostNetwork: true,
+          hostAliases: [{ ip: '10.9.9.9', hostnames: ['alias.local'] }],
+          containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+        },
+      },
+    );
+    await running('hosts');
+    const ip = env.getPod('hosts').status!.podIP!;
+    assert.equal(
+      exec('hosts', 'c', 'cat /etc/hosts').out,
+      '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n' +
+        `${ip}\tweb.backend.default.svc.cluster.local\tweb\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n`,
+    );
+    assert.equal(exec('hosts', 'c', 'hostname').out.trim(), 'web');
+    await running('hosts-hostnet');
+    assert.equal(
+      exec('hosts-hostnet', 'c', 'cat /etc/hosts').out,
+      `# Kubernetes-managed hosts file (host network).\n${readFileSync('/etc/hosts', 'utf8')}\n# Entries added by HostAliases.\n10.9.9.9\talias.local\n`,
+    );
   });
 
   test('deleting the pods removes their volumes: no pod dirs, no tmpfs left', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
@@ -88,6 +88,8 @@ test('server: every acknowledged write survives kill -9', async () => {
     await eventually(() => acked.length >= 100, 'writes acknowledged', 30_000);
     await s.kill9();
     killed = true;
+    // The killed server's lock is left behind, stale: the restart below takes it over.
+    assert.equal(readFileSync(join(dataDir, 'berth.lock'), 'utf8').split(' ')[0], String(s.proc.pid));
     await Promise.all(writers);
     assert.ok(acked.length >= 100, 'writes were acknowledged before the kill');
     const again = await startServer({ dataDir });
@@ -129,5 +131,37 @@ test('server and controller-manager: bad node IPAM flags give one clear error li
     assert.deepEqual(readdirSync(dir), [], 'nothing written to the data dir');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('server: one server per data dir and per SQLite file; private store files; a warning for an open data dir', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-lock-'));
+  const otherDir = mkdtempSync(join(tmpdir(), 'berth-lock2-'));
+  chmodSync(dataDir, 0o755);
+  const s = await startServer({ dataDir });
+  try {
+    assert.match(s.output(), new RegExp(`WARNING: data dir ${dataDir} has mode 0755`));
+    for (const f of ['state.db', 'state.db-wal']) assert.equal(statSync(join(dataDir, f)).mode & 0o777, 0o600, `${f} is 0600`);
+    const fresh = join(otherDir, 'new');
+    const run = (args: string[]) => spawnSync(process.execPath, [BERTH, 'server', '--no-agent', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 30_000 });
+    // The same data dir: refused at once, naming the running server.
+    const second = run(['--data-dir', dataDir]);
+    assert.equal(second.status, 1, second.stderr);
+    assert.equal(second.stderr, `berth: error: data dir ${dataDir} is in use by another berth (pid ${s.proc.pid}); stop that one first, or give another --data-dir\n`);
+    // Another data dir on the same SQLite file: SQLite's lock refuses it.
+    const shared = run(['--data-dir', fresh, '--datastore', `sqlite:${join(dataDir, 'state.db')}`]);
+    assert.equal(shared.status, 1, shared.stderr);
+    assert.match(shared.stderr, /^berth: error: .*state\.db is in use by another process/);
+    assert.equal(shared.stderr.trim().split('\n').length, 1, shared.stderr);
+    // A data dir the server makes itself is private; the first server still answers.
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+    assert.equal((await api(s, 'GET', '/api/v1/namespaces')).status, 200);
+    // Stopped cleanly: the lock is given back.
+    assert.equal(await s.stop(), 0);
+    assert.ok(!existsSync(join(dataDir, 'berth.lock')), 'no lock file after a clean stop');
+  } finally {
+    s.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(otherDir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,7 @@
 // Pod-level cgroups. runc creates a pod's parent cgroup (cgroup_parent) on the way to the
 // containers' own, but removes only the containers' own; the agent removes the pod's, as
 // kubelet's pod container manager does, in every hierarchy (cgroup v1, v2 or both).
-import { readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Mount points of the cgroup hierarchies (v1 controllers and the v2 unified one). */
@@ -30,4 +30,23 @@ export function removeCgroup(path: string): void {
       // Not in this hierarchy, or not empty yet.
     }
   }
+}
+
+/**
+ * Removes the cgroup tree at path (e.g. /berth) in every hierarchy, deepest first (cgroup dirs
+ * go with rmdir); cgroups that still hold processes stay. Returns whether path is gone everywhere.
+ */
+export function removeCgroupTree(path: string): boolean {
+  let gone = true;
+  const remove = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) remove(join(d, e.name));
+    try {
+      rmdirSync(d);
+    } catch {
+      gone = false;
+    }
+  };
+  for (const mount of cgroupMounts()) remove(join(mount, path));
+  return gone;
 }

@@ -30,6 +30,10 @@ export function cniConflist(o: CniOptions): Record<string, unknown> {
         type: 'bridge',
         bridge: o.bridge,
         isGateway: true,
+        // A bridge left by a stopped Berth may still hold the gateway of another range (a
+        // node's range changed, or another data dir used it): the new range's gateway replaces
+        // it rather than failing every pod's sandbox.
+        forceAddress: true,
         ipMasq: o.ipMasq ?? true,
         hairpinMode: true,
         ...(o.mtu ? { mtu: o.mtu } : {}),

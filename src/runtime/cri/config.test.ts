@@ -31,6 +31,7 @@ test('CNI conflist: bridge with host-local for the podCIDR, allocations in our d
   assert.equal(c.plugins[0].type, 'bridge');
   assert.equal(c.plugins[0].bridge, 'berth0');
   assert.equal(c.plugins[0].isGateway, true);
+  assert.equal(c.plugins[0].forceAddress, true);
   assert.equal(c.plugins[0].ipMasq, false);
   assert.deepEqual(c.plugins[0].ipam.ranges, [[{ subnet: '10.42.0.0/24' }]]);
   assert.equal(c.plugins[0].ipam.dataDir, '/d/networks');

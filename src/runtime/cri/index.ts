@@ -17,4 +17,4 @@ export { containerdConfig, containerdLayout, type ContainerdLayout, type Contain
 export { cniConflist, writeCniConfig, allocatedIps, CNI_CONF_FILE, type CniOptions } from './cni.js';
 export { BUSYBOX_IMAGE, PAUSE_IMAGE, CRI_NAMESPACE, findStaticBusybox, busyboxLayer, localImagesArchive, importImageArchive } from './local-images.js';
 export { ociArchive, tar, sha256, type ImageSpec as OciImageSpec, type TarEntry } from './oci-archive.js';
-export { cgroupMounts, removeCgroup } from './cgroups.js';
+export { cgroupMounts, removeCgroup, removeCgroupTree } from './cgroups.js';
