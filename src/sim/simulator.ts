@@ -86,11 +86,6 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   const { log } = opts;
   const started = performance.now();
 
-  const [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
-    opts.kubeletVersion ?? serverVersion(client),
-    client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
-    ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
-  ]);
   const byName = new Map<string, SimNode>();
   const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
   // The endpoint listens before any node names its port. It authenticates the API server by
@@ -102,8 +97,21 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     pods: { get: (ns, name) => pods.pod(ns, name), watch: (ns, name, fn) => pods.watchPod(ns, name, fn) },
     log,
   });
-  if (!client.options.token) log('the kubeconfig holds no bearer token: the nodes\' kubelet endpoint refuses every request (kubectl logs on their pods fails)');
-  await endpoint.start();
+  if (!client.options.token) log("the kubeconfig holds no bearer token: the nodes' kubelet endpoint refuses every request (kubectl logs on their pods fails)");
+  // Its certificate is made while the cluster is listed, not before.
+  const listening = endpoint.start();
+  let kubeletVersion: string, existingNodes: { items: Node[] }, existingLeases: { items: Lease[] };
+  try {
+    [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
+      opts.kubeletVersion ?? serverVersion(client),
+      client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
+      ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
+      listening,
+    ]);
+  } catch (e) {
+    await listening.then(() => endpoint.stop()).catch(() => {});
+    throw e;
+  }
   let nodes: SimNode[];
   try {
     nodes = planNodes({ ...opts, count: opts.nodes, nodeIP: endpoint.host }, existingNodes.items, rfc3339());
