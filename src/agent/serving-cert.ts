@@ -13,6 +13,14 @@ export async function ensureServingCert(dir: string, names: string[]): Promise<{
   const certFile = join(dir, 'agent.crt');
   const keyFile = join(dir, 'agent.key');
   if (existsSync(certFile) && existsSync(keyFile)) return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+  const { cert, key } = await selfSignedServingCert(names);
+  writeFileSync(keyFile, key, { mode: 0o600 });
+  writeFileSync(certFile, cert);
+  return { cert, key };
+}
+
+/** A new self-signed serving certificate for names (DNS names or IPs), kept nowhere (the simulator makes one per run). */
+export async function selfSignedServingCert(names: string[]): Promise<{ cert: string; key: string }> {
   // Loaded only to make a certificate: the X.509 library is a sizeable part of an idle agent's
   // memory, and a restarted agent reuses the certificate it made.
   await import('reflect-metadata');
@@ -37,7 +45,5 @@ export async function ensureServingCert(dir: string, names: string[]): Promise<{
     ],
   });
   const key = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-  writeFileSync(keyFile, key, { mode: 0o600 });
-  writeFileSync(certFile, cert.toString('pem'));
   return { cert: cert.toString('pem'), key };
 }

@@ -1,7 +1,7 @@
 // IPv4 ranges: a cluster's pod range cut into per-node ranges (each Node's spec.podCIDR, handed
 // out by the node IPAM controller and by `berth sim`, as kube-controller-manager's cidrset does),
 // and pools of addresses inside one range (a simulated node's pod IPs, as host-local IPAM hands
-// them out; simulated nodes' InternalIPs).
+// them out).
 
 export class CidrError extends Error {
   override readonly name = 'CidrError';

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { resourceByKey } from '../api/registry.js';
 import type { KObject } from '../api/object.js';
 import { boolParam } from '../api/query.js';
+import { isLoopbackAddress, isSimulatedNode } from '../api/simulated-node.js';
 import { ApiError, badRequest } from './errors.js';
 import { refuseUpgrade } from './respond.js';
 import type { RestStorage } from './rest-storage.js';
@@ -59,6 +60,11 @@ export class PodProxy {
     const addr = ['InternalIP', 'ExternalIP', 'Hostname'].map((t) => status.addresses?.find((a) => a.type === t)?.address).find(Boolean);
     const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
     if (!addr || !port) throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} has no agent endpoint`);
+    // A simulated node's endpoint is its simulator's, on loopback; any other address it names
+    // (an old simulator's made-up one) belongs to nobody here and is never dialed.
+    if (isSimulatedNode(node) && !isLoopbackAddress(addr)) {
+      throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} is simulated and names ${addr}, not its simulator's loopback endpoint: restart its simulator (berth sim)`);
+    }
     return { host: addr, port, pod };
   }
 

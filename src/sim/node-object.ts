@@ -5,10 +5,11 @@ import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { microTime } from '../client/index.js';
+import { SIMULATED_NODE_LABEL } from '../api/simulated-node.js';
 import type { SimNode } from './node-plan.js';
 
-/** The label that marks a node as simulated (kwok marks its nodes type=kwok). */
-export const SIMULATED_LABEL = 'node.berth.dev/simulated';
+/** The label that marks a node as simulated (kwok marks its nodes type=kwok); see src/api/simulated-node.ts. */
+export const SIMULATED_LABEL = SIMULATED_NODE_LABEL;
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeShape {
@@ -17,6 +18,8 @@ export interface NodeShape {
   pods: string;
   ephemeralStorage: string;
   kubeletVersion: string;
+  /** The port of the simulator's kubelet endpoint (every node's daemonEndpoints.kubeletEndpoint.Port). */
+  kubeletPort: number;
 }
 
 export function nodeLabels(n: SimNode): Record<string, string> {
@@ -72,7 +75,7 @@ export function nodeStatus(n: SimNode, shape: NodeShape, heartbeat: string): Nod
       { type: 'InternalIP', address: n.internalIP },
       { type: 'Hostname', address: n.name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: shape.kubeletPort } },
     nodeInfo: {
       machineID: hex(`machine/${n.name}`).slice(0, 32),
       systemUUID: uuid(hex(`system/${n.name}`)),

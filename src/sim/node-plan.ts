@@ -1,6 +1,8 @@
-// Which simulated nodes to run: their names, zones, pod ranges and addresses. Nodes that
-// already exist (a simulator restarted) keep the podCIDR and InternalIP they have; new nodes
-// get ranges and addresses nobody else's node holds.
+// Which simulated nodes to run: their names, zones, pod ranges and address. Nodes that
+// already exist (a simulator restarted) keep the podCIDR they have; new nodes get ranges
+// nobody else's node holds. Every node's address is the simulator's own kubelet endpoint on
+// loopback (kubelet-endpoint.ts), as kwok gives all its nodes its own address: an address made
+// up per node would be one nobody on the machine owns, which the API server would then dial.
 import type { Node } from 'kubernetes-types/core/v1';
 import { AddressPool, NodeCidrAllocator, formatCidr, parseCidr, type Cidr } from '../api/cidr.js';
 
@@ -9,6 +11,7 @@ export interface SimNode {
   readonly zone: string;
   readonly region: string;
   readonly podCIDR: string;
+  /** The simulator's kubelet endpoint address (loopback), the same for every node. */
   readonly internalIP: string;
   /** The node's pod addresses. */
   readonly podIPs: AddressPool;
@@ -28,8 +31,8 @@ export interface NodePlanOptions {
   /** The cluster's pod range, cut into node ranges. */
   podCidr: string;
   nodeCidrMaskSize: number;
-  /** Where the nodes' InternalIPs come from. */
-  nodeIpCidr: string;
+  /** Every node's InternalIP: the simulator's kubelet endpoint address. */
+  nodeIP: string;
 }
 
 export class NodePlanError extends Error {
@@ -50,12 +53,10 @@ export function planNodes(opts: NodePlanOptions, existing: Node[], now: string):
   if (!Number.isInteger(opts.count) || opts.count < 0) throw new NodePlanError(`--nodes must be a whole number, not ${opts.count}`);
   if (opts.zones.length === 0) throw new NodePlanError('at least one zone is needed');
   const cidrs = new NodeCidrAllocator(opts.podCidr, opts.nodeCidrMaskSize);
-  const addresses = new AddressPool(opts.nodeIpCidr, { reserveLow: 1, reserveHigh: 1 });
   const byName = new Map(existing.map((n) => [n.metadata?.name ?? '', n]));
-  // Every node's range and address is taken first, so that no new node is handed one.
+  // Every node's range is taken first, so that no new node is handed one.
   for (const n of existing) {
     for (const c of n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])) cidrs.occupy(c);
-    for (const a of n.status?.addresses ?? []) if (a.type === 'InternalIP') addresses.occupy(a.address);
   }
   const names = Array.from({ length: opts.count }, (_, i) => `${opts.namePrefix}${i}`);
   const needed = names.filter((name) => !byName.get(name)?.spec?.podCIDR).length;
@@ -74,13 +75,8 @@ export function planNodes(opts: NodePlanOptions, existing: Node[], now: string):
       range = cidrs.allocate()!;
       podCIDR = formatCidr(range);
     }
-    let internalIP = old?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (!internalIP) {
-      internalIP = addresses.allocate();
-      if (!internalIP) throw new NodePlanError(`no free node address left in ${opts.nodeIpCidr}`);
-    }
     const zone = opts.zones[i % opts.zones.length]!;
     const readySince = old?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime ?? now;
-    return { name, zone, region: opts.region, podCIDR, internalIP, podIPs: new AddressPool(range), uid: old?.metadata?.uid, readySince };
+    return { name, zone, region: opts.region, podCIDR, internalIP: opts.nodeIP, podIPs: new AddressPool(range), uid: old?.metadata?.uid, readySince };
   });
 }

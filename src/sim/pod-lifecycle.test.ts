@@ -14,7 +14,7 @@ import {
 } from './pod-lifecycle.js';
 
 const T0 = Date.parse('2026-01-02T03:04:05Z');
-const HOST = '172.16.0.1';
+const HOST = '127.0.0.1';
 const IP = '10.244.0.2';
 
 function pod(spec: { containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; readinessGates?: { conditionType: string }[]; activeDeadlineSeconds?: number } = {}, annotations: Record<string, string> = {}): Pod {

@@ -92,6 +92,25 @@ export class PodWorker {
     await this.running;
   }
 
+  /** The pod, if it is bound to one of these nodes. */
+  pod(namespace: string, name: string): Pod | undefined {
+    const p = this.informer.get(namespace, name);
+    return p && this.nodes.has(p.spec?.nodeName ?? '') ? p : undefined;
+  }
+
+  /** Calls fn with each newer copy of the pod (undefined once it is deleted); returns the unsubscribe. */
+  watchPod(namespace: string, name: string, fn: (pod: Pod | undefined) => void): () => void {
+    const key = `${namespace}/${name}`;
+    return this.informer.addEventHandler({
+      onUpdate: (_old, p) => {
+        if (metaNamespaceKey(p) === key) fn(p);
+      },
+      onDelete: (p) => {
+        if (metaNamespaceKey(p) === key) fn(undefined);
+      },
+    });
+  }
+
   stats(): { pods: number; statusWrites: number; deletes: number; queued: number } {
     return { pods: this.records.size, statusWrites: this.writes, deletes: this.deletes, queued: this.queue.len() };
   }

@@ -1,5 +1,6 @@
 // `berth sim` as a library: plans the nodes, registers them and their Leases, keeps both fresh,
-// and runs the pods bound to them. Everything goes through the API, as a kubelet's would.
+// and runs the pods bound to them. Everything goes through the API, as a kubelet's would. The
+// nodes' kubelet endpoint (logs, exec...) is one listener of the simulator's own on loopback.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
 import { isAlreadyExists, resources, rfc3339, type RestClient } from '../client/index.js';
@@ -7,6 +8,7 @@ import { LeaseRenewer } from './lease-renewer.js';
 import { NODE_LEASE_NAMESPACE, type NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
 import { NodeRegistrar } from './node-registrar.js';
+import { SimKubeletEndpoint } from './kubelet-endpoint.js';
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
@@ -23,8 +25,12 @@ export interface SimulatorOptions {
   /** The cluster's pod range; each node gets a /nodeCidrMaskSize of it as spec.podCIDR. */
   podCidr: string;
   nodeCidrMaskSize: number;
-  /** The range the nodes' InternalIPs come from. */
-  nodeIpCidr: string;
+  /**
+   * Where the nodes' kubelet endpoint listens, and so every node's InternalIP and kubelet port:
+   * a loopback address (others are refused); port 0 picks a free one.
+   */
+  kubeletHost: string;
+  kubeletPort: number;
   /** kubeletVersion the nodes report (default: the API server's version). */
   kubeletVersion?: string;
   startDelayMs: number;
@@ -48,7 +54,8 @@ export const DEFAULT_SIMULATOR_OPTIONS: Omit<SimulatorOptions, 'nodes' | 'log'> 
   ephemeralStorage: '100Gi',
   podCidr: '10.244.0.0/16',
   nodeCidrMaskSize: 24,
-  nodeIpCidr: '172.16.0.0/12',
+  kubeletHost: '127.0.0.1',
+  kubeletPort: 0,
   startDelayMs: 0,
   backoffScale: 1,
   leaseDurationSeconds: 40,
@@ -62,6 +69,8 @@ export interface Simulator {
   readonly nodes: readonly SimNode[];
   /** How long registering every node (and its Lease) took. */
   readonly registrationMs: number;
+  /** The nodes' kubelet endpoint (every node's InternalIP and kubeletEndpoint port). */
+  readonly endpoint: { host: string; port: number };
   stats(): {
     nodes: number;
     leases: ReturnType<LeaseRenewer['stats']>;
@@ -77,14 +86,41 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   const { log } = opts;
   const started = performance.now();
 
-  const [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
-    opts.kubeletVersion ?? serverVersion(client),
-    client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
-    ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
-  ]);
-  const nodes = planNodes({ ...opts, count: opts.nodes }, existingNodes.items, rfc3339());
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const shape: NodeShape = { cpu: opts.cpu, memory: opts.memory, pods: opts.pods, ephemeralStorage: opts.ephemeralStorage, kubeletVersion };
+  const byName = new Map<string, SimNode>();
+  const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
+  // The endpoint listens before any node names its port. It authenticates the API server by
+  // the token the simulator itself holds: the cluster's token the API server presents to agents.
+  const endpoint = new SimKubeletEndpoint({
+    host: opts.kubeletHost,
+    port: opts.kubeletPort,
+    token: client.options.token,
+    pods: { get: (ns, name) => pods.pod(ns, name), watch: (ns, name, fn) => pods.watchPod(ns, name, fn) },
+    log,
+  });
+  if (!client.options.token) log("the kubeconfig holds no bearer token: the nodes' kubelet endpoint refuses every request (kubectl logs on their pods fails)");
+  // Its certificate is made while the cluster is listed, not before.
+  const listening = endpoint.start();
+  let kubeletVersion: string, existingNodes: { items: Node[] }, existingLeases: { items: Lease[] };
+  try {
+    [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
+      opts.kubeletVersion ?? serverVersion(client),
+      client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
+      ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
+      listening,
+    ]);
+  } catch (e) {
+    await listening.then(() => endpoint.stop()).catch(() => {});
+    throw e;
+  }
+  let nodes: SimNode[];
+  try {
+    nodes = planNodes({ ...opts, count: opts.nodes, nodeIP: endpoint.host }, existingNodes.items, rfc3339());
+  } catch (e) {
+    await endpoint.stop();
+    throw e;
+  }
+  for (const n of nodes) byName.set(n.name, n);
+  const shape: NodeShape = { cpu: opts.cpu, memory: opts.memory, pods: opts.pods, ephemeralStorage: opts.ephemeralStorage, kubeletVersion, kubeletPort: endpoint.port };
 
   const leases = new LeaseRenewer(client, { durationSeconds: opts.leaseDurationSeconds, renewIntervalMs: opts.leaseRenewIntervalMs, concurrency: opts.concurrency, log });
   leases.remember(existingLeases.items.filter((l) => byName.has(l.metadata?.name ?? '')));
@@ -95,8 +131,6 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     onNodeGone: (n) => registrar.register(n),
     log,
   });
-  const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
-
   // Pods are listed while the nodes register; heartbeats start at once and cover each node as
   // soon as it is registered, so that the first nodes' Leases are not left waiting for the last.
   const podsStarted = pods.start();
@@ -109,7 +143,7 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
       if (done % step === 0 && done < nodes.length) log(`${done}/${nodes.length} nodes registered (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     });
   } catch (e) {
-    await Promise.all([leases.stop(), statusReporter.stop(), pods.stop().catch(() => {})]);
+    await Promise.all([leases.stop(), statusReporter.stop(), pods.stop().catch(() => {}), endpoint.stop()]);
     throw e;
   }
   const registrationMs = performance.now() - started;
@@ -118,9 +152,10 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   return {
     nodes,
     registrationMs,
+    endpoint: { host: endpoint.host, port: endpoint.port },
     stats: () => ({ nodes: nodes.length, leases: leases.stats(), nodeStatus: statusReporter.stats(), pods: pods.stats() }),
     async stop() {
-      await Promise.all([leases.stop(), statusReporter.stop(), pods.stop()]);
+      await Promise.all([leases.stop(), statusReporter.stop(), pods.stop(), endpoint.stop()]);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Starting real Berth servers and running the real kubectl against them, for end-to-end tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -55,11 +55,14 @@ export interface RunningServer {
 }
 
 /** agent: run the embedded node agent (by default the server starts with --no-agent). */
-export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; uid?: number } = {}): Promise<RunningServer> {
   if (!existsSync(BERTH)) throw new Error(`${BERTH} is missing: run npm run build first`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  // uid: the server runs as that user (and group), owning its data dir; the test runs as root.
+  if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
   const proc = spawn(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));

@@ -10,7 +10,8 @@ import YAML from 'yaml';
 import { RestClient, resources } from '../../src/client/index.js';
 import { cidrContains, parseCidr, parseIp, startSimulator } from '../../src/sim/index.js';
 import { simOptionsFromFlags, type SimFlags } from '../../src/cli/sim.js';
-import { ROOT, eventually, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { request as httpsRequest } from 'node:https';
+import { ROOT, api, eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 let sim: ChildProcess;
@@ -104,10 +105,32 @@ test('kubectl get nodes shows the simulated nodes Ready in their zones, each wit
     assert.equal(n.metadata.labels['kubernetes.io/arch'], 'amd64');
     assert.deepEqual(n.status.capacity, { cpu: '32', 'ephemeral-storage': '100Gi', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '256Gi', pods: '110' });
     assert.deepEqual(n.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
-    assert.match(n.status.addresses.find((a: any) => a.type === 'InternalIP').address, /^172\.16\.\d+\.\d+$/);
     assert.equal(n.status.nodeInfo.operatingSystem, 'linux');
   }
-  assert.match(ok(['get', 'nodes', '-o', 'wide']), /sim-0\s+Ready\s+\S+\s+\S+\s+\S+\s+172\.16\.\d+\.\d+\s+<none>\s+Berth simulated node\s+\S+\s+sim:\/\/1\.0\.0/);
+  assert.match(ok(['get', 'nodes', '-o', 'wide']), /sim-0\s+Ready\s+\S+\s+\S+\s+\S+\s+127\.0\.0\.1\s+<none>\s+Berth simulated node\s+\S+\s+sim:\/\/1\.0\.0/);
+});
+
+test("every simulated node advertises the simulator's own kubelet endpoint on loopback, never an address nobody owns", async () => {
+  const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items;
+  const ports = new Set<number>();
+  for (const n of nodes) {
+    assert.deepEqual(n.status.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }]);
+    ports.add(n.status.daemonEndpoints.kubeletEndpoint.Port);
+  }
+  assert.equal(ports.size, 1, `one listener for all nodes: ${[...ports]}`);
+  const [port] = ports;
+  assert.ok(port! > 0 && port !== 10250, `a free port of the simulator's, not a kubelet's: ${port}`);
+  // The simulator itself answers there (no token needed for its health only).
+  const health = await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(`${res.statusCode} ${body}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(health, '200 ok');
 });
 
 test('each node has its Lease in kube-node-lease, and the Leases are renewed', async () => {
@@ -168,8 +191,68 @@ test('a hostNetwork pod has its node\'s address', async () => {
   apply(pod('hostnet', { hostNetwork: true }));
   await eventually(() => json(['get', 'pod', 'hostnet']).status?.phase === 'Running', 'hostnet Running', 20_000);
   const st = json(['get', 'pod', 'hostnet']).status;
-  assert.match(st.podIP, /^172\.16\./);
+  assert.equal(st.podIP, '127.0.0.1');
   assert.equal(st.podIP, st.hostIP);
+});
+
+test('kubectl logs on a simulated pod prints what its container "printed": its start, with image, command and node', async () => {
+  const p = json(['get', 'pod', 'web']);
+  const started = p.status.containerStatuses[0].state.running.startedAt;
+  const line = `[berth sim] container app started on simulated node ${p.spec.nodeName}: image nginx, command (image entrypoint) (nothing really runs)\n`;
+  assert.equal(ok(['logs', 'web']), line);
+  assert.equal(ok(['logs', 'web', '--timestamps']), `${started.replace('Z', '.000000000Z')} ${line}`);
+  assert.equal(ok(['logs', 'web', '--limit-bytes=11']), '[berth sim]');
+  assert.equal(ok(['logs', 'web', '--tail=0']), '');
+  const r = kubectl(s, ['logs', 'web', '--previous']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /previous terminated container "app" in pod "web" not found/);
+  // kubectl checks the container name itself; a client that doesn't gets the simulator's 404.
+  const unknown = await api(s, 'GET', '/api/v1/namespaces/default/pods/web/log?container=nope');
+  assert.equal(unknown.status, 404, unknown.text);
+  assert.deepEqual([unknown.json.kind, unknown.json.reason, unknown.json.message], ['Status', 'NotFound', 'container "nope" not found in pod "web"']);
+});
+
+test('kubectl logs -f follows a simulated container until it exits', async () => {
+  apply({ ...pod('follow', { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'echo hello; sleep 4'] }] }, { 'sim.berth.dev/exit-after': '4s' }) });
+  await eventually(() => json(['get', 'pod', 'follow']).status?.phase === 'Running', 'follow Running', 20_000);
+  const k = kubectlBackground(s, ['logs', '-f', '--timestamps', 'follow']);
+  let firstLineAt = 0;
+  k.proc.stdout.on('data', () => (firstLineAt ||= Date.now()));
+  const code = await Promise.race([k.done, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+  if (code === 'timeout') k.proc.kill();
+  const endedAt = Date.now();
+  assert.equal(code, 0, `kubectl logs -f: ${k.stderr()}`);
+  const lines = k.stdout().trimEnd().split('\n');
+  assert.equal(lines.length, 2, k.stdout());
+  assert.match(lines[0]!, /^\S+Z \[berth sim\] container app started on simulated node sim-\d: image busybox, command sh -c "echo hello; sleep 4" \(nothing really runs\)$/);
+  assert.match(lines[1]!, /^\S+Z \[berth sim\] container app exited with code 0 \(Completed\)$/);
+  assert.equal(Date.parse(lines[1]!.split(' ')[0]!) - Date.parse(lines[0]!.split(' ')[0]!), 4000, 'the exit 4 s after the start, at the times the status reports');
+  assert.ok(endedAt - firstLineAt >= 500, `kubectl waited for the exit line (${endedAt - firstLineAt} ms after the first)`);
+  assert.equal(json(['get', 'pod', 'follow']).status.phase, 'Succeeded');
+});
+
+test('kubectl exec on a simulated pod fails with a clear error naming the simulated node', () => {
+  const node = json(['get', 'pod', 'web']).spec.nodeName;
+  const r = kubectl(s, ['exec', 'web', '--', 'true'], { timeoutMs: 30_000 });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, new RegExp(`cannot exec container app of pod web: it runs on simulated node ${node}, where no container really runs`));
+  assert.equal(r.stdout, '');
+});
+
+test('a simulated node naming an address that is not loopback (an old simulator\'s) is never dialed', async () => {
+  const created = await api(s, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'stale-sim', labels: { 'node.berth.dev/simulated': 'true' } } });
+  assert.equal(created.status, 201, created.text);
+  try {
+    const st = await api(s, 'PATCH', '/api/v1/nodes/stale-sim/status', { status: { addresses: [{ type: 'InternalIP', address: '172.16.0.9' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(st.status, 200, st.text);
+    apply(pod('stale', { nodeName: 'stale-sim' }));
+    const r = kubectl(s, ['logs', 'stale'], { timeoutMs: 20_000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /node stale-sim is simulated and names 172\.16\.0\.9, not its simulator's loopback endpoint/);
+  } finally {
+    kubectl(s, ['delete', 'pod', 'stale', '--grace-period=0', '--force']);
+    await api(s, 'DELETE', '/api/v1/nodes/stale-sim');
+  }
 });
 
 test('a pod with a readiness gate is not Ready until the gate condition is patched True', async () => {
@@ -224,6 +307,15 @@ test('exit code 1 with restartPolicy Always restarts the container, into CrashLo
   assert.match(cs.state.waiting.message, /^back-off \d+s restarting failed container=app pod=crash_default\(/);
   assert.equal(p.status.phase, 'Running');
   assert.equal(p.status.conditions.find((c: any) => c.type === 'Ready').status, 'False');
+});
+
+test('kubectl logs --previous on a crash-looping simulated pod shows the run that ended, with its exit code', () => {
+  const p = json(['get', 'pod', 'crash']);
+  const last = p.status.containerStatuses[0].lastState.terminated;
+  const out = ok(['logs', 'crash', '--previous', '--timestamps']).trimEnd().split('\n');
+  assert.equal(out.length, 2);
+  assert.ok(out[0]!.startsWith(`${last.startedAt.replace('Z', '.000000000Z')} [berth sim] container app started on simulated node ${p.spec.nodeName}`), out[0]);
+  assert.equal(out[1], `${last.finishedAt.replace('Z', '.000000000Z')} [berth sim] container app exited with code 1 (Error)`);
 });
 
 test('activeDeadlineSeconds passed: the pod fails with DeadlineExceeded', async () => {
@@ -288,6 +380,34 @@ test("simulated nodes holding ranges of the server's --cluster-cidr: the node IP
     await inside.stop();
     await Promise.all([...inside.nodes.map((n) => n.name), 'ipam-plain'].map((name) => client.delete({ ...resources.nodes, name }).catch(() => undefined)));
     client.close();
+  }
+});
+
+test('berth server without a container runtime: its one simulated node serves logs on loopback too', async () => {
+  // As root the server would run the real agent: as nobody (uid 65534) it cannot, and falls back.
+  const fb = await startServer({ agent: true, uid: process.getuid?.() === 0 ? 65534 : undefined });
+  const k = (args: string[]) => kubectl(fb, args);
+  try {
+    // The warning comes once the simulated node is up, after the ready line.
+    await eventually(() => /Started ONE SIMULATED node \(simulated-0\)/.test(fb.output()), 'the simulated node started', 20_000);
+    const node = await eventually(() => {
+      const r = k(['get', 'node', 'simulated-0', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    }, 'node simulated-0 registered');
+    assert.equal(node.status.addresses.find((a: any) => a.type === 'InternalIP').address, '127.0.0.1');
+    assert.equal(node.metadata.labels['node.berth.dev/simulated'], 'true');
+    assert.equal(k(['run', 'one', '--image=busybox', '--', 'sleep', '3600']).code, 0);
+    await eventually(() => k(['get', 'pod', 'one', '-o', 'jsonpath={.status.phase}']).stdout === 'Running', 'one Running', 20_000);
+    const logs = k(['logs', 'one']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, '[berth sim] container one started on simulated node simulated-0: image busybox, command (image entrypoint) sleep 3600 (nothing really runs)\n');
+    const exec = k(['exec', 'one', '--', 'true']);
+    assert.notEqual(exec.code, 0);
+    assert.match(exec.stderr, /it runs on simulated node simulated-0, where no container really runs/);
+    assert.equal(await fb.stop(), 0, `a clean shutdown, the node's endpoint with it:\n${fb.output()}`);
+  } finally {
+    await fb.stop();
+    fb.cleanup();
   }
 });
 

@@ -1,0 +1,185 @@
+// The kubelet endpoint of every simulated node: one HTTPS listener on loopback, whose address
+// and port each simulated Node advertises (status.addresses InternalIP and
+// daemonEndpoints.kubeletEndpoint.Port), as kwok gives its nodes its own address and port. So
+// the API server's pods/log and pods/exec reach the simulator and never an address nobody on
+// the machine owns. Logs are the simulated containers' made-up output (container-log.ts), with
+// follow; exec, attach and port-forward answer that nothing runs on a simulated node. The API
+// server authenticates with the cluster token, as with a real agent (src/agent/server.ts).
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { selfSignedServingCert } from '../agent/serving-cert.js';
+import { isLoopbackAddress } from '../api/simulated-node.js';
+import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';
+
+/** The simulator's pods, as its pod worker sees them. */
+export interface SimPodSource {
+  /** The pod, if it is bound to one of this simulator's nodes. */
+  get(namespace: string, name: string): Pod | undefined;
+  /** Calls fn with each newer copy of the pod (undefined once deleted); returns the unsubscribe. */
+  watch(namespace: string, name: string, fn: (pod: Pod | undefined) => void): () => void;
+}
+
+export interface SimKubeletEndpointOptions {
+  /** A loopback address (anything else is refused: nothing may send traffic off the machine for a simulated node). */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The bearer token the API server presents; without one every request is refused. */
+  token?: string;
+  pods: SimPodSource;
+  log: (msg: string) => void;
+}
+
+const truthy = (v: string | null) => v === '1' || v === 'true';
+
+/** The kubelet paths that stream into a container: none of them can work on a simulated node. */
+const STREAM_PATH = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]*))?$/;
+const STREAM_VERB: Record<string, string> = { exec: 'exec', attach: 'attach', portForward: 'port-forward' };
+
+function statusBody(code: number, reason: string, message: string): string {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+}
+
+export class SimKubeletEndpoint {
+  private server?: Server;
+  private readonly token?: Buffer;
+
+  constructor(private readonly o: SimKubeletEndpointOptions) {
+    if (!isLoopbackAddress(o.host)) throw new Error(`the simulated nodes' kubelet endpoint must listen on a loopback address, not ${o.host}`);
+    this.token = o.token ? Buffer.from(o.token) : undefined;
+  }
+
+  get host(): string {
+    return this.o.host;
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const cert = await selfSignedServingCert([this.o.host, 'localhost']);
+    this.server = createServer({ ...cert, requestTimeout: 0 }, (req, res) => {
+      this.handle(req, res).catch((e) => {
+        if (res.headersSent) return void res.destroy();
+        const err = e instanceof SimLogError ? e : new SimLogError(500, 'InternalError', (e as Error).message);
+        if (err.code === 500) this.o.log(`kubelet endpoint: ${req.method} ${req.url}: ${err.message}`);
+        const body = statusBody(err.code, err.reason, err.message);
+        res.writeHead(err.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    // An upgrade (exec, attach, port-forward over SPDY or WebSocket) is answered, not upgraded.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      let err: SimLogError;
+      try {
+        err = this.refusal(req);
+      } catch (e) {
+        err = e instanceof SimLogError ? e : new SimLogError(500, 'InternalError', (e as Error).message);
+      }
+      const body = statusBody(err.code, err.reason, err.message);
+      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.o.port, this.o.host, () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    const closed = new Promise<void>((r) => this.server!.close(() => r()));
+    // Followed logs end with the simulator.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const h = req.headers.authorization ?? '';
+    const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7).trim() : '');
+    if (!this.token || given.length !== this.token.length || !timingSafeEqual(given, this.token)) throw new SimLogError(401, 'Unauthorized', 'Unauthorized');
+  }
+
+  private pod(namespace: string, name: string): Pod {
+    const pod = this.o.pods.get(namespace, name);
+    if (!pod) throw new SimLogError(404, 'NotFound', `pods "${name}" not found on the simulated nodes`);
+    return pod;
+  }
+
+  /** Why exec, attach or port-forward cannot be done: the error naming the simulated node. */
+  private refusal(req: IncomingMessage): SimLogError {
+    this.authorize(req);
+    const url = new URL(req.url ?? '/', 'https://sim');
+    const m = STREAM_PATH.exec(url.pathname);
+    if (!m) return new SimLogError(404, 'NotFound', `the simulated nodes' kubelet endpoint serves no ${url.pathname}`);
+    const [, kind, ns, name, container] = m;
+    const pod = this.pod(decodeURIComponent(ns!), decodeURIComponent(name!));
+    const what = container ? `container ${decodeURIComponent(container)} of pod ${pod.metadata?.name}` : `pod ${pod.metadata?.name}`;
+    return new SimLogError(
+      400,
+      'BadRequest',
+      `cannot ${STREAM_VERB[kind!]} ${what}: it runs on simulated node ${pod.spec?.nodeName}, where no container really runs`,
+    );
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://sim');
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end('ok');
+    }
+    this.authorize(req);
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
+    if (m && req.method === 'GET') return this.logs(req, res, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, url.searchParams);
+    // exec and the others without an upgrade: the same answer as with one.
+    throw this.refusal(req);
+  }
+
+  private async logs(req: IncomingMessage, res: ServerResponse, ns: string, name: string, containerName: string | undefined, q: URLSearchParams): Promise<void> {
+    const pod = this.pod(ns, name);
+    const c = findContainer(pod, containerName);
+    const previous = truthy(q.get('previous'));
+    const run = selectRun(pod, c, previous);
+    const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+    const sinceSeconds = num('sinceSeconds');
+    const o = {
+      timestamps: truthy(q.get('timestamps')),
+      tailLines: num('tailLines'),
+      sinceTimeMs: sinceSeconds !== undefined ? Date.now() - sinceSeconds * 1000 : q.has('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined,
+    };
+    const budget = new ByteBudget(num('limitBytes'));
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    const write = (lines: string[]) => {
+      for (const l of lines) if (!budget.spent) res.write(budget.take(l));
+    };
+    write(formatLines(runLines(c.spec, pod.spec?.nodeName ?? '', run), o));
+    if (!truthy(q.get('follow')) || previous || run.finishedAt !== undefined || budget.spent) return void res.end();
+    // Follow: the run's exit line comes when its status shows it ended; the pod gone or the
+    // client leaving ends it too.
+    await new Promise<void>((resolve) => {
+      let stop = () => {};
+      const done = () => {
+        stop();
+        resolve();
+      };
+      let ended = false;
+      const check = (p: Pod | undefined) => {
+        const end = followedRunEnd(p, c.spec.name, run);
+        if (end === undefined || ended) return;
+        ended = true;
+        if (end !== 'gone') write(formatLines([exitLine(c.spec, end)!], { ...o, tailLines: undefined }));
+        done();
+      };
+      stop = this.o.pods.watch(ns, name, check);
+      // A change between the first read and the subscription is not missed.
+      check(this.o.pods.get(ns, name));
+      req.on('close', done);
+      res.on('close', done);
+    });
+    res.end();
+  }
+}
