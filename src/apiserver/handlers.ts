@@ -5,8 +5,9 @@ import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { isPlainObject, type KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
 import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
-import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor } from '../api/schema/index.js';
-import { ApiError, badRequest, conflict, methodNotAllowed, notFound } from './errors.js';
+import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor, type OutOfRange } from '../api/schema/index.js';
+import { invalid as fieldInvalid } from '../api/field-errors.js';
+import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound } from './errors.js';
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
 import { includeObjectParam, type Output } from './negotiate.js';
@@ -54,9 +55,15 @@ function checkFields(ctx: Ctx, obj: Record<string, unknown>, apiVersion: string,
   const mode = fieldValidation(ctx.q);
   const unknown = pruneUnknownFields(apiVersion, kind, obj);
   const duplicate = raw && mode !== 'Ignore' ? findDuplicateFields(raw) : [];
-  const types = typeErrors(apiVersion, kind, obj);
+  const outOfRange: OutOfRange[] = [];
+  const types = typeErrors(apiVersion, kind, obj, outOfRange);
   const version = apiVersion.split('/').pop();
   if (types.length) throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${types[0]}`);
+  if (outOfRange.length) {
+    const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    throw invalid(kind, group, String(meta.name ?? meta.generateName ?? ''), outOfRange.map((o) => fieldInvalid(o.field, o.value, o.detail)));
+  }
   if (!unknown.length && !duplicate.length) return;
   if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${strictDecodingMessage({ unknown, duplicate })}`);
   if (mode === 'Warn') addWarnings(ctx.res, warningsFor({ unknown, duplicate }));

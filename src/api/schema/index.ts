@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import generated from './generated.json' with { type: 'json' };
 import { isPlainObject } from '../object.js';
-import { Quantity } from '../quantity.js';
+import { Quantity, QuantityRangeError } from '../quantity.js';
 import { fieldStrategies, type ListStrategy } from '../patch/merge-keys.js';
 
 export type T = string | { ref: string } | { array: T } | { map: T };
@@ -79,25 +79,40 @@ function goType(t: T): string {
   return 'map[string]' + goType(t.map);
 }
 
-/** JSON type mismatches, worded as upstream's decoder words them. */
-export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>): string[] {
-  const id = rootId(apiVersion, kind);
-  const errs: string[] = [];
-  if (id) checkObject(id, obj, '', errs);
-  return errs;
+/** A well-formed quantity too large to hold, with the path of its field: a 422, not a decoding error. */
+export interface OutOfRange {
+  field: string;
+  value: string;
+  detail: string;
 }
 
-function checkObject(id: string, obj: Record<string, unknown>, path: string, errs: string[]): void {
+/**
+ * JSON type mismatches, worded as upstream's decoder words them. Quantities that parse but are
+ * out of range go to `outOfRange` when given (they are a validation error, not a decoding one).
+ */
+export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>, outOfRange: OutOfRange[] = []): string[] {
+  const id = rootId(apiVersion, kind);
+  const sink: Sink = { errors: [], outOfRange };
+  if (id) checkObject(id, obj, '', sink);
+  return sink.errors;
+}
+
+interface Sink {
+  errors: string[];
+  outOfRange: OutOfRange[];
+}
+
+function checkObject(id: string, obj: Record<string, unknown>, path: string, sink: Sink): void {
   const def = types[id]!;
   const typeName = id.slice(id.lastIndexOf('.') + 1);
   for (const [k, v] of Object.entries(obj)) {
     const prop = def.properties[k];
-    if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, errs);
+    if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, sink);
   }
 }
 
-function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[]): void {
-  const mismatch = () => errs.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${path} of type ${goType(t)}`);
+function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): void {
+  const mismatch = () => sink.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${path} of type ${goType(t)}`);
   if (typeof t === 'string') {
     switch (t) {
       case 'string':
@@ -106,7 +121,7 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
         return;
       case 'number':
         if (typeof v !== 'number') mismatch();
-        else if (!Number.isInteger(v)) errs.push(`json: cannot unmarshal number ${v} into Go struct field ${owner}.${path} of type int64`);
+        else if (!Number.isInteger(v)) sink.errors.push(`json: cannot unmarshal number ${v} into Go struct field ${owner}.${path} of type int64`);
         return;
       case 'boolean':
         if (typeof v !== 'boolean') mismatch();
@@ -116,7 +131,14 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
         return;
       case 'quantity':
         if (typeof v !== 'string' && typeof v !== 'number') mismatch();
-        else if (!Quantity.tryParse(String(v))) errs.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+        else {
+          try {
+            Quantity.parse(String(v));
+          } catch (e) {
+            if (e instanceof QuantityRangeError) sink.outOfRange.push({ field: path, value: String(v), detail: e.message });
+            else sink.errors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+          }
+        }
         return;
       default:
         return;
@@ -124,13 +146,13 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
   }
   if ('ref' in t) {
     if (!isPlainObject(v)) return void mismatch();
-    checkObject(t.ref, v, path, errs);
+    checkObject(t.ref, v, path, sink);
   } else if ('array' in t) {
     if (!Array.isArray(v)) return void mismatch();
-    v.forEach((x, i) => x !== null && checkValue(t.array, x, `${path}[${i}]`, owner, errs));
+    v.forEach((x, i) => x !== null && checkValue(t.array, x, `${path}[${i}]`, owner, sink));
   } else {
     if (!isPlainObject(v)) return void mismatch();
-    for (const [k, x] of Object.entries(v)) if (x !== null) checkValue(t.map, x, pathJoin(path, k), owner, errs);
+    for (const [k, x] of Object.entries(v)) if (x !== null) checkValue(t.map, x, pathJoin(path, k), owner, sink);
   }
 }
 
