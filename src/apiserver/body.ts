@@ -3,12 +3,16 @@
 import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { isPlainObject } from '../api/object.js';
+import { exceedsDepth } from '../api/json-value.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../api/protobuf/decode.js';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Upstream's JSON and YAML decoders refuse documents nested deeper than this. */
+export const MAX_NESTING_DEPTH = 10_000;
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -53,23 +57,39 @@ export function decodeBody(raw: Buffer, type: string): unknown {
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (type === 'application/json' || type.endsWith('+json')) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (e) {
       throw badRequest(`error decoding JSON: ${(e as Error).message}`);
     }
+    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding JSON: json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    return value;
   }
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
     let docs: YAML.Document.Parsed[];
     try {
       docs = YAML.parseAllDocuments(text) as YAML.Document.Parsed[];
     } catch (e) {
+      // The YAML library recurses per nesting level: a stack overflow is a too-deep document.
+      if (e instanceof RangeError) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
     const errs = docs.flatMap((d) => d.errors);
+    // The YAML library composes nodes recursively and reports its own stack overflow as an error.
+    if (errs.some((e) => /Maximum call stack/.test(e.message))) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
     if (errs.length) throw badRequest(`error converting YAML to JSON: ${errs[0]!.message.split('\n')[0]}`);
     if (docs.length !== 1) throw badRequest('the body must hold exactly one YAML document');
-    return docs[0]!.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = docs[0]!.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      if (e instanceof RangeError) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+      // Aliases that expand a small document into a huge one (a "billion laughs" document).
+      throw badRequest(`error converting YAML to JSON: yaml: document contains excessive aliasing`);
+    }
+    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    return value;
   }
   throw unsupportedMediaType(type);
 }

@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { isPlainObject, type KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
-import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
+import { applyPatch, PatchError, PatchTooLargeError, type PatchType } from '../api/patch/index.js';
 import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor, type OutOfRange } from '../api/schema/index.js';
-import { invalid as fieldInvalid } from '../api/field-errors.js';
+import { invalid as fieldInvalid, required as fieldRequired } from '../api/field-errors.js';
 import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound } from './errors.js';
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
@@ -241,10 +241,18 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       try {
         patched = applyPatch(type as PatchType, view, patch, target.kind);
       } catch (e) {
+        if (e instanceof PatchTooLargeError) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
         if (e instanceof PatchError) throw new ApiError(422, 'Invalid', e.message);
         throw e;
       }
+      // A patch that drops the metadata leaves an object without a name: invalid, not a
+      // conflict (clients retrying on 409 would retry it forever).
+      if (isPlainObject(patched) && !isPlainObject(patched.metadata)) {
+        throw invalid(target.kind, sub === 'scale' ? 'autoscaling' : r.group, ctx.name!, [fieldRequired('metadata.name', 'name or generateName is required')]);
+      }
       const checked = decodeObject(patched, target) as KObject;
+      // A resourceVersion the patch sets is a precondition; one it removes is none.
+      if (checked.metadata.resourceVersion === undefined) checked.metadata.resourceVersion = view.metadata.resourceVersion;
       if (checked.metadata.resourceVersion !== view.metadata.resourceVersion) throw conflict(r, ctx.name!);
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return sub === 'scale' ? fromScale(cur, checked) : checked;

@@ -4,8 +4,11 @@
 import { createHash } from 'node:crypto';
 import generated from './generated.json' with { type: 'json' };
 import { isPlainObject } from '../object.js';
+import { exceedsDepth } from '../json-value.js';
 import { Quantity, QuantityRangeError } from '../quantity.js';
 import { fieldStrategies, type ListStrategy } from '../patch/merge-keys.js';
+
+const MAX_FREE_FORM_DEPTH = 512;
 
 export type T = string | { ref: string } | { array: T } | { map: T };
 interface TypeDef {
@@ -79,7 +82,7 @@ function goType(t: T): string {
   return 'map[string]' + goType(t.map);
 }
 
-/** A well-formed quantity too large to hold, with the path of its field: a 422, not a decoding error. */
+/** A value that decodes but cannot be held (a quantity beyond int64, a free-form value nested too deep): a 422. */
 export interface OutOfRange {
   field: string;
   value: string;
@@ -87,8 +90,8 @@ export interface OutOfRange {
 }
 
 /**
- * JSON type mismatches, worded as upstream's decoder words them. Quantities that parse but are
- * out of range go to `outOfRange` when given (they are a validation error, not a decoding one).
+ * JSON type mismatches, worded as upstream's decoder words them. Values that decode but are out
+ * of range go to `outOfRange` when given (they are a validation error, not a decoding one).
  */
 export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>, outOfRange: OutOfRange[] = []): string[] {
   const id = rootId(apiVersion, kind);
@@ -140,6 +143,11 @@ function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): 
           }
         }
         return;
+      case 'any':
+        // Free-form values are stored as given; past this depth encoding them would overflow
+        // the stack (no real field set nests anywhere near it: the schema is far shallower).
+        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: path, value: '', detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
+        return;
       default:
         return;
     }
@@ -174,46 +182,49 @@ export function findDuplicateFields(raw: string): string[] {
       return raw.slice(start + 1, i - 1);
     }
   };
-  const value = (path: string): void => {
+  // An explicit stack, not recursion: bodies may nest up to the decoder's depth limit.
+  type Frame = { path: string; seen?: Set<string>; n: number };
+  const stack: Frame[] = [];
+  let path = '';
+  for (;;) {
+    // A value starts at i.
     ws();
     const c = raw[i];
-    if (c === '{') {
+    if (c === '{' || c === '[') {
       i++;
-      const seen = new Set<string>();
-      for (;;) {
-        ws();
-        if (raw[i] === '}' || i >= raw.length) break;
-        if (raw[i] !== '"') return;
-        const k = str();
-        const p = pathJoin(path, k);
-        if (seen.has(k)) dups.push(p);
-        seen.add(k);
-        ws();
-        i++; // ':'
-        value(p);
-        ws();
-        if (raw[i] === ',') i++;
-      }
-      i++;
-    } else if (c === '[') {
-      i++;
-      let n = 0;
-      for (;;) {
-        ws();
-        if (raw[i] === ']' || i >= raw.length) break;
-        value(`${path}[${n++}]`);
-        ws();
-        if (raw[i] === ',') i++;
-      }
-      i++;
+      stack.push({ path, seen: c === '{' ? new Set() : undefined, n: 0 });
     } else if (c === '"') {
       str();
     } else {
       while (i < raw.length && !',]} \t\n\r'.includes(raw[i]!)) i++;
     }
-  };
-  value('');
-  return dups;
+    // Then the next member or element of the innermost open container, closing finished ones.
+    let next: string | undefined;
+    while (next === undefined) {
+      const top = stack.at(-1);
+      if (!top) return dups;
+      ws();
+      if (raw[i] === ',') i++;
+      ws();
+      if (raw[i] === (top.seen ? '}' : ']') || i >= raw.length) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      if (top.seen) {
+        if (raw[i] !== '"') return dups;
+        const k = str();
+        next = pathJoin(top.path, k);
+        if (top.seen.has(k)) dups.push(next);
+        top.seen.add(k);
+        ws();
+        i++; // ':'
+      } else {
+        next = `${top.path}[${top.n++}]`;
+      }
+    }
+    path = next;
+  }
 }
 
 export interface FieldReport {
