@@ -2,7 +2,7 @@
 // registry; everything about persistence from RestStorage.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
-import { isPlainObject, type KObject } from '../api/object.js';
+import { clone, isPlainObject, type KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
 import { applyPatch, PatchError, PatchTooLargeError, type PatchType } from '../api/patch/index.js';
 import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor, type OutOfRange } from '../api/schema/index.js';
@@ -201,7 +201,8 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     r,
     ctx.namespace,
     ctx.name,
-    () => body,
+    // A fresh copy per attempt: an unconditional update may be retried after a conflict.
+    () => clone(body),
     {
       dryRun: dryRun(q),
       subresource: sub === 'status' || sub === 'finalize' ? sub : '',

@@ -111,7 +111,26 @@ function checkObject(id: string, obj: Record<string, unknown>, path: string, sin
   for (const [k, v] of Object.entries(obj)) {
     const prop = def.properties[k];
     if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, sink);
+    if (BYTES_FIELDS[id]?.includes(k) && isPlainObject(v)) {
+      for (const x of Object.values(v)) {
+        const at = typeof x === 'string' ? base64ErrorAt(x) : undefined;
+        if (at !== undefined) sink.errors.push(`illegal base64 data at input byte ${at}`);
+      }
+    }
   }
+}
+
+/** Maps of []byte in Go, base64 strings in JSON: upstream's decoder refuses anything else. */
+const BYTES_FIELDS: Record<string, string[]> = { 'core/v1.Secret': ['data'], 'core/v1.ConfigMap': ['binaryData'] };
+
+/** Where strict, padded base64 (Go's StdEncoding, which skips newlines) goes wrong, if it does. */
+export function base64ErrorAt(s: string): number | undefined {
+  const text = s.replace(/[\r\n]/g, '');
+  const body = text.replace(/={1,2}$/, '');
+  const bad = /[^A-Za-z0-9+/]/.exec(body);
+  if (bad) return bad.index;
+  if (text.length % 4 !== 0 || (text.length - body.length > 0 && body.length % 4 < 2)) return Math.floor(body.length / 4) * 4;
+  return undefined;
 }
 
 function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): void {
