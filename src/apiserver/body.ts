@@ -1,11 +1,11 @@
 // Reading and decoding request bodies: size-limited (3 MiB, as upstream), JSON or YAML, with a
 // clear 4xx for anything malformed.
 import type { IncomingMessage } from 'node:http';
-import YAML from 'yaml';
 import { isPlainObject } from '../api/object.js';
 import { exceedsDepth } from '../api/json-value.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../api/protobuf/decode.js';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
+import { decodeYaml } from './yaml-body.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -66,31 +66,7 @@ export function decodeBody(raw: Buffer, type: string): unknown {
     if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding JSON: json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
     return value;
   }
-  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    let docs: YAML.Document.Parsed[];
-    try {
-      docs = YAML.parseAllDocuments(text) as YAML.Document.Parsed[];
-    } catch (e) {
-      // The YAML library recurses per nesting level: a stack overflow is a too-deep document.
-      if (e instanceof RangeError) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
-      throw badRequest(`error decoding YAML: ${(e as Error).message}`);
-    }
-    const errs = docs.flatMap((d) => d.errors);
-    // The YAML library composes nodes recursively and reports its own stack overflow as an error.
-    if (errs.some((e) => /Maximum call stack/.test(e.message))) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
-    if (errs.length) throw badRequest(`error converting YAML to JSON: ${errs[0]!.message.split('\n')[0]}`);
-    if (docs.length !== 1) throw badRequest('the body must hold exactly one YAML document');
-    let value: unknown;
-    try {
-      value = docs[0]!.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      if (e instanceof RangeError) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
-      // Aliases that expand a small document into a huge one (a "billion laughs" document).
-      throw badRequest(`error converting YAML to JSON: yaml: document contains excessive aliasing`);
-    }
-    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`);
-    return value;
-  }
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') return decodeYaml(text, MAX_NESTING_DEPTH);
   throw unsupportedMediaType(type);
 }
 

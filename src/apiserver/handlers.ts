@@ -62,7 +62,7 @@ function checkFields(ctx: Ctx, obj: Record<string, unknown>, apiVersion: string,
   if (outOfRange.length) {
     const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
-    throw invalid(kind, group, String(meta.name ?? meta.generateName ?? ''), outOfRange.map((o) => fieldInvalid(o.field, o.value, o.detail)));
+    throw invalid(kind, group, String(meta.name ?? meta.generateName ?? ''), outOfRange.map((o) => ({ ...fieldInvalid(o.field, o.value, o.detail), omitValue: o.value === undefined })));
   }
   if (!unknown.length && !duplicate.length) return;
   if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${strictDecodingMessage({ unknown, duplicate })}`);

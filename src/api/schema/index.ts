@@ -85,7 +85,8 @@ function goType(t: T): string {
 /** A value that decodes but cannot be held (a quantity beyond int64, a free-form value nested too deep): a 422. */
 export interface OutOfRange {
   field: string;
-  value: string;
+  /** The value as given, when short enough to repeat in the message. */
+  value?: string;
   detail: string;
 }
 
@@ -165,7 +166,7 @@ function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): 
       case 'any':
         // Free-form values are stored as given; past this depth encoding them would overflow
         // the stack (no real field set nests anywhere near it: the schema is far shallower).
-        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: path, value: '', detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
+        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: path, detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
         return;
       default:
         return;
