@@ -37,9 +37,11 @@ export const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
  */
 function encodeForStore(obj: KObject): string {
   const s = encode(obj);
-  if (Buffer.byteLength(s) > MAX_STORED_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: etcdserver: request is too large');
+  if (Buffer.byteLength(s) > MAX_STORED_BYTES) throw storedTooLarge();
   return s;
 }
+
+const storedTooLarge = () => new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: etcdserver: request is too large');
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 export function generateName(base: string): string {
@@ -138,7 +140,7 @@ export class RestStorage implements AdmissionLookups {
           if (generated && attempt < 5) continue;
           throw alreadyExists(r, candidate.metadata.name!);
         }
-        throw err;
+        throw mapStoreError(err, r, candidate.metadata.name!);
       }
     }
   }
@@ -404,5 +406,7 @@ function mapStoreError(err: unknown, r: ResourceType, name: string): unknown {
   if (err instanceof KeyNotFoundError) return notFound(r, name);
   if (err instanceof ConflictError) return conflict(r, name);
   if (err instanceof KeyExistsError) return alreadyExists(r, name);
+  // etcd counts the key and the request's framing too: just under our own check it may still refuse.
+  if (/etcdserver: request is too large/.test((err as Error)?.message ?? '')) return storedTooLarge();
   return err;
 }

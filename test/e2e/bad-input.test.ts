@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { api, startServer, type RunningServer } from './harness.js';
+import { api, requireCommand, startServer, type RunningServer } from './harness.js';
+import { startEtcd } from './etcd-harness.js';
 
 let s: RunningServer;
 before(async () => {
@@ -259,4 +260,28 @@ test('concurrent unconditional PATCHes and PUTs on one object all succeed and al
   assert.equal(new Set(putVersions).size, clients * rounds, 'every PUT was its own write');
   const replaced = (await api(s, 'GET', '/api/v1/namespaces/bad/secrets/replaced')).json;
   assert.match(replaced.metadata.labels.by, /^k-\d+-\d+$/);
+});
+
+test('over etcd, an object just under our 1.5 MiB check but over etcd\'s request limit is a 413, not a 500', async (t) => {
+  if (!requireCommand('etcd', t)) return;
+  const etcd = await startEtcd();
+  const es = await startServer({ args: ['--datastore', `etcd://${etcd.endpoints.join(',')}`] });
+  try {
+    await api(es, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'big' } });
+    const big = (arg: string) => pod({ metadata: { name: 'near-limit' }, spec: { containers: [{ name: 'c', image: 'i', args: [arg] }] } });
+    // What would be stored for an empty argument, then an argument filling it to 20 bytes under
+    // the limit: the key and etcd's framing push the request over.
+    const dry = await api(es, 'POST', '/api/v1/namespaces/big/pods?dryRun=All', big(''));
+    assert.equal(dry.status, 201, dry.text);
+    const arg = 'a'.repeat(1.5 * 1024 * 1024 - Buffer.byteLength(dry.text) - 20);
+    const r = await api(es, 'POST', '/api/v1/namespaces/big/pods', big(arg));
+    assert.equal(r.status, 413, r.text.slice(0, 300));
+    assert.equal(r.json.reason, 'RequestEntityTooLarge');
+    assert.equal(r.json.message, 'Request entity too large: etcdserver: request is too large');
+    assert.equal((await api(es, 'GET', '/api/v1/namespaces/big/pods')).status, 200);
+  } finally {
+    await es.stop();
+    es.cleanup();
+    await etcd.stop();
+  }
 });
