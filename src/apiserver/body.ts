@@ -47,12 +47,16 @@ export function mediaType(req: IncomingMessage): string {
 /** Decodes a JSON or YAML document into a value; the raw text is kept for duplicate-field checks. */
 export function decodeBody(raw: Buffer, type: string): unknown {
   if (type === PROTOBUF) {
+    let value: unknown;
     try {
-      return decodeKubernetesProtobuf(raw);
+      value = decodeKubernetesProtobuf(raw);
     } catch (e) {
       if (e instanceof ProtobufError) throw badRequest(`error decoding protobuf: ${e.message}`);
       throw e;
     }
+    // Embedded JSON (managedFields' fieldsV1) may nest as deep as it likes.
+    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding protobuf: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    return value;
   }
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
