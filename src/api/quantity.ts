@@ -6,6 +6,9 @@ export const quantityRegexDetail = "quantities must match the regular expression
 
 export class QuantityError extends Error {}
 
+/** A well-formed quantity whose value is beyond what the API holds (int64, as upstream's Value()). */
+export class QuantityRangeError extends QuantityError {}
+
 type Format = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
 const DECIMAL_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
@@ -18,10 +21,50 @@ const BINARY_BY_POW: [number, string][] = Object.entries(BINARY_SUFFIX)
 const TEN = 10n;
 const pow10 = (n: number): bigint => TEN ** BigInt(n);
 
+/** The largest magnitude a quantity may have: int64, what every consumer reads it as. */
+export const MAX_QUANTITY = 2n ** 63n - 1n;
+const MAX_QUANTITY_DIGITS = MAX_QUANTITY.toString().length;
+/** Finest precision kept: nano (10^-9); anything finer rounds up, as upstream. */
+const MIN_EXP = -9;
+
+export const quantityRangeDetail = `must be no more than ${MAX_QUANTITY} in magnitude`;
+
 /** Ceiling of num / den for positive den. */
 function ceilDiv(num: bigint, den: bigint): bigint {
   const q = num / den;
   return num % den !== 0n && num > 0n ? q + 1n : q;
+}
+
+/** Number of trailing '0' characters of a digit string. */
+function trailingZeros(digits: string): number {
+  let i = digits.length;
+  while (i > 0 && digits.charCodeAt(i - 1) === 48) i--;
+  return digits.length - i;
+}
+
+/**
+ * Splits a quantity string without a backtracking regular expression: a long run of digits
+ * must cost linear time, whatever follows it.
+ */
+function scan(s: string): { negative: boolean; whole: string; frac: string; suffix: string } | undefined {
+  let i = 0;
+  const negative = s[0] === '-';
+  if (s[0] === '-' || s[0] === '+') i++;
+  const isDigit = (c: number) => c >= 48 && c <= 57;
+  const wholeStart = i;
+  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+  const whole = s.slice(wholeStart, i);
+  let frac = '';
+  if (s[i] === '.') {
+    const fracStart = ++i;
+    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+    frac = s.slice(fracStart, i);
+  }
+  if (whole === '' && frac === '') return undefined;
+  const suffix = s.slice(i);
+  // The suffix's character classes are disjoint, so this anchored match is linear.
+  if (!/^[eEinumkKMGTP]*[-+]?[0-9]*$/.test(suffix)) return undefined;
+  return { negative, whole, frac, suffix };
 }
 
 export class Quantity {
@@ -32,17 +75,24 @@ export class Quantity {
     readonly format: Format,
   ) {}
 
+  /**
+   * Normalises num × 10^exp. Callers keep num small (parse bounds every value, and arithmetic
+   * on bounded values stays within a few dozen digits), so the trailing-zero strip is cheap;
+   * it works on the decimal string, not digit by digit with divisions.
+   */
   static of(num: bigint, exp: number, format: Format): Quantity {
     if (num === 0n) return new Quantity(0n, 0, format);
-    while (num % TEN === 0n) {
-      num /= TEN;
-      exp++;
-    }
     // Upstream keeps nano precision at most and rounds up anything finer.
-    if (exp < -9) {
-      num = ceilDiv(num, pow10(-9 - exp));
-      exp = -9;
-      return Quantity.of(num, exp, format);
+    if (exp < MIN_EXP) {
+      num = ceilDiv(num, pow10(MIN_EXP - exp));
+      exp = MIN_EXP;
+      if (num === 0n) return new Quantity(0n, 0, format);
+    }
+    const digits = num.toString();
+    const zeros = trailingZeros(digits);
+    if (zeros > 0) {
+      num = BigInt(digits.slice(0, digits.length - zeros));
+      exp += zeros;
     }
     return new Quantity(num, exp, format);
   }
@@ -55,27 +105,63 @@ export class Quantity {
     return Quantity.of(BigInt(n), 0, format);
   }
 
+  /**
+   * Parses a quantity in time linear in its length. Values beyond int64 are refused
+   * (QuantityRangeError) rather than carried: nothing reads them, and unbounded exponents
+   * would make every later comparison cost as many digits as the exponent says.
+   */
   static parse(s: string): Quantity {
-    const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[-+]?[0-9]*)$/.exec(s);
-    if (!s || !m || (m[2] === '' && (m[3] ?? '') === '')) throw new QuantityError(quantityRegexDetail);
-    const [, sign, whole, frac = '', suffix] = m as unknown as [string, string, string, string | undefined, string];
-    let exp = -frac.length;
-    let num = BigInt((whole || '0') + frac);
+    const parts = s ? scan(s) : undefined;
+    if (!parts) throw new QuantityError(quantityRegexDetail);
+    const { negative, suffix } = parts;
     let format: Format;
+    let exp: number;
+    let binaryPow = 0;
     if (suffix in DECIMAL_SUFFIX) {
       format = 'DecimalSI';
-      exp += DECIMAL_SUFFIX[suffix]!;
+      exp = DECIMAL_SUFFIX[suffix]!;
     } else if (suffix in BINARY_SUFFIX) {
       format = 'BinarySI';
-      num *= 2n ** BigInt(BINARY_SUFFIX[suffix]!);
+      exp = 0;
+      binaryPow = BINARY_SUFFIX[suffix]!;
     } else {
       const e = /^[eE]([-+]?[0-9]+)$/.exec(suffix);
-      if (!e) throw new QuantityError('unable to parse quantity\'s suffix');
+      if (!e) throw new QuantityError("unable to parse quantity's suffix");
       format = 'DecimalExponent';
-      exp += Number(e[1]);
+      // Beyond 2^53 the exponent is meaningless anyway; Number keeps the sign and the size.
+      exp = Number(e[1]);
     }
-    if (sign === '-') num = -num;
-    return Quantity.of(num, exp, format);
+    // Significant digits only: leading zeros dropped, the decimal point folded into exp.
+    let digits = (parts.whole + parts.frac).replace(/^0+/, '');
+    exp -= parts.frac.length;
+    if (digits === '') return new Quantity(0n, 0, format);
+    const zeros = trailingZeros(digits);
+    digits = digits.slice(0, digits.length - zeros);
+    exp += zeros;
+    // Magnitude check before any BigInt is built: the value is at least 10^(digits + exp - 1).
+    if (digits.length + exp > MAX_QUANTITY_DIGITS) {
+      if (format !== 'BinarySI') throw new QuantityRangeError(quantityRangeDetail);
+      return Quantity.of(negative ? -MAX_QUANTITY : MAX_QUANTITY, 0, format);
+    }
+    // Digits finer than nano round up to one nano. A binary suffix multiplies by up to 2^60,
+    // so for those 61 more digits are kept: enough that the rounding is the same as exact.
+    const finest = MIN_EXP - (binaryPow ? 61 : 0);
+    if (exp < finest) {
+      const keep = digits.length - (finest - exp);
+      const dropped = keep > 0 ? digits.slice(keep) : digits;
+      digits = keep > 0 ? digits.slice(0, keep) : '0';
+      if (/[1-9]/.test(dropped)) digits = (BigInt(digits) + 1n).toString();
+      exp = finest;
+    }
+    let num = BigInt(digits) * 2n ** BigInt(binaryPow);
+    const value = exp >= 0 ? num * pow10(exp) : num / pow10(-exp);
+    if (value > MAX_QUANTITY) {
+      // As upstream: binary quantities are capped at the int64 maximum, others refused.
+      if (format !== 'BinarySI') throw new QuantityRangeError(quantityRangeDetail);
+      num = MAX_QUANTITY;
+      exp = 0;
+    }
+    return Quantity.of(negative ? -num : num, exp, format);
   }
 
   static tryParse(s: string): Quantity | undefined {

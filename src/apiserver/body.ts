@@ -1,14 +1,18 @@
 // Reading and decoding request bodies: size-limited (3 MiB, as upstream), JSON or YAML, with a
 // clear 4xx for anything malformed.
 import type { IncomingMessage } from 'node:http';
-import YAML from 'yaml';
 import { isPlainObject } from '../api/object.js';
+import { exceedsDepth } from '../api/json-value.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../api/protobuf/decode.js';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
+import { decodeYaml } from './yaml-body.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Upstream's JSON and YAML decoders refuse documents nested deeper than this. */
+export const MAX_NESTING_DEPTH = 10_000;
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -43,34 +47,30 @@ export function mediaType(req: IncomingMessage): string {
 /** Decodes a JSON or YAML document into a value; the raw text is kept for duplicate-field checks. */
 export function decodeBody(raw: Buffer, type: string): unknown {
   if (type === PROTOBUF) {
+    let value: unknown;
     try {
-      return decodeKubernetesProtobuf(raw);
+      value = decodeKubernetesProtobuf(raw);
     } catch (e) {
       if (e instanceof ProtobufError) throw badRequest(`error decoding protobuf: ${e.message}`);
       throw e;
     }
+    // Embedded JSON (managedFields' fieldsV1) may nest as deep as it likes.
+    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding protobuf: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    return value;
   }
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (type === 'application/json' || type.endsWith('+json')) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (e) {
       throw badRequest(`error decoding JSON: ${(e as Error).message}`);
     }
+    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding JSON: json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    return value;
   }
-  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    let docs: YAML.Document.Parsed[];
-    try {
-      docs = YAML.parseAllDocuments(text) as YAML.Document.Parsed[];
-    } catch (e) {
-      throw badRequest(`error decoding YAML: ${(e as Error).message}`);
-    }
-    const errs = docs.flatMap((d) => d.errors);
-    if (errs.length) throw badRequest(`error converting YAML to JSON: ${errs[0]!.message.split('\n')[0]}`);
-    if (docs.length !== 1) throw badRequest('the body must hold exactly one YAML document');
-    return docs[0]!.toJS({ maxAliasCount: 100 });
-  }
+  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') return decodeYaml(text, MAX_NESTING_DEPTH);
   throw unsupportedMediaType(type);
 }
 

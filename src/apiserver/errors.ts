@@ -90,9 +90,12 @@ export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorize
 export const notAcceptable = () =>
   new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
 
-/** A resourceVersion the server has not reached (yet): clients retry after a second. */
-export const tooLargeResourceVersion = (rv: string, current: number) =>
-  new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { retryAfterSeconds: 1 });
+/** A read at a revision the store has not reached (upstream's NewTooLargeResourceVersionError): 504, retry. */
+export const tooLargeResourceVersion = (rv: number | string, current: number | string) =>
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 
 export const unavailable = (message: string) => new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 });
 

@@ -2,12 +2,13 @@
 // registry; everything about persistence from RestStorage.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
-import { isPlainObject, type KObject } from '../api/object.js';
+import { clone, isPlainObject, type KObject } from '../api/object.js';
 import { boolParam, optionalBoolParam } from '../api/query.js';
 import type { ResourceType } from '../api/registry.js';
-import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
-import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor } from '../api/schema/index.js';
-import { ApiError, badRequest, conflict, methodNotAllowed, notFound } from './errors.js';
+import { applyPatch, PatchError, PatchTooLargeError, type PatchType } from '../api/patch/index.js';
+import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor, type OutOfRange } from '../api/schema/index.js';
+import { invalid as fieldInvalid, required as fieldRequired } from '../api/field-errors.js';
+import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound } from './errors.js';
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
 import { validateListOptions } from './list-options.js';
@@ -56,9 +57,15 @@ function checkFields(ctx: Ctx, obj: Record<string, unknown>, apiVersion: string,
   const mode = fieldValidation(ctx.q);
   const unknown = pruneUnknownFields(apiVersion, kind, obj);
   const duplicate = raw && mode !== 'Ignore' ? findDuplicateFields(raw) : [];
-  const types = typeErrors(apiVersion, kind, obj);
+  const outOfRange: OutOfRange[] = [];
+  const types = typeErrors(apiVersion, kind, obj, outOfRange);
   const version = apiVersion.split('/').pop();
   if (types.length) throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${types[0]}`);
+  if (outOfRange.length) {
+    const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    throw invalid(kind, group, String(meta.name ?? meta.generateName ?? ''), outOfRange.map((o) => ({ ...fieldInvalid(o.field, o.value, o.detail), omitValue: o.value === undefined })));
+  }
   if (!unknown.length && !duplicate.length) return;
   if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${strictDecodingMessage({ unknown, duplicate })}`);
   if (mode === 'Warn') addWarnings(ctx.res, warningsFor({ unknown, duplicate }));
@@ -196,7 +203,8 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     r,
     ctx.namespace,
     ctx.name,
-    () => body,
+    // A fresh copy per attempt: an unconditional update may be retried after a conflict.
+    () => clone(body),
     {
       dryRun: dryRun(q),
       subresource: sub === 'status' || sub === 'finalize' ? sub : '',
@@ -236,10 +244,18 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       try {
         patched = applyPatch(type as PatchType, view, patch, target.kind);
       } catch (e) {
+        if (e instanceof PatchTooLargeError) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
         if (e instanceof PatchError) throw new ApiError(422, 'Invalid', e.message);
         throw e;
       }
+      // A patch that drops the metadata leaves an object without a name: invalid, not a
+      // conflict (clients retrying on 409 would retry it forever).
+      if (isPlainObject(patched) && !isPlainObject(patched.metadata)) {
+        throw invalid(target.kind, sub === 'scale' ? 'autoscaling' : r.group, ctx.name!, [fieldRequired('metadata.name', 'name or generateName is required')]);
+      }
       const checked = decodeObject(patched, target) as KObject;
+      // A resourceVersion the patch sets is a precondition; one it removes is none.
+      if (checked.metadata.resourceVersion === undefined) checked.metadata.resourceVersion = view.metadata.resourceVersion;
       if (checked.metadata.resourceVersion !== view.metadata.resourceVersion) throw conflict(r, ctx.name!);
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return sub === 'scale' ? fromScale(cur, checked) : checked;

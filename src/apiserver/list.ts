@@ -63,7 +63,7 @@ function encodeContinue(rv: number, startSuffix: string): string {
 function decodeContinue(token: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string' || t.rv <= 0) throw new Error('bad');
+    if (t.v !== 'meta.k8s.io/v1' || !Number.isSafeInteger(t.rv) || typeof t.start !== 'string' || t.rv <= 0) throw new Error('bad');
     return t;
   } catch {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
@@ -73,9 +73,23 @@ function decodeContinue(token: string): ContinueToken {
 const TOO_OLD_CONTINUE =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
+const MAX_INT64 = 2n ** 63n - 1n;
+
+/**
+ * The `limit` parameter, an int64 as upstream decodes it (400 when it is not one). Zero or less
+ * means no limit; anything beyond what a page can hold is the same as no limit too.
+ */
+function parseLimit(v: string | null): number {
+  if (v === null || v === '') return 0;
+  if (!/^[+-]?[0-9]+$/.test(v)) throw badRequest(`limit: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > MAX_INT64 || n < -MAX_INT64 - 1n) throw badRequest(`limit: strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return n <= 0n ? 0 : n > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(n);
+}
+
 export async function listObjects(storage: RestStorage, r: ResourceType, namespace: string | undefined, q: URLSearchParams, filter?: ObjectFilter): Promise<ListResult> {
   const prefix = collectionPrefix(r, namespace);
-  const limit = Math.max(0, Number.parseInt(q.get('limit') ?? '0', 10) || 0);
+  const limit = parseLimit(q.get('limit'));
   const token = q.get('continue');
   const rv = q.get('resourceVersion') ?? '';
   const rvMatch = q.get('resourceVersionMatch') ?? '';
@@ -119,6 +133,12 @@ async function storeList(
   let startKey = start;
   let more = false;
   let lastKey = '';
+  if (revision > 0) {
+    // A revision the store has not reached: upstream's "too large resource version" (etcd's
+    // future-revision error), not an internal error.
+    const current = await storage.store.currentRevision();
+    if (revision > current) throw tooLargeResourceVersion(revision, current);
+  }
   try {
     // Filtering happens after reading, so keep reading pages until the limit is filled.
     for (;;) {

@@ -1,5 +1,6 @@
 // Parses an API path the way upstream's RequestInfoFactory does: which group, version,
 // resource, namespace, name and subresource a request is about.
+import { badRequest } from './errors.js';
 
 export interface ResourceRequest {
   group: string;
@@ -22,7 +23,13 @@ export type ApiPath =
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function parseApiPath(pathname: string, namespacedResource: (group: string, version: string, resource: string) => boolean | undefined): ApiPath {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  } catch {
+    // A `%` not followed by two hex digits, or escapes that are not UTF-8.
+    throw badRequest(`invalid URL escape in path ${JSON.stringify(pathname)}`);
+  }
   let group: string;
   let rest: string[];
   if (parts[0] === 'api') {

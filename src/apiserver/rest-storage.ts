@@ -12,6 +12,7 @@ import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from
 import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { WatchCache, decode } from './watch-cache.js';
+import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -25,6 +26,22 @@ export function encode(obj: KObject): string {
   if (rv !== undefined) obj.metadata.resourceVersion = rv;
   return s;
 }
+
+/** etcd's default request limit (--max-request-bytes, 1.5 MiB), kept for every store alike. */
+export const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * encode(), refusing what etcd would: an object over its request limit is a 413 with the
+ * message kube-apiserver passes on from etcd, on SQLite too, so that a cluster behaves the
+ * same on either store.
+ */
+function encodeForStore(obj: KObject): string {
+  const s = encode(obj);
+  if (Buffer.byteLength(s) > MAX_STORED_BYTES) throw storedTooLarge();
+  return s;
+}
+
+const storedTooLarge = () => new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: etcdserver: request is too large');
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 export function generateName(base: string): string {
@@ -116,14 +133,14 @@ export class RestStorage implements AdmissionLookups {
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
       if (opts.dryRun) return candidate;
       try {
-        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encode(candidate));
+        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
         return decode(kv.value, kv.modRevision).obj;
       } catch (err) {
         if (err instanceof KeyExistsError) {
           if (generated && attempt < 5) continue;
           throw alreadyExists(r, candidate.metadata.name!);
         }
-        throw err;
+        throw mapStoreError(err, r, candidate.metadata.name!);
       }
     }
   }
@@ -169,7 +186,10 @@ export class RestStorage implements AdmissionLookups {
     opts: WriteOptions & { subresource?: Subresource; allowCreate?: KObject; precondition?: string } = {},
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = objectKey(r, namespace, name);
-    for (let attempt = 0; attempt < 20; attempt++) {
+    // As upstream's GuaranteedUpdate: an unconditional update is retried until it applies (it
+    // cannot fail for a write it raced with); a pinned resourceVersion fails at once.
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await backOff(attempt);
       const kv = await this.store.get(key);
       if (!kv) {
         if (opts.allowCreate && r.allowCreateOnUpdate) return { obj: await this.create(r, opts.allowCreate, opts), created: true };
@@ -196,14 +216,13 @@ export class RestStorage implements AdmissionLookups {
         }
       }
       try {
-        const out = await this.store.update(key, encode(next), kv.modRevision);
+        const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
         return { obj: decode(out.value, out.modRevision).obj, created: false };
       } catch (err) {
         if (err instanceof ConflictError && !pinned) continue;
         throw mapStoreError(err, r, name);
       }
     }
-    throw conflict(r, name);
   }
 
   private prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, subresource: Subresource): KObject {
@@ -261,6 +280,7 @@ export class RestStorage implements AdmissionLookups {
         : subresource === 'status'
         ? (r.validator?.updateStatus?.(next, current) ?? [])
         : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
+    if (subresource !== 'binding') errs.push(...validateNoNewFinalizers(next.metadata, current.metadata));
     this.validate(r, next, errs);
     return next;
   }
@@ -269,7 +289,9 @@ export class RestStorage implements AdmissionLookups {
   async delete(r: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions = {}): Promise<{ obj: KObject; deleted: boolean }> {
     const key = objectKey(r, namespace, name);
     if (r.key === 'namespaces') admitNamespaceDelete(name);
-    for (let attempt = 0; attempt < 20; attempt++) {
+    // Retried until it applies, as updates are; preconditions are checked on every attempt.
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await backOff(attempt);
       const kv = await this.store.get(key);
       if (!kv) throw notFound(r, name);
       const current = decode(kv.value, kv.modRevision).obj;
@@ -280,7 +302,7 @@ export class RestStorage implements AdmissionLookups {
       try {
         if (pending) {
           if (sameJson(next, current)) return { obj: current, deleted: false };
-          const out = await this.store.update(key, encode(next), kv.modRevision);
+          const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
           return { obj: decode(out.value, out.modRevision).obj, deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);
@@ -290,7 +312,6 @@ export class RestStorage implements AdmissionLookups {
         throw mapStoreError(err, r, name);
       }
     }
-    throw conflict(r, name);
   }
 
   /**
@@ -343,6 +364,16 @@ export class RestStorage implements AdmissionLookups {
   }
 }
 
+/**
+ * Between attempts of a write that lost a compare-and-swap race: at once the first times, then
+ * a short random wait growing with the attempts, so that writers contending on one object
+ * spread out instead of all re-reading together.
+ */
+function backOff(attempt: number): Promise<void> {
+  if (attempt < 3) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 50)));
+}
+
 function podGracePeriod(pod: KObject, options: DeleteOptions): number {
   const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
@@ -375,5 +406,7 @@ function mapStoreError(err: unknown, r: ResourceType, name: string): unknown {
   if (err instanceof KeyNotFoundError) return notFound(r, name);
   if (err instanceof ConflictError) return conflict(r, name);
   if (err instanceof KeyExistsError) return alreadyExists(r, name);
+  // etcd counts the key and the request's framing too: just under our own check it may still refuse.
+  if (/etcdserver: request is too large/.test((err as Error)?.message ?? '')) return storedTooLarge();
   return err;
 }

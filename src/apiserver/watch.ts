@@ -14,6 +14,7 @@ import { ExpiredError, type CacheEntry, type WatchCache, type WatchEventType } f
 
 const BOOKMARK_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_S = 1800;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A client this far behind is cut off (it re-watches) rather than holding memory forever. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
@@ -114,7 +115,13 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
     cancel();
     return;
   }
-  timers.push(setTimeout(close, timeoutMs));
+  // Node fires a timer of more than 2^31-1 ms at once (a watch that ends immediately and is
+  // re-opened in a tight loop); longer timeouts, which upstream honours, are armed in steps.
+  const armTimeout = (ms: number) => {
+    const step = Math.min(ms, MAX_TIMER_MS);
+    timers.push(setTimeout(() => (ms > step ? armTimeout(ms - step) : close()), step));
+  };
+  armTimeout(timeoutMs);
   if (bookmarks) {
     const tick = async () => {
       if (closed) return;

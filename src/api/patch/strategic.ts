@@ -4,6 +4,14 @@
 import { clone, isPlainObject } from '../object.js';
 import { strategyAt } from './merge-keys.js';
 import { PatchError } from './errors.js';
+import { jsonMergePatch } from './merge-patch.js';
+import { jsonEqual } from '../json-value.js';
+
+/**
+ * Deeper than any field of the schema (so no merge keys or strategies apply) the patch merges
+ * as a JSON merge patch, which walks without recursion: patches may nest 10 000 levels.
+ */
+const SCHEMA_DEPTH = 64;
 
 type Obj = Record<string, unknown>;
 
@@ -31,7 +39,7 @@ function mergeMap(orig: Obj, patch: Obj, kind: string, path: string[]): Obj | ty
       const field = key.slice('$deleteFromPrimitiveList/'.length);
       if (!Array.isArray(value)) throw new PatchError(`invalid type for ${key}: expected a list`);
       const cur = result[field];
-      if (Array.isArray(cur)) result[field] = cur.filter((x) => !value.some((d) => JSON.stringify(d) === JSON.stringify(x)));
+      if (Array.isArray(cur)) result[field] = cur.filter((x) => !value.some((d) => jsonEqual(d, x)));
       continue;
     }
     if (key.startsWith('$')) throw new PatchError(`unknown patch directive: ${key}`);
@@ -40,6 +48,10 @@ function mergeMap(orig: Obj, patch: Obj, kind: string, path: string[]): Obj | ty
       delete result[key];
     } else if (isPlainObject(value)) {
       const cur = result[key];
+      if (p.length > SCHEMA_DEPTH) {
+        result[key] = jsonMergePatch(cur, stripDirectives(value));
+        continue;
+      }
       const merged = mergeMap(isPlainObject(cur) ? cur : {}, value, kind, p);
       if (merged === DELETE) delete result[key];
       else result[key] = merged;
@@ -72,7 +84,7 @@ function mergeList(orig: unknown, patch: unknown[], kind: string, path: string[]
   }
   if (!mergeKey) {
     const out = [...cur];
-    for (const item of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(item))) out.push(item);
+    for (const item of patch) if (!out.some((x) => jsonEqual(x, item))) out.push(stripDirectives(item));
     return out;
   }
   const out = cur.map((x) => x);
@@ -97,17 +109,41 @@ function mergeList(orig: unknown, patch: unknown[], kind: string, path: string[]
 }
 
 function applyOrder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
-  const keyOf = (x: unknown) => JSON.stringify(mergeKey && isPlainObject(x) ? x[mergeKey] : x);
-  const rank = new Map(order.map((o, i) => [keyOf(o), i]));
-  const ranked = list.filter((x) => rank.has(keyOf(x))).sort((a, b) => rank.get(keyOf(a))! - rank.get(keyOf(b))!);
-  const rest = list.filter((x) => !rank.has(keyOf(x)));
-  return [...ranked, ...rest];
+  // Orders name merge-key values or primitive items; anything else is left where it is.
+  const keyOf = (x: unknown) => {
+    const v = mergeKey && isPlainObject(x) ? x[mergeKey] : x;
+    return typeof v === 'object' && v !== null ? undefined : JSON.stringify(v);
+  };
+  const rank = new Map<string, number>();
+  order.forEach((o, i) => {
+    const k = keyOf(o);
+    if (k !== undefined) rank.set(k, i);
+  });
+  const ranked = (x: unknown) => {
+    const k = keyOf(x);
+    return k !== undefined && rank.has(k);
+  };
+  const sorted = list.filter(ranked).sort((a, b) => rank.get(keyOf(a)!)! - rank.get(keyOf(b)!)!);
+  return [...sorted, ...list.filter((x) => !ranked(x))];
 }
 
+/** The value without `$` directive keys at any level (iterative: values may nest deep). */
 function stripDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripDirectives);
-  if (!isPlainObject(v)) return v;
-  const out: Obj = {};
-  for (const [k, x] of Object.entries(v)) if (!k.startsWith('$')) out[k] = stripDirectives(x);
-  return out;
+  if (typeof v !== 'object' || v === null) return v;
+  const root: Obj | unknown[] = Array.isArray(v) ? [] : {};
+  const stack: Array<[Obj | unknown[], Obj | unknown[]]> = [[v as Obj | unknown[], root]];
+  while (stack.length) {
+    const [from, to] = stack.pop()!;
+    for (const [k, x] of Object.entries(from)) {
+      if (!Array.isArray(from) && k.startsWith('$')) continue;
+      let copy: unknown = x;
+      if (typeof x === 'object' && x !== null) {
+        copy = Array.isArray(x) ? [] : {};
+        stack.push([x as Obj | unknown[], copy as Obj | unknown[]]);
+      }
+      if (Array.isArray(to)) to.push(copy);
+      else to[k] = copy;
+    }
+  }
+  return root;
 }

@@ -4,8 +4,11 @@
 import { createHash } from 'node:crypto';
 import generated from './generated.json' with { type: 'json' };
 import { isPlainObject } from '../object.js';
-import { Quantity } from '../quantity.js';
+import { exceedsDepth } from '../json-value.js';
+import { Quantity, QuantityRangeError } from '../quantity.js';
 import { fieldStrategies, type ListStrategy } from '../patch/merge-keys.js';
+
+const MAX_FREE_FORM_DEPTH = 512;
 
 export type T = string | { ref: string } | { array: T } | { map: T };
 interface TypeDef {
@@ -79,25 +82,60 @@ function goType(t: T): string {
   return 'map[string]' + goType(t.map);
 }
 
-/** JSON type mismatches, worded as upstream's decoder words them. */
-export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>): string[] {
-  const id = rootId(apiVersion, kind);
-  const errs: string[] = [];
-  if (id) checkObject(id, obj, '', errs);
-  return errs;
+/** A value that decodes but cannot be held (a quantity beyond int64, a free-form value nested too deep): a 422. */
+export interface OutOfRange {
+  field: string;
+  /** The value as given, when short enough to repeat in the message. */
+  value?: string;
+  detail: string;
 }
 
-function checkObject(id: string, obj: Record<string, unknown>, path: string, errs: string[]): void {
+/**
+ * JSON type mismatches, worded as upstream's decoder words them. Values that decode but are out
+ * of range go to `outOfRange` when given (they are a validation error, not a decoding one).
+ */
+export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>, outOfRange: OutOfRange[] = []): string[] {
+  const id = rootId(apiVersion, kind);
+  const sink: Sink = { errors: [], outOfRange };
+  if (id) checkObject(id, obj, '', sink);
+  return sink.errors;
+}
+
+interface Sink {
+  errors: string[];
+  outOfRange: OutOfRange[];
+}
+
+function checkObject(id: string, obj: Record<string, unknown>, path: string, sink: Sink): void {
   const def = types[id]!;
   const typeName = id.slice(id.lastIndexOf('.') + 1);
   for (const [k, v] of Object.entries(obj)) {
     const prop = def.properties[k];
-    if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, errs);
+    if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, sink);
+    if (BYTES_FIELDS[id]?.includes(k) && isPlainObject(v)) {
+      for (const x of Object.values(v)) {
+        const at = typeof x === 'string' ? base64ErrorAt(x) : undefined;
+        if (at !== undefined) sink.errors.push(`illegal base64 data at input byte ${at}`);
+      }
+    }
   }
 }
 
-function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[]): void {
-  const mismatch = () => errs.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${path} of type ${goType(t)}`);
+/** Maps of []byte in Go, base64 strings in JSON: upstream's decoder refuses anything else. */
+const BYTES_FIELDS: Record<string, string[]> = { 'core/v1.Secret': ['data'], 'core/v1.ConfigMap': ['binaryData'] };
+
+/** Where strict, padded base64 (Go's StdEncoding, which skips newlines) goes wrong, if it does. */
+export function base64ErrorAt(s: string): number | undefined {
+  const text = s.replace(/[\r\n]/g, '');
+  const body = text.replace(/={1,2}$/, '');
+  const bad = /[^A-Za-z0-9+/]/.exec(body);
+  if (bad) return bad.index;
+  if (text.length % 4 !== 0 || (text.length - body.length > 0 && body.length % 4 < 2)) return Math.floor(body.length / 4) * 4;
+  return undefined;
+}
+
+function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): void {
+  const mismatch = () => sink.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${path} of type ${goType(t)}`);
   if (typeof t === 'string') {
     switch (t) {
       case 'string':
@@ -106,7 +144,7 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
         return;
       case 'number':
         if (typeof v !== 'number') mismatch();
-        else if (!Number.isInteger(v)) errs.push(`json: cannot unmarshal number ${v} into Go struct field ${owner}.${path} of type int64`);
+        else if (!Number.isInteger(v)) sink.errors.push(`json: cannot unmarshal number ${v} into Go struct field ${owner}.${path} of type int64`);
         return;
       case 'boolean':
         if (typeof v !== 'boolean') mismatch();
@@ -116,7 +154,19 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
         return;
       case 'quantity':
         if (typeof v !== 'string' && typeof v !== 'number') mismatch();
-        else if (!Quantity.tryParse(String(v))) errs.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+        else {
+          try {
+            Quantity.parse(String(v));
+          } catch (e) {
+            if (e instanceof QuantityRangeError) sink.outOfRange.push({ field: path, value: String(v), detail: e.message });
+            else sink.errors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+          }
+        }
+        return;
+      case 'any':
+        // Free-form values are stored as given; past this depth encoding them would overflow
+        // the stack (no real field set nests anywhere near it: the schema is far shallower).
+        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: path, detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
         return;
       default:
         return;
@@ -124,13 +174,13 @@ function checkValue(t: T, v: unknown, path: string, owner: string, errs: string[
   }
   if ('ref' in t) {
     if (!isPlainObject(v)) return void mismatch();
-    checkObject(t.ref, v, path, errs);
+    checkObject(t.ref, v, path, sink);
   } else if ('array' in t) {
     if (!Array.isArray(v)) return void mismatch();
-    v.forEach((x, i) => x !== null && checkValue(t.array, x, `${path}[${i}]`, owner, errs));
+    v.forEach((x, i) => x !== null && checkValue(t.array, x, `${path}[${i}]`, owner, sink));
   } else {
     if (!isPlainObject(v)) return void mismatch();
-    for (const [k, x] of Object.entries(v)) if (x !== null) checkValue(t.map, x, pathJoin(path, k), owner, errs);
+    for (const [k, x] of Object.entries(v)) if (x !== null) checkValue(t.map, x, pathJoin(path, k), owner, sink);
   }
 }
 
@@ -152,46 +202,49 @@ export function findDuplicateFields(raw: string): string[] {
       return raw.slice(start + 1, i - 1);
     }
   };
-  const value = (path: string): void => {
+  // An explicit stack, not recursion: bodies may nest up to the decoder's depth limit.
+  type Frame = { path: string; seen?: Set<string>; n: number };
+  const stack: Frame[] = [];
+  let path = '';
+  for (;;) {
+    // A value starts at i.
     ws();
     const c = raw[i];
-    if (c === '{') {
+    if (c === '{' || c === '[') {
       i++;
-      const seen = new Set<string>();
-      for (;;) {
-        ws();
-        if (raw[i] === '}' || i >= raw.length) break;
-        if (raw[i] !== '"') return;
-        const k = str();
-        const p = pathJoin(path, k);
-        if (seen.has(k)) dups.push(p);
-        seen.add(k);
-        ws();
-        i++; // ':'
-        value(p);
-        ws();
-        if (raw[i] === ',') i++;
-      }
-      i++;
-    } else if (c === '[') {
-      i++;
-      let n = 0;
-      for (;;) {
-        ws();
-        if (raw[i] === ']' || i >= raw.length) break;
-        value(`${path}[${n++}]`);
-        ws();
-        if (raw[i] === ',') i++;
-      }
-      i++;
+      stack.push({ path, seen: c === '{' ? new Set() : undefined, n: 0 });
     } else if (c === '"') {
       str();
     } else {
       while (i < raw.length && !',]} \t\n\r'.includes(raw[i]!)) i++;
     }
-  };
-  value('');
-  return dups;
+    // Then the next member or element of the innermost open container, closing finished ones.
+    let next: string | undefined;
+    while (next === undefined) {
+      const top = stack.at(-1);
+      if (!top) return dups;
+      ws();
+      if (raw[i] === ',') i++;
+      ws();
+      if (raw[i] === (top.seen ? '}' : ']') || i >= raw.length) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      if (top.seen) {
+        if (raw[i] !== '"') return dups;
+        const k = str();
+        next = pathJoin(top.path, k);
+        if (top.seen.has(k)) dups.push(next);
+        top.seen.add(k);
+        ws();
+        i++; // ':'
+      } else {
+        next = `${top.path}[${top.n++}]`;
+      }
+    }
+    path = next;
+  }
 }
 
 export interface FieldReport {

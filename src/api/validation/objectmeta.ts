@@ -71,3 +71,12 @@ export function validateObjectMeta(meta: Meta, namespaced: boolean, nameFn: Name
   }
   return errs;
 }
+
+/** Upstream's ValidateObjectMetaUpdate rule: an object being deleted takes no new finalizers. */
+export function validateNoNewFinalizers(meta: Meta, old: Meta, p = new Path('metadata')): FieldError[] {
+  if (!old.deletionTimestamp) return [];
+  const had = new Set(old.finalizers ?? []);
+  const added = [...new Set((meta.finalizers ?? []).filter((f) => !had.has(f)))].sort();
+  if (!added.length) return [];
+  return [forbidden(p.child('finalizers').s, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
+}
