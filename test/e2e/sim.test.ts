@@ -206,10 +206,11 @@ test('kubectl logs on a simulated pod prints what its container "printed": its s
   const r = kubectl(s, ['logs', 'web', '--previous']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /previous terminated container "app" in pod "web" not found/);
-  // kubectl checks the container name itself; a client that doesn't gets the simulator's 404.
+  // kubectl checks the container name itself; a client that doesn't gets the API server's 400, as
+  // upstream's pod LogLocation answers (the simulator is never asked).
   const unknown = await api(s, 'GET', '/api/v1/namespaces/default/pods/web/log?container=nope');
-  assert.equal(unknown.status, 404, unknown.text);
-  assert.deepEqual([unknown.json.kind, unknown.json.reason, unknown.json.message], ['Status', 'NotFound', 'container "nope" not found in pod "web"']);
+  assert.equal(unknown.status, 400, unknown.text);
+  assert.deepEqual([unknown.json.kind, unknown.json.reason, unknown.json.message], ['Status', 'BadRequest', 'container nope is not valid for pod web']);
 });
 
 test('kubectl logs -f follows a simulated container until it exits', async () => {
