@@ -83,7 +83,11 @@ export class ApiServer {
     this.ready = true;
   }
 
-  /** What keeps the server from serving, or undefined when ready (the store must answer too). */
+  /**
+   * What keeps the server from serving, or undefined when ready: the store must answer, and
+   * every watch cache must hold what the store had when its watch last (re)connected, or a
+   * client sent here after an etcd outage would list and watch a stale copy.
+   */
   private async readiness(): Promise<string | undefined> {
     if (!this.ready) return 'starting';
     try {
@@ -91,10 +95,14 @@ export class ApiServer {
         this.opts.store.currentRevision(),
         new Promise((_, reject) => setTimeout(() => reject(new StoreUnavailableError('store did not answer within 2s')), 2000).unref()),
       ]);
-      return undefined;
     } catch (e) {
       return `store: ${(e as Error).message}`;
     }
+    for (const [key, cache] of this.storage.caches) {
+      const behind = cache.behind();
+      if (behind) return `watch-cache: ${key}: ${behind}`;
+    }
+    return undefined;
   }
 
   get port(): number {
