@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import type { TestContext } from 'node:test';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -207,3 +208,27 @@ export async function eventually<T>(fn: () => T | Promise<T>, what: string, time
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A raw watch stream: collects the JSON events as they arrive; `ended` once the server closes it. */
+export function watchEvents(s: RunningServer, path: string): { events: any[]; ended: () => boolean; close(): void } {
+  const events: any[] = [];
+  let buf = '';
+  let ended = false;
+  const req = httpsRequest(new URL(path, s.url), { ca: s.caCert, headers: { Authorization: `Bearer ${s.token}` } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line) events.push(JSON.parse(line));
+      }
+    });
+    res.on('end', () => (ended = true));
+  });
+  req.on('error', () => (ended = true));
+  req.end();
+  return { events, ended: () => ended, close: () => req.destroy() };
+}
+
