@@ -14,6 +14,7 @@ import { controllerOptions, startControllerManager, type RunningControllerManage
 import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { defaultDataDir, parseListen } from './flags.js';
+import { superviseeHooks } from './supervisor.js';
 
 export interface ServerFlags extends NodeIpamFlags {
   dataDir?: string;
@@ -45,6 +46,7 @@ async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 
 }
 
 export async function runServer(flags: ServerFlags): Promise<void> {
+  const supervisor = superviseeHooks();
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const { host, port } = parseListen(flags.listen);
   // Bad flags stop the start before anything is written.
@@ -104,6 +106,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
   if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
+  supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
     // through its own containerd. Without containerd, runc, the CNI plugins or root, the control

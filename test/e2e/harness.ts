@@ -1,6 +1,6 @@
 // Starting real Berth servers and running the real kubectl against them, for end-to-end tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request as httpsRequest } from 'node:https';
@@ -105,11 +105,19 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
     },
     async kill9() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
+      // `berth server` is a supervisor and its server process: kill -9 both at once, as a
+      // machine losing power would, so the supervisor restarts nothing.
+      const server = childPids(proc.pid!);
       proc.kill('SIGKILL');
+      for (const pid of server) killQuietly(pid, 'SIGKILL');
       await exited;
+      await eventually(() => server.every((pid) => !alive(pid)), `server process ${server.join(',')} gone`, 10_000);
     },
     cleanup() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (proc.exitCode === null) {
+        for (const pid of childPids(proc.pid!)) killQuietly(pid, 'SIGKILL');
+        proc.kill('SIGKILL');
+      }
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -232,3 +240,37 @@ export function watchEvents(s: RunningServer, path: string): { events: any[]; en
   return { events, ended: () => ended, close: () => req.destroy() };
 }
 
+/** The processes whose parent is pid (from /proc): the server process under `berth server`'s supervisor. */
+export function childPids(pid: number): number[] {
+  const kids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kids;
+}
+
+/** Whether a process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
