@@ -81,7 +81,7 @@ export function superviseServer(opts: SupervisorOptions): Promise<number> {
         let why = describeExit(code, signal);
         const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1);
         if (stopping) {
-          log(`server process ${c.pid} ${why} after ${stopping}`);
+          if (code !== 0) log(`server process ${c.pid} ${why} after ${stopping}`);
           return resolve(exitCode);
         }
         if (code === 0 || !everServed) {
