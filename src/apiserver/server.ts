@@ -55,6 +55,12 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await this.storage.ready();
+    // Over etcd each cache's watch connects a moment after its list and catches up from there:
+    // serve once that is done, so that /readyz says ready from the first request on (bounded:
+    // an etcd that flaps now shows in /readyz instead of holding the start).
+    for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();

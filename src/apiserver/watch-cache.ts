@@ -211,18 +211,23 @@ export class WatchCache {
     }
     const lag: Lag = { reason: `watch cache catching up to revision ${revision}`, target: revision };
     this.lag = lag;
-    const verify = (): void => {
-      this.listKeys(revision).then(
-        (keys) => {
-          if (this.lag !== lag) return;
-          lag.keys = keys;
-          this.checkCaughtUp();
-        },
-        // The store failed again: its watch reports that too; retry while still behind.
-        () => setTimeout(() => this.lag === lag && !this.stopped && verify(), 1000).unref(),
-      );
-    };
-    verify();
+    this.listKeys(revision).then(
+      (keys) => {
+        if (this.lag !== lag) return;
+        lag.keys = keys;
+        this.checkCaughtUp();
+      },
+      // The store failed (its watch says so too, and resumes again) or compacted that revision
+      // meanwhile: any later revision proves the same, so retry at the store's current one.
+      () =>
+        setTimeout(() => {
+          if (this.lag !== lag || this.stopped) return;
+          this.store.currentRevision().then(
+            (current) => this.lag === lag && this.catchUpTo(Math.max(current, revision)),
+            () => this.lag === lag && this.catchUpTo(revision),
+          );
+        }, 1000).unref(),
+    );
   }
 
   private async listKeys(revision: number): Promise<Map<string, number>> {
