@@ -63,7 +63,7 @@ export class ResumingWatch {
     clearTimeout(this.retryTimer);
     const s = this.stream;
     this.stream = undefined;
-    s?.cancel();
+    if (s) close(s);
   }
 
   private async connect(): Promise<void> {
@@ -74,7 +74,7 @@ export class ResumingWatch {
     } catch (e) {
       return this.lost(undefined, (e as Error).message);
     }
-    if (this.stopped) return void stream.cancel();
+    if (this.stopped) return close(stream);
     this.stream = stream;
     this.watchId = undefined;
     stream.on('data', (res) => this.onResponse(stream, res));
@@ -127,7 +127,7 @@ export class ResumingWatch {
   private lost(stream: WatchStream | undefined, reason: string): void {
     if (this.stopped || stream !== this.stream) return;
     this.stream = undefined;
-    stream?.cancel();
+    if (stream) close(stream);
     this.opts.sink.interrupted(reason);
     this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
     this.retryTimer.unref();
@@ -138,4 +138,17 @@ export class ResumingWatch {
     this.cancel();
     this.opts.sink.failed(err);
   }
+}
+
+/**
+ * Half-closes, then cancels: etcd3 counts an error on a stream still writable (the CANCELLED a
+ * cancel produces included) as a failure of the etcd member, resetting its connections.
+ */
+function close(stream: WatchStream): void {
+  try {
+    stream.end();
+  } catch {
+    // already closed
+  }
+  stream.cancel();
 }

@@ -80,7 +80,8 @@ test('a 3-member etcd losing one member keeps serving reads and writes', { skip:
   await eventually(async () => (await api(s, 'POST', '/api/v1/namespaces/default/configmaps', cm('after'))).status === 201, 'a write with one member down', 30_000);
   const names = (await api(s, 'GET', '/api/v1/namespaces/default/configmaps')).json.items.map((i: any) => i.metadata.name);
   assert.ok(names.includes('before') && names.includes('after'), `both objects listed: ${names}`);
-  assert.equal((await api(s, 'GET', '/readyz')).status, 200);
+  // The watch streams to the lost member move to another one and catch up: ready again soon.
+  await eventually(async () => (await api(s, 'GET', '/readyz')).status === 200, 'ready with one member down', 10_000);
 });
 
 test('etcd lost while serving: 503 Status and unready, then recovery with watches resumed', { skip: !hasEtcd }, async () => {
