@@ -49,7 +49,7 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
   const t0 = performance.now();
   // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...extraArgs], {
+  const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((res, rej) => {

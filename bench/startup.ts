@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { RestClient, resources } from '../src/client/index.js';
 import { BUSYBOX, RUNNER, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from '../test/e2e/agent-fixture.js';
-import { ROOT } from '../test/e2e/harness.js';
+import { childPids, ROOT } from '../test/e2e/harness.js';
 import { emit, median, percentile, privateRssMb, round, rssMb, type Result } from './common.js';
 
 /** BERTH_BENCH_RUNS overrides the number of runs (for a quick look). */
@@ -129,7 +129,9 @@ async function oneRun(runner: string, log: (m: string) => void): Promise<RunResu
       },
       (err) => log(`startup: watch ended${err ? `: ${err.message}` : ''}`),
     );
-    const cpu0 = { m: machineCpu().busy, a: cpuSeconds(env.runner.proc.pid!), s: cpuSeconds(env.server.proc.pid!), rt: runtimeCpuSeconds(env.agentDir) };
+    // `berth server` is a supervisor (idle) and the server process doing the work: measure that one.
+    const serverPid = childPids(env.server.proc.pid!)[0] ?? env.server.proc.pid!;
+    const cpu0 = { m: machineCpu().busy, a: cpuSeconds(env.runner.proc.pid!), s: cpuSeconds(serverPid), rt: runtimeCpuSeconds(env.agentDir) };
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: PODS }, async (_, i) => {
@@ -147,7 +149,7 @@ async function oneRun(runner: string, log: (m: string) => void): Promise<RunResu
     const cpu = {
       machine: machineCpu().busy - cpu0.m,
       agent: cpuSeconds(env.runner.proc.pid!) - cpu0.a,
-      server: cpuSeconds(env.server.proc.pid!) - cpu0.s,
+      server: cpuSeconds(serverPid) - cpu0.s,
       containerd: rt1.containerd - cpu0.rt.containerd,
       shims: rt1.shims - cpu0.rt.shims,
     };

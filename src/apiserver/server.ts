@@ -55,6 +55,12 @@ export class ApiServer {
 
   async start(): Promise<void> {
     await this.storage.ready();
+    // Over etcd each cache's watch connects a moment after its list and catches up from there:
+    // serve once that is done, so that /readyz says ready from the first request on (bounded:
+    // an etcd that flaps now shows in /readyz instead of holding the start).
+    for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
@@ -83,7 +89,11 @@ export class ApiServer {
     this.ready = true;
   }
 
-  /** What keeps the server from serving, or undefined when ready (the store must answer too). */
+  /**
+   * What keeps the server from serving, or undefined when ready: the store must answer, and
+   * every watch cache must hold what the store had when its watch last (re)connected, or a
+   * client sent here after an etcd outage would list and watch a stale copy.
+   */
   private async readiness(): Promise<string | undefined> {
     if (!this.ready) return 'starting';
     try {
@@ -91,10 +101,14 @@ export class ApiServer {
         this.opts.store.currentRevision(),
         new Promise((_, reject) => setTimeout(() => reject(new StoreUnavailableError('store did not answer within 2s')), 2000).unref()),
       ]);
-      return undefined;
     } catch (e) {
       return `store: ${(e as Error).message}`;
     }
+    for (const [key, cache] of this.storage.caches) {
+      const behind = cache.behind();
+      if (behind) return `watch-cache: ${key}: ${behind}`;
+    }
+    return undefined;
   }
 
   get port(): number {

@@ -69,6 +69,8 @@ export class WatchCache {
   private storeWatch?: WatchHandle;
   private ready: Promise<void>;
   private stopped = false;
+  /** Why the cache may be behind the store right now; undefined when it is caught up. */
+  private lag?: Lag = { reason: 'initializing' };
 
   constructor(
     private readonly store: Store,
@@ -80,6 +82,15 @@ export class WatchCache {
 
   whenReady(): Promise<void> {
     return this.ready;
+  }
+
+  /**
+   * Undefined when the cache holds every change the store had when its watch last (re)connected;
+   * otherwise why not (stream lost, catching up, re-listing). /readyz reports it.
+   */
+  behind(): string | undefined {
+    if (!this.lag) return undefined;
+    return this.lag.target ? `${this.lag.reason} (at revision ${this.lastRevision})` : this.lag.reason;
   }
 
   /** The revision the cache is known to be current at. */
@@ -165,6 +176,8 @@ export class WatchCache {
     this.ringStart = 0;
     this.windowStart = revision;
     this.lastRevision = revision;
+    // Listed at `revision`: current then. A store whose watch can lag says when it resumes.
+    this.lag = undefined;
     this.watchStore();
   }
 
@@ -174,7 +187,67 @@ export class WatchCache {
       this.lastRevision,
       (events) => this.apply(events),
       (err) => this.onWatchError(err),
+      {
+        interrupted: (reason) => {
+          this.lag = { reason };
+        },
+        resumed: (revision) => this.catchUpTo(revision),
+        progress: (revision) => {
+          this.lastRevision = Math.max(this.lastRevision, revision);
+          this.checkCaughtUp();
+        },
+      },
     );
+  }
+
+  /**
+   * The store watch is back at the store's `revision`: the cache is behind until it holds every
+   * change up to it. Either an event past it arrives (events come in order), or the cache's keys
+   * and revisions equal the store's at that revision, which proves nothing below it is pending
+   * even when no change of this resource came after. etcd's requested progress notifications
+   * would say it directly, but before etcd 3.4.31/3.5.13 they can overtake pending events.
+   */
+  private catchUpTo(revision: number): void {
+    if (this.lastRevision >= revision) {
+      this.lag = undefined;
+      return;
+    }
+    const lag: Lag = { reason: `watch cache catching up to revision ${revision}`, target: revision };
+    this.lag = lag;
+    this.listKeys(revision).then(
+      (keys) => {
+        if (this.lag !== lag) return;
+        lag.keys = keys;
+        this.checkCaughtUp();
+      },
+      // The store failed (its watch says so too, and resumes again) or compacted that revision
+      // meanwhile: any later revision proves the same, so retry at the store's current one.
+      () =>
+        setTimeout(() => {
+          if (this.lag !== lag || this.stopped) return;
+          this.store.currentRevision().then(
+            (current) => this.lag === lag && this.catchUpTo(Math.max(current, revision)),
+            () => this.lag === lag && this.catchUpTo(revision),
+          );
+        }, 1000).unref(),
+    );
+  }
+
+  private async listKeys(revision: number): Promise<Map<string, number>> {
+    const keys = new Map<string, number>();
+    let start: string | undefined;
+    for (;;) {
+      const page = await this.store.list(this.prefix, { limit: 5000, startKey: start, revision, keysOnly: true });
+      for (const kv of page.items) keys.set(kv.key, kv.modRevision);
+      if (!page.more) return keys;
+      start = page.items.at(-1)!.key + '\0';
+    }
+  }
+
+  private checkCaughtUp(): void {
+    const lag = this.lag;
+    if (!lag?.target) return;
+    if (this.lastRevision >= lag.target || (lag.keys && sameRevisions(this.objects, lag.keys))) this.lag = undefined;
   }
 
   private onWatchError(err: Error): void {
@@ -183,11 +256,13 @@ export class WatchCache {
     if (err instanceof StoreUnavailableError) {
       // The store is down for now: keep serving what we have and resume from where we were
       // when it is back; client watches continue uninterrupted.
-      setTimeout(() => !this.stopped && this.watchStore(), 1000).unref();
+      this.lag = { reason: err.message };
+      setTimeout(() => !this.stopped && this.watchStore(), 250).unref();
       return;
     }
     // The store lost our place (compaction): every watcher must re-list, as upstream's cacher
     // makes them, and the cache rebuilds itself (retrying while the store is unreachable).
+    this.lag = { reason: `watch cache re-listing: ${err.message}` };
     for (const r of this.watchers) r.watcher.expire(err instanceof CompactedError ? err.message : `watch cache re-initializing: ${err.message}`);
     this.watchers.clear();
     const reinit = (): void => {
@@ -219,6 +294,7 @@ export class WatchCache {
         this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
       }
     }
+    this.checkCaughtUp();
   }
 
   /** Upstream's filtering of a change through a selector: entering is ADDED, leaving is DELETED. */
@@ -245,6 +321,20 @@ export class WatchCache {
       }
     }
   }
+}
+
+interface Lag {
+  reason: string;
+  /** Caught up once every change up to this revision is applied. */
+  target?: number;
+  /** The store's keys and revisions at `target`, once read. */
+  keys?: Map<string, number>;
+}
+
+function sameRevisions(objects: Map<string, CacheEntry>, keys: Map<string, number>): boolean {
+  if (objects.size !== keys.size) return false;
+  for (const [k, rev] of keys) if (objects.get(k)?.rev !== rev) return false;
+  return true;
 }
 
 function withRevision(e: CacheEntry, rev: number): CacheEntry {

@@ -62,9 +62,14 @@ export interface DataDirLock {
  * Takes dir's lock for this process (until release or exit), or throws DataDirInUseError naming
  * the live holder. A stale lock is moved aside first, so two starters can't both take it.
  */
-export function lockDataDir(dir: string): DataDirLock {
+/**
+ * owner: the pid the lock names. A server under the supervisor names the supervisor (what users
+ * and `berth killall` see as "the Berth that runs"), and a restarted server takes over the lock
+ * its supervisor already holds.
+ */
+export function lockDataDir(dir: string, owner = process.pid): DataDirLock {
   const file = join(dir, LOCK_FILE);
-  const mine = `${process.pid} ${startTime(process.pid)}\n`;
+  const mine = `${owner} ${startTime(owner)}\n`;
   for (let attempt = 0; attempt < 5; attempt++) {
     let fd: number;
     try {
@@ -73,7 +78,7 @@ export function lockDataDir(dir: string): DataDirLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const seen = readFileSync(file, 'utf8');
       const h = readHolder(file);
-      if (h && alive(h)) throw new DataDirInUseError(dir, h.pid);
+      if (h && alive(h) && !(owner !== process.pid && h.pid === owner)) throw new DataDirInUseError(dir, h.pid);
       // Stale (its process is gone): whoever renames it first takes it over. What was moved
       // aside is checked: a fresh lock another starter made meanwhile goes back.
       const aside = `${file}.stale.${process.pid}`;

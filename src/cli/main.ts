@@ -2,6 +2,7 @@
 // runs (and the bundle splits along these imports), so that `berth agent` on a node does not
 // parse and keep the API server, store and scheduler in memory.
 import { Command, CommanderError } from 'commander';
+import { SUPERVISED_ENV, superviseServer } from './supervisor.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
   const { migrate, openStore, parseDatastore } = await import('./datastore.js');
@@ -41,7 +42,13 @@ program
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
   .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
-  .action(async (opts) => (await import('./server.js')).runServer(opts));
+  .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')
+  .action(async (opts) => {
+    if (opts.supervisor && !process.env[SUPERVISED_ENV]) {
+      process.exit(await superviseServer({ script: process.argv[1]!, args: process.argv.slice(2) }));
+    }
+    return (await import('./server.js')).runServer(opts);
+  });
 
 program
   .command('scheduler')

@@ -15,6 +15,7 @@ import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { superviseeHooks } from './supervisor.js';
 
 export interface ServerFlags extends NodeIpamFlags {
   dataDir?: string;
@@ -56,6 +57,7 @@ function warnIfOpen(dir: string): void {
 }
 
 export async function runServer(flags: ServerFlags): Promise<void> {
+  const supervisor = superviseeHooks();
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const { host, port } = parseListen(flags.listen);
   // Bad flags stop the start before anything is written.
@@ -65,7 +67,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, for the whole life of this process.
-  lockDataDir(dataDir);
+  lockDataDir(dataDir, supervisor ? process.ppid : process.pid);
   warnIfOpen(dataDir);
   const pki = await ensurePki(dataDir, host);
   // A bad scheduler configuration stops the start before anything listens.
@@ -120,6 +122,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
   if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
+  supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
     // through its own containerd. Without containerd, runc, the CNI plugins or root, the control

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 // etcd3 (and gRPC) load only when an etcd datastore is used: SQLite users don't pay for them.
 import type { Etcd3, IOptions } from 'etcd3';
-import type { IKeyValue, IRangeResponse, ITxnResponse } from 'etcd3/lib/rpc.js';
+import type { IEvent, IKeyValue, IRangeResponse, ITxnResponse } from 'etcd3/lib/rpc.js';
+import { ShortBreaker } from './etcd-breaker.js';
+import { ResumingWatch } from './etcd-watch.js';
 import {
   CompactedError,
   ConflictError,
@@ -19,6 +21,7 @@ import {
   type Store,
   type StoreEvent,
   type WatchHandle,
+  type WatchStatus,
 } from './store.js';
 
 export interface EtcdOptions {
@@ -33,6 +36,8 @@ export interface EtcdOptions {
 }
 
 const COMPACT_KEY = 'compact_rev_key';
+
+type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
 
 /** The end of the byte range of every key starting with prefix (etcd's "prefix + 1"). */
 function rangeEnd(prefix: Buffer): Buffer {
@@ -72,11 +77,11 @@ export class EtcdStore implements Store {
 
   /** Connects lazily: the first request dials. */
   static async open(opts: EtcdOptions): Promise<EtcdStore> {
-    const { Etcd3 } = await import('etcd3');
-    return new EtcdStore(opts, Etcd3);
+    const { Etcd3, isRecoverableError } = await import('etcd3');
+    return new EtcdStore(opts, Etcd3, isRecoverableError);
   }
 
-  private constructor(opts: EtcdOptions, Client: typeof Etcd3) {
+  private constructor(opts: EtcdOptions, Client: typeof Etcd3, isRecoverableError: (e: Error) => boolean) {
     const tls = opts.caFile || opts.certFile;
     const hosts = opts.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `${tls ? 'https' : 'http'}://${e}`));
     const options: IOptions = {
@@ -84,7 +89,15 @@ export class EtcdStore implements Store {
       dialTimeout: 3000,
       // A full list of a big resource is one range response; gRPC's 4 MB default would refuse
       // it. Upstream's etcd client lifts the limit the same way.
-      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 2 * 1024 * 1024 * 1024 - 1 },
+      grpcOptions: {
+        'grpc.max_receive_message_length': -1,
+        'grpc.max_send_message_length': 2 * 1024 * 1024 * 1024 - 1,
+        // A link that silently drops packets must still break the watch streams, so that they
+        // resume: ping every 10 s (etcd accepts pings 5 s apart) and give up after 5 s.
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+      },
+      faultHandling: { host: () => new ShortBreaker({ isFailure: isRecoverableError }) as unknown as HostPolicy },
     };
     if (tls) {
       options.credentials = {
@@ -129,8 +142,10 @@ export class EtcdStore implements Store {
     }
   }
 
-  private async range(key: Buffer, rangeEndKey?: Buffer, limit = 0, revision = 0): Promise<IRangeResponse> {
-    return this.call(() => this.client.kv.range({ key, range_end: rangeEndKey, limit, revision, sort_order: 'Ascend', sort_target: 'Key' }, this.deadline()));
+  private async range(key: Buffer, rangeEndKey?: Buffer, limit = 0, revision = 0, keysOnly = false): Promise<IRangeResponse> {
+    return this.call(() =>
+      this.client.kv.range({ key, range_end: rangeEndKey, limit, revision, sort_order: 'Ascend', sort_target: 'Key', keys_only: keysOnly }, this.deadline()),
+    );
   }
 
   async currentRevision(): Promise<number> {
@@ -154,7 +169,7 @@ export class EtcdStore implements Store {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     let r: IRangeResponse;
     try {
-      r = await this.range(start, rangeEnd(p), limit, opts.revision ?? 0);
+      r = await this.range(start, rangeEnd(p), limit, opts.revision ?? 0, opts.keysOnly);
     } catch (e) {
       if (isCompacted(e)) throw new CompactedError(opts.revision ?? 0, await this.compactedRevision());
       throw e;
@@ -211,49 +226,48 @@ export class EtcdStore implements Store {
     return { ...this.toKV(prev), modRevision: Number(r.header.revision) };
   }
 
-  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError: (err: Error) => void): WatchHandle {
+  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError: (err: Error) => void, status: WatchStatus = {}): WatchHandle {
+    const key = this.full(prefix);
+    let w: ResumingWatch | undefined;
     let cancelled = false;
-    let watcher: Awaited<ReturnType<ReturnType<Etcd3['watch']>['create']>> | undefined;
     const fail = (err: Error) => {
       if (cancelled) return;
       cancelled = true;
-      void watcher?.cancel();
+      w?.cancel();
       onError(err);
     };
-    const start = async () => {
-      const compacted = await this.compactedRevision();
-      if (fromRevision < compacted) return fail(new CompactedError(fromRevision, compacted));
-      watcher = await this.client
-        .watch()
-        .prefix(this.prefix + prefix)
-        .startRevision(String(fromRevision + 1))
-        .withPreviousKV()
-        .create();
-      if (cancelled) return void watcher.cancel();
-      watcher.on('data', (res) => {
-        if (cancelled || !res.events.length) return;
-        const events: StoreEvent[] = res.events.map((ev) => {
-          const kv = this.toKV(ev.kv);
-          const prev = ev.prev_kv ? this.toKV(ev.prev_kv) : undefined;
-          if (ev.type === 'Delete') return { type: 'delete', kv: { ...(prev ?? kv), modRevision: kv.modRevision }, prev };
-          return { type: kv.createRevision === kv.modRevision ? 'create' : 'update', kv, prev };
-        });
-        onEvents(events);
-      });
-      watcher.on('error', (err: Error) => {
-        // A watch cancelled by etcd is almost always compaction; check rather than guess.
-        const unavailable = () => new StoreUnavailableError(`etcd watch interrupted: ${err.message}`);
-        this.compactedRevision().then(
-          (c) => fail(c > fromRevision ? new CompactedError(fromRevision, c) : isUnavailable(err) ? unavailable() : err),
-          () => fail(unavailable()),
-        );
-      });
+    const toEvent = (ev: IEvent): StoreEvent => {
+      const kv = this.toKV(ev.kv);
+      const prev = ev.prev_kv ? this.toKV(ev.prev_kv) : undefined;
+      if (ev.type === 'Delete') return { type: 'delete', kv: { ...(prev ?? kv), modRevision: kv.modRevision }, prev };
+      return { type: kv.createRevision === kv.modRevision ? 'create' : 'update', kv, prev };
     };
-    start().catch((e) => fail(isUnavailable(e) ? new StoreUnavailableError(`etcd unavailable: ${(e as Error).message}`) : (e as Error)));
+    // The compacted revision Berth records is checked first: etcd itself may still hold history
+    // another API server has already declared gone.
+    this.compactedRevision().then(
+      (compacted) => {
+        if (cancelled) return;
+        if (fromRevision < compacted) return fail(new CompactedError(fromRevision, compacted));
+        w = new ResumingWatch({
+          key,
+          rangeEnd: rangeEnd(key),
+          fromRevision,
+          open: () => this.client.watchClient.watch(),
+          sink: {
+            events: (evs) => !cancelled && onEvents(evs.map(toEvent)),
+            resumed: (rev) => !cancelled && status.resumed?.(rev),
+            interrupted: (reason) => !cancelled && status.interrupted?.(`etcd watch interrupted: ${reason}`),
+            progress: (rev) => !cancelled && status.progress?.(rev),
+            failed: fail,
+          },
+        });
+      },
+      (e) => fail(isUnavailable(e) ? new StoreUnavailableError(`etcd unavailable: ${(e as Error).message}`) : (e as Error)),
+    );
     return {
       cancel: () => {
         cancelled = true;
-        void watcher?.cancel();
+        w?.cancel();
       },
     };
   }

@@ -24,6 +24,8 @@ export interface ListOptions {
   /** First key to return (inclusive): how continue tokens resume. */
   startKey?: string;
   limit?: number;
+  /** Keys and revisions are what the caller needs: a store may leave values empty. */
+  keysOnly?: boolean;
 }
 
 export interface ListResult {
@@ -36,6 +38,19 @@ export interface ListResult {
 
 export interface WatchHandle {
   cancel(): void;
+}
+
+/**
+ * What a store whose watch can lag (etcd, over the network) says about its connection. A store
+ * that notifies synchronously (SQLite) never calls these.
+ */
+export interface WatchStatus {
+  /** The watch stream broke: changes are delayed (never lost) until it resumes by itself. */
+  interrupted?(reason: string): void;
+  /** The stream is back; `revision` is the store's revision then, which the watch is catching up to. */
+  resumed?(revision: number): void;
+  /** Every change up to `revision` has been delivered. */
+  progress?(revision: number): void;
 }
 
 export interface Store {
@@ -58,9 +73,10 @@ export interface Store {
   delete(key: string, expectedModRevision?: number): Promise<KV>;
   /**
    * Delivers every change under prefix with revision > fromRevision, in revision order, then live
-   * changes. `onError` gets CompactedError when fromRevision is no longer retained.
+   * changes. `onError` gets CompactedError when fromRevision is no longer retained (also when a
+   * lost stream could not resume where it stopped); a watch never skips a change silently.
    */
-  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError: (err: Error) => void): WatchHandle;
+  watch(prefix: string, fromRevision: number, onEvents: (events: StoreEvent[]) => void, onError: (err: Error) => void, status?: WatchStatus): WatchHandle;
   /** Forget history at and below revision (latest values are kept). */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

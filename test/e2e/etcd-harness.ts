@@ -2,7 +2,7 @@
 // dirs, stopped and removed afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -97,5 +97,50 @@ export async function startEtcd(opts: { members?: number } = {}): Promise<Runnin
       await Promise.all(members.map((m) => stopOne(m, 'SIGTERM')));
       rmSync(root, { recursive: true, force: true });
     },
+  };
+}
+
+export interface CutProxy {
+  /** host:port to give a client instead of etcd's. */
+  endpoint: string;
+  /** Drop every connection through the proxy and refuse new ones: the link is down. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy on loopback in front of an etcd member, whose link a test cuts and restores. */
+export async function startCutProxy(target: string): Promise<CutProxy> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const open = new Set<import('node:net').Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = connect(port, host);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      open.add(a);
+      a.on('close', () => {
+        open.delete(a);
+        b.destroy();
+      });
+      a.on('error', () => b.destroy());
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    cut() {
+      down = true;
+      for (const s of open) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,8 +1,9 @@
 // Starting real Berth servers and running the real kubectl against them, for end-to-end tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import type { TestContext } from 'node:test';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -107,11 +108,19 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
     },
     async kill9() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
+      // `berth server` is a supervisor and its server process: kill -9 both at once, as a
+      // machine losing power would, so the supervisor restarts nothing.
+      const server = childPids(proc.pid!);
       proc.kill('SIGKILL');
+      for (const pid of server) killQuietly(pid, 'SIGKILL');
       await exited;
+      await eventually(() => server.every((pid) => !alive(pid)), `server process ${server.join(',')} gone`, 10_000);
     },
     cleanup() {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (proc.exitCode === null) {
+        for (const pid of childPids(proc.pid!)) killQuietly(pid, 'SIGKILL');
+        proc.kill('SIGKILL');
+      }
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -208,5 +217,63 @@ export async function eventually<T>(fn: () => T | Promise<T>, what: string, time
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A raw watch stream: collects the JSON events as they arrive; `ended` once the server closes it. */
+export function watchEvents(s: RunningServer, path: string): { events: any[]; ended: () => boolean; close(): void } {
+  const events: any[] = [];
+  let buf = '';
+  let ended = false;
+  const req = httpsRequest(new URL(path, s.url), { ca: s.caCert, headers: { Authorization: `Bearer ${s.token}` } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line) events.push(JSON.parse(line));
+      }
+    });
+    res.on('end', () => (ended = true));
+  });
+  req.on('error', () => (ended = true));
+  req.end();
+  return { events, ended: () => ended, close: () => req.destroy() };
+}
+
+/** The processes whose parent is pid (from /proc): the server process under `berth server`'s supervisor. */
+export function childPids(pid: number): number[] {
+  const kids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kids;
+}
+
+/** Whether a process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
   }
 }
