@@ -11,7 +11,7 @@ import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
 import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import { WatchCache, decode } from './watch-cache.js';
+import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -48,8 +48,11 @@ export class RestStorage implements AdmissionLookups {
   constructor(
     readonly store: Store,
     resources: ResourceType[],
+    /** Bytes of event history all watch caches together keep. */
+    historyBytes?: number,
   ) {
-    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r)));
+    const budget = new HistoryBudget(historyBytes);
+    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
   }
 
   async ready(): Promise<void> {

@@ -4,12 +4,33 @@
 import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 
-export interface CacheEntry {
-  key: string;
-  obj: KObject;
-  /** The object serialized once, resourceVersion included. */
-  json: string;
-  rev: number;
+/**
+ * One version of an object. The current version keeps its decoded form for lists, gets and
+ * selectors; once superseded it is history kept only as its JSON (one copy, not two: a 900 KB
+ * object would otherwise cost twice that for every event in the window), and is decoded again
+ * on the rare occasions history is read (a watch replaying from an older resourceVersion).
+ */
+export class CacheEntry {
+  private decoded?: KObject;
+
+  constructor(
+    readonly key: string,
+    /** The object serialized once, resourceVersion included. */
+    readonly json: string,
+    readonly rev: number,
+    obj?: KObject,
+  ) {
+    this.decoded = obj;
+  }
+
+  get obj(): KObject {
+    return this.decoded ?? (JSON.parse(this.json) as KObject);
+  }
+
+  /** This version is history now: drop the decoded copy. */
+  keepEncodedOnly(): void {
+    this.decoded = undefined;
+  }
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -38,6 +59,44 @@ export interface CacheWatcher {
 export class ExpiredError extends Error {}
 
 const DEFAULT_CAPACITY = 20_000;
+/** Bytes of event history all watch caches together keep (see HistoryBudget). */
+export const DEFAULT_HISTORY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A bound on the bytes of event history kept by all watch caches together. Counting events
+ * alone let 20 000 events of a 900 KB ConfigMap hold gigabytes. Past the bound, the cache
+ * holding the most history forgets its oldest events (a watch from there then gets 410 Gone
+ * and re-lists, as when the window's count is exceeded), so a flood of big objects in one
+ * resource does not shorten every other resource's window.
+ */
+export class HistoryBudget {
+  private total = 0;
+  private readonly caches = new Set<WatchCache>();
+
+  constructor(readonly maxBytes = DEFAULT_HISTORY_BYTES) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  register(cache: WatchCache): void {
+    this.caches.add(cache);
+  }
+
+  unregister(cache: WatchCache): void {
+    this.caches.delete(cache);
+  }
+
+  charge(delta: number): void {
+    this.total += delta;
+    while (this.total > this.maxBytes) {
+      let largest: WatchCache | undefined;
+      for (const c of this.caches) if (!largest || c.historyBytes > largest.historyBytes) largest = c;
+      if (!largest || largest.historyBytes === 0) break;
+      largest.forgetOldest();
+    }
+  }
+}
 
 export function decode(value: string, rev: number): { obj: KObject; json: string } {
   const obj = JSON.parse(value) as KObject;
@@ -48,7 +107,7 @@ export function decode(value: string, rev: number): { obj: KObject; json: string
 
 export function entryFromKV(key: string, value: string, rev: number): CacheEntry {
   const { obj, json } = decode(value, rev);
-  return { key, obj, json, rev };
+  return new CacheEntry(key, json, rev, obj);
 }
 
 interface Registered {
@@ -67,12 +126,16 @@ export class WatchCache {
   private storeWatch?: WatchHandle;
   private ready: Promise<void>;
   private stopped = false;
+  /** Bytes (JSON characters) of the events in the window, charged to the budget. */
+  historyBytes = 0;
 
   constructor(
     private readonly store: Store,
     readonly prefix: string,
     private readonly capacity = DEFAULT_CAPACITY,
+    private readonly budget = new HistoryBudget(),
   ) {
+    budget.register(this);
     this.ready = this.init();
   }
 
@@ -135,13 +198,22 @@ export class WatchCache {
   compact(revision: number): void {
     if (revision <= this.windowStart) return;
     this.windowStart = revision;
-    while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.ringStart++;
+    while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.dropOldest();
+  }
+
+  /** Gives up the oldest event of the window (the history budget is exceeded). */
+  forgetOldest(): void {
+    if (this.ringStart >= this.ring.length) return;
+    this.windowStart = this.ring[this.ringStart]!.rev;
+    this.dropOldest();
   }
 
   stop(): void {
     this.stopped = true;
     this.storeWatch?.cancel();
     this.watchers.clear();
+    this.clearHistory();
+    this.budget.unregister(this);
   }
 
   private async init(): Promise<void> {
@@ -158,8 +230,7 @@ export class WatchCache {
     }
     if (this.stopped) return;
     this.objects = objects;
-    this.ring = [];
-    this.ringStart = 0;
+    this.clearHistory();
     this.windowStart = revision;
     this.lastRevision = revision;
     this.watchStore();
@@ -206,7 +277,6 @@ export class WatchCache {
         type = prev ? 'MODIFIED' : 'ADDED';
       }
       const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev };
-      this.push(ev);
       this.lastRevision = Math.max(this.lastRevision, ev.rev);
       for (const reg of this.watchers) {
         const o = reg.opts;
@@ -215,6 +285,10 @@ export class WatchCache {
         if (!o.sendInitialEvents && o.fromRevision > 0 && ev.rev <= o.fromRevision) continue;
         this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
       }
+      // Delivered: the superseded version (and a deleted object) are history from now on.
+      prev?.keepEncodedOnly();
+      if (type === 'DELETED') entry.keepEncodedOnly();
+      this.push(ev);
     }
   }
 
@@ -232,20 +306,36 @@ export class WatchCache {
 
   private push(ev: CacheEvent): void {
     this.ring.push(ev);
-    if (this.ring.length - this.ringStart > this.capacity) {
-      this.windowStart = this.ring[this.ringStart]!.rev;
-      this.ringStart++;
-      // Compact the array now and then instead of shifting on every event.
-      if (this.ringStart > this.capacity) {
-        this.ring = this.ring.slice(this.ringStart);
-        this.ringStart = 0;
-      }
+    this.historyBytes += ev.entry.json.length;
+    // May forget events of this cache, this one included when it alone is over the budget.
+    this.budget.charge(ev.entry.json.length);
+    if (this.ring.length - this.ringStart > this.capacity) this.forgetOldest();
+  }
+
+  private dropOldest(): void {
+    const size = this.ring[this.ringStart]!.entry.json.length;
+    // The slot is cleared so that the event's objects can be collected before the array is compacted.
+    (this.ring as Array<CacheEvent | undefined>)[this.ringStart] = undefined;
+    this.ringStart++;
+    this.historyBytes -= size;
+    this.budget.charge(-size);
+    // Compact the array now and then instead of shifting on every event.
+    if (this.ringStart > 1024 && this.ringStart * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringStart);
+      this.ringStart = 0;
     }
+  }
+
+  private clearHistory(): void {
+    this.budget.charge(-this.historyBytes);
+    this.historyBytes = 0;
+    this.ring = [];
+    this.ringStart = 0;
   }
 }
 
 function withRevision(e: CacheEntry, rev: number): CacheEntry {
   const obj = JSON.parse(e.json) as KObject;
   obj.metadata.resourceVersion = String(rev);
-  return { key: e.key, obj, json: JSON.stringify(obj), rev };
+  return new CacheEntry(e.key, JSON.stringify(obj), rev, obj);
 }
