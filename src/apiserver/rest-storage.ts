@@ -12,6 +12,7 @@ import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from
 import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
+import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -45,13 +46,16 @@ export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 export class RestStorage implements AdmissionLookups {
   readonly caches = new Map<string, WatchCache>();
 
+  /** Every watch response being written, and the bytes they hold. */
+  readonly watchStreams: WatchStreams;
+
   constructor(
     readonly store: Store,
     resources: ResourceType[],
-    /** Bytes of event history all watch caches together keep. */
-    historyBytes?: number,
+    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void } = {},
   ) {
-    const budget = new HistoryBudget(historyBytes);
+    this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
+    const budget = new HistoryBudget(limits.historyBytes);
     for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
   }
 
