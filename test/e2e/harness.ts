@@ -54,11 +54,15 @@ export interface RunningServer {
   cleanup(): void;
 }
 
-/** agent: run the embedded node agent (by default the server starts with --no-agent). */
-export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean } = {}): Promise<RunningServer> {
+/**
+ * agent: run the embedded node agent (by default the server starts with --no-agent).
+ * wrap: a command that execs the server (e.g. prlimit with its options), so the pid stays the server's.
+ */
+export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; wrap?: string[] } = {}): Promise<RunningServer> {
   if (!existsSync(BERTH)) throw new Error(`${BERTH} is missing: run npm run build first`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  const proc = spawn(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
+  const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+  const proc = spawn(cmd!, [...pre, BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
