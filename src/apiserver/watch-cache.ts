@@ -60,7 +60,7 @@ export class ExpiredError extends Error {}
 
 const DEFAULT_CAPACITY = 20_000;
 /** Bytes of event history all watch caches together keep (see HistoryBudget). */
-export const DEFAULT_HISTORY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024;
 
 /**
  * A bound on the bytes of event history kept by all watch caches together. Counting events
