@@ -11,7 +11,8 @@ import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
 import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import { WatchCache, decode } from './watch-cache.js';
+import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
+import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 
 export interface WriteOptions {
@@ -62,11 +63,17 @@ export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 export class RestStorage implements AdmissionLookups {
   readonly caches = new Map<string, WatchCache>();
 
+  /** Every watch response being written, and the bytes they hold. */
+  readonly watchStreams: WatchStreams;
+
   constructor(
     readonly store: Store,
     resources: ResourceType[],
+    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void } = {},
   ) {
-    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r)));
+    this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
+    const budget = new HistoryBudget(limits.historyBytes);
+    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
   }
 
   async ready(): Promise<void> {

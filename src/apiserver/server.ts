@@ -19,6 +19,10 @@ import { refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { PodProxy } from './pod-proxy.js';
 import type { Pki } from './pki.js';
+import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, serverTimeoutOptions, validateConnectionLimits, type ConnectionLimits } from './connections.js';
+import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
+import { tlsSettings, type TlsSettings } from './tls-options.js';
+import type { WatchStreamLimits } from './watch-stream.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -30,6 +34,18 @@ export interface ApiServerOptions {
   log?: (msg: string) => void;
   /** How often history is compacted (upstream: 5 minutes). */
   compactionIntervalMs?: number;
+  /** What slow, idle or too many clients may hold; defaults for anything not given. */
+  limits?: ServerLimits;
+  /** Cipher suites and minimum version (default: upstream's secure suites, TLS 1.2 and up). */
+  tls?: TlsSettings;
+}
+
+export interface ServerLimits {
+  connections?: Partial<ConnectionLimits>;
+  inflight?: InflightLimits;
+  watchStreams?: WatchStreamLimits;
+  /** Bytes of watch event history kept by all resources together. */
+  watchHistoryBytes?: number;
 }
 
 const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -45,12 +61,21 @@ export class ApiServer {
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
   private lastSeenRevision = 0;
+  private readonly inflight: InflightLimiter;
+  private readonly connectionLimits: ConnectionLimits;
+  private readonly tls: TlsSettings;
+  connections?: ConnectionCap;
   address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
-    this.storage = new RestStorage(opts.store, resources);
+    const limits = opts.limits ?? {};
+    this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log });
     this.token = Buffer.from(opts.pki.adminToken);
+    this.inflight = new InflightLimiter(limits.inflight);
+    this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
+    validateConnectionLimits(this.connectionLimits);
+    this.tls = opts.tls ?? tlsSettings();
   }
 
   async start(): Promise<void> {
@@ -64,10 +89,26 @@ export class ApiServer {
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
-    this.server = createServer({ cert: this.opts.pki.serverCert, key: this.opts.pki.serverKey, requestTimeout: 0 }, (req, res) => {
-      this.handle(req, res).catch((e) => sendError(res, e, this.log));
-    });
-    this.server.keepAliveTimeout = 65_000;
+    this.server = createServer(
+      {
+        cert: this.opts.pki.serverCert,
+        key: this.opts.pki.serverKey,
+        ciphers: this.tls.ciphers,
+        minVersion: this.tls.minVersion,
+        honorCipherOrder: true,
+        ...serverTimeoutOptions(this.connectionLimits),
+      },
+      (req, res) => {
+        this.handle(req, res).catch((e) => {
+          // The client went away mid-request (or was cut off for being too slow): no one to answer.
+          if (req.destroyed && (e as NodeJS.ErrnoException)?.code === 'ECONNRESET') return;
+          sendError(res, e, this.log);
+        });
+      },
+    );
+    this.server.keepAliveTimeout = this.connectionLimits.keepAliveTimeoutMs;
+    this.connections = new ConnectionCap(this.connectionLimits.maxConnections || defaultMaxConnections());
+    this.connections.attach(this.server);
     this.podProxy = new PodProxy({ storage: this.storage, token: this.opts.pki.adminToken, log: this.log });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
@@ -123,6 +164,7 @@ export class ApiServer {
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
       this.server.closeAllConnections();
+      this.connections?.closeAll();
       await closed;
     }
   }
@@ -183,6 +225,10 @@ export class ApiServer {
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
 
+    const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
+    const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
+    if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
+
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     if (path === '/openapi/v3') {
       return sendJson(res, 200, openapiV3Index(groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)), openapiResources));
@@ -194,7 +240,6 @@ export class ApiServer {
       return sendJson(res, 200, openapiV3Document(gvPath, list));
     }
 
-    const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     switch (parsed.type) {
       case 'root':
         if (req.method !== 'GET') throw methodNotAllowed();

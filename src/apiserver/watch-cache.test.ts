@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../storage/sqlite.js';
-import { ExpiredError, WatchCache, type CacheEntry, type WatchEventType } from './watch-cache.js';
+import { ExpiredError, HistoryBudget, WatchCache, type CacheEntry, type WatchEventType } from './watch-cache.js';
 
 const obj = (name: string, labels: Record<string, string> = {}) => JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns', labels } });
 
@@ -111,4 +111,60 @@ test('watch cache: a revision older than the window is Expired; compaction moves
     },
     4,
   );
+});
+
+test('watch cache: the history budget bounds the window by bytes; a watch from a forgotten revision is Expired', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-wc-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  const budget = new HistoryBudget(100_000);
+  const big = new WatchCache(store, '/registry/configmaps/', undefined, budget);
+  const small = new WatchCache(store, '/registry/secrets/', undefined, budget);
+  try {
+    await Promise.all([big.whenReady(), small.whenReady()]);
+    const s1 = await store.create('/registry/secrets/ns/s', obj('s'));
+    await tick();
+    const data = 'x'.repeat(20_000);
+    const first = await store.create('/registry/configmaps/ns/a', JSON.stringify({ metadata: { name: 'a' }, data: { v: data } }));
+    let prev = first;
+    for (let i = 0; i < 20; i++) {
+      prev = await store.update('/registry/configmaps/ns/a', JSON.stringify({ metadata: { name: 'a' }, data: { v: data, i: String(i) } }), prev.modRevision);
+    }
+    await tick();
+    // 21 events of ~20 KB each do not fit in 100 KB: the budget holds, by forgetting the big cache's oldest.
+    assert.ok(budget.bytes <= 100_000, `history ${budget.bytes} bytes`);
+    assert.ok(big.historyBytes >= 60_000, `kept ${big.historyBytes} bytes of configmap history`);
+    assert.equal(budget.bytes, big.historyBytes + small.historyBytes);
+    await assert.rejects(big.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
+    const recent = recorder();
+    await big.watch({ fromRevision: prev.modRevision - 2, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recent.watcher);
+    assert.deepEqual(recent.seen.map((e) => e[2]), [String(prev.modRevision - 1), String(prev.modRevision)]);
+    // The small cache's one event was not the one forgotten.
+    const fromSecret = recorder();
+    await small.watch({ fromRevision: s1.modRevision - 1, sendInitialEvents: false, prefix: '/registry/secrets/' }, fromSecret.watcher);
+    assert.deepEqual(fromSecret.seen, [['ADDED', 's', String(s1.modRevision)]]);
+  } finally {
+    big.stop();
+    small.stop();
+    assert.equal(budget.bytes, 0);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('watch cache: a superseded version is kept only as JSON, the current one decoded once', async () => {
+  await withCache(async (store, cache) => {
+    const a = await store.create('/registry/configmaps/ns/a', obj('a', { v: '1' }));
+    const r = recorder();
+    const old: CacheEntry[] = [];
+    await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, { send: (_t, e) => old.push(e), expire: r.watcher.expire });
+    const first = cache.get('/registry/configmaps/ns/a')!;
+    assert.equal(first.obj, first.obj, 'the current version keeps one decoded object');
+    await store.update('/registry/configmaps/ns/a', obj('a', { v: '2' }), a.modRevision);
+    await tick();
+    assert.notEqual(first.obj, first.obj, 'history is decoded afresh from its JSON, not kept decoded');
+    assert.deepEqual(first.obj.metadata.labels, { v: '1' });
+    const current = cache.get('/registry/configmaps/ns/a')!;
+    assert.equal(current.obj, current.obj);
+    assert.equal(old[0], current);
+  });
 });

@@ -4,12 +4,33 @@
 import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 
-export interface CacheEntry {
-  key: string;
-  obj: KObject;
-  /** The object serialized once, resourceVersion included. */
-  json: string;
-  rev: number;
+/**
+ * One version of an object. The current version keeps its decoded form for lists, gets and
+ * selectors; once superseded it is history kept only as its JSON (one copy, not two: a 900 KB
+ * object would otherwise cost twice that for every event in the window), and is decoded again
+ * on the rare occasions history is read (a watch replaying from an older resourceVersion).
+ */
+export class CacheEntry {
+  private decoded?: KObject;
+
+  constructor(
+    readonly key: string,
+    /** The object serialized once, resourceVersion included. */
+    readonly json: string,
+    readonly rev: number,
+    obj?: KObject,
+  ) {
+    this.decoded = obj;
+  }
+
+  get obj(): KObject {
+    return this.decoded ?? (JSON.parse(this.json) as KObject);
+  }
+
+  /** This version is history now: drop the decoded copy. */
+  keepEncodedOnly(): void {
+    this.decoded = undefined;
+  }
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -40,6 +61,44 @@ export interface CacheWatcher {
 export class ExpiredError extends Error {}
 
 const DEFAULT_CAPACITY = 20_000;
+/** Bytes of event history all watch caches together keep (see HistoryBudget). */
+export const DEFAULT_HISTORY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A bound on the bytes of event history kept by all watch caches together. Counting events
+ * alone let 20 000 events of a 900 KB ConfigMap hold gigabytes. Past the bound, the cache
+ * holding the most history forgets its oldest events (a watch from there then gets 410 Gone
+ * and re-lists, as when the window's count is exceeded), so a flood of big objects in one
+ * resource does not shorten every other resource's window.
+ */
+export class HistoryBudget {
+  private total = 0;
+  private readonly caches = new Set<WatchCache>();
+
+  constructor(readonly maxBytes = DEFAULT_HISTORY_BYTES) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  register(cache: WatchCache): void {
+    this.caches.add(cache);
+  }
+
+  unregister(cache: WatchCache): void {
+    this.caches.delete(cache);
+  }
+
+  charge(delta: number): void {
+    this.total += delta;
+    while (this.total > this.maxBytes) {
+      let largest: WatchCache | undefined;
+      for (const c of this.caches) if (!largest || c.historyBytes > largest.historyBytes) largest = c;
+      if (!largest || largest.historyBytes === 0) break;
+      largest.forgetOldest();
+    }
+  }
+}
 
 export function decode(value: string, rev: number): { obj: KObject; json: string } {
   const obj = JSON.parse(value) as KObject;
@@ -50,7 +109,7 @@ export function decode(value: string, rev: number): { obj: KObject; json: string
 
 export function entryFromKV(key: string, value: string, rev: number): CacheEntry {
   const { obj, json } = decode(value, rev);
-  return { key, obj, json, rev };
+  return new CacheEntry(key, json, rev, obj);
 }
 
 interface Registered {
@@ -71,12 +130,16 @@ export class WatchCache {
   private stopped = false;
   /** Why the cache may be behind the store right now; undefined when it is caught up. */
   private lag?: Lag = { reason: 'initializing' };
+  /** Bytes (JSON characters) of the events in the window, charged to the budget. */
+  historyBytes = 0;
 
   constructor(
     private readonly store: Store,
     readonly prefix: string,
     private readonly capacity = DEFAULT_CAPACITY,
+    private readonly budget = new HistoryBudget(),
   ) {
+    budget.register(this);
     this.ready = this.init();
   }
 
@@ -106,10 +169,15 @@ export class WatchCache {
   /** Current objects under a prefix, sorted by key as the store would list them. */
   async list(prefix: string, filter?: (obj: KObject) => boolean): Promise<{ items: CacheEntry[]; revision: number }> {
     const revision = await this.revision();
+    return { items: this.snapshot(prefix, filter), revision };
+  }
+
+  /** The matching objects as they are now, sorted by key; synchronous, so nothing changes meanwhile. */
+  private snapshot(prefix: string, filter?: (obj: KObject) => boolean): CacheEntry[] {
     const items: CacheEntry[] = [];
     for (const e of this.objects.values()) if (e.key.startsWith(prefix) && (!filter || filter(e.obj))) items.push(e);
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { items, revision };
+    return items;
   }
 
   values(): IterableIterator<CacheEntry> {
@@ -125,10 +193,11 @@ export class WatchCache {
     const revision = await this.revision();
     const reg: Registered = { opts, watcher };
     const matches = (e: CacheEntry) => e.key.startsWith(opts.prefix) && (!opts.filter || opts.filter(e.obj));
+    // From here to the registration nothing awaits: an event applied in between would be in
+    // neither the initial state nor the watch.
     if (opts.sendInitialEvents || opts.fromRevision === 0) {
-      const { items, revision: listed } = await this.list(opts.prefix, opts.filter);
-      for (const e of items) watcher.send('ADDED', e);
-      watcher.initialEventsEnd?.(listed);
+      for (const e of this.snapshot(opts.prefix, opts.filter)) watcher.send('ADDED', e);
+      watcher.initialEventsEnd?.(Math.max(revision, this.lastRevision));
     } else if (opts.fromRevision < revision) {
       if (opts.fromRevision < this.windowStart) {
         throw new ExpiredError(`too old resource version: ${opts.fromRevision} (${this.windowStart + 1})`);
@@ -149,13 +218,22 @@ export class WatchCache {
   compact(revision: number): void {
     if (revision <= this.windowStart) return;
     this.windowStart = revision;
-    while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.ringStart++;
+    while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.dropOldest();
+  }
+
+  /** Gives up the oldest event of the window (the history budget is exceeded). */
+  forgetOldest(): void {
+    if (this.ringStart >= this.ring.length) return;
+    this.windowStart = this.ring[this.ringStart]!.rev;
+    this.dropOldest();
   }
 
   stop(): void {
     this.stopped = true;
     this.storeWatch?.cancel();
     this.watchers.clear();
+    this.clearHistory();
+    this.budget.unregister(this);
   }
 
   private async init(): Promise<void> {
@@ -172,8 +250,7 @@ export class WatchCache {
     }
     if (this.stopped) return;
     this.objects = objects;
-    this.ring = [];
-    this.ringStart = 0;
+    this.clearHistory();
     this.windowStart = revision;
     this.lastRevision = revision;
     // Listed at `revision`: current then. A store whose watch can lag says when it resumes.
@@ -284,7 +361,6 @@ export class WatchCache {
         type = prev ? 'MODIFIED' : 'ADDED';
       }
       const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev };
-      this.push(ev);
       this.lastRevision = Math.max(this.lastRevision, ev.rev);
       for (const reg of this.watchers) {
         const o = reg.opts;
@@ -293,6 +369,10 @@ export class WatchCache {
         if (!o.sendInitialEvents && o.fromRevision > 0 && ev.rev <= o.fromRevision) continue;
         this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
       }
+      // Delivered: the superseded version (and a deleted object) are history from now on.
+      prev?.keepEncodedOnly();
+      if (type === 'DELETED') entry.keepEncodedOnly();
+      this.push(ev);
     }
     this.checkCaughtUp();
   }
@@ -311,15 +391,31 @@ export class WatchCache {
 
   private push(ev: CacheEvent): void {
     this.ring.push(ev);
-    if (this.ring.length - this.ringStart > this.capacity) {
-      this.windowStart = this.ring[this.ringStart]!.rev;
-      this.ringStart++;
-      // Compact the array now and then instead of shifting on every event.
-      if (this.ringStart > this.capacity) {
-        this.ring = this.ring.slice(this.ringStart);
-        this.ringStart = 0;
-      }
+    this.historyBytes += ev.entry.json.length;
+    // May forget events of this cache, this one included when it alone is over the budget.
+    this.budget.charge(ev.entry.json.length);
+    if (this.ring.length - this.ringStart > this.capacity) this.forgetOldest();
+  }
+
+  private dropOldest(): void {
+    const size = this.ring[this.ringStart]!.entry.json.length;
+    // The slot is cleared so that the event's objects can be collected before the array is compacted.
+    (this.ring as Array<CacheEvent | undefined>)[this.ringStart] = undefined;
+    this.ringStart++;
+    this.historyBytes -= size;
+    this.budget.charge(-size);
+    // Compact the array now and then instead of shifting on every event.
+    if (this.ringStart > 1024 && this.ringStart * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringStart);
+      this.ringStart = 0;
     }
+  }
+
+  private clearHistory(): void {
+    this.budget.charge(-this.historyBytes);
+    this.historyBytes = 0;
+    this.ring = [];
+    this.ringStart = 0;
   }
 }
 
@@ -340,5 +436,5 @@ function sameRevisions(objects: Map<string, CacheEntry>, keys: Map<string, numbe
 function withRevision(e: CacheEntry, rev: number): CacheEntry {
   const obj = JSON.parse(e.json) as KObject;
   obj.metadata.resourceVersion = String(rev);
-  return { key: e.key, obj, json: JSON.stringify(obj), rev };
+  return new CacheEntry(e.key, JSON.stringify(obj), rev, obj);
 }

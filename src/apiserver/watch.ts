@@ -15,8 +15,6 @@ import { ExpiredError, type CacheEntry, type WatchCache, type WatchEventType } f
 const BOOKMARK_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_S = 1800;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** A client this far behind is cut off (it re-watches) rather than holding memory forever. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 export interface WatchRequest {
   r: ResourceType;
@@ -42,8 +40,13 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
 
+  // A client too slow for the events is cut off by the stream (it re-watches) rather than
+  // holding memory without bound.
+  const stream = storage.watchStreams.open(res, `${r.key}${w.namespace ? ` in ${w.namespace}` : ''}`);
   let closed = false;
   let firstTable = true;
+  /** Events before the watch is registered (current objects, or history replayed) are exempt from the stream's limits. */
+  let initial = true;
   let cancel: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
   const close = () => {
@@ -51,15 +54,15 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
     closed = true;
     cancel?.();
     for (const t of timers) clearTimeout(t);
-    res.end();
+    stream.end();
   };
+  stream.onClose = close;
   req.on('close', close);
   res.on('error', close);
 
   const write = (line: string) => {
     if (closed) return;
-    res.write(line);
-    if (res.writableLength > MAX_BUFFERED_BYTES) close();
+    stream.write(line, !initial);
   };
   const send = (type: WatchEventType | 'BOOKMARK', entry: CacheEntry | undefined, bookmarkRv?: string, initialEnd = false) => {
     if (type === 'BOOKMARK') {
@@ -111,6 +114,7 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
     }
     throw e;
   }
+  initial = false;
   if (closed) {
     cancel();
     return;

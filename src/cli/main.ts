@@ -42,6 +42,14 @@ program
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
   .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
+  .option('--max-requests-inflight <n>', 'read-only requests served at once; beyond, 429 with Retry-After (default 400; 0: no limit)')
+  .option('--max-mutating-requests-inflight <n>', 'mutating requests served at once; beyond, 429 with Retry-After (default 200; 0: no limit)')
+  .option('--request-timeout <seconds>', 'a request, body included, must arrive within this (default 60)')
+  .option('--header-timeout <seconds>', "the TLS handshake, and a request's headers, must arrive within this (default 10)")
+  .option('--max-connections <n>', 'open client connections at most; at the cap the oldest idle one is closed (default: the open-file limit less 256, at most 10000)')
+  .option('--watch-history-mib <n>', 'MiB of watch event history kept for all resources together (default 32)')
+  .option('--tls-cipher-suites <list>', 'comma-separated TLS 1.2 cipher suites, upstream names (default: ECDHE with AES-GCM or ChaCha20-Poly1305)')
+  .option('--tls-min-version <v>', 'VersionTLS12 (default) or VersionTLS13')
   .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')
   .action(async (opts) => {
     if (opts.supervisor && !process.env[SUPERVISED_ENV]) {

@@ -55,13 +55,17 @@ export interface RunningServer {
   cleanup(): void;
 }
 
-/** agent: run the embedded node agent (by default the server starts with --no-agent). */
-export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; uid?: number } = {}): Promise<RunningServer> {
+/**
+ * agent: run the embedded node agent (by default the server starts with --no-agent).
+ * uid: the server runs as that user (and group), owning its data dir; the test runs as root.
+ * wrap: a command that execs the server (e.g. prlimit with its options), so the pid stays the server's.
+ */
+export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; uid?: number; wrap?: string[] } = {}): Promise<RunningServer> {
   if (!existsSync(BERTH)) throw new Error(`${BERTH} is missing: run npm run build first`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  // uid: the server runs as that user (and group), owning its data dir; the test runs as root.
   if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
-  const proc = spawn(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
+  const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+  const proc = spawn(cmd!, [...pre, BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
   });

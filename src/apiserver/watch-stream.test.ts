@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { WatchStreams, type WatchStream } from './watch-stream.js';
+
+/** An HTTP server on loopback whose every request becomes a watch stream; clients connect raw and choose whether to read. */
+async function withStreams(limits: ConstructorParameters<typeof WatchStreams>[0], fn: (h: { streams: WatchStreams; open: (read: boolean) => Promise<{ stream: WatchStream; client: Socket; received: () => number }> }) => Promise<void>) {
+  const logs: string[] = [];
+  const streams = new WatchStreams(limits, (m) => logs.push(m));
+  const pending: Array<(s: WatchStream) => void> = [];
+  const server = createServer((_req, res: ServerResponse) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    pending.shift()!(streams.open(res, 'test'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const clients: Socket[] = [];
+  try {
+    await fn({
+      streams,
+      open: (read) =>
+        new Promise((resolve) => {
+          let received = 0;
+          const client = connect(port, '127.0.0.1');
+          clients.push(client);
+          client.on('error', () => {});
+          if (read) client.on('data', (d) => (received += d.length));
+          else {
+            // A client that never reads: a tiny receive window so that the server's buffers fill fast.
+            client.pause();
+          }
+          client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+          pending.push((stream) => resolve({ stream, client, received: () => received }));
+        }),
+    });
+  } finally {
+    for (const c of clients) c.destroy();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  return logs;
+}
+
+const line = (i: number, size: number) => `{"type":"MODIFIED","object":{"i":${i},"pad":"${'x'.repeat(size)}"}}\n`;
+const waitFor = async (cond: () => boolean, ms = 5000) => {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+test('watch stream: a client that never reads is ended once its pending events pass the limit, holding bounded bytes', async () => {
+  const limits = { maxPendingEvents: 50, maxPendingBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+  const logs = await withStreams(limits, async ({ streams, open }) => {
+    const { stream } = await open(false);
+    let closed = false;
+    stream.onClose = () => (closed = true);
+    let written = 0;
+    let maxHeld = 0;
+    // Up to 200 MB offered; the kernel's socket buffers take a few MB, then the stream must give up.
+    for (let i = 0; i < 20_000 && !closed; i++) {
+      stream.write(line(i, 10_000));
+      written++;
+      maxHeld = Math.max(maxHeld, streams.pendingBytes);
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(closed, 'the stream was ended');
+    assert.ok(written < 20_000, `ended after ${written} events`);
+    assert.ok(maxHeld <= 2 * 1024 * 1024, `held at most ${maxHeld} bytes`);
+    assert.equal(streams.pendingBytes, 0);
+    assert.equal(streams.ended, 1);
+  });
+  assert.match(logs.join('\n'), /ending watch test: client too slow: (\d+ events pending \(limit 50\)|\d+ bytes pending)/);
+});
+
+test('watch stream: a reading client gets every line in order, initial events beyond the limits included', async () => {
+  const limits = { maxPendingEvents: 10, maxPendingBytes: 64 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+  await withStreams(limits, async ({ open }) => {
+    const { stream, client } = await open(false);
+    let text = '';
+    client.setEncoding('utf8');
+    client.on('data', (d) => (text += d));
+    client.resume();
+    // 2 000 initial events (~8 MB) at once: exempt, written as the socket takes them.
+    let expected = '';
+    for (let i = 0; i < 2000; i++) {
+      const l = line(i, 4000);
+      expected += l;
+      stream.write(l, false);
+    }
+    for (let i = 2000; i < 2005; i++) {
+      const l = line(i, 10);
+      expected += l;
+      stream.write(l);
+    }
+    assert.equal(stream.isClosed, false);
+    stream.end();
+    // The last chunk: the stream was ended once everything was sent.
+    await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
+    // Strip the HTTP head and chunked framing: the payload lines are the ones written, in order.
+    const lines = text.split('\r\n').filter((l) => l.startsWith('{"type"')).join('');
+    assert.equal(lines.length, expected.length);
+    assert.equal(lines, expected);
+  });
+});
+
+test('watch stream: past the total bound, the watcher furthest behind is ended and the others go on', async () => {
+  const limits = { maxPendingEvents: 100_000, maxPendingBytes: 64 * 1024 * 1024, maxTotalBytes: 6 * 1024 * 1024 };
+  await withStreams(limits, async ({ streams, open }) => {
+    const stuck = await open(false);
+    const reader = await open(true);
+    let stuckClosed = false;
+    stuck.stream.onClose = () => (stuckClosed = true);
+    for (let i = 0; i < 5000 && !stuckClosed; i++) {
+      stuck.stream.write(line(i, 10_000));
+      reader.stream.write(line(i, 100));
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.ok(stuckClosed, 'the stuck watcher was ended');
+    assert.equal(reader.stream.isClosed, false);
+    assert.ok(streams.pendingBytes < 6 * 1024 * 1024);
+    await waitFor(() => reader.received() > 0);
+  });
+});
