@@ -15,20 +15,11 @@ import type { RestStorage } from './rest-storage.js';
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
+import type { Ctx } from './ctx.js';
+import { writerFor } from './field-manager.js';
 import { bindPod, evictPod, fromScale, toScale, SCALE_KIND } from './subresources.js';
 
-export interface Ctx {
-  storage: RestStorage;
-  req: IncomingMessage;
-  res: ServerResponse;
-  q: URLSearchParams;
-  r: ResourceType;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  output: Output;
-  log: (msg: string) => void;
-}
+export type { Ctx };
 
 const PATCH_TYPES = new Set(['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json']);
 
@@ -162,7 +153,7 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
     }
     obj.metadata.namespace = ctx.namespace;
   }
-  const created = await storage.create(r, obj, { dryRun: dryRun(q) });
+  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx) });
   respondObject(ctx, 201, created);
 }
 
@@ -174,6 +165,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     const scale = await readObject(ctx, SCALE_KIND);
     const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => fromScale(cur, scale), {
       dryRun: dryRun(q),
+      writer: writerFor(ctx, 'scale'),
       precondition: scale.metadata.resourceVersion || undefined,
     });
     return sendJson(ctx.res, 200, toScale(obj));
@@ -197,6 +189,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     () => body,
     {
       dryRun: dryRun(q),
+      writer: writerFor(ctx, sub),
       subresource: sub === 'status' || sub === 'finalize' ? sub : '',
       allowCreate: body,
       precondition: body.metadata.resourceVersion || undefined,
@@ -242,7 +235,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return sub === 'scale' ? fromScale(cur, checked) : checked;
     },
-    { dryRun: dryRun(q), subresource: sub === 'status' ? 'status' : '', precondition },
+    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: sub === 'status' ? 'status' : '', precondition },
   );
   if (sub === 'scale') return sendJson(ctx.res, 200, toScale(obj));
   respondObject(ctx, 200, obj);
