@@ -148,7 +148,7 @@ export function applyConfiguration(
 ): { obj: unknown; managers: Managers } {
   const id = identity({ ...writer, operation: 'Apply' });
   let merged = merge(t, live, config);
-  const set = stripped(toFieldSet(t, config));
+  const set = stripped(toFieldSet(t, config, true));
   const last = managers.get(id);
   const out: Managers = new Map(managers);
   out.set(id, last ? withSet(last, set) : { ...writer, operation: 'Apply', time: now, set });

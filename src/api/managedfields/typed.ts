@@ -54,8 +54,11 @@ function indexList(t: TypeNode, list: unknown[], path: string): Map<string, unkn
   return m;
 }
 
-/** The fields a value sets (ToFieldSet): what an applied configuration owns. */
-export function toFieldSet(t: TypeNode, v: unknown, path = '', out: FieldSet = new Set()): FieldSet {
+/**
+ * The fields a value sets (ToFieldSet): what an applied configuration owns. `strict` refuses
+ * items of a keyed list or set that appear twice (allowed in live objects, not in an apply).
+ */
+export function toFieldSet(t: TypeNode, v: unknown, strict = false, path = '', out: FieldSet = new Set()): FieldSet {
   if (!granular(t, v)) {
     if (path) out.add(path);
     return out;
@@ -63,7 +66,8 @@ export function toFieldSet(t: TypeNode, v: unknown, path = '', out: FieldSet = n
   if (Array.isArray(v)) {
     for (const [pe, items] of indexList(t, v, path)) {
       const p = join(path, pe);
-      if (items.length === 1) toFieldSet(t.elem!, items[0], p, out);
+      if (items.length > 1 && strict) throw new TypedError(`${readable(path)}: duplicate entries for key ${pe.slice(2)}`);
+      if (items.length === 1) toFieldSet(t.elem!, items[0], strict, p, out);
       out.add(p);
     }
     return out;
@@ -72,7 +76,7 @@ export function toFieldSet(t: TypeNode, v: unknown, path = '', out: FieldSet = n
     if (x === undefined || skipped(path, k)) continue;
     const p = join(path, fieldElement(k));
     const ct = childType(t, k);
-    toFieldSet(ct, x, p, out);
+    toFieldSet(ct, x, strict, p, out);
     // Map entries are owned themselves; struct fields only through what they hold, unless empty.
     if (x === null || (isPlainObject(x) && Object.keys(x).length === 0) || t.kind !== 'struct' || !fieldType(t, k)) out.add(p);
   }

@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KObject } from '../object.js';
+import { pathString } from './fieldset.js';
+import { applyOn, ApplyConflictError, recordUpdateOn, type Writer } from './index.js';
+import { decodeManagedFields } from './managers.js';
+
+const writer = (manager: string, subresource?: string): Writer => ({ manager, apiVersion: 'apps/v1', subresource });
+const deployment = (spec: Record<string, unknown>, labels?: Record<string, string>): KObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'd', namespace: 'n', ...(labels ? { labels } : {}) },
+  spec,
+});
+const containers = (...env: Array<[string, string]>) => ({ template: { spec: { containers: [{ name: 'c', image: 'i', env: env.map(([name, value]) => ({ name, value })) }] } } });
+
+/** Manager name -> the readable paths it owns. */
+function owners(obj: KObject): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const m of decodeManagedFields(obj.metadata.managedFields).values()) out[`${m.operation}:${m.manager}${m.subresource ? '/' + m.subresource : ''}`] = [...m.set].map(pathString).sort();
+  return out;
+}
+const empty = (): KObject => ({ metadata: {} });
+const apply = (live: KObject, config: KObject, manager: string, force = false, now = 't') => applyOn(structuredClone(live), structuredClone(config), writer(manager), force, now);
+function update(live: KObject, change: (o: KObject) => void, w: Writer, now = 't'): KObject {
+  const next = structuredClone(live);
+  change(next);
+  recordUpdateOn(live, next, w, now);
+  return next;
+}
+
+test('an Update owns what it added or changed; the others lose it', () => {
+  const created = update(empty(), (o) => Object.assign(o, deployment({ replicas: 1, paused: false }, { app: 'x' })), writer('kubectl-create'));
+  assert.deepEqual(owners(created), {
+    'Update:kubectl-create': ['.metadata.labels', '.metadata.labels.app', '.spec', '.spec.paused', '.spec.replicas'],
+  });
+  const scaled = update(created, (o) => ((o.spec as any).replicas = 3), writer('kubectl-scale', 'scale'));
+  assert.deepEqual(owners(scaled)['Update:kubectl-scale/scale'], ['.spec.replicas']);
+  assert.ok(!owners(scaled)['Update:kubectl-create']!.includes('.spec.replicas'));
+  // A write that changes nothing records nothing (and keeps the entries as they were).
+  const again = update(scaled, () => {}, writer('someone'), 'later');
+  assert.deepEqual(again.metadata.managedFields, scaled.metadata.managedFields);
+  // Removing a field takes it from everybody; an entry left empty goes.
+  const unscaled = update(scaled, (o) => delete (o.spec as any).replicas, writer('editor'));
+  assert.equal(owners(unscaled)['Update:kubectl-scale/scale'], undefined);
+});
+
+test('Apply: owns exactly the configuration; conflicts with other managers unless forced', () => {
+  const cases: Array<{
+    name: string;
+    steps: Array<{ by: string; spec?: Record<string, unknown>; labels?: Record<string, string>; update?: (o: KObject) => void; sub?: string; force?: boolean }>;
+    conflict?: RegExp;
+    check?: (o: KObject) => void;
+  }> = [
+    {
+      name: 'changing a field another applier owns is a conflict',
+      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'b', spec: { replicas: 2 } }],
+      conflict: /^\.spec\.replicas by Apply:a$/,
+    },
+    {
+      name: 'changing a field an Update owns is a conflict',
+      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) }, { by: 'a', spec: { replicas: 1 } }],
+      conflict: /^\.spec\.replicas by Update:kubectl-scale\/scale$/,
+    },
+    {
+      name: 'force takes the field over',
+      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) }, { by: 'a', spec: { replicas: 1 }, force: true }],
+      check: (o) => {
+        assert.equal((o.spec as any).replicas, 1);
+        assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'] });
+      },
+    },
+    {
+      name: 'the same value is no conflict: both own it',
+      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'b', spec: { replicas: 1 } }],
+      check: (o) => assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'], 'Apply:b': ['.spec.replicas'] }),
+    },
+    {
+      name: 'a field the applier stops applying is removed',
+      steps: [{ by: 'a', spec: { replicas: 1, paused: true }, labels: { x: '1', y: '2' } }, { by: 'a', spec: { replicas: 1 }, labels: { x: '1' } }],
+      check: (o) => {
+        assert.deepEqual(o.spec, { replicas: 1 });
+        assert.deepEqual(o.metadata.labels, { x: '1' });
+      },
+    },
+    {
+      name: 'a field another manager also applied stays, owned by that manager only',
+      steps: [{ by: 'a', spec: { paused: true, replicas: 1 } }, { by: 'b', spec: { paused: true } }, { by: 'a', spec: { replicas: 1 } }],
+      check: (o) => {
+        assert.equal((o.spec as any).paused, true);
+        assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'], 'Apply:b': ['.spec.paused'] });
+      },
+    },
+    {
+      name: 'an env entry dropped from the configuration is removed, the others stay',
+      steps: [{ by: 'a', spec: containers(['A', '1'], ['B', '2']) }, { by: 'a', spec: containers(['A', '1']) }],
+      check: (o) => assert.deepEqual((o.spec as any).template.spec.containers[0].env, [{ name: 'A', value: '1' }]),
+    },
+    {
+      name: 'fields set by an Update stay when an applier stops applying a sibling',
+      steps: [{ by: 'a', labels: { x: '1' } }, { by: 'editor', update: (o) => (o.metadata.labels!.z = '3') }, { by: 'a', labels: {} }],
+      check: (o) => assert.deepEqual(o.metadata.labels, { z: '3' }),
+    },
+  ];
+  for (const c of cases) {
+    let live = empty();
+    let error: unknown;
+    for (const s of c.steps) {
+      try {
+        if (s.update) live = update(live, s.update, writer(s.by, s.sub));
+        else live = apply(live, deployment(s.spec ?? {}, s.labels), s.by, s.force);
+      } catch (e) {
+        error = e;
+        break;
+      }
+    }
+    if (c.conflict) {
+      assert.ok(error instanceof ApplyConflictError, `${c.name}: expected a conflict, got ${error}`);
+      const text = error.conflicts.map((x) => `${pathString(x.path)} by ${x.manager.operation}:${x.manager.manager}${x.manager.subresource ? '/' + x.manager.subresource : ''}`).join('; ');
+      assert.match(text, c.conflict, c.name);
+    } else {
+      assert.equal(error, undefined, `${c.name}: ${error}`);
+      c.check!(live);
+    }
+  }
+});
+
+test('re-applying the same configuration changes nothing, time included', () => {
+  const config = deployment({ replicas: 2 }, { app: 'x' });
+  const first = apply(empty(), config, 'a', false, 'T1');
+  const second = apply(first, config, 'a', false, 'T2');
+  assert.deepEqual(second, first);
+  assert.equal(second.metadata.managedFields![0]!.time, 'T1');
+  const third = apply(first, deployment({ replicas: 3 }, { app: 'x' }), 'a', false, 'T3');
+  assert.equal(third.metadata.managedFields![0]!.time, 'T3');
+});
+
+test('managedFields a client sends are taken; [{}] drops them; subresources keep the live ones', () => {
+  const live = apply(empty(), deployment({ replicas: 2 }), 'a');
+  const edited = update(live, (o) => {
+    o.metadata.managedFields = [{ manager: 'renamed', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
+  }, writer('kubectl-edit'));
+  assert.deepEqual(Object.keys(owners(edited)), ['Update:renamed']);
+  const reset = update(live, (o) => (o.metadata.managedFields = [{}]), writer('x'));
+  assert.equal(reset.metadata.managedFields, undefined);
+  const status = update(live, (o) => {
+    o.metadata.managedFields = [];
+    o.status = { replicas: 1 };
+  }, writer('controller', 'status'));
+  assert.deepEqual(owners(status), { 'Apply:a': ['.spec.replicas'], 'Update:controller/status': ['.status', '.status.replicas'] });
+  // Unreadable entries from a client fall back to the live ones.
+  const garbage = update(live, (o) => (o.metadata.managedFields = [{ operation: 'Nope' } as any]), writer('y'));
+  assert.deepEqual(Object.keys(owners(garbage)), ['Apply:a']);
+});
+
+test('entries are ordered as upstream orders them: Apply first, then by time', () => {
+  let o = update(empty(), (x) => Object.assign(x, deployment({ paused: true })), writer('creator'), '2024-01-01T00:00:00Z');
+  o = apply(o, deployment({ replicas: 2 }), 'applier', false, '2024-01-02T00:00:00Z');
+  o = update(o, (x) => (x.metadata.labels = { a: 'b' }), writer('labeler'), '2024-01-03T00:00:00Z');
+  assert.deepEqual(o.metadata.managedFields!.map((m) => m.manager), ['applier', 'creator', 'labeler']);
+});
