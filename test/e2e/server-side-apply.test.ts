@@ -1,0 +1,157 @@
+// Server-side apply with field ownership, as the real kubectl (1.32) sees it: conflicts with
+// other managers (kubectl scale), --force-conflicts, fields removed when a manager stops applying
+// them, fields shared between managers, and managedFields recorded for every kind of write.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import { api, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+
+let s: RunningServer;
+// kubectl scale (1.32) sends no fieldManager: the server names it from its User-Agent, whose
+// first word is the program's file name (`kubectl` for a user, `kubectl.1.32` here).
+const SCALER = basename(kubectlPath('1.32'));
+const scalerRe = SCALER.replace(/\./g, '\\.');
+const k = (args: string[], input?: string) => kubectl(s, args, { input });
+function ok(args: string[], input?: string): string {
+  const r = k(args, input);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
+  s = await startServer();
+  ok(['create', 'namespace', 'ssa']);
+});
+after(async () => {
+  await s?.stop();
+  s?.cleanup();
+});
+
+function manifest(opts: { replicas?: number; labels?: Record<string, string>; env?: Record<string, string>; name?: string } = {}): string {
+  const labels = { app: 'web', ...(opts.labels ?? {}) };
+  const env = Object.entries(opts.env ?? {});
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: opts.name ?? 'web', namespace: 'ssa', labels },
+    spec: {
+      ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.25', ...(env.length ? { env: env.map(([name, value]) => ({ name, value })) } : {}) }] },
+      },
+    },
+  });
+}
+
+const getDeploy = (name = 'web') => JSON.parse(ok(['get', 'deploy', name, '-n', 'ssa', '-o', 'json', '--show-managed-fields']));
+const entry = (obj: any, manager: string) => obj.metadata.managedFields.find((m: any) => m.manager === manager);
+
+test('kubectl scale then re-apply: a conflict naming the scaler and .spec.replicas; --force-conflicts takes ownership', () => {
+  const config = manifest({ replicas: 2 });
+  assert.equal(ok(['apply', '--server-side', '-f', '-'], config).trim(), 'deployment.apps/web serverside-applied');
+  const applied = entry(getDeploy(), 'kubectl');
+  assert.equal(applied.operation, 'Apply');
+  assert.deepEqual(applied.fieldsV1['f:spec']['f:replicas'], {});
+  assert.match(applied.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+  assert.equal(ok(['scale', 'deploy', 'web', '-n', 'ssa', '--replicas=5']).trim(), 'deployment.apps/web scaled');
+  const scaled = getDeploy();
+  const scaler = entry(scaled, SCALER);
+  assert.deepEqual({ operation: scaler.operation, subresource: scaler.subresource, fieldsV1: scaler.fieldsV1 }, { operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  assert.equal(entry(scaled, 'kubectl').fieldsV1['f:spec']['f:replicas'], undefined, 'the applier lost .spec.replicas to kubectl scale');
+
+  const refused = k(['apply', '--server-side', '-f', '-'], config);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`Apply failed with 1 conflict: conflict with "${scalerRe}" with subresource "scale" using apps/v1: \\.spec\\.replicas`));
+  assert.match(refused.stderr, /--force-conflicts/, 'kubectl explains how to resolve it');
+  assert.equal(getDeploy().spec.replicas, 5);
+
+  assert.equal(ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], config).trim(), 'deployment.apps/web serverside-applied');
+  const forced = getDeploy();
+  assert.equal(forced.spec.replicas, 2);
+  assert.equal(entry(forced, SCALER), undefined, 'the scaler owned nothing else: its entry is gone');
+  assert.deepEqual(entry(forced, 'kubectl').fieldsV1['f:spec']['f:replicas'], {});
+});
+
+test('the conflict Status: 409, reason Conflict, one FieldManagerConflict cause per field', async () => {
+  ok(['scale', 'deploy', 'web', '-n', 'ssa', '--replicas=4']);
+  const r = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=kubectl', manifest({ replicas: 2, labels: { tier: 'x' } }), {
+    'Content-Type': 'application/apply-patch+yaml',
+  });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.reason, 'Conflict');
+  assert.deepEqual(r.json.details.causes, [{ reason: 'FieldManagerConflict', message: `conflict with "${SCALER}" with subresource "scale" using apps/v1`, field: '.spec.replicas' }]);
+  const force = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=kubectl&force=true', manifest({ replicas: 2 }), {
+    'Content-Type': 'application/apply-patch+yaml',
+  });
+  assert.equal(force.status, 200);
+  // The same configuration again is a no-op: no new resourceVersion.
+  const again = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=kubectl', manifest({ replicas: 2 }), {
+    'Content-Type': 'application/apply-patch+yaml',
+  });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.metadata.resourceVersion, force.json.metadata.resourceVersion);
+});
+
+test('a label and an env entry the manager stops applying are removed', () => {
+  ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'prune', replicas: 1, labels: { tier: 'web' }, env: { A: '1', B: '2' } }));
+  let d = getDeploy('prune');
+  assert.deepEqual(d.metadata.labels, { app: 'web', tier: 'web' });
+  assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+  ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'prune', replicas: 1, env: { A: '1' } }));
+  d = getDeploy('prune');
+  assert.deepEqual(d.metadata.labels, { app: 'web' });
+  assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '1' }]);
+  // Defaults nobody applied stay (they are nobody's to remove).
+  assert.equal(d.spec.template.spec.containers[0].terminationMessagePath, '/dev/termination-log');
+});
+
+test('two managers applying the same value share the field; one dropping it keeps it', () => {
+  ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'shared', replicas: 1, labels: { team: 'a' } }));
+  // The other manager applies the same label value: no conflict.
+  ok(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'a' } } }));
+  let d = getDeploy('shared');
+  assert.deepEqual(entry(d, 'other').fieldsV1, { 'f:metadata': { 'f:labels': { 'f:team': {} } } });
+  assert.deepEqual(entry(d, 'kubectl').fieldsV1['f:metadata']['f:labels']['f:team'], {});
+  // A different value from the other manager is a conflict with kubectl's apply.
+  const refused = k(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'b' } } }));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.metadata\.labels\.team/);
+  // kubectl stops applying the label: the other manager still owns it, so it stays.
+  ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'shared', replicas: 1 }));
+  d = getDeploy('shared');
+  assert.equal(d.metadata.labels.team, 'a');
+  assert.equal(entry(d, 'kubectl').fieldsV1['f:metadata']['f:labels']['f:team'], undefined);
+  // Then the other one drops it too: now it goes.
+  ok(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa' } }));
+  d = getDeploy('shared');
+  assert.equal(d.metadata.labels.team, undefined);
+});
+
+test('every write records an Update entry for its manager: create, client-side apply, label, status', async () => {
+  ok(['create', 'configmap', 'cm', '-n', 'ssa', '--from-literal=a=1']);
+  ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: csa, namespace: ssa}\ndata: {b: "2"}\n');
+  ok(['label', 'configmap', 'csa', '-n', 'ssa', 'x=y']);
+  const created = JSON.parse(ok(['get', 'cm', 'cm', '-n', 'ssa', '-o', 'json', '--show-managed-fields']));
+  assert.deepEqual(entry(created, 'kubectl-create').fieldsV1, { 'f:data': { '.': {}, 'f:a': {} } });
+  const csa = JSON.parse(ok(['get', 'cm', 'csa', '-n', 'ssa', '-o', 'json', '--show-managed-fields']));
+  const byCsa = entry(csa, 'kubectl-client-side-apply');
+  assert.equal(byCsa.operation, 'Update');
+  assert.deepEqual(byCsa.fieldsV1['f:data'], { '.': {}, 'f:b': {} });
+  assert.deepEqual(entry(csa, 'kubectl-label').fieldsV1, { 'f:metadata': { 'f:labels': { '.': {}, 'f:x': {} } } });
+  // kubectl hides managedFields unless asked.
+  assert.doesNotMatch(ok(['get', 'cm', 'csa', '-n', 'ssa', '-o', 'yaml']), /managedFields/);
+  assert.match(ok(['get', 'cm', 'csa', '-n', 'ssa', '-o', 'yaml', '--show-managed-fields']), /manager: kubectl-label\n\s+operation: Update/);
+
+  // A status write through the subresource, manager from the User-Agent.
+  const st = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web/status', { status: { observedGeneration: 1 } }, {
+    'Content-Type': 'application/merge-patch+json',
+    'User-Agent': 'my-controller/v0.1 (linux/amd64)',
+  });
+  assert.equal(st.status, 200);
+  const byController = st.json.metadata.managedFields.find((m: any) => m.manager === 'my-controller');
+  assert.deepEqual({ subresource: byController.subresource, fieldsV1: byController.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+});
