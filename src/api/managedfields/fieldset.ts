@@ -90,6 +90,16 @@ interface Node {
   children: Map<string, Node>;
 }
 
+/** Whether a FieldsV1 tree has a path as a member, without reading the rest of it. */
+export function treeHas(tree: FieldsV1, path: string): boolean {
+  let node: unknown = tree;
+  for (const e of elementsOf(path)) {
+    if (!isPlainObject(node) || !Object.hasOwn(node, e)) return false;
+    node = node[e];
+  }
+  return isPlainObject(node) && (Object.hasOwn(node, '.') || Object.keys(node).length === 0);
+}
+
 /** Writes a set as a FieldsV1 tree, ordered as upstream writes it (`.` first, then by element). */
 export function toFieldsV1(set: FieldSet): FieldsV1 {
   const root: Node = { member: false, children: new Map() };

@@ -1,23 +1,27 @@
 // metadata.managedFields of whole objects: which entries a write starts from, and writing the
 // result back. The field-level work is in managers.ts and typed.ts.
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
-import { isPlainObject, type KObject } from '../object.js';
+import { deepEqual, isPlainObject, type KObject } from '../object.js';
 import { applyConfiguration, decodeManagedFields, encodeManagedFields, recordUpdate, type Managers, type Writer } from './managers.js';
 import { rootType } from './schema.js';
-import { TypedError } from './typed.js';
+import { compare, createdFieldsV1, isSame, TypedError, type Comparison } from './typed.js';
 
 export { ApplyConflictError, type Conflict, type Writer } from './managers.js';
 export { pathString } from './fieldset.js';
 export { TypedError } from './typed.js';
+
+const STATUS: ReadonlySet<string> = new Set(['status']);
+const NOT_STATUS: ReadonlySet<string> = new Set(['spec', 'metadata']);
 
 /** `[{}]`: how a client asks for managedFields to be dropped altogether (upstream's reset). */
 function isReset(entries: unknown): boolean {
   return Array.isArray(entries) && entries.length === 1 && isPlainObject(entries[0]) && Object.keys(entries[0]).length === 0;
 }
 
+/** The stored object's own entries (read lazily); none when they can't be read. */
 function decodeOrEmpty(entries: unknown): Managers {
   try {
-    return decodeManagedFields(entries);
+    return decodeManagedFields(entries, true);
   } catch {
     return new Map();
   }
@@ -39,10 +43,33 @@ export function recordUpdateOn(live: KObject | undefined, next: KObject, writer:
     delete next.metadata.managedFields;
     return;
   }
+  const t = rootType(next.apiVersion ?? '', next.kind ?? '');
+  // As upstream's reset fields: a write to the main resource owns no status (what the server
+  // sets there on create, such as a pod's phase, is nobody's), a status write only status.
+  const ignored = writer.subresource === 'status' ? NOT_STATUS : writer.subresource ? undefined : STATUS;
+  let c: Comparison;
+  try {
+    // Creates are the hot path: the writer owns every field, nobody else owns anything.
+    if (!live && !incoming?.length) {
+      const fields = createdFieldsV1(t, next, ignored);
+      if (Object.keys(fields).length) {
+        next.metadata.managedFields = [{ manager: writer.manager, operation: 'Update', apiVersion: writer.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: fields, ...(writer.subresource ? { subresource: writer.subresource } : {}) }];
+      } else delete next.metadata.managedFields;
+      return;
+    }
+    c = compare(t, live ?? {}, next, ignored);
+  } catch (e) {
+    // An object the schema can't place (a keyed list item without its key): ownership can't
+    // be tracked for this write; the object itself is validation's business.
+    if (!(e instanceof TypedError)) throw e;
+    c = { added: new Set(), modified: new Set(), removed: new Set() };
+  }
   const liveEntries = live?.metadata.managedFields;
   let source: unknown = liveEntries;
   let managers: Managers | undefined;
-  if (Array.isArray(incoming) && incoming.length && !writer.subresource) {
+  // Entries a client changed (or sent on create); a patch or an update that carries the stored
+  // ones unchanged is the common case and reads them as the stored ones.
+  if (Array.isArray(incoming) && incoming.length && !writer.subresource && !deepEqual(incoming, liveEntries)) {
     try {
       managers = decodeManagedFields(incoming);
       source = incoming;
@@ -50,16 +77,13 @@ export function recordUpdateOn(live: KObject | undefined, next: KObject, writer:
       // Unreadable entries from a client: keep the live ones, as upstream does.
     }
   }
-  managers ??= decodeOrEmpty(liveEntries);
-  let out: Managers;
-  try {
-    out = recordUpdate(rootType(next.apiVersion ?? '', next.kind ?? ''), live ?? {}, next, managers, writer, now);
-  } catch (e) {
-    // An object the schema can't place (a keyed list item without its key): ownership can't
-    // be tracked for this write; the object itself is validation's business.
-    if (!(e instanceof TypedError)) throw e;
-    out = managers;
+  if (!managers && isSame(c)) {
+    // Nothing changed: the entries stay as they are, without being read.
+    write(next, liveEntries);
+    return;
   }
+  managers ??= decodeOrEmpty(liveEntries);
+  const out = recordUpdate(c, managers, writer, now);
   write(next, out === managers ? (source as ManagedFieldsEntry[] | undefined) : encodeManagedFields(out));
 }
 

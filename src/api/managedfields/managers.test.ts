@@ -159,3 +159,34 @@ test('entries are ordered as upstream orders them: Apply first, then by time', (
   o = update(o, (x) => (x.metadata.labels = { a: 'b' }), writer('labeler'), '2024-01-03T00:00:00Z');
   assert.deepEqual(o.metadata.managedFields!.map((m) => m.manager), ['applier', 'creator', 'labeler']);
 });
+
+test('the create fast path writes the same entry as the general comparison', async () => {
+  const { recordUpdate, encodeManagedFields } = await import('./managers.js');
+  const { compare, createdFieldsV1 } = await import('./typed.js');
+  const { rootType } = await import('./schema.js');
+  const objects: KObject[] = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', labels: { a: 'b' }, finalizers: ['x', 'y'] }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }], resources: {} }, { name: 'c', image: 'dup' }], tolerations: [{ key: 'k' }], securityContext: {} } },
+    { ...deployment({ replicas: 2, selector: { matchLabels: { a: 'b' } }, ...containers(['X', '1']) }, { app: 'x' }) },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', uid: 'u', resourceVersion: '5' }, data: { a: '1', b: '' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empty' } },
+  ];
+  for (const o of objects) {
+    const t = rootType(o.apiVersion!, o.kind!);
+    const general = encodeManagedFields(recordUpdate(compare(t, {}, o), new Map(), writer('w'), 't'));
+    const fast = createdFieldsV1(t, o);
+    assert.deepEqual(fast, general[0]?.fieldsV1 ?? {}, o.metadata.name);
+    assert.equal(JSON.stringify(fast), JSON.stringify(general[0]?.fieldsV1 ?? {}), `${o.metadata.name}: order`);
+  }
+});
+
+test('main-resource writes own no status; status writes own only status (upstream reset fields)', () => {
+  const created = update(empty(), (o) => Object.assign(o, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n' }, status: { phase: 'Pending' } }), { manager: 'creator', apiVersion: 'v1' });
+  assert.deepEqual(owners(created), { 'Update:creator': ['.spec', '.spec.nodeName'] });
+  const edited = update(created, (o) => ((o.status as any).phase = 'Running'), { manager: 'editor', apiVersion: 'v1' });
+  assert.deepEqual(Object.keys(owners(edited)), ['Update:creator']);
+  const reported = update(created, (o) => {
+    (o.status as any).phase = 'Running';
+    (o.spec as any).nodeName = 'other';
+  }, { manager: 'kubelet', apiVersion: 'v1', subresource: 'status' });
+  assert.deepEqual(owners(reported), { 'Update:creator': ['.spec', '.spec.nodeName'], 'Update:kubelet/status': ['.status.phase'] });
+});

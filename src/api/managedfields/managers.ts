@@ -4,8 +4,8 @@
 // stopped applying, and refuses to take fields from other managers unless forced.
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { isPlainObject } from '../object.js';
-import { comparePaths, difference, fromFieldsV1, intersection, sameSet, toFieldsV1, union, type FieldSet } from './fieldset.js';
-import { compare, isSame, merge, removeItems, toFieldSet, withNamedFields } from './typed.js';
+import { comparePaths, difference, fromFieldsV1, intersection, sameSet, toFieldsV1, treeHas, union, type FieldSet, type FieldsV1 } from './fieldset.js';
+import { compare, isSame, merge, removeItems, toFieldSet, withNamedFields, type Comparison } from './typed.js';
 import type { TypeNode } from './schema.js';
 
 export type Operation = 'Apply' | 'Update';
@@ -30,8 +30,37 @@ export type Managers = Map<string, Manager>;
 
 export const identity = (m: { manager: string; operation: Operation; subresource?: string }) => `${m.operation}\u0000${m.manager}\u0000${m.subresource ?? ''}`;
 
-/** Reads metadata.managedFields; throws when an entry isn't one upstream could read. */
-export function decodeManagedFields(entries: unknown): Managers {
+// Entries read from a stored object are decoded only when a write touches them: most writes
+// change fields a few managers own, and the other entries are written back as they were.
+const undecoded = new WeakMap<Manager, FieldsV1>();
+
+function lazyManager(base: Omit<Manager, 'set'>, fields: FieldsV1): Manager {
+  let set: FieldSet | undefined;
+  const m = {
+    ...base,
+    get set(): FieldSet {
+      if (!set) {
+        set = fromFieldsV1(fields);
+        undecoded.delete(m);
+      }
+      return set;
+    },
+  };
+  undecoded.set(m, fields);
+  return m;
+}
+
+/** Whether a manager owns a path, reading its entry as little as possible. */
+function owns(m: Manager, path: string): boolean {
+  const tree = undecoded.get(m);
+  return tree ? treeHas(tree, path) : m.set.has(path);
+}
+
+/**
+ * Reads metadata.managedFields; throws when an entry isn't one upstream could read. `trusted`
+ * entries (the stored object's own) have their field sets read only when needed.
+ */
+export function decodeManagedFields(entries: unknown, trusted = false): Managers {
   const out: Managers = new Map();
   if (entries === undefined || entries === null) return out;
   if (!Array.isArray(entries)) throw new Error('managedFields must be a list');
@@ -40,15 +69,9 @@ export function decodeManagedFields(entries: unknown): Managers {
     const e = raw as ManagedFieldsEntry;
     if (e.operation !== 'Apply' && e.operation !== 'Update') throw new Error(`unknown operation ${JSON.stringify(e.operation)}`);
     if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') throw new Error(`unknown fieldsType ${JSON.stringify(e.fieldsType)}`);
-    const m: Manager = {
-      manager: e.manager ?? '',
-      operation: e.operation,
-      apiVersion: e.apiVersion ?? '',
-      subresource: e.subresource || undefined,
-      time: e.time,
-      set: fromFieldsV1(e.fieldsV1 ?? {}),
-      entry: e,
-    };
+    const base = { manager: e.manager ?? '', operation: e.operation as Operation, apiVersion: e.apiVersion ?? '', subresource: e.subresource || undefined, time: e.time, entry: e };
+    const fields = (e.fieldsV1 ?? {}) as FieldsV1;
+    const m: Manager = trusted && isPlainObject(fields) ? lazyManager(base, fields) : { ...base, set: fromFieldsV1(fields) };
     const id = identity(m);
     const seen = out.get(id);
     // Upstream merges entries that share an identity.
@@ -59,7 +82,7 @@ export function decodeManagedFields(entries: unknown): Managers {
 
 /** Writes managers back as metadata.managedFields, ordered as upstream (Apply first, then by time). */
 export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
-  const list = [...managers.values()].filter((m) => m.set.size > 0);
+  const list = [...managers.values()].filter((m) => (undecoded.has(m) ? Object.keys(undecoded.get(m)!).length > 0 : m.set.size > 0));
   list.sort(
     (p, q) =>
       cmp(p.operation, q.operation) || cmp(p.time ?? '', q.time ?? '') || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''),
@@ -95,6 +118,9 @@ function takeFrom(managers: Managers, except: string, taken: FieldSet): void {
   if (taken.size === 0) return;
   for (const [id, m] of managers) {
     if (id === except) continue;
+    let touched = false;
+    for (const p of taken) if ((touched = owns(m, p))) break;
+    if (!touched) continue;
     const rest = difference(m.set, taken);
     if (rest.size === 0) managers.delete(id);
     else if (rest.size !== m.set.size) managers.set(id, withSet(m, rest));
@@ -102,12 +128,11 @@ function takeFrom(managers: Managers, except: string, taken: FieldSet): void {
 }
 
 /**
- * Ownership after an Update (create, update, patch, subresource writes): the writer owns what it
- * added or changed, in addition to what it owned before; others lose those fields, and everybody
- * loses what was removed. Returns the managers unchanged (same Map) when nothing changed.
+ * Ownership after an Update (create, update, patch, subresource writes) that made the changes
+ * `c`: the writer owns what it added or changed, in addition to what it owned before; others
+ * lose those fields, and everybody loses what was removed.
  */
-export function recordUpdate(t: TypeNode, live: unknown, next: unknown, managers: Managers, writer: Writer, now: string): Managers {
-  const c = compare(t, live, next);
+export function recordUpdate(c: Comparison, managers: Managers, writer: Writer, now: string): Managers {
   if (isSame(c)) return managers;
   const out: Managers = new Map(managers);
   const id = identity({ ...writer, operation: 'Update' });

@@ -2,7 +2,7 @@
 // them: the field set of a value, the comparison of two values (added, modified and removed
 // fields), the merge of an applied configuration into a live object, and the removal of fields.
 import { deepEqual, isPlainObject } from '../object.js';
-import { fieldElement, join, keyElement, prefixesOf, SEP, valueElement, type FieldSet } from './fieldset.js';
+import { compareElements, fieldElement, join, keyElement, prefixesOf, SEP, valueElement, type FieldSet, type FieldsV1 } from './fieldset.js';
 import { ANY, childType, fieldType, type TypeNode } from './schema.js';
 
 /** A value the schema can't place: an item of a keyed list without its key, duplicates applied. */
@@ -14,6 +14,8 @@ const META_SKIP = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink',
 const skipped = (path: string, key: string) => (path === '' ? ROOT_SKIP.has(key) : path === 'f:metadata' && META_SKIP.has(key));
 
 type Obj = Record<string, unknown>;
+/** Stands for a path below metadata where only the root and metadata ones matter. */
+const DEEP = '\u0000deep';
 
 /** Whether a value is walked into (true) or owned as one leaf (false). */
 function granular(t: TypeNode, v: unknown): boolean {
@@ -93,56 +95,73 @@ export const isSame = (c: Comparison) => c.added.size === 0 && c.modified.size =
 
 const isEmpty = (v: unknown) => v === undefined || (Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0);
 
-/** What changed from lhs to rhs, field by field (Compare); one walk over both. */
-export function compare(t: TypeNode, lhs: unknown, rhs: unknown, path = '', c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() }): Comparison {
+/**
+ * What changed from lhs to rhs, field by field (Compare); one walk over both. `ignore` names
+ * top-level fields left out (upstream's reset fields: status, for writes to the main resource).
+ */
+export function compare(t: TypeNode, lhs: unknown, rhs: unknown, ignore?: ReadonlySet<string>): Comparison {
+  const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
+  compareAt(t, lhs, rhs, [], c, ignore);
+  return c;
+}
+
+// The path is a stack of elements, joined only for the fields that changed: most of an object
+// doesn't, and building every field's path string would cost more than the walk itself.
+function compareAt(t: TypeNode, lhs: unknown, rhs: unknown, stack: string[], c: Comparison, ignore?: ReadonlySet<string>): void {
   const leaf = !(granular(t, lhs) || granular(t, rhs)) || (isEmpty(lhs) && isEmpty(rhs)) || (lhs !== undefined && rhs !== undefined && Array.isArray(lhs) !== Array.isArray(rhs));
   if (leaf) {
-    if (lhs === undefined) c.added.add(path);
-    else if (rhs === undefined) c.removed.add(path);
-    else if (!deepEqual(lhs, rhs)) c.modified.add(path);
-    return c;
+    if (lhs === undefined) c.added.add(stack.join(SEP));
+    else if (rhs === undefined) c.removed.add(stack.join(SEP));
+    else if (!deepEqual(lhs, rhs)) c.modified.add(stack.join(SEP));
+    return;
   }
-  if (Array.isArray(lhs) || Array.isArray(rhs)) compareLists(t, lhs as unknown[] | undefined, rhs as unknown[] | undefined, path, c);
+  if (Array.isArray(lhs) || Array.isArray(rhs)) compareLists(t, lhs as unknown[] | undefined, rhs as unknown[] | undefined, stack, c);
   else {
     const l = isPlainObject(lhs) ? lhs : undefined;
     const r = isPlainObject(rhs) ? rhs : undefined;
+    const where = stack.length === 0 ? '' : stack.length === 1 ? stack[0]! : DEEP;
     if (l) {
       for (const k in l) {
-        if (l[k] === undefined || skipped(path, k)) continue;
-        compare(childType(t, k), l[k], r?.[k], join(path, fieldElement(k)), c);
+        if (l[k] === undefined || skipped(where, k) || (ignore && stack.length === 0 && ignore.has(k))) continue;
+        stack.push(fieldElement(k));
+        compareAt(childType(t, k), l[k], r?.[k], stack, c);
+        stack.pop();
       }
     }
     if (r) {
       for (const k in r) {
-        if (r[k] === undefined || (l && l[k] !== undefined) || skipped(path, k)) continue;
-        compare(childType(t, k), undefined, r[k], join(path, fieldElement(k)), c);
+        if (r[k] === undefined || (l && l[k] !== undefined) || skipped(where, k) || (ignore && stack.length === 0 && ignore.has(k))) continue;
+        stack.push(fieldElement(k));
+        compareAt(childType(t, k), undefined, r[k], stack, c);
+        stack.pop();
       }
     }
   }
-  if (path) {
-    if (lhs === undefined) c.added.add(path);
-    else if (rhs === undefined) c.removed.add(path);
+  if (stack.length) {
+    if (lhs === undefined) c.added.add(stack.join(SEP));
+    else if (rhs === undefined) c.removed.add(stack.join(SEP));
   }
-  return c;
 }
 
-function compareLists(t: TypeNode, lhs: unknown[] | undefined, rhs: unknown[] | undefined, path: string, c: Comparison): void {
+function compareLists(t: TypeNode, lhs: unknown[] | undefined, rhs: unknown[] | undefined, stack: string[], c: Comparison): void {
+  const path = stack.length ? DEEP : '';
   const l = lhs ? indexList(t, lhs, path) : new Map<string, unknown[]>();
   const r = rhs ? indexList(t, rhs, path) : new Map<string, unknown[]>();
   const visit = (pe: string, li: unknown[] | undefined, ri: unknown[] | undefined) => {
-    const p = join(path, pe);
+    stack.push(pe);
     const ln = li?.length ?? 0;
     const rn = ri?.length ?? 0;
-    if (ln <= 1 && rn <= 1) compare(t.elem!, li?.[0], ri?.[0], p, c);
+    if (ln <= 1 && rn <= 1) compareAt(t.elem!, li?.[0], ri?.[0], stack, c);
     else if (ln >= 2 && rn >= 2) {
-      if (!deepEqual(li, ri)) c.modified.add(p);
+      if (!deepEqual(li, ri)) c.modified.add(stack.join(SEP));
     } else if (ln >= 2) {
-      if (rn) compare(t.elem!, undefined, ri![0], p, c);
-      c.removed.add(p);
+      if (rn) compareAt(t.elem!, undefined, ri![0], stack, c);
+      c.removed.add(stack.join(SEP));
     } else {
-      if (ln) compare(t.elem!, li![0], undefined, p, c);
-      c.added.add(p);
+      if (ln) compareAt(t.elem!, li![0], undefined, stack, c);
+      c.added.add(stack.join(SEP));
     }
+    stack.pop();
   };
   for (const [pe, li] of l) visit(pe, li, r.get(pe));
   for (const [pe, ri] of r) if (!l.has(pe)) visit(pe, undefined, ri);
@@ -263,5 +282,41 @@ export function withNamedFields(t: TypeNode, set: FieldSet): FieldSet {
       }
     }
   }
+  return out;
+}
+
+/**
+ * The FieldsV1 of a new object's writer, built in one walk: what compare() against nothing
+ * gives (every field and every node on the way), without the string paths in between.
+ */
+export function createdFieldsV1(t: TypeNode, v: unknown, ignore?: ReadonlySet<string>): FieldsV1 {
+  const tree = createdNode(t, v, '');
+  if (ignore) for (const k of ignore) delete tree[fieldElement(k)];
+  // metadata itself is nobody's (only what it holds).
+  const meta = tree['f:metadata'] as FieldsV1 | undefined;
+  if (meta) {
+    delete meta['.'];
+    if (Object.keys(meta).length === 0) delete tree['f:metadata'];
+  }
+  return tree;
+}
+
+function createdNode(t: TypeNode, v: unknown, path: string): FieldsV1 {
+  if (!granular(t, v) || isEmpty(v)) return {};
+  const children: Array<[string, FieldsV1]> = [];
+  if (Array.isArray(v)) {
+    for (const [pe, items] of indexList(t, v, path)) children.push([pe, items.length === 1 ? createdNode(t.elem!, items[0], DEEP) : {}]);
+  } else {
+    for (const k in v as Obj) {
+      const x = (v as Obj)[k];
+      if (x === undefined || skipped(path, k)) continue;
+      const pe = fieldElement(k);
+      // Only the root and metadata need their path (skipped fields); deeper nodes get a marker.
+      children.push([pe, createdNode(childType(t, k), x, path ? DEEP : pe)]);
+    }
+  }
+  const out: FieldsV1 = path && children.length ? { '.': {} } : {};
+  children.sort((a, b) => compareElements(a[0], b[0]));
+  for (const [pe, n] of children) out[pe] = n;
   return out;
 }
