@@ -88,12 +88,19 @@ test('the conflict Status: 409, reason Conflict, one FieldManagerConflict cause 
     'Content-Type': 'application/apply-patch+yaml',
   });
   assert.equal(force.status, 200);
-  // The same configuration again is a no-op: no new resourceVersion.
-  const again = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=kubectl', manifest({ replicas: 2 }), {
-    'Content-Type': 'application/apply-patch+yaml',
-  });
+  assert.equal(force.json.spec.replicas, 2);
+});
+
+test('applying an unchanged configuration is a no-op: same resourceVersion, same managedFields', async () => {
+  // A ConfigMap: no controller writes to it between the two applies.
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'noop', namespace: 'ssa', labels: { a: 'b' } }, data: { k: 'v' } };
+  const path = '/api/v1/namespaces/ssa/configmaps/noop?fieldManager=tool';
+  const first = await api(s, 'PATCH', path, cm, { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(first.status, 201);
+  const again = await api(s, 'PATCH', path, cm, { 'Content-Type': 'application/apply-patch+yaml' });
   assert.equal(again.status, 200);
-  assert.equal(again.json.metadata.resourceVersion, force.json.metadata.resourceVersion);
+  assert.equal(again.json.metadata.resourceVersion, first.json.metadata.resourceVersion);
+  assert.deepEqual(again.json.metadata.managedFields, first.json.metadata.managedFields);
 });
 
 test('a label and an env entry the manager stops applying are removed', () => {
@@ -154,4 +161,26 @@ test('every write records an Update entry for its manager: create, client-side a
   assert.equal(st.status, 200);
   const byController = st.json.metadata.managedFields.find((m: any) => m.manager === 'my-controller');
   assert.deepEqual({ subresource: byController.subresource, fieldsV1: byController.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+});
+
+test('moving from client-side to server-side apply: kubectl takes its client-side fields over, no conflict', () => {
+  ok(['apply', '-f', '-'], manifest({ name: 'moved', replicas: 1, labels: { tier: 'a' } }));
+  assert.equal(entry(getDeploy('moved'), 'kubectl-client-side-apply').operation, 'Update');
+  // .spec.replicas is kubectl-client-side-apply's, but it is in the last-applied annotation:
+  // kubectl's first server-side apply may take it (as upstream's server allows).
+  assert.equal(ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'moved', replicas: 3 })).trim(), 'deployment.apps/moved serverside-applied');
+  const d = getDeploy('moved');
+  assert.equal(d.spec.replicas, 3);
+  // kubectl then hands the rest of client-side apply's fields to its Apply entry (a JSON patch
+  // of managedFields, which the server takes as sent) and applies again: the label its
+  // client-side apply set and this configuration dropped is removed.
+  assert.equal(entry(d, 'kubectl-client-side-apply'), undefined);
+  assert.equal(entry(d, 'kubectl').operation, 'Apply');
+  assert.equal(d.metadata.labels.tier, undefined);
+  assert.equal(entry(d, 'kubectl').fieldsV1['f:metadata']['f:labels']['f:tier'], undefined);
+  // Someone else's field is still a conflict.
+  ok(['label', 'deploy', 'moved', '-n', 'ssa', 'owner=me']);
+  const refused = k(['apply', '--server-side', '-f', '-'], manifest({ name: 'moved', replicas: 3, labels: { owner: 'you' } }));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /conflict with "kubectl-label" using apps\/v1: \.metadata\.labels\.owner/);
 });

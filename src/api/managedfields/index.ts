@@ -2,9 +2,10 @@
 // result back. The field-level work is in managers.ts and typed.ts.
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { deepEqual, isPlainObject, type KObject } from '../object.js';
-import { applyConfiguration, decodeManagedFields, encodeManagedFields, recordUpdate, type Managers, type Writer } from './managers.js';
-import { rootType } from './schema.js';
-import { compare, createdFieldsV1, isSame, TypedError, type Comparison } from './typed.js';
+import { applyConfiguration, ApplyConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, type Managers, type Writer } from './managers.js';
+import { rootType, type TypeNode } from './schema.js';
+import { compare, createdFieldsV1, isSame, toFieldSet, TypedError, type Comparison } from './typed.js';
+import type { FieldSet } from './fieldset.js';
 
 export { ApplyConflictError, type Conflict, type Writer } from './managers.js';
 export { pathString } from './fieldset.js';
@@ -92,10 +93,39 @@ export function recordUpdateOn(live: KObject | undefined, next: KObject, writer:
  * object to store, its managedFields set. Throws ApplyConflictError or TypedError.
  */
 export function applyOn(live: KObject, config: KObject, writer: Writer, force: boolean, now: string): KObject {
+  const t = rootType(config.apiVersion ?? '', config.kind ?? '');
   const managers = decodeOrEmpty(live.metadata?.managedFields);
-  const { obj, managers: out } = applyConfiguration(rootType(config.apiVersion ?? '', config.kind ?? ''), live, config, managers, writer, force, now);
-  const result = obj as KObject;
-  result.metadata = { ...result.metadata };
-  write(result, encodeManagedFields(out));
-  return result;
+  let result: { obj: unknown; managers: Managers };
+  try {
+    result = applyConfiguration(t, live, config, managers, writer, force, now);
+  } catch (e) {
+    if (!(e instanceof ApplyConflictError)) throw e;
+    const allowed = clientSideApplied(t, live, writer);
+    if (!allowed) throw e;
+    const remaining = e.conflicts.filter((c) => !allowed.has(c.path));
+    if (remaining.length) throw new ApplyConflictError(remaining);
+    result = applyConfiguration(t, live, config, managers, writer, true, now);
+  }
+  const obj = result.obj as KObject;
+  obj.metadata = { ...obj.metadata };
+  write(obj, encodeManagedFields(result.managers));
+  return obj;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Upstream's move from client-side to server-side apply: kubectl's server-side apply may take
+ * the fields its client-side applies set (those of the last-applied annotation) from whoever
+ * owns them now; the other conflicts still stand. Undefined when there is no such pass.
+ */
+function clientSideApplied(t: TypeNode, live: KObject, writer: Writer): FieldSet | undefined {
+  if (writer.manager !== 'kubectl' || writer.subresource) return undefined;
+  const annotation = live.metadata?.annotations?.[LAST_APPLIED];
+  if (!annotation) return undefined;
+  try {
+    return toFieldSet(t, JSON.parse(annotation));
+  } catch {
+    return undefined;
+  }
 }

@@ -190,3 +190,17 @@ test('main-resource writes own no status; status writes own only status (upstrea
   }, { manager: 'kubelet', apiVersion: 'v1', subresource: 'status' });
   assert.deepEqual(owners(reported), { 'Update:creator': ['.spec', '.spec.nodeName'], 'Update:kubelet/status': ['.status.phase'] });
 });
+
+test('kubectl may take the fields of its last client-side apply; nothing else, and nobody else may', () => {
+  const lastApplied = JSON.stringify(deployment({ replicas: 1 }));
+  let live = update(empty(), (o) => Object.assign(o, deployment({ replicas: 1, paused: false }), { metadata: { name: 'd', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } } }), writer('kubectl-client-side-apply'));
+  live = update(live, (o) => ((o.spec as any).paused = true), writer('someone'));
+  // .spec.replicas was in the last-applied configuration: taken over.
+  const upgraded = apply(live, deployment({ replicas: 3 }), 'kubectl');
+  assert.equal((upgraded.spec as any).replicas, 3);
+  assert.deepEqual(owners(upgraded)['Apply:kubectl'], ['.spec.replicas']);
+  // .spec.paused wasn't (someone else set it): still a conflict, for kubectl too.
+  assert.throws(() => apply(live, deployment({ replicas: 3, paused: false }), 'kubectl'), (e) => e instanceof ApplyConflictError && e.conflicts.length === 1 && pathString(e.conflicts[0]!.path) === '.spec.paused');
+  // Another manager gets no such pass.
+  assert.throws(() => apply(live, deployment({ replicas: 3 }), 'helm'), ApplyConflictError);
+});
