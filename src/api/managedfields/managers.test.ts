@@ -204,3 +204,15 @@ test('kubectl may take the fields of its last client-side apply; nothing else, a
   // Another manager gets no such pass.
   assert.throws(() => apply(live, deployment({ replicas: 3 }), 'helm'), ApplyConflictError);
 });
+
+test('more than 10 Update entries: the oldest are merged into ancient-changes', () => {
+  let o = apply(empty(), deployment({ replicas: 1 }), 'applier');
+  for (let i = 0; i < 12; i++) o = update(o, (x) => ((x.metadata.labels ??= {})[`l${i}`] = 'v'), writer(`m${i}`), `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+  const names = o.metadata.managedFields!.map((m) => m.manager);
+  assert.equal(names.filter((n) => n !== 'applier').length, 10);
+  assert.ok(!names.includes('m0') && !names.includes('m1') && !names.includes('m2'), names.join());
+  const ancient = owners(o)['Update:ancient-changes'];
+  assert.deepEqual(ancient, ['.metadata.labels', '.metadata.labels.l0', '.metadata.labels.l1', '.metadata.labels.l2']);
+  assert.deepEqual(owners(o)['Update:m11'], ['.metadata.labels.l11']);
+  assert.ok(names.includes('applier'), 'Apply entries are never merged');
+});

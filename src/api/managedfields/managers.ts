@@ -142,7 +142,27 @@ export function recordUpdate(c: Comparison, managers: Managers, writer: Writer, 
   const set = stripped(union(before ? difference(before.set, c.removed) : new Set(), changed));
   if (set.size === 0) out.delete(id);
   else out.set(id, { ...writer, operation: 'Update', time: now, set });
+  capUpdateManagers(out);
   return out;
+}
+
+/** Upstream's cap on Update entries; the oldest are merged into one `ancient-changes` entry. */
+export const MAX_UPDATE_MANAGERS = 10;
+const ANCIENT = 'ancient-changes';
+
+function capUpdateManagers(managers: Managers): void {
+  const updaters = [...managers].filter(([, m]) => m.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort(([, a], [, b]) => cmp(a.time ?? '', b.time ?? ''));
+  for (let i = 0, left = updaters.length; left > MAX_UPDATE_MANAGERS && i < updaters.length; i++) {
+    const [id, m] = updaters[i]!;
+    const bucketId = identity({ manager: ANCIENT, operation: 'Update' });
+    if (id === bucketId) continue;
+    const bucket = managers.get(bucketId);
+    managers.delete(id);
+    managers.set(bucketId, { manager: ANCIENT, operation: 'Update', apiVersion: m.apiVersion, time: m.time, set: bucket ? union(bucket.set, m.set) : m.set });
+    if (bucket) left--;
+  }
 }
 
 export interface Conflict {
