@@ -207,6 +207,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   if (type === 'application/apply-patch+yaml') {
     const raw = await readBody(ctx.req);
     const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
+    if (sub === 'scale') return sendJson(ctx.res, 200, toScale(result.obj));
     return respondObject(ctx, result.created ? 201 : 200, result.obj);
   }
   if (!PATCH_TYPES.has(type)) {

@@ -184,3 +184,27 @@ test('moving from client-side to server-side apply: kubectl takes its client-sid
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /conflict with "kubectl-label" using apps\/v1: \.metadata\.labels\.owner/);
 });
+
+test('apply through the scale and status subresources: entries with their subresource', async () => {
+  ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'sub', replicas: 1 }));
+  const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'sub', namespace: 'ssa' }, spec: { replicas: 4 } };
+  const path = '/apis/apps/v1/namespaces/ssa/deployments/sub/scale?fieldManager=autoscaler';
+  const refused = await api(s, 'PATCH', path, scale, { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.json.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+  const forced = await api(s, 'PATCH', `${path}&force=true`, scale, { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(forced.status, 200);
+  assert.equal(forced.json.kind, 'Scale');
+  assert.equal(forced.json.spec.replicas, 4);
+  const d = getDeploy('sub');
+  const autoscaler = entry(d, 'autoscaler');
+  assert.deepEqual({ operation: autoscaler.operation, subresource: autoscaler.subresource, fieldsV1: autoscaler.fieldsV1 }, { operation: 'Apply', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  assert.equal(entry(d, 'kubectl').fieldsV1['f:spec']['f:replicas'], undefined);
+
+  const status = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sub', namespace: 'ssa' }, status: { observedGeneration: 42 }, spec: { replicas: 9 } };
+  const st = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/sub/status?fieldManager=reporter&force=true', status, { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(st.status, 200);
+  assert.equal(st.json.spec.replicas, 4, 'a status apply leaves spec alone');
+  const reporter = st.json.metadata.managedFields.find((m: any) => m.manager === 'reporter');
+  assert.deepEqual({ subresource: reporter.subresource, fieldsV1: reporter.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+});

@@ -145,11 +145,6 @@ export function pathString(path: string): string {
   return s;
 }
 
-/** Builds a set from readable paths (`spec.replicas`, `metadata.labels.app`): for tests and constants. */
-export function setOf(...paths: string[][]): FieldSet {
-  return new Set(paths.map((p) => p.join(SEP)));
-}
-
 /** Upstream's iteration order of a set: at each level the members first, then the children. */
 export function comparePaths(a: string, b: string): number {
   const ea = elementsOf(a);

@@ -14,7 +14,7 @@ const META_SKIP = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink',
 const skipped = (path: string, key: string) => (path === '' ? ROOT_SKIP.has(key) : path === 'f:metadata' && META_SKIP.has(key));
 
 type Obj = Record<string, unknown>;
-/** Stands for a path below metadata where only the root and metadata ones matter. */
+/** Stands for any path below the root's fields: skipped() only looks at the root and metadata. */
 const DEEP = '\u0000deep';
 
 /** Whether a value is walked into (true) or owned as one leaf (false). */
