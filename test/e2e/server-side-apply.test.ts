@@ -208,3 +208,20 @@ test('apply through the scale and status subresources: entries with their subres
   const reporter = st.json.metadata.managedFields.find((m: any) => m.manager === 'reporter');
   assert.deepEqual({ subresource: reporter.subresource, fieldsV1: reporter.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
 });
+
+test('configurations the schema cannot place are a 4xx, not a crash', async () => {
+  const pod = (containers: unknown[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad', namespace: 'ssa' }, spec: { containers } });
+  const path = '/api/v1/namespaces/ssa/pods/bad?fieldManager=tool';
+  const noKey = await api(s, 'PATCH', path, pod([{ image: 'busybox' }]), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(noKey.status, 422);
+  assert.match(noKey.json.message, /\.spec\.containers: associative list with keys has an element that omits key field "name"/);
+  const twice = await api(s, 'PATCH', path, pod([{ name: 'a', image: 'busybox' }, { name: 'a', image: 'busybox' }]), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(twice.status, 422);
+  assert.match(twice.json.message, /\.spec\.containers: duplicate entries for key \{"name":"a"\}/);
+  const withFields = await api(s, 'PATCH', path, { ...pod([{ name: 'a', image: 'busybox' }]), metadata: { name: 'bad', managedFields: [{ manager: 'x', operation: 'Apply' }] } }, { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(withFields.status, 400);
+  assert.equal(withFields.json.message, 'metadata.managedFields must be nil');
+  const longName = await api(s, 'POST', `/api/v1/namespaces/ssa/configmaps?fieldManager=${'x'.repeat(129)}`, { metadata: { name: 'long' } });
+  assert.equal(longName.status, 422);
+  assert.equal((await api(s, 'GET', '/api/v1/namespaces/ssa/pods/bad')).status, 404, 'nothing was created');
+});
