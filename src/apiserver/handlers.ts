@@ -1,17 +1,14 @@
 // The REST verbs on resources and their subresources. Everything kind-specific comes from the
 // registry; everything about persistence from RestStorage.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { isPlainObject, type KObject } from '../api/object.js';
-import type { ResourceType } from '../api/registry.js';
 import { applyPatch, PatchError, type PatchType } from '../api/patch/index.js';
 import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor } from '../api/schema/index.js';
 import { ApiError, badRequest, conflict, methodNotAllowed, notFound } from './errors.js';
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
-import { includeObjectParam, type Output } from './negotiate.js';
+import { includeObjectParam } from './negotiate.js';
 import { addWarnings, sendJson } from './respond.js';
-import type { RestStorage } from './rest-storage.js';
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
@@ -19,6 +16,7 @@ import type { Ctx } from './ctx.js';
 import { writerFor } from './field-manager.js';
 import { bindPod, evictPod, fromScale, toScale, SCALE_KIND } from './subresources.js';
 
+// Ctx lives in ctx.ts (apply.ts needs it too); re-exported for modules that import it from here.
 export type { Ctx };
 
 const PATCH_TYPES = new Set(['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json']);
