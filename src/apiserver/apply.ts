@@ -1,50 +1,40 @@
 // Server-side apply (PATCH application/apply-patch+yaml): creates the object when absent,
-// otherwise merges the applied configuration into the live object, and records the applier's
-// fields in metadata.managedFields (FieldsV1).
-//
-// Not yet upstream's full semantics: fields a manager stops applying are not removed, and
-// conflicts between managers are not detected (force is accepted and ignored).
-import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
+// otherwise merges the applied configuration into the live object per the schema, removes the
+// fields the manager stopped applying and refuses to take fields other managers own (409)
+// unless force=true. Field ownership is recorded in metadata.managedFields (operation Apply).
 import { clone, isPlainObject, type KObject } from '../api/object.js';
-import { strategicMergePatch } from '../api/patch/index.js';
-import { strategyAt } from '../api/patch/merge-keys.js';
+import { applyOn, ApplyConflictError, TypedError, type Writer } from '../api/managedfields/index.js';
 import { ApiError, badRequest } from './errors.js';
 import { decodeBody, decodeObject } from './body.js';
-import type { Ctx } from './handlers.js';
+import type { Ctx } from './ctx.js';
+import { applyConflict, checkManagerName } from './field-manager.js';
 import { nowRfc3339 } from './rest-storage.js';
+import { SCALE_KIND } from './subresources.js';
 
-type FieldSet = Record<string, unknown>;
-
-/** The FieldsV1 set of an applied configuration: f:<field>, k:{<merge key>} and v:<value>. */
-export function fieldSet(kind: string, value: unknown, path: string[] = []): FieldSet {
-  const out: FieldSet = {};
-  if (!isPlainObject(value)) return out;
-  for (const [k, v] of Object.entries(value)) {
-    if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-    if (path.length === 1 && path[0] === 'metadata' && (k === 'name' || k === 'namespace')) continue;
-    const p = [...path, k];
-    if (Array.isArray(v)) {
-      const { mergeKey, strategy } = strategyAt(kind, p);
-      const set: FieldSet = {};
-      if (mergeKey) {
-        for (const item of v) {
-          if (!isPlainObject(item) || item[mergeKey] === undefined) continue;
-          set[`k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`] = { '.': {}, ...fieldSet(kind, item, p) };
-        }
-      } else if (strategy?.includes('merge')) {
-        for (const item of v) set[`v:${JSON.stringify(item)}`] = {};
-      }
-      out[`f:${k}`] = set;
-    } else if (isPlainObject(v)) {
-      const inner = fieldSet(kind, v, p);
-      // metadata holding only name and namespace owns nothing (they identify, not configure).
-      if (path.length === 0 && k === 'metadata' && !Object.keys(inner).length) continue;
-      out[`f:${k}`] = Object.keys(inner).length ? inner : {};
-    } else {
-      out[`f:${k}`] = {};
+/**
+ * The applied configuration as a configuration of the whole object: status only for the status
+ * subresource, spec.replicas for scale, everything but status for the main resource.
+ */
+function asObjectConfiguration(ctx: Ctx, applied: KObject): KObject {
+  const { r } = ctx;
+  const base: KObject = { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: ctx.name } };
+  if (r.namespaced) base.metadata.namespace = ctx.namespace;
+  switch (ctx.subresource ?? '') {
+    case 'status':
+      if (applied.status !== undefined) base.status = applied.status;
+      return base;
+    case 'scale': {
+      const replicas = isPlainObject(applied.spec) ? applied.spec.replicas : undefined;
+      if (replicas !== undefined) base.spec = { replicas };
+      return base;
+    }
+    default: {
+      const config: KObject = { ...applied, apiVersion: r.apiVersion, kind: r.kind };
+      // Status is the system's to write on the main resource (nodes report their own on create).
+      if (r.hasStatus && r.key !== 'nodes') delete config.status;
+      return config;
     }
   }
-  return out;
 }
 
 export async function serverSideApply(
@@ -57,47 +47,40 @@ export async function serverSideApply(
   if (!manager) {
     throw new ApiError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
   }
-  const applied = decodeObject(decodeBody(raw, 'application/apply-patch+yaml'), r) as KObject;
+  checkManagerName(manager);
+  const sub = ctx.subresource ?? '';
+  const expected = sub === 'scale' ? SCALE_KIND : r;
+  const applied = decodeObject(decodeBody(raw, 'application/apply-patch+yaml'), expected) as KObject;
   if (!applied.apiVersion || !applied.kind) throw badRequest('apiVersion and kind must be set in an applied configuration');
   if (applied.metadata.name && applied.metadata.name !== ctx.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${ctx.name})`);
   }
-  checkFields(applied, r.apiVersion, r.kind);
-  const entry: ManagedFieldsEntry = {
-    manager,
-    operation: 'Apply',
-    apiVersion: r.apiVersion,
-    time: nowRfc3339(),
-    fieldsType: 'FieldsV1',
-    fieldsV1: fieldSet(r.kind, applied),
-  };
-  const withEntry = (obj: KObject) => {
-    const mine = (m: ManagedFieldsEntry) => m.manager === manager && m.operation === 'Apply';
-    const previous = obj.metadata.managedFields?.find(mine);
-    // An unchanged field set keeps its entry (and time), so re-applying is a no-op write.
-    if (previous && JSON.stringify(previous.fieldsV1) === JSON.stringify(entry.fieldsV1)) return obj;
-    obj.metadata.managedFields = [...(obj.metadata.managedFields ?? []).filter((m) => !mine(m)), entry];
-    return obj;
+  if (applied.metadata.managedFields?.length) throw badRequest('metadata.managedFields must be nil');
+  checkFields(applied, expected.apiVersion, expected.kind);
+  delete applied.metadata.resourceVersion;
+  delete applied.metadata.managedFields;
+  const config = asObjectConfiguration(ctx, applied);
+  const writer: Writer = { manager, apiVersion: r.apiVersion, subresource: sub || undefined };
+  const force = q.get('force') === 'true';
+  const apply = (live: KObject) => {
+    try {
+      return applyOn(live, config, writer, force, nowRfc3339());
+    } catch (e) {
+      if (e instanceof ApplyConflictError) throw applyConflict(e);
+      if (e instanceof TypedError) throw new ApiError(422, 'Invalid', `failed to create typed patch object (${r.group ? r.group + '/' : ''}${r.version}, Kind=${r.kind}): ${e.message}`);
+      throw e;
+    }
   };
   const dryRun = q.getAll('dryRun').includes('All');
   try {
-    return await storage.update(
-      r,
-      ctx.namespace,
-      ctx.name!,
-      (cur) => {
-        const patch = clone(applied) as Record<string, unknown>;
-        delete (patch.metadata as Record<string, unknown>).resourceVersion;
-        const merged = strategicMergePatch(cur, patch, r.kind) as KObject;
-        return withEntry(merged);
-      },
-      { dryRun },
-    );
+    return await storage.update(r, ctx.namespace, ctx.name!, (cur) => apply(cur), { dryRun, subresource: sub === 'status' ? 'status' : '' });
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 404)) throw e;
+    // Only the main resource is created by an apply; a subresource needs its object.
+    if (sub) throw e;
   }
-  const obj = withEntry(clone(applied));
+  const obj = apply({ metadata: {} } as KObject);
   obj.metadata.name = ctx.name;
   if (r.namespaced) obj.metadata.namespace = ctx.namespace;
-  return { obj: await storage.create(r, obj, { dryRun }), created: true };
+  return { obj: await storage.create(r, clone(obj), { dryRun }), created: true };
 }

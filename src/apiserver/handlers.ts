@@ -1,6 +1,5 @@
 // The REST verbs on resources and their subresources. Everything kind-specific comes from the
 // registry; everything about persistence from RestStorage.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, isPlainObject, type KObject } from '../api/object.js';
 import { boolParam, optionalBoolParam } from '../api/query.js';
@@ -12,26 +11,17 @@ import { ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound } f
 import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
 import { validateListOptions } from './list-options.js';
-import { includeObjectParam, type Output } from './negotiate.js';
+import { includeObjectParam } from './negotiate.js';
 import { addWarnings, sendJson } from './respond.js';
-import type { RestStorage } from './rest-storage.js';
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
+import type { Ctx } from './ctx.js';
+import { writerFor } from './field-manager.js';
 import { bindPod, evictPod, fromScale, toScale, SCALE_KIND } from './subresources.js';
 
-export interface Ctx {
-  storage: RestStorage;
-  req: IncomingMessage;
-  res: ServerResponse;
-  q: URLSearchParams;
-  r: ResourceType;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  output: Output;
-  log: (msg: string) => void;
-}
+// Ctx lives in ctx.ts (apply.ts needs it too); re-exported for modules that import it from here.
+export type { Ctx };
 
 const PATCH_TYPES = new Set(['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json']);
 
@@ -171,7 +161,7 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
     }
     obj.metadata.namespace = ctx.namespace;
   }
-  const created = await storage.create(r, obj, { dryRun: dryRun(q) });
+  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx) });
   respondObject(ctx, 201, created);
 }
 
@@ -183,6 +173,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     const scale = await readObject(ctx, SCALE_KIND);
     const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => fromScale(cur, scale), {
       dryRun: dryRun(q),
+      writer: writerFor(ctx, 'scale'),
       precondition: scale.metadata.resourceVersion || undefined,
     });
     return sendJson(ctx.res, 200, toScale(obj));
@@ -207,6 +198,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     () => clone(body),
     {
       dryRun: dryRun(q),
+      writer: writerFor(ctx, sub),
       subresource: sub === 'status' || sub === 'finalize' ? sub : '',
       allowCreate: body,
       precondition: body.metadata.resourceVersion || undefined,
@@ -224,6 +216,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   if (type === 'application/apply-patch+yaml') {
     const raw = await readBody(ctx.req);
     const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
+    if (sub === 'scale') return sendJson(ctx.res, 200, toScale(result.obj));
     return respondObject(ctx, result.created ? 201 : 200, result.obj);
   }
   if (!PATCH_TYPES.has(type)) {
@@ -260,7 +253,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return sub === 'scale' ? fromScale(cur, checked) : checked;
     },
-    { dryRun: dryRun(q), subresource: sub === 'status' ? 'status' : '', precondition },
+    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: sub === 'status' ? 'status' : '', precondition },
   );
   if (sub === 'scale') return sendJson(ctx.res, 200, toScale(obj));
   respondObject(ctx, 200, obj);

@@ -14,9 +14,12 @@ import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
+import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Records the write in metadata.managedFields as an Update by this writer (apply records its own). */
+  writer?: Writer;
 }
 
 /** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
@@ -138,6 +141,7 @@ export class RestStorage implements AdmissionLookups {
       if (generated) candidate.metadata.name = generateName(meta.generateName!);
       this.prepareForCreate(r, candidate);
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
+      if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
       if (opts.dryRun) return candidate;
       try {
         const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
@@ -207,6 +211,7 @@ export class RestStorage implements AdmissionLookups {
       if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
       const wanted = await mutate(clone(current));
       const next = this.prepareForUpdate(r, wanted, current, opts.subresource ?? '');
+      if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free.
       if (sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
         return { obj: current, created: false };
@@ -249,6 +254,8 @@ export class RestStorage implements AdmissionLookups {
       // The status subresource changes status only (and labels/annotations, as upstream allows).
       next = clone(current);
       next.status = wanted.status;
+      // An apply to status brings the managedFields it computed (an update's are recorded later).
+      next.metadata.managedFields = wanted.metadata.managedFields;
     } else if (subresource === 'binding') {
       next = wanted;
     } else if (subresource === 'finalize') {

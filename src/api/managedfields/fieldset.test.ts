@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { comparePaths, fromFieldsV1, pathString, SEP, toFieldsV1 } from './fieldset.js';
+
+const P = (...elements: string[]) => elements.map((e) => (/^[fkvi]:/.test(e) ? e : `f:${e}`)).join(SEP);
+
+test('FieldsV1: members, `.` for members with children, round trip', () => {
+  const cases: Array<{ name: string; set: string[]; fields: unknown }> = [
+    { name: 'leaf', set: [P('spec', 'replicas')], fields: { 'f:spec': { 'f:replicas': {} } } },
+    {
+      name: 'list item that is a member and has children',
+      set: [P('spec', 'containers', 'k:{"name":"c"}'), P('spec', 'containers', 'k:{"name":"c"}', 'image')],
+      fields: { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {} } } } },
+    },
+    {
+      name: 'fields sort before keys before values',
+      set: [P('a', 'v:"x"'), P('a', 'k:{"n":1}'), P('a', 'z'), P('a', 'b')],
+      fields: { 'f:a': { 'f:b': {}, 'f:z': {}, 'k:{"n":1}': {}, 'v:"x"': {} } },
+    },
+  ];
+  for (const c of cases) {
+    const v1 = toFieldsV1(new Set(c.set));
+    assert.deepEqual(v1, c.fields, c.name);
+    assert.equal(JSON.stringify(v1), JSON.stringify(c.fields), `${c.name}: order`);
+    assert.deepEqual([...fromFieldsV1(v1)].sort(), [...c.set].sort(), `${c.name}: round trip`);
+  }
+});
+
+test('FieldsV1 that is not one is refused', () => {
+  assert.throws(() => fromFieldsV1({ 'f:a': 'x' }));
+  assert.throws(() => fromFieldsV1({ 'x:a': {} }));
+  assert.throws(() => fromFieldsV1([]));
+});
+
+test('paths print as upstream prints them in conflicts', () => {
+  assert.equal(pathString(P('spec', 'replicas')), '.spec.replicas');
+  assert.equal(pathString(P('spec', 'containers', 'k:{"name":"app"}', 'image')), '.spec.containers[name="app"].image');
+  assert.equal(pathString(P('ports', 'k:{"containerPort":80,"protocol":"TCP"}')), '.ports[containerPort=80,protocol="TCP"]');
+  assert.equal(pathString(P('metadata', 'finalizers', 'v:"a"')), '.metadata.finalizers[="a"]');
+});
+
+test('set iteration order: members of a level before its children', () => {
+  const paths = [P('spec', 'template', 'x'), P('spec', 'replicas'), P('metadata', 'labels', 'a'), P('spec', 'a', 'b')];
+  assert.deepEqual([...paths].sort(comparePaths).map(pathString), ['.metadata.labels.a', '.spec.replicas', '.spec.a.b', '.spec.template.x']);
+});

@@ -1,0 +1,18 @@
+// What a REST handler gets for one request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceType } from '../api/registry.js';
+import type { Output } from './negotiate.js';
+import type { RestStorage } from './rest-storage.js';
+
+export interface Ctx {
+  storage: RestStorage;
+  req: IncomingMessage;
+  res: ServerResponse;
+  q: URLSearchParams;
+  r: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  output: Output;
+  log: (msg: string) => void;
+}
