@@ -62,7 +62,11 @@ export class ApiServer {
       this.handle(req, res).catch((e) => sendError(res, e, this.log));
     });
     this.server.keepAliveTimeout = 65_000;
-    this.podProxy = new PodProxy({ storage: this.storage, token: this.opts.pki.adminToken, log: this.log });
+    this.podProxy = new PodProxy({
+      storage: this.storage,
+      tls: { ca: this.opts.pki.caCert, cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
+      log: this.log,
+    });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
       if (!this.authenticated(req)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
-import { ensurePki } from '../apiserver/pki.js';
+import { ensurePki, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
@@ -102,7 +102,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
   }
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
-  if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
+  // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
+  if (!flags.disableControllerManager) controllers = startControllerManager(client!, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
   if (flags.agent) {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
@@ -120,6 +121,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        // The CA is at hand: the embedded agent's serving certificate is signed directly.
+        servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });
       process.stderr.write(`berth: node agent ready: node ${agent.nodeName}\n`);
     } catch (e) {
