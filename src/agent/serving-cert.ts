@@ -97,6 +97,7 @@ export class ServingCertManager {
   private timer?: NodeJS.Timeout;
   private current?: ServingCert;
   private running?: Promise<void>;
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly o: ServingCertManagerOptions) {}
 
@@ -136,6 +137,19 @@ export class ServingCertManager {
   private use(c: ServingCert): void {
     this.current = c;
     this.o.onCert(c);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves true once a certificate is served, false after timeoutMs without one. */
+  waitForCert(timeoutMs: number): Promise<boolean> {
+    if (this.current) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   private renew(): void {

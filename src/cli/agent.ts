@@ -130,6 +130,11 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     await server.start();
     await certs?.start();
     await agent.start();
+    // The Node is registered now, so an approver can approve the request: give it a moment, so
+    // that "ready" means logs and exec work; an agent nobody approves runs on without them.
+    if (certs && !(await certs.waitForCert(30_000))) {
+      log('no serving certificate yet: logs and exec stay unavailable until its CertificateSigningRequest is approved and issued (kubectl get csr; kubectl certificate approve NAME)');
+    }
   } catch (e) {
     certs?.stop();
     await agent.stop().catch(() => undefined);

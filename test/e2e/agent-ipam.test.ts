@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { cidrContains, parseCidr, parseIp } from '../../src/api/cidr.js';
 import { BERTH, IN_CI, eventually, kubectl, type RunningServer } from './harness.js';
@@ -54,7 +55,11 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
         // Still none a moment later: it really waits.
         await new Promise((r) => setTimeout(r, 1500));
         waiting = { node: getNode(server, 'ipam-node') ?? node, agentOutput: agentOutput() };
-        cm = spawn(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', server.kubeconfig, ...serverCidrArgs(cidr, MASK)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        // With the cluster CA, as kube-controller-manager's signer: the agent's serving CSR gets issued.
+        const pki = join(server.dataDir, 'pki');
+        cm = spawn(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', server.kubeconfig, ...serverCidrArgs(cidr, MASK), '--cluster-signing-cert-file', join(pki, 'ca.crt'), '--cluster-signing-key-file', join(pki, 'ca.key')], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         cm.stdout!.on('data', (d) => (cmOutput += d));
         cm.stderr!.on('data', (d) => (cmOutput += d));
       },
