@@ -168,12 +168,19 @@ function connection(flags: AgentFlags): { url: string; caCert?: string; token: s
     const o = c.options;
     c.close();
     if (!o.token) throw new Error(`${flags.kubeconfig} has no bearer token for the agent to use`);
+    if (!o.ca) throw new Error(`${flags.kubeconfig} has no certificate-authority-data: the agent needs the cluster CA`);
     return { url: o.server, caCert: o.ca, token: o.token };
   }
   if (!flags.server) throw new Error('--server (or --kubeconfig) is required');
   const token = flags.token ?? (flags.tokenFile ? readFileSync(flags.tokenFile, 'utf8').trim() : process.env.BERTH_TOKEN);
   if (!token) throw new Error('--token (or --token-file, or $BERTH_TOKEN) is required');
-  const caCert = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined;
+  if (!flags.caFile) throw new Error("--ca-file is required: the cluster CA (the server's DATA_DIR/pki/ca.crt) verifies the API server and the clients of the agent's endpoint");
+  let caCert: string;
+  try {
+    caCert = readFileSync(flags.caFile, 'utf8');
+  } catch (e) {
+    throw new Error(`--ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
   return { url: flags.server, caCert, token };
 }
 

@@ -87,7 +87,7 @@ program
   .option('--server <url>', 'URL of the API server')
   .option('--token <token>', 'bearer token (default $BERTH_TOKEN)')
   .option('--token-file <file>', 'read the token from a file')
-  .option('--ca-file <file>', "CA of the API server's certificate")
+  .option('--ca-file <file>', "the cluster CA (the server's DATA_DIR/pki/ca.crt): verifies the API server and the agent endpoint's clients; required with --server")
   .option('--kubeconfig <file>', 'connect as this kubeconfig says instead')
   .option('--data-dir <dir>', 'containerd, pod logs, certificate (default /var/lib/berth/agent as root)')
   .option('--node-name <name>', 'Node name (default: host name)')
