@@ -9,6 +9,7 @@ import { createServer as createNetServer, type AddressInfo, type Server } from '
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AgentServer, type ContainerLookup } from '../agent/server.js';
 import { ApiError } from './errors.js';
 import { PodProxy } from './pod-proxy.js';
 import { ensurePki, issueNodeServingCertificate } from './pki.js';
@@ -96,6 +97,15 @@ test("a genuine agent gets the API server's client certificate and no bearer tok
   assert.equal(agent.seen.requests.length, 1);
   assert.equal(agent.seen.requests[0]!.authorization, undefined, 'the user\'s token is not passed on');
   assert.deepEqual(agent.seen.clientCn, ['kube-apiserver-kubelet-client']);
+});
+
+test('an agent still waiting for its serving certificate: a clear error', async () => {
+  const agent = new AgentServer({ host: '127.0.0.1', port: 0, clientCa: pki.caCert, lookup: {} as ContainerLookup, log: () => {} });
+  await agent.start();
+  closers.push(() => void agent.stop());
+  const r = await (await front(agent.port))();
+  assert.equal(r.code, 502);
+  assert.match((JSON.parse(r.body) as { message: string }).message, /^the agent of node n1 at 127\.0\.0\.1:\d+ refused the TLS handshake \(an agent does until its serving certificate is issued: see kubectl get csr\)/);
 });
 
 test('a silent agent gets the request a 504 within the bound', async () => {

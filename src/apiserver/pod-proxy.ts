@@ -56,6 +56,10 @@ export function agentDialError(t: { host: string; port: number; nodeName: string
   const where = `the agent of node ${t.nodeName} at ${t.host}:${t.port}`;
   const tlsCodes = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH|ISSUER/;
   if (e.code && tlsCodes.test(e.code)) return new ApiError(502, 'InternalError', `cannot verify the serving certificate of ${where} against the cluster CA: ${e.message}`);
+  // What an agent still waiting for its serving certificate answers every handshake with.
+  if (e.code === 'EPROTO' && /alert handshake failure/.test(e.message)) {
+    return new ApiError(502, 'InternalError', `${where} refused the TLS handshake (an agent does until its serving certificate is issued: see kubectl get csr): ${e.message}`);
+  }
   return new ApiError(502, 'InternalError', `cannot reach ${where}: ${e.message}`);
 }
 
