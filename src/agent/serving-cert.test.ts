@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePki, issueCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
+import { ensurePki, issueCertificate, issueNodeServingCertificate, signPublicKey } from '../apiserver/pki.js';
 import { signRequest, type Csr } from '../controllers/certificates/rules.js';
 import type { RestClient } from '../client/index.js';
 import { ServingCertManager, usableServingCert } from './serving-cert.js';
@@ -97,6 +97,32 @@ test('a self-signed certificate left from an older agent is replaced through a C
   m.stop();
   assert.equal(api.csrs.size, 1);
   assert.notEqual(served[0]!.cert, selfSigned.caCert);
+});
+
+test('renewal: at start within the last 20% of its life, and later when the clock gets there', async () => {
+  const dir = join(root, 'agent4');
+  mkdirSync(dir, { recursive: true });
+  // Valid an hour before now until five minutes ahead: in its last 20% already.
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const late = await signPublicKey(ca, keys.publicKey, { subject: 'CN=system:node:n1, O=system:nodes', names: [{ type: 'dns', value: 'n1' }], usage: 'server', notAfter: new Date(Date.now() + 300_000) });
+  writeFileSync(join(dir, 'agent.crt'), late);
+  writeFileSync(join(dir, 'agent.key'), 'unused');
+  const api = fakeApi();
+  const served: ServingCert[] = [];
+  let clock = Date.now();
+  const m = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1'], caCert: pki.caCert, dir, onCert: (c) => served.push(c), log: () => {}, pollMs: 10, checkMs: 20, now: () => clock });
+  await m.start();
+  assert.equal(await m.waitForCert(5000), true);
+  assert.equal(api.csrs.size, 1, 'the late certificate was not served: a new one was asked for');
+  assert.notEqual(served[0]!.cert, late);
+  // A year on, the hourly check (every 20 ms here) asks again and serves the new one.
+  clock += 330 * 24 * 3600_000;
+  const until = Date.now() + 5000;
+  while (served.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  m.stop();
+  assert.equal(served.length, 2);
+  assert.equal(api.csrs.size, 2);
+  assert.equal(readFileSync(join(dir, 'agent.crt'), 'utf8'), served[1]!.cert);
 });
 
 test('a denied request serves nothing and is asked again later', async () => {

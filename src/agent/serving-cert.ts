@@ -90,6 +90,8 @@ export interface ServingCertManagerOptions {
   pollMs?: number;
   /** How often renewal is considered (default hourly). */
   checkMs?: number;
+  /** The clock renewal is judged by (tests move it). */
+  now?: () => number;
 }
 
 export class ServingCertManager {
@@ -100,6 +102,10 @@ export class ServingCertManager {
   private waiters: Array<() => void> = [];
 
   constructor(private readonly o: ServingCertManagerOptions) {}
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
 
   private get certFile(): string {
     return join(this.o.dir, 'agent.crt');
@@ -117,7 +123,7 @@ export class ServingCertManager {
     mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
     if (existsSync(this.certFile) && existsSync(this.keyFile)) {
       const cert = readFileSync(this.certFile, 'utf8');
-      if (await usableServingCert(cert, this.o.caCert, this.o.names)) this.use({ cert, key: readFileSync(this.keyFile, 'utf8') });
+      if (await usableServingCert(cert, this.o.caCert, this.o.names, this.now())) this.use({ cert, key: readFileSync(this.keyFile, 'utf8') });
     }
     if (!this.current) this.renew();
     this.timer = setInterval(() => void this.check(), this.o.checkMs ?? 3600_000);
@@ -131,7 +137,7 @@ export class ServingCertManager {
 
   private async check(): Promise<void> {
     if (this.running || !this.current) return;
-    if (!(await usableServingCert(this.current.cert, this.o.caCert, this.o.names))) this.renew();
+    if (!(await usableServingCert(this.current.cert, this.o.caCert, this.o.names, this.now()))) this.renew();
   }
 
   private use(c: ServingCert): void {
