@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { KUBELET_CLIENT_CN } from '../api/kubelet-identity.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
@@ -31,8 +32,6 @@ export class EndpointError extends Error {
   }
 }
 
-/** The API server's client identity for agents (kube-apiserver's --kubelet-client-certificate, kubeadm's subject). */
-export const API_SERVER_CLIENT_CN = 'kube-apiserver-kubelet-client';
 
 export interface ServingCert {
   cert: string;
@@ -122,7 +121,7 @@ export class AgentServer {
     const sock = req.socket as TLSSocket;
     if (!sock.authorized) throw new EndpointError(401, 'Unauthorized', 'Unauthorized: a client certificate signed by the cluster CA is required');
     const cn = sock.getPeerCertificate().subject?.CN;
-    if (cn !== API_SERVER_CLIENT_CN) throw new EndpointError(403, 'Forbidden', `Forbidden: ${String(cn)} may not use the agent's endpoint`);
+    if (cn !== KUBELET_CLIENT_CN) throw new EndpointError(403, 'Forbidden', `Forbidden: ${String(cn)} may not use the agent's endpoint`);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { KubeObject, RestClient } from '../client/index.js';
 import { sleep } from '../client/index.js';
 import type { ServingCert } from './server.js';
+import { KUBELET_SERVING_SIGNER } from '../api/kubelet-identity.js';
 
-export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 const CSR_RESOURCE = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** Renew once this much of the certificate's life has passed (client-go: 70-90%, jittered). */
@@ -146,15 +146,20 @@ export class ServingCertManager {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves true once a certificate is served, false after timeoutMs without one. */
-  waitForCert(timeoutMs: number): Promise<boolean> {
+  /** Resolves true once a certificate is served, false after timeoutMs (or an abort) without one. */
+  waitForCert(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.current) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.waiters.push(() => {
+      const end = (got: boolean) => {
         clearTimeout(timer);
-        resolve(true);
-      });
+        signal?.removeEventListener('abort', aborted);
+        resolve(got);
+      };
+      const aborted = () => end(false);
+      const timer = setTimeout(aborted, timeoutMs);
+      signal?.addEventListener('abort', aborted, { once: true });
+      this.waiters.push(() => end(true));
     });
   }
 

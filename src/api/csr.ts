@@ -7,9 +7,6 @@ import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
-export const KUBE_APISERVER_CLIENT_KUBELET_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
-export const KUBE_APISERVER_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 export const LEGACY_UNKNOWN_SIGNER = 'kubernetes.io/legacy-unknown';
 
 /** The key usages v1 accepts (KeyUsage in certificates/v1). */

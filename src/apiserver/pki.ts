@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { KUBELET_CLIENT_CN, KUBELET_CLIENT_O } from '../api/kubelet-identity.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -32,13 +33,6 @@ const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const TEN_YEARS = 10 * 365 * 24 * 3600 * 1000;
 /** Upstream kube-controller-manager's --cluster-signing-duration default. */
 export const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
-
-/**
- * The subject of the API server's client certificate for agents, as kubeadm's
- * apiserver-kubelet-client; agents accept this identity and no other.
- */
-export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
-export const KUBELET_CLIENT_O = 'kubeadm:cluster-admins';
 
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);

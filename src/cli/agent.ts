@@ -132,7 +132,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     await agent.start();
     // The Node is registered now, so an approver can approve the request: give it a moment, so
     // that "ready" means logs and exec work; an agent nobody approves runs on without them.
-    if (certs && !(await certs.waitForCert(30_000))) {
+    if (certs && !(await certs.waitForCert(30_000, o.signal)) && !o.signal?.aborted) {
       log('no serving certificate yet: logs and exec stay unavailable until its CertificateSigningRequest is approved and issued (kubectl get csr; kubectl certificate approve NAME)');
     }
   } catch (e) {

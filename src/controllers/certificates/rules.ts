@@ -1,9 +1,8 @@
 // The decisions of the CSR approver and signer, free of the API: which kubelet serving requests
 // are approved automatically, and what an approved request of a signer Berth runs is issued.
 import type { Node } from 'kubernetes-types/core/v1';
+import { KUBELET_SERVING_SIGNER, KUBE_APISERVER_CLIENT_KUBELET_SIGNER } from '../../api/kubelet-identity.js';
 import {
-  KUBELET_SERVING_SIGNER,
-  KUBE_APISERVER_CLIENT_KUBELET_SIGNER,
   hasCondition,
   kubeletClientProblems,
   kubeletServingProblems,

@@ -1,0 +1,11 @@
+// Names both ends of the API server <-> node agent connection agree on, kept apart from the
+// X.509 code so that the agent can import them without loading it.
+
+/** The subject of the API server's client certificate for agents, as kubeadm's apiserver-kubelet-client. */
+export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
+export const KUBELET_CLIENT_O = 'kubeadm:cluster-admins';
+
+/** The signer of agents' serving certificates. */
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
+/** The signer of agents' client certificates (kubelet TLS bootstrap). */
+export const KUBE_APISERVER_CLIENT_KUBELET_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
