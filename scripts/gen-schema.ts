@@ -10,7 +10,7 @@ const ROOTS = [
   'core/v1.Namespace', 'core/v1.Pod', 'core/v1.Node', 'core/v1.Event', 'core/v1.ConfigMap', 'core/v1.Secret',
   'core/v1.ServiceAccount', 'core/v1.Binding', 'policy/v1.Eviction', 'events/v1.Event', 'apps/v1.ReplicaSet',
   'apps/v1.Deployment', 'coordination/v1.Lease', 'scheduling/v1.PriorityClass', 'autoscaling/v1.Scale',
-  'meta/v1.DeleteOptions',
+  'meta/v1.DeleteOptions', 'certificates/v1.CertificateSigningRequest',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

@@ -4,5 +4,5 @@ export { Agent, type AgentOptions, type AgentCniOptions } from './agent.js';
 export { AGENT_VERSION, defaultNodeIP, machineFacts, nodeStatus, nodeConditions } from './node.js';
 export { NODE_LEASE_NAMESPACE } from './lease.js';
 export { computePodStatus, podPhase, type PodView, type ContainerView } from './pod-status.js';
-export { AgentServer, EndpointError, pipeUpgrade, type AgentServerOptions, type ContainerLookup } from './server.js';
-export { ensureServingCert } from './serving-cert.js';
+export { AgentServer, EndpointError, pipeUpgrade, type AgentServerOptions, type ContainerLookup, type ServingCert } from './server.js';
+export { ServingCertManager } from './serving-cert.js';

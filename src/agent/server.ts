@@ -1,13 +1,14 @@
-// The agent's HTTPS endpoint, which only the API server uses (it presents the cluster token):
-// kubelet's /containerLogs/{namespace}/{pod}/{container} and /exec/{namespace}/{pod}/{container}.
+// The agent's HTTPS endpoint, which only the API server uses: it presents its client certificate
+// (CN=kube-apiserver-kubelet-client, signed by the cluster CA), nothing else gets in. Kubelet's /containerLogs/{namespace}/{pod}/{container} and /exec/{namespace}/{pod}/{container}.
 // Exec is an upgraded connection (SPDY or WebSocket) passed through, bytes as they are, to the
 // runtime's streaming server for the URL CRI's Exec returns; a WebSocket with the v5 protocol is
 // translated to SPDY on the way (exec-bridge.ts).
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../api/kubelet-identity.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
@@ -36,13 +37,19 @@ export class EndpointError extends Error {
   }
 }
 
+
+export type { ServingCert } from '../api/kubelet-identity.js';
+
 export interface AgentServerOptions {
   host: string;
   port: number;
-  cert: string;
-  key: string;
-  /** The bearer token the API server presents. */
-  token: string;
+  /**
+   * The serving certificate, signed by the cluster CA; absent while the agent waits for one
+   * (setServingCert), when handshakes fail and nothing is served.
+   */
+  servingCert?: ServingCert;
+  /** The cluster CA: clients must present a certificate it signed. */
+  clientCa: string;
   lookup: ContainerLookup;
   log: (msg: string) => void;
 }
@@ -58,10 +65,22 @@ function sendStatus(res: ServerResponse, code: number, reason: string, message: 
 
 export class AgentServer {
   private server?: Server;
-  private readonly token: Buffer;
 
-  constructor(private readonly o: AgentServerOptions) {
-    this.token = Buffer.from(o.token);
+  constructor(private readonly o: AgentServerOptions) {}
+
+  /** Whether the endpoint has a serving certificate and so serves logs and exec. */
+  get serving(): boolean {
+    return !!this.o.servingCert;
+  }
+
+  /** Starts serving with a (new or renewed) certificate; connections open keep theirs. */
+  setServingCert(c: ServingCert): void {
+    this.o.servingCert = c;
+    this.server?.setSecureContext(this.tlsOptions());
+  }
+
+  private tlsOptions() {
+    return kubeletEndpointTls(this.o.servingCert, this.o.clientCa);
   }
 
   get port(): number {
@@ -69,7 +88,7 @@ export class AgentServer {
   }
 
   async start(): Promise<void> {
-    this.server = createServer({ cert: this.o.cert, key: this.o.key, requestTimeout: 0 }, (req, res) => {
+    this.server = createServer({ ...this.tlsOptions(), requestTimeout: 0 }, (req, res) => {
       this.handle(req, res).catch((e) => {
         if (res.headersSent) return res.destroy();
         if (e instanceof EndpointError) sendStatus(res, e.code, e.reason, e.message);
@@ -100,11 +119,10 @@ export class AgentServer {
     await closed;
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? '';
-    if (!h.startsWith('Bearer ')) return false;
-    const given = Buffer.from(h.slice(7).trim());
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  /** Lets only the API server's client certificate through: 401 without a CA-signed one, 403 for another identity. */
+  private authorize(req: IncomingMessage): void {
+    const refused = kubeletClientRefusal(req.socket as TLSSocket);
+    if (refused) throw new EndpointError(refused.code, refused.reason, refused.message);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -113,7 +131,7 @@ export class AgentServer {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end('ok');
     }
-    if (!this.authorized(req)) throw new EndpointError(401, 'Unauthorized', 'Unauthorized');
+    this.authorize(req);
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
     if (m && req.method === 'GET') return this.logs(req, res, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, url.searchParams);
     if (/^\/exec\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', 'exec needs an upgraded connection (SPDY or WebSocket)');
@@ -140,7 +158,7 @@ export class AgentServer {
 
   /** exec: passes the upgraded connection through to the runtime's streaming server. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (!this.authorized(req)) throw new EndpointError(401, 'Unauthorized', 'Unauthorized');
+    this.authorize(req);
     const url = new URL(req.url ?? '/', 'https://agent');
     const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
     if (!m) throw new EndpointError(404, 'NotFound', `no upgrade at ${url.pathname}`);

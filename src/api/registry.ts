@@ -48,6 +48,8 @@ export interface ResourceType {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'] };
+/** certificatesigningrequests/approval: where Approved and Denied conditions are written. */
+const APPROVAL: SubresourceDef = { name: 'approval', verbs: ['get', 'patch', 'update'] };
 const SCALE: SubresourceDef = { name: 'scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 type Get = (o: KObject) => string | undefined;
@@ -188,6 +190,16 @@ const defs: Def[] = [
   },
   { group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true, allowCreateOnUpdate: true },
   { group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
+  {
+    group: 'certificates.k8s.io',
+    kind: 'CertificateSigningRequest',
+    plural: 'certificatesigningrequests',
+    namespaced: false,
+    shortNames: ['csr'],
+    subresources: [STATUS, APPROVAL],
+    hasStatus: true,
+    fieldLabels: { 'spec.signerName': path('spec', 'signerName') },
+  },
 ];
 
 function build(d: Def): ResourceType {

@@ -130,6 +130,7 @@ export async function handleGet(ctx: Ctx): Promise<void> {
   switch (ctx.subresource ?? '') {
     case '':
     case 'status':
+    case 'approval':
       return respondObject(ctx, 200, obj);
     case 'scale':
       return sendJson(ctx.res, 200, toScale(obj));
@@ -178,7 +179,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     });
     return sendJson(ctx.res, 200, toScale(obj));
   }
-  if (sub !== '' && sub !== 'status' && !(sub === 'finalize' && r.key === 'namespaces')) throw methodNotAllowed();
+  if (sub !== '' && sub !== 'status' && !(sub === 'finalize' && r.key === 'namespaces') && sub !== 'approval') throw methodNotAllowed();
   const body = await readObject(ctx, r);
   if (body.metadata.name && body.metadata.name !== ctx.name) {
     throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${ctx.name})`);
@@ -199,7 +200,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     {
       dryRun: dryRun(q),
       writer: writerFor(ctx, sub),
-      subresource: sub === 'status' || sub === 'finalize' ? sub : '',
+      subresource: sub === 'status' || sub === 'finalize' || sub === 'approval' ? sub : '',
       allowCreate: body,
       precondition: body.metadata.resourceVersion || undefined,
     },
@@ -212,7 +213,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   if (!ctx.name) throw methodNotAllowed();
   const type = mediaType(ctx.req);
   const sub = ctx.subresource ?? '';
-  if (sub !== '' && sub !== 'status' && sub !== 'scale') throw methodNotAllowed();
+  if (sub !== '' && sub !== 'status' && sub !== 'scale' && sub !== 'approval') throw methodNotAllowed();
   if (type === 'application/apply-patch+yaml') {
     const raw = await readBody(ctx.req);
     const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
@@ -253,7 +254,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return sub === 'scale' ? fromScale(cur, checked) : checked;
     },
-    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: sub === 'status' ? 'status' : '', precondition },
+    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: sub === 'status' || sub === 'approval' ? sub : '', precondition },
   );
   if (sub === 'scale') return sendJson(ctx.res, 200, toScale(obj));
   respondObject(ctx, 200, obj);

@@ -1,6 +1,8 @@
 // The cluster's PKI, created on first start and reused after: a CA, the API server's serving
 // certificate (SANs: localhost, 127.0.0.1, ::1, the host name and its addresses, and the listen
-// host), and the admin bearer token. Everything lives in DATA_DIR/pki with mode 0600 keys.
+// host), the API server's client certificate for node agents (kube-apiserver's
+// --kubelet-client-certificate), and the admin bearer token. Everything lives in DATA_DIR/pki
+// with mode 0600 keys; files missing from an older data dir are created at the next start.
 import { webcrypto, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -8,6 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { KUBELET_CLIENT_CN, KUBELET_CLIENT_O } from '../api/kubelet-identity.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -19,12 +22,17 @@ export interface Pki {
   caKey: string;
   serverCert: string;
   serverKey: string;
+  /** The identity the API server presents to node agents (never a user's token). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
   /** Bearer token of the cluster admin (written into the kubeconfig). */
   adminToken: string;
 }
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const TEN_YEARS = 10 * 365 * 24 * 3600 * 1000;
+/** Upstream kube-controller-manager's --cluster-signing-duration default. */
+export const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
@@ -62,24 +70,35 @@ async function createCa(): Promise<{ cert: string; key: string }> {
   return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 
-/** Issues a certificate signed by the CA. Used for the API server now, node agents later. */
-export async function issueCertificate(
-  ca: { cert: string; key: string },
-  opts: { commonName: string; organization?: string; names?: x509.JsonGeneralName[]; usage: 'server' | 'client' },
-): Promise<{ cert: string; key: string }> {
+export interface CaFiles {
+  cert: string;
+  key: string;
+}
+
+export type Usage = 'server' | 'client';
+
+/**
+ * Signs publicKey with the CA: the one place a certificate is made, for the API server's own
+ * certificates, agents' serving certificates and approved CertificateSigningRequests.
+ */
+export async function signPublicKey(
+  ca: CaFiles,
+  publicKey: CryptoKey,
+  opts: { subject: string; names?: x509.JsonGeneralName[]; usage: Usage; notAfter?: Date },
+): Promise<string> {
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await importKey(ca.key);
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const subject = `CN=${opts.commonName}${opts.organization ? `, O=${opts.organization}` : ''}`;
   const eku = opts.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth;
+  // Never beyond the CA's own life, as upstream's signer clamps.
+  const notAfter = new Date(Math.min((opts.notAfter ?? new Date(Date.now() + TEN_YEARS)).getTime(), caCert.notAfter.getTime()));
   const cert = await x509.X509CertificateGenerator.create({
-    subject,
+    subject: opts.subject,
     issuer: caCert.subject,
-    publicKey: keys.publicKey,
+    publicKey,
     signingKey: caKey,
     serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
     notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + TEN_YEARS),
+    notAfter,
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -89,7 +108,45 @@ export async function issueCertificate(
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
+  return cert.toString('pem');
+}
+
+/** Issues a key and a certificate for it signed by the CA. */
+export async function issueCertificate(
+  ca: CaFiles,
+  opts: { commonName: string; organization?: string; names?: x509.JsonGeneralName[]; usage: Usage; notAfter?: Date },
+): Promise<{ cert: string; key: string }> {
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const subject = `CN=${opts.commonName}${opts.organization ? `, O=${opts.organization}` : ''}`;
+  const cert = await signPublicKey(ca, keys.publicKey, { subject, names: opts.names, usage: opts.usage, notAfter: opts.notAfter });
+  return { cert, key: await exportKey(keys.privateKey) };
+}
+
+/** DNS names and IP addresses as SAN entries. */
+export function generalNames(values: string[]): x509.JsonGeneralName[] {
+  return [...new Set(values.filter(Boolean))].map((v) => ({ type: isIP(v) ? ('ip' as const) : ('dns' as const), value: v }));
+}
+
+/**
+ * A node's serving certificate (logs, exec) signed by the cluster CA, as the kubelet-serving
+ * signer issues: CN=system:node:NAME, O=system:nodes, SANs the names and addresses the API
+ * server dials. For the agent `berth server` embeds and for simulated nodes, which run where
+ * the CA is at hand; other agents ask for theirs with a CertificateSigningRequest.
+ */
+export async function issueNodeServingCertificate(ca: CaFiles, nodeName: string, addresses: string[]): Promise<{ cert: string; key: string }> {
+  return issueCertificate(ca, {
+    commonName: `system:node:${nodeName}`,
+    organization: 'system:nodes',
+    names: generalNames([nodeName, ...addresses]),
+    usage: 'server',
+    notAfter: new Date(Date.now() + ONE_YEAR_MS),
+  });
+}
+
+/** The CA as DATA_DIR/pki holds it (ca.crt, ca.key). */
+export function readCaFiles(dataDir: string): CaFiles {
+  const dir = join(dataDir, 'pki');
+  return { cert: readFileSync(join(dir, 'ca.crt'), 'utf8'), key: readFileSync(join(dir, 'ca.key'), 'utf8') };
 }
 
 function writeSecret(path: string, data: string): void {
@@ -113,12 +170,19 @@ export async function ensurePki(dataDir: string, listenHost: string): Promise<Pk
     writeSecret(p('apiserver.key'), server.key);
     writeFileSync(p('apiserver.crt'), server.cert);
   }
+  if (!existsSync(p('apiserver-kubelet-client.crt')) || !existsSync(p('apiserver-kubelet-client.key'))) {
+    const client = await issueCertificate(ca, { commonName: KUBELET_CLIENT_CN, organization: KUBELET_CLIENT_O, usage: 'client' });
+    writeSecret(p('apiserver-kubelet-client.key'), client.key);
+    writeFileSync(p('apiserver-kubelet-client.crt'), client.cert);
+  }
   if (!existsSync(p('admin.token'))) writeSecret(p('admin.token'), randomBytes(32).toString('base64url') + '\n');
   return {
     caCert: ca.cert,
     caKey: ca.key,
     serverCert: readFileSync(p('apiserver.crt'), 'utf8'),
     serverKey: readFileSync(p('apiserver.key'), 'utf8'),
+    kubeletClientCert: readFileSync(p('apiserver-kubelet-client.crt'), 'utf8'),
+    kubeletClientKey: readFileSync(p('apiserver-kubelet-client.key'), 'utf8'),
     adminToken: readFileSync(p('admin.token'), 'utf8').trim(),
   };
 }

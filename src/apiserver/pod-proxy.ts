@@ -3,6 +3,12 @@
 // upstream's apiserver does with kubelets. Logs are streamed back; exec is an upgraded
 // connection (SPDY or WebSocket) joined end to end, so kubectl talks to the runtime's streaming
 // server through the API server and the agent.
+//
+// Like kube-apiserver with --kubelet-client-certificate and --kubelet-certificate-authority, the
+// API server authenticates to agents with its own client certificate (never a user's token) and
+// verifies the agent's serving certificate against the cluster CA for the address it dials: a
+// machine that registers a Node with its own address collects no credential. An agent that
+// does not answer within a bound gets a 504, not a request held open forever.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import * as tls from 'node:tls';
@@ -15,12 +21,22 @@ import { ApiError, badRequest } from './errors.js';
 import { refuseUpgrade } from './respond.js';
 import type { RestStorage } from './rest-storage.js';
 
+/** How the API server dials agents: its client identity and the CA their serving certificates come from. */
+export interface AgentTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 export interface PodProxyOptions {
   storage: RestStorage;
-  /** The token the API server presents to agents (the cluster admin token). */
-  token: string;
+  tls: AgentTls;
+  /** How long the agent may take to connect and answer with headers (default 15 s); a stream then flows unbounded. */
+  responseTimeoutMs?: number;
   log: (msg: string) => void;
 }
+
+const DEFAULT_RESPONSE_TIMEOUT_MS = 15_000;
 
 /** The query parameters of pods/log that the agent understands, booleans apart. */
 const LOG_PARAMS = ['tailLines', 'sinceSeconds', 'sinceTime', 'limitBytes'];
@@ -39,7 +55,29 @@ const EXEC_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec\/?$/;
 interface Target {
   host: string;
   port: number;
+  nodeName: string;
   pod: KObject;
+}
+
+/** The TLS options of a connection to an agent: only the cluster CA is trusted, for the address dialed. */
+function agentTlsOptions(t: Target, tls: AgentTls): tls.ConnectionOptions {
+  return { host: t.host, port: t.port, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true };
+}
+
+/** A failed dial in words: TLS verification failures say so, as kube-apiserver's do. */
+export function agentDialError(t: { host: string; port: number; nodeName: string }, e: Error & { code?: string }): ApiError {
+  const where = `the agent of node ${t.nodeName} at ${t.host}:${t.port}`;
+  const tlsCodes = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH|ISSUER/;
+  if (e.code && tlsCodes.test(e.code)) return new ApiError(502, 'InternalError', `cannot verify the serving certificate of ${where} against the cluster CA: ${e.message}`);
+  // What an agent still waiting for its serving certificate answers every handshake with.
+  if (e.code === 'EPROTO' && /alert handshake failure/.test(e.message)) {
+    return new ApiError(502, 'InternalError', `${where} refused the TLS handshake (an agent does until its serving certificate is issued: see kubectl get csr): ${e.message}`);
+  }
+  return new ApiError(502, 'InternalError', `cannot reach ${where}: ${e.message}`);
+}
+
+function timeoutError(t: Target, ms: number): ApiError {
+  return new ApiError(504, 'Timeout', `the agent of node ${t.nodeName} at ${t.host}:${t.port} did not answer within ${ms / 1000} s`);
 }
 
 export class PodProxy {
@@ -65,7 +103,7 @@ export class PodProxy {
     if (isSimulatedNode(node) && !isLoopbackAddress(addr)) {
       throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} is simulated and names ${addr}, not its simulator's loopback endpoint: restart its simulator (berth sim)`);
     }
-    return { host: addr, port, pod };
+    return { host: addr, port, nodeName, pod };
   }
 
   private containerParam(pod: KObject, q: URLSearchParams): string {
@@ -92,9 +130,16 @@ export class PodProxy {
     for (const k of LOG_PARAMS) for (const v of q.getAll(k)) query.append(k, v);
     forwardBools(q, query, LOG_BOOLS);
     const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
-    const opts: RequestOptions = { host: t.host, port: t.port, path, method: 'GET', headers: { Authorization: `Bearer ${this.o.token}` }, rejectUnauthorized: false };
+    const opts: RequestOptions = { ...agentTlsOptions(t, this.o.tls), path, method: 'GET', agent: false };
+    const limit = this.o.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
+      // Bounds the connect, the handshake and the wait for headers; a follow then streams on.
+      const timer = setTimeout(() => {
+        up.destroy();
+        reject(timeoutError(t, limit));
+      }, limit);
       const up = request(opts, (ar) => {
+        clearTimeout(timer);
         const code = ar.statusCode ?? 502;
         res.writeHead(code, { 'Content-Type': ar.headers['content-type'] ?? 'text/plain', 'Cache-Control': 'no-cache' });
         ar.pipe(res);
@@ -106,7 +151,13 @@ export class PodProxy {
       });
       // The client going away ends a follow.
       res.on('close', () => up.destroy());
-      up.on('error', (e) => (res.headersSent ? (res.destroy(), resolve()) : reject(new ApiError(502, 'InternalError', `cannot reach the agent of node at ${t.host}:${t.port}: ${e.message}`))));
+      up.on('error', (e) => {
+        clearTimeout(timer);
+        if (res.headersSent) {
+          res.destroy();
+          resolve();
+        } else reject(agentDialError(t, e));
+      });
       up.end();
     });
   }
@@ -128,7 +179,7 @@ export class PodProxy {
       for (const v of url.searchParams.getAll('command')) query.append('command', v);
       forwardBools(url.searchParams, query, EXEC_BOOLS);
       const path = `/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
-      await joinUpgrade(req, socket, head, t, path, this.o.token);
+      await joinUpgrade(req, socket, head, t, path, this.o.tls, this.o.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS);
     } catch (e) {
       refuseUpgrade(socket, e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message));
     }
@@ -136,30 +187,47 @@ export class PodProxy {
   }
 }
 
-/** Opens TLS to the agent, replays the upgrade request on it (with our token), and joins the connections. */
-function joinUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, t: Target, path: string, token: string): Promise<void> {
+/**
+ * Opens TLS to the agent (our client certificate, its certificate verified), replays the upgrade
+ * request on it, and joins the connections once the agent answers; an agent silent for
+ * limitMs gets the client a 504.
+ */
+function joinUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, t: Target, path: string, agentTls: AgentTls, limitMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const up = tls.connect({ host: t.host, port: t.port, rejectUnauthorized: false });
-    up.once('error', (e) => reject(new ApiError(502, 'InternalError', `cannot reach the agent at ${t.host}:${t.port}: ${e.message}`)));
+    const up = tls.connect(agentTlsOptions(t, agentTls));
+    const timer = setTimeout(() => {
+      up.destroy();
+      reject(timeoutError(t, limitMs));
+    }, limitMs);
+    up.once('error', (e) => {
+      clearTimeout(timer);
+      reject(agentDialError(t, e));
+    });
     up.once('secureConnect', () => {
-      const lines = [`${req.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${t.host}:${t.port}`, `Authorization: Bearer ${token}`];
+      const lines = [`${req.method ?? 'GET'} ${path} HTTP/1.1`, `Host: ${t.host}:${t.port}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         if (/^(host|authorization)$/i.test(req.rawHeaders[i]!)) continue;
         lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       }
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length) up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-      const done = () => {
-        up.destroy();
-        socket.destroy();
-      };
-      up.on('close', done);
-      up.on('error', done);
-      socket.on('close', done);
-      socket.on('error', done);
-      resolve();
+      // The agent's first bytes (its 101 or its error) end the wait; from then on bytes flow both ways.
+      up.once('data', (first: Buffer) => {
+        clearTimeout(timer);
+        up.removeAllListeners('error');
+        socket.write(first);
+        up.pipe(socket);
+        socket.pipe(up);
+        const done = () => {
+          up.destroy();
+          socket.destroy();
+        };
+        up.on('close', done);
+        up.on('error', done);
+        socket.on('close', done);
+        socket.on('error', done);
+        resolve();
+      });
     });
   });
 }

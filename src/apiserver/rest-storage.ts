@@ -2,6 +2,7 @@
 // bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
 // update and delete. Handlers call this; it never knows about HTTP.
 import { randomUUID, randomInt } from 'node:crypto';
+import { CSR_KEY, prepareCsrUpdate, setRequestor } from './csr-strategy.js';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, deepEqual, type KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
@@ -59,7 +60,7 @@ export const nowRfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z
 const sameJson = deepEqual;
 
 /** Which part of an object an update may change: all but status, status, or a namespace's finalizers. */
-export type Subresource = '' | 'status' | 'finalize' | 'binding';
+export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
 
 export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 
@@ -178,6 +179,7 @@ export class RestStorage implements AdmissionLookups {
     r.defaulter?.(obj);
     admitNamespace(r, obj, this);
     if (r.key === 'pods') admitPodPriority(obj, this);
+    if (r.key === CSR_KEY) setRequestor(obj);
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
@@ -250,7 +252,9 @@ export class RestStorage implements AdmissionLookups {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
     }
     let next: KObject;
-    if (subresource === 'status') {
+    if (r.key === CSR_KEY && subresource !== 'binding' && subresource !== 'finalize') {
+      next = prepareCsrUpdate(wanted, current, subresource);
+    } else if (subresource === 'status') {
       // The status subresource changes status only (and labels/annotations, as upstream allows).
       next = clone(current);
       next.status = wanted.status;
@@ -291,7 +295,7 @@ export class RestStorage implements AdmissionLookups {
     const errs =
       subresource === 'binding'
         ? []
-        : subresource === 'status'
+        : subresource === 'status' || subresource === 'approval'
         ? (r.validator?.updateStatus?.(next, current) ?? [])
         : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
     if (subresource !== 'binding') errs.push(...validateNoNewFinalizers(next.metadata, current.metadata));

@@ -110,7 +110,11 @@ export class ApiServer {
     this.server.keepAliveTimeout = this.connectionLimits.keepAliveTimeoutMs;
     this.connections = new ConnectionCap(this.connectionLimits.maxConnections || defaultMaxConnections());
     this.connections.attach(this.server);
-    this.podProxy = new PodProxy({ storage: this.storage, token: this.opts.pki.adminToken, log: this.log });
+    this.podProxy = new PodProxy({
+      storage: this.storage,
+      tls: { ca: this.opts.pki.caCert, cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
+      log: this.log,
+    });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
       if (!this.authenticated(req)) return void refuseUpgrade(socket, unauthorized());

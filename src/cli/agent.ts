@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Agent, AgentServer, defaultNodeIP, ensureServingCert, type AgentOptions } from '../agent/index.js';
+import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentOptions, type ServingCert } from '../agent/index.js';
 import { RestClient } from '../client/index.js';
 import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
@@ -40,8 +40,12 @@ export interface EmbeddedAgentOptions {
   nodeIP?: string;
   /** The HTTPS endpoint for logs and exec (default 0.0.0.0:10250; port 0 picks one). */
   listen?: { host: string; port: number };
-  /** A serving certificate for the endpoint (e.g. from the cluster CA); self-signed otherwise. */
-  servingCert?: { cert: string; key: string };
+  /**
+   * The endpoint's serving certificate, signed by the cluster CA for the node's name and address
+   * (the embedded agent's, made from the CA directly); otherwise the agent asks for one with a
+   * CertificateSigningRequest and serves no logs or exec until it is issued.
+   */
+  servingCert?: (nodeName: string, nodeIP: string) => Promise<ServingCert>;
   /** Use this CRI socket instead of starting containerd. */
   containerdSocket?: string;
   podCidr?: string;
@@ -77,6 +81,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = o.nodeName ?? defaultNodeName();
   const nodeIP = o.nodeIP ?? defaultNodeIP();
+  // The endpoint trusts clients of the cluster CA only, and its certificate must come from it.
+  if (!o.caCert) throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
   // One agent per data dir (its containerd, pod dirs and logs), held until this process exits.
   const lock = lockDataDir(dataDir);
   const bridge = o.bridge ?? 'berth0';
@@ -103,13 +109,12 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   }
   const client = new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
   const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
-  const cert = o.servingCert ?? (await ensureServingCert(join(dataDir, 'pki'), [nodeName, nodeIP, 'localhost', '127.0.0.1']));
   let agent: Agent | undefined;
   const server = new AgentServer({
     host: listen.host,
     port: listen.port,
-    ...cert,
-    token: o.token,
+    servingCert: o.servingCert ? await o.servingCert(nodeName, nodeIP) : undefined,
+    clientCa: o.caCert,
     lookup: {
       container: (...a) => agent!.lookup.container(...a),
       isRunning: (id) => agent!.lookup.isRunning(id),
@@ -135,10 +140,20 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     signal: o.signal,
   };
   agent = new Agent(options);
+  const certs = o.servingCert
+    ? undefined
+    : new ServingCertManager({ client, nodeName, names: [nodeName, nodeIP], caCert: o.caCert, dir: join(dataDir, 'pki'), onCert: (c) => server.setServingCert(c), log });
   try {
     await server.start();
+    await certs?.start();
     await agent.start();
+    // The Node is registered now, so an approver can approve the request: give it a moment, so
+    // that "ready" means logs and exec work; an agent nobody approves runs on without them.
+    if (certs && !(await certs.waitForCert(30_000, o.signal)) && !o.signal?.aborted) {
+      log('no serving certificate yet: logs and exec stay unavailable until its CertificateSigningRequest is approved and issued (kubectl get csr; kubectl certificate approve NAME)');
+    }
   } catch (e) {
+    certs?.stop();
     await agent.stop().catch(() => undefined);
     await server.stop().catch(() => undefined);
     runtime.close();
@@ -155,6 +170,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     server,
     nodeName,
     async stop(opts = {}) {
+      certs?.stop();
       await running.stop(opts);
       await server.stop();
       runtime.close();
@@ -171,12 +187,19 @@ function connection(flags: AgentFlags): { url: string; caCert?: string; token: s
     const o = c.options;
     c.close();
     if (!o.token) throw new Error(`${flags.kubeconfig} has no bearer token for the agent to use`);
+    if (!o.ca) throw new Error(`${flags.kubeconfig} has no certificate-authority-data: the agent needs the cluster CA`);
     return { url: o.server, caCert: o.ca, token: o.token };
   }
   if (!flags.server) throw new Error('--server (or --kubeconfig) is required');
   const token = flags.token ?? (flags.tokenFile ? readFileSync(flags.tokenFile, 'utf8').trim() : process.env.BERTH_TOKEN);
   if (!token) throw new Error('--token (or --token-file, or $BERTH_TOKEN) is required');
-  const caCert = flags.caFile ? readFileSync(flags.caFile, 'utf8') : undefined;
+  if (!flags.caFile) throw new Error("--ca-file is required: the cluster CA (the server's DATA_DIR/pki/ca.crt) verifies the API server and the clients of the agent's endpoint");
+  let caCert: string;
+  try {
+    caCert = readFileSync(flags.caFile, 'utf8');
+  } catch (e) {
+    throw new Error(`--ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
   return { url: flags.server, caCert, token };
 }
 

@@ -1,6 +1,7 @@
 // `berth controller-manager` and the controllers embedded in `berth server`: every controller
 // runs behind one Lease (kube-system/kube-controller-manager), so several copies can run for
 // availability and only the leader acts; a standby takes over when the leader's lease lapses.
+import { readFileSync } from 'node:fs';
 import { RestClient } from '../client/index.js';
 import { runLeaderElected, type LeaderElected } from './leader-elected.js';
 import { runControllers, type ControllerManagerOptions } from '../controllers/index.js';
@@ -13,6 +14,8 @@ export interface ControllerManagerFlags extends NodeIpamFlags {
   leaderElect?: boolean;
   nodeMonitorGracePeriod?: string;
   terminatedPodGcThreshold?: string;
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
 }
 
 const log = (m: string): void => void process.stderr.write(`berth: controller-manager: ${m}\n`);
@@ -30,6 +33,19 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
     opts.podGC = { terminatedPodThreshold: n };
   }
   opts.nodeIpam = nodeIpamOptions(flags);
+  const cert = flags.clusterSigningCertFile;
+  const key = flags.clusterSigningKeyFile;
+  if (!cert !== !key) throw new Error('--cluster-signing-cert-file and --cluster-signing-key-file go together');
+  if (cert && key) {
+    const read = (f: string, flag: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch (e) {
+        throw new Error(`${flag} ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
+    };
+    opts.csrSigning = { ca: { cert: read(cert, '--cluster-signing-cert-file'), key: read(key, '--cluster-signing-key-file') } };
+  }
   return opts;
 }
 

@@ -67,7 +67,7 @@ program
 
 program
   .command('controller-manager')
-  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM), leader-elected through a Lease')
+  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM, CSR approving and signing), leader-elected through a Lease')
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--no-leader-elect', 'act without taking the kube-controller-manager Lease')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
@@ -75,6 +75,8 @@ program
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
   .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
+  .option('--cluster-signing-cert-file <file>', 'the cluster CA certificate (PEM) that signs approved kubelet CertificateSigningRequests (with --cluster-signing-key-file)')
+  .option('--cluster-signing-key-file <file>', "the cluster CA's private key (PEM)")
   .action(async (opts) => (await import('./controller-manager.js')).runControllerManagerCommand(opts));
 
 program
@@ -100,7 +102,7 @@ program
   .option('--server <url>', 'URL of the API server')
   .option('--token <token>', 'bearer token (default $BERTH_TOKEN)')
   .option('--token-file <file>', 'read the token from a file')
-  .option('--ca-file <file>', "CA of the API server's certificate")
+  .option('--ca-file <file>', "the cluster CA (the server's DATA_DIR/pki/ca.crt): verifies the API server and the agent endpoint's clients; required with --server")
   .option('--kubeconfig <file>', 'connect as this kubeconfig says instead')
   .option('--data-dir <dir>', 'containerd, pod logs, certificate (default /var/lib/berth/agent as root)')
   .option('--node-name <name>', 'Node name (default: host name)')

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
-import { ensurePki } from '../apiserver/pki.js';
+import { ensurePki, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
@@ -141,7 +141,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
   }
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
-  if (!flags.disableControllerManager) controllers = startControllerManager(client!, cmOptions);
+  // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
+  if (!flags.disableControllerManager) controllers = startControllerManager(client!, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
@@ -160,6 +161,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        // The CA is at hand: the embedded agent's serving certificate is signed directly.
+        servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });
       process.stderr.write(`berth: node agent ready: node ${agent.nodeName}\n`);
     } catch (e) {
@@ -168,6 +171,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       simulated = await startSimulator(client, {
         nodes: 1,
         namePrefix: 'simulated-',
+        servingCert: (names) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, 'simulated-0', names),
         // Its pod addresses look like the cluster's: the node takes a free range of it itself.
         podCidr: nodeIpam.clusterCidr,
         nodeCidrMaskSize: nodeIpam.nodeCidrMaskSize,

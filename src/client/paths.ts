@@ -45,4 +45,5 @@ export const resources = {
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   priorityclasses: { group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses' },
+  certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' },
 } as const satisfies Record<string, GroupVersionResource>;

@@ -1,7 +1,9 @@
 // The controllers kube-controller-manager runs, by their upstream names, and the manager that
 // starts them on shared informers.
+import { setMaxListeners } from 'node:events';
 import type { RestClient } from '../client/index.js';
 import { newControllerContext, type Controller, type ControllerContext } from './context.js';
+import { newCsrControllers, type CsrSigningOptions } from './certificates/index.js';
 import { newDeploymentController } from './deployment/index.js';
 import { newGarbageCollector } from './garbagecollector/index.js';
 import { newNamespaceController } from './namespace.js';
@@ -11,15 +13,18 @@ import { newPodGCController, type PodGCOptions } from './podgc.js';
 import { newReplicaSetController } from './replicaset.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
+export type { CsrSigningOptions } from './certificates/index.js';
 export { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE, podCidrsOf, type NodeIpamOptions } from './nodeipam/index.js';
 
 export interface ControllerManagerOptions {
   nodeLifecycle?: NodeLifecycleOptions;
   podGC?: PodGCOptions;
   nodeIpam?: NodeIpamOptions;
+  /** The CA that signs approved CSRs; without it requests are approved but not issued here. */
+  csrSigning?: CsrSigningOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -30,6 +35,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newNodeLifecycleController(ctx, opts.nodeLifecycle),
     newPodGCController(ctx, opts.podGC),
     ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(ctx, opts.nodeIpam)]),
+    ...newCsrControllers(ctx, opts.csrSigning),
   ];
 }
 
@@ -37,6 +43,8 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
 export async function runControllers(client: RestClient, signal: AbortSignal, log: (m: string) => void, opts: ControllerManagerOptions = {}): Promise<void> {
   const ctx = newControllerContext(client, log);
   const controllers = newControllers(ctx, opts);
+  // Each controller listens for the stop: more of them than node's default warning threshold.
+  setMaxListeners(4 * controllers.length, signal);
   await ctx.informers.start();
   try {
     await Promise.all(controllers.map((c) => c.run(signal)));

@@ -1,14 +1,30 @@
 // The simulated nodes' kubelet endpoint over real HTTPS on loopback, with a pod source the test
-// drives (as the pod worker's informer would): authentication, logs and their parameters,
+// drives (as the pod worker's informer would): TLS identities (its certificate from the cluster CA,
+// only the API server's client certificate let in), logs and their parameters,
 // follow until the run ends or the client leaves, and exec/attach/port-forward refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import * as tls from 'node:tls';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
+import { ensurePki, issueCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { SimKubeletEndpoint, type SimPodSource } from './kubelet-endpoint.js';
 
-const TOKEN = 'cluster-token';
+const dirs = [mkdtempSync(join(tmpdir(), 'berth-simep-')), mkdtempSync(join(tmpdir(), 'berth-simep-other-'))];
+const [pki, otherPki] = [await ensurePki(dirs[0]!, '127.0.0.1'), await ensurePki(dirs[1]!, '127.0.0.1')];
+for (const d of dirs) rmSync(d, { recursive: true, force: true });
+const ca = { cert: pki.caCert, key: pki.caKey };
+/** Client identities: the API server's, none, another name from the cluster CA, the API server's name from another CA. */
+const CLIENTS = {
+  apiserver: { cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+  none: {},
+  stranger: await issueCertificate(ca, { commonName: 'system:node:sim-7', organization: 'system:nodes', usage: 'client' }),
+  otherCa: { cert: otherPki!.kubeletClientCert, key: otherPki!.kubeletClientKey },
+};
+type Client = keyof typeof CLIENTS;
 const T0 = '2026-01-02T03:04:05Z';
 const T1 = '2026-01-02T03:04:09Z';
 const pods = new Map<string, Pod>();
@@ -39,8 +55,9 @@ const ended = (p: Pod, exitCode: number): Pod => ({
 
 let ep: SimKubeletEndpoint;
 before(async () => {
-  ep = new SimKubeletEndpoint({ host: '127.0.0.1', port: 0, token: TOKEN, pods: source, log: () => {} });
+  ep = new SimKubeletEndpoint({ host: '127.0.0.1', port: 0, clientCa: pki.caCert, pods: source, log: () => {} });
   await ep.start();
+  ep.setServingCert(await issueNodeServingCertificate(ca, 'sim-0', ['127.0.0.1', 'localhost']));
 });
 after(() => ep.stop());
 
@@ -48,9 +65,10 @@ interface Reply {
   code: number;
   body: string;
 }
-function get(path: string, token: string | null = TOKEN, onData?: (chunk: string, abort: () => void) => void): Promise<Reply> {
+function get(path: string, who: Client = 'apiserver', onData?: (chunk: string, abort: () => void) => void): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: ep.port, path, rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+    // The endpoint's certificate must be the cluster CA's, for the address dialed.
+    const req = request({ host: '127.0.0.1', port: ep.port, path, ca: pki.caCert, ...CLIENTS[who], agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
@@ -68,13 +86,32 @@ function get(path: string, token: string | null = TOKEN, onData?: (chunk: string
 }
 const status = (r: Reply) => JSON.parse(r.body) as { kind: string; code: number; reason: string; message: string };
 
-test('only the cluster token is let in; healthz answers anyone', async () => {
+test("only the API server's client certificate from the cluster CA is let in; healthz answers anyone", async () => {
   pods.set('default/web', running('web'));
-  assert.equal((await get('/healthz', null)).code, 200);
-  for (const token of [null, 'wrong', `${TOKEN}x`]) {
-    const r = await get('/containerLogs/default/web/app', token);
-    assert.equal(r.code, 401);
-    assert.equal(status(r).reason, 'Unauthorized');
+  assert.equal((await get('/healthz', 'none')).code, 200);
+  for (const [who, code, reason] of [['none', 401, 'Unauthorized'], ['otherCa', 401, 'Unauthorized'], ['stranger', 403, 'Forbidden']] as const) {
+    const r = await get('/containerLogs/default/web/app', who);
+    assert.deepEqual([r.code, status(r).reason], [code, reason], who);
+  }
+  assert.equal((await get('/containerLogs/default/web/app')).code, 200);
+});
+
+test('without a cluster CA every request is refused', async () => {
+  const bare = new SimKubeletEndpoint({ host: '127.0.0.1', port: 0, pods: source, log: () => {} });
+  await bare.start();
+  try {
+    bare.setServingCert(await issueNodeServingCertificate(ca, 'sim-0', ['127.0.0.1']));
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: bare.port, path: '/containerLogs/default/web/app', ca: pki.caCert, ...CLIENTS.apiserver, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(r, 401);
+  } finally {
+    await bare.stop();
   }
 });
 
@@ -103,7 +140,7 @@ test('follow: the exit line comes when the status shows the run ended, then the 
   const p = running('follow');
   pods.set('default/follow', p);
   let sawStart = false;
-  const reply = get('/containerLogs/default/follow/app?follow=true', TOKEN, (body) => {
+  const reply = get('/containerLogs/default/follow/app?follow=true', 'apiserver', (body) => {
     if (!sawStart && body.includes('started')) {
       sawStart = true;
       // Another status write that changes nothing for the run: the follow goes on.
@@ -123,12 +160,12 @@ test('follow: the exit line comes when the status shows the run ended, then the 
 
 test('follow ends when the pod is deleted, and when the client goes away', async () => {
   pods.set('default/gone', running('gone'));
-  const r = await get('/containerLogs/default/gone/app?follow=1', TOKEN, (body) => {
+  const r = await get('/containerLogs/default/gone/app?follow=1', 'apiserver', (body) => {
     if (body.includes('started')) setTimeout(() => update(undefined, 'default/gone'), 20);
   });
   assert.equal(r.body.split('\n').filter(Boolean).length, 1);
   pods.set('default/left', running('left'));
-  await get('/containerLogs/default/left/app?follow=true', TOKEN, (body, abort) => {
+  await get('/containerLogs/default/left/app?follow=true', 'apiserver', (body, abort) => {
     if (body.includes('started')) abort();
   });
   const deadline = Date.now() + 2000;
@@ -139,8 +176,8 @@ test('follow ends when the pod is deleted, and when the client goes away', async
 /** An upgrade request as the API server replays kubectl's exec on the node's endpoint. */
 function upgrade(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port: ep.port, rejectUnauthorized: false }, () => {
-      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`);
+    const s = tls.connect({ host: '127.0.0.1', port: ep.port, ca: pki.caCert, ...CLIENTS.apiserver }, () => {
+      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`);
     });
     let out = '';
     s.setEncoding('utf8');
@@ -166,6 +203,6 @@ test('exec, attach and port-forward answer an error naming the simulated node', 
 
 test('only a loopback address is accepted for the listener', () => {
   for (const host of ['0.0.0.0', '172.16.0.1', '::']) {
-    assert.throws(() => new SimKubeletEndpoint({ host, port: 0, token: TOKEN, pods: source, log: () => {} }), /must listen on a loopback address/);
+    assert.throws(() => new SimKubeletEndpoint({ host, port: 0, clientCa: pki.caCert, pods: source, log: () => {} }), /must listen on a loopback address/);
   }
 });

@@ -3,16 +3,18 @@
 // daemonEndpoints.kubeletEndpoint.Port), as kwok gives its nodes its own address and port. So
 // the API server's pods/log and pods/exec reach the simulator and never an address nobody on
 // the machine owns. Logs are the simulated containers' made-up output (container-log.ts), with
-// follow; exec, attach and port-forward answer that nothing runs on a simulated node. The API
-// server authenticates with the cluster token, as with a real agent (src/agent/server.ts).
-import { timingSafeEqual } from 'node:crypto';
+// follow; exec, attach and port-forward answer that nothing runs on a simulated node. As a real
+// agent's (src/agent/server.ts), it serves a certificate of the cluster CA and lets in only the
+// API server's client certificate.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { selfSignedServingCert } from '../agent/serving-cert.js';
+import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../api/kubelet-identity.js';
 import { isLoopbackAddress } from '../api/simulated-node.js';
+import { boolParam } from '../api/query.js';
 import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';
 
 /** The simulator's pods, as its pod worker sees them. */
@@ -28,13 +30,14 @@ export interface SimKubeletEndpointOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** The bearer token the API server presents; without one every request is refused. */
-  token?: string;
+  /** The cluster CA, which signed the API server's client certificate; without it every request is refused. */
+  clientCa?: string;
+  /** The serving certificate (cluster CA, valid for host); until there is one (setServingCert) no handshake completes. */
+  servingCert?: ServingCert;
   pods: SimPodSource;
   log: (msg: string) => void;
 }
 
-const truthy = (v: string | null) => v === '1' || v === 'true';
 
 /** The kubelet paths that stream into a container: none of them can work on a simulated node. */
 const STREAM_PATH = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]*))?$/;
@@ -46,11 +49,24 @@ function statusBody(code: number, reason: string, message: string): string {
 
 export class SimKubeletEndpoint {
   private server?: Server;
-  private readonly token?: Buffer;
 
   constructor(private readonly o: SimKubeletEndpointOptions) {
     if (!isLoopbackAddress(o.host)) throw new Error(`the simulated nodes' kubelet endpoint must listen on a loopback address, not ${o.host}`);
-    this.token = o.token ? Buffer.from(o.token) : undefined;
+  }
+
+  /** Serves with a (new or renewed) certificate; connections open keep theirs. */
+  setServingCert(c: ServingCert): void {
+    this.o.servingCert = c;
+    this.server?.setSecureContext(this.tlsOptions());
+  }
+
+  get serving(): boolean {
+    return !!this.o.servingCert;
+  }
+
+  private tlsOptions() {
+    // With no CA configured nothing can present a certificate it signed: every request is refused.
+    return kubeletEndpointTls(this.o.servingCert, this.o.clientCa ?? '');
   }
 
   get host(): string {
@@ -62,8 +78,7 @@ export class SimKubeletEndpoint {
   }
 
   async start(): Promise<void> {
-    const cert = await selfSignedServingCert([this.o.host, 'localhost']);
-    this.server = createServer({ ...cert, requestTimeout: 0 }, (req, res) => {
+    this.server = createServer({ ...this.tlsOptions(), requestTimeout: 0 }, (req, res) => {
       this.handle(req, res).catch((e) => {
         if (res.headersSent) return void res.destroy();
         const err = e instanceof SimLogError ? e : new SimLogError(500, 'InternalError', (e as Error).message);
@@ -99,9 +114,8 @@ export class SimKubeletEndpoint {
   }
 
   private authorize(req: IncomingMessage): void {
-    const h = req.headers.authorization ?? '';
-    const given = Buffer.from(h.startsWith('Bearer ') ? h.slice(7).trim() : '');
-    if (!this.token || given.length !== this.token.length || !timingSafeEqual(given, this.token)) throw new SimLogError(401, 'Unauthorized', 'Unauthorized');
+    const refused = this.o.clientCa ? kubeletClientRefusal(req.socket as TLSSocket) : { code: 401, reason: 'Unauthorized', message: 'Unauthorized: the simulator knows no cluster CA to check client certificates against' };
+    if (refused) throw new SimLogError(refused.code, refused.reason, refused.message);
   }
 
   private pod(namespace: string, name: string): Pod {
@@ -142,12 +156,12 @@ export class SimKubeletEndpoint {
   private async logs(req: IncomingMessage, res: ServerResponse, ns: string, name: string, containerName: string | undefined, q: URLSearchParams): Promise<void> {
     const pod = this.pod(ns, name);
     const c = findContainer(pod, containerName);
-    const previous = truthy(q.get('previous'));
+    const previous = boolParam(q, 'previous');
     const run = selectRun(pod, c, previous);
     const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
     const sinceSeconds = num('sinceSeconds');
     const o = {
-      timestamps: truthy(q.get('timestamps')),
+      timestamps: boolParam(q, 'timestamps'),
       tailLines: num('tailLines'),
       sinceTimeMs: sinceSeconds !== undefined ? Date.now() - sinceSeconds * 1000 : q.has('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined,
     };
@@ -157,7 +171,7 @@ export class SimKubeletEndpoint {
       for (const l of lines) if (!budget.spent) res.write(budget.take(l));
     };
     write(formatLines(runLines(c.spec, pod.spec?.nodeName ?? '', run), o));
-    if (!truthy(q.get('follow')) || previous || run.finishedAt !== undefined || budget.spent) return void res.end();
+    if (!boolParam(q, 'follow') || previous || run.finishedAt !== undefined || budget.spent) return void res.end();
     // Follow: the run's exit line comes when its status shows it ended; the pod gone or the
     // client leaving ends it too.
     await new Promise<void>((resolve) => {

@@ -9,6 +9,8 @@ import { NODE_LEASE_NAMESPACE, type NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
 import { NodeRegistrar } from './node-registrar.js';
 import { SimKubeletEndpoint } from './kubelet-endpoint.js';
+import { ServingCertManager } from '../agent/serving-cert.js';
+import type { ServingCert } from '../api/kubelet-identity.js';
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
@@ -31,6 +33,12 @@ export interface SimulatorOptions {
    */
   kubeletHost: string;
   kubeletPort: number;
+  /**
+   * Signs the endpoint's serving certificate for names with the cluster CA (a server with the CA
+   * at hand). Without it the simulator asks for one with a CertificateSigningRequest of
+   * kubernetes.io/kubelet-serving for its first node, as an agent does.
+   */
+  servingCert?: (names: string[]) => Promise<ServingCert>;
   /** kubeletVersion the nodes report (default: the API server's version). */
   kubeletVersion?: string;
   startDelayMs: number;
@@ -88,18 +96,18 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
 
   const byName = new Map<string, SimNode>();
   const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
-  // The endpoint listens before any node names its port. It authenticates the API server by
-  // the token the simulator itself holds: the cluster's token the API server presents to agents.
+  // The endpoint listens before any node names its port. As an agent's, it lets in only the API
+  // server's client certificate (of the cluster CA the simulator's kubeconfig trusts).
   const endpoint = new SimKubeletEndpoint({
     host: opts.kubeletHost,
     port: opts.kubeletPort,
-    token: client.options.token,
+    clientCa: client.options.ca,
     pods: { get: (ns, name) => pods.pod(ns, name), watch: (ns, name, fn) => pods.watchPod(ns, name, fn) },
     log,
   });
-  if (!client.options.token) log("the kubeconfig holds no bearer token: the nodes' kubelet endpoint refuses every request (kubectl logs on their pods fails)");
-  // Its certificate is made while the cluster is listed, not before.
-  const listening = endpoint.start();
+  if (!client.options.ca) log("the kubeconfig holds no cluster CA: the nodes' kubelet endpoint refuses every request (kubectl logs on their pods fails)");
+  // A signed certificate is made while the cluster is listed, not before.
+  const listening = Promise.all([endpoint.start(), opts.servingCert?.([endpoint.host, 'localhost']).then((c) => endpoint.setServingCert(c))]);
   let kubeletVersion: string, existingNodes: { items: Node[] }, existingLeases: { items: Lease[] };
   try {
     [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
@@ -148,6 +156,13 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   }
   const registrationMs = performance.now() - started;
   await podsStarted;
+  // Asked for once the nodes are registered: the approver checks the names against its Node.
+  const certs =
+    opts.servingCert || !client.options.ca || !nodes.length
+      ? undefined
+      : new ServingCertManager({ client, nodeName: nodes[0]!.name, names: [nodes[0]!.name, endpoint.host], caCert: client.options.ca, onCert: (c) => endpoint.setServingCert(c), log });
+  await certs?.start();
+  if (certs && !(await certs.waitForCert(15_000))) log('no serving certificate yet: kubectl logs on simulated pods fails until its CertificateSigningRequest is approved and issued (kubectl get csr)');
 
   return {
     nodes,
@@ -155,6 +170,7 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     endpoint: { host: endpoint.host, port: endpoint.port },
     stats: () => ({ nodes: nodes.length, leases: leases.stats(), nodeStatus: statusReporter.stats(), pods: pods.stats() }),
     async stop() {
+      certs?.stop();
       await Promise.all([leases.stop(), statusReporter.stop(), pods.stop(), endpoint.stop()]);
     },
   };

@@ -7,6 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { cidrContains, parseCidr, parseIp } from '../../src/api/cidr.js';
 import { BERTH, IN_CI, eventually, kubectl, type RunningServer } from './harness.js';
@@ -54,7 +57,11 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
         // Still none a moment later: it really waits.
         await new Promise((r) => setTimeout(r, 1500));
         waiting = { node: getNode(server, 'ipam-node') ?? node, agentOutput: agentOutput() };
-        cm = spawn(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', server.kubeconfig, ...serverCidrArgs(cidr, MASK)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        // With the cluster CA, as kube-controller-manager's signer: the agent's serving CSR gets issued.
+        const pki = join(server.dataDir, 'pki');
+        cm = spawn(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', server.kubeconfig, ...serverCidrArgs(cidr, MASK), '--cluster-signing-cert-file', join(pki, 'ca.crt'), '--cluster-signing-key-file', join(pki, 'ca.key')], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         cm.stdout!.on('data', (d) => (cmOutput += d));
         cm.stderr!.on('data', (d) => (cmOutput += d));
       },
@@ -105,6 +112,37 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
     }, 'both pods Running with an IP');
     for (const p of pods as Pod[]) assert.ok(within(cidr, p.status!.podIP!), `${p.metadata!.name}'s ${p.status!.podIP} is in ${cidr}`);
     assert.notEqual(pods[0]!.status!.podIP, pods[1]!.status!.podIP);
+  });
+
+  test("the joined agent got its serving certificate through a kubelet-serving CSR, approved and issued by the controller manager; exec works through it", async () => {
+    const r = kubectl(env.server, ['get', 'csr']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
+    assert.match(r.stdout, /\ncsr-\w+\s+\S+\s+kubernetes\.io\/kubelet-serving\s+system:admin\s+<none>\s+Approved,Issued\n/);
+    assert.match(cmOutput, /approved CertificateSigningRequest csr-\w+: Auto approving kubelet serving certificate: the subject is node ipam-node/);
+    // The endpoint serves that certificate: the cluster CA's, for the node.
+    const peer = await new Promise<{ authorized: boolean; cn: string; san: string }>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: env.runner.port, ca: env.server.caCert, rejectUnauthorized: false }, () => {
+        const c = s.getPeerCertificate();
+        resolve({ authorized: s.authorized, cn: String(c.subject?.CN), san: c.subjectaltname ?? '' });
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    assert.deepEqual(peer, { authorized: true, cn: 'system:node:ipam-node', san: 'DNS:ipam-node, IP Address:127.0.0.1' });
+    // The admin token opens nothing there: only the API server's client certificate does.
+    const withToken = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: env.runner.port, path: '/containerLogs/default/ip-a/c', ca: env.server.caCert, headers: { Authorization: `Bearer ${env.server.token}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(withToken, 401);
+    const exec = kubectl(env.server, ['exec', 'ip-a', '--', 'hostname']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout.trim(), 'ip-a');
   });
 
   test('other nodes get the other ranges; a node finding none gets CIDRNotAvailable; deleting a node frees its range for it', async () => {

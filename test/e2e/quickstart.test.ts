@@ -1,11 +1,12 @@
 // The README's quickstart as a user runs it: the bundled `berth server` with its embedded node
-// agent on a fresh data dir (so the agent makes its serving certificate, starts its containerd,
+// agent on a fresh data dir (so the server signs the agent's serving certificate with its CA, the agent starts its containerd,
 // builds the local busybox image and gets its podCIDR from the embedded controller manager),
 // then the README's kubectl commands. The only departure: the cluster range is a subnet
 // reserved for this test, so concurrent test files never share addresses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect as tlsConnect } from 'node:tls';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,23 @@ test('the README quickstart: berth server runs a real deployment with its embedd
     const exec = kubectl(server, ['exec', 'deploy/hello', '--', 'hostname']);
     assert.equal(exec.code, 0, exec.stderr);
     assert.ok(pods.some((p) => p.metadata.name === exec.stdout.trim()), `hostname ${exec.stdout.trim()} is one of the pods' names`);
+
+    // The exec went through the agent's endpoint, whose certificate the server signed with the
+    // cluster CA itself (no CSR needed) for the node's name and address.
+    const nodeJson = JSON.parse(kubectl(server, ['get', 'node', node.metadata.name, '-o', 'json']).stdout) as { status: { addresses: Array<{ type: string; address: string }>; daemonEndpoints: { kubeletEndpoint: { Port: number } } } };
+    const ip = nodeJson.status.addresses.find((a) => a.type === 'InternalIP')!.address;
+    const peer = await new Promise<{ authorized: boolean; cn: string; san: string }>((resolve, reject) => {
+      const s = tlsConnect({ host: ip, port: nodeJson.status.daemonEndpoints.kubeletEndpoint.Port, ca: server.caCert, rejectUnauthorized: false }, () => {
+        const c = s.getPeerCertificate();
+        resolve({ authorized: s.authorized, cn: String(c.subject?.CN), san: c.subjectaltname ?? '' });
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    assert.equal(peer.authorized, true, 'signed by the cluster CA');
+    assert.equal(peer.cn, `system:node:${node.metadata.name}`);
+    assert.match(peer.san, new RegExp(`IP Address:${ip.replace(/\./g, '\\.')}`));
+    assert.equal(JSON.parse(kubectl(server, ['get', 'csr', '-o', 'json']).stdout).items.length, 0);
 
     // Deleting the deployment removes the pods' containers.
     assert.equal(kubectl(server, ['delete', 'deployment', 'hello']).code, 0);

@@ -106,7 +106,7 @@ test('server: every acknowledged write survives kill -9', async () => {
   }
 });
 
-test('server and controller-manager: bad node IPAM flags give one clear error line, exit 1, and write nothing', () => {
+test('server, controller-manager and agent: bad flags give one clear error line, exit 1, and write nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-flags-'));
   try {
     const cases: Array<[string[], RegExp]> = [
@@ -128,6 +128,16 @@ test('server and controller-manager: bad node IPAM flags give one clear error li
     const agent = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir, '--pod-cidr', '10.42.0.0/33'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(agent.status, 1, agent.stderr);
     assert.equal(agent.stderr, 'berth: error: --pod-cidr: invalid CIDR address: 10.42.0.0/33\n');
+    // The cluster CA is what the agent's endpoint trusts: without it the agent does not start.
+    const noCa = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(noCa.status, 1, noCa.stderr);
+    assert.equal(noCa.stderr, "berth: error: --ca-file is required: the cluster CA (the server's DATA_DIR/pki/ca.crt) verifies the API server and the clients of the agent's endpoint\n");
+    const signing = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(signing.status, 1, signing.stderr);
+    assert.equal(signing.stderr, 'berth: error: --cluster-signing-cert-file and --cluster-signing-key-file go together\n');
+    const missingCa = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt'), '--cluster-signing-key-file', join(dir, 'ca.key')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(missingCa.status, 1, missingCa.stderr);
+    assert.equal(missingCa.stderr, `berth: error: --cluster-signing-cert-file ${join(dir, 'ca.crt')}: no such file\n`);
     assert.deepEqual(readdirSync(dir), [], 'nothing written to the data dir');
   } finally {
     rmSync(dir, { recursive: true, force: true });

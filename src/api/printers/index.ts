@@ -4,8 +4,9 @@ import type { Node } from 'kubernetes-types/core/v1';
 import type { KObject } from '../object.js';
 import type { Printer, TableColumn } from '../resource.js';
 import { labelSelectorAsString } from '../labels.js';
-import { age } from './duration.js';
+import { age, humanDuration } from './duration.js';
 import { podCells } from './pod.js';
+import { csrCondition } from '../csr.js';
 
 export { humanDuration, age } from './duration.js';
 
@@ -198,6 +199,21 @@ export const printers: Record<string, Printer> = {
   'leases.coordination.k8s.io': {
     columns: [NAME, col('Holder', 'string', 0, 'HolderIdentity contains the identity of the holder of a current lease.'), AGE],
     cells: (o, now) => [name(o), (o as Any).spec?.holderIdentity ?? '', created(o, now)],
+  },
+  'certificatesigningrequests.certificates.k8s.io': {
+    columns: [
+      NAME,
+      AGE,
+      col('SignerName', 'string', 0, 'Only one signer may be named. It determines how the request is handled and who signs it.'),
+      col('Requestor', 'string', 0, 'Name of the user who created the CertificateSigningRequest.'),
+      col('RequestedDuration', 'string', 0, 'Requested maximum validity duration of the issued certificate.'),
+      col('Condition', 'string', 0, 'The aggregate approval and issuance state of the request.'),
+    ],
+    cells: (o, now) => {
+      const spec = (o as Any).spec ?? {};
+      const seconds = spec.expirationSeconds;
+      return [name(o), created(o, now), spec.signerName || '<none>', spec.username ?? '', typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', csrCondition((o as Any).status)];
+    },
   },
   'priorityclasses.scheduling.k8s.io': {
     columns: [

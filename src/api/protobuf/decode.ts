@@ -177,6 +177,7 @@ const GROUP_PACKAGE: Record<string, string> = {
   'events.k8s.io': 'k8s.io.api.events',
   'coordination.k8s.io': 'k8s.io.api.coordination',
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
+  'certificates.k8s.io': 'k8s.io.api.certificates',
   autoscaling: 'k8s.io.api.autoscaling',
   policy: 'k8s.io.api.policy',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',

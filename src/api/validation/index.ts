@@ -8,6 +8,7 @@ import { nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, validateObjectMe
 import { validatePodSpec, validatePodSpecUpdate } from './pod.js';
 import { validateDeploymentSpec, validateSelectorUnchanged, validateWorkloadSpec } from './apps.js';
 import { Path } from './path.js';
+import { certificatesigningrequests } from './certificates.js';
 
 type Any = Record<string, any>;
 const SPEC = new Path('spec');
@@ -194,6 +195,7 @@ export const validators: Record<string, Validator> = {
   'deployments.apps': deployments,
   'leases.coordination.k8s.io': leases,
   'priorityclasses.scheduling.k8s.io': priorityclasses,
+  'certificatesigningrequests.certificates.k8s.io': certificatesigningrequests,
 };
 
 /** events.k8s.io names are DNS subdomains as upstream validates them. */
