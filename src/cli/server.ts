@@ -102,6 +102,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     tls,
   });
   let stopping = false;
+  const startingNode = new AbortController();
+  let nodeStarted: Promise<void> | undefined;
   let scheduler: RunningScheduler | undefined;
   let controllers: RunningControllerManager | undefined;
   let agent: RunningAgent | undefined;
@@ -116,6 +118,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       // hand back their leases; the store is closed cleanly regardless.
       // The agent stops its loops, then its containerd (the containers' shims stay): give it
       // containerd's own stop time.
+      // A node still starting is told to give up, and stopped below once its start has ended
+      // (its containerd must not outlive the server).
+      startingNode.abort();
+      await withDeadline('node start', nodeStarted?.catch(() => undefined), 15_000);
       await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
@@ -146,6 +152,16 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
+    nodeStarted = startNode();
+    try {
+      await nodeStarted;
+    } catch (e) {
+      // A shutdown during the start ends it; the shutdown reports and exits.
+      if (!stopping) throw e;
+    }
+  }
+
+  async function startNode(): Promise<void> {
     // The embedded node agent (k3s-style): this machine becomes a node running real containers
     // through its own containerd. Without containerd, runc, the CNI plugins or root, the control
     // plane keeps running, says why loudly, and runs one simulated node instead.
@@ -161,6 +177,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });

@@ -412,6 +412,20 @@ test('berth server without a container runtime: its one simulated node serves lo
   }
 });
 
+test('SIGTERM while the server is still starting its node: a clean stop, exit 0, no error', async () => {
+  // The ready line comes before the node (here the simulated stand-in) is up: stop right then.
+  // (Whether the signal lands mid-start is a matter of timing; the assertion below checks it did.)
+  const fb = await startServer({ agent: true, uid: process.getuid?.() === 0 ? 65534 : undefined });
+  try {
+    assert.doesNotMatch(fb.output(), /Started ONE SIMULATED node/, 'the node was still starting when the signal came');
+    assert.equal(await fb.stop(), 0, fb.output());
+    assert.doesNotMatch(fb.output(), /error|did not stop within|shutdown failed/i);
+  } finally {
+    await fb.stop();
+    fb.cleanup();
+  }
+});
+
 test('SIGTERM stops the simulator; its nodes stay registered, as a stopped kubelet leaves its Node', async () => {
   sim.kill('SIGTERM');
   assert.equal(await simExited(), 0, simOutput);
