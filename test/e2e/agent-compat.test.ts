@@ -5,8 +5,7 @@
 // client spells them (stdout=True) streams.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { IN_CI, eventually, kubectl } from './harness.js';
+import { IN_CI, eventually, execOverWebSocket, kubectl } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
 const missing = await missingAgentPrerequisite();
@@ -117,16 +116,7 @@ describe('node agent: what outside clients see', { skip: missing ?? false }, () 
       ['stdin', 'false'],
       ['tty', 'FALSE'],
     ]);
-    const ws = new WebSocket(`${env.server.url.replace(/^https/, 'wss')}/api/v1/namespaces/default/pods/one-done/exec?${q}`, ['v5.channel.k8s.io'], {
-      headers: { Authorization: `Bearer ${env.server.token}` },
-      ca: env.server.caCert,
-    });
-    const got: Record<number, string> = {};
-    const closed = new Promise<number>((resolve, reject) => {
-      ws.on('message', (d: Buffer) => (got[d[0]!] = (got[d[0]!] ?? '') + d.subarray(1).toString()));
-      ws.on('close', (code) => resolve(code));
-      ws.on('error', reject);
-    });
+    const { ws, got, closed } = execOverWebSocket(env.server, 'one-done', q);
     assert.equal(await closed, 1000);
     assert.equal(got[1], 'spelled-True\n');
     assert.equal(got[2], undefined, 'no stderr stream was asked for');

@@ -13,8 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import WebSocket from 'ws';
-import { IN_CI, eventually, kubectl, kubectlBackground, kubectlPath, requireCommand } from './harness.js';
+import { IN_CI, eventually, execOverWebSocket, kubectl, kubectlBackground, kubectlPath, requireCommand } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
 const missing = await missingAgentPrerequisite();
@@ -291,16 +290,7 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
       ['stdout', 'true'],
       ['stderr', 'true'],
     ]);
-    const ws = new WebSocket(`${env.server.url.replace(/^https/, 'wss')}/api/v1/namespaces/default/pods/shell/exec?${q}`, ['v5.channel.k8s.io'], {
-      headers: { Authorization: `Bearer ${env.server.token}` },
-      ca: env.server.caCert,
-    });
-    const got: Record<number, string> = {};
-    const closed = new Promise<number>((resolve, reject) => {
-      ws.on('message', (d: Buffer) => (got[d[0]!] = (got[d[0]!] ?? '') + d.subarray(1).toString()));
-      ws.on('close', (code) => resolve(code));
-      ws.on('error', reject);
-    });
+    const { ws, got, closed } = execOverWebSocket(env.server, 'shell', q);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

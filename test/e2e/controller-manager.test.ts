@@ -7,16 +7,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import YAML from 'yaml';
-import { BERTH, eventually, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { BERTH, eventually, kubectl, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 const children: ChildProcess[] = [];
 const k = (args: string[], input?: string) => kubectl(s, args, { input });
-function ok(args: string[], input?: string): string {
-  const r = k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 
 function berth(args: string[]): { proc: ChildProcess; output: () => string } {
   const proc = spawn(process.execPath, [BERTH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

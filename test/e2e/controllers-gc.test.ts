@@ -13,7 +13,7 @@ import { newGarbageCollector } from '../../src/controllers/garbagecollector/inde
 import { newNamespaceController } from '../../src/controllers/namespace.js';
 import { newNodeLifecycleController } from '../../src/controllers/nodelifecycle/index.js';
 import { newPodGCController } from '../../src/controllers/podgc.js';
-import { eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 let client: RestClient;
@@ -22,11 +22,7 @@ const stop = new AbortController();
 let running: Promise<unknown>;
 const logs: string[] = [];
 
-function ok(args: string[], input?: string): string {
-  const r = kubectl(s, args, { input });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 
 /**
  * kubectl without blocking this process: the controllers under test run here, and a kubectl

@@ -12,7 +12,7 @@ import { createInformer, isNotFound, RestClient, resources, rfc3339, type Inform
 import { newControllerContext, type ControllerContext } from '../../src/controllers/context.js';
 import { newReplicaSetController } from '../../src/controllers/replicaset.js';
 import { newDeploymentController } from '../../src/controllers/deployment/index.js';
-import { eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 const NODE = 'wl-node';
 /** Pods of images containing this never become ready (for progress deadlines). */
@@ -26,11 +26,7 @@ let stopAll: () => Promise<void>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function ok(args: string[], input?: string, timeoutMs?: number): string {
-  const r = kubectl(s, args, { input, timeoutMs });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string, timeoutMs?: number) => kubectlOk(s, args, { input, timeoutMs });
 const apply = (...objs: unknown[]) => ok(['apply', '-f', '-'], objs.map((o) => YAML.stringify(o)).join('---\n'));
 
 /**

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BERTH = join(ROOT, 'dist', 'berth.js');
@@ -147,6 +149,32 @@ export function kubectl(server: RunningServer, args: string[], opts: { version?:
     env: { ...process.env, KUBECONFIG: server.kubeconfig, KUBECACHEDIR: join(cacheDir, opts.version ?? 'default'), HOME: cacheDir },
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** kubectl that must succeed: its standard output, or the test fails naming the command and what kubectl said. */
+export function kubectlOk(server: RunningServer, args: string[], opts: { version?: string; input?: string; timeoutMs?: number } = {}): string {
+  const r = kubectl(server, args, opts);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * An exec over WebSocket (v5.channel.k8s.io) through the API server, as clients other than
+ * kubectl speak it: the socket, what each channel (1 stdout, 2 stderr, 3 status) received, and
+ * the close code once it closes.
+ */
+export function execOverWebSocket(server: RunningServer, pod: string, q: URLSearchParams, namespace = 'default') {
+  const ws = new WebSocket(`${server.url.replace(/^https/, 'wss')}/api/v1/namespaces/${namespace}/pods/${pod}/exec?${q}`, ['v5.channel.k8s.io'], {
+    headers: { Authorization: `Bearer ${server.token}` },
+    ca: server.caCert,
+  });
+  const got: Record<number, string> = {};
+  const closed = new Promise<number>((resolve, reject) => {
+    ws.on('message', (d: Buffer) => (got[d[0]!] = (got[d[0]!] ?? '') + d.subarray(1).toString()));
+    ws.on('close', (code) => resolve(code));
+    ws.on('error', reject);
+  });
+  return { ws, got, closed };
 }
 
 /** Starts kubectl in the background (for -w and --wait), collecting its output. */

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { api, eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { api, eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 import { startEtcd, type RunningEtcd } from './etcd-harness.js';
 
 /** Template literals here are indented with the code; YAML needs them flush left. */
@@ -17,11 +17,7 @@ export function kubectlSuite(backend: 'sqlite' | 'etcd'): void {
   let s: RunningServer;
   let etcd: RunningEtcd | undefined;
   const k = (args: string[], input?: string) => kubectl(s, args, { input });
-  function ok(args: string[], input?: string): string {
-    const r = k(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  }
+  const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 
   before(async () => {
     requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');

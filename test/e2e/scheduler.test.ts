@@ -8,15 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { BERTH, eventually, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { BERTH, eventually, kubectl, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 const k = (args: string[], input?: string) => kubectl(s, args, { input });
-function ok(args: string[], input?: string): string {
-  const r = k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 
 /** A node as an agent would register it: capacity, labels, Ready. */
 function node(name: string, cpu: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}) {

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
-import { api, kubectl, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { api, kubectl, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 // kubectl scale (1.32) sends no fieldManager: the server names it from its User-Agent, whose
@@ -12,11 +12,7 @@ let s: RunningServer;
 const SCALER = basename(kubectlPath('1.32'));
 const scalerRe = SCALER.replace(/\./g, '\\.');
 const k = (args: string[], input?: string) => kubectl(s, args, { input });
-function ok(args: string[], input?: string): string {
-  const r = k(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 
 before(async () => {
   requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');

@@ -11,18 +11,14 @@ import { RestClient, resources } from '../../src/client/index.js';
 import { cidrContains, parseCidr, parseIp, startSimulator } from '../../src/sim/index.js';
 import { simOptionsFromFlags, type SimFlags } from '../../src/cli/sim.js';
 import { request as httpsRequest } from 'node:https';
-import { ROOT, api, eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+import { ROOT, api, eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 let sim: ChildProcess;
 let simOutput = '';
 const simExited = () => new Promise<number | null>((r) => (sim.exitCode !== null ? r(sim.exitCode) : sim.once('exit', (c) => r(c))));
 
-function ok(args: string[], input?: string): string {
-  const r = kubectl(s, args, { input });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
 const apply = (...objs: unknown[]) => ok(['apply', '-f', '-'], objs.map((o) => YAML.stringify(o)).join('---\n'));
 const podRow = (name: string) => ok(['get', 'pod', name, '--no-headers', '-o', 'wide']);
