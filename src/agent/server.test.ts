@@ -67,7 +67,7 @@ test('with one, only the API server identity from the cluster CA gets through', 
   const someone = await issueCertificate(ca, { commonName: 'system:node:n2', organization: 'system:nodes', usage: 'client' });
   const forbidden = await get(someone);
   assert.equal(forbidden.code, 403, 'another identity of the cluster CA');
-  assert.match(forbidden.body, /system:node:n2 may not use the agent's endpoint/);
+  assert.match(forbidden.body, /system:node:n2 may not use the node's endpoint/);
   assert.deepEqual(lookups, []);
 
   const ok = await get({ cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
