@@ -57,8 +57,19 @@ test('a plain value written before encryption was on reads back, and an update e
   const kv = (await s.get('/registry/secrets/default/old'))!;
   assert.equal(kv.value, secretValue);
   assert.equal(kv.modRevision, before.modRevision);
+  // Stale: an update that changes nothing must still write it (that is how it gets encrypted).
+  assert.equal(kv.stale, true);
   await s.update(kv.key, kv.value, kv.modRevision);
+  assert.equal((await s.get(kv.key))!.stale, undefined);
   await s.close();
+  // After a rotation the value under the old key is stale again.
+  const rotated = new EncryptingStore(new SqliteStore(path), [
+    { prefix: '/registry/secrets/', transformer: new ValueTransformer([{ type: 'aescbc', keys: [{ name: 'k2', secret: Buffer.alloc(32, 8) }, { name: 'k1', secret: key }] }]) },
+  ]);
+  const old = (await rotated.get(kv.key))!;
+  assert.equal(old.value, secretValue);
+  assert.equal(old.stale, true);
+  await rotated.close();
   assert.ok(rawRows(path).get('/registry/secrets/default/old')!.startsWith('k8s:enc:aescbc:v1:k1:'));
 });
 

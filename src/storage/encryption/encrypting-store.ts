@@ -30,7 +30,8 @@ export class EncryptingStore implements Store {
     const t = this.transformerOf(kv.key);
     // keysOnly lists may leave values empty: nothing to decrypt.
     if (!t || kv.value === '') return kv;
-    return { ...kv, value: t.fromStorage(kv.key, kv.value) };
+    const value = t.fromStorage(kv.key, kv.value);
+    return t.isStale(kv.value) ? { ...kv, value, stale: true } : { ...kv, value };
   }
 
   private encrypt(key: string, value: string): string {

@@ -25,6 +25,11 @@ export class ValueTransformer {
     return p.type === 'identity' ? 'identity' : `${p.type}:${p.keys[0]!.name}`;
   }
 
+  /** Stored otherwise than this transformer writes now: a rewrite would change the bytes' form. */
+  isStale(stored: string): boolean {
+    return storedKeyLabel(stored) !== this.writer;
+  }
+
   toStorage(storageKey: string, value: string): string {
     const p = this.providers[0]!;
     if (p.type === 'identity') return value;
