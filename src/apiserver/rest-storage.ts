@@ -214,8 +214,9 @@ export class RestStorage implements AdmissionLookups {
       const wanted = await mutate(clone(current));
       const next = this.prepareForUpdate(r, wanted, current, opts.subresource ?? '');
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
-      // A no-op write keeps the resourceVersion, as upstream does: re-applying is free.
-      if (sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
+      // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
+      // stale value (plain, or under an old key): rewriting it is how it gets re-encrypted.
+      if (!kv.stale && sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
         return { obj: current, created: false };
       }
       if (opts.dryRun) return { obj: next, created: false };

@@ -50,6 +50,8 @@ program
   .option('--watch-history-mib <n>', 'MiB of watch event history kept for all resources together (default 32)')
   .option('--tls-cipher-suites <list>', 'comma-separated TLS 1.2 cipher suites, upstream names (default: ECDHE with AES-GCM or ChaCha20-Poly1305)')
   .option('--tls-min-version <v>', 'VersionTLS12 (default) or VersionTLS13')
+  .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc), with the key kept in DIR/cred/encryption-config.json (written on first start)')
+  .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted, with which providers and keys')
   .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')
   .action(async (opts) => {
     if (opts.supervisor && !process.env[SUPERVISED_ENV]) {
@@ -140,6 +142,24 @@ datastore
   .option('--etcd-certfile <file>', 'client certificate for etcd')
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
   .action(async (opts) => runMigrate(opts));
+
+const secretsEncrypt = program.command('secrets-encrypt').description('inspect and rotate the keys Secrets are encrypted with at rest');
+const withStoreFlags = (c: Command) =>
+  c
+    .option('--data-dir <dir>', "the server's data dir (default /var/lib/berth as root, ~/.berth otherwise)")
+    .option('--datastore <spec>', 'the datastore the server uses: sqlite:PATH (default DIR/state.db) or etcd://HOST:PORT[,...]')
+    .option('--encryption-provider-config <file>', 'the configuration file, if not DIR/cred/encryption-config.json')
+    .option('--etcd-cafile <file>', 'CA certificate for etcd')
+    .option('--etcd-certfile <file>', 'client certificate for etcd')
+    .option('--etcd-keyfile <file>', 'key of the client certificate for etcd');
+withStoreFlags(secretsEncrypt.command('status').description('whether encryption is on, the key new writes use, and how many values are stored under each key')).action(
+  async (opts) => (await import('./secrets-encrypt.js')).runSecretsEncryptStatus(opts),
+);
+withStoreFlags(
+  secretsEncrypt
+    .command('rotate-keys')
+    .description('add a new aescbc key first (old ones stay for reading) and re-encrypt every stored value with it; the server must be stopped'),
+).action(async (opts) => (await import('./secrets-encrypt.js')).runSecretsEncryptRotateKeys(opts));
 
 try {
   await program.parseAsync(process.argv);

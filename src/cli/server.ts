@@ -19,8 +19,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
+import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -80,6 +81,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
   const { limits, tls } = serverLimits(flags);
+  const givenEncryption = givenEncryptionConfig(flags);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
   raiseOpenFileLimit((m) => process.stderr.write(`berth: ${m}\n`));
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
@@ -91,7 +93,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const pki = await ensurePki(dataDir, host);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
-  const store = await openStore(parseDatastore(flags.datastore, dataDir), flags);
+  const encryption = serverEncryption(flags, givenEncryption, dataDir, (m) => process.stderr.write(`berth: ${m}\n`));
+  const store = encryptingStore(await openStore(parseDatastore(flags.datastore, dataDir), flags), encryption);
   const server = new ApiServer({
     store,
     pki,

@@ -9,6 +9,7 @@ import type { Etcd3, IOptions } from 'etcd3';
 import type { IEvent, IKeyValue, IRangeResponse, ITxnResponse } from 'etcd3/lib/rpc.js';
 import { ShortBreaker } from './etcd-breaker.js';
 import { ResumingWatch } from './etcd-watch.js';
+import { storedBytes, valueOfBytes } from './encryption/transformer.js';
 import {
   CompactedError,
   ConflictError,
@@ -126,7 +127,7 @@ export class EtcdStore implements Store {
   private toKV(kv: IKeyValue): KV {
     return {
       key: kv.key.toString('utf8').slice(this.prefix.length),
-      value: kv.value.toString('utf8'),
+      value: valueOfBytes(kv.value),
       createRevision: Number(kv.create_revision),
       modRevision: Number(kv.mod_revision),
     };
@@ -185,7 +186,7 @@ export class EtcdStore implements Store {
     const k = this.full(key);
     const r = await this.txn({
       compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: '0' }],
-      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+      success: [{ request_put: { key: k, value: storedBytes(value) } }],
     });
     if (!r.succeeded) throw new KeyExistsError(key);
     const rev = Number(r.header.revision);
@@ -196,7 +197,7 @@ export class EtcdStore implements Store {
     const k = this.full(key);
     const r = await this.txn({
       compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: String(expectedModRevision) }],
-      success: [{ request_put: { key: k, value: Buffer.from(value), prev_kv: true } }],
+      success: [{ request_put: { key: k, value: storedBytes(value), prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
     if (!r.succeeded) {

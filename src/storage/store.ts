@@ -8,6 +8,13 @@ export interface KV {
   value: string;
   createRevision: number;
   modRevision: number;
+  /**
+   * Set when the value is stored in a form the store would not write now (plain, or under a
+   * key that is no longer the first, after encryption was turned on or its key rotated): an
+   * update must write it even if it changes nothing, as upstream's GuaranteedUpdate does, so
+   * that rewriting every object re-encrypts them.
+   */
+  stale?: boolean;
 }
 
 /** A change seen by a watch. A delete carries the last value, at the deletion's revision. */
