@@ -6,18 +6,57 @@ import { ApiError, internal } from './errors.js';
 /** JSON ends with a newline, as kube-apiserver's encoder writes it (the Python client drops a last line without one). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, yaml = false): void {
   const text = typeof body === 'string' ? (body.endsWith('\n') ? body : body + '\n') : yaml ? YAML.stringify(body) : JSON.stringify(body) + '\n';
+  const bytes = Buffer.from(text);
   res.writeHead(code, {
     'Content-Type': yaml ? 'application/yaml' : 'application/json',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Length': bytes.length,
     'Cache-Control': 'no-cache, private',
   });
-  res.end(text);
+  endWithBody(res, bytes);
+}
+
+/** Responses whose body endWithBody is writing: answered, though not yet ended. */
+const answered = new WeakSet<ServerResponse>();
+
+/** Bodies up to this share of the socket's write buffer threshold are written at once. */
+const DIRECT_SHARE = 1 / 4;
+
+/**
+ * Writes a response's whole body (its headers set, Content-Length included) and ends it so that
+ * the connection stays usable for the client's next request.
+ *
+ * Why not res.end(body): when a request arrives while the connection's previous response has
+ * not drained (Node's socket still "needs drain"), Node's HTTP server pauses the socket and its
+ * parser. Over TLS, Node still hands the paused parser the rest of the records it had already
+ * decrypted from the same read (TLSWrap::ClearOut does not stop on readStop), the parser fails
+ * with HPE_PAUSED and Node resets the connection. A large body written at once leaves the socket
+ * needing drain until its write completes, and a keep-alive client that has received the body
+ * may send its next request (say a 200 KB PUT, many records) before that completion reaches the
+ * server's event loop. So a large body is written but for its last byte, and that byte only once
+ * the rest has been taken by the socket: the client cannot have the whole response (and send
+ * again) before then, and that last small write leaves nothing to drain. (A client that
+ * pipelines, sending before its previous answer is in, could still meet Node's pause; no
+ * Kubernetes client does.)
+ */
+export function endWithBody(res: ServerResponse, body: Buffer): void {
+  const threshold = res.socket?.writableHighWaterMark ?? res.writableHighWaterMark;
+  if (body.length <= threshold * DIRECT_SHARE) {
+    res.end(body);
+    return;
+  }
+  answered.add(res);
+  res.write(body.subarray(0, body.length - 1), (err) => {
+    // An error: the connection is gone, and with it the client ('close' releases what the request held).
+    if (!err && !res.destroyed) res.end(body.subarray(body.length - 1));
+  });
 }
 
 /** Any failure becomes a Status; unexpected ones are 500s that name no internals. */
 export function sendError(res: ServerResponse, err: unknown, log: (msg: string) => void): void {
   const apiErr = err instanceof ApiError ? err : internal((err as Error)?.message ?? String(err));
   if (!(err instanceof ApiError)) log(`internal error: ${(err as Error)?.stack ?? err}`);
+  // A body is on its way: anything written now would corrupt it.
+  if (answered.has(res)) return;
   if (res.headersSent) {
     // Mid-stream (a watch): all that can be done is to say so in the stream and end it.
     if (!res.writableEnded) res.end(JSON.stringify({ type: 'ERROR', object: apiErr.toStatus() }) + '\n');

@@ -16,7 +16,7 @@ import type { Ctx } from './ctx.js';
 import { negotiate } from './negotiate.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { parseApiPath } from './request-info.js';
-import { refuseUpgrade, sendError, sendJson } from './respond.js';
+import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { PodProxy } from './pod-proxy.js';
 import type { Pki } from './pki.js';
@@ -315,8 +315,9 @@ function notFoundPath(): ApiError {
 }
 
 function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  const body = Buffer.from(text);
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length });
+  endWithBody(res, body);
 }
 
 export function versionInfo(): Record<string, string> {
@@ -349,7 +350,7 @@ function sendOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
     const info = Buffer.concat([str(1, 'Kubernetes'), str(2, 'v1.32.0')]);
     const body = Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info]);
     res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
-    res.end(body);
+    endWithBody(res, body);
     return;
   }
   sendJson(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} });

@@ -5,14 +5,17 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { WatchStreams, type WatchStream } from './watch-stream.js';
 
 /** An HTTP server on loopback whose every request becomes a watch stream; clients connect raw and choose whether to read. */
-async function withStreams(limits: ConstructorParameters<typeof WatchStreams>[0], fn: (h: { streams: WatchStreams; open: (read: boolean) => Promise<{ stream: WatchStream; client: Socket; received: () => number }> }) => Promise<void>) {
+async function withStreams(
+  limits: ConstructorParameters<typeof WatchStreams>[0],
+  fn: (h: { streams: WatchStreams; open: (read: boolean) => Promise<{ stream: WatchStream; client: Socket; received: () => number; serverSocket: Socket }> }) => Promise<void>,
+) {
   const logs: string[] = [];
   const streams = new WatchStreams(limits, (m) => logs.push(m));
-  const pending: Array<(s: WatchStream) => void> = [];
+  const pending: Array<(s: WatchStream, serverSocket: Socket) => void> = [];
   const server = createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
-    pending.shift()!(streams.open(res, 'test'));
+    pending.shift()!(streams.open(res, 'test'), res.socket as Socket);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -32,7 +35,7 @@ async function withStreams(limits: ConstructorParameters<typeof WatchStreams>[0]
             client.pause();
           }
           client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-          pending.push((stream) => resolve({ stream, client, received: () => received }));
+          pending.push((stream, serverSocket) => resolve({ stream, client, received: () => received, serverSocket }));
         }),
     });
   } finally {
@@ -123,5 +126,27 @@ test('watch stream: past the total bound, the watcher furthest behind is ended a
     assert.equal(reader.stream.isClosed, false);
     assert.ok(streams.pendingBytes < 6 * 1024 * 1024);
     await waitFor(() => reader.received() > 0);
+  });
+});
+
+test('watch stream: its end is written once the socket has drained, so that the connection can take a next request', async () => {
+  await withStreams(undefined, async ({ open }) => {
+    const { stream, received, serverSocket } = await open(true);
+    // Whether the socket still needed draining right after each write: the terminating chunk is the last write.
+    const needDrainAfter: boolean[] = [];
+    const write = serverSocket.write;
+    serverSocket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      const ok = write.apply(this, args);
+      needDrainAfter.push(this.writableNeedDrain);
+      return ok;
+    } as Socket['write'];
+    let ended = false;
+    stream.onClose = () => (ended = true);
+    // A large last event: right after it is written the socket has more than it takes at once.
+    stream.write(line(1, 512 * 1024), false);
+    assert.equal(needDrainAfter.at(-1), true, 'a 512 KB event leaves the socket needing drain');
+    stream.end();
+    await waitFor(() => ended && received() > 512 * 1024);
+    assert.equal(needDrainAfter.at(-1), false, 'the end of the stream was written with the socket drained');
   });
 });

@@ -151,7 +151,10 @@ export class WatchStream {
       this.queue = [];
       this.counted = [];
       this.queueHead = 0;
-      if (this.ending && !this.done) {
+      // The end waits for the socket to drain (the 'drain' handler comes back here): a client that
+      // has the end may send its next request on the connection, and one arriving while the socket
+      // still needs draining is reset by Node over TLS (see endWithBody in respond.ts).
+      if (this.ending && !this.done && !this.res.writableNeedDrain) {
         this.res.end();
         return;
       }

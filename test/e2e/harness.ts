@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -190,14 +190,18 @@ export function kubectlBackground(server: RunningServer, args: string[], version
   return { proc, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** A raw HTTPS request to the server, as a client library would send it. */
+/**
+ * A raw HTTPS request to the server, as a client library would send it: over Node's global
+ * (keep-alive) agent unless `agent` is given. `reused`: whether it went on a kept-alive connection.
+ */
 export async function api(
   server: RunningServer,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  opts: { agent?: HttpsAgent } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: any; reused: boolean }> {
   const { request } = await import('node:https');
   const u = new URL(path, server.url);
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
@@ -207,6 +211,7 @@ export async function api(
       {
         method,
         ca: server.caCert,
+        ...(opts.agent ? { agent: opts.agent } : {}),
         headers: {
           Authorization: `Bearer ${server.token}`,
           // Node sends DELETE bodies unframed unless the length is given.
@@ -227,7 +232,7 @@ export async function api(
           }
           const h = new Headers();
           for (const [k, v] of Object.entries(resp.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-          res({ status: resp.statusCode ?? 0, headers: h, text, json });
+          res({ status: resp.statusCode ?? 0, headers: h, text, json, reused: req.reusedSocket });
         });
       },
     );

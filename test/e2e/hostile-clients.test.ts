@@ -13,13 +13,6 @@ import { api, eventually, startServer, type RunningServer } from './harness.js';
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/**
- * Big updates go on connections of their own: on a kept-alive TLS connection, Node's HTTP server
- * at times fails a request that follows a large response with HPE_PAUSED (its parser is paused
- * while the response drains) and resets the connection; that happens without any watcher too,
- * and is not what these tests measure.
- */
-const OWN_CONNECTION = { Connection: 'close' };
 /** Waits until the assertions in fn pass. */
 const until = (fn: () => unknown, what: string, ms: number) =>
   eventually(async () => {
@@ -81,7 +74,7 @@ test('watches that never read are ended; the server keeps its memory bounded and
     let slowest = 0;
     const pad = 'x'.repeat(200 * 1024);
     for (let i = 0; i < 300; i++) {
-      cm = await api(s, 'PUT', '/api/v1/namespaces/slow/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion }, data: { v: pad, i: String(i) } }, OWN_CONNECTION);
+      cm = await api(s, 'PUT', '/api/v1/namespaces/slow/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion }, data: { v: pad, i: String(i) } });
       assert.equal(cm.status, 200, cm.text);
       if (i % 30 === 0) {
         const g = await timedGet(s, '/api/v1/namespaces');
@@ -126,7 +119,7 @@ test('300 updates of a 900 KB ConfigMap keep the server within 200 MB of its sta
     let peak = start;
     for (let i = 0; i < 300; i++) {
       const data = { v: String(i % 10).repeat(900 * 1024) };
-      cm = await api(s, 'PUT', '/api/v1/namespaces/big/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion }, data }, OWN_CONNECTION);
+      cm = await api(s, 'PUT', '/api/v1/namespaces/big/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion }, data });
       assert.equal(cm.status, 200, cm.text);
       if (i % 20 === 0) peak = Math.max(peak, rssMiB(s.proc.pid!));
     }
@@ -257,7 +250,7 @@ test('beyond --max-requests-inflight and --max-mutating-requests-inflight: 429 w
     await namespace(s, 'busy');
     // 8 MiB of ConfigMaps: a list of them is more than the kernel's socket buffers take.
     for (let i = 0; i < 8; i++) {
-      const r = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: `pad-${i}` }, data: { v: 'x'.repeat(1024 * 1024) } }, OWN_CONNECTION);
+      const r = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: `pad-${i}` }, data: { v: 'x'.repeat(1024 * 1024) } });
       assert.equal(r.status, 201, r.text);
     }
     // A mutating request holds its slot while its body is still arriving.

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { endWithBody, sendError } from './respond.js';
+
+interface SocketWrite {
+  bytes: number;
+  /** The socket's writableNeedDrain right after this write. */
+  needDrainAfter: boolean;
+}
+
+/**
+ * Serves one request with `answer` on a real loopback server, recording every write the
+ * response makes on its socket; resolves with the body the client received and those writes.
+ */
+async function serveOnce(answer: (res: ServerResponse) => void): Promise<{ received: Buffer; writes: SocketWrite[] }> {
+  const writes: SocketWrite[] = [];
+  const server = createServer((_req, res) => {
+    const socket = res.socket as Socket;
+    const write = socket.write;
+    socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      const ok = write.apply(this, args);
+      const chunk = args[0];
+      writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk, 'latin1') : (chunk as Uint8Array).length, needDrainAfter: this.writableNeedDrain });
+      return ok;
+    } as Socket['write'];
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    return await new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ received: Buffer.concat(chunks), writes }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+const bodyOf = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''));
+
+test('endWithBody: a large body arrives whole, and the write that completes it leaves nothing to drain', async () => {
+  const body = bodyOf(200 * 1024);
+  const { received, writes } = await serveOnce((res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    endWithBody(res, body);
+  });
+  assert.ok(received.equals(body), `received ${received.length} bytes, expected the ${body.length} sent`);
+  // The bulk first (the socket then needs draining), the rest only once that was taken.
+  const bulk = writes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  assert.equal(bulk.needDrainAfter, true, 'the bulk of a 200 KB body fills the socket buffer');
+  const last = writes.findLast((w) => w.bytes > 0)!;
+  assert.equal(last.needDrainAfter, false, 'the last bytes of the body were written with the socket drained');
+  assert.ok(last.bytes < 1024, `the last write is small (${last.bytes} bytes)`);
+});
+
+test('endWithBody: a small body goes out at once and leaves nothing to drain', async () => {
+  const body = bodyOf(300);
+  const { received, writes } = await serveOnce((res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    endWithBody(res, body);
+  });
+  assert.ok(received.equals(body));
+  assert.ok(writes.length > 0);
+  assert.deepEqual(writes.filter((w) => w.needDrainAfter), [], 'no write left the socket needing drain');
+});
+
+test('sendError after a large body was handed to endWithBody writes nothing into it', async () => {
+  const body = bodyOf(100 * 1024);
+  const logged: string[] = [];
+  const { received } = await serveOnce((res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    endWithBody(res, body);
+    sendError(res, new Error('late failure'), (m) => logged.push(m));
+  });
+  assert.ok(received.equals(body), 'the body is exactly what was sent');
+  assert.equal(logged.length, 1, 'the failure is still logged');
+});
