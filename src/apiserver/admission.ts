@@ -1,8 +1,7 @@
 // Admission: the checks and mutations upstream runs between validation and storage that need
-// other objects — NamespaceLifecycle, Priority, ServiceAccount. Pure per-kind rules (defaulting,
-// validation) stay in src/api.
-import type { Pod } from 'kubernetes-types/core/v1';
-import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
+// other objects. NamespaceLifecycle applies to every namespaced kind and lives here; a kind's
+// own admission (Priority for pods) is in its strategy (src/registry). Pure per-kind rules
+// (defaulting, validation) stay in src/api.
 import type { KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
 import { forbidden, notFound } from './errors.js';
@@ -12,10 +11,8 @@ export interface AdmissionLookups {
   listPriorityClasses(): KObject[];
 }
 
-const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
-
-/** NamespaceLifecycle: no new objects in a missing or terminating namespace. */
-export function admitNamespace(r: ResourceType, obj: KObject, lookups: AdmissionLookups): void {
+/** The admission every kind goes through, NamespaceLifecycle: no new objects in a missing or terminating namespace. */
+export function admitCreate(r: ResourceType, obj: KObject, lookups: AdmissionLookups): void {
   if (!r.namespaced) return;
   const nsName = obj.metadata.namespace!;
   const ns = lookups.getNamespace(nsName);
@@ -23,32 +20,6 @@ export function admitNamespace(r: ResourceType, obj: KObject, lookups: Admission
   if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
     throw forbidden(r, obj.metadata.name ?? '', `unable to create new content in namespace ${nsName} because it is being terminated`);
   }
-}
-
-export function admitNamespaceDelete(name: string): void {
-  if (IMMORTAL_NAMESPACES.has(name)) throw forbidden({ plural: 'namespaces', group: '' }, name, 'this namespace may not be deleted');
-}
-
-/** Priority: spec.priority and preemptionPolicy from the pod's PriorityClass (or the global default). */
-export function admitPodPriority(obj: KObject, lookups: AdmissionLookups): void {
-  const pod = obj as unknown as Pod;
-  const spec = pod.spec;
-  if (!spec) return;
-  const classes = lookups.listPriorityClasses() as unknown as PriorityClass[];
-  let pc: PriorityClass | undefined;
-  if (spec.priorityClassName) {
-    pc = classes.find((c) => c.metadata?.name === spec.priorityClassName);
-    if (!pc) throw forbidden({ plural: 'pods', group: '' }, obj.metadata.name ?? '', `no PriorityClass with name ${spec.priorityClassName} was found`);
-  } else {
-    pc = classes.filter((c) => c.globalDefault).sort((a, b) => a.value - b.value)[0];
-    if (pc) spec.priorityClassName = pc.metadata!.name;
-  }
-  const value = pc?.value ?? 0;
-  if (spec.priority !== undefined && spec.priority !== value) {
-    throw forbidden({ plural: 'pods', group: '' }, obj.metadata.name ?? '', 'the integer value of priority must not be provided in pod spec; priority admission controller computed ' + value + ' from the given PriorityClass name');
-  }
-  spec.priority = value;
-  spec.preemptionPolicy = pc?.preemptionPolicy ?? 'PreemptLowerPriority';
 }
 
 /** The built-in PriorityClasses every cluster has. */
@@ -72,3 +43,11 @@ export const systemPriorityClasses: KObject[] = [
 ];
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** What every cluster starts with, as resource key and object: the system namespaces and PriorityClasses. */
+export function bootstrapObjects(): Array<{ key: string; obj: KObject }> {
+  return [
+    ...systemNamespaces.map((name) => ({ key: 'namespaces', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KObject })),
+    ...systemPriorityClasses.map((pc) => ({ key: 'priorityclasses.scheduling.k8s.io', obj: structuredClone(pc) })),
+  ];
+}

@@ -18,7 +18,7 @@ import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
 import type { Ctx } from './ctx.js';
 import { writerFor } from './field-manager.js';
-import { bindPod, evictPod, fromScale, toScale, SCALE_KIND } from './subresources.js';
+import { subresourceRest } from './subresources/index.js';
 
 // Ctx lives in ctx.ts (apply.ts needs it too); re-exported for modules that import it from here.
 export type { Ctx };
@@ -127,29 +127,19 @@ export async function handleGet(ctx: Ctx): Promise<void> {
     return;
   }
   const obj = await storage.get(r, ctx.namespace, ctx.name);
-  switch (ctx.subresource ?? '') {
-    case '':
-    case 'status':
-    case 'approval':
-      return respondObject(ctx, 200, obj);
-    case 'scale':
-      return sendJson(ctx.res, 200, toScale(obj));
-    default:
-      throw notFound(r, ctx.name);
-  }
+  if (!ctx.subresource) return respondObject(ctx, 200, obj);
+  const rest = subresourceRest(ctx.subresource);
+  if (rest?.view) return sendJson(ctx.res, 200, rest.view.to(obj));
+  if (rest?.part?.get) return respondObject(ctx, 200, obj);
+  throw notFound(r, ctx.name);
 }
 
 export async function handleCreate(ctx: Ctx): Promise<void> {
   const { r, storage, q } = ctx;
-  if (ctx.subresource === 'binding') {
-    const binding = await readObject(ctx, { apiVersion: 'v1', kind: 'Binding' });
-    await bindPod(storage, r, ctx.namespace!, ctx.name!, binding, dryRun(q));
-    sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-    return;
-  }
-  if (ctx.subresource === 'eviction') {
-    const eviction = await readObject(ctx, { apiVersion: 'policy/v1', kind: 'Eviction' });
-    await evictPod(storage, r, ctx.namespace!, ctx.name!, eviction, dryRun(q));
+  const posted = subresourceRest(ctx.subresource)?.create;
+  if (posted) {
+    const body = await readObject(ctx, posted.expects);
+    await posted.run(storage, r, ctx.namespace!, ctx.name!, body, dryRun(q));
     sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }
@@ -170,16 +160,18 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
   const { r, storage, q } = ctx;
   if (!ctx.name) throw methodNotAllowed();
   const sub = ctx.subresource ?? '';
-  if (sub === 'scale') {
-    const scale = await readObject(ctx, SCALE_KIND);
-    const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => fromScale(cur, scale), {
+  const rest = subresourceRest(sub);
+  const view = rest?.view;
+  if (view) {
+    const seen = await readObject(ctx, view.kind);
+    const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => view.from(cur, seen), {
       dryRun: dryRun(q),
-      writer: writerFor(ctx, 'scale'),
-      precondition: scale.metadata.resourceVersion || undefined,
+      writer: writerFor(ctx, sub),
+      precondition: seen.metadata.resourceVersion || undefined,
     });
-    return sendJson(ctx.res, 200, toScale(obj));
+    return sendJson(ctx.res, 200, view.to(obj));
   }
-  if (sub !== '' && sub !== 'status' && !(sub === 'finalize' && r.key === 'namespaces') && sub !== 'approval') throw methodNotAllowed();
+  if (sub !== '' && !rest?.part) throw methodNotAllowed();
   const body = await readObject(ctx, r);
   if (body.metadata.name && body.metadata.name !== ctx.name) {
     throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${ctx.name})`);
@@ -200,7 +192,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     {
       dryRun: dryRun(q),
       writer: writerFor(ctx, sub),
-      subresource: sub === 'status' || sub === 'finalize' || sub === 'approval' ? sub : '',
+      subresource: rest?.part?.scope ?? '',
       allowCreate: body,
       precondition: body.metadata.resourceVersion || undefined,
     },
@@ -213,11 +205,14 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   if (!ctx.name) throw methodNotAllowed();
   const type = mediaType(ctx.req);
   const sub = ctx.subresource ?? '';
-  if (sub !== '' && sub !== 'status' && sub !== 'scale' && sub !== 'approval') throw methodNotAllowed();
+  const rest = subresourceRest(sub);
+  const view = rest?.view;
+  const part = rest?.part?.patch ? rest.part : undefined;
+  if (sub !== '' && !view && !part) throw methodNotAllowed();
   if (type === 'application/apply-patch+yaml') {
     const raw = await readBody(ctx.req);
     const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
-    if (sub === 'scale') return sendJson(ctx.res, 200, toScale(result.obj));
+    if (view) return sendJson(ctx.res, 200, view.to(result.obj));
     return respondObject(ctx, result.created ? 201 : 200, result.obj);
   }
   if (!PATCH_TYPES.has(type)) {
@@ -227,16 +222,16 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   const patch = decodeBody(raw, 'application/json');
   if (type !== 'application/json-patch+json' && !isPlainObject(patch)) throw badRequest('the patch must be a JSON object');
   const precondition = isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
-  const target = sub === 'scale' ? SCALE_KIND : r;
+  const target = view ? view.kind : r;
   const { obj } = await storage.update(
     r,
     ctx.namespace,
     ctx.name,
     (cur) => {
-      const view = sub === 'scale' ? toScale(cur) : cur;
+      const seen = view ? view.to(cur) : cur;
       let patched: unknown;
       try {
-        patched = applyPatch(type as PatchType, view, patch, target.kind);
+        patched = applyPatch(type as PatchType, seen, patch, target.kind);
       } catch (e) {
         if (e instanceof PatchTooLargeError) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
         if (e instanceof PatchError) throw new ApiError(422, 'Invalid', e.message);
@@ -245,18 +240,18 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       // A patch that drops the metadata leaves an object without a name: invalid, not a
       // conflict (clients retrying on 409 would retry it forever).
       if (isPlainObject(patched) && !isPlainObject(patched.metadata)) {
-        throw invalid(target.kind, sub === 'scale' ? 'autoscaling' : r.group, ctx.name!, [fieldRequired('metadata.name', 'name or generateName is required')]);
+        throw invalid(target.kind, view ? view.group : r.group, ctx.name!, [fieldRequired('metadata.name', 'name or generateName is required')]);
       }
       const checked = decodeObject(patched, target) as KObject;
       // A resourceVersion the patch sets is a precondition; one it removes is none.
-      if (checked.metadata.resourceVersion === undefined) checked.metadata.resourceVersion = view.metadata.resourceVersion;
-      if (checked.metadata.resourceVersion !== view.metadata.resourceVersion) throw conflict(r, ctx.name!);
+      if (checked.metadata.resourceVersion === undefined) checked.metadata.resourceVersion = seen.metadata.resourceVersion;
+      if (checked.metadata.resourceVersion !== seen.metadata.resourceVersion) throw conflict(r, ctx.name!);
       checkFields(ctx, checked, target.apiVersion, target.kind);
-      return sub === 'scale' ? fromScale(cur, checked) : checked;
+      return view ? view.from(cur, checked) : checked;
     },
-    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: sub === 'status' || sub === 'approval' ? sub : '', precondition },
+    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: part?.scope ?? '', precondition },
   );
-  if (sub === 'scale') return sendJson(ctx.res, 200, toScale(obj));
+  if (view) return sendJson(ctx.res, 200, view.to(obj));
   respondObject(ctx, 200, obj);
 }
 

@@ -49,7 +49,7 @@ export class NamespaceLifecycle {
   }
 
   private async reconcile(name: string): Promise<void> {
-    const ns = this.storage.getNamespace(name);
+    const ns = this.storage.lookups.getNamespace(name);
     // A namespace being deleted gets nothing new (admission would refuse it anyway).
     if (!ns || this.stopped || ns.metadata.deletionTimestamp) return;
     await this.ensure('serviceaccounts', name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });

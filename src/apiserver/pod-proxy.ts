@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { resourceByKey } from '../api/registry.js';
+import { resourceByKey, type ResourceType } from '../api/registry.js';
 import type { KObject } from '../api/object.js';
 import { boolParam } from '../api/query.js';
 import { isLoopbackAddress, isSimulatedNode } from '../api/simulated-node.js';
@@ -162,14 +162,23 @@ export class PodProxy {
     });
   }
 
+  /** Whether a GET of this resource's subresource is a stream served here (pods/log). */
+  servesGet(r: ResourceType, subresource: string | undefined): boolean {
+    return r.key === 'pods' && subresource === 'log';
+  }
+
   /**
-   * An upgrade request: pods/exec goes to the agent; returns false for paths it doesn't serve.
-   * The caller has authenticated the request.
+   * An upgrade request: pods/exec goes to the agent, pods/attach and pods/portforward are
+   * refused by name; returns false for paths it doesn't serve. The caller has authenticated the request.
    */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const m = EXEC_PATH.exec(url.pathname);
-    if (!m) return false;
+    if (!m) {
+      const unserved = unservedUpgrade(req.url ?? '/');
+      if (unserved) refuseUpgrade(socket, unserved);
+      return !!unserved;
+    }
     const namespace = decodeURIComponent(m[1]!);
     const name = decodeURIComponent(m[2]!);
     try {
@@ -185,6 +194,13 @@ export class PodProxy {
     }
     return true;
   }
+}
+
+/** pods/attach and pods/portforward say by name that they are not served (yet). */
+function unservedUpgrade(url: string): ApiError | undefined {
+  const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/(attach|portforward)\/?(\?|$)/.exec(url);
+  if (!m) return undefined;
+  return new ApiError(404, 'NotFound', `the server could not find the requested resource: pods/${m[2]} (of pod ${decodeURIComponent(m[1]!)}) is not supported by this server yet`, {});
 }
 
 /**

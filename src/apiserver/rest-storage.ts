@@ -2,15 +2,16 @@
 // bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
 // update and delete. Handlers call this; it never knows about HTTP.
 import { randomUUID, randomInt } from 'node:crypto';
-import { CSR_KEY, prepareCsrUpdate, setRequestor } from './csr-strategy.js';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, deepEqual, type KObject } from '../api/object.js';
 import type { ResourceType } from '../api/registry.js';
-import { resourceByKey } from '../api/registry.js';
 import type { FieldError } from '../api/field-errors.js';
 import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../storage/store.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
-import { admitNamespace, admitNamespaceDelete, admitPodPriority, type AdmissionLookups } from './admission.js';
+import { admitCreate } from './admission.js';
+import { CachedLookups } from './admission-lookups.js';
+import { strategyFor, type Subresource } from '../registry/index.js';
+import { rfc3339 } from '../client/time.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
@@ -55,16 +56,15 @@ export function generateName(base: string): string {
   return s;
 }
 
-export const nowRfc3339 = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const nowRfc3339 = () => rfc3339();
 
 const sameJson = deepEqual;
 
-/** Which part of an object an update may change: all but status, status, or a namespace's finalizers. */
-export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
+export type { Subresource };
 
 export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 
-export class RestStorage implements AdmissionLookups {
+export class RestStorage {
   readonly caches = new Map<string, WatchCache>();
 
   /** Every watch response being written, and the bytes they hold. */
@@ -78,6 +78,7 @@ export class RestStorage implements AdmissionLookups {
     this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
     const budget = new HistoryBudget(limits.historyBytes);
     for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
+    this.lookups = new CachedLookups(store, (r) => this.cache(r));
   }
 
   async ready(): Promise<void> {
@@ -88,43 +89,8 @@ export class RestStorage implements AdmissionLookups {
     return this.caches.get(r.key)!;
   }
 
-  // Admission look-ups read the watch cache: always current for the embedded store. Over etcd
-  // the cache may lag a write made a moment ago (possibly through another server), so a miss is
-  // checked against the store first, as upstream's NamespaceLifecycle does with a live lookup.
-  private readonly live = new Map<string, KObject>();
-
-  getNamespace(name: string): KObject | undefined {
-    const r = resourceByKey('namespaces');
-    const key = objectKey(r, undefined, name);
-    return this.cache(r).get(key)?.obj ?? this.live.get(key);
-  }
-
-  listPriorityClasses(): KObject[] {
-    const r = resourceByKey('priorityclasses.scheduling.k8s.io');
-    const cached = [...this.cache(r).values()].map((e) => e.obj);
-    const names = new Set(cached.map((o) => o.metadata.name));
-    for (const [key, o] of this.live) if (key.startsWith(`/registry/${r.key}/`) && !names.has(o.metadata.name)) cached.push(o);
-    return cached;
-  }
-
-  /** Reads what admission will look up and the cache does not have yet (lagging watch only). */
-  private async refreshAdmissionLookups(r: ResourceType, obj: KObject): Promise<void> {
-    if (this.store.synchronousWatch) return;
-    const wanted: Array<[ResourceType, string]> = [];
-    if (r.namespaced && obj.metadata.namespace) wanted.push([resourceByKey('namespaces'), obj.metadata.namespace]);
-    const pcName = r.key === 'pods' ? (obj.spec as { priorityClassName?: string } | undefined)?.priorityClassName : undefined;
-    if (pcName) wanted.push([resourceByKey('priorityclasses.scheduling.k8s.io'), pcName]);
-    for (const [lr, name] of wanted) {
-      const key = objectKey(lr, undefined, name);
-      if (this.cache(lr).get(key)) continue;
-      const kv = await this.store.get(key);
-      if (kv) {
-        this.live.set(key, decode(kv.value, kv.modRevision).obj);
-        // Only until the cache catches up; a stale entry must not outlive a deletion.
-        setTimeout(() => this.live.delete(key), 5000).unref();
-      }
-    }
-  }
+  /** What admission looks up: the watch caches, and the store for what they do not have yet. */
+  readonly lookups: CachedLookups;
 
   async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
     const kv = await this.store.get(objectKey(r, namespace, name));
@@ -136,7 +102,7 @@ export class RestStorage implements AdmissionLookups {
   async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
-    await this.refreshAdmissionLookups(r, obj);
+    await this.lookups.refresh(r, obj);
     for (let attempt = 0; ; attempt++) {
       const candidate = clone(obj);
       if (generated) candidate.metadata.name = generateName(meta.generateName!);
@@ -170,16 +136,12 @@ export class RestStorage implements AdmissionLookups {
     delete meta.selfLink;
     if (r.hasGeneration) meta.generation = 1;
     else delete meta.generation;
+    const strategy = strategyFor(r);
     // Status is the system's to write, except for kinds whose creators report it (nodes).
-    if (r.hasStatus && r.key !== 'nodes') delete obj.status;
-    if (r.key === 'namespaces') {
-      obj.spec = { finalizers: ['kubernetes'] };
-      obj.status = { phase: 'Active' };
-    }
+    if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
-    admitNamespace(r, obj, this);
-    if (r.key === 'pods') admitPodPriority(obj, this);
-    if (r.key === CSR_KEY) setRequestor(obj);
+    admitCreate(r, obj, this.lookups);
+    strategy.prepareForCreate?.(obj, this.lookups);
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
@@ -220,7 +182,7 @@ export class RestStorage implements AdmissionLookups {
         return { obj: current, created: false };
       }
       if (opts.dryRun) return { obj: next, created: false };
-      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !(r.key === 'namespaces' && (next.spec as { finalizers?: string[] } | undefined)?.finalizers?.length)) {
+      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !strategyFor(r).holdsDeletion?.(next)) {
         // The last finalizer went away from an object being deleted: the update is the deletion.
         try {
           const del = await this.store.delete(key, kv.modRevision);
@@ -252,9 +214,11 @@ export class RestStorage implements AdmissionLookups {
     if (wanted.metadata.uid && wanted.metadata.uid !== current.metadata.uid) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
     }
+    const strategy = strategyFor(r);
     let next: KObject;
-    if (r.key === CSR_KEY && subresource !== 'binding' && subresource !== 'finalize') {
-      next = prepareCsrUpdate(wanted, current, subresource);
+    const reset = strategy.resetFields?.(wanted, current, subresource);
+    if (reset) {
+      next = reset;
     } else if (subresource === 'status') {
       // The status subresource changes status only (and labels/annotations, as upstream allows).
       next = clone(current);
@@ -287,7 +251,7 @@ export class RestStorage implements AdmissionLookups {
     }
     next.apiVersion = r.apiVersion;
     next.kind = r.kind;
-    if (r.key === 'namespaces' && subresource === '') next.spec = clone(current.spec);
+    strategy.prepareForUpdate?.(next, current, subresource);
     r.defaulter?.(next);
     if (r.hasGeneration) {
       meta.generation = current.metadata.generation ?? 1;
@@ -307,7 +271,7 @@ export class RestStorage implements AdmissionLookups {
   /** Deletes, gracefully where the kind and the object call for it. Returns what to answer. */
   async delete(r: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions = {}): Promise<{ obj: KObject; deleted: boolean }> {
     const key = objectKey(r, namespace, name);
-    if (r.key === 'namespaces') admitNamespaceDelete(name);
+    strategyFor(r).validateDelete?.(name);
     // Retried until it applies, as updates are; preconditions are checked on every attempt.
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await backOff(attempt);
@@ -354,17 +318,9 @@ export class RestStorage implements AdmissionLookups {
     if (finalizers.size) meta.finalizers = [...finalizers];
     else delete meta.finalizers;
 
-    let grace = 0;
-    if (r.key === 'pods') grace = podGracePeriod(obj, options);
-    if (r.key === 'namespaces') {
-      const spec = obj.spec as { finalizers?: string[] } | undefined;
-      if (spec?.finalizers?.length) {
-        obj.status = { ...(obj.status as object), phase: 'Terminating' };
-        meta.deletionTimestamp ??= nowRfc3339();
-        meta.deletionGracePeriodSeconds ??= 0;
-        return true;
-      }
-    }
+    const strategy = strategyFor(r);
+    const grace = strategy.gracePeriod?.(obj, options) ?? 0;
+    if (strategy.markForDeletion?.(obj, options)) return true;
     if (grace > 0) {
       const deadline = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       // A second delete may shorten the grace period, never lengthen it.
@@ -391,15 +347,6 @@ export class RestStorage implements AdmissionLookups {
 function backOff(attempt: number): Promise<void> {
   if (attempt < 3) return Promise.resolve();
   return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 50)));
-}
-
-function podGracePeriod(pod: KObject, options: DeleteOptions): number {
-  const spec = pod.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  // Nothing runs an unscheduled or finished pod: it goes at once, as upstream.
-  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-  const g = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-  return g < 0 ? 1 : g;
 }
 
 function checkPreconditions(r: ResourceType, obj: KObject, options: DeleteOptions): void {

@@ -8,7 +8,8 @@ import { findResource, groupVersions, resourceByKey, resources } from '../api/re
 import { openapiV3Document, openapiV3Index, type OpenApiResource } from '../api/schema/index.js';
 import type { Store } from '../storage/store.js';
 import { StoreUnavailableError } from '../storage/store.js';
-import { systemNamespaces, systemPriorityClasses } from './admission.js';
+import { bootstrapObjects } from './admission.js';
+import { objectKey } from './storage-keys.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { ApiError, methodNotAllowed, unauthorized, unavailable } from './errors.js';
 import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate } from './handlers.js';
@@ -54,7 +55,7 @@ const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 export class ApiServer {
   readonly storage: RestStorage;
   private server?: Server;
-  /** pods/log and pods/exec, served by the pod's node agent. */
+  /** Streams served by the pod's node agent (log, exec). */
   private podProxy?: PodProxy;
   private ready = false;
   private readonly log: (msg: string) => void;
@@ -120,7 +121,7 @@ export class ApiServer {
       if (!this.authenticated(req)) return void refuseUpgrade(socket, unauthorized());
       this.podProxy!.upgrade(req, socket, head).then(
         (served) => {
-          if (!served) refuseUpgrade(socket, unservedUpgrade(req.url ?? '/'));
+          if (!served) refuseUpgrade(socket, notFoundPath());
         },
         () => socket.destroy(),
       );
@@ -176,11 +177,10 @@ export class ApiServer {
 
   /** The namespaces and PriorityClasses every cluster has from the start. */
   private async bootstrap(): Promise<void> {
-    const ns = resourceByKey('namespaces');
-    for (const name of systemNamespaces) {
-      if (!this.storage.getNamespace(name)) await this.createIfMissing(ns.key, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const { key, obj } of bootstrapObjects()) {
+      const r = resourceByKey(key);
+      if (!this.storage.cache(r).get(objectKey(r, obj.metadata.namespace, obj.metadata.name!))) await this.createIfMissing(key, obj);
     }
-    for (const pc of systemPriorityClasses) await this.createIfMissing('priorityclasses.scheduling.k8s.io', structuredClone(pc));
   }
 
   private async createIfMissing(key: string, obj: Parameters<RestStorage['create']>[1]): Promise<void> {
@@ -268,7 +268,7 @@ export class ApiServer {
     if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
-    if (!info.group && info.resource === 'pods' && info.subresource === 'log' && req.method === 'GET') return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
+    if (req.method === 'GET' && this.podProxy!.servesGet(r, info.subresource)) return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
     const ctx: Ctx = {
       storage: this.storage,
       req,
@@ -301,13 +301,6 @@ export class ApiServer {
       throw e;
     }
   }
-}
-
-/** An upgrade nothing here serves; pods/attach and pods/portforward say so by name. */
-function unservedUpgrade(url: string): ApiError {
-  const m = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/(attach|portforward)\/?(\?|$)/.exec(url);
-  if (!m) return notFoundPath();
-  return new ApiError(404, 'NotFound', `the server could not find the requested resource: pods/${m[2]} (of pod ${decodeURIComponent(m[1]!)}) is not supported by this server yet`, {});
 }
 
 function notFoundPath(): ApiError {

@@ -2,11 +2,9 @@
 // pkg/registry/certificates/certificates/strategy.go: the main resource only metadata; the
 // approval subresource only the Approved and Denied conditions; the status subresource the
 // certificate and the other conditions. Approval and issuance stay separate concerns.
-import type { KObject } from '../api/object.js';
-import type { CsrCondition, CsrStatus } from '../api/csr.js';
-import type { Subresource } from './rest-storage.js';
-
-export const CSR_KEY = 'certificatesigningrequests.certificates.k8s.io';
+import type { KObject } from '../../api/object.js';
+import type { CsrCondition, CsrStatus } from '../../api/csr.js';
+import type { Strategy, Subresource } from '../strategy.js';
 
 /**
  * Who asked: there is one credential today (the admin token), so every request is the admin's.
@@ -54,3 +52,10 @@ export function prepareCsrUpdate(wanted: KObject, current: KObject, subresource:
   if (next.status && !next.status.conditions?.length) delete next.status.conditions;
   return next;
 }
+
+export const csrStrategy: Strategy = {
+  prepareForCreate: setRequestor,
+  // binding and finalize are not CSR subresources; the main resource, status and approval are split here.
+  resetFields: (wanted, current, subresource) =>
+    subresource !== 'binding' && subresource !== 'finalize' ? prepareCsrUpdate(wanted, current, subresource) : undefined,
+};

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KObject } from '../api/object.js';
-import { prepareCsrUpdate, setRequestor } from './csr-strategy.js';
+import type { KObject } from '../../api/object.js';
+import { prepareCsrUpdate, setRequestor } from './strategy.js';
 
 const stored = (): KObject =>
   ({

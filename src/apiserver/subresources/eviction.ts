@@ -1,0 +1,17 @@
+// pods/eviction: a delete asked for politely (upstream's EvictionREST).
+import type { KObject } from '../../api/object.js';
+import type { ResourceType } from '../../api/registry.js';
+import { ApiError } from '../errors.js';
+import type { RestStorage } from '../rest-storage.js';
+import type { SubresourceRest } from './rest.js';
+
+/** POST pods/NAME/eviction: a delete that would respect disruption budgets (none exist yet). */
+export async function evictPod(storage: RestStorage, r: ResourceType, namespace: string, name: string, eviction: KObject, dryRun: boolean): Promise<void> {
+  if (eviction.metadata.name && eviction.metadata.name !== name) {
+    throw new ApiError(400, 'BadRequest', `name in URL does not match name in Eviction object`);
+  }
+  const options = (eviction.deleteOptions ?? {}) as Record<string, unknown>;
+  await storage.delete(r, namespace, name, options, { dryRun });
+}
+
+export const eviction: SubresourceRest = { create: { expects: { apiVersion: 'policy/v1', kind: 'Eviction' }, run: evictPod } };

@@ -1,0 +1,37 @@
+// What differs between kinds when objects are written, as upstream's per-resource strategies
+// (pkg/registry/core/pod/strategy.go: PrepareForCreate, PrepareForUpdate, ...). RestStorage
+// runs the generic steps and asks the kind's strategy at each point where a kind may differ;
+// a kind without a strategy behaves as the generic store does.
+import type { DeleteOptions } from 'kubernetes-types/meta/v1';
+import type { KObject } from '../api/object.js';
+import type { AdmissionLookups } from '../apiserver/admission.js';
+
+/** Which part of an object an update may change: all but status, status, or a subresource's part. */
+export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
+
+export interface Strategy {
+  /** Status written by the creator is kept on create (nodes report their own); otherwise dropped. */
+  keepsStatusOnCreate?: boolean;
+  /** Objects (by resource key and name) that prepareForCreate looks up through AdmissionLookups. */
+  admissionLookups?(obj: KObject): Array<[key: string, name: string]>;
+  /** After defaulting and namespace admission: what the system sets on a new object. */
+  prepareForCreate?(obj: KObject, lookups: AdmissionLookups): void;
+  /**
+   * What a write through `subresource` makes of the stored object, instead of the generic
+   * status/spec split; undefined leaves the generic split.
+   */
+  resetFields?(wanted: KObject, current: KObject, subresource: Subresource): KObject | undefined;
+  /** After the split, before defaulting: what an update may not change. */
+  prepareForUpdate?(next: KObject, current: KObject, subresource: Subresource): void;
+  /** An object that must stay although its finalizers are gone (a namespace's own finalizers). */
+  holdsDeletion?(obj: KObject): boolean;
+  /** Refuses a delete before anything is read (namespaces that may not go). */
+  validateDelete?(name: string): void;
+  /**
+   * Upstream's BeforeDelete for the kind: returns true when the object stays, marked for
+   * deletion, until something finishes it (a namespace's content).
+   */
+  markForDeletion?(obj: KObject, options: DeleteOptions): boolean;
+  /** Seconds a graceful delete waits (pods); 0 deletes at once. */
+  gracePeriod?(obj: KObject, options: DeleteOptions): number;
+}
