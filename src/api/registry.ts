@@ -1,20 +1,19 @@
-// The resource registry: everything Berth knows about each kind, as data. The API server's
-// handlers are generic; what differs between kinds (scope, verbs, subresources, printing,
-// defaulting, validation, field selectors) is looked up here.
+// The resource registry: everything Berth knows about each kind. The API server's handlers are
+// generic; what differs between kinds (scope, verbs, subresources, printing, defaulting,
+// validation, field selectors, write strategy) is looked up here. A kind that needs code has a
+// folder under src/registry/ declaring it (a KindDef) and one line in `defs`; the others are data here.
 import type { KObject } from './object.js';
 import { resourceKey, type Defaulter, type Printer, type Validator } from './resource.js';
+import { ALL_VERBS, path, SCALE, STATUS, type KindDef, type SubresourceDef } from './kind.js';
+import type { Strategy } from '../registry/strategy.js';
+import { namespaces } from '../registry/namespaces/index.js';
+import { pods } from '../registry/pods/index.js';
+import { certificatesigningrequests } from '../registry/certificatesigningrequests/index.js';
 import { defaultPrinter, printers } from './printers/index.js';
 import { defaulters } from './defaults/index.js';
 import { validators } from './validation/index.js';
 
-export interface SubresourceDef {
-  name: string;
-  verbs: string[];
-  /** Set when the subresource speaks another kind (deployments/scale is autoscaling/v1 Scale). */
-  group?: string;
-  version?: string;
-  kind?: string;
-}
+export type { SubresourceDef };
 
 export interface ResourceType {
   key: string;
@@ -42,80 +41,15 @@ export interface ResourceType {
   printer: Printer;
   defaulter?: Defaulter;
   validator?: Validator;
+  /** How writes of this kind differ from the generic store's (src/registry/strategy.ts). */
+  strategy: Strategy;
   /** Built-in: hidden from nothing, but kept in the table to let the server know. */
   apiVersion: string;
 }
 
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const STATUS: SubresourceDef = { name: 'status', verbs: ['get', 'patch', 'update'] };
-/** certificatesigningrequests/approval: where Approved and Denied conditions are written. */
-const APPROVAL: SubresourceDef = { name: 'approval', verbs: ['get', 'patch', 'update'] };
-const SCALE: SubresourceDef = { name: 'scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1', kind: 'Scale' };
-
-type Get = (o: KObject) => string | undefined;
-const path =
-  (...p: string[]): Get =>
-  (o) => {
-    let v: unknown = o;
-    for (const k of p) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-    return v === undefined || v === null ? undefined : String(v);
-  };
-
-interface Def {
-  group?: string;
-  version?: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-  shortNames?: string[];
-  categories?: string[];
-  verbs?: string[];
-  subresources?: SubresourceDef[];
-  hasStatus?: boolean;
-  hasGeneration?: boolean;
-  allowCreateOnUpdate?: boolean;
-  returnDeletedObject?: boolean;
-  fieldLabels?: Record<string, Get>;
-}
-
-const defs: Def[] = [
-  {
-    kind: 'Namespace',
-    plural: 'namespaces',
-    namespaced: false,
-    shortNames: ['ns'],
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-    subresources: [STATUS, { name: 'finalize', verbs: ['update'] }],
-    hasStatus: true,
-    returnDeletedObject: true,
-    fieldLabels: { 'status.phase': path('status', 'phase') },
-  },
-  {
-    kind: 'Pod',
-    plural: 'pods',
-    namespaced: true,
-    shortNames: ['po'],
-    categories: ['all'],
-    subresources: [
-      STATUS,
-      { name: 'binding', verbs: ['create'], kind: 'Binding' },
-      { name: 'eviction', verbs: ['create'], group: 'policy', version: 'v1', kind: 'Eviction' },
-      { name: 'log', verbs: ['get'] },
-      { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' },
-    ],
-    hasStatus: true,
-    returnDeletedObject: true,
-    fieldLabels: {
-      'spec.nodeName': path('spec', 'nodeName'),
-      'spec.restartPolicy': path('spec', 'restartPolicy'),
-      'spec.schedulerName': path('spec', 'schedulerName'),
-      'spec.serviceAccountName': path('spec', 'serviceAccountName'),
-      'spec.hostNetwork': (o) => String((o.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork ?? false),
-      'status.phase': path('status', 'phase'),
-      'status.podIP': path('status', 'podIP'),
-      'status.nominatedNodeName': path('status', 'nominatedNodeName'),
-    },
-  },
+const defs: KindDef[] = [
+  namespaces,
+  pods,
   {
     kind: 'Node',
     plural: 'nodes',
@@ -123,6 +57,8 @@ const defs: Def[] = [
     shortNames: ['no'],
     subresources: [STATUS],
     hasStatus: true,
+    // Nodes report their own status when they register.
+    strategy: { keepsStatusOnCreate: true },
     fieldLabels: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) },
   },
   {
@@ -190,19 +126,10 @@ const defs: Def[] = [
   },
   { group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true, allowCreateOnUpdate: true },
   { group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
-  {
-    group: 'certificates.k8s.io',
-    kind: 'CertificateSigningRequest',
-    plural: 'certificatesigningrequests',
-    namespaced: false,
-    shortNames: ['csr'],
-    subresources: [STATUS, APPROVAL],
-    hasStatus: true,
-    fieldLabels: { 'spec.signerName': path('spec', 'signerName') },
-  },
+  certificatesigningrequests,
 ];
 
-function build(d: Def): ResourceType {
+function build(d: KindDef): ResourceType {
   const group = d.group ?? '';
   const version = d.version ?? 'v1';
   const key = resourceKey(d.plural, group);
@@ -225,9 +152,10 @@ function build(d: Def): ResourceType {
     allowCreateOnUpdate: d.allowCreateOnUpdate ?? false,
     returnDeletedObject: d.returnDeletedObject ?? false,
     fieldLabels: d.fieldLabels ?? {},
-    printer: printers[key] ?? defaultPrinter,
-    defaulter: defaulters[key],
-    validator: validators[key],
+    printer: d.printer ?? printers[key] ?? defaultPrinter,
+    defaulter: d.defaulter ?? defaulters[key],
+    validator: d.validator ?? validators[key],
+    strategy: d.strategy ?? {},
   };
 }
 

@@ -3,7 +3,6 @@
 import type { KObject } from '../api/object.js';
 import { resourceByKey, type ResourceType } from '../api/registry.js';
 import type { Store } from '../storage/store.js';
-import { strategyFor } from '../registry/index.js';
 import type { AdmissionLookups } from './admission.js';
 import { objectKey } from './storage-keys.js';
 import { decode, type WatchCache } from './watch-cache.js';
@@ -38,7 +37,7 @@ export class CachedLookups implements AdmissionLookups {
     if (this.store.synchronousWatch) return;
     const wanted: Array<[ResourceType, string]> = [];
     if (r.namespaced && obj.metadata.namespace) wanted.push([resourceByKey('namespaces'), obj.metadata.namespace]);
-    for (const [key, name] of strategyFor(r).admissionLookups?.(obj) ?? []) wanted.push([resourceByKey(key), name]);
+    for (const [key, name] of r.strategy.admissionLookups?.(obj) ?? []) wanted.push([resourceByKey(key), name]);
     for (const [lr, name] of wanted) {
       const key = objectKey(lr, undefined, name);
       if (this.cacheOf(lr).get(key)) continue;

@@ -10,7 +10,6 @@ import type { Ctx } from './ctx.js';
 import { applyConflict, checkManagerName } from './field-manager.js';
 import { nowRfc3339 } from './rest-storage.js';
 import { SCALE_KIND } from './subresources/index.js';
-import { strategyFor } from '../registry/index.js';
 
 /**
  * The applied configuration as a configuration of the whole object: status only for the status
@@ -32,7 +31,7 @@ function asObjectConfiguration(ctx: Ctx, applied: KObject): KObject {
     default: {
       const config: KObject = { ...applied, apiVersion: r.apiVersion, kind: r.kind };
       // Status is the system's to write on the main resource (nodes report their own on create).
-      if (r.hasStatus && !strategyFor(r).keepsStatusOnCreate) delete config.status;
+      if (r.hasStatus && !r.strategy.keepsStatusOnCreate) delete config.status;
       return config;
     }
   }

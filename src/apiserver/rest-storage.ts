@@ -10,7 +10,7 @@ import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
 import { admitCreate } from './admission.js';
 import { CachedLookups } from './admission-lookups.js';
-import { strategyFor, type Subresource } from '../registry/index.js';
+import type { Subresource } from '../registry/strategy.js';
 import { rfc3339 } from '../client/time.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
@@ -136,7 +136,7 @@ export class RestStorage {
     delete meta.selfLink;
     if (r.hasGeneration) meta.generation = 1;
     else delete meta.generation;
-    const strategy = strategyFor(r);
+    const strategy = r.strategy;
     // Status is the system's to write, except for kinds whose creators report it (nodes).
     if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
@@ -182,7 +182,7 @@ export class RestStorage {
         return { obj: current, created: false };
       }
       if (opts.dryRun) return { obj: next, created: false };
-      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !strategyFor(r).holdsDeletion?.(next)) {
+      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !r.strategy.holdsDeletion?.(next)) {
         // The last finalizer went away from an object being deleted: the update is the deletion.
         try {
           const del = await this.store.delete(key, kv.modRevision);
@@ -214,7 +214,7 @@ export class RestStorage {
     if (wanted.metadata.uid && wanted.metadata.uid !== current.metadata.uid) {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
     }
-    const strategy = strategyFor(r);
+    const strategy = r.strategy;
     let next: KObject;
     const reset = strategy.resetFields?.(wanted, current, subresource);
     if (reset) {
@@ -271,7 +271,7 @@ export class RestStorage {
   /** Deletes, gracefully where the kind and the object call for it. Returns what to answer. */
   async delete(r: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions = {}): Promise<{ obj: KObject; deleted: boolean }> {
     const key = objectKey(r, namespace, name);
-    strategyFor(r).validateDelete?.(name);
+    r.strategy.validateDelete?.(name);
     // Retried until it applies, as updates are; preconditions are checked on every attempt.
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await backOff(attempt);
@@ -318,7 +318,7 @@ export class RestStorage {
     if (finalizers.size) meta.finalizers = [...finalizers];
     else delete meta.finalizers;
 
-    const strategy = strategyFor(r);
+    const strategy = r.strategy;
     const grace = strategy.gracePeriod?.(obj, options) ?? 0;
     if (strategy.markForDeletion?.(obj, options)) return true;
     if (grace > 0) {

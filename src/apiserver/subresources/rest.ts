@@ -4,7 +4,7 @@
 import type { KObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/registry.js';
 import type { RestStorage } from '../rest-storage.js';
-import type { Subresource } from '../../registry/index.js';
+import type { Subresource } from '../../registry/strategy.js';
 
 export interface KindRef {
   apiVersion: string;

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findResource, resourceByKey, resources } from './registry.js';
+
+test('kinds declared in their folders are served with their strategy; the others get the generic one', () => {
+  assert.equal(resourceByKey('nodes').strategy.keepsStatusOnCreate, true);
+  assert.equal(resourceByKey('pods').strategy.keepsStatusOnCreate, undefined);
+  assert.equal(typeof resourceByKey('pods').strategy.gracePeriod, 'function');
+  assert.equal(typeof resourceByKey('namespaces').strategy.markForDeletion, 'function');
+  assert.equal(typeof resourceByKey('certificatesigningrequests.certificates.k8s.io').strategy.resetFields, 'function');
+  assert.deepEqual(resourceByKey('configmaps').strategy, {});
+  for (const r of resources) assert.equal(typeof r.strategy, 'object', r.key);
+});
+
+test('a kind from a folder is built like a data kind: key, list kind, subresources, field labels', () => {
+  const pods = findResource('', 'v1', 'pods')!;
+  assert.equal(pods.key, 'pods');
+  assert.equal(pods.listKind, 'PodList');
+  assert.deepEqual(pods.subresources.map((s) => s.name), ['status', 'binding', 'eviction', 'log', 'exec']);
+  assert.equal(pods.fieldLabels['spec.nodeName']!({ metadata: {}, spec: { nodeName: 'n1' } }), 'n1');
+  const csr = findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!;
+  assert.equal(csr.apiVersion, 'certificates.k8s.io/v1');
+  assert.deepEqual(csr.shortNames, ['csr']);
+  assert.deepEqual(csr.subresources.map((s) => s.name), ['status', 'approval']);
+});
+
+test('discovery order is unchanged: core kinds first, namespaces and pods leading', () => {
+  assert.deepEqual(
+    resources.map((r) => r.key),
+    [
+      'namespaces',
+      'pods',
+      'nodes',
+      'events',
+      'configmaps',
+      'secrets',
+      'serviceaccounts',
+      'events.events.k8s.io',
+      'replicasets.apps',
+      'deployments.apps',
+      'leases.coordination.k8s.io',
+      'priorityclasses.scheduling.k8s.io',
+      'certificatesigningrequests.certificates.k8s.io',
+    ],
+  );
+});

@@ -1,0 +1,15 @@
+// The certificatesigningrequests kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
+import { path, STATUS, APPROVAL, type KindDef } from '../../api/kind.js';
+import { csrStrategy } from './strategy.js';
+
+export const certificatesigningrequests: KindDef = {
+  group: 'certificates.k8s.io',
+  kind: 'CertificateSigningRequest',
+  plural: 'certificatesigningrequests',
+  namespaced: false,
+  shortNames: ['csr'],
+  subresources: [STATUS, APPROVAL],
+  hasStatus: true,
+  fieldLabels: { 'spec.signerName': path('spec', 'signerName') },
+  strategy: csrStrategy,
+};

@@ -1,0 +1,31 @@
+// The pods kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
+import { path, STATUS, type KindDef } from '../../api/kind.js';
+import { podStrategy } from './strategy.js';
+
+export const pods: KindDef = {
+  kind: 'Pod',
+  plural: 'pods',
+  namespaced: true,
+  shortNames: ['po'],
+  categories: ['all'],
+  subresources: [
+    STATUS,
+    { name: 'binding', verbs: ['create'], kind: 'Binding' },
+    { name: 'eviction', verbs: ['create'], group: 'policy', version: 'v1', kind: 'Eviction' },
+    { name: 'log', verbs: ['get'] },
+    { name: 'exec', verbs: ['create', 'get'], kind: 'PodExecOptions' },
+  ],
+  hasStatus: true,
+  returnDeletedObject: true,
+  fieldLabels: {
+    'spec.nodeName': path('spec', 'nodeName'),
+    'spec.restartPolicy': path('spec', 'restartPolicy'),
+    'spec.schedulerName': path('spec', 'schedulerName'),
+    'spec.serviceAccountName': path('spec', 'serviceAccountName'),
+    'spec.hostNetwork': (o) => String((o.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork ?? false),
+    'status.phase': path('status', 'phase'),
+    'status.podIP': path('status', 'podIP'),
+    'status.nominatedNodeName': path('status', 'nominatedNodeName'),
+  },
+  strategy: podStrategy,
+};
