@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { ApiError, rfc3339, type KubeObject, type Mutable, type ResourceRef, type RestClient, type WatchEvent, type WatchEventType, type WatchHandle } from '../client/index.js';
-import { defaulters } from '../api/defaults/index.js';
+import { resources } from '../api/registry.js';
 import { applyPatch, type PatchType as ContentType } from '../api/patch/index.js';
 import { deepEqual } from '../api/object.js';
 import { newControllerContext, type Controller, type ControllerContext } from './context.js';
@@ -210,7 +210,8 @@ export class FakeApi {
 
   private default(rkey: string, o: Obj): void {
     const [group, resource] = rkey.split('/') as [string, string];
-    defaulters[group ? `${resource}.${group}` : resource]?.(o as never);
+    const key = group ? `${resource}.${group}` : resource;
+    resources.find((r) => r.key === key)?.defaulter?.(o as never);
   }
 
   private commit(rkey: string, key: string, obj: Obj, type: WatchEventType): Obj {

@@ -1,7 +1,7 @@
 // Defaulters of every served resource, keyed like the registry. They run on create and update,
 // so each sets only what is missing.
 import type { Defaulter } from '../resource.js';
-import { defaultPod, defaultPodSpec } from './pod.js';
+import { defaultPodSpec } from './pod.js';
 
 type Any = Record<string, any>;
 
@@ -32,11 +32,6 @@ const replicaset: Defaulter = (o) => {
   defaultTemplate(spec);
 };
 
-const namespace: Defaulter = (o) => {
-  // The namespace's own name as a label lets selectors pick namespaces by name.
-  const meta = o.metadata;
-  if (meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
-};
 
 /**
  * A Secret's stringData is write-only, as upstream's conversion of v1 Secrets makes it: each entry
@@ -54,10 +49,8 @@ function mergeStringData(secret: Any): void {
 }
 
 export const defaulters: Record<string, Defaulter> = {
-  pods: (o) => defaultPod(o as Any),
   'deployments.apps': deployment,
   'replicasets.apps': replicaset,
-  namespaces: namespace,
   secrets: (o) => {
     mergeStringData(o as Any);
     (o as Any).type ??= 'Opaque';

@@ -5,25 +5,10 @@ import type { KObject } from '../object.js';
 import type { Printer, TableColumn } from '../resource.js';
 import { labelSelectorAsString } from '../labels.js';
 import { age, humanDuration } from './duration.js';
-import { podCells } from './pod.js';
-import { csrCondition } from '../csr.js';
 
 export { humanDuration, age } from './duration.js';
+import { AGE, NAME, col, created, name, orNone, type Any } from './columns.js';
 
-const col = (name: string, type: TableColumn['type'] = 'string', priority = 0, description = '', format = ''): TableColumn => ({
-  name,
-  type,
-  format,
-  description,
-  priority,
-});
-const NAME = col('Name', 'string', 0, 'Name must be unique within a namespace.', 'name');
-const AGE = col('Age', 'string', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
-
-type Any = Record<string, any>;
-const name = (o: KObject) => o.metadata.name ?? '';
-const created = (o: KObject, now: Date) => age(o.metadata.creationTimestamp, now);
-const orNone = (s: string | undefined) => (s ? s : '<none>');
 
 function containersAndImages(template: Any | undefined): [string, string] {
   const cs: Any[] = template?.spec?.containers ?? [];
@@ -106,24 +91,6 @@ function nodeCells(o: KObject, now: Date): unknown[] {
 }
 
 export const printers: Record<string, Printer> = {
-  namespaces: {
-    columns: [NAME, col('Status', 'string', 0, 'The status of the namespace'), AGE],
-    cells: (o, now) => [name(o), (o as Any).status?.phase ?? '', created(o, now)],
-  },
-  pods: {
-    columns: [
-      NAME,
-      col('Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'),
-      col('Status', 'string', 0, 'The aggregate status of the containers in this pod.'),
-      col('Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-      AGE,
-      col('IP', 'string', 1, 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.'),
-      col('Node', 'string', 1, 'NodeName is a request to schedule this pod onto a specific node.'),
-      col('Nominated Node', 'string', 1, 'nominatedNodeName is set only when this pod preempts other pods on the node.'),
-      col('Readiness Gates', 'string', 1, 'If specified, all readiness gates will be evaluated for pod readiness.'),
-    ],
-    cells: podCells,
-  },
   nodes: {
     columns: [
       NAME,
@@ -199,21 +166,6 @@ export const printers: Record<string, Printer> = {
   'leases.coordination.k8s.io': {
     columns: [NAME, col('Holder', 'string', 0, 'HolderIdentity contains the identity of the holder of a current lease.'), AGE],
     cells: (o, now) => [name(o), (o as Any).spec?.holderIdentity ?? '', created(o, now)],
-  },
-  'certificatesigningrequests.certificates.k8s.io': {
-    columns: [
-      NAME,
-      AGE,
-      col('SignerName', 'string', 0, 'Only one signer may be named. It determines how the request is handled and who signs it.'),
-      col('Requestor', 'string', 0, 'Name of the user who created the CertificateSigningRequest.'),
-      col('RequestedDuration', 'string', 0, 'Requested maximum validity duration of the issued certificate.'),
-      col('Condition', 'string', 0, 'The aggregate approval and issuance state of the request.'),
-    ],
-    cells: (o, now) => {
-      const spec = (o as Any).spec ?? {};
-      const seconds = spec.expirationSeconds;
-      return [name(o), created(o, now), spec.signerName || '<none>', spec.username ?? '', typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', csrCondition((o as Any).status)];
-    },
   },
   'priorityclasses.scheduling.k8s.io': {
     columns: [

@@ -5,10 +5,8 @@ import type { Validator } from '../resource.js';
 import { forbidden, invalid, notSupported, required, tooLong, type FieldError } from '../field-errors.js';
 import { isDNS1123Subdomain } from '../names.js';
 import { nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, validateObjectMeta, type NameValidator } from './objectmeta.js';
-import { validatePodSpec, validatePodSpecUpdate } from './pod.js';
 import { validateDeploymentSpec, validateSelectorUnchanged, validateWorkloadSpec } from './apps.js';
 import { Path } from './path.js';
-import { certificatesigningrequests } from './certificates.js';
 
 type Any = Record<string, any>;
 const SPEC = new Path('spec');
@@ -47,17 +45,6 @@ function immutableData(o: Any, old: Any, fields: string[]): FieldError[] {
   return errs;
 }
 
-const pods: Validator = {
-  create: (o) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validatePodSpec((o as Any).spec, SPEC)],
-  update: (o, old) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validatePodSpecUpdate((o as Any).spec ?? {}, (old as Any).spec ?? {}, SPEC)],
-  updateStatus: (o) => {
-    const errs: FieldError[] = [];
-    const phase = (o as Any).status?.phase;
-    const phases = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
-    if (phase && !phases.includes(phase)) errs.push(notSupported('status.phase', phase, phases));
-    return errs;
-  },
-};
 
 const deployments: Validator = {
   create: (o) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validateDeploymentSpec((o as Any).spec ?? {}, SPEC)],
@@ -170,10 +157,6 @@ const nodes: Validator = {
   },
 };
 
-const namespaces: Validator = {
-  create: (o) => validateObjectMeta(o.metadata, false, nameIsDNSLabel),
-  update: (o) => validateObjectMeta(o.metadata, false, nameIsDNSLabel),
-};
 
 const leases: Validator = metaOnly(true, nameIsDNSSubdomain, (o) => {
   const errs: FieldError[] = [];
@@ -183,8 +166,6 @@ const leases: Validator = metaOnly(true, nameIsDNSSubdomain, (o) => {
 });
 
 export const validators: Record<string, Validator> = {
-  namespaces,
-  pods,
   nodes,
   events: metaOnly(true, nameIsPathSegment, eventChecks('involvedObject')),
   'events.events.k8s.io': metaOnly(true, nameIsDNSSubdomainOrSegment(), eventChecks('regarding')),
@@ -195,7 +176,6 @@ export const validators: Record<string, Validator> = {
   'deployments.apps': deployments,
   'leases.coordination.k8s.io': leases,
   'priorityclasses.scheduling.k8s.io': priorityclasses,
-  'certificatesigningrequests.certificates.k8s.io': certificatesigningrequests,
 };
 
 /** events.k8s.io names are DNS subdomains as upstream validates them. */

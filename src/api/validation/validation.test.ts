@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateMessage } from '../field-errors.js';
-import { validators } from './index.js';
-import { defaulters } from '../defaults/index.js';
+import { resources } from '../registry.js';
 import type { KObject } from '../object.js';
+
+// The validators and defaulters as served: from the registry, where a kind with a folder brings its own.
+const validators = Object.fromEntries(resources.map((r) => [r.key, r.validator]));
+const defaulters = Object.fromEntries(resources.map((r) => [r.key, r.defaulter]));
 
 const pod = (spec: unknown, meta: Record<string, unknown> = {}): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', ...meta }, spec });
 

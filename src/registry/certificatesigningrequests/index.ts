@@ -1,6 +1,8 @@
 // The certificatesigningrequests kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
 import { path, STATUS, APPROVAL, type KindDef } from '../../api/kind.js';
 import { csrStrategy } from './strategy.js';
+import { csrPrinter } from './printer.js';
+import { certificatesigningrequests as csrValidator } from './validation.js';
 
 export const certificatesigningrequests: KindDef = {
   group: 'certificates.k8s.io',
@@ -11,5 +13,7 @@ export const certificatesigningrequests: KindDef = {
   subresources: [STATUS, APPROVAL],
   hasStatus: true,
   fieldLabels: { 'spec.signerName': path('spec', 'signerName') },
+  printer: csrPrinter,
+  validator: csrValidator,
   strategy: csrStrategy,
 };

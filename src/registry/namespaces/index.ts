@@ -1,6 +1,9 @@
 // The namespaces kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
 import { path, STATUS, type KindDef } from '../../api/kind.js';
 import { namespaceStrategy } from './strategy.js';
+import { namespacePrinter } from './printer.js';
+import { namespaceValidator } from './validation.js';
+import { defaultNamespace } from './defaults.js';
 
 export const namespaces: KindDef = {
   kind: 'Namespace',
@@ -12,5 +15,8 @@ export const namespaces: KindDef = {
   hasStatus: true,
   returnDeletedObject: true,
   fieldLabels: { 'status.phase': path('status', 'phase') },
+  printer: namespacePrinter,
+  defaulter: defaultNamespace,
+  validator: namespaceValidator,
   strategy: namespaceStrategy,
 };

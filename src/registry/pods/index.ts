@@ -1,6 +1,9 @@
 // The pods kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
 import { path, STATUS, type KindDef } from '../../api/kind.js';
 import { podStrategy } from './strategy.js';
+import { podPrinter } from './printer.js';
+import { podValidator } from './validation.js';
+import { defaultPod } from '../../api/defaults/pod.js';
 
 export const pods: KindDef = {
   kind: 'Pod',
@@ -27,5 +30,9 @@ export const pods: KindDef = {
     'status.podIP': path('status', 'podIP'),
     'status.nominatedNodeName': path('status', 'nominatedNodeName'),
   },
+  printer: podPrinter,
+  // Pod defaulting is shared with the workload templates: it stays in src/api/defaults/pod.ts.
+  defaulter: (o) => defaultPod(o as Parameters<typeof defaultPod>[0]),
+  validator: podValidator,
   strategy: podStrategy,
 };

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import type { KObject } from '../object.js';
-import { podSummary } from './pod.js';
+import type { KObject } from '../../api/object.js';
+import { podSummary } from './printer.js';
 
 const NOW = new Date('2026-01-01T01:00:00Z');
 const running = (name: string, o: Partial<ContainerStatus> = {}): ContainerStatus => ({

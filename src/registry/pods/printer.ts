@@ -1,8 +1,10 @@
 // The pods table: READY, STATUS and RESTARTS computed exactly as upstream's printPod, which is
 // what makes `kubectl get pods` look like a real cluster (Init:0/1, CrashLoopBackOff, Terminating...).
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { KObject } from '../object.js';
-import { age, humanDuration } from './duration.js';
+import type { KObject } from '../../api/object.js';
+import type { Printer } from '../../api/resource.js';
+import { age, humanDuration } from '../../api/printers/duration.js';
+import { AGE, NAME, col } from '../../api/printers/columns.js';
 
 export interface PodSummary {
   ready: string;
@@ -118,3 +120,18 @@ export function podCells(obj: KObject, now: Date): unknown[] {
     gateCell,
   ];
 }
+
+export const podPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'),
+    col('Status', 'string', 0, 'The aggregate status of the containers in this pod.'),
+    col('Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    AGE,
+    col('IP', 'string', 1, 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.'),
+    col('Node', 'string', 1, 'NodeName is a request to schedule this pod onto a specific node.'),
+    col('Nominated Node', 'string', 1, 'nominatedNodeName is set only when this pod preempts other pods on the node.'),
+    col('Readiness Gates', 'string', 1, 'If specified, all readiness gates will be evaluated for pod readiness.'),
+  ],
+  cells: podCells,
+};

@@ -2,12 +2,12 @@
 // pkg/apis/certificates/validation: a parseable request, a qualified signer name, usages from
 // the v1 list, a duration of at least 10 minutes; conditions that never say both Approved and
 // Denied nor lose either once given; a certificate only for an approved request, set once.
-import type { Validator } from '../resource.js';
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../field-errors.js';
-import { KEY_USAGES, LEGACY_UNKNOWN_SIGNER, hasCondition, parseRequest, type CsrSpec, type CsrStatus } from '../csr.js';
-import { isDNS1123Subdomain } from '../names.js';
-import { nameIsPathSegment, validateObjectMeta } from './objectmeta.js';
-import { Path } from './path.js';
+import type { Validator } from '../../api/resource.js';
+import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from '../../api/field-errors.js';
+import { KEY_USAGES, LEGACY_UNKNOWN_SIGNER, hasCondition, parseRequest, type CsrSpec, type CsrStatus } from '../../api/csr.js';
+import { isDNS1123Subdomain } from '../../api/names.js';
+import { nameIsPathSegment, validateObjectMeta } from '../../api/validation/objectmeta.js';
+import { Path } from '../../api/validation/path.js';
 
 type Csr = { spec?: CsrSpec; status?: CsrStatus };
 const SPEC = new Path('spec');
