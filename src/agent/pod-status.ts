@@ -4,10 +4,9 @@
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
-// The simulator's kubelet conditions are upstream's generate.go already: one implementation for both.
-import { containersReadyCondition, initializedCondition, readyCondition, type Condition } from '../sim/pod-conditions.js';
+import { KUBELET_CONDITIONS, containersReadyCondition, initializedCondition, readyCondition, type Condition } from '../kubelet/index.js';
 
-export const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+const KUBELET_CONDITION_TYPES = new Set<string>(KUBELET_CONDITIONS);
 
 /** What the agent knows of one container of the pod. */
 export interface ContainerView {
@@ -211,9 +210,9 @@ export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): Pod
   ];
 
   // Conditions others own (PodScheduled, DisruptionTarget, readiness gates) stay as they are.
-  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)), ...conditions];
+  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITION_TYPES.has(c.type)), ...conditions];
   for (const c of merged) {
-    if (!KUBELET_CONDITIONS.has(c.type)) continue;
+    if (!KUBELET_CONDITION_TYPES.has(c.type)) continue;
     const prev = old.conditions?.find((o) => o.type === c.type);
     (c as { lastTransitionTime?: string }).lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
   }

@@ -11,7 +11,7 @@ import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
 import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
 import { removeCgroup } from '../runtime/index.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../kubelet/index.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   LABEL_POD_UID,

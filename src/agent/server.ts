@@ -13,7 +13,8 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
-import { streamLogs, type LogOptions } from './logs.js';
+import type { LogOptions } from '../kubelet/index.js';
+import { streamLogs } from './logs.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
 export interface ContainerLookup {

@@ -1,16 +1,12 @@
 // A simulated node as a kubelet registers it: labels, podCIDR, capacity, conditions, addresses,
-// nodeInfo; and its Lease in kube-node-lease, as the kubelet's lease controller keeps it.
+// nodeInfo (its Lease is the kubelet core's: src/kubelet/lease.ts).
 import { createHash } from 'node:crypto';
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
-import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { microTime } from '../client/index.js';
 import { SIMULATED_NODE_LABEL } from '../api/simulated-node.js';
 import type { SimNode } from './node-plan.js';
 
 /** The label that marks a node as simulated (kwok marks its nodes type=kwok); see src/api/simulated-node.ts. */
 export const SIMULATED_LABEL = SIMULATED_NODE_LABEL;
-export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeShape {
   cpu: string;
@@ -105,19 +101,5 @@ export function nodeObject(n: SimNode, shape: NodeShape, heartbeat: string): Nod
     },
     spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
     status: nodeStatus(n, shape, heartbeat),
-  };
-}
-
-export function nodeOwnerReference(n: SimNode): OwnerReference[] | undefined {
-  return n.uid ? [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }] : undefined;
-}
-
-/** The node's Lease renewed at `at`, built on the last copy seen (its resourceVersion makes the write a compare-and-swap). */
-export function renewedLease(n: SimNode, durationSeconds: number, at: Date, last?: Lease): Lease {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { ...last?.metadata, name: n.name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: nodeOwnerReference(n) },
-    spec: { ...last?.spec, holderIdentity: n.name, leaseDurationSeconds: durationSeconds, renewTime: microTime(at) },
   };
 }
