@@ -17,6 +17,16 @@ export {
   type NodeLeaseInput,
 } from './lease.js';
 export {
+  KUBELET_READY,
+  NO_PRESSURE,
+  kubeletNotReady,
+  nodeAnnotations,
+  nodeConditionBodies,
+  wellKnownNodeLabels,
+  type NodeConditionBody,
+  type NodePressure,
+} from './node-conditions.js';
+export {
   KUBELET_CONDITIONS,
   POD_READY_TO_START_CONTAINERS,
   POD_INITIALIZED,
