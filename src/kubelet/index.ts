@@ -2,6 +2,7 @@
 // (src/agent, real containers through CRI) and the simulator (src/sim, simulated ones).
 // - lease: the node's Lease in kube-node-lease, written with a compare-and-swap, and its renewer;
 // - node-conditions: the Node's conditions and the labels and annotations a kubelet registers with;
+// - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
 // - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
 // - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
 // - serving-cert: the kubelet endpoint's serving certificate, requested by CSR and rotated;
@@ -39,6 +40,7 @@ export {
   readyCondition,
   type Condition,
 } from './pod-conditions.js';
+export { isRestartableInit, podPhase } from './pod-phase.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
 export type { ServingCert } from '../api/kubelet-identity.js';

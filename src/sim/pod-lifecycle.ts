@@ -9,7 +9,7 @@ import type { Container, ContainerState, ContainerStateTerminated, ContainerStat
 import { rfc3339 } from '../client/index.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
-import { containersReadyCondition, initializedCondition, mergeConditions, podReadyToStartContainersCondition, readyCondition, restartBackoffMs } from '../kubelet/index.js';
+import { containersReadyCondition, initializedCondition, mergeConditions, isRestartableInit, podReadyToStartContainersCondition, readyCondition, restartBackoffMs } from '../kubelet/index.js';
 
 /** A Go duration after which every app container exits (measured from each container's start). */
 export const EXIT_AFTER_ANNOTATION = 'sim.berth.dev/exit-after';
@@ -105,7 +105,6 @@ interface Simulation {
 }
 
 const waiting = (reason: string, message?: string): State => ({ kind: 'waiting', reason, message });
-const isSidecar = (c: Container) => c.restartPolicy === 'Always';
 const isTerminalPhase = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
 
 /** The status a kubelet would report for the pod now. A pod already Succeeded or Failed stays as it is. */
@@ -168,7 +167,7 @@ function simulate(pod: Pod, env: PodEnv, opts: LifecycleOptions): Simulation {
       }
       run = { ...run, state: { kind: 'running', startedAt: startAt } };
     }
-    if (isSidecar(c)) {
+    if (isRestartableInit(c)) {
       if (run.state.kind === 'running') {
         cursor = run.state.startedAt;
         wakeAt(run.state.startedAt + readinessDelay(c));
@@ -359,7 +358,7 @@ function render(pod: Pod, env: PodEnv, sim: Simulation): PodStatus {
 
 function isReady(c: Container, run: Run, at: number, init: boolean): boolean {
   const s = run.state;
-  if (init && !isSidecar(c)) return s.kind === 'terminated' && s.exitCode === 0;
+  if (init && !isRestartableInit(c)) return s.kind === 'terminated' && s.exitCode === 0;
   return s.kind === 'running' && at >= s.startedAt + readinessDelay(c);
 }
 
