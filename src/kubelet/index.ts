@@ -12,6 +12,7 @@ export {
   NODE_LEASE_DURATION_SECONDS,
   NODE_LEASE_RENEW_INTERVAL_MS,
   LeaseRenewer,
+  ensureNodeLeaseNamespace,
   nodeLease,
   writeNodeLease,
   type LeaseRenewerOptions,

@@ -58,6 +58,15 @@ export async function writeNodeLease(client: RestClient, input: Omit<NodeLeaseIn
   }
 }
 
+/** Creates kube-node-lease when the cluster has none yet (a control plane that makes it makes this a no-op). */
+export async function ensureNodeLeaseNamespace(client: RestClient): Promise<void> {
+  try {
+    await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+}
+
 export interface LeaseRenewerOptions {
   client: RestClient;
   nodeName: string;

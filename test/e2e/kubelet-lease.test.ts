@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import { RestClient, resources } from '../../src/client/index.js';
-import { NODE_LEASE_NAMESPACE, writeNodeLease } from '../../src/kubelet/index.js';
+import { NODE_LEASE_NAMESPACE, ensureNodeLeaseNamespace, writeNodeLease } from '../../src/kubelet/index.js';
 import { startServer, type RunningServer } from './harness.js';
 
 let s: RunningServer;
@@ -14,7 +14,8 @@ const ref = (name: string) => ({ ...resources.leases, namespace: NODE_LEASE_NAME
 before(async () => {
   s = await startServer();
   client = RestClient.fromKubeconfig(s.kubeconfig);
-  await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } }).catch(() => undefined);
+  await ensureNodeLeaseNamespace(client);
+  await ensureNodeLeaseNamespace(client); // a second time: already there is fine
 });
 
 after(async () => {
