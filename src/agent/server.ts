@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../api/kubelet-identity.js';
+import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../kubelet/index.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
@@ -39,7 +39,7 @@ export class EndpointError extends Error {
 }
 
 
-export type { ServingCert } from '../api/kubelet-identity.js';
+export type { ServingCert } from '../kubelet/index.js';
 
 export interface AgentServerOptions {
   host: string;

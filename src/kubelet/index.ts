@@ -5,7 +5,8 @@
 // - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
 // - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
 // - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
-// - serving-cert: the kubelet endpoint's serving certificate, requested by CSR and rotated;
+// - serving-cert, endpoint-tls: the kubelet endpoint's serving certificate, requested by CSR and
+//   rotated, its TLS options and who may use it (the API server's client certificate only);
 // - container-logs: kubectl's log options and the timestamps the log endpoint prints.
 export {
   NODE_LEASE_NAMESPACE,
@@ -44,5 +45,5 @@ export {
 export { isRestartableInit, podPhase } from './pod-phase.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
-export type { ServingCert } from '../api/kubelet-identity.js';
+export { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from './endpoint-tls.js';
 export { fixedNanoTimestamp, type LogOptions } from './container-logs.js';
