@@ -3,7 +3,7 @@
 // (ErrImagePull, then ImagePullBackOff while waiting).
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { PodSandboxConfig, Runtime } from '../runtime/index.js';
-import { Backoff } from './backoff.js';
+import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS } from '../kubelet/index.js';
 
 export type PullResult =
   | { ok: true; imageRef: string; pulled: boolean; ms: number }
@@ -25,7 +25,7 @@ export class ImagePuller {
     private readonly runtime: Runtime,
     now?: () => number,
   ) {
-    this.backoff = new Backoff(10_000, 300_000, now);
+    this.backoff = new Backoff(CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, now);
   }
 
   async ensure(pod: Pod, c: Container, sandbox: PodSandboxConfig | undefined, ev: PullEvents): Promise<PullResult> {

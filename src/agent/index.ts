@@ -2,7 +2,7 @@
 // a container runtime, pod status, probes, and the HTTPS endpoint for logs and exec.
 export { Agent, type AgentOptions, type AgentCniOptions } from './agent.js';
 export { AGENT_VERSION, defaultNodeIP, machineFacts, nodeStatus, nodeConditions } from './node.js';
-export { NODE_LEASE_NAMESPACE } from './lease.js';
-export { computePodStatus, podPhase, type PodView, type ContainerView } from './pod-status.js';
+export { NODE_LEASE_NAMESPACE, ServingCertManager } from '../kubelet/index.js';
+export { computePodStatus, type PodView, type ContainerView } from './pod-status.js';
+export { podPhase } from '../kubelet/index.js';
 export { AgentServer, EndpointError, pipeUpgrade, type AgentServerOptions, type ContainerLookup, type ServingCert } from './server.js';
-export { ServingCertManager } from './serving-cert.js';

@@ -4,14 +4,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PodStatus } from 'kubernetes-types/core/v1';
-
-export interface LogOptions {
-  follow?: boolean;
-  tailLines?: number;
-  timestamps?: boolean;
-  sinceTimeMs?: number;
-  limitBytes?: number;
-}
+import { fixedNanoTimestamp, type LogOptions } from '../kubelet/index.js';
 
 export interface CriLogLine {
   time: string;
@@ -31,15 +24,6 @@ export function parseCriLogLine(line: string): CriLogLine | undefined {
   const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
   if (tag === 'P' || tag === 'F') return { time: line.slice(0, a), stream, partial: tag === 'P', content: c < 0 ? '' : line.slice(c + 1) };
   return { time: line.slice(0, a), stream, partial: false, content: line.slice(b + 1) };
-}
-
-/**
- * A CRI timestamp as upstream's kubelet prints it with --timestamps: RFC3339 with exactly nine
- * fraction digits (runtimes may trim trailing zeros), in the zone the runtime wrote.
- */
-export function fixedNanoTimestamp(t: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
-  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}${m[3]}` : t;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import { isAlreadyExists, isNotFound, rfc3339, resources, type RestClient } from '../client/index.js';
 import type { Image, Runtime, RuntimeCondition } from '../runtime/index.js';
+import { KUBELET_READY, kubeletNotReady, nodeAnnotations, nodeConditionBodies, wellKnownNodeLabels, type NodeConditionBody } from '../kubelet/index.js';
 import { NO_POD_CIDR } from './pod-network.js';
 
 /** The kubelet version Berth's agent reports (the API it serves is this version). */
@@ -73,13 +74,8 @@ export function goArch(arch: string = process.arch): string {
 }
 
 export function nodeLabels(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  const arch = goArch();
   return {
-    'beta.kubernetes.io/arch': arch,
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': arch,
-    'kubernetes.io/hostname': name,
-    'kubernetes.io/os': 'linux',
+    ...wellKnownNodeLabels(name, goArch()),
     'node.kubernetes.io/instance-type': 'berth',
     ...extra,
   };
@@ -96,7 +92,7 @@ export interface NodeStatusInput {
   maxPods: number;
 }
 
-type Cond = Omit<NodeCondition, 'lastHeartbeatTime' | 'lastTransitionTime'>;
+type Cond = NodeConditionBody;
 
 /** The four conditions kubelet reports, from the machine and the runtime. */
 export function nodeConditions(i: NodeStatusInput): Cond[] {
@@ -104,28 +100,17 @@ export function nodeConditions(i: NodeStatusInput): Cond[] {
   const memoryPressure = f.memoryAvailableBytes < EVICTION_MEMORY;
   const diskPressure = f.diskAvailableBytes < f.diskBytes * EVICTION_NODEFS_FRACTION;
   const pidPressure = f.pidMax > 0 && f.processes > f.pidMax * 0.9;
-  let ready: Cond = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+  let ready: Cond = KUBELET_READY;
   if (i.runtimeConditions instanceof Error) {
-    ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime is down: ${i.runtimeConditions.message}` };
+    ready = kubeletNotReady(`container runtime is down: ${i.runtimeConditions.message}`);
   } else {
     const bad = i.runtimeConditions.filter((c) => (c.type === 'RuntimeReady' || c.type === 'NetworkReady') && !c.status);
     const rt = bad.find((c) => c.type === 'RuntimeReady');
     const net = bad.find((c) => c.type === 'NetworkReady');
-    if (rt) ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime not ready: RuntimeReady=false reason:${rt.reason} message:${rt.message}` };
-    else if (net) ready = { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: `container runtime network not ready: NetworkReady=false reason:${net.reason} message:${net.message}` };
+    if (rt) ready = kubeletNotReady(`container runtime not ready: RuntimeReady=false reason:${rt.reason} message:${rt.message}`);
+    else if (net) ready = kubeletNotReady(`container runtime network not ready: NetworkReady=false reason:${net.reason} message:${net.message}`);
   }
-  return [
-    memoryPressure
-      ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
-      : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-    diskPressure
-      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
-      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-    pidPressure
-      ? { type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' }
-      : { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-    ready,
-  ];
+  return nodeConditionBodies({ memory: memoryPressure, disk: diskPressure, pid: pidPressure }, ready);
 }
 
 export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> & { conditions: Cond[] } {
@@ -255,7 +240,7 @@ export class NodeReporter {
     const body: Node = {
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name, labels: nodeLabels(name, this.o.labels), annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+      metadata: { name, labels: nodeLabels(name, this.o.labels), annotations: nodeAnnotations() },
       ...(spec ? { spec } : {}),
     };
     try {

@@ -4,10 +4,9 @@
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
-// The simulator's kubelet conditions are upstream's generate.go already: one implementation for both.
-import { containersReadyCondition, initializedCondition, readyCondition, type Condition } from '../sim/pod-conditions.js';
+import { KUBELET_CONDITIONS, containersReadyCondition, initializedCondition, isRestartableInit, podPhase, readyCondition, type Condition } from '../kubelet/index.js';
 
-export const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady']);
+const KUBELET_CONDITION_TYPES = new Set<string>(KUBELET_CONDITIONS);
 
 /** What the agent knows of one container of the pod. */
 export interface ContainerView {
@@ -32,10 +31,6 @@ export interface PodView {
   terminal: boolean;
   /** e.g. "containerd" for containerID "containerd://...". */
   runtimeName: string;
-}
-
-export function isRestartableInit(c: Container): boolean {
-  return c.restartPolicy === 'Always';
 }
 
 const time = (ms: number) => rfc3339(new Date(ms));
@@ -103,93 +98,6 @@ export function initialized(pod: Pod, statuses: ApiContainerStatus[]): { done: b
   return { done: pending.length === 0, pending };
 }
 
-/**
- * Upstream's getPhase. Sidecars count as running containers (a Job-like pod whose app exited is
- * still Running until its sidecars are stopped), but a sidecar's exit never decides the phase;
- * one not started yet holds the pod Pending only until the pod has initialized (podHasInitialized:
- * a regular container has run).
- */
-export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainerStatus[], podIsTerminal: boolean, podHasInitialized = anyRegularStarted(app)): string {
-  const spec = pod.spec!;
-  let pendingRegularInit = 0;
-  let pendingSidecars = 0;
-  let failedInitialization = 0;
-  for (const c of spec.initContainers ?? []) {
-    if (isRestartableInit(c)) continue;
-    const s = init.find((x) => x.name === c.name);
-    if (!s) {
-      pendingRegularInit++;
-      continue;
-    }
-    if (s.state?.running) pendingRegularInit++;
-    else if (s.state?.terminated) {
-      if (s.state.terminated.exitCode !== 0) failedInitialization++;
-    } else if (s.state?.waiting) {
-      if (s.lastState?.terminated) {
-        if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
-      } else pendingRegularInit++;
-    } else pendingRegularInit++;
-  }
-  let unknown = 0;
-  let running = 0;
-  let waiting = 0;
-  let stopped = 0;
-  let succeeded = 0;
-  for (const c of spec.initContainers ?? []) {
-    if (!isRestartableInit(c)) continue;
-    const s = init.find((x) => x.name === c.name);
-    if (!s) {
-      unknown++;
-      continue;
-    }
-    if (s.state?.running) {
-      if (!s.started) pendingSidecars++;
-      running++;
-    } else if (s.state?.terminated) {
-      // a stopped sidecar says nothing about the pod's outcome
-    } else if (s.state?.waiting) {
-      if (!s.lastState?.terminated) {
-        pendingSidecars++;
-        waiting++;
-      }
-    } else {
-      pendingSidecars++;
-      unknown++;
-    }
-  }
-  for (const c of spec.containers) {
-    const s = app.find((x) => x.name === c.name);
-    if (!s) {
-      unknown++;
-      continue;
-    }
-    if (s.state?.running) running++;
-    else if (s.state?.terminated) {
-      stopped++;
-      if (s.state.terminated.exitCode === 0) succeeded++;
-    } else if (s.state?.waiting) {
-      if (s.lastState?.terminated) stopped++;
-      else waiting++;
-    } else unknown++;
-  }
-  if (failedInitialization > 0 && spec.restartPolicy === 'Never') return 'Failed';
-  if (pendingRegularInit > 0 || (pendingSidecars > 0 && !podHasInitialized) || waiting > 0) return 'Pending';
-  if (running > 0 && unknown === 0) return 'Running';
-  if (running === 0 && stopped > 0 && unknown === 0) {
-    if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
-    if (spec.restartPolicy === 'Always') return 'Running';
-    if (stopped === succeeded) return 'Succeeded';
-    if (spec.restartPolicy === 'Never') return 'Failed';
-    return 'Running';
-  }
-  return 'Pending';
-}
-
-/** Whether a regular container has run in the pod (it was initialized then, even if a sidecar restarts now). */
-function anyRegularStarted(app: ApiContainerStatus[]): boolean {
-  return app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
-}
-
 const asPodCondition = (c: Condition): PodCondition => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
 
 export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): PodStatus {
@@ -211,9 +119,9 @@ export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): Pod
   ];
 
   // Conditions others own (PodScheduled, DisruptionTarget, readiness gates) stay as they are.
-  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)), ...conditions];
+  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITION_TYPES.has(c.type)), ...conditions];
   for (const c of merged) {
-    if (!KUBELET_CONDITIONS.has(c.type)) continue;
+    if (!KUBELET_CONDITION_TYPES.has(c.type)) continue;
     const prev = old.conditions?.find((o) => o.type === c.type);
     (c as { lastTransitionTime?: string }).lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
   }

@@ -11,7 +11,7 @@ import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
 import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
 import { removeCgroup } from '../runtime/index.js';
-import { Backoff } from './backoff.js';
+import { Backoff, isRestartableInit } from '../kubelet/index.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   LABEL_POD_UID,
@@ -27,7 +27,7 @@ import { hostsMount } from './etc-hosts.js';
 import type { ObjectCache } from './object-cache.js';
 import type { ImagePuller } from './image-puller.js';
 import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
-import { computePodStatus, isRestartableInit, type ContainerView } from './pod-status.js';
+import { computePodStatus, type ContainerView } from './pod-status.js';
 import { initContainerActions, terminationPrereqs } from './sidecars.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';

@@ -2,7 +2,7 @@
 // pod is done for good (kubelet's ShouldContainerBeRestarted and the terminal-phase rule).
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ContainerStatus } from '../runtime/index.js';
-import { isRestartableInit } from './pod-status.js';
+import { isRestartableInit } from '../kubelet/index.js';
 
 export function shouldRestart(policy: string | undefined, exitCode: number): boolean {
   if (policy === 'Never') return false;

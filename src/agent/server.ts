@@ -8,12 +8,13 @@ import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../api/kubelet-identity.js';
+import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../kubelet/index.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
-import { streamLogs, type LogOptions } from './logs.js';
+import type { LogOptions } from '../kubelet/index.js';
+import { streamLogs } from './logs.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
 export interface ContainerLookup {
@@ -38,7 +39,7 @@ export class EndpointError extends Error {
 }
 
 
-export type { ServingCert } from '../api/kubelet-identity.js';
+export type { ServingCert } from '../kubelet/index.js';
 
 export interface AgentServerOptions {
   host: string;

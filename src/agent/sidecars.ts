@@ -3,7 +3,7 @@
 // a pod's containers stop (kuberuntime_termination_order.go). Pure: the pod worker runs them.
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
 import type { ContainerStatus } from '../runtime/index.js';
-import { isRestartableInit } from './pod-status.js';
+import { isRestartableInit } from '../kubelet/index.js';
 
 export interface InitActions {
   /** Init containers to start (or restart, back-off permitting), in spec order. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { servingCsr } from '../agent/serving-cert.js';
+import { servingCsr } from '../kubelet/serving-cert.js';
 import { csrCondition, kubeletClientProblems, kubeletServingProblems, parseRequest } from './csr.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -3,7 +3,7 @@
 // and one when it ends (its exit code and reason), at the times its status reports. Which run
 // a request means (the current one, or --previous) follows upstream's kubelet, as do its errors.
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import { fixedNanoTimestamp, type LogOptions } from '../agent/logs.js';
+import { fixedNanoTimestamp, type LogOptions } from '../kubelet/index.js';
 
 export interface SimLogLine {
   /** RFC 3339, as the container status has it. */

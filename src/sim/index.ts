@@ -3,7 +3,8 @@
 // running anything. `berth sim` (src/cli/sim.ts) is this, from the command line.
 export { startSimulator, DEFAULT_SIMULATOR_OPTIONS, type Simulator, type SimulatorOptions } from './simulator.js';
 export { generatedZones, regionOfZone, NodePlanError, type SimNode } from './node-plan.js';
-export { SIMULATED_LABEL, NODE_LEASE_NAMESPACE } from './node-object.js';
+export { SIMULATED_LABEL } from './node-object.js';
+export { NODE_LEASE_NAMESPACE, restartBackoffMs } from '../kubelet/index.js';
 export {
   EXIT_AFTER_ANNOTATION,
   EXIT_CODE_ANNOTATION,
@@ -11,7 +12,6 @@ export {
   DEADLINE_EXCEEDED_MESSAGE,
   nextPodStatus,
   stoppedPodStatus,
-  restartBackoffMs,
   TimeMemo,
   type LifecycleOptions,
   type PodEnv,

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../api/kubelet-identity.js';
+import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../kubelet/index.js';
 import { isLoopbackAddress } from '../api/simulated-node.js';
 import { boolParam } from '../api/query.js';
 import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';

@@ -1,9 +1,8 @@
-// The node leases, as the kubelet's lease controller keeps them: one Lease per node in
-// kube-node-lease, renewed every 10 s with a compare-and-swap on the copy last written; on a
-// conflict the Lease is read again, when it is gone it is created again.
+// The simulated nodes' leases: one Lease per node in kube-node-lease, each written as the
+// kubelet core writes the agent's (src/kubelet/lease.ts), the renewals spread over the interval.
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import { isAlreadyExists, isConflict, isNotFound, resources, type RestClient } from '../client/index.js';
-import { NODE_LEASE_NAMESPACE, renewedLease } from './node-object.js';
+import type { RestClient } from '../client/index.js';
+import { writeNodeLease } from '../kubelet/index.js';
 import type { SimNode } from './node-plan.js';
 import { SpreadTicker } from './spread-ticker.js';
 
@@ -13,8 +12,6 @@ export interface LeaseRenewerOptions {
   concurrency: number;
   log: (msg: string) => void;
 }
-
-const leases = { ...resources.leases, namespace: NODE_LEASE_NAMESPACE };
 
 export class LeaseRenewer {
   /** The last copy of each node's Lease this process wrote or read. */
@@ -59,26 +56,9 @@ export class LeaseRenewer {
 
   /** Creates or renews the node's Lease now. */
   async renew(n: SimNode): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const last = this.known.get(n.name);
-      const lease = renewedLease(n, this.opts.durationSeconds, new Date(), last);
-      try {
-        const out = last?.metadata?.resourceVersion ? await this.client.update(leases, lease) : await this.client.create(leases, lease);
-        this.known.set(n.name, out);
-        this.renewals++;
-        return;
-      } catch (e) {
-        if (attempt >= 2) throw e;
-        if (isConflict(e) || isAlreadyExists(e)) {
-          // Someone else wrote it (or an older copy of ours): start from the current one.
-          this.known.set(n.name, await this.client.get<Lease>({ ...leases, name: n.name }));
-        } else if (isNotFound(e)) {
-          this.known.delete(n.name);
-        } else {
-          throw e;
-        }
-      }
-    }
+    const out = await writeNodeLease(this.client, { nodeName: n.name, nodeUid: n.uid, durationSeconds: this.opts.durationSeconds, last: this.known.get(n.name) });
+    this.known.set(n.name, out);
+    this.renewals++;
   }
 
   private failed(n: SimNode, e: unknown): void {

@@ -1,16 +1,13 @@
 // A simulated node as a kubelet registers it: labels, podCIDR, capacity, conditions, addresses,
-// nodeInfo; and its Lease in kube-node-lease, as the kubelet's lease controller keeps it.
+// nodeInfo (its Lease is the kubelet core's: src/kubelet/lease.ts).
 import { createHash } from 'node:crypto';
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
-import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { microTime } from '../client/index.js';
 import { SIMULATED_NODE_LABEL } from '../api/simulated-node.js';
+import { KUBELET_READY, NO_PRESSURE, nodeAnnotations, nodeConditionBodies, wellKnownNodeLabels } from '../kubelet/index.js';
 import type { SimNode } from './node-plan.js';
 
 /** The label that marks a node as simulated (kwok marks its nodes type=kwok); see src/api/simulated-node.ts. */
 export const SIMULATED_LABEL = SIMULATED_NODE_LABEL;
-export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeShape {
   cpu: string;
@@ -24,11 +21,7 @@ export interface NodeShape {
 
 export function nodeLabels(n: SimNode): Record<string, string> {
   return {
-    'beta.kubernetes.io/arch': 'amd64',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'kubernetes.io/hostname': n.name,
-    'kubernetes.io/os': 'linux',
+    ...wellKnownNodeLabels(n.name, 'amd64'),
     'topology.kubernetes.io/region': n.region,
     'topology.kubernetes.io/zone': n.zone,
     [SIMULATED_LABEL]: 'true',
@@ -37,20 +30,7 @@ export function nodeLabels(n: SimNode): Record<string, string> {
 
 /** The four conditions a healthy kubelet reports, with its reasons and messages. */
 export function nodeConditions(readySince: string, heartbeat: string): NodeCondition[] {
-  const c = (type: string, status: string, reason: string, message: string): NodeCondition => ({
-    type,
-    status,
-    lastHeartbeatTime: heartbeat,
-    lastTransitionTime: readySince,
-    reason,
-    message,
-  });
-  return [
-    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-    c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-  ];
+  return nodeConditionBodies(NO_PRESSURE, KUBELET_READY).map((c) => ({ ...c, lastHeartbeatTime: heartbeat, lastTransitionTime: readySince }));
 }
 
 const hex = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -98,26 +78,9 @@ export function nodeObject(n: SimNode, shape: NodeShape, heartbeat: string): Nod
     metadata: {
       name: n.name,
       labels: nodeLabels(n),
-      annotations: {
-        'node.alpha.kubernetes.io/ttl': '0',
-        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
-      },
+      annotations: nodeAnnotations(),
     },
     spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
     status: nodeStatus(n, shape, heartbeat),
-  };
-}
-
-export function nodeOwnerReference(n: SimNode): OwnerReference[] | undefined {
-  return n.uid ? [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: n.uid }] : undefined;
-}
-
-/** The node's Lease renewed at `at`, built on the last copy seen (its resourceVersion makes the write a compare-and-swap). */
-export function renewedLease(n: SimNode, durationSeconds: number, at: Date, last?: Lease): Lease {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: { ...last?.metadata, name: n.name, namespace: NODE_LEASE_NAMESPACE, ownerReferences: nodeOwnerReference(n) },
-    spec: { ...last?.spec, holderIdentity: n.name, leaseDurationSeconds: durationSeconds, renewTime: microTime(at) },
   };
 }

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1';
 import { generatedZones, planNodes, regionOfZone, type NodePlanOptions } from './node-plan.js';
-import { nodeConditions, nodeObject, renewedLease, SIMULATED_LABEL } from './node-object.js';
+import { nodeConditions, nodeObject, SIMULATED_LABEL } from './node-object.js';
+import { nodeLease } from '../kubelet/index.js';
 
 const opts = (o: Partial<NodePlanOptions> = {}): NodePlanOptions => ({
   count: 4,
@@ -81,7 +82,7 @@ test('the Node and its Lease look as a kubelet makes them', () => {
     ['Ready', 'True', 'KubeletReady', '2026-01-02T03:05:00Z'],
   ]);
   n!.uid = 'node-uid';
-  const lease = renewedLease(n!, 40, new Date(Date.parse(NOW) + 250), { metadata: { name: 'sim-0', resourceVersion: '7' }, spec: { holderIdentity: 'sim-0' } });
+  const lease = nodeLease({ nodeName: n!.name, nodeUid: n!.uid, durationSeconds: 40, at: new Date(Date.parse(NOW) + 250), last: { metadata: { name: 'sim-0', resourceVersion: '7' }, spec: { holderIdentity: 'sim-0' } } });
   assert.deepEqual(lease.metadata, { name: 'sim-0', namespace: 'kube-node-lease', resourceVersion: '7', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'sim-0', uid: 'node-uid' }] });
   assert.deepEqual(lease.spec, { holderIdentity: 'sim-0', leaseDurationSeconds: 40, renewTime: '2026-01-02T03:04:05.250000Z' });
 });

@@ -7,11 +7,11 @@ import {
   EXIT_CODE_ANNOTATION,
   TimeMemo,
   nextPodStatus,
-  restartBackoffMs,
   stoppedPodStatus,
   type LifecycleOptions,
   type PodStep,
 } from './pod-lifecycle.js';
+import { restartBackoffMs } from '../kubelet/index.js';
 
 const T0 = Date.parse('2026-01-02T03:04:05Z');
 const HOST = '127.0.0.1';

@@ -9,7 +9,7 @@ import type { Container, ContainerState, ContainerStateTerminated, ContainerStat
 import { rfc3339 } from '../client/index.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
-import { containersReadyCondition, initializedCondition, mergeConditions, podReadyToStartContainersCondition, readyCondition } from './pod-conditions.js';
+import { containersReadyCondition, initializedCondition, mergeConditions, isRestartableInit, podReadyToStartContainersCondition, readyCondition, restartBackoffMs } from '../kubelet/index.js';
 
 /** A Go duration after which every app container exits (measured from each container's start). */
 export const EXIT_AFTER_ANNOTATION = 'sim.berth.dev/exit-after';
@@ -21,9 +21,6 @@ export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than
 export const CONTAINER_STATUS_UNKNOWN_REASON = 'ContainerStatusUnknown';
 export const CONTAINER_STATUS_UNKNOWN_MESSAGE = 'The container could not be located when the pod was terminated';
 
-/** Upstream's container restart back-off: 10 s, doubling, at most 5 min. */
-const BACKOFF_INITIAL_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
 /** SIGKILL. */
 const KILLED_EXIT_CODE = 137;
 /** Transitions computed in one call at most (a crash loop long in the past is finite, but never spin). */
@@ -108,7 +105,6 @@ interface Simulation {
 }
 
 const waiting = (reason: string, message?: string): State => ({ kind: 'waiting', reason, message });
-const isSidecar = (c: Container) => c.restartPolicy === 'Always';
 const isTerminalPhase = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
 
 /** The status a kubelet would report for the pod now. A pod already Succeeded or Failed stays as it is. */
@@ -171,7 +167,7 @@ function simulate(pod: Pod, env: PodEnv, opts: LifecycleOptions): Simulation {
       }
       run = { ...run, state: { kind: 'running', startedAt: startAt } };
     }
-    if (isSidecar(c)) {
+    if (isRestartableInit(c)) {
       if (run.state.kind === 'running') {
         cursor = run.state.startedAt;
         wakeAt(run.state.startedAt + readinessDelay(c));
@@ -240,12 +236,6 @@ function exitPlan(pod: Pod): ExitPlan {
   const after = ann[EXIT_AFTER_ANNOTATION] !== undefined ? parseGoDuration(ann[EXIT_AFTER_ANNOTATION]) : undefined;
   const code = Number(ann[EXIT_CODE_ANNOTATION] ?? 0);
   return { afterMs: after !== undefined && after >= 0 ? after : undefined, code: Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1 };
-}
-
-/** Back-off before restart n+1 (n restarts so far): none for the first, then 10 s doubling to 5 min. */
-export function restartBackoffMs(restartCount: number, scale = 1): number {
-  if (restartCount <= 0) return 0;
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** Math.min(restartCount - 1, 30)) * scale;
 }
 
 function advanceApp(
@@ -368,7 +358,7 @@ function render(pod: Pod, env: PodEnv, sim: Simulation): PodStatus {
 
 function isReady(c: Container, run: Run, at: number, init: boolean): boolean {
   const s = run.state;
-  if (init && !isSidecar(c)) return s.kind === 'terminated' && s.exitCode === 0;
+  if (init && !isRestartableInit(c)) return s.kind === 'terminated' && s.exitCode === 0;
   return s.kind === 'running' && at >= s.startedAt + readinessDelay(c);
 }
 

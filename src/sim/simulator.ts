@@ -3,14 +3,13 @@
 // nodes' kubelet endpoint (logs, exec...) is one listener of the simulator's own on loopback.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, resources, rfc3339, type RestClient } from '../client/index.js';
+import { resources, rfc3339, type RestClient } from '../client/index.js';
 import { LeaseRenewer } from './lease-renewer.js';
-import { NODE_LEASE_NAMESPACE, type NodeShape } from './node-object.js';
+import type { NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
 import { NodeRegistrar } from './node-registrar.js';
 import { SimKubeletEndpoint } from './kubelet-endpoint.js';
-import { ServingCertManager } from '../agent/serving-cert.js';
-import type { ServingCert } from '../api/kubelet-identity.js';
+import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, ensureNodeLeaseNamespace, NODE_LEASE_RENEW_INTERVAL_MS, ServingCertManager, type ServingCert } from '../kubelet/index.js';
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
@@ -66,8 +65,8 @@ export const DEFAULT_SIMULATOR_OPTIONS: Omit<SimulatorOptions, 'nodes' | 'log'> 
   kubeletPort: 0,
   startDelayMs: 0,
   backoffScale: 1,
-  leaseDurationSeconds: 40,
-  leaseRenewIntervalMs: 10_000,
+  leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
+  leaseRenewIntervalMs: NODE_LEASE_RENEW_INTERVAL_MS,
   nodeStatusIntervalMs: 50_000,
   concurrency: 64,
   podWorkers: 32,
@@ -113,7 +112,7 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     [kubeletVersion, existingNodes, existingLeases] = await Promise.all([
       opts.kubeletVersion ?? serverVersion(client),
       client.listAll<Node>(resources.nodes, { pageSize: 1000 }),
-      ensureLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
+      ensureNodeLeaseNamespace(client).then(() => client.listAll<Lease>({ ...resources.leases, namespace: NODE_LEASE_NAMESPACE }, { pageSize: 1000 })),
       listening,
     ]);
   } catch (e) {
@@ -184,12 +183,4 @@ async function serverVersion(client: RestClient): Promise<string> {
     // An old or odd server: fall through.
   }
   return 'v1.32.0';
-}
-
-async function ensureLeaseNamespace(client: RestClient): Promise<void> {
-  try {
-    await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-  }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
 import { ensurePki } from '../../apiserver/pki.js';
-import { servingCsr } from '../../agent/serving-cert.js';
+import { servingCsr } from '../../kubelet/serving-cert.js';
 import { servingApproval, signRequest, type Csr } from './rules.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-csr-'));

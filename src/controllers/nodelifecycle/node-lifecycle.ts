@@ -7,6 +7,7 @@
 // The NoExecute taints are acted on by the taint eviction controller, run alongside.
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
+import { NODE_LEASE_NAMESPACE } from '../../kubelet/lease.js';
 import {
   byNodeName,
   isConflict,
@@ -36,7 +37,8 @@ import {
   type ZoneState,
 } from './taints.js';
 
-export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+// The kubelet core owns the node-lease namespace; the controller reads the Leases it writes.
+export { NODE_LEASE_NAMESPACE };
 /** Nodes with this label are left out of zone disruption checks. */
 const EXCLUDE_DISRUPTION_LABEL = 'node.kubernetes.io/exclude-disruption';
 

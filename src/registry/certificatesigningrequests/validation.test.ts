@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../api/object.js';
-import { servingCsr } from '../../agent/serving-cert.js';
+import { servingCsr } from '../../kubelet/serving-cert.js';
 import { certificatesigningrequests as v } from './validation.js';
 
 const request = Buffer.from((await servingCsr('n1', ['n1', '10.0.0.1'])).csr).toString('base64');

@@ -8,7 +8,7 @@ import { ensurePki, issueCertificate, issueNodeServingCertificate, signPublicKey
 import { signRequest, type Csr } from '../controllers/certificates/rules.js';
 import type { RestClient } from '../client/index.js';
 import { ServingCertManager, usableServingCert } from './serving-cert.js';
-import type { ServingCert } from './server.js';
+import type { ServingCert } from './endpoint-tls.js';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-servingcert-'));
 const pki = await ensurePki(join(root, 'server'), '127.0.0.1');

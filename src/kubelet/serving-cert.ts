@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { KubeObject, RestClient } from '../client/index.js';
 import { sleep } from '../client/index.js';
-import type { ServingCert } from './server.js';
+import type { ServingCert } from './endpoint-tls.js';
 import { KUBELET_SERVING_SIGNER } from '../api/kubelet-identity.js';
 
 const CSR_RESOURCE = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;

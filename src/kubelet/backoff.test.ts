@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff } from './backoff.js';
+import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 
 test('restart backoff: first retry at once, then 10 s doubling to the maximum, measured from the exit', () => {
   let now = 0;
@@ -42,4 +42,18 @@ test('image pull backoff counts from the last attempt', () => {
   assert.equal(b.remainingSinceUpdateMs('i'), 6_000);
   now = 10_001;
   assert.equal(b.isInBackOffSinceUpdate('i'), false);
+});
+
+test('restartBackoffMs and a Backoff with the container constants agree on every restart of a crash loop', () => {
+  let now = 0;
+  const b = new Backoff(CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, () => now);
+  assert.equal(restartBackoffMs(0), 0);
+  // Each exit comes right after the previous restart, so the entry never expires.
+  for (let restarts = 1; restarts <= 8; restarts++) {
+    b.next('c', now);
+    assert.equal(b.currentMs('c'), restartBackoffMs(restarts), `restart ${restarts}`);
+    now += b.currentMs('c');
+  }
+  assert.equal(restartBackoffMs(8), 300_000);
+  assert.equal(restartBackoffMs(2, 0.1), 2_000, 'scaled for tests');
 });

@@ -3,6 +3,20 @@
 // waiting until `backoff` has passed since its exit; an entry whose last update is more than
 // twice the maximum older than the event starts over (a container that ran for 10 minutes).
 
+/** Upstream's container restart back-off (kubelet's backOffPeriod and MaxContainerBackOff): 10 s, doubling, at most 5 min. */
+export const CONTAINER_BACKOFF_INITIAL_MS = 10_000;
+export const CONTAINER_BACKOFF_MAX_MS = 300_000;
+
+/**
+ * The same back-off as a pure function, for a runtime that computes a container's next start
+ * instead of keeping entries (the simulator): none before the first restart, then 10 s doubling
+ * to 5 min; scale shortens it for tests.
+ */
+export function restartBackoffMs(restartCount: number, scale = 1): number {
+  if (restartCount <= 0) return 0;
+  return Math.min(CONTAINER_BACKOFF_MAX_MS, CONTAINER_BACKOFF_INITIAL_MS * 2 ** Math.min(restartCount - 1, 30)) * scale;
+}
+
 interface Entry {
   backoffMs: number;
   lastUpdate: number;

@@ -2,6 +2,7 @@
 // does from the spec and the container statuses, with its exact reasons and messages; and the
 // merge that keeps everyone else's conditions (PodScheduled, readiness gates) as they are.
 import type { ContainerStatus, PodCondition, PodSpec } from 'kubernetes-types/core/v1';
+import { isRestartableInit } from './pod-phase.js';
 
 export const UNKNOWN_CONTAINER_STATUSES = 'UnknownContainerStatuses';
 export const POD_COMPLETED = 'PodCompleted';
@@ -28,8 +29,6 @@ export interface Condition {
 /** Go's %s of a []string: [a b c]. */
 const goList = (names: string[]) => `[${names.join(' ')}]`;
 
-const isSidecar = (c: { restartPolicy?: string }) => c.restartPolicy === 'Always';
-
 export function podReadyToStartContainersCondition(sandboxReady: boolean): Condition {
   return { type: POD_READY_TO_START_CONTAINERS, status: sandboxReady ? 'True' : 'False' };
 }
@@ -40,7 +39,7 @@ export function initializedCondition(spec: PodSpec, initStatuses: ContainerStatu
   for (const c of spec.initContainers ?? []) {
     const cs = initStatuses.find((s) => s.name === c.name);
     if (!cs) unknown.push(c.name);
-    else if (isSidecar(c) ? !cs.started : cs.state?.terminated?.exitCode !== 0) incomplete.push(c.name);
+    else if (isRestartableInit(c) ? !cs.started : cs.state?.terminated?.exitCode !== 0) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && unknown.length === 0) return { type: POD_INITIALIZED, status: 'True', reason: POD_COMPLETED };
   // A regular container that has started means the pod was initialized before (sidecars may be restarting).
@@ -60,7 +59,7 @@ export function containersReadyCondition(spec: PodSpec, initStatuses: ContainerS
     if (!cs) unknown.push(name);
     else if (!cs.ready) unready.push(name);
   };
-  for (const c of spec.initContainers ?? []) if (isSidecar(c)) check(c.name, initStatuses);
+  for (const c of spec.initContainers ?? []) if (isRestartableInit(c)) check(c.name, initStatuses);
   for (const c of spec.containers ?? []) check(c.name, statuses);
   if (phase === 'Succeeded' && unknown.length === 0) return { type: CONTAINERS_READY, status: 'False', reason: POD_COMPLETED };
   // Its containers may still be stopping: not ready, whatever they say.

@@ -1,0 +1,27 @@
+// The TLS side of a node's kubelet endpoint, the agent's and the simulator's alike: its options
+// (serving certificate, client certificates asked for) and who may use it (the API server only).
+import type { TLSSocket } from 'node:tls';
+import { KUBELET_CLIENT_CN } from '../api/kubelet-identity.js';
+
+/** A node endpoint's certificate and key (PEM). */
+export interface ServingCert {
+  cert: string;
+  key: string;
+}
+
+/**
+ * TLS options of a node's kubelet endpoint (the agent's, the simulator's): its serving
+ * certificate, and the cluster CA for client certificates, asked for but checked per request so
+ * that the answer can say what was wrong instead of a failed handshake.
+ */
+export function kubeletEndpointTls(serving: ServingCert | undefined, clientCa: string) {
+  return { ...(serving ?? {}), ca: clientCa, requestCert: true, rejectUnauthorized: false };
+}
+
+/** Why a request on a kubelet endpoint is refused (401 without a CA-signed client certificate, 403 for anyone but the API server), or undefined. */
+export function kubeletClientRefusal(socket: TLSSocket): { code: 401 | 403; reason: 'Unauthorized' | 'Forbidden'; message: string } | undefined {
+  if (!socket.authorized) return { code: 401, reason: 'Unauthorized', message: 'Unauthorized: a client certificate signed by the cluster CA is required' };
+  const cn = socket.getPeerCertificate().subject?.CN;
+  if (cn !== KUBELET_CLIENT_CN) return { code: 403, reason: 'Forbidden', message: `Forbidden: ${String(cn)} may not use the node's endpoint` };
+  return undefined;
+}

@@ -1,0 +1,49 @@
+// The kubelet core: what a node does whatever runs its containers, shared by the node agent
+// (src/agent, real containers through CRI) and the simulator (src/sim, simulated ones).
+// - lease: the node's Lease in kube-node-lease, written with a compare-and-swap, and its renewer;
+// - node-conditions: the Node's conditions and the labels and annotations a kubelet registers with;
+// - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
+// - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
+// - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
+// - serving-cert, endpoint-tls: the kubelet endpoint's serving certificate, requested by CSR and
+//   rotated, its TLS options and who may use it (the API server's client certificate only);
+// - container-logs: kubectl's log options and the timestamps the log endpoint prints.
+export {
+  NODE_LEASE_NAMESPACE,
+  NODE_LEASE_DURATION_SECONDS,
+  NODE_LEASE_RENEW_INTERVAL_MS,
+  LeaseRenewer,
+  ensureNodeLeaseNamespace,
+  nodeLease,
+  writeNodeLease,
+  type LeaseRenewerOptions,
+  type NodeLeaseInput,
+} from './lease.js';
+export {
+  KUBELET_READY,
+  NO_PRESSURE,
+  kubeletNotReady,
+  nodeAnnotations,
+  nodeConditionBodies,
+  wellKnownNodeLabels,
+  type NodeConditionBody,
+  type NodePressure,
+} from './node-conditions.js';
+export {
+  KUBELET_CONDITIONS,
+  POD_READY_TO_START_CONTAINERS,
+  POD_INITIALIZED,
+  POD_READY,
+  CONTAINERS_READY,
+  containersReadyCondition,
+  initializedCondition,
+  mergeConditions,
+  podReadyToStartContainersCondition,
+  readyCondition,
+  type Condition,
+} from './pod-conditions.js';
+export { isRestartableInit, podPhase } from './pod-phase.js';
+export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
+export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
+export { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from './endpoint-tls.js';
+export { fixedNanoTimestamp, type LogOptions } from './container-logs.js';
