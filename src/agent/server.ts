@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../kubelet/index.js';
+import { closeEndpoint, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
@@ -107,17 +107,11 @@ export class AgentServer {
         socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.o.port, this.o.host, () => resolve());
-    });
+    await listenEndpoint(this.server, this.o.port, this.o.host);
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    const closed = new Promise<void>((r) => this.server!.close(() => r()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeEndpoint(this.server);
   }
 
   /** Lets only the API server's client certificate through: 401 without a CA-signed one, 403 for another identity. */

@@ -1,5 +1,6 @@
 // The TLS side of a node's kubelet endpoint, the agent's and the simulator's alike: its options
 // (serving certificate, client certificates asked for) and who may use it (the API server only).
+import type { Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { KUBELET_CLIENT_CN } from '../api/kubelet-identity.js';
 
@@ -24,4 +25,20 @@ export function kubeletClientRefusal(socket: TLSSocket): { code: 401 | 403; reas
   const cn = socket.getPeerCertificate().subject?.CN;
   if (cn !== KUBELET_CLIENT_CN) return { code: 403, reason: 'Forbidden', message: `Forbidden: ${String(cn)} may not use the node's endpoint` };
   return undefined;
+}
+
+/** Starts the endpoint listening; rejects when the address cannot be had. */
+export function listenEndpoint(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** Stops the endpoint now: open streams (a followed log, an exec) end with it. */
+export async function closeEndpoint(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+  await closed;
 }

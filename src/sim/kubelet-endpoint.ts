@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { kubeletClientRefusal, kubeletEndpointTls, type ServingCert } from '../kubelet/index.js';
+import { closeEndpoint, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
 import { isLoopbackAddress } from '../api/simulated-node.js';
 import { boolParam } from '../api/query.js';
 import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';
@@ -99,18 +99,11 @@ export class SimKubeletEndpoint {
       const body = statusBody(err.code, err.reason, err.message);
       socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.o.port, this.o.host, () => resolve());
-    });
+    await listenEndpoint(this.server, this.o.port, this.o.host);
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    const closed = new Promise<void>((r) => this.server!.close(() => r()));
-    // Followed logs end with the simulator.
-    this.server.closeAllConnections();
-    await closed;
+    await closeEndpoint(this.server);
   }
 
   private authorize(req: IncomingMessage): void {
