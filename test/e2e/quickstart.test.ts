@@ -98,8 +98,10 @@ test('the README quickstart: berth server runs a real deployment with its embedd
     await eventually(() => (JSON.parse(kubectl(server, ['get', 'pods', '-o', 'json']).stdout).items.length === 0 ? true : undefined), 'the hello pods gone', 90_000);
   } finally {
     exitCode = await server.stop();
-    // The server stopped its containerd; what a user's machine would keep (state under the data
-    // dir, the bridge, the cgroup root) goes with the test.
+    // Pods outlive a stopped server (as with k3s): a test that failed before deleting them stops
+    // them with killall. What a user's machine would keep (state under the data dir, the bridge,
+    // the cgroup root) goes with the test.
+    spawnSync(process.execPath, [BERTH, 'killall', '--data-dir', server.dataDir], { stdio: 'ignore', timeout: 120_000 });
     cleanUpHost(host, { dir: server.dataDir, bridge: 'berth0', subnet, cgroupRoot: '/berth' });
     server.cleanup();
   }
