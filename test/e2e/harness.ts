@@ -13,26 +13,27 @@ export const BERTH = join(ROOT, 'dist', 'berth.js');
 export const IN_CI = process.env.CI === 'true';
 
 /**
- * A test that needs a component which isn't installed: in CI that is a failure (CI installs
- * everything); on a developer's machine the test is skipped, saying why.
+ * The one rule for a component a test needs and does not find (missing: why, or undefined when
+ * all is there): in CI that is a failure (CI installs everything); on a developer's machine the
+ * test is skipped, saying why. Returns the reason to skip, or false.
  */
-export function requireFile(t: TestContext | undefined, path: string, what: string): boolean {
-  if (existsSync(path)) return true;
-  const msg = `${what} not found at ${path}`;
-  if (IN_CI) throw new Error(`${msg} (CI must install it)`);
-  t?.skip(msg);
-  return false;
+export function skipIfMissing(missing: string | undefined, what: string, t?: TestContext): string | false {
+  if (!missing) return false;
+  if (IN_CI) throw new Error(`${missing} (CI must install it)`);
+  if (t) t.skip(missing);
+  else process.stderr.write(`skipping ${what}: ${missing}\n`);
+  return missing;
 }
 
-/** Whether a program is on PATH; outside CI a missing one skips (saying why), in CI it fails. */
+/** Whether a file a test needs is there (see skipIfMissing). */
+export function requireFile(t: TestContext | undefined, path: string, what: string): boolean {
+  return !skipIfMissing(existsSync(path) ? undefined : `${what} not found at ${path}`, what, t);
+}
+
+/** Whether a program is on PATH (see skipIfMissing). */
 export function requireCommand(name: string, t?: TestContext): boolean {
   const found = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${name}`));
-  if (found) return true;
-  const msg = `${name} is not installed`;
-  if (IN_CI) throw new Error(`${msg} (CI must install it)`);
-  if (t) t.skip(msg);
-  else process.stderr.write(`skipping: ${msg}\n`);
-  return false;
+  return !skipIfMissing(found ? undefined : `${name} is not installed`, `the tests that need ${name}`, t);
 }
 
 export function kubectlPath(version = '1.32'): string {
