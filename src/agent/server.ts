@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { closeEndpoint, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
+import { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
@@ -122,13 +122,10 @@ export class AgentServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://agent');
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      return void res.end('ok');
-    }
+    if (answeredHealthz(url.pathname, res)) return;
     this.authorize(req);
-    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
-    if (m && req.method === 'GET') return this.logs(req, res, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, url.searchParams);
+    const logs = containerLogsTarget(url.pathname);
+    if (logs && req.method === 'GET') return this.logs(req, res, logs.namespace, logs.pod, logs.container, url.searchParams);
     if (/^\/exec\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', 'exec needs an upgraded connection (SPDY or WebSocket)');
     throw new EndpointError(404, 'NotFound', `the agent serves no ${url.pathname}`);
   }

@@ -1,5 +1,6 @@
 // The TLS side of a node's kubelet endpoint, the agent's and the simulator's alike: its options
 // (serving certificate, client certificates asked for) and who may use it (the API server only).
+import type { ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { KUBELET_CLIENT_CN } from '../api/kubelet-identity.js';
@@ -41,4 +42,19 @@ export async function closeEndpoint(server: Server | undefined): Promise<void> {
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections();
   await closed;
+}
+
+/** The container a kubelet logs path names (/containerLogs/NAMESPACE/POD/CONTAINER), or undefined. */
+export function containerLogsTarget(pathname: string): { namespace: string; pod: string; container?: string } | undefined {
+  const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(pathname);
+  if (!m) return undefined;
+  return { namespace: decodeURIComponent(m[1]!), pod: decodeURIComponent(m[2]!), container: decodeURIComponent(m[3]!) || undefined };
+}
+
+/** Answers /healthz (to anyone, before authentication, as the kubelet's); false for other paths. */
+export function answeredHealthz(pathname: string, res: ServerResponse): boolean {
+  if (pathname !== '/healthz') return false;
+  res.writeHead(200, { 'Content-Type': 'text/plain' });
+  res.end('ok');
+  return true;
 }

@@ -45,5 +45,5 @@ export {
 export { isRestartableInit, podPhase } from './pod-phase.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
-export { closeEndpoint, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from './endpoint-tls.js';
+export { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from './endpoint-tls.js';
 export { fixedNanoTimestamp, type LogOptions } from './container-logs.js';

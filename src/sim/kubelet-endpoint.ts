@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { closeEndpoint, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
+import { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
 import { isLoopbackAddress } from '../api/simulated-node.js';
 import { boolParam } from '../api/query.js';
 import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';
@@ -135,13 +135,10 @@ export class SimKubeletEndpoint {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://sim');
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      return void res.end('ok');
-    }
+    if (answeredHealthz(url.pathname, res)) return;
     this.authorize(req);
-    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
-    if (m && req.method === 'GET') return this.logs(req, res, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, url.searchParams);
+    const logs = containerLogsTarget(url.pathname);
+    if (logs && req.method === 'GET') return this.logs(req, res, logs.namespace, logs.pod, logs.container, url.searchParams);
     // exec and the others without an upgrade: the same answer as with one.
     throw this.refusal(req);
   }
