@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findResource, resourceByKey, resources } from './registry.js';
+import { findResource, resourceByKey, resources } from './index.js';
 
-test('kinds declared in their folders are served with their strategy; the others get the generic one', () => {
+test('kinds are served with their strategy; a kind without one gets the generic one', () => {
   assert.equal(resourceByKey('nodes').strategy.keepsStatusOnCreate, true);
   assert.equal(resourceByKey('pods').strategy.keepsStatusOnCreate, undefined);
   assert.equal(typeof resourceByKey('pods').strategy.gracePeriod, 'function');
@@ -12,7 +12,7 @@ test('kinds declared in their folders are served with their strategy; the others
   for (const r of resources) assert.equal(typeof r.strategy, 'object', r.key);
 });
 
-test('a kind from a folder is built like a data kind: key, list kind, subresources, field labels', () => {
+test('a kind\'s declaration is served with its key, list kind, subresources and field labels', () => {
   const pods = findResource('', 'v1', 'pods')!;
   assert.equal(pods.key, 'pods');
   assert.equal(pods.listKind, 'PodList');
