@@ -44,3 +44,14 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
     ],
   );
 });
+
+test('every served kind validates its metadata: a name with a slash is refused, a plain one is not blamed', () => {
+  for (const r of resources) {
+    assert.ok(r.validator, `${r.key} has a validator`);
+    const meta = (name: string) => ({ name, ...(r.namespaced ? { namespace: 'default' } : {}) });
+    const bad = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('a/b') });
+    assert.ok(bad.some((e) => e.field === 'metadata.name'), `${r.key} refuses the name a/b`);
+    const good = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('abc') });
+    assert.ok(!good.some((e) => e.field.startsWith('metadata.')), `${r.key} accepts the metadata of abc: ${JSON.stringify(good)}`);
+  }
+});
