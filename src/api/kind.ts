@@ -1,10 +1,6 @@
-// What declares a kind to the registry (src/api/registry.ts): its names, scope, verbs,
-// subresources and field selectors as data, and, for a kind that needs code, its printer,
-// defaulter, validator and write strategy. A kind with code declares itself in its folder
-// (src/registry/<plural>/index.ts); the registry lists it.
+// The pieces a kind's declaration (src/registry/kind.ts, KindDef) is made of that are plain
+// data: verbs, the common subresources, and field selector getters.
 import type { KObject } from './object.js';
-import type { Defaulter, Printer, Validator } from './resource.js';
-import type { Strategy } from '../registry/strategy.js';
 
 export interface SubresourceDef {
   name: string;
@@ -29,26 +25,3 @@ export const path =
     for (const k of p) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
     return v === undefined || v === null ? undefined : String(v);
   };
-
-export interface KindDef {
-  group?: string;
-  version?: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-  shortNames?: string[];
-  categories?: string[];
-  verbs?: string[];
-  subresources?: SubresourceDef[];
-  hasStatus?: boolean;
-  hasGeneration?: boolean;
-  allowCreateOnUpdate?: boolean;
-  returnDeletedObject?: boolean;
-  fieldLabels?: Record<string, Get>;
-  /** Code of the kind's own; without it the registry's tables (or the defaults) apply. */
-  printer?: Printer;
-  defaulter?: Defaulter;
-  validator?: Validator;
-  strategy?: Strategy;
-}
-

@@ -1,7 +1,7 @@
 // What admission looks up (upstream's admission plugins read informers): the watch caches, and,
 // when the cache lags the store, the store itself.
 import type { KObject } from '../api/object.js';
-import { resourceByKey, type ResourceType } from '../api/registry.js';
+import { resourceByKey, type ResourceType } from '../registry/index.js';
 import type { Store } from '../storage/store.js';
 import type { AdmissionLookups } from './admission.js';
 import { objectKey } from './storage-keys.js';

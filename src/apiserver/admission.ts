@@ -3,7 +3,7 @@
 // own admission (Priority for pods) is in its strategy (src/registry). Pure per-kind rules
 // (defaulting, validation) stay in src/api.
 import type { KObject } from '../api/object.js';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 import { forbidden, notFound } from './errors.js';
 
 export interface AdmissionLookups {

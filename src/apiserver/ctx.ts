@@ -1,6 +1,6 @@
 // What a REST handler gets for one request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 

@@ -1,6 +1,6 @@
 // Legacy discovery documents (APIVersions, APIGroupList, APIResourceList): what kubectl reads
 // to map kinds and short names to resources. Built once; the registry doesn't change at runtime.
-import { resources, groupVersions, type ResourceType } from '../api/registry.js';
+import { resources, groupVersions, type ResourceType } from '../registry/index.js';
 
 function resourceEntries(list: ResourceType[]): unknown[] {
   const out: unknown[] = [];

@@ -3,7 +3,7 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, isPlainObject, type KObject } from '../api/object.js';
 import { boolParam, optionalBoolParam } from '../api/query.js';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 import { applyPatch, PatchError, PatchTooLargeError, type PatchType } from '../api/patch/index.js';
 import { findDuplicateFields, pruneUnknownFields, strictDecodingMessage, typeErrors, warningsFor, type OutOfRange } from '../api/schema/index.js';
 import { invalid as fieldInvalid, required as fieldRequired } from '../api/field-errors.js';

@@ -1,7 +1,7 @@
 // GET on a collection: selectors, pagination with continue tokens over consistent snapshots,
 // and the choice between the watch cache (recent, in memory) and the store (exact revisions).
 import type { KObject } from '../api/object.js';
-import { fieldValue, type ResourceType } from '../api/registry.js';
+import { fieldValue, type ResourceType } from '../registry/index.js';
 import { parseSelector, SelectorError } from '../api/labels.js';
 import { FieldSelectorError, matchesFieldSelector, parseFieldSelector, type FieldRequirement } from '../api/fields.js';
 import { CompactedError } from '../storage/store.js';

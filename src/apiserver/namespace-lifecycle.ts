@@ -2,7 +2,7 @@
 // its "default" ServiceAccount and "kube-root-ca.crt" ConfigMap (upstream's serviceaccount and
 // root-ca-cert-publisher controllers). Emptying and finalizing a namespace being deleted is the
 // namespace controller's work (src/controllers/namespace.ts), through the API.
-import { resourceByKey } from '../api/registry.js';
+import { resourceByKey } from '../registry/index.js';
 import type { KObject } from '../api/object.js';
 import { ApiError } from './errors.js';
 import type { RestStorage } from './rest-storage.js';

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { resourceByKey, type ResourceType } from '../api/registry.js';
+import { resourceByKey, type ResourceType } from '../registry/index.js';
 import type { KObject } from '../api/object.js';
 import { boolParam } from '../api/query.js';
 import { isLoopbackAddress, isSimulatedNode } from '../api/simulated-node.js';

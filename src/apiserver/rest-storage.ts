@@ -4,7 +4,7 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, deepEqual, type KObject } from '../api/object.js';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 import type { FieldError } from '../api/field-errors.js';
 import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../storage/store.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { findResource, groupVersions, resourceByKey, resources } from '../api/registry.js';
+import { findResource, groupVersions, resourceByKey, resources } from '../registry/index.js';
 import { openapiV3Document, openapiV3Index, type OpenApiResource } from '../api/schema/index.js';
 import type { Store } from '../storage/store.js';
 import { StoreUnavailableError } from '../storage/store.js';

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 
 /** Where an object lives in the store: /registry/<resource key>/[<namespace>/]<name>. */
 export function objectKey(r: ResourceType, namespace: string | undefined, name: string): string {

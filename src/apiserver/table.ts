@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table): what `kubectl get` shows comes from here.
 import type { KObject } from '../api/object.js';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 

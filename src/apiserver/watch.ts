@@ -1,7 +1,7 @@
 // Serving a watch: a chunked stream of {"type","object"} lines fed by the watch cache, with
 // bookmarks, sendInitialEvents, Table rows for kubectl get -w, and 410 when too old.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResourceType } from '../api/registry.js';
+import type { ResourceType } from '../registry/index.js';
 import { boolParam, optionalBoolParam } from '../api/query.js';
 import { badRequest, expired, tooLargeResourceVersion } from './errors.js';
 import { validateListOptions } from './list-options.js';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { ApiError, rfc3339, type KubeObject, type Mutable, type ResourceRef, type RestClient, type WatchEvent, type WatchEventType, type WatchHandle } from '../client/index.js';
-import { resources } from '../api/registry.js';
+import { resources } from '../registry/index.js';
 import { applyPatch, type PatchType as ContentType } from '../api/patch/index.js';
 import { deepEqual } from '../api/object.js';
 import { newControllerContext, type Controller, type ControllerContext } from './context.js';

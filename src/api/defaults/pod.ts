@@ -88,6 +88,13 @@ function defaultTolerations(spec: PodSpec): void {
 }
 
 /** Upstream's QoS classes: Guaranteed, Burstable or BestEffort from requests and limits. */
+/** A workload's pod template gets the pod spec's defaults (ReplicaSet, Deployment, ...). */
+export function defaultPodTemplate(spec: Any): void {
+  spec.template ??= {};
+  spec.template.spec ??= {};
+  defaultPodSpec(spec.template.spec);
+}
+
 export function qosClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
   const requests = new Map<string, Quantity>();

@@ -1,4 +1,5 @@
-// Deployment and ReplicaSet validation (pkg/apis/apps/validation).
+// What the workloads (ReplicaSet, Deployment, ...) validate alike, as upstream's
+// pkg/apis/apps/validation: selector, template, pod spec, rollout strategy, status counts.
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../object.js';
@@ -9,7 +10,8 @@ import { validateLabels, validateAnnotations } from './objectmeta.js';
 import { validatePodSpec } from './pod.js';
 import { Path } from './path.js';
 
-function nonNegative(v: number | undefined, p: Path, errs: FieldError[]): void {
+/** A count that may be left out but may not be negative. */
+export function nonNegative(v: number | undefined, p: Path, errs: FieldError[]): void {
   if (v !== undefined && v < 0) errs.push(invalid(p.s, v, 'must be greater than or equal to 0'));
 }
 
@@ -74,41 +76,12 @@ export function validateWorkloadSpec(spec: { selector?: LabelSelector; template?
   return errs;
 }
 
-/** An IntOrString that is a count or a percentage ("25%"). */
-function intOrPercent(v: number | string | undefined, p: Path, errs: FieldError[]): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'number') {
-    nonNegative(v, p, errs);
-    return v;
-  }
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) {
-    errs.push(invalid(p.s, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
-    return undefined;
-  }
-  const n = Number(m[1]);
-  if (n > 100) errs.push(invalid(p.s, v, 'must not be greater than 100%'));
-  return n;
-}
-
-export function validateDeploymentSpec(spec: Record<string, any>, p: Path): FieldError[] {
-  const errs = validateWorkloadSpec(spec, p, 'deployment');
-  const st = spec.strategy ?? {};
-  const stp = p.child('strategy');
-  if (st.type && !['Recreate', 'RollingUpdate'].includes(st.type)) errs.push(notSupported(stp.child('type').s, st.type, ['Recreate', 'RollingUpdate']));
-  if (st.type === 'Recreate' && st.rollingUpdate) errs.push(forbidden(stp.child('rollingUpdate').s, "may not be specified when strategy `type` is 'Recreate'"));
-  if (st.rollingUpdate) {
-    const rp = stp.child('rollingUpdate');
-    const surge = intOrPercent(st.rollingUpdate.maxSurge, rp.child('maxSurge'), errs);
-    const unavailable = intOrPercent(st.rollingUpdate.maxUnavailable, rp.child('maxUnavailable'), errs);
-    if (surge === 0 && unavailable === 0) errs.push(invalid(rp.child('maxUnavailable').s, st.rollingUpdate.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
-  }
-  nonNegative(spec.revisionHistoryLimit, p.child('revisionHistoryLimit'), errs);
-  if (spec.progressDeadlineSeconds !== undefined) {
-    nonNegative(spec.progressDeadlineSeconds, p.child('progressDeadlineSeconds'), errs);
-    if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
-      errs.push(invalid(p.child('progressDeadlineSeconds').s, spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
-    }
+/** Status counts of a workload may not be negative. */
+export function validateReplicaCounts(status: Record<string, any> | undefined): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const f of ['replicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'fullyLabeledReplicas', 'observedGeneration']) {
+    const v = status?.[f];
+    if (typeof v === 'number' && v < 0) errs.push(invalid(`status.${f}`, v, 'must be greater than or equal to 0'));
   }
   return errs;
 }

@@ -1,6 +1,7 @@
 // ObjectMeta validation as upstream's ValidateObjectMeta: names per kind, generateName, labels,
 // annotations (256 KiB in all), finalizers and ownerReferences.
-import type { Meta } from '../object.js';
+import type { KObject, Meta } from '../object.js';
+import type { Validator } from '../resource.js';
 import { forbidden, invalid, required, tooLong, type FieldError } from '../field-errors.js';
 import { isDNS1123Label, isDNS1123Subdomain, isLabelValue, isQualifiedName, isValidPathSegmentName } from '../names.js';
 import { Path } from './path.js';
@@ -79,4 +80,9 @@ export function validateNoNewFinalizers(meta: Meta, old: Meta, p = new Path('met
   const added = [...new Set((meta.finalizers ?? []).filter((f) => !had.has(f)))].sort();
   if (!added.length) return [];
   return [forbidden(p.child('finalizers').s, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
+}
+
+/** The validator of a kind whose only rules are its metadata's, plus `extra` checks of its own. */
+export function metadataValidator(namespaced: boolean, nameFn: NameValidator, extra?: (o: Record<string, any>) => FieldError[]): Validator {
+  return { create: (o) => [...validateObjectMeta(o.metadata, namespaced, nameFn), ...(extra?.(o) ?? [])] };
 }

@@ -1,6 +1,6 @@
 // pods/binding: the scheduler's write of a pod's node (upstream's BindingREST).
 import { type KObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/registry.js';
+import type { ResourceType } from '../../registry/index.js';
 import { conflict, invalid } from '../errors.js';
 import type { RestStorage } from '../rest-storage.js';
 import type { SubresourceRest } from './rest.js';

@@ -1,6 +1,6 @@
 // pods/eviction: a delete asked for politely (upstream's EvictionREST).
 import type { KObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/registry.js';
+import type { ResourceType } from '../../registry/index.js';
 import { ApiError } from '../errors.js';
 import type { RestStorage } from '../rest-storage.js';
 import type { SubresourceRest } from './rest.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resources } from '../../api/registry.js';
+import { resources } from '../../registry/index.js';
 import { subresourceRest } from './index.js';
 
 test('every subresource the registry lists is served here, or streamed from the node (log, exec)', () => {

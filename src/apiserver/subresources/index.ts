@@ -1,5 +1,5 @@
 // Every subresource the generic handlers serve, by name. Which kinds have which subresource is
-// the registry's data (src/api/registry.ts); log and exec are streamed from the pod's node
+// the registry's data (src/registry/index.ts); log and exec are streamed from the pod's node
 // (pod-proxy.ts), not served here.
 import type { SubresourceRest } from './rest.js';
 import { approval } from './approval.js';

@@ -2,7 +2,7 @@
 // e.g. pkg/registry/core/pod/storage/storage.go's BindingREST, EvictionREST, StatusREST).
 // The handlers know subresources only through this shape; each subresource is one module.
 import type { KObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/registry.js';
+import type { ResourceType } from '../../registry/index.js';
 import type { RestStorage } from '../rest-storage.js';
 import type { Subresource } from '../../registry/strategy.js';
 

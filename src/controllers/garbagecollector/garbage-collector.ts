@@ -5,7 +5,7 @@
 // the orphan finalizer before removing that one. Every decision is made on live objects (GET),
 // never on the caches alone.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { resources as served } from '../../api/registry.js';
+import { resources as served } from '../../registry/index.js';
 import {
   isConflict,
   isNotFound,

@@ -1,5 +1,6 @@
-// The certificatesigningrequests kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
-import { path, STATUS, APPROVAL, type KindDef } from '../../api/kind.js';
+// The certificatesigningrequests kind: its registry entry and its code, declared here and listed in src/registry/index.ts.
+import { path, STATUS, APPROVAL } from '../../api/kind.js';
+import type { KindDef } from '../kind.js';
 import { csrStrategy } from './strategy.js';
 import { csrPrinter } from './printer.js';
 import { certificatesigningrequests as csrValidator } from './validation.js';

@@ -1,5 +1,6 @@
-// The namespaces kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
-import { path, STATUS, type KindDef } from '../../api/kind.js';
+// The namespaces kind: its registry entry and its code, declared here and listed in src/registry/index.ts.
+import { path, STATUS } from '../../api/kind.js';
+import type { KindDef } from '../kind.js';
 import { namespaceStrategy } from './strategy.js';
 import { namespacePrinter } from './printer.js';
 import { namespaceValidator } from './validation.js';

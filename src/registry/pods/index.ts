@@ -1,5 +1,6 @@
-// The pods kind: its registry entry and its code, declared here and listed in src/api/registry.ts.
-import { path, STATUS, type KindDef } from '../../api/kind.js';
+// The pods kind: its registry entry and its code, declared here and listed in src/registry/index.ts.
+import { path, STATUS } from '../../api/kind.js';
+import type { KindDef } from '../kind.js';
 import { podStrategy } from './strategy.js';
 import { podPrinter } from './printer.js';
 import { podValidator } from './validation.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
-import { resources as knownResources } from '../../api/registry.js';
+import { resources as knownResources } from '../../registry/index.js';
 import type { AesMode } from './aes.js';
 import type { PrefixTransformer } from './encrypting-store.js';
 import { ValueTransformer, type Provider } from './transformer.js';

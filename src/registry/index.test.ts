@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findResource, resourceByKey, resources } from './registry.js';
+import { findResource, resourceByKey, resources } from './index.js';
 
-test('kinds declared in their folders are served with their strategy; the others get the generic one', () => {
+test('kinds are served with their strategy; a kind without one gets the generic one', () => {
   assert.equal(resourceByKey('nodes').strategy.keepsStatusOnCreate, true);
   assert.equal(resourceByKey('pods').strategy.keepsStatusOnCreate, undefined);
   assert.equal(typeof resourceByKey('pods').strategy.gracePeriod, 'function');
@@ -12,7 +12,7 @@ test('kinds declared in their folders are served with their strategy; the others
   for (const r of resources) assert.equal(typeof r.strategy, 'object', r.key);
 });
 
-test('a kind from a folder is built like a data kind: key, list kind, subresources, field labels', () => {
+test('a kind\'s declaration is served with its key, list kind, subresources and field labels', () => {
   const pods = findResource('', 'v1', 'pods')!;
   assert.equal(pods.key, 'pods');
   assert.equal(pods.listKind, 'PodList');
@@ -43,4 +43,15 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'certificatesigningrequests.certificates.k8s.io',
     ],
   );
+});
+
+test('every served kind validates its metadata: a name with a slash is refused, a plain one is not blamed', () => {
+  for (const r of resources) {
+    assert.ok(r.validator, `${r.key} has a validator`);
+    const meta = (name: string) => ({ name, ...(r.namespaced ? { namespace: 'default' } : {}) });
+    const bad = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('a/b') });
+    assert.ok(bad.some((e) => e.field === 'metadata.name'), `${r.key} refuses the name a/b`);
+    const good = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('abc') });
+    assert.ok(!good.some((e) => e.field.startsWith('metadata.')), `${r.key} accepts the metadata of abc: ${JSON.stringify(good)}`);
+  }
 });

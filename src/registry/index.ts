@@ -1,0 +1,58 @@
+// The served kinds, one line each, in discovery order (core first). Each kind is a folder beside
+// this file declaring its KindDef (kind.ts); the API server's handlers are generic and look up
+// here what differs between kinds. Adding a kind: see README.md.
+import { resourceTypeOf, type KindDef, type ResourceType } from './kind.js';
+import { namespaces } from './namespaces/index.js';
+import { pods } from './pods/index.js';
+import { nodes } from './nodes/index.js';
+import { events, eventsK8sIo } from './events/index.js';
+import { configmaps } from './configmaps/index.js';
+import { secrets } from './secrets/index.js';
+import { serviceaccounts } from './serviceaccounts/index.js';
+import { replicasets } from './replicasets/index.js';
+import { deployments } from './deployments/index.js';
+import { leases } from './leases/index.js';
+import { priorityclasses } from './priorityclasses/index.js';
+import { certificatesigningrequests } from './certificatesigningrequests/index.js';
+
+export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
+
+const kinds: KindDef[] = [
+  namespaces,
+  pods,
+  nodes,
+  events,
+  configmaps,
+  secrets,
+  serviceaccounts,
+  eventsK8sIo,
+  replicasets,
+  deployments,
+  leases,
+  priorityclasses,
+  certificatesigningrequests,
+];
+
+export const resources: ResourceType[] = kinds.map(resourceTypeOf);
+
+const byPath = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
+const byKey = new Map(resources.map((r) => [r.key, r]));
+
+export function findResource(group: string, version: string, plural: string): ResourceType | undefined {
+  return byPath.get(`${group}/${version}/${plural}`);
+}
+
+export function resourceByKey(key: string): ResourceType {
+  const r = byKey.get(key);
+  if (!r) throw new Error(`unknown resource ${key}`);
+  return r;
+}
+
+/** Group versions served, in discovery order (core first). */
+export function groupVersions(): Array<{ group: string; version: string }> {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const r of resources) seen.set(r.apiVersion, { group: r.group, version: r.version });
+  // Subresources speaking other groups (autoscaling/v1 Scale, policy/v1 Eviction) are served
+  // under their parent's group; upstream lists those groups too, so kubectl finds the kinds.
+  return [...seen.values()];
+}
