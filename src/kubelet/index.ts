@@ -4,6 +4,8 @@
 // - node-conditions: the Node's conditions and the labels and annotations a kubelet registers with;
 // - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
 // - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
+// - pod-worker-state: a pod's lifecycle on its node (syncing, terminating, terminated, finished)
+//   and its one transition function (upstream's pod_workers.go);
 // - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
 // - serving-cert, endpoint-tls: the kubelet endpoint's serving certificate, requested by CSR and
 //   rotated, its TLS options and who may use it (the API server's client certificate only);
@@ -43,6 +45,15 @@ export {
   type Condition,
 } from './pod-conditions.js';
 export { isRestartableInit, podPhase } from './pod-phase.js';
+export {
+  InvalidPodWorkerTransition,
+  SYNCING,
+  describePodWorkerState,
+  podWorkerTransition,
+  type PodWorkerEvent,
+  type PodWorkerState,
+  type TerminationReason,
+} from './pod-worker-state.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
 export { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from './endpoint-tls.js';
