@@ -589,7 +589,8 @@ export class PodWorker {
       const stopping: KillReason = { kind: 'podStopping' };
       const running = containers.all.filter((c) => c.state === 'CONTAINER_RUNNING');
       await this.killInOrder(running, (c) => killGracePeriod(this.pod, this.specOf(c.metadata.name), stopping));
-      for (const s of await this.sandboxes()) if (s.state === 'SANDBOX_READY') await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
+      // A sandbox that died is stopped too: that is what releases its network (and IP).
+      for (const s of await this.sandboxes()) await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
       this.waiting.clear();
       await this.report(await this.containers(), undefined, { terminal: true });
     } else {
