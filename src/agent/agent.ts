@@ -1,26 +1,27 @@
 // The node agent (Berth's kubelet): registers its Node and keeps its Lease, watches the pods
 // bound to it and runs each through a PodWorker; a relist of the runtime every second (kubelet's
 // PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import { removeCgroup, type Runtime } from '../runtime/index.js';
+import type { Runtime } from '../runtime/index.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { NodeReporter } from './node.js';
 import { ObjectCache } from './object-cache.js';
+import { removePodFromNode, stopPodNow, type PodCleanupDeps } from './pod-cleanup.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
 import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { EndpointError, containerNotFound, type ContainerLookup } from './server.js';
+import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
-import { tearDownVolumes } from './volumes.js';
 
 /**
  * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
@@ -109,9 +110,8 @@ export class Agent {
       runtime: o.runtime,
       onChange: (uid) => this.workers.get(uid)?.queue(),
       onFailure: (uid, containerId, name, kind, output) => {
-        const message = kind === 'liveness' ? `Container ${name} failed liveness probe, will be restarted` : `Container ${name} failed startup probe, will be restarted`;
-        this.log(`pod ${uid}: ${message}: ${output}`);
-        this.workers.get(uid)?.killForProbe(containerId, message);
+        this.log(`pod ${uid}: ${killMessage({ kind: 'probeFailed', probe: kind }, name)}: ${output}`);
+        this.workers.get(uid)?.killForProbe(containerId, kind);
       },
       onProbeFailed: (uid, name, kind, output) => {
         const pod = this.workers.get(uid) && this.podByUid(uid);
@@ -274,22 +274,15 @@ export class Agent {
     }
   }
 
-  /** Stops and removes everything of a pod in the runtime and on disk, without a worker. */
+  /** Stops and removes everything of a pod without a worker (the worker's own clean-up path, after a quick stop). */
   private async removePod(uid: string, namespace: string, name: string, why: string): Promise<void> {
-    const rt = this.o.runtime;
     this.log(`removing pod ${namespace}/${name} (${uid}): ${why}`);
-    const sel = { labelSelector: { [LABEL_POD_UID]: uid } };
-    const containers = await rt.listContainers(sel);
-    await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => rt.stopContainer(c.id, 2).catch(() => undefined)));
-    for (const c of containers) await rt.removeContainer(c.id).catch(() => undefined);
-    for (const s of await rt.listPodSandbox(sel)) {
-      await rt.stopPodSandbox(s.id).catch(() => undefined);
-      await rt.removePodSandbox(s.id).catch((e) => this.log(`remove sandbox ${s.id}: ${(e as Error).message}`));
-    }
-    const root = this.o.cgroupRoot ?? '/berth';
-    for (const p of [`${root}/pod${uid}`, `${root}/burstable/pod${uid}`, `${root}/besteffort/pod${uid}`]) removeCgroup(p);
-    rmSync(join(this.logRoot, `${namespace}_${name}_${uid}`), { recursive: true, force: true });
-    tearDownVolumes(this.podsRoot, uid);
+    await stopPodNow(this.o.runtime, uid);
+    await removePodFromNode(this.cleanupDeps(), { uid, namespace, name }).catch((e) => this.log(`pod ${namespace}/${name} not removed completely: ${(e as Error).message}`));
+  }
+
+  private cleanupDeps(): PodCleanupDeps {
+    return { runtime: this.o.runtime, logRoot: this.logRoot, cgroupRoot: this.o.cgroupRoot ?? '/berth', podsRoot: this.podsRoot, log: this.log };
   }
 
   /** How the HTTPS endpoint finds the container a logs or exec request names. */

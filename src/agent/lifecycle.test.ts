@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { Runtime } from '../runtime/index.js';
-import { graceAfterPreStop, httpHookRequest, killGracePeriod, resolveHookPort, runHook, runPreStopHook } from './lifecycle.js';
+import { graceAfterPreStop, httpHookRequest, killGracePeriod, killMessage, resolveHookPort, runHook, runPreStopHook } from './lifecycle.js';
 
 const c: Container = { name: 'app', image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'admin', containerPort: 9090 }] };
 const pod = (over: Partial<Pod> = {}): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u1', ...over.metadata }, spec: { containers: [c], ...over.spec } });
@@ -32,6 +32,14 @@ test('an httpGet hook goes to the pod IP unless it names a host; scheme, path, h
   assert.throws(() => httpHookRequest({ port: 80 }, c, ''), /failed to find networking container/);
 });
 
+test('kill reasons are data: each gives the Killing event upstream\'s message', () => {
+  assert.equal(killMessage({ kind: 'probeFailed', probe: 'liveness' }, 'app'), 'Container app failed liveness probe, will be restarted');
+  assert.equal(killMessage({ kind: 'probeFailed', probe: 'startup' }, 'app'), 'Container app failed startup probe, will be restarted');
+  assert.equal(killMessage({ kind: 'definitionChanged' }, 'app'), 'Container app definition changed, will be restarted');
+  assert.equal(killMessage({ kind: 'postStartHookFailed' }, 'app'), 'FailedPostStartHook');
+  assert.equal(killMessage({ kind: 'podStopping' }, 'app'), 'Stopping container app');
+});
+
 test('grace left after a preStop hook: whole seconds spent come off, never below 2 s', () => {
   assert.equal(graceAfterPreStop(30, 0), 30);
   assert.equal(graceAfterPreStop(30, 4999), 26);
@@ -41,11 +49,11 @@ test('grace left after a preStop hook: whole seconds spent come off, never below
 
 test('kill grace: the deletion grace first, then a failed probe own grace, then the pod', () => {
   const probed: Container = { ...c, livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 7 } };
-  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, 'liveness'), 7);
-  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, 'startup'), 20);
-  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, 'other'), 20);
-  assert.equal(killGracePeriod(pod({ metadata: { deletionGracePeriodSeconds: 3 }, spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, 'liveness'), 3);
-  assert.equal(killGracePeriod(pod(), c, 'other'), 30);
+  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'liveness' }), 7);
+  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'startup' }), 20);
+  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'definitionChanged' }), 20);
+  assert.equal(killGracePeriod(pod({ metadata: { deletionGracePeriodSeconds: 3 }, spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'liveness' }), 3);
+  assert.equal(killGracePeriod(pod(), c, { kind: 'podStopping' }), 30);
 });
 
 test('an httpGet hook reaches a real server with its path and headers; any status counts as done; a refused connection fails', async () => {

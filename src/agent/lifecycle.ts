@@ -82,7 +82,33 @@ export function graceAfterPreStop(graceSeconds: number, hookMs: number): number 
   return Math.max(MIN_GRACE_SECONDS, graceSeconds - Math.floor(hookMs / 1000));
 }
 
-export type KillReason = 'liveness' | 'startup' | 'other';
+/**
+ * Why a container is killed, as data (upstream passes the reason along with the kill): it
+ * decides the grace period (a failed probe's own) and the Killing event's message.
+ */
+export type KillReason =
+  | { kind: 'probeFailed'; probe: 'liveness' | 'startup' }
+  | { kind: 'definitionChanged' }
+  | { kind: 'sandboxChanged' }
+  | { kind: 'postStartHookFailed' }
+  /** The pod is finishing or terminating: every container goes. */
+  | { kind: 'podStopping' };
+
+/** The Killing event's message, in upstream's words. */
+export function killMessage(reason: KillReason, containerName: string): string {
+  switch (reason.kind) {
+    case 'probeFailed':
+      return `Container ${containerName} failed ${reason.probe} probe, will be restarted`;
+    case 'definitionChanged':
+      return `Container ${containerName} definition changed, will be restarted`;
+    case 'sandboxChanged':
+      return 'sandbox changed';
+    case 'postStartHookFailed':
+      return 'FailedPostStartHook';
+    case 'podStopping':
+      return `Stopping container ${containerName}`;
+  }
+}
 
 /**
  * The grace period a container is killed with (upstream's setTerminationGracePeriod): a
@@ -92,7 +118,7 @@ export type KillReason = 'liveness' | 'startup' | 'other';
 export function killGracePeriod(pod: Pod, c: Container | undefined, reason: KillReason): number {
   const deletion = pod.metadata?.deletionGracePeriodSeconds;
   if (deletion !== undefined && deletion !== null) return deletion;
-  const probe = reason === 'liveness' ? c?.livenessProbe : reason === 'startup' ? c?.startupProbe : undefined;
+  const probe = reason.kind !== 'probeFailed' ? undefined : reason.probe === 'liveness' ? c?.livenessProbe : c?.startupProbe;
   if (probe?.terminationGracePeriodSeconds !== undefined && probe.terminationGracePeriodSeconds !== null) return probe.terminationGracePeriodSeconds;
   return pod.spec?.terminationGracePeriodSeconds ?? 30;
 }

@@ -1,13 +1,25 @@
 // The agent's Node: registered with the machine's real capacity, addresses and nodeInfo; its
-// conditions (Ready from the runtime, memory / disk / PID pressure from the machine) posted when
-// they change and at least every minute, as kubelet's node status loop does.
+// conditions (Ready from the runtime, memory / disk / PID pressure from the machine). The
+// registration, the Node's shape and the status loop's cadence are the kubelet core's
+// (src/kubelet: node-registration, node-object, node-status); this file brings the facts.
 import { readFileSync, statfsSync } from 'node:fs';
 import * as os from 'node:os';
-import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
-import { deepEqual } from '../api/object.js';
-import { isAlreadyExists, isNotFound, rfc3339, resources, type RestClient } from '../client/index.js';
+import type { Node, NodeStatus } from 'kubernetes-types/core/v1';
+import { isNotFound, rfc3339, type RestClient } from '../client/index.js';
 import type { Image, Runtime, RuntimeCondition } from '../runtime/index.js';
-import { KUBELET_READY, kubeletNotReady, nodeAnnotations, nodeConditionBodies, wellKnownNodeLabels, type NodeConditionBody } from '../kubelet/index.js';
+import {
+  KUBELET_READY,
+  NODE_STATUS_UPDATE_FREQUENCY_MS,
+  NodeStatusTracker,
+  kubeletNodeObject,
+  kubeletNodeStatus,
+  kubeletNotReady,
+  nodeConditionBodies,
+  registerNode,
+  reportNodeStatus,
+  wellKnownNodeLabels,
+  type NodeConditionBody,
+} from '../kubelet/index.js';
 import { NO_POD_CIDR } from './pod-network.js';
 
 /** The kubelet version Berth's agent reports (the API it serves is this version). */
@@ -113,30 +125,20 @@ export function nodeConditions(i: NodeStatusInput): Cond[] {
   return nodeConditionBodies({ memory: memoryPressure, disk: diskPressure, pid: pidPressure }, ready);
 }
 
+/** The status from the machine and the runtime, its conditions not yet stamped with times. */
 export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> & { conditions: Cond[] } {
   const f = i.facts;
-  const capacity = {
-    cpu: String(f.cpus),
-    'ephemeral-storage': `${Math.floor(f.diskBytes / 1024)}Ki`,
-    'hugepages-1Gi': '0',
-    'hugepages-2Mi': '0',
-    memory: `${Math.floor(f.memoryBytes / 1024)}Ki`,
-    pods: String(i.maxPods),
-  };
-  const allocatable = {
-    ...capacity,
-    'ephemeral-storage': String(Math.floor(f.diskBytes * (1 - EVICTION_NODEFS_FRACTION))),
-    memory: `${Math.floor((f.memoryBytes - EVICTION_MEMORY) / 1024)}Ki`,
-  };
-  return {
+  const capacity = { cpu: String(f.cpus), ephemeralStorage: `${Math.floor(f.diskBytes / 1024)}Ki`, memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: String(i.maxPods) };
+  const status = kubeletNodeStatus({
     capacity,
-    allocatable,
-    conditions: nodeConditions(i),
-    addresses: [
-      { type: 'InternalIP', address: i.nodeIP },
-      { type: 'Hostname', address: i.hostname },
-    ],
-    daemonEndpoints: { kubeletEndpoint: { Port: i.port } },
+    allocatable: {
+      ephemeralStorage: String(Math.floor(f.diskBytes * (1 - EVICTION_NODEFS_FRACTION))),
+      memory: `${Math.floor((f.memoryBytes - EVICTION_MEMORY) / 1024)}Ki`,
+    },
+    conditions: [],
+    internalIP: i.nodeIP,
+    hostname: i.hostname,
+    kubeletPort: i.port,
     nodeInfo: {
       machineID: f.machineID,
       systemUUID: f.systemUUID,
@@ -145,8 +147,6 @@ export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> &
       osImage: f.osImage,
       containerRuntimeVersion: i.runtimeVersion,
       kubeletVersion: AGENT_VERSION,
-      kubeProxyVersion: '',
-      operatingSystem: 'linux',
       architecture: goArch(),
     },
     // Up to 50 images, largest first, as kubelet reports them.
@@ -154,7 +154,8 @@ export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> &
       .sort((a, b) => b.size - a.size)
       .slice(0, 50)
       .map((img) => ({ names: [...img.repoDigests, ...img.repoTags], sizeBytes: img.size })),
-  };
+  });
+  return { ...status, conditions: nodeConditions(i) };
 }
 
 /** The first non-internal IPv4 address of the machine (what kubelet picks without --node-ip). */
@@ -178,22 +179,23 @@ export interface NodeReporterOptions {
   /** True while the agent waits for the control plane to assign a podCIDR: the network is not ready. */
   podCidrPending?: () => boolean;
   maxPods?: number;
-  /** How often the status is computed (kubelet: 10 s), and posted at least (brief: 1 min). */
+  /** How often the status is computed (kubelet's nodeStatusUpdateFrequency, 10 s). */
   checkIntervalMs?: number;
+  /** How often an unchanged status is posted anyway (kubelet's nodeStatusReportFrequency, 5 min). */
   reportIntervalMs?: number;
   log: (msg: string) => void;
 }
 
-const nodesRef = resources.nodes;
-
+/** The agent's side of the node status loop: one node, its status from the machine and the runtime. */
 export class NodeReporter {
   private timer?: NodeJS.Timeout;
-  private lastPosted?: { conditions: Cond[]; rest: unknown; at: number };
-  private transitions = new Map<string, { status: string; at: string }>();
+  private readonly tracker: NodeStatusTracker;
   private runtimeVersion = '';
   node?: Node;
 
-  constructor(private readonly o: NodeReporterOptions) {}
+  constructor(private readonly o: NodeReporterOptions) {
+    this.tracker = new NodeStatusTracker(o.reportIntervalMs);
+  }
 
   private async status(): Promise<NodeStatus> {
     const rt = this.o.runtime;
@@ -218,14 +220,7 @@ export class NodeReporter {
       images,
       maxPods: this.o.maxPods ?? 110,
     });
-    const now = rfc3339();
-    const conditions: NodeCondition[] = s.conditions.map((c) => {
-      const prev = this.transitions.get(c.type);
-      const at = prev && prev.status === c.status ? prev.at : now;
-      this.transitions.set(c.type, { status: c.status, at });
-      return { ...c, lastHeartbeatTime: now, lastTransitionTime: at };
-    });
-    return { ...s, conditions };
+    return { ...s, conditions: this.tracker.stamp(s.conditions, rfc3339()) };
   }
 
   /**
@@ -235,41 +230,15 @@ export class NodeReporter {
   async register(): Promise<Node> {
     const name = this.o.nodeName;
     const status = await this.status();
-    const podCidr = this.o.podCidr?.();
-    const spec = podCidr ? { podCIDR: podCidr, podCIDRs: [podCidr] } : undefined;
-    const body: Node = {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name, labels: nodeLabels(name, this.o.labels), annotations: nodeAnnotations() },
-      ...(spec ? { spec } : {}),
-    };
-    try {
-      await this.o.client.create(nodesRef, body);
-      this.o.log(`registered node ${name}${podCidr ? ` with podCIDR ${podCidr}` : ''}`);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-      const node = await this.o.client.get<Node>({ ...nodesRef, name });
-      await this.o.client.patch<Node>({ ...nodesRef, name }, { metadata: { labels: nodeLabels(name, this.o.labels) } }, 'merge');
-      if (spec && !node.spec?.podCIDR) {
-        // The node IPAM controller may set one first; the API then refuses ours, and theirs stands.
-        await this.o.client.patch<Node>({ ...nodesRef, name }, { spec }, 'merge').catch((err) => this.o.log(`node ${name}: podCIDR ${podCidr} not set: ${(err as Error).message}`));
-      }
-      this.o.log(`node ${name} already registered; taking it over`);
-    }
-    this.node = await this.post(status);
+    const node = kubeletNodeObject({ name, labels: nodeLabels(name, this.o.labels), podCidr: this.o.podCidr?.(), status });
+    this.node = await registerNode({ client: this.o.client, node, log: this.o.log });
+    this.tracker.posted(status);
     return this.node;
   }
 
-  private async post(status: NodeStatus): Promise<Node> {
-    const node = await this.o.client.patch<Node>({ ...nodesRef, name: this.o.nodeName, subresource: 'status' }, { status }, 'merge');
-    const { conditions, ...rest } = status;
-    this.lastPosted = { conditions: (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c), rest: { ...rest, images: undefined }, at: Date.now() };
-    return node;
-  }
-
-  /** Recomputes the status every checkInterval; posts it when it changed or reportInterval passed. */
+  /** Recomputes the status every checkInterval; posts it when it changed or the report interval passed. */
   start(): void {
-    const every = this.o.checkIntervalMs ?? 10_000;
+    const every = this.o.checkIntervalMs ?? NODE_STATUS_UPDATE_FREQUENCY_MS;
     const tick = async () => {
       try {
         await this.tick();
@@ -284,16 +253,11 @@ export class NodeReporter {
     this.timer.unref();
   }
 
-  /** Posts now if anything but heartbeat times changed, or the report interval passed. */
+  /** Posts now if anything but heartbeat times changed, or the report interval passed (or force); whether it posted. */
   async tick(force = false): Promise<boolean> {
-    const status = await this.status();
-    const { conditions, ...rest } = status;
-    const bare = (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c);
-    const last = this.lastPosted;
-    const changed = !last || !deepEqual(bare, last.conditions) || !deepEqual(JSON.parse(JSON.stringify({ ...rest, images: undefined })), JSON.parse(JSON.stringify(last.rest)));
-    if (!force && !changed && Date.now() - last!.at < (this.o.reportIntervalMs ?? 60_000)) return false;
-    this.node = await this.post(status);
-    return true;
+    const node = await reportNodeStatus(this.o.client, this.o.nodeName, await this.status(), this.tracker, force);
+    if (node) this.node = node;
+    return !!node;
   }
 
   stop(): void {

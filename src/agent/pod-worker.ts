@@ -1,24 +1,23 @@
-// One worker per pod, driving it to its spec through the runtime (kubelet's syncPod): sandbox,
-// init containers in order, app containers (each one's postStart hook run before the next
-// starts), restarts by restartPolicy with back-off; then the status. A pod being deleted is
-// stopped with its grace period (preStop hooks first), everything of it removed in the runtime,
-// and the pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
-import { existsSync, rmSync } from 'node:fs';
+// One worker per pod, moving it through its lifecycle (src/kubelet/pod-worker-state.ts, upstream's
+// pod_workers.go): while syncing it is driven to its spec through the runtime (kubelet's
+// syncPod): sandbox, init containers in order, app containers (each one's postStart hook run
+// before the next starts), restarts by restartPolicy with back-off; then the status. A pod that
+// completed is stopped and keeps its containers for their logs; a pod being deleted is stopped
+// with its grace period (preStop hooks first), everything of it removed from the node, and the
+// pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
 import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
-import { removeCgroup } from '../runtime/index.js';
-import { Backoff, isRestartableInit } from '../kubelet/index.js';
+import { Backoff, SYNCING, isRestartableInit, podWorkerTransition, type PodWorkerEvent, type PodWorkerState, type TerminationReason } from '../kubelet/index.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   LABEL_POD_UID,
   containerConfig,
   containerHash,
-  podCgroupParent,
-  podLogDirectory,
   sandboxConfig,
   type DnsSettings,
 } from './container-config.js';
@@ -26,15 +25,16 @@ import { ContainerConfigError, containerEnv } from './env.js';
 import { hostsMount } from './etc-hosts.js';
 import type { ObjectCache } from './object-cache.js';
 import type { ImagePuller } from './image-puller.js';
-import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
+import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, killMessage, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
+import { podIdentity, removePodFromNode } from './pod-cleanup.js';
 import { computePodStatus, type ContainerView } from './pod-status.js';
-import { initContainerActions, terminationPrereqs } from './sidecars.js';
+import { initContainerActions, terminationPrereqs, type InitActions } from './sidecars.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';
 import { imageUser, runAsNonRootViolation } from './security-context.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
-import { VolumeError, containerMounts, podDir, setUpVolumes, tearDownVolumes } from './volumes.js';
+import { VolumeError, containerMounts, podDir, setUpVolumes } from './volumes.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -72,18 +72,45 @@ interface RuntimeContainers {
   all: ContainerStatus[];
 }
 
+/** What a syncing pass works with once the pod has a ready sandbox. */
+interface SandboxContext {
+  sandbox: PodSandbox;
+  config: PodSandboxConfig;
+  podIPs: string[];
+}
+
+/** A step could not go on now: look again after retryInMs (0: at once; undefined: only on events or the resync). */
+interface Blocked {
+  retryInMs: number | undefined;
+}
+
+function isBlocked<T>(x: T | Blocked): x is Blocked {
+  return typeof x === 'object' && x !== null && 'retryInMs' in x;
+}
+
+/** The earlier of two requeue times (undefined: none); never sooner than 50 ms, so a busy pod doesn't spin. */
+function soonest(current: number | undefined, ms: number | undefined): number | undefined {
+  return ms !== undefined && (current === undefined || ms < current) ? Math.max(ms, 50) : current;
+}
+
+const isTerminalPhase = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
 export class PodWorker {
   private pod: Pod;
+  /** Where the pod is in its lifecycle; changed only by transition(). */
+  private state: PodWorkerState = SYNCING;
+  /** The pod object is gone from the API (an input: the state follows it at the next sync). */
   private gone = false;
   private syncing = false;
   private again = false;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private finished = false;
+  /** No more syncs: the pod is finished, or the agent stopped the worker. */
+  private halted = false;
   /** Why containers aren't running, as last found (back-off, pull and config errors). */
   private readonly waiting = new Map<string, { reason: string; message?: string }>();
   /** Containers to kill on the next sync (failed liveness or startup probe), with the reason. */
-  private readonly toKill = new Map<string, string>();
+  private readonly toKill = new Map<string, KillReason>();
   /** Fires when the pod starts terminating (or the worker stops): a postStart hook under way is given up. */
   private readonly ending = new AbortController();
   private sandboxBackoff = new Backoff(1000, 60_000);
@@ -101,6 +128,11 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata!.uid!;
+  }
+
+  /** Where the pod is in its lifecycle. */
+  get lifecycle(): PodWorkerState {
+    return this.state;
   }
 
   private get name(): string {
@@ -125,14 +157,14 @@ export class PodWorker {
   }
 
   /** A liveness or startup probe failed: the container is killed, then restarted as its policy says. */
-  killForProbe(containerId: string, message: string): void {
-    this.toKill.set(containerId, message);
+  killForProbe(containerId: string, probe: 'liveness' | 'startup'): void {
+    this.toKill.set(containerId, { kind: 'probeFailed', probe });
     this.queue();
   }
 
   /** Stops syncing; resolves when a sync under way has ended. */
   stop(): Promise<void> {
-    this.finished = true;
+    this.halted = true;
     this.ending.abort();
     clearTimeout(this.timer);
     return this.running ?? Promise.resolve();
@@ -140,7 +172,7 @@ export class PodWorker {
 
   /** Syncs now (or right after the running sync), or after delayMs. */
   queue(delayMs = 0): void {
-    if (this.finished) return;
+    if (this.halted) return;
     if (delayMs > 0) {
       if (this.timer) return;
       this.timer = setTimeout(() => {
@@ -169,237 +201,327 @@ export class PodWorker {
           next = await this.sync();
         } catch (e) {
           // Stopped meanwhile: the runtime's connection closing under a sync is no failure.
-          if (this.finished) return;
+          if (this.halted) return;
           this.d.log(`pod ${this.name}: sync failed: ${(e as Error).message}`);
           next = 2000;
         }
-        if (this.finished) return;
+        if (this.halted) return;
         if (!this.again && next !== undefined) this.queue(next);
-      } while (this.again && !this.finished);
+      } while (this.again && !this.halted);
     } finally {
       this.syncing = false;
     }
   }
 
-  /** One pass; returns when to sync again at the latest (undefined: only on events). */
+  private transition(e: PodWorkerEvent): void {
+    this.state = podWorkerTransition(this.state, e);
+  }
+
+  /** What the pod object says now, as events: its deletion, its disappearance, a terminal phase. */
+  private observe(): void {
+    if (this.gone) this.transition('podRemoved');
+    else if (this.pod.metadata!.deletionTimestamp) this.transition('deletionRequested');
+    else if (isTerminalPhase(this.pod)) this.transition('phaseTerminal');
+  }
+
+  /**
+   * One pass: the step of the pod's state, and of each state a step moves it to (a deleted pod is
+   * stopped, then removed, in one pass). Returns when to sync again at the latest (undefined: only on events).
+   */
   private async sync(): Promise<number | undefined> {
-    if (this.gone || this.pod.metadata!.deletionTimestamp) {
-      await this.terminate();
+    let before: PodWorkerState;
+    let next: number | undefined;
+    do {
+      this.observe();
+      before = this.state;
+      next = await this.step(before);
+    } while (this.state !== before && this.state.phase !== 'finished');
+    return next;
+  }
+
+  private async step(s: PodWorkerState): Promise<number | undefined> {
+    switch (s.phase) {
+      case 'syncing':
+        return this.syncPod();
+      case 'terminating':
+        await this.syncTerminatingPod(s.reason);
+        return undefined;
+      case 'terminated':
+        await this.syncTerminatedPod(s.reason);
+        return undefined;
+      case 'finished':
+        return undefined;
+    }
+  }
+
+  /** Drives the running pod to its spec: sandbox, condemned containers, init then app containers, status. */
+  private async syncPod(): Promise<number | undefined> {
+    const containers = await this.containers();
+    const ready = await this.ensureSandbox(containers);
+    if (ready === 'allExited') {
+      this.transition('allExited');
       return undefined;
     }
-    const phase = this.pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') {
-      // Finished: nothing runs any more (the sandbox is stopped, its IP released); containers
-      // stay for their logs until the pod is deleted.
-      await this.stopEverything(MIN_GRACE_SECONDS, false);
-      return undefined;
-    }
-    const rt = this.d.runtime;
-    let sandboxes = await this.sandboxes();
-    let sandbox = sandboxes[0];
-    const cfgFor = (attempt: number) =>
-      sandboxConfig(this.pod, { attempt, logRoot: this.d.logRoot, cgroupRoot: this.d.cgroupRoot, dns: this.d.dns });
-    let containers = await this.containers();
-
-    if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
-      // A pod that never restarts doesn't get a new sandbox once its containers ran (upstream).
-      if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) {
-        return this.finish(containers, sandbox);
-      }
-      // Kill what still runs of a dead sandbox, then start a new one.
-      for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, MIN_GRACE_SECONDS, 'sandbox changed');
-      const attempt = sandbox ? sandbox.metadata.attempt + 1 : 0;
-      if (sandbox) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      const key = 'sandbox';
-      if (this.sandboxBackoff.isInBackOffSince(key, Date.now())) return this.report(containers, sandbox, this.sandboxBackoff.remainingMs(key, Date.now()));
-      try {
-        const id = await this.d.startGate.run(this.order, () => rt.runPodSandbox(cfgFor(attempt)));
-        this.sandboxBackoff.reset(key);
-        // The old sandbox is stopped (its IP released) but kept while its exited containers
-        // still say something (restart counts, lastState); removeGarbage removes it after.
-        for (const old of sandboxes) await rt.stopPodSandbox(old.id).catch(() => undefined);
-        sandboxes = await this.sandboxes();
-        sandbox = sandboxes.find((s) => s.id === id) ?? sandboxes[0];
-        containers = await this.containers();
-      } catch (e) {
-        this.sandboxBackoff.next(key);
-        this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
-        return this.report(containers, sandbox, this.sandboxBackoff.remainingMs(key, Date.now()));
-      }
-    }
-    const podIPs = await this.podIPs(sandbox!);
-    const sbConfig = cfgFor(sandbox!.metadata.attempt);
-
-    // Containers a probe condemned.
-    for (const [id, message] of [...this.toKill]) {
-      this.toKill.delete(id);
-      const c = containers.all.find((x) => x.id === id);
-      if (c && c.state === 'CONTAINER_RUNNING') {
-        // The message is the probe manager's ("... failed liveness probe, ..."): it names the probe.
-        const reason: KillReason = /failed liveness probe/.test(message) ? 'liveness' : /failed startup probe/.test(message) ? 'startup' : 'other';
-        await this.kill(c, killGracePeriod(this.pod, this.specOf(c.metadata.name), reason), message);
-      }
-    }
-    containers = await this.containers();
-
-    let requeue: number | undefined = RESYNC_MS;
-    const soonest = (ms: number | undefined) => {
-      if (ms !== undefined && (requeue === undefined || ms < requeue)) requeue = Math.max(ms, 50);
-    };
-    const spec = this.pod.spec!;
+    if (isBlocked(ready)) return ready.retryInMs;
+    await this.killCondemned();
+    const current = await this.containers();
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
-    if (allDone(this.pod, containers.byName)) {
-      await this.removeGarbage(containers, sandbox!.id);
-      return this.finish(containers, sandbox);
+    if (allDone(this.pod, current.byName)) {
+      await this.removeGarbage(current, ready.sandbox.id);
+      this.transition('allExited');
+      return undefined;
     }
-    const actions = initContainerActions(
-      spec,
+    const actions = this.initActions(current);
+    let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
+    if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
+    const after = await this.containers();
+    await this.removeGarbage(after, ready.sandbox.id);
+    if (allDone(this.pod, after.byName)) {
+      this.transition('allExited');
+      return undefined;
+    }
+    await this.refreshVolumes(ready.podIPs);
+    await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
+    return requeue;
+  }
+
+  private sandboxConfig(attempt: number): PodSandboxConfig {
+    return sandboxConfig(this.pod, { attempt, logRoot: this.d.logRoot, cgroupRoot: this.d.cgroupRoot, dns: this.d.dns });
+  }
+
+  /**
+   * The pod's ready sandbox, made anew (with back-off) when it has none or its sandbox died;
+   * 'allExited' when a pod that is done gets none (upstream: nor does one that never restarts
+   * once its containers ran); Blocked, with the status reported, while it cannot be made.
+   */
+  private async ensureSandbox(containers: RuntimeContainers): Promise<SandboxContext | Blocked | 'allExited'> {
+    const sandboxes = await this.sandboxes();
+    let sandbox = sandboxes[0];
+    if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
+      if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) return 'allExited';
+      const made = await this.recreateSandbox(containers, sandboxes);
+      if (isBlocked(made)) return made;
+      sandbox = made;
+    }
+    return { sandbox, config: this.sandboxConfig(sandbox.metadata.attempt), podIPs: await this.podIPs(sandbox) };
+  }
+
+  /** Kills what still runs of a dead sandbox, then starts a new one; the old ones are stopped (their IPs released). */
+  private async recreateSandbox(containers: RuntimeContainers, sandboxes: PodSandbox[]): Promise<PodSandbox | Blocked> {
+    const old = sandboxes[0];
+    for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, MIN_GRACE_SECONDS, { kind: 'sandboxChanged' });
+    const attempt = old ? old.metadata.attempt + 1 : 0;
+    if (old) this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    const key = 'sandbox';
+    const blocked = async (): Promise<Blocked> => {
+      const retryInMs = this.sandboxBackoff.remainingMs(key, Date.now());
+      await this.report(containers, old);
+      return { retryInMs };
+    };
+    if (this.sandboxBackoff.isInBackOffSince(key, Date.now())) return blocked();
+    try {
+      const id = await this.d.startGate.run(this.order, () => this.d.runtime.runPodSandbox(this.sandboxConfig(attempt)));
+      this.sandboxBackoff.reset(key);
+      // The old sandbox is stopped (its IP released) but kept while its exited containers
+      // still say something (restart counts, lastState); removeGarbage removes it after.
+      for (const s of sandboxes) await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
+      const now = await this.sandboxes();
+      return now.find((s) => s.id === id) ?? now[0]!;
+    } catch (e) {
+      this.sandboxBackoff.next(key);
+      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      return blocked();
+    }
+  }
+
+  /** Kills the containers a probe condemned (each with its probe's grace period). */
+  private async killCondemned(): Promise<void> {
+    if (this.toKill.size === 0) return;
+    const containers = await this.containers();
+    for (const [id, reason] of [...this.toKill]) {
+      this.toKill.delete(id);
+      const c = containers.all.find((x) => x.id === id);
+      if (c && c.state === 'CONTAINER_RUNNING') await this.kill(c, killGracePeriod(this.pod, this.specOf(c.metadata.name), reason), reason);
+    }
+  }
+
+  private initActions(containers: RuntimeContainers): InitActions {
+    return initContainerActions(
+      this.pod.spec!,
       (name) => containers.byName.get(name)?.[0],
       // A startup probe's verdict counts only once its worker runs; without one, running is started.
       (c, s) => !c.startupProbe || (this.d.probes.tracked(s.id) && this.d.probes.started(s.id)),
     );
+  }
+
+  /** Starts the init containers due (in order); returns when to look again. */
+  private async startInitContainers(containers: RuntimeContainers, actions: InitActions, sb: SandboxContext): Promise<number | undefined> {
+    const spec = this.pod.spec!;
     for (const c of spec.initContainers ?? []) {
       const latest = containers.byName.get(c.name)?.[0];
       // Done for good (or for now, until the pod ends): no back-off or error to show any more.
       if (latest?.state === 'CONTAINER_EXITED' && !actions.start.includes(c.name)) this.waiting.delete(c.name);
     }
+    let requeue: number | undefined;
     for (const name of actions.start) {
       if (this.ending.signal.aborted) break;
       const c = spec.initContainers!.find((x) => x.name === name)!;
-      const wait = await this.startOrRestart(c, containers.byName.get(name)?.[0], true, sbConfig, sandbox!.id, podIPs);
-      soonest(wait);
+      const wait = await this.startOrRestart(c, containers.byName.get(name)?.[0], true, sb);
+      requeue = soonest(requeue, wait);
       // Upstream: a sidecar that cannot start now is skipped; a regular init container that
       // cannot start ends this pass.
       if (wait !== undefined && !isRestartableInit(c)) break;
     }
-    const initDone = actions.initialized;
-    if (initDone) {
-      for (const c of spec.containers) {
-        if (this.ending.signal.aborted) break;
-        const latest = containers.byName.get(c.name)?.[0];
-        if (latest?.state === 'CONTAINER_RUNNING') {
-          this.waiting.delete(c.name);
-          if (latest.annotations[ANNOTATION_CONTAINER_HASH] && latest.annotations[ANNOTATION_CONTAINER_HASH] !== containerHash(c)) {
-            await this.kill(latest, killGracePeriod(this.pod, c, 'other'), `Container ${c.name} definition changed, will be restarted`);
-            soonest(0);
-          }
-          continue;
+    return requeue;
+  }
+
+  /** Starts or restarts the app containers as restartPolicy says; one whose definition changed is restarted. */
+  private async syncAppContainers(containers: RuntimeContainers, sb: SandboxContext): Promise<number | undefined> {
+    const spec = this.pod.spec!;
+    let requeue: number | undefined;
+    for (const c of spec.containers) {
+      if (this.ending.signal.aborted) break;
+      const latest = containers.byName.get(c.name)?.[0];
+      if (latest?.state === 'CONTAINER_RUNNING') {
+        this.waiting.delete(c.name);
+        if (latest.annotations[ANNOTATION_CONTAINER_HASH] && latest.annotations[ANNOTATION_CONTAINER_HASH] !== containerHash(c)) {
+          const reason: KillReason = { kind: 'definitionChanged' };
+          await this.kill(latest, killGracePeriod(this.pod, c, reason), reason);
+          requeue = soonest(requeue, 0);
         }
-        if (latest?.state === 'CONTAINER_EXITED' && !shouldRestart(spec.restartPolicy, latest.exitCode)) {
-          this.waiting.delete(c.name);
-          continue;
-        }
-        soonest(await this.startOrRestart(c, latest, false, sbConfig, sandbox!.id, podIPs));
+        continue;
       }
+      if (latest?.state === 'CONTAINER_EXITED' && !shouldRestart(spec.restartPolicy, latest.exitCode)) {
+        this.waiting.delete(c.name);
+        continue;
+      }
+      requeue = soonest(requeue, await this.startOrRestart(c, latest, false, sb));
     }
-    containers = await this.containers();
-    await this.removeGarbage(containers, sandbox!.id);
-    if (allDone(this.pod, containers.byName)) return this.finish(containers, sandbox);
-    await this.refreshVolumes(podIPs);
-    await this.report(containers, sandbox, undefined, podIPs);
     return requeue;
   }
 
   /**
-   * Starts a container that never ran, or restarts one that exited (with back-off). Returns when
-   * to look again (the back-off's end), or undefined.
+   * Starts a container that never ran, or restarts one that exited (with back-off): its image,
+   * its environment and mounts, the runAsNonRoot check, create and start, then its postStart
+   * hook. Returns when to look again (the back-off's end, a retry), or undefined.
    */
-  private async startOrRestart(c: Container, latest: ContainerStatus | undefined, init: boolean, sb: PodSandboxConfig, sandboxId: string, podIPs: string[]): Promise<number | undefined> {
-    const rt = this.d.runtime;
-    let attempt = 0;
-    if (latest) {
-      attempt = latest.metadata.attempt + 1;
-      if (latest.state === 'CONTAINER_CREATED' || latest.state === 'CONTAINER_UNKNOWN') {
-        // Created but never started (a failed start): replace it under the same attempt.
-        attempt = latest.metadata.attempt;
-        await rt.removeContainer(latest.id).catch(() => undefined);
-      } else if (latest.state === 'CONTAINER_EXITED') {
-        const key = `${this.uid}/${c.name}`;
-        const exitedAt = latest.finishedAtMs || Date.now();
-        if (this.d.restartBackoff.isInBackOffSince(key, exitedAt)) {
-          const wait = this.d.restartBackoff.remainingMs(key, exitedAt);
-          const message = `back-off ${formatDuration(this.d.restartBackoff.currentMs(key))} restarting failed container=${c.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`;
-          if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff') this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`, c, init);
-          this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
-          return wait;
-        }
-        this.d.restartBackoff.next(key, exitedAt);
-      }
+  private async startOrRestart(c: Container, latest: ContainerStatus | undefined, init: boolean, sb: SandboxContext): Promise<number | undefined> {
+    const attempt = await this.nextAttempt(c, latest, init);
+    if (isBlocked(attempt)) return attempt.retryInMs;
+    const image = await this.pullImage(c, init, sb.config);
+    if (isBlocked(image)) return image.retryInMs;
+    const setup = await this.containerSetup(c, init, sb.podIPs);
+    if (isBlocked(setup)) return setup.retryInMs;
+    const user = imageUser(await this.d.runtime.imageStatus(image).catch(() => undefined));
+    const violation = runAsNonRootViolation(this.pod, c, user);
+    if (violation) return this.cannotStart(c, init, 'CreateContainerConfigError', violation);
+    const config = containerConfig(this.pod, c, { attempt, image, envs: setup.envs, memoryCapacity: this.d.memoryCapacity, mounts: setup.mounts, imageUser: user });
+    const id = await this.createAndStart(c, init, config, sb);
+    if (isBlocked(id)) return id.retryInMs;
+    if (c.lifecycle?.postStart) return this.postStart(c, id, init, sb.podIPs);
+    return undefined;
+  }
+
+  /**
+   * The attempt number the container starts under: a created-but-never-started one is replaced
+   * under its own; an exited one is restarted under the next once its back-off has passed.
+   */
+  private async nextAttempt(c: Container, latest: ContainerStatus | undefined, init: boolean): Promise<number | Blocked> {
+    if (!latest) return 0;
+    if (latest.state === 'CONTAINER_CREATED' || latest.state === 'CONTAINER_UNKNOWN') {
+      await this.d.runtime.removeContainer(latest.id).catch(() => undefined);
+      return latest.metadata.attempt;
     }
+    if (latest.state === 'CONTAINER_EXITED') {
+      const key = `${this.uid}/${c.name}`;
+      const exitedAt = latest.finishedAtMs || Date.now();
+      const b = this.d.restartBackoff;
+      if (b.isInBackOffSince(key, exitedAt)) {
+        const m = this.pod.metadata!;
+        const message = `back-off ${formatDuration(b.currentMs(key))} restarting failed container=${c.name} pod=${m.name}_${m.namespace}(${this.uid})`;
+        if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff') this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${m.name}_${m.namespace}(${this.uid})`, c, init);
+        this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
+        return { retryInMs: b.remainingMs(key, exitedAt) };
+      }
+      b.next(key, exitedAt);
+    }
+    return latest.metadata.attempt + 1;
+  }
+
+  /** The container's image, pulled as its pull policy says; the image reference to run. */
+  private async pullImage(c: Container, init: boolean, sb: PodSandboxConfig): Promise<string | Blocked> {
     const pull = await this.d.images.ensure(this.pod, c, sb, {
       pulling: (image) => this.event('Normal', 'Pulling', `Pulling image "${image}"`, c, init),
       pulled: (image, ms, present) =>
         this.event('Normal', 'Pulled', present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${(ms / 1000).toFixed(3)}s`, c, init),
       failed: (reason, message) => this.event('Warning', 'Failed', `Error: ${reason}: ${message}`, c, init),
     });
-    if (!pull.ok) {
-      this.waiting.set(c.name, { reason: pull.reason, message: pull.message });
-      return pull.retryInMs;
-    }
+    if (pull.ok) return pull.imageRef;
+    this.waiting.set(c.name, { reason: pull.reason, message: pull.message });
+    return { retryInMs: pull.retryInMs };
+  }
+
+  private volumeSourcesNow(podIPs: string[]) {
+    return {
+      getConfigMap: (ns: string, name: string) => this.getOptional<ConfigMap>(resources.configmaps, ns, name),
+      getSecret: (ns: string, name: string) => this.getOptional<Secret>(resources.secrets, ns, name),
+      podIPs,
+      hostIPs: this.d.hostIPs(),
+      allocatable: this.d.allocatable,
+    };
+  }
+
+  /** The container's environment and mounts (its volumes set up, /etc/hosts written). */
+  private async containerSetup(c: Container, init: boolean, podIPs: string[]): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
     let envs: Array<{ key: string; value: string }>;
     try {
-      envs = await containerEnv(this.pod, c, {
-        getConfigMap: (ns, name) => this.getOptional(resources.configmaps, ns, name),
-        getSecret: (ns, name) => this.getOptional(resources.secrets, ns, name),
-        podIPs,
-        hostIPs: this.d.hostIPs(),
-        allocatable: this.d.allocatable,
-      });
+      envs = await containerEnv(this.pod, c, this.volumeSourcesNow(podIPs));
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
-      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: e.message });
-      this.event('Warning', 'Failed', `Error: ${e.message}`, c, init);
-      return 5000;
+      return { retryInMs: this.cannotStart(c, init, 'CreateContainerConfigError', e.message) };
     }
-    let mounts: ReturnType<typeof containerMounts>;
     try {
-      const volumes = await setUpVolumes(this.pod, this.d.podsRoot, {
-        getConfigMap: (ns, name) => this.getOptional(resources.configmaps, ns, name),
-        getSecret: (ns, name) => this.getOptional(resources.secrets, ns, name),
-        podIPs,
-        hostIPs: this.d.hostIPs(),
-        allocatable: this.d.allocatable,
-      });
-      mounts = containerMounts(c, volumes, envs);
+      const volumes = await setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs));
+      const mounts = containerMounts(c, volumes, envs);
       const hosts = hostsMount(this.pod, this.d.podsRoot, podIPs, this.d.dns.clusterDomain, mounts);
       if (hosts) mounts.push(hosts);
+      return { envs, mounts };
     } catch (e) {
       if (!(e instanceof VolumeError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
       // Upstream: the container waits in ContainerCreating while kubelet retries the mount.
       const message = (e as Error).message;
       if (this.waiting.get(c.name)?.message !== message) this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`);
       this.waiting.set(c.name, { reason: 'ContainerCreating', message });
-      return 2000;
+      return { retryInMs: 2000 };
     }
-    const user = imageUser(await rt.imageStatus(pull.imageRef).catch(() => undefined));
-    const violation = runAsNonRootViolation(this.pod, c, user);
-    if (violation) {
-      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: violation });
-      this.event('Warning', 'Failed', `Error: ${violation}`, c, init);
-      return 5000;
-    }
-    const config = containerConfig(this.pod, c, { attempt, image: pull.imageRef, envs, memoryCapacity: this.d.memoryCapacity, mounts, imageUser: user });
+  }
+
+  /** Creates and starts the container (each a start-up step under the start gate); its id. */
+  private async createAndStart(c: Container, init: boolean, config: ReturnType<typeof containerConfig>, sb: SandboxContext): Promise<string | Blocked> {
+    const rt = this.d.runtime;
     let id: string;
     try {
-      id = await this.d.startGate.run(this.order, () => rt.createContainer(sandboxId, config, sb));
+      id = await this.d.startGate.run(this.order, () => rt.createContainer(sb.sandbox.id, config, sb.config));
     } catch (e) {
-      this.waiting.set(c.name, { reason: 'CreateContainerError', message: (e as Error).message });
-      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c, init);
-      return 5000;
+      return { retryInMs: this.cannotStart(c, init, 'CreateContainerError', (e as Error).message) };
     }
     this.event('Normal', 'Created', `Created container: ${c.name}`, c, init);
     try {
       await this.d.startGate.run(this.order, () => rt.startContainer(id));
     } catch (e) {
-      this.waiting.set(c.name, { reason: 'RunContainerError', message: (e as Error).message });
-      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c, init);
-      return 5000;
+      return { retryInMs: this.cannotStart(c, init, 'RunContainerError', (e as Error).message) };
     }
     this.waiting.delete(c.name);
     this.event('Normal', 'Started', `Started container ${c.name}`, c, init);
-    if (c.lifecycle?.postStart) return this.postStart(c, id, init, podIPs);
-    return undefined;
+    return id;
+  }
+
+  /** The container waits with reason (its status) and an event says why; tried again in 5 s. */
+  private cannotStart(c: Container, init: boolean, reason: string, message: string): number {
+    this.waiting.set(c.name, { reason, message });
+    this.event('Warning', 'Failed', `Error: ${message}`, c, init);
+    return 5000;
   }
 
   /**
@@ -449,76 +571,55 @@ export class PodWorker {
     // The hook's output stays out of the event (it may hold secrets), as upstream; the status has it.
     this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed', c, init);
     const st = await this.d.runtime.containerStatus(id);
-    if (st) await this.kill(st, killGracePeriod(this.pod, c, 'other'), 'FailedPostStartHook');
+    const reason: KillReason = { kind: 'postStartHookFailed' };
+    if (st) await this.kill(st, killGracePeriod(this.pod, c, reason), reason);
     this.waiting.set(c.name, { reason: 'PostStartHookError', message: r.message });
     return 0;
   }
 
-  /** The pod finished: sidecars and the sandbox are stopped, the final phase written. */
-  private async finish(containers: RuntimeContainers, sandbox: PodSandbox | undefined): Promise<undefined> {
-    await this.killInOrder(
-      containers.all.filter((c) => c.state === 'CONTAINER_RUNNING'),
-      (c) => killGracePeriod(this.pod, this.specOf(c.metadata.name), 'other'),
-      'pod finished',
-    );
-    if (sandbox) await this.d.runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
-    this.waiting.clear();
-    await this.report(await this.containers(), undefined, undefined, undefined, true);
-    return undefined;
+  /**
+   * Stops the pod (upstream's SyncTerminatingPod). A completed pod's containers are killed each
+   * with its own grace period and the final phase written; a deleted pod's with the deletion's
+   * grace period, at least a second (as kubelet gives a pod already gone from the API for its
+   * preStop hooks).
+   */
+  private async syncTerminatingPod(reason: TerminationReason): Promise<void> {
+    if (reason === 'completed') {
+      const containers = await this.containers();
+      const stopping: KillReason = { kind: 'podStopping' };
+      const running = containers.all.filter((c) => c.state === 'CONTAINER_RUNNING');
+      await this.killInOrder(running, (c) => killGracePeriod(this.pod, this.specOf(c.metadata.name), stopping));
+      // A sandbox that died is stopped too: that is what releases its network (and IP).
+      for (const s of await this.sandboxes()) await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
+      this.waiting.clear();
+      await this.report(await this.containers(), undefined, { terminal: true });
+    } else {
+      const meta = this.pod.metadata!;
+      const grace = reason === 'gone' ? 1 : Math.max(1, meta.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      await this.stopEverything(grace);
+    }
+    this.transition('stopped');
   }
 
-  /** Computes the status from the runtime and writes it if it changed. */
-  private async report(containers: RuntimeContainers, sandbox: PodSandbox | undefined, requeue?: number, podIPs?: string[], terminal = false): Promise<number | undefined> {
-    const views = new Map<string, ContainerView>();
-    const keep = new Set<string>();
-    const ips = podIPs ?? (sandbox?.state === 'SANDBOX_READY' ? await this.podIPs(sandbox) : []);
-    const spec = this.pod.spec!;
-    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      const list = containers.byName.get(c.name) ?? [];
-      const [latest, previous] = list;
-      let ready = false;
-      let started = false;
-      if (latest?.state === 'CONTAINER_RUNNING') {
-        keep.add(latest.id);
-        if (!terminal && ips[0]) this.d.probes.track(this.pod, c, latest.id, latest.startedAtMs || Date.now(), ips[0]);
-        ready = this.d.probes.ready(latest.id);
-        started = this.d.probes.started(latest.id);
-      }
-      views.set(c.name, { latest, previous, waiting: this.waiting.get(c.name), ready, started });
+  /**
+   * Nothing of the pod runs (upstream's SyncTerminatedPod). A completed pod stays so (its
+   * containers kept for their logs); a deleted one gets its final status, is removed from the
+   * node, and its object deleted (kubelet's final delete): the worker is then finished.
+   */
+  private async syncTerminatedPod(reason: TerminationReason): Promise<void> {
+    if (reason === 'completed') {
+      // Nothing runs any more (the sandbox is stopped, its IP released); containers stay for
+      // their logs until the pod is deleted.
+      await this.stopEverything(MIN_GRACE_SECONDS);
+      return;
     }
-    this.d.probes.retain(this.uid, keep);
-    const pod = { ...this.pod, status: this.d.status.current(this.pod) };
-    const status = computePodStatus(pod, {
-      sandboxReady: sandbox?.state === 'SANDBOX_READY' && (ips.length > 0 || !!spec.hostNetwork),
-      podIPs: ips,
-      hostIPs: this.d.hostIPs(),
-      containers: views,
-      terminal,
-      runtimeName: this.d.runtimeName,
-    });
-    await this.d.status.write(this.pod, status);
-    return requeue;
-  }
-
-  /** Stops the pod: containers with the grace period, then the sandbox; then removes everything and deletes the pod object. */
-  private async terminate(): Promise<void> {
-    const meta = this.pod.metadata!;
-    // A pod already gone from the API (deleted with no grace) still gets a second for its
-    // preStop hooks, as kubelet gives at least 1.
-    const grace = this.gone ? 1 : Math.max(1, meta.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30);
-    await this.stopEverything(grace, true);
-    if (!this.gone) {
-      await this.report(await this.containers(), undefined, undefined, undefined, true).catch((e) => this.d.log(`pod ${this.name}: final status: ${(e as Error).message}`));
+    if (reason === 'deleted') {
+      await this.report(await this.containers(), undefined, { terminal: true }).catch((e) => this.d.log(`pod ${this.name}: final status: ${(e as Error).message}`));
     }
-    await this.removeEverything();
-    if (!this.gone) {
-      try {
-        await this.d.client.delete({ ...resources.pods, namespace: meta.namespace!, name: meta.name! }, { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } });
-      } catch (e) {
-        if (!isNotFound(e) && !isConflict(e)) throw e;
-      }
-    }
-    this.finished = true;
+    await removePodFromNode(this.d, podIdentity(this.pod));
+    if (reason === 'deleted') await this.deletePodObject();
+    this.transition('cleanedUp');
+    this.halted = true;
     clearTimeout(this.timer);
     this.d.status.forget(this.uid);
     this.d.images.forgetPod(this.uid);
@@ -526,26 +627,67 @@ export class PodWorker {
     this.d.done(this.uid);
   }
 
+  /** Deletes the pod object now that nothing of it is left (a newer pod of its name is not touched). */
+  private async deletePodObject(): Promise<void> {
+    const meta = this.pod.metadata!;
+    try {
+      await this.d.client.delete({ ...resources.pods, namespace: meta.namespace!, name: meta.name! }, { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } });
+    } catch (e) {
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+
+  /** Computes the status from the runtime and writes it if it changed. */
+  private async report(containers: RuntimeContainers, sandbox: PodSandbox | undefined, o: { podIPs?: string[]; terminal?: boolean } = {}): Promise<void> {
+    const terminal = o.terminal ?? false;
+    const ips = o.podIPs ?? (sandbox?.state === 'SANDBOX_READY' ? await this.podIPs(sandbox) : []);
+    const spec = this.pod.spec!;
+    const pod = { ...this.pod, status: this.d.status.current(this.pod) };
+    const status = computePodStatus(pod, {
+      sandboxReady: sandbox?.state === 'SANDBOX_READY' && (ips.length > 0 || !!spec.hostNetwork),
+      podIPs: ips,
+      hostIPs: this.d.hostIPs(),
+      containers: this.containerViews(containers, terminal ? undefined : ips[0]),
+      terminal,
+      runtimeName: this.d.runtimeName,
+    });
+    await this.d.status.write(this.pod, status);
+  }
+
+  /**
+   * What each container of the spec is, for the status: its newest two in the runtime, why it
+   * waits, and its probes' verdicts. Running containers get probe workers (when the pod has an
+   * IP to probe); the probes of any other container are dropped.
+   */
+  private containerViews(containers: RuntimeContainers, probeIP: string | undefined): Map<string, ContainerView> {
+    const views = new Map<string, ContainerView>();
+    const keep = new Set<string>();
+    const spec = this.pod.spec!;
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      const [latest, previous] = containers.byName.get(c.name) ?? [];
+      let ready = false;
+      let started = false;
+      if (latest?.state === 'CONTAINER_RUNNING') {
+        keep.add(latest.id);
+        if (probeIP) this.d.probes.track(this.pod, c, latest.id, latest.startedAtMs || Date.now(), probeIP);
+        ready = this.d.probes.ready(latest.id);
+        started = this.d.probes.started(latest.id);
+      }
+      views.set(c.name, { latest, previous, waiting: this.waiting.get(c.name), ready, started });
+    }
+    this.d.probes.retain(this.uid, keep);
+    return views;
+  }
+
   /** Kills every running container (with the grace period, sidecars last) and stops the sandboxes. */
-  private async stopEverything(grace: number, announce: boolean): Promise<void> {
+  private async stopEverything(grace: number): Promise<void> {
     this.d.probes.retain(this.uid, new Set());
     const containers = await this.containers();
     await this.killInOrder(
       containers.all.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED'),
       () => grace,
-      announce ? undefined : 'pod finished',
     );
     for (const s of await this.sandboxes()) if (s.state === 'SANDBOX_READY') await this.d.runtime.stopPodSandbox(s.id);
-  }
-
-  /** Everything of the pod in the runtime and on disk: containers, sandboxes (with netns and IP), logs, cgroup. */
-  private async removeEverything(): Promise<void> {
-    const rt = this.d.runtime;
-    for (const c of (await this.containers()).all) await rt.removeContainer(c.id).catch((e) => this.d.log(`pod ${this.name}: remove container ${c.id}: ${(e as Error).message}`));
-    for (const s of await this.sandboxes()) await this.removeSandbox(s.id);
-    rmSync(podLogDirectory(this.pod, this.d.logRoot), { recursive: true, force: true });
-    removeCgroup(podCgroupParent(this.pod, this.d.cgroupRoot));
-    tearDownVolumes(this.d.podsRoot, this.uid);
   }
 
   private async removeSandbox(id: string): Promise<void> {
@@ -562,7 +704,7 @@ export class PodWorker {
    * that each sidecar is sent its signal only once the app containers and the sidecar declared
    * after it have stopped (or its grace period ran out waiting).
    */
-  private async killInOrder(list: ContainerStatus[], graceOf: (c: ContainerStatus) => number, why?: string): Promise<void> {
+  private async killInOrder(list: ContainerStatus[], graceOf: (c: ContainerStatus) => number): Promise<void> {
     const prereqs = terminationPrereqs(
       this.pod.spec!,
       list.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.metadata.name),
@@ -579,7 +721,7 @@ export class PodWorker {
         const before = prereqs.get(c.metadata.name) ?? [];
         const turn = before.length ? () => Promise.all(before.flatMap((n) => stopped.get(n) ?? [])).then(() => undefined) : undefined;
         try {
-          await this.kill(c, graceOf(c), why, turn);
+          await this.kill(c, graceOf(c), { kind: 'podStopping' }, turn);
         } finally {
           resolve();
         }
@@ -592,10 +734,10 @@ export class PodWorker {
    * grace period; then its turn (turn: what it waits for, with what is left of the grace
    * period); then SIGTERM with what is left (at least 2 s), then SIGKILL.
    */
-  private async kill(c: ContainerStatus, grace: number, why?: string, turn?: () => Promise<void>): Promise<void> {
+  private async kill(c: ContainerStatus, grace: number, reason: KillReason, turn?: () => Promise<void>): Promise<void> {
     const spec = this.specOf(c.metadata.name);
     const init = !!this.pod.spec?.initContainers?.some((x) => x.name === c.metadata.name);
-    this.event('Normal', 'Killing', why && why !== 'pod finished' ? why : `Stopping container ${c.metadata.name}`, spec, init);
+    this.event('Normal', 'Killing', killMessage(reason, c.metadata.name), spec, init);
     this.d.probes.untrack(c.id);
     let left = grace;
     const preStop = spec?.lifecycle?.preStop;

@@ -100,7 +100,7 @@ export interface ProbeManagerOptions {
   /** A result changed: the pod's status should be recomputed. */
   onChange(uid: string): void;
   /** The liveness or startup probe failed failureThreshold times: the container must be restarted. */
-  onFailure(uid: string, containerId: string, containerName: string, kind: ProbeKind, message: string): void;
+  onFailure(uid: string, containerId: string, containerName: string, kind: Exclude<ProbeKind, 'readiness'>, message: string): void;
   /** Each failed probe (for the Unhealthy event). */
   onProbeFailed?(uid: string, containerName: string, kind: ProbeKind, output: string): void;
 }

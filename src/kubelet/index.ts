@@ -2,8 +2,13 @@
 // (src/agent, real containers through CRI) and the simulator (src/sim, simulated ones).
 // - lease: the node's Lease in kube-node-lease, written with a compare-and-swap, and its renewer;
 // - node-conditions: the Node's conditions and the labels and annotations a kubelet registers with;
+// - node-object, node-registration, node-status: the Node a kubelet registers, its registration
+//   (create, or adopt one of that name), and the status loop's rules (10 s checks, a post when
+//   something changed or 5 min passed);
 // - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
 // - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
+// - pod-worker-state: a pod's lifecycle on its node (syncing, terminating, terminated, finished)
+//   and its one transition function (upstream's pod_workers.go);
 // - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
 // - serving-cert, endpoint-tls: the kubelet endpoint's serving certificate, requested by CSR and
 //   rotated, its TLS options and who may use it (the API server's client certificate only);
@@ -29,6 +34,15 @@ export {
   type NodeConditionBody,
   type NodePressure,
 } from './node-conditions.js';
+export { kubeletNodeObject, kubeletNodeStatus, type NodeResources, type NodeStatusFacts } from './node-object.js';
+export { registerNode, type RegisterNodeOptions } from './node-registration.js';
+export {
+  NODE_STATUS_REPORT_FREQUENCY_MS,
+  NODE_STATUS_UPDATE_FREQUENCY_MS,
+  NodeStatusTracker,
+  patchNodeStatus,
+  reportNodeStatus,
+} from './node-status.js';
 export {
   KUBELET_CONDITIONS,
   POD_READY_TO_START_CONTAINERS,
@@ -43,6 +57,15 @@ export {
   type Condition,
 } from './pod-conditions.js';
 export { isRestartableInit, podPhase } from './pod-phase.js';
+export {
+  InvalidPodWorkerTransition,
+  SYNCING,
+  describePodWorkerState,
+  podWorkerTransition,
+  type PodWorkerEvent,
+  type PodWorkerState,
+  type TerminationReason,
+} from './pod-worker-state.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
 export { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from './endpoint-tls.js';

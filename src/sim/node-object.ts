@@ -1,9 +1,10 @@
 // A simulated node as a kubelet registers it: labels, podCIDR, capacity, conditions, addresses,
-// nodeInfo (its Lease is the kubelet core's: src/kubelet/lease.ts).
+// nodeInfo, from the plan. The Node's shape is the kubelet core's (src/kubelet/node-object.ts),
+// as are its Lease (lease.ts) and its registration (node-registration.ts).
 import { createHash } from 'node:crypto';
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import { SIMULATED_NODE_LABEL } from '../api/simulated-node.js';
-import { KUBELET_READY, NO_PRESSURE, nodeAnnotations, nodeConditionBodies, wellKnownNodeLabels } from '../kubelet/index.js';
+import { KUBELET_READY, NO_PRESSURE, kubeletNodeObject, kubeletNodeStatus, nodeConditionBodies, wellKnownNodeLabels } from '../kubelet/index.js';
 import type { SimNode } from './node-plan.js';
 
 /** The label that marks a node as simulated (kwok marks its nodes type=kwok); see src/api/simulated-node.ts. */
@@ -39,23 +40,12 @@ const uuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16
 const bootNonce = `${process.pid}-${Date.now()}`;
 
 export function nodeStatus(n: SimNode, shape: NodeShape, heartbeat: string): NodeStatus {
-  const resources = {
-    cpu: shape.cpu,
-    'ephemeral-storage': shape.ephemeralStorage,
-    'hugepages-1Gi': '0',
-    'hugepages-2Mi': '0',
-    memory: shape.memory,
-    pods: shape.pods,
-  };
-  return {
-    capacity: { ...resources },
-    allocatable: { ...resources },
+  return kubeletNodeStatus({
+    capacity: { cpu: shape.cpu, memory: shape.memory, ephemeralStorage: shape.ephemeralStorage, pods: shape.pods },
     conditions: nodeConditions(n.readySince, heartbeat),
-    addresses: [
-      { type: 'InternalIP', address: n.internalIP },
-      { type: 'Hostname', address: n.name },
-    ],
-    daemonEndpoints: { kubeletEndpoint: { Port: shape.kubeletPort } },
+    internalIP: n.internalIP,
+    hostname: n.name,
+    kubeletPort: shape.kubeletPort,
     nodeInfo: {
       machineID: hex(`machine/${n.name}`).slice(0, 32),
       systemUUID: uuid(hex(`system/${n.name}`)),
@@ -64,23 +54,11 @@ export function nodeStatus(n: SimNode, shape: NodeShape, heartbeat: string): Nod
       osImage: 'Berth simulated node',
       containerRuntimeVersion: 'sim://1.0.0',
       kubeletVersion: shape.kubeletVersion,
-      kubeProxyVersion: '',
-      operatingSystem: 'linux',
       architecture: 'amd64',
     },
-  };
+  });
 }
 
 export function nodeObject(n: SimNode, shape: NodeShape, heartbeat: string): Node {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: n.name,
-      labels: nodeLabels(n),
-      annotations: nodeAnnotations(),
-    },
-    spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] },
-    status: nodeStatus(n, shape, heartbeat),
-  };
+  return kubeletNodeObject({ name: n.name, labels: nodeLabels(n), podCidr: n.podCIDR, status: nodeStatus(n, shape, heartbeat) });
 }

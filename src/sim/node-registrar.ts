@@ -1,10 +1,11 @@
-// Registering simulated nodes, as a kubelet registers itself: create the Node (with its status),
-// or, when a Node of that name exists already, take it over: labels and podCIDR on the object,
-// the full status through nodes/status. Then its Lease.
+// Registering simulated nodes, many at a time, each as a kubelet registers itself (the kubelet
+// core's registerNode: create the Node with its status, or take over one of that name), then its
+// Lease; a node counts as registered once both are done.
 import type { Node } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, isNotFound, resources, rfc3339, type RestClient } from '../client/index.js';
+import { rfc3339, type RestClient } from '../client/index.js';
+import { registerNode } from '../kubelet/index.js';
 import type { LeaseRenewer } from './lease-renewer.js';
-import { nodeLabels, nodeObject, nodeStatus, type NodeShape } from './node-object.js';
+import { nodeObject, type NodeShape } from './node-object.js';
 import type { SimNode } from './node-plan.js';
 import { forEachConcurrent } from './spread-ticker.js';
 
@@ -12,6 +13,8 @@ export interface RegistrarOptions {
   shape: NodeShape;
   concurrency: number;
   log: (msg: string) => void;
+  /** The node and its Lease are registered (its status posted with it). */
+  onRegistered?: (n: SimNode) => void;
 }
 
 export class NodeRegistrar {
@@ -41,6 +44,7 @@ export class NodeRegistrar {
         await this.registerNode(n, existing);
         await this.leases.renew(n);
         n.registered = true;
+        this.opts.onRegistered?.(n);
         return;
       } catch (e) {
         if (attempt >= 4) throw new Error(`registering node ${n.name}: ${(e as Error).message}`);
@@ -51,37 +55,7 @@ export class NodeRegistrar {
   }
 
   private async registerNode(n: SimNode, existing: Node | undefined): Promise<void> {
-    const now = rfc3339();
-    const ref = { ...resources.nodes, name: n.name };
-    if (!existing) {
-      try {
-        const created = await this.client.create(resources.nodes, nodeObject(n, this.opts.shape, now));
-        n.uid = created.metadata?.uid;
-        return;
-      } catch (e) {
-        if (!isAlreadyExists(e)) throw e;
-      }
-      try {
-        existing = await this.client.get<Node>(ref);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-        return this.registerNode(n, undefined);
-      }
-    }
-    // Taking over a Node of this name: our labels, a podCIDR if it has none, our status.
-    const labels = nodeLabels(n);
-    const have = existing.metadata?.labels ?? {};
-    const spec = existing.spec?.podCIDR ? undefined : { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] };
-    if (spec || Object.entries(labels).some(([k, v]) => have[k] !== v)) {
-      existing = await this.client.patch<Node>(ref, { metadata: { labels }, ...(spec ? { spec } : {}) }, 'merge');
-    }
-    try {
-      await this.client.patch({ ...ref, subresource: 'status' }, { status: nodeStatus(n, this.opts.shape, now) }, 'merge');
-    } catch (e) {
-      // Deleted since it was listed: create it.
-      if (!isNotFound(e)) throw e;
-      return this.registerNode(n, undefined);
-    }
-    n.uid = existing.metadata?.uid;
+    const node = await registerNode({ client: this.client, node: nodeObject(n, this.opts.shape, rfc3339()), existing });
+    n.uid = node.metadata?.uid;
   }
 }

@@ -1,13 +1,19 @@
-// Node status heartbeats: every minute each node's conditions get a fresh lastHeartbeatTime,
-// as a kubelet reports them (its Lease says it is alive; the status says what it reports).
-// A small strategic merge patch on nodes/status: the conditions merge by type.
-import { isNotFound, resources, rfc3339, type RestClient } from '../client/index.js';
-import { nodeConditions } from './node-object.js';
+// The simulator's side of the node status loop: a ticker over many nodes, each node's status
+// computed from its plan every nodeStatusUpdateFrequency and posted by the kubelet core's rules
+// (src/kubelet/node-status.ts: when it changed, or every nodeStatusReportFrequency), as a
+// kubelet reports it (its Lease says it is alive; the status says what it reports).
+import { isNotFound, rfc3339, type RestClient } from '../client/index.js';
+import { NODE_STATUS_REPORT_FREQUENCY_MS, NodeStatusTracker, reportNodeStatus } from '../kubelet/index.js';
+import { nodeStatus, type NodeShape } from './node-object.js';
 import type { SimNode } from './node-plan.js';
 import { SpreadTicker } from './spread-ticker.js';
 
 export interface NodeStatusReporterOptions {
+  /** How often each node's status is computed (kubelet's nodeStatusUpdateFrequency). */
   intervalMs: number;
+  /** How often an unchanged status is posted anyway (kubelet's nodeStatusReportFrequency). */
+  reportIntervalMs?: number;
+  shape: NodeShape;
   concurrency: number;
   /** The node is gone (someone deleted it): a kubelet registers it again. */
   onNodeGone: (n: SimNode) => Promise<void>;
@@ -19,6 +25,8 @@ export class NodeStatusReporter {
   private reports = 0;
   private failures = 0;
   private lastFailureLog = 0;
+  /** Each node's last post, by name (a node registered again starts afresh: its registration posted it). */
+  private readonly trackers = new Map<string, NodeStatusTracker>();
 
   constructor(
     private readonly client: RestClient,
@@ -45,16 +53,26 @@ export class NodeStatusReporter {
     return { reports: this.reports, failures: this.failures, backlog: this.ticker.backlog };
   }
 
+  /** The node was (re-)registered with its status just now. */
+  registered(n: SimNode): void {
+    const tracker = this.tracker(n);
+    tracker.posted(nodeStatus(n, this.opts.shape, rfc3339()));
+  }
+
   async report(n: SimNode): Promise<void> {
-    const patch = { status: { conditions: nodeConditions(n.readySince, rfc3339()) } };
     try {
-      await this.client.patch({ ...resources.nodes, name: n.name, subresource: 'status' }, patch, 'strategic');
-      this.reports++;
+      if (await reportNodeStatus(this.client, n.name, nodeStatus(n, this.opts.shape, rfc3339()), this.tracker(n))) this.reports++;
     } catch (e) {
       if (!isNotFound(e)) throw e;
       this.opts.log(`node ${n.name} is gone: registering it again`);
       await this.opts.onNodeGone(n);
     }
+  }
+
+  private tracker(n: SimNode): NodeStatusTracker {
+    let t = this.trackers.get(n.name);
+    if (!t) this.trackers.set(n.name, (t = new NodeStatusTracker(this.opts.reportIntervalMs ?? NODE_STATUS_REPORT_FREQUENCY_MS)));
+    return t;
   }
 
   private failed(n: SimNode, e: unknown): void {

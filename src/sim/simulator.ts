@@ -9,7 +9,7 @@ import type { NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
 import { NodeRegistrar } from './node-registrar.js';
 import { SimKubeletEndpoint } from './kubelet-endpoint.js';
-import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, ensureNodeLeaseNamespace, NODE_LEASE_RENEW_INTERVAL_MS, ServingCertManager, type ServingCert } from '../kubelet/index.js';
+import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, ensureNodeLeaseNamespace, NODE_LEASE_RENEW_INTERVAL_MS, NODE_STATUS_UPDATE_FREQUENCY_MS, ServingCertManager, type ServingCert } from '../kubelet/index.js';
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
@@ -67,7 +67,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Omit<SimulatorOptions, 'nodes' | 'log'> 
   backoffScale: 1,
   leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
   leaseRenewIntervalMs: NODE_LEASE_RENEW_INTERVAL_MS,
-  nodeStatusIntervalMs: 50_000,
+  nodeStatusIntervalMs: NODE_STATUS_UPDATE_FREQUENCY_MS,
   concurrency: 64,
   podWorkers: 32,
 };
@@ -131,9 +131,11 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
 
   const leases = new LeaseRenewer(client, { durationSeconds: opts.leaseDurationSeconds, renewIntervalMs: opts.leaseRenewIntervalMs, concurrency: opts.concurrency, log });
   leases.remember(existingLeases.items.filter((l) => byName.has(l.metadata?.name ?? '')));
-  const registrar = new NodeRegistrar(client, leases, { shape, concurrency: opts.concurrency, log });
-  const statusReporter = new NodeStatusReporter(client, {
+  // Each registration posts the node's status: the status loop counts its report period from it.
+  const registrar = new NodeRegistrar(client, leases, { shape, concurrency: opts.concurrency, log, onRegistered: (n) => statusReporter.registered(n) });
+  const statusReporter: NodeStatusReporter = new NodeStatusReporter(client, {
     intervalMs: opts.nodeStatusIntervalMs,
+    shape,
     concurrency: Math.max(1, Math.floor(opts.concurrency / 4)),
     onNodeGone: (n) => registrar.register(n),
     log,
