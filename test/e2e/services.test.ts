@@ -201,6 +201,16 @@ test('endpoints and endpointslices: kubectl get and describe svc print them as u
   assert.match(ok(['api-resources', '--api-group=discovery.k8s.io']), /endpointslices\s+discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/);
 });
 
+test('server-side apply keys Service ports by port and protocol: TCP and UDP of port 53 are two entries', () => {
+  const manifest = (tcpPort: number) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns', namespace: 'svc' }, spec: { selector: { app: 'dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: tcpPort, protocol: 'TCP' }] } });
+  ok(['apply', '--server-side', '-f', '-'], manifest(53));
+  assert.deepEqual(table(ok(['get', 'svc', 'dns', '-n', 'svc']))[1]!.slice(4), ['53/UDP,53/TCP']);
+  ok(['apply', '--server-side', '-f', '-'], manifest(5353));
+  const ports = JSON.parse(ok(['get', 'svc', 'dns', '-n', 'svc', '-o', 'json'])).spec.ports;
+  assert.deepEqual(ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`), ['53/UDP', '5353/TCP']);
+});
+
 test('allocations survive a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-svc-restart-'));
   try {
