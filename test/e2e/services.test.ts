@@ -211,6 +211,21 @@ test('server-side apply keys Service ports by port and protocol: TCP and UDP of 
   assert.deepEqual(ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`), ['53/UDP', '5353/TCP']);
 });
 
+test('services/status carries the load balancer; a dry run reserves nothing; a deleted namespace gives its Services\' values back', async () => {
+  ok(['create', 'namespace', 'gone']);
+  const dry = ok(['create', 'service', 'nodeport', 'dry', '-n', 'gone', '--tcp=80:8080', '--node-port=30300', '--dry-run=server', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort}']);
+  assert.match(dry, /^10\.43\.\d+\.\d+ 30300$/);
+  ok(['create', 'service', 'nodeport', 'np', '-n', 'gone', '--tcp=80:8080', '--node-port=30300']);
+  ok(['create', 'service', 'loadbalancer', 'lb', '-n', 'gone', '--tcp=443:8443']);
+  ok(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.5"}]}}}']);
+  assert.equal(rowOf(table(ok(['get', 'svc', '-n', 'gone'])), 'lb')![3], '192.168.1.5');
+  const badStatus = k(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"not-an-ip"}]}}}']);
+  assert.match(badStatus.stderr, /status\.loadBalancer\.ingress\[0\]\.ip: Invalid value: "not-an-ip"/);
+  ok(['delete', 'namespace', 'gone', '--wait=true', '--timeout=60s']);
+  ok(['create', 'service', 'nodeport', 'np-after-ns', '-n', 'svc', '--tcp=80:8080', '--node-port=30300']);
+  assert.match(ok(['explain', 'endpointslice.endpoints.conditions']), /GROUP:\s+discovery\.k8s\.io/);
+});
+
 test('allocations survive a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-svc-restart-'));
   try {
