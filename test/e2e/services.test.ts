@@ -186,6 +186,10 @@ test('endpoints and endpointslices: kubectl get and describe svc print them as u
   assert.deepEqual(slices[0], ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS']);
   assert.deepEqual(rowOf(slices, 'web-abc'), ['web-abc', 'IPv4', '8080', '10.42.0.5,10.42.0.6,10.42.0.7 + 1 more...']);
   assert.deepEqual(rowOf(slices, 'empty'), ['empty', 'IPv4', '<unset>', '<unset>']);
+  const all = ok(['get', 'svc,ep,endpointslices', '-n', 'svc']);
+  assert.match(all, /^service\/web\s+NodePort\s+10\.43\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s+\S+$/m);
+  assert.match(all, /^endpoints\/web\s+10\.42\.0\.5:8080,10\.42\.0\.6:8080,10\.42\.0\.7:8080 \+ 1 more\.\.\.\s+\S+$/m);
+  assert.match(all, /^endpointslice\.discovery\.k8s\.io\/web-abc\s+IPv4\s+8080\s+10\.42\.0\.5,10\.42\.0\.6,10\.42\.0\.7 \+ 1 more\.\.\.\s+\S+$/m);
   const desc = ok(['describe', 'svc', 'web', '-n', 'svc']);
   assert.match(desc, /^Type:\s+NodePort$/m);
   assert.match(desc, /^IP Family Policy:\s+SingleStack$/m);
