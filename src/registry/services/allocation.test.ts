@@ -176,3 +176,21 @@ test('in a range with room, a create reads no list of reservations (10 000 Servi
   assert.equal((await keys(store, PORT_RESERVATIONS)).length, 100);
   await store.close();
 });
+
+test('a LoadBalancer with externalTrafficPolicy Local gets a health check node port; allocateLoadBalancerNodePorts false gets none', async () => {
+  const { store, a } = fresh();
+  const local = svc('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 443, protocol: 'TCP' }] });
+  await (await allocateCreate(local, a, false))(true);
+  const hc = spec(local).healthCheckNodePort;
+  assert.ok(hc >= 30000 && hc <= 32767 && hc !== spec(local).ports[0].nodePort);
+  const bare = svc('bare', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, externalTrafficPolicy: 'Cluster', ports: [{ port: 443, protocol: 'TCP' }] });
+  await (await allocateCreate(bare, a, false))(true);
+  assert.equal(spec(bare).ports[0].nodePort, undefined);
+  // Back to Cluster: the health check port is released once stored.
+  const cluster = structuredClone(local);
+  spec(cluster).externalTrafficPolicy = 'Cluster';
+  delete spec(cluster).healthCheckNodePort;
+  await (await allocateUpdate(cluster, local, a, false))(true);
+  assert.deepEqual(await keys(store, PORT_RESERVATIONS), [String(spec(local).ports[0].nodePort)]);
+  await store.close();
+});
