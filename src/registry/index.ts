@@ -14,6 +14,9 @@ import { deployments } from './deployments/index.js';
 import { leases } from './leases/index.js';
 import { priorityclasses } from './priorityclasses/index.js';
 import { certificatesigningrequests } from './certificatesigningrequests/index.js';
+import { services } from './services/index.js';
+import { endpoints } from './endpoints/index.js';
+import { endpointslices } from './endpointslices/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -31,6 +34,9 @@ const kinds: KindDef[] = [
   leases,
   priorityclasses,
   certificatesigningrequests,
+  services,
+  endpoints,
+  endpointslices,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);
