@@ -113,3 +113,21 @@ test('a Service whose pods have no ready endpoints gets one placeholder slice', 
     await stop();
   }
 });
+
+test('a managed slice deleted or edited by someone else is put back', async () => {
+  const { api, stop } = await start();
+  try {
+    await api.create(resources.services, service('web'));
+    await addPod(api, 'a', 'web', '10.1.0.1');
+    await waitFor(() => readyIPs(slicesOf(api, 'web')).join() === '10.1.0.1', 'the slice');
+    const [first] = slicesOf(api, 'web');
+    await api.delete({ ...resources.endpointslices, namespace: NS, name: first!.metadata!.name! });
+    await waitFor(() => slicesOf(api, 'web').length === 1 && readyIPs(slicesOf(api, 'web')).join() === '10.1.0.1', 'a slice again');
+    const [second] = slicesOf(api, 'web');
+    assert.notEqual(second!.metadata!.name, first!.metadata!.name);
+    await api.update(resources.endpointslices, { ...second!, endpoints: [] });
+    await waitFor(() => readyIPs(slicesOf(api, 'web')).join() === '10.1.0.1', 'the endpoint back');
+  } finally {
+    await stop();
+  }
+});

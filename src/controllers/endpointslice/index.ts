@@ -59,7 +59,14 @@ class EndpointSliceController implements Controller {
       for (const key of byManagedService(s)) this.queue.add(key);
     };
     // Someone else editing or deleting a managed slice gets it put back.
-    this.slices.addEventHandler({ onAdd: onSlice, onUpdate: (_o, cur) => onSlice(cur), onDelete: onSlice });
+    this.slices.addEventHandler({
+      onAdd: onSlice,
+      onUpdate: (_o, cur) => onSlice(cur),
+      onDelete: (s) => {
+        for (const key of byManagedService(s)) this.tracker.sawDeleted(key, s.metadata!.name!);
+        onSlice(s);
+      },
+    });
     // A node's zone label is part of its endpoints.
     this.nodes.addEventHandler({
       onUpdate: (old, cur) => {

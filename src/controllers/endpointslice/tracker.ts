@@ -17,6 +17,16 @@ export class SliceTracker {
     this.slices(serviceKey).set(name, DELETED);
   }
 
+  /**
+   * A delete event of a slice: whatever was expected of it, it is gone now (deleted by someone
+   * else, it would otherwise be waited for forever instead of being made again).
+   */
+  sawDeleted(serviceKey: string, name: string): void {
+    const mine = this.written.get(serviceKey);
+    mine?.delete(name);
+    if (mine?.size === 0) this.written.delete(serviceKey);
+  }
+
   forget(serviceKey: string): void {
     this.written.delete(serviceKey);
   }
