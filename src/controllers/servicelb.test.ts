@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Node, Service } from 'kubernetes-types/core/v1';
 import { resources } from '../client/index.js';
 import { FakeApi, runControllers, waitFor } from './fake-api.js';
-import { loadBalancerIngress, newServiceLBController } from './servicelb.js';
+import { loadBalancerIngress, newServiceLBController, nodesWithReadyEndpoints } from './servicelb.js';
 
 function node(name: string, ready: boolean, addresses: Array<[string, string]>): Node {
   return {
@@ -53,4 +53,44 @@ test('LoadBalancer Services follow the ready nodes; other classes and types are 
   } finally {
     await stop();
   }
+});
+
+test('externalTrafficPolicy Local: only nodes with a ready endpoint of the Service', async () => {
+  const api = new FakeApi();
+  await api.create(resources.nodes, node('n1', true, [['InternalIP', '10.0.0.1']]));
+  await api.create(resources.nodes, node('n2', true, [['InternalIP', '10.0.0.2']]));
+  await api.create(resources.nodes, node('n3', true, [['InternalIP', '10.0.0.3']]));
+  const { stop } = await runControllers(api, (ctx) => newServiceLBController(ctx));
+  try {
+    await api.create(resources.services, lb('local', { externalTrafficPolicy: 'Local' }));
+    const slice = await api.create(resources.endpointslices, {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'local-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'local' } },
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['10.42.0.5'], nodeName: 'n2', conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'p1', namespace: 'default' } },
+        { addresses: ['10.42.0.6'], nodeName: 'n3', conditions: { ready: false }, targetRef: { kind: 'Pod', name: 'p2', namespace: 'default' } },
+      ],
+    });
+    await waitFor(() => ingressOf(api, 'local')?.join() === '10.0.0.2', 'only n2');
+    await api.update(resources.endpointslices, { ...slice, endpoints: slice.endpoints.map((e) => ({ ...e, conditions: { ready: true } })) });
+    await waitFor(() => ingressOf(api, 'local')?.join() === '10.0.0.2,10.0.0.3', 'n2 and n3');
+  } finally {
+    await stop();
+  }
+});
+
+test('nodes with ready endpoints: pods only, ready or unknown', () => {
+  const names = nodesWithReadyEndpoints([
+    {
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['1.1.1.1'], nodeName: 'a', targetRef: { kind: 'Pod' } },
+        { addresses: ['1.1.1.2'], nodeName: 'b', conditions: { ready: false }, targetRef: { kind: 'Pod' } },
+        { addresses: ['1.1.1.3'], nodeName: 'c' },
+      ],
+    },
+  ]);
+  assert.deepEqual([...names], ['a']);
 });

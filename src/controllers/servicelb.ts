@@ -1,9 +1,12 @@
 // ServiceLB, as k3s's servicelb without its per-service DaemonSet: a `type: LoadBalancer` Service
 // with no spec.loadBalancerClass is given the ready nodes' addresses (ExternalIPs where a node has
 // them, InternalIPs otherwise) as status.loadBalancer.ingress. Every node's service proxy answers
-// on those addresses, which is what the DaemonSet's pods did in k3s. A Service with a
-// loadBalancerClass belongs to another implementation and is not touched.
+// on those addresses, which is what the DaemonSet's pods did in k3s. With externalTrafficPolicy
+// Local only nodes with a ready endpoint of the Service count (traffic is not forwarded to other
+// nodes, so the others would answer nothing). A Service with a loadBalancerClass belongs to
+// another implementation and is not touched.
 import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { isNotFound, metaNamespaceKey, resources, runWorkers, WorkQueue, type Informer } from '../client/index.js';
 import { deepEqual } from '../api/object.js';
 import type { Controller, ControllerContext } from './context.js';
@@ -28,10 +31,20 @@ export function nodeIngressIPs(node: Node): string[] {
   return ips.filter((ip) => !ip.includes(':'));
 }
 
-/** The ingress of a load-balanced Service: every ready node's addresses, each once, in order. */
-export function loadBalancerIngress(nodes: readonly Node[]): Array<{ ip: string }> {
+/** Nodes hosting a ready pod endpoint in these slices. */
+export function nodesWithReadyEndpoints(slices: readonly EndpointSlice[]): Set<string> {
+  const names = new Set<string>();
+  for (const s of slices) for (const e of s.endpoints ?? []) if (e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.nodeName) names.add(e.nodeName);
+  return names;
+}
+
+/**
+ * The ingress of a load-balanced Service: every ready node's addresses (only the nodes named in
+ * `only`, when given), each once, in order.
+ */
+export function loadBalancerIngress(nodes: readonly Node[], only?: Set<string>): Array<{ ip: string }> {
   const ips = new Set<string>();
-  for (const n of nodes) if (isNodeReady(n)) for (const ip of nodeIngressIPs(n)) ips.add(ip);
+  for (const n of nodes) if (isNodeReady(n) && (!only || only.has(n.metadata?.name ?? ''))) for (const ip of nodeIngressIPs(n)) ips.add(ip);
   return [...ips].sort(compareIPv4).map((ip) => ({ ip }));
 }
 
@@ -40,6 +53,13 @@ function compareIPv4(a: string, b: string): number {
   const pb = b.split('.').map(Number);
   for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
+}
+
+const SLICE_SERVICE_INDEX = 'servicelb:service';
+/** Every slice by the key of the Service it names, whoever manages it. */
+function bySliceService(slice: EndpointSlice): string[] {
+  const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
+  return name ? [`${slice.metadata?.namespace}/${name}`] : [];
 }
 
 export function isServiceLBManaged(svc: Service): boolean {
@@ -51,6 +71,7 @@ class ServiceLBController implements Controller {
   private readonly queue = new WorkQueue<string>({ name: 'service-lb' });
   private readonly services: Informer<Service>;
   private readonly nodes: Informer<Node>;
+  private readonly slices: Informer<EndpointSlice>;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -58,6 +79,14 @@ class ServiceLBController implements Controller {
   ) {
     this.services = ctx.informers.for<Service>(resources.services);
     this.nodes = ctx.informers.for<Node>(resources.nodes);
+    this.slices = ctx.informers.for<EndpointSlice>(resources.endpointslices, { [SLICE_SERVICE_INDEX]: bySliceService });
+    const onSlice = (slice: EndpointSlice) => {
+      for (const key of bySliceService(slice)) {
+        const svc = this.services.getByKey(key);
+        if (svc && isServiceLBManaged(svc) && svc.spec?.externalTrafficPolicy === 'Local') this.queue.add(key);
+      }
+    };
+    this.slices.addEventHandler({ onAdd: onSlice, onUpdate: (_o, cur) => onSlice(cur), onDelete: onSlice });
     this.services.addEventHandler({
       onAdd: (s) => this.queue.add(metaNamespaceKey(s)),
       onUpdate: (_o, s) => this.queue.add(metaNamespaceKey(s)),
@@ -88,7 +117,8 @@ class ServiceLBController implements Controller {
     if (!svc || svc.metadata?.deletionTimestamp || svc.spec?.loadBalancerClass) return;
     const current = svc.status?.loadBalancer?.ingress ?? [];
     // A Service no longer of type LoadBalancer keeps no ingress it was given here.
-    const want = isServiceLBManaged(svc) ? loadBalancerIngress(this.nodes.list()) : [];
+    const local = svc.spec?.externalTrafficPolicy === 'Local' ? nodesWithReadyEndpoints(this.slices.byIndex(SLICE_SERVICE_INDEX, key)) : undefined;
+    const want = isServiceLBManaged(svc) ? loadBalancerIngress(this.nodes.list(), local) : [];
     if (deepEqual(JSON.parse(JSON.stringify(current)), want)) return;
     const status = { ...(svc.status ?? {}), loadBalancer: want.length ? { ingress: want } : {} };
     try {
