@@ -20,10 +20,11 @@ import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
+import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
 import { advertiseAddress } from './advertise-address.js';
 import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -84,6 +85,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // Bad flags stop the start before anything is written.
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
+  const services = serviceNetworkOptions(flags);
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   const advertise = advertiseAddress(flags.advertiseAddress, host);
@@ -108,6 +110,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     compactionIntervalMs: flags.compactionInterval ? Number(flags.compactionInterval) * 1000 : undefined,
     limits,
     tls,
+    services,
   });
   let stopping = false;
   const startingNode = new AbortController();
@@ -192,6 +195,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        clusterDns: [services.clusterDNS],
+        clusterDomain: services.clusterDomain,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),

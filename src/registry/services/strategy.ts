@@ -5,14 +5,11 @@
 import { clone, deepEqual, type KObject } from '../../api/object.js';
 import type { Strategy } from '../strategy.js';
 import { initIPFamilies } from './families.js';
+import { externallyAccessible, needsClusterIP, needsHealthCheckNodePort, needsNodePorts, typeOf } from './needs.js';
+import { allocateCreate, allocateUpdate, releaseAll, serviceAllocators } from './allocation.js';
 
 type Any = Record<string, any>;
 
-const typeOf = (spec: Any): string => spec.type || 'ClusterIP';
-export const needsClusterIP = (spec: Any) => typeOf(spec) !== 'ExternalName';
-export const needsNodePorts = (spec: Any) => typeOf(spec) === 'NodePort' || (typeOf(spec) === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
-export const needsHealthCheckNodePort = (spec: Any) => typeOf(spec) === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
-const externallyAccessible = (spec: Any) => typeOf(spec) === 'NodePort' || typeOf(spec) === 'LoadBalancer';
 
 /** An update that leaves out an allocated value (a PUT of an older manifest) keeps the stored one. */
 function patchAllocatedValues(spec: Any, old: Any): void {
@@ -72,4 +69,7 @@ export const serviceStrategy: Strategy = {
     dropTypeDependentFields(spec, old);
     initIPFamilies(next);
   },
+  beginCreate: (obj, env, dryRun) => allocateCreate(obj, serviceAllocators(env.store, env.serviceNetwork), dryRun),
+  beginUpdate: (next, current, subresource, env, dryRun) => (subresource === '' ? allocateUpdate(next, current, serviceAllocators(env.store, env.serviceNetwork), dryRun) : Promise.resolve(undefined)),
+  afterDelete: (obj, env) => releaseAll(obj, serviceAllocators(env.store, env.serviceNetwork)),
 };
