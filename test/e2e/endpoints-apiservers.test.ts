@@ -5,7 +5,11 @@
 // writes them down.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, eventually, requireCommand, startServer, type RunningServer } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, BERTH, eventually, requireCommand, startServer, type RunningServer } from './harness.js';
 import { startEtcd } from './etcd-harness.js';
 
 const hasEtcd = requireCommand('etcd');
@@ -65,4 +69,23 @@ test('API servers over one etcd: all listed; a stopped one leaves at once, a kil
   const slice = await api(a, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
   assert.deepEqual(slice.json.endpoints.map((e: any) => e.addresses[0]), ['198.51.100.1']);
   assert.deepEqual(slice.json.ports, [{ name: 'https', port: port(a), protocol: 'TCP' }]);
+});
+
+test('bad --advertise-address and --max-endpoints-per-slice: one clear line, exit 1, before anything starts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-badflags-'));
+  try {
+    const cases: Array<[string[], RegExp]> = [
+      [['--advertise-address', '127.0.0.1'], /^berth: error: --advertise-address 127\.0\.0\.1 cannot be reached from pods; give an address of this machine they can reach$/],
+      [['--advertise-address', 'somewhere'], /^berth: error: --advertise-address must be an IPv4 address, got "somewhere"$/],
+      [['--max-endpoints-per-slice', '1001'], /^berth: error: --max-endpoints-per-slice must be an integer from 1 to 1000, got "1001"$/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = spawnSync(process.execPath, [BERTH, 'server', '--no-supervisor', '--no-agent', '--data-dir', dir, '--listen', '127.0.0.1:0', ...flags], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 1, `${flags.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.trim(), message);
+      assert.equal(r.stdout, '', 'nothing started');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
