@@ -3,7 +3,7 @@
 // reference upstream, so this controller deletes them itself when their Service goes (and, at
 // start, those whose Service went while it was not running).
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
-import { isNotFound, metaNamespaceKey, parseTime, resources, rfc3339, runWorkers, splitMetaNamespaceKey, WorkQueue, type Informer } from '../../client/index.js';
+import { isConflict, isNotFound, metaNamespaceKey, parseTime, resources, rfc3339, runWorkers, splitMetaNamespaceKey, WorkQueue, type Informer } from '../../client/index.js';
 import { deepEqual } from '../../api/object.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { hasStatusCause, NAMESPACE_TERMINATING_CAUSE } from '../pod-control.js';
@@ -17,6 +17,8 @@ export { desiredSubsets, truncateSubsets, MAX_ENDPOINTS_ADDRESSES } from './subs
 export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
 export const LAST_CHANGE_TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+/** The events' source, upstream's name. */
+const COMPONENT = 'endpoint-controller';
 /** Endpoints used as a leader-election lock by old components: never deleted as leftovers. */
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 
@@ -126,6 +128,8 @@ class EndpointsController implements Controller {
     } catch (e) {
       // Nothing is created in a namespace being deleted, nor needs to be.
       if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
+      // Upstream's event; a conflict is only a stale cache and is retried quietly.
+      if (!isConflict(e)) this.ctx.recorder(COMPONENT).event(svc.kind ? svc : { ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${(e as Error).message}`);
       throw e;
     }
   }

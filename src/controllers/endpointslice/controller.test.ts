@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Endpoints, Event, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { resources, rfc3339 } from '../../client/index.js';
+import { ApiError, resources, rfc3339 } from '../../client/index.js';
 import { FakeApi, runControllers, waitFor } from '../fake-api.js';
 import { newEndpointsController } from '../endpoints/index.js';
 import { newEndpointSliceController } from './index.js';
@@ -127,6 +127,35 @@ test('a managed slice deleted or edited by someone else is put back', async () =
     assert.notEqual(second!.metadata!.name, first!.metadata!.name);
     await api.update(resources.endpointslices, { ...second!, endpoints: [] });
     await waitFor(() => readyIPs(slicesOf(api, 'web')).join() === '10.1.0.1', 'the endpoint back');
+  } finally {
+    await stop();
+  }
+});
+
+test('writes the server refuses are Warning events on the Service, and retried', async () => {
+  const api = new FakeApi();
+  let refuse = true;
+  api.failWith = (call) =>
+    refuse && call.verb === 'create' && (call.resource === SLICES || call.resource === '/endpoints')
+      ? new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'quota exceeded' })
+      : undefined;
+  const { stop } = await start(api);
+  try {
+    await api.create(resources.services, service('web'));
+    await addPod(api, 'a', 'web', '10.1.0.1');
+    const events = () => api.objects<Event>('/events', NS);
+    await waitFor(() => events().some((e) => e.reason === 'FailedToUpdateEndpointSlices') && events().some((e) => e.reason === 'FailedToUpdateEndpoint'), 'both warnings');
+    const slicesEvent = events().find((e) => e.reason === 'FailedToUpdateEndpointSlices')!;
+    assert.equal(slicesEvent.type, 'Warning');
+    assert.equal(slicesEvent.involvedObject.kind, 'Service');
+    assert.equal(slicesEvent.involvedObject.name, 'web');
+    assert.equal(slicesEvent.source?.component, 'endpoint-slice-controller');
+    assert.match(slicesEvent.message!, /^Error updating Endpoint Slices for Service default\/web: .*quota exceeded/);
+    const epEvent = events().find((e) => e.reason === 'FailedToUpdateEndpoint')!;
+    assert.equal(epEvent.source?.component, 'endpoint-controller');
+    assert.match(epEvent.message!, /^Failed to update endpoint default\/web: .*quota exceeded/);
+    refuse = false;
+    await waitFor(() => readyIPs(slicesOf(api, 'web')).join() === '10.1.0.1' && endpointsOf(api, 'web'), 'written once allowed', 10_000);
   } finally {
     await stop();
   }

@@ -4,7 +4,7 @@
 // a selector are not this controller's (the agents keep kube-dns's, users keep their own).
 import type { Node, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { isNotFound, metaNamespaceKey, resources, runWorkers, WorkQueue, type Informer } from '../../client/index.js';
+import { isConflict, isNotFound, metaNamespaceKey, resources, runWorkers, WorkQueue, type Informer } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { hasStatusCause, NAMESPACE_TERMINATING_CAUSE } from '../pod-control.js';
 import { serviceSelector } from '../service-pods.js';
@@ -23,6 +23,8 @@ export interface EndpointSliceControllerOptions {
 }
 
 const SERVICE_INDEX = 'endpointslice:service';
+/** The events' source, upstream's name. */
+const COMPONENT = 'endpoint-slice-controller';
 /** How long to wait for the cache to catch up with the controller's own writes. */
 const STALE_CACHE_RETRY_MS = 100;
 
@@ -128,6 +130,15 @@ class EndpointSliceController implements Controller {
         }),
       ),
     );
-    if (errors.length) throw errors[0];
+    if (errors.length) {
+      // Upstream's event; a conflict is only a stale cache and is retried quietly.
+      if (!errors.every(isConflict)) this.ctx.recorder(COMPONENT).event(withServiceKind(svc), 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${(errors.find((e) => !isConflict(e)) as Error)?.message}`);
+      throw errors[0];
+    }
   }
+}
+
+/** Lists may leave kind out; events need it. */
+function withServiceKind(svc: Service): Service {
+  return svc.kind ? svc : { ...svc, apiVersion: 'v1', kind: 'Service' };
 }
