@@ -3,6 +3,10 @@
 // named targetPort means in a given pod, and when a pod's hostname is published.
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1';
 import { selectorFromSet, type Selector } from '../api/labels.js';
+import { parseTime, rfc3339 } from '../client/index.js';
+import { podReadyCondition } from './active-pods.js';
+
+export const LAST_CHANGE_TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 
 /**
  * The pods selector of a Service the controllers maintain endpoints for; undefined for a Service
@@ -59,4 +63,19 @@ export function findPort(pod: Pod, sp: ServicePort): number | undefined {
 /** Upstream ShouldSetHostname: the pod asked for a hostname under this Service's name. */
 export function shouldSetHostname(pod: Pod, svc: Service): boolean {
   return !!pod.spec?.hostname && pod.spec.subdomain === svc.metadata?.name && pod.metadata?.namespace === svc.metadata?.namespace;
+}
+
+/**
+ * When the change endpoints reflect happened (upstream's trigger time, on Endpoints and on the
+ * slices written): the latest of the Service's creation and its pods' creation or readiness change.
+ */
+export function lastChangeTriggerTime(svc: Service, pods: readonly Pod[]): string | undefined {
+  let latest = parseTime(svc.metadata?.creationTimestamp)?.getTime();
+  for (const p of pods) {
+    for (const t of [p.metadata?.creationTimestamp, podReadyCondition(p)?.lastTransitionTime]) {
+      const ms = parseTime(t)?.getTime();
+      if (ms !== undefined && (latest === undefined || ms > latest)) latest = ms;
+    }
+  }
+  return latest === undefined ? undefined : rfc3339(new Date(latest));
 }

@@ -3,19 +3,17 @@
 // reference upstream, so this controller deletes them itself when their Service goes (and, at
 // start, those whose Service went while it was not running).
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
-import { isConflict, isNotFound, metaNamespaceKey, parseTime, resources, rfc3339, runWorkers, splitMetaNamespaceKey, WorkQueue, type Informer } from '../../client/index.js';
+import { isConflict, isNotFound, metaNamespaceKey, resources, runWorkers, splitMetaNamespaceKey, WorkQueue, type Informer } from '../../client/index.js';
 import { deepEqual } from '../../api/object.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { hasStatusCause, NAMESPACE_TERMINATING_CAUSE } from '../pod-control.js';
-import { podReadyCondition } from '../active-pods.js';
-import { serviceSelector } from '../service-pods.js';
+import { lastChangeTriggerTime, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, serviceSelector } from '../service-pods.js';
 import { watchServicesAndPods, type ServicePodInformers } from '../service-informers.js';
 import { desiredSubsets, truncateSubsets } from './subsets.js';
 
 export { desiredSubsets, truncateSubsets, MAX_ENDPOINTS_ADDRESSES } from './subsets.js';
 
 export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
-export const LAST_CHANGE_TRIGGER_TIME_ANNOTATION = 'endpoints.kubernetes.io/last-change-trigger-time';
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 /** The events' source, upstream's name. */
 const COMPONENT = 'endpoint-controller';
@@ -28,21 +26,6 @@ export interface EndpointsControllerOptions {
 
 export function newEndpointsController(ctx: ControllerContext, opts: EndpointsControllerOptions = {}): Controller {
   return new EndpointsController(ctx, opts);
-}
-
-/**
- * When the change the Endpoints reflect happened (upstream's trigger time): the latest of the
- * Service's creation and its pods' creation or readiness change.
- */
-export function lastChangeTriggerTime(svc: Service, pods: readonly Pod[]): string | undefined {
-  let latest = parseTime(svc.metadata?.creationTimestamp)?.getTime();
-  for (const p of pods) {
-    for (const t of [p.metadata?.creationTimestamp, podReadyCondition(p)?.lastTransitionTime]) {
-      const ms = parseTime(t)?.getTime();
-      if (ms !== undefined && (latest === undefined || ms > latest)) latest = ms;
-    }
-  }
-  return latest === undefined ? undefined : rfc3339(new Date(latest));
 }
 
 class EndpointsController implements Controller {

@@ -47,6 +47,7 @@ test('a Service with a selector gets slices and Endpoints of its pods that follo
     assert.equal(slicesOf(api, 'web').length, 1);
     assert.deepEqual(slice!.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
     assert.equal(slice!.metadata!.ownerReferences![0]!.uid, svc.metadata!.uid);
+    assert.match(slice!.metadata!.annotations!['endpoints.kubernetes.io/last-change-trigger-time']!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     await waitFor(() => endpointsOf(api, 'web')?.subsets?.[0]?.addresses?.length === 3, 'Endpoints with 3 addresses');
     assert.ok(endpointsOf(api, 'web')!.metadata!.annotations!['endpoints.kubernetes.io/last-change-trigger-time']);
 

@@ -7,7 +7,7 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { isConflict, isNotFound, metaNamespaceKey, resources, runWorkers, WorkQueue, type Informer } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { hasStatusCause, NAMESPACE_TERMINATING_CAUSE } from '../pod-control.js';
-import { serviceSelector } from '../service-pods.js';
+import { lastChangeTriggerTime, LAST_CHANGE_TRIGGER_TIME_ANNOTATION, serviceSelector } from '../service-pods.js';
 import { watchServicesAndPods, type ServicePodInformers } from '../service-informers.js';
 import { CONTROLLER_MANAGED_BY, DEFAULT_MAX_ENDPOINTS_PER_SLICE, desiredPortGroups, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE } from './desired.js';
 import { reconcileSlices } from './reconciler.js';
@@ -103,8 +103,12 @@ class EndpointSliceController implements Controller {
       this.queue.addAfter(key, STALE_CACHE_RETRY_MS);
       return;
     }
-    const desired = desiredPortGroups(svc, this.informers.podsOf(svc), (name) => this.nodes.get(undefined, name));
+    const pods = this.informers.podsOf(svc);
+    const desired = desiredPortGroups(svc, pods, (name) => this.nodes.get(undefined, name));
     const changes = reconcileSlices(svc, existing, desired, this.max);
+    // Slices written anyway say when the change they carry happened (upstream does the same).
+    const trigger = lastChangeTriggerTime(svc, pods);
+    if (trigger) for (const s of [...changes.create, ...changes.update]) s.metadata = { ...s.metadata, annotations: { ...s.metadata?.annotations, [LAST_CHANGE_TRIGGER_TIME_ANNOTATION]: trigger } };
     const ns = svc.metadata!.namespace!;
     const client = this.ctx.client;
     const errors: unknown[] = [];
