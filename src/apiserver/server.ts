@@ -25,8 +25,7 @@ import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, server
 import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
 import { tlsSettings, type TlsSettings } from './tls-options.js';
 import type { WatchStreamLimits } from './watch-stream.js';
-import { bootstrapServices, describeRepair, type ClusterServices } from './service-bootstrap.js';
-import { repairServiceAllocations } from '../registry/services/repair.js';
+import { bootstrapServices, type ClusterServices } from './service-bootstrap.js';
 import { serviceNetwork } from '../registry/services/network.js';
 import { formatIp } from '../api/cidr.js';
 
@@ -207,12 +206,15 @@ export class ApiServer {
     }
   }
 
-  /** Leaks and lost reservations are put right while the server runs too, as upstream's repair loops. */
+  /**
+   * Leaks and lost reservations are put right while the server runs too, as upstream's repair
+   * loops, and a deleted default/kubernetes or kube-dns comes back.
+   */
   private scheduleServiceRepair(): void {
     const every = this.opts.serviceRepairIntervalMs ?? 3 * 60_000;
     const tick = async () => {
       try {
-        for (const line of describeRepair(await repairServiceAllocations(this.opts.store, this.services.network))) this.log(line);
+        await bootstrapServices(this.storage, this.services, this.port, this.log);
       } catch (e) {
         this.log(`service allocations: repair failed: ${(e as Error).message}`);
       }

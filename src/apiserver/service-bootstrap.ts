@@ -81,8 +81,13 @@ async function createOrSay(storage: RestStorage, obj: KObject, log: (m: string) 
     await storage.create(resourceByKey('services'), obj);
   } catch (e) {
     if (e instanceof ApiError && e.code === 409) return;
-    // An address taken by another Service: the cluster still serves, and says what is wrong.
-    if (e instanceof ApiError && e.code === 422) return log(`WARNING: cannot create ${obj.metadata.namespace}/${obj.metadata.name}: ${e.message}`);
+    if (e instanceof ApiError && e.code === 422) {
+      // Another API server starting at the same moment created it (and holds its address).
+      const exists = await storage.get(resourceByKey('services'), obj.metadata.namespace, obj.metadata.name!).then(() => true, () => false);
+      // Otherwise an address taken by another Service: the cluster still serves, and says what is wrong.
+      if (!exists) log(`WARNING: cannot create ${obj.metadata.namespace}/${obj.metadata.name}: ${e.message}`);
+      return;
+    }
     throw e;
   }
 }

@@ -188,6 +188,10 @@ test('endpoints and endpointslices: kubectl get and describe svc print them as u
   assert.deepEqual(slices[0], ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS']);
   assert.deepEqual(rowOf(slices, 'web-abc'), ['web-abc', 'IPv4', '8080', '10.42.0.5,10.42.0.6,10.42.0.7 + 1 more...']);
   assert.deepEqual(rowOf(slices, 'empty'), ['empty', 'IPv4', '<unset>', '<unset>']);
+  const all = ok(['get', 'svc,ep,endpointslices', '-n', 'svc']);
+  assert.match(all, /^service\/web\s+NodePort\s+10\.43\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s+\S+$/m);
+  assert.match(all, /^endpoints\/web\s+10\.42\.0\.5:8080,10\.42\.0\.6:8080,10\.42\.0\.7:8080 \+ 1 more\.\.\.\s+\S+$/m);
+  assert.match(all, /^endpointslice\.discovery\.k8s\.io\/web-abc\s+IPv4\s+8080\s+10\.42\.0\.5,10\.42\.0\.6,10\.42\.0\.7 \+ 1 more\.\.\.\s+\S+$/m);
   const desc = ok(['describe', 'svc', 'web', '-n', 'svc']);
   assert.match(desc, /^Type:\s+NodePort$/m);
   assert.match(desc, /^IP Family Policy:\s+SingleStack$/m);
@@ -211,6 +215,21 @@ test('server-side apply keys Service ports by port and protocol: TCP and UDP of 
   ok(['apply', '--server-side', '-f', '-'], manifest(5353));
   const ports = JSON.parse(ok(['get', 'svc', 'dns', '-n', 'svc', '-o', 'json'])).spec.ports;
   assert.deepEqual(ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`), ['53/UDP', '5353/TCP']);
+});
+
+test('services/status carries the load balancer; a dry run reserves nothing; a deleted namespace gives its Services\' values back', async () => {
+  ok(['create', 'namespace', 'gone']);
+  const dry = ok(['create', 'service', 'nodeport', 'dry', '-n', 'gone', '--tcp=80:8080', '--node-port=30300', '--dry-run=server', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort}']);
+  assert.match(dry, /^10\.43\.\d+\.\d+ 30300$/);
+  ok(['create', 'service', 'nodeport', 'np', '-n', 'gone', '--tcp=80:8080', '--node-port=30300']);
+  ok(['create', 'service', 'loadbalancer', 'lb', '-n', 'gone', '--tcp=443:8443']);
+  ok(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.5"}]}}}']);
+  assert.equal(rowOf(table(ok(['get', 'svc', '-n', 'gone'])), 'lb')![3], '192.168.1.5');
+  const badStatus = k(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"not-an-ip"}]}}}']);
+  assert.match(badStatus.stderr, /status\.loadBalancer\.ingress\[0\]\.ip: Invalid value: "not-an-ip"/);
+  ok(['delete', 'namespace', 'gone', '--wait=true', '--timeout=60s']);
+  ok(['create', 'service', 'nodeport', 'np-after-ns', '-n', 'svc', '--tcp=80:8080', '--node-port=30300']);
+  assert.match(ok(['explain', 'endpointslice.endpoints.conditions']), /GROUP:\s+discovery\.k8s\.io/);
 });
 
 test('allocations survive a restart', async () => {

@@ -69,6 +69,7 @@ test('validation: names, ports, types and type-dependent fields, with upstream m
     errors(svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30001 }, { name: 'b', port: 80, protocol: 'TCP', nodePort: 30001 }] })),
     '[spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}, spec.ports[1].nodePort: Duplicate value: 30001]',
   );
+  assert.equal(errors(svc({ ports: [{ port: 80 }], trafficDistribution: 'Random' })), 'spec.trafficDistribution: Unsupported value: "Random": supported values: "PreferClose"');
   // TCP and UDP on one port (DNS) are two different ports.
   assert.equal(errors(svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] })), '');
 });
