@@ -98,6 +98,13 @@ test('a Deployment of 3 behind a Service: one slice of 3 ready endpoints, mirror
   for (const ip of ips) assert.ok(table.includes(ip), `${ip} in ${table}`);
   const epTable = ok(['get', 'ep', 'web']);
   for (const ip of ips) assert.ok(epTable.includes(`${ip}:8080`), `${ip}:8080 in ${epTable}`);
+
+  // Settled: nothing is rewritten while nothing changes (what the controllers write is what the
+  // server stores back, or they would write forever).
+  const versions = async () => [...(await slicesOf('web')).map((x) => x.metadata!.resourceVersion), (await endpointsOf('web'))!.metadata!.resourceVersion, (await client.get<Service>({ ...resources.services, namespace: NS, name: 'kubernetes' })).metadata!.resourceVersion];
+  const settled = await versions();
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(await versions(), settled);
 });
 
 test('a pod turning NotReady is ready=false in its slice and a not-ready address in Endpoints, and back', async () => {
