@@ -16,6 +16,7 @@ export interface ControllerManagerFlags extends NodeIpamFlags {
   terminatedPodGcThreshold?: string;
   clusterSigningCertFile?: string;
   clusterSigningKeyFile?: string;
+  maxEndpointsPerSlice?: string;
 }
 
 const log = (m: string): void => void process.stderr.write(`berth: controller-manager: ${m}\n`);
@@ -33,6 +34,11 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
     opts.podGC = { terminatedPodThreshold: n };
   }
   opts.nodeIpam = nodeIpamOptions(flags);
+  if (flags.maxEndpointsPerSlice !== undefined) {
+    const n = Number(flags.maxEndpointsPerSlice);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--max-endpoints-per-slice must be an integer from 1 to 1000, got "${flags.maxEndpointsPerSlice}"`);
+    opts.endpointSlice = { maxEndpointsPerSlice: n };
+  }
   const cert = flags.clusterSigningCertFile;
   const key = flags.clusterSigningKeyFile;
   if (!cert !== !key) throw new Error('--cluster-signing-cert-file and --cluster-signing-key-file go together');

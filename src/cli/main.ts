@@ -46,6 +46,8 @@ program
   .option('--service-node-port-range <range>', 'the range NodePorts come from (default 30000-32767)')
   .option('--cluster-dns <ip>', 'the cluster IP of kube-system/kube-dns, the nameserver of pods (default: the tenth address of --service-cidr, 10.43.0.10)')
   .option('--cluster-domain <domain>', 'the cluster DNS domain (default cluster.local)')
+  .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice at most (default 100, at most 1000)')
+  .option('--advertise-address <ip>', 'the address this API server publishes in the default/kubernetes Endpoints, where pods reach it (default: the node IP the embedded agent uses)')
   .option('--max-requests-inflight <n>', 'read-only requests served at once; beyond, 429 with Retry-After (default 400; 0: no limit)')
   .option('--max-mutating-requests-inflight <n>', 'mutating requests served at once; beyond, 429 with Retry-After (default 200; 0: no limit)')
   .option('--request-timeout <seconds>', 'a request, body included, must arrive within this (default 60)')
@@ -73,7 +75,7 @@ program
 
 program
   .command('controller-manager')
-  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM, CSR approving and signing), leader-elected through a Lease')
+  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM, CSR approving and signing, EndpointSlices, Endpoints, ServiceLB), leader-elected through a Lease')
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--no-leader-elect', 'act without taking the kube-controller-manager Lease')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
@@ -81,6 +83,7 @@ program
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
   .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
+  .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice at most (default 100, at most 1000)')
   .option('--cluster-signing-cert-file <file>', 'the cluster CA certificate (PEM) that signs approved kubelet CertificateSigningRequests (with --cluster-signing-key-file)')
   .option('--cluster-signing-key-file <file>', "the cluster CA's private key (PEM)")
   .action(async (opts) => (await import('./controller-manager.js')).runControllerManagerCommand(opts));

@@ -21,6 +21,8 @@ import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
+import { advertiseAddress } from './advertise-address.js';
+import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
 
 export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags {
   dataDir?: string;
@@ -35,6 +37,8 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   schedulerConfig?: string;
   disableControllerManager?: boolean;
   nodeMonitorGracePeriod?: string;
+  maxEndpointsPerSlice?: string;
+  advertiseAddress?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -84,6 +88,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const services = serviceNetworkOptions(flags);
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
+  const advertise = advertiseAddress(flags.advertiseAddress, host);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
   raiseOpenFileLimit((m) => process.stderr.write(`berth: ${m}\n`));
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
@@ -115,6 +120,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let agent: RunningAgent | undefined;
   let simulated: Simulator | undefined;
   let client: RestClient | undefined;
+  let kubernetesEndpoints: ApiServerEndpointsReconciler | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -131,6 +137,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
+      // This server leaves default/kubernetes before it stops answering.
+      await withDeadline('kubernetes endpoints', kubernetesEndpoints?.stop());
       client?.close();
       await server.stop();
       await store.close();
@@ -148,13 +156,17 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
-  if (schedulerConfig || !flags.disableControllerManager) {
-    // The embedded components talk to the API over loopback HTTPS like any other client.
-    client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
+  // The embedded components talk to the API over loopback HTTPS like any other client.
+  client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
+  if (advertise.address) {
+    kubernetesEndpoints = new ApiServerEndpointsReconciler({ client, address: advertise.address, port: server.port });
+    kubernetesEndpoints.start();
+  } else {
+    process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
+  if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig);
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
-  if (!flags.disableControllerManager) controllers = startControllerManager(client!, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
+  if (!flags.disableControllerManager) controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
   process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {

@@ -20,6 +20,10 @@ const KINDS: Record<string, { kind: string; apiVersion: string; generation?: boo
   '/namespaces': { kind: 'Namespace', apiVersion: 'v1', status: true },
   'apps/replicasets': { kind: 'ReplicaSet', apiVersion: 'apps/v1', generation: true, status: true },
   'apps/deployments': { kind: 'Deployment', apiVersion: 'apps/v1', generation: true, status: true },
+  '/services': { kind: 'Service', apiVersion: 'v1', status: true },
+  '/endpoints': { kind: 'Endpoints', apiVersion: 'v1' },
+  'discovery.k8s.io/endpointslices': { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', generation: true },
+  'coordination.k8s.io/leases': { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1' },
 };
 
 const PATCH_TYPES: Record<string, ContentType> = {

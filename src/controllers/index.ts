@@ -11,6 +11,9 @@ import { newNodeIpamController, type NodeIpamOptions } from './nodeipam/index.js
 import { newNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/index.js';
 import { newPodGCController, type PodGCOptions } from './podgc.js';
 import { newReplicaSetController } from './replicaset.js';
+import { newEndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/index.js';
+import { newEndpointsController } from './endpoints/index.js';
+import { newServiceLBController } from './servicelb.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -22,9 +25,10 @@ export interface ControllerManagerOptions {
   nodeIpam?: NodeIpamOptions;
   /** The CA that signs approved CSRs; without it requests are approved but not issued here. */
   csrSigning?: CsrSigningOptions;
+  endpointSlice?: EndpointSliceControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -36,6 +40,9 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newPodGCController(ctx, opts.podGC),
     ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(ctx, opts.nodeIpam)]),
     ...newCsrControllers(ctx, opts.csrSigning),
+    newEndpointSliceController(ctx, opts.endpointSlice),
+    newEndpointsController(ctx),
+    newServiceLBController(ctx),
   ];
 }
 
