@@ -238,7 +238,7 @@ export class CertManager {
       if (bad) throw new CsrRefusedError(name, bad.type, bad.reason ?? '', bad.message ?? '');
       if (cur.status?.certificate) {
         const cert = Buffer.from(cur.status.certificate, 'base64').toString('utf8');
-        if (!(await p.usable(cert, this.now()))) throw new Error(`CertificateSigningRequest ${name} was issued a certificate not usable as this ${p.what}`);
+        if (!(await p.usable(cert, Date.now()))) throw new Error(`CertificateSigningRequest ${name} was issued a certificate not usable as this ${p.what}`);
         return { cert, key };
       }
       await sleep(this.o.pollMs ?? 1000, signal).catch(() => undefined);
