@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { caBundleHash, parseJoinToken } from '../api/join-token.js';
 import { RestClient } from '../client/index.js';
 import { ClientCertManager } from '../kubelet/client-cert.js';
-import { CsrRefusedError } from '../kubelet/cert-manager.js';
+import { CsrRefusedError, type CertAndKey } from '../kubelet/cert-manager.js';
 
 export interface JoinOptions {
   server: string;
@@ -89,23 +89,25 @@ export async function joinCluster(o: JoinOptions): Promise<Joined> {
   const pki = join(o.dataDir, 'pki');
   const password = nodePassword(o.dataDir);
   const userAgent = `berth-agent/${o.nodeName}`;
-  let client: RestClient | undefined;
-  const identity = { nodeName: o.nodeName, caCert, dir: pki, nodePassword: password, log: o.log };
-  let cert = await new ClientCertManager({ ...identity, client: undefined as unknown as RestClient, onCert: () => undefined }).fromDisk();
-  if (!cert) {
-    const bootstrap = new RestClient({ server: o.server, ca: caCert, token: token.secret, userAgent });
-    try {
+  const identity = { nodeName: o.nodeName, caCert, dir: pki, nodePassword: password, log: o.log, onCert: () => undefined };
+  // Connects only when asked to: an agent with a good certificate kept never uses the secret.
+  const bootstrap = new RestClient({ server: o.server, ca: caCert, token: token.secret, userAgent });
+  let cert: CertAndKey | undefined;
+  try {
+    const asker = new ClientCertManager({ ...identity, client: bootstrap });
+    cert = await asker.fromDisk();
+    if (!cert) {
       o.log(`joining as node ${o.nodeName}: asking for a client certificate`);
-      cert = await new ClientCertManager({ ...identity, client: bootstrap, onCert: () => undefined }).obtain(o.signal ?? new AbortController().signal);
-    } catch (e) {
-      if (e instanceof CsrRefusedError) throw new Error(`cannot join as node ${o.nodeName}: ${e.detail || e.message}`);
-      throw new Error(`cannot join as node ${o.nodeName}: ${(e as Error).message}`);
-    } finally {
-      bootstrap.close();
+      cert = await asker.obtain(o.signal ?? new AbortController().signal);
     }
-    if (!cert) throw new Error('stopped while joining');
+  } catch (e) {
+    if (e instanceof CsrRefusedError) throw new Error(`cannot join as node ${o.nodeName}: ${e.detail || e.message}`);
+    throw new Error(`cannot join as node ${o.nodeName}: ${(e as Error).message}`);
+  } finally {
+    bootstrap.close();
   }
-  client = new RestClient({ server: o.server, ca: caCert, cert: cert.cert, key: cert.key, userAgent });
-  const renewal = new ClientCertManager({ ...identity, client, onCert: (c) => client!.setClientCertificate(c.cert, c.key) });
+  if (!cert) throw new Error('stopped while joining');
+  const client = new RestClient({ server: o.server, ca: caCert, cert: cert.cert, key: cert.key, userAgent });
+  const renewal = new ClientCertManager({ ...identity, client, onCert: (c) => client.setClientCertificate(c.cert, c.key) });
   return { caCert, client, renewal };
 }

@@ -164,8 +164,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (schedulerConfig) scheduler = startScheduler(client!, schedulerConfig);
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
   if (!flags.disableControllerManager) controllers = startControllerManager(client!, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
-  process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
-  process.stdout.write(`berth: to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)\n`);
+  // One write: whoever reads the ready line sees how to join with it.
+  process.stdout.write(
+    `berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n` +
+      `berth: to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)\n`,
+  );
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
     nodeStarted = startNode();
