@@ -90,7 +90,7 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
   after(async () => {
     for (const a of [first, ...others]) await stopAgent(a);
     if (existsSync(join(dir, 'a1', 'containerd'))) await removeLeftoverPods(join(dir, 'a1', 'containerd'));
-    if (existsSync(join(dir, 'a2', 'containerd'))) await removeLeftoverPods(join(dir, 'a2', 'containerd'));
+    for (const d of ['a2', 'a-short']) if (existsSync(join(dir, d, 'containerd'))) await removeLeftoverPods(join(dir, d, 'containerd'));
     cleanUpHost(host, { dir, bridge, subnet, cgroupRoot: `/berth-e2e-join-${hex}` });
     await server?.stop();
     server?.cleanup();
@@ -172,6 +172,19 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
     const secret = JSON.parse(kubectl(server, ['get', 'secret', '-n', 'kube-system', `${nodeName}.node-password.berth`, '-o', 'json']).stdout) as { data: { hash: string } };
     const password = readFileSync(join(dir, 'a1', 'node-password'), 'utf8').trim();
     assert.equal(Buffer.from(secret.data.hash, 'base64').toString(), `sha256:${createHash('sha256').update(password).digest('hex')}`);
+  });
+
+  test('a short token (the secret alone) joins too, with a warning that the CA is not checked', async () => {
+    const short = join(dir, 'short-token');
+    writeFileSync(short, readFileSync(tokenFile, 'utf8').trim().split(':').pop()! + '\n', { mode: 0o600 });
+    const a = spawnAgent(['--server', server.url, '--token-file', short, '--data-dir', join(dir, 'a-short'), '--node-name', `${nodeName}-short`, '--node-ip', '127.0.0.1', '--listen', '127.0.0.1:0', '--bridge', bridge, '--no-ip-masq']);
+    others.push(a);
+    await eventually(() => /client certificate issued by the cluster CA/.test(a.output()) || a.proc.exitCode !== null, 'the short-token agent joined', 60_000);
+    await stopAgent(a);
+    assert.match(a.output(), /^berth: WARNING: a short token: the CA the server sends is trusted without a check; use the full token \(K10\.\.\.\) from the server's DATA_DIR\/token to pin it\n/);
+    assert.match(a.output(), /client certificate issued by the cluster CA/);
+    const cert = new X509Certificate(readFileSync(join(dir, 'a-short', 'pki', 'kubelet-client.crt')));
+    assert.equal(cert.subject, `CN=system:node:${nodeName}-short\nO=system:nodes`);
   });
 
   test('a second machine (another data dir) under the taken name is refused with one clear line, until the Node is deleted', async () => {
