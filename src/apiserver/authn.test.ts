@@ -12,8 +12,14 @@ function req(o: { bearer?: string; cert?: { authorized: boolean; CN?: string; O?
 const authn = new Authenticator({ adminToken: 'admin-token', bootstrapSecret: 'join-secret' });
 
 test('a CA-verified client certificate is user CN in groups O and system:authenticated', () => {
-  assert.deepEqual(authn.authenticate(req({ cert: { authorized: true, CN: 'system:node:n1', O: 'system:nodes' } })), { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] });
-  assert.deepEqual(authn.authenticate(req({ cert: { authorized: true, CN: 'jane', O: ['dev', 'ops'] } })), { name: 'jane', groups: ['dev', 'ops', 'system:authenticated'] });
+  assert.deepEqual(authn.authenticate(req({ cert: { authorized: true, CN: 'system:node:n1', O: 'system:nodes' } })), {
+    name: 'system:node:n1',
+    groups: ['system:nodes', 'system:authenticated'],
+  });
+  assert.deepEqual(authn.authenticate(req({ cert: { authorized: true, CN: 'jane', O: ['dev', 'ops'] } })), {
+    name: 'jane',
+    groups: ['dev', 'ops', 'system:authenticated'],
+  });
   // One the CA did not sign proves nothing; its holder's token still may.
   assert.equal(authn.authenticate(req({ cert: { authorized: false, CN: 'system:node:n1', O: 'system:nodes' } })), undefined);
   assert.equal(authn.authenticate(req({ cert: { authorized: false, CN: 'x' }, bearer: 'admin-token' }))?.name, 'system:admin');
@@ -21,7 +27,10 @@ test('a CA-verified client certificate is user CN in groups O and system:authent
 
 test('bearer tokens: the admin token, the join secret as a bootstrap token, nothing else', () => {
   assert.deepEqual(authn.authenticate(req({ bearer: 'admin-token' })), { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
-  assert.deepEqual(authn.authenticate(req({ bearer: 'join-secret' })), { name: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] });
+  assert.deepEqual(authn.authenticate(req({ bearer: 'join-secret' })), {
+    name: 'system:bootstrap:server',
+    groups: ['system:bootstrappers', 'system:authenticated'],
+  });
   assert.equal(authn.authenticate(req({ bearer: 'join-secre' })), undefined);
   assert.equal(authn.authenticate(req({})), undefined);
   assert.equal(new Authenticator({ adminToken: 'admin-token' }).authenticate(req({ bearer: 'join-secret' })), undefined, 'no join secret configured');

@@ -27,7 +27,10 @@ test("refusals read as upstream RBAC's", () => {
   assert.equal(pods.code, 403);
   assert.equal(pods.message, 'pods is forbidden: User "system:bootstrap:server" cannot list resource "pods" in API group "" in the namespace "default"');
   const one = forbiddenResource(user, { verb: 'get', group: 'certificates.k8s.io', resource: 'certificatesigningrequests', name: 'theirs' });
-  assert.equal(one.message, 'certificatesigningrequests.certificates.k8s.io "theirs" is forbidden: User "system:bootstrap:server" cannot get resource "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope');
+  assert.equal(
+    one.message,
+    'certificatesigningrequests.certificates.k8s.io "theirs" is forbidden: User "system:bootstrap:server" cannot get resource "certificatesigningrequests" in API group "certificates.k8s.io" at the cluster scope',
+  );
   assert.deepEqual(one.toStatus().details, { name: 'theirs', group: 'certificates.k8s.io', kind: 'certificatesigningrequests' });
   const log = forbiddenResource(user, { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: 'ns', name: 'p' });
   assert.match(log.message, /cannot get resource "pods\/log"/);

@@ -58,7 +58,12 @@ const CSR_GROUP = 'certificates.k8s.io';
  * named CertificateSigningRequest (undefined: there is none). A watch must name the request with
  * a metadata.name field selector; a list is never allowed (other joining machines' requests).
  */
-export async function bootstrapAllows(user: UserInfo, a: RequestAttributes, watchedName: string | undefined, ownerOf: (name: string) => Promise<string | undefined>): Promise<boolean> {
+export async function bootstrapAllows(
+  user: UserInfo,
+  a: RequestAttributes,
+  watchedName: string | undefined,
+  ownerOf: (name: string) => Promise<string | undefined>,
+): Promise<boolean> {
   if (a.group !== CSR_GROUP || a.resource !== 'certificatesigningrequests' || a.subresource) return false;
   if (a.verb === 'create') return !a.name;
   const name = a.verb === 'get' ? a.name : a.verb === 'watch' ? (a.name ?? watchedName) : undefined;

@@ -66,9 +66,12 @@ async function clusterCa(o: JoinOptions, caHash: string | undefined): Promise<st
   }
   if (caHash) {
     const got = caBundleHash(ca);
-    if (got !== caHash) throw new Error(`the cluster CA of ${o.server} (sha256 ${got}) does not match the token's CA hash ${caHash}: the token is for another cluster, or something is posing as the server`);
+    if (got !== caHash)
+      throw new Error(
+        `the cluster CA of ${o.server} (sha256 ${got}) does not match the token's CA hash ${caHash}: the token is for another cluster, or something is posing as the server`,
+      );
   } else if (!o.caFile) {
-    o.warn('a short token: the CA the server sends is trusted without a check; use the full token (K10...) from the server\'s DATA_DIR/token to pin it');
+    o.warn("a short token: the CA the server sends is trusted without a check; use the full token (K10...) from the server's DATA_DIR/token to pin it");
   }
   return ca;
 }
@@ -98,7 +101,16 @@ export async function joinCluster(o: JoinOptions): Promise<Joined> {
     cert = await asker.fromDisk();
     if (!cert) {
       o.log(`joining as node ${o.nodeName}: asking for a client certificate`);
-      cert = await asker.obtain(o.signal ?? new AbortController().signal);
+      // Nothing approves without a controller manager: say what to look at instead of waiting mutely.
+      const hint = setTimeout(
+        () => o.log('no answer yet: the controller manager approves join requests (kubectl get csr; kubectl certificate approve NAME does it by hand)'),
+        30_000,
+      );
+      try {
+        cert = await asker.obtain(o.signal ?? new AbortController().signal);
+      } finally {
+        clearTimeout(hint);
+      }
     }
   } catch (e) {
     if (e instanceof CsrRefusedError) throw new Error(`cannot join as node ${o.nodeName}: ${e.detail || e.message}`);

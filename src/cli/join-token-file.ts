@@ -18,7 +18,8 @@ export function ensureJoinToken(dataDir: string, caBundle: string, given?: strin
   let secret: string | undefined;
   if (given !== undefined) {
     const t = parseJoinToken(given);
-    if (t.caHash && t.caHash !== caBundleHash(caBundle)) throw new Error(`--token: its CA hash ${t.caHash} is not this server's CA (${caBundleHash(caBundle)}); give the secret alone or this cluster's token`);
+    if (t.caHash && t.caHash !== caBundleHash(caBundle))
+      throw new Error(`--token: its CA hash ${t.caHash} is not this server's CA (${caBundleHash(caBundle)}); give the secret alone or this cluster's token`);
     if (t.secret.length < 16) throw new Error('--token: the secret must be at least 16 characters');
     secret = t.secret;
   } else if (existsSync(path)) {

@@ -257,7 +257,12 @@ export async function nodeCsr(nodeName: string, extensions: (x: X509) => Instanc
   const x = await x509();
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const req = await x.Pkcs10CertificateRequestGenerator.create({ name: `CN=system:node:${nodeName}, O=system:nodes`, keys, signingAlgorithm: alg, extensions: extensions(x) });
+  const req = await x.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=system:node:${nodeName}, O=system:nodes`,
+    keys,
+    signingAlgorithm: alg,
+    extensions: extensions(x),
+  });
   const key = x.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
   return { csr: req.toString('pem'), key };
 }

@@ -37,7 +37,7 @@ function fakeApi() {
   return { client, csrs };
 }
 
-test("a client certificate is usable for its own node under the CA until 80% of its life", async () => {
+test('a client certificate is usable for its own node under the CA until 80% of its life', async () => {
   const c = await issueCertificate(ca, { commonName: 'system:node:n1', organization: 'system:nodes', usage: 'client', notAfter: new Date(Date.now() + DAY) });
   assert.equal(await usableClientCert(c.cert, pki.caCert, 'n1'), true);
   assert.equal(await usableClientCert(c.cert, pki.caCert, 'n2'), false, "another node's");
@@ -60,7 +60,18 @@ test('renewal of a short-lived client certificate at 80% of its life: a new kube
     got.push(c);
     clock = Date.now();
   };
-  const o = { client: api.client, nodeName: 'n1', caCert: pki.caCert, dir, nodePassword: 'pw', onCert, log: () => {}, pollMs: 10, checkMs: 20, now: () => clock };
+  const o = {
+    client: api.client,
+    nodeName: 'n1',
+    caCert: pki.caCert,
+    dir,
+    nodePassword: 'pw',
+    onCert,
+    log: () => {},
+    pollMs: 10,
+    checkMs: 20,
+    now: () => clock,
+  };
   // The bootstrap: one request, waited on.
   const first = await new ClientCertManager(o).obtain();
   assert.ok(first);

@@ -15,7 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
 import { BERTH, eventually, kubectl, kubectlPath, skipIfMissing, startServer, type RunningServer } from './harness.js';
-import { cleanUpHost, missingAgentPrerequisite, recordHostState, removeLeftoverPods, reserveTestSubnet, serverCidrArgs, type HostState } from './agent-fixture.js';
+import {
+  cleanUpHost,
+  missingAgentPrerequisite,
+  recordHostState,
+  removeLeftoverPods,
+  reserveTestSubnet,
+  serverCidrArgs,
+  type HostState,
+} from './agent-fixture.js';
 
 const missing = skipIfMissing(await missingAgentPrerequisite(), 'the agent join e2e test');
 
@@ -73,7 +81,23 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
   let tokenFile: string;
   let first: AgentProc | undefined;
   const others: AgentProc[] = [];
-  const agentArgs = (dataDir: string) => ['--server', server.url, '--token-file', tokenFile, '--data-dir', dataDir, '--node-name', nodeName, '--node-ip', '127.0.0.1', '--listen', '127.0.0.1:0', '--bridge', bridge, '--no-ip-masq'];
+  const agentArgs = (dataDir: string) => [
+    '--server',
+    server.url,
+    '--token-file',
+    tokenFile,
+    '--data-dir',
+    dataDir,
+    '--node-name',
+    nodeName,
+    '--node-ip',
+    '127.0.0.1',
+    '--listen',
+    '127.0.0.1:0',
+    '--bridge',
+    bridge,
+    '--no-ip-masq',
+  ];
   const getNode = (): Node | undefined => {
     const r = kubectl(server, ['get', 'node', nodeName, '-o', 'json']);
     return r.code === 0 ? (JSON.parse(r.stdout) as Node) : undefined;
@@ -99,9 +123,13 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
   test('the server writes DIR/token (0600) in K10<sha256 of the CA PEM>::server:<secret> form and says how to join', async () => {
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
     const token = readFileSync(tokenFile, 'utf8').trim();
-    const hash = createHash('sha256').update(readFileSync(join(server.dataDir, 'pki', 'ca.crt'))).digest('hex');
+    const hash = createHash('sha256')
+      .update(readFileSync(join(server.dataDir, 'pki', 'ca.crt')))
+      .digest('hex');
     assert.match(token, new RegExp(`^K10${hash}::server:[0-9a-f]{32}$`));
-    const joinLine = new RegExp(`\\nberth: to add a node, run on it: berth agent --server https://127\\.0\\.0\\.1:\\d+ --token-file ${tokenFile.replace(/[.]/g, '\\.')} `);
+    const joinLine = new RegExp(
+      `\\nberth: to add a node, run on it: berth agent --server https://127\\.0\\.0\\.1:\\d+ --token-file ${tokenFile.replace(/[.]/g, '\\.')} `,
+    );
     await eventually(() => joinLine.test(server.output()), 'the join line', 5000);
   });
 
@@ -121,19 +149,37 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
   test("the token's secret is only a bootstrap credential: kubectl with it cannot list pods (403 in RBAC's words)", () => {
     const secret = readFileSync(tokenFile, 'utf8').trim().split(':').pop()!;
     const caFile = join(server.dataDir, 'pki', 'ca.crt');
-    const r = spawnSync(kubectlPath(), ['--server', server.url, '--certificate-authority', caFile, '--token', secret, '--kubeconfig', '/dev/null', 'get', 'pods'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      kubectlPath(),
+      ['--server', server.url, '--certificate-authority', caFile, '--token', secret, '--kubeconfig', '/dev/null', 'get', 'pods'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stderr, /Error from server \(Forbidden\): pods is forbidden: User "system:bootstrap:server" cannot list resource "pods" in API group "" in the namespace "default"/);
+    assert.match(
+      r.stderr,
+      /Error from server \(Forbidden\): pods is forbidden: User "system:bootstrap:server" cannot list resource "pods" in API group "" in the namespace "default"/,
+    );
   });
 
-  test('a token whose CA hash is not the server\'s: one error line, exit 1, nothing asked', async () => {
+  test("a token whose CA hash is not the server's: one error line, exit 1, nothing asked", async () => {
     const bad = join(dir, 'bad-token');
     const token = readFileSync(tokenFile, 'utf8').trim();
-    writeFileSync(bad, token.replace(/^K10./, (p) => `K10${p[3] === '0' ? '1' : '0'}`), { mode: 0o600 });
+    writeFileSync(
+      bad,
+      token.replace(/^K10./, (p) => `K10${p[3] === '0' ? '1' : '0'}`),
+      { mode: 0o600 },
+    );
     const before = kubectl(server, ['get', 'csr', '-o', 'name']).stdout;
-    const r = spawnSync(process.execPath, [BERTH, 'agent', '--server', server.url, '--token-file', bad, '--data-dir', join(dir, 'a-bad'), '--node-name', 'never'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [BERTH, 'agent', '--server', server.url, '--token-file', bad, '--data-dir', join(dir, 'a-bad'), '--node-name', 'never'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^berth: error: the cluster CA of https:\/\/127\.0\.0\.1:\d+ \(sha256 [0-9a-f]{64}\) does not match the token's CA hash [0-9a-f]{64}: the token is for another cluster, or something is posing as the server\n$/);
+    assert.match(
+      r.stderr,
+      /^berth: error: the cluster CA of https:\/\/127\.0\.0\.1:\d+ \(sha256 [0-9a-f]{64}\) does not match the token's CA hash [0-9a-f]{64}: the token is for another cluster, or something is posing as the server\n$/,
+    );
     assert.equal(kubectl(server, ['get', 'csr', '-o', 'name']).stdout, before, 'no CSR was made');
   });
 
@@ -144,16 +190,19 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
     });
     // The bootstrap request came from the token; the serving request (made after the join)
     // came from the node itself: the API server saw the agent as system:node:NAME.
-    const csrs = JSON.parse(kubectl(server, ['get', 'csr', '-o', 'json']).stdout).items as Array<{ spec: { signerName: string; username: string; groups: string[] }; status: { certificate?: string; conditions?: Array<{ type: string }> } }>;
+    const csrs = JSON.parse(kubectl(server, ['get', 'csr', '-o', 'json']).stdout).items as Array<{
+      spec: { signerName: string; username: string; groups: string[] };
+      status: { certificate?: string; conditions?: Array<{ type: string }> };
+    }>;
     const client = csrs.filter((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet');
     assert.equal(client.length, 1);
     assert.equal(client[0]!.spec.username, 'system:bootstrap:server');
     assert.ok(client[0]!.spec.groups.includes('system:bootstrappers'));
     assert.ok(client[0]!.status.certificate && client[0]!.status.conditions?.some((c) => c.type === 'Approved'));
-    const serving = await eventually(() => {
+    const serving = (await eventually(() => {
       const items = JSON.parse(kubectl(server, ['get', 'csr', '-o', 'json']).stdout).items as typeof csrs;
       return items.find((c) => c.spec.signerName === 'kubernetes.io/kubelet-serving');
-    }, 'the serving CSR') as (typeof csrs)[number];
+    }, 'the serving CSR')) as (typeof csrs)[number];
     assert.equal(serving.spec.username, `system:node:${nodeName}`);
     assert.deepEqual(serving.spec.groups, ['system:nodes', 'system:authenticated']);
     // Its certificate and key are kept in DATA_DIR/pki, 0600, for the node's identity.
@@ -169,7 +218,9 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
     assert.ok(!readFileSync(`/proc/${pid}/cmdline`).includes(server.token));
     assert.ok(!readFileSync(`/proc/${pid}/environ`).includes(server.token));
     // The machine holds its name: the Secret has the password's hash, not the password.
-    const secret = JSON.parse(kubectl(server, ['get', 'secret', '-n', 'kube-system', `${nodeName}.node-password.berth`, '-o', 'json']).stdout) as { data: { hash: string } };
+    const secret = JSON.parse(kubectl(server, ['get', 'secret', '-n', 'kube-system', `${nodeName}.node-password.berth`, '-o', 'json']).stdout) as {
+      data: { hash: string };
+    };
     const password = readFileSync(join(dir, 'a1', 'node-password'), 'utf8').trim();
     assert.equal(Buffer.from(secret.data.hash, 'base64').toString(), `sha256:${createHash('sha256').update(password).digest('hex')}`);
   });
@@ -177,11 +228,30 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
   test('a short token (the secret alone) joins too, with a warning that the CA is not checked', async () => {
     const short = join(dir, 'short-token');
     writeFileSync(short, readFileSync(tokenFile, 'utf8').trim().split(':').pop()! + '\n', { mode: 0o600 });
-    const a = spawnAgent(['--server', server.url, '--token-file', short, '--data-dir', join(dir, 'a-short'), '--node-name', `${nodeName}-short`, '--node-ip', '127.0.0.1', '--listen', '127.0.0.1:0', '--bridge', bridge, '--no-ip-masq']);
+    const a = spawnAgent([
+      '--server',
+      server.url,
+      '--token-file',
+      short,
+      '--data-dir',
+      join(dir, 'a-short'),
+      '--node-name',
+      `${nodeName}-short`,
+      '--node-ip',
+      '127.0.0.1',
+      '--listen',
+      '127.0.0.1:0',
+      '--bridge',
+      bridge,
+      '--no-ip-masq',
+    ]);
     others.push(a);
     await eventually(() => /client certificate issued by the cluster CA/.test(a.output()) || a.proc.exitCode !== null, 'the short-token agent joined', 60_000);
     await stopAgent(a);
-    assert.match(a.output(), /^berth: WARNING: a short token: the CA the server sends is trusted without a check; use the full token \(K10\.\.\.\) from the server's DATA_DIR\/token to pin it\n/);
+    assert.match(
+      a.output(),
+      /^berth: WARNING: a short token: the CA the server sends is trusted without a check; use the full token \(K10\.\.\.\) from the server's DATA_DIR\/token to pin it\n/,
+    );
     assert.match(a.output(), /client certificate issued by the cluster CA/);
     const cert = new X509Certificate(readFileSync(join(dir, 'a-short', 'pki', 'kubelet-client.crt')));
     assert.equal(cert.subject, `CN=system:node:${nodeName}-short\nO=system:nodes`);
@@ -191,16 +261,28 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
     assert.ok(first, 'the first agent joined');
     const r = spawnSync(process.execPath, [BERTH, 'agent', ...agentArgs(join(dir, 'a2'))], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`\\nberth: error: cannot join as node ${nodeName}: node name ${nodeName} is taken by another machine; delete Node ${nodeName} to reuse it\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `\\nberth: error: cannot join as node ${nodeName}: node name ${nodeName} is taken by another machine; delete Node ${nodeName} to reuse it\\n$`,
+      ),
+    );
     assert.equal(existsSync(join(dir, 'a2', 'pki', 'kubelet-client.crt')), false);
 
     // The first machine goes away and its Node is deleted: the name is free again.
     await stopAgent(first);
     assert.equal(kubectl(server, ['delete', 'node', nodeName]).code, 0);
-    await eventually(() => kubectl(server, ['get', 'secret', '-n', 'kube-system', `${nodeName}.node-password.berth`]).code !== 0, 'the node password Secret gone with the Node');
+    await eventually(
+      () => kubectl(server, ['get', 'secret', '-n', 'kube-system', `${nodeName}.node-password.berth`]).code !== 0,
+      'the node password Secret gone with the Node',
+    );
     const second = spawnAgent(agentArgs(join(dir, 'a2')));
     others.push(second);
-    await eventually(() => /client certificate issued by the cluster CA/.test(second.output()) || second.proc.exitCode !== null, 'the second machine joined', 60_000);
+    await eventually(
+      () => /client certificate issued by the cluster CA/.test(second.output()) || second.proc.exitCode !== null,
+      'the second machine joined',
+      60_000,
+    );
     assert.match(second.output(), /client certificate issued by the cluster CA/);
     const cert = new X509Certificate(readFileSync(join(dir, 'a2', 'pki', 'kubelet-client.crt')));
     assert.equal(cert.subject, `CN=system:node:${nodeName}\nO=system:nodes`);
