@@ -17,7 +17,7 @@ import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate } from
 import type { Ctx } from './ctx.js';
 import { negotiate } from './negotiate.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { parseApiPath } from './request-info.js';
+import { parseApiPath, type ResourceRequest } from './request-info.js';
 import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { PodProxy } from './pod-proxy.js';
@@ -312,9 +312,9 @@ export class ApiServer {
   }
 
   /** Bootstrap callers may only handle their own CertificateSigningRequests (bootstrap-authz.ts). */
-  private async authorizeBootstrap(user: UserInfo, method: string | undefined, info: { group: string; resource: string; subresource?: string; namespace?: string; name?: string }, watch: boolean, q: URLSearchParams): Promise<void> {
+  private async authorizeBootstrap(user: UserInfo, method: string | undefined, info: ResourceRequest, watch: boolean, q: URLSearchParams): Promise<void> {
     const attrs = { verb: requestVerb(method, !!info.name, watch), group: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name };
-    const r = findResource(info.group, 'v1', info.resource);
+    const r = findResource(info.group, info.version, info.resource);
     const ownerOf = async (name: string) => {
       // From the store, not the watch cache: the request may have been created a moment ago.
       const obj = r ? await this.storage.get(r, undefined, name).catch(() => undefined) : undefined;
