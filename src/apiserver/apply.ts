@@ -82,5 +82,5 @@ export async function serverSideApply(
   const obj = apply({ metadata: {} } as KObject);
   obj.metadata.name = ctx.name;
   if (r.namespaced) obj.metadata.namespace = ctx.namespace;
-  return { obj: await storage.create(r, clone(obj), { dryRun }), created: true };
+  return { obj: await storage.create(r, clone(obj), { dryRun, user: ctx.user }), created: true };
 }

@@ -152,7 +152,7 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
     }
     obj.metadata.namespace = ctx.namespace;
   }
-  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx) });
+  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx), user: ctx.user });
   respondObject(ctx, 201, created);
 }
 

@@ -1,6 +1,7 @@
 // Generic storage of API objects (upstream's registry/generic/registry.Store): metadata
 // bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
 // update and delete. Handlers call this; it never knows about HTTP.
+import { ADMIN, type UserInfo } from './authn.js';
 import { randomUUID, randomInt } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, deepEqual, type KObject } from '../api/object.js';
@@ -23,6 +24,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Records the write in metadata.managedFields as an Update by this writer (apply records its own). */
   writer?: Writer;
+  /** Who creates the object (kinds that record their requestor); absent: the system itself. */
+  user?: UserInfo;
 }
 
 /** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
@@ -113,7 +116,7 @@ export class RestStorage {
     for (let attempt = 0; ; attempt++) {
       const candidate = clone(obj);
       if (generated) candidate.metadata.name = generateName(meta.generateName!);
-      this.prepareForCreate(r, candidate);
+      this.prepareForCreate(r, candidate, opts.user);
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
       const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun);
@@ -133,7 +136,7 @@ export class RestStorage {
     }
   }
 
-  private prepareForCreate(r: ResourceType, obj: KObject): void {
+  private prepareForCreate(r: ResourceType, obj: KObject, user: UserInfo = ADMIN): void {
     const meta = obj.metadata;
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
@@ -151,7 +154,7 @@ export class RestStorage {
     if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
     admitCreate(r, obj, this.lookups);
-    strategy.prepareForCreate?.(obj, this.lookups);
+    strategy.prepareForCreate?.(obj, this.lookups, user);
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {

@@ -2,7 +2,6 @@
 // REST handlers, and the bootstrap objects every cluster starts with.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { findResource, groupVersions, resourceByKey, resources } from '../registry/index.js';
 import { openapiV3Document, openapiV3Index, type OpenApiResource } from '../api/schema/index.js';
@@ -12,11 +11,13 @@ import { bootstrapObjects } from './admission.js';
 import { objectKey } from './storage-keys.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { ApiError, methodNotAllowed, unauthorized, unavailable } from './errors.js';
+import { Authenticator, isBootstrapper, type UserInfo } from './authn.js';
+import { bootstrapAllows, forbiddenPath, forbiddenResource, requestVerb, selectedName } from './bootstrap-authz.js';
 import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate } from './handlers.js';
 import type { Ctx } from './ctx.js';
 import { negotiate } from './negotiate.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
-import { parseApiPath } from './request-info.js';
+import { parseApiPath, type ResourceRequest } from './request-info.js';
 import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { PodProxy } from './pod-proxy.js';
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   services?: ClusterServices;
   /** How often the service allocations are repaired (upstream: 3 minutes). */
   serviceRepairIntervalMs?: number;
+  /** The join token's secret: accepted as a bootstrap token (kubelet TLS bootstrap). */
+  bootstrapSecret?: string;
 }
 
 export interface ServerLimits {
@@ -57,7 +60,7 @@ export interface ServerLimits {
   watchHistoryBytes?: number;
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/cacerts']);
 
 export class ApiServer {
   readonly storage: RestStorage;
@@ -66,7 +69,7 @@ export class ApiServer {
   private podProxy?: PodProxy;
   private ready = false;
   private readonly log: (msg: string) => void;
-  private readonly token: Buffer;
+  private readonly authn: Authenticator;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
   private repairTimer?: NodeJS.Timeout;
@@ -84,7 +87,7 @@ export class ApiServer {
     const network = opts.services?.network ?? serviceNetwork();
     this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
     this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log, serviceNetwork: network });
-    this.token = Buffer.from(opts.pki.adminToken);
+    this.authn = new Authenticator({ adminToken: opts.pki.adminToken, bootstrapSecret: opts.bootstrapSecret });
     this.inflight = new InflightLimiter(limits.inflight);
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
     validateConnectionLimits(this.connectionLimits);
@@ -106,6 +109,11 @@ export class ApiServer {
       {
         cert: this.opts.pki.serverCert,
         key: this.opts.pki.serverKey,
+        // Client certificates are asked for, not required: one the cluster CA signed identifies
+        // its holder (agents); without one a bearer token does (kubectl, the embedded parts).
+        ca: this.opts.pki.caCert,
+        requestCert: true,
+        rejectUnauthorized: false,
         ciphers: this.tls.ciphers,
         minVersion: this.tls.minVersion,
         honorCipherOrder: true,
@@ -129,7 +137,10 @@ export class ApiServer {
     });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
-      if (!this.authenticated(req)) return void refuseUpgrade(socket, unauthorized());
+      const user = this.authn.authenticate(req);
+      if (!user) return void refuseUpgrade(socket, unauthorized());
+      // Streams into pods are for no bootstrap caller (its only business is its CSR).
+      if (isBootstrapper(user)) return void refuseUpgrade(socket, forbiddenPath(user, 'create', req.url ?? '/'));
       this.podProxy!.upgrade(req, socket, head).then(
         (served) => {
           if (!served) refuseUpgrade(socket, notFoundPath());
@@ -246,13 +257,6 @@ export class ApiServer {
     this.compactionTimer.unref();
   }
 
-  private authenticated(req: IncomingMessage): boolean {
-    const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) return false;
-    const given = Buffer.from(h.slice(7).trim());
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -262,7 +266,10 @@ export class ApiServer {
       return sendText(res, problem ? 503 : 200, problem ? `[-]${problem}\nreadyz check failed` : 'ok');
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
-    if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
+    // The CA bundle, for joining agents to check against their token's hash (k3s's /cacerts).
+    if (path === '/cacerts') return sendText(res, 200, this.opts.pki.caCert);
+    const user = this.authn.authenticate(req);
+    if (!user) throw unauthorized();
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
@@ -302,6 +309,7 @@ export class ApiServer {
     if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
+    if (isBootstrapper(user)) await this.authorizeBootstrap(user, req.method, info, watch, q);
     if (req.method === 'GET' && this.podProxy!.servesGet(r, info.subresource)) return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
     const ctx: Ctx = {
       storage: this.storage,
@@ -314,6 +322,7 @@ export class ApiServer {
       subresource: info.subresource,
       output: negotiate(req),
       log: this.log,
+      user,
     };
     try {
       switch (req.method) {
@@ -334,6 +343,18 @@ export class ApiServer {
       if (e instanceof StoreUnavailableError) throw unavailable(e.message);
       throw e;
     }
+  }
+
+  /** Bootstrap callers may only handle their own CertificateSigningRequests (bootstrap-authz.ts). */
+  private async authorizeBootstrap(user: UserInfo, method: string | undefined, info: ResourceRequest, watch: boolean, q: URLSearchParams): Promise<void> {
+    const attrs = { verb: requestVerb(method, !!info.name, watch), group: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name };
+    const r = findResource(info.group, info.version, info.resource);
+    const ownerOf = async (name: string) => {
+      // From the store, not the watch cache: the request may have been created a moment ago.
+      const obj = r ? await this.storage.get(r, undefined, name).catch(() => undefined) : undefined;
+      return (obj as { spec?: { username?: string } } | undefined)?.spec?.username;
+    };
+    if (!(await bootstrapAllows(user, attrs, selectedName(q.get('fieldSelector')), ownerOf))) throw forbiddenResource(user, attrs);
   }
 }
 

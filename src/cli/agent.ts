@@ -10,6 +10,8 @@ import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, ty
 import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
+import { joinCluster } from './agent-join.js';
+import { parseJoinToken } from '../api/join-token.js';
 
 export interface AgentFlags {
   server?: string;
@@ -33,7 +35,11 @@ export interface EmbeddedAgentOptions {
   /** The API server's URL, CA and token (the admin token when embedded). */
   url: string;
   caCert?: string;
-  token: string;
+  token?: string;
+  /** A client to use instead of url and token: a joined agent's, with its own certificate (agent-join.ts). */
+  client?: RestClient;
+  /** Stopped with the agent: what keeps that client's certificate renewed. */
+  clientRenewal?: { start(): Promise<void>; stop(): void };
   /** The agent's own dir (containerd, pod logs, its certificate). */
   dataDir: string;
   nodeName?: string;
@@ -107,7 +113,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     lock.release();
     throw e;
   }
-  const client = new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
+  const client = o.client ?? new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
   const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
   let agent: Agent | undefined;
   const server = new AgentServer({
@@ -145,6 +151,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     : new ServingCertManager({ client, nodeName, names: [nodeName, nodeIP], caCert: o.caCert, dir: join(dataDir, 'pki'), onCert: (c) => server.setServingCert(c), log });
   try {
     await server.start();
+    await o.clientRenewal?.start();
     await certs?.start();
     await agent.start();
     // The Node is registered now, so an approver can approve the request: give it a moment, so
@@ -154,6 +161,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     }
   } catch (e) {
     certs?.stop();
+    o.clientRenewal?.stop();
     await agent.stop().catch(() => undefined);
     await server.stop().catch(() => undefined);
     runtime.close();
@@ -171,6 +179,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeName,
     async stop(opts = {}) {
       certs?.stop();
+      o.clientRenewal?.stop();
       await running.stop(opts);
       await server.stop();
       runtime.close();
@@ -181,7 +190,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   };
 }
 
-function connection(flags: AgentFlags): { url: string; caCert?: string; token: string } {
+type Connection = { url: string; caCert?: string; token: string } | { url: string; joinToken: string };
+
+function connection(flags: AgentFlags): Connection {
   if (flags.kubeconfig) {
     const c = RestClient.fromKubeconfig(flags.kubeconfig);
     const o = c.options;
@@ -192,15 +203,9 @@ function connection(flags: AgentFlags): { url: string; caCert?: string; token: s
   }
   if (!flags.server) throw new Error('--server (or --kubeconfig) is required');
   const token = flags.token ?? (flags.tokenFile ? readFileSync(flags.tokenFile, 'utf8').trim() : process.env.BERTH_TOKEN);
-  if (!token) throw new Error('--token (or --token-file, or $BERTH_TOKEN) is required');
-  if (!flags.caFile) throw new Error("--ca-file is required: the cluster CA (the server's DATA_DIR/pki/ca.crt) verifies the API server and the clients of the agent's endpoint");
-  let caCert: string;
-  try {
-    caCert = readFileSync(flags.caFile, 'utf8');
-  } catch (e) {
-    throw new Error(`--ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  return { url: flags.server, caCert, token };
+  if (!token) throw new Error("--token (or --token-file, or $BERTH_TOKEN) is required: the server's join token (its DATA_DIR/token)");
+  parseJoinToken(token);
+  return { url: flags.server, joinToken: token };
 }
 
 function checkPodCidr(cidr: string): void {
@@ -217,6 +222,8 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
+  const nodeName = flags.nodeName ?? defaultNodeName();
+  const log = (m: string) => process.stderr.write(`berth: agent: ${m}\n`);
   const listen = parseListen(flags.listen ?? '0.0.0.0:10250');
   // The start may wait long for the node's podCIDR: a signal meanwhile must still stop cleanly.
   const starting = new AbortController();
@@ -237,11 +244,20 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // With a join token the agent gets an identity of its own (agent-join.ts) and uses nothing else.
+  const joined =
+    'joinToken' in conn
+      ? await joinCluster({ server: conn.url, token: conn.joinToken, caFile: flags.caFile, dataDir, nodeName, log, warn: (m) => process.stderr.write(`berth: WARNING: ${m}\n`), signal: starting.signal }).catch((e) => {
+          if (stopping) process.exit(0);
+          throw e;
+        })
+      : undefined;
+  if (stopping) process.exit(0);
   running = await startEmbeddedAgent({
-    ...conn,
+    ...(joined ? { url: conn.url, caCert: joined.caCert, client: joined.client, clientRenewal: joined.renewal } : (conn as Exclude<Connection, { joinToken: string }>)),
     signal: starting.signal,
     dataDir,
-    nodeName: flags.nodeName,
+    nodeName,
     nodeIP: flags.nodeIp,
     listen,
     containerdSocket: flags.containerdSocket,

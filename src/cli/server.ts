@@ -1,7 +1,9 @@
 // `berth server`: the control plane in one process (k3s-style).
 import { mkdirSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { join, resolve } from 'node:path';
+import { join as joinPath, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { ensureJoinToken } from './join-token-file.js';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki, issueNodeServingCertificate } from '../apiserver/pki.js';
@@ -39,6 +41,8 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   nodeMonitorGracePeriod?: string;
   maxEndpointsPerSlice?: string;
   advertiseAddress?: string;
+  /** The join token's secret (or a whole token of this cluster); default: DIR/token's, else a new one. */
+  token?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -77,6 +81,12 @@ function limitHeapGrowth(): void {
   setFlagsFromString('--heap-growing-percent=50');
 }
 
+/** The host other machines reach this server by: the listen address, or this machine's name. */
+function joinHost(listenHost: string): string {
+  if (listenHost === '0.0.0.0' || listenHost === '::') return hostname();
+  return listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+}
+
 export async function runServer(flags: ServerFlags): Promise<void> {
   limitHeapGrowth();
   const supervisor = superviseeHooks();
@@ -98,6 +108,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   lockDataDir(dataDir, supervisor ? process.ppid : process.pid);
   warnIfOpen(dataDir);
   const pki = await ensurePki(dataDir, host);
+  const join = ensureJoinToken(dataDir, pki.caCert, flags.token);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
   const encryption = serverEncryption(flags, givenEncryption, dataDir, (m) => process.stderr.write(`berth: ${m}\n`));
@@ -111,6 +122,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     limits,
     tls,
     services,
+    bootstrapSecret: join.secret,
   });
   let stopping = false;
   const startingNode = new AbortController();
@@ -154,7 +166,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   await server.start();
   const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
-  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const kubeconfig = joinPath(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
   // The embedded components talk to the API over loopback HTTPS like any other client.
   client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
@@ -167,7 +179,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig);
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
   if (!flags.disableControllerManager) controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
-  process.stdout.write(`berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n`);
+  // One write: whoever reads the ready line sees how to join with it.
+  process.stdout.write(
+    `berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n` +
+      `berth: to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)\n`,
+  );
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
     nodeStarted = startNode();
@@ -190,7 +206,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         url,
         caCert: pki.caCert,
         token: pki.adminToken,
-        dataDir: join(dataDir, 'agent'),
+        dataDir: joinPath(dataDir, 'agent'),
         nodeName,
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),

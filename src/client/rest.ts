@@ -76,8 +76,9 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 export class RestClient {
   readonly server: string;
   private readonly base: URL;
-  private readonly agent: http.Agent;
-  private readonly watchAgent: http.Agent;
+  private agent: http.Agent;
+  private watchAgent: http.Agent;
+  private tls: https.AgentOptions;
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
   private readonly send: typeof https.request;
@@ -96,9 +97,8 @@ export class RestClient {
           servername: options.tlsServerName,
         }
       : {};
-    const Agent = secure ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.maxSockets ?? 64, ...tls });
-    this.watchAgent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, ...tls });
+    this.tls = tls;
+    [this.agent, this.watchAgent] = this.newAgents();
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'berth-client' };
     if (options.token) this.headers.Authorization = `Bearer ${options.token}`;
@@ -108,6 +108,26 @@ export class RestClient {
   static fromKubeconfig(path?: string, opts: KubeconfigOptions & Omit<Partial<RestClientOptions>, keyof ConnectionOptions> = {}): RestClient {
     const { context, baseDir, ...rest } = opts;
     return new RestClient({ ...loadKubeconfig(path, { context, baseDir }), ...rest });
+  }
+
+  /**
+   * Authenticates from now on with this client certificate (a renewed one): new connections
+   * present it; requests and watches under way finish on their connections.
+   */
+  setClientCertificate(cert: string, key: string): void {
+    const old = [this.agent, this.watchAgent];
+    this.tls = { ...this.tls, cert, key };
+    [this.agent, this.watchAgent] = this.newAgents();
+    // Only idle sockets go now (they would present the old certificate); busy ones stay until done.
+    for (const a of old) for (const list of Object.values(a.freeSockets)) for (const sock of list ?? []) sock.destroy();
+  }
+
+  private newAgents(): [http.Agent, http.Agent] {
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    return [
+      new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: this.options.maxSockets ?? 64, ...this.tls }),
+      new Agent({ keepAlive: true, keepAliveMsecs: 30_000, ...this.tls }),
+    ];
   }
 
   /** Closes idle connections; in-flight requests and watches end on their own. */

@@ -7,6 +7,7 @@ import type { KObject } from '../api/object.js';
 import type { AdmissionLookups } from '../apiserver/admission.js';
 import type { Store } from '../storage/store.js';
 import type { ServiceNetwork } from './services/network.js';
+import type { UserInfo } from '../apiserver/authn.js';
 
 /** Which part of an object an update may change: all but status, status, or a subresource's part. */
 export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
@@ -29,8 +30,8 @@ export interface Strategy {
   keepsStatusOnCreate?: boolean;
   /** Objects (by resource key and name) that prepareForCreate looks up through AdmissionLookups. */
   admissionLookups?(obj: KObject): Array<[key: string, name: string]>;
-  /** After defaulting and namespace admission: what the system sets on a new object. */
-  prepareForCreate?(obj: KObject, lookups: AdmissionLookups): void;
+  /** After defaulting and namespace admission: what the system sets on a new object (user: who creates it). */
+  prepareForCreate?(obj: KObject, lookups: AdmissionLookups, user?: UserInfo): void;
   /**
    * What a write through `subresource` makes of the stored object, instead of the generic
    * status/spec split; undefined leaves the generic split.

@@ -49,16 +49,18 @@ test('server: ready line, open health endpoints, 401 Status without credentials,
   }
 });
 
-test('server: restart reuses CA, serving certificate and token; SIGINT exits 0', async () => {
+test('server: restart reuses CA, serving certificate, token and join token; SIGINT exits 0', async () => {
   const first = await startServer();
   const dataDir = first.dataDir;
   const ca = first.caCert;
   const token = first.token;
+  const joinToken = readFileSync(join(dataDir, 'token'), 'utf8');
   assert.equal(await first.stop(), 0);
   const second = await startServer({ dataDir });
   try {
     assert.equal(second.caCert, ca);
     assert.equal(second.token, token);
+    assert.equal(readFileSync(join(dataDir, 'token'), 'utf8'), joinToken, 'agents joined before keep their token');
     const r = await api(second, 'GET', '/api/v1/namespaces/default');
     assert.equal(r.status, 200);
     second.proc.kill('SIGINT');
@@ -128,10 +130,13 @@ test('server, controller-manager and agent: bad flags give one clear error line,
     const agent = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir, '--pod-cidr', '10.42.0.0/33'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(agent.status, 1, agent.stderr);
     assert.equal(agent.stderr, 'berth: error: --pod-cidr: invalid CIDR address: 10.42.0.0/33\n');
-    // The cluster CA is what the agent's endpoint trusts: without it the agent does not start.
+    // The agent fetches the cluster CA first: a server it cannot reach is one line.
     const noCa = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(noCa.status, 1, noCa.stderr);
-    assert.equal(noCa.stderr, "berth: error: --ca-file is required: the cluster CA (the server's DATA_DIR/pki/ca.crt) verifies the API server and the clients of the agent's endpoint\n");
+    assert.equal(noCa.stderr, 'berth: error: cannot fetch the cluster CA from https://127.0.0.1:1/cacerts: ECONNREFUSED\n');
+    const badToken = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 'K10abc::server:x', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(badToken.status, 1, badToken.stderr);
+    assert.equal(badToken.stderr, "berth: error: the token's CA hash is not 64 hex digits (format: K10<sha256 hex>::server:<secret>)\n");
     const signing = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt')], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(signing.status, 1, signing.stderr);
     assert.equal(signing.stderr, 'berth: error: --cluster-signing-cert-file and --cluster-signing-key-file go together\n');

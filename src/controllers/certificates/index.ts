@@ -1,5 +1,6 @@
 // The certificates controllers of kube-controller-manager (pkg/controller/certificates): the
-// approver, which approves kubelet serving requests that name only their own node, and the
+// approver, which approves kubelet serving requests that name only their own node and kubelet
+// client requests of joining machines that hold their node name (node-password.ts), and the
 // signer, which issues approved requests of kubernetes.io/kubelet-serving and
 // kubernetes.io/kube-apiserver-client-kubelet with the cluster CA. The signer runs only where
 // the CA's key is (`berth server`, or --cluster-signing-cert-file/--cluster-signing-key-file).
@@ -8,7 +9,9 @@ import { isConflict, isNotFound, resourcePath, resources, runWorkers, WorkQueue,
 import type { CaFiles } from '../../apiserver/pki.js';
 import { hasCondition } from '../../api/csr.js';
 import type { Controller, ControllerContext } from '../context.js';
-import { isFinished, servingApproval, signRequest, type Csr } from './rules.js';
+import { clientApproval, isFinished, servingApproval, signRequest, type Csr } from './rules.js';
+import { claimNodeName, releaseNodeName, takenMessage } from './node-password.js';
+import { KUBE_APISERVER_CLIENT_KUBELET_SIGNER } from '../../api/kubelet-identity.js';
 
 export interface CsrSigningOptions {
   ca: CaFiles;
@@ -16,7 +19,7 @@ export interface CsrSigningOptions {
   durationMs?: number;
 }
 
-type CsrObject = Csr & { apiVersion?: string; kind?: string; metadata: { name: string; resourceVersion?: string } };
+type CsrObject = Csr & { apiVersion?: string; kind?: string; metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> } };
 
 const REF = resources.certificatesigningrequests;
 
@@ -66,17 +69,36 @@ export class CsrApprovingController extends CsrController {
     const recheck = () => {
       for (const c of this.csrs.indexer.list()) if (!isFinished(c)) this.enqueue(c);
     };
-    this.nodes.addEventHandler({ onAdd: recheck, onUpdate: recheck });
+    // A deleted Node's name is free for another machine (node-password.ts).
+    const release = (n: Node) => {
+      const name = n.metadata?.name;
+      if (name) releaseNodeName(this.client, name).catch((e) => this.log(`${this.name}: freeing node name ${name}: ${(e as Error).message}`));
+    };
+    this.nodes.addEventHandler({ onAdd: recheck, onUpdate: recheck, onDelete: release });
   }
 
   protected async sync(name: string): Promise<void> {
     const csr = this.csrs.indexer.getByKey(name);
     if (!csr || isFinished(csr)) return;
+    if (csr.spec?.signerName === KUBE_APISERVER_CLIENT_KUBELET_SIGNER) return this.syncClient(csr);
     const d = await servingApproval(csr, (n) => this.nodes.indexer.getByKey(n));
+    if (d.approve) await this.decide(csr, 'Approved', 'AutoApproved', d.message);
+  }
+
+  private async syncClient(csr: CsrObject): Promise<void> {
+    const d = await clientApproval(csr);
     if (!d.approve) return;
-    const conditions = [...(csr.status?.conditions ?? []), { type: 'Approved', status: 'True', reason: 'AutoApproved', message: d.message }];
+    if (d.claim && !(await claimNodeName(this.client, d.claim.nodeName, d.claim.passwordHash))) {
+      return this.decide(csr, 'Denied', 'NodeNameTaken', takenMessage(d.claim.nodeName));
+    }
+    await this.decide(csr, 'Approved', 'AutoApproved', d.message);
+  }
+
+  private async decide(csr: CsrObject, type: 'Approved' | 'Denied', reason: string, message: string): Promise<void> {
+    const name = csr.metadata.name;
+    const conditions = [...(csr.status?.conditions ?? []), { type, status: 'True', reason, message }];
     await this.client.request('PUT', resourcePath({ ...REF, name, subresource: 'approval' }), { ...csr, status: { ...(csr.status ?? {}), conditions } });
-    this.log(`approved CertificateSigningRequest ${name}: ${d.message}`);
+    this.log(`${type === 'Approved' ? 'approved' : 'denied'} CertificateSigningRequest ${name}: ${message}`);
   }
 }
 

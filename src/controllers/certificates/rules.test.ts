@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
 import { ensurePki } from '../../apiserver/pki.js';
 import { servingCsr } from '../../kubelet/serving-cert.js';
-import { servingApproval, signRequest, type Csr } from './rules.js';
+import { clientApproval, servingApproval, signRequest, type Csr } from './rules.js';
+import { clientCsr } from '../../kubelet/client-cert.js';
+import { NODE_PASSWORD_ANNOTATION } from '../../api/kubelet-identity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-csr-'));
 const pki = await ensurePki(dir, '127.0.0.1');
@@ -81,4 +83,26 @@ test('the signer caps the duration, fails invalid requests, and ignores what is 
   const issued = await servingRequest('n1', ['n1']);
   issued.status = { ...approved, certificate: 'eA==' };
   assert.equal(await signRequest(issued, ca), undefined, 'already issued');
+});
+
+async function clientRequest(nodeName: string, spec: Partial<Csr['spec']>, annotations?: Record<string, string>): Promise<Csr & { metadata: { annotations?: Record<string, string> } }> {
+  const { csr } = await clientCsr(nodeName);
+  return { metadata: { name: 'c', annotations }, spec: { request: b64(csr), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], ...spec } };
+}
+
+test('client requests: a bootstrapper\'s is approved only for the machine proving the name; the node renews its own', async () => {
+  const boot = { username: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] };
+  const claimed = await clientApproval(await clientRequest('n1', boot, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
+  assert.deepEqual(claimed, { approve: true, message: 'Auto approving kubelet client certificate after SubjectAccessReview.', claim: { nodeName: 'n1', passwordHash: 'sha256:abc' } });
+  const noPassword = await clientApproval(await clientRequest('n1', boot));
+  assert.equal(noPassword.approve, false);
+  const self = await clientApproval(await clientRequest('n1', { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] }));
+  assert.deepEqual(self, { approve: true, message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' });
+  // Another node may not renew n1's identity, and an ordinary user gets nothing.
+  const otherNode = await clientApproval(await clientRequest('n1', { username: 'system:node:n2', groups: ['system:nodes', 'system:authenticated'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
+  assert.deepEqual(otherNode, { approve: false, why: 'requestor system:node:n2 may not ask for node client certificates' });
+  const serverAuth = await clientApproval(await clientRequest('n1', { ...boot, usages: ['digital signature', 'server auth'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
+  assert.equal(serverAuth.approve, false);
+  const serving = await clientApproval({ ...(await servingRequest('n1', ['n1'])), metadata: { annotations: {} } });
+  assert.equal(serving.approve, false);
 });

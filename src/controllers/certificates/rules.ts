@@ -1,7 +1,7 @@
 // The decisions of the CSR approver and signer, free of the API: which kubelet serving requests
 // are approved automatically, and what an approved request of a signer Berth runs is issued.
 import type { Node } from 'kubernetes-types/core/v1';
-import { KUBELET_SERVING_SIGNER, KUBE_APISERVER_CLIENT_KUBELET_SIGNER } from '../../api/kubelet-identity.js';
+import { KUBELET_SERVING_SIGNER, KUBE_APISERVER_CLIENT_KUBELET_SIGNER, NODE_PASSWORD_ANNOTATION } from '../../api/kubelet-identity.js';
 import {
   hasCondition,
   kubeletClientProblems,
@@ -51,6 +51,38 @@ export async function servingApproval(csr: Csr, nodeOf: (name: string) => Node |
   const foreign = [...req.dnsNames.filter((d) => !dnsOk.has(d)), ...req.ipAddresses.filter((ip) => !ipOk.has(ip))];
   if (foreign.length) return { approve: false, why: `names ${foreign.join(', ')} are not node ${nodeName}'s name or addresses` };
   return { approve: true, message: `Auto approving kubelet serving certificate: the subject is node ${nodeName} and the names are its own.` };
+}
+
+export type ClientDecision =
+  | { approve: false; why: string }
+  /** claim: approve only once the machine holds (or takes) the node name (node-password.ts). */
+  | { approve: true; message: string; claim?: { nodeName: string; passwordHash: string } };
+
+/**
+ * A kube-apiserver-client-kubelet request is approved, as upstream's approver does for
+ * nodeclient and selfnodeclient requests, when it is a well-formed kubelet client request
+ * signed by its key and either the node itself renews (requestor system:node:NAME in
+ * system:nodes) or a bootstrap caller (or an admin, whom upstream's SubjectAccessReview would
+ * allow) asks: then also only for the machine holding the node name, proved by the node password.
+ */
+export async function clientApproval(csr: Csr & { metadata?: { annotations?: Record<string, string> } }): Promise<ClientDecision> {
+  if (csr.spec?.signerName !== KUBE_APISERVER_CLIENT_KUBELET_SIGNER) return { approve: false, why: `signer ${csr.spec?.signerName} is not ${KUBE_APISERVER_CLIENT_KUBELET_SIGNER}` };
+  let req;
+  try {
+    req = parseRequest(csr.spec.request ?? '');
+  } catch (e) {
+    return { approve: false, why: (e as Error).message };
+  }
+  const problems = kubeletClientProblems(req, csr.spec.usages ?? []);
+  if (problems.length) return { approve: false, why: problems.join('; ') };
+  if (!(await req.verify())) return { approve: false, why: 'the request is not signed by its key' };
+  const nodeName = req.commonName.slice('system:node:'.length);
+  const groups = csr.spec.groups ?? [];
+  if (csr.spec.username === req.commonName && groups.includes('system:nodes')) return { approve: true, message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' };
+  if (!groups.includes('system:bootstrappers') && !groups.includes('system:masters')) return { approve: false, why: `requestor ${csr.spec.username} may not ask for node client certificates` };
+  const passwordHash = csr.metadata?.annotations?.[NODE_PASSWORD_ANNOTATION];
+  if (!passwordHash) return { approve: false, why: `no node password (annotation ${NODE_PASSWORD_ANNOTATION}): the machine that may be node ${nodeName} cannot be told` };
+  return { approve: true, message: 'Auto approving kubelet client certificate after SubjectAccessReview.', claim: { nodeName, passwordHash } };
 }
 
 export type SignResult = { certificate: string } | { failed: string } | undefined;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../api/object.js';
 import { prepareCsrUpdate, setRequestor } from './strategy.js';
+import { NODE_PASSWORD_ANNOTATION, hashNodePassword } from '../../api/kubelet-identity.js';
 
 const stored = (): KObject =>
   ({
@@ -44,4 +45,17 @@ test('approval changes only Approved and Denied; status keeps them and changes t
   const issued = prepareCsrUpdate(st, approved, 'status') as typeof want;
   assert.equal(issued.status.certificate, 'Q0VSVA==');
   assert.deepEqual(issued.status.conditions.map((c) => (c as { type: string }).type), ['Approved'], 'Approved survives a status write that drops it; Failed went with the status write');
+});
+
+test("the requestor is the authenticated user; a node password is stored as its hash only", () => {
+  const o = { metadata: { name: 'x', annotations: { [NODE_PASSWORD_ANNOTATION]: 'pw' } }, spec: {} } as unknown as KObject;
+  setRequestor(o, { name: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] });
+  assert.deepEqual((o as unknown as { spec: unknown }).spec, { username: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] });
+  const stored = o.metadata.annotations![NODE_PASSWORD_ANNOTATION]!;
+  assert.equal(stored, hashNodePassword('pw'));
+  assert.match(stored, /^sha256:[0-9a-f]{64}$/);
+  // A hash read off a request and sent as the password is hashed again: it proves nothing.
+  const copy = { metadata: { name: 'y', annotations: { [NODE_PASSWORD_ANNOTATION]: stored } }, spec: {} } as unknown as KObject;
+  setRequestor(copy);
+  assert.notEqual(copy.metadata.annotations![NODE_PASSWORD_ANNOTATION], stored);
 });

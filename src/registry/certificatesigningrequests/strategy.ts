@@ -5,21 +5,29 @@
 import type { KObject } from '../../api/object.js';
 import type { CsrCondition, CsrStatus } from '../../api/csr.js';
 import type { Strategy, Subresource } from '../strategy.js';
-
-/**
- * Who asked: there is one credential today (the admin token), so every request is the admin's.
- * Whatever the client put in these fields is replaced, as upstream fills them from the request's user.
- */
-export const REQUESTOR = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
+import { ADMIN, type UserInfo } from '../../apiserver/authn.js';
+import { NODE_PASSWORD_ANNOTATION, hashNodePassword } from '../../api/kubelet-identity.js';
 
 type Csr = KObject & { spec?: Record<string, unknown>; status?: CsrStatus };
 
-export function setRequestor(obj: KObject): void {
+/**
+ * Who asked: the authenticated user. Whatever the client put in these fields is replaced, as
+ * upstream fills them from the request's user (the approver trusts them).
+ */
+export function setRequestor(obj: KObject, user: UserInfo = ADMIN): void {
   const spec = ((obj as Csr).spec ??= {});
-  spec.username = REQUESTOR.username;
-  spec.groups = [...REQUESTOR.groups];
+  spec.username = user.name;
+  spec.groups = [...user.groups];
   delete spec.uid;
   delete spec.extra;
+  hidePassword(obj);
+}
+
+/** A node password (client-cert.ts) is stored as its hash only; a hash given is hashed again. */
+function hidePassword(obj: KObject): void {
+  const annotations = obj.metadata.annotations;
+  const given = annotations?.[NODE_PASSWORD_ANNOTATION];
+  if (annotations && typeof given === 'string') annotations[NODE_PASSWORD_ANNOTATION] = hashNodePassword(given);
 }
 
 const APPROVAL = new Set(['Approved', 'Denied']);
@@ -54,7 +62,7 @@ export function prepareCsrUpdate(wanted: KObject, current: KObject, subresource:
 }
 
 export const csrStrategy: Strategy = {
-  prepareForCreate: setRequestor,
+  prepareForCreate: (obj, _lookups, user) => setRequestor(obj, user),
   // binding and finalize are not CSR subresources; the main resource, status and approval are split here.
   resetFields: (wanted, current, subresource) =>
     subresource !== 'binding' && subresource !== 'finalize' ? prepareCsrUpdate(wanted, current, subresource) : undefined,
