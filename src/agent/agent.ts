@@ -21,6 +21,8 @@ import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
+import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
+import { componentLogger } from '../log/logger.js';
 
 /**
  * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
@@ -89,6 +91,10 @@ export class Agent {
   private readonly lease: LeaseRenewer;
   private informer?: Informer<Pod>;
   private relistTimer?: NodeJS.Timeout;
+  private readonly podStarts = new PodStartTracker();
+  /** What the last relist saw, for kubelet_running_pods and kubelet_running_containers. */
+  private runtimeCounts?: RuntimeCounts;
+  private readonly stopReporting = reportRuntimeCounts(() => this.runtimeCounts);
   private lastStates = new Map<string, string>();
   private stopped = false;
   private runtimeName = 'containerd';
@@ -98,11 +104,11 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
     o.signal?.addEventListener('abort', () => void this.network?.stop(), { once: true });
-    this.log = o.log ?? ((m) => process.stderr.write(`berth: agent: ${m}\n`));
+    this.log = o.log ?? componentLogger('agent');
     this.logRoot = join(o.dataDir, 'pod-logs');
     this.podsRoot = join(o.dataDir, 'pods');
     this.startGate = new StartGate(o.startConcurrency ?? Math.max(4, 2 * availableParallelism()));
-    this.status = new StatusManager(o.client, this.log);
+    this.status = new StatusManager(o.client, this.log, (uid, status) => this.podStarts.statusWritten(uid, status));
     this.images = new ImagePuller(o.runtime);
     this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
     this.probes = new ProbeManager({
@@ -203,7 +209,10 @@ export class Agent {
       allocatable,
       memoryCapacity,
       log: this.log,
-      done: (uid: string) => this.workers.delete(uid),
+      done: (uid: string) => {
+        this.workers.delete(uid);
+        this.podStarts.forget(uid);
+      },
     };
     const upsert = (pod: Pod) => {
       const uid = pod.metadata?.uid;
@@ -211,6 +220,7 @@ export class Agent {
       const w = this.workers.get(uid);
       if (w) w.update(pod);
       else {
+        this.podStarts.seen(uid, pod.status);
         const nw = new PodWorker(pod, deps, this.arrivals++);
         this.workers.set(uid, nw);
         nw.queue();
@@ -257,6 +267,7 @@ export class Agent {
     const rt = this.o.runtime;
     const selector = { labelSelector: { [LABEL_MANAGED_BY]: MANAGED_BY } };
     const [sandboxes, containers] = await Promise.all([rt.listPodSandbox(selector), rt.listContainers(selector)]);
+    this.runtimeCounts = runtimeCounts(sandboxes, containers);
     const states = new Map<string, string>();
     const changed = new Set<string>();
     for (const s of sandboxes) states.set(s.id, `${s.labels[LABEL_POD_UID]}:${s.state}`);
@@ -334,6 +345,7 @@ export class Agent {
    */
   async stop(opts: { removePods?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.stopReporting();
     await this.network?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();

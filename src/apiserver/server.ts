@@ -25,6 +25,9 @@ import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, server
 import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
 import { tlsSettings, type TlsSettings } from './tls-options.js';
 import type { WatchStreamLimits } from './watch-stream.js';
+import { nonResourceLabels, observeRequest, reportServerGauges, resourceLabels, trackLongRunning, trackWatcher, type RequestLabels } from './metrics.js';
+import { exposition } from '../metrics/registry.js';
+import { componentLogger, type Logger } from '../log/logger.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -33,7 +36,7 @@ export interface ApiServerOptions {
   pki: Pki;
   host: string;
   port: number;
-  log?: (msg: string) => void;
+  log?: Logger;
   /** How often history is compacted (upstream: 5 minutes). */
   compactionIntervalMs?: number;
   /** What slow, idle or too many clients may hold; defaults for anything not given. */
@@ -58,7 +61,7 @@ export class ApiServer {
   /** Streams served by the pod's node agent (log, exec). */
   private podProxy?: PodProxy;
   private ready = false;
-  private readonly log: (msg: string) => void;
+  private readonly log: Logger;
   private readonly token: Buffer;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
@@ -70,7 +73,7 @@ export class ApiServer {
   address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('apiserver');
     const limits = opts.limits ?? {};
     this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log });
     this.token = Buffer.from(opts.pki.adminToken);
@@ -101,7 +104,10 @@ export class ApiServer {
         ...serverTimeoutOptions(this.connectionLimits),
       },
       (req, res) => {
-        this.handle(req, res).catch((e) => {
+        const seen: { labels?: RequestLabels } = {};
+        const started = performance.now();
+        res.once('close', () => observeRequest(seen.labels ?? nonResourceLabels(req), res.statusCode, (performance.now() - started) / 1000));
+        this.handle(req, res, seen).catch((e) => {
           // The client went away mid-request (or was cut off for being too slow): no one to answer.
           if (req.destroyed && (e as NodeJS.ErrnoException)?.code === 'ECONNRESET') return;
           sendError(res, e, this.log);
@@ -133,6 +139,10 @@ export class ApiServer {
     const addr = this.server.address() as AddressInfo;
     this.address = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
     this.scheduleCompaction();
+    this.stopReporting = reportServerGauges({
+      storageObjects: () => [...this.storage.caches].map(([key, cache]) => [key, cache.size]),
+      inflight: () => this.inflight.inflight,
+    });
     this.ready = true;
   }
 
@@ -162,8 +172,11 @@ export class ApiServer {
     return (this.server?.address() as AddressInfo).port;
   }
 
+  private stopReporting?: () => void;
+
   async stop(): Promise<void> {
     this.ready = false;
+    this.stopReporting?.();
     clearTimeout(this.compactionTimer);
     this.namespaces?.stop();
     for (const c of this.storage.caches.values()) c.stop();
@@ -203,7 +216,7 @@ export class ApiServer {
         }
         this.lastSeenRevision = current;
       } catch (e) {
-        this.log(`compaction failed: ${(e as Error).message}`);
+        this.log.error(`compaction failed: ${(e as Error).message}`);
       }
       this.compactionTimer = setTimeout(tick, every);
       this.compactionTimer.unref();
@@ -219,7 +232,8 @@ export class ApiServer {
     return given.length === this.token.length && timingSafeEqual(given, this.token);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Serves one request; `seen.labels` says what it was about, for the request metrics. */
+  private async handle(req: IncomingMessage, res: ServerResponse, seen: { labels?: RequestLabels }): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez') return sendText(res, 200, 'ok');
@@ -232,7 +246,16 @@ export class ApiServer {
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
+    if (parsed.type === 'resource') seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
     if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
+    else if (seen.labels) res.once('close', trackLongRunning(seen.labels));
+
+    if (path === '/metrics') {
+      if (req.method !== 'GET') throw methodNotAllowed();
+      const { contentType, body } = await exposition();
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+      return endWithBody(res, Buffer.from(body));
+    }
 
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     if (path === '/openapi/v3') {
@@ -268,6 +291,7 @@ export class ApiServer {
     if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
+    if (watch) res.once('close', trackWatcher(info.group, info.version, r.kind));
     if (req.method === 'GET' && this.podProxy!.servesGet(r, info.subresource)) return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
     const ctx: Ctx = {
       storage: this.storage,
