@@ -8,6 +8,7 @@ import type { RestClient, WatchHandle } from './rest.js';
 import type { KubeObject, WatchEvent } from './types.js';
 import { sleep } from './time.js';
 import type { Status } from 'kubernetes-types/meta/v1';
+import { componentLogger } from '../log/logger.js';
 
 /** How an informer lists and watches: a RestClient in production, anything in tests. */
 export interface ListWatcher<T> {
@@ -91,7 +92,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   ) {
     this.indexer = new Indexer<T>(opts.indexers, opts.keyFunc);
     this.name = opts.name ?? 'informer';
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('client');
   }
 
   /** Handlers run in event order, synchronously; one added late first sees every cached object as an add. */
