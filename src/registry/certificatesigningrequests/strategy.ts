@@ -5,6 +5,7 @@
 import type { KObject } from '../../api/object.js';
 import type { CsrCondition, CsrStatus } from '../../api/csr.js';
 import type { Strategy, Subresource } from '../strategy.js';
+import { rfc3339 } from '../../client/time.js';
 
 /**
  * Who asked: there is one credential today (the admin token), so every request is the admin's.
@@ -26,7 +27,7 @@ const APPROVAL = new Set(['Approved', 'Denied']);
 
 /** Conditions of want whose type passes `take`, the rest as they were in old; timestamps filled in. */
 function mergeConditions(want: CsrCondition[], old: CsrCondition[], take: (type: string) => boolean): CsrCondition[] {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   const out = [...old.filter((c) => !take(c.type)), ...want.filter((c) => take(c.type))];
   return out.map((c) => {
     const prev = old.find((o) => o.type === c.type);
