@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import { removeCgroup, type Runtime } from '../runtime/index.js';
+import { newestFirst, removeCgroup, type Runtime } from '../runtime/index.js';
+import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
@@ -309,7 +310,7 @@ export class Agent {
       const previous = purpose === 'previous';
       const pod = this.informer?.get(namespace, name);
       if (!pod) throw new EndpointError(404, 'NotFound', `pods "${name}" not found`);
-      const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+      const all = initThenAppContainers(pod.spec).map((c) => c.name);
       if (!container) {
         const dflt = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
         if (dflt) container = dflt;
@@ -317,9 +318,7 @@ export class Agent {
         else throw new EndpointError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
       }
       if (!all.includes(container)) throw new EndpointError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(
-        (a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs,
-      );
+      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(newestFirst);
       const c = list[previous ? 1 : 0];
       if (!c) {
         if (previous) throw new EndpointError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
