@@ -2,30 +2,20 @@
 // in the process's registry: CRI call latency (by wrapping the Runtime, so the callers do not
 // change), pod start latency, and the running pods and containers seen by the last relist.
 import type { PodStatus } from 'kubernetes-types/core/v1';
-import { Counter, Gauge, Histogram, exponentialBuckets } from 'prom-client';
-import { childCache, registry } from '../metrics/registry.js';
+import { Gauge, Histogram, exponentialBuckets } from 'prom-client';
+import { registry } from '../metrics/registry.js';
+import { FastCounter, FastHistogram } from '../metrics/fast.js';
 import type { Runtime } from '../runtime/index.js';
 
-const runtimeDuration = new Histogram({
-  name: 'kubelet_runtime_operations_duration_seconds',
-  help: 'Duration in seconds of runtime operations. Broken down by operation type.',
-  labelNames: ['operation_type'],
-  buckets: exponentialBuckets(0.005, 2.5, 14),
-  registers: [registry],
-});
-const runtimeTotal = new Counter({
-  name: 'kubelet_runtime_operations_total',
-  help: 'Cumulative number of runtime operations by operation type.',
-  labelNames: ['operation_type'],
-  registers: [registry],
-});
-const runtimeErrors = new Counter({
-  name: 'kubelet_runtime_operations_errors_total',
-  help: 'Cumulative number of runtime operation errors by operation type.',
-  labelNames: ['operation_type'],
-  registers: [registry],
-});
-const runtimeChild = childCache(([op]) => ({ duration: runtimeDuration.labels(op!), total: runtimeTotal.labels(op!), errors: runtimeErrors.labels(op!) }));
+const runtimeDuration = new FastHistogram(
+  'kubelet_runtime_operations_duration_seconds',
+  'Duration in seconds of runtime operations. Broken down by operation type.',
+  ['operation_type'],
+  exponentialBuckets(0.005, 2.5, 14),
+);
+const runtimeTotal = new FastCounter('kubelet_runtime_operations_total', 'Cumulative number of runtime operations by operation type.', ['operation_type']);
+const runtimeErrors = new FastCounter('kubelet_runtime_operations_errors_total', 'Cumulative number of runtime operation errors by operation type.', ['operation_type']);
+const runtimeChild = (op: string) => ({ duration: runtimeDuration.child(op), total: runtimeTotal.child(op), errors: runtimeErrors.child(op) });
 
 /** The CRI calls as kubelet's instrumented runtime service names them (run_podsandbox, ...). */
 const OPERATIONS: Partial<Record<keyof Runtime, string>> = {

@@ -13,20 +13,6 @@ export async function exposition(): Promise<{ contentType: string; body: string 
 }
 
 /**
- * Children of a labelled metric kept by their label values joined, so a hot path pays one Map
- * lookup instead of prom-client's label hashing per observation.
- */
-export function childCache<C>(make: (values: string[]) => C): (...values: string[]) => C {
-  const children = new Map<string, C>();
-  return (...values) => {
-    const key = values.join('\u0000');
-    let c = children.get(key);
-    if (!c) children.set(key, (c = make(values)));
-    return c;
-  };
-}
-
-/**
  * A plain-HTTP /metrics endpoint for a standalone component (`berth scheduler`). Upstream
  * serves it on the component's secure port; this is plain HTTP, meant for loopback.
  */

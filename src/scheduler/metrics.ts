@@ -1,45 +1,35 @@
 // The scheduler's metrics, named and labelled as kube-scheduler's
 // (pkg/scheduler/metrics/metrics.go), in the process's registry.
-import { Counter, Gauge, Histogram, exponentialBuckets } from 'prom-client';
-import { childCache, registry } from '../metrics/registry.js';
+import { Gauge, Histogram, exponentialBuckets } from 'prom-client';
+import { registry } from '../metrics/registry.js';
+import { FastCounter, FastHistogram } from '../metrics/fast.js';
 
 export type AttemptResult = 'scheduled' | 'unschedulable' | 'error';
 
-const attempts = new Counter({
-  name: 'scheduler_schedule_attempts_total',
-  help: 'Number of attempts to schedule pods, by the result. \'unschedulable\' means a pod could not be scheduled, while \'error\' means an internal scheduler problem.',
-  labelNames: ['result', 'profile'],
-  registers: [registry],
-});
+const attempts = new FastCounter(
+  'scheduler_schedule_attempts_total',
+  "Number of attempts to schedule pods, by the result. 'unschedulable' means a pod could not be scheduled, while 'error' means an internal scheduler problem.",
+  ['result', 'profile'],
+);
 
-const attemptDuration = new Histogram({
-  name: 'scheduler_scheduling_attempt_duration_seconds',
-  help: 'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
-  labelNames: ['result', 'profile'],
-  buckets: exponentialBuckets(0.001, 2, 15),
-  registers: [registry],
-});
+const attemptDuration = new FastHistogram('scheduler_scheduling_attempt_duration_seconds', 'Scheduling attempt latency in seconds (scheduling algorithm + binding)', ['result', 'profile'], exponentialBuckets(0.001, 2, 15));
 
-const sliDuration = new Histogram({
-  name: 'scheduler_pod_scheduling_sli_duration_seconds',
-  help: 'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
-  labelNames: ['attempts'],
-  buckets: exponentialBuckets(0.01, 2, 20),
-  registers: [registry],
-});
-
-const attemptChild = childCache(([result, profile]) => ({ count: attempts.labels(result!, profile!), duration: attemptDuration.labels(result!, profile!) }));
+const sliDuration = new FastHistogram(
+  'scheduler_pod_scheduling_sli_duration_seconds',
+  'E2e latency for a pod being scheduled, from the time the pod enters the scheduling queue and might involve multiple scheduling attempts.',
+  ['attempts'],
+  exponentialBuckets(0.01, 2, 20),
+);
 
 /** One scheduling attempt ended: counted, and its duration from the start of the cycle. */
 export function observeAttempt(result: AttemptResult, profile: string, seconds: number): void {
-  const c = attemptChild(result, profile);
-  c.count.inc();
-  c.duration.observe(seconds);
+  attempts.child(result, profile).inc();
+  attemptDuration.child(result, profile).observe(seconds);
 }
 
 /** A pod got bound: the time since it first entered the queue, by how many attempts it took. */
 export function observePodScheduled(attemptCount: number, seconds: number): void {
-  sliDuration.labels(String(attemptCount)).observe(seconds);
+  sliDuration.child(String(attemptCount)).observe(seconds);
 }
 
 export type PendingCounts = { active: number; backoff: number; unschedulable: number; gated: number };
