@@ -101,10 +101,12 @@ function pod(name: string, namespace: string, cpu: string, schedulerName = 'defa
   };
 }
 
-test('/metrics needs the token like any other path; without it 401', async () => {
+test('/metrics needs the token like any other path; without it 401; kubectl get --raw reads it', async () => {
   const r = await api(s, 'GET', '/metrics', undefined, { Authorization: 'Bearer wrong' });
   assert.equal(r.status, 401);
   assert.equal(r.json.reason, 'Unauthorized');
+  // kubectl reads it with the kubeconfig's token.
+  assert.match(kubectlOk(s, ['get', '--raw', '/metrics']), /^# TYPE apiserver_request_total counter$/m);
 });
 
 test('apiserver_request_total and _duration_seconds move by exactly the requests kubectl made, with upstream labels and buckets', async () => {
