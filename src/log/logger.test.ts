@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { componentLogger, configureLogging, createLogger, formatText, klogHeader, levelForVerbosity, parseLogFlags } from './logger.ts';
+import { componentLogger, configureLogging, createLogger, errorOf, formatText, klogHeader, levelForVerbosity, parseLogFlags, warnOf } from './logger.ts';
 
 /** A logger writing into an array, one entry per line. */
 function capture(opts: Parameters<typeof createLogger>[0] = {}) {
@@ -92,4 +92,17 @@ test('a component logger made before configureLogging follows the configuration'
   assert.equal(lines.length, 2);
   assert.match(lines[0]!, / sim\] node started node="sim-0"\n$/);
   assert.match(lines[1]!, /^W.* sim\] kept\n$/);
+});
+
+test('warnOf/errorOf: a Logger handed as a plain callback logs at the level; a plain function is called as is', () => {
+  const { lines, log } = capture();
+  warnOf(log)('slow client');
+  errorOf(log)('internal error');
+  assert.match(lines[0]!, /^W\d{4} .*\] slow client\n$/);
+  assert.match(lines[1]!, /^E\d{4} .*\] internal error\n$/);
+  const got: string[] = [];
+  const plain = (m: string) => void got.push(m);
+  warnOf(plain)('a');
+  errorOf(plain)('b');
+  assert.deepEqual(got, ['a', 'b']);
 });

@@ -36,6 +36,15 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
+/**
+ * What code that takes a plain `(msg) => void` callback (tests hand it one) may be given: a
+ * Logger is one. `warnOf`/`errorOf` pick the level when the callback is a Logger.
+ */
+export type LogFn = ((msg: string) => void) & Partial<Pick<Logger, 'warn' | 'error'>>;
+
+export const warnOf = (log: LogFn): ((msg: string) => void) => log.warn ?? log;
+export const errorOf = (log: LogFn): ((msg: string) => void) => log.error ?? log;
+
 export interface LogConfig {
   format: LogFormat;
   level: Level;
