@@ -246,7 +246,12 @@ export class ApiServer {
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
-    if (parsed.type === 'resource') seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
+    // Only served resources and subresources become label values: a client making up paths
+    // must not grow the metrics without bound.
+    if (parsed.type === 'resource') {
+      const served = findResource(parsed.req.group, parsed.req.version, parsed.req.resource);
+      if (served && (!parsed.req.subresource || served.subresources.some((s) => s.name === parsed.req.subresource))) seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
+    }
     if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
     else if (seen.labels) res.once('close', trackLongRunning(seen.labels));
 

@@ -67,7 +67,11 @@ test('apiserver_request_total and _duration_seconds move by exactly the requests
   for (let i = 0; i < N; i++) kubectlOk(s, ['get', 'pods', '-n', 'obs-req']);
   assert.equal(kubectl(s, ['get', 'pod', 'nosuch', '-n', 'obs-req']).code, 1);
   kubectlOk(s, ['create', 'configmap', 'c1', '-n', 'obs-req', '--dry-run=server', '--from-literal=a=b']);
+  // Made-up resources and subresources are not label values (they would grow the metrics without bound).
+  assert.equal((await api(s, 'GET', '/api/v1/namespaces/obs-req/made-up-things')).status, 404);
+  assert.equal((await api(s, 'GET', '/api/v1/namespaces/obs-req/pods/x/made-up-sub')).status, 404);
   const { samples, types } = await scrape();
+  assert.equal(samples.filter((x) => /made-up/.test(Object.values(x.labels).join(' '))).length, 0);
 
   assert.equal(types.get('apiserver_request_total'), 'counter');
   assert.equal(types.get('apiserver_request_duration_seconds'), 'histogram');
