@@ -258,7 +258,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     await running.stop();
     process.exit(0);
   }
-  process.stdout.write(`berth: agent for node ${running.nodeName} running (endpoint port ${running.server.port})\n`);
+  componentLogger('agent')(`agent for node ${running.nodeName} running (endpoint port ${running.server.port})`);
 }
 
 export interface ImageImportFlags {
