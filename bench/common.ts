@@ -50,11 +50,13 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
   // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
   const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'inherit', 'pipe'],
   });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
-    proc.stdout!.on('data', (d) => {
+    // The ready line is a log line, on stderr with the rest of the server's log (passed on).
+    proc.stderr!.on('data', (d) => {
+      process.stderr.write(d);
       out += d;
       const m = /ready at (\S+)/.exec(out);
       if (m) res(m[1]!);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import type { Runtime } from '../runtime/index.js';
+import { newestFirst, removeCgroup, type Runtime } from '../runtime/index.js';
+import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
@@ -22,6 +23,9 @@ import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
+import { tearDownVolumes } from './volumes.js';
+import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
+import { componentLogger } from '../log/logger.js';
 
 /**
  * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
@@ -90,6 +94,10 @@ export class Agent {
   private readonly lease: LeaseRenewer;
   private informer?: Informer<Pod>;
   private relistTimer?: NodeJS.Timeout;
+  private readonly podStarts = new PodStartTracker();
+  /** What the last relist saw, for kubelet_running_pods and kubelet_running_containers. */
+  private runtimeCounts?: RuntimeCounts;
+  private readonly stopReporting = reportRuntimeCounts(() => this.runtimeCounts);
   private lastStates = new Map<string, string>();
   private stopped = false;
   private runtimeName = 'containerd';
@@ -99,11 +107,11 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
     o.signal?.addEventListener('abort', () => void this.network?.stop(), { once: true });
-    this.log = o.log ?? ((m) => process.stderr.write(`berth: agent: ${m}\n`));
+    this.log = o.log ?? componentLogger('agent');
     this.logRoot = join(o.dataDir, 'pod-logs');
     this.podsRoot = join(o.dataDir, 'pods');
     this.startGate = new StartGate(o.startConcurrency ?? Math.max(4, 2 * availableParallelism()));
-    this.status = new StatusManager(o.client, this.log);
+    this.status = new StatusManager(o.client, this.log, (uid, status) => this.podStarts.statusWritten(uid, status));
     this.images = new ImagePuller(o.runtime);
     this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
     this.probes = new ProbeManager({
@@ -203,7 +211,10 @@ export class Agent {
       allocatable,
       memoryCapacity,
       log: this.log,
-      done: (uid: string) => this.workers.delete(uid),
+      done: (uid: string) => {
+        this.workers.delete(uid);
+        this.podStarts.forget(uid);
+      },
     };
     const upsert = (pod: Pod) => {
       const uid = pod.metadata?.uid;
@@ -211,6 +222,7 @@ export class Agent {
       const w = this.workers.get(uid);
       if (w) w.update(pod);
       else {
+        this.podStarts.seen(uid, pod.status);
         const nw = new PodWorker(pod, deps, this.arrivals++);
         this.workers.set(uid, nw);
         nw.queue();
@@ -257,6 +269,7 @@ export class Agent {
     const rt = this.o.runtime;
     const selector = { labelSelector: { [LABEL_MANAGED_BY]: MANAGED_BY } };
     const [sandboxes, containers] = await Promise.all([rt.listPodSandbox(selector), rt.listContainers(selector)]);
+    this.runtimeCounts = runtimeCounts(sandboxes, containers);
     const states = new Map<string, string>();
     const changed = new Set<string>();
     for (const s of sandboxes) states.set(s.id, `${s.labels[LABEL_POD_UID]}:${s.state}`);
@@ -291,7 +304,7 @@ export class Agent {
       const previous = purpose === 'previous';
       const pod = this.informer?.get(namespace, name);
       if (!pod) throw new EndpointError(404, 'NotFound', `pods "${name}" not found`);
-      const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+      const all = initThenAppContainers(pod.spec).map((c) => c.name);
       if (!container) {
         const dflt = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
         if (dflt) container = dflt;
@@ -299,9 +312,7 @@ export class Agent {
         else throw new EndpointError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
       }
       if (!all.includes(container)) throw new EndpointError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(
-        (a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs,
-      );
+      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(newestFirst);
       const c = list[previous ? 1 : 0];
       if (!c) {
         if (previous) throw new EndpointError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
@@ -327,6 +338,7 @@ export class Agent {
    */
   async stop(opts: { removePods?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.stopReporting();
     await this.network?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();

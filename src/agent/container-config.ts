@@ -6,6 +6,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import type { ContainerConfig, LinuxContainerResources, NamespaceOption, PodSandboxConfig, PortMapping } from '../runtime/index.js';
 import { effectiveSecurityContext, podSupplementalGroups, type ImageUser } from './security-context.js';
+import { initThenAppContainers } from '../api/containers.js';
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -150,7 +151,7 @@ export function sandboxConfig(pod: Pod, o: SandboxOptions): PodSandboxConfig {
         ...(sc.runAsUser !== undefined ? { runAsUser: { value: sc.runAsUser } } : {}),
         ...(sc.runAsGroup !== undefined ? { runAsGroup: { value: sc.runAsGroup } } : {}),
         supplementalGroups: podSupplementalGroups(pod),
-        privileged: [...(s.initContainers ?? []), ...s.containers].some((c) => c.securityContext?.privileged),
+        privileged: initThenAppContainers(s).some((c) => c.securityContext?.privileged),
       },
       sysctls,
     },

@@ -4,6 +4,7 @@
 import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { expandVars } from './container-config.js';
+import { initThenAppContainers } from '../api/containers.js';
 
 /** Something in the pod's spec that can't be satisfied yet: the container waits with CreateContainerConfigError. */
 export class ContainerConfigError extends Error {}
@@ -66,7 +67,7 @@ function formatMap(m: Record<string, string> | undefined): string {
 
 /** resourceFieldRef: a container's limit or request, in units of the divisor, rounded up. */
 export function resourceFieldValue(pod: Pod, c: Container, ref: { containerName?: string; resource: string; divisor?: string | number }, alloc: EnvSources['allocatable']): string {
-  const target = ref.containerName ? [...(pod.spec?.initContainers ?? []), ...pod.spec!.containers].find((x) => x.name === ref.containerName) : c;
+  const target = ref.containerName ? initThenAppContainers(pod.spec).find((x) => x.name === ref.containerName) : c;
   if (!target) throw new ContainerConfigError(`resourceFieldRef: no container ${ref.containerName}`);
   const [kind, name] = ref.resource.split('.') as [string, string];
   const get = (k: 'limits' | 'requests') => target.resources?.[k]?.[name];

@@ -15,6 +15,7 @@ import { boolParam } from '../api/query.js';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
 import type { LogOptions } from '../kubelet/index.js';
 import { streamLogs } from './logs.js';
+import { exposition } from '../metrics/registry.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
 export interface ContainerLookup {
@@ -126,6 +127,12 @@ export class AgentServer {
     this.authorize(req);
     const logs = containerLogsTarget(url.pathname);
     if (logs && req.method === 'GET') return this.logs(req, res, logs.namespace, logs.pod, logs.container, url.searchParams);
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      // kubelet serves its metrics on the same port, to the same authorized clients.
+      const { contentType, body } = await exposition();
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+      return void res.end(body);
+    }
     if (/^\/exec\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', 'exec needs an upgraded connection (SPDY or WebSocket)');
     throw new EndpointError(404, 'NotFound', `the agent serves no ${url.pathname}`);
   }

@@ -12,6 +12,8 @@ export class StatusManager {
   constructor(
     private readonly client: RestClient,
     private readonly log: (msg: string) => void,
+    /** Told of every status written (the pod start latency metric watches for Running). */
+    private readonly onWritten?: (uid: string, status: PodStatus | undefined) => void,
   ) {}
 
   /** The newest status known: the informer's copy, or our own later write. */
@@ -34,6 +36,7 @@ export class StatusManager {
       );
       if (out.metadata?.uid !== uid) return false;
       this.written.set(uid, { status: clone(out.status ?? next), rv: out.metadata?.resourceVersion ?? '' });
+      this.onWritten?.(uid, out.status);
       return true;
     } catch (e) {
       // The pod is gone or was replaced: nothing to report on any more.

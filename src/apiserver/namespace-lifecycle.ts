@@ -7,6 +7,7 @@ import type { KObject } from '../api/object.js';
 import { ApiError } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
 import { collectionPrefix } from './storage-keys.js';
+import { warnOf, type LogFn } from '../log/logger.js';
 
 export class NamespaceLifecycle {
   private pending = new Set<string>();
@@ -17,7 +18,7 @@ export class NamespaceLifecycle {
   constructor(
     private readonly storage: RestStorage,
     private readonly caCert: string,
-    private readonly log: (msg: string) => void,
+    private readonly log: LogFn,
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +42,7 @@ export class NamespaceLifecycle {
       this.timers.delete(t);
       this.pending.delete(name);
       this.reconcile(name).catch((e) => {
-        this.log(`namespace ${name}: ${(e as Error).message}`);
+        warnOf(this.log)(`namespace ${name}: ${(e as Error).message}`);
         this.enqueue(name, 1000);
       });
     }, delayMs);

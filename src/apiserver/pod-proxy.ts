@@ -20,6 +20,7 @@ import { isLoopbackAddress, isSimulatedNode } from '../api/simulated-node.js';
 import { ApiError, badRequest } from './errors.js';
 import { refuseUpgrade } from './respond.js';
 import type { RestStorage } from './rest-storage.js';
+import { initThenAppContainers } from '../api/containers.js';
 
 /** How the API server dials agents: its client identity and the CA their serving certificates come from. */
 export interface AgentTls {
@@ -118,7 +119,7 @@ export class PodProxy {
     const dflt = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
     if (dflt) return dflt;
     if (spec.containers?.length === 1) return spec.containers[0]!.name;
-    const all = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name);
+    const all = initThenAppContainers(spec).map((c) => c.name);
     throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${all.join(' ')}]`);
   }
 

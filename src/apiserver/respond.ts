@@ -2,6 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import YAML from 'yaml';
 import { ApiError, internal } from './errors.js';
+import { errorOf, type LogFn } from '../log/logger.js';
 
 /** JSON ends with a newline, as kube-apiserver's encoder writes it (the Python client drops a last line without one). */
 export function sendJson(res: ServerResponse, code: number, body: unknown, yaml = false): void {
@@ -52,9 +53,9 @@ export function endWithBody(res: ServerResponse, body: Buffer): void {
 }
 
 /** Any failure becomes a Status; unexpected ones are 500s that name no internals. */
-export function sendError(res: ServerResponse, err: unknown, log: (msg: string) => void): void {
+export function sendError(res: ServerResponse, err: unknown, log: LogFn): void {
   const apiErr = err instanceof ApiError ? err : internal((err as Error)?.message ?? String(err));
-  if (!(err instanceof ApiError)) log(`internal error: ${(err as Error)?.stack ?? err}`);
+  if (!(err instanceof ApiError)) errorOf(log)(`internal error: ${(err as Error)?.stack ?? err}`);
   // A body is on its way: anything written now would corrupt it.
   if (answered.has(res)) return;
   if (res.headersSent) {

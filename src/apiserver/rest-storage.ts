@@ -363,7 +363,7 @@ export class RestStorage {
     const grace = strategy.gracePeriod?.(obj, options) ?? 0;
     if (strategy.markForDeletion?.(obj, options)) return true;
     if (grace > 0) {
-      const deadline = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const deadline = rfc3339(new Date(Date.now() + grace * 1000));
       // A second delete may shorten the grace period, never lengthen it.
       if (!meta.deletionTimestamp || grace < (meta.deletionGracePeriodSeconds ?? Infinity)) {
         meta.deletionTimestamp = deadline;

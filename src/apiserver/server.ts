@@ -29,6 +29,9 @@ import type { WatchStreamLimits } from './watch-stream.js';
 import { bootstrapServices, type ClusterServices } from './service-bootstrap.js';
 import { serviceNetwork } from '../registry/services/network.js';
 import { formatIp } from '../api/cidr.js';
+import { nonResourceLabels, observeRequest, reportServerGauges, resourceLabels, trackLongRunning, trackWatcher, type RequestLabels } from './metrics.js';
+import { exposition } from '../metrics/registry.js';
+import { componentLogger, type Logger } from '../log/logger.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -37,7 +40,7 @@ export interface ApiServerOptions {
   pki: Pki;
   host: string;
   port: number;
-  log?: (msg: string) => void;
+  log?: Logger;
   /** How often history is compacted (upstream: 5 minutes). */
   compactionIntervalMs?: number;
   /** What slow, idle or too many clients may hold; defaults for anything not given. */
@@ -68,7 +71,7 @@ export class ApiServer {
   /** Streams served by the pod's node agent (log, exec). */
   private podProxy?: PodProxy;
   private ready = false;
-  private readonly log: (msg: string) => void;
+  private readonly log: Logger;
   private readonly authn: Authenticator;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
@@ -82,7 +85,7 @@ export class ApiServer {
   address = '';
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('apiserver');
     const limits = opts.limits ?? {};
     const network = opts.services?.network ?? serviceNetwork();
     this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
@@ -120,7 +123,10 @@ export class ApiServer {
         ...serverTimeoutOptions(this.connectionLimits),
       },
       (req, res) => {
-        this.handle(req, res).catch((e) => {
+        const seen: { labels?: RequestLabels } = {};
+        const started = performance.now();
+        res.once('close', () => observeRequest(seen.labels ?? nonResourceLabels(req), res.statusCode, (performance.now() - started) / 1000));
+        this.handle(req, res, seen).catch((e) => {
           // The client went away mid-request (or was cut off for being too slow): no one to answer.
           if (req.destroyed && (e as NodeJS.ErrnoException)?.code === 'ECONNRESET') return;
           sendError(res, e, this.log);
@@ -158,6 +164,10 @@ export class ApiServer {
     await bootstrapServices(this.storage, this.services, this.port, this.log);
     this.scheduleServiceRepair();
     this.scheduleCompaction();
+    this.stopReporting = reportServerGauges({
+      storageObjects: () => [...this.storage.caches].map(([key, cache]) => [key, cache.size]),
+      inflight: () => this.inflight.inflight,
+    });
     this.ready = true;
   }
 
@@ -187,8 +197,11 @@ export class ApiServer {
     return (this.server?.address() as AddressInfo).port;
   }
 
+  private stopReporting?: () => void;
+
   async stop(): Promise<void> {
     this.ready = false;
+    this.stopReporting?.();
     clearTimeout(this.compactionTimer);
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
@@ -248,7 +261,7 @@ export class ApiServer {
         }
         this.lastSeenRevision = current;
       } catch (e) {
-        this.log(`compaction failed: ${(e as Error).message}`);
+        this.log.error(`compaction failed: ${(e as Error).message}`);
       }
       this.compactionTimer = setTimeout(tick, every);
       this.compactionTimer.unref();
@@ -257,7 +270,8 @@ export class ApiServer {
     this.compactionTimer.unref();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Serves one request; `seen.labels` says what it was about, for the request metrics. */
+  private async handle(req: IncomingMessage, res: ServerResponse, seen: { labels?: RequestLabels }): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez') return sendText(res, 200, 'ok');
@@ -273,7 +287,21 @@ export class ApiServer {
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
+    // Only served resources and subresources become label values: a client making up paths
+    // must not grow the metrics without bound.
+    if (parsed.type === 'resource') {
+      const served = findResource(parsed.req.group, parsed.req.version, parsed.req.resource);
+      if (served && (!parsed.req.subresource || served.subresources.some((s) => s.name === parsed.req.subresource))) seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
+    }
     if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
+    else if (seen.labels) res.once('close', trackLongRunning(seen.labels));
+
+    if (path === '/metrics') {
+      if (req.method !== 'GET') throw methodNotAllowed();
+      const { contentType, body } = await exposition();
+      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+      return endWithBody(res, Buffer.from(body));
+    }
 
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     if (path === '/openapi/v3') {
@@ -310,6 +338,7 @@ export class ApiServer {
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
     if (isBootstrapper(user)) await this.authorizeBootstrap(user, req.method, info, watch, q);
+    if (watch) res.once('close', trackWatcher(info.group, info.version, r.kind));
     if (req.method === 'GET' && this.podProxy!.servesGet(r, info.subresource)) return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
     const ctx: Ctx = {
       storage: this.storage,

@@ -180,6 +180,11 @@ export class WatchCache {
     return items;
   }
 
+  /** How many objects the cache holds (apiserver_storage_objects). */
+  get size(): number {
+    return this.objects.size;
+  }
+
   values(): IterableIterator<CacheEntry> {
     return this.objects.values();
   }

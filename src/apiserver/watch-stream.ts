@@ -4,6 +4,7 @@
 // last resourceVersion, or re-lists on 410). Without this, ten clients that stopped reading
 // held ~178 MB of undelivered events each.
 import type { ServerResponse } from 'node:http';
+import { warnOf, type LogFn } from '../log/logger.js';
 
 export interface WatchStreamLimits {
   /** Events a watcher may have waiting, not yet handed to its socket. */
@@ -29,7 +30,7 @@ export class WatchStreams {
 
   constructor(
     readonly limits: WatchStreamLimits = DEFAULT_WATCH_STREAM_LIMITS,
-    private readonly log: (msg: string) => void = () => {},
+    private readonly log: LogFn = () => {},
   ) {}
 
   get pendingBytes(): number {
@@ -58,7 +59,7 @@ export class WatchStreams {
     this.streams.delete(s);
     if (reason) {
       this.ended++;
-      this.log(`ending watch ${s.what}: client too slow: ${reason}`);
+      warnOf(this.log)(`ending watch ${s.what}: client too slow: ${reason}`);
     }
   }
 }

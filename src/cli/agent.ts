@@ -12,6 +12,8 @@ import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
 import { joinCluster } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
+import { componentLogger } from '../log/logger.js';
+import { instrumentRuntime } from '../agent/metrics.js';
 
 export interface AgentFlags {
   server?: string;
@@ -82,7 +84,7 @@ export function defaultNodeName(): string {
 
 /** Starts a node agent in this process against the API server at url. */
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<RunningAgent> {
-  const log = o.log ?? ((m: string) => process.stderr.write(`berth: agent: ${m}\n`));
+  const log = o.log ?? componentLogger('agent');
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const nodeName = o.nodeName ?? defaultNodeName();
@@ -131,7 +133,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const layout = containerd?.layout;
   const options: AgentOptions = {
     client,
-    runtime,
+    // Every CRI call the agent makes is timed (kubelet_runtime_operations_duration_seconds).
+    runtime: instrumentRuntime(runtime),
     nodeName,
     nodeIP,
     dataDir,
@@ -232,13 +235,13 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`berth: ${signal} received, stopping the agent (pods keep running)\n`);
+    componentLogger('agent')(`${signal} received, stopping the agent (pods keep running)`);
     if (!running) return starting.abort();
     try {
       await running.stop();
       process.exit(0);
     } catch (e) {
-      process.stderr.write(`berth: agent shutdown failed: ${(e as Error).message}\n`);
+      componentLogger('agent').error(`agent shutdown failed: ${(e as Error).message}`);
       process.exit(1);
     }
   };
@@ -271,7 +274,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     await running.stop();
     process.exit(0);
   }
-  process.stdout.write(`berth: agent for node ${running.nodeName} running (endpoint port ${running.server.port})\n`);
+  componentLogger('agent')(`agent for node ${running.nodeName} running (endpoint port ${running.server.port})`);
 }
 
 export interface ImageImportFlags {

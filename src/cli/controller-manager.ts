@@ -6,6 +6,7 @@ import { RestClient } from '../client/index.js';
 import { runLeaderElected, type LeaderElected } from './leader-elected.js';
 import { runControllers, type ControllerManagerOptions } from '../controllers/index.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
+import { componentLogger } from '../log/logger.js';
 
 export type RunningControllerManager = LeaderElected;
 
@@ -19,7 +20,7 @@ export interface ControllerManagerFlags extends NodeIpamFlags {
   maxEndpointsPerSlice?: string;
 }
 
-const log = (m: string): void => void process.stderr.write(`berth: controller-manager: ${m}\n`);
+const log = componentLogger('controller-manager');
 
 export function controllerOptions(flags: ControllerManagerFlags): ControllerManagerOptions {
   const opts: ControllerManagerOptions = {};
@@ -79,5 +80,5 @@ export async function runControllerManagerCommand(flags: ControllerManagerFlags)
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.stderr.write('berth: controller-manager started\n');
+  log('controller-manager started');
 }

@@ -5,6 +5,7 @@ import type { Node } from 'kubernetes-types/core/v1';
 import { NodeCidrAllocator, formatCidr } from '../api/cidr.js';
 import { resources, type RestClient } from '../client/index.js';
 import { podCidrsOf } from '../controllers/index.js';
+import { componentLogger } from '../log/logger.js';
 
 /** undefined when the Node has a range already (it keeps it) or the cluster range is full. */
 export function freeRangeFor(nodes: Node[], nodeName: string, clusterCidr: string, maskSize: number): string | undefined {
@@ -19,6 +20,6 @@ export function freeRangeFor(nodes: Node[], nodeName: string, clusterCidr: strin
 export async function podCidrForEmbeddedAgent(client: RestClient, nodeName: string, o: { clusterCidr: string; nodeCidrMaskSize: number }): Promise<string | undefined> {
   const nodes = (await client.listAll<Node>(resources.nodes)).items;
   const cidr = freeRangeFor(nodes, nodeName, o.clusterCidr, o.nodeCidrMaskSize);
-  if (cidr) process.stderr.write(`berth: no controller manager in this process assigns node ranges: node ${nodeName} gets ${cidr} of ${o.clusterCidr} from the server\n`);
+  if (cidr) componentLogger('server')(`no controller manager in this process assigns node ranges: node ${nodeName} gets ${cidr} of ${o.clusterCidr} from the server`);
   return cidr;
 }

@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { openFileLimit } from '../apiserver/connections.js';
+import type { Logger } from '../log/logger.js';
 
 const WANTED = 1_048_576;
 
-export function raiseOpenFileLimit(log: (msg: string) => void): void {
+export function raiseOpenFileLimit(log: Logger): void {
   const now = openFileLimit();
   if (!now || now.soft >= WANTED) return;
   let target = now.hard;
@@ -29,6 +30,6 @@ export function raiseOpenFileLimit(log: (msg: string) => void): void {
   }
   const after = openFileLimit();
   if (after && after.soft < 4096) {
-    log(`WARNING: the open-file limit is ${after.soft}${failure}: the server takes at most ${Math.max(64, after.soft - 256)} connections; raise it (ulimit -n, LimitNOFILE=) for more`);
+    log.warn(`the open-file limit is ${after.soft}${failure}: the server takes at most ${Math.max(64, after.soft - 256)} connections; raise it (ulimit -n, LimitNOFILE=) for more`);
   }
 }

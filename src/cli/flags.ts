@@ -7,10 +7,10 @@ export function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/berth' : join(homedir(), '.berth');
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
+export function parseListen(listen: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  if (!m) throw new Error(`--listen must be HOST:PORT, got "${listen}"`);
+  if (!m) throw new Error(`${flag} must be HOST:PORT, got "${listen}"`);
   const port = Number(m[3]);
-  if (port > 65535) throw new Error(`--listen port out of range: ${port}`);
+  if (port > 65535) throw new Error(`${flag} port out of range: ${port}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { LeaderElector, type RestClient } from '../client/index.js';
+import type { Logger } from '../log/logger.js';
 
 export interface LeaderElected {
   stop(): Promise<void>;
@@ -16,14 +17,14 @@ export interface LeaderElectedOptions {
   /** false: act at once without taking the lease. */
   leaderElect: boolean;
   identity?: string;
-  log: (m: string) => void;
+  log: Logger;
   /** The component's life while leading: resolves after signal aborts and it has stopped. */
   run: (signal: AbortSignal) => Promise<void>;
 }
 
 export function runLeaderElected(o: LeaderElectedOptions): LeaderElected {
   const identity = o.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-  const run = (signal: AbortSignal) => o.run(signal).catch((e) => o.log(`stopped: ${(e as Error).message}`));
+  const run = (signal: AbortSignal) => o.run(signal).catch((e) => o.log.error(`stopped: ${(e as Error).message}`));
   if (!o.leaderElect) {
     const ctl = new AbortController();
     const done = run(ctl.signal);

@@ -3,6 +3,7 @@
 // parse and keep the API server, store and scheduler in memory.
 import { Command, CommanderError } from 'commander';
 import { SUPERVISED_ENV, superviseServer } from './supervisor.js';
+import { componentLogger, configureLogging, parseLogFlags } from '../log/logger.js';
 
 async function runMigrate(opts: { from: string; to: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }): Promise<void> {
   const { migrate, openStore, parseDatastore } = await import('./datastore.js');
@@ -10,7 +11,7 @@ async function runMigrate(opts: { from: string; to: string; etcdCafile?: string;
   try {
     const to = await openStore(parseDatastore(opts.to, ''), opts);
     try {
-      const n = await migrate(from, to, (m) => process.stderr.write(`berth: ${m}\n`));
+      const n = await migrate(from, to, componentLogger('datastore'));
       process.stdout.write(`berth: migrated ${n} objects from ${opts.from} to ${opts.to}\n`);
     } finally {
       await to.close();
@@ -72,6 +73,7 @@ program
   .description('run the scheduler against a cluster (leader-elected through a Lease)')
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--config <file>', 'a KubeSchedulerConfiguration file (profiles, plugins, args)')
+  .option('--metrics-bind-address <host:port>', 'where /metrics is served, as plain HTTP (port 0: any free port)', '127.0.0.1:10259')
   .action(async (opts) => (await import('./scheduler.js')).runSchedulerCommand(opts));
 
 program
@@ -168,6 +170,17 @@ withStoreFlags(
     .command('rotate-keys')
     .description('add a new aescbc key first (old ones stay for reading) and re-encrypt every stored value with it; the server must be stopped'),
 ).action(async (opts) => (await import('./secrets-encrypt.js')).runSecretsEncryptRotateKeys(opts));
+
+/** klog's flags on every command; a supervised server child gets them with its arguments. */
+function addLogFlags(c: Command): void {
+  for (const sub of c.commands) addLogFlags(sub);
+  if (c.commands.length > 0) return;
+  c.option('--v <n>', 'log verbosity as klog counts it: 0 info, 2 more, 4 debug, 6 trace (default 0)')
+    .option('--log-level <level>', 'log threshold by name: error, warn, info, verbose, debug or trace (wins over --v)')
+    .option('--log-format <format>', 'text (klog-like lines, the default) or json (one object per line)');
+}
+addLogFlags(program);
+program.hook('preAction', (_program, action) => configureLogging(parseLogFlags(action.opts())));
 
 try {
   await program.parseAsync(process.argv);

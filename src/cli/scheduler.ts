@@ -1,12 +1,16 @@
 // `berth scheduler` (standalone, from a kubeconfig) and the scheduler embedded in `berth server`.
 // Both campaign for the scheduler's Lease first, so that several copies can run and one acts.
 import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { EventRecorder, RestClient } from '../client/index.js';
 import { runLeaderElected } from './leader-elected.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
 import { buildFramework } from '../scheduler/profile.js';
 import { pluginRegistry } from '../scheduler/plugins/index.js';
+import { componentLogger } from '../log/logger.js';
+import { serveMetrics } from '../metrics/registry.js';
+import { parseListen } from './flags.js';
 
 export interface RunningScheduler {
   stop(): Promise<void>;
@@ -14,7 +18,7 @@ export interface RunningScheduler {
   isLeader(): boolean;
 }
 
-const log = (m: string): void => void process.stderr.write(`berth: scheduler: ${m}\n`);
+const log = componentLogger('scheduler');
 
 /** Reads and checks a configuration file: every profile must build. Throws ConfigError. */
 export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
@@ -56,17 +60,28 @@ export function startScheduler(client: RestClient, config: SchedulerConfig, opts
 }
 
 /** `berth scheduler --kubeconfig FILE [--config FILE]`. */
-export async function runSchedulerCommand(flags: { kubeconfig?: string; config?: string }): Promise<void> {
+export async function runSchedulerCommand(flags: { kubeconfig?: string; config?: string; metricsBindAddress: string }): Promise<void> {
   const config = loadSchedulerConfig(flags.config);
+  const metricsAt = parseListen(flags.metricsBindAddress, '--metrics-bind-address');
   const client = RestClient.fromKubeconfig(flags.kubeconfig);
+  // Diagnostics must not keep the scheduler from scheduling: a taken port is a warning (two
+  // copies on one machine, the second a standby, is a normal set-up).
+  const metrics = await serveMetrics(metricsAt.host, metricsAt.port).then(
+    (server) => {
+      log(`serving metrics at http://${flags.metricsBindAddress.replace(/:\d+$/, `:${(server.address() as AddressInfo).port}`)}/metrics`);
+      return server;
+    },
+    (e: Error) => void log.warn(`not serving metrics at ${flags.metricsBindAddress}: ${e.message}`),
+  );
   const s = startScheduler(client, config);
   const shutdown = async (signal: string) => {
     log(`${signal} received, shutting down`);
     await s.stop();
+    metrics?.close();
     client.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.stderr.write(`berth: scheduler started (profiles: ${config.profiles.map((p) => p.schedulerName).join(', ')})\n`);
+  log(`scheduler started (profiles: ${config.profiles.map((p) => p.schedulerName).join(', ')})`);
 }

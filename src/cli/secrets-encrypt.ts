@@ -8,6 +8,7 @@
 // it does not know would be unreadable to it until its restart. (k3s rotates through its
 // running server because it reloads the configuration; Berth does not.)
 import { existsSync } from 'node:fs';
+import type { Logger } from '../log/logger.js';
 import { join, resolve } from 'node:path';
 import { EncryptingStore } from '../storage/encryption/encrypting-store.js';
 import {
@@ -42,11 +43,11 @@ export function givenEncryptionConfig(flags: EncryptionFlags): EncryptionConfig 
  * The configuration the server runs with: the given file; else with --secrets-encryption the
  * data dir's own, written with a fresh key on first start; else none (values stored as they are).
  */
-export function serverEncryption(flags: EncryptionFlags, given: EncryptionConfig | undefined, dataDir: string, log: (m: string) => void): EncryptionConfig | undefined {
+export function serverEncryption(flags: EncryptionFlags, given: EncryptionConfig | undefined, dataDir: string, log: Logger): EncryptionConfig | undefined {
   if (given) return given;
   const file = encryptionConfigPath(dataDir);
   if (!flags.secretsEncryption) {
-    if (existsSync(file)) log(`WARNING: ${file} exists but --secrets-encryption is not given: Secrets written now are stored plain, and encrypted ones cannot be read`);
+    if (existsSync(file)) log.warn(`${file} exists but --secrets-encryption is not given: Secrets written now are stored plain, and encrypted ones cannot be read`);
     return undefined;
   }
   if (!existsSync(file)) {

@@ -25,6 +25,10 @@ import { encryptingStore, givenEncryptionConfig, serverEncryption, type Encrypti
 import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
 import { advertiseAddress } from './advertise-address.js';
 import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
+import { componentLogger } from '../log/logger.js';
+import { InstrumentedStore } from '../storage/metrics.js';
+
+const log = componentLogger('server');
 
 export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags {
   dataDir?: string;
@@ -51,11 +55,11 @@ async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((r) => {
     timer = setTimeout(() => {
-      process.stderr.write(`berth: ${what} did not stop within ${ms / 1000} s; going on with the shutdown\n`);
+      log.warn(`${what} did not stop within ${ms / 1000} s; going on with the shutdown`);
       r();
     }, ms);
   });
-  await Promise.race([p.catch((e) => process.stderr.write(`berth: stopping ${what}: ${(e as Error).message}\n`)), late]);
+  await Promise.race([p.catch((e) => log.error(`stopping ${what}: ${(e as Error).message}`)), late]);
   clearTimeout(timer);
 }
 
@@ -63,9 +67,7 @@ async function withDeadline(what: string, p: Promise<unknown> | undefined, ms = 
 function warnIfOpen(dir: string): void {
   const mode = statSync(dir).mode & 0o777;
   if (mode & 0o077) {
-    process.stderr.write(
-      `berth: WARNING: data dir ${dir} has mode 0${mode.toString(8)}: other local users can enter it; its secret files are 0600, but run chmod 700 ${dir}\n`,
-    );
+    log.warn(`data dir ${dir} has mode 0${mode.toString(8)}: other local users can enter it; its secret files are 0600, but run chmod 700 ${dir}`);
   }
 }
 
@@ -99,8 +101,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   const advertise = advertiseAddress(flags.advertiseAddress, host);
-  for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
-  raiseOpenFileLimit((m) => process.stderr.write(`berth: ${m}\n`));
+  for (const w of tls.warnings) log.warn(`--tls-cipher-suites: ${w}`);
+  raiseOpenFileLimit(log);
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -111,8 +113,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const join = ensureJoinToken(dataDir, pki.caCert, flags.token);
   // A bad scheduler configuration stops the start before anything listens.
   const schedulerConfig = flags.disableScheduler ? undefined : loadSchedulerConfig(flags.schedulerConfig);
-  const encryption = serverEncryption(flags, givenEncryption, dataDir, (m) => process.stderr.write(`berth: ${m}\n`));
-  const store = encryptingStore(await openStore(parseDatastore(flags.datastore, dataDir), flags), encryption);
+  const encryption = serverEncryption(flags, givenEncryption, dataDir, log);
+  // Timed below the encryption, as upstream times its etcd calls: the metric is the store's latency.
+  const store = encryptingStore(new InstrumentedStore(await openStore(parseDatastore(flags.datastore, dataDir), flags)), encryption);
   const server = new ApiServer({
     store,
     pki,
@@ -136,7 +139,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`berth: ${signal} received, shutting down\n`);
+    log(`${signal} received, shutting down`);
     try {
       // Pods keep running; the next start adopts them. Components get a few seconds each to
       // hand back their leases; the store is closed cleanly regardless.
@@ -156,7 +159,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       await store.close();
       process.exit(0);
     } catch (e) {
-      process.stderr.write(`berth: shutdown failed: ${(e as Error).message}\n`);
+      log.error(`shutdown failed: ${(e as Error).message}`);
       process.exit(1);
     }
   };
@@ -179,11 +182,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig);
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
   if (!flags.disableControllerManager) controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
-  // One write: whoever reads the ready line sees how to join with it.
-  process.stdout.write(
-    `berth: API server ready at ${url} (kubeconfig: ${kubeconfig})\n` +
-      `berth: to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)\n`,
-  );
+  // The join line first: whoever has read the ready line has read how to join.
+  log(`to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)`);
+  log(`API server ready at ${url} (kubeconfig: ${kubeconfig})`);
   supervisor?.ready(`${host.includes(':') ? `[${host}]` : host}:${server.port}`);
   if (flags.agent) {
     nodeStarted = startNode();
@@ -217,7 +218,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });
-      process.stderr.write(`berth: node agent ready: node ${agent.nodeName}\n`);
+      log(`node agent ready: node ${agent.nodeName}`);
     } catch (e) {
       if (!(e instanceof RuntimeUnavailableError)) throw e;
       // Never silently without a node: a simulated one runs the pods' lifecycle instead.
@@ -229,8 +230,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         podCidr: nodeIpam.clusterCidr,
         nodeCidrMaskSize: nodeIpam.nodeCidrMaskSize,
       });
-      process.stderr.write(
-        `berth: WARNING: no real node agent: ${(e as Error).message}. Started ONE SIMULATED node (simulated-0): pods get scheduled and report Running, but no container runs. Install containerd, runc and the CNI plugins (as root) for real pods; --no-agent skips the node.\n`,
+      log.warn(
+        `no real node agent: ${(e as Error).message}. Started ONE SIMULATED node (simulated-0): pods get scheduled and report Running, but no container runs. Install containerd, runc and the CNI plugins (as root) for real pods; --no-agent skips the node.`,
       );
     }
   }

@@ -1,6 +1,7 @@
 // `berth sim --kubeconfig FILE --nodes N [...]`: simulated nodes (kwok-like) against a cluster.
 import { isValidQuantity } from '../api/quantity.js';
 import { RestClient } from '../client/index.js';
+import { componentLogger } from '../log/logger.js';
 import {
   DEFAULT_SIMULATOR_OPTIONS,
   NodeCidrAllocator,
@@ -29,7 +30,7 @@ export interface SimFlags {
   crashBackoffScale?: string;
 }
 
-const log = (m: string): void => void process.stderr.write(`berth: sim: ${m}\n`);
+const log = componentLogger('sim');
 
 /** A /16 holds 256 node /24s; a larger simulation gets 10.0.0.0/8 unless a range was given. */
 const LARGE_POD_CIDR = '10.0.0.0/8';

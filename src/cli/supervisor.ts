@@ -7,6 +7,7 @@
 // command, one log and one exit. A child that never got ready (bad flags, etcd unreachable, data
 // dir in use) is not restarted: its one-line error and exit code are the command's.
 import { fork, type ChildProcess } from 'node:child_process';
+import { componentLogger, type Logger } from '../log/logger.js';
 
 /** Messages the supervised server sends over the IPC channel. */
 export type SupervisedMessage = { type: 'ready'; listen: string };
@@ -19,7 +20,7 @@ export interface SupervisorOptions {
   script: string;
   args: string[];
   execArgv?: string[];
-  log?: (msg: string) => void;
+  log?: Logger;
   /** First restart delay; doubles per crash up to maxBackoffMs, reset after a long healthy run. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -43,7 +44,7 @@ export function restartDelay(crashes: number, minMs: number, maxMs: number): num
 }
 
 export function superviseServer(opts: SupervisorOptions): Promise<number> {
-  const log = opts.log ?? ((m: string) => process.stderr.write(`berth: supervisor: ${m}\n`));
+  const log = opts.log ?? componentLogger('supervisor');
   const minBackoff = opts.minBackoffMs ?? 500;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
   const healthyRun = opts.healthyRunMs ?? 60_000;
@@ -81,7 +82,7 @@ export function superviseServer(opts: SupervisorOptions): Promise<number> {
         let why = describeExit(code, signal);
         const exitCode = code ?? (signal ? 128 + signalNumber(signal) : 1);
         if (stopping) {
-          if (code !== 0) log(`server process ${c.pid} ${why} after ${stopping}`);
+          if (code !== 0) log.warn(`server process ${c.pid} ${why} after ${stopping}`);
           return resolve(exitCode);
         }
         if (code === 0 || !everServed) {
@@ -94,7 +95,7 @@ export function superviseServer(opts: SupervisorOptions): Promise<number> {
         crashes = Date.now() - startedAt >= healthyRun ? 1 : crashes + 1;
         const delay = restartDelay(crashes, minBackoff, maxBackoff);
         if (!served) why = `${why} before it was ready`;
-        log(`server process ${c.pid} ${why}; restarting in ${delay} ms (crash ${crashes} in a row)`);
+        log.error(`server process ${c.pid} ${why}; restarting in ${delay} ms (crash ${crashes} in a row)`);
         restartTimer = setTimeout(start, delay);
       });
     };
@@ -112,7 +113,7 @@ export function superviseServer(opts: SupervisorOptions): Promise<number> {
       const timeout = opts.stopTimeoutMs ?? 30_000;
       setTimeout(() => {
         if (c.exitCode !== null || c.signalCode !== null) return;
-        log(`server process ${c.pid} did not stop ${timeout / 1000} s after ${signal}; killing it`);
+        log.warn(`server process ${c.pid} did not stop ${timeout / 1000} s after ${signal}; killing it`);
         c.kill('SIGKILL');
       }, timeout).unref();
     };
@@ -136,7 +137,7 @@ export function superviseeHooks(): { ready(listen: string): void } | undefined {
   // The channel must not keep the server alive by itself, only tell it when the parent is gone.
   process.channel?.unref();
   process.on('disconnect', () => {
-    process.stderr.write('berth: the supervisor is gone; stopping\n');
+    componentLogger('server').warn('the supervisor is gone; stopping');
     // As abrupt as the supervisor's own end: the store (SQLite WAL or etcd) is safe, and pods
     // keep running for the next start to adopt.
     process.exit(1);

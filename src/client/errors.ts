@@ -23,8 +23,12 @@ const REASON_BY_CODE: Record<number, string> = {
   504: 'Timeout',
 };
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
+/**
+ * A call the server answered with an error Status: client-go's StatusError (the API server's
+ * own error type, the one it answers with, is `ApiError` in src/apiserver/errors.ts).
+ */
+export class StatusError extends Error {
+  override readonly name = 'StatusError';
   readonly code: number;
   readonly reason: string;
 
@@ -35,15 +39,15 @@ export class ApiError extends Error {
   }
 
   /** An error for an HTTP answer: the body's Status when it is one, else one made from the code. */
-  static fromResponse(code: number, body: string): ApiError {
+  static fromResponse(code: number, body: string): StatusError {
     try {
       const parsed = JSON.parse(body) as Status;
-      if (parsed && parsed.kind === 'Status') return new ApiError({ ...parsed, code: parsed.code || code });
+      if (parsed && parsed.kind === 'Status') return new StatusError({ ...parsed, code: parsed.code || code });
     } catch {
       // not JSON: fall through
     }
     const text = body.trim();
-    return new ApiError({
+    return new StatusError({
       kind: 'Status',
       apiVersion: 'v1',
       status: 'Failure',
@@ -56,8 +60,8 @@ export class ApiError extends Error {
   }
 }
 
-const reasonOf = (e: unknown) => (e instanceof ApiError ? e.reason : undefined);
-const codeOf = (e: unknown) => (e instanceof ApiError ? e.code : undefined);
+const reasonOf = (e: unknown) => (e instanceof StatusError ? e.reason : undefined);
+const codeOf = (e: unknown) => (e instanceof StatusError ? e.code : undefined);
 
 export const isNotFound = (e: unknown): boolean => reasonOf(e) === 'NotFound';
 /** 409 because the object moved (stale resourceVersion, failed precondition) — retry on a fresh read. */

@@ -8,6 +8,7 @@ import { resources } from './paths.js';
 import type { RestClient } from './rest.js';
 import { rfc3339 } from './time.js';
 import type { KubeObject, Mutable } from './types.js';
+import { componentLogger } from '../log/logger.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -48,7 +49,7 @@ export class EventRecorder {
   private readonly source: EventSource;
 
   constructor(private readonly opts: EventRecorderOptions) {
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('client');
     this.source = opts.host ? { component: opts.component, host: opts.host } : { component: opts.component };
   }
 

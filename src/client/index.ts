@@ -2,7 +2,7 @@
 // informers (list + watch into an indexed cache), work queues, leader election, and events.
 export type { KubeObject, ObjectList, WatchEvent, WatchEventType, Mutable } from './types.js';
 export {
-  ApiError,
+  StatusError,
   isNotFound,
   isConflict,
   isAlreadyExists,

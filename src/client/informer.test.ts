@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Informer, type ListWatcher } from './informer.js';
-import { ApiError } from './errors.js';
+import { StatusError } from './errors.js';
 import type { WatchEvent } from './types.js';
 
 interface Obj {
@@ -131,7 +131,7 @@ test('informer: a watch refused with 410 re-lists; other errors back off and re-
   inf.start();
   await until(() => lw.watching, 'watch');
   lw.listResults.push({ items: [], resourceVersion: '7' });
-  lw.close(new ApiError({ code: 410, reason: 'Expired', message: 'gone' }));
+  lw.close(new StatusError({ code: 410, reason: 'Expired', message: 'gone' }));
   await until(() => lw.watches.length === 2, 'watch after 410');
   lw.listResults.push(new Error('connection refused'), { items: [], resourceVersion: '9' });
   lw.send('ERROR', { kind: 'Status', code: 500, reason: 'InternalError', message: 'oops' });

@@ -1,13 +1,14 @@
 // Informer<T>: a reflector (list, then watch from the list's resourceVersion; re-list on 410)
 // feeding an Indexer and calling handlers in event order. Re-lists are diffed against the cache
 // so handlers see the adds, updates and deletes they missed, as client-go's Replace gives them.
-import { isExpired, ApiError } from './errors.js';
+import { isExpired, StatusError } from './errors.js';
 import { Indexer, type IndexFunc, type KeyFunc } from './indexer.js';
 import type { GroupVersionResource } from './paths.js';
 import type { RestClient, WatchHandle } from './rest.js';
 import type { KubeObject, WatchEvent } from './types.js';
 import { sleep } from './time.js';
 import type { Status } from 'kubernetes-types/meta/v1';
+import { componentLogger } from '../log/logger.js';
 
 /** How an informer lists and watches: a RestClient in production, anything in tests. */
 export interface ListWatcher<T> {
@@ -91,7 +92,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   ) {
     this.indexer = new Indexer<T>(opts.indexers, opts.keyFunc);
     this.name = opts.name ?? 'informer';
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('client');
   }
 
   /** Handlers run in event order, synchronously; one added late first sees every cached object as an add. */
@@ -190,7 +191,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       } catch (e) {
         if (this.stopped) return;
         // A 410, or a resourceVersion the server hasn't reached: ask for the latest instead.
-        if (isExpired(e) || (e instanceof ApiError && e.code === 504)) from = 'latest';
+        if (isExpired(e) || (e instanceof StatusError && e.code === 504)) from = 'latest';
         this.log(`${this.name}: list failed: ${(e as Error).message}`);
         await this.backoff();
         continue;
@@ -257,7 +258,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (settled || this.stopped) return;
         if (ev.type === 'ERROR') {
           const status = ev.object as Status;
-          const err = new ApiError({ ...status, code: status.code ?? 0 });
+          const err = new StatusError({ ...status, code: status.code ?? 0 });
           settle(isExpired(err) ? { kind: 'expired' } : { kind: 'failed', err });
           return;
         }
@@ -266,7 +267,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       };
       const onClose = (err?: Error) => {
         if (isExpired(err)) settle({ kind: 'expired' });
-        else if (err instanceof ApiError) settle({ kind: 'failed', err });
+        else if (err instanceof StatusError) settle({ kind: 'failed', err });
         else settle({ kind: 'ended', events, ms: Date.now() - startedAt, err });
       };
       const min = this.opts.minWatchTimeoutSeconds ?? 300;

@@ -7,6 +7,7 @@ import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import { resources, type NamedRef } from './paths.js';
 import type { RestClient } from './rest.js';
 import { microTime, sleep } from './time.js';
+import { componentLogger } from '../log/logger.js';
 
 export interface LeaderElectorOptions {
   client: RestClient;
@@ -55,7 +56,7 @@ export class LeaderElector {
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
     if (this.leaseDurationMs <= this.renewDeadlineMs) throw new Error('leaseDuration must be greater than renewDeadline');
     if (this.renewDeadlineMs <= this.retryPeriodMs * JITTER_FACTOR) throw new Error('renewDeadline must be greater than retryPeriod × 1.2');
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('client');
   }
 
   get identity(): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resourcePath, resources } from './paths.js';
-import { ApiError, isAlreadyExists, isConflict, isExpired, isNotFound } from './errors.js';
+import { StatusError, isAlreadyExists, isConflict, isExpired, isNotFound } from './errors.js';
 import { microTime, parseTime, rfc3339 } from './time.js';
 
 test('resourcePath: core and named groups, namespaced and cluster-scoped, subresources', () => {
@@ -16,24 +16,24 @@ test('resourcePath: core and named groups, namespaced and cluster-scoped, subres
   assert.throws(() => resourcePath({ ...resources.pods, name: '' }), /empty name/);
 });
 
-test('ApiError: from a Status body, from a bare code, and the reason helpers', () => {
-  const nf = ApiError.fromResponse(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "x" not found', reason: 'NotFound', code: 404 }));
+test('StatusError: from a Status body, from a bare code, and the reason helpers', () => {
+  const nf = StatusError.fromResponse(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "x" not found', reason: 'NotFound', code: 404 }));
   assert.equal(nf.code, 404);
   assert.equal(nf.reason, 'NotFound');
   assert.equal(nf.message, 'pods "x" not found');
   assert.equal(nf.status.message, 'pods "x" not found');
   assert.ok(isNotFound(nf) && !isConflict(nf));
 
-  const conflict = new ApiError({ code: 409, reason: 'Conflict', message: 'modified' });
-  const exists = new ApiError({ code: 409, reason: 'AlreadyExists', message: 'exists' });
+  const conflict = new StatusError({ code: 409, reason: 'Conflict', message: 'modified' });
+  const exists = new StatusError({ code: 409, reason: 'AlreadyExists', message: 'exists' });
   assert.ok(isConflict(conflict) && !isAlreadyExists(conflict));
   assert.ok(isAlreadyExists(exists) && !isConflict(exists));
 
-  const bare = ApiError.fromResponse(410, '');
+  const bare = StatusError.fromResponse(410, '');
   assert.equal(bare.reason, 'Expired');
   assert.ok(isExpired(bare));
   assert.match(bare.message, /status code 410 but did not return more information/);
-  const html = ApiError.fromResponse(502, '<html>bad gateway</html>');
+  const html = StatusError.fromResponse(502, '<html>bad gateway</html>');
   assert.equal(html.reason, 'Unknown');
   assert.match(html.message, /502: <html>bad gateway/);
   assert.ok(!isNotFound(new Error('x')));

@@ -3,7 +3,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
-import { ApiError, type Status } from './errors.js';
+import { StatusError, type Status } from './errors.js';
 import { loadKubeconfig, type ConnectionOptions, type KubeconfigOptions } from './kubeconfig.js';
 import { resourcePath, type NamedRef, type ResourceRef } from './paths.js';
 import type { KubeObject, ObjectList, WatchEvent } from './types.js';
@@ -138,7 +138,7 @@ export class RestClient {
 
   /**
    * Any call: body is sent as JSON (or as-is when a string/Buffer), the answer parsed as JSON.
-   * A non-2xx answer rejects with ApiError carrying the server's Status.
+   * A non-2xx answer rejects with StatusError carrying the server's Status.
    */
   async request<R = unknown>(
     method: string,
@@ -153,7 +153,7 @@ export class RestClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const { code, text } = await this.once(method, url, payload, contentType, opts);
-        if (code < 200 || code > 299) throw ApiError.fromResponse(code, text);
+        if (code < 200 || code > 299) throw StatusError.fromResponse(code, text);
         return (text ? JSON.parse(text) : undefined) as R;
       } catch (e) {
         // A kept-alive socket the server closed just as we reused it: the request never
@@ -225,7 +225,7 @@ export class RestClient {
   /**
    * Watches a collection (a path or a ref): onEvent for each event in order, including BOOKMARK
    * and ERROR (whose object is a Status); onClose once when the server or the network ends the
-   * watch — undefined for a clean end (e.g. timeoutSeconds), an ApiError for a refused watch.
+   * watch — undefined for a clean end (e.g. timeoutSeconds), an StatusError for a refused watch.
    */
   watch<T = KubeObject>(
     target: string | ResourceRef,
@@ -254,7 +254,7 @@ export class RestClient {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (text += d));
-        res.on('end', () => finish(ApiError.fromResponse(res.statusCode ?? 0, text)));
+        res.on('end', () => finish(StatusError.fromResponse(res.statusCode ?? 0, text)));
         res.on('error', (e) => finish(e));
         return;
       }

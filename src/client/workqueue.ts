@@ -2,6 +2,7 @@
 // added; a key being processed is never handed to a second worker — added meanwhile, it is
 // queued again when the first worker calls done(). Delayed and rate-limited adds on top.
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { componentLogger } from '../log/logger.js';
 
 export interface WorkQueueOptions<K> {
   /** Default: client-go's default controller rate limiter. */
@@ -154,7 +155,7 @@ export async function runWorkers<K>(
         queue.forget(key);
       } catch (e) {
         if (opts.onError) opts.onError(key, e);
-        else process.stderr.write(`berth: ${queue.name}: ${String(key)}: ${(e as Error)?.message ?? e}\n`);
+        else componentLogger('client').error(`${queue.name}: ${String(key)}: ${(e as Error)?.message ?? e}`);
         if (opts.maxRetries !== undefined && queue.numRequeues(key) >= opts.maxRetries) queue.forget(key);
         else queue.addRateLimited(key);
       } finally {

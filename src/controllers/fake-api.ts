@@ -4,7 +4,7 @@
 // defaulting and patch code, and watch events delivered asynchronously in order, as a server would.
 import { randomUUID } from 'node:crypto';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { ApiError, rfc3339, type KubeObject, type Mutable, type ResourceRef, type RestClient, type WatchEvent, type WatchEventType, type WatchHandle } from '../client/index.js';
+import { StatusError, rfc3339, type KubeObject, type Mutable, type ResourceRef, type RestClient, type WatchEvent, type WatchEventType, type WatchHandle } from '../client/index.js';
 import { resources } from '../registry/index.js';
 import { applyPatch, type PatchType as ContentType } from '../api/patch/index.js';
 import { deepEqual } from '../api/object.js';
@@ -48,8 +48,8 @@ export interface FakeCall {
   name?: string;
 }
 
-function apiError(code: number, reason: string, message: string): ApiError {
-  return new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+function apiError(code: number, reason: string, message: string): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 }
 
 export class FakeApi {
@@ -61,7 +61,7 @@ export class FakeApi {
   /** Every write, in order. */
   readonly calls: FakeCall[] = [];
   /** Called before each write: return an error to fail it. */
-  failWith?: (call: FakeCall, obj?: Obj) => ApiError | undefined;
+  failWith?: (call: FakeCall, obj?: Obj) => StatusError | undefined;
   now: () => Date = () => new Date();
   /** Watch events of a resource reach watchers this many ms late (a slow watch). */
   readonly watchDelayMs = new Map<string, number>();

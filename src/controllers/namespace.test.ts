@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, type RestClient } from '../client/index.js';
+import { StatusError, type RestClient } from '../client/index.js';
 import { discoverNamespacedResources, failingConditions, parseGroupVersion, updateConditions, type ContentReport } from './namespace.js';
 
 const empty = (): ContentReport => ({ deleteErrors: [], remaining: new Map(), finalizers: new Map() });
@@ -89,7 +89,7 @@ test('discovery lists namespaced deletable resources of preferred versions and r
   };
   const client = {
     async request(_method: string, path: string) {
-      if (!(path in answers)) throw new ApiError({ code: 503, reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' });
+      if (!(path in answers)) throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' });
       return answers[path];
     },
   } as unknown as RestClient;

@@ -4,7 +4,7 @@
 // "kubernetes" finalizer is removed through namespaces/NAME/finalize and the namespace goes.
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1';
 import {
-  ApiError,
+  StatusError,
   isConflict,
   isNotFound,
   resourcePath,
@@ -331,7 +331,7 @@ class NamespaceController implements Controller {
           await this.client.request('DELETE', resourcePath(ref), DELETE_BACKGROUND);
           deleted = true;
         } catch (e) {
-          if (!(e instanceof ApiError && (e.code === 405 || e.code === 404))) throw e;
+          if (!(e instanceof StatusError && (e.code === 405 || e.code === 404))) throw e;
         }
       }
       if (!deleted && r.verbs.includes('list')) {
@@ -340,7 +340,7 @@ class NamespaceController implements Controller {
           try {
             await this.client.delete({ ...ref, name: item.metadata!.name! }, { propagationPolicy: 'Background' });
           } catch (e) {
-            if (!(e instanceof ApiError && (e.code === 405 || e.code === 404))) throw e;
+            if (!(e instanceof StatusError && (e.code === 405 || e.code === 404))) throw e;
           }
         }
       }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../client/index.js';
+import { StatusError } from '../client/index.js';
 import { controllerOf, controllerRef, hasStatusCause, podFromTemplate, podNamePrefix, slowStartBatch } from './pod-control.js';
 
 test('a pod from a template: generateName, labels, annotations, finalizers, controller reference, spec', () => {
@@ -42,7 +42,7 @@ test('slow start: batches of 1, 2, 4... stopping at the first batch with a failu
 });
 
 test('hasStatusCause reads the Status details', () => {
-  const err = new ApiError({ code: 403, reason: 'Forbidden', message: 'x', details: { causes: [{ reason: 'NamespaceTerminating', message: 'y' }] } });
+  const err = new StatusError({ code: 403, reason: 'Forbidden', message: 'x', details: { causes: [{ reason: 'NamespaceTerminating', message: 'y' }] } });
   assert.ok(hasStatusCause(err, 'NamespaceTerminating'));
   assert.ok(!hasStatusCause(new Error('x'), 'NamespaceTerminating'));
 });

@@ -3,7 +3,7 @@
 // all fail (quota, admission) from hammering the API server with hundreds of doomed requests.
 import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { ApiError, isNotFound, resources, type EventRecorder, type KubeObject, type RestClient } from '../client/index.js';
+import { StatusError, isNotFound, resources, type EventRecorder, type KubeObject, type RestClient } from '../client/index.js';
 import { isDNS1123Subdomain } from '../api/names.js';
 
 export const SUCCESSFUL_CREATE = 'SuccessfulCreate';
@@ -29,7 +29,7 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
 
 /** Whether an API error carries the given Status cause (apierrors.HasStatusCause). */
 export function hasStatusCause(err: unknown, type: string): boolean {
-  return err instanceof ApiError && !!err.status.details?.causes?.some((c) => c.reason === type);
+  return err instanceof StatusError && !!err.status.details?.causes?.some((c) => c.reason === type);
 }
 
 /** `<name>-` when that is a valid name prefix, else the name (upstream getPodsPrefix). */

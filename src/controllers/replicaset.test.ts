@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
-import { ApiError, resources } from '../client/index.js';
+import { StatusError, resources } from '../client/index.js';
 import { FakeApi, fakeKubelet, markPodReady, runControllers, waitFor } from './fake-api.js';
 import { calculateReplicaSetStatus, newReplicaSetController } from './replicaset.js';
 
@@ -94,7 +94,7 @@ test('creates in slow-start batches (1, 2, 4...) and reports ReplicaFailure whil
     }
     if (call.verb !== 'create' || call.resource !== '/pods') return undefined;
     // The first three creates succeed, then the quota is full.
-    if (failing && accepted >= 3) return new ApiError({ code: 403, reason: 'Forbidden', message: 'pods "x" is forbidden: exceeded quota' });
+    if (failing && accepted >= 3) return new StatusError({ code: 403, reason: 'Forbidden', message: 'pods "x" is forbidden: exceeded quota' });
     accepted++;
     return undefined;
   };

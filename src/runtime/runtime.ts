@@ -216,3 +216,11 @@ export interface Runtime {
 
   close(): void;
 }
+
+/**
+ * The order kubelet reads a pod's sandboxes or a container's instances in: the newest attempt
+ * first, the latest created among equal attempts (the current one, then the previous one).
+ */
+export function newestFirst(a: { metadata: { attempt: number }; createdAtMs: number }, b: { metadata: { attempt: number }; createdAtMs: number }): number {
+  return b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs;
+}

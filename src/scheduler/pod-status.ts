@@ -3,14 +3,14 @@
 // status.nominatedNodeName after a preemption, and the victims' DisruptionTarget + deletion.
 // Writes are fire-and-forget from the scheduling loop's point of view; failures are logged.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { isNotFound, resources, type RestClient } from '../client/index.js';
+import { isNotFound, resources, rfc3339, type RestClient } from '../client/index.js';
 
 export interface EventSink {
   /** Records an Event about the pod (type Normal or Warning). */
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, action?: string): void;
 }
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = () => rfc3339();
 const ref = (pod: Pod) => ({ ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name! });
 
 export class PodStatusWriter {

@@ -37,13 +37,13 @@ test('a pod rejected by NodeResourcesFit waits for an event it registered, not f
   q.add(makePod('p'));
   const qp = (await q.pop())!;
   q.addUnschedulable(qp, new Set(['NodeResourcesFit']));
-  assert.deepEqual(q.counts, { active: 0, backoff: 0, unschedulable: 1 });
+  assert.deepEqual(q.counts, { active: 0, backoff: 0, unschedulable: 1, gated: 0 });
   // A namespace being added cannot free resources.
   q.moveOnEvent({ resource: 'Namespace', action: 'Add' });
   assert.equal(q.counts.unschedulable, 1);
   // A node added can: the pod goes to backoff (its 1 s are not over yet), then to active.
   q.moveOnEvent({ resource: 'Node', action: 'Add' }, undefined, makeNode('n'));
-  assert.deepEqual(q.counts, { active: 0, backoff: 1, unschedulable: 0 });
+  assert.deepEqual(q.counts, { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
 });
 
 test('backoff doubles from 1 s to at most 10 s per attempt', async () => {
@@ -71,7 +71,7 @@ test('an event during the attempt sends the rejected pod to backoff instead of u
   const qp = (await q.pop())!;
   q.moveOnEvent({ resource: 'Node', action: 'Add' });
   q.addUnschedulable(qp, new Set(['NodeResourcesFit']));
-  assert.deepEqual(q.counts, { active: 0, backoff: 1, unschedulable: 0 });
+  assert.deepEqual(q.counts, { active: 0, backoff: 1, unschedulable: 0, gated: 0 });
 });
 
 test('unschedulable pods are flushed after 5 minutes even without events', async () => {
@@ -83,18 +83,18 @@ test('unschedulable pods are flushed after 5 minutes even without events', async
   assert.equal(q.counts.unschedulable, 1);
   advance(60_000 + 1);
   q.flushUnschedulableLeftover();
-  assert.deepEqual(q.counts, { active: 1, backoff: 0, unschedulable: 0 });
+  assert.deepEqual(q.counts, { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
 });
 
 test('gated pods wait until their scheduling gates are removed', async () => {
   const { q } = setup();
   const gated = makePod('g', { schedulingGates: [{ name: 'example.com/wait' }] });
   q.add(gated);
-  assert.deepEqual(q.counts, { active: 0, backoff: 0, unschedulable: 1 });
+  assert.deepEqual(q.counts, { active: 0, backoff: 0, unschedulable: 0, gated: 1 }, 'a gated pod waits among the unschedulable ones, counted apart');
   q.moveOnEvent({ resource: 'Node', action: 'Add' });
-  assert.equal(q.counts.unschedulable, 1, 'node events do not ungate');
+  assert.equal(q.counts.gated, 1, 'node events do not ungate');
   q.update({ ...gated, spec: { ...gated.spec!, schedulingGates: [] } });
-  assert.deepEqual(q.counts, { active: 1, backoff: 0, unschedulable: 0 });
+  assert.deepEqual(q.counts, { active: 1, backoff: 0, unschedulable: 0, gated: 0 });
   assert.equal((await q.pop())!.podInfo.pod.metadata!.name, 'g');
 });
 

@@ -163,8 +163,15 @@ export class SchedulingQueue {
     this.waiters = [];
   }
 
-  get counts(): { active: number; backoff: number; unschedulable: number } {
-    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size };
+  /**
+   * Pending pods by queue, as scheduler_pending_pods counts them: gated pods wait among the
+   * unschedulable ones but were never attempted (gates are only ever removed), so they are the
+   * ones with no attempt yet.
+   */
+  get counts(): { active: number; backoff: number; unschedulable: number; gated: number } {
+    let gated = 0;
+    for (const q of this.unschedulable.values()) if (q.attempts === 0) gated++;
+    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size - gated, gated };
   }
 
   add(pod: Pod): void {

@@ -14,12 +14,14 @@ import { pluginRegistry, type SchedulerHandle } from './plugins/index.js';
 import { SchedulingQueue, type ObservedEvent } from './queue.js';
 import { FitError, SchedulingAlgorithm } from './schedule-pod.js';
 import { PodStatusWriter, type EventSink } from './pod-status.js';
+import { observeAttempt, observePodScheduled, reportPendingPods } from './metrics.js';
+import { componentLogger, type Logger } from '../log/logger.js';
 
 export interface SchedulerOptions {
   client: RestClient;
   config?: SchedulerConfig;
   events: EventSink;
-  log?: (msg: string) => void;
+  log?: Logger;
   random?: () => number;
 }
 
@@ -34,14 +36,14 @@ export class Scheduler {
   private readonly nodeInformer: Informer<Node>;
   private readonly nsInformer: Informer<Namespace>;
   private readonly status: PodStatusWriter;
-  private readonly log: (msg: string) => void;
+  private readonly log: Logger;
   private stopped = false;
   private loop?: Promise<void>;
   /** Binding cycles in flight, so stop() can wait for them. */
   private readonly binding = new Set<Promise<void>>();
 
   constructor(private readonly opts: SchedulerOptions) {
-    this.log = opts.log ?? (() => {});
+    this.log = opts.log ?? componentLogger('scheduler');
     const config = opts.config ?? defaultConfig();
     this.status = new PodStatusWriter(opts.client, opts.events);
     const handle: SchedulerHandle = {
@@ -65,7 +67,7 @@ export class Scheduler {
     );
     this.queue = new SchedulingQueue((p) => this.frameworkFor(p), [...this.frameworks.values()]);
 
-    const log = (m: string) => this.log(m);
+    const log = this.log;
     this.podInformer = createInformer<Pod>(opts.client, resources.pods, { name: 'scheduler pods', log, pageSize: 5000 });
     this.nodeInformer = createInformer<Node>(opts.client, resources.nodes, { name: 'scheduler nodes', log, pageSize: 5000 });
     this.nsInformer = createInformer<Namespace>(opts.client, resources.namespaces, { name: 'scheduler namespaces', log });
@@ -73,7 +75,7 @@ export class Scheduler {
   }
 
   private currentFramework: Framework | undefined;
-  /** Counters for diagnosis (BERTH_SCHEDULER_STATS=1 logs them). */
+  /** Counters for diagnosis, logged at debug level (--v 4) every 1000 cycles and 200 failures. */
   readonly stats = { cycles: 0, evaluated: 0, failures: 0, postFilterMs: 0 };
 
   frameworkFor(pod: Pod): Framework | undefined {
@@ -168,16 +170,20 @@ export class Scheduler {
     this.podInformer.start();
     await this.podInformer.waitForSync();
     this.queue.run();
+    this.stopReporting = reportPendingPods(() => this.queue.counts);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopReporting?.();
     this.queue.close();
     await Promise.all([this.podInformer.stop(), this.nodeInformer.stop(), this.nsInformer.stop()]);
     await this.loop;
     await Promise.allSettled([...this.binding]);
   }
+
+  private stopReporting?: () => void;
 
   private async run(): Promise<void> {
     while (!this.stopped) {
@@ -186,7 +192,8 @@ export class Scheduler {
       try {
         await this.scheduleOne(q);
       } catch (e) {
-        this.log(`scheduling ${q.podInfo.key}: ${(e as Error).stack ?? e}`);
+        this.log.error(`scheduling ${q.podInfo.key}: ${(e as Error).stack ?? e}`);
+        observeAttempt('error', q.podInfo.pod.spec?.schedulerName || 'default-scheduler', (performance.now() - q.cycleStart!) / 1000);
         this.queue.addUnschedulable(q, new Set(), true);
       }
       // Let informer events in between cycles, as upstream's goroutines interleave.
@@ -197,6 +204,7 @@ export class Scheduler {
   /** One scheduling cycle; the binding cycle continues in the background. */
   private async scheduleOne(q: QueuedPodInfo): Promise<void> {
     const key = q.podInfo.key;
+    q.cycleStart = performance.now();
     // The pod as the informer knows it now: it may have been deleted or bound meanwhile.
     const pod = this.podInformer.getByKey(key);
     if (!pod || pod.spec?.nodeName || pod.metadata?.deletionTimestamp || this.cache.hasPod(pod)) {
@@ -216,7 +224,7 @@ export class Scheduler {
       host = r.suggestedHost;
       this.stats.cycles++;
       this.stats.evaluated += r.evaluatedNodes;
-      if (process.env.BERTH_SCHEDULER_STATS && this.stats.cycles % 1000 === 0) this.log(`stats: ${this.stats.cycles} cycles, ${Math.round(this.stats.evaluated / this.stats.cycles)} nodes evaluated per cycle, queue ${JSON.stringify(this.queue.counts)}`);
+      if (this.stats.cycles % 1000 === 0 && this.log.enabled('debug')) this.log.debug(`stats: ${this.stats.cycles} cycles, ${Math.round(this.stats.evaluated / this.stats.cycles)} nodes evaluated per cycle, queue ${JSON.stringify(this.queue.counts)}`);
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
       let nominated: string | undefined;
@@ -227,11 +235,12 @@ export class Scheduler {
         const t0 = performance.now();
         const r = await fwk.runPostFilter(state, pod, statuses);
         this.stats.postFilterMs += performance.now() - t0;
-        if (process.env.BERTH_SCHEDULER_STATS && this.stats.failures % 200 === 0) this.log(`stats: ${this.stats.failures} failed cycles, ${Math.round(this.stats.postFilterMs)} ms in PostFilter, queue ${JSON.stringify(this.queue.counts)}`);
+        if (this.stats.failures % 200 === 0 && this.log.enabled('debug')) this.log.debug(`stats: ${this.stats.failures} failed cycles, ${Math.round(this.stats.postFilterMs)} ms in PostFilter, queue ${JSON.stringify(this.queue.counts)}`);
         if (r.status.isSuccess()) nominated = r.result?.nominatedNodeName;
         else e.diagnosis.postFilterMsg = r.status.message();
       }
       if (nominated) this.queue.addNomination(q.podInfo, nominated);
+      observeAttempt('unschedulable', fwk.profileName, (performance.now() - q.cycleStart) / 1000);
       this.status.recordFailure(pod, e.message, 'Unschedulable', nominated);
       this.queue.addUnschedulable(q, e.diagnosis.unschedulablePlugins);
       return;
@@ -243,6 +252,7 @@ export class Scheduler {
     if (!permit.isSuccess()) {
       fwk.runUnreserve(state, pod, host);
       this.cache.forget(pod);
+      observeAttempt(permit.isRejected() ? 'unschedulable' : 'error', fwk.profileName, (performance.now() - q.cycleStart) / 1000);
       this.status.recordFailure(pod, permit.message(), permit.isRejected() ? 'Unschedulable' : 'SchedulerError');
       this.queue.addUnschedulable(q, new Set([permit.plugin]), !permit.isRejected());
       return;
@@ -260,6 +270,7 @@ export class Scheduler {
       if (!s.isSuccess()) {
         fwk.runUnreserve(state, pod, host);
         this.cache.forget(pod);
+        observeAttempt('error', fwk.profileName, (performance.now() - q.cycleStart!) / 1000);
         this.status.recordFailure(pod, `binding rejected: ${s.message()}`, 'SchedulerError');
         this.queue.addUnschedulable(q, new Set(), true);
         // The node we counted on is free again for others.
@@ -267,10 +278,13 @@ export class Scheduler {
         return;
       }
       this.queue.done(q.podInfo.key);
+      observeAttempt('scheduled', fwk.profileName, (performance.now() - q.cycleStart!) / 1000);
+      observePodScheduled(q.attempts, (Date.now() - q.initialAttemptTimestamp) / 1000);
       this.status.recordScheduled(pod, host);
       fwk.runPostBind(state, pod, host);
     } catch (e) {
-      this.log(`binding ${q.podInfo.key}: ${(e as Error).message}`);
+      this.log.error(`binding ${q.podInfo.key}: ${(e as Error).message}`);
+      observeAttempt('error', fwk.profileName, (performance.now() - q.cycleStart!) / 1000);
       this.cache.forget(pod);
       this.queue.addUnschedulable(q, new Set(), true);
     }

@@ -128,7 +128,7 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
       .digest('hex');
     assert.match(token, new RegExp(`^K10${hash}::server:[0-9a-f]{32}$`));
     const joinLine = new RegExp(
-      `\\nberth: to add a node, run on it: berth agent --server https://127\\.0\\.0\\.1:\\d+ --token-file ${tokenFile.replace(/[.]/g, '\\.')} `,
+      `to add a node, run on it: berth agent --server https://127\\.0\\.0\\.1:\\d+ --token-file ${tokenFile.replace(/[.]/g, '\\.')} `,
     );
     await eventually(() => joinLine.test(server.output()), 'the join line', 5000);
   });

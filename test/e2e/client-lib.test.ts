@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ConfigMap, Event, Pod } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import {
-  ApiError,
+  StatusError,
   EventRecorder,
   Informer,
   LeaderElector,
@@ -48,11 +48,11 @@ const cm = (name: string, data: Record<string, string>, labels?: Record<string, 
 const mine = (o: ConfigMap) => o.metadata?.name !== 'kube-root-ca.crt';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rejectsWith(p: Promise<unknown>, check: (e: ApiError) => boolean, what: string): Promise<ApiError> {
+async function rejectsWith(p: Promise<unknown>, check: (e: StatusError) => boolean, what: string): Promise<StatusError> {
   try {
     await p;
   } catch (e) {
-    assert.ok(e instanceof ApiError, `${what}: not an ApiError: ${e}`);
+    assert.ok(e instanceof StatusError, `${what}: not an StatusError: ${e}`);
     assert.ok(check(e), `${what}: got ${e.code} ${e.reason}: ${e.message}`);
     return e;
   }

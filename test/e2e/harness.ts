@@ -79,13 +79,14 @@ export async function startServer(opts: { dataDir?: string; args?: string[]; tim
   const url = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`server not ready in time:\n${out}`)), opts.timeoutMs ?? 20_000);
     const check = () => {
-      const m = /berth: API server ready at (https:\/\/\S+) \(kubeconfig: (\S+)\)/.exec(out);
+      const m = /API server ready at (https:\/\/\S+) \(kubeconfig: (\S+)\)/.exec(out);
       if (m) {
         clearTimeout(timer);
         res(m[1]!);
       }
     };
     proc.stdout!.on('data', check);
+    proc.stderr!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       rej(new Error(`server exited with ${code} before ready:\n${out}`));

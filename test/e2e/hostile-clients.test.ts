@@ -206,7 +206,7 @@ test('with the open-file limit at 1024, 1100 idle connections do not make other 
     const limits = readFileSync(`/proc/${s.proc.pid!}/limits`, 'utf8');
     const soft = Number(/Max open files\s+(\d+)/.exec(limits)![1]);
     process.stdout.write(`# server's open-file limit: ${soft}\n`);
-    if (soft < 4096) assert.match(s.output(), new RegExp(`WARNING: the open-file limit is ${soft}.*: the server takes at most ${soft - 256} connections`));
+    if (soft < 4096) assert.match(s.output(), new RegExp(`^W\\d{4} .* server\\] the open-file limit is ${soft}.*: the server takes at most ${soft - 256} connections`, 'm'));
     await namespace(s, 'idle');
     // A watch holds its connection throughout: busy connections are never closed to make room.
     const watch = await tlsTo(s);
@@ -337,7 +337,7 @@ test('TLS: only upstream\'s secure suites and TLS 1.2+ by default; --tls-cipher-
     assert.match(c.getCipher().name, /AES128-SHA$/);
     c.destroy();
     await assert.rejects(tlsTo(cbc, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' }));
-    assert.match(cbc.output(), /WARNING: --tls-cipher-suites: cipher suite TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA is insecure/);
+    assert.match(cbc.output(), /^W\d{4} .* server\] --tls-cipher-suites: cipher suite TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA is insecure/m);
   } finally {
     await cbc.stop();
     cbc.cleanup();

@@ -155,7 +155,7 @@ test('server: one server per data dir and per SQLite file; private store files; 
   chmodSync(dataDir, 0o755);
   const s = await startServer({ dataDir });
   try {
-    assert.match(s.output(), new RegExp(`WARNING: data dir ${dataDir} has mode 0755`));
+    assert.match(s.output(), new RegExp(`^W\\d{4} .* server\\] data dir ${dataDir} has mode 0755`, 'm'));
     for (const f of ['state.db', 'state.db-wal']) assert.equal(statSync(join(dataDir, f)).mode & 0o777, 0o600, `${f} is 0600`);
     const fresh = join(otherDir, 'new');
     const run = (args: string[]) => spawnSync(process.execPath, [BERTH, 'server', '--no-agent', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 30_000 });

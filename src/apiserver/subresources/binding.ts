@@ -4,6 +4,7 @@ import type { ResourceType } from '../../registry/index.js';
 import { conflict, invalid } from '../errors.js';
 import type { RestStorage } from '../rest-storage.js';
 import type { SubresourceRest } from './rest.js';
+import { rfc3339 } from '../../client/time.js';
 
 /** POST pods/NAME/binding: assigns the pod to a node, once (as the scheduler's binder does). */
 export async function bindPod(storage: RestStorage, r: ResourceType, namespace: string, name: string, binding: KObject, dryRun: boolean): Promise<void> {
@@ -25,7 +26,7 @@ export async function bindPod(storage: RestStorage, r: ResourceType, namespace: 
       spec.nodeName = target.name;
       const status = (pod.status ??= {}) as { conditions?: Array<Record<string, unknown>> };
       const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() });
       status.conditions = conditions;
       // Binding is the one write that changes both spec and status of a pod.
       return pod;

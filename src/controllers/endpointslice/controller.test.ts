@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Event, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { ApiError, resources, rfc3339 } from '../../client/index.js';
+import { StatusError, resources, rfc3339 } from '../../client/index.js';
 import { FakeApi, runControllers, waitFor } from '../fake-api.js';
 import { newEndpointsController } from '../endpoints/index.js';
 import { newEndpointSliceController } from './index.js';
@@ -138,7 +138,7 @@ test('writes the server refuses are Warning events on the Service, and retried',
   let refuse = true;
   api.failWith = (call) =>
     refuse && call.verb === 'create' && (call.resource === SLICES || call.resource === '/endpoints')
-      ? new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'quota exceeded' })
+      ? new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'quota exceeded' })
       : undefined;
   const { stop } = await start(api);
   try {

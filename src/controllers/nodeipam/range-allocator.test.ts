@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, Node } from 'kubernetes-types/core/v1';
-import { ApiError, resources } from '../../client/index.js';
+import { StatusError, resources } from '../../client/index.js';
 import { FakeApi, runControllers, waitFor } from '../fake-api.js';
 import { newNodeIpamController, type NodeIpamOptions } from './index.js';
 
@@ -16,8 +16,8 @@ async function start(api: FakeApi, opts: NodeIpamOptions = {}) {
   return runControllers(api, (ctx) => newNodeIpamController(ctx, { maxRetryDelayMs: 200, ...opts }));
 }
 
-function invalid(message: string): ApiError {
-  return new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 422, reason: 'Invalid', message });
+function invalid(message: string): StatusError {
+  return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 422, reason: 'Invalid', message });
 }
 
 test('ranges Nodes already hold are taken first; the rest get the next free ones, in podCIDR and podCIDRs', async () => {
@@ -74,7 +74,7 @@ test('a patch refused for sure gives the range back; one that may have gone thro
   api.failWith = (call) => {
     if (call.verb !== 'patch' || call.resource !== '/nodes') return undefined;
     if (call.name === 'refused' && refused++ === 0) return invalid('spec.podCIDR: Forbidden: node updates may not change podCIDR except from "" to valid');
-    if (call.name === 'timeout' && failed++ === 0) return new ApiError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 504, reason: 'Timeout', message: 'timeout' });
+    if (call.name === 'timeout' && failed++ === 0) return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 504, reason: 'Timeout', message: 'timeout' });
     return undefined;
   };
   const { stop } = await start(api, { clusterCidr: '10.42.0.0/23', nodeCidrMaskSize: 24 });

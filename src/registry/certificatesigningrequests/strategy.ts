@@ -7,6 +7,7 @@ import type { CsrCondition, CsrStatus } from '../../api/csr.js';
 import type { Strategy, Subresource } from '../strategy.js';
 import { ADMIN, type UserInfo } from '../../apiserver/authn.js';
 import { NODE_PASSWORD_ANNOTATION, hashNodePassword } from '../../api/kubelet-identity.js';
+import { rfc3339 } from '../../client/time.js';
 
 type Csr = KObject & { spec?: Record<string, unknown>; status?: CsrStatus };
 
@@ -34,7 +35,7 @@ const APPROVAL = new Set(['Approved', 'Denied']);
 
 /** Conditions of want whose type passes `take`, the rest as they were in old; timestamps filled in. */
 function mergeConditions(want: CsrCondition[], old: CsrCondition[], take: (type: string) => boolean): CsrCondition[] {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   const out = [...old.filter((c) => !take(c.type)), ...want.filter((c) => take(c.type))];
   return out.map((c) => {
     const prev = old.find((o) => o.type === c.type);

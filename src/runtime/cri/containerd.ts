@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CriRuntime } from './client.js';
 import { containerdConfig, containerdLayout, type ContainerdLayout } from './containerd-config.js';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE, findOnPath, findStaticBusybox, importImageArchive, localImagesArchive } from './local-images.js';
+import { componentLogger } from '../../log/logger.js';
 
 export const DEFAULT_CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin', '/usr/libexec/cni'];
 
@@ -94,7 +95,7 @@ export class ManagedContainerd {
   constructor(private readonly opts: ManagedContainerdOptions) {
     this.layout = containerdLayout(opts.dir);
     this.binaries = opts.binaries ?? findRuntimeBinaries();
-    this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
+    this.log = opts.log ?? componentLogger('containerd');
   }
 
   get socket(): string {

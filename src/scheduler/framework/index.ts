@@ -6,4 +6,3 @@ export * from './resources.js';
 export * from './pod-info.js';
 export * from './node-info.js';
 export * from './affinity-index.js';
-export * from './testing.js';

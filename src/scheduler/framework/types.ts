@@ -157,6 +157,8 @@ export interface QueuedPodInfo {
   attempts: number;
   /** Plugins that rejected the pod in its last attempt: only their events requeue it. */
   unschedulablePlugins: Set<string>;
+  /** When its current scheduling attempt started (performance.now() ms), for the attempt metrics. */
+  cycleStart?: number;
 }
 
 // Cluster events that can make a rejected pod schedulable (upstream framework.ClusterEvent).

@@ -6,6 +6,7 @@ import type { ImageState, NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
 import { MAX_NODE_SCORE, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type Handle, type PluginArgs, type PreScorePlugin, type ScorePlugin } from '../framework/types.js';
 import { checkArgs } from './helpers.js';
+import { initThenAppContainers } from '../../api/containers.js';
 
 const MB = 1024 * 1024;
 /** Image sums below this score 0; a reasonable lower bound of compressed image sizes. */
@@ -43,7 +44,7 @@ function scaledImageScore(state: ImageState, totalNumNodes: number): number {
 /** Both names an image may be recorded under on a node, for each of the pod's containers. */
 function podImageNames(pod: Pod): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+  for (const c of initThenAppContainers(pod.spec)) {
     if (c.image) out.push([normalizedImageName(c.image), withDefaultTag(c.image)]);
   }
   return out;

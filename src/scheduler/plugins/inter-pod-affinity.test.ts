@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from 'kubernetes-types/core/v1';
-import { Code, CycleState, QueueingHint, makeNode, makePod, makeSnapshot, newPodInfo, type Snapshot } from '../framework/index.js';
+import { Code, CycleState, QueueingHint, newPodInfo, type Snapshot } from '../framework/index.js';
+import { makeNode, makePod, makeSnapshot } from '../framework/testing.js';
 import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH as AFF,
   ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH as ANTI,

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
-import { Code, CycleState, QueueingHint, makeNode, makePod, makeSnapshot, newPodInfo, type Handle, type NodeInfo, type Snapshot } from '../framework/index.js';
+import { Code, CycleState, QueueingHint, newPodInfo, type Handle, type NodeInfo, type Snapshot } from '../framework/index.js';
+import { makeNode, makePod, makeSnapshot } from '../framework/testing.js';
 import { ERR_REASON_CONSTRAINTS_NOT_MATCH as SKEW, ERR_REASON_NODE_LABEL_NOT_MATCH as MISSING, PodTopologySpread, type PodTopologySpreadArgs } from './pod-topology-spread.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
