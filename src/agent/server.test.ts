@@ -29,6 +29,9 @@ const server = new AgentServer({
     },
     isRunning: async () => false,
     execUrl: async () => 'http://127.0.0.1:1/',
+    attachUrl: async () => 'http://127.0.0.1:1/',
+    portForwardUrl: async () => 'http://127.0.0.1:1/',
+    podAddress: async () => '127.0.0.1',
   },
   log: () => {},
 });

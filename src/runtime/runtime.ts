@@ -206,6 +206,13 @@ export interface Runtime {
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResult>;
   /** The URL of the runtime's streaming server for this exec. */
   exec(req: StreamRequest): Promise<string>;
+  /** The streaming URL that attaches to the container's main process (cmd unused); absent: the runtime cannot. */
+  attach?(req: Omit<StreamRequest, 'cmd'>): Promise<string>;
+  /**
+   * The streaming URL of a port-forward session into the sandbox's network namespace (the
+   * portforward.k8s.io protocol, each stream naming its port); absent: the runtime cannot.
+   */
+  portForward?(podSandboxId: string): Promise<string>;
 
   /** undefined when the image isn't present. */
   imageStatus(image: string): Promise<Image | undefined>;

@@ -1,0 +1,91 @@
+// pods/proxy: `/api/v1/namespaces/NS/pods/[SCHEME:]NAME[:PORT]/proxy/PATH` reaches PATH on the
+// pod's IP, any verb, WebSocket upgrades included.
+//
+// Upstream's API server dials the pod IP itself (pkg/registry/core/pod/strategy.go
+// ResourceLocation); Berth's API server may have no route to pods on other machines (agents are
+// reached through their endpoint, later through a tunnel), so it asks the pod's agent, which can
+// reach its own pods: the agent's /podProxy/{namespace}/{pod}/{scheme}/{port}/PATH (Berth's, no
+// kubelet has it) proxies to the pod's IP. The location rules are upstream's: the scheme is http
+// unless given, the port the first declared container port, else 80.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { KObject } from '../../api/object.js';
+import { badRequest } from '../errors.js';
+import type { NodeDialer } from '../node-dialer.js';
+import type { StreamCtx, StreamRest } from './stream.js';
+
+/** Where a proxy request goes: a port of a pod, and the path and query to ask for there. */
+export interface PodLocation {
+  namespace: string;
+  pod: string;
+  scheme: 'http' | 'https';
+  port: number;
+  /** Path (starting with /) and query, as the client escaped them. */
+  pathAndQuery: string;
+}
+
+/**
+ * Splits `[scheme:]name[:port]` as upstream's utilnet.SplitSchemeNamePort does: one part is a
+ * name, two a name and port, three a scheme, name and port (scheme http or https).
+ */
+export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } | undefined {
+  const parts = id.split(':');
+  let scheme = '';
+  let name: string;
+  let port = '';
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) [name, port] = parts as [string, string];
+  else if (parts.length === 3) [scheme, name, port] = parts as [string, string, string];
+  else return undefined;
+  if (!name || (scheme && scheme !== 'http' && scheme !== 'https')) return undefined;
+  return { scheme: scheme || 'http', name, port };
+}
+
+/** The rest of the URL after `/proxy`, as sent (never decoded: the pod gets the client's escaping). */
+export function proxiedPath(url: URL): string {
+  const i = url.pathname.indexOf('/proxy');
+  const rest = i < 0 ? '' : url.pathname.slice(i + '/proxy'.length);
+  return `${rest.startsWith('/') ? rest : `/${rest}`}${url.search}`;
+}
+
+/** The first declared container port, upstream's choice when the request names none. */
+function firstContainerPort(pod: KObject): number | undefined {
+  const containers = (pod.spec as { containers?: Array<{ ports?: Array<{ containerPort?: number }> }> } | undefined)?.containers ?? [];
+  for (const c of containers) if (c.ports?.length) return c.ports[0]!.containerPort;
+  return undefined;
+}
+
+export function parsePort(port: string, what: string): number {
+  const n = Number(port);
+  if (!/^\d+$/.test(port) || n < 1 || n > 65535) throw badRequest(`invalid port ${JSON.stringify(port)} in ${what}: a number from 1 to 65535 is needed`);
+  return n;
+}
+
+/** Sends a proxy request (plain or upgrade) to the agent of the pod's node. */
+export async function proxyToPod(dialer: NodeDialer, loc: PodLocation, req: IncomingMessage, io: { res: ServerResponse } | { socket: Duplex; head: Buffer }): Promise<void> {
+  const t = await dialer.podTarget(loc.namespace, loc.pod);
+  const path = `/podProxy/${encodeURIComponent(loc.namespace)}/${encodeURIComponent(loc.pod)}/${loc.scheme}/${loc.port}${loc.pathAndQuery}`;
+  if ('res' in io) return dialer.forward(t, io.res, { method: req.method ?? 'GET', path, headers: req.headers, body: req });
+  return dialer.join(t, req, io.socket, io.head, path);
+}
+
+async function podLocation(c: StreamCtx): Promise<PodLocation> {
+  const id = splitSchemeNamePort(c.name);
+  if (!id) throw badRequest(`invalid pod request ${JSON.stringify(c.name)}`);
+  let port = id.port ? parsePort(id.port, `pod request ${JSON.stringify(c.name)}`) : undefined;
+  if (port === undefined) {
+    const pod = await c.dialer.storage.get(c.r, c.namespace, id.name);
+    port = firstContainerPort(pod) ?? 80;
+  }
+  return { namespace: c.namespace!, pod: id.name, scheme: id.scheme as 'http' | 'https', port, pathAndQuery: proxiedPath(c.url) };
+}
+
+export const podProxy: StreamRest = {
+  takesPath: true,
+  async serve(c, res) {
+    await proxyToPod(c.dialer, await podLocation(c), c.req, { res });
+  },
+  async upgrade(c, socket, head) {
+    await proxyToPod(c.dialer, await podLocation(c), c.req, { socket, head });
+  },
+};

@@ -1,0 +1,177 @@
+// kubectl port-forward and pods/proxy with real kubectl on a real containerd (agent-fixture.ts):
+// kubectl 1.32 (SPDY tunneled in a WebSocket, its default) and 1.27 (plain SPDY) forward to busybox
+// httpd servers, one of them bound to 127.0.0.1 inside the pod (reached because the runtime
+// dials inside the pod's network namespace); several ports in one session, 20 connections at
+// once, a closed port's error on the error stream (kubectl then ends its session, as it does with any
+// kubelet) and a new session serving at once;
+// deploy/NAME resolved by kubectl to a pod; pods/proxy through `kubectl get --raw` and
+// `kubectl proxy`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { get } from 'node:http';
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
+import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
+
+const missing = skipIfMissing(await missingAgentPrerequisite(), 'the port-forward e2e test');
+
+/** A busybox httpd serving one file whose content names it, on the address given (port or ip:port). */
+function httpd(name: string, listen: string, content: string): Container {
+  const dir = `/srv/${name}`;
+  return { name, image: BUSYBOX, command: ['sh', '-c', `mkdir -p ${dir} && echo ${content} > ${dir}/index.html && exec httpd -f -p ${listen} -h ${dir}`] };
+}
+
+/** GET http://127.0.0.1:port/path: status and body, or the error's code. */
+function httpGet(port: number, path = '/index.html'): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+  });
+}
+
+/** Runs `kubectl port-forward` and waits for its "Forwarding from 127.0.0.1:L -> R" lines: remote port -> local port. */
+async function portForward(env: AgentEnv, args: string[], version: string, expectPorts: number) {
+  const f = kubectlBackground(env.server, ['port-forward', '-v=4', ...args], version);
+  const ports = new Map<number, number>();
+  try {
+    await eventually(() => {
+      for (const m of f.stdout().matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) ports.set(Number(m[2]), Number(m[1]));
+      if (f.proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${f.proc.exitCode}: ${f.stderr()}`);
+      return ports.size === expectPorts;
+    }, 'kubectl port-forward to listen', 20_000);
+  } catch (e) {
+    f.proc.kill();
+    throw e;
+  }
+  const stop = async () => {
+    f.proc.kill();
+    await f.done;
+  };
+  return { ...f, ports, stop };
+}
+
+describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () => {
+  let env: AgentEnv;
+  const pod = (name: string, containers: Container[], labels?: Record<string, string>): Pod =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { terminationGracePeriodSeconds: 1, containers } }) as Pod;
+  const ready = (name: string) =>
+    eventually(() => env.getPod(name).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `${name} Ready`, 60_000);
+
+  before(async () => {
+    env = await startAgentEnv();
+    env.apply(
+      pod('web', [{ ...httpd('main', '8080', 'hello-from-8080'), ports: [{ containerPort: 8080 }] }, httpd('second', '9090', 'hello-from-9090')]),
+      // Reachable only inside the pod's network namespace.
+      pod('loopback-only', [httpd('main', '127.0.0.1:8080', 'hello-from-loopback')]),
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'webdep' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'webdep' } },
+          template: { metadata: { labels: { app: 'webdep' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ ...httpd('main', '8080', 'hello-from-deployment'), ports: [{ containerPort: 8080 }] }] } },
+        },
+      },
+    );
+    await ready('web');
+    await ready('loopback-only');
+  });
+
+  after(async () => {
+    await env?.stop();
+  });
+
+  for (const [version, how] of [
+    ['1.32', 'SPDY tunneled in a WebSocket'],
+    ['1.27', 'SPDY'],
+  ] as const) {
+    test(`kubectl ${version} (${how}): two ports in one session, 20 connections at once, a closed port's error, then a new session`, async () => {
+      const f = await portForward(env, ['pod/web', ':8080', ':9090', ':81'], version, 3);
+      try {
+        assert.deepEqual(await httpGet(f.ports.get(8080)!), { status: 200, body: 'hello-from-8080\n' });
+        assert.deepEqual(await httpGet(f.ports.get(9090)!), { status: 200, body: 'hello-from-9090\n' });
+        const many = await Promise.all(Array.from({ length: 20 }, (_, i) => httpGet(f.ports.get(i % 2 ? 9090 : 8080)!)));
+        many.forEach((r, i) => assert.deepEqual(r, { status: 200, body: `hello-from-${i % 2 ? 9090 : 8080}\n` }, `connection ${i}`));
+        // Nothing listens on 81 in the pod: the connection ends without an answer and kubectl
+        // prints the runtime's error from the error stream.
+        const closed = await httpGet(f.ports.get(81)!);
+        assert.ok('error' in closed, `port 81 answered: ${JSON.stringify(closed)}`);
+        await eventually(() => /error forwarding port 81 to pod .*connection refused/.test(f.stderr()), 'the error of port 81', 10_000).catch(() => {
+          throw new Error(`kubectl's stderr: ${f.stderr()}`);
+        });
+        // kubectl (client-go's PortForwarder) closes the whole session after an error on a
+        // stream, against any kubelet: it says so and exits.
+        await eventually(() => /lost connection to pod/.test(f.stderr()), 'kubectl to end the session', 10_000);
+        if (version === '1.32') assert.doesNotMatch(f.stderr(), /fallback to secondary dialer/, 'kubectl 1.32 did not need its SPDY fallback');
+        // Nothing on the node's side is hurt: a new session serves at once.
+        const again = await portForward(env, ['pod/web', ':8080'], version, 1);
+        try {
+          assert.deepEqual(await httpGet(again.ports.get(8080)!), { status: 200, body: 'hello-from-8080\n' });
+        } finally {
+          await again.stop();
+        }
+      } finally {
+        await f.stop();
+      }
+    });
+
+    test(`kubectl ${version}: a server bound to 127.0.0.1 inside the pod is reached`, async () => {
+      const f = await portForward(env, ['loopback-only', ':8080'], version, 1);
+      try {
+        assert.deepEqual(await httpGet(f.ports.get(8080)!), { status: 200, body: 'hello-from-loopback\n' });
+      } finally {
+        await f.stop();
+      }
+    });
+  }
+
+  test('kubectl port-forward deploy/NAME forwards to a pod of the Deployment', async () => {
+    await eventually(() => kubectl(env.server, ['get', 'pods', '-l', 'app=webdep', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 'the deployment pod Ready', 60_000);
+    const f = await portForward(env, ['deploy/webdep', ':8080'], '1.32', 1);
+    try {
+      assert.deepEqual(await httpGet(f.ports.get(8080)!), { status: 200, body: 'hello-from-deployment\n' });
+    } finally {
+      await f.stop();
+    }
+  });
+
+  test('pods/proxy: kubectl get --raw reaches the pod port named, and the first declared port when none is', () => {
+    assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:9090/proxy/']).stdout, 'hello-from-9090\n');
+    assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/http:web:8080/proxy/index.html']).stdout, 'hello-from-8080\n');
+    assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web/proxy/index.html']).stdout, 'hello-from-8080\n');
+    // busybox httpd's own 404 comes back as it is.
+    const missingFile = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:8080/proxy/nothing-here']);
+    assert.notEqual(missingFile.code, 0);
+    assert.match(missingFile.stderr, /NotFound|404/);
+    // Nothing listens on 81: upstream's 503 with the reason.
+    const refused = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:81/proxy/']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /ServiceUnavailable.*error trying to reach service: .*connection refused/);
+    const bad = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:notaport/proxy/']);
+    assert.match(bad.stderr, /BadRequest.*invalid port/);
+  });
+
+  test('pods/proxy through kubectl proxy', async () => {
+    const p = kubectlBackground(env.server, ['proxy', '--port=0']);
+    try {
+      const port = Number(
+        await eventually(() => {
+          if (p.proc.exitCode !== null) throw new Error(`kubectl proxy exited: ${p.stderr()}`);
+          return /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(p.stdout())?.[1];
+        }, 'kubectl proxy to listen'),
+      );
+      assert.deepEqual(await httpGet(port, '/api/v1/namespaces/default/pods/web:8080/proxy/index.html'), { status: 200, body: 'hello-from-8080\n' });
+      assert.deepEqual(await httpGet(port, '/api/v1/namespaces/default/pods/web:9090/proxy/'), { status: 200, body: 'hello-from-9090\n' });
+    } finally {
+      p.proc.kill();
+      await p.done;
+    }
+  });
+});
