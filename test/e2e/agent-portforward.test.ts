@@ -4,8 +4,8 @@
 // dials inside the pod's network namespace); several ports in one session, 20 connections at
 // once, a closed port's error on the error stream (kubectl then ends its session, as it does with any
 // kubelet) and a new session serving at once;
-// deploy/NAME resolved by kubectl to a pod; pods/proxy through `kubectl get --raw` and
-// `kubectl proxy`.
+// deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
+// `kubectl get --raw` and `kubectl proxy`; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
@@ -56,7 +56,7 @@ async function portForward(env: AgentEnv, args: string[], version: string, expec
   return { ...f, ports, stop };
 }
 
-describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () => {
+describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: missing ?? false }, () => {
   let env: AgentEnv;
   const pod = (name: string, containers: Container[], labels?: Record<string, string>): Pod =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { terminationGracePeriodSeconds: 1, containers } }) as Pod;
@@ -66,7 +66,13 @@ describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () =
   before(async () => {
     env = await startAgentEnv();
     env.apply(
-      pod('web', [{ ...httpd('main', '8080', 'hello-from-8080'), ports: [{ containerPort: 8080 }] }, httpd('second', '9090', 'hello-from-9090')]),
+      pod('web', [{ ...httpd('main', '8080', 'hello-from-8080'), ports: [{ containerPort: 8080 }] }, httpd('second', '9090', 'hello-from-9090')], { app: 'web' }),
+      // kubectl port-forward svc/NAME picks a pod by the selector and maps the port to its targetPort.
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      // Without a selector its Endpoints are the user's (no controller writes them): the test's.
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'manual' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'second', port: 90, targetPort: 9090 }] } },
+      // One line a second, for kubectl attach.
+      pod('ticker', [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done'] }]),
       // Reachable only inside the pod's network namespace.
       pod('loopback-only', [httpd('main', '127.0.0.1:8080', 'hello-from-loopback')]),
       {
@@ -82,6 +88,14 @@ describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () =
     );
     await ready('web');
     await ready('loopback-only');
+    await ready('ticker');
+    const ip = env.getPod('web').status!.podIP!;
+    env.apply({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'manual' },
+      subsets: [{ addresses: [{ ip, targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }], ports: [{ name: 'http', port: 8080 }, { name: 'second', port: 9090 }] }],
+    });
   });
 
   after(async () => {
@@ -142,6 +156,46 @@ describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () =
     }
   });
 
+  test('kubectl port-forward svc/NAME forwards the service port to its targetPort on a selected pod', async () => {
+    const f = await portForward(env, ['svc/web', ':80'], '1.32', 1);
+    try {
+      assert.deepEqual([...f.ports.keys()], [8080], 'kubectl forwards to the targetPort');
+      assert.deepEqual(await httpGet(f.ports.get(8080)!), { status: 200, body: 'hello-from-8080\n' });
+    } finally {
+      await f.stop();
+    }
+  });
+
+  test('services/proxy reaches a ready endpoint by the service port name or number; a port the service lacks is a 503', () => {
+    assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:http/proxy/']).stdout, 'hello-from-8080\n');
+    assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:90/proxy/index.html']).stdout, 'hello-from-9090\n');
+    const noPort = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:91/proxy/']);
+    assert.notEqual(noPort.code, 0);
+    assert.match(noPort.stderr, /ServiceUnavailable.*no service port 91 found for service "manual"/);
+    // web has a selector but no Endpoints (no controller runs here): nothing to reach.
+    const none = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/web:http/proxy/']);
+    assert.match(none.stderr, /ServiceUnavailable.*no endpoints available for service "web"/);
+  });
+
+  for (const version of ['1.32', '1.27']) {
+    test(`kubectl ${version} attach streams the main process's output as it writes`, async () => {
+      const a = kubectlBackground(env.server, ['attach', 'ticker'], version);
+      try {
+        // Lines written after attaching: two in a row, numbered consecutively.
+        const lines = (await eventually(() => {
+          const ticks = [...a.stdout().matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+          return ticks.length >= 2 ? ticks : undefined;
+        }, 'two lines through attach', 15_000).catch(() => {
+          throw new Error(`kubectl attach: ${a.stdout()} ${a.stderr()}`);
+        })) as number[];
+        assert.equal(lines[1], lines[0]! + 1, String(lines));
+      } finally {
+        a.proc.kill();
+        await a.done;
+      }
+    });
+  }
+
   test('pods/proxy: kubectl get --raw reaches the pod port named, and the first declared port when none is', () => {
     assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:9090/proxy/']).stdout, 'hello-from-9090\n');
     assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/http:web:8080/proxy/index.html']).stdout, 'hello-from-8080\n');
@@ -158,7 +212,7 @@ describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () =
     assert.match(bad.stderr, /BadRequest.*invalid port/);
   });
 
-  test('pods/proxy through kubectl proxy', async () => {
+  test('pods/proxy and services/proxy through kubectl proxy', async () => {
     const p = kubectlBackground(env.server, ['proxy', '--port=0']);
     try {
       const port = Number(
@@ -169,6 +223,7 @@ describe('kubectl port-forward and pods/proxy', { skip: missing ?? false }, () =
       );
       assert.deepEqual(await httpGet(port, '/api/v1/namespaces/default/pods/web:8080/proxy/index.html'), { status: 200, body: 'hello-from-8080\n' });
       assert.deepEqual(await httpGet(port, '/api/v1/namespaces/default/pods/web:9090/proxy/'), { status: 200, body: 'hello-from-9090\n' });
+      assert.deepEqual(await httpGet(port, '/api/v1/namespaces/default/services/manual:second/proxy/'), { status: 200, body: 'hello-from-9090\n' });
     } finally {
       p.proc.kill();
       await p.done;

@@ -15,6 +15,7 @@ import { podLog } from './log.js';
 import { podAttach, podExec } from './exec.js';
 import { podPortForward } from './portforward.js';
 import { podProxy } from './proxy.js';
+import { serviceProxy } from './service-proxy.js';
 
 export type { SubresourceRest, KindRef } from './rest.js';
 export type { StreamRest, StreamCtx } from './stream.js';
@@ -33,6 +34,7 @@ const streams: Record<string, StreamRest> = {
   'pods/attach': podAttach,
   'pods/portforward': podPortForward,
   'pods/proxy': podProxy,
+  'services/proxy': serviceProxy,
 };
 
 /** The streamed subresource of a resource (its key, e.g. `pods`), or undefined. */
