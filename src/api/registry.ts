@@ -58,7 +58,7 @@ const defs: KindDef[] = [
     plural: 'nodes',
     namespaced: false,
     shortNames: ['no'],
-    subresources: [STATUS],
+    subresources: [STATUS, { name: 'proxy', verbs: ['create', 'delete', 'get', 'patch', 'update'], kind: 'NodeProxyOptions' }],
     hasStatus: true,
     // Nodes report their own status when they register.
     strategy: { keepsStatusOnCreate: true },

@@ -5,7 +5,7 @@
 // once, a closed port's error on the error stream (kubectl then ends its session, as it does with any
 // kubelet) and a new session serving at once;
 // deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
-// `kubectl get --raw` and `kubectl proxy`; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
+// `kubectl get --raw` and `kubectl proxy`; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
@@ -210,6 +210,13 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
     assert.match(refused.stderr, /ServiceUnavailable.*error trying to reach service: .*connection refused/);
     const bad = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/pods/web:notaport/proxy/']);
     assert.match(bad.stderr, /BadRequest.*invalid port/);
+  });
+
+  test("nodes/proxy reaches the node's agent endpoint", () => {
+    assert.equal(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/healthz`]).stdout, 'ok');
+    // The agent's own path for a container's log, through the node.
+    assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/containerLogs/default/ticker/app?tailLines=1`]).stdout, /^tick \d+\n$/);
+    assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}:1/proxy/healthz`]).stderr, /BadRequest.*reaches only the agent endpoint/);
   });
 
   test('pods/proxy and services/proxy through kubectl proxy', async () => {

@@ -16,6 +16,7 @@ import { podAttach, podExec } from './exec.js';
 import { podPortForward } from './portforward.js';
 import { podProxy } from './proxy.js';
 import { serviceProxy } from './service-proxy.js';
+import { nodeProxy } from './node-proxy.js';
 
 export type { SubresourceRest, KindRef } from './rest.js';
 export type { StreamRest, StreamCtx } from './stream.js';
@@ -35,6 +36,7 @@ const streams: Record<string, StreamRest> = {
   'pods/portforward': podPortForward,
   'pods/proxy': podProxy,
   'services/proxy': serviceProxy,
+  'nodes/proxy': nodeProxy,
 };
 
 /** The streamed subresource of a resource (its key, e.g. `pods`), or undefined. */
