@@ -17,6 +17,6 @@ export const podLog: StreamRest = {
     for (const k of LOG_PARAMS) for (const v of q.getAll(k)) query.append(k, v);
     forwardBools(q, query, LOG_BOOLS);
     const path = `/containerLogs/${encodeURIComponent(c.namespace!)}/${encodeURIComponent(c.name)}/${encodeURIComponent(container)}?${query}`;
-    await c.dialer.forward(t, res, { method: 'GET', path, extraResponseHeaders: { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache' } });
+    await c.dialer.forward(t, res, { method: 'GET', path, defaultResponseHeaders: { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache' } });
   },
 };
