@@ -325,9 +325,9 @@ export class Agent {
       if (!this.o.runtime.attach) throw new EndpointError(400, 'BadRequest', 'this runtime cannot attach to a container');
       return this.o.runtime.attach({ containerId: id, ...o });
     },
-    portForwardUrl: async (namespace, name) => {
+    portForwardUrl: async (namespace, name, ports) => {
       if (!this.o.runtime.portForward) throw new EndpointError(400, 'BadRequest', 'this runtime cannot forward ports');
-      return this.o.runtime.portForward((await this.readySandbox(namespace, name)).sandbox.id);
+      return this.o.runtime.portForward((await this.readySandbox(namespace, name)).sandbox.id, ports);
     },
     podAddress: async (namespace, name) => {
       const { pod, sandbox } = await this.readySandbox(namespace, name);

@@ -35,8 +35,8 @@ export interface ContainerLookup {
   execUrl(containerId: string, cmd: string[], o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
   /** The runtime's streaming URL to attach to a container's main process. */
   attachUrl(containerId: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
-  /** The runtime's streaming URL of a port-forward session into the pod's network namespace. */
-  portForwardUrl(namespace: string, pod: string): Promise<string>;
+  /** The runtime's streaming URL of a port-forward session into the pod's network namespace (ports: a WebSocket session's). */
+  portForwardUrl(namespace: string, pod: string, ports: number[]): Promise<string>;
   /** The address the pod's servers listen on (its IP; the node's for a host-network pod). */
   podAddress(namespace: string, pod: string): Promise<string>;
 }
@@ -170,9 +170,11 @@ export class AgentServer {
     const q = url.searchParams;
     const pf = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (pf) {
-      const target = new URL(await this.o.lookup.portForwardUrl(decodeURIComponent(pf[1]!), decodeURIComponent(pf[2]!)));
-      // A WebSocket client names its ports in the query (?ports=8080); SPDY streams name theirs.
-      for (const [k, v] of q) target.searchParams.append(k, v);
+      // A WebSocket client names its ports in the query (?ports=8080,9090), and a CRI streaming
+      // server takes them from the PortForward call (its URL's query is not read); SPDY streams
+      // name theirs.
+      const ports = (req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? webSocketPorts(q) : [];
+      const target = new URL(await this.o.lookup.portForwardUrl(decodeURIComponent(pf[1]!), decodeURIComponent(pf[2]!), ports));
       return pipeUpgrade(req, socket, head, target);
     }
     const proxied = podProxyTarget(url);
@@ -195,6 +197,17 @@ export class AgentServer {
     if (wantsV5WebSocket(req)) return bridgeV5ToSpdy(req, socket, head, target, streams, this.o.log);
     await pipeUpgrade(req, socket, head, target);
   }
+}
+
+/** The ports a WebSocket port-forward names (`ports`, repeated or comma-separated), as upstream's NewV4Options reads them. */
+export function webSocketPorts(q: URLSearchParams): number[] {
+  const given = q.getAll('ports').flatMap((v) => v.split(','));
+  if (!given.length) throw new EndpointError(400, 'BadRequest', 'query parameter "port" is required');
+  return given.map((p) => {
+    const n = Number(p.trim());
+    if (!/^\d+$/.test(p.trim()) || n < 1 || n > 65535) throw new EndpointError(400, 'BadRequest', `unable to parse "${p}" as a port: a number from 1 to 65535 is needed`);
+    return n;
+  });
 }
 
 /**

@@ -209,10 +209,11 @@ export interface Runtime {
   /** The streaming URL that attaches to the container's main process (cmd unused); absent: the runtime cannot. */
   attach?(req: Omit<StreamRequest, 'cmd'>): Promise<string>;
   /**
-   * The streaming URL of a port-forward session into the sandbox's network namespace (the
-   * portforward.k8s.io protocol, each stream naming its port); absent: the runtime cannot.
+   * The streaming URL of a port-forward session into the sandbox's network namespace: SPDY
+   * streams name their ports, a WebSocket session gets the ports given here; absent: the
+   * runtime cannot.
    */
-  portForward?(podSandboxId: string): Promise<string>;
+  portForward?(podSandboxId: string, ports: number[]): Promise<string>;
 
   /** undefined when the image isn't present. */
   imageStatus(image: string): Promise<Image | undefined>;

@@ -5,10 +5,12 @@
 // once, a closed port's error on the error stream (kubectl then ends its session, as it does with any
 // kubelet) and a new session serving at once;
 // deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
-// `kubectl get --raw` and `kubectl proxy`; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
+// `kubectl get --raw` and `kubectl proxy`; a WebSocket client of the runtime's own
+// port-forward protocol passed through; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
+import WebSocket from 'ws';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
@@ -145,6 +147,32 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
       }
     });
   }
+
+  test("a WebSocket client speaking the runtime's own port-forward protocol (v4.channel.k8s.io, ?ports=) is passed through", async () => {
+    const ws = new WebSocket(`${env.server.url.replace(/^https/, 'wss')}/api/v1/namespaces/default/pods/web/portforward?ports=8080`, ['v4.channel.k8s.io'], {
+      headers: { Authorization: `Bearer ${env.server.token}` },
+      ca: env.server.caCert,
+    });
+    // Channel 0 carries port 8080's data, channel 1 its errors; each begins with the port, 2 bytes little-endian.
+    const got: Record<number, Buffer> = {};
+    let closed = '';
+    ws.on('close', (code, reason) => (closed = `${code} ${reason}`));
+    ws.on('message', (d: Buffer) => (got[d[0]!] = Buffer.concat([got[d[0]!] ?? Buffer.alloc(0), d.subarray(1)])));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET /index.html HTTP/1.0\r\n\r\n')]));
+      await eventually(() => /hello-from-8080/.test(got[0]?.toString('latin1') ?? ''), 'the answer on channel 0', 10_000).catch((e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.toString('latin1')])))} (socket state ${ws.readyState} ${closed})`);
+      });
+      assert.equal(got[0]!.readUInt16LE(0), 8080);
+      assert.match(got[0]!.subarray(2).toString('latin1'), /^HTTP\/1\.[01] 200 OK\r\n[\s\S]*\r\n\r\nhello-from-8080\n$/);
+    } finally {
+      ws.close();
+    }
+  });
 
   test('kubectl port-forward deploy/NAME forwards to a pod of the Deployment', async () => {
     await eventually(() => kubectl(env.server, ['get', 'pods', '-l', 'app=webdep', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 'the deployment pod Ready', 60_000);

@@ -277,9 +277,8 @@ export class CriRuntime implements Runtime {
     return r.url;
   }
 
-  async portForward(podSandboxId: string): Promise<string> {
-    // The ports are named by each stream of the session; runtimes ignore this list.
-    const r = await this.rt('PortForward', { podSandboxId, port: [] });
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const r = await this.rt('PortForward', { podSandboxId, port: ports });
     return r.url;
   }
 
