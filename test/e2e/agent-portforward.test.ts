@@ -3,13 +3,16 @@
 // httpd servers, one of them bound to 127.0.0.1 inside the pod (reached because the runtime
 // dials inside the pod's network namespace); several ports in one session, 20 connections at
 // once, a closed port's error on the error stream (kubectl then ends its session, as it does with any
-// kubelet) and a new session serving at once;
+// kubelet, and a new one serves at once; a SPDY client of the test's own shows that the session
+// itself stays usable after the error);
 // deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
 // `kubectl get --raw` and `kubectl proxy`; a WebSocket client of the runtime's own
 // port-forward protocol passed through; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
+import { FLAG_FIN, FrameReader, FrameType, HeaderWriter, controlStreamId, dataFrame, pingFrame, synStreamFrame } from '../../src/agent/spdy.js';
 import WebSocket from 'ws';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
@@ -56,6 +59,72 @@ async function portForward(env: AgentEnv, args: string[], version: string, expec
     await f.done;
   };
   return { ...f, ports, stop };
+}
+
+/**
+ * A port-forward session over SPDY through the API server, as client-go opens one, with its
+ * streams at hand: pair() opens the error and data streams of one request (client-go's headers),
+ * what the server sent on each stream is collected, and which it ended.
+ */
+async function spdySession(env: AgentEnv, pod: string) {
+  const u = new URL(env.server.url);
+  const sock = tlsConnect({ host: u.hostname, port: Number(u.port), ca: env.server.caCert });
+  await new Promise<void>((resolve, reject) => sock.once('secureConnect', resolve).once('error', reject));
+  sock.write(
+    [`POST /api/v1/namespaces/default/pods/${pod}/portforward HTTP/1.1`, `Host: ${u.host}`, `Authorization: Bearer ${env.server.token}`, 'Connection: Upgrade', 'Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: portforward.k8s.io', 'Content-Length: 0', '', ''].join('\r\n'),
+  );
+  const received = new Map<number, Buffer>();
+  const ended = new Set<number>();
+  const replied = new Set<number>();
+  const reader = new FrameReader();
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let status = '';
+  sock.on('data', (chunk: Buffer) => {
+    if (head) {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      status = head.subarray(0, head.indexOf('\r\n')).toString();
+      chunk = head.subarray(end + 4);
+      head = undefined;
+    }
+    for (const f of reader.push(chunk)) {
+      if (!f.control) {
+        received.set(f.streamId, Buffer.concat([received.get(f.streamId) ?? Buffer.alloc(0), f.data]));
+        if (f.flags & FLAG_FIN) ended.add(f.streamId);
+        continue;
+      }
+      const id = controlStreamId(f);
+      if (f.type === FrameType.SynReply && id !== undefined) replied.add(id);
+      if (f.type === FrameType.RstStream && id !== undefined) ended.add(id);
+      if (f.type === FrameType.Ping) sock.write(pingFrame(f.payload.readUInt32BE(0)));
+    }
+  });
+  await eventually(() => status !== '', 'the upgrade answer');
+  assert.match(status, /^HTTP\/1\.1 101 /);
+  const headers = new HeaderWriter();
+  let nextId = 1;
+  let requestId = 0;
+  const open = (h: Record<string, string>) => {
+    const id = nextId;
+    nextId += 2;
+    sock.write(synStreamFrame(id, h, headers));
+    return id;
+  };
+  return {
+    received,
+    ended,
+    /** Opens one request's error and data streams for port, and waits for the server to take both. */
+    async pair(port: number) {
+      const req = String(requestId++);
+      const errorId = open({ streamType: 'error', port: String(port), requestID: req });
+      const dataId = open({ streamType: 'data', port: String(port), requestID: req });
+      await eventually(() => replied.has(errorId) && replied.has(dataId), `the replies to the streams of port ${port}`);
+      return { errorId, dataId };
+    },
+    send: (id: number, data: Buffer) => sock.write(dataFrame(id, data)),
+    close: () => sock.destroy(),
+  };
 }
 
 describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: missing ?? false }, () => {
@@ -147,6 +216,25 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
       }
     });
   }
+
+  test("over one SPDY session a closed port's error comes on its error stream, and the session serves other connections after it", async () => {
+    const session = await spdySession(env, 'web');
+    try {
+      const closed = await session.pair(81);
+      await eventually(() => session.ended.has(closed.errorId), 'the error stream of port 81 to end', 10_000);
+      assert.match(session.received.get(closed.errorId)?.toString() ?? '', /^error forwarding port 81 to pod \S+, uid : .*connect: connection refused/);
+      // The same session, after the error: two connections to 8080 and one to 9090.
+      for (const port of [8080, 9090, 8080]) {
+        const open = await session.pair(port);
+        session.send(open.dataId, Buffer.from('GET /index.html HTTP/1.0\r\n\r\n'));
+        await eventually(() => session.ended.has(open.dataId), `the answer from ${port}`, 10_000);
+        assert.match(session.received.get(open.dataId)!.toString(), new RegExp(`^HTTP/1\\.[01] 200 OK\\r\\n[\\s\\S]*\\r\\n\\r\\nhello-from-${port}\\n$`));
+        assert.equal(session.received.get(open.errorId)?.toString() ?? '', '', `no error for ${port}`);
+      }
+    } finally {
+      session.close();
+    }
+  });
 
   test("a WebSocket client speaking the runtime's own port-forward protocol (v4.channel.k8s.io, ?ports=) is passed through", async () => {
     const ws = new WebSocket(`${env.server.url.replace(/^https/, 'wss')}/api/v1/namespaces/default/pods/web/portforward?ports=8080`, ['v4.channel.k8s.io'], {
