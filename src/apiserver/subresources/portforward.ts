@@ -38,8 +38,11 @@ export const podPortForward: StreamRest = {
     for (const p of protocols) rawHeaders.push('X-Stream-Protocol-Version', p);
     const a = await c.dialer.openUpgrade(t, { method: 'POST', path, rawHeaders });
     if (a.status !== 101 || !/spdy\/3\.1/i.test(a.headers.upgrade ?? '')) {
-      socket.end(Buffer.concat([a.rawHead, a.rest]));
-      a.socket.destroy();
+      // The agent's answer, body and all, as it came; it ends the connection after it.
+      socket.write(Buffer.concat([a.rawHead, a.rest]));
+      a.socket.pipe(socket);
+      a.socket.on('error', () => socket.destroy());
+      a.socket.resume();
       return;
     }
     const chosen = a.headers['x-stream-protocol-version'];
