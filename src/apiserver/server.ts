@@ -233,7 +233,7 @@ export class ApiServer {
     const r = findResource(info.group, info.version, info.resource);
     if (!r || !info.name || !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
     const stream = streamRest(r.key, info.subresource);
-    if (!stream?.upgrade || (info.hasSubpath && !stream.takesPath)) throw notFoundPath();
+    if (!stream?.upgrade || (info.hasSubpath && !stream.takesPath) || r.namespaced !== !!info.namespace) throw notFoundPath();
     await stream.upgrade(this.streamCtx(req, url, r, info), socket, head);
   }
 
@@ -287,6 +287,7 @@ export class ApiServer {
     const stream = streamRest(r.key, info.subresource);
     if (info.hasSubpath && !stream?.takesPath) throw notFoundPath();
     if (stream && info.name) {
+      if (r.namespaced !== !!info.namespace) throw notFoundPath();
       // Upstream's answer to an exec or attach without the upgrade it needs.
       if (!stream.serve) throw badRequest('Upgrade request required');
       return stream.serve(this.streamCtx(req, url, r, info), res);

@@ -7,19 +7,15 @@
 // itself stays usable after the error);
 // deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
 // `kubectl get --raw` and `kubectl proxy`; a WebSocket client of the runtime's own
-// port-forward protocol (the test's, and python3-kubernetes') passed through; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
+// port-forward protocol passed through; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { get } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import { FLAG_FIN, FrameReader, FrameType, HeaderWriter, controlStreamId, dataFrame, pingFrame, synStreamFrame } from '../../src/agent/spdy.js';
 import WebSocket from 'ws';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { eventually, kubectl, kubectlBackground, PYTHON, requirePythonClient, skipIfMissing } from './harness.js';
+import { eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
 const missing = skipIfMissing(await missingAgentPrerequisite(), 'the port-forward e2e test');
@@ -266,42 +262,6 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
     }
   });
 
-  test("the Python client's portforward (its WebSocket protocol) reaches two ports of a pod", (t) => {
-    if (!requirePythonClient(t)) return;
-    const dir = mkdtempSync(join(tmpdir(), 'berth-pf-py-'));
-    try {
-      const script = join(dir, 'pf.py');
-      writeFileSync(
-        script,
-        [
-          'import sys',
-          'from kubernetes import client, config',
-          'from kubernetes.stream import portforward',
-          'config.load_kube_config(sys.argv[1])',
-          "pf = portforward(client.CoreV1Api().connect_get_namespaced_pod_portforward, 'web', 'default', ports='8080,9090')",
-          'for port in (8080, 9090):',
-          '    s = pf.socket(port)',
-          '    s.settimeout(10)',
-          "    s.sendall(b'GET /index.html HTTP/1.0\\r\\n\\r\\n')",
-          "    data = b''",
-          "    while not data.endswith(b'\\n') or b'hello-from' not in data:",
-          '        chunk = s.recv(4096)',
-          '        if not chunk:',
-          '            break',
-          '        data += chunk',
-          "    print(port, data.split(b'\\r\\n\\r\\n', 1)[-1].decode().strip(), pf.error(port))",
-          '    s.close()',
-          'pf.close()',
-        ].join('\n'),
-      );
-      const r = spawnSync(PYTHON, [script, env.server.kubeconfig], { encoding: 'utf8', timeout: 60_000 });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, '8080 hello-from-8080 None\n9090 hello-from-9090 None\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   test('kubectl port-forward deploy/NAME forwards to a pod of the Deployment', async () => {
     await eventually(() => kubectl(env.server, ['get', 'pods', '-l', 'app=webdep', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 'the deployment pod Ready', 60_000);
     const f = await portForward(env, ['deploy/webdep', ':8080'], '1.32', 1);
@@ -373,6 +333,15 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
     // The agent's own path for a container's log, through the node.
     assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/containerLogs/default/ticker/app?tailLines=1`]).stdout, /^tick \d+\n$/);
     assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}:1/proxy/healthz`]).stderr, /BadRequest.*reaches only the agent endpoint/);
+  });
+
+  test('bad stream requests get a 4xx Status', () => {
+    const raw = (path: string) => kubectl(env.server, ['get', '--raw', path]);
+    assert.match(raw('/api/v1/pods/web:8080/proxy/').stderr, /NotFound/, 'a namespaced resource by a cluster path');
+    assert.match(raw('/api/v1/namespaces/default/pods/nope:80/proxy/').stderr, /NotFound.*pods "nope" not found/);
+    assert.match(raw('/api/v1/namespaces/default/pods/web/exec?command=true').stderr, /BadRequest.*Upgrade request required/);
+    assert.match(raw('/api/v1/namespaces/default/pods/web/log/extra').stderr, /NotFound/, 'a path after a subresource that takes none');
+    assert.match(raw('/api/v1/namespaces/default/pods/ftp:web:21/proxy/').stderr, /BadRequest.*invalid pod request/);
   });
 
   test('pods/proxy and services/proxy through kubectl proxy', async () => {

@@ -25,16 +25,6 @@ export function skipIfMissing(missing: string | undefined, what: string, t?: Tes
   return missing;
 }
 
-/** The system python3, where python3-kubernetes is installed. */
-export const PYTHON = '/usr/bin/python3';
-
-/** python3 with the kubernetes package (see skipIfMissing). */
-export function requirePythonClient(t: TestContext): boolean {
-  const r = spawnSync(PYTHON, ['-c', 'import kubernetes'], { encoding: 'utf8' });
-  const why = `${PYTHON} with the kubernetes package is not installed (apt-get install python3-kubernetes): ${r.error?.message ?? r.stderr.trim()}`;
-  return !skipIfMissing(r.status === 0 ? undefined : why, 'the Python client test', t);
-}
-
 /** Whether a file a test needs is there (see skipIfMissing). */
 export function requireFile(t: TestContext | undefined, path: string, what: string): boolean {
   return !skipIfMissing(existsSync(path) ? undefined : `${what} not found at ${path}`, what, t);

@@ -10,8 +10,16 @@ import { request } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, kubectl, PYTHON, requirePythonClient, startServer, type RunningServer } from './harness.js';
+import { api, kubectl, skipIfMissing, startServer, type RunningServer } from './harness.js';
 
+const PYTHON = '/usr/bin/python3';
+
+/** python3 with the kubernetes package (see skipIfMissing). */
+function requirePythonClient(t: TestContext): boolean {
+  const r = spawnSync(PYTHON, ['-c', 'import kubernetes'], { encoding: 'utf8' });
+  const why = `${PYTHON} with the kubernetes package is not installed (apt-get install python3-kubernetes): ${r.error?.message ?? r.stderr.trim()}`;
+  return !skipIfMissing(r.status === 0 ? undefined : why, 'the Python client test', t);
+}
 
 interface WatchLine {
   type: string;
