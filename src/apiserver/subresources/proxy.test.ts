@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { parsePort, proxiedPath, splitSchemeNamePort } from './proxy.js';
+import { parsePort, proxiedPath, splitProxyPath, splitSchemeNamePort } from './proxy.js';
 import { tunneledProtocols } from './portforward.js';
 import { pickEndpoint, servicePortName } from './service-proxy.js';
 
@@ -25,6 +25,11 @@ test('the path after /proxy goes on as the client escaped it, with the query', (
   assert.equal(proxiedPath(u('/api/v1/namespaces/d/pods/web:80/proxy')), '/');
   assert.equal(proxiedPath(u('/api/v1/namespaces/d/pods/web:80/proxy/')), '/');
   assert.equal(proxiedPath(u('/api/v1/namespaces/d/pods/web:80/proxy/a%2Fb/c?x=1&y=%20')), '/a%2Fb/c?x=1&y=%20');
+  // Names with "proxy" in them, and a proxy path that says proxy again.
+  assert.equal(proxiedPath(u('/api/v1/namespaces/proxy/pods/proxy-pod/proxy/x/proxy/y')), '/x/proxy/y');
+  assert.equal(proxiedPath(u('/api/v1/namespaces/pods/pods/web/proxy/z')), '/z');
+  assert.equal(proxiedPath(u('/api/v1/nodes/n-proxy/proxy/healthz')), '/healthz');
+  assert.equal(splitProxyPath(u('/api/v1/namespaces/proxy/services/proxy:http/proxy/a?b=1')).prefix, '/api/v1/namespaces/proxy/services/proxy:http/proxy');
 });
 
 test('a tunneling WebSocket offers SPDY protocols behind the SPDY/3.1+ prefix; nothing else is taken for one', () => {

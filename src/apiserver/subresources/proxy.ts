@@ -41,11 +41,20 @@ export function splitSchemeNamePort(id: string): { scheme: string; name: string;
   return { scheme: scheme || 'http', name, port };
 }
 
-/** The rest of the URL after `/proxy`, as sent (never decoded: the pod gets the client's escaping). */
+/**
+ * The request path up to its `proxy` segment (the one right after the object's name, so a name
+ * or namespace that contains "proxy" is no confusion), and the rest with the query, as sent:
+ * never decoded, the pod gets the client's escaping.
+ */
+export function splitProxyPath(url: URL): { prefix: string; rest: string } {
+  const m = /^(.*?\/(?:pods|services|nodes)\/[^/]+\/proxy)(\/.*)?$/.exec(url.pathname);
+  if (!m) return { prefix: url.pathname, rest: `/${url.search}` };
+  return { prefix: m[1]!, rest: `${m[2] ?? '/'}${url.search}` };
+}
+
+/** The rest of the URL after the `proxy` segment, with the query, as sent. */
 export function proxiedPath(url: URL): string {
-  const i = url.pathname.indexOf('/proxy');
-  const rest = i < 0 ? '' : url.pathname.slice(i + '/proxy'.length);
-  return `${rest.startsWith('/') ? rest : `/${rest}`}${url.search}`;
+  return splitProxyPath(url).rest;
 }
 
 /** The first declared container port, upstream's choice when the request names none. */
