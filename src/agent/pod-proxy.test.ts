@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialErrorText, hostPort, podProxyTarget } from './pod-proxy.js';
+import { dialErrorText, hostPort, ownUrlAsPath, podProxyTarget } from './pod-proxy.js';
 
 test('a /podProxy/ URL names the pod, scheme, port, and the path and query for the pod', () => {
   const t = (p: string) => podProxyTarget(new URL(p, 'https://agent'));
@@ -16,4 +16,13 @@ test("a failed dial reads as Go's (upstream's messages carry it)", () => {
   assert.equal(dialErrorText(e('ECONNREFUSED'), hostPort('10.0.0.1', 81)), 'dial tcp 10.0.0.1:81: connect: connection refused');
   assert.equal(dialErrorText(e('EHOSTUNREACH'), hostPort('fd00::1', 81)), 'dial tcp [fd00::1]:81: connect: no route to host');
   assert.equal(dialErrorText(e('EWEIRD'), '10.0.0.1:81'), 'connect EWEIRD 10.0.0.1:81');
+});
+
+test("a redirect to the pod's own address becomes a path; other places stay", () => {
+  assert.equal(ownUrlAsPath('http://10.0.0.5:8080/a/?b=1#c', 'http', hostPort('10.0.0.5', 8080)), '/a/?b=1#c');
+  assert.equal(ownUrlAsPath('http://10.0.0.5/a', 'http', hostPort('10.0.0.5', 80)), '/a');
+  assert.equal(ownUrlAsPath('http://[fd00::5]:8080/a', 'http', hostPort('fd00::5', 8080)), '/a');
+  assert.equal(ownUrlAsPath('https://10.0.0.5:8080/a', 'http', hostPort('10.0.0.5', 8080)), 'https://10.0.0.5:8080/a');
+  assert.equal(ownUrlAsPath('http://example.test/a', 'http', hostPort('10.0.0.5', 8080)), 'http://example.test/a');
+  assert.equal(ownUrlAsPath('/already/a/path', 'http', hostPort('10.0.0.5', 8080)), '/already/a/path');
 });

@@ -32,6 +32,21 @@ export function hostPort(ip: string, port: number): string {
   return isIP(ip) === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/**
+ * A redirect to the pod's own address as a path (the API server puts its proxy prefix before
+ * paths; the pod's IP means nothing to the client).
+ */
+export function ownUrlAsPath(location: string, scheme: string, authority: string): string {
+  let u: URL;
+  try {
+    u = new URL(location);
+  } catch {
+    return location;
+  }
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return u.protocol === `${scheme}:` && `${u.hostname}:${port}` === authority ? `${u.pathname}${u.search}${u.hash}` : location;
+}
+
 /** Hop-by-hop headers (RFC 9110 7.6.1): never passed on by a proxy. */
 const HOP_BY_HOP = /^(connection|keep-alive|proxy-connection|proxy-authenticate|proxy-authorization|te|trailer|transfer-encoding|upgrade)$/i;
 
@@ -67,7 +82,9 @@ export function proxyToPod(req: IncomingMessage, res: ServerResponse, t: PodProx
     headers.host = hostPort(ip, t.port);
     const opts = { host: ip, port: t.port, method: req.method, path: t.pathAndQuery, headers, rejectUnauthorized: false, agent: false as const };
     const up = (t.scheme === 'https' ? httpsRequest : httpRequest)(opts, (pr) => {
-      res.writeHead(pr.statusCode ?? 502, endToEnd(pr.headers));
+      const headers = endToEnd(pr.headers);
+      if (typeof headers.location === 'string') headers.location = ownUrlAsPath(headers.location, t.scheme, hostPort(ip, t.port));
+      res.writeHead(pr.statusCode ?? 502, headers);
       pr.pipe(res);
       pr.on('end', () => resolve());
       pr.on('error', () => {

@@ -125,7 +125,11 @@ export class NodeDialer {
    * Sends a request to the agent and streams its answer (status, end-to-end headers, body) to
    * res. headers: the client's, of which the hop-by-hop ones and its credential stay here.
    */
-  forward(t: AgentTarget, res: ServerResponse, o: { method: string; path: string; headers?: IncomingHttpHeaders; body?: Readable; defaultResponseHeaders?: Record<string, string> }): Promise<void> {
+  forward(
+    t: AgentTarget,
+    res: ServerResponse,
+    o: { method: string; path: string; headers?: IncomingHttpHeaders; body?: Readable; defaultResponseHeaders?: Record<string, string>; rewriteLocation?: (location: string) => string },
+  ): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined && !NOT_FORWARDED.test(k)) headers[k] = v;
     const opts: RequestOptions = { ...this.tlsOptions(t), path: o.path, method: o.method, headers, agent: false };
@@ -140,6 +144,7 @@ export class NodeDialer {
         clearTimeout(timer);
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(ar.headers)) if (v !== undefined && !NOT_FORWARDED.test(k)) out[k] = v;
+        if (o.rewriteLocation && typeof out.location === 'string') out.location = o.rewriteLocation(out.location);
         // Defaults for what the agent's answer doesn't say (its error Status says application/json).
         for (const [k, v] of Object.entries(o.defaultResponseHeaders ?? {})) if (!(k.toLowerCase() in out)) out[k.toLowerCase()] = v;
         res.writeHead(ar.statusCode ?? 502, out);

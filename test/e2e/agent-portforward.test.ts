@@ -7,7 +7,7 @@
 // itself stays usable after the error);
 // deploy/NAME and svc/NAME resolved by kubectl to a pod; pods/proxy and services/proxy through
 // `kubectl get --raw` and `kubectl proxy`; a WebSocket client of the runtime's own
-// port-forward protocol passed through; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
+// port-forward protocol passed through; a pod's redirect rewritten under the proxy prefix; nodes/proxy to the agent's endpoint; kubectl attach (1.32 over WebSocket v5, 1.27 over SPDY).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
@@ -15,7 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { FLAG_FIN, FrameReader, FrameType, HeaderWriter, controlStreamId, dataFrame, pingFrame, synStreamFrame } from '../../src/agent/spdy.js';
 import WebSocket from 'ws';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
+import { api, eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
 const missing = skipIfMissing(await missingAgentPrerequisite(), 'the port-forward e2e test');
@@ -23,7 +23,8 @@ const missing = skipIfMissing(await missingAgentPrerequisite(), 'the port-forwar
 /** A busybox httpd serving one file whose content names it, on the address given (port or ip:port). */
 function httpd(name: string, listen: string, content: string): Container {
   const dir = `/srv/${name}`;
-  return { name, image: BUSYBOX, command: ['sh', '-c', `mkdir -p ${dir} && echo ${content} > ${dir}/index.html && exec httpd -f -p ${listen} -h ${dir}`] };
+  const files = `mkdir -p ${dir}/sub && echo ${content} > ${dir}/index.html && echo sub-of-${content} > ${dir}/sub/index.html`;
+  return { name, image: BUSYBOX, command: ['sh', '-c', `${files} && exec httpd -f -p ${listen} -h ${dir}`] };
 }
 
 /** GET http://127.0.0.1:port/path: status and body, or the error's code. */
@@ -333,6 +334,15 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
     // The agent's own path for a container's log, through the node.
     assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/containerLogs/default/ticker/app?tailLines=1`]).stdout, /^tick \d+\n$/);
     assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}:1/proxy/healthz`]).stderr, /BadRequest.*reaches only the agent endpoint/);
+  });
+
+  test("a pod's redirect comes back under the proxy's prefix, as upstream rewrites it", async () => {
+    // busybox httpd redirects a directory without its slash to /sub/.
+    const r = await api(env.server, 'GET', '/api/v1/namespaces/default/pods/web:8080/proxy/sub');
+    assert.ok(r.status >= 300 && r.status < 400, `${r.status} ${r.text}`);
+    assert.equal(r.headers.get('location'), `${env.server.url}/api/v1/namespaces/default/pods/web:8080/proxy/sub/`);
+    const followed = await api(env.server, 'GET', new URL(r.headers.get('location')!).pathname);
+    assert.equal(followed.text, 'sub-of-hello-from-8080\n');
   });
 
   test('bad stream requests get a 4xx Status', () => {

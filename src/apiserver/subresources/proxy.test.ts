@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { parsePort, proxiedPath, splitProxyPath, splitSchemeNamePort } from './proxy.js';
+import { parsePort, proxiedLocation, proxiedPath, splitProxyPath, splitSchemeNamePort } from './proxy.js';
 import { tunneledProtocols } from './portforward.js';
 import { pickEndpoint, servicePortName } from './service-proxy.js';
 
@@ -60,4 +60,12 @@ test('services/proxy picks a ready address backed by a pod, in a subset that has
   // Every address of a subset is chosen, given the random draw.
   const two = [{ addresses: [{ ip: '1', targetRef: { kind: 'Pod', name: 'p1' } }, { ip: '2', targetRef: { kind: 'Pod', name: 'p2' } }], ports: [{ port: 80 }] }];
   assert.deepEqual(new Set([0, 0.6].map((r) => pickEndpoint(two, '', () => r)?.pod)), new Set(['p1', 'p2']));
+});
+
+test("a pod's redirect to a path of its own goes under the proxy prefix; others are left alone", () => {
+  const prefix = '/api/v1/namespaces/d/pods/web:8080/proxy';
+  assert.equal(proxiedLocation('/sub/', 'https://10.1.1.1:6443', prefix), `https://10.1.1.1:6443${prefix}/sub/`);
+  assert.equal(proxiedLocation('sub/', 'https://h', prefix), 'sub/');
+  assert.equal(proxiedLocation('//elsewhere.test/x', 'https://h', prefix), '//elsewhere.test/x');
+  assert.equal(proxiedLocation('http://elsewhere.test/x', 'https://h', prefix), 'http://elsewhere.test/x');
 });

@@ -70,12 +70,30 @@ export function parsePort(port: string, what: string): number {
   return n;
 }
 
-/** Sends a proxy request (plain or upgrade) to the agent of the pod's node. */
-export async function proxyToPod(dialer: NodeDialer, loc: PodLocation, req: IncomingMessage, io: { res: ServerResponse } | { socket: Duplex; head: Buffer }): Promise<void> {
+/**
+ * A redirect from the pod, seen from the client: a path on the pod's own host (the agent turns
+ * the pod's absolute URLs into paths) goes under the proxy's prefix on the API server, as
+ * upstream's proxy transport rewrites it; anything else (another host, a relative path, which
+ * resolves under the prefix anyway) is left alone.
+ */
+export function proxiedLocation(location: string, origin: string, prefix: string): string {
+  if (!location.startsWith('/') || location.startsWith('//')) return location;
+  return `${origin}${prefix}${location}`;
+}
+
+/**
+ * Sends a proxy request (plain or upgrade) to the agent of the pod's node. The pod learns where
+ * it is seen from (X-Forwarded-Host, -Proto, -Uri, as upstream's proxy tells it) and its
+ * redirects are rewritten to match.
+ */
+export async function proxyToPod(dialer: NodeDialer, loc: PodLocation, req: IncomingMessage, url: URL, io: { res: ServerResponse } | { socket: Duplex; head: Buffer }): Promise<void> {
   const t = await dialer.podTarget(loc.namespace, loc.pod);
   const path = `/podProxy/${encodeURIComponent(loc.namespace)}/${encodeURIComponent(loc.pod)}/${loc.scheme}/${loc.port}${loc.pathAndQuery}`;
-  if ('res' in io) return dialer.forward(t, io.res, { method: req.method ?? 'GET', path, headers: req.headers, body: req });
-  return dialer.join(t, req, io.socket, io.head, path);
+  if (!('res' in io)) return dialer.join(t, req, io.socket, io.head, path);
+  const { prefix } = splitProxyPath(url);
+  const host = req.headers.host ?? '';
+  const headers = { ...req.headers, 'x-forwarded-host': host, 'x-forwarded-proto': 'https', 'x-forwarded-uri': url.pathname };
+  return dialer.forward(t, io.res, { method: req.method ?? 'GET', path, headers, body: req, rewriteLocation: (l) => proxiedLocation(l, `https://${host}`, prefix) });
 }
 
 async function podLocation(c: StreamCtx): Promise<PodLocation> {
@@ -92,9 +110,9 @@ async function podLocation(c: StreamCtx): Promise<PodLocation> {
 export const podProxy: StreamRest = {
   takesPath: true,
   async serve(c, res) {
-    await proxyToPod(c.dialer, await podLocation(c), c.req, { res });
+    await proxyToPod(c.dialer, await podLocation(c), c.req, c.url, { res });
   },
   async upgrade(c, socket, head) {
-    await proxyToPod(c.dialer, await podLocation(c), c.req, { socket, head });
+    await proxyToPod(c.dialer, await podLocation(c), c.req, c.url, { socket, head });
   },
 };

@@ -69,9 +69,9 @@ async function serviceLocation(c: StreamCtx): Promise<PodLocation> {
 export const serviceProxy: StreamRest = {
   takesPath: true,
   async serve(c, res) {
-    await proxyToPod(c.dialer, await serviceLocation(c), c.req, { res });
+    await proxyToPod(c.dialer, await serviceLocation(c), c.req, c.url, { res });
   },
   async upgrade(c, socket, head) {
-    await proxyToPod(c.dialer, await serviceLocation(c), c.req, { socket, head });
+    await proxyToPod(c.dialer, await serviceLocation(c), c.req, c.url, { socket, head });
   },
 };
