@@ -3,7 +3,7 @@
 // addresses each, at most 20000 ports with unique names.
 import { isIP } from 'node:net';
 import type { Validator } from '../../api/resource.js';
-import { duplicate, invalid, notSupported, required, tooMany, type FieldError } from '../../api/field-errors.js';
+import { duplicate, invalid, notSupported, required, tooMany as tooManyItems, type FieldError } from '../../api/field-errors.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../api/names.js';
 import { nameIsDNSSubdomain, validateObjectMeta } from '../../api/validation/objectmeta.js';
 import { Path } from '../../api/validation/path.js';
@@ -17,6 +17,9 @@ export const MAX_ENDPOINTS = 1000;
 export const MAX_ADDRESSES = 100;
 export const MAX_PORTS = 20000;
 const MAX_ZONE_HINTS = 8;
+
+/** Upstream prints the count: "Too many: 1001: must have at most 1000 items". */
+const tooMany = (field: string, n: number, max: number): FieldError => ({ ...tooManyItems(field, n, max), omitValue: false });
 
 function validateAddress(addr: unknown, type: string, p: string, errs: FieldError[]): void {
   const a = String(addr ?? '');

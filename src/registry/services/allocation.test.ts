@@ -158,3 +158,39 @@ test('many allocators over one store racing for a small range never hand out one
   assert.equal((await keys(store, IP_RESERVATIONS)).length, 20, 'failed creates gave their IPs back');
   await store.close();
 });
+
+test('in a range with room, a create reads no list of reservations (10 000 Services stay linear)', async () => {
+  const { store } = fresh();
+  let lists = 0;
+  const counting = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'list') lists++;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const a = serviceAllocators(counting, serviceNetwork('10.43.0.0/16', '30000-32767'));
+  for (let i = 0; i < 100; i++) await (await allocateCreate(svc(`s${i}`, { type: 'NodePort', ports: [{ port: 80, protocol: 'TCP' }] }), a, false))(true);
+  assert.equal(lists, 0);
+  assert.equal((await keys(store, IP_RESERVATIONS)).length, 100);
+  assert.equal((await keys(store, PORT_RESERVATIONS)).length, 100);
+  await store.close();
+});
+
+test('a LoadBalancer with externalTrafficPolicy Local gets a health check node port; allocateLoadBalancerNodePorts false gets none', async () => {
+  const { store, a } = fresh();
+  const local = svc('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 443, protocol: 'TCP' }] });
+  await (await allocateCreate(local, a, false))(true);
+  const hc = spec(local).healthCheckNodePort;
+  assert.ok(hc >= 30000 && hc <= 32767 && hc !== spec(local).ports[0].nodePort);
+  const bare = svc('bare', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, externalTrafficPolicy: 'Cluster', ports: [{ port: 443, protocol: 'TCP' }] });
+  await (await allocateCreate(bare, a, false))(true);
+  assert.equal(spec(bare).ports[0].nodePort, undefined);
+  // Back to Cluster: the health check port is released once stored.
+  const cluster = structuredClone(local);
+  spec(cluster).externalTrafficPolicy = 'Cluster';
+  delete spec(cluster).healthCheckNodePort;
+  await (await allocateUpdate(cluster, local, a, false))(true);
+  assert.deepEqual(await keys(store, PORT_RESERVATIONS), [String(spec(local).ports[0].nodePort)]);
+  await store.close();
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serviceNetwork, parseNodePortRange, parseServiceCidr } from './network.js';
-import { clusterIPRange, lowBandSize, nodePortRange, pickFree } from './ranges.js';
+import { clusterIPRange, lowBandSize, nodePortRange, pickFree, randomInUpperBand } from './ranges.js';
 import { formatIp, parseIp } from '../../api/cidr.js';
 
 test('the low bands are upstream sizes: 256 addresses of a /16, 16 of a /24, 86 ports of 30000-32767', () => {
@@ -47,4 +47,11 @@ test('flag values: ranges parsed as upstream, mistakes refused with the flag nam
   assert.throws(() => parseServiceCidr('10.0.0.0/8'), /too large/);
   assert.throws(() => parseServiceCidr('10.43.0.1/16'), /--service-cidr: .*host bits/);
   assert.equal(parseIp('10.43.0.1'), clusterIPRange(serviceNetwork()).first);
+});
+
+test('random probes stay in the upper band', () => {
+  const r = clusterIPRange(serviceNetwork('10.43.0.0/16'));
+  assert.equal(formatIp(randomInUpperBand(r, () => 0)!), '10.43.1.1');
+  assert.equal(formatIp(randomInUpperBand(r, (n) => n - 1)!), '10.43.255.254');
+  assert.equal(randomInUpperBand(clusterIPRange(serviceNetwork('10.43.0.0/28'))), undefined, 'a /28 is all low band');
 });

@@ -75,3 +75,12 @@ export function pickFree(r: ValueRange, taken: ReadonlySet<number>, random: (n: 
   }
   return undefined;
 }
+
+/** A random value above the low band that dynamic allocation may hand out (undefined: the band is empty). */
+export function randomInUpperBand(r: ValueRange, random: (n: number) => number = (n) => Math.floor(Math.random() * n)): number | undefined {
+  const lo = r.first + r.lowBand;
+  const n = r.last - lo + 1;
+  if (n <= 0) return undefined;
+  const v = lo + random(n);
+  return r.requestOnly.has(v) ? undefined : v;
+}

@@ -31,13 +31,17 @@ test('repair: lost reservations come back, old leaks go, young ones stay, double
   await store.create(IP_RESERVATIONS + '10.43.9.9', holder('gone', 'uid-x', old));
   await store.create(PORT_RESERVATIONS + '30999', holder('gone', 'uid-x', old));
   await store.create(IP_RESERVATIONS + '10.43.8.8', holder('inflight', 'uid-y', young));
+  // d's value was reserved a moment ago by a Service this pass has not listed: left alone.
+  await store.create('/registry/services/default/d', stored('d', 'uid-d', '2026-01-01T03:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.7', clusterIPs: ['10.43.0.7'], ports: [{ port: 80 }] }));
+  await store.create(IP_RESERVATIONS + '10.43.0.7', holder('newer', 'uid-n', young));
 
   const report = await repairServiceAllocations(store, serviceNetwork(), now);
   assert.deepEqual(report.restored.sort(), ['10.43.0.5: default/a', '10.43.0.6: default/c', '30005: default/a']);
   assert.deepEqual(report.released.sort(), ['10.43.9.9: default/gone', '30999: default/gone']);
   assert.deepEqual(report.doubled, ['10.43.0.5: default/a, default/b']);
   const keys = async (p: string) => (await store.list(p, { keysOnly: true })).items.map((kv) => kv.key.slice(p.length)).sort();
-  assert.deepEqual(await keys(IP_RESERVATIONS), ['10.43.0.5', '10.43.0.6', '10.43.8.8']);
+  assert.deepEqual(await keys(IP_RESERVATIONS), ['10.43.0.5', '10.43.0.6', '10.43.0.7', '10.43.8.8']);
+  assert.equal(JSON.parse((await store.get(IP_RESERVATIONS + '10.43.0.7'))!.value).uid, 'uid-n');
   assert.deepEqual(await keys(PORT_RESERVATIONS), ['30005']);
   assert.equal(JSON.parse((await store.get(IP_RESERVATIONS + '10.43.0.5'))!.value).uid, 'uid-a', 'the oldest holder keeps it');
   assert.equal(JSON.parse((await store.get(IP_RESERVATIONS + '10.43.0.6'))!.value).uid, 'uid-c2');

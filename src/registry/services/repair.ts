@@ -30,6 +30,11 @@ export const LEAK_GRACE_MS = 60_000;
 
 const SERVICES_PREFIX = '/registry/services/';
 
+function young(since: string, now: number): boolean {
+  const t = Date.parse(since);
+  return Number.isFinite(t) && now - t < LEAK_GRACE_MS;
+}
+
 async function listServices(store: Store): Promise<KObject[]> {
   const { items } = await store.list(SERVICES_PREFIX);
   const out: KObject[] = [];
@@ -58,13 +63,14 @@ async function repairOne(r: Reservations, wanted: Map<number, KObject[]>, now: n
     if (holders.length > 1) report.doubled.push(`${label}: ${holders.map(nameOf).join(', ')}`);
     const res = existing.get(v);
     if (res && holders.some((h) => h.metadata.uid === res.holder.uid)) continue;
+    // A young reservation of someone else may be a Service created since the list was read.
+    if (res && young(res.holder.since, now)) continue;
     const ok = res ? await r.reassign(res, holderOf(holders[0]!)) : await r.reserve(v, holderOf(holders[0]!));
     if (ok) report.restored.push(`${label}: ${nameOf(holders[0]!)}`);
   }
   for (const [v, res] of existing) {
     if (wanted.has(v)) continue;
-    const since = Date.parse(res.holder.since);
-    if (Number.isFinite(since) && now - since < LEAK_GRACE_MS) continue;
+    if (young(res.holder.since, now)) continue;
     if (await r.drop(res)) report.released.push(`${r.range.format(v)}: ${res.holder.namespace}/${res.holder.name}`);
   }
 }

@@ -175,6 +175,10 @@ function validateSpec(spec: Any): FieldError[] {
       }
     });
   }
+  // Upstream 1.32 (ServiceTrafficDistribution, beta): PreferClose only.
+  if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== 'PreferClose') {
+    errs.push(notSupported(SPEC.child('trafficDistribution').s, spec.trafficDistribution, ['PreferClose']));
+  }
   if (spec.allocateLoadBalancerNodePorts !== undefined && type !== 'LoadBalancer') {
     errs.push(forbidden(SPEC.child('allocateLoadBalancerNodePorts').s, 'may only be used when `type` is \'LoadBalancer\''));
   }
