@@ -15,7 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { FLAG_FIN, FrameReader, FrameType, HeaderWriter, controlStreamId, dataFrame, pingFrame, synStreamFrame } from '../../src/agent/spdy.js';
 import WebSocket from 'ws';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { api, eventually, kubectl, kubectlBackground, skipIfMissing } from './harness.js';
+import { api, eventually, kubectl, kubectlBackground, kubectlOk, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
 const missing = skipIfMissing(await missingAgentPrerequisite(), 'the port-forward e2e test');
@@ -283,15 +283,17 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
     }
   });
 
-  test('services/proxy reaches a ready endpoint by the service port name or number; a port the service lacks is a 503', () => {
+  test('services/proxy reaches a ready endpoint by the service port name or number; a port the service lacks is a 503', async () => {
     assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:http/proxy/']).stdout, 'hello-from-8080\n');
     assert.equal(kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:90/proxy/index.html']).stdout, 'hello-from-9090\n');
     const noPort = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/manual:91/proxy/']);
     assert.notEqual(noPort.code, 0);
     assert.match(noPort.stderr, /ServiceUnavailable.*no service port 91 found for service "manual"/);
-    // web has a selector but no Endpoints (no controller runs here): nothing to reach.
-    const none = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/web:http/proxy/']);
-    assert.match(none.stderr, /ServiceUnavailable.*no endpoints available for service "web"/);
+    // A selector no pod matches: its Endpoints have no address, so nothing to reach.
+    kubectlOk(env.server, ['create', 'service', 'clusterip', 'nobody', '--tcp=80:8080']);
+    await eventually(() => kubectl(env.server, ['get', 'endpoints', 'nobody']).code === 0 || undefined, 'the Endpoints of nobody');
+    const none = kubectl(env.server, ['get', '--raw', '/api/v1/namespaces/default/services/nobody:80/proxy/']);
+    assert.match(none.stderr, /ServiceUnavailable.*no endpoints available for service "nobody"/);
   });
 
   for (const version of ['1.32', '1.27']) {
