@@ -1,0 +1,174 @@
+// The proxy's pure model: what nftables must hold for one Service, given its EndpointSlices and
+// the node, as data (chains with their rules, elements of the table's maps and sets, affinity
+// sets). It follows kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): a ClusterIP,
+// external IP or load-balancer IP lands in verdict map service-ips, a NodePort in
+// service-nodeports, both jumping to per-service chains; a service without usable endpoints gets
+// an entry in a no-endpoint map instead (reject, or drop for a Local policy with no local endpoint).
+import type { Service, ServicePort } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { categorize, endpointsForPort, type ProxyEndpoint } from './endpoints.js';
+import { affinitySet, clusterChain, endpointChain, externalChain, localChain, servicePortId } from './names.js';
+
+/** The table's fixed maps and sets (see base.ts), which service rules add elements to. */
+export const SERVICE_IPS = 'service-ips';
+export const SERVICE_NODEPORTS = 'service-nodeports';
+export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
+export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
+export const CLUSTER_IPS = 'cluster-ips';
+export const NODEPORT_IPS = 'nodeport-ips';
+export const MARK_FOR_MASQUERADE = 'mark-for-masquerade';
+export const REJECT_CHAIN = 'reject-chain';
+
+/** upstream's default sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
+export const DEFAULT_AFFINITY_TIMEOUT = 10800;
+
+export interface ProxyContext {
+  nodeName: string;
+  /** The node's addresses: NodePorts answer on them (upstream nftables mode: the primary IPs, never 127.0.0.1). */
+  nodeIPs: string[];
+  /** The cluster's pod range: traffic to a ClusterIP from outside it is masqueraded, as kube-proxy's --cluster-cidr. */
+  clusterCIDR?: string;
+  /** The Service range: traffic to an unallocated ClusterIP is dropped. */
+  serviceCIDR?: string;
+}
+
+/** One element of a map (value: its verdict) or a set (no value). */
+export interface Element {
+  set: string;
+  key: string;
+  value?: string;
+}
+
+export interface ServiceRules {
+  /** Chain name -> its rules, in order. */
+  chains: Map<string, string[]>;
+  elements: Element[];
+  /** Affinity set name -> timeout in seconds. */
+  affinitySets: Map<string, number>;
+}
+
+const isIPv4 = (s: string | undefined): s is string => !!s && /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+
+/** Namespace/name of the Service a slice belongs to, or undefined. */
+export function sliceServiceKey(slice: EndpointSlice): string | undefined {
+  const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
+  return name ? `${slice.metadata?.namespace ?? ''}/${name}` : undefined;
+}
+
+/** Whether the proxy handles a Service at all: not headless, not ExternalName, an IPv4 ClusterIP. */
+export function isProxied(svc: Service): boolean {
+  const spec = svc.spec ?? {};
+  if (spec.type === 'ExternalName') return false;
+  return isIPv4(spec.clusterIP);
+}
+
+/** Everything the table must hold for svc (empty when the proxy ignores it). */
+export function serviceRules(svc: Service, slices: readonly EndpointSlice[], ctx: ProxyContext): ServiceRules {
+  const out: ServiceRules = { chains: new Map(), elements: [], affinitySets: new Map() };
+  if (!isProxied(svc)) return out;
+  for (const sp of svc.spec?.ports ?? []) servicePortRules(svc, sp, endpointsForPort(sp, slices), ctx, out);
+  return out;
+}
+
+function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], ctx: ProxyContext, out: ServiceRules): void {
+  const spec = svc.spec!;
+  const proto = (sp.protocol ?? 'TCP').toLowerCase();
+  const port = sp.port;
+  const id = servicePortId(svc.metadata?.namespace ?? '', svc.metadata?.name ?? '', proto, sp.name ?? '');
+  const clusterIP = spec.clusterIP!;
+  const nodePort = (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && sp.nodePort ? sp.nodePort : 0;
+  const externalIPs = (spec.externalIPs ?? []).filter(isIPv4);
+  const lbIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isIPv4) : [];
+  const externallyAccessible = nodePort > 0 || externalIPs.length > 0 || lbIPs.length > 0;
+  const internalLocal = spec.internalTrafficPolicy === 'Local';
+  const externalLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
+  const usesCluster = !internalLocal || (externallyAccessible && !externalLocal);
+  const usesLocal = internalLocal || externalLocal;
+  const cat = categorize(eps, ctx.nodeName, usesCluster, usesLocal);
+
+  const cChain = clusterChain(id);
+  const lChain = localChain(id);
+  const xChain = externalChain(id);
+  const usesClusterChain = usesCluster && cat.cluster.length > 0;
+  const usesLocalChain = usesLocal && cat.local.length > 0;
+  const internalChain = internalLocal ? lChain : cChain;
+  const hasInternal = internalLocal ? cat.local.length > 0 : cat.cluster.length > 0;
+  const externalPolicyChain = externalLocal ? lChain : cChain;
+  const hasExternal = externalLocal ? cat.local.length > 0 : cat.cluster.length > 0;
+  const usesExternalChain = cat.hasAny && externallyAccessible;
+  // Nothing anywhere: reject, so clients fail fast. Endpoints elsewhere but none here for a
+  // Local policy: drop, as upstream (the client may retry another node).
+  const internalVerdict = !cat.hasAny ? `goto ${REJECT_CHAIN}` : 'drop';
+  const externalVerdict = internalVerdict;
+
+  const el = (set: string, key: string, value?: string) => out.elements.push(value === undefined ? { set, key } : { set, key, value });
+  const rules = (chain: string): string[] => {
+    let r = out.chains.get(chain);
+    if (!r) out.chains.set(chain, (r = []));
+    return r;
+  };
+  const vip = (ip: string) => `${ip} . ${proto} . ${port}`;
+
+  // One Service's ports share the ClusterIP: the set holds it once.
+  if (!out.elements.some((e) => e.set === CLUSTER_IPS)) el(CLUSTER_IPS, clusterIP);
+  if (hasInternal) el(SERVICE_IPS, vip(clusterIP), `goto ${internalChain}`);
+  else el(NO_ENDPOINT_SERVICES, vip(clusterIP), internalVerdict);
+  for (const ip of [...externalIPs, ...lbIPs]) {
+    if (cat.hasAny) el(SERVICE_IPS, vip(ip), `goto ${xChain}`);
+    if (!hasExternal) el(NO_ENDPOINT_SERVICES, vip(ip), externalVerdict);
+  }
+  if (nodePort) {
+    if (cat.hasAny) el(SERVICE_NODEPORTS, `${proto} . ${nodePort}`, `goto ${xChain}`);
+    if (!hasExternal) el(NO_ENDPOINT_NODEPORTS, `${proto} . ${nodePort}`, externalVerdict);
+  }
+
+  // Traffic to the ClusterIP from outside the pod range (the node itself, or another machine
+  // routing the Service range here) is masqueraded so that replies come back through this node.
+  if (hasInternal && ctx.clusterCIDR) rules(internalChain).push(`ip daddr ${clusterIP} ${proto} dport ${port} ip saddr != ${ctx.clusterCIDR} jump ${MARK_FOR_MASQUERADE}`);
+
+  if (usesExternalChain) {
+    const x = rules(xChain);
+    if (!externalLocal) {
+      // Endpoints may be on other nodes: the reply must come back through here.
+      x.push(`jump ${MARK_FOR_MASQUERADE}`);
+    } else if (usesClusterChain) {
+      // Pods and the node itself reaching an external address are not subject to the Local
+      // policy (as if they went out to a load balancer and came back); the node's own traffic
+      // has a local source address that must be masqueraded.
+      if (ctx.clusterCIDR) x.push(`ip saddr ${ctx.clusterCIDR} goto ${cChain}`);
+      x.push(`fib saddr type local jump ${MARK_FOR_MASQUERADE}`);
+      x.push(`fib saddr type local goto ${cChain}`);
+    }
+    if (hasExternal) x.push(`goto ${externalPolicyChain}`);
+  }
+
+  const affinity = spec.sessionAffinity === 'ClientIP';
+  const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT;
+  const reachable = new Map<string, ProxyEndpoint>();
+  if (usesClusterChain) {
+    balance(rules(cChain), cat.cluster);
+    for (const e of cat.cluster) reachable.set(`${e.ip}:${e.port}`, e);
+  }
+  if (usesLocalChain) {
+    balance(rules(lChain), cat.local);
+    for (const e of cat.local) reachable.set(`${e.ip}:${e.port}`, e);
+  }
+  for (const e of reachable.values()) {
+    const r = rules(endpointChain(id, e.ip, e.port));
+    // Hairpin: a pod reaching itself through the Service must see the reply come from the node.
+    r.push(`ip saddr ${e.ip} jump ${MARK_FOR_MASQUERADE}`);
+    if (affinity) {
+      const set = affinitySet(id, e.ip, e.port);
+      out.affinitySets.set(set, timeout);
+      r.push(`update @${set} { ip saddr }`);
+    }
+    r.push(`meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
+  }
+
+  function balance(chain: string[], targets: ProxyEndpoint[]): void {
+    // A client seen recently by an endpoint goes back to it (sessionAffinity ClientIP).
+    if (affinity) for (const e of targets) chain.push(`ip saddr @${affinitySet(id, e.ip, e.port)} goto ${endpointChain(id, e.ip, e.port)}`);
+    const choices = targets.map((e, i) => `${i} : goto ${endpointChain(id, e.ip, e.port)}`).join(', ');
+    chain.push(`numgen random mod ${targets.length} vmap { ${choices} }`);
+  }
+}
