@@ -53,6 +53,8 @@ export class Proxier {
   private timer?: NodeJS.Timeout;
   private fullTimer?: NodeJS.Timeout;
   private lastSyncAt = 0;
+  /** Failed syncs in a row: the retry waits longer each time (up to 30 s). */
+  private failures = 0;
   private readonly minSync: number;
   private readonly log: (m: string) => void;
   private idleWaiters: Array<() => void> = [];
@@ -134,7 +136,8 @@ export class Proxier {
   /** A sync soon: now if the last began minSyncPeriod ago, else when it has. */
   requestSync(): void {
     if (!this.ready || this.stopped || this.timer || this.running) return;
-    const wait = Math.max(0, this.lastSyncAt + this.minSync - Date.now());
+    const period = this.failures ? Math.min(30_000, this.minSync * 2 ** this.failures) : this.minSync;
+    const wait = Math.max(0, this.lastSyncAt + period - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.sync().finally(() => {
@@ -173,6 +176,7 @@ export class Proxier {
     try {
       if (text) await this.o.nft.apply(text!);
       this.applied = next;
+      this.failures = 0;
       if (isFull) this.needFull = false;
       this.o.onSynced?.({ full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text!.length });
     } catch (e) {
@@ -180,6 +184,7 @@ export class Proxier {
       this.log(`${isFull ? 'full' : 'partial'} sync of table ${this.table} failed: ${(e as Error).message}`);
       for (const k of dirty) this.dirty.add(k);
       this.needFull = true;
+      this.failures++;
     }
   }
 
