@@ -20,8 +20,9 @@ import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
+import { proxyOptions, type ProxyFlags } from './proxy-flags.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -80,6 +81,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // Bad flags stop the start before anything is written.
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
+  // The embedded agent's service proxy masquerades what reaches ClusterIPs from outside the pod range.
+  const proxy = proxyOptions({ proxyTable: flags.proxyTable, disableProxy: flags.disableProxy, clusterCidr: nodeIpam.clusterCidr });
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
@@ -180,6 +183,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        proxy,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),

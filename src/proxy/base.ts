@@ -37,7 +37,8 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
   const newConn = 'ct state new';
   return [
     { kind: 'set', name: CLUSTER_IPS, spec: 'type ipv4_addr ;' },
-    { kind: 'set', name: NODEPORT_IPS, spec: 'type ipv4_addr ;', elements: [...new Set(ctx.nodeIPs)] },
+    // Never loopback: upstream's nftables mode does not serve NodePorts on 127.0.0.1 (it would need route_localnet).
+    { kind: 'set', name: NODEPORT_IPS, spec: 'type ipv4_addr ;', elements: [...new Set(ctx.nodeIPs)].filter((ip) => !ip.startsWith('127.')) },
     { kind: 'map', name: SERVICE_IPS, spec: `type ${SERVICE_KEY} : verdict ;` },
     { kind: 'map', name: SERVICE_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_SERVICES, spec: `type ${SERVICE_KEY} : verdict ;` },

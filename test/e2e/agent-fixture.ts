@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { CriRuntime, ManagedContainerd, containerdLayout, removeCgroupTree, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
 import { forgetBridge } from '../../src/cli/bridge-owner.js';
+import { removeProxyTable } from '../../src/proxy/index.js';
 import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
 
 export const BUSYBOX = 'berth.local/busybox:host';
@@ -95,6 +96,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     bridge,
     ipMasq: false,
     cgroupRoot,
+    // Its own nftables table (several agents run at once on this machine), removed in stop().
+    proxy: { table: `berth-${bridge}`, clusterCidr: cidr, serviceCidr: '10.43.0.0/16' },
   };
 
   let startOutput = '';
@@ -111,6 +114,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     const code = await stopRunner(runner).catch(() => null);
     // The agent didn't clean up after itself: remove what it left.
     if (code !== 0) await removeLeftoverPods(join(agentDir, 'containerd'));
+    await removeProxyTable(opts.proxy.table).catch(() => undefined);
     cleanUpHost(host, { dir, bridge, subnet, cgroupRoot });
     if (runner && process.env.BERTH_E2E_VERBOSE) process.stderr.write(runner.output());
     await server.stop();
