@@ -4,6 +4,9 @@
 // endpoints and to ClusterIP ports that no Service has.
 import {
   CLUSTER_IPS,
+  ENDPOINT_CHOICES,
+  ENDPOINT_DNAT,
+  ENDPOINT_HAIRPIN,
   MARK_FOR_MASQUERADE,
   NODEPORT_IPS,
   NO_ENDPOINT_NODEPORTS,
@@ -43,10 +46,18 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
     { kind: 'map', name: SERVICE_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_SERVICES, spec: `type ${SERVICE_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
+    // Keyed by `numgen random mod N offset K` (model.ts): endpoint address and port to DNAT to,
+    // or (sessionAffinity) the endpoint's chain.
+    { kind: 'map', name: ENDPOINT_DNAT, spec: 'typeof numgen random mod 2 : ip daddr . tcp dport ;' },
+    { kind: 'map', name: ENDPOINT_CHOICES, spec: 'typeof numgen random mod 2 : verdict ;' },
+    { kind: 'set', name: ENDPOINT_HAIRPIN, spec: 'type ipv4_addr . ipv4_addr ;' },
     // Regular chains first: base chains jump to them.
     chain(REJECT_CHAIN, ['reject']),
     chain(MARK_FOR_MASQUERADE, [`meta mark set meta mark | ${MASQUERADE_MARK}`]),
-    chain('masquerading', [`meta mark & ${MASQUERADE_MARK} == 0 return`, `meta mark set meta mark ^ ${MASQUERADE_MARK}`, 'masquerade fully-random']),
+    chain('masquerading', [
+      // A pod reaching itself through a Service (source = DNATed destination = an endpoint).
+      `ct status dnat ip saddr . ip daddr @${ENDPOINT_HAIRPIN} masquerade fully-random`,
+      `meta mark & ${MASQUERADE_MARK} == 0 return`, `meta mark set meta mark ^ ${MASQUERADE_MARK}`, 'masquerade fully-random']),
     chain('services', [`ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`, `ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`]),
     chain('service-endpoints-check', [`ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`]),
     chain('nodeport-endpoints-check', [`ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`]),

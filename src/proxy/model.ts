@@ -1,13 +1,22 @@
-// The proxy's pure model: what nftables must hold for one Service, given its EndpointSlices and
-// the node, as data (chains with their rules, elements of the table's maps and sets, affinity
-// sets). It follows kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): a ClusterIP,
-// external IP or load-balancer IP lands in verdict map service-ips, a NodePort in
-// service-nodeports, both jumping to per-service chains; a service without usable endpoints gets
-// an entry in a no-endpoint map instead (reject, or drop for a Local policy with no local endpoint).
+// The proxy's model: what nftables must hold for one Service, given its EndpointSlices and the
+// node, as data (chains with their rules, elements of the table's maps and sets, affinity sets).
+// It follows kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): a ClusterIP, external
+// IP or load-balancer IP lands in verdict map service-ips, a NodePort in service-nodeports, both
+// jumping to per-service chains; a service without usable endpoints gets an entry in a
+// no-endpoint map instead (reject, or drop for a Local policy with no local endpoint).
+// One difference, for speed with nft 1.0.6 (Debian 12): the endpoint is picked and DNATed in the
+// service chain through the shared map endpoint-dnat (`numgen random mod N offset K`, a block of
+// keys per chain from a SlotAllocator) rather than through one chain per endpoint and an
+// anonymous vmap per service; nft reads every chain and set of the table before each
+// transaction, so 100 000 endpoint chains made each change take seconds. Hairpin masquerade is
+// then one rule on the set endpoint-hairpin (ip . ip of every endpoint). Services with
+// sessionAffinity ClientIP keep upstream's endpoint chains (they must update the affinity set of
+// the endpoint chosen), picked through the shared verdict map endpoint-choices.
 import type { Service, ServicePort } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { categorize, endpointsForPort, type ProxyEndpoint } from './endpoints.js';
 import { affinitySet, clusterChain, endpointChain, externalChain, localChain, servicePortId } from './names.js';
+import type { SlotAllocator } from './slots.js';
 
 /** The table's fixed maps and sets (see base.ts), which service rules add elements to. */
 export const SERVICE_IPS = 'service-ips';
@@ -15,6 +24,10 @@ export const SERVICE_NODEPORTS = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
 export const CLUSTER_IPS = 'cluster-ips';
+export const ENDPOINT_DNAT = 'endpoint-dnat';
+export const ENDPOINT_CHOICES = 'endpoint-choices';
+/** Elements several Services may hold at once (one endpoint serving two Services): counted, see render.ts. */
+export const ENDPOINT_HAIRPIN = 'endpoint-hairpin';
 export const NODEPORT_IPS = 'nodeport-ips';
 export const MARK_FOR_MASQUERADE = 'mark-for-masquerade';
 export const REJECT_CHAIN = 'reject-chain';
@@ -45,6 +58,8 @@ export interface ServiceRules {
   elements: Element[];
   /** Affinity set name -> timeout in seconds. */
   affinitySets: Map<string, number>;
+  /** The SlotAllocator ids (chain names) whose key blocks these rules use. */
+  slots: string[];
 }
 
 const isIPv4 = (s: string | undefined): s is string => !!s && /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
@@ -63,14 +78,17 @@ export function isProxied(svc: Service): boolean {
 }
 
 /** Everything the table must hold for svc (empty when the proxy ignores it). */
-export function serviceRules(svc: Service, slices: readonly EndpointSlice[], ctx: ProxyContext): ServiceRules {
-  const out: ServiceRules = { chains: new Map(), elements: [], affinitySets: new Map() };
+export function serviceRules(svc: Service, slices: readonly EndpointSlice[], ctx: ProxyContext, slots: SlotAllocator): ServiceRules {
+  const out: ServiceRules = { chains: new Map(), elements: [], affinitySets: new Map(), slots: [] };
   if (!isProxied(svc)) return out;
-  for (const sp of svc.spec?.ports ?? []) servicePortRules(svc, sp, endpointsForPort(sp, slices), ctx, out);
+  for (const sp of svc.spec?.ports ?? []) servicePortRules(svc, sp, endpointsForPort(sp, slices), ctx, slots, out);
+  // An endpoint behind several ports of the Service is one hairpin pair (render.ts counts holders per Service).
+  const pairs = new Set<string>();
+  out.elements = out.elements.filter((e) => e.set !== ENDPOINT_HAIRPIN || (!pairs.has(e.key) && !!pairs.add(e.key)));
   return out;
 }
 
-function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], ctx: ProxyContext, out: ServiceRules): void {
+function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], ctx: ProxyContext, slots: SlotAllocator, out: ServiceRules): void {
   const spec = svc.spec!;
   const proto = (sp.protocol ?? 'TCP').toLowerCase();
   const port = sp.port;
@@ -146,29 +164,36 @@ function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], c
   const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT;
   const reachable = new Map<string, ProxyEndpoint>();
   if (usesClusterChain) {
-    balance(rules(cChain), cat.cluster);
+    balance(cChain, cat.cluster);
     for (const e of cat.cluster) reachable.set(`${e.ip}:${e.port}`, e);
   }
   if (usesLocalChain) {
-    balance(rules(lChain), cat.local);
+    balance(lChain, cat.local);
     for (const e of cat.local) reachable.set(`${e.ip}:${e.port}`, e);
   }
   for (const e of reachable.values()) {
-    const r = rules(endpointChain(id, e.ip, e.port));
     // Hairpin: a pod reaching itself through the Service must see the reply come from the node.
-    r.push(`ip saddr ${e.ip} jump ${MARK_FOR_MASQUERADE}`);
-    if (affinity) {
-      const set = affinitySet(id, e.ip, e.port);
-      out.affinitySets.set(set, timeout);
-      r.push(`update @${set} { ip saddr }`);
-    }
-    r.push(`meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
+    el(ENDPOINT_HAIRPIN, `${e.ip} . ${e.ip}`);
+    if (!affinity) continue;
+    const set = affinitySet(id, e.ip, e.port);
+    out.affinitySets.set(set, timeout);
+    rules(endpointChain(id, e.ip, e.port)).push(`update @${set} { ip saddr }`, `meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
   }
 
-  function balance(chain: string[], targets: ProxyEndpoint[]): void {
+  /** The rules of a policy chain picking one of targets at random. */
+  function balance(chain: string, targets: ProxyEndpoint[]): void {
+    const r = rules(chain);
+    const k = slots.offset(chain, targets.length);
+    out.slots.push(chain);
+    const pick = `numgen random mod ${targets.length} offset ${k}`;
+    if (!affinity) {
+      r.push(`meta l4proto ${proto} dnat ip to ${pick} map @${ENDPOINT_DNAT}`);
+      targets.forEach((e, i) => el(ENDPOINT_DNAT, String(k + i), `${e.ip} . ${e.port}`));
+      return;
+    }
     // A client seen recently by an endpoint goes back to it (sessionAffinity ClientIP).
-    if (affinity) for (const e of targets) chain.push(`ip saddr @${affinitySet(id, e.ip, e.port)} goto ${endpointChain(id, e.ip, e.port)}`);
-    const choices = targets.map((e, i) => `${i} : goto ${endpointChain(id, e.ip, e.port)}`).join(', ');
-    chain.push(`numgen random mod ${targets.length} vmap { ${choices} }`);
+    for (const e of targets) r.push(`ip saddr @${affinitySet(id, e.ip, e.port)} goto ${endpointChain(id, e.ip, e.port)}`);
+    r.push(`${pick} vmap @${ENDPOINT_CHOICES}`);
+    targets.forEach((e, i) => el(ENDPOINT_CHOICES, String(k + i), `goto ${endpointChain(id, e.ip, e.port)}`));
   }
 }

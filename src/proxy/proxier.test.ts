@@ -5,7 +5,6 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { Proxier, type SyncResult } from './proxier.js';
 import type { NftRunner } from './nft.js';
 import { NftError } from './nft.js';
-import { endpointChain } from './names.js';
 
 /** Records what would reach nft; fails the next apply when told to. */
 function recorder() {
@@ -53,7 +52,8 @@ test('proxier: nothing before start; the first sync is full, later changes are p
   assert.equal(r.applied.length, 2);
   const partial = r.applied[1]!.text;
   assert.doesNotMatch(partial, /table/);
-  assert.match(partial, new RegExp(`add chain ip bt ${endpointChain('ns/a/tcp/', '10.42.0.7', 8080).replace(/[.]/g, '\\.')}`));
+  assert.match(partial, /add element ip bt endpoint-dnat \{ 1 : 10\.42\.0\.7 \. 8080 \}/);
+  assert.match(partial, /add element ip bt endpoint-hairpin \{ 10\.42\.0\.7 \. 10\.42\.0\.7 \}/);
   assert.doesNotMatch(partial, /ns\/b\//, 'the unchanged service is not touched');
   assert.deepEqual(syncs.at(-1)!.full, false);
 

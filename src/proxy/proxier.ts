@@ -7,7 +7,8 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { NftRunner } from './nft.js';
 import { serviceRules, sliceServiceKey, type ProxyContext, type ServiceRules } from './model.js';
-import { renderFull, renderPartial, type ServiceChange } from './render.js';
+import { renderFull, renderPartial, sharedCounts, type ServiceChange, type SharedCounts } from './render.js';
+import { SlotAllocator } from './slots.js';
 
 export const DEFAULT_TABLE = 'berth';
 export const DEFAULT_MIN_SYNC_PERIOD_MS = 1000;
@@ -45,6 +46,9 @@ export class Proxier {
   private readonly sliceService = new Map<string, string>();
   /** What the kernel holds, per Service. */
   private applied = new Map<string, ServiceRules>();
+  /** What holds the kernel's shared hairpin elements; the endpoint maps' key blocks. */
+  private shared: SharedCounts = new Map();
+  private readonly slots = new SlotAllocator();
   private readonly dirty = new Set<string>();
   private needFull = true;
   private ready = false;
@@ -163,22 +167,27 @@ export class Proxier {
     const next = new Map(this.applied);
     for (const k of dirty) {
       const svc = this.services.get(k);
-      if (svc) next.set(k, serviceRules(svc, [...(this.slices.get(k)?.values() ?? [])], this.ctx));
+      const rules = svc ? serviceRules(svc, [...(this.slices.get(k)?.values() ?? [])], this.ctx, this.slots) : undefined;
+      // Key blocks of chains the Service no longer has go back to the allocator.
+      for (const id of next.get(k)?.slots ?? []) if (!rules?.slots.includes(id)) this.slots.release(id);
+      if (rules) next.set(k, rules);
       else next.delete(k);
     }
-    let text: string | undefined;
-    if (!full) {
-      const changes: ServiceChange[] = dirty.map((k) => ({ before: this.applied.get(k), after: next.get(k) }));
-      text = renderPartial(this.table, changes);
-    }
-    const isFull = text === undefined;
-    if (isFull) text = renderFull(this.table, this.ctx, [...next.keys()].sort().map((k) => next.get(k)!));
+    const partial = full ? undefined : renderPartial(this.table, dirty.map((k): ServiceChange => ({ before: this.applied.get(k), after: next.get(k) })), this.shared);
+    const isFull = partial === undefined;
+    const text = partial ? partial.text : renderFull(this.table, this.ctx, [...next.keys()].sort().map((k) => next.get(k)!));
     try {
-      if (text) await this.o.nft.apply(text!);
+      if (text) await this.o.nft.apply(text);
       this.applied = next;
+      if (isFull) this.shared = sharedCounts(next.values());
+      else for (const [id, d] of partial!.sharedDelta) {
+        const n = (this.shared.get(id) ?? 0) + d;
+        if (n > 0) this.shared.set(id, n);
+        else this.shared.delete(id);
+      }
       this.failures = 0;
       if (isFull) this.needFull = false;
-      this.o.onSynced?.({ full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text!.length });
+      this.o.onSynced?.({ full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text.length });
     } catch (e) {
       // The kernel may hold anything now: rewrite it whole on the next try.
       this.log(`${isFull ? 'full' : 'partial'} sync of table ${this.table} failed: ${(e as Error).message}`);

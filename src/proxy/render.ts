@@ -2,7 +2,7 @@
 // it atomically: add, delete and create it again, so a restart ends with exactly the rules the
 // model gives), or only what changed between two sets of service rules (a partial sync).
 import { baseObjects } from './base.js';
-import type { Element, ProxyContext, ServiceRules } from './model.js';
+import { ENDPOINT_HAIRPIN, type Element, type ProxyContext, type ServiceRules } from './model.js';
 
 /** Elements per `add element` command: nft takes long lines, but not unbounded ones. */
 const ELEMENTS_PER_COMMAND = 1000;
@@ -52,12 +52,30 @@ export interface ServiceChange {
   after?: ServiceRules;
 }
 
+/** How many Services hold each element of the shared sets (the hairpin set), by element id. */
+export type SharedCounts = Map<string, number>;
+
+/** The shared counts of a whole rule set (after a full sync). */
+export function sharedCounts(services: Iterable<ServiceRules>): SharedCounts {
+  const counts: SharedCounts = new Map();
+  for (const s of services) for (const e of s.elements) if (e.set === ENDPOINT_HAIRPIN) counts.set(elementId(e), (counts.get(elementId(e)) ?? 0) + 1);
+  return counts;
+}
+
+export interface PartialSync {
+  /** nft commands; '' when nothing changes. */
+  text: string;
+  /** Changes to the shared counts, to apply once the commands are in the kernel. */
+  sharedDelta: Map<string, number>;
+}
+
 /**
- * The commands turning the `before` rules of some services into their `after` rules; '' when
- * nothing changes, undefined when a partial sync cannot do it (an affinity set whose timeout
- * changed: a set's timeout is fixed at creation) and a full sync is needed.
+ * The commands turning the `before` rules of some services into their `after` rules, or
+ * undefined when a partial sync cannot do it (an affinity set whose timeout changed: a set's
+ * timeout is fixed at creation) and a full sync is needed. An element of a shared set is added
+ * by the first Service holding it and deleted with the last.
  */
-export function renderPartial(table: string, changes: Iterable<ServiceChange>): string | undefined {
+export function renderPartial(table: string, changes: Iterable<ServiceChange>, shared: ReadonlyMap<string, number> = new Map()): PartialSync | undefined {
   const t = `ip ${table}`;
   const addChains: string[] = [];
   const addSets: string[] = [];
@@ -66,6 +84,7 @@ export function renderPartial(table: string, changes: Iterable<ServiceChange>): 
   const addElements = new Map<string, string[]>();
   const dropChains: string[] = [];
   const dropSets: string[] = [];
+  const sharedDelta = new Map<string, number>();
   const listIn = (m: Map<string, string[]>, k: string) => {
     let l = m.get(k);
     if (!l) m.set(k, (l = []));
@@ -94,12 +113,22 @@ export function renderPartial(table: string, changes: Iterable<ServiceChange>): 
     const newEl = new Map((after?.elements ?? []).map((e) => [elementId(e), e]));
     for (const [id, e] of oldEl) {
       const n = newEl.get(id);
-      if (!n || n.value !== e.value) listIn(delElements, e.set).push(e.key);
+      if (e.set === ENDPOINT_HAIRPIN) {
+        if (!n) sharedDelta.set(id, (sharedDelta.get(id) ?? 0) - 1);
+      } else if (!n || n.value !== e.value) listIn(delElements, e.set).push(e.key);
     }
     for (const [id, e] of newEl) {
       const o = oldEl.get(id);
-      if (!o || o.value !== e.value) listIn(addElements, e.set).push(elementText(e));
+      if (e.set === ENDPOINT_HAIRPIN) {
+        if (!o) sharedDelta.set(id, (sharedDelta.get(id) ?? 0) + 1);
+      } else if (!o || o.value !== e.value) listIn(addElements, e.set).push(elementText(e));
     }
+  }
+  for (const [id, d] of sharedDelta) {
+    const was = shared.get(id) ?? 0;
+    const key = id.slice(id.indexOf('\u0000') + 1);
+    if (was === 0 && was + d > 0) listIn(addElements, ENDPOINT_HAIRPIN).push(key);
+    else if (was > 0 && was + d <= 0) listIn(delElements, ENDPOINT_HAIRPIN).push(key);
   }
   const out = [...addSets, ...addChains, ...fill];
   for (const [set, keys] of delElements) elementCommands(out, 'delete', t, set, keys);
@@ -109,7 +138,7 @@ export function renderPartial(table: string, changes: Iterable<ServiceChange>): 
   for (const name of dropChains) out.push(`flush chain ${t} ${name}`);
   for (const name of dropChains) out.push(`delete chain ${t} ${name}`);
   for (const name of dropSets) out.push(`delete set ${t} ${name}`);
-  return out.length ? out.join('\n') + '\n' : '';
+  return { text: out.length ? out.join('\n') + '\n' : '', sharedDelta };
 }
 
 function sameRules(a: string[], b: string[]): boolean {
