@@ -43,7 +43,8 @@ export async function servicesSuite(): Promise<Result[]> {
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) throw new Error(`cannot create network namespace ${ns}`);
   const results: Result[] = [];
   try {
-    const nft = nftRunner({ prefix: ['ip', 'netns', 'exec', ns] });
+    // nsenter joins the namespace only (ip netns exec also remounts /sys for every call).
+    const nft = nftRunner({ prefix: ['nsenter', `--net=/run/netns/${ns}`] });
     for (const n of SIZES) {
       let last: SyncResult | undefined;
       let synced: (() => void) | undefined;
