@@ -21,8 +21,10 @@ import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 import { proxyOptions, type ProxyFlags } from './proxy-flags.js';
+import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
+import { formatServiceCidr } from '../registry/services/network.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -81,8 +83,15 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // Bad flags stop the start before anything is written.
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
-  // The embedded agent's service proxy masquerades what reaches ClusterIPs from outside the pod range.
-  const proxy = proxyOptions({ proxyTable: flags.proxyTable, disableProxy: flags.disableProxy, clusterCidr: nodeIpam.clusterCidr });
+  const services = serviceNetworkOptions(flags);
+  // The embedded agent's service proxy masquerades what reaches ClusterIPs from outside the pod
+  // range, and drops what goes to unallocated addresses of the Service range.
+  const proxy = proxyOptions({
+    proxyTable: flags.proxyTable,
+    disableProxy: flags.disableProxy,
+    clusterCidr: nodeIpam.clusterCidr,
+    serviceCidr: formatServiceCidr(services.network),
+  });
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
@@ -106,6 +115,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     compactionIntervalMs: flags.compactionInterval ? Number(flags.compactionInterval) * 1000 : undefined,
     limits,
     tls,
+    services,
   });
   let stopping = false;
   const startingNode = new AbortController();
@@ -183,6 +193,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        clusterDns: [services.clusterDNS],
+        clusterDomain: services.clusterDomain,
         proxy,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
