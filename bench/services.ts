@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { Proxier, nftRunner, type SyncResult } from '../src/proxy/index.js';
-import { endpointChain } from '../src/proxy/names.js';
+import { ENDPOINT_DNAT } from '../src/proxy/model.js';
 import { emit, median, percentile, round, type Result } from './common.js';
 
 const SIZES = (process.env.BERTH_BENCH_SERVICES ?? '1000,10000').split(',').map(Number);
@@ -19,6 +19,8 @@ const ENDPOINTS = 10;
 const TABLE = 'berth-bench';
 
 const ipOf = (n: number) => `10.${64 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+/** Outside ipOf's addresses (10.64-10.65 for 100 000 endpoints). */
+const changedIp = (i: number, generation: number) => `10.${100 + (generation % 100)}.${(i >> 8) & 255}.${i & 255}`;
 
 function service(i: number): Service {
   return { metadata: { namespace: 'bench', name: `svc-${i}` }, spec: { type: 'ClusterIP', clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] } };
@@ -30,7 +32,7 @@ function slice(i: number, generation: number): EndpointSlice {
     addressType: 'IPv4',
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     // The generation-th change swaps the first endpoint for a new address.
-    endpoints: Array.from({ length: ENDPOINTS }, (_, e) => ({ addresses: [ipOf(i * ENDPOINTS + e + (e === 0 ? generation * 1_000_000 : 0))], nodeName: 'bench-node', conditions: { ready: true } })),
+    endpoints: Array.from({ length: ENDPOINTS }, (_, e) => ({ addresses: [e === 0 && generation ? changedIp(i, generation) : ipOf(i * ENDPOINTS + e)], nodeName: 'bench-node', conditions: { ready: true } })),
   };
 }
 
@@ -80,10 +82,9 @@ export async function servicesSuite(): Promise<Result[]> {
         latencies.push(performance.now() - t0);
         if (last!.full) throw new Error('a partial change was applied by a full sync');
         if (c === CHANGES) {
-          // The rule really is in the kernel: the new endpoint's chain DNATs to its address.
-          const chain = endpointChain(`bench/svc-${i}/tcp/http`, ipOf(i * ENDPOINTS + c * 1_000_000), 8080);
-          const listed = await nft.run(['list', 'chain', 'ip', TABLE, chain]);
-          if (!listed.includes(`dnat to ${ipOf(i * ENDPOINTS + c * 1_000_000)}:8080`)) throw new Error(`chain ${chain} is not in the kernel:\n${listed}`);
+          // The change really is in the kernel: the new endpoint is in the DNAT map.
+          const listed = await nft.run(['list', 'map', 'ip', TABLE, ENDPOINT_DNAT]);
+          if (!listed.includes(` : ${changedIp(i, c)} . 8080`)) throw new Error(`${changedIp(i, c)} is not in map ${ENDPOINT_DNAT}`);
         }
       }
       const fulls: number[] = [];

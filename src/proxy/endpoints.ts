@@ -28,17 +28,18 @@ export function endpointsForPort(sp: ServicePort, slices: readonly EndpointSlice
   for (const slice of slices) {
     if (slice.addressType !== 'IPv4') continue;
     const p = (slice.ports ?? []).find((q) => (q.name ?? '') === name && (q.protocol ?? 'TCP') === protocol);
-    if (!p || typeof p.port !== 'number') continue;
+    if (!p || !Number.isInteger(p.port) || p.port! < 1 || p.port! > 65535) continue;
     for (const ep of slice.endpoints ?? []) {
       const ip = ep.addresses?.[0];
-      if (!ip) continue;
+      // An address nft cannot parse would fail every transaction holding it, the full resync too.
+      if (!ip || !isIPv4(ip)) continue;
       const key = `${ip}:${p.port}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const ready = ep.conditions?.ready ?? true;
       out.push({
         ip,
-        port: p.port,
+        port: p.port!,
         nodeName: ep.nodeName,
         ready,
         serving: ep.conditions?.serving ?? ready,
@@ -48,6 +49,11 @@ export function endpointsForPort(sp: ServicePort, slices: readonly EndpointSlice
   }
   // A stable order: the same endpoints give the same rules whatever order the slices came in.
   return out.sort((a, b) => compareIp(a.ip, b.ip) || a.port - b.port);
+}
+
+function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 function compareIp(a: string, b: string): number {

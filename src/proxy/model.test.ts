@@ -253,3 +253,8 @@ test('several ports: one chain and key block per port; the ClusterIP and hairpin
   ]);
   assert.deepEqual(r.chains.get(C2), ['ip daddr 10.43.0.5 tcp dport 443 ip saddr != 10.42.0.0/16 jump mark-for-masquerade', dnat(1, 4)]);
 });
+
+test('addresses and ports nft could not parse are left out, so one bad slice cannot break the table', () => {
+  const r = rulesOf(svc(), [slice([ep('10.262.0.1'), ep('fd00::1'), ep('10.42.0.6'), ep('010.42.0.7')]), slice([ep('10.42.0.8')], { name: 'p0', port: 0 })], ctx);
+  assert.deepEqual(elements(r).filter((e) => e.startsWith('endpoint-dnat')), dnatEls(0, '10.42.0.6'));
+});
