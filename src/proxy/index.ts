@@ -2,7 +2,7 @@
 // EndpointSlices feed a Proxier that programs one nftables table. Run inside each node agent.
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { createInformer, type GroupVersionResource, type Informer, type RestClient } from '../client/index.js';
+import { createInformer, type GroupVersionResource, type RestClient } from '../client/index.js';
 import { ensureBridgeNetfilter } from './kernel.js';
 import type { ProxyContext } from './model.js';
 import { nftRunner, type NftRunner } from './nft.js';
@@ -47,11 +47,11 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
   const slices = createInformer<EndpointSlice>(o.client, ENDPOINT_SLICES, { labelSelector: NOT_OURS, name: 'endpointslices (proxy)', log });
   services.addEventHandler({ onAdd: (s) => proxier.upsertService(s), onUpdate: (_o, s) => proxier.upsertService(s), onDelete: (s) => proxier.deleteService(s) });
   slices.addEventHandler({ onAdd: (s) => proxier.upsertSlice(s), onUpdate: (_o, s) => proxier.upsertSlice(s), onDelete: (s) => proxier.deleteSlice(s) });
-  const informers: Informer[] = [services as unknown as Informer, slices as unknown as Informer];
-  for (const i of informers) i.start();
+  services.start();
+  slices.start();
   // The first full sync must see every Service, or it would drop rules of those not listed yet;
   // until then the table from before (a restart) keeps serving.
-  void Promise.all(informers.map((i) => i.waitForSync())).then(
+  void Promise.all([services.waitForSync(), slices.waitForSync()]).then(
     () => proxier.start(),
     (e) => log(`informers did not sync: ${(e as Error).message}`),
   );
@@ -59,7 +59,7 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
     table: proxier.table,
     proxier,
     async stop() {
-      await Promise.all(informers.map((i) => i.stop()));
+      await Promise.all([services.stop(), slices.stop()]);
       await proxier.stop();
     },
   };

@@ -127,6 +127,7 @@ export class Proxier {
    * does not briefly drop the rules of Services not listed yet).
    */
   start(): void {
+    if (this.stopped || this.ready) return;
     this.ready = true;
     const every = this.o.fullSyncPeriodMs ?? DEFAULT_FULL_SYNC_PERIOD_MS;
     this.fullTimer = setInterval(() => {
