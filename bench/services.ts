@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { Proxier, nftRunner, type SyncResult } from '../src/proxy/index.js';
-import { ENDPOINT_DNAT } from '../src/proxy/model.js';
+import { endpointDnatMap } from '../src/proxy/model.js';
+
+const ENDPOINT_DNAT = endpointDnatMap('tcp');
 import { emit, median, percentile, round, type Result } from './common.js';
 
 const SIZES = (process.env.BERTH_BENCH_SERVICES ?? '1000,10000').split(',').map(Number);

@@ -5,7 +5,8 @@
 import {
   CLUSTER_IPS,
   ENDPOINT_CHOICES,
-  ENDPOINT_DNAT,
+  PROTOCOLS,
+  endpointDnatMap,
   ENDPOINT_HAIRPIN,
   MARK_FOR_MASQUERADE,
   NODEPORT_IPS,
@@ -47,8 +48,8 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
     { kind: 'map', name: NO_ENDPOINT_SERVICES, spec: `type ${SERVICE_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
     // Keyed by `numgen random mod N offset K` (model.ts): endpoint address and port to DNAT to,
-    // or (sessionAffinity) the endpoint's chain.
-    { kind: 'map', name: ENDPOINT_DNAT, spec: 'typeof numgen random mod 2 : ip daddr . tcp dport ;' },
+    // one map per protocol, or (sessionAffinity) the endpoint's chain.
+    ...PROTOCOLS.map((p): BaseObject => ({ kind: 'map', name: endpointDnatMap(p), spec: `typeof numgen random mod 2 : ip daddr . ${p} dport ;` })),
     { kind: 'map', name: ENDPOINT_CHOICES, spec: 'typeof numgen random mod 2 : verdict ;' },
     { kind: 'set', name: ENDPOINT_HAIRPIN, spec: 'type ipv4_addr . ipv4_addr ;' },
     // Regular chains first: base chains jump to them.

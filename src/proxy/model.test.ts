@@ -38,8 +38,8 @@ function slice(endpoints: Endpoint[], opts: { name?: string; port?: number; port
 /** serviceRules with a fresh key allocator: the first chain's block starts at 0, the next at 4. */
 const rulesOf = (svc: Service, slices: EndpointSlice[], c: ProxyContext) => serviceRules(svc, slices, c, new SlotAllocator());
 /** The rule picking one of n endpoints from the key block at k, and the elements it reads. */
-const dnat = (n: number, k = 0, proto = 'tcp') => `meta l4proto ${proto} dnat ip to numgen random mod ${n} offset ${k} map @endpoint-dnat`;
-const dnatEls = (k: number, ...eps: string[]) => eps.map((e, i) => `endpoint-dnat ${k + i} : ${e.includes(' ') ? e : `${e} . 8080`}`);
+const dnat = (n: number, k = 0, proto = 'tcp') => `meta l4proto ${proto} dnat ip to numgen random mod ${n} offset ${k} map @endpoint-dnat-${proto}`;
+const dnatEls = (k: number, ...eps: string[]) => eps.map((e, i) => `endpoint-dnat-tcp ${k + i} : ${e.includes(' ') ? e : `${e} . 8080`}`);
 const hairpin = (...ips: string[]) => ips.map((ip) => `endpoint-hairpin ${ip} . ${ip}`);
 const elements = (r: ServiceRules) => r.elements.map((e) => (e.value === undefined ? `${e.set} ${e.key}` : `${e.set} ${e.key} : ${e.value}`)).sort();
 const chains = (r: ServiceRules) => Object.fromEntries(r.chains);
@@ -61,7 +61,7 @@ test('names: hashed prefix plus the readable service port, endpoint chains carry
 test('key blocks: a chain keeps its block while its endpoints fit, and gets a bigger one when they do not', () => {
   const slots = new SlotAllocator();
   const other = serviceRules({ ...svc({ clusterIP: '10.43.0.9' }), metadata: { namespace: 'ns1', name: 'other' } }, [slice([ep('10.42.0.9')])], ctx, slots);
-  assert.equal(other.elements.find((e) => e.set === 'endpoint-dnat')!.key, '0');
+  assert.equal(other.elements.find((e) => e.set === 'endpoint-dnat-tcp')!.key, '0');
   const three = serviceRules(svc(), [slice([ep('10.42.0.6'), ep('10.42.0.7'), ep('10.42.0.8')])], ctx, slots);
   assert.deepEqual(three.chains.get(C), [MASQ_CIP, dnat(3, 4)]);
   const two = serviceRules(svc(), [slice([ep('10.42.0.6'), ep('10.42.0.7')])], ctx, slots);
@@ -119,7 +119,7 @@ test('UDP port: protocol in the map key and the DNAT', () => {
     ctx,
   );
   const id = 'ns1/web/udp/dns';
-  assert.deepEqual(elements(r), ['cluster-ips 10.43.0.5', ...dnatEls(0, '10.42.0.6 . 5353'), ...hairpin('10.42.0.6'), `service-ips 10.43.0.5 . udp . 53 : goto ${clusterChain(id)}`]);
+  assert.deepEqual(elements(r), ['cluster-ips 10.43.0.5', 'endpoint-dnat-udp 0 : 10.42.0.6 . 5353', ...hairpin('10.42.0.6'), `service-ips 10.43.0.5 . udp . 53 : goto ${clusterChain(id)}`]);
   assert.deepEqual(r.chains.get(clusterChain(id)), ['ip daddr 10.43.0.5 udp dport 53 ip saddr != 10.42.0.0/16 jump mark-for-masquerade', dnat(1, 0, 'udp')]);
 });
 

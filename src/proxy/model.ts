@@ -5,7 +5,7 @@
 // jumping to per-service chains; a service without usable endpoints gets an entry in a
 // no-endpoint map instead (reject, or drop for a Local policy with no local endpoint).
 // One difference, for speed with nft 1.0.6 (Debian 12): the endpoint is picked and DNATed in the
-// service chain through the shared map endpoint-dnat (`numgen random mod N offset K`, a block of
+// service chain through the shared map endpoint-dnat-<protocol> (`numgen random mod N offset K`, a block of
 // keys per chain from a SlotAllocator) rather than through one chain per endpoint and an
 // anonymous vmap per service; nft reads every chain and set of the table before each
 // transaction, so 100 000 endpoint chains made each change take seconds. Hairpin masquerade is
@@ -24,7 +24,9 @@ export const SERVICE_NODEPORTS = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
 export const CLUSTER_IPS = 'cluster-ips';
-export const ENDPOINT_DNAT = 'endpoint-dnat';
+/** Per protocol: nft 1.0.6 cannot extend a map typed `th dport` in a later transaction. */
+export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+export const endpointDnatMap = (proto: string) => `endpoint-dnat-${proto}`;
 export const ENDPOINT_CHOICES = 'endpoint-choices';
 /** Elements several Services may hold at once (one endpoint serving two Services): counted, see render.ts. */
 export const ENDPOINT_HAIRPIN = 'endpoint-hairpin';
@@ -187,8 +189,8 @@ function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], c
     out.slots.push(chain);
     const pick = `numgen random mod ${targets.length} offset ${k}`;
     if (!affinity) {
-      r.push(`meta l4proto ${proto} dnat ip to ${pick} map @${ENDPOINT_DNAT}`);
-      targets.forEach((e, i) => el(ENDPOINT_DNAT, String(k + i), `${e.ip} . ${e.port}`));
+      r.push(`meta l4proto ${proto} dnat ip to ${pick} map @${endpointDnatMap(proto)}`);
+      targets.forEach((e, i) => el(endpointDnatMap(proto), String(k + i), `${e.ip} . ${e.port}`));
       return;
     }
     // A client seen recently by an endpoint goes back to it (sessionAffinity ClientIP).

@@ -52,7 +52,7 @@ test('proxier: nothing before start; the first sync is full, later changes are p
   assert.equal(r.applied.length, 2);
   const partial = r.applied[1]!.text;
   assert.doesNotMatch(partial, /table/);
-  assert.match(partial, /add element ip bt endpoint-dnat \{ 1 : 10\.42\.0\.7 \. 8080 \}/);
+  assert.match(partial, /add element ip bt endpoint-dnat-tcp \{ 1 : 10\.42\.0\.7 \. 8080 \}/);
   assert.match(partial, /add element ip bt endpoint-hairpin \{ 10\.42\.0\.7 \. 10\.42\.0\.7 \}/);
   assert.doesNotMatch(partial, /ns\/b\//, 'the unchanged service is not touched');
   assert.deepEqual(syncs.at(-1)!.full, false);

@@ -32,12 +32,12 @@ test('full sync: recreates the table in one transaction, declarations before rul
     assert.ok(i >= 0, `missing: ${x}`);
     return i;
   };
-  assert.ok(at('add map ip bt endpoint-dnat { typeof numgen random mod 2 : ip daddr . tcp dport ; }') < at(`add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat`));
+  assert.ok(at('add map ip bt endpoint-dnat-udp { typeof numgen random mod 2 : ip daddr . udp dport ; }') < at(`add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat-tcp`));
   assert.ok(at(`add chain ip bt ${C}`) < at(`add rule ip bt ${C} ${MASQ}`));
   assert.ok(at('add chain ip bt nat-prerouting { type nat hook prerouting priority -100 ; policy accept ; }') < at('add rule ip bt nat-prerouting jump services'));
   assert.ok(at('add rule ip bt masquerading ct status dnat ip saddr . ip daddr @endpoint-hairpin masquerade fully-random') < at('add rule ip bt masquerading meta mark & 0x4000 == 0 return'));
   assert.equal(l.at(-1), 'add element ip bt endpoint-hairpin { 10.42.0.6 . 10.42.0.6 }');
-  for (const e of ['nodeport-ips { 192.168.5.1 }', 'cluster-ips { 10.43.0.5 }', `service-ips { 10.43.0.5 . tcp . 80 : goto ${C} }`, 'endpoint-dnat { 0 : 10.42.0.6 . 8080 }']) at(`add element ip bt ${e}`);
+  for (const e of ['nodeport-ips { 192.168.5.1 }', 'cluster-ips { 10.43.0.5 }', `service-ips { 10.43.0.5 . tcp . 80 : goto ${C} }`, 'endpoint-dnat-tcp { 0 : 10.42.0.6 . 8080 }']) at(`add element ip bt ${e}`);
   at('add rule ip bt cluster-ips-check ip daddr 10.43.0.0/16 drop');
 });
 
@@ -66,8 +66,8 @@ test('partial sync: an endpoint removed -> the service chain refilled, its key r
   assert.deepEqual(lines(p.text), [
     `flush chain ip bt ${C}`,
     `add rule ip bt ${C} ${MASQ}`,
-    `add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat`,
-    'delete element ip bt endpoint-dnat { 1 }',
+    `add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat-tcp`,
+    'delete element ip bt endpoint-dnat-tcp { 1 }',
     'delete element ip bt endpoint-hairpin { 10.42.0.7 . 10.42.0.7 }',
   ]);
 });
@@ -92,7 +92,7 @@ test('partial sync: the last endpoint gone -> map entry swapped for a reject ent
   const after = serviceRules(svc('a', '10.43.0.5'), [], ctx, slots);
   assert.deepEqual(lines(renderPartial('bt', [{ before, after }], sharedCounts([before]))!.text), [
     'delete element ip bt service-ips { 10.43.0.5 . tcp . 80 }',
-    'delete element ip bt endpoint-dnat { 0 }',
+    'delete element ip bt endpoint-dnat-tcp { 0 }',
     'delete element ip bt endpoint-hairpin { 10.42.0.6 . 10.42.0.6 }',
     'add element ip bt no-endpoint-services { 10.43.0.5 . tcp . 80 : goto reject-chain }',
     `flush chain ip bt ${C}`,
@@ -106,7 +106,7 @@ test('partial sync: a new service adds its chains first, then fills them, then i
   assert.equal(l[0], `add chain ip bt ${C}`);
   assert.deepEqual(l.slice(-4).sort(), [
     'add element ip bt cluster-ips { 10.43.0.5 }',
-    'add element ip bt endpoint-dnat { 0 : 10.42.0.6 . 8080 }',
+    'add element ip bt endpoint-dnat-tcp { 0 : 10.42.0.6 . 8080 }',
     'add element ip bt endpoint-hairpin { 10.42.0.6 . 10.42.0.6 }',
     `add element ip bt service-ips { 10.43.0.5 . tcp . 80 : goto ${C} }`,
   ]);

@@ -148,6 +148,45 @@ const [url, count, timeoutMs] = process.argv.slice(1);
 })();
 `;
 
+const UDP_SERVER = `
+const dgram = require('node:dgram');
+const [name, port] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+s.on('message', (m, r) => s.send(name + ' ' + r.address, r.port, r.address));
+s.bind(Number(port), '0.0.0.0', () => process.stdout.write('listening\\n'));
+`;
+
+const UDP_CLIENT = `
+const dgram = require('node:dgram');
+const [host, port, timeoutMs] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+const t = setTimeout(() => { process.stdout.write('ERR timeout'); process.exit(0); }, Number(timeoutMs));
+s.on('message', (m, r) => { clearTimeout(t); process.stdout.write(r.address === host ? String(m) : 'ERR answer from ' + r.address); process.exit(0); });
+s.on('error', (e) => { clearTimeout(t); process.stdout.write('ERR ' + (e.code || e.message)); process.exit(0); });
+s.send('hi', Number(port), host);
+`;
+
+/** A UDP server in a namespace answering "<name> <client address>" to each datagram. */
+export async function serveUdp(ns: string, name: string, port: number): Promise<ChildProcess> {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_SERVER, name, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((res, rej) => {
+    let out = '';
+    p.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('listening')) res();
+    });
+    p.stderr!.on('data', (d) => (out += d));
+    p.on('exit', (c) => rej(new Error(`udp server ${name} in ${ns} exited ${c}: ${out}`)));
+  });
+  return p;
+}
+
+/** One UDP datagram to host:port from namespace ns: the answer (from host itself), or "ERR <why>". */
+export async function udpFrom(ns: string, host: string, port: number, timeoutMs = 2000): Promise<string> {
+  const { stdout } = await execFileAsync('ip', ['netns', 'exec', ns, process.execPath, '-e', UDP_CLIENT, host, String(port), String(timeoutMs)]);
+  return stdout;
+}
+
 /**
  * count sequential HTTP GETs of url from namespace ns, each on a new connection: bodies or
  * "ERR <code>". Asynchronous, so the proxy under test keeps running meanwhile.
