@@ -77,7 +77,10 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const cgroupRoot = `/berth-e2e-${hex}`;
   const host = recordHostState();
   // The control plane hands the node its range out of the subnet reserved for this test.
-  const server = await startServer({ args: o.serverArgs?.(cidr) ?? serverCidrArgs(cidr) });
+  // A Service range of its own too (a test's own --service-cidr, given after it, wins): the
+  // agent's service proxy shares the host's netfilter hooks with other tests' proxies.
+  const serviceCidr = cidr.replace(/^10\.244\./, '10.245.');
+  const server = await startServer({ args: ['--service-cidr', serviceCidr, ...(o.serverArgs?.(cidr) ?? serverCidrArgs(cidr))] });
   // Short: containerd's socket path must stay under 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'berth-ag-'));
   const agentDir = join(dir, 'agent');
@@ -97,7 +100,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     ipMasq: false,
     cgroupRoot,
     // Its own nftables table (several agents run at once on this machine), removed in stop().
-    proxy: { table: `berth-${bridge}`, clusterCidr: cidr, serviceCidr: '10.43.0.0/16' },
+    proxy: { table: `berth-${bridge}`, clusterCidr: cidr, serviceCidr },
   };
 
   let startOutput = '';
