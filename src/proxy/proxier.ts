@@ -188,7 +188,10 @@ export class Proxier {
       }
       this.failures = 0;
       if (isFull) this.needFull = false;
-      this.o.onSynced?.({ full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text.length });
+      const result = { full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text.length };
+      // Full syncs are rare (start, hourly, after a failure): worth a line each.
+      if (isFull) this.log(`table ip ${this.table}: wrote ${result.services} services in ${Math.round(result.ms)} ms`);
+      this.o.onSynced?.(result);
     } catch (e) {
       // The kernel may hold anything now: rewrite it whole on the next try.
       this.log(`${isFull ? 'full' : 'partial'} sync of table ${this.table} failed: ${(e as Error).message}`);
