@@ -1,6 +1,6 @@
 // `berth agent` (a node agent against a cluster), the agent `berth server` embeds, and
 // `berth image import`. Without --containerd-socket the agent runs its own containerd.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentOptions, type ServingCert } from '../agent/index.js';
@@ -14,8 +14,12 @@ import { joinCluster } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
 import { componentLogger } from '../log/logger.js';
 import { instrumentRuntime } from '../agent/metrics.js';
+import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
+import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
 
-export interface AgentFlags {
+export interface AgentFlags extends ProxyFlags {
+  /** Remove the service proxy's table and exit. */
+  cleanup?: boolean;
   server?: string;
   token?: string;
   tokenFile?: string;
@@ -63,6 +67,8 @@ export interface EmbeddedAgentOptions {
   clusterDns?: string[];
   clusterDomain?: string;
   labels?: Record<string, string>;
+  /** The service proxy's table and ranges (default: table berth, k3s's ranges); false: no proxy. */
+  proxy?: ProxyOptions | false;
   log?: (msg: string) => void;
   /** Aborted: a start waiting for the node's podCIDR returns early (the caller then stops it). */
   signal?: AbortSignal;
@@ -152,6 +158,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     signal: o.signal,
   };
   agent = new Agent(options);
+  const proxyOpts = o.proxy ?? proxyOptions({});
+  let proxy: ServiceProxy | undefined;
   const certs = o.servingCert
     ? undefined
     : new ServingCertManager({ client, nodeName, names: [nodeName, nodeIP], caCert: o.caCert, dir: join(dataDir, 'pki'), onCert: (c) => server.setServingCert(c), log });
@@ -160,6 +168,16 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     await o.clientRenewal?.start();
     await certs?.start();
     await agent.start();
+    if (proxyOpts && !o.signal?.aborted) {
+      // Written first: killall must find a table the proxy may create any moment now.
+      writeFileSync(join(dataDir, PROXY_TABLE_FILE), `${proxyOpts.table}\n`);
+      proxy = await startServiceProxy({
+        client,
+        table: proxyOpts.table,
+        context: { nodeName, nodeIPs: [nodeIP], clusterCIDR: proxyOpts.clusterCidr, serviceCIDR: proxyOpts.serviceCidr },
+        log: (m) => log(`proxy: ${m}`),
+      });
+    }
     // The Node is registered now, so an approver can approve the request: give it a moment, so
     // that "ready" means logs and exec work; an agent nobody approves runs on without them.
     if (certs && !(await certs.waitForCert(30_000, o.signal)) && !o.signal?.aborted) {
@@ -168,6 +186,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   } catch (e) {
     certs?.stop();
     o.clientRenewal?.stop();
+    await proxy?.stop().catch(() => undefined);
     await agent.stop().catch(() => undefined);
     await server.stop().catch(() => undefined);
     runtime.close();
@@ -186,6 +205,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     async stop(opts = {}) {
       certs?.stop();
       o.clientRenewal?.stop();
+      // The table stays: Services keep working while the agent restarts.
+      await proxy?.stop();
       await running.stop(opts);
       await server.stop();
       runtime.close();
@@ -226,6 +247,14 @@ function checkPodCidr(cidr: string): void {
 /** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
 export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
+  const proxy = proxyOptions(flags);
+  if (flags.cleanup) {
+    // What `berth agent` with the same flags programs (k3s's `kube-proxy --cleanup`).
+    const table = checkTableName(flags.proxyTable ?? DEFAULT_TABLE);
+    const had = await removeProxyTable(table);
+    process.stdout.write(had ? `berth: removed nftables table ip ${table}\n` : `berth: no nftables table ip ${table}: nothing to remove\n`);
+    return;
+  }
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
   const nodeName = flags.nodeName ?? defaultNodeName();
@@ -272,6 +301,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     ipMasq: flags.ipMasq,
     clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
     clusterDomain: flags.clusterDomain,
+    proxy,
   });
   if (stopping) {
     await running.stop();

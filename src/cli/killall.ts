@@ -2,8 +2,8 @@
 // outlive containerd, and the next start adopts them); this stops them for good and removes
 // what the node holds on the host: every container and pod sandbox of the data dir's containerd
 // (which gives back their addresses and the CNI plugins' iptables rules), leftover shims,
-// mounts under the agent's dir, the pod cgroups, the bridge and host-local's reservations; then
-// stops containerd. Images and the cluster's state stay.
+// mounts under the agent's dir, the pod cgroups, the bridge and host-local's reservations, and
+// the service proxy's nftables table; then stops containerd. Images and the cluster's state stay.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,8 @@ import { CNI_CONF_FILE, ManagedContainerd, containerdLayout, removeCgroupTree, u
 import { bridgeExists, bridgeOwner, forgetBridge } from './bridge-owner.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { defaultDataDir } from './flags.js';
+import { PROXY_TABLE_FILE } from './proxy-flags.js';
+import { removeProxyTable } from '../proxy/index.js';
 
 export interface KillallFlags {
   dataDir?: string;
@@ -44,6 +46,22 @@ function processesNaming(path: string): number[] {
     }
   }
   return out;
+}
+
+/** The table the agent's proxy programmed (named in DIR/proxy-table), if any. */
+async function removeProxyTableOf(agentDir: string, say: (m: string) => void): Promise<void> {
+  let table: string;
+  try {
+    table = readFileSync(join(agentDir, PROXY_TABLE_FILE), 'utf8').trim();
+  } catch {
+    return;
+  }
+  try {
+    if (await removeProxyTable(table)) say(`removed the service proxy's nftables table ip ${table}`);
+    rmSync(join(agentDir, PROXY_TABLE_FILE), { force: true });
+  } catch (e) {
+    say(`could not remove the service proxy's nftables table ip ${table}: ${(e as Error).message}`);
+  }
 }
 
 export async function runKillall(flags: KillallFlags, say: (m: string) => void = (m) => process.stdout.write(`berth killall: ${m}\n`)): Promise<void> {
@@ -117,6 +135,7 @@ export async function runKillall(flags: KillallFlags, say: (m: string) => void =
     }
     rmSync(layout.cniDataDir, { recursive: true, force: true });
     say(`removed the pod network's address reservations (${layout.cniDataDir})`);
+    await removeProxyTableOf(agentDir, say);
   } finally {
     for (const l of locks) l.release();
   }

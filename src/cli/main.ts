@@ -61,6 +61,8 @@ program
   .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc), with the key kept in DIR/cred/encryption-config.json (written on first start)')
   .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted, with which providers and keys')
   .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')
+  .option('--proxy-table <name>', "the embedded agent's service proxy's nftables table (family ip)", 'berth')
+  .option('--disable-proxy', 'the embedded agent runs no service proxy')
   .action(async (opts) => {
     if (opts.supervisor && !process.env[SUPERVISED_ENV]) {
       process.exit(await superviseServer({ script: process.argv[1]!, args: process.argv.slice(2) }));
@@ -126,6 +128,11 @@ program
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
   .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
+  .option('--proxy-table <name>', "the service proxy's nftables table (family ip)", 'berth')
+  .option('--disable-proxy', 'run no service proxy')
+  .option('--cluster-cidr <cidr>', 'the cluster pod range: the proxy masquerades traffic to ClusterIPs from outside it', '10.42.0.0/16')
+  .option('--service-cidr <cidr>', 'the Service range: the proxy drops traffic to its unallocated ClusterIPs', '10.43.0.0/16')
+  .option('--cleanup', "remove the service proxy's nftables table (--proxy-table) and exit")
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program

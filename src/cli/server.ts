@@ -22,6 +22,7 @@ import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
+import { proxyOptions, type ProxyFlags } from './proxy-flags.js';
 import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
 import { advertiseAddress } from './advertise-address.js';
 import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
@@ -29,8 +30,9 @@ import { componentLogger } from '../log/logger.js';
 import { InstrumentedStore } from '../storage/metrics.js';
 
 const log = componentLogger('server');
+import { formatServiceCidr } from '../registry/services/network.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -98,6 +100,14 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
   const services = serviceNetworkOptions(flags);
+  // The embedded agent's service proxy masquerades what reaches ClusterIPs from outside the pod
+  // range, and drops what goes to unallocated addresses of the Service range.
+  const proxy = proxyOptions({
+    proxyTable: flags.proxyTable,
+    disableProxy: flags.disableProxy,
+    clusterCidr: nodeIpam.clusterCidr,
+    serviceCidr: formatServiceCidr(services.network),
+  });
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   const advertise = advertiseAddress(flags.advertiseAddress, host);
@@ -214,6 +224,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
         clusterDns: [services.clusterDNS],
         clusterDomain: services.clusterDomain,
+        proxy,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),

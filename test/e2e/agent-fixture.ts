@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { CriRuntime, ManagedContainerd, containerdLayout, removeCgroupTree, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
 import { forgetBridge } from '../../src/cli/bridge-owner.js';
+import { removeProxyTable } from '../../src/proxy/index.js';
 import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
 
 export const BUSYBOX = 'berth.local/busybox:host';
@@ -76,7 +77,10 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   const cgroupRoot = `/berth-e2e-${hex}`;
   const host = recordHostState();
   // The control plane hands the node its range out of the subnet reserved for this test.
-  const server = await startServer({ args: o.serverArgs?.(cidr) ?? serverCidrArgs(cidr) });
+  // A Service range of its own too (a test's own --service-cidr, given after it, wins): the
+  // agent's service proxy shares the host's netfilter hooks with other tests' proxies.
+  const serviceCidr = cidr.replace(/^10\.244\./, '10.245.');
+  const server = await startServer({ args: ['--service-cidr', serviceCidr, ...(o.serverArgs?.(cidr) ?? serverCidrArgs(cidr))] });
   // Short: containerd's socket path must stay under 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'berth-ag-'));
   const agentDir = join(dir, 'agent');
@@ -95,6 +99,8 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     bridge,
     ipMasq: false,
     cgroupRoot,
+    // Its own nftables table (several agents run at once on this machine), removed in stop().
+    proxy: { table: `berth-${bridge}`, clusterCidr: cidr, serviceCidr },
   };
 
   let startOutput = '';
@@ -111,6 +117,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     const code = await stopRunner(runner).catch(() => null);
     // The agent didn't clean up after itself: remove what it left.
     if (code !== 0) await removeLeftoverPods(join(agentDir, 'containerd'));
+    await removeProxyTable(opts.proxy.table).catch(() => undefined);
     cleanUpHost(host, { dir, bridge, subnet, cgroupRoot });
     if (runner && process.env.BERTH_E2E_VERBOSE) process.stderr.write(runner.output());
     await server.stop();

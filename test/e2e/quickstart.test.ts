@@ -227,13 +227,18 @@ test('stopping berth server keeps its pods running, the next start adopts them, 
     assert.equal(after.status.containerStatuses![0]!.restartCount, 0);
     for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the restart`);
     await eventually(() => kubectl(server!, ['get', 'pod', 'slowstop']).code !== 0 || undefined, 'slowstop deleted after the restart', 60_000);
+    // The embedded agent's service proxy programmed its table (and leaves it while stopped).
+    await eventually(() => spawnSync('nft', ['list', 'chain', 'ip', 'berth', 'services']).status === 0 || undefined, "the service proxy's table ip berth", 30_000);
     assert.equal(await server.stop(), 0, server.output().slice(-3000));
+    assert.equal(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table stays while berth is stopped');
 
-    // killall: no process, mount, bridge or address of this Berth is left.
+    // killall: no process, mount, bridge, address or nftables table of this Berth is left.
     const k = killall();
     assert.equal(k.status, 0, `${k.stdout}${k.stderr}`);
     assert.match(k.stdout, /stopped and removed 1 containers and 1 pod sandboxes/);
     assert.match(k.stdout, /removed bridge berth0/);
+    assert.match(k.stdout, /removed the service proxy's nftables table ip berth/);
+    assert.notEqual(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table is gone');
     for (const pid of pids) assert.ok(!alive(pid), `pod process ${pid} is gone after killall`);
     assert.deepEqual(processesNaming(dataDir), [], 'no containerd or shim of the data dir runs');
     assert.deepEqual(mountsUnder(dataDir), [], 'nothing is mounted under the data dir');
