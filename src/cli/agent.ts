@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentOptions, type ServingCert } from '../agent/index.js';
+import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentDnsServerOptions, type AgentOptions, type ServingCert } from '../agent/index.js';
+import { DEFAULT_CLUSTER_DNS } from '../dns/index.js';
 import { RestClient } from '../client/index.js';
 import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
@@ -25,6 +26,7 @@ export interface AgentFlags {
   listen?: string;
   clusterDns?: string;
   clusterDomain?: string;
+  resolvConf?: string;
   bridge?: string;
   ipMasq?: boolean;
 }
@@ -52,8 +54,13 @@ export interface EmbeddedAgentOptions {
   bridge?: string;
   ipMasq?: boolean;
   cgroupRoot?: string;
+  /** The pods' nameserver under dnsPolicy ClusterFirst: kube-dns's ClusterIP (default 10.43.0.10). */
   clusterDns?: string[];
   clusterDomain?: string;
+  /** The node's resolv.conf (default /etc/resolv.conf). */
+  resolvConf?: string;
+  /** The node's cluster DNS server (default: runs, on port 53 or a free one); false: none. */
+  dns?: AgentDnsServerOptions | false;
   labels?: Record<string, string>;
   log?: (msg: string) => void;
   /** Aborted: a start waiting for the node's podCIDR returns early (the caller then stops it). */
@@ -132,8 +139,10 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     podCidr: o.podCidr,
     cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ipMasq: o.ipMasq } : undefined,
     cgroupRoot: o.cgroupRoot,
-    clusterDns: o.clusterDns,
+    clusterDns: o.clusterDns ?? [DEFAULT_CLUSTER_DNS],
     clusterDomain: o.clusterDomain,
+    resolvConf: o.resolvConf,
+    dnsServer: o.dns === false ? undefined : (o.dns ?? {}),
     labels: o.labels,
     port: () => server.port,
     log,
@@ -250,6 +259,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     ipMasq: flags.ipMasq,
     clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
     clusterDomain: flags.clusterDomain,
+    resolvConf: flags.resolvConf,
   });
   if (stopping) {
     await running.stop();

@@ -112,8 +112,9 @@ program
   .option('--containerd-socket <path>', 'use this CRI socket instead of starting containerd')
   .option('--pod-cidr <cidr>', "this node's pod range, for a control plane that assigns none (default: wait for the one the controller manager's node IPAM assigns)")
   .option('--listen <host:port>', 'agent endpoint for logs and exec', '0.0.0.0:10250')
-  .option('--cluster-dns <ips>', 'comma-separated cluster DNS servers')
+  .option('--cluster-dns <ips>', "comma-separated cluster DNS servers, the pods' nameservers (kube-dns's ClusterIP)", '10.43.0.10')
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
+  .option('--resolv-conf <file>', "the node's resolver config: upstreams of the cluster DNS, and the pods' with dnsPolicy Default", '/etc/resolv.conf')
   .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
