@@ -11,6 +11,7 @@ const ROOTS = [
   'core/v1.ServiceAccount', 'core/v1.Binding', 'policy/v1.Eviction', 'events/v1.Event', 'apps/v1.ReplicaSet',
   'apps/v1.Deployment', 'coordination/v1.Lease', 'scheduling/v1.PriorityClass', 'autoscaling/v1.Scale',
   'meta/v1.DeleteOptions', 'certificates/v1.CertificateSigningRequest',
+  'core/v1.Service', 'core/v1.Endpoints', 'discovery/v1.EndpointSlice',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

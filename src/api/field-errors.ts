@@ -68,8 +68,21 @@ export const tooMany = (field: string, actual: number, max: number): FieldError 
   omitValue: true,
 });
 
+/**
+ * A value upstream prints with Go's %#v (a slice or struct: `[]string{"10.43.0.5"}`): printed
+ * as given, so that such messages read as on a real cluster.
+ */
+export class GoValue {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
+export const goValue = (text: string) => new GoValue(text);
+
 /** Upstream's value rendering: strings quoted, numbers and booleans bare, objects as JSON. */
 function renderValue(v: unknown): string {
+  if (v instanceof GoValue) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);

@@ -41,6 +41,9 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'leases.coordination.k8s.io',
       'priorityclasses.scheduling.k8s.io',
       'certificatesigningrequests.certificates.k8s.io',
+      'services',
+      'endpoints',
+      'endpointslices.discovery.k8s.io',
     ],
   );
 });

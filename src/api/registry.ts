@@ -9,6 +9,9 @@ import type { Strategy } from '../registry/strategy.js';
 import { namespaces } from '../registry/namespaces/index.js';
 import { pods } from '../registry/pods/index.js';
 import { certificatesigningrequests } from '../registry/certificatesigningrequests/index.js';
+import { services } from '../registry/services/index.js';
+import { endpoints } from '../registry/endpoints/index.js';
+import { endpointslices } from '../registry/endpointslices/index.js';
 import { defaultPrinter, printers } from './printers/index.js';
 import { defaulters } from './defaults/index.js';
 import { validators } from './validation/index.js';
@@ -127,6 +130,9 @@ const defs: KindDef[] = [
   { group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases', namespaced: true, allowCreateOnUpdate: true },
   { group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
   certificatesigningrequests,
+  services,
+  endpoints,
+  endpointslices,
 ];
 
 function build(d: KindDef): ResourceType {

@@ -10,7 +10,8 @@ import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
 import { admitCreate } from './admission.js';
 import { CachedLookups } from './admission-lookups.js';
-import type { Subresource } from '../registry/strategy.js';
+import type { FinishWrite, Subresource, WriteEnv } from '../registry/strategy.js';
+import { serviceNetwork, type ServiceNetwork } from '../registry/services/network.js';
 import { rfc3339 } from '../client/time.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
@@ -73,13 +74,19 @@ export class RestStorage {
   constructor(
     readonly store: Store,
     resources: ResourceType[],
-    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void } = {},
+    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void; serviceNetwork?: ServiceNetwork } = {},
   ) {
     this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
+    this.env = { store, serviceNetwork: limits.serviceNetwork ?? serviceNetwork() };
+    this.log = limits.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
     const budget = new HistoryBudget(limits.historyBytes);
     for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
     this.lookups = new CachedLookups(store, (r) => this.cache(r));
   }
+
+  /** What the kinds' write hooks use (the store, the service network). */
+  readonly env: WriteEnv;
+  private readonly log: (msg: string) => void;
 
   async ready(): Promise<void> {
     await Promise.all([...this.caches.values()].map((c) => c.whenReady()));
@@ -109,11 +116,14 @@ export class RestStorage {
       this.prepareForCreate(r, candidate);
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
+      const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun);
       if (opts.dryRun) return candidate;
       try {
         const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
+        await this.finish(finish, true);
         return decode(kv.value, kv.modRevision).obj;
       } catch (err) {
+        await this.finish(finish, false);
         if (err instanceof KeyExistsError) {
           if (generated && attempt < 5) continue;
           throw alreadyExists(r, candidate.metadata.name!);
@@ -181,21 +191,27 @@ export class RestStorage {
       if (!kv.stale && sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
         return { obj: current, created: false };
       }
-      if (opts.dryRun) return { obj: next, created: false };
       if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !r.strategy.holdsDeletion?.(next)) {
+        if (opts.dryRun) return { obj: next, created: false };
         // The last finalizer went away from an object being deleted: the update is the deletion.
         try {
           const del = await this.store.delete(key, kv.modRevision);
-          return { obj: decode(del.value, del.modRevision).obj, created: false };
+          const gone = decode(del.value, del.modRevision).obj;
+          await this.afterDelete(r, gone);
+          return { obj: gone, created: false };
         } catch (err) {
           if (err instanceof ConflictError && !pinned) continue;
           throw mapStoreError(err, r, name);
         }
       }
+      const finish = await r.strategy.beginUpdate?.(next, current, opts.subresource ?? '', this.env, !!opts.dryRun);
+      if (opts.dryRun) return { obj: next, created: false };
       try {
         const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
+        await this.finish(finish, true);
         return { obj: decode(out.value, out.modRevision).obj, created: false };
       } catch (err) {
+        await this.finish(finish, false);
         if (err instanceof ConflictError && !pinned) continue;
         throw mapStoreError(err, r, name);
       }
@@ -289,11 +305,33 @@ export class RestStorage {
           return { obj: decode(out.value, out.modRevision).obj, deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);
-        return { obj: decode(del.value, del.modRevision).obj, deleted: true };
+        const gone = decode(del.value, del.modRevision).obj;
+        await this.afterDelete(r, gone);
+        return { obj: gone, deleted: true };
       } catch (err) {
         if (err instanceof ConflictError) continue;
         throw mapStoreError(err, r, name);
       }
+    }
+  }
+
+  /**
+   * Ends a write hook's work. A failure here does not fail the write (the object is stored, or
+   * its own write failed already): what is left behind, the kind's repair pass takes back.
+   */
+  private async finish(finish: FinishWrite | undefined, stored: boolean): Promise<void> {
+    try {
+      await finish?.(stored);
+    } catch (e) {
+      this.log(`after a write: ${(e as Error).message}`);
+    }
+  }
+
+  private async afterDelete(r: ResourceType, obj: KObject): Promise<void> {
+    try {
+      await r.strategy.afterDelete?.(obj, this.env);
+    } catch (e) {
+      this.log(`after deleting ${r.key} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${(e as Error).message}`);
     }
   }
 

@@ -25,6 +25,10 @@ import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, server
 import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
 import { tlsSettings, type TlsSettings } from './tls-options.js';
 import type { WatchStreamLimits } from './watch-stream.js';
+import { bootstrapServices, describeRepair, type ClusterServices } from './service-bootstrap.js';
+import { repairServiceAllocations } from '../registry/services/repair.js';
+import { serviceNetwork } from '../registry/services/network.js';
+import { formatIp } from '../api/cidr.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -40,6 +44,10 @@ export interface ApiServerOptions {
   limits?: ServerLimits;
   /** Cipher suites and minimum version (default: upstream's secure suites, TLS 1.2 and up). */
   tls?: TlsSettings;
+  /** The service range, node ports and cluster DNS address (default 10.43.0.0/16, 30000-32767, 10.43.0.10). */
+  services?: ClusterServices;
+  /** How often the service allocations are repaired (upstream: 3 minutes). */
+  serviceRepairIntervalMs?: number;
 }
 
 export interface ServerLimits {
@@ -62,6 +70,8 @@ export class ApiServer {
   private readonly token: Buffer;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
+  private repairTimer?: NodeJS.Timeout;
+  private readonly services: ClusterServices;
   private lastSeenRevision = 0;
   private readonly inflight: InflightLimiter;
   private readonly connectionLimits: ConnectionLimits;
@@ -72,7 +82,9 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
     const limits = opts.limits ?? {};
-    this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log });
+    const network = opts.services?.network ?? serviceNetwork();
+    this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
+    this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log, serviceNetwork: network });
     this.token = Buffer.from(opts.pki.adminToken);
     this.inflight = new InflightLimiter(limits.inflight);
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
@@ -132,6 +144,9 @@ export class ApiServer {
     });
     const addr = this.server.address() as AddressInfo;
     this.address = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    // After listening: default/kubernetes points at the port this server really has.
+    await bootstrapServices(this.storage, this.services, this.port, this.log);
+    this.scheduleServiceRepair();
     this.scheduleCompaction();
     this.ready = true;
   }
@@ -165,6 +180,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.ready = false;
     clearTimeout(this.compactionTimer);
+    clearTimeout(this.repairTimer);
     this.namespaces?.stop();
     for (const c of this.storage.caches.values()) c.stop();
     if (this.server) {
@@ -189,6 +205,22 @@ export class ApiServer {
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 409)) throw e;
     }
+  }
+
+  /** Leaks and lost reservations are put right while the server runs too, as upstream's repair loops. */
+  private scheduleServiceRepair(): void {
+    const every = this.opts.serviceRepairIntervalMs ?? 3 * 60_000;
+    const tick = async () => {
+      try {
+        for (const line of describeRepair(await repairServiceAllocations(this.opts.store, this.services.network))) this.log(line);
+      } catch (e) {
+        this.log(`service allocations: repair failed: ${(e as Error).message}`);
+      }
+      this.repairTimer = setTimeout(tick, every);
+      this.repairTimer.unref();
+    };
+    this.repairTimer = setTimeout(tick, every);
+    this.repairTimer.unref();
   }
 
   /** As upstream: every interval, compact at the revision seen one interval ago. */

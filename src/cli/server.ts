@@ -20,8 +20,9 @@ import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
+import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags {
+export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -80,6 +81,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // Bad flags stop the start before anything is written.
   const cmOptions = controllerOptions(flags);
   const nodeIpam = nodeIpamOptions(flags);
+  const services = serviceNetworkOptions(flags);
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
@@ -103,6 +105,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     compactionIntervalMs: flags.compactionInterval ? Number(flags.compactionInterval) * 1000 : undefined,
     limits,
     tls,
+    services,
   });
   let stopping = false;
   const startingNode = new AbortController();
@@ -180,6 +183,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        clusterDns: [services.clusterDNS],
+        clusterDomain: services.clusterDomain,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),

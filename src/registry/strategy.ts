@@ -5,9 +5,24 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import type { KObject } from '../api/object.js';
 import type { AdmissionLookups } from '../apiserver/admission.js';
+import type { Store } from '../storage/store.js';
+import type { ServiceNetwork } from './services/network.js';
 
 /** Which part of an object an update may change: all but status, status, or a subresource's part. */
 export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
+
+/** What a write's hooks may use beyond the object: the store, and the cluster's configuration. */
+export interface WriteEnv {
+  store: Store;
+  serviceNetwork: ServiceNetwork;
+}
+
+/**
+ * Ends what a begin hook started, told whether the object was stored: undoes what the hook
+ * reserved if not, finishes (releases what the write dropped) if so. Upstream's transaction of
+ * BeginCreate/BeginUpdate.
+ */
+export type FinishWrite = (stored: boolean) => Promise<void>;
 
 export interface Strategy {
   /** Status written by the creator is kept on create (nodes report their own); otherwise dropped. */
@@ -32,6 +47,16 @@ export interface Strategy {
    * deletion, until something finishes it (a namespace's content).
    */
   markForDeletion?(obj: KObject, options: DeleteOptions): boolean;
+  /**
+   * After validation, before the object is stored: reserves what lives outside the object (a
+   * Service's cluster IP and node ports) and may fill the object in with it. A dry run checks
+   * and fills in without reserving.
+   */
+  beginCreate?(obj: KObject, env: WriteEnv, dryRun: boolean): Promise<FinishWrite | undefined>;
+  /** As beginCreate, for an update (called again on each compare-and-swap attempt). */
+  beginUpdate?(next: KObject, current: KObject, subresource: Subresource, env: WriteEnv, dryRun: boolean): Promise<FinishWrite | undefined>;
+  /** After the object is gone from the store: releases what it held. */
+  afterDelete?(obj: KObject, env: WriteEnv): Promise<void>;
   /** Seconds a graceful delete waits (pods); 0 deletes at once. */
   gracePeriod?(obj: KObject, options: DeleteOptions): number;
 }

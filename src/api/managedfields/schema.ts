@@ -31,6 +31,8 @@ const MULTI_KEYS: Record<string, Record<string, { keys: string[]; defaults?: Rec
   'core/v1.Container': { ports: { keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } } },
   'core/v1.EphemeralContainer': { ports: { keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } } },
   'core/v1.PodSpec': { topologySpreadConstraints: { keys: ['topologyKey', 'whenUnsatisfiable'] } },
+  // TCP and UDP of one port number (DNS) are two entries.
+  'core/v1.ServiceSpec': { ports: { keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } } },
 };
 
 // Structs upstream marks x-kubernetes-map-type: atomic (structType=atomic): references and

@@ -34,6 +34,9 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'core/v1.NodeStatus': { ...conditions, addresses: merge('type') },
   'core/v1.NamespaceStatus': conditions,
   'core/v1.ServiceAccount': { secrets: merge('name') },
+  // Upstream's ServiceSpec.ports: patchMergeKey "port" (its listMapKeys port+protocol are SSA's).
+  'core/v1.ServiceSpec': { ports: merge('port') },
+  'core/v1.ServiceStatus': conditions,
   'apps/v1.DeploymentSpec': { strategy: { strategy: 'retainKeys' } },
   'apps/v1.DeploymentStatus': conditions,
   'apps/v1.ReplicaSetStatus': conditions,

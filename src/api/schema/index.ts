@@ -275,6 +275,7 @@ const GROUP_OF_MODULE: Record<string, string> = {
   autoscaling: 'autoscaling',
   policy: 'policy',
   meta: 'meta.k8s.io',
+  discovery: 'discovery.k8s.io',
 };
 
 function schemaName(id: string): string {
