@@ -6,7 +6,7 @@
 // on that address (or no right to bind it) means a free port instead, which the slice then carries.
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { Informer, createInformer, sleep, type RestClient } from '../client/index.js';
+import { Informer, createInformer, isInvalid, sleep, type RestClient } from '../client/index.js';
 import { ENDPOINTSLICES, SERVICES, publishKubeDnsSlice } from './endpoint-slice.js';
 import { Forwarder, upstreamsFrom } from './forwarder.js';
 import { DnsHandler } from './handler.js';
@@ -110,6 +110,9 @@ export class ClusterDns {
         this.readyResolve();
         return;
       } catch (e) {
+        // Refused as invalid (a loopback address, which EndpointSlices may not hold): asking
+        // again changes nothing. The server still answers whoever reaches it.
+        if (isInvalid(e)) return this.log(`cannot publish EndpointSlice kube-system/kube-dns-${this.o.nodeName}: ${(e as Error).message}`);
         this.log(`publishing EndpointSlice kube-system/kube-dns-${this.o.nodeName}: ${(e as Error).message}; retrying`);
         await sleep(Math.max(retry, 5000));
       }
