@@ -40,9 +40,19 @@ interface Answer {
   flags?: number;
 }
 
+/** Encoded cluster answers kept at most (the cache is emptied when full or when the zone changes). */
+const MAX_ENCODED_ANSWERS = 10_000;
+
 export class DnsHandler {
   readonly ttl: number;
   private readonly soa: packet.Answer;
+  /**
+   * Cluster answers as sent, keyed by the transport and the request's bytes after its id: the
+   * same question with the same flags and EDNS gets the same bytes back but for the id, so a
+   * repeated query is answered without decoding or encoding. Valid for one zone generation.
+   */
+  private readonly encoded = new Map<string, Buffer>();
+  private encodedGeneration = -1;
 
   constructor(private readonly o: DnsHandlerOptions) {
     this.ttl = o.ttl ?? 5;
@@ -61,6 +71,18 @@ export class DnsHandler {
     if (msg.length < 12) return undefined;
     // Never answer a response: two servers could bounce one between them for ever.
     if (msg.readUInt16BE(2) & 0x8000) return undefined;
+    const gen = this.o.records.generation;
+    if (gen !== this.encodedGeneration || this.encoded.size >= MAX_ENCODED_ANSWERS) {
+      this.encoded.clear();
+      this.encodedGeneration = gen;
+    }
+    const key = transport + msg.toString('latin1', 2);
+    const hit = this.encoded.get(key);
+    if (hit) {
+      const out = Buffer.from(hit);
+      out.writeUInt16BE(msg.readUInt16BE(0), 0);
+      return out;
+    }
     let q: Query;
     try {
       q = this.parse(msg);
@@ -74,12 +96,13 @@ export class DnsHandler {
     if (found.kind === 'forward') {
       return this.forward(q.question, q.edns).then((a) => this.encode(q, a, limit));
     }
-    if (found.kind === 'nxdomain') return this.encode(q, { rcode: RCODE.NXDOMAIN, aa: true, answers: [], authorities: [this.soa], additionals: [] }, limit);
-    const r = found.records;
-    if (r.cname && q.question.type !== 'CNAME') {
+    const r = found.kind === 'found' ? found.records : undefined;
+    if (r?.cname && q.question.type !== 'CNAME') {
       return this.followCname(q, r.cname).then((a) => this.encode(q, a, limit));
     }
-    return this.encode(q, this.answer(q.question, r), limit);
+    const out = r ? this.encode(q, this.answer(q.question, r), limit) : this.encode(q, { rcode: RCODE.NXDOMAIN, aa: true, answers: [], authorities: [this.soa], additionals: [] }, limit);
+    this.encoded.set(key, out);
+    return out;
   }
 
   private parse(msg: Buffer): Query {

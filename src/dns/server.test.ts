@@ -186,3 +186,16 @@ test('forwarding: an upstream that never answers is SERVFAIL; the next upstream 
     await dead.close();
   }
 });
+
+test('a repeated query is answered from the encoded answer with its own id, and a zone change is seen at once', async () => {
+  records.setService(svc('moving', 'default', { clusterIP: '10.43.0.77', clusterIPs: ['10.43.0.77'] }));
+  const a = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 1 });
+  const b = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 2 });
+  assert.deepEqual([a.id, b.id], [1, 2]);
+  assert.deepEqual(b.answers!.map((x) => (x as packet.StringAnswer).data), ['10.43.0.77']);
+  records.setService(svc('moving', 'default', { clusterIP: '10.43.0.78', clusterIPs: ['10.43.0.78'] }));
+  const c = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 3 });
+  assert.deepEqual(c.answers!.map((x) => (x as packet.StringAnswer).data), ['10.43.0.78']);
+  records.deleteService(svc('moving', 'default', {}));
+  assert.equal((await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 4 })).rcode, 'NXDOMAIN');
+});
