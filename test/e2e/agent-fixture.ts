@@ -64,6 +64,8 @@ export interface AgentEnvOptions {
    * Runs while the agent starts (its runner says "agent ready" once the node has a podCIDR and
    * runs pods), with the agent's output so far; the start waits for both.
    */
+  /** More options for the agent (startEmbeddedAgent's), over the fixture's. */
+  agentOptions?: Record<string, unknown>;
   whileStarting?: (ctx: { server: RunningServer; cidr: string; agentOutput: () => string }) => Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     bridge,
     ipMasq: false,
     cgroupRoot,
+    ...o.agentOptions,
   };
 
   let startOutput = '';
