@@ -1,6 +1,7 @@
 // `berth agent` (a node agent against a cluster), the agent `berth server` embeds, and
 // `berth image import`. Without --containerd-socket the agent runs its own containerd.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentDnsServerOptions, type AgentOptions, type ServingCert } from '../agent/index.js';
@@ -221,9 +222,24 @@ function checkPodCidr(cidr: string): void {
   }
 }
 
+/** --cluster-dns: IP addresses, at most 3 (a resolv.conf holds no more nameservers); --cluster-domain: a DNS name. */
+export function checkClusterDns(flags: Pick<AgentFlags, 'clusterDns' | 'clusterDomain'>): void {
+  if (flags.clusterDns !== undefined) {
+    const ips = flags.clusterDns.split(',').map((s) => s.trim());
+    const bad = ips.find((ip) => !isIP(ip));
+    if (bad !== undefined) throw new Error(`--cluster-dns: ${JSON.stringify(bad)} is not an IP address`);
+    if (ips.length > 3) throw new Error(`--cluster-dns: at most 3 nameservers, not ${ips.length}`);
+  }
+  const d = flags.clusterDomain;
+  if (d !== undefined && !/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(d)) {
+    throw new Error(`--cluster-domain: ${JSON.stringify(d)} is not a DNS name (lower-case labels of letters, digits and '-', separated by dots)`);
+  }
+}
+
 /** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
 export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
+  checkClusterDns(flags);
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
   const listen = parseListen(flags.listen ?? '0.0.0.0:10250');
@@ -257,7 +273,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     podCidr: flags.podCidr?.trim(),
     bridge: flags.bridge,
     ipMasq: flags.ipMasq,
-    clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
+    clusterDns: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()) : undefined,
     clusterDomain: flags.clusterDomain,
     resolvConf: flags.resolvConf,
   });

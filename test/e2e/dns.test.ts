@@ -6,7 +6,7 @@
 // hold a loopback address), as an agent listens on its pod bridge's gateway.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import type * as packet from 'dns-packet';
 import { RestClient } from '../../src/client/index.js';
 import { ClusterDns } from '../../src/dns/index.js';
 import { ask, fakeUpstream, type FakeUpstream } from '../../src/dns/testing.js';
-import { eventually, kubectlOk, skipIfMissing, kubectlPath, requireCommand, requireFile, startServer, type RunningServer } from './harness.js';
+import { BERTH, eventually, kubectlOk, skipIfMissing, kubectlPath, requireCommand, requireFile, startServer, type RunningServer } from './harness.js';
 
 let s: RunningServer;
 let client: RestClient;
@@ -171,4 +171,17 @@ it('names outside the cluster, and an ExternalName target, are answered by the r
 it('a deleted Service is gone from DNS within moments', async () => {
   ok(['delete', 'svc', 'web', '-n', 'shop']);
   await eventually(async () => (await q('web.shop.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' || undefined, 'web.shop NXDOMAIN', 5000);
+});
+
+test('berth agent refuses a bad --cluster-dns or --cluster-domain with one line and exit 1, before connecting anywhere', () => {
+  const cases: Array<[string[], string]> = [
+    [['--cluster-dns', '300.1.1.1'], 'berth: error: --cluster-dns: "300.1.1.1" is not an IP address'],
+    [['--cluster-dns', '10.43.0.10,1.1.1.1,8.8.8.8,9.9.9.9'], 'berth: error: --cluster-dns: at most 3 nameservers, not 4'],
+    [['--cluster-domain', 'Cluster..local'], `berth: error: --cluster-domain: "Cluster..local" is not a DNS name (lower-case labels of letters, digits and '-', separated by dots)`],
+  ];
+  for (const [args, line] of cases) {
+    const r = spawnSync(process.execPath, [BERTH, 'agent', ...args, '--server', 'https://127.0.0.1:1'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1, args.join(' '));
+    assert.equal(r.stderr.trim(), line);
+  }
 });
