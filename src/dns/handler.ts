@@ -118,6 +118,7 @@ export class DnsHandler {
     if (questions.length !== 1) throw new Error('not one question');
     if (edns && edns.version > 0) throw new Refusal(this.bare(id, flags, questions, edns, RCODE.BADVERS));
     const question = questions[0]!;
+    if (!representable(question.name)) throw new Error('a question name this server cannot echo');
     const klass = question.class ?? 'IN';
     if (klass !== 'IN' && klass !== 'ANY') throw new Refusal(this.bare(id, flags, questions, edns, RCODE.REFUSED));
     return { id, flags, question, edns };
@@ -128,7 +129,8 @@ export class DnsHandler {
       type: 'response',
       id,
       flags: (flags & (RD | 0x7800)) | RA | (rcode & 0xf),
-      questions: questions.slice(0, 1),
+      // The question is echoed when it can be (see representable).
+      questions: questions.slice(0, 1).filter((q) => representable(q.name)),
       answers: [],
       authorities: [],
       additionals: edns ? [optRecord(edns, rcode)] : [],
@@ -197,6 +199,19 @@ export class DnsHandler {
     const additionals = q.edns ? [...a.additionals, optRecord(q.edns, rcode)] : a.additionals;
     return encodeResponse({ type: 'response', id: q.id, flags, questions: [q.question], answers: a.answers, authorities: a.authorities, additionals }, limit);
   }
+}
+
+/**
+ * Whether a decoded name encodes back to the same wire name, so that the answer can echo the
+ * question: dns-packet decodes labels as UTF-8 text joined by dots, so a label holding a dot
+ * or bytes outside ASCII would come back as other labels, or as a name that does not decode.
+ * Such names (no resolver sends them) are FORMERR.
+ */
+function representable(name: string): boolean {
+  if (name === '' || name === '.') return true;
+  // eslint-disable-next-line no-control-regex
+  if (!/^[\x00-\x7f]*$/.test(name) || name.length > 253) return false;
+  return name.split('.').every((l) => l.length > 0 && l.length <= 63);
 }
 
 /** A query that decodes but is answered with an error right away. */
