@@ -8,6 +8,7 @@ import { apiSuite } from './api.js';
 import { schedulerSuite } from './scheduler.js';
 import { startupSuite } from './startup.js';
 import { servicesSuite } from './services.js';
+import { dnsSuite } from './dns.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -15,6 +16,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   scheduler: (a, workload) => schedulerSuite({ workload, nodes: numberFlag(a, '--nodes'), allNodes: a.includes('--all-nodes') }),
   startup: () => startupSuite(),
   services: () => servicesSuite(),
+  dns: () => dnsSuite(),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {

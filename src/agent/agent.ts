@@ -10,7 +10,9 @@ import { EventRecorder, createInformer, resources, type Informer, type RestClien
 import { newestFirst, removeCgroup, type PodSandbox, type Runtime } from '../runtime/index.js';
 import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
-import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
+import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, type DnsSettings } from './container-config.js';
+import { ClusterDns, parseResolvConf } from '../dns/index.js';
+import { formatIp, parseCidr } from '../api/cidr.js';
 import { ImagePuller } from './image-puller.js';
 import { NodeReporter } from './node.js';
 import { ObjectCache } from './object-cache.js';
@@ -42,6 +44,15 @@ export interface AgentCniOptions {
   ipMasq?: boolean;
 }
 
+export interface AgentDnsServerOptions {
+  /** Default 53 (a free port when taken); the node's kube-dns EndpointSlice carries the real one. */
+  port?: number;
+  /** Cluster records' TTL in seconds, 5 to 30 (default 5). */
+  ttl?: number;
+  /** The upstream resolvers' port (53; tests run theirs elsewhere). */
+  upstreamPort?: number;
+}
+
 export interface AgentOptions {
   client: RestClient;
   runtime: Runtime;
@@ -60,6 +71,10 @@ export interface AgentOptions {
   cgroupRoot?: string;
   clusterDns?: string[];
   clusterDomain?: string;
+  /** The node's resolver configuration: pods with dnsPolicy Default get it, cluster DNS forwards to it (default /etc/resolv.conf). */
+  resolvConf?: string;
+  /** Run the node's cluster DNS server (src/dns), the backend of kube-system/kube-dns on this node. */
+  dnsServer?: AgentDnsServerOptions;
   labels?: Record<string, string>;
   /** Port of the agent's HTTPS endpoint (reported in the Node's daemonEndpoints). */
   port?: () => number;
@@ -103,6 +118,8 @@ export class Agent {
   private runtimeName = 'containerd';
   /** Set when the agent manages the runtime's pod network (a CNI config for the node's podCIDR). */
   private readonly network?: PodNetwork;
+  /** The node's cluster DNS server, when it runs one. */
+  dns?: ClusterDns;
 
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
@@ -184,6 +201,7 @@ export class Agent {
       await this.reporter.tick(true);
     }
 
+    this.startDnsServer();
     const dns = this.dnsSettings();
     const alloc = node.status?.allocatable ?? {};
     const allocatable = {
@@ -241,10 +259,32 @@ export class Agent {
     this.log(`node ${this.nodeName} ready: ${net}, runtime ${this.runtimeName} ${v.runtimeVersion}`);
   }
 
+  /**
+   * The DNS server listens where the node's pods reach it: the pod bridge's gateway (the first
+   * address of the podCIDR) when the agent runs the pod network, the node's address otherwise.
+   */
+  private startDnsServer(): void {
+    const d = this.o.dnsServer;
+    if (!d) return;
+    const host = () => (this.network?.podCidr ? formatIp(parseCidr(this.network.podCidr).base + 1) : this.o.nodeIP);
+    this.dns = new ClusterDns({
+      client: this.o.client,
+      nodeName: this.nodeName,
+      host,
+      port: d.port,
+      ttl: d.ttl,
+      upstreamPort: d.upstreamPort,
+      clusterDomain: this.o.clusterDomain,
+      resolvConf: this.o.resolvConf,
+      log: (m) => this.log(`dns: ${m}`),
+    });
+    this.dns.start();
+  }
+
   private dnsSettings(): DnsSettings {
     let host: DnsSettings['host'] = { servers: [], searches: [], options: [] };
     try {
-      host = parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+      host = parseResolvConf(readFileSync(this.o.resolvConf ?? '/etc/resolv.conf', 'utf8'));
     } catch {
       // no resolv.conf: pods get no DNS servers unless the cluster has some
     }
@@ -365,6 +405,7 @@ export class Agent {
     this.stopped = true;
     this.stopReporting();
     await this.network?.stop();
+    await this.dns?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
     // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace

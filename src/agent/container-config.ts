@@ -5,8 +5,13 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import type { ContainerConfig, LinuxContainerResources, NamespaceOption, PodSandboxConfig, PortMapping } from '../runtime/index.js';
+import { parseResolvConf } from '../dns/resolv-conf.js';
+import { podHostnameAndDomain } from './etc-hosts.js';
 import { effectiveSecurityContext, podSupplementalGroups, type ImageUser } from './security-context.js';
 import { initThenAppContainers } from '../api/containers.js';
+
+/** Re-exported: the resolv.conf parser lives with the DNS server that also reads it. */
+export { parseResolvConf };
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -43,22 +48,24 @@ export interface DnsSettings {
   host: { servers: string[]; searches: string[]; options: string[] };
 }
 
-export function parseResolvConf(text: string): DnsSettings['host'] {
-  const servers: string[] = [];
-  let searches: string[] = [];
-  const options: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0]) servers.push(rest[0]);
-    else if (key === 'search' || key === 'domain') searches = rest;
-    else if (key === 'options') options.push(...rest);
-  }
-  return { servers, searches, options };
-}
+/** resolv.conf's limits as kubelet enforces them (validation.MaxDNSNameservers and friends). */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCH_PATHS = 32;
+export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+/** A longer search domain makes some resolvers (glibc 2.28) abort: kubelet drops it. */
+const MAX_SEARCH_DOMAIN_CHARS = 253;
 
-/** The sandbox's DNS config for the pod's dnsPolicy and dnsConfig (upstream's dns.Configurer). */
-export function podDnsConfig(pod: Pod, dns: DnsSettings): NonNullable<PodSandboxConfig['dnsConfig']> | undefined {
+/**
+ * The sandbox's DNS config for the pod's dnsPolicy and dnsConfig, as kubelet's dns.Configurer
+ * (pkg/kubelet/network/dns): ClusterFirst (the default; a pod on the host's network gets
+ * Default unless it asks for ClusterFirstWithHostNet) → the cluster's nameservers, the search
+ * path `<ns>.svc.<domain> svc.<domain> <domain>` then the host's, `ndots:5`; Default → the
+ * node's resolv.conf; None → only what dnsConfig gives. ClusterFirst without cluster DNS falls
+ * back to Default, as kubelet without --cluster-dns does. dnsConfig is appended (nameservers and
+ * searches without duplicates, options merged by name, a later value winning), then the limits
+ * are applied: 3 nameservers, 32 search domains of at most 253 characters, 2048 in all.
+ */
+export function podDnsConfig(pod: Pod, dns: DnsSettings): NonNullable<PodSandboxConfig['dnsConfig']> {
   const spec = pod.spec!;
   let policy = spec.dnsPolicy ?? 'ClusterFirst';
   if (policy === 'ClusterFirst' && spec.hostNetwork) policy = 'Default';
@@ -66,23 +73,39 @@ export function podDnsConfig(pod: Pod, dns: DnsSettings): NonNullable<PodSandbox
   if (policy === 'ClusterFirst' && dns.clusterDns.length === 0) policy = 'Default';
   let cfg: { servers: string[]; searches: string[]; options: string[] };
   if (policy === 'None') cfg = { servers: [], searches: [], options: [] };
-  else if (policy === 'Default') cfg = { ...dns.host };
+  else if (policy === 'Default') cfg = { servers: [...dns.host.servers], searches: [...dns.host.searches], options: [...dns.host.options] };
   else {
     const ns = pod.metadata?.namespace ?? 'default';
     const d = dns.clusterDomain;
-    cfg = { servers: [...dns.clusterDns], searches: [`${ns}.svc.${d}`, `svc.${d}`, d, ...dns.host.searches], options: ['ndots:5'] };
+    const searches = d ? unique([`${ns}.svc.${d}`, `svc.${d}`, d, ...dns.host.searches]) : [...dns.host.searches];
+    cfg = { servers: [...dns.clusterDns], searches, options: ['ndots:5'] };
   }
   const extra = spec.dnsConfig;
   if (extra) {
     cfg.servers = unique([...cfg.servers, ...(extra.nameservers ?? [])]);
     cfg.searches = unique([...cfg.searches, ...(extra.searches ?? [])]);
-    const opts = new Map(cfg.options.map((o) => [o.split(':')[0]!, o]));
-    for (const o of extra.options ?? []) opts.set(o.name ?? '', o.value !== undefined ? `${o.name}:${o.value}` : (o.name ?? ''));
-    cfg.options = [...opts.values()].filter(Boolean);
+    cfg.options = mergeDnsOptions(cfg.options, extra.options ?? []);
   }
-  // resolv.conf allows 32 search domains (glibc 2.26+).
-  cfg.searches = cfg.searches.slice(0, 32);
-  return cfg;
+  return { servers: cfg.servers.slice(0, MAX_DNS_NAMESERVERS), searches: searchesWithinLimits(cfg.searches), options: cfg.options };
+}
+
+/** Options by name: "ndots:5" is ndots with value 5; the pod's replace the policy's. */
+function mergeDnsOptions(base: string[], extra: Array<{ name?: string; value?: string }>): string[] {
+  const byName = new Map<string, string | undefined>();
+  for (const o of base) {
+    const i = o.indexOf(':');
+    byName.set(i < 0 ? o : o.slice(0, i), i < 0 ? undefined : o.slice(i + 1));
+  }
+  for (const o of extra) if (o.name) byName.set(o.name, o.value);
+  return [...byName].map(([name, value]) => (value ? `${name}:${value}` : name));
+}
+
+function searchesWithinLimits(searches: string[]): string[] {
+  const list = searches.slice(0, MAX_DNS_SEARCH_PATHS).filter((s) => s.length <= MAX_SEARCH_DOMAIN_CHARS);
+  // Over 2048 characters on the search line: domains go from the end until it fits.
+  let len = list.join(' ').length;
+  while (list.length && len > MAX_DNS_SEARCH_LIST_CHARS) len -= list.pop()!.length + 1;
+  return list;
 }
 
 function unique(a: string[]): string[] {
@@ -123,6 +146,28 @@ export interface SandboxOptions {
   dns: DnsSettings;
 }
 
+/** A pod's FQDN as its hostname is longer than Linux allows (kubelet's error for it). */
+export class HostnameTooLongError extends Error {
+  override readonly name = 'HostnameTooLongError';
+}
+
+/** Linux's limit on a host name (HOST_NAME_MAX), which kubelet checks a pod's FQDN against. */
+const MAX_FQDN_HOSTNAME = 64;
+
+/**
+ * The sandbox's hostname: the pod's (spec.hostname or its name, at most 63 characters), or with
+ * setHostnameAsFQDN and a subdomain, `<hostname>.<subdomain>.<ns>.svc.<domain>`.
+ */
+export function sandboxHostname(pod: Pod, clusterDomain: string): string {
+  const { hostname, domain } = podHostnameAndDomain(pod, clusterDomain);
+  if (!pod.spec?.setHostnameAsFQDN || !domain) return hostname;
+  const fqdn = `${hostname}.${domain}`;
+  if (fqdn.length > MAX_FQDN_HOSTNAME) {
+    throw new HostnameTooLongError(`failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${MAX_FQDN_HOSTNAME} characters is the max, ${fqdn.length} characters requested)`);
+  }
+  return fqdn;
+}
+
 export function sandboxConfig(pod: Pod, o: SandboxOptions): PodSandboxConfig {
   const m = pod.metadata!;
   const s = pod.spec!;
@@ -138,7 +183,7 @@ export function sandboxConfig(pod: Pod, o: SandboxOptions): PodSandboxConfig {
   for (const x of sc.sysctls ?? []) sysctls[x.name] = x.value;
   return {
     metadata: { name: m.name!, uid: m.uid!, namespace: m.namespace!, attempt: o.attempt },
-    hostname: s.hostNetwork ? '' : (s.hostname ?? m.name!).slice(0, 63).replace(/[.-]+$/, ''),
+    hostname: s.hostNetwork ? '' : sandboxHostname(pod, o.dns.clusterDomain),
     logDirectory: podLogDirectory(pod, o.logRoot),
     dnsConfig: podDnsConfig(pod, o.dns),
     portMappings,

@@ -1,9 +1,11 @@
 // `berth agent` (a node agent against a cluster), the agent `berth server` embeds, and
 // `berth image import`. Without --containerd-socket the agent runs its own containerd.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentOptions, type ServingCert } from '../agent/index.js';
+import { Agent, AgentServer, ServingCertManager, defaultNodeIP, type AgentDnsServerOptions, type AgentOptions, type ServingCert } from '../agent/index.js';
+import { DEFAULT_CLUSTER_DNS } from '../dns/index.js';
 import { RestClient } from '../client/index.js';
 import { parseCidr } from '../api/cidr.js';
 import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, type Runtime } from '../runtime/index.js';
@@ -33,6 +35,7 @@ export interface AgentFlags extends ProxyFlags {
   listen?: string;
   clusterDns?: string;
   clusterDomain?: string;
+  resolvConf?: string;
   bridge?: string;
   ipMasq?: boolean;
 }
@@ -64,8 +67,13 @@ export interface EmbeddedAgentOptions {
   bridge?: string;
   ipMasq?: boolean;
   cgroupRoot?: string;
+  /** The pods' nameserver under dnsPolicy ClusterFirst: kube-dns's ClusterIP (default 10.43.0.10). */
   clusterDns?: string[];
   clusterDomain?: string;
+  /** The node's resolv.conf (default /etc/resolv.conf). */
+  resolvConf?: string;
+  /** The node's cluster DNS server (default: runs, on port 53 or a free one); false: none. */
+  dns?: AgentDnsServerOptions | false;
   labels?: Record<string, string>;
   /** The service proxy's table and ranges (default: table berth, k3s's ranges); false: no proxy. */
   proxy?: ProxyOptions | false;
@@ -150,8 +158,10 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     podCidr: o.podCidr,
     cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ipMasq: o.ipMasq } : undefined,
     cgroupRoot: o.cgroupRoot,
-    clusterDns: o.clusterDns,
+    clusterDns: o.clusterDns ?? [DEFAULT_CLUSTER_DNS],
     clusterDomain: o.clusterDomain,
+    resolvConf: o.resolvConf,
+    dnsServer: o.dns === false ? undefined : (o.dns ?? {}),
     labels: o.labels,
     port: () => server.port,
     log,
@@ -244,9 +254,24 @@ function checkPodCidr(cidr: string): void {
   }
 }
 
+/** --cluster-dns: IP addresses, at most 3 (a resolv.conf holds no more nameservers); --cluster-domain: a DNS name. */
+export function checkClusterDns(flags: Pick<AgentFlags, 'clusterDns' | 'clusterDomain'>): void {
+  if (flags.clusterDns !== undefined) {
+    const ips = flags.clusterDns.split(',').map((s) => s.trim());
+    const bad = ips.find((ip) => !isIP(ip));
+    if (bad !== undefined) throw new Error(`--cluster-dns: ${JSON.stringify(bad)} is not an IP address`);
+    if (ips.length > 3) throw new Error(`--cluster-dns: at most 3 nameservers, not ${ips.length}`);
+  }
+  const d = flags.clusterDomain;
+  if (d !== undefined && !/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(d)) {
+    throw new Error(`--cluster-domain: ${JSON.stringify(d)} is not a DNS name (lower-case labels of letters, digits and '-', separated by dots)`);
+  }
+}
+
 /** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
 export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
+  checkClusterDns(flags);
   const proxy = proxyOptions(flags);
   if (flags.cleanup) {
     // What `berth agent` with the same flags programs (k3s's `kube-proxy --cleanup`).
@@ -299,9 +324,10 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     podCidr: flags.podCidr?.trim(),
     bridge: flags.bridge,
     ipMasq: flags.ipMasq,
-    clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
+    clusterDns: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()) : undefined,
     clusterDomain: flags.clusterDomain,
     proxy,
+    resolvConf: flags.resolvConf,
   });
   if (stopping) {
     await running.stop();

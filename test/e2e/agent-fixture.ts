@@ -65,6 +65,8 @@ export interface AgentEnvOptions {
    * Runs while the agent starts (its runner says "agent ready" once the node has a podCIDR and
    * runs pods), with the agent's output so far; the start waits for both.
    */
+  /** More options for the agent (startEmbeddedAgent's), over the fixture's. */
+  agentOptions?: Record<string, unknown>;
   whileStarting?: (ctx: { server: RunningServer; cidr: string; agentOutput: () => string }) => Promise<void>;
 }
 
@@ -101,6 +103,9 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     cgroupRoot,
     // Its own nftables table (several agents run at once on this machine), removed in stop().
     proxy: { table: `berth-${bridge}`, clusterCidr: cidr, serviceCidr },
+    // The server's default cluster DNS address for that range (its tenth address).
+    clusterDns: [serviceCidr.replace(/\.0\/24$/, '.10')],
+    ...o.agentOptions,
   };
 
   let startOutput = '';
