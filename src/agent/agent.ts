@@ -22,6 +22,7 @@ import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
+import { PodOverlay, type OverlayBackend } from '../network/index.js';
 
 /**
  * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
@@ -36,6 +37,8 @@ export interface AgentCniOptions {
   dataDir: string;
   bridge: string;
   ipMasq?: boolean;
+  /** The pods' MTU (the overlay's, below the node interface's). */
+  mtu?: number;
 }
 
 export interface AgentOptions {
@@ -52,6 +55,8 @@ export interface AgentOptions {
   podCidr?: string;
   /** Write the pod network's CNI config for the node's podCIDR (a runtime the agent manages). */
   cni?: AgentCniOptions;
+  /** Route pods' traffic to other nodes' pods over this backend (with cni; see src/network). */
+  overlay?: { backend: OverlayBackend; masquerade: boolean };
   /** Parent of the pods' cgroups (default /berth). */
   cgroupRoot?: string;
   clusterDns?: string[];
@@ -95,6 +100,8 @@ export class Agent {
   private runtimeName = 'containerd';
   /** Set when the agent manages the runtime's pod network (a CNI config for the node's podCIDR). */
   private readonly network?: PodNetwork;
+  /** Set when the agent also routes pods' traffic to other nodes (vxlan or host-gw). */
+  private readonly overlay?: PodOverlay;
 
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
@@ -142,6 +149,7 @@ export class Agent {
         onChange: () => void this.reporter.tick(true).catch(() => undefined),
         log: this.log,
       });
+      if (o.overlay) this.overlay = new PodOverlay({ client: o.client, nodeName: o.nodeName, nodeIP: o.nodeIP, ...o.overlay, log: this.log });
     }
     this.lease = new LeaseRenewer({ client: o.client, nodeName: o.nodeName, nodeUid: () => this.reporter.node?.metadata?.uid, log: this.log });
   }
@@ -172,6 +180,7 @@ export class Agent {
       }
       const cidr = this.network.podCidr;
       if (this.o.podCidr && this.o.podCidr !== cidr) this.log(`node ${this.nodeName} has podCIDR ${cidr}; --pod-cidr ${this.o.podCidr} is not used`);
+      await this.overlay?.start(cidr);
       // Ready now: post it rather than wait for the next check.
       await this.reporter.tick(true);
     }
@@ -328,6 +337,7 @@ export class Agent {
   async stop(opts: { removePods?: boolean } = {}): Promise<void> {
     this.stopped = true;
     await this.network?.stop();
+    await this.overlay?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
     // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace

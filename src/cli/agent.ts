@@ -10,6 +10,7 @@ import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, ty
 import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
+import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
 
 export interface AgentFlags {
   server?: string;
@@ -27,6 +28,8 @@ export interface AgentFlags {
   clusterDomain?: string;
   bridge?: string;
   ipMasq?: boolean;
+  podNetwork?: string;
+  cgroupRoot?: string;
 }
 
 export interface EmbeddedAgentOptions {
@@ -51,6 +54,11 @@ export interface EmbeddedAgentOptions {
   podCidr?: string;
   bridge?: string;
   ipMasq?: boolean;
+  /**
+   * vxlan or host-gw: pods reach other nodes' pods (src/network); none: no CNI config of ours,
+   * the runtime uses the user's; unset: this node's bridge only.
+   */
+  podNetwork?: PodNetworkMode;
   cgroupRoot?: string;
   clusterDns?: string[];
   clusterDomain?: string;
@@ -130,7 +138,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeIP,
     dataDir,
     podCidr: o.podCidr,
-    cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ipMasq: o.ipMasq } : undefined,
+    cni: layout && o.podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...podNetworkCni(o, nodeIP) } : undefined,
+    overlay: o.podNetwork === 'vxlan' || o.podNetwork === 'host-gw' ? { backend: o.podNetwork, masquerade: o.ipMasq !== false } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns,
     clusterDomain: o.clusterDomain,
@@ -181,6 +190,12 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   };
 }
 
+/** With an overlay our own masquerade rule replaces the bridge's (see src/network/masquerade.ts). */
+function podNetworkCni(o: EmbeddedAgentOptions, nodeIP: string): { ipMasq?: boolean; mtu?: number } {
+  if (o.podNetwork !== 'vxlan' && o.podNetwork !== 'host-gw') return { ipMasq: o.ipMasq };
+  return { ipMasq: false, mtu: podMtu(nodeIP, o.podNetwork) };
+}
+
 function connection(flags: AgentFlags): { url: string; caCert?: string; token: string } {
   if (flags.kubeconfig) {
     const c = RestClient.fromKubeconfig(flags.kubeconfig);
@@ -215,6 +230,7 @@ function checkPodCidr(cidr: string): void {
 /** `berth agent`: runs until SIGTERM or SIGINT; pods keep running across restarts. */
 export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
+  const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
   const listen = parseListen(flags.listen ?? '0.0.0.0:10250');
@@ -248,6 +264,8 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     podCidr: flags.podCidr?.trim(),
     bridge: flags.bridge,
     ipMasq: flags.ipMasq,
+    podNetwork,
+    cgroupRoot: flags.cgroupRoot,
     clusterDns: flags.clusterDns ? flags.clusterDns.split(',') : undefined,
     clusterDomain: flags.clusterDomain,
   });

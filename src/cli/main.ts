@@ -30,6 +30,7 @@ program
   .option('--data-dir <dir>', 'where state, certificates and the kubeconfig live (default /var/lib/berth as root, ~/.berth otherwise)')
   .option('--listen <host:port>', 'address to serve the Kubernetes API on', '127.0.0.1:6443')
   .option('--no-agent', 'do not run a node agent in this process')
+  .option('--pod-network <mode>', "the embedded agent's pod network across nodes: vxlan, host-gw or none (bring your own CNI)", 'vxlan')
   .option('--compaction-interval <seconds>', 'how often store history is compacted (default 300)')
   .option('--datastore <spec>', 'sqlite:PATH (default DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]')
   .option('--etcd-cafile <file>', 'CA certificate that signed the etcd servers\' certificates')
@@ -116,6 +117,8 @@ program
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
   .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
+  .option('--pod-network <mode>', "pods' network across nodes: vxlan (an overlay), host-gw (routes via the nodes' IPs, one L2 segment), none (bring your own CNI)", 'vxlan')
+  .option('--cgroup-root <path>', "parent cgroup of the pods' cgroups", '/berth')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program

@@ -19,6 +19,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
+import { parsePodNetworkMode } from '../network/peers.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 
 export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags {
@@ -34,6 +35,7 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   schedulerConfig?: string;
   disableControllerManager?: boolean;
   nodeMonitorGracePeriod?: string;
+  podNetwork?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -82,6 +84,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const nodeIpam = nodeIpamOptions(flags);
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
+  const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
   raiseOpenFileLimit((m) => process.stderr.write(`berth: ${m}\n`));
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
@@ -180,6 +183,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
         labels: { 'node-role.kubernetes.io/control-plane': 'true' },
+        podNetwork,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
