@@ -1,4 +1,5 @@
 // "Machines" on one machine for multi-node tests: each a network namespace the test creates,
+// entered with nsenter --net (not `ip netns exec`, whose fresh /sys lacks the cgroup mounts runc needs),
 // joined to a test LAN (a bridge in the root namespace, 10.213.<k>.0/24 with k reserved per test
 // process), running a real `berth agent` (its own data dir, containerd, CNI bridge and cgroup
 // root) against a `berth server --no-agent` listening on the LAN. Names carry the test's pid
@@ -197,7 +198,7 @@ export async function startLan(o: LanOptions): Promise<Lan> {
 
 function killall(m: Machine): Promise<void> {
   return new Promise((resolve) => {
-    const p = spawn('ip', ['netns', 'exec', m.netns, process.execPath, BERTH, 'killall', '--data-dir', m.dataDir], { stdio: 'ignore' });
+    const p = spawn('nsenter', [`--net=/run/netns/${m.netns}`, '--', process.execPath, BERTH, 'killall', '--data-dir', m.dataDir], { stdio: 'ignore' });
     const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
     p.on('exit', () => {
       clearTimeout(t);
@@ -217,13 +218,15 @@ function makeMachine(base: { index: number; netns: string; ip: string; dataDir: 
   const m: MachineImpl = {
     ...base,
     agentOutput: () => out,
-    run: (cmd, ...args) => sh('ip', ['netns', 'exec', base.netns, cmd, ...args]),
+    run: (cmd, ...args) => sh('nsenter', [`--net=/run/netns/${base.netns}`, '--', cmd, ...args]),
     async startAgent(extraArgs = []) {
       const s = m.server!;
       const caFile = join(s.dataDir, 'pki', 'ca.crt');
-      const args = ['netns', 'exec', base.netns, process.execPath, BERTH, 'agent', '--server', s.url, '--token', s.token, '--ca-file', caFile];
+      const args = [`--net=/run/netns/${base.netns}`, '--', process.execPath, BERTH, 'agent', '--server', s.url, '--token', s.token, '--ca-file', caFile];
       args.push('--data-dir', base.dataDir, '--node-name', base.netns, '--node-ip', base.ip, '--bridge', base.bridge, '--cgroup-root', base.cgroupRoot, ...extraArgs);
-      const proc = spawn('ip', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      // A restart's readiness is in what this process prints, not in the earlier one's lines.
+      const from = out.length;
+      const proc = spawn('nsenter', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       m.agent = proc;
       proc.stdout!.on('data', (d) => (out += d));
       proc.stderr!.on('data', (d) => (out += d));
@@ -231,7 +234,7 @@ function makeMachine(base: { index: number; netns: string; ip: string; dataDir: 
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`agent ${base.netns} not running in time:\n${out}`)), 90_000);
         const check = () => {
-          if (/agent for node \S+ running/.test(out)) {
+          if (/agent for node \S+ running/.test(out.slice(from))) {
             clearTimeout(t);
             resolve();
           }
