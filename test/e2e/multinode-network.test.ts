@@ -233,3 +233,37 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
     await lan.cleanUp();
   }
 });
+
+test('pod network across 2 nodes (host-gw): plain routes via the node IPs, no VXLAN device', { timeout: 120_000 }, async (t) => {
+  const missing = (await missingAgentPrerequisite()) ?? lanPrerequisiteMissing();
+  if (skipIfMissing(missing, 'multi-node network', t)) return;
+  const lan = await startLan({ machines: 2, agentArgs: ['--pod-network', 'host-gw'] });
+  try {
+    const [a, b] = lan.machines as [Machine, Machine];
+    const nodes = (await eventually(
+      (): Node[] | undefined => {
+        const ns = lan.machines.map((m) => getNode(lan, m.netns));
+        return ns.every((n) => n.status?.conditions?.find((x) => x.type === 'NetworkUnavailable')?.status === 'False') ? ns : undefined;
+      },
+      'NetworkUnavailable=False on both nodes',
+      60_000,
+    ))!;
+    assert.equal(nodes[0]!.metadata!.annotations![`${ANN}backend-type`], 'host-gw');
+    assert.equal(nodes[0]!.metadata!.annotations![`${ANN}vtep-mac`], undefined);
+    assert.equal(a.run('ip', 'link', 'show', 'berth.1').code, 1, 'no VXLAN device');
+    assert.match(a.run('ip', 'route', 'show', nodes[1]!.spec!.podCIDR!).out, new RegExp(`via ${b.ip.replace(/\./g, '\\.')} dev eth0`));
+    const pin = (m: Machine, n: string) =>
+      ok(lan, ['run', n, `--image=${BUSYBOX}`, '--restart=Never', `--overrides=${JSON.stringify({ spec: { nodeName: m.netns, terminationGracePeriodSeconds: 1 } })}`, '--', 'sh', '-c', POD_SCRIPT]);
+    pin(a, 'pa');
+    pin(b, 'pb');
+    const ip = async (n: string) =>
+      (await eventually(() => (JSON.parse(ok(lan, ['get', 'pod', n, '-o', 'json'])) as Pod).status?.podIP, `${n} has an IP`, 60_000))!;
+    const [ipa, ipb] = [await ip('pa'), await ip('pb')];
+    // The pods' MTU is the interface's: nothing is encapsulated.
+    assert.equal(exec(lan, 'pa', 'cat /sys/class/net/eth0/mtu', 'pa').out.trim(), '1500');
+    const seen = await eventually(() => v4(exec(lan, 'pa', `wget -qO- http://${ipb}:8080/cgi-bin/ip`, 'pa').out) || undefined, 'pa reaches pb', 20_000);
+    assert.equal(seen, ipa);
+  } finally {
+    await lan.cleanUp();
+  }
+});
