@@ -91,6 +91,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const nodeIP = o.nodeIP ?? defaultNodeIP();
   // The endpoint trusts clients of the cluster CA only, and its certificate must come from it.
   if (!o.caCert) throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
+  // Checked before containerd starts: an overlay needs the interface holding the node IP.
+  const netCni = podNetworkCni(o, nodeIP);
   // One agent per data dir (its containerd, pod dirs and logs), held until this process exits.
   const lock = lockDataDir(dataDir);
   const bridge = o.bridge ?? 'berth0';
@@ -138,7 +140,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeIP,
     dataDir,
     podCidr: o.podCidr,
-    cni: layout && o.podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...podNetworkCni(o, nodeIP) } : undefined,
+    cni: layout && o.podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...netCni } : undefined,
     overlay: o.podNetwork === 'vxlan' || o.podNetwork === 'host-gw' ? { backend: o.podNetwork, masquerade: o.ipMasq !== false } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns,
