@@ -206,7 +206,12 @@ export class PodOverlay {
   private repair(): void {
     if (this.stopped || !this.informer) return;
     try {
-      if (this.vtep) this.vtep = ensureVtep(this.o.nodeIP, this.podCidr);
+      if (this.vtep) {
+        const mac = this.vtep.mac;
+        this.vtep = ensureVtep(this.o.nodeIP, this.podCidr);
+        // The device was made again (removed by hand?): peers must learn its new MAC.
+        if (this.vtep.mac !== mac) void this.publish().catch((e) => this.o.log(`pod network: annotations not published: ${(e as Error).message}`));
+      }
       for (const p of this.installed.values()) apply(peerEntries(p, this.o.backend, VXLAN_DEVICE), 'set');
       if (this.masquerade) {
         const wanted = new Set([this.podCidr, ...[...this.installed.values()].map((p) => p.podCidr)]);
