@@ -9,6 +9,7 @@ import { schedulerSuite } from './scheduler.js';
 import { startupSuite } from './startup.js';
 import { servicesSuite } from './services.js';
 import { dnsSuite } from './dns.js';
+import { networkSuite } from './network.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -17,6 +18,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   startup: () => startupSuite(),
   services: () => servicesSuite(),
   dns: () => dnsSuite(),
+  network: () => networkSuite(),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {

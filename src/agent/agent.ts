@@ -28,6 +28,7 @@ import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
 import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
 import { componentLogger } from '../log/logger.js';
+import { PodOverlay, type OverlayBackend } from '../network/index.js';
 
 /**
  * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
@@ -42,6 +43,8 @@ export interface AgentCniOptions {
   dataDir: string;
   bridge: string;
   ipMasq?: boolean;
+  /** The pods' MTU (the overlay's, below the node interface's). */
+  mtu?: number;
 }
 
 export interface AgentDnsServerOptions {
@@ -67,6 +70,8 @@ export interface AgentOptions {
   podCidr?: string;
   /** Write the pod network's CNI config for the node's podCIDR (a runtime the agent manages). */
   cni?: AgentCniOptions;
+  /** Route pods' traffic to other nodes' pods over this backend (with cni; see src/network). */
+  overlay?: { backend: OverlayBackend; masquerade: boolean };
   /** Parent of the pods' cgroups (default /berth). */
   cgroupRoot?: string;
   clusterDns?: string[];
@@ -120,6 +125,8 @@ export class Agent {
   private readonly network?: PodNetwork;
   /** The node's cluster DNS server, when it runs one. */
   dns?: ClusterDns;
+  /** Set when the agent also routes pods' traffic to other nodes (vxlan or host-gw). */
+  private readonly overlay?: PodOverlay;
 
   constructor(private readonly o: AgentOptions) {
     this.nodeName = o.nodeName;
@@ -167,6 +174,7 @@ export class Agent {
         onChange: () => void this.reporter.tick(true).catch(() => undefined),
         log: this.log,
       });
+      if (o.overlay) this.overlay = new PodOverlay({ client: o.client, nodeName: o.nodeName, nodeIP: o.nodeIP, ...o.overlay, log: this.log });
     }
     this.lease = new LeaseRenewer({ client: o.client, nodeName: o.nodeName, nodeUid: () => this.reporter.node?.metadata?.uid, log: this.log });
   }
@@ -197,6 +205,8 @@ export class Agent {
       }
       const cidr = this.network.podCidr;
       if (this.o.podCidr && this.o.podCidr !== cidr) this.log(`node ${this.nodeName} has podCIDR ${cidr}; --pod-cidr ${this.o.podCidr} is not used`);
+      // Without it (no vxlan module, no nft) this node's pods still run and reach each other.
+      await this.overlay?.start(cidr).catch((e: Error) => this.log(`pod network across nodes NOT set up: ${e.message}; pods reach this node's pods only`));
       // Ready now: post it rather than wait for the next check.
       await this.reporter.tick(true);
     }
@@ -406,6 +416,7 @@ export class Agent {
     this.stopReporting();
     await this.network?.stop();
     await this.dns?.stop();
+    await this.overlay?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
     // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace

@@ -19,7 +19,7 @@ export interface PodNetworkOptions {
   runtime: Runtime;
   nodeName: string;
   /** Where the runtime reads its CNI config, host-local's dir, the bridge. */
-  cni: { confDir: string; dataDir: string; bridge: string; ipMasq?: boolean };
+  cni: { confDir: string; dataDir: string; bridge: string; ipMasq?: boolean; mtu?: number };
   /** The range changed (set, or gone): the Node's status is worth posting now. */
   onChange: () => void;
   log: (m: string) => void;
@@ -70,8 +70,8 @@ export class PodNetwork {
     const old = this.podCidr;
     this.podCidr = cidr;
     if (cidr) {
-      const { confDir, dataDir, bridge, ipMasq } = this.o.cni;
-      writeCniConfig(confDir, { podCidr: cidr, bridge, dataDir, ipMasq });
+      const { confDir, dataDir, bridge, ipMasq, mtu } = this.o.cni;
+      writeCniConfig(confDir, { podCidr: cidr, bridge, dataDir, ipMasq, mtu });
       this.o.log(`node ${this.o.nodeName} has podCIDR ${cidr}${old ? ` (was ${old})` : ''}: pods get addresses from it`);
       for (const w of this.waiters.splice(0)) w.resolve();
     } else {

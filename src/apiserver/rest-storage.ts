@@ -242,6 +242,10 @@ export class RestStorage {
       // The status subresource changes status only (and labels/annotations, as upstream allows).
       next = clone(current);
       next.status = wanted.status;
+      // Upstream's status strategies reset the spec only: the labels and annotations sent stay.
+      // (Flannel-style network agents publish their node's annotations this way.)
+      if (wanted.metadata.labels !== undefined) next.metadata.labels = wanted.metadata.labels;
+      if (wanted.metadata.annotations !== undefined) next.metadata.annotations = wanted.metadata.annotations;
       // An apply to status brings the managedFields it computed (an update's are recorded later).
       next.metadata.managedFields = wanted.metadata.managedFields;
     } else if (subresource === 'binding') {

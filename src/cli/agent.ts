@@ -18,6 +18,7 @@ import { componentLogger } from '../log/logger.js';
 import { instrumentRuntime } from '../agent/metrics.js';
 import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
+import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
 
 export interface AgentFlags extends ProxyFlags {
   /** Remove the service proxy's table and exit. */
@@ -38,6 +39,8 @@ export interface AgentFlags extends ProxyFlags {
   resolvConf?: string;
   bridge?: string;
   ipMasq?: boolean;
+  podNetwork?: string;
+  cgroupRoot?: string;
 }
 
 export interface EmbeddedAgentOptions {
@@ -66,6 +69,11 @@ export interface EmbeddedAgentOptions {
   podCidr?: string;
   bridge?: string;
   ipMasq?: boolean;
+  /**
+   * vxlan or host-gw: pods reach other nodes' pods (src/network); none: no CNI config of ours,
+   * the runtime uses the user's; unset: this node's bridge only.
+   */
+  podNetwork?: PodNetworkMode;
   cgroupRoot?: string;
   /** The pods' nameserver under dnsPolicy ClusterFirst: kube-dns's ClusterIP (default 10.43.0.10). */
   clusterDns?: string[];
@@ -105,6 +113,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const nodeIP = o.nodeIP ?? defaultNodeIP();
   // The endpoint trusts clients of the cluster CA only, and its certificate must come from it.
   if (!o.caCert) throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
+  // Checked before containerd starts: an overlay needs the interface holding the node IP.
+  const netCni = podNetworkCni(o, nodeIP);
   // One agent per data dir (its containerd, pod dirs and logs), held until this process exits.
   const lock = lockDataDir(dataDir);
   const bridge = o.bridge ?? 'berth0';
@@ -156,7 +166,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeIP,
     dataDir,
     podCidr: o.podCidr,
-    cni: layout ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ipMasq: o.ipMasq } : undefined,
+    cni: layout && o.podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...netCni } : undefined,
+    overlay: o.podNetwork === 'vxlan' || o.podNetwork === 'host-gw' ? { backend: o.podNetwork, masquerade: o.ipMasq !== false } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns ?? [DEFAULT_CLUSTER_DNS],
     clusterDomain: o.clusterDomain,
@@ -227,6 +238,12 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   };
 }
 
+/** With an overlay our own masquerade rule replaces the bridge's (see src/network/masquerade.ts). */
+function podNetworkCni(o: EmbeddedAgentOptions, nodeIP: string): { ipMasq?: boolean; mtu?: number } {
+  if (o.podNetwork !== 'vxlan' && o.podNetwork !== 'host-gw') return { ipMasq: o.ipMasq };
+  return { ipMasq: false, mtu: podMtu(nodeIP, o.podNetwork) };
+}
+
 type Connection = { url: string; caCert?: string; token: string } | { url: string; joinToken: string };
 
 function connection(flags: AgentFlags): Connection {
@@ -280,6 +297,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     process.stdout.write(had ? `berth: removed nftables table ip ${table}\n` : `berth: no nftables table ip ${table}: nothing to remove\n`);
     return;
   }
+  const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const conn = connection(flags);
   const dataDir = resolve(flags.dataDir ?? join(defaultDataDir(), 'agent'));
   const nodeName = flags.nodeName ?? defaultNodeName();
@@ -324,6 +342,8 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     podCidr: flags.podCidr?.trim(),
     bridge: flags.bridge,
     ipMasq: flags.ipMasq,
+    podNetwork,
+    cgroupRoot: flags.cgroupRoot,
     clusterDns: flags.clusterDns ? flags.clusterDns.split(',').map((s) => s.trim()) : undefined,
     clusterDomain: flags.clusterDomain,
     proxy,

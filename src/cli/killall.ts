@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CNI_CONF_FILE, ManagedContainerd, containerdLayout, removeCgroupTree, unmountUnder, type ContainerdLayout } from '../runtime/index.js';
 import { bridgeExists, bridgeOwner, forgetBridge } from './bridge-owner.js';
+import { NAT_TABLE, VXLAN_DEVICE, removeMasquerade, removeVtep } from '../network/index.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { defaultDataDir } from './flags.js';
 import { PROXY_TABLE_FILE } from './proxy-flags.js';
@@ -132,6 +133,9 @@ export async function runKillall(flags: KillallFlags, say: (m: string) => void =
         else say(`could not remove bridge ${bridge}: ${r.stderr.trim() || `ip exited ${r.status}`}`);
       }
       forgetBridge(bridge);
+      // The pod network across nodes (src/network): this machine's VXLAN end and masquerade table.
+      if (removeVtep()) say(`removed the overlay device ${VXLAN_DEVICE}`);
+      if (removeMasquerade()) say(`removed the pod masquerade table (nftables ${NAT_TABLE})`);
     }
     rmSync(layout.cniDataDir, { recursive: true, force: true });
     say(`removed the pod network's address reservations (${layout.cniDataDir})`);

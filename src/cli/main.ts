@@ -32,6 +32,7 @@ program
   .option('--listen <host:port>', 'address to serve the Kubernetes API on', '127.0.0.1:6443')
   .option('--no-agent', 'do not run a node agent in this process')
   .option('--token <secret>', 'the join token\'s secret (written to DIR/token as K10<CA hash>::server:<secret>; default: the one in DIR/token, else a new random one)')
+  .option('--pod-network <mode>', "the embedded agent's pod network across nodes: vxlan, host-gw or none (bring your own CNI)", 'vxlan')
   .option('--compaction-interval <seconds>', 'how often store history is compacted (default 300)')
   .option('--datastore <spec>', 'sqlite:PATH (default DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]')
   .option('--etcd-cafile <file>', 'CA certificate that signed the etcd servers\' certificates')
@@ -134,6 +135,8 @@ program
   .option('--cluster-cidr <cidr>', 'the cluster pod range: the proxy masquerades traffic to ClusterIPs from outside it', '10.42.0.0/16')
   .option('--service-cidr <cidr>', 'the Service range: the proxy drops traffic to its unallocated ClusterIPs', '10.43.0.0/16')
   .option('--cleanup', "remove the service proxy's nftables table (--proxy-table) and exit")
+  .option('--pod-network <mode>', "pods' network across nodes: vxlan (an overlay), host-gw (routes via the nodes' IPs, one L2 segment), none (bring your own CNI)", 'vxlan')
+  .option('--cgroup-root <path>', "parent cgroup of the pods' cgroups", '/berth')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program

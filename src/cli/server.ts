@@ -21,6 +21,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { raiseOpenFileLimit } from './file-limit.js';
+import { parsePodNetworkMode } from '../network/peers.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 import { proxyOptions, type ProxyFlags } from './proxy-flags.js';
 import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
@@ -49,6 +50,7 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   advertiseAddress?: string;
   /** The join token's secret (or a whole token of this cluster); default: DIR/token's, else a new one. */
   token?: string;
+  podNetwork?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -110,6 +112,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const { limits, tls } = serverLimits(flags);
   const givenEncryption = givenEncryptionConfig(flags);
+  const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const advertise = advertiseAddress(flags.advertiseAddress, host);
   for (const w of tls.warnings) log.warn(`--tls-cipher-suites: ${w}`);
   raiseOpenFileLimit(log);
@@ -225,6 +228,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         clusterDns: [services.clusterDNS],
         clusterDomain: services.clusterDomain,
         proxy,
+        podNetwork,
         signal: startingNode.signal,
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),

@@ -13,9 +13,10 @@ export const NODE_STATUS_UPDATE_FREQUENCY_MS = 10_000;
 /** How often an unchanged status is posted anyway (kubelet's nodeStatusReportFrequency). */
 export const NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
 
-/** Posts the node's status (a merge patch of nodes/NAME/status); the Node as the server has it after. */
+/** Posts the node's status (a strategic merge patch of nodes/NAME/status); the Node as the server has it after. */
 export function patchNodeStatus(client: RestClient, name: string, status: NodeStatus): Promise<Node> {
-  return client.patch<Node>({ ...resources.nodes, name, subresource: 'status' }, { status }, 'merge');
+  // Strategic, as kubelet's: conditions merge by type, so one the network sets (NetworkUnavailable) stays.
+  return client.patch<Node>({ ...resources.nodes, name, subresource: 'status' }, { status }, 'strategic');
 }
 
 /**
