@@ -240,6 +240,7 @@ function makeMachine(base: { index: number; netns: string; ip: string; dataDir: 
           }
         };
         proc.stdout!.on('data', check);
+        proc.stderr!.on('data', check);
         check();
         void exited.then((c) => {
           clearTimeout(t);
