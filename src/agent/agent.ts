@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import type { Runtime } from '../runtime/index.js';
+import type { PodSandbox, Runtime } from '../runtime/index.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, parseResolvConf, type DnsSettings } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
@@ -314,7 +314,32 @@ export class Agent {
     },
     isRunning: async (id) => (await this.o.runtime.containerStatus(id))?.state === 'CONTAINER_RUNNING',
     execUrl: (id, cmd, o) => this.o.runtime.exec({ containerId: id, cmd, ...o }),
+    attachUrl: (id, o) => {
+      if (!this.o.runtime.attach) throw new EndpointError(400, 'BadRequest', 'this runtime cannot attach to a container');
+      return this.o.runtime.attach({ containerId: id, ...o });
+    },
+    portForwardUrl: async (namespace, name, ports) => {
+      if (!this.o.runtime.portForward) throw new EndpointError(400, 'BadRequest', 'this runtime cannot forward ports');
+      return this.o.runtime.portForward((await this.readySandbox(namespace, name)).sandbox.id, ports);
+    },
+    podAddress: async (namespace, name) => {
+      const { pod, sandbox } = await this.readySandbox(namespace, name);
+      if (pod.spec?.hostNetwork) return this.o.nodeIP;
+      const ip = (await this.o.runtime.podSandboxStatus(sandbox.id))?.ips[0];
+      if (!ip) throw new EndpointError(400, 'BadRequest', `pod ${name} has no IP address yet`);
+      return ip;
+    },
   };
+
+  /** The pod's running sandbox, for streams into its network namespace; a 400 naming why there is none. */
+  private async readySandbox(namespace: string, name: string): Promise<{ pod: Pod; sandbox: PodSandbox }> {
+    const pod = this.informer?.get(namespace, name);
+    if (!pod) throw new EndpointError(404, 'NotFound', `pods "${name}" not found`);
+    const sandboxes = await this.o.runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid! }, state: 'SANDBOX_READY' });
+    const sandbox = sandboxes.sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
+    if (!sandbox) throw new EndpointError(400, 'BadRequest', `pod ${name} is not running (it has no ready sandbox)`);
+    return { pod, sandbox };
+  }
 
   /** The pods this agent runs now (for tests and the log endpoint). */
   pods(): Pod[] {

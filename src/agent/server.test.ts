@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePki, issueCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
-import { AgentServer, EndpointError } from './server.js';
+import { AgentServer, EndpointError, webSocketPorts } from './server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-agentsrv-'));
 const pki = await ensurePki(dir, '127.0.0.1');
@@ -29,6 +29,9 @@ const server = new AgentServer({
     },
     isRunning: async () => false,
     execUrl: async () => 'http://127.0.0.1:1/',
+    attachUrl: async () => 'http://127.0.0.1:1/',
+    portForwardUrl: async () => 'http://127.0.0.1:1/',
+    podAddress: async () => '127.0.0.1',
   },
   log: () => {},
 });
@@ -73,4 +76,11 @@ test('with one, only the API server identity from the cluster CA gets through', 
   const ok = await get({ cert: pki.kubeletClientCert, key: pki.kubeletClientKey });
   assert.equal(ok.code, 404, 'past authentication: the lookup answered');
   assert.deepEqual(lookups, ['default/p']);
+});
+
+test("a WebSocket port-forward's ports come from the query, repeated or comma-separated, as upstream reads them", () => {
+  assert.deepEqual(webSocketPorts(new URLSearchParams('ports=8080')), [8080]);
+  assert.deepEqual(webSocketPorts(new URLSearchParams('ports=8080,9090&ports=81')), [8080, 9090, 81]);
+  assert.throws(() => webSocketPorts(new URLSearchParams('')), /query parameter "port" is required/);
+  for (const bad of ['0', '65536', 'http', '80a']) assert.throws(() => webSocketPorts(new URLSearchParams(`ports=${bad}`)), /unable to parse/);
 });

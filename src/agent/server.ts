@@ -1,8 +1,14 @@
 // The agent's HTTPS endpoint, which only the API server uses: it presents its client certificate
-// (CN=kube-apiserver-kubelet-client, signed by the cluster CA), nothing else gets in. Kubelet's /containerLogs/{namespace}/{pod}/{container} and /exec/{namespace}/{pod}/{container}.
-// Exec is an upgraded connection (SPDY or WebSocket) passed through, bytes as they are, to the
-// runtime's streaming server for the URL CRI's Exec returns; a WebSocket with the v5 protocol is
-// translated to SPDY on the way (exec-bridge.ts).
+// (CN=kube-apiserver-kubelet-client, signed by the cluster CA), nothing else gets in. Kubelet's
+// /containerLogs/{namespace}/{pod}/{container}, /exec/{namespace}/{pod}/{container},
+// /attach/{namespace}/{pod}/{container} and /portForward/{namespace}/{pod}, and Berth's
+// /podProxy/... (pod-proxy.ts).
+// Exec, attach and port-forward are upgraded connections (SPDY or WebSocket) passed through,
+// bytes as they are, to the runtime's streaming server for the URL CRI's Exec, Attach or
+// PortForward returns; a WebSocket with the v5 protocol is translated to SPDY on the way
+// (exec-bridge.ts). The runtime's port-forward dials the port inside the pod's network namespace
+// (containerd: localhost:PORT in the sandbox's netns), as upstream does, so a server bound to
+// 127.0.0.1 in the pod is reached too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -15,6 +21,7 @@ import { boolParam } from '../api/query.js';
 import { bridgeV5ToSpdy, wantsV5WebSocket } from './exec-bridge.js';
 import type { LogOptions } from '../kubelet/index.js';
 import { streamLogs } from './logs.js';
+import { hostPort, podProxyTarget, proxyToPod } from './pod-proxy.js';
 
 /** What the endpoint needs from the agent: the container a request names. */
 export interface ContainerLookup {
@@ -26,6 +33,12 @@ export interface ContainerLookup {
   isRunning(containerId: string): Promise<boolean>;
   /** The runtime's streaming URL for an exec. */
   execUrl(containerId: string, cmd: string[], o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+  /** The runtime's streaming URL to attach to a container's main process. */
+  attachUrl(containerId: string, o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
+  /** The runtime's streaming URL of a port-forward session into the pod's network namespace (ports: a WebSocket session's). */
+  portForwardUrl(namespace: string, pod: string, ports: number[]): Promise<string>;
+  /** The address the pod's servers listen on (its IP; the node's for a host-network pod). */
+  podAddress(namespace: string, pod: string): Promise<string>;
 }
 
 export class EndpointError extends Error {
@@ -126,7 +139,9 @@ export class AgentServer {
     this.authorize(req);
     const logs = containerLogsTarget(url.pathname);
     if (logs && req.method === 'GET') return this.logs(req, res, logs.namespace, logs.pod, logs.container, url.searchParams);
-    if (/^\/exec\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', 'exec needs an upgraded connection (SPDY or WebSocket)');
+    const proxied = podProxyTarget(url);
+    if (proxied) return proxyToPod(req, res, proxied, await this.o.lookup.podAddress(proxied.namespace, proxied.pod), this.o.log);
+    if (/^\/(exec|attach|portForward)\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', `${url.pathname.split('/')[1]} needs an upgraded connection (SPDY or WebSocket)`);
     throw new EndpointError(404, 'NotFound', `the agent serves no ${url.pathname}`);
   }
 
@@ -148,24 +163,51 @@ export class AgentServer {
     res.end();
   }
 
-  /** exec: passes the upgraded connection through to the runtime's streaming server. */
+  /** exec, attach, portForward and a WebSocket to a pod: passed through to the runtime's streaming server or the pod. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     this.authorize(req);
     const url = new URL(req.url ?? '/', 'https://agent');
-    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
-    if (!m) throw new EndpointError(404, 'NotFound', `no upgrade at ${url.pathname}`);
     const q = url.searchParams;
+    const pf = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (pf) {
+      // A WebSocket client names its ports in the query (?ports=8080,9090), and a CRI streaming
+      // server takes them from the PortForward call (its URL's query is not read); SPDY streams
+      // name theirs.
+      const ports = (req.headers.upgrade ?? '').toLowerCase() === 'websocket' ? webSocketPorts(q) : [];
+      const target = new URL(await this.o.lookup.portForwardUrl(decodeURIComponent(pf[1]!), decodeURIComponent(pf[2]!), ports));
+      return pipeUpgrade(req, socket, head, target);
+    }
+    const proxied = podProxyTarget(url);
+    if (proxied) {
+      if (proxied.scheme !== 'http') throw new EndpointError(400, 'BadRequest', 'an upgrade through the proxy reaches a pod over http only');
+      const ip = await this.o.lookup.podAddress(proxied.namespace, proxied.pod);
+      return pipeUpgrade(req, socket, head, new URL(`http://${hostPort(ip, proxied.port)}${proxied.pathAndQuery}`));
+    }
+    const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]*)$/.exec(url.pathname);
+    if (!m) throw new EndpointError(404, 'NotFound', `no upgrade at ${url.pathname}`);
+    const verb = m[1] as 'exec' | 'attach';
     const cmd = q.getAll('command');
-    if (!cmd.length) throw new EndpointError(400, 'BadRequest', 'you must specify at least 1 command');
-    const c = await this.o.lookup.container(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!) || undefined, 'exec');
+    if (verb === 'exec' && !cmd.length) throw new EndpointError(400, 'BadRequest', 'you must specify at least 1 command');
+    const c = await this.o.lookup.container(decodeURIComponent(m[2]!), decodeURIComponent(m[3]!), decodeURIComponent(m[4]!) || undefined, 'exec');
     if (!c.running) throw containerNotFound(c.name);
     const tty = boolParam(q, 'tty');
     // Upstream's kubelet: a terminal has no separate stderr.
     const streams = { stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr') && !tty, tty };
-    const target = new URL(await this.o.lookup.execUrl(c.id, cmd, streams));
+    const target = new URL(verb === 'exec' ? await this.o.lookup.execUrl(c.id, cmd, streams) : await this.o.lookup.attachUrl(c.id, streams));
     if (wantsV5WebSocket(req)) return bridgeV5ToSpdy(req, socket, head, target, streams, this.o.log);
     await pipeUpgrade(req, socket, head, target);
   }
+}
+
+/** The ports a WebSocket port-forward names (`ports`, repeated or comma-separated), as upstream's NewV4Options reads them. */
+export function webSocketPorts(q: URLSearchParams): number[] {
+  const given = q.getAll('ports').flatMap((v) => v.split(','));
+  if (!given.length) throw new EndpointError(400, 'BadRequest', 'query parameter "port" is required');
+  return given.map((p) => {
+    const n = Number(p.trim());
+    if (!/^\d+$/.test(p.trim()) || n < 1 || n > 65535) throw new EndpointError(400, 'BadRequest', `unable to parse "${p}" as a port: a number from 1 to 65535 is needed`);
+    return n;
+  });
 }
 
 /**

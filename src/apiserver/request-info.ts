@@ -11,6 +11,8 @@ export interface ResourceRequest {
   subresource?: string;
   /** The deprecated /watch/ path prefix was used. */
   legacyWatch: boolean;
+  /** Segments follow the subresource (a proxy's path; a 404 for any other subresource). */
+  hasSubpath?: boolean;
 }
 
 export type ApiPath =
@@ -56,10 +58,8 @@ export function parseApiPath(pathname: string, namespacedResource: (group: strin
   // (upstream's namespaceSubresources).
   if (segs[0] === 'namespaces' && segs.length >= 3 && !NAMESPACE_SUBRESOURCES.has(segs[2]!) && namespacedResource(group, version, segs[2]!) !== false) {
     const [, namespace, resource, name, subresource, ...extra] = segs;
-    if (extra.length) return { type: 'unknown' };
-    return { type: 'resource', req: { group, version, resource: resource!, namespace, name, subresource, legacyWatch } };
+    return { type: 'resource', req: { group, version, resource: resource!, namespace, name, subresource, legacyWatch, ...(extra.length ? { hasSubpath: true } : {}) } };
   }
   const [resource, name, subresource, ...extra] = segs;
-  if (extra.length) return { type: 'unknown' };
-  return { type: 'resource', req: { group, version, resource: resource!, name, subresource, legacyWatch } };
+  return { type: 'resource', req: { group, version, resource: resource!, name, subresource, legacyWatch, ...(extra.length ? { hasSubpath: true } : {}) } };
 }

@@ -10,7 +10,7 @@ import { StoreUnavailableError } from '../storage/store.js';
 import { bootstrapObjects } from './admission.js';
 import { objectKey } from './storage-keys.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import { ApiError, methodNotAllowed, unauthorized, unavailable } from './errors.js';
+import { ApiError, badRequest, methodNotAllowed, unauthorized, unavailable } from './errors.js';
 import { Authenticator, isBootstrapper, type UserInfo } from './authn.js';
 import { bootstrapAllows, forbiddenPath, forbiddenResource, requestVerb, selectedName } from './bootstrap-authz.js';
 import { handleCreate, handleDelete, handleGet, handlePatch, handleUpdate } from './handlers.js';
@@ -20,7 +20,9 @@ import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { parseApiPath, type ResourceRequest } from './request-info.js';
 import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
-import { PodProxy } from './pod-proxy.js';
+import { NodeDialer } from './node-dialer.js';
+import { streamRest, type StreamCtx } from './subresources/index.js';
+import type { Duplex } from 'node:stream';
 import type { Pki } from './pki.js';
 import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, serverTimeoutOptions, validateConnectionLimits, type ConnectionLimits } from './connections.js';
 import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
@@ -65,8 +67,8 @@ const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/cacer
 export class ApiServer {
   readonly storage: RestStorage;
   private server?: Server;
-  /** Streams served by the pod's node agent (log, exec). */
-  private podProxy?: PodProxy;
+  /** The way to node agents, for the streamed subresources (log, exec, portforward, proxy, ...). */
+  private dialer?: NodeDialer;
   private ready = false;
   private readonly log: (msg: string) => void;
   private readonly authn: Authenticator;
@@ -130,23 +132,18 @@ export class ApiServer {
     this.server.keepAliveTimeout = this.connectionLimits.keepAliveTimeoutMs;
     this.connections = new ConnectionCap(this.connectionLimits.maxConnections || defaultMaxConnections());
     this.connections.attach(this.server);
-    this.podProxy = new PodProxy({
+    this.dialer = new NodeDialer({
       storage: this.storage,
       tls: { ca: this.opts.pki.caCert, cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
       log: this.log,
     });
-    // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
+    // exec, attach, portforward and WebSockets through a proxy: upgraded connections (SPDY or
+    // WebSocket) relayed to a node agent.
     this.server.on('upgrade', (req, socket, head) => {
-      const user = this.authn.authenticate(req);
-      if (!user) return void refuseUpgrade(socket, unauthorized());
-      // Streams into pods are for no bootstrap caller (its only business is its CSR).
-      if (isBootstrapper(user)) return void refuseUpgrade(socket, forbiddenPath(user, 'create', req.url ?? '/'));
-      this.podProxy!.upgrade(req, socket, head).then(
-        (served) => {
-          if (!served) refuseUpgrade(socket, notFoundPath());
-        },
-        () => socket.destroy(),
-      );
+      this.upgrade(req, socket, head).catch((e: unknown) => {
+        if (!socket.writable) return socket.destroy();
+        refuseUpgrade(socket, e instanceof ApiError ? e : new ApiError(500, 'InternalError', (e as Error).message));
+      });
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -257,6 +254,27 @@ export class ApiServer {
     this.compactionTimer.unref();
   }
 
+  private streamCtx(req: IncomingMessage, url: URL, r: NonNullable<ReturnType<typeof findResource>>, info: { namespace?: string; name?: string }): StreamCtx {
+    return { dialer: this.dialer!, r, namespace: info.namespace, name: info.name!, url, req };
+  }
+
+  /** An upgrade request: served by the streamed subresource it names, if that takes upgrades. */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const user = this.authn.authenticate(req);
+    if (!user) throw unauthorized();
+    // Streams into pods are for no bootstrap caller (its only business is its CSR).
+    if (isBootstrapper(user)) throw forbiddenPath(user, 'create', req.url ?? '/');
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const parsed = parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
+    if (parsed.type !== 'resource') throw notFoundPath();
+    const info = parsed.req;
+    const r = findResource(info.group, info.version, info.resource);
+    if (!r || !info.name || !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
+    const stream = streamRest(r.key, info.subresource);
+    if (!stream?.upgrade || (info.hasSubpath && !stream.takesPath) || r.namespaced !== !!info.namespace) throw notFoundPath();
+    await stream.upgrade(this.streamCtx(req, url, r, info), socket, head);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -310,7 +328,14 @@ export class ApiServer {
     const q = url.searchParams;
     if (info.legacyWatch) q.set('watch', 'true');
     if (isBootstrapper(user)) await this.authorizeBootstrap(user, req.method, info, watch, q);
-    if (req.method === 'GET' && this.podProxy!.servesGet(r, info.subresource)) return this.podProxy!.log(req, res, info.namespace!, info.name!, q);
+    const stream = streamRest(r.key, info.subresource);
+    if (info.hasSubpath && !stream?.takesPath) throw notFoundPath();
+    if (stream && info.name) {
+      if (r.namespaced !== !!info.namespace) throw notFoundPath();
+      // Upstream's answer to an exec or attach without the upgrade it needs.
+      if (!stream.serve) throw badRequest('Upgrade request required');
+      return stream.serve(this.streamCtx(req, url, r, info), res);
+    }
     const ctx: Ctx = {
       storage: this.storage,
       req,

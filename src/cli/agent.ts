@@ -125,6 +125,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
       container: (...a) => agent!.lookup.container(...a),
       isRunning: (id) => agent!.lookup.isRunning(id),
       execUrl: (...a) => agent!.lookup.execUrl(...a),
+      attachUrl: (...a) => agent!.lookup.attachUrl(...a),
+      portForwardUrl: (...a) => agent!.lookup.portForwardUrl(...a),
+      podAddress: (...a) => agent!.lookup.podAddress(...a),
     },
     log,
   });

@@ -16,7 +16,7 @@ test('a kind\'s declaration is served with its key, list kind, subresources and 
   const pods = findResource('', 'v1', 'pods')!;
   assert.equal(pods.key, 'pods');
   assert.equal(pods.listKind, 'PodList');
-  assert.deepEqual(pods.subresources.map((s) => s.name), ['status', 'binding', 'eviction', 'log', 'exec']);
+  assert.deepEqual(pods.subresources.map((s) => s.name), ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy']);
   assert.equal(pods.fieldLabels['spec.nodeName']!({ metadata: {}, spec: { nodeName: 'n1' } }), 'n1');
   const csr = findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!;
   assert.equal(csr.apiVersion, 'certificates.k8s.io/v1');

@@ -206,6 +206,14 @@ export interface Runtime {
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResult>;
   /** The URL of the runtime's streaming server for this exec. */
   exec(req: StreamRequest): Promise<string>;
+  /** The streaming URL that attaches to the container's main process (cmd unused); absent: the runtime cannot. */
+  attach?(req: Omit<StreamRequest, 'cmd'>): Promise<string>;
+  /**
+   * The streaming URL of a port-forward session into the sandbox's network namespace: SPDY
+   * streams name their ports, a WebSocket session gets the ports given here; absent: the
+   * runtime cannot.
+   */
+  portForward?(podSandboxId: string, ports: number[]): Promise<string>;
 
   /** undefined when the image isn't present. */
   imageStatus(image: string): Promise<Image | undefined>;

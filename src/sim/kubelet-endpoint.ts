@@ -41,7 +41,9 @@ export interface SimKubeletEndpointOptions {
 
 /** The kubelet paths that stream into a container: none of them can work on a simulated node. */
 const STREAM_PATH = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]*))?$/;
-const STREAM_VERB: Record<string, string> = { exec: 'exec', attach: 'attach', portForward: 'port-forward' };
+/** The agent's path for pods/proxy and services/proxy: nothing listens on a simulated pod either. */
+const POD_PROXY_PATH = /^\/(podProxy)\/([^/]+)\/([^/]+)\//;
+const STREAM_VERB: Record<string, string> = { exec: 'exec', attach: 'attach', portForward: 'port-forward', podProxy: 'proxy to' };
 
 function statusBody(code: number, reason: string, message: string): string {
   return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
@@ -121,7 +123,7 @@ export class SimKubeletEndpoint {
   private refusal(req: IncomingMessage): SimLogError {
     this.authorize(req);
     const url = new URL(req.url ?? '/', 'https://sim');
-    const m = STREAM_PATH.exec(url.pathname);
+    const m = STREAM_PATH.exec(url.pathname) ?? POD_PROXY_PATH.exec(url.pathname);
     if (!m) return new SimLogError(404, 'NotFound', `the simulated nodes' kubelet endpoint serves no ${url.pathname}`);
     const [, kind, ns, name, container] = m;
     const pod = this.pod(decodeURIComponent(ns!), decodeURIComponent(name!));

@@ -1,8 +1,8 @@
 // Clients Berth doesn't ship, against a real Berth server: the Python client (python3-kubernetes)
 // watching with `watch=True`; the watch-list protocol of newer client-go informers
 // (sendInitialEvents) and upstream's ListOptions validation; JSON bodies ending with a newline;
-// a Secret's stringData applied with kubectl; kubectl attach and port-forward refused with a
-// message.
+// a Secret's stringData applied with kubectl; kubectl attach and port-forward to a pod no node runs refused with
+// upstream's message.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -219,16 +219,16 @@ describe('outside clients', () => {
     assert.equal(k(['get', 'secret', 'creds', '-n', 'sec', '-o', 'jsonpath={.data.password}']).stdout, Buffer.from('rotated').toString('base64'));
   });
 
-  test('kubectl attach and port-forward, not served yet, fail with a message that says so', () => {
+  test("kubectl attach and port-forward to a pod no node runs fail with upstream's message", () => {
     assert.equal(k(['run', 'idle', '--image=busybox', '--restart=Never', '--', 'sleep', '1']).code, 0);
     // Running, as far as kubectl can tell (there is no node here to run it).
     const patched = k(['patch', 'pod', 'idle', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}']);
     assert.equal(patched.code, 0, patched.stderr);
     const pf = kubectl(s, ['port-forward', 'pod/idle', '0:80'], { timeoutMs: 20_000 });
     assert.notEqual(pf.code, 0);
-    assert.match(pf.stderr, /the server could not find the requested resource: pods\/portforward \(of pod idle\) is not supported by this server yet/);
+    assert.match(pf.stderr, /pod idle does not have a host assigned/);
     const attach = kubectl(s, ['attach', 'idle'], { timeoutMs: 20_000 });
     assert.notEqual(attach.code, 0);
-    assert.match(attach.stderr, /Error from server \(NotFound\): the server could not find the requested resource: pods\/attach \(of pod idle\) is not supported by this server yet/);
+    assert.match(attach.stderr, /pod idle does not have a host assigned/);
   });
 });

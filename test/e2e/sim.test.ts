@@ -236,6 +236,16 @@ test('kubectl exec on a simulated pod fails with a clear error naming the simula
   assert.equal(r.stdout, '');
 });
 
+test('kubectl port-forward and pods/proxy to a simulated pod fail with a clear error naming the simulated node', () => {
+  const node = json(['get', 'pod', 'web']).spec.nodeName;
+  const pf = kubectl(s, ['port-forward', 'pod/web', '0:80'], { timeoutMs: 30_000 });
+  assert.notEqual(pf.code, 0);
+  assert.match(pf.stderr, new RegExp(`cannot port-forward pod web: it runs on simulated node ${node}, where no container really runs`));
+  const proxy = kubectl(s, ['get', '--raw', '/api/v1/namespaces/default/pods/web:80/proxy/']);
+  assert.notEqual(proxy.code, 0);
+  assert.match(proxy.stderr, new RegExp(`cannot proxy to pod web: it runs on simulated node ${node}, where no container really runs`));
+});
+
 test('a simulated node naming an address that is not loopback (an old simulator\'s) is never dialed', async () => {
   const created = await api(s, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'stale-sim', labels: { 'node.berth.dev/simulated': 'true' } } });
   assert.equal(created.status, 201, created.text);

@@ -1,18 +1,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resources } from '../../registry/index.js';
-import { subresourceRest } from './index.js';
+import { streamRest, subresourceRest } from './index.js';
 
-test('every subresource the registry lists is served here, or streamed from the node (log, exec)', () => {
-  const streamed = new Set(['log', 'exec']);
+test('every subresource the registry lists has exactly one module: served here, or streamed from the node', () => {
   for (const r of resources) {
     for (const s of r.subresources) {
-      if (streamed.has(s.name)) assert.equal(subresourceRest(s.name), undefined, `${r.key}/${s.name}`);
-      else assert.ok(subresourceRest(s.name), `${r.key}/${s.name} has no module`);
+      const here = subresourceRest(s.name);
+      const streamed = streamRest(r.key, s.name);
+      assert.ok(!!here !== !!streamed, `${r.key}/${s.name}: ${here ? 'a REST module' : 'no REST module'} and ${streamed ? 'a stream module' : 'no stream module'}`);
     }
   }
   assert.equal(subresourceRest(''), undefined);
   assert.equal(subresourceRest(undefined), undefined);
+  assert.equal(streamRest('pods', undefined), undefined);
+  // A stream belongs to a resource, not to a name: nodes have no log.
+  assert.equal(streamRest('nodes', 'log'), undefined);
+});
+
+test('the verbs of each streamed subresource agree with what its module takes', () => {
+  for (const r of resources) {
+    for (const s of r.subresources) {
+      const stream = streamRest(r.key, s.name);
+      if (!stream) continue;
+      // Upgrades are POSTs (SPDY) or GETs (WebSocket): create and get, as upstream lists them.
+      if (stream.upgrade && !stream.serve) assert.deepEqual([...s.verbs].sort(), ['create', 'get'], `${r.key}/${s.name}`);
+      if (stream.serve && !stream.upgrade) assert.deepEqual(s.verbs, ['get'], `${r.key}/${s.name}`);
+      // A proxy takes every verb a request may have.
+      if (stream.takesPath) assert.deepEqual([...s.verbs].sort(), ['create', 'delete', 'get', 'patch', 'update'], `${r.key}/${s.name}`);
+    }
+  }
 });
 
 test('the verbs each subresource module serves agree with the registry', () => {

@@ -11,7 +11,7 @@ export const nodes: KindDef = {
   plural: 'nodes',
   namespaced: false,
   shortNames: ['no'],
-  subresources: [STATUS],
+  subresources: [STATUS, { name: 'proxy', verbs: ['create', 'delete', 'get', 'patch', 'update'], kind: 'NodeProxyOptions' }],
   hasStatus: true,
   fieldLabels: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) },
   printer: nodePrinter,

@@ -13,7 +13,7 @@ export const services: KindDef = {
   namespaced: true,
   shortNames: ['svc'],
   categories: ['all'],
-  subresources: [STATUS],
+  subresources: [STATUS, { name: 'proxy', verbs: ['create', 'delete', 'get', 'patch', 'update'], kind: 'ServiceProxyOptions' }],
   hasStatus: true,
   returnDeletedObject: true,
   // Upstream's ServiceToSelectableFields (kube-proxy lists with spec.clusterIP!=None).

@@ -272,6 +272,16 @@ export class CriRuntime implements Runtime {
     return r.url;
   }
 
+  async attach(req: Omit<StreamRequest, 'cmd'>): Promise<string> {
+    const r = await this.rt('Attach', { ...req });
+    return r.url;
+  }
+
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const r = await this.rt('PortForward', { podSandboxId, port: ports });
+    return r.url;
+  }
+
   async imageStatus(image: string): Promise<Image | undefined> {
     const r = await this.img('ImageStatus', { image: { image }, verbose: false });
     return r.image && r.image.id ? imageOf(r.image) : undefined;

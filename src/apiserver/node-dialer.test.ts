@@ -1,4 +1,4 @@
-// The pod proxy against fake agents on loopback: it trusts only serving certificates of the
+// The node dialer (through pods/log) against fake agents on loopback: it trusts only serving certificates of the
 // cluster CA for the address it dials, presents its own client certificate and never a token,
 // and gives up on a silent agent within its bound.
 import { after, test } from 'node:test';
@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentServer, type ContainerLookup } from '../agent/server.js';
 import { ApiError } from './errors.js';
-import { PodProxy } from './pod-proxy.js';
+import { NodeDialer } from './node-dialer.js';
+import { podLog } from './subresources/log.js';
+import type { ResourceType } from '../registry/index.js';
 import { ensurePki, issueNodeServingCertificate } from './pki.js';
 import type { RestStorage } from './rest-storage.js';
 
@@ -51,9 +53,9 @@ async function front(agentPort: number, responseTimeoutMs?: number): Promise<(pa
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c' }] } };
   const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: agentPort } } } };
   const storage = { get: async (r: { key: string }) => (r.key === 'pods' ? pod : node) } as unknown as RestStorage;
-  const proxy = new PodProxy({ storage, tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, responseTimeoutMs, log: () => {} });
+  const dialer = new NodeDialer({ storage, tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, responseTimeoutMs, log: () => {} });
   const srv = createHttpServer((req, res) => {
-    proxy.log(req, res, 'default', 'p', new URLSearchParams()).catch((e: unknown) => {
+    podLog.serve!({ dialer, r: { key: 'pods' } as ResourceType, namespace: 'default', name: 'p', url: new URL(req.url ?? '/', 'http://x'), req }, res).catch((e: unknown) => {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
       res.writeHead(err.code, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(err.toStatus()));
