@@ -21,6 +21,7 @@ import { parseApiPath, type ResourceRequest } from './request-info.js';
 import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { NodeDialer } from './node-dialer.js';
+import { AgentTunnels } from './agent-tunnels.js';
 import { streamRest, type StreamCtx } from './subresources/index.js';
 import type { Duplex } from 'node:stream';
 import type { Pki } from './pki.js';
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
   serviceRepairIntervalMs?: number;
   /** The join token's secret: accepted as a bootstrap token (kubelet TLS bootstrap). */
   bootstrapSecret?: string;
+  /** How often agent tunnels are pinged; one missed interval drops a tunnel (default 10 s). */
+  tunnelPingIntervalMs?: number;
 }
 
 export interface ServerLimits {
@@ -69,6 +72,8 @@ export class ApiServer {
   private server?: Server;
   /** The way to node agents, for the streamed subresources (log, exec, portforward, proxy, ...). */
   private dialer?: NodeDialer;
+  /** Agents that only dial out reach this server's node dialer through these. */
+  readonly tunnels: AgentTunnels;
   private ready = false;
   private readonly log: (msg: string) => void;
   private readonly authn: Authenticator;
@@ -89,6 +94,7 @@ export class ApiServer {
     const network = opts.services?.network ?? serviceNetwork();
     this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
     this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log, serviceNetwork: network });
+    this.tunnels = new AgentTunnels({ log: this.log, pingIntervalMs: opts.tunnelPingIntervalMs });
     this.authn = new Authenticator({ adminToken: opts.pki.adminToken, bootstrapSecret: opts.bootstrapSecret });
     this.inflight = new InflightLimiter(limits.inflight);
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
@@ -134,6 +140,7 @@ export class ApiServer {
     this.connections.attach(this.server);
     this.dialer = new NodeDialer({
       storage: this.storage,
+      tunnels: this.tunnels,
       tls: { ca: this.opts.pki.caCert, cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
       log: this.log,
     });
@@ -186,6 +193,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.tunnels.close();
     clearTimeout(this.compactionTimer);
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
@@ -264,6 +272,7 @@ export class ApiServer {
     if (!user) throw unauthorized();
     // Streams into pods are for no bootstrap caller (its only business is its CSR).
     if (isBootstrapper(user)) throw forbiddenPath(user, 'create', req.url ?? '/');
+    if (AgentTunnels.serves(req.url)) return this.tunnels.accept(req, socket, head, user);
     const url = new URL(req.url ?? '/', 'https://localhost');
     const parsed = parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
     if (parsed.type !== 'resource') throw notFoundPath();

@@ -12,6 +12,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
 import { joinCluster } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
+import { ServerTunnels } from '../tunnel/servers.js';
 
 export interface AgentFlags {
   server?: string;
@@ -29,6 +30,8 @@ export interface AgentFlags {
   clusterDomain?: string;
   bridge?: string;
   ipMasq?: boolean;
+  /** false: the API server dials the agent's endpoint directly (no tunnel). */
+  agentTunnel?: boolean;
 }
 
 export interface EmbeddedAgentOptions {
@@ -274,7 +277,32 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     await running.stop();
     process.exit(0);
   }
+  if (joined && flags.agentTunnel !== false) startTunnels(running, joined.client, conn.url, listen.host, log);
   process.stdout.write(`berth: agent for node ${running.nodeName} running (endpoint port ${running.server.port})\n`);
+}
+
+/**
+ * A joined agent dials out to every API server and serves its endpoint through those tunnels
+ * (src/tunnel/), so the servers never need to reach this machine. Stopped with the agent.
+ */
+function startTunnels(running: RunningAgent, client: RestClient, server: string, listenHost: string, log: (m: string) => void): void {
+  const host = listenHost === '0.0.0.0' || listenHost === '' ? '127.0.0.1' : listenHost === '::' ? '::1' : listenHost;
+  const tunnels = new ServerTunnels({
+    server,
+    client,
+    endpoint: { host, port: running.server.port },
+    credentials: () => {
+      const c = client.credentials;
+      return { ca: c.ca!, cert: c.cert!, key: c.key! };
+    },
+    log,
+  });
+  void tunnels.start();
+  const stop = running.stop.bind(running);
+  running.stop = async (opts) => {
+    tunnels.stop();
+    await stop(opts);
+  };
 }
 
 export interface ImageImportFlags {

@@ -124,6 +124,7 @@ program
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
   .option('--bridge <name>', 'Linux bridge of the pod network', 'berth0')
   .option('--no-ip-masq', 'do not masquerade pod traffic leaving the node')
+  .option('--no-agent-tunnel', 'no tunnel to the API servers: they dial the agent endpoint (--listen) directly')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program
