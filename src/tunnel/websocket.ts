@@ -15,7 +15,10 @@ export interface TunnelSocketOptions {
 
 export function muxOverWebSocket(ws: WebSocket, o: TunnelSocketOptions = {}): Mux {
   const mux = new Mux({
-    send: (f) => ws.send(f, { binary: true }),
+    // A closing socket drops what is sent; its close then fails every stream.
+    send: (f) => {
+      if (ws.readyState === ws.OPEN) ws.send(f, { binary: true });
+    },
     accept: o.accept,
     window: o.window,
     maxStreams: o.maxStreams,
@@ -23,6 +26,8 @@ export function muxOverWebSocket(ws: WebSocket, o: TunnelSocketOptions = {}): Mu
   let alive = true;
   const interval = o.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
   const timer = setInterval(() => {
+    // A dial still in its handshake has its own timeout; ping() would throw before it is open.
+    if (ws.readyState !== ws.OPEN) return;
     if (!alive) return ws.terminate();
     alive = false;
     ws.ping();
