@@ -19,6 +19,8 @@ import { TUNNEL_PATH } from '../tunnel/path.js';
 
 const NODE_PREFIX = 'system:node:';
 const NODES_GROUP = 'system:nodes';
+/** An agent knowing this server by several addresses has one tunnel per address. */
+const MAX_TUNNELS_PER_NODE = 4;
 
 /** The node a user is, if it is one: system:node:NAME in system:nodes. */
 export function nodeIdentity(user: UserInfo): string | undefined {
@@ -72,6 +74,8 @@ export class AgentTunnels {
       const entry = { ws, mux };
       const list = this.byNode.get(node) ?? [];
       list.push(entry);
+      // A node dialing again and again (a bug, or a stolen certificate) holds a few, not more.
+      while (list.length > MAX_TUNNELS_PER_NODE) list.shift()!.ws.terminate();
       this.byNode.set(node, list);
       this.o.log(`agent tunnel of node ${node} connected from ${req.socket.remoteAddress}`);
       ws.on('close', () => {
