@@ -297,6 +297,7 @@ export class ApiServer {
     if (path === '/cacerts') return sendText(res, 200, this.opts.pki.caCert);
     const user = this.authn.authenticate(req);
     if (!user) throw unauthorized();
+    if (AgentTunnels.serves(path)) throw badRequest('the agent tunnel is a WebSocket: Upgrade: websocket required');
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));

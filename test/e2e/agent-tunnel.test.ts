@@ -240,6 +240,9 @@ describe('the agent tunnel: servers reach an agent only through the tunnels it d
       /^403 forbidden: User "[^"]+" cannot create path "\/v1-berth\/connect": only nodes/,
     );
     assert.match(await dialTunnel(a, {}), /^401 /);
+    const plain = kubectl(a, ['get', '--raw', '/v1-berth/connect']);
+    assert.notEqual(plain.code, 0);
+    assert.match(plain.stderr, /the agent tunnel is a WebSocket: Upgrade: websocket required/);
 
     const viaB = logs(b);
     assert.equal(viaB.code, 0, viaB.stderr);
