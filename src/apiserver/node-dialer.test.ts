@@ -16,6 +16,8 @@ import { podLog } from './subresources/log.js';
 import type { ResourceType } from '../registry/index.js';
 import { ensurePki, issueNodeServingCertificate } from './pki.js';
 import type { RestStorage } from './rest-storage.js';
+import { connect as netConnect } from 'node:net';
+import { Mux } from '../tunnel/mux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-proxy-'));
 const pki = await ensurePki(dir, '127.0.0.1');
@@ -49,11 +51,11 @@ async function fakeAgent(cert: { cert: string; key: string }): Promise<{ port: n
 }
 
 /** The API server's side: an HTTP front calling the proxy for pods/log, answering errors as Status. */
-async function front(agentPort: number, responseTimeoutMs?: number): Promise<(path?: string) => Promise<{ code: number; body: string }>> {
+async function front(agentPort: number, responseTimeoutMs?: number, tunnels?: { get(nodeName: string): Mux | undefined }): Promise<(path?: string) => Promise<{ code: number; body: string }>> {
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c' }] } };
   const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: agentPort } } } };
   const storage = { get: async (r: { key: string }) => (r.key === 'pods' ? pod : node) } as unknown as RestStorage;
-  const dialer = new NodeDialer({ storage, tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, responseTimeoutMs, log: () => {} });
+  const dialer = new NodeDialer({ storage, tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, responseTimeoutMs, tunnels, log: () => {} });
   const srv = createHttpServer((req, res) => {
     podLog.serve!({ dialer, r: { key: 'pods' } as ResourceType, namespace: 'default', name: 'p', url: new URL(req.url ?? '/', 'http://x'), req }, res).catch((e: unknown) => {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
@@ -129,4 +131,53 @@ test('a silent agent gets the request a 504 within the bound', async () => {
   closers.push(() => mute.close());
   const r2 = await (await front((mute.address() as AddressInfo).port, 300))();
   assert.equal(r2.code, 504);
+});
+
+/** A node's tunnel whose agent end connects every stream to 127.0.0.1:port (as tunnel/client.ts does to its endpoint). */
+function tunnelTo(port: number): { get(nodeName: string): Mux | undefined; streams: () => number } {
+  let opened = 0;
+  let server!: Mux;
+  const agent: Mux = new Mux({
+    send: (f) => setImmediate(() => server.receive(f)),
+    accept: (s) => {
+      opened++;
+      const local = netConnect(port, '127.0.0.1');
+      s.on('error', () => local.destroy());
+      local.on('error', (e) => s.destroy(e));
+      local.once('connect', () => {
+        s.accept();
+        local.pipe(s).pipe(local);
+      });
+    },
+  });
+  server = new Mux({ send: (f) => setImmediate(() => agent.receive(f)) });
+  closers.push(() => server.close('test over'));
+  return { get: (n) => (n === 'n1' ? server : undefined), streams: () => opened };
+}
+
+test("through the node's tunnel: the same TLS session end to end (client certificate, the agent's certificate checked)", async () => {
+  const agent = await fakeAgent(await issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, 'n1', ['127.0.0.1']));
+  // Nothing listens where the Node says its agent is: only the tunnel reaches it.
+  const closed = createNetServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const nowhere = (closed.address() as AddressInfo).port;
+  closed.close();
+  const tunnel = tunnelTo(agent.port);
+  const r = await (await front(nowhere, undefined, tunnel))();
+  assert.equal(r.code, 200, r.body);
+  assert.equal(r.body, 'log line\n');
+  assert.equal(tunnel.streams(), 1);
+  assert.deepEqual(agent.seen.clientCn, ['kube-apiserver-kubelet-client']);
+  assert.equal(agent.seen.requests[0]!.authorization, undefined);
+
+  const impostor = await fakeAgent(await issueNodeServingCertificate({ cert: other.caCert, key: other.caKey }, 'n1', ['127.0.0.1']));
+  const bad = await (await front(nowhere, undefined, tunnelTo(impostor.port)))();
+  assert.equal(bad.code, 502);
+  assert.match((JSON.parse(bad.body) as { message: string }).message, /cannot verify the serving certificate of the agent of node n1/);
+  assert.equal(impostor.seen.requests.length, 0);
+
+  // The agent end cannot connect: its reason, as a dial error would be.
+  const refused = await (await front(nowhere, undefined, tunnelTo(nowhere)))();
+  assert.equal(refused.code, 502);
+  assert.match((JSON.parse(refused.body) as { message: string }).message, /cannot reach the agent of node n1 .*ECONNREFUSED/);
 });

@@ -18,6 +18,7 @@ import type { KObject } from '../api/object.js';
 import { isLoopbackAddress, isSimulatedNode } from '../api/simulated-node.js';
 import { ApiError, badRequest } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
+import type { Mux } from '../tunnel/mux.js';
 
 /** How the API server dials agents: its client identity and the CA their serving certificates come from. */
 export interface AgentTls {
@@ -29,6 +30,8 @@ export interface AgentTls {
 export interface NodeDialerOptions {
   storage: RestStorage;
   tls: AgentTls;
+  /** Agents' tunnels (agent-tunnels.ts): a node that has one is reached through it, else dialed. */
+  tunnels?: { get(nodeName: string): Mux | undefined };
   /** How long the agent may take to connect and answer with headers (default 15 s); a stream then flows unbounded. */
   responseTimeoutMs?: number;
   log: (msg: string) => void;
@@ -122,6 +125,17 @@ export class NodeDialer {
   }
 
   /**
+   * A TLS connection to the agent: through the node's tunnel when it has one (the handshake,
+   * and the check of the agent's certificate for t.host, happen inside the tunnel stream), else
+   * dialed directly.
+   */
+  connect(t: AgentTarget): tls.TLSSocket {
+    const tunnel = this.o.tunnels?.get(t.nodeName);
+    if (!tunnel) return tls.connect(this.tlsOptions(t));
+    return tls.connect({ ...this.tlsOptions(t), socket: tunnel.open() });
+  }
+
+  /**
    * Sends a request to the agent and streams its answer (status, end-to-end headers, body) to
    * res. headers: the client's, of which the hop-by-hop ones and its credential stay here.
    */
@@ -132,7 +146,7 @@ export class NodeDialer {
   ): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined && !NOT_FORWARDED.test(k)) headers[k] = v;
-    const opts: RequestOptions = { ...this.tlsOptions(t), path: o.path, method: o.method, headers, agent: false };
+    const opts: RequestOptions = { ...this.tlsOptions(t), path: o.path, method: o.method, headers, createConnection: () => this.connect(t) };
     const limit = this.limitMs;
     return new Promise<void>((resolve, reject) => {
       // Bounds the connect, the handshake and the wait for headers; a stream then flows on.
@@ -176,7 +190,7 @@ export class NodeDialer {
   openUpgrade(t: AgentTarget, o: { method: string; path: string; rawHeaders: string[]; head?: Buffer }): Promise<UpgradeAnswer> {
     const limit = this.limitMs;
     return new Promise((resolve, reject) => {
-      const up = tls.connect(this.tlsOptions(t));
+      const up = this.connect(t);
       const timer = setTimeout(() => {
         up.destroy();
         reject(timeoutError(t, limit));

@@ -21,6 +21,7 @@ import { parseApiPath, type ResourceRequest } from './request-info.js';
 import { endWithBody, refuseUpgrade, sendError, sendJson } from './respond.js';
 import { RestStorage } from './rest-storage.js';
 import { NodeDialer } from './node-dialer.js';
+import { AgentTunnels } from './agent-tunnels.js';
 import { streamRest, type StreamCtx } from './subresources/index.js';
 import type { Duplex } from 'node:stream';
 import type { Pki } from './pki.js';
@@ -55,6 +56,8 @@ export interface ApiServerOptions {
   serviceRepairIntervalMs?: number;
   /** The join token's secret: accepted as a bootstrap token (kubelet TLS bootstrap). */
   bootstrapSecret?: string;
+  /** How often agent tunnels are pinged; one missed interval drops a tunnel (default 10 s). */
+  tunnelPingIntervalMs?: number;
 }
 
 export interface ServerLimits {
@@ -72,6 +75,8 @@ export class ApiServer {
   private server?: Server;
   /** The way to node agents, for the streamed subresources (log, exec, portforward, proxy, ...). */
   private dialer?: NodeDialer;
+  /** Agents that only dial out reach this server's node dialer through these. */
+  readonly tunnels: AgentTunnels;
   private ready = false;
   private readonly log: Logger;
   private readonly authn: Authenticator;
@@ -92,6 +97,7 @@ export class ApiServer {
     const network = opts.services?.network ?? serviceNetwork();
     this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
     this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log, serviceNetwork: network });
+    this.tunnels = new AgentTunnels({ log: this.log, pingIntervalMs: opts.tunnelPingIntervalMs });
     this.authn = new Authenticator({ adminToken: opts.pki.adminToken, bootstrapSecret: opts.bootstrapSecret });
     this.inflight = new InflightLimiter(limits.inflight);
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
@@ -140,6 +146,7 @@ export class ApiServer {
     this.connections.attach(this.server);
     this.dialer = new NodeDialer({
       storage: this.storage,
+      tunnels: this.tunnels,
       tls: { ca: this.opts.pki.caCert, cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
       log: this.log,
     });
@@ -199,6 +206,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.ready = false;
     this.stopReporting?.();
+    this.tunnels.close();
     clearTimeout(this.compactionTimer);
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
@@ -277,6 +285,7 @@ export class ApiServer {
     if (!user) throw unauthorized();
     // Streams into pods are for no bootstrap caller (its only business is its CSR).
     if (isBootstrapper(user)) throw forbiddenPath(user, 'create', req.url ?? '/');
+    if (AgentTunnels.serves(req.url)) return this.tunnels.accept(req, socket, head, user);
     const url = new URL(req.url ?? '/', 'https://localhost');
     const parsed = parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
     if (parsed.type !== 'resource') throw notFoundPath();
@@ -302,6 +311,7 @@ export class ApiServer {
     if (path === '/cacerts') return sendText(res, 200, this.opts.pki.caCert);
     const user = this.authn.authenticate(req);
     if (!user) throw unauthorized();
+    if (AgentTunnels.serves(path)) throw badRequest('the agent tunnel is a WebSocket: Upgrade: websocket required');
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
@@ -353,6 +363,9 @@ export class ApiServer {
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw notFoundPath();
     if (info.subresource && !r.subresources.some((s) => s.name === info.subresource)) throw notFoundPath();
+    const q = url.searchParams;
+    if (info.legacyWatch) q.set('watch', 'true');
+    if (isBootstrapper(user)) await this.authorizeBootstrap(user, req.method, info, watch, q);
     const stream = streamRest(r.key, info.subresource);
     if (info.hasSubpath && !stream?.takesPath) throw notFoundPath();
     if (stream && info.name) {
@@ -361,9 +374,6 @@ export class ApiServer {
       if (!stream.serve) throw badRequest('Upgrade request required');
       return stream.serve(this.streamCtx(req, url, r, info), res);
     }
-    const q = url.searchParams;
-    if (info.legacyWatch) q.set('watch', 'true');
-    if (isBootstrapper(user)) await this.authorizeBootstrap(user, req.method, info, watch, q);
     if (watch) res.once('close', trackWatcher(info.group, info.version, r.kind));
     const ctx: Ctx = {
       storage: this.storage,

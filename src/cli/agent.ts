@@ -19,6 +19,7 @@ import { instrumentRuntime } from '../agent/metrics.js';
 import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
 import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
+import { ServerTunnels } from '../tunnel/servers.js';
 
 export interface AgentFlags extends ProxyFlags {
   /** Remove the service proxy's table and exit. */
@@ -41,6 +42,8 @@ export interface AgentFlags extends ProxyFlags {
   ipMasq?: boolean;
   podNetwork?: string;
   cgroupRoot?: string;
+  /** false: the API server dials the agent's endpoint directly (no tunnel). */
+  agentTunnel?: boolean;
 }
 
 export interface EmbeddedAgentOptions {
@@ -353,7 +356,32 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     await running.stop();
     process.exit(0);
   }
+  if (joined && flags.agentTunnel !== false) startTunnels(running, joined.client, conn.url, listen.host, log);
   componentLogger('agent')(`agent for node ${running.nodeName} running (endpoint port ${running.server.port})`);
+}
+
+/**
+ * A joined agent dials out to every API server and serves its endpoint through those tunnels
+ * (src/tunnel/), so the servers never need to reach this machine. Stopped with the agent.
+ */
+function startTunnels(running: RunningAgent, client: RestClient, server: string, listenHost: string, log: (m: string) => void): void {
+  const host = listenHost === '0.0.0.0' || listenHost === '' ? '127.0.0.1' : listenHost === '::' ? '::1' : listenHost;
+  const tunnels = new ServerTunnels({
+    server,
+    client,
+    endpoint: { host, port: running.server.port },
+    credentials: () => {
+      const c = client.credentials;
+      return { ca: c.ca!, cert: c.cert!, key: c.key! };
+    },
+    log,
+  });
+  void tunnels.start();
+  const stop = running.stop.bind(running);
+  running.stop = async (opts) => {
+    tunnels.stop();
+    await stop(opts);
+  };
 }
 
 export interface ImageImportFlags {

@@ -137,6 +137,7 @@ program
   .option('--cleanup', "remove the service proxy's nftables table (--proxy-table) and exit")
   .option('--pod-network <mode>', "pods' network across nodes: vxlan (an overlay), host-gw (routes via the nodes' IPs, one L2 segment), none (bring your own CNI)", 'vxlan')
   .option('--cgroup-root <path>', "parent cgroup of the pods' cgroups", '/berth')
+  .option('--no-agent-tunnel', 'no tunnel to the API servers: they dial the agent endpoint (--listen) directly')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program

@@ -122,6 +122,12 @@ export class RestClient {
     for (const a of old) for (const list of Object.values(a.freeSockets)) for (const sock of list ?? []) sock.destroy();
   }
 
+  /** The CA and client certificate new connections use (after a renewal, the renewed one). */
+  get credentials(): { ca?: string; cert?: string; key?: string } {
+    const t = this.tls as { ca?: string; cert?: string; key?: string };
+    return { ca: t.ca, cert: t.cert, key: t.key };
+  }
+
   private newAgents(): [http.Agent, http.Agent] {
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     return [
