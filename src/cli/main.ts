@@ -29,7 +29,7 @@ program
   .command('server')
   .description('start the control plane (API server and store) on this machine')
   .option('--data-dir <dir>', 'where state, certificates and the kubeconfig live (default /var/lib/berth as root, ~/.berth otherwise)')
-  .option('--listen <host:port>', 'address to serve the Kubernetes API on', '127.0.0.1:6443')
+  .option('--listen <host:port>', 'address to serve the Kubernetes API on (all addresses by default, as k3s: pods reach it through the kubernetes Service)', '0.0.0.0:6443')
   .option('--no-agent', 'do not run a node agent in this process')
   .option('--token <secret>', 'the join token\'s secret (written to DIR/token as K10<CA hash>::server:<secret>; default: the one in DIR/token, else a new random one)')
   .option('--pod-network <mode>', "the embedded agent's pod network across nodes: vxlan, host-gw or none (bring your own CNI)", 'vxlan')

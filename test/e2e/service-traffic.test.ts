@@ -34,6 +34,8 @@ const webContainer: Container = {
   readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1 },
 };
 
+/** A shell command printing the body's last line of GET http://host:port/ (HTTP/1.0, so the server closes). */
+const httpGet = (host: string, port: number) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${host} ${port} | tail -1`;
 const service = (name: string, spec: Service['spec']): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
 const sleeper = (name: string, spec: Partial<Pod['spec']> = {}, labels?: Record<string, string>): Pod =>
   ({
@@ -62,9 +64,12 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
     const answer = r.stdout.split(/\nName:\s/).slice(1).join('\n');
     return [...answer.matchAll(/Address:\s*([0-9.]+)/g)].map((m) => m[1]!);
   };
-  /** n GETs of http://ip:port/ from a pod; each answer is a backend's pod name. */
+  /**
+   * n GETs of http://ip:port/ from a pod; each answer is a backend's pod name. With busybox's nc:
+   * busybox-static's wget crashes in glibc's static NSS for port 80 (it looks the port up).
+   */
   const fetchFrom = (pod: string, ip: string, n: number, port = 80) =>
-    sh(pod, `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); wget -q -T 5 -O- http://${ip}:${port}/ || echo FAILED; done`).trim().split('\n');
+    sh(pod, `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); ${httpGet(ip, port)} || echo FAILED; done`).trim().split('\n');
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-svc-traffic-'));
@@ -116,11 +121,11 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
     assert.deepEqual(lookup('client', 'web.default.svc.cluster.local'), [ip]);
     // The search path (default.svc.cluster.local first) makes the short name work too.
     assert.deepEqual(lookup('client', 'web'), [ip]);
-    // By name end to end: resolve, then fetch (busybox wget itself cannot resolve: static NSS).
+    // By name end to end: resolve, then fetch (busybox wget cannot resolve: static NSS).
     const seen = new Set<string>();
     await eventually(
       () => {
-        const out = sh('client', "ip=$(nslookup -type=a web.default.svc.cluster.local | sed -n 's/^Address: *//p' | tail -1); wget -q -T 5 -O- http://$ip/").trim();
+        const out = sh('client', `ip=$(nslookup -type=a web.default.svc.cluster.local | sed -n 's/^Address: *//p' | tail -1); ${httpGet('$ip', 80)}`).trim();
         seen.add(out);
         return names.every((n) => seen.has(n)) || undefined;
       },
