@@ -17,6 +17,10 @@ import { certificatesigningrequests } from './certificatesigningrequests/index.j
 import { services } from './services/index.js';
 import { endpoints } from './endpoints/index.js';
 import { endpointslices } from './endpointslices/index.js';
+import { clusterrolebindings } from './clusterrolebindings/index.js';
+import { clusterroles } from './clusterroles/index.js';
+import { rolebindings } from './rolebindings/index.js';
+import { roles } from './roles/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -37,6 +41,10 @@ const kinds: KindDef[] = [
   services,
   endpoints,
   endpointslices,
+  clusterrolebindings,
+  clusterroles,
+  rolebindings,
+  roles,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);
