@@ -28,6 +28,12 @@ import type { WatchStreamLimits } from './watch-stream.js';
 import { bootstrapServices, type ClusterServices } from './service-bootstrap.js';
 import { serviceNetwork } from '../registry/services/network.js';
 import { formatIp } from '../api/cidr.js';
+import { ADMIN, ANONYMOUS, type UserInfo } from './authn/user.js';
+import { impersonatedUser } from './authn/impersonation.js';
+import { requestAttributes } from './authz/attributes.js';
+import { Authorizer, DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer.js';
+import { cachedRbacAuthorizer } from './authz/policy-cache.js';
+import { reconcileBootstrapPolicy } from './authz/reconcile.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -47,6 +53,8 @@ export interface ApiServerOptions {
   services?: ClusterServices;
   /** How often the service allocations are repaired (upstream: 3 minutes). */
   serviceRepairIntervalMs?: number;
+  /** --authorization-mode (default Node,RBAC). */
+  authorizationModes?: AuthorizationMode[];
 }
 
 export interface ServerLimits {
@@ -56,8 +64,6 @@ export interface ServerLimits {
   /** Bytes of watch event history kept by all resources together. */
   watchHistoryBytes?: number;
 }
-
-const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 export class ApiServer {
   readonly storage: RestStorage;
@@ -77,6 +83,8 @@ export class ApiServer {
   private readonly tls: TlsSettings;
   connections?: ConnectionCap;
   address = '';
+  readonly authorizer: Authorizer;
+  private readonly rbacCache: ReturnType<typeof cachedRbacAuthorizer>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
@@ -89,6 +97,8 @@ export class ApiServer {
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
     validateConnectionLimits(this.connectionLimits);
     this.tls = opts.tls ?? tlsSettings();
+    this.rbacCache = cachedRbacAuthorizer(this.storage, this.log);
+    this.authorizer = new Authorizer(opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES, this.rbacCache.authorizer);
   }
 
   async start(): Promise<void> {
@@ -99,6 +109,7 @@ export class ApiServer {
     for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    await this.rbacCache.start();
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
@@ -129,7 +140,11 @@ export class ApiServer {
     });
     // exec streams are upgraded connections (SPDY or WebSocket) relayed to the node agent.
     this.server.on('upgrade', (req, socket, head) => {
-      if (!this.authenticated(req)) return void refuseUpgrade(socket, unauthorized());
+      try {
+        this.requestUser(req, new URL(req.url ?? '/', 'https://localhost'));
+      } catch (e) {
+        return void refuseUpgrade(socket, e instanceof ApiError ? e : unauthorized());
+      }
       this.podProxy!.upgrade(req, socket, head).then(
         (served) => {
           if (!served) refuseUpgrade(socket, notFoundPath());
@@ -181,6 +196,7 @@ export class ApiServer {
     clearTimeout(this.compactionTimer);
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
+    this.rbacCache.stop();
     for (const c of this.storage.caches.values()) c.stop();
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -190,12 +206,13 @@ export class ApiServer {
     }
   }
 
-  /** The namespaces and PriorityClasses every cluster has from the start. */
+  /** The namespaces, PriorityClasses and default RBAC policy every cluster has from the start. */
   private async bootstrap(): Promise<void> {
     for (const { key, obj } of bootstrapObjects()) {
       const r = resourceByKey(key);
       if (!this.storage.cache(r).get(objectKey(r, obj.metadata.namespace, obj.metadata.name!))) await this.createIfMissing(key, obj);
     }
+    await reconcileBootstrapPolicy(this.storage, this.log);
   }
 
   private async createIfMissing(key: string, obj: Parameters<RestStorage['create']>[1]): Promise<void> {
@@ -246,11 +263,26 @@ export class ApiServer {
     this.compactionTimer.unref();
   }
 
-  private authenticated(req: IncomingMessage): boolean {
+  /**
+   * Who sent the request: the admin token's user, or anonymous without credentials; a wrong
+   * token is refused (401), as upstream's union of authenticators.
+   */
+  private authenticate(req: IncomingMessage): UserInfo {
     const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) return false;
+    if (!h) return ANONYMOUS;
+    if (!h.startsWith('Bearer ')) throw unauthorized();
     const given = Buffer.from(h.slice(7).trim());
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
+    if (given.length === this.token.length && timingSafeEqual(given, this.token)) return ADMIN;
+    throw unauthorized();
+  }
+
+  /** The authenticated user, or whom it impersonates (allowed by the authorizer), and the request authorized. */
+  private requestUser(req: IncomingMessage, url: URL): UserInfo {
+    const user = impersonatedUser(req, this.authenticate(req), (a) => this.authorizer.check(a));
+    const path = url.pathname;
+    const parsed = parseApiPath(path.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
+    this.authorizer.check(requestAttributes(user, req.method ?? 'GET', path, parsed, url.searchParams));
+    return user;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -262,7 +294,7 @@ export class ApiServer {
       return sendText(res, problem ? 503 : 200, problem ? `[-]${problem}\nreadyz check failed` : 'ok');
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
-    if (!OPEN_PATHS.has(path) && !this.authenticated(req)) throw unauthorized();
+    const user = this.requestUser(req, url);
 
     const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
@@ -314,6 +346,7 @@ export class ApiServer {
       subresource: info.subresource,
       output: negotiate(req),
       log: this.log,
+      user,
     };
     try {
       switch (req.method) {

@@ -18,6 +18,7 @@ import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
+import { parseAuthorizationModes } from '../apiserver/authz/authorizer.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
 import { serviceNetworkOptions, type ServiceNetworkFlags } from './service-network-flags.js';
@@ -35,6 +36,7 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   schedulerConfig?: string;
   disableControllerManager?: boolean;
   nodeMonitorGracePeriod?: string;
+  authorizationMode?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -83,6 +85,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const nodeIpam = nodeIpamOptions(flags);
   const services = serviceNetworkOptions(flags);
   const { limits, tls } = serverLimits(flags);
+  const authorizationModes = flags.authorizationMode === undefined ? undefined : parseAuthorizationModes(flags.authorizationMode);
   const givenEncryption = givenEncryptionConfig(flags);
   for (const w of tls.warnings) process.stderr.write(`berth: WARNING: --tls-cipher-suites: ${w}\n`);
   raiseOpenFileLimit((m) => process.stderr.write(`berth: ${m}\n`));
@@ -106,6 +109,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     limits,
     tls,
     services,
+    authorizationModes,
   });
   let stopping = false;
   const startingNode = new AbortController();

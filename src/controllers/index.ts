@@ -3,6 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { RestClient } from '../client/index.js';
 import { newControllerContext, type Controller, type ControllerContext } from './context.js';
+import { newClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { newCsrControllers, type CsrSigningOptions } from './certificates/index.js';
 import { newDeploymentController } from './deployment/index.js';
 import { newGarbageCollector } from './garbagecollector/index.js';
@@ -24,7 +25,7 @@ export interface ControllerManagerOptions {
   csrSigning?: CsrSigningOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'clusterrole-aggregation'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -36,6 +37,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newPodGCController(ctx, opts.podGC),
     ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(ctx, opts.nodeIpam)]),
     ...newCsrControllers(ctx, opts.csrSigning),
+    newClusterRoleAggregationController(ctx),
   ];
 }
 
