@@ -48,6 +48,11 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'clusterroles.rbac.authorization.k8s.io',
       'rolebindings.rbac.authorization.k8s.io',
       'roles.rbac.authorization.k8s.io',
+      'localsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectrulesreviews.authorization.k8s.io',
+      'subjectaccessreviews.authorization.k8s.io',
+      'selfsubjectreviews.authentication.k8s.io',
     ],
   );
 });

@@ -21,6 +21,11 @@ import { clusterrolebindings } from './clusterrolebindings/index.js';
 import { clusterroles } from './clusterroles/index.js';
 import { rolebindings } from './rolebindings/index.js';
 import { roles } from './roles/index.js';
+import { localsubjectaccessreviews } from './localsubjectaccessreviews/index.js';
+import { selfsubjectaccessreviews } from './selfsubjectaccessreviews/index.js';
+import { selfsubjectrulesreviews } from './selfsubjectrulesreviews/index.js';
+import { subjectaccessreviews } from './subjectaccessreviews/index.js';
+import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -45,6 +50,11 @@ const kinds: KindDef[] = [
   clusterroles,
   rolebindings,
   roles,
+  localsubjectaccessreviews,
+  selfsubjectaccessreviews,
+  selfsubjectrulesreviews,
+  subjectaccessreviews,
+  selfsubjectreviews,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

@@ -115,7 +115,7 @@ export class RbacAuthorizer {
   readonly clusterBindings = new BindingIndex(false);
   readonly roleBindings = new BindingIndex(true);
 
-  constructor(private readonly roles: RoleGetter) {}
+  constructor(readonly roleGetter: RoleGetter) {}
 
   /**
    * Calls visit with each rule that applies to the user in `namespace` ('' for cluster-wide
@@ -127,7 +127,7 @@ export class RbacAuthorizer {
     const keys = userKeys(user);
     const rulesOf = (b: Binding): PolicyRule[] | undefined => {
       const ref = b.roleRef;
-      const role = ref.kind === 'Role' ? this.roles.role(b.namespace, ref.name) : ref.kind === 'ClusterRole' ? this.roles.clusterRole(ref.name) : undefined;
+      const role = ref.kind === 'Role' ? this.roleGetter.role(b.namespace, ref.name) : ref.kind === 'ClusterRole' ? this.roleGetter.clusterRole(ref.name) : undefined;
       if (!role) {
         errors.push(ref.kind === 'Role' ? `role.rbac.authorization.k8s.io "${ref.name}" not found` : `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`);
         return undefined;

@@ -1,6 +1,7 @@
 // The rolebindings kind (rbac.authorization.k8s.io): grants a Role or ClusterRole to subjects
 // within one namespace. Its roleRef never changes (src/api/validation/rbac.ts).
 import type { KindDef } from '../kind.js';
+import { bindingStrategy } from '../../apiserver/authz/escalation.js';
 import { RBAC_GROUP, defaultBinding, roleBindingValidator } from '../../api/validation/rbac.js';
 import { bindingPrinter } from '../../api/printers/rbac.js';
 
@@ -12,4 +13,5 @@ export const rolebindings: KindDef = {
   printer: bindingPrinter,
   defaulter: defaultBinding,
   validator: roleBindingValidator,
+  strategy: bindingStrategy,
 };

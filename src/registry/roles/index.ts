@@ -1,6 +1,7 @@
 // The roles kind (rbac.authorization.k8s.io): a namespace's set of permissions, as upstream's
 // pkg/registry/rbac/role. Validation is shared with ClusterRole (src/api/validation/rbac.ts).
 import type { KindDef } from '../kind.js';
+import { roleStrategy } from '../../apiserver/authz/escalation.js';
 import { RBAC_GROUP, roleValidator } from '../../api/validation/rbac.js';
 
 export const roles: KindDef = {
@@ -9,4 +10,5 @@ export const roles: KindDef = {
   plural: 'roles',
   namespaced: true,
   validator: roleValidator,
+  strategy: roleStrategy,
 };
