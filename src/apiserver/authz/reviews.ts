@@ -25,7 +25,8 @@ function validateAttributes(spec: Any | undefined, errs: FieldError[]): void {
     errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
   }
   if (!spec?.resourceAttributes && !spec?.nonResourceAttributes) {
-    errs.push(invalid('spec.resourceAttributes', spec?.nonResourceAttributes ?? null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+    // Upstream prints the nil attributes as the string "null".
+    errs.push(invalid('spec.resourceAttributes', 'null', 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
   }
 }
 
