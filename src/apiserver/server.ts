@@ -279,11 +279,9 @@ export class ApiServer {
   }
 
   /** The authenticated user, or whom it impersonates (allowed by the authorizer), and the request authorized. */
-  private requestUser(req: IncomingMessage, url: URL): UserInfo {
+  private requestUser(req: IncomingMessage, url: URL, parsed = parseRequestPath(url)): UserInfo {
     const user = impersonatedUser(req, this.authenticate(req), (a) => this.authorizer.check(a));
-    const path = url.pathname;
-    const parsed = parseApiPath(path.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
-    this.authorizer.check(requestAttributes(user, req.method ?? 'GET', path, parsed, url.searchParams));
+    this.authorizer.check(requestAttributes(user, req.method ?? 'GET', url.pathname, parsed, url.searchParams));
     return user;
   }
 
@@ -296,9 +294,9 @@ export class ApiServer {
       return sendText(res, problem ? 503 : 200, problem ? `[-]${problem}\nreadyz check failed` : 'ok');
     }
     if (path === '/version') return sendJson(res, 200, versionInfo());
-    const user = this.requestUser(req, url);
+    const parsed = parseRequestPath(url);
+    const user = this.requestUser(req, url, parsed);
 
-    const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
     if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
 
@@ -374,6 +372,10 @@ export class ApiServer {
       throw e;
     }
   }
+}
+
+function parseRequestPath(url: URL) {
+  return parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
 }
 
 function notFoundPath(): ApiError {
