@@ -7,7 +7,7 @@
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import type { KObject } from '../../api/object.js';
 import type { Validator } from '../../api/resource.js';
-import { invalid, type FieldError } from '../../api/field-errors.js';
+import { goValue, invalid, type FieldError } from '../../api/field-errors.js';
 import { isValidPathSegmentName } from '../../api/names.js';
 import { badRequest } from '../errors.js';
 import type { UserInfo } from '../authn/user.js';
@@ -19,10 +19,13 @@ type Any = Record<string, any>;
 export const AUTHZ_GROUP = 'authorization.k8s.io';
 export const AUTHN_GROUP = 'authentication.k8s.io';
 
+/** The attributes as upstream prints them in a field error (Go's %#v of the struct). */
+const goNonResource = (a: Any) => goValue(`authorization.NonResourceAttributes{Path:${JSON.stringify(a?.path ?? '')}, Verb:${JSON.stringify(a?.verb ?? '')}}`);
+
 /** Upstream's ValidateSubjectAccessReviewSpec and friends: exactly one kind of attributes. */
 function validateAttributes(spec: Any | undefined, errs: FieldError[]): void {
   if (spec?.resourceAttributes && spec?.nonResourceAttributes) {
-    errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes'));
+    errs.push(invalid('spec.nonResourceAttributes', goNonResource(spec.nonResourceAttributes), 'cannot be specified in combination with resourceAttributes'));
   }
   if (!spec?.resourceAttributes && !spec?.nonResourceAttributes) {
     // Upstream prints the nil attributes as the string "null".
@@ -58,7 +61,7 @@ export const reviewValidators: Record<string, Validator> = {
       const errs = nameErrors(o);
       const spec = (o as Any).spec;
       validateAttributes(spec, errs);
-      if (spec?.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'disallowed on this kind of request'));
+      if (spec?.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', goNonResource(spec.nonResourceAttributes), 'disallowed on this kind of request'));
       if (!spec?.user && !spec?.groups?.length) errs.push(invalid('spec.user', spec?.user ?? '', 'at least one of user or group must be specified'));
       return errs;
     },
