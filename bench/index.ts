@@ -7,12 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { apiSuite } from './api.js';
 import { schedulerSuite } from './scheduler.js';
 import { startupSuite } from './startup.js';
+import { rbacSuite } from './rbac.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
   api: (a, workload) => apiSuite({ workload, datastores: datastores(a) }),
   scheduler: (a, workload) => schedulerSuite({ workload, nodes: numberFlag(a, '--nodes'), allNodes: a.includes('--all-nodes') }),
   startup: () => startupSuite(),
+  rbac: () => rbacSuite(),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {
