@@ -82,7 +82,7 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
   };
 }
 
-export function call(s: BenchServer, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+export function call(s: BenchServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((res, rej) => {
     const req = request(
@@ -91,7 +91,7 @@ export function call(s: BenchServer, method: string, path: string, body?: unknow
         method,
         agent: s.agent,
         ca: s.ca,
-        headers: { Authorization: `Bearer ${s.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
+        headers: { Authorization: `Bearer ${s.token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}), ...headers },
       },
       (r) => {
         const chunks: Buffer[] = [];

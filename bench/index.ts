@@ -10,6 +10,7 @@ import { startupSuite } from './startup.js';
 import { servicesSuite } from './services.js';
 import { dnsSuite } from './dns.js';
 import { networkSuite } from './network.js';
+import { rbacSuite } from './rbac.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -19,6 +20,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   services: () => servicesSuite(),
   dns: () => dnsSuite(),
   network: () => networkSuite(),
+  rbac: () => rbacSuite(),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {

@@ -31,6 +31,9 @@ const FILES = [
   'k8s.io/api/events/v1/generated.proto',
   'k8s.io/api/autoscaling/v1/generated.proto',
   'k8s.io/api/certificates/v1/generated.proto',
+  'k8s.io/api/rbac/v1/generated.proto',
+  'k8s.io/api/authorization/v1/generated.proto',
+  'k8s.io/api/authentication/v1/generated.proto',
 ];
 
 const SCALAR: Record<number, string> = {

@@ -12,6 +12,9 @@ const ROOTS = [
   'apps/v1.Deployment', 'coordination/v1.Lease', 'scheduling/v1.PriorityClass', 'autoscaling/v1.Scale',
   'meta/v1.DeleteOptions', 'certificates/v1.CertificateSigningRequest',
   'core/v1.Service', 'core/v1.Endpoints', 'discovery/v1.EndpointSlice',
+  'rbac/v1.Role', 'rbac/v1.ClusterRole', 'rbac/v1.RoleBinding', 'rbac/v1.ClusterRoleBinding',
+  'authorization/v1.SubjectAccessReview', 'authorization/v1.SelfSubjectAccessReview', 'authorization/v1.LocalSubjectAccessReview',
+  'authorization/v1.SelfSubjectRulesReview', 'authentication/v1.SelfSubjectReview',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

@@ -7,14 +7,10 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { JOIN_TOKEN_USER } from '../api/join-token.js';
 
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+import { ADMIN, ALL_AUTHENTICATED as AUTHENTICATED, type UserInfo } from './authn/user.js';
 
-export const AUTHENTICATED = 'system:authenticated';
+export { ADMIN, AUTHENTICATED, type UserInfo };
 export const BOOTSTRAPPERS = 'system:bootstrappers';
-export const ADMIN: UserInfo = { name: 'system:admin', groups: ['system:masters', AUTHENTICATED] };
 
 export interface AuthenticatorOptions {
   adminToken: string;

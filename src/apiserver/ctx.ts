@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceType } from '../registry/index.js';
 import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
-import type { UserInfo } from './authn.js';
+import type { UserInfo } from './authn/user.js';
 
 export interface Ctx {
   storage: RestStorage;
@@ -16,6 +16,6 @@ export interface Ctx {
   subresource?: string;
   output: Output;
   log: (msg: string) => void;
-  /** The authenticated caller. */
-  user: UserInfo;
+  /** Who the request acts as (after impersonation). */
+  user?: UserInfo;
 }

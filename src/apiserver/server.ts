@@ -35,6 +35,14 @@ import { formatIp } from '../api/cidr.js';
 import { nonResourceLabels, observeRequest, reportServerGauges, resourceLabels, trackLongRunning, trackWatcher, type RequestLabels } from './metrics.js';
 import { exposition } from '../metrics/registry.js';
 import { componentLogger, type Logger } from '../log/logger.js';
+import { ANONYMOUS } from './authn/user.js';
+import { impersonatedUser } from './authn/impersonation.js';
+import { runAs } from './authn/request-user.js';
+import { requestAttributes } from './authz/attributes.js';
+import { Authorizer, DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer.js';
+import { cachedRbacAuthorizer } from './authz/policy-cache.js';
+import { reconcileBootstrapPolicy } from './authz/reconcile.js';
+import { isReview, serveReview } from './authz/review-handler.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -58,6 +66,8 @@ export interface ApiServerOptions {
   bootstrapSecret?: string;
   /** How often agent tunnels are pinged; one missed interval drops a tunnel (default 10 s). */
   tunnelPingIntervalMs?: number;
+  /** --authorization-mode (default Node,RBAC). */
+  authorizationModes?: AuthorizationMode[];
 }
 
 export interface ServerLimits {
@@ -67,8 +77,6 @@ export interface ServerLimits {
   /** Bytes of watch event history kept by all resources together. */
   watchHistoryBytes?: number;
 }
-
-const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/cacerts']);
 
 export class ApiServer {
   readonly storage: RestStorage;
@@ -90,6 +98,8 @@ export class ApiServer {
   private readonly tls: TlsSettings;
   connections?: ConnectionCap;
   address = '';
+  readonly authorizer: Authorizer;
+  private readonly rbacCache: ReturnType<typeof cachedRbacAuthorizer>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? componentLogger('apiserver');
@@ -103,6 +113,8 @@ export class ApiServer {
     this.connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits.connections };
     validateConnectionLimits(this.connectionLimits);
     this.tls = opts.tls ?? tlsSettings();
+    this.rbacCache = cachedRbacAuthorizer(this.storage, this.log);
+    this.authorizer = new Authorizer(opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES, this.rbacCache.authorizer);
   }
 
   async start(): Promise<void> {
@@ -113,6 +125,7 @@ export class ApiServer {
     for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    await this.rbacCache.start();
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
@@ -210,6 +223,7 @@ export class ApiServer {
     clearTimeout(this.compactionTimer);
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
+    this.rbacCache.stop();
     for (const c of this.storage.caches.values()) c.stop();
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -219,12 +233,13 @@ export class ApiServer {
     }
   }
 
-  /** The namespaces and PriorityClasses every cluster has from the start. */
+  /** The namespaces, PriorityClasses and default RBAC policy every cluster has from the start. */
   private async bootstrap(): Promise<void> {
     for (const { key, obj } of bootstrapObjects()) {
       const r = resourceByKey(key);
       if (!this.storage.cache(r).get(objectKey(r, obj.metadata.namespace, obj.metadata.name!))) await this.createIfMissing(key, obj);
     }
+    await reconcileBootstrapPolicy(this.storage, this.log);
   }
 
   private async createIfMissing(key: string, obj: Parameters<RestStorage['create']>[1]): Promise<void> {
@@ -279,14 +294,32 @@ export class ApiServer {
     return { dialer: this.dialer!, r, namespace: info.namespace, name: info.name!, url, req };
   }
 
+  /**
+   * Who sent the request: a client certificate of the cluster CA, the admin token or the join
+   * token's bootstrap secret (authn.ts), or anonymous without credentials; a credential no
+   * authenticator accepts is refused (401), as upstream's union of authenticators.
+   */
+  private authenticate(req: IncomingMessage): UserInfo {
+    const user = this.authn.authenticate(req);
+    if (user) return user;
+    if (req.headers.authorization) throw unauthorized();
+    return ANONYMOUS;
+  }
+
+  /** The authenticated user, or whom it impersonates (allowed by the authorizer), and the request authorized. */
+  private requestUser(req: IncomingMessage, url: URL, parsed = parseRequestPath(url)): UserInfo {
+    const user = impersonatedUser(req, this.authenticate(req), (a) => this.authorizer.check(a));
+    this.authorizer.check(requestAttributes(user, req.method ?? 'GET', url.pathname, parsed, url.searchParams));
+    return user;
+  }
+
   /** An upgrade request: served by the streamed subresource it names, if that takes upgrades. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const user = this.authn.authenticate(req);
-    if (!user) throw unauthorized();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const user = this.requestUser(req, url);
     // Streams into pods are for no bootstrap caller (its only business is its CSR).
     if (isBootstrapper(user)) throw forbiddenPath(user, 'create', req.url ?? '/');
     if (AgentTunnels.serves(req.url)) return this.tunnels.accept(req, socket, head, user);
-    const url = new URL(req.url ?? '/', 'https://localhost');
     const parsed = parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
     if (parsed.type !== 'resource') throw notFoundPath();
     const info = parsed.req;
@@ -309,11 +342,10 @@ export class ApiServer {
     if (path === '/version') return sendJson(res, 200, versionInfo());
     // The CA bundle, for joining agents to check against their token's hash (k3s's /cacerts).
     if (path === '/cacerts') return sendText(res, 200, this.opts.pki.caCert);
-    const user = this.authn.authenticate(req);
-    if (!user) throw unauthorized();
+    const parsed = parseRequestPath(url);
+    const user = this.requestUser(req, url, parsed);
     if (AgentTunnels.serves(path)) throw badRequest('the agent tunnel is a WebSocket: Upgrade: websocket required');
 
-    const parsed = parseApiPath(path, (g, v, plural) => findResource(g, v, plural)?.namespaced);
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
     // Only served resources and subresources become label values: a client making up paths
     // must not grow the metrics without bound.
@@ -388,21 +420,25 @@ export class ApiServer {
       log: this.log,
       user,
     };
+    if (isReview(r.group)) return serveReview(ctx, this.authorizer);
     try {
-      switch (req.method) {
-        case 'GET':
-          return await handleGet(ctx);
-        case 'POST':
-          return await handleCreate(ctx);
-        case 'PUT':
-          return await handleUpdate(ctx);
-        case 'PATCH':
-          return await handlePatch(ctx);
-        case 'DELETE':
-          return await handleDelete(ctx);
-        default:
-          throw methodNotAllowed();
-      }
+      // The RBAC kinds' writes check what this user may grant (src/apiserver/authz/escalation.ts).
+      return await runAs({ user, authorizer: this.authorizer }, async () => {
+        switch (req.method) {
+          case 'GET':
+            return await handleGet(ctx);
+          case 'POST':
+            return await handleCreate(ctx);
+          case 'PUT':
+            return await handleUpdate(ctx);
+          case 'PATCH':
+            return await handlePatch(ctx);
+          case 'DELETE':
+            return await handleDelete(ctx);
+          default:
+            throw methodNotAllowed();
+        }
+      });
     } catch (e) {
       if (e instanceof StoreUnavailableError) throw unavailable(e.message);
       throw e;
@@ -420,6 +456,10 @@ export class ApiServer {
     };
     if (!(await bootstrapAllows(user, attrs, selectedName(q.get('fieldSelector')), ownerOf))) throw forbiddenResource(user, attrs);
   }
+}
+
+function parseRequestPath(url: URL) {
+  return parseApiPath(url.pathname.replace(/\/+$/, '') || '/', (g, v, plural) => findResource(g, v, plural)?.namespaced);
 }
 
 function notFoundPath(): ApiError {

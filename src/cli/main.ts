@@ -59,6 +59,7 @@ program
   .option('--watch-history-mib <n>', 'MiB of watch event history kept for all resources together (default 32)')
   .option('--tls-cipher-suites <list>', 'comma-separated TLS 1.2 cipher suites, upstream names (default: ECDHE with AES-GCM or ChaCha20-Poly1305)')
   .option('--tls-min-version <v>', 'VersionTLS12 (default) or VersionTLS13')
+  .option('--authorization-mode <modes>', 'authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC; system:masters is always allowed)')
   .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc), with the key kept in DIR/cred/encryption-config.json (written on first start)')
   .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted, with which providers and keys')
   .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')

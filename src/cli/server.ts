@@ -20,6 +20,7 @@ import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
+import { parseAuthorizationModes } from '../apiserver/authz/authorizer.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { parsePodNetworkMode } from '../network/peers.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
@@ -51,6 +52,7 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   /** The join token's secret (or a whole token of this cluster); default: DIR/token's, else a new one. */
   token?: string;
   podNetwork?: string;
+  authorizationMode?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -111,6 +113,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     serviceCidr: formatServiceCidr(services.network),
   });
   const { limits, tls } = serverLimits(flags);
+  const authorizationModes = flags.authorizationMode === undefined ? undefined : parseAuthorizationModes(flags.authorizationMode);
   const givenEncryption = givenEncryptionConfig(flags);
   const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const advertise = advertiseAddress(flags.advertiseAddress, host);
@@ -139,6 +142,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     tls,
     services,
     bootstrapSecret: join.secret,
+    authorizationModes,
   });
   let stopping = false;
   const startingNode = new AbortController();

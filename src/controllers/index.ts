@@ -3,6 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { RestClient } from '../client/index.js';
 import { newControllerContext, type Controller, type ControllerContext } from './context.js';
+import { newClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { newCsrControllers, type CsrSigningOptions } from './certificates/index.js';
 import { newDeploymentController } from './deployment/index.js';
 import { newGarbageCollector } from './garbagecollector/index.js';
@@ -28,7 +29,7 @@ export interface ControllerManagerOptions {
   endpointSlice?: EndpointSliceControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'clusterrole-aggregation'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -43,6 +44,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newEndpointSliceController(ctx, opts.endpointSlice),
     newEndpointsController(ctx),
     newServiceLBController(ctx),
+    newClusterRoleAggregationController(ctx),
   ];
 }
 

@@ -44,6 +44,15 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'services',
       'endpoints',
       'endpointslices.discovery.k8s.io',
+      'clusterrolebindings.rbac.authorization.k8s.io',
+      'clusterroles.rbac.authorization.k8s.io',
+      'rolebindings.rbac.authorization.k8s.io',
+      'roles.rbac.authorization.k8s.io',
+      'localsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectaccessreviews.authorization.k8s.io',
+      'selfsubjectrulesreviews.authorization.k8s.io',
+      'subjectaccessreviews.authorization.k8s.io',
+      'selfsubjectreviews.authentication.k8s.io',
     ],
   );
 });

@@ -17,6 +17,15 @@ import { certificatesigningrequests } from './certificatesigningrequests/index.j
 import { services } from './services/index.js';
 import { endpoints } from './endpoints/index.js';
 import { endpointslices } from './endpointslices/index.js';
+import { clusterrolebindings } from './clusterrolebindings/index.js';
+import { clusterroles } from './clusterroles/index.js';
+import { rolebindings } from './rolebindings/index.js';
+import { roles } from './roles/index.js';
+import { localsubjectaccessreviews } from './localsubjectaccessreviews/index.js';
+import { selfsubjectaccessreviews } from './selfsubjectaccessreviews/index.js';
+import { selfsubjectrulesreviews } from './selfsubjectrulesreviews/index.js';
+import { subjectaccessreviews } from './subjectaccessreviews/index.js';
+import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -37,6 +46,15 @@ const kinds: KindDef[] = [
   services,
   endpoints,
   endpointslices,
+  clusterrolebindings,
+  clusterroles,
+  rolebindings,
+  roles,
+  localsubjectaccessreviews,
+  selfsubjectaccessreviews,
+  selfsubjectrulesreviews,
+  subjectaccessreviews,
+  selfsubjectreviews,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

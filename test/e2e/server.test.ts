@@ -21,7 +21,7 @@ function rawGet(url: string, ca: string, path: string): Promise<{ status: number
   });
 }
 
-test('server: ready line, open health endpoints, 401 Status without credentials, 0600 kubeconfig', async () => {
+test('server: ready line, open health endpoints, anonymous refused with upstream\'s 403, 401 for a wrong token, 0600 kubeconfig', async () => {
   const s = await startServer();
   try {
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -30,11 +30,14 @@ test('server: ready line, open health endpoints, 401 Status without credentials,
     for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await rawGet(s.url, s.caCert, p)).status, 200, p);
     const version = JSON.parse((await rawGet(s.url, s.caCert, '/version')).body);
     assert.equal(version.major, '1');
+    // Without credentials a request is system:anonymous, which the default policy lets see health only.
     const denied = await rawGet(s.url, s.caCert, '/api/v1/namespaces');
-    assert.equal(denied.status, 401);
+    assert.equal(denied.status, 403);
     const status = JSON.parse(denied.body);
     assert.equal(status.kind, 'Status');
-    assert.equal(status.reason, 'Unauthorized');
+    assert.equal(status.reason, 'Forbidden');
+    assert.equal(status.message, 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope');
+    assert.equal((await rawGet(s.url, s.caCert, '/apis')).status, 403, 'discovery is for authenticated users only');
     const wrong = await api(s, 'GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer nope' });
     assert.equal(wrong.status, 401);
     const ok = await api(s, 'GET', '/api/v1/namespaces');

@@ -180,6 +180,9 @@ const GROUP_PACKAGE: Record<string, string> = {
   'certificates.k8s.io': 'k8s.io.api.certificates',
   autoscaling: 'k8s.io.api.autoscaling',
   policy: 'k8s.io.api.policy',
+  'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
+  'authorization.k8s.io': 'k8s.io.api.authorization',
+  'authentication.k8s.io': 'k8s.io.api.authentication',
   'meta.k8s.io': 'k8s.io.apimachinery.pkg.apis.meta',
 };
 

@@ -1,0 +1,252 @@
+// The default roles and bindings every cluster has, as upstream's
+// plugin/pkg/auth/authorizer/rbac/bootstrappolicy (policy.go, controller_policy.go): the user-facing
+// roles (cluster-admin; admin, edit and view built by aggregation), what every user and anonymous
+// may do (discovery, health, version, self reviews), the components' roles, and one
+// system:controller:<name> role per controller Berth runs, bound to its ServiceAccount in kube-system.
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from 'kubernetes-types/rbac/v1';
+
+const G = 'rbac.authorization.k8s.io';
+export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
+const BOOTSTRAP_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const READ_WRITE = [...READ, ...WRITE];
+
+const rule = (verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule => ({
+  apiGroups,
+  resources,
+  verbs,
+  ...(resourceNames ? { resourceNames } : {}),
+});
+const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ nonResourceURLs, verbs });
+/** Upstream's eventsRule: components record Events in both groups. */
+const events = (): PolicyRule[] => [rule(['create', 'update', 'patch'], [''], ['events']), rule(['create', 'update', 'patch'], ['events.k8s.io'], ['events'])];
+
+function clusterRole(name: string, rules: PolicyRule[], extra: Partial<ClusterRole> & { labels?: Record<string, string> } = {}): ClusterRole {
+  const { labels, ...rest } = extra;
+  return {
+    apiVersion: `${G}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name, labels: { ...BOOTSTRAP_LABEL, ...labels }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    rules,
+    ...rest,
+  };
+}
+
+const aggregated = (to: string) => ({ aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [`${G}/aggregate-to-${to}`]: 'true' } }] } });
+
+const user = (name: string): Subject => ({ kind: 'User', apiGroup: G, name });
+const group = (name: string): Subject => ({ kind: 'Group', apiGroup: G, name });
+const serviceAccount = (name: string): Subject => ({ kind: 'ServiceAccount', name, namespace: 'kube-system' });
+
+function clusterRoleBinding(role: string, subjects: Subject[], name = role): ClusterRoleBinding {
+  return {
+    apiVersion: `${G}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name, labels: { ...BOOTSTRAP_LABEL }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    roleRef: { apiGroup: G, kind: 'ClusterRole', name: role },
+    subjects,
+  };
+}
+
+const POD_SUBRESOURCES_READ = ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy'];
+
+/** The controllers Berth runs and the rules upstream's controller_policy.go gives each. */
+const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
+  'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [G], ['clusterroles'])],
+  'deployment-controller': [
+    rule(['get', 'list', 'watch', 'update'], ['apps'], ['deployments']),
+    rule(['update'], ['apps'], ['deployments/finalizers', 'deployments/status']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps'], ['replicasets']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['pods']),
+    ...events(),
+  ],
+  'replicaset-controller': [
+    rule(['get', 'list', 'watch', 'update'], ['apps'], ['replicasets']),
+    rule(['update'], ['apps'], ['replicasets/status', 'replicasets/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [''], ['pods']),
+    ...events(),
+  ],
+  'generic-garbage-collector': [rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']), ...events()],
+  'namespace-controller': [
+    rule(['get', 'list', 'watch', 'delete'], [''], ['namespaces']),
+    rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']),
+    rule(['get', 'list', 'delete', 'deletecollection'], ['*'], ['*']),
+  ],
+  'node-controller': [
+    rule(['get', 'list', 'update', 'delete', 'patch'], [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status']),
+    rule(['update'], [''], ['pods/status']),
+    rule(['list', 'get', 'delete'], [''], ['pods']),
+    ...events(),
+  ],
+  'pod-garbage-collector': [rule(['list', 'watch', 'delete'], [''], ['pods']), rule(['get', 'list'], [''], ['nodes']), rule(['patch'], [''], ['pods/status'])],
+  'certificate-controller': [
+    rule(['get', 'list', 'watch', 'delete'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/legacy-unknown']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    ...events(),
+  ],
+  'endpoint-controller': [
+    rule(READ, [''], ['services', 'pods']),
+    rule(['get', 'list', 'create', 'update', 'delete'], [''], ['endpoints']),
+    rule(['create'], [''], ['endpoints/restricted']),
+    ...events(),
+  ],
+  'endpointslice-controller': [
+    rule(READ, [''], ['services', 'pods', 'nodes']),
+    rule(['update'], [''], ['services/finalizers']),
+    rule(['get', 'list', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
+    ...events(),
+  ],
+};
+
+export function bootstrapClusterRoles(): ClusterRole[] {
+  return [
+    clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
+    clusterRole('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
+    clusterRole('system:monitoring', [urls(['get'], ['/healthz', '/healthz/*', '/livez', '/livez/*', '/metrics', '/metrics/slis', '/readyz', '/readyz/*'])]),
+    clusterRole('system:basic-user', [
+      rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+      rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    ]),
+    clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
+    clusterRole('admin', [], aggregated('admin')),
+    clusterRole('edit', [], { ...aggregated('edit'), labels: { [`${G}/aggregate-to-admin`]: 'true' } }),
+    clusterRole('view', [], { ...aggregated('view'), labels: { [`${G}/aggregate-to-edit`]: 'true' } }),
+    clusterRole('system:aggregate-to-admin', [rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']), rule(READ_WRITE, [G], ['roles', 'rolebindings'])], {
+      labels: { [`${G}/aggregate-to-admin`]: 'true' },
+    }),
+    clusterRole(
+      'system:aggregate-to-edit',
+      [
+        rule(READ, [''], POD_SUBRESOURCES_READ),
+        rule(['impersonate'], [''], ['serviceaccounts']),
+        rule(WRITE, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+        rule(['create'], [''], ['pods/eviction']),
+        rule(WRITE, [''], ['replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/proxy', 'persistentvolumeclaims', 'configmaps', 'secrets', 'events']),
+        rule(['create'], [''], ['serviceaccounts/token']),
+        rule(WRITE, ['apps'], ['statefulsets', 'statefulsets/scale', 'daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'replicasets', 'replicasets/scale']),
+        rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
+        rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
+        rule(WRITE, ['extensions'], ['daemonsets', 'deployments', 'deployments/scale', 'deployments/rollback', 'ingresses', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicationcontrollers/scale']),
+        rule(WRITE, ['policy'], ['poddisruptionbudgets']),
+        rule(WRITE, ['networking.k8s.io'], ['networkpolicies', 'ingresses']),
+        rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+      ],
+      { labels: { [`${G}/aggregate-to-edit`]: 'true' } },
+    ),
+    clusterRole(
+      'system:aggregate-to-view',
+      [
+        rule(READ, [''], ['pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'configmaps']),
+        rule(READ, [''], ['limitranges', 'resourcequotas', 'bindings', 'events', 'pods/status', 'resourcequotas/status', 'namespaces/status', 'replicationcontrollers/status', 'pods/log']),
+        rule(READ, [''], ['namespaces']),
+        rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+        rule(READ, ['apps'], ['controllerrevisions', 'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/status', 'deployments/scale', 'replicasets', 'replicasets/status', 'replicasets/scale']),
+        rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+        rule(READ, ['batch'], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
+        rule(READ, ['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale', 'networkpolicies']),
+        rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+        rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+      ],
+      { labels: { [`${G}/aggregate-to-view`]: 'true' } },
+    ),
+    clusterRole('system:node', [
+      rule(['create', 'delete'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
+      rule(['get', 'list', 'watch'], [''], ['services']),
+      rule(['create', 'get', 'list', 'watch'], [''], ['nodes']),
+      rule(['update', 'patch'], [''], ['nodes/status']),
+      rule(['update', 'patch', 'delete'], [''], ['nodes']),
+      rule(['create', 'update', 'patch'], [''], ['events']),
+      rule(['get', 'list', 'watch'], [''], ['pods']),
+      rule(['create', 'delete'], [''], ['pods']),
+      rule(['update', 'patch'], [''], ['pods/status']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(['get'], [''], ['secrets', 'configmaps', 'persistentvolumeclaims', 'persistentvolumes']),
+      rule(['get'], [''], ['endpoints']),
+      rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+      rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
+      rule(['create'], [''], ['serviceaccounts/token']),
+      rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
+    // What a Berth node agent needs beyond upstream's system:node: its cluster DNS server keeps
+    // its node's kube-dns EndpointSlice (server-side apply), its tunnels learn the API servers
+    // from default/kubernetes' Endpoints, and it dials the servers' agent tunnel.
+    clusterRole('berth:node', [
+      rule(['create', 'update', 'patch'], ['discovery.k8s.io'], ['endpointslices']),
+      rule(['list', 'watch'], [''], ['endpoints']),
+      urls(['get'], ['/v1-berth/connect']),
+    ]),
+    clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
+    clusterRole('system:node-proxier', [
+      rule(['list', 'watch'], [''], ['services', 'endpoints']),
+      rule(['get'], [''], ['nodes']),
+      ...events(),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
+    clusterRole('system:kube-scheduler', [
+      ...events(),
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
+      rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
+      rule(['list', 'watch'], [''], ['nodes']),
+      rule(['create'], [''], ['pods/binding', 'bindings']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(READ, [''], ['replicationcontrollers', 'services', 'namespaces']),
+      rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+      rule(READ, ['policy'], ['poddisruptionbudgets']),
+      rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes']),
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(READ, ['storage.k8s.io'], ['csinodes', 'csidrivers', 'csistoragecapacities']),
+      rule(READ, ['scheduling.k8s.io'], ['priorityclasses']),
+    ]),
+    clusterRole('system:kube-controller-manager', [
+      ...events(),
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-controller-manager']),
+      rule(['create'], [''], ['secrets', 'serviceaccounts']),
+      rule(['delete'], [''], ['secrets']),
+      rule(['get'], [''], ['configmaps', 'namespaces', 'secrets', 'serviceaccounts']),
+      rule(['update'], [''], ['secrets', 'serviceaccounts']),
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(['list', 'watch'], ['*'], ['*']),
+      rule(['create'], [''], ['serviceaccounts/token']),
+    ]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client'])]),
+    clusterRole('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet'])]),
+    clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kubelet-serving'])]),
+    clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown'])]),
+    ...Object.entries(CONTROLLER_ROLES).map(([name, rules]) => clusterRole(`system:controller:${name}`, rules)),
+  ];
+}
+
+export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
+  return [
+    clusterRoleBinding('cluster-admin', [group('system:masters')]),
+    clusterRoleBinding('system:monitoring', [group('system:monitoring')]),
+    clusterRoleBinding('system:discovery', [group('system:authenticated')]),
+    clusterRoleBinding('system:basic-user', [group('system:authenticated')]),
+    clusterRoleBinding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    clusterRoleBinding('system:node-proxier', [user('system:kube-proxy')]),
+    clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
+    clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
+    // Upstream binds system:node to no one (the Node authorizer grants nodes their objects).
+    clusterRoleBinding('system:node', []),
+    // Until Berth has the Node authorizer (#15), nodes get system:node's rules through their group,
+    // as clusters before 1.8 did, plus Berth's own; the join token's bootstrap callers may ask for
+    // their certificates (as kubeadm's kubeadm:kubelet-bootstrap binding).
+    clusterRoleBinding('system:node', [group('system:nodes')], 'berth:system:nodes'),
+    clusterRoleBinding('berth:node', [group('system:nodes')]),
+    clusterRoleBinding('system:node-bootstrapper', [group('system:bootstrappers')], 'berth:node-bootstrapper'),
+    ...Object.keys(CONTROLLER_ROLES).map((name) => clusterRoleBinding(`system:controller:${name}`, [serviceAccount(name)])),
+  ];
+}
