@@ -12,6 +12,7 @@ const ROOTS = [
   'apps/v1.Deployment', 'coordination/v1.Lease', 'scheduling/v1.PriorityClass', 'autoscaling/v1.Scale',
   'meta/v1.DeleteOptions', 'certificates/v1.CertificateSigningRequest',
   'core/v1.Service', 'core/v1.Endpoints', 'discovery/v1.EndpointSlice',
+  'batch/v1.Job', 'batch/v1.CronJob',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

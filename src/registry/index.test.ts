@@ -44,6 +44,8 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'services',
       'endpoints',
       'endpointslices.discovery.k8s.io',
+      'jobs.batch',
+      'cronjobs.batch',
     ],
   );
 });

@@ -17,6 +17,8 @@ import { certificatesigningrequests } from './certificatesigningrequests/index.j
 import { services } from './services/index.js';
 import { endpoints } from './endpoints/index.js';
 import { endpointslices } from './endpointslices/index.js';
+import { jobs } from './jobs/index.js';
+import { cronjobs } from './cronjobs/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -37,6 +39,8 @@ const kinds: KindDef[] = [
   services,
   endpoints,
   endpointslices,
+  jobs,
+  cronjobs,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);
