@@ -14,6 +14,7 @@ import { newReplicaSetController } from './replicaset.js';
 import { newEndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/index.js';
 import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
+import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -26,9 +27,10 @@ export interface ControllerManagerOptions {
   /** The CA that signs approved CSRs; without it requests are approved but not issued here. */
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
+  job?: JobControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'job', 'ttl-after-finished'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -43,6 +45,8 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newEndpointSliceController(ctx, opts.endpointSlice),
     newEndpointsController(ctx),
     newServiceLBController(ctx),
+    newJobController(ctx, opts.job),
+    newTTLAfterFinishedController(ctx),
   ];
 }
 
