@@ -15,6 +15,7 @@ import { newEndpointSliceController, type EndpointSliceControllerOptions } from 
 import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
 import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
+import { newCronJobController } from './cronjob/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -30,7 +31,7 @@ export interface ControllerManagerOptions {
   job?: JobControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'job', 'ttl-after-finished'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'job', 'ttl-after-finished', 'cronjob'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -47,6 +48,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newServiceLBController(ctx),
     newJobController(ctx, opts.job),
     newTTLAfterFinishedController(ctx),
+    newCronJobController(ctx),
   ];
 }
 
