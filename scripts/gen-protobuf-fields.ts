@@ -31,6 +31,7 @@ const FILES = [
   'k8s.io/api/events/v1/generated.proto',
   'k8s.io/api/autoscaling/v1/generated.proto',
   'k8s.io/api/certificates/v1/generated.proto',
+  'k8s.io/api/batch/v1/generated.proto',
 ];
 
 const SCALAR: Record<number, string> = {

@@ -4,6 +4,9 @@ import { AGE, NAME, col, created, name, type Any } from '../../api/printers/colu
 import { age } from '../../api/printers/duration.js';
 import { containersAndImages, selectorString } from '../../api/printers/workload.js';
 
+/** Upstream's printBoolPtr: the column is typed boolean but its cells are words. */
+const suspendCell = (v: boolean | undefined) => (v === undefined ? '<unset>' : v ? 'True' : 'False');
+
 export const cronJobPrinter: Printer = {
   columns: [
     NAME,
@@ -22,6 +25,6 @@ export const cronJobPrinter: Printer = {
     const template = cj.spec?.jobTemplate?.spec;
     const [cs, images] = containersAndImages(template?.template);
     const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime, now) : '<none>';
-    return [name(o), cj.spec?.schedule ?? '', cj.spec?.timeZone ?? '<none>', cj.spec?.suspend ?? false, (cj.status?.active ?? []).length, last, created(o, now), cs, images, selectorString(template?.selector)];
+    return [name(o), cj.spec?.schedule ?? '', cj.spec?.timeZone ?? '<none>', suspendCell(cj.spec?.suspend), (cj.status?.active ?? []).length, last, created(o, now), cs, images, selectorString(template?.selector)];
   },
 };

@@ -55,7 +55,7 @@ test('printer: schedule, zone, suspend, active count and last schedule as upstre
   cj.metadata.creationTimestamp = '2024-01-01T00:00:00Z';
   const now = new Date('2024-01-01T01:00:00Z');
   assert.deepEqual(cronJobPrinter.columns.filter((c) => c.priority === 0).map((c) => c.name), ['Name', 'Schedule', 'TimeZone', 'Suspend', 'Active', 'Last Schedule', 'Age']);
-  assert.deepEqual(cronJobPrinter.cells(cj as never, now).slice(0, 7), ['hello', '*/1 * * * *', '<none>', false, 0, '<none>', '60m']);
+  assert.deepEqual(cronJobPrinter.cells(cj as never, now).slice(0, 7), ['hello', '*/1 * * * *', '<none>', 'False', 0, '<none>', '60m']);
   cj.status = { active: [{ name: 'a' }], lastScheduleTime: '2024-01-01T00:59:00Z' };
   assert.deepEqual(cronJobPrinter.cells(cj as never, now).slice(4, 6), [1, '60s']);
 });
