@@ -72,6 +72,22 @@ test('a Job of 3 completions at parallelism 2 completes; kubectl wait returns; c
   assert.match(wide[1]!, new RegExp(`work\\s+busybox\\s+batch.kubernetes.io/controller-uid=${j.metadata.uid}$`));
 });
 
+test('bad Jobs are refused with upstream\'s field errors; kubectl describe shows the Job and its events', () => {
+  const always = { ...job('always', {}, {}), spec: { template: { spec: { restartPolicy: 'Always', containers: [{ name: 'c', image: 'busybox' }] } } } };
+  const r = kubectl(s, ['apply', '-f', '-'], { version: '1.32', input: YAML.stringify(always) });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /spec\.template\.spec\.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"/);
+  const immutable = kubectl(s, ['patch', 'job', 'pi', '--type=merge', '-p', '{"spec":{"completions":5}}'], { version: '1.32' });
+  assert.notEqual(immutable.code, 0);
+  assert.match(immutable.stderr, /spec\.completions: Invalid value: 5: field is immutable/);
+  const described = ok(['describe', 'job', 'pi']);
+  assert.match(described, /^Completions:\s+3$/m);
+  assert.match(described, /^Parallelism:\s+2$/m);
+  assert.match(described, /^Pods Statuses:\s+0 Active \(0 Ready\) \/ 3 Succeeded \/ 0 Failed$/m);
+  assert.match(described, /SuccessfulCreate\s+\S+\s+job-controller\s+Created pod: pi-/);
+  assert.match(described, /Completed\s+\S+\s+job-controller\s+Job completed/);
+});
+
 test('an Indexed Job\'s pods carry their index, hostname and JOB_COMPLETION_INDEX', () => {
   apply(job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }, { 'sim.berth.dev/exit-after': '1s' }));
   ok(['wait', '--for=condition=complete', 'job/idx', '--timeout=60s'], undefined, 70_000);
@@ -95,6 +111,10 @@ test('a failing Job stops at backoffLimit with Failed/BackoffLimitExceeded', () 
   assert.equal(failed.reason, 'BackoffLimitExceeded');
   assert.equal(j.status.failed, 2);
   assert.match(ok(['get', 'job', 'fail']).split('\n')[1]!, /^fail\s+Failed\s+0\/1\s/);
+  // The replacement waited out the 10 s re-creation back-off (timestamps have whole seconds).
+  const created = json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=fail']).items.map((p: any) => Date.parse(p.metadata.creationTimestamp)).sort();
+  assert.equal(created.length, 2);
+  assert.ok(created[1] - created[0] >= 10_000, `second pod ${created[1] - created[0]} ms after the first`);
 });
 
 test('a Job created suspended starts nothing; suspend deletes running pods; resume recreates them', async () => {
