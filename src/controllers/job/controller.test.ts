@@ -259,3 +259,22 @@ test('ttlSecondsAfterFinished 0 deletes a finished Job; deleting a Job releases 
     await stop();
   }
 });
+
+test('podReplacementPolicy Failed: a deleted pod holds its place until it is Failed, then counts and is replaced', async () => {
+  const { api, stop } = await start();
+  try {
+    await createJob(api, 'repl', { podReplacementPolicy: 'Failed', backoffLimit: 3 });
+    const first = await waitFor(() => running(api, 'repl')[0], 'first pod');
+    await api.delete(podRef(first.metadata!.name!));
+    await waitFor(() => getJob(api, 'repl')?.status?.terminating === 1, 'terminating 1');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(running(api, 'repl').length, 0, 'no replacement while the old pod terminates');
+    assert.ok(podsOf(api, 'repl')[0]!.metadata!.finalizers!.includes(JOB_TRACKING_FINALIZER), 'its final phase is still to be counted');
+    await finish(api, first, 137);
+    await waitFor(() => running(api, 'repl').length === 1, 'a replacement');
+    const job = await waitFor(() => (getJob(api, 'repl')?.status?.failed === 1 ? getJob(api, 'repl') : undefined), 'failed 1');
+    assert.equal(job.status!.terminating, 0);
+  } finally {
+    await stop();
+  }
+});

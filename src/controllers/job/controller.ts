@@ -267,11 +267,14 @@ class JobController implements Controller {
     this.backoff.set(key, nextBackoffRecord(this.backoff.get(key), newSucceeded, newFailures));
 
     // 2. Recorded pods lose their finalizer; 3. those whose finalizer is gone are counted.
+    // A deleted pod still running keeps it only while its final phase is still to be counted
+    // (podReplacementPolicy Failed); the pod GC marks Failed any that no kubelet will finish.
+    const deletionsFail = spec.suspend !== true && !target;
+    const releasesWhileDeleting = (p: Pod) => !!p.metadata?.deletionTimestamp && !(onlyReplaceFailed(job) && deletionsFail);
     const released = new Set<string>();
     await Promise.all(
       pods
-        // Deleted pods go too, counted or not: a finalizer must never keep a pod forever.
-        .filter((p) => hasFinalizer(p) && !this.releasing.has(p.metadata!.uid!) && (isTerminal(p) || !!p.metadata?.deletionTimestamp))
+        .filter((p) => hasFinalizer(p) && !this.releasing.has(p.metadata!.uid!) && (isTerminal(p) || releasesWhileDeleting(p)))
         .map(async (p) => {
           if (await this.removeFinalizer(p)) released.add(p.metadata!.uid!);
         }),
