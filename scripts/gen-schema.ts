@@ -15,6 +15,7 @@ const ROOTS = [
   'rbac/v1.Role', 'rbac/v1.ClusterRole', 'rbac/v1.RoleBinding', 'rbac/v1.ClusterRoleBinding',
   'authorization/v1.SubjectAccessReview', 'authorization/v1.SelfSubjectAccessReview', 'authorization/v1.LocalSubjectAccessReview',
   'authorization/v1.SelfSubjectRulesReview', 'authentication/v1.SelfSubjectReview',
+  'batch/v1.Job', 'batch/v1.CronJob',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

@@ -15,6 +15,8 @@ import { newReplicaSetController } from './replicaset.js';
 import { newEndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/index.js';
 import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
+import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
+import { newCronJobController } from './cronjob/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -27,9 +29,10 @@ export interface ControllerManagerOptions {
   /** The CA that signs approved CSRs; without it requests are approved but not issued here. */
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
+  job?: JobControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'clusterrole-aggregation'] as const;
+export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'clusterrole-aggregation', 'job', 'ttl-after-finished', 'cronjob'] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
@@ -45,6 +48,9 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newEndpointsController(ctx),
     newServiceLBController(ctx),
     newClusterRoleAggregationController(ctx),
+    newJobController(ctx, opts.job),
+    newTTLAfterFinishedController(ctx),
+    newCronJobController(ctx),
   ];
 }
 

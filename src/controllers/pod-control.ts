@@ -82,8 +82,10 @@ export class PodControl {
     private readonly recorder: EventRecorder,
   ) {}
 
-  async createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference): Promise<Pod> {
+  /** `customize` adjusts the pod before it is sent (a Job's index, finalizer and hostname). */
+  async createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference, customize?: (pod: Pod) => void): Promise<Pod> {
     const pod = podFromTemplate(template, owner, ref);
+    customize?.(pod);
     if (!Object.keys(pod.metadata!.labels ?? {}).length) throw new Error('unable to create pods, no labels');
     try {
       const created = await this.client.create<Pod>({ ...resources.pods, namespace }, pod);

@@ -53,6 +53,8 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'selfsubjectrulesreviews.authorization.k8s.io',
       'subjectaccessreviews.authorization.k8s.io',
       'selfsubjectreviews.authentication.k8s.io',
+      'jobs.batch',
+      'cronjobs.batch',
     ],
   );
 });

@@ -26,6 +26,8 @@ import { selfsubjectaccessreviews } from './selfsubjectaccessreviews/index.js';
 import { selfsubjectrulesreviews } from './selfsubjectrulesreviews/index.js';
 import { subjectaccessreviews } from './subjectaccessreviews/index.js';
 import { selfsubjectreviews } from './selfsubjectreviews/index.js';
+import { jobs } from './jobs/index.js';
+import { cronjobs } from './cronjobs/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -55,6 +57,8 @@ const kinds: KindDef[] = [
   selfsubjectrulesreviews,
   subjectaccessreviews,
   selfsubjectreviews,
+  jobs,
+  cronjobs,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

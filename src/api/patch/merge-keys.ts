@@ -40,6 +40,7 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'apps/v1.DeploymentSpec': { strategy: { strategy: 'retainKeys' } },
   'apps/v1.DeploymentStatus': conditions,
   'apps/v1.ReplicaSetStatus': conditions,
+  'batch/v1.JobStatus': conditions,
 };
 
 type T = string | { ref: string } | { array: T } | { map: T };

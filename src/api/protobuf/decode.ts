@@ -179,6 +179,7 @@ const GROUP_PACKAGE: Record<string, string> = {
   'scheduling.k8s.io': 'k8s.io.api.scheduling',
   'certificates.k8s.io': 'k8s.io.api.certificates',
   autoscaling: 'k8s.io.api.autoscaling',
+  batch: 'k8s.io.api.batch',
   policy: 'k8s.io.api.policy',
   'rbac.authorization.k8s.io': 'k8s.io.api.rbac',
   'authorization.k8s.io': 'k8s.io.api.authorization',
