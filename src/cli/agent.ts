@@ -14,7 +14,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
 import { joinCluster } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
-import { componentLogger } from '../log/logger.js';
+import { componentLogger, warnOf } from '../log/logger.js';
 import { instrumentRuntime } from '../agent/metrics.js';
 import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
@@ -116,8 +116,18 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const nodeIP = o.nodeIP ?? defaultNodeIP();
   // The endpoint trusts clients of the cluster CA only, and its certificate must come from it.
   if (!o.caCert) throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
-  // Checked before containerd starts: an overlay needs the interface holding the node IP.
-  const netCni = podNetworkCni(o, nodeIP);
+  // Checked before containerd starts: an overlay needs the interface holding the node IP. A node
+  // IP on no interface of this machine (a node behind NAT advertising its outside address) gets
+  // no overlay: its pods still run and reach each other, and the warning says why nothing more.
+  let podNetwork = o.podNetwork;
+  let netCni: { ipMasq?: boolean; mtu?: number };
+  try {
+    netCni = podNetworkCni(o, nodeIP);
+  } catch (e) {
+    warnOf(log)(`pod network ${podNetwork} is off (${(e as Error).message}): this node's pods reach each other only`);
+    podNetwork = undefined;
+    netCni = { ipMasq: o.ipMasq };
+  }
   // One agent per data dir (its containerd, pod dirs and logs), held until this process exits.
   const lock = lockDataDir(dataDir);
   const bridge = o.bridge ?? 'berth0';
@@ -169,8 +179,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     nodeIP,
     dataDir,
     podCidr: o.podCidr,
-    cni: layout && o.podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...netCni } : undefined,
-    overlay: o.podNetwork === 'vxlan' || o.podNetwork === 'host-gw' ? { backend: o.podNetwork, masquerade: o.ipMasq !== false } : undefined,
+    cni: layout && podNetwork !== 'none' ? { confDir: layout.cniConfDir, dataDir: layout.cniDataDir, bridge, ...netCni } : undefined,
+    overlay: podNetwork === 'vxlan' || podNetwork === 'host-gw' ? { backend: podNetwork, masquerade: o.ipMasq !== false } : undefined,
     cgroupRoot: o.cgroupRoot,
     clusterDns: o.clusterDns ?? [DEFAULT_CLUSTER_DNS],
     clusterDomain: o.clusterDomain,

@@ -239,7 +239,9 @@ describe('the agent tunnel: servers reach an agent only through the tunnels it d
       await dialTunnel(a, { Authorization: `Bearer ${a.token}` }),
       /^403 forbidden: User "[^"]+" cannot create path "\/v1-berth\/connect": only nodes/,
     );
-    assert.match(await dialTunnel(a, {}), /^401 /);
+    // Without credentials a caller is system:anonymous, whom RBAC gives no such path.
+    assert.match(await dialTunnel(a, {}), /^403 forbidden: User "system:anonymous" cannot get path "\/v1-berth\/connect"/);
+    assert.match(await dialTunnel(a, { Authorization: 'Bearer not-a-token' }), /^401 /);
     const plain = kubectl(a, ['get', '--raw', '/v1-berth/connect']);
     assert.notEqual(plain.code, 0);
     assert.match(plain.stderr, /the agent tunnel is a WebSocket: Upgrade: websocket required/);

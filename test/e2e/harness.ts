@@ -1,5 +1,5 @@
 // Starting real Berth servers and running the real kubectl against them, for end-to-end tests.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,6 +151,25 @@ export function kubectl(server: RunningServer, args: string[], opts: { version?:
     env: { ...process.env, KUBECONFIG: server.kubeconfig, KUBECACHEDIR: join(cacheDir, opts.version ?? 'default'), HOME: cacheDir },
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * kubectl without blocking this process: for a test that serves something kubectl's command
+ * needs (a resolver, an HTTP server) from this very process.
+ */
+export function kubectlAsync(server: RunningServer, args: string[], opts: { version?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    execFile(
+      kubectlPath(opts.version),
+      args,
+      {
+        encoding: 'utf8',
+        timeout: opts.timeoutMs ?? 60_000,
+        env: { ...process.env, KUBECONFIG: server.kubeconfig, KUBECACHEDIR: join(cacheDir, opts.version ?? 'default'), HOME: cacheDir },
+      },
+      (e, stdout, stderr) => resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout: stdout ?? '', stderr: stderr ?? '' }),
+    );
+  });
 }
 
 /** kubectl that must succeed: its standard output, or the test fails naming the command and what kubectl said. */
