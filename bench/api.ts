@@ -86,7 +86,15 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
       rss.push(rssMb(s.pid));
       await s.stop();
     }
-    res('startup', 'cold-start', round(median(starts)), 'ms', '≤ 1000', `spawn to ready line, fresh data dir, SQLite, scheduler and controllers included, median of ${RUNS}`, 'sqlite');
+    res(
+      'startup',
+      'cold-start',
+      round(median(starts)),
+      'ms',
+      '≤ 1000',
+      `spawn to ready line, fresh data dir, SQLite, scheduler and controllers included, median of ${RUNS}`,
+      'sqlite',
+    );
     res('startup', 'idle-rss', round(median(rss)), 'MB', '≤ 100', `2 s after ready, SQLite, median of ${RUNS}`, 'sqlite');
   }
   if (only === 'startup') return out;
@@ -119,8 +127,12 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
         await namespace(s, `many-${i}`);
         many.get(s)!.push(await createMany(s, `many-${i}`, 10_000, 64));
       }, RUNS);
-      report(one, median, (v, d) => res('create', 'creates-1-client', round(v), 'creates/s', undefined, `1000 pods, sequential, durable, median of ${RUNS}`, d));
-      report(many, median, (v, d) => res('create', 'creates-64-clients', round(v), 'creates/s', '≥ 5000', `10 000 pods, 64 concurrent, durable, median of ${RUNS}`, d));
+      report(one, median, (v, d) =>
+        res('create', 'creates-1-client', round(v), 'creates/s', undefined, `1000 pods, sequential, durable, median of ${RUNS}`, d),
+      );
+      report(many, median, (v, d) =>
+        res('create', 'creates-64-clients', round(v), 'creates/s', '≥ 5000', `10 000 pods, 64 concurrent, durable, median of ${RUNS}`, d),
+      );
     } else {
       await each(async (s) => {
         await namespace(s, 'many-0');
@@ -138,8 +150,16 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
           if (r.status !== 200) throw new Error(`get: ${r.status}`);
         }
       });
-      report(lat, (xs) => percentile(xs, 50), (v, d) => res('get', 'p50', round(v, 2), 'ms', undefined, '5000 sequential gets (from the store)', d));
-      report(lat, (xs) => percentile(xs, 99), (v, d) => res('get', 'p99', round(v, 2), 'ms', undefined, undefined, d));
+      report(
+        lat,
+        (xs) => percentile(xs, 50),
+        (v, d) => res('get', 'p50', round(v, 2), 'ms', undefined, '5000 sequential gets (from the store)', d),
+      );
+      report(
+        lat,
+        (xs) => percentile(xs, 99),
+        (v, d) => res('get', 'p99', round(v, 2), 'ms', undefined, undefined, d),
+      );
     }
 
     if (want('list')) {
@@ -151,7 +171,9 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
         const n = (JSON.parse(r.text).items as unknown[]).length;
         if (n !== 10_000) throw new Error(`list returned ${n}`);
       }, 5);
-      report(times, median, (v, d) => res('list', 'list-10000-pods-rv0', round(v), 'ms', '≤ 200', 'full JSON list with resourceVersion=0: from the watch cache, median of 5', d));
+      report(times, median, (v, d) =>
+        res('list', 'list-10000-pods-rv0', round(v), 'ms', '≤ 200', 'full JSON list with resourceVersion=0: from the watch cache, median of 5', d),
+      );
       const consistent = perStore();
       await each(async (s) => {
         const t0 = performance.now();
@@ -160,7 +182,9 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
         const n = (JSON.parse(r.text).items as unknown[]).length;
         if (n !== 10_000) throw new Error(`list returned ${n}`);
       }, 5);
-      report(consistent, median, (v, d) => res('list', 'list-10000-pods', round(v), 'ms', undefined, 'full JSON list, most recent (resourceVersion unset), median of 5', d));
+      report(consistent, median, (v, d) =>
+        res('list', 'list-10000-pods', round(v), 'ms', undefined, 'full JSON list, most recent (resourceVersion unset), median of 5', d),
+      );
       const paged = perStore();
       await each(async (s) => {
         const t0 = performance.now();
@@ -174,7 +198,17 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
         paged.get(s)!.push(performance.now() - t0);
         if (n !== 10_000) throw new Error(`paged list returned ${n}`);
       }, RUNS);
-      report(paged, median, (v, d) => res('list', 'list-10000-pods-paged-500', round(v), 'ms', undefined, `as kubectl lists: limit=500 + continue, consistent snapshot from the store, median of ${RUNS}`, d));
+      report(paged, median, (v, d) =>
+        res(
+          'list',
+          'list-10000-pods-paged-500',
+          round(v),
+          'ms',
+          undefined,
+          `as kubectl lists: limit=500 + continue, consistent snapshot from the store, median of ${RUNS}`,
+          d,
+        ),
+      );
     }
 
     if (want('watch')) {
@@ -193,7 +227,9 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
         rates.get(s)!.push(delivered / ((last - t0) / 1000));
         for (const w of ws) w.close();
       }, RUNS);
-      report(rates, median, (v, d) => res('watch', 'fan-out-100-watchers', Math.round(v), 'events/s', '≥ 100000', `2000 pod creates (64 clients) seen by 100 watchers, median of ${RUNS}`, d));
+      report(rates, median, (v, d) =>
+        res('watch', 'fan-out-100-watchers', Math.round(v), 'events/s', '≥ 100000', `2000 pod creates (64 clients) seen by 100 watchers, median of ${RUNS}`, d),
+      );
     }
   } finally {
     for (const { s } of servers) await s.stop();

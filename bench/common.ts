@@ -19,7 +19,9 @@ export interface Result {
 export function emit(r: Result): Result {
   const { target: _t, note: _n, ...line } = r;
   process.stdout.write(JSON.stringify(line) + '\n');
-  process.stderr.write(`${r.suite}${r.workload ? '/' + r.workload : ''}${r.datastore ? ` [${r.datastore}]` : ''} ${r.metric}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`);
+  process.stderr.write(
+    `${r.suite}${r.workload ? '/' + r.workload : ''}${r.datastore ? ` [${r.datastore}]` : ''} ${r.metric}: ${r.value} ${r.unit}${r.target ? ` (target ${r.target})` : ''}\n`,
+  );
   return r;
 }
 
@@ -49,9 +51,24 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
   const t0 = performance.now();
   // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      ...prof,
+      join(import.meta.dirname, '..', 'dist', 'berth.js'),
+      'server',
+      '--data-dir',
+      dir,
+      '--listen',
+      '127.0.0.1:0',
+      '--no-agent',
+      '--no-supervisor',
+      ...extraArgs,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     // The ready line is a log line, on stderr with the rest of the server's log (passed on).
@@ -82,7 +99,13 @@ export async function startBerth(extraArgs: string[] = []): Promise<BenchServer>
   };
 }
 
-export function call(s: BenchServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function call(
+  s: BenchServer,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((res, rej) => {
     const req = request(

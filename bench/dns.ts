@@ -18,9 +18,22 @@ const RUNS = 3;
 function queries(): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < SERVICES; i++) {
-    out.push(packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: `svc-${i}.ns-${i % 50}.svc.cluster.local` }] }));
-    if (i % 10 === 0) out.push(packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'SRV', name: `_http._tcp.svc-${i}.ns-${i % 50}.svc.cluster.local` }] }));
-    if (i % 10 === 5) out.push(packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: `hl-${i % 100}.ns-0.svc.cluster.local` }] }));
+    out.push(
+      packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: `svc-${i}.ns-${i % 50}.svc.cluster.local` }] }),
+    );
+    if (i % 10 === 0)
+      out.push(
+        packet.encode({
+          type: 'query',
+          id: 0,
+          flags: packet.RECURSION_DESIRED,
+          questions: [{ type: 'SRV', name: `_http._tcp.svc-${i}.ns-${i % 50}.svc.cluster.local` }],
+        }),
+      );
+    if (i % 10 === 5)
+      out.push(
+        packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: `hl-${i % 100}.ns-0.svc.cluster.local` }] }),
+      );
   }
   return out;
 }
@@ -80,7 +93,9 @@ async function run(port: number, msgs: Buffer[]): Promise<{ qps: number; p50: nu
 }
 
 export async function dnsSuite(): Promise<Result[]> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'dns-server.ts'), String(SERVICES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'dns-server.ts'), String(SERVICES)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -100,9 +115,25 @@ export async function dnsSuite(): Promise<Result[]> {
     }
     const note = `${SERVICES} ClusterIP + 100 headless Services; one UDP client, ${WINDOW} queries in flight; median of ${RUNS} runs of ${RUN_MS / 1000} s`;
     return [
-      emit({ suite: 'dns', workload: 'cluster-names', metric: 'queries per second', value: Math.round(median(runs.map((r) => r.qps))), unit: 'qps', target: '>= 20000', note }),
+      emit({
+        suite: 'dns',
+        workload: 'cluster-names',
+        metric: 'queries per second',
+        value: Math.round(median(runs.map((r) => r.qps))),
+        unit: 'qps',
+        target: '>= 20000',
+        note,
+      }),
       emit({ suite: 'dns', workload: 'cluster-names', metric: 'p50 latency', value: round(median(runs.map((r) => r.p50)), 3), unit: 'ms', note }),
-      emit({ suite: 'dns', workload: 'cluster-names', metric: 'p99 latency', value: round(median(runs.map((r) => r.p99)), 3), unit: 'ms', target: '<= 2', note }),
+      emit({
+        suite: 'dns',
+        workload: 'cluster-names',
+        metric: 'p99 latency',
+        value: round(median(runs.map((r) => r.p99)), 3),
+        unit: 'ms',
+        target: '<= 2',
+        note,
+      }),
     ];
   } finally {
     proc.kill('SIGKILL');

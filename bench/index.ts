@@ -56,7 +56,9 @@ const results = await suites[suite]!(args, workload);
 const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const file = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
 if (!existsSync(file)) writeFileSync(file, '# Benchmarks\n\nAppended by `npm run bench`; each row is the median of the runs it names.\n');
-const rows = results.map((r) => `| ${r.workload ?? ''} | ${r.datastore ?? ''} | ${r.metric} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`).join('\n');
+const rows = results
+  .map((r) => `| ${r.workload ?? ''} | ${r.datastore ?? ''} | ${r.metric} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`)
+  .join('\n');
 appendFileSync(
   file,
   `\n## ${suite} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n| workload | datastore | metric | value | unit | target | note |\n|---|---|---|---|---|---|---|\n${rows}\n`,

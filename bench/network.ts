@@ -81,7 +81,10 @@ function rawVeth(lan: Lan, run: (ip: string) => Sample): Sample {
     sh('ip', 'link', 'add', 'rv0', 'netns', ns1, 'type', 'veth', 'peer', 'name', 'rv1', 'netns', ns2);
     sh('ip', '-n', ns1, 'addr', 'add', `${ip1}/24`, 'dev', 'rv0');
     sh('ip', '-n', ns2, 'addr', 'add', `${ip2}/24`, 'dev', 'rv1');
-    for (const [ns, dev] of [[ns1, 'rv0'], [ns2, 'rv1']] as const) {
+    for (const [ns, dev] of [
+      [ns1, 'rv0'],
+      [ns2, 'rv1'],
+    ] as const) {
       sh('ip', '-n', ns, 'link', 'set', dev, 'up');
       sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
     }
@@ -102,25 +105,35 @@ export async function networkSuite(): Promise<Result[]> {
   try {
     const [a, b] = lan.machines;
     const node = process.execPath;
-    ok(lan, ['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        hostPod('srv-b', b!.netns, ['chroot', '/host', node, '-e', SERVER]),
-        hostPod('srv-a', a!.netns, ['chroot', '/host', node, '-e', SERVER]),
-        hostPod('cli-a', a!.netns, ['sleep', '3600']),
-      ],
-    }));
+    ok(
+      lan,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          hostPod('srv-b', b!.netns, ['chroot', '/host', node, '-e', SERVER]),
+          hostPod('srv-a', a!.netns, ['chroot', '/host', node, '-e', SERVER]),
+          hostPod('cli-a', a!.netns, ['sleep', '3600']),
+        ],
+      }),
+    );
     const ipOf = async (n: string) =>
-      (await eventually(() => {
-        const p = JSON.parse(ok(lan, ['get', 'pod', n, '-o', 'json'])) as Pod;
-        return p.status?.phase === 'Running' ? p.status.podIP : undefined;
-      }, `${n} running`, 90_000))!;
+      (await eventually(
+        () => {
+          const p = JSON.parse(ok(lan, ['get', 'pod', n, '-o', 'json'])) as Pod;
+          return p.status?.phase === 'Running' ? p.status.podIP : undefined;
+        },
+        `${n} running`,
+        90_000,
+      ))!;
     const [ipB, ipA] = [await ipOf('srv-b'), await ipOf('srv-a')];
     await ipOf('cli-a');
     spawnSync('sleep', ['1']);
-    const inPod = (ip: string, what: string) => parse(kubectl(lan.server, ['exec', 'cli-a', '--', 'chroot', '/host', node, '-e', client(ip)], { timeoutMs: 300_000 }), what);
-    const inNs = (ip: string) => parse(spawnSync('nsenter', [`--net=/run/netns/bm${process.pid}-90`, '--', node, '-e', client(ip)], { encoding: 'utf8', timeout: 300_000 }), 'raw veth');
+    const inPod = (ip: string, what: string) =>
+      parse(kubectl(lan.server, ['exec', 'cli-a', '--', 'chroot', '/host', node, '-e', client(ip)], { timeoutMs: 300_000 }), what);
+    const inNs = (ip: string) =>
+      parse(spawnSync('nsenter', [`--net=/run/netns/bm${process.pid}-90`, '--', node, '-e', client(ip)], { encoding: 'utf8', timeout: 300_000 }), 'raw veth');
     const samples: Record<string, Sample[]> = { 'cross-node (vxlan)': [], 'same node (bridge)': [], 'raw veth': [] };
     for (let i = 0; i < RUNS; i++) {
       samples['cross-node (vxlan)']!.push(inPod(ipB, 'cross-node'));
@@ -135,8 +148,24 @@ export async function networkSuite(): Promise<Result[]> {
       const rtt = median(xs.map((s) => s.rttUs));
       const cross = path.startsWith('cross');
       results.push(
-        emit({ suite: 'network', workload: path, metric: 'TCP throughput', value: round(mbit, 0), unit: 'Mbit/s', target: cross ? '>= 80 % of raw veth' : undefined, note: `${round((100 * mbit) / raw.mbit, 0)} % of raw veth; ${MIB} MiB, median of ${RUNS}` }),
-        emit({ suite: 'network', workload: path, metric: 'TCP round trip (median)', value: round(rtt, 0), unit: 'us', target: cross ? '<= raw + 50 us' : undefined, note: `${round(rtt - raw.rtt, 0)} us over raw veth; ${PINGS} ping-pongs` }),
+        emit({
+          suite: 'network',
+          workload: path,
+          metric: 'TCP throughput',
+          value: round(mbit, 0),
+          unit: 'Mbit/s',
+          target: cross ? '>= 80 % of raw veth' : undefined,
+          note: `${round((100 * mbit) / raw.mbit, 0)} % of raw veth; ${MIB} MiB, median of ${RUNS}`,
+        }),
+        emit({
+          suite: 'network',
+          workload: path,
+          metric: 'TCP round trip (median)',
+          value: round(rtt, 0),
+          unit: 'us',
+          target: cross ? '<= raw + 50 us' : undefined,
+          note: `${round(rtt - raw.rtt, 0)} us over raw veth; ${PINGS} ping-pongs`,
+        }),
       );
     }
     return results;

@@ -26,9 +26,11 @@ async function must(s: BenchServer, method: string, path: string, body?: unknown
 async function parallel(n: number, clients: number, fn: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < n; i = next++) await fn(i);
+    }),
+  );
   return performance.now() - t0;
 }
 
@@ -72,8 +74,26 @@ export async function rbacSuite(): Promise<Result[]> {
     }
     for (const [mode] of servers) {
       const note = `${BINDINGS} RoleBindings; ${mode === 'rbac' ? 'RBAC' : 'AlwaysAllow'}; as a user bound to edit`;
-      out.push(emit({ suite: 'rbac', workload: mode, metric: 'creates/s (16 clients)', value: round(median(creates.get(mode)!)), unit: '1/s', note: `median of ${RUNS} x ${CREATES}; ${note}` }));
-      out.push(emit({ suite: 'rbac', workload: mode, metric: 'GET p50', value: round(percentile(gets.get(mode)!, 50), 2), unit: 'ms', note: `${RUNS} x ${GETS} sequential gets` }));
+      out.push(
+        emit({
+          suite: 'rbac',
+          workload: mode,
+          metric: 'creates/s (16 clients)',
+          value: round(median(creates.get(mode)!)),
+          unit: '1/s',
+          note: `median of ${RUNS} x ${CREATES}; ${note}`,
+        }),
+      );
+      out.push(
+        emit({
+          suite: 'rbac',
+          workload: mode,
+          metric: 'GET p50',
+          value: round(percentile(gets.get(mode)!, 50), 2),
+          unit: 'ms',
+          note: `${RUNS} x ${GETS} sequential gets`,
+        }),
+      );
       out.push(emit({ suite: 'rbac', workload: mode, metric: 'GET p99', value: round(percentile(gets.get(mode)!, 99), 2), unit: 'ms' }));
     }
     const cost = (a: number, b: number) => round(((a - b) / b) * 100);
@@ -81,7 +101,16 @@ export async function rbacSuite(): Promise<Result[]> {
     const [g, ga] = [percentile(gets.get('rbac')!, 99), percentile(gets.get('always-allow')!, 99)];
     out.push(emit({ suite: 'rbac', workload: 'cost', metric: 'creates/s change', value: cost(c, ca), unit: '%', target: '>= -10' }));
     out.push(emit({ suite: 'rbac', workload: 'cost', metric: 'GET p99 change', value: cost(g, ga), unit: '%', target: '<= +10' }));
-    out.push(emit({ suite: 'rbac', workload: 'cost', metric: 'GET p50 change', value: cost(percentile(gets.get('rbac')!, 50), percentile(gets.get('always-allow')!, 50)), unit: '%', target: '<= +10' }));
+    out.push(
+      emit({
+        suite: 'rbac',
+        workload: 'cost',
+        metric: 'GET p50 change',
+        value: cost(percentile(gets.get('rbac')!, 50), percentile(gets.get('always-allow')!, 50)),
+        unit: '%',
+        target: '<= +10',
+      }),
+    );
   } finally {
     for (const [, s] of servers) await s.stop();
   }

@@ -25,34 +25,67 @@ const TEMPLATES: Record<string, (ns: string) => Obj> = {
   'pod-with-pod-anti-affinity': () => ({
     metadata: { labels: { color: 'green' } },
     spec: {
-      affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { color: 'green' } }, topologyKey: 'kubernetes.io/hostname', namespaces: ['sched-1', 'sched-0'] }] } },
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { color: 'green' } }, topologyKey: 'kubernetes.io/hostname', namespaces: ['sched-1', 'sched-0'] },
+          ],
+        },
+      },
       containers: [container('100m')],
     },
   }),
   'pod-with-pod-affinity': () => ({
     metadata: { labels: { color: 'blue' } },
     spec: {
-      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { color: 'blue' } }, topologyKey: 'topology.kubernetes.io/zone', namespaces: ['sched-1', 'sched-0'] }] } },
+      affinity: {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { color: 'blue' } }, topologyKey: 'topology.kubernetes.io/zone', namespaces: ['sched-1', 'sched-0'] },
+          ],
+        },
+      },
       containers: [container('100m')],
     },
   }),
   'pod-with-preferred-pod-anti-affinity': () => ({
     metadata: { labels: { color: 'yellow' } },
     spec: {
-      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ podAffinityTerm: { labelSelector: { matchLabels: { color: 'yellow' } }, topologyKey: 'kubernetes.io/hostname', namespaces: ['sched-1', 'sched-0'] }, weight: 1 }] } },
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              podAffinityTerm: {
+                labelSelector: { matchLabels: { color: 'yellow' } },
+                topologyKey: 'kubernetes.io/hostname',
+                namespaces: ['sched-1', 'sched-0'],
+              },
+              weight: 1,
+            },
+          ],
+        },
+      },
       containers: [container('100m')],
     },
   }),
   'pod-with-node-affinity': () => ({
     spec: {
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone1', 'zone2'] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone1', 'zone2'] }] }],
+          },
+        },
+      },
       containers: [container('100m')],
     },
   }),
   'pod-with-topology-spreading': () => ({
     metadata: { labels: { color: 'blue' } },
     spec: {
-      topologySpreadConstraints: [{ maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { color: 'blue' } } }],
+      topologySpreadConstraints: [
+        { maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { color: 'blue' } } },
+      ],
       containers: [container('100m')],
     },
   }),
@@ -80,16 +113,83 @@ interface Workload {
 }
 
 const WORKLOADS: Workload[] = [
-  { name: 'SchedulingBasic', nodes: 5000, initPods: 1000, measurePods: 10000, initTemplate: 'pod-default', measureTemplate: 'pod-default', threshold: 680, target: 1400 },
-  { name: 'SchedulingPodAntiAffinity', nodes: 5000, initPods: 1000, measurePods: 2000, initTemplate: 'pod-with-pod-anti-affinity', measureTemplate: 'pod-with-pod-anti-affinity', threshold: 60, target: 300 },
-  { name: 'SchedulingPodAffinity', nodes: 5000, initPods: 5000, measurePods: 5000, initTemplate: 'pod-with-pod-affinity', measureTemplate: 'pod-with-pod-affinity', nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['zone1'] }, threshold: 35, target: 200 },
-  { name: 'SchedulingPreferredPodAntiAffinity', nodes: 5000, initPods: 5000, measurePods: 5000, initTemplate: 'pod-with-preferred-pod-anti-affinity', measureTemplate: 'pod-with-preferred-pod-anti-affinity', threshold: 90, target: 300 },
-  { name: 'SchedulingNodeAffinity', nodes: 5000, initPods: 5000, measurePods: 10000, initTemplate: 'pod-with-node-affinity', measureTemplate: 'pod-with-node-affinity', nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['zone1'] }, threshold: 220, target: 800 },
-  { name: 'TopologySpreading', nodes: 5000, initPods: 5000, measurePods: 5000, initTemplate: 'pod-default', measureTemplate: 'pod-with-topology-spreading', nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['moon-1', 'moon-2', 'moon-3'] }, threshold: 460, target: 900 },
+  {
+    name: 'SchedulingBasic',
+    nodes: 5000,
+    initPods: 1000,
+    measurePods: 10000,
+    initTemplate: 'pod-default',
+    measureTemplate: 'pod-default',
+    threshold: 680,
+    target: 1400,
+  },
+  {
+    name: 'SchedulingPodAntiAffinity',
+    nodes: 5000,
+    initPods: 1000,
+    measurePods: 2000,
+    initTemplate: 'pod-with-pod-anti-affinity',
+    measureTemplate: 'pod-with-pod-anti-affinity',
+    threshold: 60,
+    target: 300,
+  },
+  {
+    name: 'SchedulingPodAffinity',
+    nodes: 5000,
+    initPods: 5000,
+    measurePods: 5000,
+    initTemplate: 'pod-with-pod-affinity',
+    measureTemplate: 'pod-with-pod-affinity',
+    nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['zone1'] },
+    threshold: 35,
+    target: 200,
+  },
+  {
+    name: 'SchedulingPreferredPodAntiAffinity',
+    nodes: 5000,
+    initPods: 5000,
+    measurePods: 5000,
+    initTemplate: 'pod-with-preferred-pod-anti-affinity',
+    measureTemplate: 'pod-with-preferred-pod-anti-affinity',
+    threshold: 90,
+    target: 300,
+  },
+  {
+    name: 'SchedulingNodeAffinity',
+    nodes: 5000,
+    initPods: 5000,
+    measurePods: 10000,
+    initTemplate: 'pod-with-node-affinity',
+    measureTemplate: 'pod-with-node-affinity',
+    nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['zone1'] },
+    threshold: 220,
+    target: 800,
+  },
+  {
+    name: 'TopologySpreading',
+    nodes: 5000,
+    initPods: 5000,
+    measurePods: 5000,
+    initTemplate: 'pod-default',
+    measureTemplate: 'pod-with-topology-spreading',
+    nodeLabel: { key: 'topology.kubernetes.io/zone', values: ['moon-1', 'moon-2', 'moon-3'] },
+    threshold: 460,
+    target: 900,
+  },
   // default_preemption/performance-config.yaml: 4 low-priority pods fill 3.6 of each node's 4 cpu;
   // a 3-cpu high-priority pod arrives every 200 ms and must preempt 3 of them; the measured pods
   // (0.1 cpu) always fit, and what is measured is their throughput beside the preemptions.
-  { name: 'PreemptionAsync', nodes: 5000, initPods: 20000, measurePods: 5000, initTemplate: 'pod-low-priority', measureTemplate: 'pod-default', churn: { template: 'pod-high-priority', intervalMs: 200 }, threshold: 570, target: 1000 },
+  {
+    name: 'PreemptionAsync',
+    nodes: 5000,
+    initPods: 20000,
+    measurePods: 5000,
+    initTemplate: 'pod-low-priority',
+    measureTemplate: 'pod-default',
+    churn: { template: 'pod-high-priority', intervalMs: 200 },
+    threshold: 570,
+    target: 1000,
+  },
 ];
 
 function nodeObject(i: number, w: Workload): Obj {
@@ -97,7 +197,13 @@ function nodeObject(i: number, w: Workload): Obj {
   const labels: Record<string, string> = { 'kubernetes.io/hostname': name };
   if (w.nodeLabel) labels[w.nodeLabel.key] = w.nodeLabel.values[i % w.nodeLabel.values.length]!;
   // node-default.yaml: capacity only; the API server defaults allocatable from it.
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {}, status: { capacity: { pods: '110', cpu: '4', memory: '32Gi' }, conditions: [{ status: 'True', type: 'Ready' }], phase: 'Running' } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels },
+    spec: {},
+    status: { capacity: { pods: '110', cpu: '4', memory: '32Gi' }, conditions: [{ status: 'True', type: 'Ready' }], phase: 'Running' },
+  };
 }
 
 function podObject(template: string, ns: string, name: string): Obj {
@@ -145,7 +251,11 @@ function startScheduler(kubeconfig: string, configPath: string): { proc: ChildPr
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
   // BERTH_BENCH_SCHEDULER_NODE_FLAGS: extra Node/V8 flags for the scheduler (e.g. heap sizing), to compare runs.
   const flags = (process.env.BERTH_BENCH_SCHEDULER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...prof, ...flags, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'scheduler', '--kubeconfig', kubeconfig, '--config', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    [...prof, ...flags, join(import.meta.dirname, '..', 'dist', 'berth.js'), 'scheduler', '--kubeconfig', kubeconfig, '--config', configPath],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return {
     proc,
     async stop() {
@@ -174,7 +284,21 @@ function startChurn(server: BenchServer, client: RestClient, churn: NonNullable<
   };
 }
 
-async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ throughput: number; p50: number; p99: number; schedulerRss: number; apiRss: number; schedulerCpuPerPod: number; apiCpuPerPod: number; measured: number; churn?: { created: number; bound: number } }> {
+async function runWorkload(
+  w: Workload,
+  nodes: number,
+  pct: number,
+): Promise<{
+  throughput: number;
+  p50: number;
+  p99: number;
+  schedulerRss: number;
+  apiRss: number;
+  schedulerCpuPerPod: number;
+  apiCpuPerPod: number;
+  measured: number;
+  churn?: { created: number; bound: number };
+}> {
   const scale = nodes / w.nodes;
   const initPods = Math.round(w.initPods * scale);
   const measurePods = Math.round(w.measurePods * scale);
@@ -183,12 +307,21 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
   const server = await startBerth(['--disable-scheduler', '--disable-controller-manager']);
   const dir = mkdtempSync(join(tmpdir(), 'berth-schedbench-'));
   const config = join(dir, 'scheduler.yaml');
-  writeFileSync(config, `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\npercentageOfNodesToScore: ${pct}\n`);
+  writeFileSync(
+    config,
+    `apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  leaderElect: false\npercentageOfNodesToScore: ${pct}\n`,
+  );
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   let scheduler: ReturnType<typeof startScheduler> | undefined;
   try {
-    for (const ns of ['sched-0', 'sched-1', 'sched-churn']) await create(server, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    await create(server, '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'scheduler-perf-10' }, value: 10 });
+    for (const ns of ['sched-0', 'sched-1', 'sched-churn'])
+      await create(server, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await create(server, '/apis/scheduling.k8s.io/v1/priorityclasses', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'scheduler-perf-10' },
+      value: 10,
+    });
     process.stderr.write(`${w.name}: creating ${nodes} nodes\n`);
     await parallel(nodes, 64, (i) => create(server, '/api/v1/nodes', nodeObject(i, w)));
     scheduler = startScheduler(server.kubeconfig, config);
@@ -199,7 +332,11 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
     const rv0 = (await client.list({ ...resources.pods, namespace: 'sched-0' }, { limit: 1 })).metadata?.resourceVersion ?? '0';
     const initWatch = watchBindings(client, 'sched-0', rv0, () => initBound++);
     await parallel(initPods, 64, (i) => create(server, '/api/v1/namespaces/sched-0/pods', podObject(w.initTemplate, 'sched-0', `init-${i}`)));
-    await until(() => initBound >= initPods, 600_000, () => `initial pods bound: ${initBound}/${initPods}`);
+    await until(
+      () => initBound >= initPods,
+      600_000,
+      () => `initial pods bound: ${initBound}/${initPods}`,
+    );
     initWatch.stop();
 
     // Measured pods, with the churn (if any) running beside them.
@@ -221,7 +358,11 @@ async function runWorkload(w: Workload, nodes: number, pct: number): Promise<{ t
       created.set(name, performance.now());
       await create(server, '/api/v1/namespaces/sched-1/pods', podObject(w.measureTemplate, 'sched-1', name));
     });
-    await until(() => bound.length >= measurePods, 900_000, () => `measured pods bound: ${bound.length}/${measurePods}`);
+    await until(
+      () => bound.length >= measurePods,
+      900_000,
+      () => `measured pods bound: ${bound.length}/${measurePods}`,
+    );
     watch.stop();
     const cpu1 = { scheduler: cpuMs(scheduler.proc.pid!), api: cpuMs(server.pid) };
     const churned = churn?.stop();
@@ -277,7 +418,18 @@ export async function schedulerSuite(opts: { workload?: string; nodes?: number; 
       const r = await runWorkload(w, nodes, pct);
       const churned = r.churn ? `; ${r.churn.created} ${w.churn!.template} pods created meanwhile, ${r.churn.bound} bound after preempting` : '';
       const note = `${nodes} nodes, ${Math.round(w.initPods * (nodes / w.nodes))} initial, ${r.measured} measured pods${churned}; percentageOfNodesToScore ${pct || 'adaptive'}; upstream threshold ${w.threshold}`;
-      const res = (metric: string, value: number, unit: string, target?: string) => out.push(emit({ suite: 'scheduler', workload: w.name, metric: variant === 'default' ? metric : `${metric}-${variant}`, value, unit, target, note: metric === 'throughput' ? note : undefined }));
+      const res = (metric: string, value: number, unit: string, target?: string) =>
+        out.push(
+          emit({
+            suite: 'scheduler',
+            workload: w.name,
+            metric: variant === 'default' ? metric : `${metric}-${variant}`,
+            value,
+            unit,
+            target,
+            note: metric === 'throughput' ? note : undefined,
+          }),
+        );
       res('throughput', round(r.throughput), 'pods/s', `≥ ${w.target}`);
       res('p50', round(r.p50), 'ms');
       res('p99', round(r.p99), 'ms');

@@ -25,7 +25,10 @@ const ipOf = (n: number) => `10.${64 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
 const changedIp = (i: number, generation: number) => `10.${100 + (generation % 100)}.${(i >> 8) & 255}.${i & 255}`;
 
 function service(i: number): Service {
-  return { metadata: { namespace: 'bench', name: `svc-${i}` }, spec: { type: 'ClusterIP', clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] } };
+  return {
+    metadata: { namespace: 'bench', name: `svc-${i}` },
+    spec: { type: 'ClusterIP', clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] },
+  };
 }
 
 function slice(i: number, generation: number): EndpointSlice {
@@ -34,7 +37,11 @@ function slice(i: number, generation: number): EndpointSlice {
     addressType: 'IPv4',
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     // The generation-th change swaps the first endpoint for a new address.
-    endpoints: Array.from({ length: ENDPOINTS }, (_, e) => ({ addresses: [e === 0 && generation ? changedIp(i, generation) : ipOf(i * ENDPOINTS + e)], nodeName: 'bench-node', conditions: { ready: true } })),
+    endpoints: Array.from({ length: ENDPOINTS }, (_, e) => ({
+      addresses: [e === 0 && generation ? changedIp(i, generation) : ipOf(i * ENDPOINTS + e)],
+      nodeName: 'bench-node',
+      conditions: { ready: true },
+    })),
   };
 }
 
@@ -102,9 +109,31 @@ export async function servicesSuite(): Promise<Result[]> {
       await proxier.stop();
       const workload = `${n} services x ${ENDPOINTS} endpoints`;
       results.push(
-        emit({ suite: 'services', workload, metric: 'EndpointSlice change to kernel p50', value: round(median(latencies), 0), unit: 'ms', note: `${CHANGES} changes, 1.2 s apart` }),
-        emit({ suite: 'services', workload, metric: 'EndpointSlice change to kernel p99', value: round(percentile(latencies, 99), 0), unit: 'ms', target: n >= 10000 ? '<= 1000' : undefined, note: `max of ${CHANGES}` }),
-        emit({ suite: 'services', workload, metric: 'full resync (median of 3)', value: round(median(fulls), 0), unit: 'ms', note: `${round(first.bytes / 2 ** 20)} MiB of nft input; first sync ${round(first.ms, 0)} ms` }),
+        emit({
+          suite: 'services',
+          workload,
+          metric: 'EndpointSlice change to kernel p50',
+          value: round(median(latencies), 0),
+          unit: 'ms',
+          note: `${CHANGES} changes, 1.2 s apart`,
+        }),
+        emit({
+          suite: 'services',
+          workload,
+          metric: 'EndpointSlice change to kernel p99',
+          value: round(percentile(latencies, 99), 0),
+          unit: 'ms',
+          target: n >= 10000 ? '<= 1000' : undefined,
+          note: `max of ${CHANGES}`,
+        }),
+        emit({
+          suite: 'services',
+          workload,
+          metric: 'full resync (median of 3)',
+          value: round(median(fulls), 0),
+          unit: 'ms',
+          note: `${round(first.bytes / 2 ** 20)} MiB of nft input; first sync ${round(first.ms, 0)} ms`,
+        }),
       );
       await nft.apply(`add table ip ${TABLE}\ndelete table ip ${TABLE}\n`);
     }

@@ -98,11 +98,17 @@ interface RunResult {
 async function oneRun(runner: string, log: (m: string) => void): Promise<RunResult> {
   let env: AgentEnv | undefined;
   try {
-    env = await startAgentEnv({ nodeName: 'bench-node', runnerCommand: [process.execPath, ...(process.env.BERTH_BENCH_AGENT_NODE_FLAGS ?? "").split(" ").filter(Boolean), runner], log });
+    env = await startAgentEnv({
+      nodeName: 'bench-node',
+      runnerCommand: [process.execPath, ...(process.env.BERTH_BENCH_AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean), runner],
+      log,
+    });
     const client = new RestClient({ server: env.server.url, ca: env.server.caCert, token: env.server.token });
     // The node Ready, then the agent left alone for a while: its idle RSS.
     for (let i = 0; ; i++) {
-      const node = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>({ ...resources.nodes, name: 'bench-node' }).catch(() => undefined);
+      const node = await client
+        .get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>({ ...resources.nodes, name: 'bench-node' })
+        .catch(() => undefined);
       if (node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') break;
       if (i > 300) throw new Error('node not Ready in 30 s');
       await sleep(100);
@@ -160,7 +166,9 @@ async function oneRun(runner: string, log: (m: string) => void): Promise<RunResu
 
     // Delete them all (no grace) and wait until the runtime is empty of them, so that the agent
     // stops with nothing left to remove.
-    await Promise.all([...sentAt.keys()].map((name) => client.delete({ ...resources.pods, namespace: NS, name }, { gracePeriodSeconds: 0 }).catch(() => undefined)));
+    await Promise.all(
+      [...sentAt.keys()].map((name) => client.delete({ ...resources.pods, namespace: NS, name }, { gracePeriodSeconds: 0 }).catch(() => undefined)),
+    );
     for (let i = 0; i < 600; i++) {
       if ((await env.rt.listPodSandbox()).length === 0) break;
       await sleep(100);
@@ -173,7 +181,8 @@ async function oneRun(runner: string, log: (m: string) => void): Promise<RunResu
 
 export async function startupSuite(): Promise<Result[]> {
   const out: Result[] = [];
-  const res = (workload: string, metric: string, value: number, unit: string, target?: string, note?: string) => out.push(emit({ suite: 'startup', workload, metric, value, unit, target, note }));
+  const res = (workload: string, metric: string, value: number, unit: string, target?: string, note?: string) =>
+    out.push(emit({ suite: 'startup', workload, metric, value, unit, target, note }));
   const missing = await missingAgentPrerequisite();
   if (missing) throw new Error(`the startup suite runs real containers: ${missing}`);
   // Inside the project, so that the bundle's native externals resolve from node_modules.
@@ -199,13 +208,62 @@ export async function startupSuite(): Promise<Result[]> {
     // bounds start-up latency on two cores.
     const perPod = (f: (r: RunResult) => number) => round((m(f) * 1000) / PODS);
     const cpuNote = `CPU per pod during the burst, median of ${RUNS}`;
-    res(`${PODS}-pods`, 'cpu-machine-per-pod', perPod((r) => r.cpu.machine), 'ms', undefined, `${cpuNote}: every process on the machine`);
-    res(`${PODS}-pods`, 'cpu-agent-per-pod', perPod((r) => r.cpu.agent), 'ms', undefined, `${cpuNote}: the agent`);
-    res(`${PODS}-pods`, 'cpu-apiserver-per-pod', perPod((r) => r.cpu.server), 'ms', undefined, `${cpuNote}: API server, scheduler, controllers`);
-    res(`${PODS}-pods`, 'cpu-containerd-per-pod', perPod((r) => r.cpu.containerd + r.cpu.shims), 'ms', undefined, `${cpuNote}: containerd and the pods' shims`);
-    res(`${PODS}-pods`, 'cpu-other-per-pod', perPod((r) => r.cpu.machine - r.cpu.agent - r.cpu.server - r.cpu.containerd - r.cpu.shims), 'ms', undefined, `${cpuNote}: the rest — runc, CNI plugins, iptables, the kernel, the benchmark's client`);
-    res('agent', 'idle-rss', round(m((r) => r.idleRss)), 'MB', '≤ 60', `agent process (bundled as berth is), node Ready, no pods, 5 s idle; containerd not included; median of ${RUNS}`);
-    res('agent', 'idle-private-rss', round(m((r) => r.idlePrivate)), 'MB', undefined, `the same, without the pages of the node binary and libraries that every Node process shares (RssAnon); median of ${RUNS}`);
+    res(
+      `${PODS}-pods`,
+      'cpu-machine-per-pod',
+      perPod((r) => r.cpu.machine),
+      'ms',
+      undefined,
+      `${cpuNote}: every process on the machine`,
+    );
+    res(
+      `${PODS}-pods`,
+      'cpu-agent-per-pod',
+      perPod((r) => r.cpu.agent),
+      'ms',
+      undefined,
+      `${cpuNote}: the agent`,
+    );
+    res(
+      `${PODS}-pods`,
+      'cpu-apiserver-per-pod',
+      perPod((r) => r.cpu.server),
+      'ms',
+      undefined,
+      `${cpuNote}: API server, scheduler, controllers`,
+    );
+    res(
+      `${PODS}-pods`,
+      'cpu-containerd-per-pod',
+      perPod((r) => r.cpu.containerd + r.cpu.shims),
+      'ms',
+      undefined,
+      `${cpuNote}: containerd and the pods' shims`,
+    );
+    res(
+      `${PODS}-pods`,
+      'cpu-other-per-pod',
+      perPod((r) => r.cpu.machine - r.cpu.agent - r.cpu.server - r.cpu.containerd - r.cpu.shims),
+      'ms',
+      undefined,
+      `${cpuNote}: the rest — runc, CNI plugins, iptables, the kernel, the benchmark's client`,
+    );
+    res(
+      'agent',
+      'idle-rss',
+      round(m((r) => r.idleRss)),
+      'MB',
+      '≤ 60',
+      `agent process (bundled as berth is), node Ready, no pods, 5 s idle; containerd not included; median of ${RUNS}`,
+    );
+    res(
+      'agent',
+      'idle-private-rss',
+      round(m((r) => r.idlePrivate)),
+      'MB',
+      undefined,
+      `the same, without the pages of the node binary and libraries that every Node process shares (RssAnon); median of ${RUNS}`,
+    );
     res('agent', `rss-${PODS}-pods`, round(m((r) => r.busyRss)), 'MB', undefined, `agent process with ${PODS} running pods, median of ${RUNS}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

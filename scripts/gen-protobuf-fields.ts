@@ -38,8 +38,21 @@ const FILES = [
 ];
 
 const SCALAR: Record<number, string> = {
-  1: 'double', 2: 'float', 3: 'int64', 4: 'uint64', 5: 'int32', 6: 'fixed64', 7: 'fixed32', 8: 'bool',
-  9: 'string', 12: 'bytes', 13: 'uint32', 15: 'sfixed32', 16: 'sfixed64', 17: 'sint32', 18: 'sint64',
+  1: 'double',
+  2: 'float',
+  3: 'int64',
+  4: 'uint64',
+  5: 'int32',
+  6: 'fixed64',
+  7: 'fixed32',
+  8: 'bool',
+  9: 'string',
+  12: 'bytes',
+  13: 'uint32',
+  15: 'sfixed32',
+  16: 'sfixed64',
+  17: 'sint32',
+  18: 'sint64',
 };
 const LABEL_REPEATED = 3;
 const TYPE_MESSAGE = 11;
@@ -71,7 +84,6 @@ function descriptors(bin: Buffer): Map<string, WireField[]> {
   }
   return found;
 }
-
 
 /** `message.field` of every singular field that is a pointer in Go. */
 const pointerFields = new Set<string>();

@@ -12,7 +12,8 @@ const onPath = (cmd) => ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/b
 const missing = [];
 if (!onPath('containerd') || !onPath('ctr')) missing.push('containerd');
 if (!onPath('runc')) missing.push('runc');
-if (!['/usr/lib/cni', '/opt/cni/bin', '/usr/libexec/cni'].some((d) => existsSync(`${d}/bridge`) && existsSync(`${d}/host-local`))) missing.push('containernetworking-plugins');
+if (!['/usr/lib/cni', '/opt/cni/bin', '/usr/libexec/cni'].some((d) => existsSync(`${d}/bridge`) && existsSync(`${d}/host-local`)))
+  missing.push('containernetworking-plugins');
 if (!existsSync('/bin/busybox') && !existsSync('/usr/bin/busybox')) missing.push('busybox-static');
 if (!onPath('iptables')) missing.push('iptables');
 if (!onPath('nft')) missing.push('nftables');
@@ -30,6 +31,9 @@ if (!onPath('apt-get')) {
 say(`${why}: installing ${PACKAGES.join(' ')} with apt-get`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
-if (!apt(['install', '-y', '-q', '--no-install-recommends', ...PACKAGES]) && !(apt(['update', '-q']) && apt(['install', '-y', '-q', '--no-install-recommends', ...PACKAGES]))) {
+if (
+  !apt(['install', '-y', '-q', '--no-install-recommends', ...PACKAGES]) &&
+  !(apt(['update', '-q']) && apt(['install', '-y', '-q', '--no-install-recommends', ...PACKAGES]))
+) {
   say('apt-get could not install them; the server runs a simulated node until they are installed');
 }

@@ -10,7 +10,15 @@ import { EventRecorder, createInformer, resources, type Informer, type RestClien
 import { newestFirst, removeCgroup, type PodSandbox, type Runtime } from '../runtime/index.js';
 import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
-import { LABEL_CONTAINER_NAME, LABEL_MANAGED_BY, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, MANAGED_BY, type DnsSettings } from './container-config.js';
+import {
+  LABEL_CONTAINER_NAME,
+  LABEL_MANAGED_BY,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  MANAGED_BY,
+  type DnsSettings,
+} from './container-config.js';
 import { ClusterDns, parseResolvConf } from '../dns/index.js';
 import { formatIp, parseCidr } from '../api/cidr.js';
 import { ImagePuller } from './image-puller.js';
@@ -219,7 +227,11 @@ export class Agent {
       memory: Quantity.parse(String(alloc.memory ?? '0')).value(),
     };
     const memoryCapacity = Quantity.parse(String(node.status?.capacity?.memory ?? '1Gi')).value();
-    this.informer = createInformer<Pod>(this.o.client, resources.pods, { fieldSelector: `spec.nodeName=${this.nodeName}`, name: `pods on ${this.nodeName}`, log: this.log });
+    this.informer = createInformer<Pod>(this.o.client, resources.pods, {
+      fieldSelector: `spec.nodeName=${this.nodeName}`,
+      name: `pods on ${this.nodeName}`,
+      log: this.log,
+    });
     const deps = {
       runtime: this.o.runtime,
       runtimeName: this.runtimeName,
@@ -341,7 +353,9 @@ export class Agent {
   private async removePod(uid: string, namespace: string, name: string, why: string): Promise<void> {
     this.log(`removing pod ${namespace}/${name} (${uid}): ${why}`);
     await stopPodNow(this.o.runtime, uid);
-    await removePodFromNode(this.cleanupDeps(), { uid, namespace, name }).catch((e) => this.log(`pod ${namespace}/${name} not removed completely: ${(e as Error).message}`));
+    await removePodFromNode(this.cleanupDeps(), { uid, namespace, name }).catch((e) =>
+      this.log(`pod ${namespace}/${name} not removed completely: ${(e as Error).message}`),
+    );
   }
 
   private cleanupDeps(): PodCleanupDeps {
@@ -362,7 +376,9 @@ export class Agent {
         else throw new EndpointError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${all.join(' ')}]`);
       }
       if (!all.includes(container)) throw new EndpointError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(newestFirst);
+      const list = (await this.o.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata!.uid!, [LABEL_CONTAINER_NAME]: container } })).sort(
+        newestFirst,
+      );
       const c = list[previous ? 1 : 0];
       if (!c) {
         if (previous) throw new EndpointError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);

@@ -163,7 +163,9 @@ export function sandboxHostname(pod: Pod, clusterDomain: string): string {
   if (!pod.spec?.setHostnameAsFQDN || !domain) return hostname;
   const fqdn = `${hostname}.${domain}`;
   if (fqdn.length > MAX_FQDN_HOSTNAME) {
-    throw new HostnameTooLongError(`failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${MAX_FQDN_HOSTNAME} characters is the max, ${fqdn.length} characters requested)`);
+    throw new HostnameTooLongError(
+      `failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${MAX_FQDN_HOSTNAME} characters is the max, ${fqdn.length} characters requested)`,
+    );
   }
   return fqdn;
 }
@@ -175,7 +177,12 @@ export function sandboxConfig(pod: Pod, o: SandboxOptions): PodSandboxConfig {
   for (const c of s.containers) {
     for (const p of c.ports ?? []) {
       if (!p.hostPort) continue;
-      portMappings.push({ protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'], containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP ?? '' });
+      portMappings.push({
+        protocol: (p.protocol ?? 'TCP') as PortMapping['protocol'],
+        containerPort: p.containerPort,
+        hostPort: p.hostPort,
+        hostIp: p.hostIP ?? '',
+      });
     }
   }
   const sc = s.securityContext ?? {};
@@ -289,7 +296,13 @@ export function containerConfig(pod: Pod, c: Container, o: ContainerOptions): Co
     workingDir: c.workingDir ?? '',
     envs: o.envs,
     mounts: o.mounts ?? [],
-    labels: { [LABEL_POD_NAME]: m.name!, [LABEL_POD_NAMESPACE]: m.namespace!, [LABEL_POD_UID]: m.uid!, [LABEL_CONTAINER_NAME]: c.name, [LABEL_MANAGED_BY]: MANAGED_BY },
+    labels: {
+      [LABEL_POD_NAME]: m.name!,
+      [LABEL_POD_NAMESPACE]: m.namespace!,
+      [LABEL_POD_UID]: m.uid!,
+      [LABEL_CONTAINER_NAME]: c.name,
+      [LABEL_MANAGED_BY]: MANAGED_BY,
+    },
     annotations: {
       [ANNOTATION_CONTAINER_HASH]: containerHash(c),
       [ANNOTATION_RESTART_COUNT]: String(o.attempt),

@@ -66,7 +66,12 @@ function formatMap(m: Record<string, string> | undefined): string {
 }
 
 /** resourceFieldRef: a container's limit or request, in units of the divisor, rounded up. */
-export function resourceFieldValue(pod: Pod, c: Container, ref: { containerName?: string; resource: string; divisor?: string | number }, alloc: EnvSources['allocatable']): string {
+export function resourceFieldValue(
+  pod: Pod,
+  c: Container,
+  ref: { containerName?: string; resource: string; divisor?: string | number },
+  alloc: EnvSources['allocatable'],
+): string {
   const target = ref.containerName ? initThenAppContainers(pod.spec).find((x) => x.name === ref.containerName) : c;
   if (!target) throw new ContainerConfigError(`resourceFieldRef: no container ${ref.containerName}`);
   const [kind, name] = ref.resource.split('.') as [string, string];
@@ -113,7 +118,8 @@ export async function containerEnv(pod: Pod, c: Container, src: EnvSources): Pro
       continue;
     }
     if (vf.fieldRef) vars.set(e.name, fieldRefValue(pod, vf.fieldRef.fieldPath, src));
-    else if (vf.resourceFieldRef) vars.set(e.name, resourceFieldValue(pod, c, vf.resourceFieldRef as { containerName?: string; resource: string; divisor?: string }, src.allocatable));
+    else if (vf.resourceFieldRef)
+      vars.set(e.name, resourceFieldValue(pod, c, vf.resourceFieldRef as { containerName?: string; resource: string; divisor?: string }, src.allocatable));
     else if (vf.configMapKeyRef) {
       const ref = vf.configMapKeyRef;
       const cm = await src.getConfigMap(ns, ref.name!);

@@ -43,12 +43,20 @@ test('the hosts mount: written once, the node file for hostNetwork, none when th
   hostsMount(pod(), root, ['10.42.0.8'], 'cluster.local', []);
   assert.equal(readFileSync(m!.hostPath, 'utf8'), 'edited\n');
   // A container with its own /etc/hosts mount, or a pod without an address: no mount.
-  assert.equal(hostsMount(pod(), root, ['10.42.0.7'], 'cluster.local', [{ containerPath: '/etc/hosts/', hostPath: '/x', readonly: true, propagation: 'PROPAGATION_PRIVATE' }]), undefined);
+  assert.equal(
+    hostsMount(pod(), root, ['10.42.0.7'], 'cluster.local', [
+      { containerPath: '/etc/hosts/', hostPath: '/x', readonly: true, propagation: 'PROPAGATION_PRIVATE' },
+    ]),
+    undefined,
+  );
   assert.equal(hostsMount(pod(), root, [], 'cluster.local', []), undefined);
   // hostNetwork: the node's file with a header, then the aliases.
   const nodeHosts = join(root, 'node-hosts');
   writeFileSync(nodeHosts, '127.0.0.1 localhost\n192.168.1.5 mynode\n');
-  const hn = { ...pod({ hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['x'] }] }), metadata: { name: 'h', namespace: 'shop', uid: 'u2' } } as Pod;
+  const hn = {
+    ...pod({ hostNetwork: true, hostAliases: [{ ip: '10.9.9.9', hostnames: ['x'] }] }),
+    metadata: { name: 'h', namespace: 'shop', uid: 'u2' },
+  } as Pod;
   const hm = hostsMount(hn, root, ['192.168.1.5'], 'cluster.local', [], nodeHosts);
   assert.equal(
     readFileSync(hm!.hostPath, 'utf8'),

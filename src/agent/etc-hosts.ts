@@ -53,7 +53,14 @@ export function nodeHostsContent(pod: Pod, nodeHosts: string): string {
  * it for a container, or undefined: the container mounts its own /etc/hosts, or the pod has no
  * address yet (kubelet mounts none then either).
  */
-export function hostsMount(pod: Pod, podsRoot: string, podIPs: string[], clusterDomain: string, containerMounts: Mount[], nodeHostsFile = '/etc/hosts'): Mount | undefined {
+export function hostsMount(
+  pod: Pod,
+  podsRoot: string,
+  podIPs: string[],
+  clusterDomain: string,
+  containerMounts: Mount[],
+  nodeHostsFile = '/etc/hosts',
+): Mount | undefined {
   if (!podIPs.length || containerMounts.some((m) => m.containerPath.replace(/\/+$/, '') === '/etc/hosts')) return undefined;
   const dir = podDir(podsRoot, pod.metadata!.uid!);
   const file = join(dir, 'etc-hosts');

@@ -46,7 +46,14 @@ const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, hand
  * Opens the SPDY session to the runtime's streaming URL first (so that a refusal is still an
  * HTTP error to the client), then accepts the WebSocket and joins the two.
  */
-export async function bridgeV5ToSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, target: URL, streams: ExecStreams, log: (m: string) => void): Promise<void> {
+export async function bridgeV5ToSpdy(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: URL,
+  streams: ExecStreams,
+  log: (m: string) => void,
+): Promise<void> {
   const { sock, rest } = await connectSpdy(target);
   wss.handleUpgrade(req, socket, head, (ws) => join(ws, sock, rest, streams, log));
 }
@@ -86,7 +93,10 @@ function connectSpdy(target: URL): Promise<{ sock: net.Socket; rest: Buffer }> {
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headText)?.[1] ?? 0);
       if (status !== 101) {
         // The body (if it came along) says why, as the runtime put it.
-        const body = got.subarray(end + 4).toString('utf8').trim();
+        const body = got
+          .subarray(end + 4)
+          .toString('utf8')
+          .trim();
         return fail(new Error(`the runtime streaming server refused the exec stream: ${headText.split('\r\n')[0]}${body ? `: ${body}` : ''}`));
       }
       const proto = /\r\nx-stream-protocol-version:\s*(\S+)/i.exec(headText)?.[1];

@@ -47,7 +47,12 @@ export class ImagePuller {
     const key = `${pod.metadata!.uid}/${image}`;
     if (this.backoff.isInBackOffSinceUpdate(key)) {
       const last = this.lastError.get(key);
-      return { ok: false, reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"${last ? `: ErrImagePull: ${last}` : ''}`, retryInMs: this.backoff.remainingSinceUpdateMs(key) };
+      return {
+        ok: false,
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${image}"${last ? `: ErrImagePull: ${last}` : ''}`,
+        retryInMs: this.backoff.remainingSinceUpdateMs(key),
+      };
     }
     ev.pulling(image);
     const started = Date.now();

@@ -6,8 +6,18 @@ import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { Runtime } from '../runtime/index.js';
 import { graceAfterPreStop, httpHookRequest, killGracePeriod, killMessage, resolveHookPort, runHook, runPreStopHook } from './lifecycle.js';
 
-const c: Container = { name: 'app', image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'admin', containerPort: 9090 }] };
-const pod = (over: Partial<Pod> = {}): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u1', ...over.metadata }, spec: { containers: [c], ...over.spec } });
+const c: Container = {
+  name: 'app',
+  image: 'x',
+  ports: [
+    { name: 'http', containerPort: 8080 },
+    { name: 'admin', containerPort: 9090 },
+  ],
+};
+const pod = (over: Partial<Pod> = {}): Pod => ({
+  metadata: { name: 'p', namespace: 'ns', uid: 'u1', ...over.metadata },
+  spec: { containers: [c], ...over.spec },
+});
 // httpGet and sleep hooks never reach the runtime; a call would fail the test loudly.
 const noRuntime = new Proxy({}, { get: () => () => Promise.reject(new Error('runtime used')) }) as Runtime;
 
@@ -24,7 +34,22 @@ test('an httpGet hook goes to the pod IP unless it names a host; scheme, path, h
   const r = httpHookRequest({ port: 'http', path: '/hook?x=1' }, c, '10.1.2.3');
   assert.equal(r.url, 'http://10.1.2.3:8080/hook?x=1');
   assert.deepEqual(r.headers, { 'User-Agent': 'kube-lifecycle/1.32', Accept: '*/*' });
-  const s = httpHookRequest({ port: 443, host: 'example.test', scheme: 'HTTPS', path: 'no-slash', httpHeaders: [{ name: 'X-A', value: '1' }, { name: 'x-a', value: '2' }, { name: 'Accept', value: '' }, { name: 'User-Agent', value: 'mine' }] }, c, '10.1.2.3');
+  const s = httpHookRequest(
+    {
+      port: 443,
+      host: 'example.test',
+      scheme: 'HTTPS',
+      path: 'no-slash',
+      httpHeaders: [
+        { name: 'X-A', value: '1' },
+        { name: 'x-a', value: '2' },
+        { name: 'Accept', value: '' },
+        { name: 'User-Agent', value: 'mine' },
+      ],
+    },
+    c,
+    '10.1.2.3',
+  );
   assert.equal(s.url, 'https://example.test:443/no-slash');
   // An empty Accept drops the header; the hook's own User-Agent wins; repeated headers join.
   assert.deepEqual(s.headers, { 'X-A': '1, 2', 'User-Agent': 'mine' });
@@ -32,7 +57,7 @@ test('an httpGet hook goes to the pod IP unless it names a host; scheme, path, h
   assert.throws(() => httpHookRequest({ port: 80 }, c, ''), /failed to find networking container/);
 });
 
-test('kill reasons are data: each gives the Killing event upstream\'s message', () => {
+test("kill reasons are data: each gives the Killing event upstream's message", () => {
   assert.equal(killMessage({ kind: 'probeFailed', probe: 'liveness' }, 'app'), 'Container app failed liveness probe, will be restarted');
   assert.equal(killMessage({ kind: 'probeFailed', probe: 'startup' }, 'app'), 'Container app failed startup probe, will be restarted');
   assert.equal(killMessage({ kind: 'definitionChanged' }, 'app'), 'Container app definition changed, will be restarted');
@@ -49,10 +74,22 @@ test('grace left after a preStop hook: whole seconds spent come off, never below
 
 test('kill grace: the deletion grace first, then a failed probe own grace, then the pod', () => {
   const probed: Container = { ...c, livenessProbe: { exec: { command: ['true'] }, terminationGracePeriodSeconds: 7 } };
-  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'liveness' }), 7);
-  assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'startup' }), 20);
+  assert.equal(
+    killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'liveness' }),
+    7,
+  );
+  assert.equal(
+    killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'startup' }),
+    20,
+  );
   assert.equal(killGracePeriod(pod({ spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'definitionChanged' }), 20);
-  assert.equal(killGracePeriod(pod({ metadata: { deletionGracePeriodSeconds: 3 }, spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, { kind: 'probeFailed', probe: 'liveness' }), 3);
+  assert.equal(
+    killGracePeriod(pod({ metadata: { deletionGracePeriodSeconds: 3 }, spec: { containers: [probed], terminationGracePeriodSeconds: 20 } }), probed, {
+      kind: 'probeFailed',
+      probe: 'liveness',
+    }),
+    3,
+  );
   assert.equal(killGracePeriod(pod(), c, { kind: 'podStopping' }), 30);
 });
 
@@ -80,7 +117,10 @@ test('an httpGet hook reaches a real server with its path and headers; any statu
     });
     const f = await runHook({ httpGet: { port: closed, path: '/x' } }, ctx);
     assert.equal(f.ok, false);
-    assert.match((f as { message: string }).message, /^HTTP lifecycle hook \(\/x\) for Container "app" in Pod "p_ns\(u1\)" failed - error: Get "http:\/\/127\.0\.0\.1:\d+\/x": .*ECONNREFUSED/);
+    assert.match(
+      (f as { message: string }).message,
+      /^HTTP lifecycle hook \(\/x\) for Container "app" in Pod "p_ns\(u1\)" failed - error: Get "http:\/\/127\.0\.0\.1:\d+\/x": .*ECONNREFUSED/,
+    );
   } finally {
     server.close();
   }
@@ -97,8 +137,25 @@ test('an HTTPS hook answered in plain HTTP is retried in HTTP without Authorizat
   try {
     const fallbacks: string[] = [];
     const r = await runHook(
-      { httpGet: { port, scheme: 'HTTPS', httpHeaders: [{ name: 'Authorization', value: 'Bearer x' }, { name: 'X-Keep', value: 'y' }] } },
-      { runtime: noRuntime, pod: pod(), container: c, containerId: 'id', podIP: '127.0.0.1', signal: new AbortController().signal, onHttpFallback: (h) => fallbacks.push(h) },
+      {
+        httpGet: {
+          port,
+          scheme: 'HTTPS',
+          httpHeaders: [
+            { name: 'Authorization', value: 'Bearer x' },
+            { name: 'X-Keep', value: 'y' },
+          ],
+        },
+      },
+      {
+        runtime: noRuntime,
+        pod: pod(),
+        container: c,
+        containerId: 'id',
+        podIP: '127.0.0.1',
+        signal: new AbortController().signal,
+        onHttpFallback: (h) => fallbacks.push(h),
+      },
     );
     assert.deepEqual(r, { ok: true });
     assert.deepEqual(fallbacks, [`127.0.0.1:${port}`]);
@@ -111,7 +168,10 @@ test('an HTTPS hook answered in plain HTTP is retried in HTTP without Authorizat
 });
 
 test('tcpSocket is no lifecycle handler: it fails, as upstream', async () => {
-  const r = await runHook({ tcpSocket: { port: 80 } }, { runtime: noRuntime, pod: pod(), container: c, containerId: 'id', podIP: '127.0.0.1', signal: new AbortController().signal });
+  const r = await runHook(
+    { tcpSocket: { port: 80 } },
+    { runtime: noRuntime, pod: pod(), container: c, containerId: 'id', podIP: '127.0.0.1', signal: new AbortController().signal },
+  );
   assert.equal(r.ok, false);
   assert.match((r as { message: string }).message, /^Cannot run handler: invalid handler/);
 });

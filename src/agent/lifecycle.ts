@@ -218,7 +218,10 @@ async function httpHook(req: HttpHookRequest, x: HookContext): Promise<void> {
 /** Node's TLS client reading an HTTP answer (Go's "server gave HTTP response to HTTPS client"). */
 function isHttpResponseToHttps(e: unknown): boolean {
   const err = e as NodeJS.ErrnoException & { reason?: string };
-  return err?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(`${err?.message ?? ''} ${err?.reason ?? ''}`);
+  return (
+    err?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long|http request/i.test(`${err?.message ?? ''} ${err?.reason ?? ''}`)
+  );
 }
 
 function get(req: HttpHookRequest, signal: AbortSignal): Promise<void> {
@@ -253,7 +256,14 @@ function get(req: HttpHookRequest, signal: AbortSignal): Promise<void> {
         res.on('error', () => resolve());
       },
     );
-    r.on('error', (e) => reject(Object.assign(new Error(`Get ${JSON.stringify(req.url)}: ${e.message}`), { code: (e as NodeJS.ErrnoException).code, reason: (e as { reason?: string }).reason })));
+    r.on('error', (e) =>
+      reject(
+        Object.assign(new Error(`Get ${JSON.stringify(req.url)}: ${e.message}`), {
+          code: (e as NodeJS.ErrnoException).code,
+          reason: (e as { reason?: string }).reason,
+        }),
+      ),
+    );
     r.end();
   });
 }
@@ -262,7 +272,11 @@ function get(req: HttpHookRequest, signal: AbortSignal): Promise<void> {
  * A preStop hook given at most graceSeconds (upstream's executePreStopHook): returns how long it
  * took, and whether it finished (ok or not) or was cut off by the grace period.
  */
-export async function runPreStopHook(h: LifecycleHandler, x: Omit<HookContext, 'signal'>, graceSeconds: number): Promise<{ result?: HookResult; elapsedMs: number }> {
+export async function runPreStopHook(
+  h: LifecycleHandler,
+  x: Omit<HookContext, 'signal'>,
+  graceSeconds: number,
+): Promise<{ result?: HookResult; elapsedMs: number }> {
   const started = Date.now();
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;

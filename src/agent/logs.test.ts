@@ -42,14 +42,18 @@ test('follow writes what the container writes after the start and ends when it s
 });
 
 test('logs of a container that never ran say why, from its status, as the kubelet does', () => {
-  const waiting = (reason: string) => ({ containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } }] });
+  const waiting = (reason: string) => ({
+    containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } }],
+  });
   assert.equal(noLogsMessage(waiting('CreateContainerConfigError'), 'c', 'p'), 'container "c" in pod "p" is waiting to start: CreateContainerConfigError');
   assert.equal(noLogsMessage(waiting('ContainerCreating'), 'c', 'p'), 'container "c" in pod "p" is waiting to start: ContainerCreating');
   assert.equal(noLogsMessage(waiting('ImagePullBackOff'), 'c', 'p'), 'container "c" in pod "p" is waiting to start: trying and failing to pull image');
   assert.equal(noLogsMessage(waiting('ErrImagePull'), 'c', 'p'), 'container "c" in pod "p" is waiting to start: image can\'t be pulled');
   assert.equal(noLogsMessage(waiting('PodInitializing'), 'c', 'p'), 'container "c" in pod "p" is waiting to start: PodInitializing');
   // An init container's status is found too; a container with no status yet is being created.
-  const init = { initContainerStatuses: [{ name: 'i', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerError' } } }] };
+  const init = {
+    initContainerStatuses: [{ name: 'i', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerError' } } }],
+  };
   assert.equal(noLogsMessage(init, 'i', 'p'), 'container "i" in pod "p" is waiting to start: CreateContainerError');
   assert.equal(noLogsMessage({}, 'c', 'p'), 'container "c" in pod "p" is waiting to start: ContainerCreating');
   const gone = { containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0 } } }] };

@@ -55,13 +55,7 @@ export function renderLogs(text: string, o: LogOptions = {}, final = false): { o
 }
 
 /** Writes the log file's contents to w as kubectl logs shows them; with follow, keeps writing until stillRunning() says no. */
-export async function streamLogs(
-  file: string,
-  w: Writable,
-  o: LogOptions,
-  stillRunning: () => Promise<boolean>,
-  signal: AbortSignal,
-): Promise<void> {
+export async function streamLogs(file: string, w: Writable, o: LogOptions, stillRunning: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
   let offset = 0;
   let carry = '';
   let written = 0;

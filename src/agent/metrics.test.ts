@@ -6,7 +6,9 @@ import { PodStartTracker, instrumentRuntime, runtimeCounts } from './metrics.js'
 
 async function sample(name: string, labels: Record<string, string> = {}, series = name): Promise<number> {
   const m = await registry.getSingleMetric(name)!.get();
-  return m.values.filter((v) => ((v as { metricName?: string }).metricName ?? name) === series && Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+  return m.values
+    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === series && Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
 }
 
 test('instrumentRuntime: CRI calls counted and timed by upstream operation_type, errors too; other members pass through', async () => {
@@ -37,14 +39,24 @@ test('instrumentRuntime: CRI calls counted and timed by upstream operation_type,
   assert.equal(fake.calls, -1);
   assert.equal((await sample('kubelet_runtime_operations_total', { operation_type: 'start_container' })) - before.start, 2);
   assert.equal((await sample('kubelet_runtime_operations_errors_total', { operation_type: 'start_container' })) - before.startErrors, 1);
-  assert.equal((await sample('kubelet_runtime_operations_duration_seconds', { operation_type: 'run_podsandbox' }, 'kubelet_runtime_operations_duration_seconds_count')) - before.run, 1);
+  assert.equal(
+    (await sample('kubelet_runtime_operations_duration_seconds', { operation_type: 'run_podsandbox' }, 'kubelet_runtime_operations_duration_seconds_count')) -
+      before.run,
+    1,
+  );
 });
 
 test('runtimeCounts: running pods are ready sandboxes; containers by CRI state', () => {
   assert.deepEqual(
     runtimeCounts(
       [{ state: 'SANDBOX_READY' }, { state: 'SANDBOX_NOTREADY' }, { state: 'SANDBOX_READY' }],
-      [{ state: 'CONTAINER_RUNNING' }, { state: 'CONTAINER_EXITED' }, { state: 'CONTAINER_RUNNING' }, { state: 'CONTAINER_CREATED' }, { state: 'CONTAINER_UNKNOWN' }],
+      [
+        { state: 'CONTAINER_RUNNING' },
+        { state: 'CONTAINER_EXITED' },
+        { state: 'CONTAINER_RUNNING' },
+        { state: 'CONTAINER_CREATED' },
+        { state: 'CONTAINER_UNKNOWN' },
+      ],
     ),
     { runningPods: 2, containers: { created: 1, running: 2, exited: 1, unknown: 1 } },
   );

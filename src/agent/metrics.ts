@@ -14,7 +14,9 @@ const runtimeDuration = new FastHistogram(
   exponentialBuckets(0.005, 2.5, 14),
 );
 const runtimeTotal = new FastCounter('kubelet_runtime_operations_total', 'Cumulative number of runtime operations by operation type.', ['operation_type']);
-const runtimeErrors = new FastCounter('kubelet_runtime_operations_errors_total', 'Cumulative number of runtime operation errors by operation type.', ['operation_type']);
+const runtimeErrors = new FastCounter('kubelet_runtime_operations_errors_total', 'Cumulative number of runtime operation errors by operation type.', [
+  'operation_type',
+]);
 const runtimeChild = (op: string) => ({ duration: runtimeDuration.child(op), total: runtimeTotal.child(op), errors: runtimeErrors.child(op) });
 
 /** The CRI calls as kubelet's instrumented runtime service names them (run_podsandbox, ...). */

@@ -128,7 +128,12 @@ export function nodeConditions(i: NodeStatusInput): Cond[] {
 /** The status from the machine and the runtime, its conditions not yet stamped with times. */
 export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> & { conditions: Cond[] } {
   const f = i.facts;
-  const capacity = { cpu: String(f.cpus), ephemeralStorage: `${Math.floor(f.diskBytes / 1024)}Ki`, memory: `${Math.floor(f.memoryBytes / 1024)}Ki`, pods: String(i.maxPods) };
+  const capacity = {
+    cpu: String(f.cpus),
+    ephemeralStorage: `${Math.floor(f.diskBytes / 1024)}Ki`,
+    memory: `${Math.floor(f.memoryBytes / 1024)}Ki`,
+    pods: String(i.maxPods),
+  };
   const status = kubeletNodeStatus({
     capacity,
     allocatable: {

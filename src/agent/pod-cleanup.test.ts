@@ -20,20 +20,27 @@ function fakeRuntime(o: { failSandbox?: string } = {}) {
     { id: 's9', state: 'SANDBOX_READY', labels: { [LABEL_POD_UID]: 'u9' } },
   ];
   const calls: string[] = [];
-  const match = (labels: Record<string, string>, f?: { labelSelector?: Record<string, string> }) => Object.entries(f?.labelSelector ?? {}).every(([k, v]) => labels[k] === v);
+  const match = (labels: Record<string, string>, f?: { labelSelector?: Record<string, string> }) =>
+    Object.entries(f?.labelSelector ?? {}).every(([k, v]) => labels[k] === v);
   const rt = {
     listContainers: async (f?: { labelSelector?: Record<string, string> }) => containers.filter((c) => match(c.labels, f)),
     listPodSandbox: async (f?: { labelSelector?: Record<string, string> }) => sandboxes.filter((s) => match(s.labels, f)),
     stopContainer: async (id: string, timeout: number) => void calls.push(`stopContainer ${id} ${timeout}`),
     removeContainer: async (id: string) => {
       calls.push(`removeContainer ${id}`);
-      containers.splice(containers.findIndex((c) => c.id === id), 1);
+      containers.splice(
+        containers.findIndex((c) => c.id === id),
+        1,
+      );
     },
     stopPodSandbox: async (id: string) => void calls.push(`stopPodSandbox ${id}`),
     removePodSandbox: async (id: string) => {
       if (id === o.failSandbox) throw new Error(`network of ${id} not torn down`);
       calls.push(`removePodSandbox ${id}`);
-      sandboxes.splice(sandboxes.findIndex((s) => s.id === id), 1);
+      sandboxes.splice(
+        sandboxes.findIndex((s) => s.id === id),
+        1,
+      );
     },
   };
   return { runtime: rt as unknown as Runtime, calls, containers, sandboxes };
@@ -51,15 +58,25 @@ function nodeDirs() {
   return { root, logRoot, podsRoot, cgroupRoot: `/berth-test-${process.pid}` };
 }
 
-test('pod clean-up: the pod\'s containers, sandboxes, logs and volume dir go; another pod\'s stay', async (t) => {
+test("pod clean-up: the pod's containers, sandboxes, logs and volume dir go; another pod's stay", async (t) => {
   const f = fakeRuntime();
   const dirs = nodeDirs();
   t.after(() => rmSync(dirs.root, { recursive: true, force: true }));
   const logs: string[] = [];
   await removePodFromNode({ runtime: f.runtime, ...dirs, log: (m) => logs.push(m) }, { uid: 'u1', namespace: 'ns', name: 'web' });
-  assert.deepEqual(f.containers.map((c) => c.id), ['other']);
-  assert.deepEqual(f.sandboxes.map((s) => s.id), ['s9']);
-  assert.deepEqual(f.calls.filter((c) => c.startsWith('stopPodSandbox')), ['stopPodSandbox s1', 'stopPodSandbox s2'], 'each sandbox stopped before its removal');
+  assert.deepEqual(
+    f.containers.map((c) => c.id),
+    ['other'],
+  );
+  assert.deepEqual(
+    f.sandboxes.map((s) => s.id),
+    ['s9'],
+  );
+  assert.deepEqual(
+    f.calls.filter((c) => c.startsWith('stopPodSandbox')),
+    ['stopPodSandbox s1', 'stopPodSandbox s2'],
+    'each sandbox stopped before its removal',
+  );
   assert.equal(existsSync(join(dirs.logRoot, 'ns_web_u1')), false);
   assert.equal(existsSync(join(dirs.podsRoot, 'u1')), false);
   assert.equal(existsSync(join(dirs.logRoot, 'ns_db_u9')), true);
@@ -72,8 +89,15 @@ test('pod clean-up: a sandbox that cannot be removed is thrown, after everything
   const dirs = nodeDirs();
   t.after(() => rmSync(dirs.root, { recursive: true, force: true }));
   const logs: string[] = [];
-  await assert.rejects(removePodFromNode({ runtime: f.runtime, ...dirs, log: (m) => logs.push(m) }, { uid: 'u1', namespace: 'ns', name: 'web' }), /network of s1 not torn down/);
-  assert.deepEqual(f.sandboxes.map((s) => s.id), ['s1', 's9'], 's2 removed despite s1');
+  await assert.rejects(
+    removePodFromNode({ runtime: f.runtime, ...dirs, log: (m) => logs.push(m) }, { uid: 'u1', namespace: 'ns', name: 'web' }),
+    /network of s1 not torn down/,
+  );
+  assert.deepEqual(
+    f.sandboxes.map((s) => s.id),
+    ['s1', 's9'],
+    's2 removed despite s1',
+  );
   assert.equal(existsSync(join(dirs.logRoot, 'ns_web_u1')), false, 'logs removed anyway');
   assert.match(logs.join('\n'), /pod ns\/web: remove sandbox s1: network of s1 not torn down/);
 });

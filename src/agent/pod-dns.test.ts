@@ -29,20 +29,38 @@ test('Default, and hostNetwork with ClusterFirst: the node resolv.conf; ClusterF
 });
 
 test('None takes only dnsConfig; dnsConfig is appended without duplicates, options merged by name', () => {
-  assert.deepEqual(podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'rotate' }] } }), cluster), {
-    servers: ['1.1.1.1'],
-    searches: ['a.example'],
-    options: ['ndots:2', 'rotate'],
-  });
+  assert.deepEqual(
+    podDnsConfig(
+      pod({
+        dnsPolicy: 'None',
+        dnsConfig: { nameservers: ['1.1.1.1'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'rotate' }] },
+      }),
+      cluster,
+    ),
+    {
+      servers: ['1.1.1.1'],
+      searches: ['a.example'],
+      options: ['ndots:2', 'rotate'],
+    },
+  );
   const merged = podDnsConfig(
-    pod({ dnsConfig: { nameservers: ['10.43.0.10', '8.8.8.8'], searches: ['svc.cluster.local', 'extra.example'], options: [{ name: 'ndots', value: '1' }, { name: 'edns0' }] } }),
+    pod({
+      dnsConfig: {
+        nameservers: ['10.43.0.10', '8.8.8.8'],
+        searches: ['svc.cluster.local', 'extra.example'],
+        options: [{ name: 'ndots', value: '1' }, { name: 'edns0' }],
+      },
+    }),
     cluster,
   );
   assert.deepEqual(merged.servers, ['10.43.0.10', '8.8.8.8']);
   assert.deepEqual(merged.searches, ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example', 'lab.example', 'extra.example']);
   assert.deepEqual(merged.options, ['ndots:1', 'edns0']);
   // Default's own options are merged the same way: the pod's value replaces the host's.
-  assert.deepEqual(podDnsConfig(pod({ dnsPolicy: 'Default', dnsConfig: { options: [{ name: 'timeout', value: '5' }] } }), cluster).options, ['edns0', 'timeout:5']);
+  assert.deepEqual(podDnsConfig(pod({ dnsPolicy: 'Default', dnsConfig: { options: [{ name: 'timeout', value: '5' }] } }), cluster).options, [
+    'edns0',
+    'timeout:5',
+  ]);
 });
 
 test('limits as kubelet applies them: 3 nameservers, 32 search domains, none over 253 characters, 2048 characters in all', () => {
@@ -51,7 +69,10 @@ test('limits as kubelet applies them: 3 nameservers, 32 search domains, none ove
   const forty = Array.from({ length: 40 }, (_, i) => `d${i}.example`);
   assert.equal(podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { searches: forty } }), cluster).searches!.length, 32);
   const long = 'x'.repeat(254);
-  assert.deepEqual(podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { searches: ['a.example', long, 'b.example'] } }), cluster).searches, ['a.example', 'b.example']);
+  assert.deepEqual(podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { searches: ['a.example', long, 'b.example'] } }), cluster).searches, [
+    'a.example',
+    'b.example',
+  ]);
   // 20 domains of 200 characters: 4019 characters; the last ones go until the line fits.
   const wide = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(2, '0')}${'y'.repeat(198)}`);
   const cut = podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { searches: wide } }), cluster).searches!;

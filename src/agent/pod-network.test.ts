@@ -18,7 +18,11 @@ function fakeRuntime(confDir: string): Runtime {
       ? { type: 'NetworkReady', status: true, reason: '', message: '' }
       : { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' },
   ];
-  return { version: async () => ({ runtimeName: 'containerd', runtimeVersion: '1.7', runtimeApiVersion: 'v1', version: '0.1.0' }), status, listImages: async () => [] } as unknown as Runtime;
+  return {
+    version: async () => ({ runtimeName: 'containerd', runtimeVersion: '1.7', runtimeApiVersion: 'v1', version: '0.1.0' }),
+    status,
+    listImages: async () => [],
+  } as unknown as Runtime;
 }
 
 function setup() {
@@ -49,7 +53,16 @@ test('a Node without a range: no CNI config, Ready=False in kubelet words, until
   const s = setup();
   try {
     const node = await s.api.create<Node>(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
-    const reporter = new NodeReporter({ client: s.api.client, runtime: s.runtime, nodeName: 'n1', nodeIP: '10.0.0.1', dataDir: s.dir, port: () => 0, podCidrPending: () => s.net.pending, log: () => {} });
+    const reporter = new NodeReporter({
+      client: s.api.client,
+      runtime: s.runtime,
+      nodeName: 'n1',
+      nodeIP: '10.0.0.1',
+      dataDir: s.dir,
+      port: () => 0,
+      podCidrPending: () => s.net.pending,
+      log: () => {},
+    });
     await reporter.register();
     let started = false;
     const starting = s.net.start(node).then(() => (started = true));
@@ -58,11 +71,14 @@ test('a Node without a range: no CNI config, Ready=False in kubelet words, until
     assert.equal(s.subnet(), undefined, 'no CNI config without a range');
     assert.match(s.logs.join('\n'), /waiting for the control plane to assign node n1 a podCIDR/);
     const ready = (await s.api.get<Node>({ ...resources.nodes, name: 'n1' })).status!.conditions!.find((c) => c.type === 'Ready')!;
-    assert.deepEqual([ready.status, ready.reason, ready.message], [
-      'False',
-      'KubeletNotReady',
-      'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no podCIDR assigned to this node yet',
-    ]);
+    assert.deepEqual(
+      [ready.status, ready.reason, ready.message],
+      [
+        'False',
+        'KubeletNotReady',
+        'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no podCIDR assigned to this node yet',
+      ],
+    );
 
     await setCidr(s.api, '10.42.7.0/24');
     await starting;
@@ -82,7 +98,12 @@ test('a Node without a range: no CNI config, Ready=False in kubelet words, until
 test('a Node deleted and registered again gets the config of its next range', async () => {
   const s = setup();
   try {
-    const node = await s.api.create<Node>(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] } });
+    const node = await s.api.create<Node>(resources.nodes, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1' },
+      spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] },
+    });
     await s.net.start(node);
     assert.equal(s.subnet(), '10.42.1.0/24', 'a range on the Node already: written at once');
     await s.api.delete({ ...resources.nodes, name: 'n1' });

@@ -83,9 +83,14 @@ export class PodNetwork {
   private async untilAssigned(): Promise<void> {
     const name = this.o.nodeName;
     const since = Date.now();
-    this.o.log(`waiting for the control plane to assign node ${name} a podCIDR (the controller manager's node IPAM, --allocate-node-cidrs); pods start once it has one`);
+    this.o.log(
+      `waiting for the control plane to assign node ${name} a podCIDR (the controller manager's node IPAM, --allocate-node-cidrs); pods start once it has one`,
+    );
     const reminder = setInterval(
-      () => this.o.log(`node ${name} still has no podCIDR after ${Math.round((Date.now() - since) / 1000)} s: does a controller manager run with --allocate-node-cidrs? (berth agent --pod-cidr sets one instead)`),
+      () =>
+        this.o.log(
+          `node ${name} still has no podCIDR after ${Math.round((Date.now() - since) / 1000)} s: does a controller manager run with --allocate-node-cidrs? (berth agent --pod-cidr sets one instead)`,
+        ),
       this.o.remindEveryMs ?? 60_000,
     );
     reminder.unref();

@@ -4,9 +4,21 @@ import { dialErrorText, hostPort, ownUrlAsPath, podProxyTarget } from './pod-pro
 
 test('a /podProxy/ URL names the pod, scheme, port, and the path and query for the pod', () => {
   const t = (p: string) => podProxyTarget(new URL(p, 'https://agent'));
-  assert.deepEqual(t('/podProxy/default/web/http/8080/a%20b/c?x=1'), { namespace: 'default', pod: 'web', scheme: 'http', port: 8080, pathAndQuery: '/a%20b/c?x=1' });
+  assert.deepEqual(t('/podProxy/default/web/http/8080/a%20b/c?x=1'), {
+    namespace: 'default',
+    pod: 'web',
+    scheme: 'http',
+    port: 8080,
+    pathAndQuery: '/a%20b/c?x=1',
+  });
   assert.deepEqual(t('/podProxy/default/web/https/443'), { namespace: 'default', pod: 'web', scheme: 'https', port: 443, pathAndQuery: '/' });
-  for (const bad of ['/podProxy/default/web/ftp/21/', '/podProxy/default/web/http/0/', '/podProxy/default/web/http/70000/', '/podProxy/default/web/http/', '/exec/default/web/c']) {
+  for (const bad of [
+    '/podProxy/default/web/ftp/21/',
+    '/podProxy/default/web/http/0/',
+    '/podProxy/default/web/http/70000/',
+    '/podProxy/default/web/http/',
+    '/exec/default/web/c',
+  ]) {
     assert.equal(t(bad), undefined, bad);
   }
 });

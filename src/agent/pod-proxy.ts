@@ -24,7 +24,13 @@ export function podProxyTarget(url: URL): PodProxyTarget | undefined {
   if (!m) return undefined;
   const port = Number(m[4]);
   if (port < 1 || port > 65535) return undefined;
-  return { namespace: decodeURIComponent(m[1]!), pod: decodeURIComponent(m[2]!), scheme: m[3] as 'http' | 'https', port, pathAndQuery: `${m[5] ?? '/'}${url.search}` };
+  return {
+    namespace: decodeURIComponent(m[1]!),
+    pod: decodeURIComponent(m[2]!),
+    scheme: m[3] as 'http' | 'https',
+    port,
+    pathAndQuery: `${m[5] ?? '/'}${url.search}`,
+  };
 }
 
 /** host:port for a URL's authority (IPv6 in brackets). */
@@ -100,7 +106,16 @@ export function proxyToPod(req: IncomingMessage, res: ServerResponse, t: PodProx
       }
       const why = dialErrorText(e, hostPort(ip, t.port));
       log(`podProxy: ${t.namespace}/${t.pod} ${t.scheme}: ${why}`);
-      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `error trying to reach service: ${why}`, reason: 'ServiceUnavailable', code: 503 }) + '\n';
+      const body =
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `error trying to reach service: ${why}`,
+          reason: 'ServiceUnavailable',
+          code: 503,
+        }) + '\n';
       res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       resolve();

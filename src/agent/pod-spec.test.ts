@@ -16,7 +16,11 @@ function pod(spec: Partial<Pod['spec']> = {}, status: Pod['status'] = { qosClass
 }
 
 test('resources become cgroup settings as kubelet computes them', () => {
-  const r = linuxResources({ name: 'c', resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } }, 'Burstable', 8 * GI);
+  const r = linuxResources(
+    { name: 'c', resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } } },
+    'Burstable',
+    8 * GI,
+  );
   assert.equal(r.cpuShares, 256);
   assert.equal(r.cpuPeriod, 100_000);
   assert.equal(r.cpuQuota, 50_000);
@@ -24,7 +28,10 @@ test('resources become cgroup settings as kubelet computes them', () => {
   assert.ok(r.oomScoreAdj! > 2 && r.oomScoreAdj! < 1000);
   const none = linuxResources({ name: 'c' }, 'BestEffort', 8 * GI);
   assert.deepEqual(none, { cpuShares: 2, oomScoreAdj: 1000 });
-  assert.equal(linuxResources({ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } } }, 'Guaranteed', 8 * GI).oomScoreAdj, -997);
+  assert.equal(
+    linuxResources({ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1', memory: '1Gi' } } }, 'Guaranteed', 8 * GI).oomScoreAdj,
+    -997,
+  );
 });
 
 test('sandbox config: metadata, hostname, labels, cgroup parent by QoS, namespaces, host ports', () => {
@@ -46,9 +53,17 @@ test('DNS: ClusterFirst with cluster DNS searches the namespace; without it, the
   const host = parseResolvConf('# c\nnameserver 10.0.0.2\nsearch corp.example\noptions edns0\n');
   assert.deepEqual(host, { servers: ['10.0.0.2'], searches: ['corp.example'], options: ['edns0'] });
   const cluster = podDnsConfig(pod(), { clusterDns: ['10.43.0.10'], clusterDomain: 'cluster.local', host });
-  assert.deepEqual(cluster, { servers: ['10.43.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'], options: ['ndots:5'] });
+  assert.deepEqual(cluster, {
+    servers: ['10.43.0.10'],
+    searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'],
+    options: ['ndots:5'],
+  });
   assert.deepEqual(podDnsConfig(pod(), { clusterDns: [], clusterDomain: 'cluster.local', host }), host);
-  const none = podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] } }), { clusterDns: [], clusterDomain: 'c', host });
+  const none = podDnsConfig(pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] } }), {
+    clusterDns: [],
+    clusterDomain: 'c',
+    host,
+  });
   assert.deepEqual(none, { servers: ['1.1.1.1'], searches: [], options: ['ndots:2'] });
 });
 
@@ -78,7 +93,14 @@ test('env: fieldRef, $(VAR) references, configMap keys, and the errors that hold
     allocatable: { cpuMilli: 2000, memory: 4 * GI },
   };
   const env = await containerEnv(p, p.spec!.containers[0]!, src);
-  assert.deepEqual(Object.fromEntries(env.map((e) => [e.key, e.value])), { POD: 'web', APP: 'web', IP: '10.42.0.5', GREETING: 'hi web', MODE: 'fast', MEM: '4096' });
+  assert.deepEqual(Object.fromEntries(env.map((e) => [e.key, e.value])), {
+    POD: 'web',
+    APP: 'web',
+    IP: '10.42.0.5',
+    GREETING: 'hi web',
+    MODE: 'fast',
+    MEM: '4096',
+  });
   const cfg = containerConfig(p, p.spec!.containers[0]!, { attempt: 2, image: 'sha256:abc', envs: env, memoryCapacity: 8 * GI });
   assert.deepEqual(cfg.command, ['echo', 'hi web', '$(GREETING)']);
   assert.equal(cfg.logPath, 'c/2.log');
@@ -86,7 +108,10 @@ test('env: fieldRef, $(VAR) references, configMap keys, and the errors that hold
   assert.equal(cfg.labels!['io.kubernetes.container.name'], 'c');
 
   const missing = pod({ containers: [{ name: 'c', image: 'x:1', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'nope', key: 'k' } } }] }] });
-  await assert.rejects(containerEnv(missing, missing.spec!.containers[0]!, src), (e) => e instanceof ContainerConfigError && /secret "nope" not found/.test(e.message));
+  await assert.rejects(
+    containerEnv(missing, missing.spec!.containers[0]!, src),
+    (e) => e instanceof ContainerConfigError && /secret "nope" not found/.test(e.message),
+  );
   assert.equal(expandVars('$(A)-$(B)', new Map([['A', '1']])), '1-$(B)');
   assert.equal(resourceFieldValue(p, { name: 'c', resources: { limits: { cpu: '250m' } } }, { resource: 'limits.cpu' }, src.allocatable), '1');
 });

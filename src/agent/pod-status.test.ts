@@ -16,7 +16,15 @@ function pod(spec: Partial<Pod['spec']> = {}): Pod {
 }
 
 function view(containers: Record<string, ContainerView>, o: Partial<PodView> = {}): PodView {
-  return { sandboxReady: true, podIPs: ['10.42.0.7'], hostIPs: ['192.168.0.2'], containers: new Map(Object.entries(containers)), terminal: false, runtimeName: 'containerd', ...o };
+  return {
+    sandboxReady: true,
+    podIPs: ['10.42.0.7'],
+    hostIPs: ['192.168.0.2'],
+    containers: new Map(Object.entries(containers)),
+    terminal: false,
+    runtimeName: 'containerd',
+    ...o,
+  };
 }
 
 test('a running, ready container: Running with every condition true and upstream container status fields', () => {
@@ -40,7 +48,11 @@ test('a running, ready container: Running with every condition true and upstream
 
 test('a container in back-off: waiting CrashLoopBackOff, the exit as lastState, the pod still Running', () => {
   const latest = crt('a', 'CONTAINER_EXITED', { metadata: { name: 'a', attempt: 2 }, exitCode: 3, reason: 'Error' });
-  const s = computePodStatus(pod(), view({ a: { latest, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s' }, ready: false, started: false } }), T0);
+  const s = computePodStatus(
+    pod(),
+    view({ a: { latest, waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s' }, ready: false, started: false } }),
+    T0,
+  );
   const cs = s.containerStatuses![0]!;
   assert.equal(cs.restartCount, 2);
   assert.deepEqual(cs.state, { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s' } });
@@ -61,7 +73,10 @@ test('phases: Succeeded and Failed by restart policy; init containers hold the a
   assert.equal(s.containerStatuses![0]!.state!.waiting!.reason, 'PodInitializing');
   const init = s.conditions!.find((c) => c.type === 'Initialized')!;
   assert.deepEqual([init.status, init.message], ['False', 'containers with incomplete status: [i]']);
-  const failed = computePodStatus(pod({ restartPolicy: 'Never', initContainers: [{ name: 'i', image: 'busybox:1' }] }), view({ i: { latest: crt('i', 'CONTAINER_EXITED', { exitCode: 1 }), ready: false, started: false } }));
+  const failed = computePodStatus(
+    pod({ restartPolicy: 'Never', initContainers: [{ name: 'i', image: 'busybox:1' }] }),
+    view({ i: { latest: crt('i', 'CONTAINER_EXITED', { exitCode: 1 }), ready: false, started: false } }),
+  );
   assert.equal(failed.phase, 'Failed');
 });
 
@@ -73,6 +88,9 @@ test('a terminal pod keeps its final phase; transition times move only when a co
   const t = (s: typeof first, type: string) => s.conditions!.find((c) => c.type === type)!.lastTransitionTime;
   assert.equal(t(second, 'Initialized'), t(first, 'Initialized'));
   assert.notEqual(t(second, 'Ready'), t(first, 'Ready'));
-  const final = computePodStatus({ ...p, status: { ...first, phase: 'Succeeded' } }, view({ a: { latest: crt('a', 'CONTAINER_RUNNING'), ready: true, started: true } }));
+  const final = computePodStatus(
+    { ...p, status: { ...first, phase: 'Succeeded' } },
+    view({ a: { latest: crt('a', 'CONTAINER_RUNNING'), ready: true, started: true } }),
+  );
   assert.equal(final.phase, 'Succeeded');
 });

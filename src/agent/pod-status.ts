@@ -4,7 +4,15 @@
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
-import { KUBELET_CONDITIONS, containersReadyCondition, initializedCondition, isRestartableInit, podPhase, readyCondition, type Condition } from '../kubelet/index.js';
+import {
+  KUBELET_CONDITIONS,
+  containersReadyCondition,
+  initializedCondition,
+  isRestartableInit,
+  podPhase,
+  readyCondition,
+  type Condition,
+} from '../kubelet/index.js';
 
 const KUBELET_CONDITION_TYPES = new Set<string>(KUBELET_CONDITIONS);
 
@@ -53,7 +61,11 @@ function containerStatus(c: Container, v: ContainerView | undefined, defaultWait
   const latest = v?.latest;
   const base = { name: c.name, image: c.image ?? '', imageID: '', restartCount: 0, ready: false, started: false };
   if (!latest) {
-    return { ...base, state: { waiting: { reason: v?.waiting?.reason ?? defaultWaiting, ...(v?.waiting?.message ? { message: v.waiting.message } : {}) } }, lastState: {} };
+    return {
+      ...base,
+      state: { waiting: { reason: v?.waiting?.reason ?? defaultWaiting, ...(v?.waiting?.message ? { message: v.waiting.message } : {}) } },
+      lastState: {},
+    };
   }
   const out: ApiContainerStatus = {
     ...base,
@@ -98,14 +110,23 @@ export function initialized(pod: Pod, statuses: ApiContainerStatus[]): { done: b
   return { done: pending.length === 0, pending };
 }
 
-const asPodCondition = (c: Condition): PodCondition => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) });
+const asPodCondition = (c: Condition): PodCondition => ({
+  type: c.type,
+  status: c.status,
+  ...(c.reason ? { reason: c.reason } : {}),
+  ...(c.message ? { message: c.message } : {}),
+});
 
 export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): PodStatus {
   const spec = pod.spec!;
   const old = pod.status ?? {};
-  const init = (spec.initContainers ?? []).map((c) => containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName, !isRestartableInit(c)));
+  const init = (spec.initContainers ?? []).map((c) =>
+    containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName, !isRestartableInit(c)),
+  );
   const initState = initialized(pod, init);
-  const app = spec.containers.map((c) => containerStatus(c, view.containers.get(c.name), initState.done ? 'ContainerCreating' : 'PodInitializing', view.runtimeName));
+  const app = spec.containers.map((c) =>
+    containerStatus(c, view.containers.get(c.name), initState.done ? 'ContainerCreating' : 'PodInitializing', view.runtimeName),
+  );
   let phase = podPhase(pod, init, app, view.terminal);
   // A pod that reached a final phase never leaves it.
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
@@ -123,7 +144,8 @@ export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): Pod
   for (const c of merged) {
     if (!KUBELET_CONDITION_TYPES.has(c.type)) continue;
     const prev = old.conditions?.find((o) => o.type === c.type);
-    (c as { lastTransitionTime?: string }).lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
+    (c as { lastTransitionTime?: string }).lastTransitionTime =
+      prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
   }
 
   const status: PodStatus = {

@@ -22,17 +22,21 @@ import { criContainer } from './testing.js';
 /** A pod's sandbox and containers, as a runtime that already ran them holds them; records stops and removals. */
 function memoryRuntime(uid: string) {
   const labels = { [LABEL_POD_UID]: uid };
-  const sandboxes: PodSandbox[] = [{ id: 'sb1', metadata: { name: 'web', uid, namespace: 'default', attempt: 0 }, state: 'SANDBOX_READY', createdAtMs: 1, labels, annotations: {} }];
+  const sandboxes: PodSandbox[] = [
+    { id: 'sb1', metadata: { name: 'web', uid, namespace: 'default', attempt: 0 }, state: 'SANDBOX_READY', createdAtMs: 1, labels, annotations: {} },
+  ];
   const containers: ContainerStatus[] = [criContainer('app', 'CONTAINER_RUNNING', { labels })];
   const calls: string[] = [];
-  const match = (l: Record<string, string>, f?: { labelSelector?: Record<string, string> }) => Object.entries(f?.labelSelector ?? {}).every(([k, v]) => l[k] === v);
+  const match = (l: Record<string, string>, f?: { labelSelector?: Record<string, string> }) =>
+    Object.entries(f?.labelSelector ?? {}).every(([k, v]) => l[k] === v);
   const rt = {
     listPodSandbox: async (f?: { labelSelector?: Record<string, string> }) => sandboxes.filter((s) => match(s.labels, f)).map((s) => ({ ...s })),
     podSandboxStatus: async (id: string) => {
       const s = sandboxes.find((x) => x.id === id);
       return s && { ...s, ips: ['10.42.0.5'] };
     },
-    listContainers: async (f?: { labelSelector?: Record<string, string> }) => containers.filter((c) => match(c.labels, f)).map((c) => ({ ...c, podSandboxId: 'sb1' })),
+    listContainers: async (f?: { labelSelector?: Record<string, string> }) =>
+      containers.filter((c) => match(c.labels, f)).map((c) => ({ ...c, podSandboxId: 'sb1' })),
     containerStatus: async (id: string) => containers.find((c) => c.id === id),
     stopContainer: async (id: string, timeout: number) => {
       calls.push(`stopContainer ${id} ${timeout}`);
@@ -41,7 +45,10 @@ function memoryRuntime(uid: string) {
     },
     removeContainer: async (id: string) => {
       calls.push(`removeContainer ${id}`);
-      containers.splice(containers.findIndex((c) => c.id === id), 1);
+      containers.splice(
+        containers.findIndex((c) => c.id === id),
+        1,
+      );
     },
     stopPodSandbox: async (id: string) => {
       calls.push(`stopPodSandbox ${id}`);
@@ -49,7 +56,10 @@ function memoryRuntime(uid: string) {
     },
     removePodSandbox: async (id: string) => {
       calls.push(`removePodSandbox ${id}`);
-      sandboxes.splice(sandboxes.findIndex((s) => s.id === id), 1);
+      sandboxes.splice(
+        sandboxes.findIndex((s) => s.id === id),
+        1,
+      );
     },
   };
   return { runtime: rt as unknown as Runtime, calls, containers, sandboxes };
@@ -71,7 +81,9 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
     runtime: rt.runtime,
     runtimeName: 'containerd',
     client: api.client,
-    recorder: { event: (_ref: unknown, type: string, reason: string, message: string) => events.push(`${type} ${reason} ${message}`) } as unknown as EventRecorder,
+    recorder: {
+      event: (_ref: unknown, type: string, reason: string, message: string) => events.push(`${type} ${reason} ${message}`),
+    } as unknown as EventRecorder,
     images: new ImagePuller(rt.runtime),
     probes,
     status: new StatusManager(api.client, () => {}),
@@ -98,7 +110,13 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
 const basePod = (o: { deletionGracePeriodSeconds?: number; phase?: string } = {}): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name: 'web', namespace: 'default', ...(o.deletionGracePeriodSeconds !== undefined ? { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: o.deletionGracePeriodSeconds } : {}) },
+  metadata: {
+    name: 'web',
+    namespace: 'default',
+    ...(o.deletionGracePeriodSeconds !== undefined
+      ? { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: o.deletionGracePeriodSeconds }
+      : {}),
+  },
   spec: { nodeName: 'n1', terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'busybox:1' }] },
   ...(o.phase ? { status: { phase: o.phase } } : {}),
 });
@@ -142,13 +160,16 @@ test('pod worker: a pod the API has finished is stopped and kept (containers for
   assert.deepEqual(s.worker.lifecycle, { phase: 'finished' });
 });
 
-test('pod worker: a probe failure kills with the probe\'s own grace period and says which probe', async (t) => {
+test("pod worker: a probe failure kills with the probe's own grace period and says which probe", async (t) => {
   const pod = basePod();
   pod.spec!.containers[0]!.livenessProbe = { exec: { command: ['false'] }, terminationGracePeriodSeconds: 4, periodSeconds: 3600, initialDelaySeconds: 3600 };
   const s = await setup(t, pod);
   s.worker.killForProbe('app-0', 'liveness');
   await waitFor(() => s.rt.calls.find((c) => c.startsWith('stopContainer')), 'the container killed');
-  assert.equal(s.rt.calls.find((c) => c.startsWith('stopContainer')), 'stopContainer app-0 4');
+  assert.equal(
+    s.rt.calls.find((c) => c.startsWith('stopContainer')),
+    'stopContainer app-0 4',
+  );
   assert.match(s.events.join('\n'), /Normal Killing Container app failed liveness probe, will be restarted/);
   assert.deepEqual(s.worker.lifecycle, { phase: 'syncing' });
 });

@@ -12,15 +12,16 @@ import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
 import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
-import { Backoff, SYNCING, isRestartableInit, podWorkerTransition, type PodWorkerEvent, type PodWorkerState, type TerminationReason } from '../kubelet/index.js';
 import {
-  ANNOTATION_CONTAINER_HASH,
-  LABEL_POD_UID,
-  containerConfig,
-  containerHash,
-  sandboxConfig,
-  type DnsSettings,
-} from './container-config.js';
+  Backoff,
+  SYNCING,
+  isRestartableInit,
+  podWorkerTransition,
+  type PodWorkerEvent,
+  type PodWorkerState,
+  type TerminationReason,
+} from '../kubelet/index.js';
+import { ANNOTATION_CONTAINER_HASH, LABEL_POD_UID, containerConfig, containerHash, sandboxConfig, type DnsSettings } from './container-config.js';
 import { ContainerConfigError, containerEnv } from './env.js';
 import { hostsMount } from './etc-hosts.js';
 import type { ObjectCache } from './object-cache.js';
@@ -416,7 +417,14 @@ export class PodWorker {
     const user = imageUser(await this.d.runtime.imageStatus(image).catch(() => undefined));
     const violation = runAsNonRootViolation(this.pod, c, user);
     if (violation) return this.cannotStart(c, init, 'CreateContainerConfigError', violation);
-    const config = containerConfig(this.pod, c, { attempt, image, envs: setup.envs, memoryCapacity: this.d.memoryCapacity, mounts: setup.mounts, imageUser: user });
+    const config = containerConfig(this.pod, c, {
+      attempt,
+      image,
+      envs: setup.envs,
+      memoryCapacity: this.d.memoryCapacity,
+      mounts: setup.mounts,
+      imageUser: user,
+    });
     const id = await this.createAndStart(c, init, config, sb);
     if (isBlocked(id)) return id.retryInMs;
     if (c.lifecycle?.postStart) return this.postStart(c, id, init, sb.podIPs);
@@ -440,7 +448,8 @@ export class PodWorker {
       if (b.isInBackOffSince(key, exitedAt)) {
         const m = this.pod.metadata!;
         const message = `back-off ${formatDuration(b.currentMs(key))} restarting failed container=${c.name} pod=${m.name}_${m.namespace}(${this.uid})`;
-        if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff') this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${m.name}_${m.namespace}(${this.uid})`, c, init);
+        if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff')
+          this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${m.name}_${m.namespace}(${this.uid})`, c, init);
         this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message });
         return { retryInMs: b.remainingMs(key, exitedAt) };
       }
@@ -454,7 +463,13 @@ export class PodWorker {
     const pull = await this.d.images.ensure(this.pod, c, sb, {
       pulling: (image) => this.event('Normal', 'Pulling', `Pulling image "${image}"`, c, init),
       pulled: (image, ms, present) =>
-        this.event('Normal', 'Pulled', present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${(ms / 1000).toFixed(3)}s`, c, init),
+        this.event(
+          'Normal',
+          'Pulled',
+          present ? `Container image "${image}" already present on machine` : `Successfully pulled image "${image}" in ${(ms / 1000).toFixed(3)}s`,
+          c,
+          init,
+        ),
       failed: (reason, message) => this.event('Warning', 'Failed', `Error: ${reason}: ${message}`, c, init),
     });
     if (pull.ok) return pull.imageRef;
@@ -473,7 +488,11 @@ export class PodWorker {
   }
 
   /** The container's environment and mounts (its volumes set up, /etc/hosts written). */
-  private async containerSetup(c: Container, init: boolean, podIPs: string[]): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
+  private async containerSetup(
+    c: Container,
+    init: boolean,
+    podIPs: string[],
+  ): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
     let envs: Array<{ key: string; value: string }>;
     try {
       envs = await containerEnv(this.pod, c, this.volumeSourcesNow(podIPs));
@@ -563,7 +582,8 @@ export class PodWorker {
       containerId: id,
       podIP: podIPs[0] ?? '',
       signal: this.ending.signal,
-      onHttpFallback: (host) => this.event('Warning', 'LifecycleHTTPFallback', `request to HTTPS lifecycle hook ${host} got HTTP response, retry with HTTP succeeded`),
+      onHttpFallback: (host) =>
+        this.event('Warning', 'LifecycleHTTPFallback', `request to HTTPS lifecycle hook ${host} got HTTP response, retry with HTTP succeeded`),
     });
     // Given up because the pod is terminating: its termination stops the container.
     if (r.ok || this.ending.signal.aborted) return undefined;
@@ -614,7 +634,9 @@ export class PodWorker {
       return;
     }
     if (reason === 'deleted') {
-      await this.report(await this.containers(), undefined, { terminal: true }).catch((e) => this.d.log(`pod ${this.name}: final status: ${(e as Error).message}`));
+      await this.report(await this.containers(), undefined, { terminal: true }).catch((e) =>
+        this.d.log(`pod ${this.name}: final status: ${(e as Error).message}`),
+      );
     }
     await removePodFromNode(this.d, podIdentity(this.pod));
     if (reason === 'deleted') await this.deletePodObject();
@@ -631,7 +653,10 @@ export class PodWorker {
   private async deletePodObject(): Promise<void> {
     const meta = this.pod.metadata!;
     try {
-      await this.d.client.delete({ ...resources.pods, namespace: meta.namespace!, name: meta.name! }, { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } });
+      await this.d.client.delete(
+        { ...resources.pods, namespace: meta.namespace!, name: meta.name! },
+        { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } },
+      );
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
@@ -782,7 +807,9 @@ export class PodWorker {
     }
     const sandboxes = await this.sandboxes();
     if (sandboxes.length < 2) return;
-    const inUse = new Set((await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId));
+    const inUse = new Set(
+      (await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId),
+    );
     for (const s of sandboxes) if (s.id !== current && !inUse.has(s.id)) await this.removeSandbox(s.id).catch(() => undefined);
   }
 

@@ -42,11 +42,19 @@ export async function runProbe(runtime: Runtime, probe: Probe, c: Container, con
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (d: string) => body.length < 10_240 && (body += d));
-          res.on('end', () => resolve({ ok: code >= 200 && code < 400, output: code >= 200 && code < 400 ? body : `HTTP probe failed with statuscode: ${code}` }));
+          res.on('end', () =>
+            resolve({ ok: code >= 200 && code < 400, output: code >= 200 && code < 400 ? body : `HTTP probe failed with statuscode: ${code}` }),
+          );
           res.on('error', (e) => resolve({ ok: false, output: e.message }));
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`Get "${secure ? 'https' : 'http'}://${host}:${port}${g.path || '/'}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+      req.on('timeout', () =>
+        req.destroy(
+          new Error(
+            `Get "${secure ? 'https' : 'http'}://${host}:${port}${g.path || '/'}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+          ),
+        ),
+      );
       req.on('error', (e) => resolve({ ok: false, output: e.message }));
       req.end();
     });

@@ -27,7 +27,12 @@ test('the CRI security context: effective user and group, fsGroup then supplemen
   assert.deepEqual(sc.runAsUser, { value: 1000 });
   assert.deepEqual(sc.runAsGroup, { value: 3500 });
   assert.deepEqual(sc.supplementalGroups, [2000, 4000, 5000]);
-  const sb = sandboxConfig(p, { attempt: 0, logRoot: '/l', cgroupRoot: '/b', dns: { clusterDns: [], clusterDomain: 'cluster.local', host: { servers: [], searches: [], options: [] } } });
+  const sb = sandboxConfig(p, {
+    attempt: 0,
+    logRoot: '/l',
+    cgroupRoot: '/b',
+    dns: { clusterDns: [], clusterDomain: 'cluster.local', host: { servers: [], searches: [], options: [] } },
+  });
   assert.deepEqual(sb.linux!.securityContext!.supplementalGroups, [2000, 4000, 5000]);
 });
 
@@ -45,14 +50,23 @@ test("without runAsUser the image's user is passed on (a group alone would be re
 test('runAsNonRoot: root images, runAsUser 0 and unverifiable user names are refused in upstream words', () => {
   const c: Container = { name: 'c' };
   const where = '(pod: "p_ns(u1)", container: c)';
-  assert.equal(runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser(undefined)), `container has runAsNonRoot and image will run as root ${where}`);
-  assert.equal(runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser({ uid: 0 })), `container has runAsNonRoot and image will run as root ${where}`);
+  assert.equal(
+    runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser(undefined)),
+    `container has runAsNonRoot and image will run as root ${where}`,
+  );
+  assert.equal(
+    runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser({ uid: 0 })),
+    `container has runAsNonRoot and image will run as root ${where}`,
+  );
   assert.equal(runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser({ uid: 1000 })), undefined);
   assert.equal(
     runAsNonRootViolation(pod({ runAsNonRoot: true }, c), c, imageUser({ username: 'app' })),
     `container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root ${where}`,
   );
-  assert.equal(runAsNonRootViolation(pod({ runAsNonRoot: true, runAsUser: 0 }, c), c, imageUser({ uid: 1000 })), `container's runAsUser breaks non-root policy ${where}`);
+  assert.equal(
+    runAsNonRootViolation(pod({ runAsNonRoot: true, runAsUser: 0 }, c), c, imageUser({ uid: 1000 })),
+    `container's runAsUser breaks non-root policy ${where}`,
+  );
   assert.equal(runAsNonRootViolation(pod({ runAsNonRoot: true, runAsUser: 1000 }, c), c, imageUser(undefined)), undefined);
   // The container's own setting overrides the pod's, both ways.
   const off: Container = { name: 'c', securityContext: { runAsNonRoot: false } };

@@ -53,6 +53,7 @@ export function runAsNonRootViolation(pod: Pod, c: Container, user: ImageUser): 
     return sc.runAsUser === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   }
   if (user.uid === 0) return `container has runAsNonRoot and image will run as root ${where}`;
-  if (user.uid === undefined && user.username) return `container has runAsNonRoot and image has non-numeric user (${user.username}), cannot verify user is non-root ${where}`;
+  if (user.uid === undefined && user.username)
+    return `container has runAsNonRoot and image has non-numeric user (${user.username}), cannot verify user is non-root ${where}`;
   return undefined;
 }

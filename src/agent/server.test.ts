@@ -40,11 +40,23 @@ after(() => server.stop());
 
 function get(client: { cert?: string; key?: string; headers?: Record<string, string> }): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: '/containerLogs/default/p/c', ca: pki.caCert, cert: client.cert, key: client.key, headers: client.headers, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path: '/containerLogs/default/p/c',
+        ca: pki.caCert,
+        cert: client.cert,
+        key: client.key,
+        headers: client.headers,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -14,7 +14,15 @@ import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
+import {
+  answeredHealthz,
+  closeEndpoint,
+  containerLogsTarget,
+  kubeletClientRefusal,
+  kubeletEndpointTls,
+  listenEndpoint,
+  type ServingCert,
+} from '../kubelet/index.js';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { boolParam } from '../api/query.js';
@@ -30,7 +38,12 @@ export interface ContainerLookup {
    * The runtime's container a request names (the current one, or the previous for
    * purpose 'previous'); throws EndpointError when the pod or container doesn't exist (yet).
    */
-  container(namespace: string, pod: string, container: string | undefined, purpose: 'log' | 'previous' | 'exec'): Promise<{ id: string; name: string; logPath: string; running: boolean }>;
+  container(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    purpose: 'log' | 'previous' | 'exec',
+  ): Promise<{ id: string; name: string; logPath: string; running: boolean }>;
   isRunning(containerId: string): Promise<boolean>;
   /** The runtime's streaming URL for an exec. */
   execUrl(containerId: string, cmd: string[], o: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }): Promise<string>;
@@ -51,7 +64,6 @@ export class EndpointError extends Error {
     super(message);
   }
 }
-
 
 export type { ServingCert } from '../kubelet/index.js';
 
@@ -118,7 +130,9 @@ export class AgentServer {
         // Plain text, as the kubelet's streaming errors: kubectl prints it after "unable to upgrade connection: ".
         const code = e instanceof EndpointError ? e.code : 500;
         const body = (e as Error).message || 'internal error';
-        socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       });
     });
     await listenEndpoint(this.server, this.o.port, this.o.host);
@@ -148,7 +162,8 @@ export class AgentServer {
     }
     const proxied = podProxyTarget(url);
     if (proxied) return proxyToPod(req, res, proxied, await this.o.lookup.podAddress(proxied.namespace, proxied.pod), this.o.log);
-    if (/^\/(exec|attach|portForward)\//.test(url.pathname)) throw new EndpointError(400, 'BadRequest', `${url.pathname.split('/')[1]} needs an upgraded connection (SPDY or WebSocket)`);
+    if (/^\/(exec|attach|portForward)\//.test(url.pathname))
+      throw new EndpointError(400, 'BadRequest', `${url.pathname.split('/')[1]} needs an upgraded connection (SPDY or WebSocket)`);
     throw new EndpointError(404, 'NotFound', `the agent serves no ${url.pathname}`);
   }
 
@@ -212,7 +227,8 @@ export function webSocketPorts(q: URLSearchParams): number[] {
   if (!given.length) throw new EndpointError(400, 'BadRequest', 'query parameter "port" is required');
   return given.map((p) => {
     const n = Number(p.trim());
-    if (!/^\d+$/.test(p.trim()) || n < 1 || n > 65535) throw new EndpointError(400, 'BadRequest', `unable to parse "${p}" as a port: a number from 1 to 65535 is needed`);
+    if (!/^\d+$/.test(p.trim()) || n < 1 || n > 65535)
+      throw new EndpointError(400, 'BadRequest', `unable to parse "${p}" as a port: a number from 1 to 65535 is needed`);
     return n;
   });
 }

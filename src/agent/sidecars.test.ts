@@ -39,9 +39,17 @@ test('a sidecar that exits is restarted; after initialization it no longer holds
   const s = spec([sidecar('proxy'), plain('migrate')]);
   const app = crt('app', 'CONTAINER_RUNNING');
   // Before: the sidecar crashed while the next init container ran.
-  assert.deepEqual(actions(s, [crt('proxy', 'CONTAINER_EXITED', 1), crt('migrate', 'CONTAINER_RUNNING')]), { start: ['proxy'], initialized: false, failed: false });
+  assert.deepEqual(actions(s, [crt('proxy', 'CONTAINER_EXITED', 1), crt('migrate', 'CONTAINER_RUNNING')]), {
+    start: ['proxy'],
+    initialized: false,
+    failed: false,
+  });
   // After: the app runs; the sidecar is restarted beside it, the regular init container is not rerun.
-  assert.deepEqual(actions(s, [crt('proxy', 'CONTAINER_EXITED', 1), crt('migrate', 'CONTAINER_EXITED'), app]), { start: ['proxy'], initialized: true, failed: false });
+  assert.deepEqual(actions(s, [crt('proxy', 'CONTAINER_EXITED', 1), crt('migrate', 'CONTAINER_EXITED'), app]), {
+    start: ['proxy'],
+    initialized: true,
+    failed: false,
+  });
   // Even when the finished init containers were garbage collected.
   assert.deepEqual(actions(s, [app]), { start: ['proxy'], initialized: true, failed: false });
 });
@@ -59,7 +67,11 @@ test('after a sandbox change (every container exited) the pod is initialized aga
   const s = spec([plain('setup')]);
   const r = actions(s, [crt('setup', 'CONTAINER_EXITED'), crt('app', 'CONTAINER_EXITED')]);
   assert.equal(r.initialized, true, 'the last init container completed');
-  assert.deepEqual(actions(spec([sidecar('proxy')]), [crt('proxy', 'CONTAINER_EXITED'), crt('app', 'CONTAINER_EXITED')]), { start: ['proxy'], initialized: false, failed: false });
+  assert.deepEqual(actions(spec([sidecar('proxy')]), [crt('proxy', 'CONTAINER_EXITED'), crt('app', 'CONTAINER_EXITED')]), {
+    start: ['proxy'],
+    initialized: false,
+    failed: false,
+  });
 });
 
 test('termination order: sidecars wait for the app containers and for the sidecar declared after them', () => {

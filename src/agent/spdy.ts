@@ -22,9 +22,7 @@ export const FrameType = {
 
 export const FLAG_FIN = 0x01;
 
-export type Frame =
-  | { control: true; type: number; flags: number; payload: Buffer }
-  | { control: false; streamId: number; flags: number; data: Buffer };
+export type Frame = { control: true; type: number; flags: number; payload: Buffer } | { control: false; streamId: number; flags: number; data: Buffer };
 
 function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(8);
@@ -135,6 +133,7 @@ export class FrameReader {
 /** The stream a control frame is about (SYN_STREAM, SYN_REPLY, RST_STREAM, HEADERS, WINDOW_UPDATE). */
 export function controlStreamId(f: Frame & { control: true }): number | undefined {
   if (f.payload.length < 4) return undefined;
-  if (([FrameType.SynStream, FrameType.SynReply, FrameType.RstStream, FrameType.Headers, FrameType.WindowUpdate] as number[]).includes(f.type)) return f.payload.readUInt32BE(0) & 0x7fffffff;
+  if (([FrameType.SynStream, FrameType.SynReply, FrameType.RstStream, FrameType.Headers, FrameType.WindowUpdate] as number[]).includes(f.type))
+    return f.payload.readUInt32BE(0) & 0x7fffffff;
   return undefined;
 }

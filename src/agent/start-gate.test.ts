@@ -40,6 +40,9 @@ test('a gate without a limit runs everything at once', async () => {
 
 test('a failing step frees its slot', async () => {
   const gate = new StartGate(1);
-  await assert.rejects(gate.run(0, async () => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    gate.run(0, async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.equal(await gate.run(0, async () => 7), 7);
 });

@@ -6,7 +6,20 @@
 // top-level entry), so that an update swaps them all at once; hostPath is the host's path, with
 // its type checked. Everything is removed (tmpfs unmounted first) when the pod goes.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
@@ -312,7 +325,8 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
       const p = v.projected!;
       const mode = p.defaultMode ?? DEFAULT_MODE;
       for (const s of p.sources ?? []) {
-        if (s.configMap) keyedPayload(payload, 'configmap', s.configMap.name!, await src.getConfigMap(ns, s.configMap.name!), s.configMap.items, s.configMap.optional, mode);
+        if (s.configMap)
+          keyedPayload(payload, 'configmap', s.configMap.name!, await src.getConfigMap(ns, s.configMap.name!), s.configMap.items, s.configMap.optional, mode);
         else if (s.secret) keyedPayload(payload, 'secret', s.secret.name!, await src.getSecret(ns, s.secret.name!), s.secret.items, s.secret.optional, mode);
         else if (s.downwardAPI) downwardPayload(payload, pod, s.downwardAPI.items ?? [], mode, src);
         else throw new VolumeError(`volume ${v.name}: unsupported projected source on this node`);
@@ -340,7 +354,11 @@ export function containerMounts(c: Container, volumes: Map<string, string>, envs
       }
     }
     const propagation =
-      vm.mountPropagation === 'Bidirectional' ? 'PROPAGATION_BIDIRECTIONAL' : vm.mountPropagation === 'HostToContainer' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE';
+      vm.mountPropagation === 'Bidirectional'
+        ? 'PROPAGATION_BIDIRECTIONAL'
+        : vm.mountPropagation === 'HostToContainer'
+          ? 'PROPAGATION_HOST_TO_CONTAINER'
+          : 'PROPAGATION_PRIVATE';
     mounts.push({ containerPath: vm.mountPath, hostPath: host, readonly: !!vm.readOnly, propagation });
   }
   return mounts;

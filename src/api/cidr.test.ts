@@ -35,7 +35,10 @@ test('ranges nodes already have are skipped; foreign ones are not ours to occupy
   assert.equal(a.overlaps('10.99.0.0/24'), false);
   assert.equal(a.occupy('not a cidr'), false);
   assert.equal(a.overlaps('not a cidr'), false);
-  assert.deepEqual([a.allocate(), a.allocate()].map((c) => formatCidr(c!)), ['10.244.1.0/24', '10.244.3.0/24']);
+  assert.deepEqual(
+    [a.allocate(), a.allocate()].map((c) => formatCidr(c!)),
+    ['10.244.1.0/24', '10.244.3.0/24'],
+  );
   assert.equal(a.free, 252);
 });
 
@@ -61,7 +64,10 @@ test('a range of another size takes every node range it touches, as cidrset does
 
 test('released ranges come back only after the others (next-fit, as upstream)', () => {
   const a = new NodeCidrAllocator('10.42.0.0/24', 26);
-  assert.deepEqual([a.allocate(), a.allocate(), a.allocate()].map((c) => formatCidr(c!)), ['10.42.0.0/26', '10.42.0.64/26', '10.42.0.128/26']);
+  assert.deepEqual(
+    [a.allocate(), a.allocate(), a.allocate()].map((c) => formatCidr(c!)),
+    ['10.42.0.0/26', '10.42.0.64/26', '10.42.0.128/26'],
+  );
   a.release('10.42.0.64/26');
   assert.equal(formatCidr(a.allocate()!), '10.42.0.192/26');
   assert.equal(formatCidr(a.allocate()!), '10.42.0.64/26', 'the only free one left');

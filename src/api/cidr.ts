@@ -137,7 +137,9 @@ export class NodeCidrAllocator {
       throw new CidrError(`node mask size /${maskSize} does not fit in ${formatCidr(this.cluster)}`);
     }
     if (maskSize - this.cluster.prefix > MAX_NODE_RANGES_LOG2) {
-      throw new CidrError(`${formatCidr(this.cluster)} cut into /${maskSize}s is 2^${maskSize - this.cluster.prefix} node ranges; at most 2^${MAX_NODE_RANGES_LOG2} are supported`);
+      throw new CidrError(
+        `${formatCidr(this.cluster)} cut into /${maskSize}s is 2^${maskSize - this.cluster.prefix} node ranges; at most 2^${MAX_NODE_RANGES_LOG2} are supported`,
+      );
     }
     this.maskSize = maskSize;
     this.slots = new SlotBitmap(2 ** (maskSize - this.cluster.prefix));

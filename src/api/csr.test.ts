@@ -36,9 +36,15 @@ test('kubelet serving requests: subject system:node:NAME in system:nodes, DNS/IP
   assert.deepEqual(kubeletServingProblems(good, ['digital signature', 'server auth']), []);
   assert.deepEqual(kubeletServingProblems(good, ['key encipherment', 'digital signature', 'server auth']), []);
   assert.match(kubeletServingProblems(good, ['digital signature', 'client auth']).join(), /usages did not match/);
-  assert.match(kubeletServingProblems({ ...good, organizations: ['system:masters'] }, ['digital signature', 'server auth']).join(), /organization is not system:nodes/);
+  assert.match(
+    kubeletServingProblems({ ...good, organizations: ['system:masters'] }, ['digital signature', 'server auth']).join(),
+    /organization is not system:nodes/,
+  );
   assert.match(kubeletServingProblems({ ...good, commonName: 'admin' }, ['digital signature', 'server auth']).join(), /does not begin with system:node:/);
-  assert.match(kubeletServingProblems({ ...good, dnsNames: [], ipAddresses: [] }, ['digital signature', 'server auth']).join(), /DNS or IP subjectAltName is required/);
+  assert.match(
+    kubeletServingProblems({ ...good, dnsNames: [], ipAddresses: [] }, ['digital signature', 'server auth']).join(),
+    /DNS or IP subjectAltName is required/,
+  );
   assert.match(kubeletServingProblems({ ...good, emailAddresses: ['a@b.c'] }, ['digital signature', 'server auth']).join(), /email and URI/);
   // A client request carries no SANs at all.
   assert.match(kubeletClientProblems(good, ['digital signature', 'client auth']).join(), /subjectAltNames are not allowed/);

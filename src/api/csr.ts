@@ -11,10 +11,29 @@ export const LEGACY_UNKNOWN_SIGNER = 'kubernetes.io/legacy-unknown';
 
 /** The key usages v1 accepts (KeyUsage in certificates/v1). */
 export const KEY_USAGES = [
-  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment',
-  'cert sign', 'crl sign', 'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing',
-  'email protection', 's/mime', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing',
-  'microsoft sgc', 'netscape sgc',
+  'signing',
+  'digital signature',
+  'content commitment',
+  'key encipherment',
+  'key agreement',
+  'data encipherment',
+  'cert sign',
+  'crl sign',
+  'encipher only',
+  'decipher only',
+  'any',
+  'server auth',
+  'client auth',
+  'code signing',
+  'email protection',
+  's/mime',
+  'ipsec end system',
+  'ipsec tunnel',
+  'ipsec user',
+  'timestamping',
+  'ocsp signing',
+  'microsoft sgc',
+  'netscape sgc',
 ];
 
 export interface CsrSpec {
@@ -87,7 +106,8 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 export function kubeletServingProblems(req: ParsedRequest, usages: string[]): string[] {
   const errs: string[] = [];
   if (!sameSet(req.organizations, ['system:nodes'])) errs.push('subject organization is not system:nodes');
-  if (!req.commonName.startsWith('system:node:') || req.commonName.length === 'system:node:'.length) errs.push('subject common name does not begin with system:node:');
+  if (!req.commonName.startsWith('system:node:') || req.commonName.length === 'system:node:'.length)
+    errs.push('subject common name does not begin with system:node:');
   if (req.emailAddresses.length || req.uris.length) errs.push('email and URI subjectAltNames are not allowed');
   if (!req.dnsNames.length && !req.ipAddresses.length) errs.push('DNS or IP subjectAltName is required');
   const allowed = [
@@ -95,7 +115,8 @@ export function kubeletServingProblems(req: ParsedRequest, usages: string[]): st
     ['digital signature', 'server auth'],
     ['key encipherment', 'digital signature', 'server auth'],
   ];
-  if (!allowed.some((a) => sameSet([...new Set(usages)], a))) errs.push('usages did not match [digital signature key encipherment server auth] or [digital signature server auth]');
+  if (!allowed.some((a) => sameSet([...new Set(usages)], a)))
+    errs.push('usages did not match [digital signature key encipherment server auth] or [digital signature server auth]');
   return errs;
 }
 
@@ -103,13 +124,15 @@ export function kubeletServingProblems(req: ParsedRequest, usages: string[]): st
 export function kubeletClientProblems(req: ParsedRequest, usages: string[]): string[] {
   const errs: string[] = [];
   if (!sameSet(req.organizations, ['system:nodes'])) errs.push('subject organization is not system:nodes');
-  if (!req.commonName.startsWith('system:node:') || req.commonName.length === 'system:node:'.length) errs.push('subject common name does not begin with system:node:');
+  if (!req.commonName.startsWith('system:node:') || req.commonName.length === 'system:node:'.length)
+    errs.push('subject common name does not begin with system:node:');
   if (req.dnsNames.length || req.ipAddresses.length || req.emailAddresses.length || req.uris.length) errs.push('subjectAltNames are not allowed');
   const allowed = [
     ['digital signature', 'key encipherment', 'client auth'],
     ['digital signature', 'client auth'],
   ];
-  if (!allowed.some((a) => sameSet([...new Set(usages)], a))) errs.push('usages did not match [digital signature key encipherment client auth] or [digital signature client auth]');
+  if (!allowed.some((a) => sameSet([...new Set(usages)], a)))
+    errs.push('usages did not match [digital signature key encipherment client auth] or [digital signature client auth]');
   return errs;
 }
 

@@ -18,7 +18,13 @@ test('label selector syntax: equality, sets, existence, gt/lt', () => {
 });
 
 test('LabelSelector objects and their string form', () => {
-  const sel = { matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'c', operator: 'In', values: ['y', 'x'] }, { key: 'd', operator: 'DoesNotExist' }] };
+  const sel = {
+    matchLabels: { b: '2', a: '1' },
+    matchExpressions: [
+      { key: 'c', operator: 'In', values: ['y', 'x'] },
+      { key: 'd', operator: 'DoesNotExist' },
+    ],
+  };
   assert.equal(labelSelectorAsString(sel), 'a=1,b=2,c in (x,y),!d');
   assert.equal(selectorFromLabelSelector(sel).matches({ a: '1', b: '2', c: 'x' }), true);
   assert.equal(selectorFromLabelSelector(sel).matches({ a: '1', b: '2', c: 'x', d: '' }), false);

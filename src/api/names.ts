@@ -99,9 +99,9 @@ export function isEnvVarName(v: string): string[] {
 export function isValidPortName(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 15) errs.push(maxLen(15));
-  if (!/^[-a-z0-9]+$/.test(v)) errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!/^[-a-z0-9]+$/.test(v)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(v)) errs.push('must contain at least one letter (a-z)');
-  if (v.includes('--')) errs.push("must not contain consecutive hyphens");
-  if (/^-|-$/.test(v)) errs.push("must not begin or end with a hyphen");
+  if (v.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (/^-|-$/.test(v)) errs.push('must not begin or end with a hyphen');
   return errs;
 }

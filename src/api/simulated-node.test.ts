@@ -4,7 +4,8 @@ import { isLoopbackAddress, isSimulatedNode, SIMULATED_NODE_LABEL } from './simu
 
 test('loopback addresses are 127.0.0.0/8 and ::1 only', () => {
   for (const a of ['127.0.0.1', '127.3.2.1', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ['172.16.0.1', '10.0.0.1', '128.0.0.1', '0.0.0.0', '::', '::2', 'fe80::1', 'localhost', 'sim-0', '']) assert.equal(isLoopbackAddress(a), false, a);
+  for (const a of ['172.16.0.1', '10.0.0.1', '128.0.0.1', '0.0.0.0', '::', '::2', 'fe80::1', 'localhost', 'sim-0', ''])
+    assert.equal(isLoopbackAddress(a), false, a);
 });
 
 test('a node is simulated when it carries the label with value "true"', () => {

@@ -67,7 +67,8 @@ export async function serverSideApply(
       return applyOn(live, config, writer, force, nowRfc3339());
     } catch (e) {
       if (e instanceof ApplyConflictError) throw applyConflict(e);
-      if (e instanceof TypedError) throw new ApiError(422, 'Invalid', `failed to create typed patch object (${r.group ? r.group + '/' : ''}${r.version}, Kind=${r.kind}): ${e.message}`);
+      if (e instanceof TypedError)
+        throw new ApiError(422, 'Invalid', `failed to create typed patch object (${r.group ? r.group + '/' : ''}${r.version}, Kind=${r.kind}): ${e.message}`);
       throw e;
     }
   };

@@ -10,7 +10,10 @@ const badRequest = (re: RegExp) => (e: unknown) => e instanceof ApiError && e.co
 
 test('JSON nested deeper than upstream decoders allow is a 400, at the limit it decodes', () => {
   assert.throws(() => decodeBody(Buffer.from(nested(MAX_NESTING_DEPTH + 1)), 'application/json'), badRequest(/exceeded max depth of 10000/));
-  assert.throws(() => decodeBody(Buffer.from(`{"a":${'{"b":'.repeat(200_000)}1${'}'.repeat(200_000)}}`), 'application/merge-patch+json'), badRequest(/exceeded max depth/));
+  assert.throws(
+    () => decodeBody(Buffer.from(`{"a":${'{"b":'.repeat(200_000)}1${'}'.repeat(200_000)}}`), 'application/merge-patch+json'),
+    badRequest(/exceeded max depth/),
+  );
   assert.ok(Array.isArray(decodeBody(Buffer.from(nested(MAX_NESTING_DEPTH)), 'application/json')));
   assert.equal(exceedsDepth({ a: [{ b: 1 }] }, 3), false);
   assert.equal(exceedsDepth({ a: [{ b: {} }] }, 3), true);
@@ -20,7 +23,11 @@ test('YAML alias bombs and deep YAML are 400s', () => {
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
   for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
     const prev = i === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g'][i - 1];
-    bomb.push(`${name}: &${name} [${Array(9).fill('*' + prev).join(',')}]`);
+    bomb.push(
+      `${name}: &${name} [${Array(9)
+        .fill('*' + prev)
+        .join(',')}]`,
+    );
   }
   assert.throws(() => decodeBody(Buffer.from(bomb.join('\n') + '\n'), 'application/yaml'), badRequest(/excessive aliasing/));
   assert.throws(() => decodeBody(Buffer.from('a: ' + nested(MAX_NESTING_DEPTH + 1)), 'application/yaml'), badRequest(/exceeded max depth/));

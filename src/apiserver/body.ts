@@ -83,15 +83,18 @@ export function decodeObject(value: unknown, expected: { apiVersion: string; kin
   if (kind !== undefined && typeof kind !== 'string') throw badRequest('kind must be a string');
   const version = expected.apiVersion.split('/').pop();
   if (kind && kind !== expected.kind) {
-    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${expected.kind}: no kind "${kind}" is registered for version "${apiVersion ?? expected.apiVersion}" in scheme`);
+    throw badRequest(
+      `${kind} in version "${version}" cannot be handled as a ${expected.kind}: no kind "${kind}" is registered for version "${apiVersion ?? expected.apiVersion}" in scheme`,
+    );
   }
   if (apiVersion && apiVersion !== expected.apiVersion) {
     throw badRequest(`the API version in the data (${apiVersion}) does not match the expected API version (${expected.apiVersion})`);
   }
   if (value.metadata !== undefined && !isPlainObject(value.metadata)) {
-    throw badRequest(`${expected.kind} in version "${expected.apiVersion.split('/').pop()}" cannot be handled as a ${expected.kind}: json: cannot unmarshal ${typeof value.metadata} into Go struct field ${expected.kind}.metadata of type v1.ObjectMeta`);
+    throw badRequest(
+      `${expected.kind} in version "${expected.apiVersion.split('/').pop()}" cannot be handled as a ${expected.kind}: json: cannot unmarshal ${typeof value.metadata} into Go struct field ${expected.kind}.metadata of type v1.ObjectMeta`,
+    );
   }
   value.metadata ??= {};
   return value;
 }
-

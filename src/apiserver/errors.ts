@@ -73,22 +73,30 @@ export const badRequest = (message: string) => new ApiError(400, 'BadRequest', m
 export const forbidden = (r: ResourceName, name: string, why: string) =>
   new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group || undefined, kind: r.plural });
 
-export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
-  new ApiError(405, 'MethodNotAllowed', message);
+export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') => new ApiError(405, 'MethodNotAllowed', message);
 
 export const expired = (message: string) => new ApiError(410, 'Expired', message);
 
 export const unsupportedMediaType = (type: string) =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, {
-    causes: [{ reason: 'UnsupportedMediaType', message: type }],
-  });
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    {
+      causes: [{ reason: 'UnsupportedMediaType', message: type }],
+    },
+  );
 
 export const tooLarge = () => new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
 
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 export const notAcceptable = () =>
-  new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+  new ApiError(
+    406,
+    'NotAcceptable',
+    'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io',
+  );
 
 /** A read at a revision the store has not reached (upstream's NewTooLargeResourceVersionError): 504, retry. */
 export const tooLargeResourceVersion = (rv: number | string, current: number | string) =>
@@ -99,5 +107,4 @@ export const tooLargeResourceVersion = (rv: number | string, current: number | s
 
 export const unavailable = (message: string) => new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds: 1 });
 
-export const internal = (message: string) =>
-  new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+export const internal = (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });

@@ -54,7 +54,12 @@ function checkFields(ctx: Ctx, obj: Record<string, unknown>, apiVersion: string,
   if (outOfRange.length) {
     const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
-    throw invalid(kind, group, String(meta.name ?? meta.generateName ?? ''), outOfRange.map((o) => ({ ...fieldInvalid(o.field, o.value, o.detail), omitValue: o.value === undefined })));
+    throw invalid(
+      kind,
+      group,
+      String(meta.name ?? meta.generateName ?? ''),
+      outOfRange.map((o) => ({ ...fieldInvalid(o.field, o.value, o.detail), omitValue: o.value === undefined })),
+    );
   }
   if (!unknown.length && !duplicate.length) return;
   if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${strictDecodingMessage({ unknown, duplicate })}`);
@@ -85,7 +90,16 @@ function respondObject(ctx: Ctx, code: number, obj: KObject): void {
 function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): void {
   const { r, output, res } = ctx;
   if (output.kind === 'table') {
-    sendJson(res, 200, toTable(r, items.map((i) => i.obj), meta, includeObjectParam(ctx.q.get('includeObject'))));
+    sendJson(
+      res,
+      200,
+      toTable(
+        r,
+        items.map((i) => i.obj),
+        meta,
+        includeObjectParam(ctx.q.get('includeObject')),
+      ),
+    );
     return;
   }
   if (output.kind === 'metadata') {
@@ -102,7 +116,11 @@ function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; c
     return;
   }
   // Items are already serialized (once, in the watch cache): the list is joined, not re-encoded.
-  sendJson(res, 200, `{"kind":"${r.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.map((i) => i.json).join(',')}]}`);
+  sendJson(
+    res,
+    200,
+    `{"kind":"${r.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.map((i) => i.json).join(',')}]}`,
+  );
 }
 
 export async function handleGet(ctx: Ctx): Promise<void> {
@@ -216,12 +234,17 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
     return respondObject(ctx, result.created ? 201 : 200, result.obj);
   }
   if (!PATCH_TYPES.has(type)) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+    );
   }
   const raw = await readBody(ctx.req);
   const patch = decodeBody(raw, 'application/json');
   if (type !== 'application/json-patch+json' && !isPlainObject(patch)) throw badRequest('the patch must be a JSON object');
-  const precondition = isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
+  const precondition =
+    isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
   const target = view ? view.kind : r;
   const { obj } = await storage.update(
     r,
@@ -269,7 +292,11 @@ async function readDeleteOptions(ctx: Ctx): Promise<DeleteOptions> {
   const orphan = optionalBoolParam(q, 'orphanDependents');
   if (orphan !== undefined) opts.orphanDependents = orphan;
   if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+    throw new ApiError(
+      422,
+      'Invalid',
+      `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+    );
   }
   if (opts.gracePeriodSeconds !== undefined && !Number.isInteger(opts.gracePeriodSeconds)) throw badRequest('gracePeriodSeconds must be an integer');
   return opts;

@@ -23,7 +23,12 @@ test('inflight: read-only and mutating requests have their own limits; a closed 
   const third = response();
   assert.throws(
     () => l.admit('GET', third as unknown as ServerResponse),
-    (e: unknown) => e instanceof ApiError && e.code === 429 && e.reason === 'TooManyRequests' && e.message === 'Too many requests, please try again later.' && e.details?.retryAfterSeconds === 1,
+    (e: unknown) =>
+      e instanceof ApiError &&
+      e.code === 429 &&
+      e.reason === 'TooManyRequests' &&
+      e.message === 'Too many requests, please try again later.' &&
+      e.details?.retryAfterSeconds === 1,
   );
   assert.equal(third.headers['Retry-After'], '1');
   assert.throws(() => l.admit('PATCH', response() as unknown as ServerResponse), ApiError);

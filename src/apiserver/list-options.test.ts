@@ -14,10 +14,18 @@ test('a watch-list request (sendInitialEvents, NotOlderThan, bookmarks) is valid
 });
 
 test('watch: invalid combinations are reported as upstream words them', () => {
-  assert.deepEqual(errs('sendInitialEvents=true&allowWatchBookmarks=true', true), ['resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan']);
-  assert.deepEqual(errs('sendInitialEvents=true&resourceVersionMatch=NotOlderThan', true), ['allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true']);
-  assert.deepEqual(errs('sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=false', true), ['allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true']);
-  assert.deepEqual(errs('resourceVersionMatch=NotOlderThan&resourceVersion=1', true), ['resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided']);
+  assert.deepEqual(errs('sendInitialEvents=true&allowWatchBookmarks=true', true), [
+    'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+  ]);
+  assert.deepEqual(errs('sendInitialEvents=true&resourceVersionMatch=NotOlderThan', true), [
+    'allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true',
+  ]);
+  assert.deepEqual(errs('sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=false', true), [
+    'allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true',
+  ]);
+  assert.deepEqual(errs('resourceVersionMatch=NotOlderThan&resourceVersion=1', true), [
+    'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+  ]);
   assert.deepEqual(errs('sendInitialEvents=false&resourceVersionMatch=Exact', true), [
     'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
     'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"',
@@ -26,9 +34,15 @@ test('watch: invalid combinations are reported as upstream words them', () => {
 
 test('list: sendInitialEvents is forbidden, resourceVersionMatch needs a resourceVersion', () => {
   assert.deepEqual(errs('sendInitialEvents=false', false), ['sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list']);
-  assert.deepEqual(errs('resourceVersionMatch=NotOlderThan', false), ['resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided']);
-  assert.deepEqual(errs('resourceVersionMatch=Exact&resourceVersion=0', false), ['resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"']);
-  assert.deepEqual(errs('resourceVersionMatch=Newest&resourceVersion=3', false), ['resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""']);
+  assert.deepEqual(errs('resourceVersionMatch=NotOlderThan', false), [
+    'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+  ]);
+  assert.deepEqual(errs('resourceVersionMatch=Exact&resourceVersion=0', false), [
+    'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+  ]);
+  assert.deepEqual(errs('resourceVersionMatch=Newest&resourceVersion=3', false), [
+    'resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+  ]);
   assert.deepEqual(errs('resourceVersionMatch=Exact&resourceVersion=3', false), []);
 });
 

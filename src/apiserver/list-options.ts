@@ -24,7 +24,8 @@ export function listOptionsErrors(q: URLSearchParams, watch: boolean): FieldErro
       errs.push(forbidden('allowWatchBookmarks', 'allowWatchBookmarks required when sendInitialEvents is true'));
     }
     if (match) {
-      if (sendInitialEvents === undefined) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (sendInitialEvents === undefined)
+        errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
       if (match !== NOT_OLDER_THAN) errs.push(notSupported('resourceVersionMatch', match, [NOT_OLDER_THAN]));
       if (cont) errs.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
     }

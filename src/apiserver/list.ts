@@ -87,7 +87,13 @@ function parseLimit(v: string | null): number {
   return n <= 0n ? 0 : n > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(n);
 }
 
-export async function listObjects(storage: RestStorage, r: ResourceType, namespace: string | undefined, q: URLSearchParams, filter?: ObjectFilter): Promise<ListResult> {
+export async function listObjects(
+  storage: RestStorage,
+  r: ResourceType,
+  namespace: string | undefined,
+  q: URLSearchParams,
+  filter?: ObjectFilter,
+): Promise<ListResult> {
   const prefix = collectionPrefix(r, namespace);
   const limit = parseLimit(q.get('limit'));
   const token = q.get('continue');

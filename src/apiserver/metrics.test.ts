@@ -15,10 +15,26 @@ function labels(method: string, url: string, contentType?: string) {
 }
 
 test("request labels: upstream's verbs (LIST, WATCH, DELETECOLLECTION, APPLY), scopes and dry run", () => {
-  assert.deepEqual(labels('GET', '/api/v1/namespaces/default/pods'), { verb: 'LIST', dryRun: '', group: '', version: 'v1', resource: 'pods', subresource: '', scope: 'namespace' });
+  assert.deepEqual(labels('GET', '/api/v1/namespaces/default/pods'), {
+    verb: 'LIST',
+    dryRun: '',
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    subresource: '',
+    scope: 'namespace',
+  });
   assert.equal(labels('GET', '/api/v1/pods').scope, 'cluster');
   assert.equal(labels('GET', '/api/v1/nodes').scope, 'cluster');
-  assert.deepEqual(labels('GET', '/api/v1/namespaces/default/pods/web/log'), { verb: 'GET', dryRun: '', group: '', version: 'v1', resource: 'pods', subresource: 'log', scope: 'resource' });
+  assert.deepEqual(labels('GET', '/api/v1/namespaces/default/pods/web/log'), {
+    verb: 'GET',
+    dryRun: '',
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    subresource: 'log',
+    scope: 'resource',
+  });
   assert.equal(labels('GET', '/api/v1/pods?watch=true').verb, 'WATCH');
   assert.equal(labels('DELETE', '/apis/apps/v1/namespaces/a/deployments').verb, 'DELETECOLLECTION');
   assert.equal(labels('DELETE', '/apis/apps/v1/namespaces/a/deployments/d').verb, 'DELETE');

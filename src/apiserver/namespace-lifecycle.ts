@@ -23,10 +23,12 @@ export class NamespaceLifecycle {
 
   async start(): Promise<void> {
     const nsResource = resourceByKey('namespaces');
-    this.cancel = await this.storage.cache(nsResource).watch(
-      { fromRevision: 0, sendInitialEvents: true, prefix: collectionPrefix(nsResource) },
-      { send: (type, entry) => type !== 'DELETED' && this.enqueue(entry.obj.metadata.name!), expire: () => {} },
-    );
+    this.cancel = await this.storage
+      .cache(nsResource)
+      .watch(
+        { fromRevision: 0, sendInitialEvents: true, prefix: collectionPrefix(nsResource) },
+        { send: (type, entry) => type !== 'DELETED' && this.enqueue(entry.obj.metadata.name!), expire: () => {} },
+      );
   }
 
   stop(): void {
@@ -57,7 +59,14 @@ export class NamespaceLifecycle {
     await this.ensure('configmaps', name, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
+      metadata: {
+        name: 'kube-root-ca.crt',
+        namespace: name,
+        annotations: {
+          'kubernetes.io/description':
+            'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+        },
+      },
       data: { 'ca.crt': this.caCert },
     });
   }

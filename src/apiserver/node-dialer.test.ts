@@ -51,17 +51,34 @@ async function fakeAgent(cert: { cert: string; key: string }): Promise<{ port: n
 }
 
 /** The API server's side: an HTTP front calling the proxy for pods/log, answering errors as Status. */
-async function front(agentPort: number, responseTimeoutMs?: number, tunnels?: { get(nodeName: string): Mux | undefined }): Promise<(path?: string) => Promise<{ code: number; body: string }>> {
+async function front(
+  agentPort: number,
+  responseTimeoutMs?: number,
+  tunnels?: { get(nodeName: string): Mux | undefined },
+): Promise<(path?: string) => Promise<{ code: number; body: string }>> {
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'c' }] } };
-  const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: agentPort } } } };
+  const node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: agentPort } } },
+  };
   const storage = { get: async (r: { key: string }) => (r.key === 'pods' ? pod : node) } as unknown as RestStorage;
-  const dialer = new NodeDialer({ storage, tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey }, responseTimeoutMs, tunnels, log: () => {} });
+  const dialer = new NodeDialer({
+    storage,
+    tls: { ca: pki.caCert, cert: pki.kubeletClientCert, key: pki.kubeletClientKey },
+    responseTimeoutMs,
+    tunnels,
+    log: () => {},
+  });
   const srv = createHttpServer((req, res) => {
-    podLog.serve!({ dialer, r: { key: 'pods' } as ResourceType, namespace: 'default', name: 'p', url: new URL(req.url ?? '/', 'http://x'), req }, res).catch((e: unknown) => {
-      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
-      res.writeHead(err.code, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(err.toStatus()));
-    });
+    podLog.serve!({ dialer, r: { key: 'pods' } as ResourceType, namespace: 'default', name: 'p', url: new URL(req.url ?? '/', 'http://x'), req }, res).catch(
+      (e: unknown) => {
+        const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
+        res.writeHead(err.code, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(err.toStatus()));
+      },
+    );
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   closers.push(() => {
@@ -99,7 +116,7 @@ test("a genuine agent gets the API server's client certificate and no bearer tok
   assert.equal(r.code, 200, r.body);
   assert.equal(r.body, 'log line\n');
   assert.equal(agent.seen.requests.length, 1);
-  assert.equal(agent.seen.requests[0]!.authorization, undefined, 'the user\'s token is not passed on');
+  assert.equal(agent.seen.requests[0]!.authorization, undefined, "the user's token is not passed on");
   assert.deepEqual(agent.seen.clientCn, ['kube-apiserver-kubelet-client']);
 });
 
@@ -109,7 +126,10 @@ test('an agent still waiting for its serving certificate: a clear error', async 
   closers.push(() => void agent.stop());
   const r = await (await front(agent.port))();
   assert.equal(r.code, 502);
-  assert.match((JSON.parse(r.body) as { message: string }).message, /^the agent of node n1 at 127\.0\.0\.1:\d+ refused the TLS handshake \(an agent does until its serving certificate is issued: see kubectl get csr\)/);
+  assert.match(
+    (JSON.parse(r.body) as { message: string }).message,
+    /^the agent of node n1 at 127\.0\.0\.1:\d+ refused the TLS handshake \(an agent does until its serving certificate is issued: see kubectl get csr\)/,
+  );
 });
 
 test('a silent agent gets the request a 504 within the bound', async () => {

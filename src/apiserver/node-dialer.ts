@@ -51,16 +51,22 @@ export interface PodTarget extends AgentTarget {
 }
 
 /** Hop-by-hop headers (RFC 9110 7.6.1), never passed on by a proxy; and the user's credential. */
-const NOT_FORWARDED = /^(host|authorization|connection|keep-alive|proxy-connection|proxy-authenticate|proxy-authorization|te|trailer|transfer-encoding|upgrade)$/i;
+const NOT_FORWARDED =
+  /^(host|authorization|connection|keep-alive|proxy-connection|proxy-authenticate|proxy-authorization|te|trailer|transfer-encoding|upgrade)$/i;
 
 /** A failed dial in words: TLS verification failures say so, as kube-apiserver's do. */
 export function agentDialError(t: AgentTarget, e: Error & { code?: string }): ApiError {
   const where = `the agent of node ${t.nodeName} at ${t.host}:${t.port}`;
   const tlsCodes = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH|ISSUER/;
-  if (e.code && tlsCodes.test(e.code)) return new ApiError(502, 'InternalError', `cannot verify the serving certificate of ${where} against the cluster CA: ${e.message}`);
+  if (e.code && tlsCodes.test(e.code))
+    return new ApiError(502, 'InternalError', `cannot verify the serving certificate of ${where} against the cluster CA: ${e.message}`);
   // What an agent still waiting for its serving certificate answers every handshake with.
   if (e.code === 'EPROTO' && /alert handshake failure/.test(e.message)) {
-    return new ApiError(502, 'InternalError', `${where} refused the TLS handshake (an agent does until its serving certificate is issued: see kubectl get csr): ${e.message}`);
+    return new ApiError(
+      502,
+      'InternalError',
+      `${where} refused the TLS handshake (an agent does until its serving certificate is issued: see kubectl get csr): ${e.message}`,
+    );
   }
   return new ApiError(502, 'InternalError', `cannot reach ${where}: ${e.message}`);
 }
@@ -106,7 +112,11 @@ export class NodeDialer {
     // A simulated node's endpoint is its simulator's, on loopback; any other address it names
     // (an old simulator's made-up one) belongs to nobody here and is never dialed.
     if (isSimulatedNode(node) && !isLoopbackAddress(addr)) {
-      throw new ApiError(503, 'ServiceUnavailable', `node ${nodeName} is simulated and names ${addr}, not its simulator's loopback endpoint: restart its simulator (berth sim)`);
+      throw new ApiError(
+        503,
+        'ServiceUnavailable',
+        `node ${nodeName} is simulated and names ${addr}, not its simulator's loopback endpoint: restart its simulator (berth sim)`,
+      );
     }
     return { host: addr, port, nodeName };
   }
@@ -142,7 +152,14 @@ export class NodeDialer {
   forward(
     t: AgentTarget,
     res: ServerResponse,
-    o: { method: string; path: string; headers?: IncomingHttpHeaders; body?: Readable; defaultResponseHeaders?: Record<string, string>; rewriteLocation?: (location: string) => string },
+    o: {
+      method: string;
+      path: string;
+      headers?: IncomingHttpHeaders;
+      body?: Readable;
+      defaultResponseHeaders?: Record<string, string>;
+      rewriteLocation?: (location: string) => string;
+    },
   ): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (v !== undefined && !NOT_FORWARDED.test(k)) headers[k] = v;

@@ -96,7 +96,9 @@ export async function signPublicKey(
     issuer: caCert.subject,
     publicKey,
     signingKey: caKey,
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     notBefore: new Date(Date.now() - 3600_000),
     notAfter,
     signingAlgorithm: alg,

@@ -27,7 +27,10 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function parseApiPath(pathname: string, namespacedResource: (group: string, version: string, resource: string) => boolean | undefined): ApiPath {
   let parts: string[];
   try {
-    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    parts = pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
   } catch {
     // A `%` not followed by two hex digits, or escapes that are not UTF-8.
     throw badRequest(`invalid URL escape in path ${JSON.stringify(pathname)}`);
@@ -58,7 +61,10 @@ export function parseApiPath(pathname: string, namespacedResource: (group: strin
   // (upstream's namespaceSubresources).
   if (segs[0] === 'namespaces' && segs.length >= 3 && !NAMESPACE_SUBRESOURCES.has(segs[2]!) && namespacedResource(group, version, segs[2]!) !== false) {
     const [, namespace, resource, name, subresource, ...extra] = segs;
-    return { type: 'resource', req: { group, version, resource: resource!, namespace, name, subresource, legacyWatch, ...(extra.length ? { hasSubpath: true } : {}) } };
+    return {
+      type: 'resource',
+      req: { group, version, resource: resource!, namespace, name, subresource, legacyWatch, ...(extra.length ? { hasSubpath: true } : {}) },
+    };
   }
   const [resource, name, subresource, ...extra] = segs;
   return { type: 'resource', req: { group, version, resource: resource!, name, subresource, legacyWatch, ...(extra.length ? { hasSubpath: true } : {}) } };

@@ -22,7 +22,10 @@ async function serveOnce(answer: (res: ServerResponse) => void): Promise<{ recei
     socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
       const ok = write.apply(this, args);
       const chunk = args[0];
-      writes.push({ bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk, 'latin1') : (chunk as Uint8Array).length, needDrainAfter: this.writableNeedDrain });
+      writes.push({
+        bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk, 'latin1') : (chunk as Uint8Array).length,
+        needDrainAfter: this.writableNeedDrain,
+      });
       return ok;
     } as Socket['write'];
     answer(res);
@@ -71,7 +74,11 @@ test('endWithBody: a small body goes out at once and leaves nothing to drain', a
   });
   assert.ok(received.equals(body));
   assert.ok(writes.length > 0);
-  assert.deepEqual(writes.filter((w) => w.needDrainAfter), [], 'no write left the socket needing drain');
+  assert.deepEqual(
+    writes.filter((w) => w.needDrainAfter),
+    [],
+    'no write left the socket needing drain',
+  );
 });
 
 test('sendError after a large body was handed to endWithBody writes nothing into it', async () => {

@@ -191,10 +191,21 @@ export class RestStorage {
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
       // stale value (plain, or under an old key): rewriting it is how it gets re-encrypted.
-      if (!kv.stale && sameJson({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...current, metadata: { ...current.metadata, resourceVersion: undefined } })) {
+      if (
+        !kv.stale &&
+        sameJson(
+          { ...next, metadata: { ...next.metadata, resourceVersion: undefined } },
+          { ...current, metadata: { ...current.metadata, resourceVersion: undefined } },
+        )
+      ) {
         return { obj: current, created: false };
       }
-      if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds && !r.strategy.holdsDeletion?.(next)) {
+      if (
+        next.metadata.deletionTimestamp &&
+        !next.metadata.finalizers?.length &&
+        !next.metadata.deletionGracePeriodSeconds &&
+        !r.strategy.holdsDeletion?.(next)
+      ) {
         if (opts.dryRun) return { obj: next, created: false };
         // The last finalizer went away from an object being deleted: the update is the deletion.
         try {
@@ -231,7 +242,11 @@ export class RestStorage {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     if (wanted.metadata.uid && wanted.metadata.uid !== current.metadata.uid) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${r.group ? r.plural + '.' + r.group : r.plural} "${name}": Precondition failed: UID in precondition: ${wanted.metadata.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
     const strategy = r.strategy;
     let next: KObject;
@@ -284,15 +299,21 @@ export class RestStorage {
       subresource === 'binding'
         ? []
         : subresource === 'status' || subresource === 'approval'
-        ? (r.validator?.updateStatus?.(next, current) ?? [])
-        : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
+          ? (r.validator?.updateStatus?.(next, current) ?? [])
+          : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
     if (subresource !== 'binding') errs.push(...validateNoNewFinalizers(next.metadata, current.metadata));
     this.validate(r, next, errs);
     return next;
   }
 
   /** Deletes, gracefully where the kind and the object call for it. Returns what to answer. */
-  async delete(r: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions = {}): Promise<{ obj: KObject; deleted: boolean }> {
+  async delete(
+    r: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions,
+    opts: WriteOptions = {},
+  ): Promise<{ obj: KObject; deleted: boolean }> {
     const key = objectKey(r, namespace, name);
     r.strategy.validateDelete?.(name);
     // Retried until it applies, as updates are; preconditions are checked on every attempt.
@@ -353,7 +374,11 @@ export class RestStorage {
     // As upstream's deletionFinalizersForGarbageCollection: an explicit policy replaces whichever
     // of the two garbage-collector finalizers the object had (orphanDependents wins over it).
     const policy =
-      options.orphanDependents !== undefined && options.orphanDependents !== null ? (options.orphanDependents ? 'Orphan' : 'Background') : options.propagationPolicy;
+      options.orphanDependents !== undefined && options.orphanDependents !== null
+        ? options.orphanDependents
+          ? 'Orphan'
+          : 'Background'
+        : options.propagationPolicy;
     if (policy) {
       finalizers.delete('orphan');
       finalizers.delete('foregroundDeletion');
@@ -398,18 +423,28 @@ function checkPreconditions(r: ResourceType, obj: KObject, options: DeleteOption
   const p = options.preconditions;
   const what = r.group ? `${r.plural}.${r.group}` : r.plural;
   if (p?.uid && p.uid !== obj.metadata.uid) {
-    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid}`, {
-      name: obj.metadata.name,
-      group: r.group || undefined,
-      kind: r.plural,
-    });
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid}`,
+      {
+        name: obj.metadata.name,
+        group: r.group || undefined,
+        kind: r.plural,
+      },
+    );
   }
   if (p?.resourceVersion && p.resourceVersion !== obj.metadata.resourceVersion) {
-    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`, {
-      name: obj.metadata.name,
-      group: r.group || undefined,
-      kind: r.plural,
-    });
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${what} "${obj.metadata.name}": Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`,
+      {
+        name: obj.metadata.name,
+        group: r.group || undefined,
+        kind: r.plural,
+      },
+    );
   }
 }
 

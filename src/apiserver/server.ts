@@ -25,7 +25,14 @@ import { AgentTunnels } from './agent-tunnels.js';
 import { streamRest, type StreamCtx } from './subresources/index.js';
 import type { Duplex } from 'node:stream';
 import type { Pki } from './pki.js';
-import { ConnectionCap, DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, serverTimeoutOptions, validateConnectionLimits, type ConnectionLimits } from './connections.js';
+import {
+  ConnectionCap,
+  DEFAULT_CONNECTION_LIMITS,
+  defaultMaxConnections,
+  serverTimeoutOptions,
+  validateConnectionLimits,
+  type ConnectionLimits,
+} from './connections.js';
 import { InflightLimiter, isLongRunning, isWatchParam, type InflightLimits } from './inflight.js';
 import { tlsSettings, type TlsSettings } from './tls-options.js';
 import type { WatchStreamLimits } from './watch-stream.js';
@@ -106,7 +113,12 @@ export class ApiServer {
     const limits = opts.limits ?? {};
     const network = opts.services?.network ?? serviceNetwork();
     this.services = opts.services ?? { network, clusterDNS: formatIp(network.serviceCidr.base + 10) };
-    this.storage = new RestStorage(opts.store, resources, { historyBytes: limits.watchHistoryBytes, watchStreams: limits.watchStreams, log: this.log, serviceNetwork: network });
+    this.storage = new RestStorage(opts.store, resources, {
+      historyBytes: limits.watchHistoryBytes,
+      watchStreams: limits.watchStreams,
+      log: this.log,
+      serviceNetwork: network,
+    });
     this.tunnels = new AgentTunnels({ log: this.log, pingIntervalMs: opts.tunnelPingIntervalMs });
     this.authn = new Authenticator({ adminToken: opts.pki.adminToken, bootstrapSecret: opts.bootstrapSecret });
     this.inflight = new InflightLimiter(limits.inflight);
@@ -122,7 +134,7 @@ export class ApiServer {
     // Over etcd each cache's watch connects a moment after its list and catches up from there:
     // serve once that is done, so that /readyz says ready from the first request on (bounded:
     // an etcd that flaps now shows in /readyz instead of holding the start).
-    for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 10));
     }
     await this.rbacCache.start();
@@ -351,7 +363,8 @@ export class ApiServer {
     // must not grow the metrics without bound.
     if (parsed.type === 'resource') {
       const served = findResource(parsed.req.group, parsed.req.version, parsed.req.resource);
-      if (served && (!parsed.req.subresource || served.subresources.some((s) => s.name === parsed.req.subresource))) seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
+      if (served && (!parsed.req.subresource || served.subresources.some((s) => s.name === parsed.req.subresource)))
+        seen.labels = resourceLabels(req, parsed, url.searchParams, watch);
     }
     if (!isLongRunning({ watch, subresource: parsed.type === 'resource' ? parsed.req.subresource : undefined })) this.inflight.admit(req.method, res);
     else if (seen.labels) res.once('close', trackLongRunning(seen.labels));
@@ -365,7 +378,14 @@ export class ApiServer {
 
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
     if (path === '/openapi/v3') {
-      return sendJson(res, 200, openapiV3Index(groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)), openapiResources));
+      return sendJson(
+        res,
+        200,
+        openapiV3Index(
+          groupVersions().map((gv) => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`)),
+          openapiResources,
+        ),
+      );
     }
     if (path.startsWith('/openapi/v3/')) {
       const gvPath = path.slice('/openapi/v3/'.length);
@@ -447,7 +467,14 @@ export class ApiServer {
 
   /** Bootstrap callers may only handle their own CertificateSigningRequests (bootstrap-authz.ts). */
   private async authorizeBootstrap(user: UserInfo, method: string | undefined, info: ResourceRequest, watch: boolean, q: URLSearchParams): Promise<void> {
-    const attrs = { verb: requestVerb(method, !!info.name, watch), group: info.group, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name };
+    const attrs = {
+      verb: requestVerb(method, !!info.name, watch),
+      group: info.group,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+    };
     const r = findResource(info.group, info.version, info.resource);
     const ownerOf = async (name: string) => {
       // From the store, not the watch cache: the request may have been created a moment ago.

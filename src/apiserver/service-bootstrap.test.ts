@@ -23,14 +23,23 @@ test('bootstrap: kubernetes and kube-dns are created, follow the API port, come 
   const logs: string[] = [];
   const log = (m: string) => logs.push(m);
   try {
-    for (const name of ['default', 'kube-system']) await storage.create(resourceByKey('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of ['default', 'kube-system'])
+      await storage.create(resourceByKey('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     // Someone holds the DNS address before kube-dns exists.
-    await storage.create(services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'squatter', namespace: 'default' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 1 }] } });
+    await storage.create(services, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'squatter', namespace: 'default' },
+      spec: { clusterIP: '10.96.0.10', ports: [{ port: 1 }] },
+    });
     await bootstrapServices(storage, { network, clusterDNS: '10.96.0.10' }, 6443, log);
     const k8s = (await storage.get(services, 'default', 'kubernetes')) as Any;
     assert.equal(k8s.spec.clusterIP, '10.96.0.1');
     assert.deepEqual(k8s.spec.ports, [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }]);
-    assert.ok(logs.some((l) => /WARNING: cannot create kube-system\/kube-dns: .*provided IP is already allocated/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /WARNING: cannot create kube-system\/kube-dns: .*provided IP is already allocated/.test(l)),
+      logs.join('\n'),
+    );
 
     await storage.delete(services, 'default', 'squatter', {});
     await storage.delete(services, 'default', 'kubernetes', {});

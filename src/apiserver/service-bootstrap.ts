@@ -23,7 +23,12 @@ export function kubernetesService(network: ServiceNetwork, apiPort: number): KOb
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: firstServiceIP(network), sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }] },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: firstServiceIP(network),
+      sessionAffinity: 'None',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
+    },
   } as KObject;
 }
 
@@ -83,7 +88,10 @@ async function createOrSay(storage: RestStorage, obj: KObject, log: (m: string) 
     if (e instanceof ApiError && e.code === 409) return;
     if (e instanceof ApiError && e.code === 422) {
       // Another API server starting at the same moment created it (and holds its address).
-      const exists = await storage.get(resourceByKey('services'), obj.metadata.namespace, obj.metadata.name!).then(() => true, () => false);
+      const exists = await storage.get(resourceByKey('services'), obj.metadata.namespace, obj.metadata.name!).then(
+        () => true,
+        () => false,
+      );
       // Otherwise an address taken by another Service: the cluster still serves, and says what is wrong.
       if (!exists) log(`WARNING: cannot create ${obj.metadata.namespace}/${obj.metadata.name}: ${e.message}`);
       return;

@@ -20,7 +20,10 @@ test('tls options: upstream names map to OpenSSL names; insecure ones warn; TLS 
 });
 
 test('tls options: unknown suites and versions are one clear error', () => {
-  assert.throws(() => tlsSettings('TLS_RSA_WITH_RC4_128_SHA'), /--tls-cipher-suites: unknown or unsupported cipher suite "TLS_RSA_WITH_RC4_128_SHA"; supported: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/);
+  assert.throws(
+    () => tlsSettings('TLS_RSA_WITH_RC4_128_SHA'),
+    /--tls-cipher-suites: unknown or unsupported cipher suite "TLS_RSA_WITH_RC4_128_SHA"; supported: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/,
+  );
   assert.throws(() => tlsSettings(undefined, 'VersionTLS11'), /--tls-min-version: "VersionTLS11" is not one of VersionTLS12, VersionTLS13/);
   assert.throws(() => tlsSettings('TLS_AES_128_GCM_SHA256'), /names no TLS 1.2 suite/);
 });

@@ -68,12 +68,17 @@ export function tlsSettings(cipherSuites?: string, minVersion?: string): TlsSett
   for (const name of names) {
     if (TLS13_SUITES.includes(name)) continue;
     const openssl = TLS12_SUITES[name];
-    if (!openssl) throw new Error(`--tls-cipher-suites: unknown or unsupported cipher suite "${name}"; supported: ${[...Object.keys(TLS12_SUITES), ...TLS13_SUITES].join(', ')}`);
+    if (!openssl)
+      throw new Error(
+        `--tls-cipher-suites: unknown or unsupported cipher suite "${name}"; supported: ${[...Object.keys(TLS12_SUITES), ...TLS13_SUITES].join(', ')}`,
+      );
     if (!SECURE.has(name)) warnings.push(`cipher suite ${name} is insecure`);
     if (!tls12.includes(openssl)) tls12.push(openssl);
   }
   const min = minVersion ?? 'VersionTLS12';
-  if (!(min in MIN_VERSIONS)) throw new Error(`--tls-min-version: "${min}" is not one of ${Object.keys(MIN_VERSIONS).join(', ')} (TLS 1.0 and 1.1 are not offered)`);
-  if (!tls12.length && min === 'VersionTLS12') throw new Error('--tls-cipher-suites names no TLS 1.2 suite: use --tls-min-version VersionTLS13 for TLS 1.3 only');
+  if (!(min in MIN_VERSIONS))
+    throw new Error(`--tls-min-version: "${min}" is not one of ${Object.keys(MIN_VERSIONS).join(', ')} (TLS 1.0 and 1.1 are not offered)`);
+  if (!tls12.length && min === 'VersionTLS12')
+    throw new Error('--tls-cipher-suites names no TLS 1.2 suite: use --tls-min-version VersionTLS13 for TLS 1.3 only');
   return { ciphers: [...TLS13_SUITES, ...tls12].join(':'), minVersion: MIN_VERSIONS[min as keyof typeof MIN_VERSIONS], warnings };
 }

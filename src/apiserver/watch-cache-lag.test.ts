@@ -62,7 +62,10 @@ test('watch cache: behind from a lost stream until the changes up to the resume 
     assert.match(cache.behind() ?? '', /catching up to revision \d+/, 'two changes below the resume revision are still to come');
     l.release();
     assert.equal(cache.behind(), undefined, 'caught up once they are applied');
-    assert.deepEqual((await cache.list('/registry/configmaps/')).items.map((e) => e.obj.metadata.name), ['a', 'b']);
+    assert.deepEqual(
+      (await cache.list('/registry/configmaps/')).items.map((e) => e.obj.metadata.name),
+      ['a', 'b'],
+    );
   });
 });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SqliteStore } from '../storage/sqlite.js';
 import { ExpiredError, HistoryBudget, WatchCache, type CacheEntry, type WatchEventType } from './watch-cache.js';
 
-const obj = (name: string, labels: Record<string, string> = {}) => JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns', labels } });
+const obj = (name: string, labels: Record<string, string> = {}) =>
+  JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns', labels } });
 
 async function withCache(fn: (store: SqliteStore, cache: WatchCache) => Promise<void>, capacity?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-wc-'));
@@ -41,7 +42,13 @@ test('watch cache: lists current objects with resourceVersions, sorted by key', 
     const a = await store.create('/registry/configmaps/ns/a', obj('a'));
     await store.create('/registry/secrets/ns/x', obj('x'));
     const { items, revision } = await cache.list('/registry/configmaps/');
-    assert.deepEqual(items.map((i) => [i.obj.metadata.name, i.obj.metadata.resourceVersion]), [['a', String(a.modRevision)], ['b', String(b.modRevision)]]);
+    assert.deepEqual(
+      items.map((i) => [i.obj.metadata.name, i.obj.metadata.resourceVersion]),
+      [
+        ['a', String(a.modRevision)],
+        ['b', String(b.modRevision)],
+      ],
+    );
     assert.equal(JSON.parse(items[0]!.json).metadata.resourceVersion, String(a.modRevision));
     assert.equal(revision, await store.currentRevision());
   });
@@ -71,7 +78,10 @@ test('watch cache: fromRevision 0 sends current objects as ADDED, then changes',
     await cache.watch({ fromRevision: 0, sendInitialEvents: true, prefix: '/registry/configmaps/ns/' }, r.watcher);
     const del = await store.delete('/registry/configmaps/ns/a');
     await tick();
-    assert.deepEqual(r.seen.map((e) => e[0]), ['ADDED', 'DELETED']);
+    assert.deepEqual(
+      r.seen.map((e) => e[0]),
+      ['ADDED', 'DELETED'],
+    );
     assert.equal(r.seen[1]![2], String(del.modRevision));
   });
 });
@@ -92,25 +102,31 @@ test('watch cache: the end of the initial events is announced at the revision of
     // The state's revision is the store's, past the last configmap's (a secret came after it).
     assert.equal(ends.length, 1);
     assert.ok(ends[0]! > b.modRevision && ends[0]! < c.modRevision, `end at ${ends[0]}`);
-    assert.deepEqual(r.seen.map((e) => e[1]), ['a', 'b', 'END', 'c']);
+    assert.deepEqual(
+      r.seen.map((e) => e[1]),
+      ['a', 'b', 'END', 'c'],
+    );
   });
 });
 
 test('watch cache: a revision older than the window is Expired; compaction moves the window', async () => {
-  await withCache(
-    async (store, cache) => {
-      const first = await store.create('/registry/configmaps/ns/a', obj('a'));
-      let prev = first;
-      for (let i = 0; i < 10; i++) prev = await store.update('/registry/configmaps/ns/a', obj('a', { i: String(i) }), prev.modRevision);
-      await assert.rejects(cache.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
-      const ok = recorder();
-      await cache.watch({ fromRevision: prev.modRevision - 2, sendInitialEvents: false, prefix: '/registry/configmaps/' }, ok.watcher);
-      assert.equal(ok.seen.length, 2);
-      cache.compact(prev.modRevision);
-      await assert.rejects(cache.watch({ fromRevision: prev.modRevision - 1, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
-    },
-    4,
-  );
+  await withCache(async (store, cache) => {
+    const first = await store.create('/registry/configmaps/ns/a', obj('a'));
+    let prev = first;
+    for (let i = 0; i < 10; i++) prev = await store.update('/registry/configmaps/ns/a', obj('a', { i: String(i) }), prev.modRevision);
+    await assert.rejects(
+      cache.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher),
+      ExpiredError,
+    );
+    const ok = recorder();
+    await cache.watch({ fromRevision: prev.modRevision - 2, sendInitialEvents: false, prefix: '/registry/configmaps/' }, ok.watcher);
+    assert.equal(ok.seen.length, 2);
+    cache.compact(prev.modRevision);
+    await assert.rejects(
+      cache.watch({ fromRevision: prev.modRevision - 1, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher),
+      ExpiredError,
+    );
+  }, 4);
 });
 
 test('watch cache: the history budget bounds the window by bytes; a watch from a forgotten revision is Expired', async () => {
@@ -134,10 +150,16 @@ test('watch cache: the history budget bounds the window by bytes; a watch from a
     assert.ok(budget.bytes <= 100_000, `history ${budget.bytes} bytes`);
     assert.ok(big.historyBytes >= 60_000, `kept ${big.historyBytes} bytes of configmap history`);
     assert.equal(budget.bytes, big.historyBytes + small.historyBytes);
-    await assert.rejects(big.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher), ExpiredError);
+    await assert.rejects(
+      big.watch({ fromRevision: first.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recorder().watcher),
+      ExpiredError,
+    );
     const recent = recorder();
     await big.watch({ fromRevision: prev.modRevision - 2, sendInitialEvents: false, prefix: '/registry/configmaps/' }, recent.watcher);
-    assert.deepEqual(recent.seen.map((e) => e[2]), [String(prev.modRevision - 1), String(prev.modRevision)]);
+    assert.deepEqual(
+      recent.seen.map((e) => e[2]),
+      [String(prev.modRevision - 1), String(prev.modRevision)],
+    );
     // The small cache's one event was not the one forgotten.
     const fromSecret = recorder();
     await small.watch({ fromRevision: s1.modRevision - 1, sendInitialEvents: false, prefix: '/registry/secrets/' }, fromSecret.watcher);
@@ -156,7 +178,10 @@ test('watch cache: a superseded version is kept only as JSON, the current one de
     const a = await store.create('/registry/configmaps/ns/a', obj('a', { v: '1' }));
     const r = recorder();
     const old: CacheEntry[] = [];
-    await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, { send: (_t, e) => old.push(e), expire: r.watcher.expire });
+    await cache.watch(
+      { fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' },
+      { send: (_t, e) => old.push(e), expire: r.watcher.expire },
+    );
     const first = cache.get('/registry/configmaps/ns/a')!;
     assert.equal(first.obj, first.obj, 'the current version keeps one decoded object');
     await store.update('/registry/configmaps/ns/a', obj('a', { v: '2' }), a.modRevision);

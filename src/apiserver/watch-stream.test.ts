@@ -7,7 +7,10 @@ import { WatchStreams, type WatchStream } from './watch-stream.js';
 /** An HTTP server on loopback whose every request becomes a watch stream; clients connect raw and choose whether to read. */
 async function withStreams(
   limits: ConstructorParameters<typeof WatchStreams>[0],
-  fn: (h: { streams: WatchStreams; open: (read: boolean) => Promise<{ stream: WatchStream; client: Socket; received: () => number; serverSocket: Socket }> }) => Promise<void>,
+  fn: (h: {
+    streams: WatchStreams;
+    open: (read: boolean) => Promise<{ stream: WatchStream; client: Socket; received: () => number; serverSocket: Socket }>;
+  }) => Promise<void>,
 ) {
   const logs: string[] = [];
   const streams = new WatchStreams(limits, (m) => logs.push(m));
@@ -104,7 +107,10 @@ test('watch stream: a reading client gets every line in order, initial events be
     // The last chunk: the stream was ended once everything was sent.
     await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
     // Strip the HTTP head and chunked framing: the payload lines are the ones written, in order.
-    const lines = text.split('\r\n').filter((l) => l.startsWith('{"type"')).join('');
+    const lines = text
+      .split('\r\n')
+      .filter((l) => l.startsWith('{"type"'))
+      .join('');
     assert.equal(lines.length, expected.length);
     assert.equal(lines, expected);
   });

@@ -146,7 +146,11 @@ const FRESHNESS_WAIT_MS = 3000;
  * resourceVersion; with sendInitialEvents=false, "" and "0" start at the current revision with
  * no initial events.
  */
-async function startingPoint(cache: WatchCache, rv: string, sendInitialEvents: boolean | undefined): Promise<{ fromRevision: number; sendInitialEvents: boolean }> {
+async function startingPoint(
+  cache: WatchCache,
+  rv: string,
+  sendInitialEvents: boolean | undefined,
+): Promise<{ fromRevision: number; sendInitialEvents: boolean }> {
   const unset = rv === '' || rv === '0';
   if (sendInitialEvents === true) {
     if (!unset) await waitForRevision(cache, Number(rv));

@@ -11,7 +11,8 @@ const isLoopback = (ip: string) => ip.startsWith('127.');
 export function advertiseAddress(flag: string | undefined, listenHost: string, nodeIP: () => string = defaultNodeIP): { address?: string; why?: string } {
   if (flag !== undefined) {
     if (parseIp(flag) === undefined) throw new Error(`--advertise-address must be an IPv4 address, got "${flag}"`);
-    if (isLoopback(flag) || flag === '0.0.0.0') throw new Error(`--advertise-address ${flag} cannot be reached from pods; give an address of this machine they can reach`);
+    if (isLoopback(flag) || flag === '0.0.0.0')
+      throw new Error(`--advertise-address ${flag} cannot be reached from pods; give an address of this machine they can reach`);
     return { address: flag };
   }
   if (parseIp(listenHost) !== undefined && !isLoopback(listenHost) && listenHost !== '0.0.0.0') return { address: listenHost };

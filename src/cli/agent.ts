@@ -115,7 +115,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const nodeName = o.nodeName ?? defaultNodeName();
   const nodeIP = o.nodeIP ?? defaultNodeIP();
   // The endpoint trusts clients of the cluster CA only, and its certificate must come from it.
-  if (!o.caCert) throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
+  if (!o.caCert)
+    throw new Error('the agent needs the cluster CA (--ca-file, or a kubeconfig with certificate-authority-data) to verify the API server and its clients');
   // Checked before containerd starts: an overlay needs the interface holding the node IP. A node
   // IP on no interface of this machine (a node behind NAT advertising its outside address) gets
   // no overlay: its pods still run and reach each other, and the warning says why nothing more.
@@ -196,7 +197,15 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   let proxy: ServiceProxy | undefined;
   const certs = o.servingCert
     ? undefined
-    : new ServingCertManager({ client, nodeName, names: [nodeName, nodeIP], caCert: o.caCert, dir: join(dataDir, 'pki'), onCert: (c) => server.setServingCert(c), log });
+    : new ServingCertManager({
+        client,
+        nodeName,
+        names: [nodeName, nodeIP],
+        caCert: o.caCert,
+        dir: join(dataDir, 'pki'),
+        onCert: (c) => server.setServingCert(c),
+        log,
+      });
   try {
     await server.start();
     await o.clientRenewal?.start();
@@ -215,7 +224,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     // The Node is registered now, so an approver can approve the request: give it a moment, so
     // that "ready" means logs and exec work; an agent nobody approves runs on without them.
     if (certs && !(await certs.waitForCert(30_000, o.signal)) && !o.signal?.aborted) {
-      log('no serving certificate yet: logs and exec stay unavailable until its CertificateSigningRequest is approved and issued (kubectl get csr; kubectl certificate approve NAME)');
+      log(
+        'no serving certificate yet: logs and exec stay unavailable until its CertificateSigningRequest is approved and issued (kubectl get csr; kubectl certificate approve NAME)',
+      );
     }
   } catch (e) {
     certs?.stop();
@@ -338,14 +349,25 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   // With a join token the agent gets an identity of its own (agent-join.ts) and uses nothing else.
   const joined =
     'joinToken' in conn
-      ? await joinCluster({ server: conn.url, token: conn.joinToken, caFile: flags.caFile, dataDir, nodeName, log, warn: (m) => process.stderr.write(`berth: WARNING: ${m}\n`), signal: starting.signal }).catch((e) => {
+      ? await joinCluster({
+          server: conn.url,
+          token: conn.joinToken,
+          caFile: flags.caFile,
+          dataDir,
+          nodeName,
+          log,
+          warn: (m) => process.stderr.write(`berth: WARNING: ${m}\n`),
+          signal: starting.signal,
+        }).catch((e) => {
           if (stopping) process.exit(0);
           throw e;
         })
       : undefined;
   if (stopping) process.exit(0);
   running = await startEmbeddedAgent({
-    ...(joined ? { url: conn.url, caCert: joined.caCert, client: joined.client, clientRenewal: joined.renewal } : (conn as Exclude<Connection, { joinToken: string }>)),
+    ...(joined
+      ? { url: conn.url, caCert: joined.caCert, client: joined.client, clientRenewal: joined.renewal }
+      : (conn as Exclude<Connection, { joinToken: string }>)),
     signal: starting.signal,
     dataDir,
     nodeName,

@@ -46,7 +46,10 @@ test('a bridge a live berth of another data dir uses is refused, naming it', asy
   mkdirSync(other);
   claimBridge('btnone1', other, () => undefined, records);
   writeFileSync(join(other, LOCK_FILE), `${holder.pid}\n`);
-  assert.throws(() => claimBridge('btnone1', join(root, 'mine'), () => undefined, records), new RegExp(`bridge btnone1 is in use by the berth running on ${other} \\(pid ${holder.pid}\\)`));
+  assert.throws(
+    () => claimBridge('btnone1', join(root, 'mine'), () => undefined, records),
+    new RegExp(`bridge btnone1 is in use by the berth running on ${other} \\(pid ${holder.pid}\\)`),
+  );
   holder.kill('SIGKILL');
   await new Promise((r) => holder.once('exit', r));
   // Its owner gone, the bridge is a leftover: taken over.

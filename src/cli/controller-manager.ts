@@ -37,7 +37,8 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
   opts.nodeIpam = nodeIpamOptions(flags);
   if (flags.maxEndpointsPerSlice !== undefined) {
     const n = Number(flags.maxEndpointsPerSlice);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`--max-endpoints-per-slice must be an integer from 1 to 1000, got "${flags.maxEndpointsPerSlice}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new Error(`--max-endpoints-per-slice must be an integer from 1 to 1000, got "${flags.maxEndpointsPerSlice}"`);
     opts.endpointSlice = { maxEndpointsPerSlice: n };
   }
   const cert = flags.clusterSigningCertFile;
@@ -56,7 +57,10 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
   return opts;
 }
 
-export function startControllerManager(client: RestClient, opts: ControllerManagerOptions & { leaderElect?: boolean; identity?: string } = {}): RunningControllerManager {
+export function startControllerManager(
+  client: RestClient,
+  opts: ControllerManagerOptions & { leaderElect?: boolean; identity?: string } = {},
+): RunningControllerManager {
   return runLeaderElected({
     client,
     lease: { namespace: 'kube-system', name: 'kube-controller-manager' },

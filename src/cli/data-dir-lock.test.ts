@@ -16,7 +16,10 @@ test('a data dir lock names its holder, refuses a second live holder, and is giv
   const lock = lockDataDir(dir);
   assert.equal(lockHolder(dir), process.pid);
   assert.equal(statSync(join(dir, LOCK_FILE)).mode & 0o777, 0o600);
-  assert.throws(() => lockDataDir(dir), (e: unknown) => e instanceof DataDirInUseError && e.pid === process.pid && e.message.includes(`pid ${process.pid}`));
+  assert.throws(
+    () => lockDataDir(dir),
+    (e: unknown) => e instanceof DataDirInUseError && e.pid === process.pid && e.message.includes(`pid ${process.pid}`),
+  );
   lock.release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
   assert.equal(lockHolder(dir), undefined);

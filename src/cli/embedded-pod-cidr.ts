@@ -17,9 +17,14 @@ export function freeRangeFor(nodes: Node[], nodeName: string, clusterCidr: strin
   return r && formatCidr(r);
 }
 
-export async function podCidrForEmbeddedAgent(client: RestClient, nodeName: string, o: { clusterCidr: string; nodeCidrMaskSize: number }): Promise<string | undefined> {
+export async function podCidrForEmbeddedAgent(
+  client: RestClient,
+  nodeName: string,
+  o: { clusterCidr: string; nodeCidrMaskSize: number },
+): Promise<string | undefined> {
   const nodes = (await client.listAll<Node>(resources.nodes)).items;
   const cidr = freeRangeFor(nodes, nodeName, o.clusterCidr, o.nodeCidrMaskSize);
-  if (cidr) componentLogger('server')(`no controller manager in this process assigns node ranges: node ${nodeName} gets ${cidr} of ${o.clusterCidr} from the server`);
+  if (cidr)
+    componentLogger('server')(`no controller manager in this process assigns node ranges: node ${nodeName} gets ${cidr} of ${o.clusterCidr} from the server`);
   return cidr;
 }

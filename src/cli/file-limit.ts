@@ -30,6 +30,8 @@ export function raiseOpenFileLimit(log: Logger): void {
   }
   const after = openFileLimit();
   if (after && after.soft < 4096) {
-    log.warn(`the open-file limit is ${after.soft}${failure}: the server takes at most ${Math.max(64, after.soft - 256)} connections; raise it (ulimit -n, LimitNOFILE=) for more`);
+    log.warn(
+      `the open-file limit is ${after.soft}${failure}: the server takes at most ${Math.max(64, after.soft - 256)} connections; raise it (ulimit -n, LimitNOFILE=) for more`,
+    );
   }
 }

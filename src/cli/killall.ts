@@ -41,7 +41,12 @@ function processesNaming(path: string): number[] {
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').some((a) => a.includes(path))) out.push(Number(e));
+      if (
+        readFileSync(`/proc/${e}/cmdline`, 'utf8')
+          .split('\0')
+          .some((a) => a.includes(path))
+      )
+        out.push(Number(e));
     } catch {
       // gone meanwhile
     }
@@ -93,7 +98,11 @@ export async function runKillall(flags: KillallFlags, say: (m: string) => void =
     const rt = await containerd.start();
     try {
       const containers = await rt.listContainers();
-      await Promise.all(containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => rt.stopContainer(c.id, 0).catch((e) => say(`stop container ${c.id}: ${(e as Error).message}`))));
+      await Promise.all(
+        containers
+          .filter((c) => c.state === 'CONTAINER_RUNNING')
+          .map((c) => rt.stopContainer(c.id, 0).catch((e) => say(`stop container ${c.id}: ${(e as Error).message}`))),
+      );
       for (const c of containers) await rt.removeContainer(c.id).catch((e) => say(`remove container ${c.id}: ${(e as Error).message}`));
       const sandboxes = await rt.listPodSandbox();
       for (const s of sandboxes) {

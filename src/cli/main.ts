@@ -29,18 +29,28 @@ program
   .command('server')
   .description('start the control plane (API server and store) on this machine')
   .option('--data-dir <dir>', 'where state, certificates and the kubeconfig live (default /var/lib/berth as root, ~/.berth otherwise)')
-  .option('--listen <host:port>', 'address to serve the Kubernetes API on (all addresses by default, as k3s: pods reach it through the kubernetes Service)', '0.0.0.0:6443')
+  .option(
+    '--listen <host:port>',
+    'address to serve the Kubernetes API on (all addresses by default, as k3s: pods reach it through the kubernetes Service)',
+    '0.0.0.0:6443',
+  )
   .option('--no-agent', 'do not run a node agent in this process')
-  .option('--token <secret>', 'the join token\'s secret (written to DIR/token as K10<CA hash>::server:<secret>; default: the one in DIR/token, else a new random one)')
+  .option(
+    '--token <secret>',
+    "the join token's secret (written to DIR/token as K10<CA hash>::server:<secret>; default: the one in DIR/token, else a new random one)",
+  )
   .option('--pod-network <mode>', "the embedded agent's pod network across nodes: vxlan, host-gw or none (bring your own CNI)", 'vxlan')
   .option('--compaction-interval <seconds>', 'how often store history is compacted (default 300)')
   .option('--datastore <spec>', 'sqlite:PATH (default DIR/state.db) or etcd://HOST:PORT[,HOST:PORT...]')
-  .option('--etcd-cafile <file>', 'CA certificate that signed the etcd servers\' certificates')
+  .option('--etcd-cafile <file>', "CA certificate that signed the etcd servers' certificates")
   .option('--etcd-certfile <file>', 'client certificate for etcd')
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
   .option('--disable-scheduler', 'do not run the scheduler in this process')
   .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration file for the embedded scheduler')
-  .option('--disable-controller-manager', 'do not run the controllers in this process (the embedded agent then gets a free range of --cluster-cidr from the server)')
+  .option(
+    '--disable-controller-manager',
+    'do not run the controllers in this process (the embedded agent then gets a free range of --cluster-cidr from the server)',
+  )
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
@@ -50,18 +60,30 @@ program
   .option('--cluster-dns <ip>', 'the cluster IP of kube-system/kube-dns, the nameserver of pods (default: the tenth address of --service-cidr, 10.43.0.10)')
   .option('--cluster-domain <domain>', 'the cluster DNS domain (default cluster.local)')
   .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice at most (default 100, at most 1000)')
-  .option('--advertise-address <ip>', 'the address this API server publishes in the default/kubernetes Endpoints, where pods reach it (default: the node IP the embedded agent uses)')
+  .option(
+    '--advertise-address <ip>',
+    'the address this API server publishes in the default/kubernetes Endpoints, where pods reach it (default: the node IP the embedded agent uses)',
+  )
   .option('--max-requests-inflight <n>', 'read-only requests served at once; beyond, 429 with Retry-After (default 400; 0: no limit)')
   .option('--max-mutating-requests-inflight <n>', 'mutating requests served at once; beyond, 429 with Retry-After (default 200; 0: no limit)')
   .option('--request-timeout <seconds>', 'a request, body included, must arrive within this (default 60)')
   .option('--header-timeout <seconds>', "the TLS handshake, and a request's headers, must arrive within this (default 10)")
-  .option('--max-connections <n>', 'open client connections at most; at the cap the oldest idle one is closed (default: the open-file limit less 256, at most 10000)')
+  .option(
+    '--max-connections <n>',
+    'open client connections at most; at the cap the oldest idle one is closed (default: the open-file limit less 256, at most 10000)',
+  )
   .option('--watch-history-mib <n>', 'MiB of watch event history kept for all resources together (default 32)')
   .option('--tls-cipher-suites <list>', 'comma-separated TLS 1.2 cipher suites, upstream names (default: ECDHE with AES-GCM or ChaCha20-Poly1305)')
   .option('--tls-min-version <v>', 'VersionTLS12 (default) or VersionTLS13')
-  .option('--authorization-mode <modes>', 'authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC; system:masters is always allowed)')
+  .option(
+    '--authorization-mode <modes>',
+    'authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC; system:masters is always allowed)',
+  )
   .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc), with the key kept in DIR/cred/encryption-config.json (written on first start)')
-  .option('--encryption-provider-config <file>', 'an EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted, with which providers and keys')
+  .option(
+    '--encryption-provider-config <file>',
+    'an EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted, with which providers and keys',
+  )
   .option('--no-supervisor', 'run the server in this process, with nothing to restart it when it crashes (for a service manager that restarts it itself)')
   .option('--proxy-table <name>', "the embedded agent's service proxy's nftables table (family ip)", 'berth')
   .option('--disable-proxy', 'the embedded agent runs no service proxy')
@@ -82,7 +104,9 @@ program
 
 program
   .command('controller-manager')
-  .description('run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM, CSR approving and signing, EndpointSlices, Endpoints, ServiceLB), leader-elected through a Lease')
+  .description(
+    'run the controllers (replicaset, deployment, garbage collector, namespace, node lifecycle, pod GC, node IPAM, CSR approving and signing, EndpointSlices, Endpoints, ServiceLB), leader-elected through a Lease',
+  )
   .option('--kubeconfig <file>', 'kubeconfig of the cluster (default $KUBECONFIG or ~/.kube/config)')
   .option('--no-leader-elect', 'act without taking the kube-controller-manager Lease')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
@@ -91,7 +115,10 @@ program
   .option('--cluster-cidr <cidr>', 'the cluster pod range that node podCIDRs are cut from (default 10.42.0.0/16)')
   .option('--node-cidr-mask-size <n>', "prefix length of each node's podCIDR (default 24: 254 pod addresses per node)")
   .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice at most (default 100, at most 1000)')
-  .option('--cluster-signing-cert-file <file>', 'the cluster CA certificate (PEM) that signs approved kubelet CertificateSigningRequests (with --cluster-signing-key-file)')
+  .option(
+    '--cluster-signing-cert-file <file>',
+    'the cluster CA certificate (PEM) that signs approved kubelet CertificateSigningRequests (with --cluster-signing-key-file)',
+  )
   .option('--cluster-signing-key-file <file>', "the cluster CA's private key (PEM)")
   .action(async (opts) => (await import('./controller-manager.js')).runControllerManagerCommand(opts));
 
@@ -124,7 +151,10 @@ program
   .option('--node-name <name>', 'Node name (default: host name)')
   .option('--node-ip <ip>', 'InternalIP (default: first non-loopback IPv4)')
   .option('--containerd-socket <path>', 'use this CRI socket instead of starting containerd')
-  .option('--pod-cidr <cidr>', "this node's pod range, for a control plane that assigns none (default: wait for the one the controller manager's node IPAM assigns)")
+  .option(
+    '--pod-cidr <cidr>',
+    "this node's pod range, for a control plane that assigns none (default: wait for the one the controller manager's node IPAM assigns)",
+  )
   .option('--listen <host:port>', 'agent endpoint for logs and exec', '0.0.0.0:10250')
   .option('--cluster-dns <ips>', "comma-separated cluster DNS servers, the pods' nameservers (kube-dns's ClusterIP)", '10.43.0.10')
   .option('--cluster-domain <domain>', 'cluster domain', 'cluster.local')
@@ -136,14 +166,20 @@ program
   .option('--cluster-cidr <cidr>', 'the cluster pod range: the proxy masquerades traffic to ClusterIPs from outside it', '10.42.0.0/16')
   .option('--service-cidr <cidr>', 'the Service range: the proxy drops traffic to its unallocated ClusterIPs', '10.43.0.0/16')
   .option('--cleanup', "remove the service proxy's nftables table (--proxy-table) and exit")
-  .option('--pod-network <mode>', "pods' network across nodes: vxlan (an overlay), host-gw (routes via the nodes' IPs, one L2 segment), none (bring your own CNI)", 'vxlan')
+  .option(
+    '--pod-network <mode>',
+    "pods' network across nodes: vxlan (an overlay), host-gw (routes via the nodes' IPs, one L2 segment), none (bring your own CNI)",
+    'vxlan',
+  )
   .option('--cgroup-root <path>', "parent cgroup of the pods' cgroups", '/berth')
   .option('--no-agent-tunnel', 'no tunnel to the API servers: they dial the agent endpoint (--listen) directly')
   .action(async (opts) => (await import('./agent.js')).runAgentCommand(opts));
 
 program
   .command('killall')
-  .description("stop every pod of this machine's node for good and remove what it holds on the host (containers, mounts, bridge, pod address reservations); the server must be stopped")
+  .description(
+    "stop every pod of this machine's node for good and remove what it holds on the host (containers, mounts, bridge, pod address reservations); the server must be stopped",
+  )
   .option('--data-dir <dir>', 'the data dir of the stopped server or agent (default /var/lib/berth as root)')
   .action(async (opts) => (await import('./killall.js')).runKillall(opts));
 
@@ -175,9 +211,9 @@ const withStoreFlags = (c: Command) =>
     .option('--etcd-cafile <file>', 'CA certificate for etcd')
     .option('--etcd-certfile <file>', 'client certificate for etcd')
     .option('--etcd-keyfile <file>', 'key of the client certificate for etcd');
-withStoreFlags(secretsEncrypt.command('status').description('whether encryption is on, the key new writes use, and how many values are stored under each key')).action(
-  async (opts) => (await import('./secrets-encrypt.js')).runSecretsEncryptStatus(opts),
-);
+withStoreFlags(
+  secretsEncrypt.command('status').description('whether encryption is on, the key new writes use, and how many values are stored under each key'),
+).action(async (opts) => (await import('./secrets-encrypt.js')).runSecretsEncryptStatus(opts));
 withStoreFlags(
   secretsEncrypt
     .command('rotate-keys')

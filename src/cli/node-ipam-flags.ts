@@ -30,9 +30,12 @@ export function nodeIpamOptions(flags: NodeIpamFlags): Required<Pick<NodeIpamOpt
   }
   const maskText = flags.nodeCidrMaskSize?.trim() ?? String(DEFAULT_NODE_CIDR_MASK_SIZE);
   const mask = Number(maskText);
-  if (!/^\d+$/.test(maskText) || mask > 30) throw new Error(`--node-cidr-mask-size must be a whole number from the --cluster-cidr prefix to 30, got "${flags.nodeCidrMaskSize}"`);
+  if (!/^\d+$/.test(maskText) || mask > 30)
+    throw new Error(`--node-cidr-mask-size must be a whole number from the --cluster-cidr prefix to 30, got "${flags.nodeCidrMaskSize}"`);
   if (mask < cluster.prefix) {
-    throw new Error(`--node-cidr-mask-size ${mask} is smaller than the prefix of --cluster-cidr ${formatCidr(cluster)}: a node's range must fit inside the cluster's (use ${cluster.prefix} or more)`);
+    throw new Error(
+      `--node-cidr-mask-size ${mask} is smaller than the prefix of --cluster-cidr ${formatCidr(cluster)}: a node's range must fit inside the cluster's (use ${cluster.prefix} or more)`,
+    );
   }
   try {
     new NodeCidrAllocator(cluster, mask);

@@ -4,7 +4,11 @@ import { checkTableName, proxyOptions } from './proxy-flags.js';
 
 test('proxy flags: defaults as k3s, table berth', () => {
   assert.deepEqual(proxyOptions({}), { table: 'berth', clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16' });
-  assert.deepEqual(proxyOptions({ proxyTable: 'berth-e2e_1', clusterCidr: '10.80.0.0/16', serviceCidr: '10.81.0.0/24' }), { table: 'berth-e2e_1', clusterCidr: '10.80.0.0/16', serviceCidr: '10.81.0.0/24' });
+  assert.deepEqual(proxyOptions({ proxyTable: 'berth-e2e_1', clusterCidr: '10.80.0.0/16', serviceCidr: '10.81.0.0/24' }), {
+    table: 'berth-e2e_1',
+    clusterCidr: '10.80.0.0/16',
+    serviceCidr: '10.81.0.0/24',
+  });
   assert.equal(proxyOptions({ disableProxy: true }), false);
 });
 

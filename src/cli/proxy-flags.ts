@@ -25,7 +25,8 @@ export interface ProxyOptions {
 
 /** An nft identifier Berth accepts for its table: a letter, then letters, digits, - and _. */
 export function checkTableName(name: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error(`--proxy-table "${name}": a table name is a letter followed by at most 63 letters, digits, - or _`);
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name))
+    throw new Error(`--proxy-table "${name}": a table name is a letter followed by at most 63 letters, digits, - or _`);
   return name;
 }
 

@@ -25,14 +25,21 @@ export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
   const config = path ? loadConfigFile(path) : defaultConfig();
   // Build each profile once against a dummy handle, so a bad plugin or arg fails at start.
   const registry = pluginRegistry();
-  const handle = { snapshot: () => { throw new Error('not running'); } } as never;
+  const handle = {
+    snapshot: () => {
+      throw new Error('not running');
+    },
+  } as never;
   for (const p of config.profiles) buildFramework(p, registry, handle);
   return config;
 }
 
 export function startScheduler(client: RestClient, config: SchedulerConfig, opts: { identity?: string } = {}): RunningScheduler {
   const events = new EventRecorder({ client, component: config.profiles[0]!.schedulerName, host: hostname(), log });
-  const sink = { event: (pod: Parameters<EventRecorder['event']>[0], type: 'Normal' | 'Warning', reason: string, message: string) => events.event(pod, type, reason, message) };
+  const sink = {
+    event: (pod: Parameters<EventRecorder['event']>[0], type: 'Normal' | 'Warning', reason: string, message: string) =>
+      events.event(pod, type, reason, message),
+  };
   let current: Scheduler | undefined;
   const run = async (signal: AbortSignal) => {
     current = new Scheduler({ client, config, events: sink, log });

@@ -47,7 +47,8 @@ export function serverEncryption(flags: EncryptionFlags, given: EncryptionConfig
   if (given) return given;
   const file = encryptionConfigPath(dataDir);
   if (!flags.secretsEncryption) {
-    if (existsSync(file)) log.warn(`${file} exists but --secrets-encryption is not given: Secrets written now are stored plain, and encrypted ones cannot be read`);
+    if (existsSync(file))
+      log.warn(`${file} exists but --secrets-encryption is not given: Secrets written now are stored plain, and encrypted ones cannot be read`);
     return undefined;
   }
   if (!existsSync(file)) {

@@ -35,7 +35,8 @@ function seconds(flag: string, v: string | undefined, dflt: number): number {
 export function serverLimits(flags: ServerLimitFlags): { limits: ServerLimits; tls: TlsSettings } {
   const requestTimeoutMs = seconds('--request-timeout', flags.requestTimeout, 60_000);
   const headerTimeoutMs = seconds('--header-timeout', flags.headerTimeout, Math.min(10_000, requestTimeoutMs));
-  if (headerTimeoutMs > requestTimeoutMs) throw new Error(`--header-timeout (${headerTimeoutMs / 1000} s) must not exceed --request-timeout (${requestTimeoutMs / 1000} s)`);
+  if (headerTimeoutMs > requestTimeoutMs)
+    throw new Error(`--header-timeout (${headerTimeoutMs / 1000} s) must not exceed --request-timeout (${requestTimeoutMs / 1000} s)`);
   const historyMib = wholeNumber('--watch-history-mib', flags.watchHistoryMib, DEFAULT_HISTORY_BYTES / 1024 / 1024);
   return {
     limits: {

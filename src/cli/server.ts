@@ -165,7 +165,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       // A node still starting is told to give up, and stopped below once its start has ended
       // (its containerd must not outlive the server).
       startingNode.abort();
-      await withDeadline('node start', nodeStarted?.catch(() => undefined), 15_000);
+      await withDeadline(
+        'node start',
+        nodeStarted?.catch(() => undefined),
+        15_000,
+      );
       await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));

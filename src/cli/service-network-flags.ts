@@ -3,7 +3,14 @@
 // naming the flag.
 import { formatIp, parseIp } from '../api/cidr.js';
 import { isDNS1123Subdomain } from '../api/names.js';
-import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, formatServiceCidr, parseNodePortRange, parseServiceCidr, type ServiceNetwork } from '../registry/services/network.js';
+import {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  formatServiceCidr,
+  parseNodePortRange,
+  parseServiceCidr,
+  type ServiceNetwork,
+} from '../registry/services/network.js';
 import { clusterIPRange, inRange } from '../registry/services/ranges.js';
 
 export interface ServiceNetworkFlags {
@@ -34,7 +41,9 @@ export function serviceNetworkOptions(flags: ServiceNetworkFlags): ServiceNetwor
   if (dns === undefined) throw new Error(`--cluster-dns ${JSON.stringify(clusterDNS)} is not an IPv4 address`);
   const range = clusterIPRange(network);
   if (!inRange(range, dns) || range.requestOnly.has(dns)) {
-    throw new Error(`--cluster-dns ${clusterDNS} must be an address of --service-cidr ${formatServiceCidr(network)} other than its network, broadcast and first (kubernetes) addresses`);
+    throw new Error(
+      `--cluster-dns ${clusterDNS} must be an address of --service-cidr ${formatServiceCidr(network)} other than its network, broadcast and first (kubernetes) addresses`,
+    );
   }
   const clusterDomain = (flags.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN).trim().replace(/\.$/, '');
   const bad = isDNS1123Subdomain(clusterDomain);

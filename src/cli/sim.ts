@@ -39,8 +39,13 @@ const LARGE_POD_CIDR = '10.0.0.0/8';
 export function simOptionsFromFlags(flags: SimFlags): Omit<SimulatorOptions, 'log'> {
   const d = DEFAULT_SIMULATOR_OPTIONS;
   const nodes = Number(flags.nodes);
-  if (flags.nodes === undefined || !/^\d+$/.test(flags.nodes) || nodes < 1) throw new Error(`--nodes must be a positive whole number, not "${flags.nodes ?? ''}"`);
-  for (const [flag, v] of [['--cpu', flags.cpu], ['--memory', flags.memory], ['--ephemeral-storage', flags.ephemeralStorage]] as const) {
+  if (flags.nodes === undefined || !/^\d+$/.test(flags.nodes) || nodes < 1)
+    throw new Error(`--nodes must be a positive whole number, not "${flags.nodes ?? ''}"`);
+  for (const [flag, v] of [
+    ['--cpu', flags.cpu],
+    ['--memory', flags.memory],
+    ['--ephemeral-storage', flags.ephemeralStorage],
+  ] as const) {
     if (v !== undefined && !isValidQuantity(v)) throw new Error(`${flag} "${v}" is not a quantity (e.g. 32, 500m, 256Gi)`);
   }
   if (flags.pods !== undefined && !/^[1-9]\d*$/.test(flags.pods)) throw new Error(`--pods must be a positive whole number, not "${flags.pods}"`);
@@ -53,7 +58,10 @@ export function simOptionsFromFlags(flags: SimFlags): Omit<SimulatorOptions, 'lo
     region ??= d.region;
     zones = generatedZones(Number(z), region);
   } else {
-    zones = z.split(',').map((s) => s.trim()).filter(Boolean);
+    zones = z
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (zones.length === 0) throw new Error('--zones needs a number or zone names');
     region ??= regionOfZone(zones[0]!) ?? d.region;
   }
@@ -72,7 +80,10 @@ export function simOptionsFromFlags(flags: SimFlags): Omit<SimulatorOptions, 'lo
   const podCidr = (flags.podCidr ?? (nodes > 256 ? LARGE_POD_CIDR : d.podCidr)).trim();
   // A bad or too small range is refused before anything is registered.
   const ranges = new NodeCidrAllocator(podCidr, d.nodeCidrMaskSize).capacity;
-  if (ranges < nodes) throw new Error(`--pod-cidr ${podCidr} has room for ${ranges} nodes (a /${d.nodeCidrMaskSize} each), not ${nodes}: give a larger range, such as ${LARGE_POD_CIDR}`);
+  if (ranges < nodes)
+    throw new Error(
+      `--pod-cidr ${podCidr} has room for ${ranges} nodes (a /${d.nodeCidrMaskSize} each), not ${nodes}: give a larger range, such as ${LARGE_POD_CIDR}`,
+    );
 
   return {
     ...d,

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { describeExit, restartDelay } from './supervisor.js';
 
 test('supervisor: the restart delay doubles per crash in a row, capped', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, 500, 30_000)), [500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, 500, 30_000)),
+    [500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+  );
   assert.equal(restartDelay(0, 500, 30_000), 500);
 });
 

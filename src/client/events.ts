@@ -34,7 +34,14 @@ interface Recorded {
 /** A reference to an object, as Events carry it. */
 export function objectReference(obj: KubeObject): ObjectReference {
   const m = obj.metadata ?? {};
-  const ref: Mutable<ObjectReference> = { kind: obj.kind, apiVersion: obj.apiVersion, name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion };
+  const ref: Mutable<ObjectReference> = {
+    kind: obj.kind,
+    apiVersion: obj.apiVersion,
+    name: m.name,
+    namespace: m.namespace,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+  };
   for (const k of Object.keys(ref) as Array<keyof ObjectReference>) if (ref[k] === undefined) delete ref[k];
   return ref;
 }
@@ -74,7 +81,19 @@ export class EventRecorder {
 
   private async write(ref: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const { client } = this.opts;
-    const key = [this.source.component, this.source.host, ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, ref.fieldPath, type, reason, message].join('\0');
+    const key = [
+      this.source.component,
+      this.source.host,
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      ref.apiVersion,
+      ref.fieldPath,
+      type,
+      reason,
+      message,
+    ].join('\0');
     const now = rfc3339();
     const seen = this.cache.get(key);
     if (seen) {

@@ -6,7 +6,10 @@ interface P {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
   spec?: { nodeName?: string };
 }
-const pod = (ns: string, name: string, node: string | undefined, rv = '1'): P => ({ metadata: { name, namespace: ns, resourceVersion: rv }, spec: { nodeName: node } });
+const pod = (ns: string, name: string, node: string | undefined, rv = '1'): P => ({
+  metadata: { name, namespace: ns, resourceVersion: rv },
+  spec: { nodeName: node },
+});
 
 test('indexer: keys are namespace/name (name alone when cluster-scoped)', () => {
   assert.equal(metaNamespaceKey({ metadata: { name: 'p', namespace: 'ns' } }), 'ns/p');
@@ -43,19 +46,29 @@ test('indexer: replace reports adds, changed objects and deletions with the last
   ix.set(pod('a', 'gone', 'n2', '7'));
   const deltas = ix.replace([pod('a', 'same', 'n1', '5'), pod('a', 'changed', 'n3', '9'), pod('a', 'new', 'n1', '10')]);
   assert.deepEqual(
-    deltas.map((d) => (d.type === 'update' ? `update ${d.old.metadata.name} ${d.old.metadata.resourceVersion}->${d.obj.metadata.resourceVersion}` : `${d.type} ${d.obj.metadata.name}`)),
+    deltas.map((d) =>
+      d.type === 'update'
+        ? `update ${d.old.metadata.name} ${d.old.metadata.resourceVersion}->${d.obj.metadata.resourceVersion}`
+        : `${d.type} ${d.obj.metadata.name}`,
+    ),
     ['update changed 6->9', 'add new', 'delete gone'],
   );
   const gone = deltas.find((d) => d.type === 'delete')!;
   assert.equal(gone.obj.spec?.nodeName, 'n2');
   assert.deepEqual(ix.listKeys().sort(), ['a/changed', 'a/new', 'a/same']);
   assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n2'), []);
-  assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n3').map((p) => p.metadata.name), ['changed']);
-  assert.deepEqual(ix.replace([]).map((d) => d.type), ['delete', 'delete', 'delete']);
+  assert.deepEqual(
+    ix.byIndex(NODE_NAME_INDEX, 'n3').map((p) => p.metadata.name),
+    ['changed'],
+  );
+  assert.deepEqual(
+    ix.replace([]).map((d) => d.type),
+    ['delete', 'delete', 'delete'],
+  );
   assert.equal(ix.size, 0);
 });
 
-test('indexer: addIndex indexes the objects already cached and follows later changes, without touching the caller\'s indexers', () => {
+test("indexer: addIndex indexes the objects already cached and follows later changes, without touching the caller's indexers", () => {
   const given = {};
   const ix = new Indexer<P>(given);
   ix.set(pod('a', 'p1', 'n1'));

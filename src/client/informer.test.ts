@@ -81,7 +81,13 @@ test('informer: lists (RV 0), syncs, then watches from the list RV with bookmark
   lw.send('BOOKMARK', { metadata: { resourceVersion: '20' } });
   assert.deepEqual(seen, ['add a', 'add b', 'add c', 'update a 3->12', 'delete b final', 'add d']);
   assert.equal(inf.lastSyncResourceVersion(), '20');
-  assert.deepEqual(inf.list().map((o) => o.metadata.name).sort(), ['a', 'c', 'd']);
+  assert.deepEqual(
+    inf
+      .list()
+      .map((o) => o.metadata.name)
+      .sort(),
+    ['a', 'c', 'd'],
+  );
   assert.equal(inf.get('ns', 'a')?.data, 'x');
   await inf.stop();
   assert.ok(!lw.watching, 'stop ends the watch');
@@ -101,7 +107,10 @@ test('informer: a watch that ends is resumed from the last RV without re-listing
   lw.send('ADDED', obj('b', '10'));
   lw.close(new Error('socket hang up')); // network drop after some events
   await until(() => lw.watches.length === 3, 're-watch after a drop');
-  assert.deepEqual(lw.watches.map((w) => w.rv), ['5', '9', '10']);
+  assert.deepEqual(
+    lw.watches.map((w) => w.rv),
+    ['5', '9', '10'],
+  );
   assert.deepEqual(lw.lists, ['0']);
   assert.deepEqual(seen, ['add a', 'add b']);
   await inf.stop();

@@ -52,7 +52,12 @@ test('kubeconfig: file references resolve relative to the kubeconfig, data wins 
     writeFileSync(join(dir, 'token'), 'file-token\n');
     const text = config({
       clusters: [{ name: 'berth', cluster: { server: 'https://h:1', 'certificate-authority': 'ca.crt' } }],
-      users: [{ name: 'admin', user: { 'client-certificate': 'client.crt', 'client-key': join(dir, 'client.key'), 'client-key-data': b64('KEY DATA'), tokenFile: 'token' } }],
+      users: [
+        {
+          name: 'admin',
+          user: { 'client-certificate': 'client.crt', 'client-key': join(dir, 'client.key'), 'client-key-data': b64('KEY DATA'), tokenFile: 'token' },
+        },
+      ],
     });
     writeFileSync(join(dir, 'config'), text);
     assert.deepEqual(loadKubeconfig(join(dir, 'config')), {

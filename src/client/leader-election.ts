@@ -213,7 +213,13 @@ export class LeaderElector {
         const current = await client.get<Lease>(this.ref, { signal });
         if (current.spec?.holderIdentity !== identity) return;
         const now = microTime();
-        const spec: LeaseSpec = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: current.spec.leaseTransitions ?? 0 };
+        const spec: LeaseSpec = {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: now,
+          renewTime: now,
+          leaseTransitions: current.spec.leaseTransitions ?? 0,
+        };
         this.observe(await client.update(this.ref, { ...current, spec }, { signal }));
         return;
       } catch (e) {

@@ -9,15 +9,24 @@ test('resourcePath: core and named groups, namespaced and cluster-scoped, subres
   assert.equal(resourcePath({ ...resources.pods, namespace: 'ns' }), '/api/v1/namespaces/ns/pods');
   assert.equal(resourcePath({ ...resources.pods, namespace: 'ns', name: 'p', subresource: 'status' }), '/api/v1/namespaces/ns/pods/p/status');
   assert.equal(resourcePath({ ...resources.nodes, name: 'n1' }), '/api/v1/nodes/n1');
-  assert.equal(resourcePath({ ...resources.leases, namespace: 'kube-system', name: 'kube-scheduler' }), '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler');
-  assert.equal(resourcePath({ ...resources.deployments, namespace: 'd', name: 'web', subresource: 'scale' }), '/apis/apps/v1/namespaces/d/deployments/web/scale');
+  assert.equal(
+    resourcePath({ ...resources.leases, namespace: 'kube-system', name: 'kube-scheduler' }),
+    '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler',
+  );
+  assert.equal(
+    resourcePath({ ...resources.deployments, namespace: 'd', name: 'web', subresource: 'scale' }),
+    '/apis/apps/v1/namespaces/d/deployments/web/scale',
+  );
   assert.equal(resourcePath({ ...resources.events, namespace: 'd', name: 'a b' }), '/api/v1/namespaces/d/events/a%20b');
   assert.throws(() => resourcePath({ ...resources.pods, subresource: 'status' }), /needs a name/);
   assert.throws(() => resourcePath({ ...resources.pods, name: '' }), /empty name/);
 });
 
 test('StatusError: from a Status body, from a bare code, and the reason helpers', () => {
-  const nf = StatusError.fromResponse(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "x" not found', reason: 'NotFound', code: 404 }));
+  const nf = StatusError.fromResponse(
+    404,
+    JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods "x" not found', reason: 'NotFound', code: 404 }),
+  );
   assert.equal(nf.code, 404);
   assert.equal(nf.reason, 'NotFound');
   assert.equal(nf.message, 'pods "x" not found');

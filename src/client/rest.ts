@@ -183,13 +183,22 @@ export class RestClient {
   }
 
   /** Every page of a list (pageSize per request, continue tokens followed): one consistent snapshot. */
-  async listAll<T = KubeObject>(ref: ResourceRef, opts: Omit<ListOptions, 'limit' | 'continue'> & RequestOptions & { pageSize?: number } = {}): Promise<ObjectList<T>> {
+  async listAll<T = KubeObject>(
+    ref: ResourceRef,
+    opts: Omit<ListOptions, 'limit' | 'continue'> & RequestOptions & { pageSize?: number } = {},
+  ): Promise<ObjectList<T>> {
     const { pageSize = 500, ...rest } = opts;
     const first = await this.list<T>(ref, { ...rest, limit: pageSize });
     const items = [...first.items];
     let token = first.metadata?.continue;
     while (token) {
-      const page = await this.list<T>(ref, { labelSelector: rest.labelSelector, fieldSelector: rest.fieldSelector, limit: pageSize, continue: token, signal: rest.signal });
+      const page = await this.list<T>(ref, {
+        labelSelector: rest.labelSelector,
+        fieldSelector: rest.fieldSelector,
+        limit: pageSize,
+        continue: token,
+        signal: rest.signal,
+      });
       items.push(...page.items);
       token = page.metadata?.continue;
     }
@@ -336,7 +345,8 @@ export class RestClient {
         });
       });
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-      const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
+      const timer =
+        timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
       const onAbort = () => req.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       function cleanup() {

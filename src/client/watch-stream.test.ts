@@ -10,7 +10,10 @@ test('watch stream: events split across chunks, several in one chunk, and a last
   const seen: string[] = [];
   for (let i = 0; i < text.length; i += 7) for (const ev of d.push(text.slice(i, i + 7))) seen.push(`${ev.type} ${ev.object.metadata.name}`);
   assert.deepEqual(seen, ['ADDED a', 'MODIFIED b', 'DELETED c']);
-  assert.deepEqual(d.end().map((e) => e.type), ['BOOKMARK']);
+  assert.deepEqual(
+    d.end().map((e) => e.type),
+    ['BOOKMARK'],
+  );
 });
 
 test('watch stream: a multi-byte character split between chunks', () => {

@@ -176,10 +176,15 @@ test('runWorkers: n workers at most, never the same key twice at once, retries f
 test('runWorkers: maxRetries gives up on a key that keeps failing', async () => {
   const q = new WorkQueue<string>({ rateLimiter: fixed(1) });
   let attempts = 0;
-  const done = runWorkers(q, 1, () => {
-    attempts++;
-    throw new Error('always');
-  }, { maxRetries: 3, onError: () => {} });
+  const done = runWorkers(
+    q,
+    1,
+    () => {
+      attempts++;
+      throw new Error('always');
+    },
+    { maxRetries: 3, onError: () => {} },
+  );
   q.add('bad');
   await tick(100);
   q.shutDown();

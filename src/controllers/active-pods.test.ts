@@ -6,13 +6,22 @@ import { filterActivePods, isPodAvailable, msUntilAvailable, podDeletionCost, po
 const NOW = new Date('2024-01-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
 
-function pod(name: string, o: { node?: string; phase?: string; readySince?: number; restarts?: number; created?: number; cost?: string; uid?: string } = {}): Pod {
+function pod(
+  name: string,
+  o: { node?: string; phase?: string; readySince?: number; restarts?: number; created?: number; cost?: string; uid?: string } = {},
+): Pod {
   return {
-    metadata: { name, uid: o.uid ?? name, creationTimestamp: ago(o.created ?? 1000), ...(o.cost ? { annotations: { 'controller.kubernetes.io/pod-deletion-cost': o.cost } } : {}) },
+    metadata: {
+      name,
+      uid: o.uid ?? name,
+      creationTimestamp: ago(o.created ?? 1000),
+      ...(o.cost ? { annotations: { 'controller.kubernetes.io/pod-deletion-cost': o.cost } } : {}),
+    },
     spec: { nodeName: o.node, containers: [] },
     status: {
       phase: o.phase ?? 'Running',
-      conditions: o.readySince === undefined ? [{ type: 'Ready', status: 'False' }] : [{ type: 'Ready', status: 'True', lastTransitionTime: ago(o.readySince) }],
+      conditions:
+        o.readySince === undefined ? [{ type: 'Ready', status: 'False' }] : [{ type: 'Ready', status: 'True', lastTransitionTime: ago(o.readySince) }],
       containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready: true, restartCount: o.restarts ?? 0 }],
     },
   };
@@ -24,14 +33,27 @@ test('active pods: not finished, not being deleted', () => {
   const done = { ...pod('done', { phase: 'Succeeded' }) };
   const failed = pod('failed', { phase: 'Failed' });
   const dying = { ...pod('dying'), metadata: { name: 'dying', deletionTimestamp: ago(0) } };
-  assert.deepEqual(filterActivePods([pod('ok'), done, failed, dying]).map((p) => p.metadata!.name), ['ok']);
+  assert.deepEqual(
+    filterActivePods([pod('ok'), done, failed, dying]).map((p) => p.metadata!.name),
+    ['ok'],
+  );
 });
 
 test('deletion order: unassigned, Pending < Unknown < Running, not ready, cost, doubled-up, ready briefly, restarts, newest', () => {
   assert.deepEqual(order([pod('assigned', { node: 'n', readySince: 100 }), pod('unassigned', { readySince: 100 })]), ['unassigned']);
-  assert.deepEqual(order([pod('running', { node: 'n', phase: 'Running' }), pod('unknown', { node: 'n', phase: 'Unknown' }), pod('pending', { node: 'n', phase: 'Pending' })]), ['pending', 'unknown']);
+  assert.deepEqual(
+    order([pod('running', { node: 'n', phase: 'Running' }), pod('unknown', { node: 'n', phase: 'Unknown' }), pod('pending', { node: 'n', phase: 'Pending' })]),
+    ['pending', 'unknown'],
+  );
   assert.deepEqual(order([pod('ready', { node: 'n', readySince: 10 }), pod('notready', { node: 'n' })]), ['notready']);
-  assert.deepEqual(order([pod('cheap', { node: 'n', readySince: 10, cost: '-5' }), pod('dear', { node: 'n', readySince: 10, cost: '5' }), pod('plain', { node: 'n', readySince: 10 })]), ['cheap', 'plain']);
+  assert.deepEqual(
+    order([
+      pod('cheap', { node: 'n', readySince: 10, cost: '-5' }),
+      pod('dear', { node: 'n', readySince: 10, cost: '5' }),
+      pod('plain', { node: 'n', readySince: 10 }),
+    ]),
+    ['cheap', 'plain'],
+  );
   // Two pods on n1 and one on n2: one of n1's goes first.
   const doubled = [pod('a1', { node: 'n1', readySince: 10 }), pod('a2', { node: 'n1', readySince: 10 }), pod('b', { node: 'n2', readySince: 10 })];
   assert.notEqual(podsToDelete(doubled, doubled, 1, NOW)[0]!.metadata!.name, 'b');

@@ -123,7 +123,13 @@ export function deleteBefore(pi: Pod, pj: Pod, rankI: number, rankJ: number, now
   const [regJ, sideJ] = maxRestarts(pj);
   if (regI !== regJ) return regI > regJ;
   if (sideI !== sideJ) return sideI > sideJ;
-  const byCreation = compareAge(parseTime(pi.metadata?.creationTimestamp)?.getTime(), parseTime(pj.metadata?.creationTimestamp)?.getTime(), now, pi.metadata?.uid ?? '', pj.metadata?.uid ?? '');
+  const byCreation = compareAge(
+    parseTime(pi.metadata?.creationTimestamp)?.getTime(),
+    parseTime(pj.metadata?.creationTimestamp)?.getTime(),
+    now,
+    pi.metadata?.uid ?? '',
+    pj.metadata?.uid ?? '',
+  );
   return byCreation ?? false;
 }
 

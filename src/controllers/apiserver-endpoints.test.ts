@@ -9,7 +9,11 @@ import { ApiServerEndpointsReconciler, apiServerSlice, apiServerSubsets, leaseNa
 
 const endpoints = (api: FakeApi) => api.objects<Endpoints>('/endpoints', 'default').find((e) => e.metadata?.name === 'kubernetes');
 const slice = (api: FakeApi) => api.objects<EndpointSlice>('discovery.k8s.io/endpointslices', 'default').find((e) => e.metadata?.name === 'kubernetes');
-const leases = (api: FakeApi) => api.objects<Lease>('coordination.k8s.io/leases', 'kube-system').map((l) => l.metadata!.name).sort();
+const leases = (api: FakeApi) =>
+  api
+    .objects<Lease>('coordination.k8s.io/leases', 'kube-system')
+    .map((l) => l.metadata!.name)
+    .sort();
 
 test('each server keeps itself in default/kubernetes with a lease; one stopping leaves', async () => {
   const api = new FakeApi();
@@ -17,13 +21,21 @@ test('each server keeps itself in default/kubernetes with a lease; one stopping 
   const b = new ApiServerEndpointsReconciler({ client: api.client, address: '192.168.1.3', port: 6443, log: () => {} });
   await a.reconcile();
   await b.reconcile();
-  assert.deepEqual(endpoints(api)!.subsets, [{ addresses: [{ ip: '192.168.1.3' }, { ip: '192.168.1.20' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }]);
+  assert.deepEqual(endpoints(api)!.subsets, [
+    { addresses: [{ ip: '192.168.1.3' }, { ip: '192.168.1.20' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
+  ]);
   assert.equal(endpoints(api)!.metadata!.labels!['endpointslice.kubernetes.io/skip-mirror'], 'true');
   const s = slice(api)!;
   assert.equal(s.addressType, 'IPv4');
   assert.deepEqual(s.metadata!.labels, { 'kubernetes.io/service-name': 'kubernetes' });
   assert.deepEqual(s.ports, [{ name: 'https', port: 6443, protocol: 'TCP' }]);
-  assert.deepEqual(s.endpoints.map((e) => [e.addresses[0], e.conditions?.ready]), [['192.168.1.3', true], ['192.168.1.20', true]]);
+  assert.deepEqual(
+    s.endpoints.map((e) => [e.addresses[0], e.conditions?.ready]),
+    [
+      ['192.168.1.3', true],
+      ['192.168.1.20', true],
+    ],
+  );
   const lease = api.objects<Lease>('coordination.k8s.io/leases', 'kube-system').find((l) => l.metadata!.name === leaseNameFor('192.168.1.20', 6443))!;
   assert.equal(lease.metadata!.labels!['apiserver.kubernetes.io/identity'], 'kube-apiserver');
   assert.equal(lease.spec!.leaseDurationSeconds, 15);
@@ -35,7 +47,10 @@ test('each server keeps itself in default/kubernetes with a lease; one stopping 
 
   await b.stop();
   assert.deepEqual(endpoints(api)!.subsets![0]!.addresses, [{ ip: '192.168.1.20' }]);
-  assert.deepEqual(slice(api)!.endpoints.map((e) => e.addresses[0]), ['192.168.1.20']);
+  assert.deepEqual(
+    slice(api)!.endpoints.map((e) => e.addresses[0]),
+    ['192.168.1.20'],
+  );
   assert.deepEqual(leases(api), [leaseNameFor('192.168.1.20', 6443)]);
 });
 
@@ -63,13 +78,19 @@ test('servers on different ports: Endpoints has a subset per port, the slice the
     { ip: '10.0.0.2', port: 6443 },
     { ip: '10.0.0.3', port: 7443 },
   ];
-  assert.deepEqual(apiServerSubsets(live)!.map((s) => [s.ports![0]!.port, s.addresses!.map((a) => a.ip)]), [
-    [6443, ['10.0.0.1', '10.0.0.2']],
-    [7443, ['10.0.0.3']],
-  ]);
+  assert.deepEqual(
+    apiServerSubsets(live)!.map((s) => [s.ports![0]!.port, s.addresses!.map((a) => a.ip)]),
+    [
+      [6443, ['10.0.0.1', '10.0.0.2']],
+      [7443, ['10.0.0.3']],
+    ],
+  );
   const s = apiServerSlice(live);
   assert.deepEqual(s.ports, [{ name: 'https', port: 6443, protocol: 'TCP' }]);
-  assert.deepEqual(s.endpoints.map((e) => e.addresses[0]), ['10.0.0.1', '10.0.0.2']);
+  assert.deepEqual(
+    s.endpoints.map((e) => e.addresses[0]),
+    ['10.0.0.1', '10.0.0.2'],
+  );
 });
 
 test('lease names differ per address and port and are valid names', () => {

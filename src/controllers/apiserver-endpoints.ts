@@ -75,7 +75,10 @@ export function apiServerSubsets(live: readonly Live[]): Endpoints['subsets'] {
   for (const { ip, port } of live) byPort.set(port, (byPort.get(port) ?? new Set()).add(ip));
   return [...byPort.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([port, ips]) => ({ addresses: [...ips].sort(compareIPv4).map((ip): EndpointAddress => ({ ip })), ports: [{ name: 'https', port, protocol: 'TCP' }] }));
+    .map(([port, ips]) => ({
+      addresses: [...ips].sort(compareIPv4).map((ip): EndpointAddress => ({ ip })),
+      ports: [{ name: 'https', port, protocol: 'TCP' }],
+    }));
 }
 
 /**
@@ -153,9 +156,14 @@ export class ApiServerEndpointsReconciler {
       await this.o.client.update<Lease>(ref, { ...cur, metadata: { ...cur.metadata, ...metadata }, spec: { ...cur.spec, ...spec } });
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      await this.o.client.create<Lease>({ ...resources.leases, namespace: NS }, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: { ...spec, acquireTime: spec.renewTime } }).catch((err) => {
-        if (!isAlreadyExists(err)) throw err;
-      });
+      await this.o.client
+        .create<Lease>(
+          { ...resources.leases, namespace: NS },
+          { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: { ...spec, acquireTime: spec.renewTime } },
+        )
+        .catch((err) => {
+          if (!isAlreadyExists(err)) throw err;
+        });
     }
   }
 
@@ -165,25 +173,43 @@ export class ApiServerEndpointsReconciler {
     const { live, expired } = partitionLeases(list.items, this.now());
     for (const l of expired) {
       // Only the Lease that expired: a server that renewed meanwhile keeps its own.
-      await client.delete({ ...resources.leases, namespace: NS, name: l.metadata!.name! }, { preconditions: { resourceVersion: l.metadata!.resourceVersion } }).catch(() => {});
-      this.log(`API server ${l.metadata?.annotations?.[ADDRESS_ANNOTATION]}:${l.metadata?.annotations?.[PORT_ANNOTATION]} stopped renewing its lease; removed from the kubernetes endpoints`);
+      await client
+        .delete({ ...resources.leases, namespace: NS, name: l.metadata!.name! }, { preconditions: { resourceVersion: l.metadata!.resourceVersion } })
+        .catch(() => {});
+      this.log(
+        `API server ${l.metadata?.annotations?.[ADDRESS_ANNOTATION]}:${l.metadata?.annotations?.[PORT_ANNOTATION]} stopped renewing its lease; removed from the kubernetes endpoints`,
+      );
     }
     const others = live.filter((l) => l.ip !== this.o.address || l.port !== this.o.port);
     const servers = includeSelf ? [...others, { ip: this.o.address, port: this.o.port }] : others;
     const subsets = apiServerSubsets(servers);
-    await this.upsert<Endpoints>(resources.endpoints, { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...SERVICE, labels: { [SKIP_MIRROR_LABEL]: 'true' } }, subsets }, (cur) => ({
-      changed: !deepEqual(JSON.parse(JSON.stringify(cur.subsets ?? [])), subsets) || cur.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true',
-      next: { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata?.labels, [SKIP_MIRROR_LABEL]: 'true' } }, subsets },
-    }));
+    await this.upsert<Endpoints>(
+      resources.endpoints,
+      { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...SERVICE, labels: { [SKIP_MIRROR_LABEL]: 'true' } }, subsets },
+      (cur) => ({
+        changed: !deepEqual(JSON.parse(JSON.stringify(cur.subsets ?? [])), subsets) || cur.metadata?.labels?.[SKIP_MIRROR_LABEL] !== 'true',
+        next: { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata?.labels, [SKIP_MIRROR_LABEL]: 'true' } }, subsets },
+      }),
+    );
     const slice = apiServerSlice(servers);
     const labels = { 'kubernetes.io/service-name': SERVICE.name };
-    await this.upsert<EndpointSlice>(resources.endpointslices, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...SERVICE, labels }, ...slice }, (cur) => ({
-      changed: !deepEqual(JSON.parse(JSON.stringify({ e: cur.endpoints ?? [], p: cur.ports ?? [] })), { e: slice.endpoints, p: slice.ports }) || cur.metadata?.labels?.['kubernetes.io/service-name'] !== SERVICE.name,
-      next: { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata?.labels, ...labels } }, ...slice },
-    }));
+    await this.upsert<EndpointSlice>(
+      resources.endpointslices,
+      { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { ...SERVICE, labels }, ...slice },
+      (cur) => ({
+        changed:
+          !deepEqual(JSON.parse(JSON.stringify({ e: cur.endpoints ?? [], p: cur.ports ?? [] })), { e: slice.endpoints, p: slice.ports }) ||
+          cur.metadata?.labels?.['kubernetes.io/service-name'] !== SERVICE.name,
+        next: { ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata?.labels, ...labels } }, ...slice },
+      }),
+    );
   }
 
-  private async upsert<T extends Endpoints | EndpointSlice>(gvr: typeof resources.endpoints | typeof resources.endpointslices, fresh: T, diff: (cur: T) => { changed: boolean; next: T }): Promise<void> {
+  private async upsert<T extends Endpoints | EndpointSlice>(
+    gvr: typeof resources.endpoints | typeof resources.endpointslices,
+    fresh: T,
+    diff: (cur: T) => { changed: boolean; next: T },
+  ): Promise<void> {
     const ref = { ...gvr, ...SERVICE };
     let cur: T;
     try {

@@ -4,7 +4,11 @@ import type { ClusterRole } from 'kubernetes-types/rbac/v1';
 import { aggregatedRules } from './clusterroleaggregation.js';
 
 const role = (name: string, labels: Record<string, string>, rules: ClusterRole['rules'], aggregationRule?: ClusterRole['aggregationRule']): ClusterRole => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules, ...(aggregationRule ? { aggregationRule } : {}),
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name, labels },
+  rules,
+  ...(aggregationRule ? { aggregationRule } : {}),
 });
 
 test('an aggregated role gets the rules of the roles its selectors match, by name, each once, never its own', () => {

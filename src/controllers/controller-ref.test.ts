@@ -13,7 +13,10 @@ const ref = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'owner
 async function setup() {
   const api = new FakeApi();
   const mk = (name: string, labels: Record<string, string>, owners?: unknown[]) =>
-    api.create<Pod>(resources.pods, { metadata: { name, namespace: NS, labels, ...(owners ? { ownerReferences: owners as never } : {}) }, spec: { containers: [] } });
+    api.create<Pod>(resources.pods, {
+      metadata: { name, namespace: NS, labels, ...(owners ? { ownerReferences: owners as never } : {}) },
+      spec: { containers: [] },
+    });
   const pods = [
     await mk('mine', { app: 'a' }, [ref]),
     await mk('mine-stale', { app: 'b' }, [ref]),
@@ -38,7 +41,10 @@ async function setup() {
 test('claims its matching pods, adopts matching orphans, releases stale ones, leaves others alone', async () => {
   const { api, pods, opts, rechecks } = await setup();
   const claimed = await claimObjects(pods, opts);
-  assert.deepEqual(claimed.map((p) => p.metadata!.name), ['mine', 'orphan']);
+  assert.deepEqual(
+    claimed.map((p) => p.metadata!.name),
+    ['mine', 'orphan'],
+  );
   const byName = (n: string) => api.objects<Pod>('/pods', NS).find((p) => p.metadata!.name === n)!;
   assert.deepEqual(byName('orphan').metadata!.ownerReferences, [ref]);
   assert.equal(byName('mine-stale').metadata!.ownerReferences?.length ?? 0, 0);
@@ -52,7 +58,10 @@ test('claims its matching pods, adopts matching orphans, releases stale ones, le
 test('a controller being deleted adopts and releases nothing', async () => {
   const { api, pods, opts } = await setup();
   const claimed = await claimObjects(pods, { ...opts, controller: { ...owner, metadata: { ...owner.metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } } });
-  assert.deepEqual(claimed.map((p) => p.metadata!.name), ['mine']);
+  assert.deepEqual(
+    claimed.map((p) => p.metadata!.name),
+    ['mine'],
+  );
   assert.equal(api.writes('patch', '/pods').length, 0);
 });
 
@@ -61,5 +70,8 @@ test('a failed recheck refuses adoption with an error; a pod gone meanwhile is s
   await assert.rejects(claimObjects(pods, { ...opts, recheck: async () => Promise.reject(new Error('rs has just been deleted')) }), /just been deleted/);
   await api.delete({ ...resources.pods, namespace: NS, name: 'orphan' });
   const claimed = await claimObjects(pods, opts);
-  assert.deepEqual(claimed.map((p) => p.metadata!.name), ['mine']);
+  assert.deepEqual(
+    claimed.map((p) => p.metadata!.name),
+    ['mine'],
+  );
 });

@@ -4,7 +4,17 @@
 // defaulting and patch code, and watch events delivered asynchronously in order, as a server would.
 import { randomUUID } from 'node:crypto';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { StatusError, rfc3339, type KubeObject, type Mutable, type ResourceRef, type RestClient, type WatchEvent, type WatchEventType, type WatchHandle } from '../client/index.js';
+import {
+  StatusError,
+  rfc3339,
+  type KubeObject,
+  type Mutable,
+  type ResourceRef,
+  type RestClient,
+  type WatchEvent,
+  type WatchEventType,
+  type WatchHandle,
+} from '../client/index.js';
 import { resources } from '../registry/index.js';
 import { applyPatch, type PatchType as ContentType } from '../api/patch/index.js';
 import { deepEqual } from '../api/object.js';
@@ -181,8 +191,14 @@ export class FakeApi {
     this.check({ verb, resource: rkey, namespace, name }, obj);
     const current = this.mustGet({ ...ref, namespace, name: name! });
     const rv = obj.metadata?.resourceVersion;
-    if (rv && rv !== current.metadata!.resourceVersion) throw apiError(409, 'Conflict', `Operation cannot be fulfilled on ${rkey} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
-    if (obj.metadata?.uid && obj.metadata.uid !== current.metadata!.uid) throw apiError(409, 'Conflict', `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${current.metadata!.uid}`);
+    if (rv && rv !== current.metadata!.resourceVersion)
+      throw apiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${rkey} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    if (obj.metadata?.uid && obj.metadata.uid !== current.metadata!.uid)
+      throw apiError(409, 'Conflict', `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${current.metadata!.uid}`);
     let next: Obj;
     if (statusOnly) {
       next = structuredClone(current);
@@ -327,22 +343,36 @@ export async function markPodReady(api: FakeApi, namespace: string, name: string
   const pod = await api.patch<Obj>(ref, { spec: { nodeName: node } }, 'merge');
   const now = rfc3339(api.now());
   const spec = pod.spec as { containers?: Array<{ name: string; image?: string }> };
-  await api.updateStatus({ ...ref }, {
-    ...pod,
-    status: {
-      phase: 'Running',
-      conditions: [
-        { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
-        { type: 'Ready', status: 'True', lastTransitionTime: now },
-        { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
-      ],
-      containerStatuses: (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
+  await api.updateStatus(
+    { ...ref },
+    {
+      ...pod,
+      status: {
+        phase: 'Running',
+        conditions: [
+          { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+          { type: 'Ready', status: 'True', lastTransitionTime: now },
+          { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
+        ],
+        containerStatuses: (spec.containers ?? []).map((c) => ({
+          name: c.name,
+          image: c.image,
+          imageID: '',
+          ready: true,
+          restartCount: 0,
+          started: true,
+          state: { running: { startedAt: now } },
+        })),
+      },
     },
-  });
+  );
 }
 
 /** Starts controllers over a FakeApi, as a manager would: informers synced first, then workers. */
-export async function runControllers(api: FakeApi, ...factories: Array<(ctx: ControllerContext) => Controller>): Promise<{ ctx: ControllerContext; stop(): Promise<void> }> {
+export async function runControllers(
+  api: FakeApi,
+  ...factories: Array<(ctx: ControllerContext) => Controller>
+): Promise<{ ctx: ControllerContext; stop(): Promise<void> }> {
   const ctx = newControllerContext(api.client, () => {});
   const controllers = factories.map((f) => f(ctx));
   await ctx.informers.start(5000);

@@ -32,7 +32,24 @@ export interface ControllerManagerOptions {
   job?: JobControllerOptions;
 }
 
-export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'garbagecollector', 'namespace', 'nodelifecycle', 'podgc', 'nodeipam', 'csrapproving', 'csrsigning', 'endpointslice', 'endpoints', 'service-lb', 'clusterrole-aggregation', 'job', 'ttl-after-finished', 'cronjob'] as const;
+export const CONTROLLER_NAMES = [
+  'replicaset',
+  'deployment',
+  'garbagecollector',
+  'namespace',
+  'nodelifecycle',
+  'podgc',
+  'nodeipam',
+  'csrapproving',
+  'csrsigning',
+  'endpointslice',
+  'endpoints',
+  'service-lb',
+  'clusterrole-aggregation',
+  'job',
+  'ttl-after-finished',
+  'cronjob',
+] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [

@@ -26,7 +26,10 @@ test('remaining content and finalizers read as upstream words them, sorted', () 
 test('delete errors and discovery failures become their conditions', () => {
   const report = { ...empty(), deleteErrors: ['b failed', 'a failed'], discoveryError: 'Discovery failed for some groups, 1 failing: x' };
   const f = failingConditions(report);
-  assert.deepEqual(f.get('NamespaceDeletionContentFailure'), { reason: 'ContentDeletionFailed', message: 'Failed to delete all resource types, 2 remaining: a failed, b failed' });
+  assert.deepEqual(f.get('NamespaceDeletionContentFailure'), {
+    reason: 'ContentDeletionFailed',
+    message: 'Failed to delete all resource types, 2 remaining: a failed, b failed',
+  });
   assert.deepEqual(f.get('NamespaceDeletionDiscoveryFailure'), { reason: 'DiscoveryFailed', message: 'Discovery failed for some groups, 1 failing: x' });
 });
 
@@ -56,7 +59,10 @@ test('conditions: all five written; the transition time moves only when the stat
   assert.equal(remaining.lastTransitionTime, 't1', 'still True: no transition');
   const done = updateConditions(second.conditions, empty(), 't3').conditions;
   const finalizers = done.find((c) => c.type === 'NamespaceFinalizersRemaining')!;
-  assert.deepEqual([finalizers.status, finalizers.reason, finalizers.message, finalizers.lastTransitionTime], ['False', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished', 't3']);
+  assert.deepEqual(
+    [finalizers.status, finalizers.reason, finalizers.message, finalizers.lastTransitionTime],
+    ['False', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished', 't3'],
+  );
   // Conditions of other types are kept.
   assert.ok(updateConditions([{ type: 'Other', status: 'True' }], empty(), 't').conditions.some((c) => c.type === 'Other'));
 });
@@ -89,15 +95,13 @@ test('discovery lists namespaced deletable resources of preferred versions and r
   };
   const client = {
     async request(_method: string, path: string) {
-      if (!(path in answers)) throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' });
+      if (!(path in answers))
+        throw new StatusError({ code: 503, reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' });
       return answers[path];
     },
   } as unknown as RestClient;
   const d = await discoverNamespacedResources(client);
-  assert.deepEqual(
-    d.resources.map((r) => `${r.group}/${r.version}/${r.resource}`).sort(),
-    ['/v1/pods', 'apps/v1/replicasets'],
-  );
+  assert.deepEqual(d.resources.map((r) => `${r.group}/${r.version}/${r.resource}`).sort(), ['/v1/pods', 'apps/v1/replicasets']);
   assert.equal(
     d.discoveryError,
     'Discovery failed for some groups, 1 failing: unable to retrieve the complete list of server APIs: broken.example.com/v1: the server is currently unable to handle the request',

@@ -57,7 +57,12 @@ export interface ContentReport {
   finalizers: Map<string, number>;
 }
 
-type ConditionType = 'NamespaceDeletionDiscoveryFailure' | 'NamespaceDeletionGroupVersionParsingFailure' | 'NamespaceDeletionContentFailure' | 'NamespaceContentRemaining' | 'NamespaceFinalizersRemaining';
+type ConditionType =
+  | 'NamespaceDeletionDiscoveryFailure'
+  | 'NamespaceDeletionGroupVersionParsingFailure'
+  | 'NamespaceDeletionContentFailure'
+  | 'NamespaceContentRemaining'
+  | 'NamespaceFinalizersRemaining';
 
 /** Condition types the controller owns, in the order upstream writes them, and their healthy form. */
 const HEALTHY: Record<ConditionType, { reason: string; message: string }> = {
@@ -72,15 +77,30 @@ const HEALTHY: Record<ConditionType, { reason: string; message: string }> = {
 export function failingConditions(report: ContentReport): Map<ConditionType, { reason: string; message: string }> {
   const out = new Map<ConditionType, { reason: string; message: string }>();
   if (report.discoveryError !== undefined) out.set('NamespaceDeletionDiscoveryFailure', { reason: 'DiscoveryFailed', message: report.discoveryError });
-  if (report.groupVersionError !== undefined) out.set('NamespaceDeletionGroupVersionParsingFailure', { reason: 'GroupVersionParsingFailed', message: report.groupVersionError });
+  if (report.groupVersionError !== undefined)
+    out.set('NamespaceDeletionGroupVersionParsingFailure', { reason: 'GroupVersionParsingFailed', message: report.groupVersionError });
   if (report.deleteErrors.length) {
     const msgs = [...report.deleteErrors].sort();
-    out.set('NamespaceDeletionContentFailure', { reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${msgs.length} remaining: ${msgs.join(', ')}` });
+    out.set('NamespaceDeletionContentFailure', {
+      reason: 'ContentDeletionFailed',
+      message: `Failed to delete all resource types, ${msgs.length} remaining: ${msgs.join(', ')}`,
+    });
   }
-  const remaining = [...report.remaining].filter(([, n]) => n > 0).map(([r, n]) => `${r} has ${n} resource instances`).sort();
-  if (remaining.length) out.set('NamespaceContentRemaining', { reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${remaining.join(', ')}` });
-  const held = [...report.finalizers].filter(([, n]) => n > 0).map(([f, n]) => `${f} in ${n} resource instances`).sort();
-  if (held.length) out.set('NamespaceFinalizersRemaining', { reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${held.join(', ')}` });
+  const remaining = [...report.remaining]
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${r} has ${n} resource instances`)
+    .sort();
+  if (remaining.length)
+    out.set('NamespaceContentRemaining', { reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${remaining.join(', ')}` });
+  const held = [...report.finalizers]
+    .filter(([, n]) => n > 0)
+    .map(([f, n]) => `${f} in ${n} resource instances`)
+    .sort();
+  if (held.length)
+    out.set('NamespaceFinalizersRemaining', {
+      reason: 'SomeFinalizersRemain',
+      message: `Some content in the namespace has finalizers remaining: ${held.join(', ')}`,
+    });
   return out;
 }
 
@@ -123,12 +143,19 @@ interface ResourceList {
 }
 
 /** The namespaced, deletable resources of every preferred group version; failures per group. */
-export async function discoverNamespacedResources(client: RestClient): Promise<{ resources: DiscoveredResource[]; discoveryError?: string; groupVersionError?: string }> {
+export async function discoverNamespacedResources(
+  client: RestClient,
+): Promise<{ resources: DiscoveredResource[]; discoveryError?: string; groupVersionError?: string }> {
   const lists: ResourceList[] = [];
   const failed: string[] = [];
   const core = await client.request<{ versions: string[] }>('GET', '/api');
-  const groups = await client.request<{ groups: Array<{ name: string; preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }> }>('GET', '/apis');
-  const gvs = [...(core.versions.length ? [core.versions[0]!] : []), ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion).filter((v): v is string => !!v)];
+  const groups = await client.request<{
+    groups: Array<{ name: string; preferredVersion?: { groupVersion: string }; versions: Array<{ groupVersion: string }> }>;
+  }>('GET', '/apis');
+  const gvs = [
+    ...(core.versions.length ? [core.versions[0]!] : []),
+    ...groups.groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion).filter((v): v is string => !!v),
+  ];
   await Promise.all(
     gvs.map(async (gv) => {
       try {
@@ -360,7 +387,10 @@ class NamespaceController implements Controller {
 
   /** The longest grace period of the pods still running, unless the namespace is older than that. */
   private async estimatePodTermination(namespace: string, deletedAt: number): Promise<number> {
-    const pods = await this.client.list<{ spec?: { terminationGracePeriodSeconds?: number }; status?: { phase?: string } } & KubeObject>({ ...resources.pods, namespace });
+    const pods = await this.client.list<{ spec?: { terminationGracePeriodSeconds?: number }; status?: { phase?: string } } & KubeObject>({
+      ...resources.pods,
+      namespace,
+    });
     let estimate = 0;
     for (const p of pods.items) {
       const phase = p.status?.phase;
@@ -372,5 +402,5 @@ class NamespaceController implements Controller {
 }
 
 function finalized(ns: Namespace): boolean {
-  return !(ns.spec?.finalizers?.length);
+  return !ns.spec?.finalizers?.length;
 }

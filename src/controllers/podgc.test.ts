@@ -16,7 +16,10 @@ test('terminated pods beyond the threshold go, evicted first, then oldest, names
     pod('evicted', '2024-01-01T00:00:09Z', { phase: 'Failed', reason: 'Evicted' }),
     pod('young', '2024-01-01T00:00:05Z', { phase: 'Succeeded' }),
   ];
-  assert.deepEqual(terminatedToDelete(pods, 2).map((p) => p.metadata!.name), ['evicted', 'old-ok', 'a-same']);
+  assert.deepEqual(
+    terminatedToDelete(pods, 2).map((p) => p.metadata!.name),
+    ['evicted', 'old-ok', 'a-same'],
+  );
   assert.deepEqual(terminatedToDelete(pods, 5), []);
   assert.deepEqual(terminatedToDelete(pods, 0), [], 'a threshold of 0 turns this off');
 });
@@ -29,12 +32,32 @@ test('terminating pods: unscheduled ones, and those on not-Ready out-of-service 
     pod('healthy-node', '2024-01-01T00:00:00Z', {}, gone, { nodeName: 'ok' }),
     pod('not-terminating', '2024-01-01T00:00:00Z', {}, {}, { nodeName: 'oos' }),
   ];
-  assert.deepEqual(unscheduledTerminating(pods).map((p) => p.metadata!.name), ['unscheduled']);
+  assert.deepEqual(
+    unscheduledTerminating(pods).map((p) => p.metadata!.name),
+    ['unscheduled'],
+  );
   const nodes = new Map<string, Node>([
-    ['oos', { metadata: { name: 'oos' }, spec: { taints: [{ key: 'node.kubernetes.io/out-of-service', effect: 'NoExecute' }] }, status: { conditions: [{ type: 'Ready', status: 'False' }] } }],
-    ['ok', { metadata: { name: 'ok' }, spec: { taints: [{ key: 'node.kubernetes.io/out-of-service', effect: 'NoExecute' }] }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+    [
+      'oos',
+      {
+        metadata: { name: 'oos' },
+        spec: { taints: [{ key: 'node.kubernetes.io/out-of-service', effect: 'NoExecute' }] },
+        status: { conditions: [{ type: 'Ready', status: 'False' }] },
+      },
+    ],
+    [
+      'ok',
+      {
+        metadata: { name: 'ok' },
+        spec: { taints: [{ key: 'node.kubernetes.io/out-of-service', effect: 'NoExecute' }] },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    ],
   ]);
-  assert.deepEqual(terminatingOnOutOfServiceNodes(pods, nodes).map((p) => p.metadata!.name), ['scheduled']);
+  assert.deepEqual(
+    terminatingOnOutOfServiceNodes(pods, nodes).map((p) => p.metadata!.name),
+    ['scheduled'],
+  );
 });
 
 test('a missing node is checked only after its quarantine, once', () => {

@@ -45,7 +45,9 @@ test('creates spec.replicas pods from the template, owned by the ReplicaSet, wit
       assert.equal(p.metadata!.generateName, 'web-');
       assert.deepEqual(p.metadata!.labels, { app: 'web', tier: 'web' });
       assert.deepEqual(p.metadata!.annotations, { note: 'x' });
-      assert.deepEqual(p.metadata!.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: created.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
+      assert.deepEqual(p.metadata!.ownerReferences, [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: created.metadata!.uid, controller: true, blockOwnerDeletion: true },
+      ]);
       assert.equal(p.spec!.containers[0]!.image, 'img:1');
     }
     await waitFor(() => getRS(api, 'web').status?.replicas === 3 && getRS(api, 'web').status?.observedGeneration === 1, 'status.replicas 3');
@@ -107,7 +109,11 @@ test('creates in slow-start batches (1, 2, 4...) and reports ReplicaFailure whil
     // Batches of 1 and 2 succeed, the batch of 4 fails: 7 attempts, then the sync stops.
     const attempts = api.calls.slice(0, failureReportedAt).filter((c) => c.verb === 'create' && c.resource === '/pods');
     assert.equal(attempts.length, 7);
-    await waitFor(() => events(api).some((e) => e.reason === 'FailedCreate' && e.type === 'Warning' && e.message === 'Error creating: pods "x" is forbidden: exceeded quota'), 'FailedCreate event');
+    await waitFor(
+      () =>
+        events(api).some((e) => e.reason === 'FailedCreate' && e.type === 'Warning' && e.message === 'Error creating: pods "x" is forbidden: exceeded quota'),
+      'FailedCreate event',
+    );
     failing = false;
     // Retried with backoff until all 20 exist; the condition goes away.
     await waitFor(() => pods(api).length === 20, '20 pods', 8000);
@@ -175,11 +181,20 @@ test('scale down deletes the least valuable pods first', async () => {
   // Lowest value first: unassigned, Pending, not ready, cheap by annotation, ready briefly.
   await api.create(resources.pods, orphan('unassigned', labels, { spec: spec(), status: { phase: 'Pending' } }));
   await api.create(resources.pods, orphan('pending', labels, { spec: spec('n1'), status: { phase: 'Pending' } }));
-  await api.create(resources.pods, orphan('notready', labels, { spec: spec('n2'), status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }));
-  await api.create(resources.pods, { ...orphan('cheap', labels, { spec: spec('n3'), status: ready(100000) }), metadata: { name: 'cheap', namespace: NS, labels, annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-10' } } });
+  await api.create(
+    resources.pods,
+    orphan('notready', labels, { spec: spec('n2'), status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }),
+  );
+  await api.create(resources.pods, {
+    ...orphan('cheap', labels, { spec: spec('n3'), status: ready(100000) }),
+    metadata: { name: 'cheap', namespace: NS, labels, annotations: { 'controller.kubernetes.io/pod-deletion-cost': '-10' } },
+  });
   await api.create(resources.pods, orphan('young', labels, { spec: spec('n4'), status: ready(1) }));
   await api.create(resources.pods, orphan('old', labels, { spec: spec('n5'), status: ready(100000) }));
-  await api.create(resources.pods, { ...orphan('precious', labels, { spec: spec('n6'), status: ready(1) }), metadata: { name: 'precious', namespace: NS, labels, annotations: { 'controller.kubernetes.io/pod-deletion-cost': '100' } } });
+  await api.create(resources.pods, {
+    ...orphan('precious', labels, { spec: spec('n6'), status: ready(1) }),
+    metadata: { name: 'precious', namespace: NS, labels, annotations: { 'controller.kubernetes.io/pod-deletion-cost': '100' } },
+  });
   const { stop } = await start(api);
   try {
     await api.create(resources.replicasets, rs('rank', 7));
@@ -191,9 +206,19 @@ test('scale down deletes the least valuable pods first', async () => {
       await waitFor(() => pods(api).length === n, `${n} pods`);
     };
     await scale(4);
-    assert.deepEqual(pods(api).map((p) => p.metadata!.name).sort(), ['cheap', 'old', 'precious', 'young']);
+    assert.deepEqual(
+      pods(api)
+        .map((p) => p.metadata!.name)
+        .sort(),
+      ['cheap', 'old', 'precious', 'young'],
+    );
     await scale(2);
-    assert.deepEqual(pods(api).map((p) => p.metadata!.name).sort(), ['old', 'precious']);
+    assert.deepEqual(
+      pods(api)
+        .map((p) => p.metadata!.name)
+        .sort(),
+      ['old', 'precious'],
+    );
     await waitFor(() => events(api).filter((e) => e.reason === 'SuccessfulDelete').length === 5, 'SuccessfulDelete events');
     assert.ok(events(api).some((e) => e.message === 'Deleted pod: unassigned'));
   } finally {

@@ -24,7 +24,15 @@ import type { Controller, ControllerContext } from './context.js';
 import { Expectations } from './expectations.js';
 import { filterActivePods, isPodAvailable, isPodReady, msUntilAvailable, podsToDelete } from './active-pods.js';
 import { claimObjects, CONTROLLER_INDEX, byController, controllerIndexKey, recheckDeletion } from './controller-ref.js';
-import { controllerOf, controllerRef, hasStatusCause, NAMESPACE_TERMINATING_CAUSE, PodControl, SLOW_START_INITIAL_BATCH, slowStartBatch } from './pod-control.js';
+import {
+  controllerOf,
+  controllerRef,
+  hasStatusCause,
+  NAMESPACE_TERMINATING_CAUSE,
+  PodControl,
+  SLOW_START_INITIAL_BATCH,
+  slowStartBatch,
+} from './pod-control.js';
 
 export const REPLICASET_COMPONENT = 'replicaset-controller';
 /** Upstream's BurstReplicas: creates or deletes per sync. */
@@ -62,7 +70,13 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
   if (manageError && !failure) {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
-    const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', lastTransitionTime: rfc3339(now), reason, message: (manageError as Error).message ?? String(manageError) };
+    const cond: ReplicaSetCondition = {
+      type: 'ReplicaFailure',
+      status: 'True',
+      lastTransitionTime: rfc3339(now),
+      reason,
+      message: (manageError as Error).message ?? String(manageError),
+    };
     status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== cond.type), cond];
   } else if (!manageError && failure) {
     status.conditions = status.conditions!.filter((c) => c.type !== 'ReplicaFailure');
@@ -219,7 +233,10 @@ class ReplicaSetController implements Controller {
     }
     const ns = rs.metadata!.namespace!;
     // Pods we own (matching or not, to release them) and orphans that might match.
-    const candidates = [...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, rs.metadata!.uid!)), ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, ''))];
+    const candidates = [
+      ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, rs.metadata!.uid!)),
+      ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, '')),
+    ];
     const pods = await claimObjects(filterActivePods(candidates), {
       client: this.ctx.client,
       gvr: resources.pods,
@@ -275,7 +292,10 @@ class ReplicaSetController implements Controller {
     if (diff > 0) {
       diff = Math.min(diff, this.burst);
       const victims = podsToDelete(pods, this.relatedPods(rs), diff, this.now());
-      this.expectations.expectDeletions(key, victims.map((p) => metaNamespaceKey(p)));
+      this.expectations.expectDeletions(
+        key,
+        victims.map((p) => metaNamespaceKey(p)),
+      );
       const errors: unknown[] = [];
       await Promise.all(
         victims.map(async (pod) => {

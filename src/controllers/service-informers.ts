@@ -13,7 +13,11 @@ export interface ServicePodInformers {
   podsOf(svc: Service): Pod[];
 }
 
-export function watchServicesAndPods(ctx: ControllerContext, enqueue: (serviceKey: string) => void, onServiceDelete?: (svc: Service) => void): ServicePodInformers {
+export function watchServicesAndPods(
+  ctx: ControllerContext,
+  enqueue: (serviceKey: string) => void,
+  onServiceDelete?: (svc: Service) => void,
+): ServicePodInformers {
   const services = ctx.informers.for<Service>(resources.services, { [NAMESPACE_INDEX]: byNamespace });
   const pods = ctx.informers.for<Pod>(resources.pods, { [NAMESPACE_INDEX]: byNamespace });
   const forPod = (pod: Pod) => {

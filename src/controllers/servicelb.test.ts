@@ -15,20 +15,35 @@ function node(name: string, ready: boolean, addresses: Array<[string, string]>):
 }
 
 function lb(name: string, extra: Partial<Service['spec']> = {}): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }], ...extra } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }], ...extra },
+  };
 }
 
 test('ingress: ready nodes only, ExternalIP before InternalIP, each address once, sorted', () => {
   const nodes = [
-    node('b', true, [['InternalIP', '10.0.0.12'], ['Hostname', 'b']]),
-    node('a', true, [['InternalIP', '10.0.0.2'], ['ExternalIP', '203.0.113.5']]),
+    node('b', true, [
+      ['InternalIP', '10.0.0.12'],
+      ['Hostname', 'b'],
+    ]),
+    node('a', true, [
+      ['InternalIP', '10.0.0.2'],
+      ['ExternalIP', '203.0.113.5'],
+    ]),
     node('c', false, [['InternalIP', '10.0.0.3']]),
     node('d', true, [['InternalIP', '10.0.0.12']]),
   ];
   assert.deepEqual(loadBalancerIngress(nodes), [{ ip: '10.0.0.12' }, { ip: '203.0.113.5' }]);
 });
 
-const ingressOf = (api: FakeApi, name: string) => api.objects<Service>('/services', 'default').find((s) => s.metadata?.name === name)?.status?.loadBalancer?.ingress?.map((i) => i.ip);
+const ingressOf = (api: FakeApi, name: string) =>
+  api
+    .objects<Service>('/services', 'default')
+    .find((s) => s.metadata?.name === name)
+    ?.status?.loadBalancer?.ingress?.map((i) => i.ip);
 
 test('LoadBalancer Services follow the ready nodes; other classes and types are left alone', async () => {
   const api = new FakeApi();

@@ -34,7 +34,8 @@ export function nodeIngressIPs(node: Node): string[] {
 /** Nodes hosting a ready pod endpoint in these slices. */
 export function nodesWithReadyEndpoints(slices: readonly EndpointSlice[]): Set<string> {
   const names = new Set<string>();
-  for (const s of slices) for (const e of s.endpoints ?? []) if (e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.nodeName) names.add(e.nodeName);
+  for (const s of slices)
+    for (const e of s.endpoints ?? []) if (e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.nodeName) names.add(e.nodeName);
   return names;
 }
 

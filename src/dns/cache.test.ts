@@ -4,8 +4,19 @@ import type * as packet from 'dns-packet';
 import { ResponseCache, cacheTtl, type CachedAnswer } from './cache.js';
 
 const a = (ttl: number, data = '192.0.2.1'): packet.Answer => ({ type: 'A', name: 'x.example', ttl, data });
-const soa = (ttl: number, minimum: number): packet.Answer => ({ type: 'SOA', name: 'example', ttl, data: { mname: 'ns.example', rname: 'h.example', minimum } });
-const answer = (rcode: number, answers: packet.Answer[], authorities: packet.Answer[] = []): CachedAnswer => ({ rcode, flags: 0, answers, authorities, additionals: [] });
+const soa = (ttl: number, minimum: number): packet.Answer => ({
+  type: 'SOA',
+  name: 'example',
+  ttl,
+  data: { mname: 'ns.example', rname: 'h.example', minimum },
+});
+const answer = (rcode: number, answers: packet.Answer[], authorities: packet.Answer[] = []): CachedAnswer => ({
+  rcode,
+  flags: 0,
+  answers,
+  authorities,
+  additionals: [],
+});
 
 test('how long an answer is kept: its smallest TTL (at most an hour); a negative one its SOA TTL or minimum, the smaller; failures not at all', () => {
   assert.equal(cacheTtl(answer(0, [a(300), a(60)])), 60);
@@ -25,7 +36,10 @@ test('a cached answer comes back with its TTLs counted down, and is gone once ex
   assert.equal(key, ResponseCache.key('x.example', 'A', 'IN', false));
   c.put(key, answer(0, [a(60)]));
   now += 15_500;
-  assert.deepEqual(c.get(key)!.answers.map((r) => (r as packet.StringAnswer).ttl), [45]);
+  assert.deepEqual(
+    c.get(key)!.answers.map((r) => (r as packet.StringAnswer).ttl),
+    [45],
+  );
   now += 45_000;
   assert.equal(c.get(key), undefined);
   c.put('fail', answer(2, []));

@@ -37,5 +37,8 @@ export function kubeDnsSlice(nodeName: string, address: string, port: number): E
 /** Creates or repairs the node's kube-dns slice. */
 export async function publishKubeDnsSlice(client: RestClient, nodeName: string, address: string, port: number): Promise<EndpointSlice> {
   const slice = kubeDnsSlice(nodeName, address, port);
-  return client.patch<EndpointSlice>({ ...ENDPOINTSLICES, namespace: DNS_SERVICE.namespace, name: slice.metadata!.name! }, slice, 'apply', { fieldManager: FIELD_MANAGER, force: true });
+  return client.patch<EndpointSlice>({ ...ENDPOINTSLICES, namespace: DNS_SERVICE.namespace, name: slice.metadata!.name! }, slice, 'apply', {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+  });
 }

@@ -91,7 +91,9 @@ export class Forwarder {
       id,
       flags: RD,
       questions: [{ name: question.name, type: question.type, class: question.class ?? 'IN' }],
-      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: dnssecOk ? DO : 0, flag_do: dnssecOk, options: [] }],
+      additionals: [
+        { type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: dnssecOk ? DO : 0, flag_do: dnssecOk, options: [] },
+      ],
     };
   }
 

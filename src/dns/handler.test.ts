@@ -16,11 +16,19 @@ test('the TTL of cluster records is 5 to 30 s', () => {
 
 test('fuzz: 5 000 random and mutated messages never throw, and every answer decodes with the id of its request', async () => {
   const records = new ClusterRecords();
-  records.setService({ metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIP: '10.43.0.9', clusterIPs: ['10.43.0.9'], ports: [{ name: 'http', port: 80 }] } });
+  records.setService({
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { clusterIP: '10.43.0.9', clusterIPs: ['10.43.0.9'], ports: [{ name: 'http', port: 80 }] },
+  });
   const h = new DnsHandler({ records });
   const seeds = [
     packet.encode({ type: 'query', id: 1, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name: 'web.shop.svc.cluster.local' }] }),
-    packet.encode({ type: 'query', id: 2, questions: [{ type: 'SRV', name: '_http._tcp.web.shop.svc.cluster.local' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] }),
+    packet.encode({
+      type: 'query',
+      id: 2,
+      questions: [{ type: 'SRV', name: '_http._tcp.web.shop.svc.cluster.local' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+    }),
   ];
   for (let i = 0; i < 5000; i++) {
     let msg: Buffer;

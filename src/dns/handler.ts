@@ -100,7 +100,9 @@ export class DnsHandler {
     if (r?.cname && q.question.type !== 'CNAME') {
       return this.followCname(q, r.cname).then((a) => this.encode(q, a, limit));
     }
-    const out = r ? this.encode(q, this.answer(q.question, r), limit) : this.encode(q, { rcode: RCODE.NXDOMAIN, aa: true, answers: [], authorities: [this.soa], additionals: [] }, limit);
+    const out = r
+      ? this.encode(q, this.answer(q.question, r), limit)
+      : this.encode(q, { rcode: RCODE.NXDOMAIN, aa: true, answers: [], authorities: [this.soa], additionals: [] }, limit);
     this.encoded.set(key, out);
     return out;
   }

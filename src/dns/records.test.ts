@@ -9,7 +9,13 @@ function svc(name: string, ns: string, spec: Service['spec']): Service {
   return { metadata: { name, namespace: ns }, spec };
 }
 
-function slice(name: string, ns: string, service: string, endpoints: NonNullable<EndpointSlice['endpoints']>, ports: EndpointSlice['ports'] = []): EndpointSlice {
+function slice(
+  name: string,
+  ns: string,
+  service: string,
+  endpoints: NonNullable<EndpointSlice['endpoints']>,
+  ports: EndpointSlice['ports'] = [],
+): EndpointSlice {
   return { metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': service } }, addressType: 'IPv4', endpoints, ports };
 }
 
@@ -22,7 +28,9 @@ test('reverse names: in-addr.arpa for IPv4, 32 nibbles under ip6.arpa for IPv6',
 
 test('a ClusterIP Service: A, PTR, SRV for named ports only, and the empty names above the SRV name', () => {
   const r = new ClusterRecords('cluster.local');
-  r.setService(svc('kubernetes', 'default', { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { port: 8080 }] }));
+  r.setService(
+    svc('kubernetes', 'default', { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { port: 8080 }] }),
+  );
   assert.deepEqual(r.lookup('kubernetes.default.svc.cluster.local'), { kind: 'found', records: { a: ['10.43.0.1'], aaaa: [] } });
   assert.deepEqual(r.lookup('1.0.43.10.in-addr.arpa'), { kind: 'found', records: { ptr: ['kubernetes.default.svc.cluster.local'] } });
   assert.deepEqual(r.lookup('_https._tcp.kubernetes.default.svc.cluster.local'), {
@@ -68,10 +76,10 @@ test('a headless Service: ready endpoints only, hostnames (or the dashed address
   assert.deepEqual(r.lookup('10.0.42.10.in-addr.arpa'), { kind: 'found', records: { ptr: ['db-0.db.shop.svc.cluster.local'] } });
   const srv = r.lookup('_pg._tcp.db.shop.svc.cluster.local');
   assert.equal(srv.kind, 'found');
-  assert.deepEqual(
-    srv.kind === 'found' && srv.records.srv!.map((s) => `${s.port} ${s.target} ${s.weight}`),
-    ['5432 db-0.db.shop.svc.cluster.local 50', '5432 10-42-0-11.db.shop.svc.cluster.local 50'],
-  );
+  assert.deepEqual(srv.kind === 'found' && srv.records.srv!.map((s) => `${s.port} ${s.target} ${s.weight}`), [
+    '5432 db-0.db.shop.svc.cluster.local 50',
+    '5432 10-42-0-11.db.shop.svc.cluster.local 50',
+  ]);
   // publishNotReadyAddresses makes the unready endpoint count.
   r.setService(svc('db', 'shop', { clusterIP: 'None', publishNotReadyAddresses: true }));
   assert.deepEqual(r.lookup('db-2.db.shop.svc.cluster.local'), { kind: 'found', records: { a: ['10.42.0.12'] } });

@@ -25,7 +25,8 @@ before(async () => {
     upstreamCalls++;
     if (q.name === 'silent.example') return 'drop';
     if (q.name === 'www.example.com' && q.type === 'A') return { answers: [{ type: 'A', name: q.name, ttl: 300, data: '192.0.2.53' }] };
-    if (q.name === 'big.example') return { answers: Array.from({ length: 40 }, (_, i) => ({ type: 'A' as const, name: q.name, ttl: 60, data: `192.0.2.${i + 1}` })) };
+    if (q.name === 'big.example')
+      return { answers: Array.from({ length: 40 }, (_, i) => ({ type: 'A' as const, name: q.name, ttl: 60, data: `192.0.2.${i + 1}` })) };
     if (q.name === '9.9.9.9.in-addr.arpa') return { answers: [{ type: 'PTR', name: q.name, ttl: 60, data: 'dns.example' }] };
     return { rcode: 3, authorities: [{ type: 'SOA', name: 'example', ttl: 60, data: { mname: 'ns.example', rname: 'h.example', minimum: 60 } }] };
   });
@@ -33,7 +34,9 @@ before(async () => {
   server = new DnsServer({ host: '127.0.0.1', port: 0, handler: new DnsHandler({ records, forwarder }) });
   await server.start();
   port = server.port;
-  records.setService(svc('kubernetes', 'default', { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }));
+  records.setService(
+    svc('kubernetes', 'default', { clusterIP: '10.43.0.1', clusterIPs: ['10.43.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }),
+  );
   records.setService(svc('ext', 'default', { type: 'ExternalName', externalName: 'www.example.com' }));
   records.setService(svc('many', 'default', { clusterIP: 'None' }));
   const endpoints: EndpointSlice['endpoints'] = Array.from({ length: 60 }, (_, i) => ({ addresses: [`10.42.1.${i + 1}`] }));
@@ -62,7 +65,10 @@ test('AAAA of an IPv4 Service is NOERROR with no answer and the SOA; an unknown 
   const nodata = await ask(port, 'kubernetes.default.svc.cluster.local', 'AAAA');
   assert.equal(nodata.rcode, 'NOERROR');
   assert.equal(nodata.answers!.length, 0);
-  assert.deepEqual(nodata.authorities!.map((a) => [a.type, a.name]), [['SOA', 'cluster.local']]);
+  assert.deepEqual(
+    nodata.authorities!.map((a) => [a.type, a.name]),
+    [['SOA', 'cluster.local']],
+  );
   const nx = await ask(port, 'nope.default.svc.cluster.local', 'A');
   assert.equal(nx.rcode, 'NXDOMAIN');
   assert.equal(nx.flag_aa, true);
@@ -75,11 +81,20 @@ test('SRV of a named port, with the target address in the additional section; PT
     srv.answers!.map((a) => a.type === 'SRV' && a.data),
     [{ priority: 0, weight: 100, port: 443, target: 'kubernetes.default.svc.cluster.local' }],
   );
-  assert.deepEqual(srv.additionals!.map((a) => a.type === 'A' && [a.name, a.data]), [['kubernetes.default.svc.cluster.local', '10.43.0.1']]);
+  assert.deepEqual(
+    srv.additionals!.map((a) => a.type === 'A' && [a.name, a.data]),
+    [['kubernetes.default.svc.cluster.local', '10.43.0.1']],
+  );
   const ptr = await ask(port, '1.0.43.10.in-addr.arpa', 'PTR');
-  assert.deepEqual(ptr.answers!.map((a) => a.type === 'PTR' && a.data), ['kubernetes.default.svc.cluster.local']);
+  assert.deepEqual(
+    ptr.answers!.map((a) => a.type === 'PTR' && a.data),
+    ['kubernetes.default.svc.cluster.local'],
+  );
   const txt = await ask(port, 'dns-version.cluster.local', 'TXT');
-  assert.deepEqual(txt.answers!.map((a) => a.type === 'TXT' && (a.data as Buffer[]).map(String)), [['1.1.0']]);
+  assert.deepEqual(
+    txt.answers!.map((a) => a.type === 'TXT' && (a.data as Buffer[]).map(String)),
+    [['1.1.0']],
+  );
 });
 
 test('ExternalName: the CNAME, then the address of the target from the upstream', async () => {
@@ -121,7 +136,14 @@ test('malformed input: garbage is FORMERR with the id kept, a runt gets nothing,
   const feTcp = await sendTcp(port, garbage);
   assert.equal(feTcp.rcode, 'FORMERR');
   await assert.rejects(sendUdp(port, Buffer.from([1, 2, 3, 4, 5]), { timeoutMs: 300 }), /no UDP answer/);
-  const two = packet.encode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'a.cluster.local' }, { type: 'A', name: 'b.cluster.local' }] });
+  const two = packet.encode({
+    type: 'query',
+    id: 7,
+    questions: [
+      { type: 'A', name: 'a.cluster.local' },
+      { type: 'A', name: 'b.cluster.local' },
+    ],
+  });
   assert.equal((await sendUdp(port, two)).rcode, 'FORMERR');
   const notify = packet.encode({ type: 'query', id: 8, questions: [{ type: 'SOA', name: 'cluster.local' }] });
   notify.writeUInt16BE(4 << 11, 2);
@@ -147,9 +169,15 @@ test('forwarding: answers pass through and are cached with TTLs counted down, NX
   const first = await ask(port, 'www.example.com', 'A');
   assert.equal(first.flag_aa, false);
   assert.equal(first.flag_ra, true);
-  assert.deepEqual(first.answers!.map((a) => (a as packet.StringAnswer).data), ['192.0.2.53']);
+  assert.deepEqual(
+    first.answers!.map((a) => (a as packet.StringAnswer).data),
+    ['192.0.2.53'],
+  );
   const second = await ask(port, 'WWW.example.com', 'A');
-  assert.deepEqual(second.answers!.map((a) => (a as packet.StringAnswer).data), ['192.0.2.53']);
+  assert.deepEqual(
+    second.answers!.map((a) => (a as packet.StringAnswer).data),
+    ['192.0.2.53'],
+  );
   assert.ok((second.answers![0] as packet.StringAnswer).ttl! <= 300);
   const nx1 = await ask(port, 'missing.example', 'A');
   const nx2 = await ask(port, 'missing.example', 'A');
@@ -169,17 +197,29 @@ test('forwarding: a truncated upstream answer is asked again over TCP; a reverse
     ['big.example A udp', 'big.example A tcp'],
   );
   const ptr = await ask(port, '9.9.9.9.in-addr.arpa', 'PTR');
-  assert.deepEqual(ptr.answers!.map((a) => (a as packet.StringAnswer).data), ['dns.example']);
+  assert.deepEqual(
+    ptr.answers!.map((a) => (a as packet.StringAnswer).data),
+    ['dns.example'],
+  );
 });
 
 test('forwarding: an upstream that never answers is SERVFAIL; the next upstream in line is asked', async () => {
   const r = await ask(port, 'silent.example', 'A');
   assert.equal(r.rcode, 'SERVFAIL');
   const dead = await fakeUpstream(() => 'drop');
-  const f = new Forwarder({ upstreams: () => [{ host: '127.0.0.1', port: dead.port }, { host: '127.0.0.1', port: upstream.port }], timeoutMs: 200 });
+  const f = new Forwarder({
+    upstreams: () => [
+      { host: '127.0.0.1', port: dead.port },
+      { host: '127.0.0.1', port: upstream.port },
+    ],
+    timeoutMs: 200,
+  });
   try {
     const a = await f.resolve({ name: 'www.example.com', type: 'A', class: 'IN' }, false);
-    assert.deepEqual(a.answers.map((x) => (x as packet.StringAnswer).data), ['192.0.2.53']);
+    assert.deepEqual(
+      a.answers.map((x) => (x as packet.StringAnswer).data),
+      ['192.0.2.53'],
+    );
     assert.deepEqual(dead.seen, ['www.example.com A udp']);
   } finally {
     f.close();
@@ -192,10 +232,16 @@ test('a repeated query is answered from the encoded answer with its own id, and 
   const a = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 1 });
   const b = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 2 });
   assert.deepEqual([a.id, b.id], [1, 2]);
-  assert.deepEqual(b.answers!.map((x) => (x as packet.StringAnswer).data), ['10.43.0.77']);
+  assert.deepEqual(
+    b.answers!.map((x) => (x as packet.StringAnswer).data),
+    ['10.43.0.77'],
+  );
   records.setService(svc('moving', 'default', { clusterIP: '10.43.0.78', clusterIPs: ['10.43.0.78'] }));
   const c = await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 3 });
-  assert.deepEqual(c.answers!.map((x) => (x as packet.StringAnswer).data), ['10.43.0.78']);
+  assert.deepEqual(
+    c.answers!.map((x) => (x as packet.StringAnswer).data),
+    ['10.43.0.78'],
+  );
   records.deleteService(svc('moving', 'default', {}));
   assert.equal((await ask(port, 'moving.default.svc.cluster.local', 'A', { id: 4 })).rcode, 'NXDOMAIN');
 });

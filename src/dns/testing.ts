@@ -13,7 +13,12 @@ export interface QueryOptions {
   host?: string;
 }
 
-export function ask(port: number, name: string, type: packet.RecordType | 'ANY', o: QueryOptions = {}): Promise<packet.DecodedPacket & { rcode?: string; raw?: Buffer }> {
+export function ask(
+  port: number,
+  name: string,
+  type: packet.RecordType | 'ANY',
+  o: QueryOptions = {},
+): Promise<packet.DecodedPacket & { rcode?: string; raw?: Buffer }> {
   const msg: packet.Packet = {
     type: 'query',
     id: o.id ?? 4242,
@@ -99,7 +104,8 @@ export async function fakeUpstream(
       authorities: a.authorities ?? [],
     };
     const out = packet.encode(p);
-    if (transport === 'udp' && out.length > 512) return packet.encode({ ...p, flags: (p.flags ?? 0) | packet.TRUNCATED_RESPONSE, answers: [], authorities: [] });
+    if (transport === 'udp' && out.length > 512)
+      return packet.encode({ ...p, flags: (p.flags ?? 0) | packet.TRUNCATED_RESPONSE, answers: [], authorities: [] });
     return out;
   };
   const udp = createSocket('udp4');

@@ -36,13 +36,7 @@ export {
 } from './node-conditions.js';
 export { kubeletNodeObject, kubeletNodeStatus, type NodeResources, type NodeStatusFacts } from './node-object.js';
 export { registerNode, type RegisterNodeOptions } from './node-registration.js';
-export {
-  NODE_STATUS_REPORT_FREQUENCY_MS,
-  NODE_STATUS_UPDATE_FREQUENCY_MS,
-  NodeStatusTracker,
-  patchNodeStatus,
-  reportNodeStatus,
-} from './node-status.js';
+export { NODE_STATUS_REPORT_FREQUENCY_MS, NODE_STATUS_UPDATE_FREQUENCY_MS, NodeStatusTracker, patchNodeStatus, reportNodeStatus } from './node-status.js';
 export {
   KUBELET_CONDITIONS,
   POD_READY_TO_START_CONTAINERS,
@@ -68,5 +62,13 @@ export {
 } from './pod-worker-state.js';
 export { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, restartBackoffMs } from './backoff.js';
 export { ServingCertManager, servingCsr, usableServingCert } from './serving-cert.js';
-export { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from './endpoint-tls.js';
+export {
+  answeredHealthz,
+  closeEndpoint,
+  containerLogsTarget,
+  kubeletClientRefusal,
+  kubeletEndpointTls,
+  listenEndpoint,
+  type ServingCert,
+} from './endpoint-tls.js';
 export { fixedNanoTimestamp, type LogOptions } from './container-logs.js';

@@ -5,7 +5,13 @@ import { NODE_LEASE_NAMESPACE, nodeLease } from './lease.js';
 const AT = new Date(Date.parse('2026-01-02T03:04:05Z') + 250);
 
 test('a renewed Lease builds on the last copy (its resourceVersion makes the write a compare-and-swap) and is owned by its Node', () => {
-  const lease = nodeLease({ nodeName: 'n1', nodeUid: 'uid-1', durationSeconds: 40, at: AT, last: { metadata: { name: 'n1', resourceVersion: '7', labels: { a: 'b' } }, spec: { holderIdentity: 'someone', leaseTransitions: 2 } } });
+  const lease = nodeLease({
+    nodeName: 'n1',
+    nodeUid: 'uid-1',
+    durationSeconds: 40,
+    at: AT,
+    last: { metadata: { name: 'n1', resourceVersion: '7', labels: { a: 'b' } }, spec: { holderIdentity: 'someone', leaseTransitions: 2 } },
+  });
   assert.equal(NODE_LEASE_NAMESPACE, 'kube-node-lease');
   assert.deepEqual(lease.metadata, {
     name: 'n1',

@@ -16,7 +16,16 @@ const status = (cpu = '4') =>
     internalIP: '10.0.0.1',
     hostname: 'n1',
     kubeletPort: 10250,
-    nodeInfo: { machineID: 'm', systemUUID: 's', bootID: 'b', kernelVersion: 'k', osImage: 'o', containerRuntimeVersion: 'sim://1', kubeletVersion: 'v1.32.0', architecture: 'amd64' },
+    nodeInfo: {
+      machineID: 'm',
+      systemUUID: 's',
+      bootID: 'b',
+      kernelVersion: 'k',
+      osImage: 'o',
+      containerRuntimeVersion: 'sim://1',
+      kubeletVersion: 'v1.32.0',
+      architecture: 'amd64',
+    },
   });
 const node = (o: { podCidr?: string; labels?: Record<string, string>; cpu?: string } = {}) =>
   kubeletNodeObject({ name: 'n1', labels: o.labels ?? { 'kubernetes.io/hostname': 'n1', mine: 'yes' }, podCidr: o.podCidr, status: status(o.cpu) });
@@ -29,7 +38,10 @@ test('the Node a kubelet registers: capacity with zero huge pages, allocatable o
   assert.deepEqual(n.status!.capacity, { cpu: '4', 'ephemeral-storage': '100Gi', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '8Gi', pods: '110' });
   assert.equal(n.status!.allocatable!.memory, '7Gi');
   assert.equal(n.status!.allocatable!.cpu, '4');
-  assert.deepEqual(n.status!.addresses, [{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'Hostname', address: 'n1' }]);
+  assert.deepEqual(n.status!.addresses, [
+    { type: 'InternalIP', address: '10.0.0.1' },
+    { type: 'Hostname', address: 'n1' },
+  ]);
   assert.deepEqual(n.status!.daemonEndpoints, { kubeletEndpoint: { Port: 10250 } });
   assert.equal(n.status!.nodeInfo!.operatingSystem, 'linux');
   assert.equal(node().spec, undefined, 'no podCIDR of its own: none on the Node');
@@ -48,23 +60,36 @@ test('registration creates the Node with its status', async () => {
 
 test('registration adopts an existing Node: its labels, a podCIDR only where none is set, the status', async () => {
   const api = new FakeApi();
-  const before = await api.create<Node>(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { other: 'kept' } }, spec: { podCIDR: '10.42.7.0/24', podCIDRs: ['10.42.7.0/24'] } });
+  const before = await api.create<Node>(resources.nodes, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', labels: { other: 'kept' } },
+    spec: { podCIDR: '10.42.7.0/24', podCIDRs: ['10.42.7.0/24'] },
+  });
   const logs: string[] = [];
   const got = await registerNode({ client: api.client, node: node({ podCidr: '10.42.0.0/24', cpu: '8' }), log: (m) => logs.push(m) });
   assert.equal(got.metadata?.uid, before.metadata?.uid, 'the same object, taken over');
   const stored = await getNode(api);
   assert.deepEqual(stored.metadata?.labels, { other: 'kept', 'kubernetes.io/hostname': 'n1', mine: 'yes' });
-  assert.equal(stored.spec?.podCIDR, '10.42.7.0/24', 'the control plane\'s range stands');
+  assert.equal(stored.spec?.podCIDR, '10.42.7.0/24', "the control plane's range stands");
   assert.equal(stored.status?.capacity?.cpu, '8');
   assert.deepEqual(logs, ['node n1 already registered; taking it over']);
 });
 
 test('registration of a Node found up front: no create; a podCIDR set when it has none; labels not rewritten when equal', async () => {
   const api = new FakeApi();
-  const existing = await api.create<Node>(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', mine: 'yes' } } });
+  const existing = await api.create<Node>(resources.nodes, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', mine: 'yes' } },
+  });
   const start = api.calls.length;
   await registerNode({ client: api.client, node: node({ podCidr: '10.42.3.0/24' }), existing });
-  assert.deepEqual(api.calls.slice(start).map((c) => c.verb), ['patch', 'patch'], 'the podCIDR, then the status');
+  assert.deepEqual(
+    api.calls.slice(start).map((c) => c.verb),
+    ['patch', 'patch'],
+    'the podCIDR, then the status',
+  );
   assert.equal((await getNode(api)).spec?.podCIDR, '10.42.3.0/24');
 });
 

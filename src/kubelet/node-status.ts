@@ -62,7 +62,13 @@ export class NodeStatusTracker {
 }
 
 /** Posts the status when it is due (or when forced, e.g. right after the network came up); the Node if posted. */
-export async function reportNodeStatus(client: RestClient, name: string, status: NodeStatus, tracker: NodeStatusTracker, force = false): Promise<Node | undefined> {
+export async function reportNodeStatus(
+  client: RestClient,
+  name: string,
+  status: NodeStatus,
+  tracker: NodeStatusTracker,
+  force = false,
+): Promise<Node | undefined> {
   if (!force && !tracker.due(status)) return undefined;
   const node = await patchNodeStatus(client, name, status);
   tracker.posted(status);

@@ -92,7 +92,11 @@ export function mergeConditions(existing: PodCondition[], generated: Condition[]
   const out: PodCondition[] = [];
   for (const g of generated) {
     const old = existing.find((c) => c.type === g.type);
-    const c: PodCondition = { type: g.type, status: g.status, lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : now };
+    const c: PodCondition = {
+      type: g.type,
+      status: g.status,
+      lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+    };
     if (g.reason) c.reason = g.reason;
     if (g.message) c.message = g.message;
     out.push(c);

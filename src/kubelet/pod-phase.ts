@@ -13,7 +13,13 @@ export function isRestartableInit(c: Pick<Container, 'restartPolicy'>): boolean 
  * one not started yet holds the pod Pending only until the pod has initialized (podHasInitialized:
  * a regular container has run).
  */
-export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainerStatus[], podIsTerminal: boolean, podHasInitialized = anyRegularStarted(app)): string {
+export function podPhase(
+  pod: Pod,
+  init: ApiContainerStatus[],
+  app: ApiContainerStatus[],
+  podIsTerminal: boolean,
+  podHasInitialized = anyRegularStarted(app),
+): string {
   const spec = pod.spec!;
   let pendingRegularInit = 0;
   let pendingSidecars = 0;

@@ -1,22 +1,108 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidPodWorkerTransition, SYNCING, describePodWorkerState, podWorkerTransition, type PodWorkerEvent, type PodWorkerState } from './pod-worker-state.js';
+import {
+  InvalidPodWorkerTransition,
+  SYNCING,
+  describePodWorkerState,
+  podWorkerTransition,
+  type PodWorkerEvent,
+  type PodWorkerState,
+} from './pod-worker-state.js';
 
 const terminating = (reason: 'completed' | 'deleted' | 'gone'): PodWorkerState => ({ phase: 'terminating', reason });
 const terminated = (reason: 'completed' | 'deleted' | 'gone'): PodWorkerState => ({ phase: 'terminated', reason });
 const FINISHED: PodWorkerState = { phase: 'finished' };
-const STATES: PodWorkerState[] = [SYNCING, terminating('completed'), terminating('deleted'), terminating('gone'), terminated('completed'), terminated('deleted'), terminated('gone'), FINISHED];
+const STATES: PodWorkerState[] = [
+  SYNCING,
+  terminating('completed'),
+  terminating('deleted'),
+  terminating('gone'),
+  terminated('completed'),
+  terminated('deleted'),
+  terminated('gone'),
+  FINISHED,
+];
 const EVENTS: PodWorkerEvent[] = ['deletionRequested', 'podRemoved', 'phaseTerminal', 'allExited', 'stopped', 'cleanedUp'];
 
 /** The whole table: each state's row, one column per event ('throw': the event cannot happen there). */
 const TABLE: Array<[PodWorkerState, Record<PodWorkerEvent, PodWorkerState | 'throw'>]> = [
-  [SYNCING, { deletionRequested: terminating('deleted'), podRemoved: terminating('gone'), phaseTerminal: terminated('completed'), allExited: terminating('completed'), stopped: 'throw', cleanedUp: 'throw' }],
-  [terminating('completed'), { deletionRequested: terminating('deleted'), podRemoved: terminating('gone'), phaseTerminal: terminating('completed'), allExited: terminating('completed'), stopped: terminated('completed'), cleanedUp: 'throw' }],
-  [terminating('deleted'), { deletionRequested: terminating('deleted'), podRemoved: terminating('gone'), phaseTerminal: terminating('deleted'), allExited: terminating('deleted'), stopped: terminated('deleted'), cleanedUp: 'throw' }],
-  [terminating('gone'), { deletionRequested: terminating('gone'), podRemoved: terminating('gone'), phaseTerminal: terminating('gone'), allExited: terminating('gone'), stopped: terminated('gone'), cleanedUp: 'throw' }],
-  [terminated('completed'), { deletionRequested: terminating('deleted'), podRemoved: terminating('gone'), phaseTerminal: terminated('completed'), allExited: terminated('completed'), stopped: 'throw', cleanedUp: 'throw' }],
-  [terminated('deleted'), { deletionRequested: terminated('deleted'), podRemoved: terminated('gone'), phaseTerminal: terminated('deleted'), allExited: terminated('deleted'), stopped: 'throw', cleanedUp: FINISHED }],
-  [terminated('gone'), { deletionRequested: terminated('gone'), podRemoved: terminated('gone'), phaseTerminal: terminated('gone'), allExited: terminated('gone'), stopped: 'throw', cleanedUp: FINISHED }],
+  [
+    SYNCING,
+    {
+      deletionRequested: terminating('deleted'),
+      podRemoved: terminating('gone'),
+      phaseTerminal: terminated('completed'),
+      allExited: terminating('completed'),
+      stopped: 'throw',
+      cleanedUp: 'throw',
+    },
+  ],
+  [
+    terminating('completed'),
+    {
+      deletionRequested: terminating('deleted'),
+      podRemoved: terminating('gone'),
+      phaseTerminal: terminating('completed'),
+      allExited: terminating('completed'),
+      stopped: terminated('completed'),
+      cleanedUp: 'throw',
+    },
+  ],
+  [
+    terminating('deleted'),
+    {
+      deletionRequested: terminating('deleted'),
+      podRemoved: terminating('gone'),
+      phaseTerminal: terminating('deleted'),
+      allExited: terminating('deleted'),
+      stopped: terminated('deleted'),
+      cleanedUp: 'throw',
+    },
+  ],
+  [
+    terminating('gone'),
+    {
+      deletionRequested: terminating('gone'),
+      podRemoved: terminating('gone'),
+      phaseTerminal: terminating('gone'),
+      allExited: terminating('gone'),
+      stopped: terminated('gone'),
+      cleanedUp: 'throw',
+    },
+  ],
+  [
+    terminated('completed'),
+    {
+      deletionRequested: terminating('deleted'),
+      podRemoved: terminating('gone'),
+      phaseTerminal: terminated('completed'),
+      allExited: terminated('completed'),
+      stopped: 'throw',
+      cleanedUp: 'throw',
+    },
+  ],
+  [
+    terminated('deleted'),
+    {
+      deletionRequested: terminated('deleted'),
+      podRemoved: terminated('gone'),
+      phaseTerminal: terminated('deleted'),
+      allExited: terminated('deleted'),
+      stopped: 'throw',
+      cleanedUp: FINISHED,
+    },
+  ],
+  [
+    terminated('gone'),
+    {
+      deletionRequested: terminated('gone'),
+      podRemoved: terminated('gone'),
+      phaseTerminal: terminated('gone'),
+      allExited: terminated('gone'),
+      stopped: 'throw',
+      cleanedUp: FINISHED,
+    },
+  ],
   [FINISHED, { deletionRequested: FINISHED, podRemoved: FINISHED, phaseTerminal: FINISHED, allExited: FINISHED, stopped: FINISHED, cleanedUp: FINISHED }],
 ];
 

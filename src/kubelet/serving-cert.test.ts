@@ -58,7 +58,16 @@ test('with no certificate the manager asks with a kubelet-serving CSR, keeps key
   const dir = join(root, 'agent1');
   const api = fakeApi();
   const served: ServingCert[] = [];
-  const m = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1', '10.0.0.1'], caCert: pki.caCert, dir, onCert: (c) => served.push(c), log: () => {}, pollMs: 10 });
+  const m = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1', '10.0.0.1'],
+    caCert: pki.caCert,
+    dir,
+    onCert: (c) => served.push(c),
+    log: () => {},
+    pollMs: 10,
+  });
   await m.start();
   assert.equal(await m.waitForCert(5000), true);
   m.stop();
@@ -75,7 +84,16 @@ test('with no certificate the manager asks with a kubelet-serving CSR, keeps key
 
   // A restart reuses what is still good: no new request.
   const again: ServingCert[] = [];
-  const m2 = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1', '10.0.0.1'], caCert: pki.caCert, dir, onCert: (c) => again.push(c), log: () => {}, pollMs: 10 });
+  const m2 = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1', '10.0.0.1'],
+    caCert: pki.caCert,
+    dir,
+    onCert: (c) => again.push(c),
+    log: () => {},
+    pollMs: 10,
+  });
   await m2.start();
   m2.stop();
   assert.equal(again[0]?.cert, served[0]!.cert);
@@ -91,7 +109,16 @@ test('a self-signed certificate left from an older agent is replaced through a C
   writeFileSync(join(dir, 'agent.key'), old.key);
   const api = fakeApi();
   const served: ServingCert[] = [];
-  const m = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1'], caCert: pki.caCert, dir, onCert: (c) => served.push(c), log: () => {}, pollMs: 10 });
+  const m = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1'],
+    caCert: pki.caCert,
+    dir,
+    onCert: (c) => served.push(c),
+    log: () => {},
+    pollMs: 10,
+  });
   await m.start();
   assert.equal(await m.waitForCert(5000), true);
   m.stop();
@@ -104,13 +131,29 @@ test('renewal: at start within the last 20% of its life, and later when the cloc
   mkdirSync(dir, { recursive: true });
   // Valid an hour before now until five minutes ahead: in its last 20% already.
   const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const late = await signPublicKey(ca, keys.publicKey, { subject: 'CN=system:node:n1, O=system:nodes', names: [{ type: 'dns', value: 'n1' }], usage: 'server', notAfter: new Date(Date.now() + 300_000) });
+  const late = await signPublicKey(ca, keys.publicKey, {
+    subject: 'CN=system:node:n1, O=system:nodes',
+    names: [{ type: 'dns', value: 'n1' }],
+    usage: 'server',
+    notAfter: new Date(Date.now() + 300_000),
+  });
   writeFileSync(join(dir, 'agent.crt'), late);
   writeFileSync(join(dir, 'agent.key'), 'unused');
   const api = fakeApi();
   const served: ServingCert[] = [];
   let clock = Date.now();
-  const m = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1'], caCert: pki.caCert, dir, onCert: (c) => served.push(c), log: () => {}, pollMs: 10, checkMs: 20, now: () => clock });
+  const m = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1'],
+    caCert: pki.caCert,
+    dir,
+    onCert: (c) => served.push(c),
+    log: () => {},
+    pollMs: 10,
+    checkMs: 20,
+    now: () => clock,
+  });
   await m.start();
   assert.equal(await m.waitForCert(5000), true);
   assert.equal(api.csrs.size, 1, 'the late certificate was not served: a new one was asked for');
@@ -129,10 +172,22 @@ test('a denied request serves nothing and is asked again later', async () => {
   const dir = join(root, 'agent3');
   const api = fakeApi({ deny: true });
   const logs: string[] = [];
-  const m = new ServingCertManager({ client: api.client, nodeName: 'n1', names: ['n1'], caCert: pki.caCert, dir, onCert: () => assert.fail('no certificate for a denied request'), log: (l) => logs.push(l), pollMs: 10 });
+  const m = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1'],
+    caCert: pki.caCert,
+    dir,
+    onCert: () => assert.fail('no certificate for a denied request'),
+    log: (l) => logs.push(l),
+    pollMs: 10,
+  });
   await m.start();
   assert.equal(await m.waitForCert(300), false);
   m.stop();
-  assert.ok(logs.some((l) => /csr-1 denied.*asking again in 5 s/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /csr-1 denied.*asking again in 5 s/.test(l)),
+    logs.join('\n'),
+  );
   assert.equal(existsSync(join(dir, 'agent.crt')), false);
 });

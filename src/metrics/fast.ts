@@ -73,7 +73,12 @@ export class FastHistogram extends LabelledMetric<HistogramChild & { counts: Flo
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    readonly buckets: readonly number[],
+  ) {
     super(name, help, labelNames);
   }
 

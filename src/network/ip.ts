@@ -9,7 +9,8 @@ export class IpCommandError extends Error {
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', timeout: 15_000 });
   if (r.error) throw new IpCommandError(`${cmd} ${args.join(' ')}: ${r.error.message}`);
-  if (r.status !== 0) throw new IpCommandError(`${cmd} ${args.join(' ')}${input ? ` <<${input.trim().split('\n').length} lines>>` : ''}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.status !== 0)
+    throw new IpCommandError(`${cmd} ${args.join(' ')}${input ? ` <<${input.trim().split('\n').length} lines>>` : ''}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
 }
 

@@ -41,7 +41,9 @@ export function updatePodCidrs(add: string[], remove: string[]): void {
 
 /** The ranges in the set now (for the periodic repair). */
 export function listedPodCidrs(): string[] {
-  const out = JSON.parse(nftCommand('-j', 'list', 'set', 'ip', NAT_TABLE, SET)) as { nftables: Array<{ set?: { elem?: Array<{ prefix?: { addr: string; len: number } } | string> } }> };
+  const out = JSON.parse(nftCommand('-j', 'list', 'set', 'ip', NAT_TABLE, SET)) as {
+    nftables: Array<{ set?: { elem?: Array<{ prefix?: { addr: string; len: number } } | string> } }>;
+  };
   const elems = out.nftables.find((x) => x.set)?.set?.elem ?? [];
   return elems.map((e) => (typeof e === 'string' ? `${e}/32` : `${e.prefix!.addr}/${e.prefix!.len}`));
 }

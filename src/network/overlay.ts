@@ -108,8 +108,14 @@ export class PodOverlay {
     this.podCidr = podCidr;
     if (this.o.backend === 'vxlan') this.vtep = ensureVtep(this.o.nodeIP, podCidr);
     else enableForwarding();
-    if (this.masquerade) installMasquerade(podCidr, [...this.installed.values()].map((p) => p.podCidr));
-    this.o.log(`pod network ${this.o.backend}: node ${this.o.nodeName} ${podCidr}${this.vtep ? ` on ${this.vtep.device} (VTEP ${this.vtep.mac}, MTU ${this.vtep.mtu})` : ''}`);
+    if (this.masquerade)
+      installMasquerade(
+        podCidr,
+        [...this.installed.values()].map((p) => p.podCidr),
+      );
+    this.o.log(
+      `pod network ${this.o.backend}: node ${this.o.nodeName} ${podCidr}${this.vtep ? ` on ${this.vtep.device} (VTEP ${this.vtep.mac}, MTU ${this.vtep.mtu})` : ''}`,
+    );
   }
 
   private annotations(): Record<string, string> {
@@ -157,7 +163,9 @@ export class PodOverlay {
     try {
       this.change(before, peer);
       this.installed.set(name, peer);
-      this.o.log(`pod network: ${before ? 'updated' : 'added'} node ${name}: ${peer.podCidr} via ${peer.publicIp}${peer.vtepMac ? ` (VTEP ${peer.vtepMac})` : ''}`);
+      this.o.log(
+        `pod network: ${before ? 'updated' : 'added'} node ${name}: ${peer.podCidr} via ${peer.publicIp}${peer.vtepMac ? ` (VTEP ${peer.vtepMac})` : ''}`,
+      );
     } catch (e) {
       // The periodic repair tries again.
       this.installed.delete(name);
@@ -199,7 +207,8 @@ export class PodOverlay {
     const stale = Object.entries(want).some(([k, v]) => a[k] !== v);
     const cond = node.status?.conditions?.find((c) => c.type === 'NetworkUnavailable');
     if (stale) void this.publish().catch((e) => this.o.log(`pod network: annotations not published: ${(e as Error).message}`));
-    if (this.conditionPosted && cond?.status !== 'False') void this.postCondition().catch((e) => this.o.log(`pod network: condition not posted: ${(e as Error).message}`));
+    if (this.conditionPosted && cond?.status !== 'False')
+      void this.postCondition().catch((e) => this.o.log(`pod network: condition not posted: ${(e as Error).message}`));
   }
 
   /** Sets every peer's entries again (replace is idempotent) and removes routes of nodes gone. */
@@ -216,7 +225,10 @@ export class PodOverlay {
       if (this.masquerade) {
         const wanted = new Set([this.podCidr, ...[...this.installed.values()].map((p) => p.podCidr)]);
         const listed = new Set(listedPodCidrs());
-        updatePodCidrs([...wanted].filter((c) => !listed.has(c)), [...listed].filter((c) => !wanted.has(c)));
+        updatePodCidrs(
+          [...wanted].filter((c) => !listed.has(c)),
+          [...listed].filter((c) => !wanted.has(c)),
+        );
       }
       if (this.vtep) {
         // Routes on the device no peer accounts for (a node deleted while this agent was down).

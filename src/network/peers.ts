@@ -76,8 +76,18 @@ export function peerEntries(p: Peer, backend: OverlayBackend, device: string): K
   const mac = p.vtepMac!;
   return [
     { tool: 'ip', key: `neigh ${gw}`, set: `neigh replace ${gw} lladdr ${mac} dev ${device} nud permanent`, del: `neigh del ${gw} dev ${device}` },
-    { tool: 'bridge', key: `fdb ${mac} ${p.publicIp}`, set: `fdb replace ${mac} dev ${device} dst ${p.publicIp} self permanent`, del: `fdb del ${mac} dev ${device} dst ${p.publicIp} self` },
-    { tool: 'ip', key: `route ${p.podCidr}`, set: `route replace ${p.podCidr} via ${gw} dev ${device} onlink`, del: `route del ${p.podCidr} via ${gw} dev ${device}` },
+    {
+      tool: 'bridge',
+      key: `fdb ${mac} ${p.publicIp}`,
+      set: `fdb replace ${mac} dev ${device} dst ${p.publicIp} self permanent`,
+      del: `fdb del ${mac} dev ${device} dst ${p.publicIp} self`,
+    },
+    {
+      tool: 'ip',
+      key: `route ${p.podCidr}`,
+      set: `route replace ${p.podCidr} via ${gw} dev ${device} onlink`,
+      del: `route del ${p.podCidr} via ${gw} dev ${device}`,
+    },
   ];
 }
 

@@ -46,11 +46,13 @@ export function ensureVtep(nodeIP: string, podCidr: string, device = VXLAN_DEVIC
   const d = existing?.linkinfo?.info_data;
   const right = existing?.linkinfo?.info_kind === 'vxlan' && d?.id === VXLAN_VNI && d.local === nodeIP && d.port === VXLAN_PORT && d.learning === false;
   if (existing && !right) ip('link', 'del', device);
-  if (!right) ip('link', 'add', device, 'type', 'vxlan', 'id', String(VXLAN_VNI), 'local', nodeIP, 'dev', iface.name, 'dstport', String(VXLAN_PORT), 'nolearning');
+  if (!right)
+    ip('link', 'add', device, 'type', 'vxlan', 'id', String(VXLAN_VNI), 'local', nodeIP, 'dev', iface.name, 'dstport', String(VXLAN_PORT), 'nolearning');
   ip('link', 'set', device, 'mtu', String(mtu), 'up');
   // The node's own address on the overlay: replies to peers' pods leave from it.
   const want = `${gatewayOf(podCidr)}`;
-  const addrs = ipJson<Array<{ addr_info?: Array<{ local?: string; prefixlen?: number; family?: string }> }>>('addr', 'show', 'dev', device)[0]?.addr_info ?? [];
+  const addrs =
+    ipJson<Array<{ addr_info?: Array<{ local?: string; prefixlen?: number; family?: string }> }>>('addr', 'show', 'dev', device)[0]?.addr_info ?? [];
   for (const a of addrs) if (a.family === 'inet' && a.local !== want) ip('addr', 'del', `${a.local}/${a.prefixlen}`, 'dev', device);
   if (!addrs.some((a) => a.local === want)) ip('addr', 'add', `${want}/32`, 'dev', device);
   enableForwarding();

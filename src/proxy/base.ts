@@ -58,8 +58,14 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
     chain('masquerading', [
       // A pod reaching itself through a Service (source = DNATed destination = an endpoint).
       `ct status dnat ip saddr . ip daddr @${ENDPOINT_HAIRPIN} masquerade fully-random`,
-      `meta mark & ${MASQUERADE_MARK} == 0 return`, `meta mark set meta mark ^ ${MASQUERADE_MARK}`, 'masquerade fully-random']),
-    chain('services', [`ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`, `ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`]),
+      `meta mark & ${MASQUERADE_MARK} == 0 return`,
+      `meta mark set meta mark ^ ${MASQUERADE_MARK}`,
+      'masquerade fully-random',
+    ]),
+    chain('services', [
+      `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`,
+      `ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`,
+    ]),
     chain('service-endpoints-check', [`ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`]),
     chain('nodeport-endpoints-check', [`ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`]),
     chain('cluster-ips-check', [
@@ -67,8 +73,16 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
       `ip daddr @${CLUSTER_IPS} reject`,
       ...(ctx.serviceCIDR ? [`ip daddr ${ctx.serviceCIDR} drop`] : []),
     ]),
-    chain('filter-input', [`${newConn} jump nodeport-endpoints-check`, `${newConn} jump service-endpoints-check`], `type filter hook input priority ${FILTER_PRIO} ; policy accept ;`),
-    chain('filter-forward', [`${newConn} jump service-endpoints-check`, `${newConn} jump cluster-ips-check`], `type filter hook forward priority ${FILTER_PRIO} ; policy accept ;`),
+    chain(
+      'filter-input',
+      [`${newConn} jump nodeport-endpoints-check`, `${newConn} jump service-endpoints-check`],
+      `type filter hook input priority ${FILTER_PRIO} ; policy accept ;`,
+    ),
+    chain(
+      'filter-forward',
+      [`${newConn} jump service-endpoints-check`, `${newConn} jump cluster-ips-check`],
+      `type filter hook forward priority ${FILTER_PRIO} ; policy accept ;`,
+    ),
     chain('filter-output', [`${newConn} jump service-endpoints-check`], `type filter hook output priority ${FILTER_PRIO} ; policy accept ;`),
     chain('filter-output-post-dnat', [`${newConn} jump cluster-ips-check`], 'type filter hook output priority -90 ; policy accept ;'),
     chain('nat-prerouting', ['jump services'], 'type nat hook prerouting priority -100 ; policy accept ;'),

@@ -45,7 +45,11 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
   const proxier = new Proxier({ nft, context: o.context, table: o.table, minSyncPeriodMs: o.minSyncPeriodMs, log, onSynced: o.onSynced });
   const services = createInformer<Service>(o.client, SERVICES, { labelSelector: NOT_OURS, name: 'services (proxy)', log });
   const slices = createInformer<EndpointSlice>(o.client, ENDPOINT_SLICES, { labelSelector: NOT_OURS, name: 'endpointslices (proxy)', log });
-  services.addEventHandler({ onAdd: (s) => proxier.upsertService(s), onUpdate: (_o, s) => proxier.upsertService(s), onDelete: (s) => proxier.deleteService(s) });
+  services.addEventHandler({
+    onAdd: (s) => proxier.upsertService(s),
+    onUpdate: (_o, s) => proxier.upsertService(s),
+    onDelete: (s) => proxier.deleteService(s),
+  });
   slices.addEventHandler({ onAdd: (s) => proxier.upsertSlice(s), onUpdate: (_o, s) => proxier.upsertSlice(s), onDelete: (s) => proxier.deleteSlice(s) });
   services.start();
   slices.start();

@@ -46,7 +46,15 @@ const chains = (r: ServiceRules) => Object.fromEntries(r.chains);
 
 test('ClusterIP with two ready endpoints: service-ips jumps to a chain that DNATs to one at random through endpoint-dnat', () => {
   const r = rulesOf(svc(), [slice([ep('10.42.0.7'), ep('10.42.0.6')])], ctx);
-  assert.deepEqual(elements(r), ['cluster-ips 10.43.0.5', ...dnatEls(0, '10.42.0.6', '10.42.0.7'), ...hairpin('10.42.0.6', '10.42.0.7'), `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`].sort());
+  assert.deepEqual(
+    elements(r),
+    [
+      'cluster-ips 10.43.0.5',
+      ...dnatEls(0, '10.42.0.6', '10.42.0.7'),
+      ...hairpin('10.42.0.6', '10.42.0.7'),
+      `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
+    ].sort(),
+  );
   assert.deepEqual(chains(r), { [C]: [MASQ_CIP, dnat(2)] });
   assert.equal(r.affinitySets.size, 0);
   assert.deepEqual(r.slots, [C]);
@@ -83,17 +91,32 @@ test('no endpoints: the ClusterIP is rejected through no-endpoint-services, and 
 test('only ready endpoints are used; with none ready the serving terminating ones are; not serving at all is no endpoint', () => {
   const mixed = rulesOf(svc(), [slice([ep('10.42.0.6', 'n2', { ready: false }), ep('10.42.0.7')])], ctx);
   assert.deepEqual(mixed.chains.get(C), [MASQ_CIP, dnat(1)]);
-  assert.deepEqual(elements(mixed).filter((e) => e.startsWith('endpoint-')), [...dnatEls(0, '10.42.0.7'), ...hairpin('10.42.0.7')]);
+  assert.deepEqual(
+    elements(mixed).filter((e) => e.startsWith('endpoint-')),
+    [...dnatEls(0, '10.42.0.7'), ...hairpin('10.42.0.7')],
+  );
 
   const terminating = rulesOf(
     svc(),
-    [slice([ep('10.42.0.6', 'n2', { ready: false, serving: true, terminating: true }), ep('10.42.0.7', 'n2', { ready: false, serving: false, terminating: true })])],
+    [
+      slice([
+        ep('10.42.0.6', 'n2', { ready: false, serving: true, terminating: true }),
+        ep('10.42.0.7', 'n2', { ready: false, serving: false, terminating: true }),
+      ]),
+    ],
     ctx,
   );
   assert.deepEqual(terminating.chains.get(C), [MASQ_CIP, dnat(1)]);
-  assert.deepEqual(elements(terminating).filter((e) => e.startsWith('endpoint-dnat')), dnatEls(0, '10.42.0.6'));
+  assert.deepEqual(
+    elements(terminating).filter((e) => e.startsWith('endpoint-dnat')),
+    dnatEls(0, '10.42.0.6'),
+  );
 
-  const none = rulesOf(svc(), [slice([ep('10.42.0.6', 'n2', { ready: false }), ep('10.42.0.7', 'n2', { ready: false, serving: false, terminating: true })])], ctx);
+  const none = rulesOf(
+    svc(),
+    [slice([ep('10.42.0.6', 'n2', { ready: false }), ep('10.42.0.7', 'n2', { ready: false, serving: false, terminating: true })])],
+    ctx,
+  );
   assert.deepEqual(elements(none), ['cluster-ips 10.43.0.5', 'no-endpoint-services 10.43.0.5 . tcp . 80 : goto reject-chain']);
 });
 
@@ -109,7 +132,10 @@ test('endpoints come from slices whose port has the same name and protocol; one 
     ctx,
   );
   assert.deepEqual(r.chains.get(C), [MASQ_CIP, dnat(2)]);
-  assert.deepEqual(elements(r).filter((e) => e.startsWith('endpoint-dnat')), dnatEls(0, '10.42.0.6', '10.42.0.8'));
+  assert.deepEqual(
+    elements(r).filter((e) => e.startsWith('endpoint-dnat')),
+    dnatEls(0, '10.42.0.6', '10.42.0.8'),
+  );
 });
 
 test('UDP port: protocol in the map key and the DNAT', () => {
@@ -119,13 +145,21 @@ test('UDP port: protocol in the map key and the DNAT', () => {
     ctx,
   );
   const id = 'ns1/web/udp/dns';
-  assert.deepEqual(elements(r), ['cluster-ips 10.43.0.5', 'endpoint-dnat-udp 0 : 10.42.0.6 . 5353', ...hairpin('10.42.0.6'), `service-ips 10.43.0.5 . udp . 53 : goto ${clusterChain(id)}`]);
+  assert.deepEqual(elements(r), [
+    'cluster-ips 10.43.0.5',
+    'endpoint-dnat-udp 0 : 10.42.0.6 . 5353',
+    ...hairpin('10.42.0.6'),
+    `service-ips 10.43.0.5 . udp . 53 : goto ${clusterChain(id)}`,
+  ]);
   assert.deepEqual(r.chains.get(clusterChain(id)), ['ip daddr 10.43.0.5 udp dport 53 ip saddr != 10.42.0.0/16 jump mark-for-masquerade', dnat(1, 0, 'udp')]);
 });
 
 test('NodePort: service-nodeports jumps to an external chain that masquerades and goes to the service chain', () => {
   const r = rulesOf(svc({ type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] }), [slice([ep('10.42.0.6')])], ctx);
-  assert.deepEqual(elements(r).filter((e) => /^(service|cluster)/.test(e)), ['cluster-ips 10.43.0.5', `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`, `service-nodeports tcp . 30080 : goto ${X}`]);
+  assert.deepEqual(
+    elements(r).filter((e) => /^(service|cluster)/.test(e)),
+    ['cluster-ips 10.43.0.5', `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`, `service-nodeports tcp . 30080 : goto ${X}`],
+  );
   assert.deepEqual(r.chains.get(X), ['jump mark-for-masquerade', `goto ${C}`]);
   assert.deepEqual(r.chains.get(C), [MASQ_CIP, dnat(1)]);
 });
@@ -142,17 +176,23 @@ test('NodePort without endpoints: rejected through no-endpoint-nodeports', () =>
 
 test('LoadBalancer ingress IPs and externalIPs go to the external chain', () => {
   const r = rulesOf(
-    svc({ type: 'LoadBalancer', externalIPs: ['203.0.113.9'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] }, { loadBalancer: { ingress: [{ ip: '192.168.5.1' }, { hostname: 'lb.example' }] } }),
+    svc(
+      { type: 'LoadBalancer', externalIPs: ['203.0.113.9'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] },
+      { loadBalancer: { ingress: [{ ip: '192.168.5.1' }, { hostname: 'lb.example' }] } },
+    ),
     [slice([ep('10.42.0.6')])],
     ctx,
   );
-  assert.deepEqual(elements(r).filter((e) => /^(service|cluster)/.test(e)), [
-    'cluster-ips 10.43.0.5',
-    `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
-    `service-ips 192.168.5.1 . tcp . 80 : goto ${X}`,
-    `service-ips 203.0.113.9 . tcp . 80 : goto ${X}`,
-    `service-nodeports tcp . 30080 : goto ${X}`,
-  ]);
+  assert.deepEqual(
+    elements(r).filter((e) => /^(service|cluster)/.test(e)),
+    [
+      'cluster-ips 10.43.0.5',
+      `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
+      `service-ips 192.168.5.1 . tcp . 80 : goto ${X}`,
+      `service-ips 203.0.113.9 . tcp . 80 : goto ${X}`,
+      `service-nodeports tcp . 30080 : goto ${X}`,
+    ],
+  );
 });
 
 test("externalTrafficPolicy Local: pods and the node go cluster-wide, outside traffic only to this node's endpoints, source kept", () => {
@@ -161,17 +201,25 @@ test("externalTrafficPolicy Local: pods and the node go cluster-wide, outside tr
     [slice([ep('10.42.0.6', 'n1'), ep('10.42.1.6', 'n2')])],
     ctx,
   );
-  assert.deepEqual(r.chains.get(X), [`ip saddr 10.42.0.0/16 goto ${C}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${C}`, `goto ${L}`]);
+  assert.deepEqual(r.chains.get(X), [
+    `ip saddr 10.42.0.0/16 goto ${C}`,
+    'fib saddr type local jump mark-for-masquerade',
+    `fib saddr type local goto ${C}`,
+    `goto ${L}`,
+  ]);
   assert.deepEqual(r.chains.get(C), [MASQ_CIP, dnat(2, 0)]);
   assert.deepEqual(r.chains.get(L), [dnat(1, 4)]);
-  assert.deepEqual(elements(r), [
-    'cluster-ips 10.43.0.5',
-    ...dnatEls(0, '10.42.0.6', '10.42.1.6'),
-    ...dnatEls(4, '10.42.0.6'),
-    ...hairpin('10.42.0.6', '10.42.1.6'),
-    `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
-    `service-nodeports tcp . 30080 : goto ${X}`,
-  ].sort());
+  assert.deepEqual(
+    elements(r),
+    [
+      'cluster-ips 10.43.0.5',
+      ...dnatEls(0, '10.42.0.6', '10.42.1.6'),
+      ...dnatEls(4, '10.42.0.6'),
+      ...hairpin('10.42.0.6', '10.42.1.6'),
+      `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
+      `service-nodeports tcp . 30080 : goto ${X}`,
+    ].sort(),
+  );
 });
 
 test('externalTrafficPolicy Local without a local endpoint: outside traffic to the NodePort is dropped, not rejected', () => {
@@ -180,12 +228,15 @@ test('externalTrafficPolicy Local without a local endpoint: outside traffic to t
     [slice([ep('10.42.1.6', 'n2')])],
     ctx,
   );
-  assert.deepEqual(elements(r).filter((e) => !e.startsWith('endpoint-')), [
-    'cluster-ips 10.43.0.5',
-    'no-endpoint-nodeports tcp . 30080 : drop',
-    `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
-    `service-nodeports tcp . 30080 : goto ${X}`,
-  ]);
+  assert.deepEqual(
+    elements(r).filter((e) => !e.startsWith('endpoint-')),
+    [
+      'cluster-ips 10.43.0.5',
+      'no-endpoint-nodeports tcp . 30080 : drop',
+      `service-ips 10.43.0.5 . tcp . 80 : goto ${C}`,
+      `service-nodeports tcp . 30080 : goto ${X}`,
+    ],
+  );
   // The node and pods still reach it through the cluster-wide chain.
   assert.deepEqual(r.chains.get(X), [`ip saddr 10.42.0.0/16 goto ${C}`, 'fib saddr type local jump mark-for-masquerade', `fib saddr type local goto ${C}`]);
   assert.equal(r.chains.has(L), false);
@@ -193,7 +244,12 @@ test('externalTrafficPolicy Local without a local endpoint: outside traffic to t
 
 test("internalTrafficPolicy Local: the ClusterIP goes only to this node's endpoints; none here -> drop", () => {
   const local = rulesOf(svc({ internalTrafficPolicy: 'Local' }), [slice([ep('10.42.0.6', 'n1'), ep('10.42.1.6', 'n2')])], ctx);
-  assert.deepEqual(elements(local), ['cluster-ips 10.43.0.5', ...dnatEls(0, '10.42.0.6'), ...hairpin('10.42.0.6'), `service-ips 10.43.0.5 . tcp . 80 : goto ${L}`]);
+  assert.deepEqual(elements(local), [
+    'cluster-ips 10.43.0.5',
+    ...dnatEls(0, '10.42.0.6'),
+    ...hairpin('10.42.0.6'),
+    `service-ips 10.43.0.5 . tcp . 80 : goto ${L}`,
+  ]);
   assert.deepEqual(chains(local), { [L]: [MASQ_CIP, dnat(1)] });
   const remote = rulesOf(svc({ internalTrafficPolicy: 'Local' }), [slice([ep('10.42.1.6', 'n2')])], ctx);
   assert.deepEqual(elements(remote), ['cluster-ips 10.43.0.5', 'no-endpoint-services 10.43.0.5 . tcp . 80 : drop']);
@@ -203,18 +259,33 @@ test("internalTrafficPolicy Local: the ClusterIP goes only to this node's endpoi
 });
 
 test('sessionAffinity ClientIP: a recent client goes back to its endpoint; endpoint chains record their clients with the timeout', () => {
-  const r = rulesOf(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }), [slice([ep('10.42.0.6'), ep('10.42.0.7')])], ctx);
+  const r = rulesOf(
+    svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+    [slice([ep('10.42.0.6'), ep('10.42.0.7')])],
+    ctx,
+  );
   const A = (ip: string) => affinitySet(ID, ip, 8080);
   assert.deepEqual(chains(r), {
-    [C]: [MASQ_CIP, `ip saddr @${A('10.42.0.6')} goto ${E('10.42.0.6')}`, `ip saddr @${A('10.42.0.7')} goto ${E('10.42.0.7')}`, 'numgen random mod 2 offset 0 vmap @endpoint-choices'],
+    [C]: [
+      MASQ_CIP,
+      `ip saddr @${A('10.42.0.6')} goto ${E('10.42.0.6')}`,
+      `ip saddr @${A('10.42.0.7')} goto ${E('10.42.0.7')}`,
+      'numgen random mod 2 offset 0 vmap @endpoint-choices',
+    ],
     [E('10.42.0.6')]: [`update @${A('10.42.0.6')} { ip saddr }`, 'meta l4proto tcp dnat to 10.42.0.6:8080'],
     [E('10.42.0.7')]: [`update @${A('10.42.0.7')} { ip saddr }`, 'meta l4proto tcp dnat to 10.42.0.7:8080'],
   });
-  assert.deepEqual(elements(r).filter((e) => e.startsWith('endpoint-')), [`endpoint-choices 0 : goto ${E('10.42.0.6')}`, `endpoint-choices 1 : goto ${E('10.42.0.7')}`, ...hairpin('10.42.0.6', '10.42.0.7')]);
-  assert.deepEqual([...r.affinitySets], [
-    [A('10.42.0.6'), 60],
-    [A('10.42.0.7'), 60],
-  ]);
+  assert.deepEqual(
+    elements(r).filter((e) => e.startsWith('endpoint-')),
+    [`endpoint-choices 0 : goto ${E('10.42.0.6')}`, `endpoint-choices 1 : goto ${E('10.42.0.7')}`, ...hairpin('10.42.0.6', '10.42.0.7')],
+  );
+  assert.deepEqual(
+    [...r.affinitySets],
+    [
+      [A('10.42.0.6'), 60],
+      [A('10.42.0.7'), 60],
+    ],
+  );
   const byDefault = rulesOf(svc({ sessionAffinity: 'ClientIP' }), [slice([ep('10.42.0.6')])], ctx);
   assert.deepEqual([...byDefault.affinitySets.values()], [10800]);
 });
@@ -222,7 +293,10 @@ test('sessionAffinity ClientIP: a recent client goes back to its endpoint; endpo
 test('without a cluster CIDR no off-cluster masquerade rule is written (hairpin masquerade stays)', () => {
   const r = rulesOf(svc(), [slice([ep('10.42.0.6')])], { ...ctx, clusterCIDR: undefined });
   assert.deepEqual(chains(r), { [C]: [dnat(1)] });
-  assert.deepEqual(elements(r).filter((e) => e.startsWith('endpoint-hairpin')), hairpin('10.42.0.6'));
+  assert.deepEqual(
+    elements(r).filter((e) => e.startsWith('endpoint-hairpin')),
+    hairpin('10.42.0.6'),
+  );
 });
 
 test('headless, ExternalName and ClusterIP-less services are not proxied', () => {
@@ -239,7 +313,15 @@ test('several ports: one chain and key block per port; the ClusterIP and hairpin
         { name: 'https', port: 443, protocol: 'TCP' },
       ],
     }),
-    [{ ...slice([ep('10.42.0.6')]), ports: [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'https', port: 8443, protocol: 'TCP' }] }],
+    [
+      {
+        ...slice([ep('10.42.0.6')]),
+        ports: [
+          { name: 'http', port: 8080, protocol: 'TCP' },
+          { name: 'https', port: 8443, protocol: 'TCP' },
+        ],
+      },
+    ],
     ctx,
   );
   const C2 = clusterChain('ns1/web/tcp/https');
@@ -255,6 +337,13 @@ test('several ports: one chain and key block per port; the ClusterIP and hairpin
 });
 
 test('addresses and ports nft could not parse are left out, so one bad slice cannot break the table', () => {
-  const r = rulesOf(svc(), [slice([ep('10.262.0.1'), ep('fd00::1'), ep('10.42.0.6'), ep('010.42.0.7')]), slice([ep('10.42.0.8')], { name: 'p0', port: 0 })], ctx);
-  assert.deepEqual(elements(r).filter((e) => e.startsWith('endpoint-dnat')), dnatEls(0, '10.42.0.6'));
+  const r = rulesOf(
+    svc(),
+    [slice([ep('10.262.0.1'), ep('fd00::1'), ep('10.42.0.6'), ep('010.42.0.7')]), slice([ep('10.42.0.8')], { name: 'p0', port: 0 })],
+    ctx,
+  );
+  assert.deepEqual(
+    elements(r).filter((e) => e.startsWith('endpoint-dnat')),
+    dnatEls(0, '10.42.0.6'),
+  );
 });

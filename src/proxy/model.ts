@@ -144,7 +144,8 @@ function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], c
 
   // Traffic to the ClusterIP from outside the pod range (the node itself, or another machine
   // routing the Service range here) is masqueraded so that replies come back through this node.
-  if (hasInternal && ctx.clusterCIDR) rules(internalChain).push(`ip daddr ${clusterIP} ${proto} dport ${port} ip saddr != ${ctx.clusterCIDR} jump ${MARK_FOR_MASQUERADE}`);
+  if (hasInternal && ctx.clusterCIDR)
+    rules(internalChain).push(`ip daddr ${clusterIP} ${proto} dport ${port} ip saddr != ${ctx.clusterCIDR} jump ${MARK_FOR_MASQUERADE}`);
 
   if (usesExternalChain) {
     const x = rules(xChain);

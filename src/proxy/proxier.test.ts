@@ -45,7 +45,10 @@ test('proxier: nothing before start; the first sync is full, later changes are p
   await p.idle();
   assert.equal(r.applied.length, 1);
   assert.match(r.applied[0]!.text, /^add table ip bt\ndelete table ip bt\n/);
-  assert.deepEqual(syncs.map((s) => [s.full, s.services]), [[true, 2]]);
+  assert.deepEqual(
+    syncs.map((s) => [s.full, s.services]),
+    [[true, 2]],
+  );
 
   p.upsertSlice(slice('a', ['10.42.0.6', '10.42.0.7']));
   await p.idle();

@@ -174,18 +174,31 @@ export class Proxier {
       if (rules) next.set(k, rules);
       else next.delete(k);
     }
-    const partial = full ? undefined : renderPartial(this.table, dirty.map((k): ServiceChange => ({ before: this.applied.get(k), after: next.get(k) })), this.shared);
+    const partial = full
+      ? undefined
+      : renderPartial(
+          this.table,
+          dirty.map((k): ServiceChange => ({ before: this.applied.get(k), after: next.get(k) })),
+          this.shared,
+        );
     const isFull = partial === undefined;
-    const text = partial ? partial.text : renderFull(this.table, this.ctx, [...next.keys()].sort().map((k) => next.get(k)!));
+    const text = partial
+      ? partial.text
+      : renderFull(
+          this.table,
+          this.ctx,
+          [...next.keys()].sort().map((k) => next.get(k)!),
+        );
     try {
       if (text) await this.o.nft.apply(text);
       this.applied = next;
       if (isFull) this.shared = sharedCounts(next.values());
-      else for (const [id, d] of partial!.sharedDelta) {
-        const n = (this.shared.get(id) ?? 0) + d;
-        if (n > 0) this.shared.set(id, n);
-        else this.shared.delete(id);
-      }
+      else
+        for (const [id, d] of partial!.sharedDelta) {
+          const n = (this.shared.get(id) ?? 0) + d;
+          if (n > 0) this.shared.set(id, n);
+          else this.shared.delete(id);
+        }
       this.failures = 0;
       if (isFull) this.needFull = false;
       const result = { full: isFull, services: isFull ? next.size : dirty.length, ms: performance.now() - t0, bytes: text.length };

@@ -32,12 +32,26 @@ test('full sync: recreates the table in one transaction, declarations before rul
     assert.ok(i >= 0, `missing: ${x}`);
     return i;
   };
-  assert.ok(at('add map ip bt endpoint-dnat-udp { typeof numgen random mod 2 : ip daddr . udp dport ; }') < at(`add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat-tcp`));
+  assert.ok(
+    at('add map ip bt endpoint-dnat-udp { typeof numgen random mod 2 : ip daddr . udp dport ; }') <
+      at(`add rule ip bt ${C} meta l4proto tcp dnat ip to numgen random mod 1 offset 0 map @endpoint-dnat-tcp`),
+  );
   assert.ok(at(`add chain ip bt ${C}`) < at(`add rule ip bt ${C} ${MASQ}`));
-  assert.ok(at('add chain ip bt nat-prerouting { type nat hook prerouting priority -100 ; policy accept ; }') < at('add rule ip bt nat-prerouting jump services'));
-  assert.ok(at('add rule ip bt masquerading ct status dnat ip saddr . ip daddr @endpoint-hairpin masquerade fully-random') < at('add rule ip bt masquerading meta mark & 0x4000 == 0 return'));
+  assert.ok(
+    at('add chain ip bt nat-prerouting { type nat hook prerouting priority -100 ; policy accept ; }') < at('add rule ip bt nat-prerouting jump services'),
+  );
+  assert.ok(
+    at('add rule ip bt masquerading ct status dnat ip saddr . ip daddr @endpoint-hairpin masquerade fully-random') <
+      at('add rule ip bt masquerading meta mark & 0x4000 == 0 return'),
+  );
   assert.equal(l.at(-1), 'add element ip bt endpoint-hairpin { 10.42.0.6 . 10.42.0.6 }');
-  for (const e of ['nodeport-ips { 192.168.5.1 }', 'cluster-ips { 10.43.0.5 }', `service-ips { 10.43.0.5 . tcp . 80 : goto ${C} }`, 'endpoint-dnat-tcp { 0 : 10.42.0.6 . 8080 }']) at(`add element ip bt ${e}`);
+  for (const e of [
+    'nodeport-ips { 192.168.5.1 }',
+    'cluster-ips { 10.43.0.5 }',
+    `service-ips { 10.43.0.5 . tcp . 80 : goto ${C} }`,
+    'endpoint-dnat-tcp { 0 : 10.42.0.6 . 8080 }',
+  ])
+    at(`add element ip bt ${e}`);
   at('add rule ip bt cluster-ips-check ip daddr 10.43.0.0/16 drop');
 });
 
@@ -130,6 +144,11 @@ test('partial sync: a deleted affinity service leaves nothing (elements, chains,
 test('partial sync: a changed affinity timeout cannot be done in place -> undefined (full sync)', () => {
   const slots = new SlotAllocator();
   const before = serviceRules(svc('a', '10.43.0.5', { sessionAffinity: 'ClientIP' }), [slice('a', ['10.42.0.6'])], ctx, slots);
-  const after = serviceRules(svc('a', '10.43.0.5', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 5 } } }), [slice('a', ['10.42.0.6'])], ctx, slots);
+  const after = serviceRules(
+    svc('a', '10.43.0.5', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 5 } } }),
+    [slice('a', ['10.42.0.6'])],
+    ctx,
+    slots,
+  );
   assert.equal(renderPartial('bt', [{ before, after }]), undefined);
 });

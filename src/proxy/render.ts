@@ -44,7 +44,8 @@ export function renderFull(table: string, ctx: ProxyContext, services: Iterable<
 }
 
 function elementCommands(out: string[], verb: 'add' | 'delete', t: string, set: string, items: string[]): void {
-  for (let i = 0; i < items.length; i += ELEMENTS_PER_COMMAND) out.push(`${verb} element ${t} ${set} { ${items.slice(i, i + ELEMENTS_PER_COMMAND).join(', ')} }`);
+  for (let i = 0; i < items.length; i += ELEMENTS_PER_COMMAND)
+    out.push(`${verb} element ${t} ${set} { ${items.slice(i, i + ELEMENTS_PER_COMMAND).join(', ')} }`);
 }
 
 export interface ServiceChange {

@@ -12,16 +12,22 @@ test('kinds are served with their strategy; a kind without one gets the generic 
   for (const r of resources) assert.equal(typeof r.strategy, 'object', r.key);
 });
 
-test('a kind\'s declaration is served with its key, list kind, subresources and field labels', () => {
+test("a kind's declaration is served with its key, list kind, subresources and field labels", () => {
   const pods = findResource('', 'v1', 'pods')!;
   assert.equal(pods.key, 'pods');
   assert.equal(pods.listKind, 'PodList');
-  assert.deepEqual(pods.subresources.map((s) => s.name), ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy']);
+  assert.deepEqual(
+    pods.subresources.map((s) => s.name),
+    ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy'],
+  );
   assert.equal(pods.fieldLabels['spec.nodeName']!({ metadata: {}, spec: { nodeName: 'n1' } }), 'n1');
   const csr = findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')!;
   assert.equal(csr.apiVersion, 'certificates.k8s.io/v1');
   assert.deepEqual(csr.shortNames, ['csr']);
-  assert.deepEqual(csr.subresources.map((s) => s.name), ['status', 'approval']);
+  assert.deepEqual(
+    csr.subresources.map((s) => s.name),
+    ['status', 'approval'],
+  );
 });
 
 test('discovery order is unchanged: core kinds first, namespaces and pods leading', () => {
@@ -64,7 +70,10 @@ test('every served kind validates its metadata: a name with a slash is refused, 
     assert.ok(r.validator, `${r.key} has a validator`);
     const meta = (name: string) => ({ name, ...(r.namespaced ? { namespace: 'default' } : {}) });
     const bad = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('a/b') });
-    assert.ok(bad.some((e) => e.field === 'metadata.name'), `${r.key} refuses the name a/b`);
+    assert.ok(
+      bad.some((e) => e.field === 'metadata.name'),
+      `${r.key} refuses the name a/b`,
+    );
     const good = r.validator.create({ apiVersion: r.apiVersion, kind: r.kind, metadata: meta('abc') });
     assert.ok(!good.some((e) => e.field.startsWith('metadata.')), `${r.key} accepts the metadata of abc: ${JSON.stringify(good)}`);
   }

@@ -14,7 +14,10 @@ test('a minimal declaration gets every default: v1, all verbs, the default table
   assert.deepEqual(r.strategy, {});
   assert.equal(r.defaulter, undefined);
   assert.equal(r.validator, undefined);
-  assert.deepEqual(r.printer.columns.map((c) => c.name), ['Name', 'Created At']);
+  assert.deepEqual(
+    r.printer.columns.map((c) => c.name),
+    ['Name', 'Created At'],
+  );
   assert.deepEqual(r.printer.cells({ metadata: { name: 'w', creationTimestamp: '2026-01-01T00:00:00Z' } }, new Date()), ['w', '2026-01-01T00:00:00Z']);
 });
 

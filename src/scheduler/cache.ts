@@ -61,7 +61,14 @@ export class SchedulerCache implements Snapshot {
   }
 
   private affinityChanged(info: PodInfo): void {
-    if (info.requiredAffinityTerms.length + info.requiredAntiAffinityTerms.length + info.preferredAffinityTerms.length + info.preferredAntiAffinityTerms.length === 0) return;
+    if (
+      info.requiredAffinityTerms.length +
+        info.requiredAntiAffinityTerms.length +
+        info.preferredAffinityTerms.length +
+        info.preferredAntiAffinityTerms.length ===
+      0
+    )
+      return;
     this.withAffinity = undefined;
     if (info.requiredAntiAffinityTerms.length) this.withRequiredAnti = undefined;
   }

@@ -7,7 +7,20 @@ import type { PluginArgs } from './framework/types.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
-export const EXTENSION_POINTS = ['preEnqueue', 'queueSort', 'preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'permit', 'preBind', 'bind', 'postBind'] as const;
+export const EXTENSION_POINTS = [
+  'preEnqueue',
+  'queueSort',
+  'preFilter',
+  'filter',
+  'postFilter',
+  'preScore',
+  'score',
+  'reserve',
+  'permit',
+  'preBind',
+  'bind',
+  'postBind',
+] as const;
 export type ExtensionPoint = (typeof EXTENSION_POINTS)[number];
 
 /** Upstream's default profile (multiPoint), in its order, with its score weights. */
@@ -131,7 +144,8 @@ function leaderElection(v: unknown, at: string): LeaderElectionConfig {
 
 function percentage(v: unknown, at: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100) throw new ConfigError(`${at}: Invalid value: ${JSON.stringify(v)}: not in valid range [0-100]`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 100)
+    throw new ConfigError(`${at}: Invalid value: ${JSON.stringify(v)}: not in valid range [0-100]`);
   return v;
 }
 
@@ -151,7 +165,8 @@ function applyPlugins(profile: ProfileConfig, raw: unknown, at: string): void {
   if (raw === undefined || raw === null) return;
   if (!isObj(raw)) throw new ConfigError(`${at}: expected an object`);
   for (const key of Object.keys(raw)) {
-    if (key !== 'multiPoint' && !(EXTENSION_POINTS as readonly string[]).includes(key)) throw new ConfigError(`${at}: unknown extension point ${JSON.stringify(key)}`);
+    if (key !== 'multiPoint' && !(EXTENSION_POINTS as readonly string[]).includes(key))
+      throw new ConfigError(`${at}: unknown extension point ${JSON.stringify(key)}`);
   }
   const mp = raw.multiPoint;
   if (isObj(mp)) {

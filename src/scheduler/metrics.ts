@@ -12,7 +12,12 @@ const attempts = new FastCounter(
   ['result', 'profile'],
 );
 
-const attemptDuration = new FastHistogram('scheduler_scheduling_attempt_duration_seconds', 'Scheduling attempt latency in seconds (scheduling algorithm + binding)', ['result', 'profile'], exponentialBuckets(0.001, 2, 15));
+const attemptDuration = new FastHistogram(
+  'scheduler_scheduling_attempt_duration_seconds',
+  'Scheduling attempt latency in seconds (scheduling algorithm + binding)',
+  ['result', 'profile'],
+  exponentialBuckets(0.001, 2, 15),
+);
 
 const sliDuration = new FastHistogram(
   'scheduler_pod_scheduling_sli_duration_seconds',

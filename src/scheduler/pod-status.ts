@@ -32,7 +32,16 @@ export class PodStatusWriter {
     if ((unchanged || this.lastMessage.get(key) === `${reason}\0${message}`) && nominationUnchanged) return;
     this.lastMessage.set(key, `${reason}\0${message}`);
     const status: Record<string, unknown> = {
-      conditions: [{ type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null, lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime : now() }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason,
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: current?.status === 'False' ? current.lastTransitionTime : now(),
+        },
+      ],
     };
     if (nominatedNodeName !== undefined) status.nominatedNodeName = nominatedNodeName;
     this.patchStatus(pod, { status });
@@ -51,7 +60,15 @@ export class PodStatusWriter {
   async evictVictim(victim: Pod, preemptor: Pod, node: string, profile: string): Promise<void> {
     await this.patchStatusNow(victim, {
       status: {
-        conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${profile}: preempting to accommodate a higher priority pod`, lastTransitionTime: now() }],
+        conditions: [
+          {
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'PreemptionByScheduler',
+            message: `${profile}: preempting to accommodate a higher priority pod`,
+            lastTransitionTime: now(),
+          },
+        ],
       },
     });
     try {

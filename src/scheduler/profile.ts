@@ -66,7 +66,8 @@ export function buildFramework(profile: ProfileConfig, registry: Map<string, Plu
 
   const pick = <T>(point: ExtensionPoint) => perPoint.get(point)!.map((x) => x.plugin as unknown as T);
   const queueSort = pick<ProfilePlugins['queueSort']>('queueSort');
-  if (queueSort.length !== 1) throw new ConfigError(`profile ${profile.schedulerName}: exactly one queueSort plugin must be enabled, found ${queueSort.length}`);
+  if (queueSort.length !== 1)
+    throw new ConfigError(`profile ${profile.schedulerName}: exactly one queueSort plugin must be enabled, found ${queueSort.length}`);
   const bind = pick<ProfilePlugins['bind'][number]>('bind');
   if (bind.length === 0) throw new ConfigError(`profile ${profile.schedulerName}: at least one bind plugin is needed`);
   const plugins: ProfilePlugins = {

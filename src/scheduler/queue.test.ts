@@ -12,9 +12,20 @@ import { INITIAL_BACKOFF_MS, MAX_BACKOFF_MS, SchedulingQueue } from './queue.js'
 function setup() {
   let now = 1_000_000;
   const snap = makeSnapshot([]);
-  const handle = { snapshot: () => snap, framework: () => fwk, nominatedPodsForNode: () => [], evictVictim: async () => {}, clearNomination: async () => {}, client: undefined as never };
+  const handle = {
+    snapshot: () => snap,
+    framework: () => fwk,
+    nominatedPodsForNode: () => [],
+    evictVictim: async () => {},
+    clearNomination: async () => {},
+    client: undefined as never,
+  };
   const fwk = buildFramework(defaultConfig().profiles[0]!, pluginRegistry(), handle);
-  const q = new SchedulingQueue(() => fwk, [fwk], () => now);
+  const q = new SchedulingQueue(
+    () => fwk,
+    [fwk],
+    () => now,
+  );
   return { q, advance: (ms: number) => (now += ms) };
 }
 

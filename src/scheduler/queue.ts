@@ -254,7 +254,9 @@ export class SchedulingQueue {
     }
     const q = this.unschedulable.get(key);
     if (q) {
-      const specChanged = JSON.stringify(q.podInfo.pod.spec) !== JSON.stringify(pod.spec) || JSON.stringify(q.podInfo.pod.metadata?.labels) !== JSON.stringify(pod.metadata?.labels);
+      const specChanged =
+        JSON.stringify(q.podInfo.pod.spec) !== JSON.stringify(pod.spec) ||
+        JSON.stringify(q.podInfo.pod.metadata?.labels) !== JSON.stringify(pod.metadata?.labels);
       q.podInfo = newPodInfo(pod);
       if (specChanged) {
         // A changed pod may fit now (e.g. gates lifted, requests lowered): try it again.

@@ -11,7 +11,14 @@ import type { Snapshot } from './framework/types.js';
 
 function framework(snap: Snapshot, pct = 0) {
   const profile = { ...defaultConfig().profiles[0]!, percentageOfNodesToScore: pct };
-  const handle = { snapshot: () => snap, framework: () => fwk, nominatedPodsForNode: () => [], evictVictim: async () => {}, clearNomination: async () => {}, client: undefined as never };
+  const handle = {
+    snapshot: () => snap,
+    framework: () => fwk,
+    nominatedPodsForNode: () => [],
+    evictVictim: async () => {},
+    clearNomination: async () => {},
+    client: undefined as never,
+  };
   const fwk = buildFramework(profile, pluginRegistry(), handle);
   return fwk;
 }
@@ -34,7 +41,11 @@ test('numFeasibleNodesToFind follows upstream: all below 100 nodes, 50 − n/125
 });
 
 test('FitError message: reasons counted per node, sorted, with the preemption part', () => {
-  const nodes = [makeNode('a', { cpu: '1', memory: '1Gi', pods: '10' }), makeNode('b', { cpu: '1', memory: '1Gi', pods: '10' }), makeNode('c', { cpu: '8', memory: '8Gi', pods: '10' }, { disk: 'hdd' })];
+  const nodes = [
+    makeNode('a', { cpu: '1', memory: '1Gi', pods: '10' }),
+    makeNode('b', { cpu: '1', memory: '1Gi', pods: '10' }),
+    makeNode('c', { cpu: '8', memory: '8Gi', pods: '10' }, { disk: 'hdd' }),
+  ];
   const snap = makeSnapshot(nodes);
   const fwk = framework(snap);
   const pod = makePod('p', { containers: [withRequests('500m')], nodeSelector: { disk: 'hdd' } });
@@ -56,19 +67,31 @@ test('FitError message: reasons counted per node, sorted, with the preemption pa
   // NodeAffinity rejects every node before resources are looked at.
   assert.equal(err.message, "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
   err.diagnosis.postFilterMsg = 'preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling';
-  assert.equal(err.message, "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+  assert.equal(
+    err.message,
+    "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+  );
   assert.deepEqual([...err.diagnosis.unschedulablePlugins], ['NodeAffinity']);
 
   const mixed = makePod('mixed', { containers: [withRequests('2')] });
-  const snap2 = makeSnapshot([...nodes.slice(0, 2), makeNode('t', { cpu: '8', memory: '8Gi', pods: '10' }, {}, { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] })]);
+  const snap2 = makeSnapshot([
+    ...nodes.slice(0, 2),
+    makeNode('t', { cpu: '8', memory: '8Gi', pods: '10' }, {}, { taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }] }),
+  ]);
   const fwk2 = framework(snap2);
-  assert.throws(() => alg.schedulePod(fwk2, fwk2.newCycleState(), mixed, snap2), (e: Error) => e.message === '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.');
+  assert.throws(
+    () => alg.schedulePod(fwk2, fwk2.newCycleState(), mixed, snap2),
+    (e: Error) => e.message === '0/3 nodes are available: 1 node(s) had untolerated taint {k: v}, 2 Insufficient cpu.',
+  );
 });
 
 test('no nodes at all: upstream\'s "no nodes available to schedule pods"', () => {
   const snap = makeSnapshot([]);
   const fwk = framework(snap);
-  assert.throws(() => new SchedulingAlgorithm().schedulePod(fwk, fwk.newCycleState(), makePod('p'), snap), (e: Error) => e instanceof FitError && e.message === 'no nodes available to schedule pods');
+  assert.throws(
+    () => new SchedulingAlgorithm().schedulePod(fwk, fwk.newCycleState(), makePod('p'), snap),
+    (e: Error) => e instanceof FitError && e.message === 'no nodes available to schedule pods',
+  );
 });
 
 test('sampling: with 1000 nodes only 42 % are filtered per cycle, and the window rotates', () => {
@@ -89,8 +112,14 @@ test('selectHost picks the top score and breaks ties uniformly', () => {
     { name: 'b', totalScore: 30 },
     { name: 'c', totalScore: 30 },
   ];
-  assert.equal(selectHost(scores, () => 0.99), 'b');
-  assert.equal(selectHost(scores, () => 0), 'c');
+  assert.equal(
+    selectHost(scores, () => 0.99),
+    'b',
+  );
+  assert.equal(
+    selectHost(scores, () => 0),
+    'c',
+  );
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) seen.add(selectHost(scores));
   assert.deepEqual([...seen].sort(), ['b', 'c']);
@@ -107,7 +136,7 @@ test('a nominated node that still fits is chosen without looking at others', () 
   assert.equal(r.feasibleNodes, 1);
 });
 
-test('filters run selective plugins first, yet an unschedulable pod\'s message names what the configured order rejects first', () => {
+test("filters run selective plugins first, yet an unschedulable pod's message names what the configured order rejects first", () => {
   const small = { cpu: '1', memory: '1Gi', pods: '10' };
   const big = { cpu: '8', memory: '8Gi', pods: '10' };
   const nodes = [

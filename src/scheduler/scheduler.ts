@@ -143,7 +143,8 @@ export class Scheduler {
       }
       this.cache.addOrUpdatePod(p);
       if (old.spec?.nodeName) {
-        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.move({ resource: 'AssignedPod', action: 'UpdatePodLabel' }, old, p);
+        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels))
+          this.move({ resource: 'AssignedPod', action: 'UpdatePodLabel' }, old, p);
       } else this.move({ resource: 'AssignedPod', action: 'Add' }, undefined, p);
     } else if (this.responsibleFor(p)) {
       if (p.metadata?.deletionTimestamp || isTerminal(p)) this.queue.delete(p);
@@ -224,7 +225,10 @@ export class Scheduler {
       host = r.suggestedHost;
       this.stats.cycles++;
       this.stats.evaluated += r.evaluatedNodes;
-      if (this.stats.cycles % 1000 === 0 && this.log.enabled('debug')) this.log.debug(`stats: ${this.stats.cycles} cycles, ${Math.round(this.stats.evaluated / this.stats.cycles)} nodes evaluated per cycle, queue ${JSON.stringify(this.queue.counts)}`);
+      if (this.stats.cycles % 1000 === 0 && this.log.enabled('debug'))
+        this.log.debug(
+          `stats: ${this.stats.cycles} cycles, ${Math.round(this.stats.evaluated / this.stats.cycles)} nodes evaluated per cycle, queue ${JSON.stringify(this.queue.counts)}`,
+        );
     } catch (e) {
       if (!(e instanceof FitError)) throw e;
       let nominated: string | undefined;
@@ -235,7 +239,10 @@ export class Scheduler {
         const t0 = performance.now();
         const r = await fwk.runPostFilter(state, pod, statuses);
         this.stats.postFilterMs += performance.now() - t0;
-        if (this.stats.failures % 200 === 0 && this.log.enabled('debug')) this.log.debug(`stats: ${this.stats.failures} failed cycles, ${Math.round(this.stats.postFilterMs)} ms in PostFilter, queue ${JSON.stringify(this.queue.counts)}`);
+        if (this.stats.failures % 200 === 0 && this.log.enabled('debug'))
+          this.log.debug(
+            `stats: ${this.stats.failures} failed cycles, ${Math.round(this.stats.postFilterMs)} ms in PostFilter, queue ${JSON.stringify(this.queue.counts)}`,
+          );
         if (r.status.isSuccess()) nominated = r.result?.nominatedNodeName;
         else e.diagnosis.postFilterMsg = r.status.message();
       }
@@ -263,7 +270,14 @@ export class Scheduler {
     void cycle.finally(() => this.binding.delete(cycle));
   }
 
-  private async bindingCycle(fwk: Framework, state: ReturnType<Framework['newCycleState']>, q: QueuedPodInfo, pod: Pod, _assumed: PodInfo, host: string): Promise<void> {
+  private async bindingCycle(
+    fwk: Framework,
+    state: ReturnType<Framework['newCycleState']>,
+    q: QueuedPodInfo,
+    pod: Pod,
+    _assumed: PodInfo,
+    host: string,
+  ): Promise<void> {
     try {
       let s = await fwk.runPreBind(state, pod, host);
       if (s.isSuccess()) s = await fwk.runBind(state, pod, host);

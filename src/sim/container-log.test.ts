@@ -91,10 +91,10 @@ test('init containers have logs too', () => {
   const p = pod([], { initContainers: [{ name: 'setup', image: 'busybox', command: ['true'] }] });
   p.status!.initContainerStatuses = [{ ...cs({ terminated: { exitCode: 0, reason: 'Completed', startedAt: T0, finishedAt: T1 } }), name: 'setup' }];
   const c = findContainer(p, 'setup');
-  assert.deepEqual(
-    formatLines(runLines(c.spec, 'sim-0', selectRun(p, c, false)), {}),
-    ['[berth sim] container setup started on simulated node sim-0: image busybox, command true (nothing really runs)\n', '[berth sim] container setup exited with code 0 (Completed)\n'],
-  );
+  assert.deepEqual(formatLines(runLines(c.spec, 'sim-0', selectRun(p, c, false)), {}), [
+    '[berth sim] container setup started on simulated node sim-0: image busybox, command true (nothing really runs)\n',
+    '[berth sim] container setup exited with code 0 (Completed)\n',
+  ]);
 });
 
 test('tailLines keeps the last lines, sinceTime drops older ones, limitBytes cuts the bytes', () => {

@@ -40,8 +40,10 @@ export function findContainer(pod: Pod, name: string | undefined): ContainerRef 
   const podName = pod.metadata?.name ?? '';
   const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   if (!name) {
-    name = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? (pod.spec?.containers?.length === 1 ? pod.spec.containers[0]!.name : undefined);
-    if (!name) throw new SimLogError(400, 'BadRequest', `a container name must be specified for pod ${podName}, choose one of: [${specs.map((c) => c.name).join(' ')}]`);
+    name =
+      pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? (pod.spec?.containers?.length === 1 ? pod.spec.containers[0]!.name : undefined);
+    if (!name)
+      throw new SimLogError(400, 'BadRequest', `a container name must be specified for pod ${podName}, choose one of: [${specs.map((c) => c.name).join(' ')}]`);
   }
   const spec = specs.find((c) => c.name === name);
   if (!spec) throw new SimLogError(404, 'NotFound', `container "${name}" not found in pod "${podName}"`);
@@ -58,7 +60,12 @@ export function selectRun(pod: Pod, c: ContainerRef, previous: boolean): Contain
   const name = c.spec.name;
   const last = c.status?.lastState?.terminated;
   const state = c.status?.state;
-  const ended = (t: NonNullable<typeof last>): ContainerRun => ({ startedAt: t.startedAt ?? t.finishedAt ?? '', finishedAt: t.finishedAt ?? '', exitCode: t.exitCode, reason: t.reason });
+  const ended = (t: NonNullable<typeof last>): ContainerRun => ({
+    startedAt: t.startedAt ?? t.finishedAt ?? '',
+    finishedAt: t.finishedAt ?? '',
+    exitCode: t.exitCode,
+    reason: t.reason,
+  });
   if (previous) {
     if (!last?.startedAt) throw new SimLogError(400, 'BadRequest', `previous terminated container "${name}" in pod "${podName}" not found`);
     return ended(last);
@@ -74,11 +81,14 @@ export function selectRun(pod: Pod, c: ContainerRef, previous: boolean): Contain
 /** The command a container runs, shell-quoted where needed; the image's own entrypoint when the spec sets none. */
 function commandLine(c: Container): string {
   const argv = c.command?.length ? [...c.command, ...(c.args ?? [])] : ['(image entrypoint)', ...(c.args ?? [])];
-  return argv.map((a, i) => (i === 0 && !c.command?.length) || /^[^\s"'\\$`]+$/.test(a) ? a : JSON.stringify(a)).join(' ');
+  return argv.map((a, i) => ((i === 0 && !c.command?.length) || /^[^\s"'\\$`]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
 export function startLine(c: Container, nodeName: string, run: ContainerRun): SimLogLine {
-  return { time: run.startedAt, text: `[berth sim] container ${c.name} started on simulated node ${nodeName}: image ${c.image ?? ''}, command ${commandLine(c)} (nothing really runs)` };
+  return {
+    time: run.startedAt,
+    text: `[berth sim] container ${c.name} started on simulated node ${nodeName}: image ${c.image ?? ''}, command ${commandLine(c)} (nothing really runs)`,
+  };
 }
 
 export function exitLine(c: Container, run: ContainerRun): SimLogLine | undefined {

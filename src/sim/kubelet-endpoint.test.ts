@@ -50,7 +50,11 @@ const running = (name: string): Pod => ({
 });
 const ended = (p: Pod, exitCode: number): Pod => ({
   ...p,
-  status: { containerStatuses: [{ ...p.status!.containerStatuses![0]!, state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', startedAt: T0, finishedAt: T1 } } }] },
+  status: {
+    containerStatuses: [
+      { ...p.status!.containerStatuses![0]!, state: { terminated: { exitCode, reason: exitCode ? 'Error' : 'Completed', startedAt: T0, finishedAt: T1 } } },
+    ],
+  },
 });
 
 let ep: SimKubeletEndpoint;
@@ -89,7 +93,11 @@ const status = (r: Reply) => JSON.parse(r.body) as { kind: string; code: number;
 test("only the API server's client certificate from the cluster CA is let in; healthz answers anyone", async () => {
   pods.set('default/web', running('web'));
   assert.equal((await get('/healthz', 'none')).code, 200);
-  for (const [who, code, reason] of [['none', 401, 'Unauthorized'], ['otherCa', 401, 'Unauthorized'], ['stranger', 403, 'Forbidden']] as const) {
+  for (const [who, code, reason] of [
+    ['none', 401, 'Unauthorized'],
+    ['otherCa', 401, 'Unauthorized'],
+    ['stranger', 403, 'Forbidden'],
+  ] as const) {
     const r = await get('/containerLogs/default/web/app', who);
     assert.deepEqual([r.code, status(r).reason], [code, reason], who);
   }
@@ -102,10 +110,13 @@ test('without a cluster CA every request is refused', async () => {
   try {
     bare.setServingCert(await issueNodeServingCertificate(ca, 'sim-0', ['127.0.0.1']));
     const r = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: bare.port, path: '/containerLogs/default/web/app', ca: pki.caCert, ...CLIENTS.apiserver, agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        { host: '127.0.0.1', port: bare.port, path: '/containerLogs/default/web/app', ca: pki.caCert, ...CLIENTS.apiserver, agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -192,7 +203,10 @@ test('exec, attach and port-forward answer an error naming the simulated node', 
   const out = await upgrade('/exec/default/web/app?command=true&stdout=1');
   assert.match(out, /^HTTP\/1\.1 400 BadRequest\r\n/);
   const body = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4));
-  assert.deepEqual([body.kind, body.code, body.message], ['Status', 400, 'cannot exec container app of pod web: it runs on simulated node sim-7, where no container really runs']);
+  assert.deepEqual(
+    [body.kind, body.code, body.message],
+    ['Status', 400, 'cannot exec container app of pod web: it runs on simulated node sim-7, where no container really runs'],
+  );
   assert.match(await upgrade('/attach/default/web/app?stdout=1'), /cannot attach container app of pod web: it runs on simulated node sim-7/);
   assert.match(await upgrade('/portForward/default/web?port=80'), /cannot port-forward pod web: it runs on simulated node sim-7/);
   assert.match(await upgrade('/exec/default/nope/app?command=true'), /^HTTP\/1\.1 404 NotFound[^]*pods \\"nope\\" not found/);

@@ -12,7 +12,15 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { answeredHealthz, closeEndpoint, containerLogsTarget, kubeletClientRefusal, kubeletEndpointTls, listenEndpoint, type ServingCert } from '../kubelet/index.js';
+import {
+  answeredHealthz,
+  closeEndpoint,
+  containerLogsTarget,
+  kubeletClientRefusal,
+  kubeletEndpointTls,
+  listenEndpoint,
+  type ServingCert,
+} from '../kubelet/index.js';
 import { isLoopbackAddress } from '../api/simulated-node.js';
 import { boolParam } from '../api/query.js';
 import { ByteBudget, SimLogError, exitLine, findContainer, followedRunEnd, formatLines, runLines, selectRun } from './container-log.js';
@@ -37,7 +45,6 @@ export interface SimKubeletEndpointOptions {
   pods: SimPodSource;
   log: (msg: string) => void;
 }
-
 
 /** The kubelet paths that stream into a container: none of them can work on a simulated node. */
 const STREAM_PATH = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]*))?$/;
@@ -99,7 +106,9 @@ export class SimKubeletEndpoint {
         err = e instanceof SimLogError ? e : new SimLogError(500, 'InternalError', (e as Error).message);
       }
       const body = statusBody(err.code, err.reason, err.message);
-      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
     await listenEndpoint(this.server, this.o.port, this.o.host);
   }
@@ -109,7 +118,9 @@ export class SimKubeletEndpoint {
   }
 
   private authorize(req: IncomingMessage): void {
-    const refused = this.o.clientCa ? kubeletClientRefusal(req.socket as TLSSocket) : { code: 401, reason: 'Unauthorized', message: 'Unauthorized: the simulator knows no cluster CA to check client certificates against' };
+    const refused = this.o.clientCa
+      ? kubeletClientRefusal(req.socket as TLSSocket)
+      : { code: 401, reason: 'Unauthorized', message: 'Unauthorized: the simulator knows no cluster CA to check client certificates against' };
     if (refused) throw new SimLogError(refused.code, refused.reason, refused.message);
   }
 
@@ -145,7 +156,14 @@ export class SimKubeletEndpoint {
     throw this.refusal(req);
   }
 
-  private async logs(req: IncomingMessage, res: ServerResponse, ns: string, name: string, containerName: string | undefined, q: URLSearchParams): Promise<void> {
+  private async logs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ns: string,
+    name: string,
+    containerName: string | undefined,
+    q: URLSearchParams,
+  ): Promise<void> {
     const pod = this.pod(ns, name);
     const c = findContainer(pod, containerName);
     const previous = boolParam(q, 'previous');

@@ -56,7 +56,12 @@ export class LeaseRenewer {
 
   /** Creates or renews the node's Lease now. */
   async renew(n: SimNode): Promise<void> {
-    const out = await writeNodeLease(this.client, { nodeName: n.name, nodeUid: n.uid, durationSeconds: this.opts.durationSeconds, last: this.known.get(n.name) });
+    const out = await writeNodeLease(this.client, {
+      nodeName: n.name,
+      nodeUid: n.uid,
+      durationSeconds: this.opts.durationSeconds,
+      last: this.known.get(n.name),
+    });
     this.known.set(n.name, out);
     this.renewals++;
   }

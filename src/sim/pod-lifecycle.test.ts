@@ -17,7 +17,16 @@ const T0 = Date.parse('2026-01-02T03:04:05Z');
 const HOST = '127.0.0.1';
 const IP = '10.244.0.2';
 
-function pod(spec: { containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; readinessGates?: { conditionType: string }[]; activeDeadlineSeconds?: number } = {}, annotations: Record<string, string> = {}): Pod {
+function pod(
+  spec: {
+    containers?: Container[];
+    initContainers?: Container[];
+    restartPolicy?: string;
+    readinessGates?: { conditionType: string }[];
+    activeDeadlineSeconds?: number;
+  } = {},
+  annotations: Record<string, string> = {},
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -101,10 +110,7 @@ test('with a start delay the pod waits in ContainerCreating, then runs; skipped 
   assert.equal(first.status.containerStatuses![0]!.imageID, '');
   assert.equal(first.status.containerStatuses![0]!.containerID, undefined);
   assert.equal(cond(first.status, 'PodReadyToStartContainers')!.status, 'True');
-  assert.deepEqual(
-    [cond(first.status, 'Ready')!.reason, cond(first.status, 'Ready')!.message],
-    ['ContainersNotReady', 'containers with unready status: [c]'],
-  );
+  assert.deepEqual([cond(first.status, 'Ready')!.reason, cond(first.status, 'Ready')!.message], ['ContainersNotReady', 'containers with unready status: [c]']);
   assert.equal(first.status.podIP, IP, 'the sandbox has its address before the containers start');
   const second = d.at(2500);
   assert.equal(second.status.phase, 'Running');
@@ -135,7 +141,10 @@ test('init containers run in order, each for the start delay, then the app conta
   assert.equal(s.phase, 'Pending');
   assert.deepEqual(initState(s, 0), { waiting: { reason: 'PodInitializing' } });
   assert.deepEqual(state(s), { waiting: { reason: 'PodInitializing' } });
-  assert.deepEqual([cond(s, 'Initialized')!.status, cond(s, 'Initialized')!.reason, cond(s, 'Initialized')!.message], ['False', 'ContainersNotInitialized', 'containers with incomplete status: [i1 i2]']);
+  assert.deepEqual(
+    [cond(s, 'Initialized')!.status, cond(s, 'Initialized')!.reason, cond(s, 'Initialized')!.message],
+    ['False', 'ContainersNotInitialized', 'containers with incomplete status: [i1 i2]'],
+  );
   s = d.at(1000).status;
   assert.deepEqual(initState(s, 0), { running: { startedAt: '2026-01-02T03:04:06Z' } });
   assert.deepEqual(initState(s, 1), { waiting: { reason: 'PodInitializing' } });
@@ -262,7 +271,10 @@ test('exit code 1 with restartPolicy Always: restart at once, then CrashLoopBack
   assert.equal(step.status.phase, 'Running');
   assert.equal(cs.restartCount, 1, 'the first restart is immediate');
   assert.deepEqual(cs.state, { running: { startedAt: '2026-01-02T03:04:07Z' } });
-  assert.deepEqual([cs.lastState?.terminated?.exitCode, cs.lastState?.terminated?.reason, cs.lastState?.terminated?.finishedAt], [1, 'Error', '2026-01-02T03:04:07Z']);
+  assert.deepEqual(
+    [cs.lastState?.terminated?.exitCode, cs.lastState?.terminated?.reason, cs.lastState?.terminated?.finishedAt],
+    [1, 'Error', '2026-01-02T03:04:07Z'],
+  );
   const firstId = cs.lastState!.terminated!.containerID;
   assert.notEqual(firstId, cs.containerID, 'a new container');
   step = d.at(4000); // second exit: back-off 10 s
@@ -279,7 +291,10 @@ test('exit code 1 with restartPolicy Always: restart at once, then CrashLoopBack
   assert.ok(cs.state?.running);
   step = d.at(16_000);
   assert.equal(step.status.containerStatuses![0]!.state?.waiting?.message, 'back-off 20s restarting failed container=c pod=p_ns(uid-1)');
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartBackoffMs(n)), [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartBackoffMs(n)),
+    [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000],
+  );
   assert.equal(restartBackoffMs(0), 0);
   // Scaled for tests.
   const fast = new Driver(pod({}, { [EXIT_AFTER_ANNOTATION]: '1s', [EXIT_CODE_ANNOTATION]: '1' }), { startDelayMs: 0, backoffScale: 0.1 });
@@ -345,6 +360,9 @@ test('when the app containers of a Never pod finish, its sidecars are stopped wi
   assert.equal(running.phase, 'Running');
   const done = d.at(3000);
   assert.equal(done.status.phase, 'Succeeded');
-  assert.deepEqual([initState(done.status).terminated?.exitCode, initState(done.status).terminated?.reason, initState(done.status).terminated?.finishedAt], [0, 'Completed', '2026-01-02T03:04:08Z']);
+  assert.deepEqual(
+    [initState(done.status).terminated?.exitCode, initState(done.status).terminated?.reason, initState(done.status).terminated?.finishedAt],
+    [0, 'Completed', '2026-01-02T03:04:08Z'],
+  );
   assert.equal(done.wakeAt, undefined);
 });

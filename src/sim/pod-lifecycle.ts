@@ -9,7 +9,15 @@ import type { Container, ContainerState, ContainerStateTerminated, ContainerStat
 import { rfc3339 } from '../client/index.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
-import { containersReadyCondition, initializedCondition, mergeConditions, isRestartableInit, podReadyToStartContainersCondition, readyCondition, restartBackoffMs } from '../kubelet/index.js';
+import {
+  containersReadyCondition,
+  initializedCondition,
+  mergeConditions,
+  isRestartableInit,
+  podReadyToStartContainersCondition,
+  readyCondition,
+  restartBackoffMs,
+} from '../kubelet/index.js';
 
 /** A Go duration after which every app container exits (measured from each container's start). */
 export const EXIT_AFTER_ANNOTATION = 'sim.berth.dev/exit-after';
@@ -183,7 +191,17 @@ function simulate(pod: Pod, env: PodEnv, opts: LifecycleOptions): Simulation {
         initDone = false;
         continue;
       }
-      run = { ...run, state: { kind: 'terminated', exitCode: 0, reason: 'Completed', startedAt: run.state.startedAt, finishedAt: finishAt, containerID: containerIdOf(pod.metadata?.uid ?? '', c.name, run.restartCount) } };
+      run = {
+        ...run,
+        state: {
+          kind: 'terminated',
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt: run.state.startedAt,
+          finishedAt: finishAt,
+          containerID: containerIdOf(pod.metadata?.uid ?? '', c.name, run.restartCount),
+        },
+      };
     }
     sim.init.push(run);
     if (run.state.kind === 'terminated' && run.state.exitCode === 0) cursor = run.state.finishedAt ?? cursor;
@@ -283,7 +301,17 @@ function advanceApp(
         return run;
       }
       const containerID = containerIdOf(uid, c.name, run.restartCount);
-      run = { ...run, state: { kind: 'terminated', exitCode: exit.code, reason: exit.code === 0 ? 'Completed' : 'Error', startedAt: s.startedAt, finishedAt: exitAt, containerID } };
+      run = {
+        ...run,
+        state: {
+          kind: 'terminated',
+          exitCode: exit.code,
+          reason: exit.code === 0 ? 'Completed' : 'Error',
+          startedAt: s.startedAt,
+          finishedAt: exitAt,
+          containerID,
+        },
+      };
       continue;
     }
     const restart = policy === 'Always' || (policy === 'OnFailure' && s.exitCode !== 0);
@@ -306,11 +334,17 @@ function stopAll(sim: Simulation, t: number, exitCode: number, onlySidecars = fa
     if (onlySidecars && !sidecar) return run;
     const s = run.state;
     if (s.kind === 'running') {
-      return { ...run, state: { kind: 'terminated', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: s.startedAt, finishedAt: Math.max(t, s.startedAt) } };
+      return {
+        ...run,
+        state: { kind: 'terminated', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: s.startedAt, finishedAt: Math.max(t, s.startedAt) },
+      };
     }
     if (s.kind === 'waiting') {
       if (run.last) return { ...run, state: { kind: 'terminated', ...run.last }, last: undefined };
-      return { ...run, state: { kind: 'terminated', exitCode: KILLED_EXIT_CODE, reason: CONTAINER_STATUS_UNKNOWN_REASON, message: CONTAINER_STATUS_UNKNOWN_MESSAGE } };
+      return {
+        ...run,
+        state: { kind: 'terminated', exitCode: KILLED_EXIT_CODE, reason: CONTAINER_STATUS_UNKNOWN_REASON, message: CONTAINER_STATUS_UNKNOWN_MESSAGE },
+      };
     }
     return run;
   };

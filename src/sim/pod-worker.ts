@@ -192,7 +192,10 @@ export class PodWorker {
       this.writes++;
     }
     try {
-      await this.client.delete({ ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name! }, { gracePeriodSeconds: 0, preconditions: { uid: rec.uid } });
+      await this.client.delete(
+        { ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name! },
+        { gracePeriodSeconds: 0, preconditions: { uid: rec.uid } },
+      );
       this.deletes++;
       if (this.informer.getByKey(key)?.metadata?.uid === rec.uid) this.deleted.set(key, rec.uid);
     } catch (e) {

@@ -9,7 +9,15 @@ import type { NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
 import { NodeRegistrar } from './node-registrar.js';
 import { SimKubeletEndpoint } from './kubelet-endpoint.js';
-import { NODE_LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, ensureNodeLeaseNamespace, NODE_LEASE_RENEW_INTERVAL_MS, NODE_STATUS_UPDATE_FREQUENCY_MS, ServingCertManager, type ServingCert } from '../kubelet/index.js';
+import {
+  NODE_LEASE_DURATION_SECONDS,
+  NODE_LEASE_NAMESPACE,
+  ensureNodeLeaseNamespace,
+  NODE_LEASE_RENEW_INTERVAL_MS,
+  NODE_STATUS_UPDATE_FREQUENCY_MS,
+  ServingCertManager,
+  type ServingCert,
+} from '../kubelet/index.js';
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
@@ -94,7 +102,11 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   const started = performance.now();
 
   const byName = new Map<string, SimNode>();
-  const pods = new PodWorker(client, byName, { lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions, workers: opts.podWorkers, log });
+  const pods = new PodWorker(client, byName, {
+    lifecycle: { startDelayMs: opts.startDelayMs, backoffScale: opts.backoffScale } satisfies LifecycleOptions,
+    workers: opts.podWorkers,
+    log,
+  });
   // The endpoint listens before any node names its port. As an agent's, it lets in only the API
   // server's client certificate (of the cluster CA the simulator's kubeconfig trusts).
   const endpoint = new SimKubeletEndpoint({
@@ -127,9 +139,21 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     throw e;
   }
   for (const n of nodes) byName.set(n.name, n);
-  const shape: NodeShape = { cpu: opts.cpu, memory: opts.memory, pods: opts.pods, ephemeralStorage: opts.ephemeralStorage, kubeletVersion, kubeletPort: endpoint.port };
+  const shape: NodeShape = {
+    cpu: opts.cpu,
+    memory: opts.memory,
+    pods: opts.pods,
+    ephemeralStorage: opts.ephemeralStorage,
+    kubeletVersion,
+    kubeletPort: endpoint.port,
+  };
 
-  const leases = new LeaseRenewer(client, { durationSeconds: opts.leaseDurationSeconds, renewIntervalMs: opts.leaseRenewIntervalMs, concurrency: opts.concurrency, log });
+  const leases = new LeaseRenewer(client, {
+    durationSeconds: opts.leaseDurationSeconds,
+    renewIntervalMs: opts.leaseRenewIntervalMs,
+    concurrency: opts.concurrency,
+    log,
+  });
   leases.remember(existingLeases.items.filter((l) => byName.has(l.metadata?.name ?? '')));
   // Each registration posts the node's status: the status loop counts its report period from it.
   const registrar = new NodeRegistrar(client, leases, { shape, concurrency: opts.concurrency, log, onRegistered: (n) => statusReporter.registered(n) });
@@ -161,9 +185,17 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
   const certs =
     opts.servingCert || !client.options.ca || !nodes.length
       ? undefined
-      : new ServingCertManager({ client, nodeName: nodes[0]!.name, names: [nodes[0]!.name, endpoint.host], caCert: client.options.ca, onCert: (c) => endpoint.setServingCert(c), log });
+      : new ServingCertManager({
+          client,
+          nodeName: nodes[0]!.name,
+          names: [nodes[0]!.name, endpoint.host],
+          caCert: client.options.ca,
+          onCert: (c) => endpoint.setServingCert(c),
+          log,
+        });
   await certs?.start();
-  if (certs && !(await certs.waitForCert(15_000))) log('no serving certificate yet: kubectl logs on simulated pods fails until its CertificateSigningRequest is approved and issued (kubectl get csr)');
+  if (certs && !(await certs.waitForCert(15_000)))
+    log('no serving certificate yet: kubectl logs on simulated pods fails until its CertificateSigningRequest is approved and issued (kubectl get csr)');
 
   return {
     nodes,

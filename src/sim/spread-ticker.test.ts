@@ -77,5 +77,8 @@ test('forEachConcurrent visits every item with bounded concurrency', async () =>
     inFlight--;
   });
   assert.equal(max, 7);
-  assert.deepEqual(seen.sort((a, b) => a - b), [...Array(50).keys()]);
+  assert.deepEqual(
+    seen.sort((a, b) => a - b),
+    [...Array(50).keys()],
+  );
 });

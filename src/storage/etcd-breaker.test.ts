@@ -25,6 +25,10 @@ test('etcd breaker: three failures pause the member briefly; it is tried again a
 
 test('etcd breaker: errors that do not say the member is unreachable never pause it', async () => {
   const b = new ShortBreaker({ isFailure: () => false, now: () => 0 });
-  for (let i = 0; i < 5; i++) await assert.rejects(b.execute(() => Promise.reject(new Error('compacted'))), /compacted/);
+  for (let i = 0; i < 5; i++)
+    await assert.rejects(
+      b.execute(() => Promise.reject(new Error('compacted'))),
+      /compacted/,
+    );
   assert.equal(await b.execute(() => 'ok'), 'ok');
 });

@@ -18,15 +18,35 @@ class FakeStream extends EventEmitter {
   }
   respond(r: Partial<IWatchResponse> & { revision: number }): void {
     const { revision, ...rest } = r;
-    this.emit('data', { header: { revision: String(revision) }, watch_id: '7', created: false, canceled: false, compact_revision: '0', cancel_reason: '', fragment: false, events: [], ...rest });
+    this.emit('data', {
+      header: { revision: String(revision) },
+      watch_id: '7',
+      created: false,
+      canceled: false,
+      compact_revision: '0',
+      cancel_reason: '',
+      fragment: false,
+      events: [],
+      ...rest,
+    });
   }
 }
 
-const put = (key: string, rev: number): IEvent => ({ type: 'Put', kv: { key: Buffer.from(key), value: Buffer.from('v'), create_revision: String(rev), mod_revision: String(rev), version: '1', lease: '0' } }) as IEvent;
+const put = (key: string, rev: number): IEvent =>
+  ({
+    type: 'Put',
+    kv: { key: Buffer.from(key), value: Buffer.from('v'), create_revision: String(rev), mod_revision: String(rev), version: '1', lease: '0' },
+  }) as IEvent;
 
 function harness(fromRevision: number) {
   const streams: FakeStream[] = [];
-  const got: { events: number[]; resumed: number[]; interrupted: string[]; progress: number[]; failed: Error[] } = { events: [], resumed: [], interrupted: [], progress: [], failed: [] };
+  const got: { events: number[]; resumed: number[]; interrupted: string[]; progress: number[]; failed: Error[] } = {
+    events: [],
+    resumed: [],
+    interrupted: [],
+    progress: [],
+    failed: [],
+  };
   const w = new ResumingWatch({
     key: Buffer.from('/a/'),
     rangeEnd: Buffer.from('/a0'),
@@ -56,7 +76,7 @@ function harness(fromRevision: number) {
 
 const startOf = (s: FakeStream) => Number(s.requests[0]?.create_request?.start_revision);
 
-test('etcd watch: a stream lost during catch-up resumes after the last delivered event, not at etcd\'s header revision', async () => {
+test("etcd watch: a stream lost during catch-up resumes after the last delivered event, not at etcd's header revision", async () => {
   const { w, got, next } = harness(10);
   const s1 = await next(1);
   assert.equal(startOf(s1), 11);

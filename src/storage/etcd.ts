@@ -175,7 +175,11 @@ export class EtcdStore implements Store {
       if (isCompacted(e)) throw new CompactedError(opts.revision ?? 0, await this.compactedRevision());
       throw e;
     }
-    return { items: r.kvs.map((kv) => this.toKV(kv)), revision: Number(r.header.revision) > 0 && opts.revision ? opts.revision : Number(r.header.revision), more: r.more };
+    return {
+      items: r.kvs.map((kv) => this.toKV(kv)),
+      revision: Number(r.header.revision) > 0 && opts.revision ? opts.revision : Number(r.header.revision),
+      more: r.more,
+    };
   }
 
   private async txn(req: Parameters<Etcd3['kv']['txn']>[0]): Promise<ITxnResponse> {
@@ -213,7 +217,10 @@ export class EtcdStore implements Store {
   async delete(key: string, expectedModRevision?: number): Promise<KV> {
     const k = this.full(key);
     const r = await this.txn({
-      compare: expectedModRevision === undefined ? [{ key: k, target: 'Mod', result: 'Greater', mod_revision: '0' }] : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: String(expectedModRevision) }],
+      compare:
+        expectedModRevision === undefined
+          ? [{ key: k, target: 'Mod', result: 'Greater', mod_revision: '0' }]
+          : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: String(expectedModRevision) }],
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });

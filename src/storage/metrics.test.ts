@@ -25,13 +25,23 @@ test('resourceOfKey: the resource of a key or prefix under /registry/', () => {
 
 async function count(operation: string, type: string): Promise<number> {
   const m = await registry.getSingleMetric('etcd_request_duration_seconds')!.get();
-  return m.values.find((v) => (v as { metricName?: string }).metricName === 'etcd_request_duration_seconds_count' && v.labels.operation === operation && v.labels.type === type)?.value ?? 0;
+  return (
+    m.values.find(
+      (v) => (v as { metricName?: string }).metricName === 'etcd_request_duration_seconds_count' && v.labels.operation === operation && v.labels.type === type,
+    )?.value ?? 0
+  );
 }
 
 test('etcd_request_duration_seconds counts each call by operation and resource, failed ones too', async () => {
   const store = new InstrumentedStore(new SqliteStore(join(dir, 'count.db')));
   try {
-    const before = { create: await count('create', 'widgets'), get: await count('get', 'widgets'), list: await count('list', 'widgets'), update: await count('update', 'widgets'), del: await count('delete', 'widgets') };
+    const before = {
+      create: await count('create', 'widgets'),
+      get: await count('get', 'widgets'),
+      list: await count('list', 'widgets'),
+      update: await count('update', 'widgets'),
+      del: await count('delete', 'widgets'),
+    };
     const kv = await store.create('/registry/widgets/ns/a', '{}');
     await assert.rejects(store.create('/registry/widgets/ns/a', '{}'), KeyExistsError);
     await store.get('/registry/widgets/ns/a');

@@ -38,10 +38,17 @@ test('the database file is private to its owner and locked against a second open
     await s.create('/registry/secrets/default/x', '{"data":{"k":"dg=="}}');
     for (const f of [path, `${path}-wal`]) assert.equal(statSync(f).mode & 0o777, 0o600, `${f} is 0600`);
     // Another process opening the same file (a second server): refused, saying why.
-    const r = spawnSync(process.execPath, ['-e', `const D=require('better-sqlite3');const d=new D(${JSON.stringify(path)});d.pragma('busy_timeout=200');try{d.prepare('SELECT count(*) FROM kv').get();console.log('read')}catch(e){console.log(e.code)}`], {
-      encoding: 'utf8',
-      cwd: process.cwd(),
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const D=require('better-sqlite3');const d=new D(${JSON.stringify(path)});d.pragma('busy_timeout=200');try{d.prepare('SELECT count(*) FROM kv').get();console.log('read')}catch(e){console.log(e.code)}`,
+      ],
+      {
+        encoding: 'utf8',
+        cwd: process.cwd(),
+      },
+    );
     assert.match(r.stdout, /SQLITE_BUSY/, `a second process can't read the locked store: ${r.stdout}${r.stderr}`);
     assert.throws(() => new SqliteStore(path), /is in use by another process/);
   } finally {

@@ -87,8 +87,7 @@ export class SqliteStore implements Store {
       CREATE INDEX IF NOT EXISTS kv_key_rev ON kv (key, rev);
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
-    const meta = (name: string) =>
-      (this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
+    const meta = (name: string) => (this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as { value: number } | undefined)?.value ?? 0;
     const maxRev = (this.db.prepare('SELECT MAX(rev) AS r FROM kv').get() as { r: number | null }).r ?? 0;
     // The revision lives in meta too, because compaction may delete the newest rows (tombstones)
     // and revisions must never be reused.

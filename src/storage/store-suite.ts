@@ -89,7 +89,10 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
       start = page.items.at(-1)!.key + '\0';
     }
     const all = [...page1.items.map((i) => i.key), ...rest];
-    assert.deepEqual(all, Array.from({ length: 10 }, (_, i) => `/pods/ns/p${i}`));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 10 }, (_, i) => `/pods/ns/p${i}`),
+    );
     const latest = await s.list('/pods/');
     assert.deepEqual(
       latest.items.map((i) => i.key),
@@ -142,7 +145,10 @@ export function storeSuite(name: string, open: () => Promise<Store>): void {
     const err = await new Promise<Error>((resolve) => s.watch('/c/', b.modRevision, () => {}, resolve));
     assert.ok(err instanceof CompactedError);
     const now = await s.list('/c/');
-    assert.deepEqual(now.items.map((i) => [i.key, i.value]), [['/c/a', '2']]);
+    assert.deepEqual(
+      now.items.map((i) => [i.key, i.value]),
+      [['/c/a', '2']],
+    );
     // Revisions keep increasing after compaction, even though the newest row was a tombstone.
     const c = await s.create('/c/c', 'y');
     assert.ok(c.modRevision > rev);

@@ -19,7 +19,13 @@ describe('node agent: what outside clients see', { skip: missing ?? false }, () 
     env = await startAgentEnv();
     env.apply(
       // stringData only for `password`; `user` comes from data.
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { user: Buffer.from('admin').toString('base64') }, stringData: { password: 's3cr3t' } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'creds' },
+        data: { user: Buffer.from('admin').toString('base64') },
+        stringData: { password: 's3cr3t' },
+      },
       {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -45,7 +51,9 @@ describe('node agent: what outside clients see', { skip: missing ?? false }, () 
         metadata: { name: 'missing-key' },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'nope' } } }] }],
+          containers: [
+            { name: 'app', image: BUSYBOX, command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'nope' } } }] },
+          ],
         },
       },
       {
@@ -76,9 +84,11 @@ describe('node agent: what outside clients see', { skip: missing ?? false }, () 
 
   test('kubectl logs of a container stuck in CreateContainerConfigError gives that reason', async () => {
     const waiting = await eventually(() => status('missing-key', 'app')?.state?.waiting, 'missing-key waiting', 40_000);
-    await eventually(() => status('missing-key', 'app')?.state?.waiting?.reason === 'CreateContainerConfigError', 'CreateContainerConfigError', 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}: ${JSON.stringify(waiting)}`);
-    });
+    await eventually(() => status('missing-key', 'app')?.state?.waiting?.reason === 'CreateContainerConfigError', 'CreateContainerConfigError', 30_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(waiting)}`);
+      },
+    );
     assert.match(status('missing-key', 'app')!.state!.waiting!.message!, /couldn't find key nope in Secret default\/creds/);
     const r = kubectl(env.server, ['logs', 'missing-key']);
     assert.notEqual(r.code, 0);
@@ -90,7 +100,11 @@ describe('node agent: what outside clients see', { skip: missing ?? false }, () 
   });
 
   test('kubectl exec in a container that has exited says "container not found", with kubectl 1.32 and 1.27', async () => {
-    await eventually(() => status('one-done', 'done')?.state?.terminated && status('one-done', 'app')?.state?.running, 'one-done: done exited, app running', 40_000);
+    await eventually(
+      () => status('one-done', 'done')?.state?.terminated && status('one-done', 'app')?.state?.running,
+      'one-done: done exited, app running',
+      40_000,
+    );
     for (const version of ['1.32', '1.27']) {
       const r = kubectl(env.server, ['exec', 'one-done', '-c', 'done', '--', 'true'], { version });
       assert.notEqual(r.code, 0, version);

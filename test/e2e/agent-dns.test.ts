@@ -43,7 +43,10 @@ describe('node agent: pod DNS config, hosts file and the node DNS server', { ski
     env.apply(
       pod('cf', { hostname: 'web-0', subdomain: 'pg', hostAliases: [{ ip: '10.9.9.9', hostnames: ['alias.one', 'alias.two'] }] }),
       pod('dflt', { dnsPolicy: 'Default' }),
-      pod('none', { dnsPolicy: 'None', dnsConfig: { nameservers: ['10.1.2.3'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } }),
+      pod('none', {
+        dnsPolicy: 'None',
+        dnsConfig: { nameservers: ['10.1.2.3'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] },
+      }),
       pod('merged', { dnsConfig: { nameservers: ['10.1.2.3'], searches: ['extra.example'], options: [{ name: 'ndots', value: '1' }] } }),
       pod('fqdn', { hostname: 'db', subdomain: 'pg', setHostnameAsFQDN: true }),
       pod('hostnet', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }),
@@ -60,7 +63,11 @@ describe('node agent: pod DNS config, hosts file and the node DNS server', { ski
 
   test('ClusterFirst: the cluster nameserver, the namespace search path then the node ones, ndots:5; hosts file with the FQDN and aliases', () => {
     const [conf, hosts, hostname] = sections('cf');
-    assert.deepEqual(resolv(conf!), { nameservers: ['10.43.0.10'], search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'], options: ['ndots:5'] });
+    assert.deepEqual(resolv(conf!), {
+      nameservers: ['10.43.0.10'],
+      search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'],
+      options: ['ndots:5'],
+    });
     const ip = env.getPod('cf').status!.podIP!;
     assert.match(hosts!, new RegExp(`^${ip.replace(/\./g, '\\.')}\\tweb-0\\.pg\\.default\\.svc\\.cluster\\.local\\tweb-0$`, 'm'));
     assert.match(hosts!, /# Entries added by HostAliases\.\n10\.9\.9\.9\talias\.one\talias\.two\n/);
@@ -84,16 +91,24 @@ describe('node agent: pod DNS config, hosts file and the node DNS server', { ski
 
   test('the node DNS server: its EndpointSlice names the bridge gateway and port, and a pod resolves a Service through it', async () => {
     const gateway = env.cidr.replace(/0\/24$/, '1');
-    const slice = await eventually(() => {
-      const r = kubectl(env.server, ['get', 'endpointslice', 'kube-dns-dns-node', '-n', 'kube-system', '-o', 'json']);
-      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
-    }, 'the kube-dns slice of the node', 30_000);
+    const slice = await eventually(
+      () => {
+        const r = kubectl(env.server, ['get', 'endpointslice', 'kube-dns-dns-node', '-n', 'kube-system', '-o', 'json']);
+        return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+      },
+      'the kube-dns slice of the node',
+      30_000,
+    );
     assert.deepEqual(slice.endpoints[0].addresses, [gateway]);
     const port = slice.ports.find((p: { name: string }) => p.name === 'dns').port as number;
-    const out = await eventually(() => {
-      const r = kubectl(env.server, ['exec', 'cf', '--', 'nslookup', 'kubernetes.default.svc.cluster.local', `${gateway}:${port}`]);
-      return r.code === 0 ? r.stdout : undefined;
-    }, 'nslookup from the pod', 30_000);
+    const out = await eventually(
+      () => {
+        const r = kubectl(env.server, ['exec', 'cf', '--', 'nslookup', 'kubernetes.default.svc.cluster.local', `${gateway}:${port}`]);
+        return r.code === 0 ? r.stdout : undefined;
+      },
+      'nslookup from the pod',
+      30_000,
+    );
     const kubernetesIP = JSON.parse(kubectl(env.server, ['get', 'svc', 'kubernetes', '-o', 'json']).stdout).spec.clusterIP as string;
     assert.match(out!, new RegExp(`Address:\\s+${kubernetesIP.replace(/\./g, '\\.')}\\b`));
   });

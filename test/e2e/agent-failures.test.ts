@@ -71,7 +71,14 @@ describe('node agent failures', { skip: missing ?? false }, () => {
       metadata: { name: 'oomloop' },
       spec: {
         terminationGracePeriodSeconds: 2,
-        containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'], resources: { limits: { memory: '16Mi' } } }],
+        containers: [
+          {
+            name: 'c',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'],
+            resources: { limits: { memory: '16Mi' } },
+          },
+        ],
       },
     });
     const cs = (await eventually(

@@ -8,7 +8,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CriRuntime, ManagedContainerd, containerdLayout, removeCgroupTree, findRuntimeBinaries, findStaticBusybox, unmountUnder } from '../../src/runtime/index.js';
+import {
+  CriRuntime,
+  ManagedContainerd,
+  containerdLayout,
+  removeCgroupTree,
+  findRuntimeBinaries,
+  findStaticBusybox,
+  unmountUnder,
+} from '../../src/runtime/index.js';
 import { forgetBridge } from '../../src/cli/bridge-owner.js';
 import { removeProxyTable } from '../../src/proxy/index.js';
 import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
@@ -158,7 +166,9 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     cgroupRoot,
     getPod: (name) => JSON.parse(kubectl(server, ['get', 'pod', name, '-o', 'json']).stdout) as Pod,
     apply(...objects) {
-      const r = kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }) });
+      const r = kubectl(server, ['apply', '-f', '-'], {
+        input: JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }),
+      });
       if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
     },
     podLog: (name, container, extra) => kubectl(server, ['logs', name, '-c', container, ...(extra ? [extra] : [])]).stdout,
@@ -170,7 +180,10 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
  * Starts test/e2e/agent-runner.ts (or command) as its own process with the agent options, and
  * waits for its "agent ready port=N" line.
  */
-export async function spawnAgentRunner(opts: object, o: { command?: string[]; env?: Record<string, string>; log?: (s: string) => void; signal?: AbortSignal } = {}): Promise<AgentRunner> {
+export async function spawnAgentRunner(
+  opts: object,
+  o: { command?: string[]; env?: Record<string, string>; log?: (s: string) => void; signal?: AbortSignal } = {},
+): Promise<AgentRunner> {
   const cmd = o.command ?? [process.execPath, '--import', 'tsx', RUNNER];
   const proc = spawn(cmd[0]!, [...cmd.slice(1), JSON.stringify(opts)], {
     cwd: ROOT,

@@ -48,18 +48,36 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
       // No controller manager in the server: nothing assigns ranges until this test starts one.
       serverArgs: () => ['--disable-controller-manager'],
       async whileStarting({ server, cidr, agentOutput }) {
-        const node = await until(() => {
-          const n = getNode(server, 'ipam-node');
-          return n?.status?.conditions?.some((c) => c.type === 'Ready') && /waiting for the control plane to assign/.test(agentOutput()) ? n : undefined;
-        }, 'the agent registered its node and waits for a podCIDR', 60_000);
+        const node = await until(
+          () => {
+            const n = getNode(server, 'ipam-node');
+            return n?.status?.conditions?.some((c) => c.type === 'Ready') && /waiting for the control plane to assign/.test(agentOutput()) ? n : undefined;
+          },
+          'the agent registered its node and waits for a podCIDR',
+          60_000,
+        );
         // Still none a moment later: it really waits.
         await new Promise((r) => setTimeout(r, 1500));
         waiting = { node: getNode(server, 'ipam-node') ?? node, agentOutput: agentOutput() };
         // With the cluster CA, as kube-controller-manager's signer: the agent's serving CSR gets issued.
         const pki = join(server.dataDir, 'pki');
-        cm = spawn(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', server.kubeconfig, ...serverCidrArgs(cidr, MASK), '--cluster-signing-cert-file', join(pki, 'ca.crt'), '--cluster-signing-key-file', join(pki, 'ca.key')], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        cm = spawn(
+          process.execPath,
+          [
+            BERTH,
+            'controller-manager',
+            '--kubeconfig',
+            server.kubeconfig,
+            ...serverCidrArgs(cidr, MASK),
+            '--cluster-signing-cert-file',
+            join(pki, 'ca.crt'),
+            '--cluster-signing-key-file',
+            join(pki, 'ca.key'),
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         cm.stdout!.on('data', (d) => (cmOutput += d));
         cm.stderr!.on('data', (d) => (cmOutput += d));
       },
@@ -80,11 +98,14 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
     assert.equal(waiting.node.spec?.podCIDR, undefined);
     const ready = waiting.node.status!.conditions!.find((c) => c.type === 'Ready')!;
     assert.equal(ready.status, 'False');
-    assert.equal(ready.message, 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no podCIDR assigned to this node yet');
+    assert.equal(
+      ready.message,
+      'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:no podCIDR assigned to this node yet',
+    );
     assert.doesNotMatch(waiting.agentOutput, /node ipam-node ready/);
   });
 
-  test("the controller manager assigns the node a range of its --cluster-cidr; the node turns Ready and pods get addresses in it", async () => {
+  test('the controller manager assigns the node a range of its --cluster-cidr; the node turns Ready and pods get addresses in it', async () => {
     const node = await until(() => {
       const n = getNode(env.server, env.nodeName);
       return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? n : undefined;
@@ -112,7 +133,7 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
     assert.notEqual(pods[0]!.status!.podIP, pods[1]!.status!.podIP);
   });
 
-  test("the joined agent got its serving certificate through a kubelet-serving CSR, approved and issued by the controller manager; exec works through it", async () => {
+  test('the joined agent got its serving certificate through a kubelet-serving CSR, approved and issued by the controller manager; exec works through it', async () => {
     const r = kubectl(env.server, ['get', 'csr']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
@@ -130,10 +151,19 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
     assert.deepEqual(peer, { authorized: true, cn: 'system:node:ipam-node', san: 'DNS:ipam-node, IP Address:127.0.0.1' });
     // The admin token opens nothing there: only the API server's client certificate does.
     const withToken = await new Promise<number>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: env.runner.port, path: '/containerLogs/default/ip-a/c', ca: env.server.caCert, headers: { Authorization: `Bearer ${env.server.token}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: env.runner.port,
+          path: '/containerLogs/default/ip-a/c',
+          ca: env.server.caCert,
+          headers: { Authorization: `Bearer ${env.server.token}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -24,26 +24,35 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
   let env: AgentEnv;
   const shared = (name: string) => join(env.dir, 'hooks', name);
 
-  const pod = (name: string, spec: Partial<Pod['spec']> & { containers: Container[] }, hostDir = false): Pod => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      terminationGracePeriodSeconds: 2,
-      ...spec,
-      ...(hostDir ? { volumes: [...(spec.volumes ?? []), { name: 'shared', hostPath: { path: shared(name), type: 'DirectoryOrCreate' } }] } : {}),
-    },
-  } as Pod);
+  const pod = (name: string, spec: Partial<Pod['spec']> & { containers: Container[] }, hostDir = false): Pod =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        terminationGracePeriodSeconds: 2,
+        ...spec,
+        ...(hostDir ? { volumes: [...(spec.volumes ?? []), { name: 'shared', hostPath: { path: shared(name), type: 'DirectoryOrCreate' } }] } : {}),
+      },
+    }) as Pod;
   const withShared = (c: Container): Container => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), { name: 'shared', mountPath: '/shared' }] });
 
   const events = (name: string): Event[] =>
-    (JSON.parse(kubectl(env.server, ['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json']).stdout || '{"items":[]}') as { items: Event[] }).items;
+    (
+      JSON.parse(kubectl(env.server, ['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json']).stdout || '{"items":[]}') as {
+        items: Event[];
+      }
+    ).items;
   const status = (name: string, container: string) => env.getPod(name).status?.containerStatuses?.find((c) => c.name === container);
   const running = (name: string) =>
-    eventually(() => {
-      const p = env.getPod(name);
-      return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running && c.ready) ? true : undefined;
-    }, `pod ${name} running and ready`, 30_000);
+    eventually(
+      () => {
+        const p = env.getPod(name);
+        return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running && c.ready) ? true : undefined;
+      },
+      `pod ${name} running and ready`,
+      30_000,
+    );
   const exec = (name: string, container: string, script: string) => {
     const r = kubectl(env.server, ['exec', name, '-c', container, '--', 'sh', '-c', script]);
     return { code: r.code, out: r.stdout, err: r.stderr };
@@ -77,9 +86,23 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
         ],
       }),
       pod('poststart-fail', {
-        containers: [{ name: 'app', image: BUSYBOX, command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hook-broke >&2; exit 7'] } } } }],
+        containers: [
+          {
+            name: 'app',
+            image: BUSYBOX,
+            command: ['sleep', '3600'],
+            lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hook-broke >&2; exit 7'] } } },
+          },
+        ],
       }),
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cgi' }, data: { hook: '#!/bin/sh\necho "$REQUEST_METHOD $QUERY_STRING $HTTP_X_HOOK $HTTP_USER_AGENT" > /shared/hooked\necho "Content-Type: text/plain"\necho\necho ok\n' } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cgi' },
+        data: {
+          hook: '#!/bin/sh\necho "$REQUEST_METHOD $QUERY_STRING $HTTP_X_HOOK $HTTP_USER_AGENT" > /shared/hooked\necho "Content-Type: text/plain"\necho\necho ok\n',
+        },
+      },
       pod('poststart-http', {
         volumes: [
           { name: 'cgi', configMap: { name: 'cgi', defaultMode: 0o755 } },
@@ -115,7 +138,14 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
         'prestop-order',
         {
           terminationGracePeriodSeconds: 20,
-          containers: [withShared({ name: 'app', image: BUSYBOX, command: ['sh', '-c', TRAPPING], lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop >> /shared/log'] } } } })],
+          containers: [
+            withShared({
+              name: 'app',
+              image: BUSYBOX,
+              command: ['sh', '-c', TRAPPING],
+              lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop >> /shared/log'] } } },
+            }),
+          ],
         },
         true,
       ),
@@ -123,7 +153,9 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
         'prestop-fail',
         {
           terminationGracePeriodSeconds: 20,
-          containers: [withShared({ name: 'app', image: BUSYBOX, command: ['sh', '-c', TRAPPING], lifecycle: { preStop: { exec: { command: ['sh', '-c', 'exit 3'] } } } })],
+          containers: [
+            withShared({ name: 'app', image: BUSYBOX, command: ['sh', '-c', TRAPPING], lifecycle: { preStop: { exec: { command: ['sh', '-c', 'exit 3'] } } } }),
+          ],
         },
         true,
       ),
@@ -160,11 +192,15 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
 
   test('postStart exec: the container shows running (and started, ready) only once its hook is done; the main process sees what the hook wrote', async () => {
     // What the container looked like the first time it showed as running.
-    const first = (await eventually(() => {
-      const s = status('poststart-exec', 'app');
-      if (!s?.state?.running) return undefined;
-      return { hookFile: exec('poststart-exec', 'app', 'cat /tmp/hook 2>&1').out, started: s.started, ready: s.ready };
-    }, 'poststart-exec running', 30_000))!;
+    const first = (await eventually(
+      () => {
+        const s = status('poststart-exec', 'app');
+        if (!s?.state?.running) return undefined;
+        return { hookFile: exec('poststart-exec', 'app', 'cat /tmp/hook 2>&1').out, started: s.started, ready: s.ready };
+      },
+      'poststart-exec running',
+      30_000,
+    ))!;
     assert.equal(first.hookFile, 'written-by-poststart\n', 'the hook was done when the container first showed as running');
     assert.equal(first.started, true);
     await running('poststart-exec');
@@ -174,7 +210,10 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
 
   test('postStart httpGet goes to the pod IP on a named port, with its path and headers', async () => {
     await running('poststart-http').catch((e: Error) => {
-      const hookLines = env.runner.output().split('\n').filter((l) => l.includes('lifecycle hook'));
+      const hookLines = env.runner
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('lifecycle hook'));
       throw new Error(`${e.message}: ${JSON.stringify(env.getPod('poststart-http').status?.containerStatuses)}\n${hookLines.join('\n')}`);
     });
     assert.equal(exec('poststart-http', 'app', 'cat /shared/hooked').out, 'GET from=poststart yes kube-lifecycle/1.32\n');
@@ -188,9 +227,15 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
     assert.equal(failed.type, 'Warning');
     assert.equal(failed.message, 'PostStartHook failed');
     assert.equal(failed.involvedObject.fieldPath, 'spec.containers{app}');
-    assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'FailedPostStartHook'), 'the container is killed for it');
+    assert.ok(
+      evs.some((e) => e.reason === 'Killing' && e.message === 'FailedPostStartHook'),
+      'the container is killed for it',
+    );
     // The hook's own output goes to the agent's log, as upstream's kubelet logs it.
-    assert.match(env.runner.output(), /Exec lifecycle hook \(\[sh -c echo hook-broke >&2; exit 7\]\) for Container "app" in Pod "poststart-fail_default\([^)]+\)" failed - error: command 'sh -c echo hook-broke >&2; exit 7' exited with 7: hook-broke/);
+    assert.match(
+      env.runner.output(),
+      /Exec lifecycle hook \(\[sh -c echo hook-broke >&2; exit 7\]\) for Container "app" in Pod "poststart-fail_default\([^)]+\)" failed - error: command 'sh -c echo hook-broke >&2; exit 7' exited with 7: hook-broke/,
+    );
     const s = status('poststart-fail', 'app')!;
     assert.ok(s.lastState?.terminated, 'the killed container is the last state');
     assert.equal(s.ready, false);
@@ -224,7 +269,11 @@ describe('node agent lifecycle hooks', { skip: missing ?? false }, () => {
 
   test('a liveness failure runs preStop before the container is killed and restarted', async () => {
     await eventually(() => (status('prestop-liveness', 'app')?.restartCount ?? 0) >= 1, 'prestop-liveness restarted', 40_000);
-    await eventually(() => sharedLog('prestop-liveness').startsWith('started\nprestop\nTERM\nstarted\n'), 'preStop, then TERM, then the next start', 10_000).catch((e: Error) => {
+    await eventually(
+      () => sharedLog('prestop-liveness').startsWith('started\nprestop\nTERM\nstarted\n'),
+      'preStop, then TERM, then the next start',
+      10_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(sharedLog('prestop-liveness'))}`);
     });
     assert.ok(events('prestop-liveness').some((e) => e.reason === 'Killing' && /failed liveness probe, will be restarted/.test(e.message ?? '')));

@@ -42,25 +42,34 @@ function agentGet(path: string, withCert = true): Promise<{ status: number; body
   });
 }
 
-test('agent /metrics: CRI operations, pod start latency, running pods and containers; only for the API server', { skip: missing ?? false, timeout: 120_000 }, async () => {
-  env.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'measured', namespace: 'default' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] } });
-  await eventually(() => env.getPod('measured').status?.phase === 'Running' || undefined, 'the pod Running', 60_000);
-  const { samples } = (await eventually(async () => {
-    const r = await agentGet('/metrics');
-    assert.equal(r.status, 200, r.body);
-    const parsed = parseExposition(r.body);
-    // The running gauges come from the relist, a second behind at most.
-    return value(parsed.samples, 'kubelet_running_containers', { container_state: 'running' }) >= 1 ? parsed : undefined;
-  }, 'the relist counted the running container'))!;
-  assert.equal(value(samples, 'kubelet_running_pods'), 1);
-  assert.equal(value(samples, 'kubelet_running_containers', { container_state: 'running' }), 1);
-  assert.equal(value(samples, 'kubelet_pod_start_duration_seconds_count'), 1, 'one pod started');
-  assert.ok(value(samples, 'kubelet_pod_start_duration_seconds_sum') > 0);
-  for (const op of ['run_podsandbox', 'create_container', 'start_container']) {
-    assert.equal(value(samples, 'kubelet_runtime_operations_total', { operation_type: op }), 1, op);
-    assert.equal(value(samples, 'kubelet_runtime_operations_duration_seconds_count', { operation_type: op }), 1, op);
-  }
-  assert.ok(value(samples, 'kubelet_runtime_operations_total', { operation_type: 'list_containers' }) >= 1, 'the relist lists containers');
-  // The endpoint's rule holds for /metrics too: no client certificate, no answer.
-  assert.equal((await agentGet('/metrics', false)).status, 401);
-});
+test(
+  'agent /metrics: CRI operations, pod start latency, running pods and containers; only for the API server',
+  { skip: missing ?? false, timeout: 120_000 },
+  async () => {
+    env.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'measured', namespace: 'default' },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] },
+    });
+    await eventually(() => env.getPod('measured').status?.phase === 'Running' || undefined, 'the pod Running', 60_000);
+    const { samples } = (await eventually(async () => {
+      const r = await agentGet('/metrics');
+      assert.equal(r.status, 200, r.body);
+      const parsed = parseExposition(r.body);
+      // The running gauges come from the relist, a second behind at most.
+      return value(parsed.samples, 'kubelet_running_containers', { container_state: 'running' }) >= 1 ? parsed : undefined;
+    }, 'the relist counted the running container'))!;
+    assert.equal(value(samples, 'kubelet_running_pods'), 1);
+    assert.equal(value(samples, 'kubelet_running_containers', { container_state: 'running' }), 1);
+    assert.equal(value(samples, 'kubelet_pod_start_duration_seconds_count'), 1, 'one pod started');
+    assert.ok(value(samples, 'kubelet_pod_start_duration_seconds_sum') > 0);
+    for (const op of ['run_podsandbox', 'create_container', 'start_container']) {
+      assert.equal(value(samples, 'kubelet_runtime_operations_total', { operation_type: op }), 1, op);
+      assert.equal(value(samples, 'kubelet_runtime_operations_duration_seconds_count', { operation_type: op }), 1, op);
+    }
+    assert.ok(value(samples, 'kubelet_runtime_operations_total', { operation_type: 'list_containers' }) >= 1, 'the relist lists containers');
+    // The endpoint's rule holds for /metrics too: no client certificate, no answer.
+    assert.equal((await agentGet('/metrics', false)).status, 401);
+  },
+);

@@ -46,11 +46,15 @@ async function portForward(env: AgentEnv, args: string[], version: string, expec
   const f = kubectlBackground(env.server, ['port-forward', '-v=4', ...args], version);
   const ports = new Map<number, number>();
   try {
-    await eventually(() => {
-      for (const m of f.stdout().matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) ports.set(Number(m[2]), Number(m[1]));
-      if (f.proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${f.proc.exitCode}: ${f.stderr()}`);
-      return ports.size === expectPorts;
-    }, 'kubectl port-forward to listen', 20_000);
+    await eventually(
+      () => {
+        for (const m of f.stdout().matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) ports.set(Number(m[2]), Number(m[1]));
+        if (f.proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${f.proc.exitCode}: ${f.stderr()}`);
+        return ports.size === expectPorts;
+      },
+      'kubectl port-forward to listen',
+      20_000,
+    );
   } catch (e) {
     f.proc.kill();
     throw e;
@@ -72,7 +76,17 @@ async function spdySession(env: AgentEnv, pod: string) {
   const sock = tlsConnect({ host: u.hostname, port: Number(u.port), ca: env.server.caCert });
   await new Promise<void>((resolve, reject) => sock.once('secureConnect', resolve).once('error', reject));
   sock.write(
-    [`POST /api/v1/namespaces/default/pods/${pod}/portforward HTTP/1.1`, `Host: ${u.host}`, `Authorization: Bearer ${env.server.token}`, 'Connection: Upgrade', 'Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: portforward.k8s.io', 'Content-Length: 0', '', ''].join('\r\n'),
+    [
+      `POST /api/v1/namespaces/default/pods/${pod}/portforward HTTP/1.1`,
+      `Host: ${u.host}`,
+      `Authorization: Bearer ${env.server.token}`,
+      'Connection: Upgrade',
+      'Upgrade: SPDY/3.1',
+      'X-Stream-Protocol-Version: portforward.k8s.io',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
   );
   const received = new Map<number, Buffer>();
   const ended = new Set<number>();
@@ -138,11 +152,28 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
   before(async () => {
     env = await startAgentEnv();
     env.apply(
-      pod('web', [{ ...httpd('main', '8080', 'hello-from-8080'), ports: [{ containerPort: 8080 }] }, httpd('second', '9090', 'hello-from-9090')], { app: 'web' }),
+      pod('web', [{ ...httpd('main', '8080', 'hello-from-8080'), ports: [{ containerPort: 8080 }] }, httpd('second', '9090', 'hello-from-9090')], {
+        app: 'web',
+      }),
       // kubectl port-forward svc/NAME picks a pod by the selector and maps the port to its targetPort.
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web' },
+        spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      },
       // Without a selector its Endpoints are the user's (no controller writes them): the test's.
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'manual' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'second', port: 90, targetPort: 9090 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'manual' },
+        spec: {
+          ports: [
+            { name: 'http', port: 80, targetPort: 8080 },
+            { name: 'second', port: 90, targetPort: 9090 },
+          ],
+        },
+      },
       // One line a second, for kubectl attach.
       pod('ticker', [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done'] }]),
       // Reachable only inside the pod's network namespace.
@@ -154,7 +185,10 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'webdep' } },
-          template: { metadata: { labels: { app: 'webdep' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ ...httpd('main', '8080', 'hello-from-deployment'), ports: [{ containerPort: 8080 }] }] } },
+          template: {
+            metadata: { labels: { app: 'webdep' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ ...httpd('main', '8080', 'hello-from-deployment'), ports: [{ containerPort: 8080 }] }] },
+          },
         },
       },
     );
@@ -166,7 +200,15 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
       apiVersion: 'v1',
       kind: 'Endpoints',
       metadata: { name: 'manual' },
-      subsets: [{ addresses: [{ ip, targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }], ports: [{ name: 'http', port: 8080 }, { name: 'second', port: 9090 }] }],
+      subsets: [
+        {
+          addresses: [{ ip, targetRef: { kind: 'Pod', name: 'web', namespace: 'default' } }],
+          ports: [
+            { name: 'http', port: 8080 },
+            { name: 'second', port: 9090 },
+          ],
+        },
+      ],
     });
   });
 
@@ -254,7 +296,9 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
       });
       ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('GET /index.html HTTP/1.0\r\n\r\n')]));
       await eventually(() => /hello-from-8080/.test(got[0]?.toString('latin1') ?? ''), 'the answer on channel 0', 10_000).catch((e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.toString('latin1')])))} (socket state ${ws.readyState} ${closed})`);
+        throw new Error(
+          `${e.message}: ${JSON.stringify(Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.toString('latin1')])))} (socket state ${ws.readyState} ${closed})`,
+        );
       });
       assert.equal(got[0]!.readUInt16LE(0), 8080);
       assert.match(got[0]!.subarray(2).toString('latin1'), /^HTTP\/1\.[01] 200 OK\r\n[\s\S]*\r\n\r\nhello-from-8080\n$/);
@@ -264,7 +308,12 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
   });
 
   test('kubectl port-forward deploy/NAME forwards to a pod of the Deployment', async () => {
-    await eventually(() => kubectl(env.server, ['get', 'pods', '-l', 'app=webdep', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', 'the deployment pod Ready', 60_000);
+    await eventually(
+      () =>
+        kubectl(env.server, ['get', 'pods', '-l', 'app=webdep', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']).stdout === 'True',
+      'the deployment pod Ready',
+      60_000,
+    );
     const f = await portForward(env, ['deploy/webdep', ':8080'], '1.32', 1);
     try {
       assert.deepEqual(await httpGet(f.ports.get(8080)!), { status: 200, body: 'hello-from-deployment\n' });
@@ -301,10 +350,14 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
       const a = kubectlBackground(env.server, ['attach', 'ticker'], version);
       try {
         // Lines written after attaching: two in a row, numbered consecutively.
-        const lines = (await eventually(() => {
-          const ticks = [...a.stdout().matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
-          return ticks.length >= 2 ? ticks : undefined;
-        }, 'two lines through attach', 15_000).catch(() => {
+        const lines = (await eventually(
+          () => {
+            const ticks = [...a.stdout().matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+            return ticks.length >= 2 ? ticks : undefined;
+          },
+          'two lines through attach',
+          15_000,
+        ).catch(() => {
           throw new Error(`kubectl attach: ${a.stdout()} ${a.stderr()}`);
         })) as number[];
         assert.equal(lines[1], lines[0]! + 1, String(lines));
@@ -334,7 +387,10 @@ describe('kubectl port-forward, attach, pods/proxy and services/proxy', { skip: 
   test("nodes/proxy reaches the node's agent endpoint", () => {
     assert.equal(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/healthz`]).stdout, 'ok');
     // The agent's own path for a container's log, through the node.
-    assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/containerLogs/default/ticker/app?tailLines=1`]).stdout, /^tick \d+\n$/);
+    assert.match(
+      kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}/proxy/containerLogs/default/ticker/app?tailLines=1`]).stdout,
+      /^tick \d+\n$/,
+    );
     assert.match(kubectl(env.server, ['get', '--raw', `/api/v1/nodes/${env.nodeName}:1/proxy/healthz`]).stderr, /BadRequest.*reaches only the agent endpoint/);
   });
 

@@ -54,7 +54,12 @@ describe('image pulls from a registry on loopback', { skip: missing ?? false }, 
     const layoutDir = mkdtempSync(join(dir, 'layout-'));
     const tarFile = `${layoutDir}.tar`;
     const tag = ref.slice(ref.lastIndexOf(':') + 1);
-    writeFileSync(tarFile, ociArchive([{ name: `berth.local/pushed:${tag}`, layer: await busyboxLayer((await findStaticBusybox())!), cmd: ['sh', '-c', `echo ${msg}; exec sleep 3600`] }]));
+    writeFileSync(
+      tarFile,
+      ociArchive([
+        { name: `berth.local/pushed:${tag}`, layer: await busyboxLayer((await findStaticBusybox())!), cmd: ['sh', '-c', `echo ${msg}; exec sleep 3600`] },
+      ]),
+    );
     const x = spawnSync('tar', ['-xf', tarFile, '-C', layoutDir], { encoding: 'utf8' });
     assert.equal(x.status, 0, x.stderr);
     const r = spawnSync('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layoutDir}:${tag}`, `docker://${ref}`], {

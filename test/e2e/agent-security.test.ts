@@ -16,12 +16,17 @@ const sleeper = (name: string, extra: Partial<Container> = {}): Container => ({ 
 describe('node agent securityContext', { skip: missing ?? false }, () => {
   let env: AgentEnv;
 
-  const pod = (name: string, spec: Partial<Pod['spec']> & { containers: Container[] }): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, ...spec } }) as Pod;
+  const pod = (name: string, spec: Partial<Pod['spec']> & { containers: Container[] }): Pod =>
+    ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, ...spec } }) as Pod;
   const running = (name: string) =>
-    eventually(() => {
-      const p = env.getPod(name);
-      return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running) ? true : undefined;
-    }, `pod ${name} Running`, 30_000).catch((e: Error) => {
+    eventually(
+      () => {
+        const p = env.getPod(name);
+        return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running) ? true : undefined;
+      },
+      `pod ${name} Running`,
+      30_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(env.getPod(name).status?.containerStatuses?.map((c) => [c.name, c.state]))}`);
     });
   const exec = (name: string, container: string, script: string) => {
@@ -64,7 +69,10 @@ describe('node agent securityContext', { skip: missing ?? false }, () => {
       pod('rofs', {
         volumes: [{ name: 'data', emptyDir: {} }],
         containers: [
-          sleeper('c', { securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }, volumeMounts: [{ name: 'data', mountPath: '/data' }] }),
+          sleeper('c', {
+            securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          }),
         ],
       }),
       pod('caps', {
@@ -113,15 +121,21 @@ describe('node agent securityContext', { skip: missing ?? false }, () => {
   });
 
   test('runAsNonRoot refuses a root image and runAsUser 0 with CreateContainerConfigError', async () => {
-    const uid = await eventually(() => {
-      const p = env.getPod('nonroot');
-      const reasons = p.status?.containerStatuses?.map((c) => c.state?.waiting?.reason);
-      return reasons?.length === 2 && reasons.every((r) => r === 'CreateContainerConfigError') ? p.metadata!.uid : undefined;
-    }, 'both containers in CreateContainerConfigError', 30_000);
+    const uid = await eventually(
+      () => {
+        const p = env.getPod('nonroot');
+        const reasons = p.status?.containerStatuses?.map((c) => c.state?.waiting?.reason);
+        return reasons?.length === 2 && reasons.every((r) => r === 'CreateContainerConfigError') ? p.metadata!.uid : undefined;
+      },
+      'both containers in CreateContainerConfigError',
+      30_000,
+    );
     const st = (n: string) => env.getPod('nonroot').status!.containerStatuses!.find((c) => c.name === n)!.state!.waiting!.message;
     assert.equal(st('image-root'), `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${uid})", container: image-root)`);
     assert.equal(st('uid-zero'), `container's runAsUser breaks non-root policy (pod: "nonroot_default(${uid})", container: uid-zero)`);
-    const events = (JSON.parse(kubectl(env.server, ['get', 'events', '--field-selector', 'involvedObject.name=nonroot', '-o', 'json']).stdout) as { items: Event[] }).items;
+    const events = (
+      JSON.parse(kubectl(env.server, ['get', 'events', '--field-selector', 'involvedObject.name=nonroot', '-o', 'json']).stdout) as { items: Event[] }
+    ).items;
     assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'Failed' && e.message === `Error: ${st('image-root')}`));
     assert.match(kubectl(env.server, ['get', 'pod', 'nonroot', '--no-headers']).stdout, /^nonroot\s+0\/2\s+CreateContainerConfigError/);
     assert.equal((await env.rt.listContainers({ labelSelector: { 'io.kubernetes.pod.uid': uid! } })).length, 0, 'nothing was created');

@@ -38,11 +38,14 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
 
   const pod = (name: string, spec: Partial<Pod['spec']> & { containers: Container[] }): Pod =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { terminationGracePeriodSeconds: 2, ...spec } }) as Pod;
-  const initStatus = (name: string, container: string): ContainerStatus | undefined => env.getPod(name).status?.initContainerStatuses?.find((c) => c.name === container);
-  const appStatus = (name: string, container = 'app'): ContainerStatus | undefined => env.getPod(name).status?.containerStatuses?.find((c) => c.name === container);
+  const initStatus = (name: string, container: string): ContainerStatus | undefined =>
+    env.getPod(name).status?.initContainerStatuses?.find((c) => c.name === container);
+  const appStatus = (name: string, container = 'app'): ContainerStatus | undefined =>
+    env.getPod(name).status?.containerStatuses?.find((c) => c.name === container);
   const row = (name: string) => kubectl(env.server, ['get', 'pod', name, '--no-headers']).stdout.trim();
   const condition = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type);
-  const describeStatus = (name: string) => JSON.stringify({ init: env.getPod(name).status?.initContainerStatuses, app: env.getPod(name).status?.containerStatuses });
+  const describeStatus = (name: string) =>
+    JSON.stringify({ init: env.getPod(name).status?.initContainerStatuses, app: env.getPod(name).status?.containerStatuses });
   const running = (name: string, container = 'app', ms = 30_000) =>
     waitFor(() => appStatus(name, container)?.state?.running, `${name}/${container} running`, ms).catch((e: Error) => {
       throw new Error(`${e.message}: ${describeStatus(name)}`);
@@ -60,7 +63,11 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
           {
             name: 'app',
             image: BUSYBOX,
-            command: ['sh', '-c', 'echo "tick 1"; n=0; while [ ! -e /shared/go ] && [ $n -lt 600 ]; do n=$((n+1)); sleep 0.1; done; i=1; while [ $i -lt 16 ]; do i=$((i+1)); sleep 0.5; echo "tick $i"; done'],
+            command: [
+              'sh',
+              '-c',
+              'echo "tick 1"; n=0; while [ ! -e /shared/go ] && [ $n -lt 600 ]; do n=$((n+1)); sleep 0.1; done; i=1; while [ $i -lt 16 ]; do i=$((i+1)); sleep 0.5; echo "tick $i"; done',
+            ],
             volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
           },
         ],
@@ -74,7 +81,11 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
           {
             name: 'app',
             image: BUSYBOX,
-            command: ['sh', '-c', 'id=$(cat /proc/sys/kernel/random/uuid); i=0; while [ ! -e /shared/stop ] && [ $i -lt 600 ]; do i=$((i+1)); echo "$id $i"; sleep 0.5; done; echo "$id end"; exit 1'],
+            command: [
+              'sh',
+              '-c',
+              'id=$(cat /proc/sys/kernel/random/uuid); i=0; while [ ! -e /shared/stop ] && [ $i -lt 600 ]; do i=$((i+1)); echo "$id $i"; sleep 0.5; done; echo "$id end"; exit 1',
+            ],
             volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
           },
         ],
@@ -115,13 +126,30 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
         restartPolicy: 'OnFailure',
         terminationGracePeriodSeconds: 10,
         volumes: [{ name: 'work', emptyDir: {} }],
-        initContainers: [{ name: 'side', image: BUSYBOX, restartPolicy: 'Always', command: ['sh', '-c', "trap 'echo got-term; exit 0' TERM; while true; do sleep 0.2; done"] }],
-        containers: [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', 'sleep 1; [ -f /work/ran ] && exit 0; touch /work/ran; exit 1'], volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+        initContainers: [
+          { name: 'side', image: BUSYBOX, restartPolicy: 'Always', command: ['sh', '-c', "trap 'echo got-term; exit 0' TERM; while true; do sleep 0.2; done"] },
+        ],
+        containers: [
+          {
+            name: 'app',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'sleep 1; [ -f /work/ran ] && exit 0; touch /work/ran; exit 1'],
+            volumeMounts: [{ name: 'work', mountPath: '/work' }],
+          },
+        ],
       }),
       pod('sidecar-order', {
         terminationGracePeriodSeconds: 15,
         volumes: [{ name: 'shared', hostPath: { path: shared('sidecar-order'), type: 'DirectoryOrCreate' } }],
-        initContainers: [{ name: 'side', image: BUSYBOX, restartPolicy: 'Always', command: ['sh', '-c', noteTerm('sidecar')], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
+        initContainers: [
+          {
+            name: 'side',
+            image: BUSYBOX,
+            restartPolicy: 'Always',
+            command: ['sh', '-c', noteTerm('sidecar')],
+            volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+          },
+        ],
         // The app takes 2 s over its SIGTERM: a sidecar stopped at the same time would note it first.
         containers: [{ name: 'app', image: BUSYBOX, command: ['sh', '-c', noteTerm('app', 2)], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] }],
       }),
@@ -141,10 +169,14 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     writeFileSync(join(shared('ticker'), 'go'), '');
     // The line counts kubectl's output had, each time it was looked at while kubectl ran.
     const counts = new Set<number>();
-    await eventually(() => {
-      counts.add(lines().length);
-      return f.proc.exitCode !== null;
-    }, 'logs -f to end', 30_000);
+    await eventually(
+      () => {
+        counts.add(lines().length);
+        return f.proc.exitCode !== null;
+      },
+      'logs -f to end',
+      30_000,
+    );
     assert.equal(await f.done, 0, f.stderr());
     assert.deepEqual(
       lines(),
@@ -167,19 +199,27 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     assert.deepEqual(out, [...Array.from({ length: out.length - 1 }, (_, i) => `${id} ${i + 1}`), `${id} end`], 'the whole of the first run, once');
     // The pod lives on: the container runs again (the first restart comes at once, as upstream),
     // as a new container with a log of its own (the stop file makes it end at once).
-    const second = await waitFor(() => {
-      const s = appStatus('restarter');
-      if (s?.restartCount !== 1 || s.lastState?.terminated?.exitCode !== 1) return undefined;
-      return kubectl(env.server, ['logs', 'restarter']).stdout.trim() || undefined;
-    }, 'the second run', 30_000);
+    const second = await waitFor(
+      () => {
+        const s = appStatus('restarter');
+        if (s?.restartCount !== 1 || s.lastState?.terminated?.exitCode !== 1) return undefined;
+        return kubectl(env.server, ['logs', 'restarter']).stdout.trim() || undefined;
+      },
+      'the second run',
+      30_000,
+    );
     assert.match(second, /^\S+ end$/);
     assert.notEqual(second.split(' ')[0], id);
     assert.equal(kubectl(env.server, ['logs', 'restarter', '--previous']).stdout.trim(), out.join('\n'), 'the followed run is now --previous');
     // In the back-off after it there is nothing to follow: the last run is printed, and that is all.
-    await eventually(() => {
-      const s = appStatus('restarter');
-      return s?.restartCount === 1 && s.state?.waiting?.reason === 'CrashLoopBackOff';
-    }, 'the back-off', 30_000);
+    await eventually(
+      () => {
+        const s = appStatus('restarter');
+        return s?.restartCount === 1 && s.state?.waiting?.reason === 'CrashLoopBackOff';
+      },
+      'the back-off',
+      30_000,
+    );
     const during = kubectl(env.server, ['logs', '-f', 'restarter'], { timeoutMs: 15_000 });
     assert.equal(during.code, 0, during.stderr);
     assert.equal(during.stdout.trim(), second);
@@ -190,12 +230,18 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     const stamped = kubectl(env.server, ['logs', 'stamps', '--timestamps']).stdout.trim().split('\n');
     assert.equal(stamped.length, 2, stamped.join('\n'));
     for (const l of stamped) assert.match(l, TS);
-    assert.deepEqual(stamped.map((l) => l.replace(TS, '')), ['first', 'second']);
+    assert.deepEqual(
+      stamped.map((l) => l.replace(TS, '')),
+      ['first', 'second'],
+    );
     const [t1, t2] = stamped.map((l) => Date.parse(l.split(' ')[0]!)) as [number, number];
     assert.ok(t2 - t1 >= 2900 && t2 - t1 < 10_000, `second came about 3 s after first (${t2 - t1} ms)`);
     const term = appStatus('stamps')!.state!.terminated!;
     // The status has whole seconds.
-    assert.ok(t1 >= Date.parse(term.startedAt!) && t2 < Date.parse(term.finishedAt!) + 1000, `${stamped.join(', ')} within ${term.startedAt}..${term.finishedAt}`);
+    assert.ok(
+      t1 >= Date.parse(term.startedAt!) && t2 < Date.parse(term.finishedAt!) + 1000,
+      `${stamped.join(', ')} within ${term.startedAt}..${term.finishedAt}`,
+    );
 
     // Halfway between the lines (kubectl sends whole seconds: 1 s of slack either way).
     const mid = new Date(t1 + 1500).toISOString();
@@ -307,10 +353,14 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
 
   test('a sidecar starts (startup probe passed) before the next init container, which reaches it over localhost; it runs beside the app: 2/2', async () => {
     await running('sidecar-web');
-    const p = await waitFor(() => {
-      const x = env.getPod('sidecar-web');
-      return x.status?.phase === 'Running' && condition(x, 'Ready')?.status === 'True' ? x : undefined;
-    }, 'sidecar-web Ready', 30_000);
+    const p = await waitFor(
+      () => {
+        const x = env.getPod('sidecar-web');
+        return x.status?.phase === 'Running' && condition(x, 'Ready')?.status === 'True' ? x : undefined;
+      },
+      'sidecar-web Ready',
+      30_000,
+    );
     const [web, check] = p.status!.initContainerStatuses!;
     assert.equal(web!.name, 'web');
     assert.ok(web!.state?.running, JSON.stringify(web));
@@ -325,21 +375,32 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     for (const type of ['Initialized', 'ContainersReady', 'Ready']) assert.equal(condition(p, type)?.status, 'True', type);
     assert.match(row('sidecar-web'), /^sidecar-web\s+2\/2\s+Running\s+0\s/);
     // The sidecar serves the app over the pod's localhost.
-    assert.equal(kubectl(env.server, ['exec', 'sidecar-web', '-c', 'app', '--', 'wget', '-q', '-O', '-', 'http://localhost:8080/']).stdout, 'from-the-sidecar\n');
+    assert.equal(
+      kubectl(env.server, ['exec', 'sidecar-web', '-c', 'app', '--', 'wget', '-q', '-O', '-', 'http://localhost:8080/']).stdout,
+      'from-the-sidecar\n',
+    );
   });
 
   test('a crashing sidecar is restarted with back-off while the app keeps running; the pod stays initialized but not ready', async () => {
     const app = await running('sidecar-crash');
     const appId = appStatus('sidecar-crash')!.containerID;
     // In a back-off: upstream's table shows the sidecar's state, the app counted as ready.
-    await eventually(() => /^sidecar-crash\s+1\/2\s+Init:CrashLoopBackOff\s+[1-9]/.test(row('sidecar-crash')), 'sidecar-crash 1/2 Init:CrashLoopBackOff', 30_000).catch((e: Error) => {
+    await eventually(
+      () => /^sidecar-crash\s+1\/2\s+Init:CrashLoopBackOff\s+[1-9]/.test(row('sidecar-crash')),
+      'sidecar-crash 1/2 Init:CrashLoopBackOff',
+      30_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${row('sidecar-crash')} ${describeStatus('sidecar-crash')}`);
     });
-    const p = await waitFor(() => {
-      const x = env.getPod('sidecar-crash');
-      const side = x.status?.initContainerStatuses?.[0];
-      return side?.state?.waiting?.reason === 'CrashLoopBackOff' ? x : undefined;
-    }, 'a status in back-off', 30_000);
+    const p = await waitFor(
+      () => {
+        const x = env.getPod('sidecar-crash');
+        const side = x.status?.initContainerStatuses?.[0];
+        return side?.state?.waiting?.reason === 'CrashLoopBackOff' ? x : undefined;
+      },
+      'a status in back-off',
+      30_000,
+    );
     assert.equal(p.status!.phase, 'Running');
     assert.equal(condition(p, 'Initialized')?.status, 'True', 'a regular container has run: initialized, even with the sidecar down');
     assert.deepEqual([condition(p, 'Ready')?.status, condition(p, 'Ready')?.message], ['False', 'containers with unready status: [side]']);
@@ -353,10 +414,14 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
   });
 
   test('a Job-like pod (restartPolicy Never) completes when its app exits: the agent stops the sidecar, phase Succeeded', async () => {
-    const p = await waitFor(() => {
-      const x = env.getPod('job-never');
-      return x.status?.phase === 'Succeeded' ? x : undefined;
-    }, 'job-never Succeeded', 30_000).catch((e: Error) => {
+    const p = await waitFor(
+      () => {
+        const x = env.getPod('job-never');
+        return x.status?.phase === 'Succeeded' ? x : undefined;
+      },
+      'job-never Succeeded',
+      30_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${describeStatus('job-never')}`);
     });
     const app = p.status!.containerStatuses![0]!.state!.terminated!;
@@ -367,16 +432,23 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     assert.equal(side.state?.terminated?.exitCode, 137, JSON.stringify(side));
     assert.equal(side.restartCount, 0);
     assert.ok(Date.parse(side.state!.terminated!.finishedAt!) >= Date.parse(app.finishedAt!), 'the sidecar stopped after the app');
-    assert.deepEqual([condition(p, 'Initialized')?.reason, condition(p, 'Ready')?.reason, condition(p, 'ContainersReady')?.reason], ['PodCompleted', 'PodCompleted', 'PodCompleted']);
+    assert.deepEqual(
+      [condition(p, 'Initialized')?.reason, condition(p, 'Ready')?.reason, condition(p, 'ContainersReady')?.reason],
+      ['PodCompleted', 'PodCompleted', 'PodCompleted'],
+    );
     assert.match(row('job-never'), /^job-never\s+0\/2\s+Completed\s+0\s/);
     assert.equal(env.podLog('job-never', 'app'), 'job-done\n');
   });
 
   test('restartPolicy OnFailure: the app is restarted beside the running sidecar, then the pod completes with the sidecar stopped by SIGTERM', async () => {
-    const p = await waitFor(() => {
-      const x = env.getPod('job-onfailure');
-      return x.status?.phase === 'Succeeded' ? x : undefined;
-    }, 'job-onfailure Succeeded', 40_000).catch((e: Error) => {
+    const p = await waitFor(
+      () => {
+        const x = env.getPod('job-onfailure');
+        return x.status?.phase === 'Succeeded' ? x : undefined;
+      },
+      'job-onfailure Succeeded',
+      40_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: ${describeStatus('job-onfailure')}`);
     });
     const app = p.status!.containerStatuses![0]!;
@@ -400,6 +472,9 @@ describe('kubectl logs and exec streams, native sidecars', { skip: missing ?? fa
     await eventually(() => noted().length === 2, 'both containers set their trap');
     const r = kubectl(env.server, ['delete', 'pod', 'sidecar-order', '--wait=true', '--timeout=60s']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(noted().filter((l) => l.endsWith('-term')), ['app-term', 'sidecar-term']);
+    assert.deepEqual(
+      noted().filter((l) => l.endsWith('-term')),
+      ['app-term', 'sidecar-term'],
+    );
   });
 });

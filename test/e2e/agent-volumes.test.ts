@@ -17,10 +17,14 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
   let env: AgentEnv;
 
   const running = (name: string) =>
-    eventually(() => {
-      const p = env.getPod(name);
-      return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running) ? true : undefined;
-    }, `pod ${name} Running`, 30_000);
+    eventually(
+      () => {
+        const p = env.getPod(name);
+        return p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.state?.running) ? true : undefined;
+      },
+      `pod ${name} Running`,
+      30_000,
+    );
   const exec = (pod: string, container: string, script: string) => {
     const r = kubectl(env.server, ['exec', pod, '-c', container, '--', 'sh', '-c', script]);
     return { code: r.code, out: r.stdout, err: r.stderr };
@@ -149,7 +153,11 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
       },
     });
     await eventually(() => env.getPod('waitcm').status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating', 'ContainerCreating', 20_000);
-    await eventually(() => /FailedMount.*configmap "later" not found/.test(kubectl(env.server, ['get', 'events', '--field-selector', 'involvedObject.name=waitcm']).stdout), 'FailedMount event', 20_000);
+    await eventually(
+      () => /FailedMount.*configmap "later" not found/.test(kubectl(env.server, ['get', 'events', '--field-selector', 'involvedObject.name=waitcm']).stdout),
+      'FailedMount event',
+      20_000,
+    );
     assert.equal(env.getPod('waitcm').status!.phase, 'Pending');
     assert.match(kubectl(env.server, ['get', 'pod', 'waitcm']).stdout, /waitcm\s+0\/1\s+ContainerCreating/);
     env.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' }, data: { k: 'now-here' } });
@@ -175,14 +183,20 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
                 { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } },
                 { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
                 { path: 'ns/namespace', fieldRef: { fieldPath: 'metadata.namespace' } },
-                { path: 'app', fieldRef: { fieldPath: 'metadata.labels[\'app\']' } },
+                { path: 'app', fieldRef: { fieldPath: "metadata.labels['app']" } },
                 { path: 'mem_limit', resourceFieldRef: { containerName: 'c', resource: 'limits.memory', divisor: '1Mi' } },
               ],
             },
           },
         ],
         containers: [
-          { name: 'c', image: BUSYBOX, command: ['sleep', '3600'], resources: { limits: { memory: '32Mi' } }, volumeMounts: [{ name: 'podinfo', mountPath: '/etc/podinfo' }] },
+          {
+            name: 'c',
+            image: BUSYBOX,
+            command: ['sleep', '3600'],
+            resources: { limits: { memory: '32Mi' } },
+            volumeMounts: [{ name: 'podinfo', mountPath: '/etc/podinfo' }],
+          },
         ],
       },
     });
@@ -190,7 +204,10 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
     assert.equal(exec('dw', 'c', 'cat /etc/podinfo/labels').out, 'app="dw"\ntier="front"');
     // kubectl apply's last-applied-configuration is an annotation too, as upstream shows it.
     assert.match(exec('dw', 'c', 'cat /etc/podinfo/annotations').out, /^note="a \\"quoted\\" value"$/m);
-    assert.equal(exec('dw', 'c', 'cat /etc/podinfo/name; echo; cat /etc/podinfo/ns/namespace; echo; cat /etc/podinfo/app; echo; cat /etc/podinfo/mem_limit').out, 'dw\ndefault\ndw\n32');
+    assert.equal(
+      exec('dw', 'c', 'cat /etc/podinfo/name; echo; cat /etc/podinfo/ns/namespace; echo; cat /etc/podinfo/app; echo; cat /etc/podinfo/mem_limit').out,
+      'dw\ndefault\ndw\n32',
+    );
   });
 
   test('configMap, secret, projected and downwardAPI volumes follow their sources; a subPath mount keeps its file', async () => {
@@ -209,7 +226,10 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
             {
               name: 'proj',
               projected: {
-                sources: [{ configMap: { name: 'live', items: [{ key: 'key', path: 'p/key' }] } }, { downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+                sources: [
+                  { configMap: { name: 'live', items: [{ key: 'key', path: 'p/key' }] } },
+                  { downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+                ],
               },
             },
           ],
@@ -240,7 +260,11 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live-s' }, type: 'Opaque', data: { s: b64('two') } },
     );
     assert.equal(kubectl(env.server, ['label', 'pod', 'livepod', 'tier=b', '--overwrite']).code, 0);
-    await eventually(() => (exec('livepod', 'c', show).out === 'two\none\ntwo\ntwo\ntier="b"' ? true : undefined), 'the volumes updated, the subPath mount not', 45_000).catch((e: Error) => {
+    await eventually(
+      () => (exec('livepod', 'c', show).out === 'two\none\ntwo\ntwo\ntier="b"' ? true : undefined),
+      'the volumes updated, the subPath mount not',
+      45_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: now ${JSON.stringify(exec('livepod', 'c', show).out)}`);
     });
     process.stderr.write(`volumes followed their sources ${Date.now() - t0} ms after the update\n`);
@@ -248,7 +272,7 @@ describe('node agent volumes', { skip: missing ?? false }, () => {
     assert.equal(env.getPod('livepod').status!.containerStatuses![0]!.restartCount, 0);
   });
 
-  test('the managed /etc/hosts: hostname with the subdomain FQDN and hostAliases; the node\'s file for hostNetwork', async () => {
+  test("the managed /etc/hosts: hostname with the subdomain FQDN and hostAliases; the node's file for hostNetwork", async () => {
     env.apply(
       {
         apiVersion: 'v1',

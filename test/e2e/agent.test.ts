@@ -22,7 +22,18 @@ import {
 } from '../../src/runtime/index.js';
 import { importImageFile } from '../../src/cli/agent.js';
 import { IN_CI, ROOT, api, eventually, kubectl, startServer, type RunningServer } from './harness.js';
-import { BUSYBOX, cleanUpHost, recordHostState, removeLeftoverPods, reserveTestSubnet, serverCidrArgs, spawnAgentRunner, stopAgentRunner, type AgentRunner, type HostState } from './agent-fixture.js';
+import {
+  BUSYBOX,
+  cleanUpHost,
+  recordHostState,
+  removeLeftoverPods,
+  reserveTestSubnet,
+  serverCidrArgs,
+  spawnAgentRunner,
+  stopAgentRunner,
+  type AgentRunner,
+  type HostState,
+} from './agent-fixture.js';
 
 /** eventually() for a value: resolves with the first one fn gives that isn't undefined. */
 async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs?: number): Promise<T> {
@@ -112,7 +123,13 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     const q = extra === '--previous' ? '?previous=1' : '';
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
-        { host: '127.0.0.1', port: runner!.port, path: `/containerLogs/default/${name}/${container}${q}`, rejectUnauthorized: false, headers: { Authorization: `Bearer ${server.token}` } },
+        {
+          host: '127.0.0.1',
+          port: runner!.port,
+          path: `/containerLogs/default/${name}/${container}${q}`,
+          rejectUnauthorized: false,
+          headers: { Authorization: `Bearer ${server.token}` },
+        },
         (res) => {
           let body = '';
           res.on('data', (d) => (body += d));
@@ -247,10 +264,19 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   test('the agent endpoint takes only the cluster token; kubectl logs and exec reach it through the API server', async (t) => {
     const { request: httpsRequest } = await import('node:https');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port: runner!.port, path: '/containerLogs/default/two/client', rejectUnauthorized: false, headers: { Authorization: 'Bearer wrong' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: runner!.port,
+          path: '/containerLogs/default/two/client',
+          rejectUnauthorized: false,
+          headers: { Authorization: 'Bearer wrong' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -300,15 +326,24 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
         restartPolicy: 'Never',
         terminationGracePeriodSeconds: 2,
         containers: [
-          { name: 'c', image: BUSYBOX, command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'], resources: { limits: { memory: '16Mi' } } },
+          {
+            name: 'c',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'],
+            resources: { limits: { memory: '16Mi' } },
+          },
         ],
       },
     };
     assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(manifest) }).code, 0);
-    const pod = await waitFor(() => {
-      const p = getPod('oom');
-      return p.status?.phase === 'Failed' ? p : undefined;
-    }, 'pod oom Failed', 30_000);
+    const pod = await waitFor(
+      () => {
+        const p = getPod('oom');
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      'pod oom Failed',
+      30_000,
+    );
     const t = pod.status!.containerStatuses![0]!.state!.terminated!;
     assert.equal(t.reason, 'OOMKilled');
     assert.equal(t.exitCode, 137);
@@ -385,11 +420,19 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     };
     assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(manifest) }).code, 0);
     await eventually(() => getPod('probed').status?.containerStatuses?.find((c) => c.name === 'ready')?.ready === true, 'ready container Ready', 20_000);
-    await eventually(() => getPod('probed').status?.containerStatuses?.find((c) => c.name === 'ready')?.ready === false, 'ready container not Ready after its file went', 20_000);
+    await eventually(
+      () => getPod('probed').status?.containerStatuses?.find((c) => c.name === 'ready')?.ready === false,
+      'ready container not Ready after its file went',
+      20_000,
+    );
     const p = getPod('probed');
     assert.equal(p.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'False');
     assert.equal(p.status!.containerStatuses!.find((c) => c.name === 'ready')!.restartCount, 0, 'readiness never restarts');
-    await eventually(() => (getPod('probed').status?.containerStatuses?.find((c) => c.name === 'live')?.restartCount ?? 0) >= 1, 'live container restarted', 30_000);
+    await eventually(
+      () => (getPod('probed').status?.containerStatuses?.find((c) => c.name === 'live')?.restartCount ?? 0) >= 1,
+      'live container restarted',
+      30_000,
+    );
     const events = kubectl(server, ['get', 'events', '--field-selector', 'involvedObject.name=probed']).stdout;
     assert.match(events, /Unhealthy/);
   });
@@ -397,7 +440,10 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
   test('berth image import loads an archive; pull policies work offline with the errors upstream shows', async () => {
     const busybox = (await findStaticBusybox())!;
     const file = join(dir, 'imported.tar');
-    writeFileSync(file, ociArchive([{ name: 'berth.local/imported:v1', layer: await busyboxLayer(busybox), cmd: ['sh', '-c', 'echo imported-image; exec sleep 3600'] }]));
+    writeFileSync(
+      file,
+      ociArchive([{ name: 'berth.local/imported:v1', layer: await busyboxLayer(busybox), cmd: ['sh', '-c', 'echo imported-image; exec sleep 3600'] }]),
+    );
     assert.deepEqual(await importImageFile(file, { dataDir: dir }), ['berth.local/imported:v1']);
     assert.ok(await rt.imageStatus('berth.local/imported:v1'), 'image present in containerd');
     const pods = [
@@ -413,18 +459,26 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     }));
     assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }) }).code, 0);
     await eventually(() => getPod('imp').status?.phase === 'Running', 'pod from the imported image Running');
-    assert.match(await waitFor(async () => ((await podLog('imp', 'c')).includes('imported-image') ? podLog('imp', 'c') : undefined), 'log of imp'), /imported-image/);
+    assert.match(
+      await waitFor(async () => ((await podLog('imp', 'c')).includes('imported-image') ? podLog('imp', 'c') : undefined), 'log of imp'),
+      /imported-image/,
+    );
     const never = await waitFor(() => getPod('never').status?.containerStatuses?.[0]?.state?.waiting, 'never waiting');
     assert.equal(never.reason, 'ErrImageNeverPull');
     assert.equal(never.message, 'Container image "berth.local/absent:v1" is not present with pull policy of Never');
     const reasons = new Set<string>();
-    await eventually(() => {
-      const w = getPod('pullfail').status?.containerStatuses?.[0]?.state?.waiting?.reason;
-      if (w) reasons.add(w);
-      // ErrImagePull shows until the next look (about a second): the event says it for sure.
-      if (/Error: ErrImagePull/.test(kubectl(server, ['get', 'events', '--field-selector', 'involvedObject.name=pullfail']).stdout)) reasons.add('ErrImagePull');
-      return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff');
-    }, 'ErrImagePull, then ImagePullBackOff', 30_000).catch((e: Error) => {
+    await eventually(
+      () => {
+        const w = getPod('pullfail').status?.containerStatuses?.[0]?.state?.waiting?.reason;
+        if (w) reasons.add(w);
+        // ErrImagePull shows until the next look (about a second): the event says it for sure.
+        if (/Error: ErrImagePull/.test(kubectl(server, ['get', 'events', '--field-selector', 'involvedObject.name=pullfail']).stdout))
+          reasons.add('ErrImagePull');
+        return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff');
+      },
+      'ErrImagePull, then ImagePullBackOff',
+      30_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message} (seen: ${[...reasons].join(', ') || 'none'}; status: ${JSON.stringify(getPod('pullfail').status)})`);
     });
     assert.match(kubectl(server, ['get', 'pod', 'pullfail']).stdout, /pullfail\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
@@ -478,7 +532,11 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     const crashUid = getPod('crash').metadata!.uid!;
     assert.equal(kubectl(server, ['delete', 'pod', 'crash', '--grace-period=0', '--force']).code, 0);
     runner = await startRunner();
-    await eventually(async () => (await rt.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': crashUid } })).length === 0, 'orphaned sandbox removed', 20_000);
+    await eventually(
+      async () => (await rt.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': crashUid } })).length === 0,
+      'orphaned sandbox removed',
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const after = getPod('two');
     assert.deepEqual(after.status!.containerStatuses!.map((c) => c.containerID).sort(), ids);
@@ -500,7 +558,12 @@ describe('node agent on containerd', { skip: missing ?? false }, () => {
     for (const mount of cgroupMounts()) {
       for (const qos of ['', '/burstable', '/besteffort']) {
         const d = join(mount, CGROUP_ROOT + qos);
-        if (existsSync(d)) assert.deepEqual(readdirSync(d).filter((f) => f.startsWith('pod')), [], `no pod cgroups in ${d}`);
+        if (existsSync(d))
+          assert.deepEqual(
+            readdirSync(d).filter((f) => f.startsWith('pod')),
+            [],
+            `no pod cgroups in ${d}`,
+          );
       }
     }
   });

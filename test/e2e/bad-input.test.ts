@@ -45,7 +45,12 @@ function token(rv: number): string {
 /** Seven levels of nine aliases each: 9^7 strings from a few hundred bytes. */
 function aliasBomb(): string {
   const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < 8; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+  for (let i = 1; i < 8; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]`,
+    );
   return lines.join('\n') + '\nmetadata: {name: bomb}\n';
 }
 
@@ -61,42 +66,251 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { what: 'malformed JSON', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: '{"apiVersion": "v1", "kind": ', code: 400, reason: 'BadRequest', message: /JSON/ },
+  {
+    what: 'malformed JSON',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: '{"apiVersion": "v1", "kind": ',
+    code: 400,
+    reason: 'BadRequest',
+    message: /JSON/,
+  },
   { what: 'JSON array body', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: '[1,2]', code: 400, reason: 'BadRequest' },
-  { what: 'malformed YAML', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: 'metadata: {name: [x\n  - y', headers: { 'Content-Type': 'application/yaml' }, code: 400, reason: 'BadRequest', message: /YAML/ },
-  { what: 'wrong kind', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' } }, code: 400, reason: 'BadRequest', message: /Service/ },
-  { what: 'wrong apiVersion', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ apiVersion: 'apps/v1' }), code: 400, reason: 'BadRequest', message: /apps\/v1/ },
+  {
+    what: 'malformed YAML',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps',
+    body: 'metadata: {name: [x\n  - y',
+    headers: { 'Content-Type': 'application/yaml' },
+    code: 400,
+    reason: 'BadRequest',
+    message: /YAML/,
+  },
+  {
+    what: 'wrong kind',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' } },
+    code: 400,
+    reason: 'BadRequest',
+    message: /Service/,
+  },
+  {
+    what: 'wrong apiVersion',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: pod({ apiVersion: 'apps/v1' }),
+    code: 400,
+    reason: 'BadRequest',
+    message: /apps\/v1/,
+  },
   { what: 'unknown resource', method: 'GET', path: '/api/v1/namespaces/bad/widgets', code: 404, reason: 'NotFound' },
   { what: 'unknown group', method: 'GET', path: '/apis/nope.example.com/v1/things', code: 404, reason: 'NotFound' },
-  { what: 'body over 3 MiB', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: JSON.stringify({ metadata: { name: 'big' }, data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) } }), code: 413, reason: 'RequestEntityTooLarge' },
-  { what: 'invalid name', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: { metadata: { name: 'Not_Valid' } }, code: 422, reason: 'Invalid', message: /metadata\.name: Invalid value: "Not_Valid"/ },
-  { what: 'invalid label', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: { metadata: { name: 'x', labels: { 'bad key!': 'v' } } }, code: 422, reason: 'Invalid', message: /metadata\.labels/ },
-  { what: 'invalid quantity', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: 'lots' } } }] } }), code: 400, reason: 'BadRequest', message: /quantities must match/ },
-  { what: 'unknown field, strict', method: 'POST', path: '/api/v1/namespaces/bad/configmaps?fieldValidation=Strict', body: { metadata: { name: 'x' }, nonsense: 1 }, code: 400, reason: 'BadRequest', message: /unknown field "nonsense"/ },
-  { what: 'wrong field type', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: 'nope' } }), code: 400, reason: 'BadRequest' },
+  {
+    what: 'body over 3 MiB',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps',
+    body: JSON.stringify({ metadata: { name: 'big' }, data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) } }),
+    code: 413,
+    reason: 'RequestEntityTooLarge',
+  },
+  {
+    what: 'invalid name',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps',
+    body: { metadata: { name: 'Not_Valid' } },
+    code: 422,
+    reason: 'Invalid',
+    message: /metadata\.name: Invalid value: "Not_Valid"/,
+  },
+  {
+    what: 'invalid label',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps',
+    body: { metadata: { name: 'x', labels: { 'bad key!': 'v' } } },
+    code: 422,
+    reason: 'Invalid',
+    message: /metadata\.labels/,
+  },
+  {
+    what: 'invalid quantity',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: 'lots' } } }] } }),
+    code: 400,
+    reason: 'BadRequest',
+    message: /quantities must match/,
+  },
+  {
+    what: 'unknown field, strict',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps?fieldValidation=Strict',
+    body: { metadata: { name: 'x' }, nonsense: 1 },
+    code: 400,
+    reason: 'BadRequest',
+    message: /unknown field "nonsense"/,
+  },
+  {
+    what: 'wrong field type',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: pod({ spec: { containers: 'nope' } }),
+    code: 400,
+    reason: 'BadRequest',
+  },
   { what: 'bad label selector', method: 'GET', path: '/api/v1/namespaces/bad/pods?labelSelector=a%20in%20(', code: 400, reason: 'BadRequest' },
   { what: 'bad field selector', method: 'GET', path: '/api/v1/namespaces/bad/pods?fieldSelector=spec.nope%3Dx', code: 400, reason: 'BadRequest' },
   { what: 'bad continue token', method: 'GET', path: '/api/v1/namespaces/bad/pods?limit=1&continue=garbage', code: 400, reason: 'BadRequest' },
   { what: 'bad resourceVersion', method: 'GET', path: '/api/v1/namespaces/bad/pods?resourceVersion=abc', code: 400, reason: 'BadRequest' },
-  { what: 'unsupported patch type', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: '{}', headers: { 'Content-Type': 'text/plain' }, code: 415, reason: 'UnsupportedMediaType' },
-  { what: 'malformed JSON patch', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: '[{"op":"frobnicate","path":"/data"}]', headers: { 'Content-Type': 'application/json-patch+json' }, code: 422, reason: 'Invalid' },
-  { what: 'patch making it invalid', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-1', body: '{"metadata":{"labels":{"-x-":"y"}}}', headers: { 'Content-Type': 'application/merge-patch+json' }, code: 422, reason: 'Invalid' },
-  { what: 'put with a mismatched name', method: 'PUT', path: '/api/v1/namespaces/bad/configmaps/keep-2', body: { metadata: { name: 'other' } }, code: 400, reason: 'BadRequest' },
-  { what: 'delete with a bad propagation policy', method: 'DELETE', path: '/api/v1/namespaces/bad/configmaps/keep-3', body: { propagationPolicy: 'Sideways' }, code: 422, reason: 'Invalid' },
-  { what: 'delete with a stale precondition', method: 'DELETE', path: '/api/v1/namespaces/bad/configmaps/keep-4', body: { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } }, code: 409, reason: 'Conflict' },
-  { what: 'create in a missing namespace', method: 'POST', path: '/api/v1/namespaces/ghost/configmaps', body: { metadata: { name: 'x' } }, code: 404, reason: 'NotFound', message: /namespaces "ghost" not found/ },
-  { what: 'bad dryRun value', method: 'POST', path: '/api/v1/namespaces/bad/configmaps?dryRun=Some', body: { metadata: { name: 'x' } }, code: 400, reason: 'BadRequest' },
+  {
+    what: 'unsupported patch type',
+    method: 'PATCH',
+    path: '/api/v1/namespaces/bad/configmaps/keep-0',
+    body: '{}',
+    headers: { 'Content-Type': 'text/plain' },
+    code: 415,
+    reason: 'UnsupportedMediaType',
+  },
+  {
+    what: 'malformed JSON patch',
+    method: 'PATCH',
+    path: '/api/v1/namespaces/bad/configmaps/keep-0',
+    body: '[{"op":"frobnicate","path":"/data"}]',
+    headers: { 'Content-Type': 'application/json-patch+json' },
+    code: 422,
+    reason: 'Invalid',
+  },
+  {
+    what: 'patch making it invalid',
+    method: 'PATCH',
+    path: '/api/v1/namespaces/bad/configmaps/keep-1',
+    body: '{"metadata":{"labels":{"-x-":"y"}}}',
+    headers: { 'Content-Type': 'application/merge-patch+json' },
+    code: 422,
+    reason: 'Invalid',
+  },
+  {
+    what: 'put with a mismatched name',
+    method: 'PUT',
+    path: '/api/v1/namespaces/bad/configmaps/keep-2',
+    body: { metadata: { name: 'other' } },
+    code: 400,
+    reason: 'BadRequest',
+  },
+  {
+    what: 'delete with a bad propagation policy',
+    method: 'DELETE',
+    path: '/api/v1/namespaces/bad/configmaps/keep-3',
+    body: { propagationPolicy: 'Sideways' },
+    code: 422,
+    reason: 'Invalid',
+  },
+  {
+    what: 'delete with a stale precondition',
+    method: 'DELETE',
+    path: '/api/v1/namespaces/bad/configmaps/keep-4',
+    body: { preconditions: { uid: '00000000-0000-0000-0000-000000000000' } },
+    code: 409,
+    reason: 'Conflict',
+  },
+  {
+    what: 'create in a missing namespace',
+    method: 'POST',
+    path: '/api/v1/namespaces/ghost/configmaps',
+    body: { metadata: { name: 'x' } },
+    code: 404,
+    reason: 'NotFound',
+    message: /namespaces "ghost" not found/,
+  },
+  {
+    what: 'bad dryRun value',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps?dryRun=Some',
+    body: { metadata: { name: 'x' } },
+    code: 400,
+    reason: 'BadRequest',
+  },
   { what: 'deleting kube-system', method: 'DELETE', path: '/api/v1/namespaces/kube-system', code: 403, reason: 'Forbidden' },
   // Issue #18: each of these was a 500 (or, for the last ones, a wrong answer).
-  { what: 'malformed % escape in the path', method: 'GET', path: '/api/v1/namespaces/bad/configmaps/%E0%A4%A', code: 400, reason: 'BadRequest', message: /invalid URL escape/ },
-  { what: 'limit beyond int64', method: 'GET', path: '/api/v1/namespaces/bad/configmaps?limit=99999999999999999999', code: 400, reason: 'BadRequest', message: /value out of range/ },
-  { what: 'limit not a number', method: 'GET', path: '/api/v1/namespaces/bad/configmaps?limit=ten', code: 400, reason: 'BadRequest', message: /invalid syntax/ },
-  { what: 'continue token with a fractional resourceVersion', method: 'GET', path: `/api/v1/namespaces/bad/configmaps?limit=1&continue=${token(1.5)}`, code: 400, reason: 'BadRequest', message: /continue key is not valid/ },
-  { what: 'YAML alias bomb', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: aliasBomb(), headers: { 'Content-Type': 'application/yaml' }, code: 400, reason: 'BadRequest', message: /excessive aliasing/ },
-  { what: 'unsupported Accept', method: 'GET', path: '/api/v1/namespaces/bad/configmaps/keep-0', headers: { Accept: 'application/xml' }, code: 406, reason: 'NotAcceptable', message: /only the following media types are accepted/ },
-  { what: 'JSON patch removing /metadata', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: '[{"op":"remove","path":"/metadata"}]', headers: { 'Content-Type': 'application/json-patch+json' }, code: 422, reason: 'Invalid', message: /metadata\.name: Required value/ },
-  { what: 'Secret data not base64', method: 'POST', path: '/api/v1/namespaces/bad/secrets', body: { metadata: { name: 's' }, data: { a: '!!!notbase64' } }, code: 400, reason: 'BadRequest', message: /illegal base64 data at input byte 0/ },
-  { what: 'quantity beyond int64', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1e1000000' } } }] } }), code: 422, reason: 'Invalid', message: /spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "1e1000000"/ },
+  {
+    what: 'malformed % escape in the path',
+    method: 'GET',
+    path: '/api/v1/namespaces/bad/configmaps/%E0%A4%A',
+    code: 400,
+    reason: 'BadRequest',
+    message: /invalid URL escape/,
+  },
+  {
+    what: 'limit beyond int64',
+    method: 'GET',
+    path: '/api/v1/namespaces/bad/configmaps?limit=99999999999999999999',
+    code: 400,
+    reason: 'BadRequest',
+    message: /value out of range/,
+  },
+  {
+    what: 'limit not a number',
+    method: 'GET',
+    path: '/api/v1/namespaces/bad/configmaps?limit=ten',
+    code: 400,
+    reason: 'BadRequest',
+    message: /invalid syntax/,
+  },
+  {
+    what: 'continue token with a fractional resourceVersion',
+    method: 'GET',
+    path: `/api/v1/namespaces/bad/configmaps?limit=1&continue=${token(1.5)}`,
+    code: 400,
+    reason: 'BadRequest',
+    message: /continue key is not valid/,
+  },
+  {
+    what: 'YAML alias bomb',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/configmaps',
+    body: aliasBomb(),
+    headers: { 'Content-Type': 'application/yaml' },
+    code: 400,
+    reason: 'BadRequest',
+    message: /excessive aliasing/,
+  },
+  {
+    what: 'unsupported Accept',
+    method: 'GET',
+    path: '/api/v1/namespaces/bad/configmaps/keep-0',
+    headers: { Accept: 'application/xml' },
+    code: 406,
+    reason: 'NotAcceptable',
+    message: /only the following media types are accepted/,
+  },
+  {
+    what: 'JSON patch removing /metadata',
+    method: 'PATCH',
+    path: '/api/v1/namespaces/bad/configmaps/keep-0',
+    body: '[{"op":"remove","path":"/metadata"}]',
+    headers: { 'Content-Type': 'application/json-patch+json' },
+    code: 422,
+    reason: 'Invalid',
+    message: /metadata\.name: Required value/,
+  },
+  {
+    what: 'Secret data not base64',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/secrets',
+    body: { metadata: { name: 's' }, data: { a: '!!!notbase64' } },
+    code: 400,
+    reason: 'BadRequest',
+    message: /illegal base64 data at input byte 0/,
+  },
+  {
+    what: 'quantity beyond int64',
+    method: 'POST',
+    path: '/api/v1/namespaces/bad/pods',
+    body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1e1000000' } } }] } }),
+    code: 422,
+    reason: 'Invalid',
+    message: /spec\.containers\[0\]\.resources\.requests\.cpu: Invalid value: "1e1000000"/,
+  },
 ];
 
 test('bad input: every malformed request gets a 4xx Status, and nothing is lost', async () => {
@@ -139,21 +353,113 @@ async function assertResponsive(after: string): Promise<void> {
 const deepObject = (n: number) => '{"a":'.repeat(n - 1) + '{}' + '}'.repeat(n - 1);
 
 test('one request cannot take the control plane down: huge quantities, deep nesting, patch amplification, big objects', async () => {
-  const copies = [{ op: 'add', path: '/metadata/annotations', value: { x: 'y'.repeat(40) } }, { op: 'add', path: '/data', value: { v: ['y'.repeat(40)] } }];
+  const copies = [
+    { op: 'add', path: '/metadata/annotations', value: { x: 'y'.repeat(40) } },
+    { op: 'add', path: '/data', value: { v: ['y'.repeat(40)] } },
+  ];
   for (let i = 0; i < 26; i++) copies.push({ op: 'copy', from: '/data/v', path: '/data/v/-' } as never);
   const heavy: Case[] = [
-    { what: 'cpu request of 1e10000000', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1e10000000' }, limits: { memory: '1' + '0'.repeat(1_000_000) } } }] } }), code: 422, reason: 'Invalid', message: /must be no more than 9223372036854775807/ },
-    { what: 'JSON nested 10001 deep', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: `{"metadata":{"name":"deep"},"x":${deepObject(10_001)}}`, code: 400, reason: 'BadRequest', message: /exceeded max depth of 10000/ },
-    { what: 'merge patch nested 10001 deep', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: `{"x":${deepObject(10_001)}}`, headers: { 'Content-Type': 'application/merge-patch+json' }, code: 400, reason: 'BadRequest', message: /exceeded max depth/ },
-    { what: 'strategic merge patch nested 10001 deep', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: `{"x":${deepObject(10_001)}}`, headers: { 'Content-Type': 'application/strategic-merge-patch+json' }, code: 400, reason: 'BadRequest', message: /exceeded max depth/ },
-    { what: 'YAML nested 10001 deep', method: 'POST', path: '/api/v1/namespaces/bad/configmaps', body: 'metadata: {name: deep}\nx: ' + '['.repeat(10_001) + ']'.repeat(10_001) + '\n', headers: { 'Content-Type': 'application/yaml' }, code: 400, reason: 'BadRequest', message: /exceeded max depth/ },
-    { what: 'server-side apply nested 10001 deep', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0?fieldManager=t', body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"keep-0"},"x":${deepObject(10_001)}}`, headers: { 'Content-Type': 'application/apply-patch+yaml' }, code: 400, reason: 'BadRequest', message: /exceeded max depth of 10000/ },
+    {
+      what: 'cpu request of 1e10000000',
+      method: 'POST',
+      path: '/api/v1/namespaces/bad/pods',
+      body: pod({
+        spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1e10000000' }, limits: { memory: '1' + '0'.repeat(1_000_000) } } }] },
+      }),
+      code: 422,
+      reason: 'Invalid',
+      message: /must be no more than 9223372036854775807/,
+    },
+    {
+      what: 'JSON nested 10001 deep',
+      method: 'POST',
+      path: '/api/v1/namespaces/bad/configmaps',
+      body: `{"metadata":{"name":"deep"},"x":${deepObject(10_001)}}`,
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth of 10000/,
+    },
+    {
+      what: 'merge patch nested 10001 deep',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0',
+      body: `{"x":${deepObject(10_001)}}`,
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth/,
+    },
+    {
+      what: 'strategic merge patch nested 10001 deep',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0',
+      body: `{"x":${deepObject(10_001)}}`,
+      headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth/,
+    },
+    {
+      what: 'YAML nested 10001 deep',
+      method: 'POST',
+      path: '/api/v1/namespaces/bad/configmaps',
+      body: 'metadata: {name: deep}\nx: ' + '['.repeat(10_001) + ']'.repeat(10_001) + '\n',
+      headers: { 'Content-Type': 'application/yaml' },
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth/,
+    },
+    {
+      what: 'server-side apply nested 10001 deep',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0?fieldManager=t',
+      body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"keep-0"},"x":${deepObject(10_001)}}`,
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth of 10000/,
+    },
     // This one aborted the whole server process (V8 out of memory compiling a regular expression at the stack limit).
-    { what: 'server-side apply of YAML flow mappings nested 10001 deep', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0?fieldManager=t', body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep-0}\nx: ${'{a: '.repeat(10_001)}1${'}'.repeat(10_001)}\n`, headers: { 'Content-Type': 'application/apply-patch+yaml' }, code: 400, reason: 'BadRequest', message: /exceeded max depth/ },
-    { what: 'JSON patch of 10001 operations', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: JSON.stringify(Array(10_001).fill({ op: 'test', path: '/data/i', value: '0' })), headers: { 'Content-Type': 'application/json-patch+json' }, code: 413, reason: 'RequestEntityTooLarge', message: /The allowed maximum operations in a JSON patch is 10000, got 10001/ },
-    { what: '26 copies doubling a value', method: 'PATCH', path: '/api/v1/namespaces/bad/configmaps/keep-0', body: JSON.stringify(copies), headers: { 'Content-Type': 'application/json-patch+json' }, code: 422, reason: 'Invalid', message: /accumulated size increase of copy is \d+, exceeding the limit 3145728/ },
+    {
+      what: 'server-side apply of YAML flow mappings nested 10001 deep',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0?fieldManager=t',
+      body: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep-0}\nx: ${'{a: '.repeat(10_001)}1${'}'.repeat(10_001)}\n`,
+      headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      code: 400,
+      reason: 'BadRequest',
+      message: /exceeded max depth/,
+    },
+    {
+      what: 'JSON patch of 10001 operations',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0',
+      body: JSON.stringify(Array(10_001).fill({ op: 'test', path: '/data/i', value: '0' })),
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      code: 413,
+      reason: 'RequestEntityTooLarge',
+      message: /The allowed maximum operations in a JSON patch is 10000, got 10001/,
+    },
+    {
+      what: '26 copies doubling a value',
+      method: 'PATCH',
+      path: '/api/v1/namespaces/bad/configmaps/keep-0',
+      body: JSON.stringify(copies),
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      code: 422,
+      reason: 'Invalid',
+      message: /accumulated size increase of copy is \d+, exceeding the limit 3145728/,
+    },
     // Under the 3 MiB body limit, valid (no field limit applies to args), over what etcd stores.
-    { what: 'an object over etcd\'s 1.5 MiB', method: 'POST', path: '/api/v1/namespaces/bad/pods', body: pod({ metadata: { name: 'big' }, spec: { containers: [{ name: 'c', image: 'i', args: Array(20).fill('a'.repeat(100 * 1024)) }] } }), code: 413, reason: 'RequestEntityTooLarge', message: /^Request entity too large: etcdserver: request is too large$/ },
+    {
+      what: "an object over etcd's 1.5 MiB",
+      method: 'POST',
+      path: '/api/v1/namespaces/bad/pods',
+      body: pod({ metadata: { name: 'big' }, spec: { containers: [{ name: 'c', image: 'i', args: Array(20).fill('a'.repeat(100 * 1024)) }] } }),
+      code: 413,
+      reason: 'RequestEntityTooLarge',
+      message: /^Request entity too large: etcdserver: request is too large$/,
+    },
   ];
   const before = await snapshot();
   const rssBefore = rssBytes();
@@ -181,8 +487,11 @@ test('one request cannot take the control plane down: huge quantities, deep nest
   await assertResponsive('deep patches');
 });
 
-test('lists and continue tokens at a revision not reached yet get upstream\'s 504 Timeout, not a 500', async () => {
-  for (const path of ['/api/v1/namespaces/bad/configmaps?resourceVersion=99999999&resourceVersionMatch=Exact', `/api/v1/namespaces/bad/configmaps?limit=1&continue=${token(99999999)}`]) {
+test("lists and continue tokens at a revision not reached yet get upstream's 504 Timeout, not a 500", async () => {
+  for (const path of [
+    '/api/v1/namespaces/bad/configmaps?resourceVersion=99999999&resourceVersionMatch=Exact',
+    `/api/v1/namespaces/bad/configmaps?limit=1&continue=${token(99999999)}`,
+  ]) {
     const r = await api(s, 'GET', path);
     assert.equal(r.status, 504, `${path}: ${r.text}`);
     assert.equal(r.json.reason, 'Timeout');
@@ -198,7 +507,10 @@ test('an object being deleted takes no new finalizers (422), and goes once its f
   const r = await api(s, 'PATCH', path, { metadata: { finalizers: ['example.com/a', 'example.com/b'] } }, { 'Content-Type': 'application/merge-patch+json' });
   assert.equal(r.status, 422, r.text);
   assert.equal(r.json.reason, 'Invalid');
-  assert.match(r.json.message, /metadata\.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers \[\]string\{"example\.com\/b"\}/);
+  assert.match(
+    r.json.message,
+    /metadata\.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers \[\]string\{"example\.com\/b"\}/,
+  );
   assert.equal((await api(s, 'PATCH', path, { metadata: { finalizers: null } }, { 'Content-Type': 'application/merge-patch+json' })).status, 200);
   assert.equal((await api(s, 'GET', path)).status, 404);
 });
@@ -207,18 +519,22 @@ test('a watch with timeoutSeconds above 2147483 stays open instead of ending at 
   const { request } = await import('node:https');
   const opened = Date.now();
   const ended = await new Promise<number | undefined>((resolve, reject) => {
-    const req = request(new URL('/api/v1/namespaces/bad/configmaps?watch=true&timeoutSeconds=2147484', s.url), { ca: s.caCert, headers: { Authorization: `Bearer ${s.token}` } }, (resp) => {
-      assert.equal(resp.statusCode, 200);
-      resp.resume();
-      const timer = setTimeout(() => {
-        req.destroy();
-        resolve(undefined);
-      }, 2500);
-      resp.on('end', () => {
-        clearTimeout(timer);
-        resolve(Date.now() - opened);
-      });
-    });
+    const req = request(
+      new URL('/api/v1/namespaces/bad/configmaps?watch=true&timeoutSeconds=2147484', s.url),
+      { ca: s.caCert, headers: { Authorization: `Bearer ${s.token}` } },
+      (resp) => {
+        assert.equal(resp.statusCode, 200);
+        resp.resume();
+        const timer = setTimeout(() => {
+          req.destroy();
+          resolve(undefined);
+        }, 2500);
+        resp.on('end', () => {
+          clearTimeout(timer);
+          resolve(Date.now() - opened);
+        });
+      },
+    );
     req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
     req.end();
   });
@@ -240,10 +556,21 @@ test('concurrent unconditional PATCHes and PUTs on one object all succeed and al
       for (let i = 0; i < rounds; i++) {
         const key = `k-${c}-${i}`;
         const type = types[(c + i) % types.length]!;
-        const body = type === 'application/json-patch+json' ? [{ op: 'add', path: `/metadata/labels/${key}`, value: 'v' }] : { metadata: { labels: { [key]: 'v' } } };
+        const body =
+          type === 'application/json-patch+json' ? [{ op: 'add', path: `/metadata/labels/${key}`, value: 'v' }] : { metadata: { labels: { [key]: 'v' } } };
         if (type === 'application/json-patch+json' && i === 0) {
           // A JSON patch needs the labels map to exist: make sure it does without a precondition.
-          statuses.push((await api(s, 'PATCH', '/api/v1/namespaces/bad/secrets/contended', { metadata: { labels: { [`init-${c}`]: 'v' } } }, { 'Content-Type': 'application/merge-patch+json' })).status);
+          statuses.push(
+            (
+              await api(
+                s,
+                'PATCH',
+                '/api/v1/namespaces/bad/secrets/contended',
+                { metadata: { labels: { [`init-${c}`]: 'v' } } },
+                { 'Content-Type': 'application/merge-patch+json' },
+              )
+            ).status,
+          );
         }
         statuses.push((await api(s, 'PATCH', '/api/v1/namespaces/bad/secrets/contended', body, { 'Content-Type': type })).status);
         const put = await api(s, 'PUT', '/api/v1/namespaces/bad/secrets/replaced', { metadata: { name: 'replaced', labels: { by: key } } });
@@ -262,7 +589,7 @@ test('concurrent unconditional PATCHes and PUTs on one object all succeed and al
   assert.match(replaced.metadata.labels.by, /^k-\d+-\d+$/);
 });
 
-test('over etcd, an object just under our 1.5 MiB check but over etcd\'s request limit is a 413, not a 500', async (t) => {
+test("over etcd, an object just under our 1.5 MiB check but over etcd's request limit is a 413, not a 500", async (t) => {
   if (!requireCommand('etcd', t)) return;
   const etcd = await startEtcd();
   const es = await startServer({ args: ['--datastore', `etcd://${etcd.endpoints.join(',')}`] });

@@ -39,7 +39,17 @@ before(async () => {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name: 'tick', namespace: 'default' },
-    spec: { schedule: '*/1 * * * *', jobTemplate: { spec: { template: { metadata: { annotations: { 'sim.berth.dev/exit-after': '1s' } }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'tick', image: 'busybox' }] } } } } },
+    spec: {
+      schedule: '*/1 * * * *',
+      jobTemplate: {
+        spec: {
+          template: {
+            metadata: { annotations: { 'sim.berth.dev/exit-after': '1s' } },
+            spec: { restartPolicy: 'OnFailure', containers: [{ name: 'tick', image: 'busybox' }] },
+          },
+        },
+      },
+    },
   });
 });
 
@@ -72,7 +82,7 @@ test('a Job of 3 completions at parallelism 2 completes; kubectl wait returns; c
   assert.match(wide[1]!, new RegExp(`work\\s+busybox\\s+batch.kubernetes.io/controller-uid=${j.metadata.uid}$`));
 });
 
-test('bad Jobs are refused with upstream\'s field errors; kubectl describe shows the Job and its events', () => {
+test("bad Jobs are refused with upstream's field errors; kubectl describe shows the Job and its events", () => {
   const always = { ...job('always', {}, {}), spec: { template: { spec: { restartPolicy: 'Always', containers: [{ name: 'c', image: 'busybox' }] } } } };
   const r = kubectl(s, ['apply', '-f', '-'], { version: '1.32', input: YAML.stringify(always) });
   assert.notEqual(r.code, 0);
@@ -88,7 +98,7 @@ test('bad Jobs are refused with upstream\'s field errors; kubectl describe shows
   assert.match(described, /Completed\s+\S+\s+job-controller\s+Job completed/);
 });
 
-test('an Indexed Job\'s pods carry their index, hostname and JOB_COMPLETION_INDEX', () => {
+test("an Indexed Job's pods carry their index, hostname and JOB_COMPLETION_INDEX", () => {
   apply(job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }, { 'sim.berth.dev/exit-after': '1s' }));
   ok(['wait', '--for=condition=complete', 'job/idx', '--timeout=60s'], undefined, 70_000);
   const pods = json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=idx']).items;
@@ -112,7 +122,9 @@ test('a failing Job stops at backoffLimit with Failed/BackoffLimitExceeded', () 
   assert.equal(j.status.failed, 2);
   assert.match(ok(['get', 'job', 'fail']).split('\n')[1]!, /^fail\s+Failed\s+0\/1\s/);
   // The replacement waited out the 10 s re-creation back-off (timestamps have whole seconds).
-  const created = json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=fail']).items.map((p: any) => Date.parse(p.metadata.creationTimestamp)).sort();
+  const created = json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=fail'])
+    .items.map((p: any) => Date.parse(p.metadata.creationTimestamp))
+    .sort();
   assert.equal(created.length, 2);
   assert.ok(created[1] - created[0] >= 10_000, `second pod ${created[1] - created[0]} ms after the first`);
 });
@@ -130,7 +142,10 @@ test('a Job created suspended starts nothing; suspend deletes running pods; resu
   assert.equal(resumed.reason, 'JobResumed');
   assert.equal(json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=sus']).items.length, 2);
   ok(['patch', 'job', 'sus', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
-  await eventually(() => json(['get', 'job', 'sus']).status.conditions.find((c: any) => c.type === 'Suspended' && c.status === 'True') || undefined, 'Suspended again');
+  await eventually(
+    () => json(['get', 'job', 'sus']).status.conditions.find((c: any) => c.type === 'Suspended' && c.status === 'True') || undefined,
+    'Suspended again',
+  );
   // The running pods go (the finalizer released, so they do not linger); none replaces them.
   await eventually(() => json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=sus']).items.length === 0 || undefined, 'pods deleted', 30_000);
   const j = json(['get', 'job', 'sus']);
@@ -159,10 +174,14 @@ test('CronJobs: columns, kubectl create job --from=cronjob, and the one-minute s
   assert.equal(manual.metadata.ownerReferences[0].kind, 'CronJob');
   ok(['wait', '--for=condition=complete', 'job/manual', '--timeout=60s'], undefined, 70_000);
 
-  const cj = await eventually(() => {
-    const c = json(['get', 'cronjob', 'tick']);
-    return c.status?.lastScheduleTime ? c : undefined;
-  }, 'the CronJob to fire', 75_000);
+  const cj = await eventually(
+    () => {
+      const c = json(['get', 'cronjob', 'tick']);
+      return c.status?.lastScheduleTime ? c : undefined;
+    },
+    'the CronJob to fire',
+    75_000,
+  );
   const minutes = Date.parse(cj.status.lastScheduleTime) / 60_000;
   const scheduled = json(['get', 'job', `tick-${minutes}`]);
   assert.equal(scheduled.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp'], cj.status.lastScheduleTime);

@@ -43,7 +43,12 @@ after(async () => {
 });
 
 const cms = { ...resources.configmaps };
-const cm = (name: string, data: Record<string, string>, labels?: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data });
+const cm = (name: string, data: Record<string, string>, labels?: Record<string, string>): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, labels },
+  data,
+});
 /** Every namespace also holds kube-root-ca.crt, which the server publishes. */
 const mine = (o: ConfigMap) => o.metadata?.name !== 'kube-root-ca.crt';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,16 +78,25 @@ test('RestClient: create, get, list with selectors and pages, update, patches, d
   assert.deepEqual(byLabel.items.map((i) => i.metadata?.name).sort(), ['one', 'two']);
   assert.match(byLabel.metadata?.resourceVersion ?? '', /^\d+$/);
   const byField = await client.list<ConfigMap>({ ...cms, namespace: 'cl' }, { fieldSelector: 'metadata.name=three' });
-  assert.deepEqual(byField.items.map((i) => i.metadata?.name), ['three']);
+  assert.deepEqual(
+    byField.items.map((i) => i.metadata?.name),
+    ['three'],
+  );
 
   const page1 = await client.list<ConfigMap>({ ...cms, namespace: 'cl' }, { labelSelector: 'app', limit: 2 });
   assert.equal(page1.items.length, 2);
   assert.ok(page1.metadata?.continue, 'a continue token');
   const page2 = await client.list<ConfigMap>({ ...cms, namespace: 'cl' }, { labelSelector: 'app', limit: 2, continue: page1.metadata!.continue });
-  assert.deepEqual([...page1.items, ...page2.items].map((i) => i.metadata?.name), ['one', 'three', 'two']);
+  assert.deepEqual(
+    [...page1.items, ...page2.items].map((i) => i.metadata?.name),
+    ['one', 'three', 'two'],
+  );
   assert.equal(page2.metadata?.continue, undefined);
   const all = await client.listAll<ConfigMap>({ ...cms, namespace: 'cl' }, { labelSelector: 'app', pageSize: 1 });
-  assert.deepEqual(all.items.map((i) => i.metadata?.name), ['one', 'three', 'two']);
+  assert.deepEqual(
+    all.items.map((i) => i.metadata?.name),
+    ['one', 'three', 'two'],
+  );
 
   const updated = await client.update({ ...cms, namespace: 'cl' }, { ...got, data: { a: '2' } });
   assert.deepEqual(updated.data, { a: '2' });
@@ -144,7 +158,12 @@ test('RestClient: updateStatus changes status only; binding through request(); g
   assert.equal(withStatus.status?.podIP, '10.1.2.3');
   assert.equal(withStatus.spec?.activeDeadlineSeconds, undefined, 'spec changes through status are ignored');
 
-  await client.request('POST', resourcePath({ ...pods, name: 'p', subresource: 'binding' }), { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } });
+  await client.request('POST', resourcePath({ ...pods, name: 'p', subresource: 'binding' }), {
+    apiVersion: 'v1',
+    kind: 'Binding',
+    metadata: { name: 'p' },
+    target: { kind: 'Node', name: 'n1' },
+  });
   assert.equal((await client.get<Pod>({ ...pods, name: 'p' })).spec?.nodeName, 'n1');
   await client.delete({ ...pods, name: 'p' }, { gracePeriodSeconds: 0 });
   await rejectsWith(client.get({ ...pods, name: 'p' }), isNotFound, 'pod deleted with grace 0');
@@ -168,7 +187,11 @@ class CuttableListWatcher<T> implements ListWatcher<T> {
     return this.inner.list(opts);
   }
 
-  watch(opts: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds: number }, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void) {
+  watch(
+    opts: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds: number },
+    onEvent: (e: WatchEvent<T>) => void,
+    onClose: (err?: Error) => void,
+  ) {
     let real: { stop(): void } | undefined;
     let stopped = false;
     const open = () => {
@@ -271,7 +294,14 @@ test('informer: sees add/update/delete in order, resumes after a cut, re-lists a
     await eventually(() => events.length >= 3, `re-list events in ${JSON.stringify(events)}`);
     assert.deepEqual(events.sort(), ['add new', 'delete gone {"v":"1"}', 'update keep {"v":"1"}->{"v":"2"}']);
     assert.equal(lw.lists, 2, 'one re-list after the 410');
-    assert.deepEqual(inf.list().filter(mine).map((o) => o.metadata?.name).sort(), ['after-cut', 'before', 'keep', 'new']);
+    assert.deepEqual(
+      inf
+        .list()
+        .filter(mine)
+        .map((o) => o.metadata?.name)
+        .sort(),
+      ['after-cut', 'before', 'keep', 'new'],
+    );
 
     // And it keeps watching afterwards.
     events.length = 0;
@@ -289,7 +319,10 @@ test('informer: pods by spec.nodeName — the agent sees its pods, the scheduler
   const seen: string[] = [];
   agent.onAdd((p) => seen.push(`agent add ${p.metadata?.name} on ${p.spec?.nodeName}`)).onDelete((p) => seen.push(`agent delete ${p.metadata?.name}`));
   scheduler.onAdd((p) => seen.push(`scheduler add ${p.metadata?.name}`)).onDelete((p) => seen.push(`scheduler delete ${p.metadata?.name}`));
-  const pod = (name: string, nodeName?: string): Pod => ({ metadata: { name }, spec: { nodeName, schedulerName: 'none', containers: [{ name: 'c', image: 'busybox' }] } });
+  const pod = (name: string, nodeName?: string): Pod => ({
+    metadata: { name },
+    spec: { nodeName, schedulerName: 'none', containers: [{ name: 'c', image: 'busybox' }] },
+  });
   await client.create(pods, pod('pre-bound', 'node-a'));
   await client.create(pods, pod('elsewhere', 'node-b'));
   agent.start();
@@ -305,17 +338,34 @@ test('informer: pods by spec.nodeName — the agent sees its pods, the scheduler
     assert.deepEqual(seen, ['scheduler add p1', 'scheduler add p2']);
 
     seen.length = 0;
-    await client.request('POST', resourcePath({ ...pods, name: 'p1', subresource: 'binding' }), { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p1' }, target: { kind: 'Node', name: 'node-a' } });
+    await client.request('POST', resourcePath({ ...pods, name: 'p1', subresource: 'binding' }), {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'p1' },
+      target: { kind: 'Node', name: 'node-a' },
+    });
     await eventually(() => seen.length >= 2, `binding seen in ${JSON.stringify(seen)}`);
     assert.deepEqual(seen.sort(), ['agent add p1 on node-a', 'scheduler delete p1']);
-    assert.deepEqual(scheduler.list().map((p) => p.metadata?.name), ['p2']);
-    assert.deepEqual(agent.byIndex(NODE_NAME_INDEX, 'node-a').map((p) => p.metadata?.name).sort(), ['p1', 'pre-bound']);
+    assert.deepEqual(
+      scheduler.list().map((p) => p.metadata?.name),
+      ['p2'],
+    );
+    assert.deepEqual(
+      agent
+        .byIndex(NODE_NAME_INDEX, 'node-a')
+        .map((p) => p.metadata?.name)
+        .sort(),
+      ['p1', 'pre-bound'],
+    );
     assert.equal(agent.get('sched', 'elsewhere'), undefined);
 
     seen.length = 0;
     await client.delete({ ...pods, name: 'p1' }, { gracePeriodSeconds: 0 });
     await eventually(() => seen.includes('agent delete p1'), `agent delete in ${JSON.stringify(seen)}`);
-    assert.deepEqual(agent.byIndex(NODE_NAME_INDEX, 'node-a').map((p) => p.metadata?.name), ['pre-bound']);
+    assert.deepEqual(
+      agent.byIndex(NODE_NAME_INDEX, 'node-a').map((p) => p.metadata?.name),
+      ['pre-bound'],
+    );
   } finally {
     await Promise.all([agent.stop(), scheduler.stop()]);
   }
@@ -437,5 +487,8 @@ test('events: two identical events become one Event with count 2; a different on
   recorder.event(involved, 'Normal', 'Synced', 'synced it');
   await recorder.flush();
   const again = await client.list<Event>({ ...resources.events, namespace: 'ev' }, { fieldSelector: 'reason=Synced' });
-  assert.deepEqual(again.items.map((e) => e.count), [1]);
+  assert.deepEqual(
+    again.items.map((e) => e.count),
+    [1],
+  );
 });

@@ -30,7 +30,10 @@ test('client-node: create, get, list with a label selector, json-patch, delete',
   assert.equal(created.metadata?.namespace, 'cn');
   await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'other' }, data: {} } });
   const list = await core.listNamespacedConfigMap({ namespace: 'cn', labelSelector: 'app=cn' });
-  assert.deepEqual(list.items.map((i) => i.metadata?.name), ['one']);
+  assert.deepEqual(
+    list.items.map((i) => i.metadata?.name),
+    ['one'],
+  );
   assert.match(list.metadata?.resourceVersion ?? '', /^\d+$/);
 
   const patched = await core.patchNamespacedConfigMap({
@@ -57,7 +60,15 @@ test('client-node: KubernetesObjectApi create and strategic merge patch of a dep
     metadata: { name: 'd', namespace: 'cn' },
     spec: {
       selector: { matchLabels: { app: 'd' } },
-      template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'a', image: 'busybox:1' }, { name: 'b', image: 'busybox:2' }] } },
+      template: {
+        metadata: { labels: { app: 'd' } },
+        spec: {
+          containers: [
+            { name: 'a', image: 'busybox:1' },
+            { name: 'b', image: 'busybox:2' },
+          ],
+        },
+      },
     },
   } as any);
   await objects.patch({
@@ -68,7 +79,10 @@ test('client-node: KubernetesObjectApi create and strategic merge patch of a dep
   } as any);
   const apps = kc.makeApiClient(AppsV1Api);
   const d = await apps.readNamespacedDeployment({ name: 'd', namespace: 'cn' });
-  assert.deepEqual(d.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`), ['a=busybox:1', 'b=busybox:3']);
+  assert.deepEqual(
+    d.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`),
+    ['a=busybox:1', 'b=busybox:3'],
+  );
   assert.equal(d.spec?.replicas, 1);
 });
 
@@ -109,9 +123,18 @@ test('client-node: an informer sees ADDED, MODIFIED, DELETED, and re-lists after
     await informer.start();
     await eventually(() => events.includes('add later'), `re-list after 410 in ${JSON.stringify(events)}`);
     assert.ok(lists >= 2, `the informer listed again (${lists} lists)`);
-    assert.deepEqual(informer.list('inf').filter(mine).map((o) => o.metadata?.name), ['later']);
+    assert.deepEqual(
+      informer
+        .list('inf')
+        .filter(mine)
+        .map((o) => o.metadata?.name),
+      ['later'],
+    );
     // Stopping an informer aborts its watch request; anything else would be a real error.
-    assert.deepEqual(errors.filter((e) => (e as Error)?.name !== 'AbortError'), []);
+    assert.deepEqual(
+      errors.filter((e) => (e as Error)?.name !== 'AbortError'),
+      [],
+    );
   } finally {
     await informer.stop();
   }

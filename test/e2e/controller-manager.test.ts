@@ -40,7 +40,10 @@ function deployment(ns: string, name: string, replicas: number, spec: Record<str
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36', resources: { requests: { cpu: '100m' } } }], ...spec } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36', resources: { requests: { cpu: '100m' } } }], ...spec },
+      },
     },
   });
 }
@@ -60,31 +63,58 @@ after(async () => {
 test('a node that stops renewing its lease goes Unknown, is tainted, and its pods are replaced after their toleration', async () => {
   const a = berth(['sim', '--kubeconfig', s.kubeconfig, '--nodes', '1', '--name-prefix', 'lost-', '--cpu', '4']);
   berth(['sim', '--kubeconfig', s.kubeconfig, '--nodes', '1', '--name-prefix', 'kept-', '--cpu', '4']);
-  await eventually(() => /lost-0\s+Ready/.test(k(['get', 'nodes']).stdout) && /kept-0\s+Ready/.test(k(['get', 'nodes']).stdout), 'both simulated nodes Ready', 30_000);
+  await eventually(
+    () => /lost-0\s+Ready/.test(k(['get', 'nodes']).stdout) && /kept-0\s+Ready/.test(k(['get', 'nodes']).stdout),
+    'both simulated nodes Ready',
+    30_000,
+  );
   ok(['create', 'namespace', 'evict']);
   // Short tolerations of the unreachable/not-ready taints instead of the default 300 s.
-  const tolerations = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }));
+  const tolerations = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: 3,
+  }));
   ok(['apply', '-f', '-'], deployment('evict', 'web', 4, { tolerations }));
   await eventually(() => podsOf('evict', 'app=web').filter((p) => p.status.phase === 'Running').length === 4, '4 pods Running', 30_000);
-  const onLost = podsOf('evict', 'app=web').filter((p) => p.spec.nodeName === 'lost-0').map((p) => p.metadata.name);
+  const onLost = podsOf('evict', 'app=web')
+    .filter((p) => p.spec.nodeName === 'lost-0')
+    .map((p) => p.metadata.name);
   assert.ok(onLost.length > 0, 'LeastAllocated spreads the pods over both nodes');
 
   await kill9(a.proc); // no more heartbeats from lost-0
-  await eventually(() => {
-    const n = JSON.parse(ok(['get', 'node', 'lost-0', '-o', 'json']));
-    const ready = n.status.conditions.find((c: any) => c.type === 'Ready');
-    const taints = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
-    return ready.status === 'Unknown' && taints.includes('node.kubernetes.io/unreachable:NoExecute') && taints.includes('node.kubernetes.io/unreachable:NoSchedule');
-  }, 'lost-0 Unknown and tainted unreachable', 45_000);
+  await eventually(
+    () => {
+      const n = JSON.parse(ok(['get', 'node', 'lost-0', '-o', 'json']));
+      const ready = n.status.conditions.find((c: any) => c.type === 'Ready');
+      const taints = (n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`);
+      return (
+        ready.status === 'Unknown' &&
+        taints.includes('node.kubernetes.io/unreachable:NoExecute') &&
+        taints.includes('node.kubernetes.io/unreachable:NoSchedule')
+      );
+    },
+    'lost-0 Unknown and tainted unreachable',
+    45_000,
+  );
   const ready = JSON.parse(ok(['get', 'node', 'lost-0', '-o', 'json'])).status.conditions.find((c: any) => c.type === 'Ready');
   assert.equal(ready.reason, 'NodeStatusUnknown');
   assert.equal(ready.message, 'Kubelet stopped posting node status.');
 
   // After the 3 s toleration the pods on lost-0 are evicted, and the ReplicaSet puts new ones on kept-0.
-  await eventually(() => {
-    const pods = podsOf('evict', 'app=web');
-    return pods.length === 4 && pods.every((p) => p.spec.nodeName === 'kept-0' && p.status.phase === 'Running') && !pods.some((p) => onLost.includes(p.metadata.name));
-  }, 'all 4 replicas Running on kept-0', 60_000);
+  await eventually(
+    () => {
+      const pods = podsOf('evict', 'app=web');
+      return (
+        pods.length === 4 &&
+        pods.every((p) => p.spec.nodeName === 'kept-0' && p.status.phase === 'Running') &&
+        !pods.some((p) => onLost.includes(p.metadata.name))
+      );
+    },
+    'all 4 replicas Running on kept-0',
+    60_000,
+  );
 });
 
 test('kubectl drain cordons the node and evicts its pods, which are recreated elsewhere', async () => {
@@ -92,7 +122,18 @@ test('kubectl drain cordons the node and evicts its pods, which are recreated el
   await eventually(() => /drain-0\s+Ready/.test(k(['get', 'nodes']).stdout) && /drain-1\s+Ready/.test(k(['get', 'nodes']).stdout), 'drain nodes Ready', 30_000);
   ok(['create', 'namespace', 'drain']);
   // Only the two drain nodes: the other tests' nodes are tainted or elsewhere.
-  ok(['apply', '-f', '-'], deployment('drain', 'app', 4, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['drain-0', 'drain-1'] }] }] } } } }));
+  ok(
+    ['apply', '-f', '-'],
+    deployment('drain', 'app', 4, {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['drain-0', 'drain-1'] }] }],
+          },
+        },
+      },
+    }),
+  );
   await eventually(() => podsOf('drain', 'app=app').filter((p) => p.status.phase === 'Running').length === 4, '4 pods Running', 30_000);
   const r = kubectl(s, ['drain', 'drain-0', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s'], { timeoutMs: 90_000 });
   assert.equal(r.code, 0, `drain failed: ${r.stderr}`);
@@ -100,12 +141,23 @@ test('kubectl drain cordons the node and evicts its pods, which are recreated el
   assert.match(r.stdout, /node\/drain-0 drained/);
   assert.match(r.stdout + r.stderr, /evicting pod drain\//);
   assert.match(ok(['get', 'node', 'drain-0']), /drain-0\s+Ready,SchedulingDisabled/);
-  await eventually(() => {
-    const pods = podsOf('drain', 'app=app');
-    return pods.length === 4 && pods.every((p) => p.spec.nodeName === 'drain-1' && p.status.phase === 'Running');
-  }, 'all 4 replicas Running on drain-1', 60_000);
+  await eventually(
+    () => {
+      const pods = podsOf('drain', 'app=app');
+      return pods.length === 4 && pods.every((p) => p.spec.nodeName === 'drain-1' && p.status.phase === 'Running');
+    },
+    'all 4 replicas Running on drain-1',
+    60_000,
+  );
   // The node lifecycle controller keeps the cordon as a taint, as upstream.
-  await eventually(() => (JSON.parse(ok(['get', 'node', 'drain-0', '-o', 'json'])).spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule'), 'unschedulable taint', 20_000);
+  await eventually(
+    () =>
+      (JSON.parse(ok(['get', 'node', 'drain-0', '-o', 'json'])).spec.taints ?? []).some(
+        (t: any) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule',
+      ),
+    'unschedulable taint',
+    20_000,
+  );
 });
 
 test('two controller managers share one Lease: the standby takes over within 15 s of the leader being killed', async () => {
@@ -124,7 +176,16 @@ test('two controller managers share one Lease: the standby takes over within 15 
     // The leader acts: a ReplicaSet gets its pods.
     kk(['create', 'namespace', 'ha']);
     const rs = (replicas: number) =>
-      YAML.stringify({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs', namespace: 'ha' }, spec: { replicas, selector: { matchLabels: { app: 'rs' } }, template: { metadata: { labels: { app: 'rs' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } } });
+      YAML.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'rs', namespace: 'ha' },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: 'rs' } },
+          template: { metadata: { labels: { app: 'rs' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      });
     assert.equal(kubectl(server, ['apply', '-f', '-'], { input: rs(2) }).code, 0);
     const count = () => (JSON.parse(kk(['get', 'pods', '-n', 'ha', '-o', 'json']).stdout).items as any[]).filter((p) => !p.metadata.deletionTimestamp).length;
     await eventually(() => count() === 2, '2 pods from the leader', 20_000);

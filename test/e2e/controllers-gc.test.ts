@@ -66,7 +66,11 @@ async function createReplicaSet(ns: string, name: string): Promise<KubeObject> {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name, namespace: ns },
-    spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    },
   } as KubeObject);
 }
 
@@ -85,7 +89,12 @@ async function createPod(ns: string, name: string, meta: Record<string, unknown>
 }
 
 async function createConfigMap(ns: string, name: string, meta: Record<string, unknown> = {}): Promise<KubeObject> {
-  return client.create(resources.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...meta }, data: { k: 'v' } } as KubeObject);
+  return client.create(resources.configmaps, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, ...meta },
+    data: { k: 'v' },
+  } as KubeObject);
 }
 
 before(async () => {
@@ -122,7 +131,11 @@ test('background cascade: deleting an owner deletes its dependents (pods of a Re
   await createPod('gc-bg', 'web-2', { ownerReferences: [ownerRef(owner, { controller: true, blockOwnerDeletion: true })] });
   const parent = await createConfigMap('gc-bg', 'parent');
   await createConfigMap('gc-bg', 'child', { ownerReferences: [ownerRef(parent)] });
-  await client.create(resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'child-secret', namespace: 'gc-bg', ownerReferences: [ownerRef(parent)] } } as KubeObject);
+  await client.create(resources.secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'child-secret', namespace: 'gc-bg', ownerReferences: [ownerRef(parent)] },
+  } as KubeObject);
   await createConfigMap('gc-bg', 'bystander');
 
   assert.match(await okAsync(['delete', 'replicaset', 'web', '-n', 'gc-bg', '--cascade=background']), /replicaset.apps "web" deleted/);
@@ -139,7 +152,10 @@ test('foreground cascade: the owner waits (foregroundDeletion) until its blockin
   createNamespace('gc-fg');
   const owner = await createReplicaSet('gc-fg', 'web');
   // The blocking pod is held by a finalizer of ours, so the wait can be seen.
-  await createPod('gc-fg', 'blocking', { finalizers: ['example.com/hold'], ownerReferences: [ownerRef(owner, { controller: true, blockOwnerDeletion: true })] });
+  await createPod('gc-fg', 'blocking', {
+    finalizers: ['example.com/hold'],
+    ownerReferences: [ownerRef(owner, { controller: true, blockOwnerDeletion: true })],
+  });
   await createPod('gc-fg', 'non-blocking', { ownerReferences: [ownerRef(owner, { blockOwnerDeletion: false })] });
 
   const del = kubectlBackground(s, ['delete', 'replicaset', 'web', '-n', 'gc-fg', '--cascade=foreground', '--timeout=60s']);
@@ -173,7 +189,11 @@ test('orphan cascade: dependents lose the reference and stay, then the owner goe
   const p2 = await pod('gc-orphan', 'web-2');
   assert.ok(p1 && p2, 'the pods stay');
   assert.equal(p1.metadata!.ownerReferences, undefined);
-  assert.deepEqual(p2.metadata!.ownerReferences?.map((r) => r.name), ['other-owner'], 'only the deleted owner is removed');
+  assert.deepEqual(
+    p2.metadata!.ownerReferences?.map((r) => r.name),
+    ['other-owner'],
+    'only the deleted owner is removed',
+  );
   await sleep(1500);
   assert.ok((await pod('gc-orphan', 'web-1')) && (await pod('gc-orphan', 'web-2')), 'and are not collected later');
 });
@@ -207,18 +227,34 @@ test('namespace deletion: content goes, a finalizer holds it up (status says so)
   createNamespace('doomed');
   await createConfigMap('doomed', 'plain');
   await createConfigMap('doomed', 'held', { finalizers: ['example.com/x'] });
-  await client.create(resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'doomed' }, stringData: { a: 'b' } } as KubeObject);
+  await client.create(resources.secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'doomed' },
+    stringData: { a: 'b' },
+  } as KubeObject);
   const owner = await createReplicaSet('doomed', 'web');
   await createPod('doomed', 'web-1', { ownerReferences: [ownerRef(owner, { controller: true, blockOwnerDeletion: true })] });
-  await client.create(resources.leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'doomed' }, spec: { holderIdentity: 'x' } } as KubeObject);
+  await client.create(resources.leases, {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'l', namespace: 'doomed' },
+    spec: { holderIdentity: 'x' },
+  } as KubeObject);
   await eventually(async () => !!(await get({ ...resources.serviceaccounts, namespace: 'doomed', name: 'default' })), 'the default ServiceAccount');
 
   assert.match(ok(['delete', 'namespace', 'doomed', '--wait=false']), /namespace "doomed" deleted/);
-  const ns = await found(async () => {
-    const n = await get<{ status?: { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } & KubeObject>({ ...resources.namespaces, name: 'doomed' });
-    const c = n?.status?.conditions?.find((x) => x.type === 'NamespaceFinalizersRemaining');
-    return c?.status === 'True' ? n : undefined;
-  }, 'NamespaceFinalizersRemaining on the namespace', 20_000);
+  const ns = await found(
+    async () => {
+      const n = await get<
+        { status?: { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } } & KubeObject
+      >({ ...resources.namespaces, name: 'doomed' });
+      const c = n?.status?.conditions?.find((x) => x.type === 'NamespaceFinalizersRemaining');
+      return c?.status === 'True' ? n : undefined;
+    },
+    'NamespaceFinalizersRemaining on the namespace',
+    20_000,
+  );
   assert.equal(ns.status!.phase, 'Terminating');
   const cond = (type: string) => ns.status!.conditions!.find((c) => c.type === type)!;
   assert.deepEqual(cond('NamespaceFinalizersRemaining'), {
@@ -234,10 +270,17 @@ test('namespace deletion: content goes, a finalizer holds it up (status says so)
 
   // Everything else is gone; the held ConfigMap waits with a deletionTimestamp.
   for (const r of [resources.secrets, resources.pods, resources.replicasets, resources.leases, resources.serviceaccounts]) {
-    assert.deepEqual((await client.list({ ...r, namespace: 'doomed' })).items.map((i) => i.metadata!.name), [], `no ${r.resource} left`);
+    assert.deepEqual(
+      (await client.list({ ...r, namespace: 'doomed' })).items.map((i) => i.metadata!.name),
+      [],
+      `no ${r.resource} left`,
+    );
   }
   const held = (await client.list({ ...resources.configmaps, namespace: 'doomed' })).items;
-  assert.deepEqual(held.map((i) => i.metadata!.name), ['held']);
+  assert.deepEqual(
+    held.map((i) => i.metadata!.name),
+    ['held'],
+  );
   assert.ok(held[0]!.metadata!.deletionTimestamp);
   // The API server refuses new content in a terminating namespace.
   const refused = kubectl(s, ['create', 'configmap', 'late', '-n', 'doomed']);
@@ -271,24 +314,35 @@ async function createNode(name: string): Promise<Node> {
     status: {
       capacity: { cpu: '4', memory: '8Gi', pods: '110' },
       allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+      ],
     },
   } as Node);
 }
 
 /** An agent's heartbeat: renew the node's Lease (created on first PUT). */
 async function renewLease(name: string): Promise<void> {
-  await client.update(
-    { ...resources.leases, namespace: 'kube-node-lease', name },
-    { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTime() } } as KubeObject,
-  );
+  await client.update({ ...resources.leases, namespace: 'kube-node-lease', name }, {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTime() },
+  } as KubeObject);
 }
 
 /** An agent posting Ready=True again. */
 async function postReady(name: string): Promise<void> {
   const n = (await node(name))!;
   const now = rfc3339();
-  const conditions = (n.status?.conditions ?? []).map((c) => ({ ...c, status: c.type === 'Ready' ? 'True' : 'False', reason: c.type === 'Ready' ? 'KubeletReady' : 'KubeletHasSufficientResources', message: 'posted by the test agent', lastHeartbeatTime: now, lastTransitionTime: now }));
+  const conditions = (n.status?.conditions ?? []).map((c) => ({
+    ...c,
+    status: c.type === 'Ready' ? 'True' : 'False',
+    reason: c.type === 'Ready' ? 'KubeletReady' : 'KubeletHasSufficientResources',
+    message: 'posted by the test agent',
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  }));
   await client.updateStatus(resources.nodes, { ...n, status: { ...n.status, conditions } });
 }
 
@@ -309,21 +363,41 @@ test('a node whose lease stops being renewed goes Unknown and tainted; pods are 
     createNamespace('nlc');
     const onDying = { nodeName: 'nl-dying', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30 };
     // Tolerates unreachable only with a value the taint doesn't have: no toleration at all.
-    await createPod('nlc', 'intolerant', {}, { ...onDying, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Equal', value: 'never', effect: 'NoExecute' }] });
-    await createPod('nlc', 'tolerating', {}, { ...onDying, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }] });
+    await createPod(
+      'nlc',
+      'intolerant',
+      {},
+      { ...onDying, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Equal', value: 'never', effect: 'NoExecute' }] },
+    );
+    await createPod(
+      'nlc',
+      'tolerating',
+      {},
+      { ...onDying, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }] },
+    );
     const dflt = await createPod('nlc', 'default-tolerations', {}, onDying);
-    assert.ok(dflt.spec!.tolerations!.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.tolerationSeconds === 300), 'the API server added the 300 s default');
-    await client.updateStatus(resources.pods, { ...dflt, status: { ...dflt.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339() }] } });
+    assert.ok(
+      dflt.spec!.tolerations!.some((t) => t.key === 'node.kubernetes.io/unreachable' && t.tolerationSeconds === 300),
+      'the API server added the 300 s default',
+    );
+    await client.updateStatus(resources.pods, {
+      ...dflt,
+      status: { ...dflt.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339() }] },
+    });
 
     await sleep(5000);
     assert.equal((await node('nl-dying'))!.status!.conditions!.find((c) => c.type === 'Ready')!.status, 'True', 'renewing its lease keeps a node Ready');
     assert.deepEqual(await taintsOf('nl-dying'), []);
 
     dyingBeats = false;
-    const dead = await found(async () => {
-      const n = await node('nl-dying');
-      return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? n : undefined;
-    }, 'Ready=Unknown after the grace period', 15_000);
+    const dead = await found(
+      async () => {
+        const n = await node('nl-dying');
+        return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? n : undefined;
+      },
+      'Ready=Unknown after the grace period',
+      15_000,
+    );
     for (const type of ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']) {
       const c = dead.status!.conditions!.find((x) => x.type === type)!;
       assert.equal(c.status, 'Unknown', type);
@@ -336,13 +410,22 @@ test('a node whose lease stops being renewed goes Unknown and tainted; pods are 
     assert.ok(noExecute.timeAdded, 'with timeAdded');
     assert.equal(await hasTaint('nl-live', 'node.kubernetes.io/unreachable', 'NoExecute'), undefined, 'the live node is untouched');
 
-    const intolerant = await found(async () => {
-      const p = await pod('nlc', 'intolerant');
-      return p?.metadata?.deletionTimestamp ? p : undefined;
-    }, 'the intolerant pod deleted at once', 3000);
+    const intolerant = await found(
+      async () => {
+        const p = await pod('nlc', 'intolerant');
+        return p?.metadata?.deletionTimestamp ? p : undefined;
+      },
+      'the intolerant pod deleted at once',
+      3000,
+    );
     assert.deepEqual(
       intolerant.status!.conditions!.find((c) => c.type === 'DisruptionTarget'),
-      { ...intolerant.status!.conditions!.find((c) => c.type === 'DisruptionTarget'), status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint' },
+      {
+        ...intolerant.status!.conditions!.find((c) => c.type === 'DisruptionTarget'),
+        status: 'True',
+        reason: 'DeletionByTaintManager',
+        message: 'Taint manager: deleting due to NoExecute taint',
+      },
     );
     assert.equal((await pod('nlc', 'tolerating'))!.metadata!.deletionTimestamp, undefined, 'the tolerating pod is still within its 3 s');
     const marked = await found(async () => {
@@ -355,7 +438,10 @@ test('a node whose lease stops being renewed goes Unknown and tainted; pods are 
     const waited = Date.now() - taintSeen;
     assert.ok(waited >= 2500, `evicted ${waited} ms after the taint, not before its 3 s`);
     assert.equal((await pod('nlc', 'tolerating'))!.status!.conditions!.find((c) => c.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
-    await eventually(() => /TaintManagerEviction\s+pod\/intolerant\s+Marking for deletion Pod nlc\/intolerant/.test(ok(['get', 'events', '-n', 'nlc'])), 'the eviction event');
+    await eventually(
+      () => /TaintManagerEviction\s+pod\/intolerant\s+Marking for deletion Pod nlc\/intolerant/.test(ok(['get', 'events', '-n', 'nlc'])),
+      'the eviction event',
+    );
 
     // The agent is back: lease renewed and Ready posted. The taints come off; the pending eviction is cancelled.
     dyingBeats = true;
@@ -379,7 +465,12 @@ test('a node whose agent reports Ready=False (lease renewed) gets the not-ready 
     const now = rfc3339();
     await client.updateStatus(resources.nodes, {
       ...n,
-      status: { ...n.status, conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down', lastHeartbeatTime: now, lastTransitionTime: now }] },
+      status: {
+        ...n.status,
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down', lastHeartbeatTime: now, lastTransitionTime: now },
+        ],
+      },
     });
     await eventually(() => hasTaint('nl-sick', 'node.kubernetes.io/not-ready', 'NoExecute'), 'the not-ready NoExecute taint');
     assert.ok(await hasTaint('nl-sick', 'node.kubernetes.io/not-ready', 'NoSchedule'));
@@ -415,7 +506,12 @@ test('pod GC: pods of a deleted node are marked Failed with DisruptionTarget, th
   await createPod('podgc', 'orphan', {}, { nodeName: 'gone-node', terminationGracePeriodSeconds: 30 });
   await createPod('podgc', 'elsewhere', {}, { nodeName: 'nl-live', terminationGracePeriodSeconds: 30 });
   const seen: Array<{ type: string; pod: Pod }> = [];
-  const watch: WatchHandle = client.watch<Pod>({ ...resources.pods, namespace: 'podgc' }, { fieldSelector: 'metadata.name=orphan' }, (ev) => seen.push({ type: ev.type, pod: ev.object }), () => {});
+  const watch: WatchHandle = client.watch<Pod>(
+    { ...resources.pods, namespace: 'podgc' },
+    { fieldSelector: 'metadata.name=orphan' },
+    (ev) => seen.push({ type: ev.type, pod: ev.object }),
+    () => {},
+  );
   try {
     await sleep(1500);
     assert.ok(await pod('podgc', 'orphan'), 'a pod on an existing node is left alone');
@@ -426,7 +522,12 @@ test('pod GC: pods of a deleted node are marked Failed with DisruptionTarget, th
     assert.ok(marked, `a Failed phase before the deletion: ${seen.map((e) => e.type).join(',')}`);
     assert.deepEqual(
       marked.pod.status!.conditions!.find((c) => c.type === 'DisruptionTarget'),
-      { ...marked.pod.status!.conditions!.find((c) => c.type === 'DisruptionTarget'), status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists' },
+      {
+        ...marked.pod.status!.conditions!.find((c) => c.type === 'DisruptionTarget'),
+        status: 'True',
+        reason: 'DeletionByPodGC',
+        message: 'PodGC: node no longer exists',
+      },
     );
     assert.ok(await pod('podgc', 'elsewhere'));
   } finally {

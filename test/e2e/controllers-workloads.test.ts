@@ -42,7 +42,9 @@ async function startFakeNode(c: RestClient): Promise<() => Promise<void>> {
     status: {
       capacity: { cpu: '64', memory: '256Gi', pods: '500' },
       allocatable: { cpu: '64', memory: '256Gi', pods: '500' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+      ],
     },
   });
   const started = new Set<string>();
@@ -85,8 +87,19 @@ async function runPod(c: RestClient, pod: Pod, ready: boolean): Promise<void> {
     { type: 'Ready', status: r, lastTransitionTime: now },
     { type: 'ContainersReady', status: r, lastTransitionTime: now },
   ];
-  const containerStatuses = cur.spec!.containers.map((x) => ({ name: x.name, image: x.image!, imageID: `sha256:${x.name}`, ready, restartCount: 0, started: true, state: { running: { startedAt: now } } }));
-  await c.updateStatus(resources.pods, { ...cur, status: { ...cur.status, phase: 'Running', hostIP: '10.0.0.1', podIP: '10.244.0.2', startTime: now, conditions, containerStatuses } });
+  const containerStatuses = cur.spec!.containers.map((x) => ({
+    name: x.name,
+    image: x.image!,
+    imageID: `sha256:${x.name}`,
+    ready,
+    restartCount: 0,
+    started: true,
+    state: { running: { startedAt: now } },
+  }));
+  await c.updateStatus(resources.pods, {
+    ...cur,
+    status: { ...cur.status, phase: 'Running', hostIP: '10.0.0.1', podIP: '10.244.0.2', startTime: now, conditions, containerStatuses },
+  });
 }
 
 before(async () => {
@@ -156,16 +169,21 @@ function watchBounds(ns: string, app: string) {
   let handle: WatchHandle | undefined;
   const ready = client.list<Pod>({ ...resources.pods, namespace: ns }, { labelSelector: `app=${app}` }).then((list) => {
     for (const p of list.items) pods.set(p.metadata!.uid!, p);
-    handle = client.watch<Pod>({ ...resources.pods, namespace: ns }, { labelSelector: `app=${app}`, resourceVersion: list.metadata?.resourceVersion }, (ev) => {
-      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-      if (ev.type === 'DELETED') pods.delete(ev.object.metadata!.uid!);
-      else pods.set(ev.object.metadata!.uid!, ev.object);
-      stats.events++;
-      const live = [...pods.values()].filter((p) => !p.metadata?.deletionTimestamp);
-      stats.maxLive = Math.max(stats.maxLive, live.length);
-      stats.minReady = Math.min(stats.minReady, live.filter(isReady).length);
-      if (new Set([...pods.values()].map((p) => p.spec!.containers[0]!.image)).size > 1) stats.mixed = true;
-    }, () => {});
+    handle = client.watch<Pod>(
+      { ...resources.pods, namespace: ns },
+      { labelSelector: `app=${app}`, resourceVersion: list.metadata?.resourceVersion },
+      (ev) => {
+        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
+        if (ev.type === 'DELETED') pods.delete(ev.object.metadata!.uid!);
+        else pods.set(ev.object.metadata!.uid!, ev.object);
+        stats.events++;
+        const live = [...pods.values()].filter((p) => !p.metadata?.deletionTimestamp);
+        stats.maxLive = Math.max(stats.maxLive, live.length);
+        stats.minReady = Math.min(stats.minReady, live.filter(isReady).length);
+        if (new Set([...pods.values()].map((p) => p.spec!.containers[0]!.image)).size > 1) stats.mixed = true;
+      },
+      () => {},
+    );
   });
   return { ready, stats, stop: () => handle?.stop() };
 }
@@ -200,9 +218,18 @@ test('a 10-replica deployment rolls out; an image change respects maxSurge/maxUn
   assert.ok(watch.stats.maxLive <= 13, `never more than 13 pods (saw ${watch.stats.maxLive})`);
   assert.ok(watch.stats.maxLive > 10, `surged (saw ${watch.stats.maxLive})`);
   assert.ok(watch.stats.minReady >= 8, `never fewer than 8 ready (saw ${watch.stats.minReady})`);
-  await eventually(() => podsOf('roll', 'web').length === 10 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:2'), 'ten new pods');
+  await eventually(
+    () => podsOf('roll', 'web').length === 10 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:2'),
+    'ten new pods',
+  );
   const rss = replicaSets('roll', 'web');
-  assert.deepEqual(rss.map((rs) => [rs.metadata!.annotations!['deployment.kubernetes.io/revision'], rs.spec!.replicas]), [['1', 0], ['2', 10]]);
+  assert.deepEqual(
+    rss.map((rs) => [rs.metadata!.annotations!['deployment.kubernetes.io/revision'], rs.spec!.replicas]),
+    [
+      ['1', 0],
+      ['2', 10],
+    ],
+  );
   const events = ok(['get', 'events', '-n', 'roll', '--field-selector', 'involvedObject.kind=Deployment', '-o', 'json']);
   const msgs = (JSON.parse(events).items as Array<{ reason: string; message: string }>).filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message);
   assert.ok(msgs.includes(`Scaled up replica set ${rss[1]!.metadata!.name} from 0 to 3`), msgs.join('\n'));
@@ -219,7 +246,10 @@ test('rollout history lists revisions; undo returns to the old image on the old 
   const st = await rolloutStatus('roll', 'web');
   assert.equal(st.code, 0, st.stderr);
   assert.equal(st.last, 'deployment "web" successfully rolled out');
-  await eventually(() => podsOf('roll', 'web').length === 10 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:1'), 'old image back');
+  await eventually(
+    () => podsOf('roll', 'web').length === 10 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:1'),
+    'old image back',
+  );
   const rss = replicaSets('roll', 'web');
   assert.equal(rss.length, 2, 'no new ReplicaSet');
   assert.equal(rss[1]!.metadata!.uid, oldRS!.metadata!.uid, 'the old ReplicaSet is current again');
@@ -259,7 +289,10 @@ test('pause holds a rollout (scaling still applies); resume lets it finish', asy
   const st = await rolloutStatus('roll', 'web');
   assert.equal(st.code, 0, st.stderr);
   assert.equal(st.last, 'deployment "web" successfully rolled out');
-  await eventually(() => podsOf('roll', 'web').length === 6 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:3'), 'new image after resume');
+  await eventually(
+    () => podsOf('roll', 'web').length === 6 && podsOf('roll', 'web').every((p) => p.spec!.containers[0]!.image === 'registry.local/web:3'),
+    'new image after resume',
+  );
 });
 
 test('rollout restart makes a new ReplicaSet; revisionHistoryLimit cleans old ones up', async () => {
@@ -270,7 +303,10 @@ test('rollout restart makes a new ReplicaSet; revisionHistoryLimit cleans old on
   await eventually(() => replicaSets('roll', 'web').length === 2, 'history trimmed to one old ReplicaSet', 20_000);
   const rss = replicaSets('roll', 'web');
   assert.ok(rss[1]!.spec!.template!.metadata!.annotations!['kubectl.kubernetes.io/restartedAt']);
-  await eventually(() => podsOf('roll', 'web').length === 6 && podsOf('roll', 'web').every((p) => !!p.metadata!.annotations?.['kubectl.kubernetes.io/restartedAt']), 'restarted pods');
+  await eventually(
+    () => podsOf('roll', 'web').length === 6 && podsOf('roll', 'web').every((p) => !!p.metadata!.annotations?.['kubectl.kubernetes.io/restartedAt']),
+    'restarted pods',
+  );
 });
 
 test('a rollout that cannot progress fails rollout status with the progress deadline', async () => {
@@ -282,7 +318,10 @@ test('a rollout that cannot progress fails rollout status with the progress dead
   const d = getJson<Deployment>(['get', 'deployment', 'hang', '-n', 'stuck']);
   const [rs] = replicaSets('stuck', 'hang');
   const cond = d.status!.conditions!.find((c) => c.type === 'Progressing')!;
-  assert.deepEqual([cond.status, cond.reason, cond.message], ['False', 'ProgressDeadlineExceeded', `ReplicaSet "${rs!.metadata!.name}" has timed out progressing.`]);
+  assert.deepEqual(
+    [cond.status, cond.reason, cond.message],
+    ['False', 'ProgressDeadlineExceeded', `ReplicaSet "${rs!.metadata!.name}" has timed out progressing.`],
+  );
   assert.equal(d.status!.conditions!.find((c) => c.type === 'Available')!.reason, 'MinimumReplicasUnavailable');
 });
 
@@ -304,32 +343,62 @@ test('Recreate: the old pods are all gone before any new one exists', async () =
 test('a ReplicaSet replaces a deleted pod and adopts a matching orphan', async () => {
   ok(['create', 'namespace', 'bare']);
   // An orphan that matches: adopted, so only two pods are created.
-  apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'bare', labels: { app: 'bare' } }, spec: { containers: [{ name: 'c', image: 'registry.local/bare:1' }] } });
+  apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'stray', namespace: 'bare', labels: { app: 'bare' } },
+    spec: { containers: [{ name: 'c', image: 'registry.local/bare:1' }] },
+  });
   apply({
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name: 'bare', namespace: 'bare' },
-    spec: { replicas: 3, selector: { matchLabels: { app: 'bare' } }, template: { metadata: { labels: { app: 'bare' } }, spec: { containers: [{ name: 'c', image: 'registry.local/bare:1' }] } } },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'bare' } },
+      template: { metadata: { labels: { app: 'bare' } }, spec: { containers: [{ name: 'c', image: 'registry.local/bare:1' }] } },
+    },
   });
   await eventually(() => podsOf('bare', 'bare').filter(isReady).length === 3, '3 ready pods', 20_000);
   const rs = getJson<ReplicaSet>(['get', 'rs', 'bare', '-n', 'bare']);
   const pods = podsOf('bare', 'bare');
   assert.equal(pods.length, 3);
-  for (const p of pods) assert.deepEqual(p.metadata!.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'bare', uid: rs.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
-  assert.ok(pods.some((p) => p.metadata!.name === 'stray'), 'the orphan was adopted');
+  for (const p of pods)
+    assert.deepEqual(p.metadata!.ownerReferences, [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'bare', uid: rs.metadata!.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+  assert.ok(
+    pods.some((p) => p.metadata!.name === 'stray'),
+    'the orphan was adopted',
+  );
   await eventually(() => /bare\s+3\s+3\s+3\s+/.test(ok(['get', 'rs', 'bare', '-n', 'bare'])), 'kubectl get rs shows 3 3 3');
 
   const victim = pods.find((p) => p.metadata!.name !== 'stray')!.metadata!.name!;
   ok(['delete', 'pod', victim, '-n', 'bare', '--wait=false']);
-  await eventually(() => {
-    const now = podsOf('bare', 'bare');
-    return now.length === 3 && !now.some((p) => p.metadata!.name === victim) && now.filter(isReady).length === 3;
-  }, 'replacement pod', 20_000);
-  const events = JSON.parse(ok(['get', 'events', '-n', 'bare', '--field-selector', 'involvedObject.name=bare', '-o', 'json'])).items as Array<{ reason: string; message: string; source: { component: string } }>;
+  await eventually(
+    () => {
+      const now = podsOf('bare', 'bare');
+      return now.length === 3 && !now.some((p) => p.metadata!.name === victim) && now.filter(isReady).length === 3;
+    },
+    'replacement pod',
+    20_000,
+  );
+  const events = JSON.parse(ok(['get', 'events', '-n', 'bare', '--field-selector', 'involvedObject.name=bare', '-o', 'json'])).items as Array<{
+    reason: string;
+    message: string;
+    source: { component: string };
+  }>;
   const created = events.filter((e) => e.reason === 'SuccessfulCreate');
   assert.equal(created.length, 3, 'two pods at first, one replacement');
   assert.ok(created.every((e) => /^Created pod: bare-[a-z0-9]{5}$/.test(e.message) && e.source.component === 'replicaset-controller'));
-  await eventually(() => client.get({ ...resources.pods, namespace: 'bare', name: victim }).then(() => false, (e) => isNotFound(e)), 'victim gone');
+  await eventually(
+    () =>
+      client.get({ ...resources.pods, namespace: 'bare', name: victim }).then(
+        () => false,
+        (e) => isNotFound(e),
+      ),
+    'victim gone',
+  );
   // Scaled down: the orphan-turned-replica may go like any other; two remain.
   ok(['scale', 'rs/bare', '-n', 'bare', '--replicas=1']);
   await eventually(() => podsOf('bare', 'bare').length === 1, 'scaled to 1', 20_000);

@@ -34,7 +34,8 @@ const skip = skipIfMissing(root ? undefined : 'the DNS e2e test needs root (a br
 
 const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
 // The DNS server runs in this process: busybox must be waited for without blocking it.
-const nslookup = async (name: string) => (await promisify(execFile)('busybox', ['nslookup', name, `${DNS_HOST}:${port}`], { encoding: 'utf8', timeout: 10_000 })).stdout;
+const nslookup = async (name: string) =>
+  (await promisify(execFile)('busybox', ['nslookup', name, `${DNS_HOST}:${port}`], { encoding: 'utf8', timeout: 10_000 })).stdout;
 const q = (name: string, type: packet.RecordType) => ask(port, name, type, { host: DNS_HOST });
 const it = (name: string, fn: () => Promise<void> | void) => test(name, { skip: skip || false }, fn);
 const data = (a: packet.Answer) => (a as packet.StringAnswer).data;
@@ -49,12 +50,24 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-dns-e2e-'));
   upstream = await fakeUpstream((q) => {
     if (q.name === 'www.example.test' && q.type === 'A') return { answers: [{ type: 'A', name: q.name, ttl: 120, data: '192.0.2.80' }] };
-    if (q.name === 'www.example.test') return { authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }] };
-    return { rcode: 3, authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }] };
+    if (q.name === 'www.example.test')
+      return { authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }] };
+    return {
+      rcode: 3,
+      authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }],
+    };
   }, UPSTREAM_HOST);
   writeFileSync(join(dir, 'resolv.conf'), `# the test's node\nnameserver ${UPSTREAM_HOST}\nsearch example.test\n`);
   client = new RestClient({ server: s.url, ca: s.caCert, token: s.token });
-  dns = new ClusterDns({ client, nodeName: NODE, host: () => DNS_HOST, port: 0, resolvConf: join(dir, 'resolv.conf'), upstreamPort: upstream.port, log: () => undefined });
+  dns = new ClusterDns({
+    client,
+    nodeName: NODE,
+    host: () => DNS_HOST,
+    port: 0,
+    resolvConf: join(dir, 'resolv.conf'),
+    upstreamPort: upstream.port,
+    log: () => undefined,
+  });
   dns.start();
   await dns.ready;
   port = dns.address!.port;
@@ -102,7 +115,10 @@ it('the node publishes kube-system/kube-dns-<node>: its address and the port it 
   const slice = JSON.parse(ok(['get', 'endpointslice', `kube-dns-${NODE}`, '-n', 'kube-system', '-o', 'json']));
   assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kube-dns');
   assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'agent.berth.dev');
-  assert.deepEqual(slice.endpoints.map((e: { addresses: string[]; nodeName: string }) => [e.addresses, e.nodeName]), [[[DNS_HOST], NODE]]);
+  assert.deepEqual(
+    slice.endpoints.map((e: { addresses: string[]; nodeName: string }) => [e.addresses, e.nodeName]),
+    [[[DNS_HOST], NODE]],
+  );
   assert.deepEqual(
     slice.ports.map((p: { name: string; protocol: string; port: number }) => `${p.name}/${p.protocol}/${p.port}`),
     [`dns/UDP/${port}`, `dns-tcp/TCP/${port}`],
@@ -118,7 +134,10 @@ it('a ClusterIP Service: A (dns-packet and busybox nslookup), SRV of its named p
   assert.deepEqual(a!.answers!.map(data), [ip]);
   assert.equal(a!.answers![0]!.type === 'A' && a!.answers![0]!.ttl, 5);
   const srv = await q('_http._tcp.web.shop.svc.cluster.local', 'SRV');
-  assert.deepEqual(srv.answers!.map((x) => x.type === 'SRV' && `${x.data.port} ${x.data.target}`), ['80 web.shop.svc.cluster.local']);
+  assert.deepEqual(
+    srv.answers!.map((x) => x.type === 'SRV' && `${x.data.port} ${x.data.target}`),
+    ['80 web.shop.svc.cluster.local'],
+  );
   const ptr = await q(`${ip.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR');
   assert.deepEqual(ptr.answers!.map(data), ['web.shop.svc.cluster.local']);
   // kube-dns itself, created by the server at start.
@@ -134,12 +153,19 @@ it('a headless Service: ready endpoints only, hostnames, and a change to its End
   assert.deepEqual((await q('db-0.db.shop.svc.cluster.local', 'A')).answers!.map(data), ['10.42.7.10']);
   assert.equal((await q('db-1.db.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
   const srv = await q('_pg._tcp.db.shop.svc.cluster.local', 'SRV');
-  assert.deepEqual(srv.answers!.map((x) => x.type === 'SRV' && `${x.data.port} ${x.data.target}`), ['5432 db-0.db.shop.svc.cluster.local']);
+  assert.deepEqual(
+    srv.answers!.map((x) => x.type === 'SRV' && `${x.data.port} ${x.data.target}`),
+    ['5432 db-0.db.shop.svc.cluster.local'],
+  );
   ok(['apply', '-f', '-'], JSON.stringify(dbSlice(true)));
-  const both = await eventually(async () => {
-    const r = await q('db.shop.svc.cluster.local', 'A');
-    return r.answers?.length === 2 ? r : undefined;
-  }, 'db-1 ready in DNS', 5000);
+  const both = await eventually(
+    async () => {
+      const r = await q('db.shop.svc.cluster.local', 'A');
+      return r.answers?.length === 2 ? r : undefined;
+    },
+    'db-1 ready in DNS',
+    5000,
+  );
   assert.deepEqual(both!.answers!.map(data).sort(), ['10.42.7.10', '10.42.7.11']);
   assert.deepEqual((await q('11.7.42.10.in-addr.arpa', 'PTR')).answers!.map(data), ['db-1.db.shop.svc.cluster.local']);
 });
@@ -151,12 +177,18 @@ it('NXDOMAIN versus no data; the dns-version record', async () => {
   assert.equal((await q('nothing.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
   assert.equal((await q('shop.svc.cluster.local', 'A')).rcode, 'NOERROR');
   const txt = await q('dns-version.cluster.local', 'TXT');
-  assert.deepEqual(txt.answers!.map((x) => x.type === 'TXT' && String((x.data as Buffer[])[0])), ['1.1.0']);
+  assert.deepEqual(
+    txt.answers!.map((x) => x.type === 'TXT' && String((x.data as Buffer[])[0])),
+    ['1.1.0'],
+  );
 });
 
 it('names outside the cluster, and an ExternalName target, are answered by the resolver of the node resolv.conf', async () => {
   const ext = await q('ext.shop.svc.cluster.local', 'A');
-  assert.deepEqual(ext.answers!.map((x) => `${x.type} ${data(x)}`), ['CNAME www.example.test', 'A 192.0.2.80']);
+  assert.deepEqual(
+    ext.answers!.map((x) => `${x.type} ${data(x)}`),
+    ['CNAME www.example.test', 'A 192.0.2.80'],
+  );
   const www = await q('www.example.test', 'A');
   assert.deepEqual(www.answers!.map(data), ['192.0.2.80']);
   assert.equal((await q('nope.example.test', 'A')).rcode, 'NXDOMAIN');
@@ -177,7 +209,10 @@ test('berth agent refuses a bad --cluster-dns or --cluster-domain with one line 
   const cases: Array<[string[], string]> = [
     [['--cluster-dns', '300.1.1.1'], 'berth: error: --cluster-dns: "300.1.1.1" is not an IP address'],
     [['--cluster-dns', '10.43.0.10,1.1.1.1,8.8.8.8,9.9.9.9'], 'berth: error: --cluster-dns: at most 3 nameservers, not 4'],
-    [['--cluster-domain', 'Cluster..local'], `berth: error: --cluster-domain: "Cluster..local" is not a DNS name (lower-case labels of letters, digits and '-', separated by dots)`],
+    [
+      ['--cluster-domain', 'Cluster..local'],
+      `berth: error: --cluster-domain: "Cluster..local" is not a DNS name (lower-case labels of letters, digits and '-', separated by dots)`,
+    ],
   ];
   for (const [args, line] of cases) {
     const r = spawnSync(process.execPath, [BERTH, 'agent', ...args, '--server', 'https://127.0.0.1:1'], { encoding: 'utf8', timeout: 20_000 });

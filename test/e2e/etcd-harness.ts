@@ -53,18 +53,42 @@ export async function startEtcd(opts: { members?: number } = {}): Promise<Runnin
   const root = mkdtempSync(join(tmpdir(), 'berth-etcd-'));
   const members: EtcdMember[] = [];
   for (let i = 0; i < (opts.members ?? 1); i++) {
-    members.push({ name: `m${i}`, clientUrl: `http://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}`, dataDir: join(root, `m${i}`) });
+    members.push({
+      name: `m${i}`,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(root, `m${i}`),
+    });
   }
   const cluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
   const launch = (m: EtcdMember, state: 'new' | 'existing') => {
     m.proc = spawn(
       'etcd',
       [
-        '--name', m.name, '--data-dir', m.dataDir,
-        '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
-        '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
-        '--initial-cluster', cluster, '--initial-cluster-state', state, '--initial-cluster-token', 'berth-test',
-        '--heartbeat-interval', '50', '--election-timeout', '500', '--log-level', 'error',
+        '--name',
+        m.name,
+        '--data-dir',
+        m.dataDir,
+        '--listen-client-urls',
+        m.clientUrl,
+        '--advertise-client-urls',
+        m.clientUrl,
+        '--listen-peer-urls',
+        m.peerUrl,
+        '--initial-advertise-peer-urls',
+        m.peerUrl,
+        '--initial-cluster',
+        cluster,
+        '--initial-cluster-state',
+        state,
+        '--initial-cluster-token',
+        'berth-test',
+        '--heartbeat-interval',
+        '50',
+        '--election-timeout',
+        '500',
+        '--log-level',
+        'error',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -117,7 +141,10 @@ export async function startCutProxy(target: string): Promise<CutProxy> {
   const server = createServer((client) => {
     if (down) return void client.destroy();
     const upstream = connect(port, host);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       open.add(a);
       a.on('close', () => {
         open.delete(a);

@@ -25,7 +25,12 @@ if (available) {
     try {
       const seen: string[] = [];
       const rev = await b.currentRevision();
-      const h = b.watch('/x/', rev, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key}`)), (e) => seen.push(`error ${e.message}`));
+      const h = b.watch(
+        '/x/',
+        rev,
+        (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key}`)),
+        (e) => seen.push(`error ${e.message}`),
+      );
       const kv = await a.create('/x/1', 'v');
       await assert.rejects(b.update('/x/1', 'w', kv.modRevision - 1));
       await b.update('/x/1', 'w', kv.modRevision);

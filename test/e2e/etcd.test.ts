@@ -42,7 +42,10 @@ test('two API servers over one etcd serve the same cluster', { skip: !hasEtcd },
   try {
     const created = await api(a, 'POST', '/api/v1/namespaces/default/configmaps', cm('shared'));
     assert.equal(created.status, 201);
-    await eventually(() => w.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'shared'), 'the watch on server b sees the create on server a');
+    await eventually(
+      () => w.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'shared'),
+      'the watch on server b sees the create on server a',
+    );
     // Optimistic concurrency holds across servers: b updates, a's stale copy is refused.
     const onB = await api(b, 'GET', '/api/v1/namespaces/default/configmaps/shared');
     assert.equal(onB.json.metadata.uid, created.json.metadata.uid);
@@ -77,7 +80,11 @@ test('a 3-member etcd losing one member keeps serving reads and writes', { skip:
   const s = await serverOn(etcd);
   assert.equal((await api(s, 'POST', '/api/v1/namespaces/default/configmaps', cm('before'))).status, 201);
   await etcd.kill(0);
-  await eventually(async () => (await api(s, 'POST', '/api/v1/namespaces/default/configmaps', cm('after'))).status === 201, 'a write with one member down', 30_000);
+  await eventually(
+    async () => (await api(s, 'POST', '/api/v1/namespaces/default/configmaps', cm('after'))).status === 201,
+    'a write with one member down',
+    30_000,
+  );
   const names = (await api(s, 'GET', '/api/v1/namespaces/default/configmaps')).json.items.map((i: any) => i.metadata.name);
   assert.ok(names.includes('before') && names.includes('after'), `both objects listed: ${names}`);
   // The watch streams to the lost member move to another one and catch up: ready again soon.
@@ -117,7 +124,10 @@ test('etcd lost while serving: 503 Status and unready, then recovery with watche
 test('etcd unreachable at start: one clear line naming the endpoint, non-zero exit', { skip: !hasEtcd }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-noetcd-'));
   try {
-    const r = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--datastore', 'etcd://127.0.0.1:9'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--datastore', 'etcd://127.0.0.1:9'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /^berth: error: cannot reach etcd at 127\.0\.0\.1:9/m);
   } finally {
@@ -137,7 +147,8 @@ test('datastore migrate: SQLite to etcd and back, objects and uids intact', { sk
   assert.equal(await first.stop(), 0);
 
   const etcd = await etcdCluster();
-  const migrate = (from: string, to: string) => spawnSync(process.execPath, [BERTH, 'datastore', 'migrate', '--from', from, '--to', to], { encoding: 'utf8', timeout: 120_000 });
+  const migrate = (from: string, to: string) =>
+    spawnSync(process.execPath, [BERTH, 'datastore', 'migrate', '--from', from, '--to', to], { encoding: 'utf8', timeout: 120_000 });
   const toEtcd = migrate(`sqlite:${join(dir, 'one', 'state.db')}`, `etcd://${etcd.endpoints[0]}`);
   assert.equal(toEtcd.status, 0, toEtcd.stderr);
   assert.match(toEtcd.stdout, /migrated \d+ objects/);
@@ -180,21 +191,79 @@ test('etcd with TLS and client certificates: --etcd-cafile/--etcd-certfile/--etc
     assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
   };
   // A CA, a serving certificate for 127.0.0.1 and a client certificate, all from that CA.
-  sh(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-etcd-ca']);
-  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'], ['client', 'extendedKeyUsage=clientAuth']] as const) {
+  sh([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-etcd-ca',
+  ]);
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
     writeFileSync(join(dir, `${name}.ext`), ext + '\n');
     sh(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-    sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
+    sh([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   }
   const port = await freePort();
   const peer = await freePort();
   const url = `https://127.0.0.1:${port}`;
-  const etcd = spawn('etcd', [
-    '--name', 'tls', '--data-dir', join(dir, 'data'),
-    '--listen-client-urls', url, '--advertise-client-urls', url,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`, '--initial-cluster', `tls=http://127.0.0.1:${peer}`,
-    '--cert-file', join(dir, 'server.crt'), '--key-file', join(dir, 'server.key'), '--trusted-ca-file', join(dir, 'ca.crt'), '--client-cert-auth', '--log-level', 'error',
-  ], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const etcd = spawn(
+    'etcd',
+    [
+      '--name',
+      'tls',
+      '--data-dir',
+      join(dir, 'data'),
+      '--listen-client-urls',
+      url,
+      '--advertise-client-urls',
+      url,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-cluster',
+      `tls=http://127.0.0.1:${peer}`,
+      '--cert-file',
+      join(dir, 'server.crt'),
+      '--key-file',
+      join(dir, 'server.key'),
+      '--trusted-ca-file',
+      join(dir, 'ca.crt'),
+      '--client-cert-auth',
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
   cleanups.push(async () => {
     if (etcd.exitCode === null && etcd.signalCode === null) {
       etcd.kill('SIGTERM');
@@ -213,7 +282,23 @@ test('etcd with TLS and client certificates: --etcd-cafile/--etcd-certfile/--etc
   // Without the client certificate etcd refuses the connection: a clear error, non-zero exit.
   const noCert = mkdtempSync(join(tmpdir(), 'berth-notls-'));
   cleanups.push(() => rmSync(noCert, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', noCert, '--listen', '127.0.0.1:0', '--no-agent', '--datastore', `etcd://127.0.0.1:${port}`, '--etcd-cafile', join(dir, 'ca.crt')], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      BERTH,
+      'server',
+      '--data-dir',
+      noCert,
+      '--listen',
+      '127.0.0.1:0',
+      '--no-agent',
+      '--datastore',
+      `etcd://127.0.0.1:${port}`,
+      '--etcd-cafile',
+      join(dir, 'ca.crt'),
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, new RegExp(`^berth: error: cannot reach etcd at 127\\.0\\.0\\.1:${port}`, 'm'));
 });

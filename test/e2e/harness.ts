@@ -63,15 +63,21 @@ export interface RunningServer {
  * uid: the server runs as that user (and group), owning its data dir; the test runs as root.
  * wrap: a command that execs the server (e.g. prlimit with its options), so the pid stays the server's.
  */
-export async function startServer(opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; uid?: number; wrap?: string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  opts: { dataDir?: string; args?: string[]; timeoutMs?: number; agent?: boolean; uid?: number; wrap?: string[] } = {},
+): Promise<RunningServer> {
   if (!existsSync(BERTH)) throw new Error(`${BERTH} is missing: run npm run build first`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   if (opts.uid !== undefined) chownSync(dataDir, opts.uid, opts.uid);
   const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
-  const proc = spawn(cmd!, [...pre, BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
-  });
+  const proc = spawn(
+    cmd!,
+    [...pre, BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...(opts.agent ? [] : ['--no-agent']), ...(opts.args ?? [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

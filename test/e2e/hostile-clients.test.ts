@@ -15,10 +15,14 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits until the assertions in fn pass. */
 const until = (fn: () => unknown, what: string, ms: number) =>
-  eventually(async () => {
-    await fn();
-    return true;
-  }, what, ms);
+  eventually(
+    async () => {
+      await fn();
+      return true;
+    },
+    what,
+    ms,
+  );
 const hostPort = (s: RunningServer) => {
   const u = new URL(s.url);
   return { host: u.hostname, port: Number(u.port) };
@@ -66,7 +70,9 @@ test('watches that never read are ended; the server keeps its memory bounded and
       w.on('error', () => {});
       // Never read: the socket is paused from the start.
       w.pause();
-      w.write(`GET /api/v1/namespaces/slow/configmaps?watch=true&resourceVersion=${cm.json.metadata.resourceVersion} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
+      w.write(
+        `GET /api/v1/namespaces/slow/configmaps?watch=true&resourceVersion=${cm.json.metadata.resourceVersion} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`,
+      );
       watchers.push(w);
     }
     // 300 updates of 200 KB: 60 MB of events for each of the 5 watchers (300 MB undelivered in all).
@@ -74,7 +80,10 @@ test('watches that never read are ended; the server keeps its memory bounded and
     let slowest = 0;
     const pad = 'x'.repeat(200 * 1024);
     for (let i = 0; i < 300; i++) {
-      cm = await api(s, 'PUT', '/api/v1/namespaces/slow/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion }, data: { v: pad, i: String(i) } });
+      cm = await api(s, 'PUT', '/api/v1/namespaces/slow/configmaps/big', {
+        metadata: { name: 'big', resourceVersion: cm.json.metadata.resourceVersion },
+        data: { v: pad, i: String(i) },
+      });
       assert.equal(cm.status, 200, cm.text);
       if (i % 30 === 0) {
         const g = await timedGet(s, '/api/v1/namespaces');
@@ -90,7 +99,9 @@ test('watches that never read are ended; the server keeps its memory bounded and
     assert.ok(await Promise.race([Promise.all(ends), sleep(15_000).then(() => undefined)]), 'the ended watches reach their end');
     const after = rssMiB(s.proc.pid!);
     peak = Math.max(peak, after);
-    process.stdout.write(`# slow watchers: RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB, ${after.toFixed(0)} MiB after 300 x 200 KB updates to 5 watchers that never read; slowest other GET ${slowest} ms\n`);
+    process.stdout.write(
+      `# slow watchers: RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB, ${after.toFixed(0)} MiB after 300 x 200 KB updates to 5 watchers that never read; slowest other GET ${slowest} ms\n`,
+    );
     // Without the bounds the 5 watchers held 300 MB; with them each holds at most 16 MiB + one event.
     assert.ok(peak - before < 150, `RSS grew by ${(peak - before).toFixed(0)} MiB`);
     assert.ok(slowest < 2000, `a GET took ${slowest} ms`);
@@ -113,7 +124,9 @@ test('300 updates of a 900 KB ConfigMap keep the server within 200 MB of its sta
     const watch = await tlsTo(s);
     let watched = 0;
     watch.on('data', (d: Buffer) => (watched += d.length));
-    watch.write(`GET /api/v1/namespaces/big/configmaps?watch=true&resourceVersion=${cm.json.metadata.resourceVersion} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
+    watch.write(
+      `GET /api/v1/namespaces/big/configmaps?watch=true&resourceVersion=${cm.json.metadata.resourceVersion} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`,
+    );
     const start = rssMiB(s.proc.pid!);
     const t0 = Date.now();
     let peak = start;
@@ -125,7 +138,9 @@ test('300 updates of a 900 KB ConfigMap keep the server within 200 MB of its sta
     }
     const end = rssMiB(s.proc.pid!);
     peak = Math.max(peak, end);
-    process.stdout.write(`# 300 x 900 KB ConfigMap updates in ${((Date.now() - t0) / 1000).toFixed(1)} s: RSS ${start.toFixed(0)} MiB at start, peak ${peak.toFixed(0)} MiB, ${end.toFixed(0)} MiB at end; watcher received ${(watched / 1024 / 1024).toFixed(0)} MiB\n`);
+    process.stdout.write(
+      `# 300 x 900 KB ConfigMap updates in ${((Date.now() - t0) / 1000).toFixed(1)} s: RSS ${start.toFixed(0)} MiB at start, peak ${peak.toFixed(0)} MiB, ${end.toFixed(0)} MiB at end; watcher received ${(watched / 1024 / 1024).toFixed(0)} MiB\n`,
+    );
     assert.ok(end - start < 200, `RSS grew by ${(end - start).toFixed(0)} MiB`);
     assert.ok(watched > 250 * 900 * 1024, 'the reading watcher got the events');
     watch.destroy();
@@ -168,7 +183,9 @@ test('half-open handshakes, idle connections, slow headers and slow bodies are c
     const slowBody = await tlsTo(s);
     slowBody.resume();
     const slowBodyClosed = closedAfter(slowBody);
-    slowBody.write(`POST /api/v1/namespaces/t/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
+    slowBody.write(
+      `POST /api/v1/namespaces/t/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`,
+    );
     let sent = 0;
     const trickle = setInterval(() => {
       if (!slowHead.destroyed && sent < head.length) slowHead.write(head[sent++]!);
@@ -177,7 +194,9 @@ test('half-open handshakes, idle connections, slow headers and slow bodies are c
     try {
       const rawTimes = await Promise.all(rawClosed);
       const [idleMs, headMs, bodyMs] = await Promise.all([idleClosed, slowHeadClosed, slowBodyClosed]);
-      process.stdout.write(`# closed: 200 half-open handshakes within ${Math.max(...rawTimes)} ms, idle after handshake ${idleMs} ms, slow headers ${headMs} ms, slow body ${bodyMs} ms (header bound 1 s, request bound 2 s)\n`);
+      process.stdout.write(
+        `# closed: 200 half-open handshakes within ${Math.max(...rawTimes)} ms, idle after handshake ${idleMs} ms, slow headers ${headMs} ms, slow body ${bodyMs} ms (header bound 1 s, request bound 2 s)\n`,
+      );
       for (const ms of rawTimes) assert.ok(ms >= 900 && ms < 3000, `a half-open handshake closed after ${ms} ms`);
       assert.ok(idleMs >= 900 && idleMs < 3000, `idle: ${idleMs} ms`);
       assert.ok(headMs >= 900 && headMs < 3000, `slow headers: ${headMs} ms`);
@@ -206,7 +225,8 @@ test('with the open-file limit at 1024, 1100 idle connections do not make other 
     const limits = readFileSync(`/proc/${s.proc.pid!}/limits`, 'utf8');
     const soft = Number(/Max open files\s+(\d+)/.exec(limits)![1]);
     process.stdout.write(`# server's open-file limit: ${soft}\n`);
-    if (soft < 4096) assert.match(s.output(), new RegExp(`^W\\d{4} .* server\\] the open-file limit is ${soft}.*: the server takes at most ${soft - 256} connections`, 'm'));
+    if (soft < 4096)
+      assert.match(s.output(), new RegExp(`^W\\d{4} .* server\\] the open-file limit is ${soft}.*: the server takes at most ${soft - 256} connections`, 'm'));
     await namespace(s, 'idle');
     // A watch holds its connection throughout: busy connections are never closed to make room.
     const watch = await tlsTo(s);
@@ -243,72 +263,93 @@ test('with the open-file limit at 1024, 1100 idle connections do not make other 
   }
 });
 
-test('beyond --max-requests-inflight and --max-mutating-requests-inflight: 429 with Retry-After; watches and health checks pass', { timeout: 60_000 }, async () => {
-  const s = await startServer({ args: ['--max-requests-inflight', '2', '--max-mutating-requests-inflight', '1', '--disable-scheduler', '--disable-controller-manager'] });
-  const held: TLSSocket[] = [];
-  try {
-    await namespace(s, 'busy');
-    // 8 MiB of ConfigMaps: a list of them is more than the kernel's socket buffers take.
-    for (let i = 0; i < 8; i++) {
-      const r = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: `pad-${i}` }, data: { v: 'x'.repeat(1024 * 1024) } });
-      assert.equal(r.status, 201, r.text);
+test(
+  'beyond --max-requests-inflight and --max-mutating-requests-inflight: 429 with Retry-After; watches and health checks pass',
+  { timeout: 60_000 },
+  async () => {
+    const s = await startServer({
+      args: ['--max-requests-inflight', '2', '--max-mutating-requests-inflight', '1', '--disable-scheduler', '--disable-controller-manager'],
+    });
+    const held: TLSSocket[] = [];
+    try {
+      await namespace(s, 'busy');
+      // 8 MiB of ConfigMaps: a list of them is more than the kernel's socket buffers take.
+      for (let i = 0; i < 8; i++) {
+        const r = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: `pad-${i}` }, data: { v: 'x'.repeat(1024 * 1024) } });
+        assert.equal(r.status, 201, r.text);
+      }
+      // A mutating request holds its slot while its body is still arriving.
+      const post = await tlsTo(s);
+      post.on('error', () => {});
+      post.write(
+        `POST /api/v1/namespaces/busy/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      );
+      held.push(post);
+      await sleep(300);
+      const rejected = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: 'second' } });
+      assert.equal(rejected.status, 429, rejected.text);
+      assert.equal(rejected.headers.get('retry-after'), '1');
+      assert.equal(rejected.json.reason, 'TooManyRequests');
+      assert.equal(rejected.json.message, 'Too many requests, please try again later.');
+      assert.equal(rejected.json.details.retryAfterSeconds, 1);
+      // Reads have their own limit.
+      assert.equal((await api(s, 'GET', '/api/v1/namespaces/busy/configmaps')).status, 200);
+      // Two GETs of the large list whose clients don't read hold both read-only slots.
+      for (let i = 0; i < 2; i++) {
+        const g = await tlsTo(s);
+        g.on('error', () => {});
+        g.pause();
+        g.write(`GET /api/v1/namespaces/busy/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
+        held.push(g);
+      }
+      await sleep(500);
+      const get = await api(s, 'GET', '/api/v1/namespaces');
+      assert.equal(get.status, 429);
+      assert.equal(get.headers.get('retry-after'), '1');
+      // Long-running requests and health checks are not counted.
+      const w = await api(s, 'GET', '/api/v1/namespaces/busy/configmaps?watch=1&timeoutSeconds=1&labelSelector=none%3Dnone');
+      assert.equal(w.status, 200);
+      assert.equal((await api(s, 'GET', '/readyz')).status, 200);
+      // A flood while the slots are held: every answer is a clean 429.
+      const flood = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          api(s, i % 2 ? 'GET' : 'POST', '/api/v1/namespaces/busy/configmaps', i % 2 ? undefined : { metadata: { name: `f-${i}` } }),
+        ),
+      );
+      const codes = new Map<number, number>();
+      for (const r of flood) codes.set(r.status, (codes.get(r.status) ?? 0) + 1);
+      process.stdout.write(`# flood of 50 with every slot held: ${[...codes].map(([c, n]) => `${n} x ${c}`).join(', ')}\n`);
+      assert.deepEqual([...codes.keys()], [429]);
+      // Released slots serve again.
+      for (const h of held) h.destroy();
+      await until(async () => assert.equal((await api(s, 'GET', '/api/v1/namespaces')).status, 200), 'reads served again', 5000);
+      assert.equal((await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: 'third' } })).status, 201);
+    } finally {
+      for (const h of held) h.destroy();
+      await s.stop();
+      s.cleanup();
     }
-    // A mutating request holds its slot while its body is still arriving.
-    const post = await tlsTo(s);
-    post.on('error', () => {});
-    post.write(`POST /api/v1/namespaces/busy/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
-    held.push(post);
-    await sleep(300);
-    const rejected = await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: 'second' } });
-    assert.equal(rejected.status, 429, rejected.text);
-    assert.equal(rejected.headers.get('retry-after'), '1');
-    assert.equal(rejected.json.reason, 'TooManyRequests');
-    assert.equal(rejected.json.message, 'Too many requests, please try again later.');
-    assert.equal(rejected.json.details.retryAfterSeconds, 1);
-    // Reads have their own limit.
-    assert.equal((await api(s, 'GET', '/api/v1/namespaces/busy/configmaps')).status, 200);
-    // Two GETs of the large list whose clients don't read hold both read-only slots.
-    for (let i = 0; i < 2; i++) {
-      const g = await tlsTo(s);
-      g.on('error', () => {});
-      g.pause();
-      g.write(`GET /api/v1/namespaces/busy/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\n\r\n`);
-      held.push(g);
-    }
-    await sleep(500);
-    const get = await api(s, 'GET', '/api/v1/namespaces');
-    assert.equal(get.status, 429);
-    assert.equal(get.headers.get('retry-after'), '1');
-    // Long-running requests and health checks are not counted.
-    const w = await api(s, 'GET', '/api/v1/namespaces/busy/configmaps?watch=1&timeoutSeconds=1&labelSelector=none%3Dnone');
-    assert.equal(w.status, 200);
-    assert.equal((await api(s, 'GET', '/readyz')).status, 200);
-    // A flood while the slots are held: every answer is a clean 429.
-    const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => api(s, i % 2 ? 'GET' : 'POST', '/api/v1/namespaces/busy/configmaps', i % 2 ? undefined : { metadata: { name: `f-${i}` } })));
-    const codes = new Map<number, number>();
-    for (const r of flood) codes.set(r.status, (codes.get(r.status) ?? 0) + 1);
-    process.stdout.write(`# flood of 50 with every slot held: ${[...codes].map(([c, n]) => `${n} x ${c}`).join(', ')}\n`);
-    assert.deepEqual([...codes.keys()], [429]);
-    // Released slots serve again.
-    for (const h of held) h.destroy();
-    await until(async () => assert.equal((await api(s, 'GET', '/api/v1/namespaces')).status, 200), 'reads served again', 5000);
-    assert.equal((await api(s, 'POST', '/api/v1/namespaces/busy/configmaps', { metadata: { name: 'third' } })).status, 201);
-  } finally {
-    for (const h of held) h.destroy();
-    await s.stop();
-    s.cleanup();
-  }
-});
+  },
+);
 
-test('TLS: only upstream\'s secure suites and TLS 1.2+ by default; --tls-cipher-suites and --tls-min-version', { timeout: 60_000 }, async () => {
+test("TLS: only upstream's secure suites and TLS 1.2+ by default; --tls-cipher-suites and --tls-min-version", { timeout: 60_000 }, async () => {
   const s = await startServer({ args: ['--disable-scheduler', '--disable-controller-manager'] });
   try {
     // CBC with SHA-1 (both key types) is refused, and so is TLS 1.1.
-    await assert.rejects(tlsTo(s, { ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA', maxVersion: 'TLSv1.2' }), /handshake failure|no cipher|alert/i);
-    await assert.rejects(tlsTo(s, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384' }), /handshake failure|alert/i);
+    await assert.rejects(
+      tlsTo(s, { ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA', maxVersion: 'TLSv1.2' }),
+      /handshake failure|no cipher|alert/i,
+    );
+    await assert.rejects(
+      tlsTo(s, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384' }),
+      /handshake failure|alert/i,
+    );
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const sock = tlsConnect({ ...hostPort(s), ca: s.caCert, servername: 'localhost', minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }, () => resolve(sock));
+        const sock = tlsConnect(
+          { ...hostPort(s), ca: s.caCert, servername: 'localhost', minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+          () => resolve(sock),
+        );
         sock.once('error', reject);
       }),
     );
@@ -331,7 +372,14 @@ test('TLS: only upstream\'s secure suites and TLS 1.2+ by default; --tls-cipher-
     await only13.stop();
     only13.cleanup();
   }
-  const cbc = await startServer({ args: ['--tls-cipher-suites', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', '--disable-scheduler', '--disable-controller-manager'] });
+  const cbc = await startServer({
+    args: [
+      '--tls-cipher-suites',
+      'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+      '--disable-scheduler',
+      '--disable-controller-manager',
+    ],
+  });
   try {
     const c = await tlsTo(cbc, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA' });
     assert.match(c.getCipher().name, /AES128-SHA$/);
@@ -343,7 +391,21 @@ test('TLS: only upstream\'s secure suites and TLS 1.2+ by default; --tls-cipher-
     cbc.cleanup();
   }
   // A bad name: one clear line, non-zero exit.
-  const bad = spawn(process.execPath, [new URL('../../dist/berth.js', import.meta.url).pathname, 'server', '--data-dir', join(tmpdir(), 'berth-never-created'), '--no-agent', '--listen', '127.0.0.1:0', '--tls-cipher-suites', 'TLS_RSA_WITH_RC4_128_SHA'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const bad = spawn(
+    process.execPath,
+    [
+      new URL('../../dist/berth.js', import.meta.url).pathname,
+      'server',
+      '--data-dir',
+      join(tmpdir(), 'berth-never-created'),
+      '--no-agent',
+      '--listen',
+      '127.0.0.1:0',
+      '--tls-cipher-suites',
+      'TLS_RSA_WITH_RC4_128_SHA',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   bad.stderr.on('data', (d) => (err += d));
   const code = await new Promise((r) => bad.on('exit', r));

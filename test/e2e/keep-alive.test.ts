@@ -51,12 +51,16 @@ test('100 PUTs of a 200 KB ConfigMap and 1.8 MB lists on one kept-alive connecti
     const pad = 'x'.repeat(200 * 1024);
     await call('create namespace', 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ka' } });
     // Nine 200 KB ConfigMaps: each create answers 200 KB, and the list of them is about 1.8 MB.
-    for (let i = 0; i < 8; i++) await call(`create bulk-${i}`, 'POST', '/api/v1/namespaces/ka/configmaps', { metadata: { name: `bulk-${i}` }, data: { v: pad } });
+    for (let i = 0; i < 8; i++)
+      await call(`create bulk-${i}`, 'POST', '/api/v1/namespaces/ka/configmaps', { metadata: { name: `bulk-${i}` }, data: { v: pad } });
     let cm = (await call('create big', 'POST', '/api/v1/namespaces/ka/configmaps', { metadata: { name: 'big' }, data: { v: pad } }))?.json;
     assert.ok(cm?.metadata, `the ConfigMap was created: ${failures.join('; ')}`);
     let listBytes = 0;
     for (let i = 0; i < 100; i++) {
-      const put = await call(`PUT ${i}`, 'PUT', '/api/v1/namespaces/ka/configmaps/big', { metadata: { name: 'big', resourceVersion: cm.metadata.resourceVersion }, data: { v: pad, i: String(i) } });
+      const put = await call(`PUT ${i}`, 'PUT', '/api/v1/namespaces/ka/configmaps/big', {
+        metadata: { name: 'big', resourceVersion: cm.metadata.resourceVersion },
+        data: { v: pad, i: String(i) },
+      });
       if (put?.status === 200) cm = put.json;
       else cm = (await call(`GET after PUT ${i}`, 'GET', '/api/v1/namespaces/ka/configmaps/big'))?.json ?? cm;
       if (i % 10 === 9) {
@@ -67,11 +71,17 @@ test('100 PUTs of a 200 KB ConfigMap and 1.8 MB lists on one kept-alive connecti
         }
       }
     }
-    process.stdout.write(`# ${requests.length} requests (PUTs of 200 KB, lists of ${(listBytes / 1024 / 1024).toFixed(1)} MiB) on one kept-alive connection in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `# ${requests.length} requests (PUTs of 200 KB, lists of ${(listBytes / 1024 / 1024).toFixed(1)} MiB) on one kept-alive connection in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     assert.deepEqual(failures, [], `${failures.length} of ${requests.length + failures.length} requests failed`);
     assert.ok(listBytes > 9 * pad.length, `the list holds the nine 200 KB ConfigMaps (${listBytes} bytes)`);
     // The connection was never lost: after the first request, every one went on the kept-alive connection.
-    assert.deepEqual(requests.filter((r, i) => r.reused !== (i > 0)).map((r) => r.what), [], 'requests on a new connection');
+    assert.deepEqual(
+      requests.filter((r, i) => r.reused !== i > 0).map((r) => r.what),
+      [],
+      'requests on a new connection',
+    );
     assert.equal(cm.data.i, '99');
   } finally {
     pin(process.pid, ownCpus);

@@ -34,7 +34,8 @@ export function kubectlSuite(backend: 'sqlite' | 'etcd'): void {
     await etcd?.stop();
   });
 
-  const deployment = (image: string, env?: Record<string, string>) => dedent(`
+  const deployment = (image: string, env?: Record<string, string>) =>
+    dedent(`
   apiVersion: apps/v1
   kind: Deployment
   metadata:
@@ -51,7 +52,13 @@ export function kubectlSuite(backend: 'sqlite' | 'etcd'): void {
         - name: web
           image: ${image}
           ports: [{containerPort: 80}]
-${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {name: ${n}, value: "${v}"}`).join('\n')}\n` : ''}        - name: sidecar
+${
+  env
+    ? `          env:\n${Object.entries(env)
+        .map(([n, v]) => `          - {name: ${n}, value: "${v}"}`)
+        .join('\n')}\n`
+    : ''
+}        - name: sidecar
           image: busybox:1.36
           command: [sleep, infinity]
   `);
@@ -60,7 +67,13 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
     const v = JSON.parse(ok(['version', '-o', 'json']));
     assert.equal(v.serverVersion.major, '1');
     const res = ok(['api-resources']);
-    for (const line of [/^pods\s+po\s+v1\s+true\s+Pod$/m, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m, /^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m, /^priorityclasses\s+pc\s+scheduling\.k8s\.io\/v1\s+false\s+PriorityClass$/m]) {
+    for (const line of [
+      /^pods\s+po\s+v1\s+true\s+Pod$/m,
+      /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m,
+      /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m,
+      /^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m,
+      /^priorityclasses\s+pc\s+scheduling\.k8s\.io\/v1\s+false\s+PriorityClass$/m,
+    ]) {
       assert.match(res, line);
     }
   });
@@ -77,7 +90,9 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
 
   test(`${backend}: apply a multi-document file, re-apply with changes that merge as upstream`, () => {
     ok(['create', 'namespace', 'apps']);
-    const multi = deployment('nginx:1.25') + dedent(`
+    const multi =
+      deployment('nginx:1.25') +
+      dedent(`
   ---
   apiVersion: v1
   kind: ConfigMap
@@ -136,11 +151,18 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
 
   test(`${backend}: get: wide, name, jsonpath, selectors, all namespaces, labels`, () => {
     ok(['create', 'namespace', 'sel']);
-    for (const [name, tier] of [['a', 'front'], ['b', 'back'], ['c', 'front']]) {
+    for (const [name, tier] of [
+      ['a', 'front'],
+      ['b', 'back'],
+      ['c', 'front'],
+    ]) {
       ok(['run', name, '-n', 'sel', '--image=busybox:1.36', `--labels=tier=${tier},app=shop`, '--', 'sleep', '3600']);
     }
     assert.match(ok(['get', 'pods', '-n', 'sel']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\na\s+0\/1\s+Pending\s+0\s+\d+s\n/);
-    assert.match(ok(['get', 'pods', '-n', 'sel', '-o', 'wide']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\na\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+<none>\s+<none>\s+<none>\n/);
+    assert.match(
+      ok(['get', 'pods', '-n', 'sel', '-o', 'wide']),
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\na\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+<none>\s+<none>\s+<none>\n/,
+    );
     assert.equal(ok(['get', 'pods', '-n', 'sel', '-o', 'name']), 'pod/a\npod/b\npod/c\n');
     assert.equal(ok(['get', 'pods', '-n', 'sel', '-l', 'tier=front', '-o', 'jsonpath={.items[*].metadata.name}']), 'a c');
     assert.equal(ok(['get', 'pods', '-n', 'sel', '-l', 'tier in (back),app=shop', '-o', 'name']), 'pod/b\n');
@@ -175,19 +197,22 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
     ok(['create', 'namespace', 'desc']);
     ok(['run', 'd1', '-n', 'desc', '--image=busybox:1.36', '--', 'sleep', '1']);
     const uid = JSON.parse(ok(['get', 'pod', 'd1', '-n', 'desc', '-o', 'json'])).metadata.uid;
-    ok(['create', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: 'd1.1', namespace: 'desc' },
-      involvedObject: { kind: 'Pod', name: 'd1', namespace: 'desc', uid, apiVersion: 'v1' },
-      reason: 'Scheduled',
-      message: 'Successfully assigned desc/d1 to node-1',
-      type: 'Normal',
-      source: { component: 'default-scheduler' },
-      firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
-      lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
-      count: 1,
-    }));
+    ok(
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'd1.1', namespace: 'desc' },
+        involvedObject: { kind: 'Pod', name: 'd1', namespace: 'desc', uid, apiVersion: 'v1' },
+        reason: 'Scheduled',
+        message: 'Successfully assigned desc/d1 to node-1',
+        type: 'Normal',
+        source: { component: 'default-scheduler' },
+        firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+        lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+        count: 1,
+      }),
+    );
     const out = ok(['describe', 'pod', 'd1', '-n', 'desc']);
     assert.match(out, /^Name:\s+d1$/m);
     assert.match(out, /^Namespace:\s+desc$/m);
@@ -204,16 +229,38 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
     ok(['apply', '-f', '-'], deployment('nginx:1.25').replace('namespace: apps', 'namespace: edit'));
     assert.equal(ok(['label', 'deploy', 'web', '-n', 'edit', 'team=blue']).trim(), 'deployment.apps/web labeled');
     assert.equal(ok(['annotate', 'deploy', 'web', '-n', 'edit', 'note=hello']).trim(), 'deployment.apps/web annotated');
-    assert.equal(ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}}}']).trim(), 'deployment.apps/web patched');
+    assert.equal(
+      ok([
+        'patch',
+        'deploy',
+        'web',
+        '-n',
+        'edit',
+        '--type',
+        'strategic',
+        '-p',
+        '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}}}',
+      ]).trim(),
+      'deployment.apps/web patched',
+    );
     assert.equal(ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']).trim(), 'deployment.apps/web patched');
-    assert.equal(ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]']).trim(), 'deployment.apps/web patched');
+    assert.equal(
+      ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/replicas","value":4}]']).trim(),
+      'deployment.apps/web patched',
+    );
     const d = JSON.parse(ok(['get', 'deploy', 'web', '-n', 'edit', '-o', 'json']));
     assert.equal(d.metadata.labels.team, 'blue');
     assert.equal(d.metadata.annotations.note, 'hello');
-    assert.deepEqual(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['web=nginx:1.25', 'sidecar=busybox:1.37']);
+    assert.deepEqual(
+      d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+      ['web=nginx:1.25', 'sidecar=busybox:1.37'],
+    );
     assert.equal(d.spec.minReadySeconds, 5);
     assert.equal(d.spec.replicas, 4);
-    assert.equal(ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']).trim(), 'deployment.apps/web patched (no change)');
+    assert.equal(
+      ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']).trim(),
+      'deployment.apps/web patched (no change)',
+    );
 
     // replace is compare-and-swap on resourceVersion. (A ConfigMap: the deployment's status is
     // being written by its controller meanwhile, as on any cluster.)
@@ -223,7 +270,10 @@ ${env ? `          env:\n${Object.entries(env).map(([n, v]) => `          - {nam
     assert.equal(ok(['replace', '-f', '-'], JSON.stringify(cm)).trim(), 'configmap/swap replaced');
     const stale = k(['replace', '-f', '-'], JSON.stringify(cm));
     assert.equal(stale.code, 1);
-    assert.match(stale.stderr, /Error from server \(Conflict\): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "swap": the object has been modified; please apply your changes to the latest version and try again/);
+    assert.match(
+      stale.stderr,
+      /Error from server \(Conflict\): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "swap": the object has been modified; please apply your changes to the latest version and try again/,
+    );
   });
 
   test(`${backend}: scale a deployment, apply --server-side, create configmap --from-literal`, () => {

@@ -34,7 +34,11 @@ test('writeNodeLease creates the Lease, renews it on the copy last written, and 
 
   // Another writer takes the Lease: our copy is stale, the update conflicts, the writer reads the
   // server's copy and renews it (keeping what the other wrote that is not ours to set).
-  const theirs = await client.update<Lease>(resources.leases, { ...second, metadata: { ...second.metadata, namespace: NODE_LEASE_NAMESPACE, labels: { other: 'writer' } }, spec: { ...second.spec, holderIdentity: 'intruder' } });
+  const theirs = await client.update<Lease>(resources.leases, {
+    ...second,
+    metadata: { ...second.metadata, namespace: NODE_LEASE_NAMESPACE, labels: { other: 'writer' } },
+    spec: { ...second.spec, holderIdentity: 'intruder' },
+  });
   const third = await writeNodeLease(client, { nodeName: 'lease-n1', durationSeconds: 40, last: second });
   assert.equal(third.spec?.holderIdentity, 'lease-n1');
   assert.deepEqual(third.metadata?.labels, { other: 'writer' });

@@ -33,10 +33,18 @@ test('--log-format json: every line of the supervisor and the server process is 
   const s = await startServer({ args: ['--log-format', 'json', '--v', '2'] });
   try {
     // The embedded scheduler and controller manager say they lead, a moment after the ready line.
-    await eventually(() => /"component":"scheduler".*acquired lease/.test(s.output()) && /"component":"controller-manager".*acquired lease/.test(s.output()), 'the leader election lines', 20_000);
+    await eventually(
+      () => /"component":"scheduler".*acquired lease/.test(s.output()) && /"component":"controller-manager".*acquired lease/.test(s.output()),
+      'the leader election lines',
+      20_000,
+    );
     const victim = childPids(s.proc.pid!)[0]!;
     process.kill(victim, 'SIGKILL');
-    await eventually(() => /killed by SIGKILL/.test(s.output()) && (s.output().match(/API server ready at/g)?.length ?? 0) >= 2, 'the supervisor restarted the server', 30_000);
+    await eventually(
+      () => /killed by SIGKILL/.test(s.output()) && (s.output().match(/API server ready at/g)?.length ?? 0) >= 2,
+      'the supervisor restarted the server',
+      30_000,
+    );
     const records = s
       .output()
       .split('\n')
@@ -55,7 +63,8 @@ test('--log-format json: every line of the supervisor and the server process is 
       assert.match(r.level, /^(fatal|error|warn|info|verbose|debug|trace)$/);
     }
     const components = new Set(records.map((r) => r.component));
-    for (const c of ['server', 'scheduler', 'controller-manager', 'supervisor']) assert.ok(components.has(c), `a line of ${c} in ${[...components].join(', ')}`);
+    for (const c of ['server', 'scheduler', 'controller-manager', 'supervisor'])
+      assert.ok(components.has(c), `a line of ${c} in ${[...components].join(', ')}`);
     const crash = records.find((r) => r.component === 'supervisor' && /killed by SIGKILL/.test(r.msg));
     assert.equal(crash.level, 'error');
     assert.equal(crash.pid, s.proc.pid, "the supervisor's own pid");

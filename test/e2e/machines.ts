@@ -172,14 +172,25 @@ export async function startLan(o: LanOptions): Promise<Lan> {
       const netns = `${NETNS_PREFIX}${id}-${i}`;
       const dir = mkdtempSync(join(tmpdir(), 'berth-m-'));
       dirs.push(dir);
-      const m = makeMachine({ index: i, netns, ip: `10.213.${k}.${10 + i}`, dataDir: join(dir, 'agent'), bridge: `bp${id}-${i}`, cgroupRoot: `/berth-m${id}-${i}` });
+      const m = makeMachine({
+        index: i,
+        netns,
+        ip: `10.213.${k}.${10 + i}`,
+        dataDir: join(dir, 'agent'),
+        bridge: `bp${id}-${i}`,
+        cgroupRoot: `/berth-m${id}-${i}`,
+      });
       machines.push(m);
       must('ip', 'netns', 'add', netns);
       const veth = `bv${id}-${i}`;
       must('ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
       must('ip', 'link', 'set', veth, 'master', bridge, 'up');
       m.run('ip', 'link', 'set', 'lo', 'up');
-      for (const args of [['addr', 'add', `${m.ip}/24`, 'dev', 'eth0'], ['link', 'set', 'eth0', 'up'], ['route', 'add', 'default', 'via', hostIp]]) {
+      for (const args of [
+        ['addr', 'add', `${m.ip}/24`, 'dev', 'eth0'],
+        ['link', 'set', 'eth0', 'up'],
+        ['route', 'add', 'default', 'via', hostIp],
+      ]) {
         const r = m.run('ip', ...args);
         if (r.code !== 0) throw new Error(`ip ${args.join(' ')} in ${netns}: ${r.err}`);
       }
@@ -223,7 +234,19 @@ function makeMachine(base: { index: number; netns: string; ip: string; dataDir: 
       const s = m.server!;
       const caFile = join(s.dataDir, 'pki', 'ca.crt');
       const args = [`--net=/run/netns/${base.netns}`, '--', process.execPath, BERTH, 'agent', '--server', s.url, '--token', s.token, '--ca-file', caFile];
-      args.push('--data-dir', base.dataDir, '--node-name', base.netns, '--node-ip', base.ip, '--bridge', base.bridge, '--cgroup-root', base.cgroupRoot, ...extraArgs);
+      args.push(
+        '--data-dir',
+        base.dataDir,
+        '--node-name',
+        base.netns,
+        '--node-ip',
+        base.ip,
+        '--bridge',
+        base.bridge,
+        '--cgroup-root',
+        base.cgroupRoot,
+        ...extraArgs,
+      );
       // A restart's readiness is in what this process prints, not in the earlier one's lines.
       const from = out.length;
       const proc = spawn('nsenter', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -47,7 +47,12 @@ function pod(name: string, namespace: string, cpu: string, schedulerName = 'defa
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace },
-    spec: { schedulerName, nodeSelector: { pool: 'metrics' }, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu } } }] },
+    spec: {
+      schedulerName,
+      nodeSelector: { pool: 'metrics' },
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu } } }],
+    },
   };
 }
 
@@ -78,11 +83,21 @@ test('apiserver_request_total and _duration_seconds move by exactly the requests
   const delta = (name: string, labels: Record<string, string>) => value(samples, name, labels) - value(before, name, labels);
   assert.equal(delta('apiserver_request_total', { ...listPods, code: '200' }), N, 'one LIST per kubectl get pods');
   assert.equal(delta('apiserver_request_duration_seconds_count', listPods), N);
-  assert.equal(delta('apiserver_request_total', { verb: 'GET', resource: 'pods', scope: 'resource', code: '404' }), 1, 'the missing pod: a GET of one resource, 404');
-  assert.equal(delta('apiserver_request_total', { verb: 'POST', resource: 'configmaps', scope: 'namespace', dry_run: 'All', code: '201' }), 1, 'the dry run is labelled so');
+  assert.equal(
+    delta('apiserver_request_total', { verb: 'GET', resource: 'pods', scope: 'resource', code: '404' }),
+    1,
+    'the missing pod: a GET of one resource, 404',
+  );
+  assert.equal(
+    delta('apiserver_request_total', { verb: 'POST', resource: 'configmaps', scope: 'namespace', dry_run: 'All', code: '201' }),
+    1,
+    'the dry run is labelled so',
+  );
 
   // The histogram: upstream's buckets, cumulative, +Inf equal to the count.
-  const buckets = samples.filter((x) => x.name === 'apiserver_request_duration_seconds_bucket' && Object.entries(listPods).every(([k, v]) => x.labels[k] === v));
+  const buckets = samples.filter(
+    (x) => x.name === 'apiserver_request_duration_seconds_bucket' && Object.entries(listPods).every(([k, v]) => x.labels[k] === v),
+  );
   assert.deepEqual(
     buckets.map((b) => b.labels.le),
     ['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf'],
@@ -108,8 +123,12 @@ test('scheduler metrics: attempts by result, e2e latency by attempts, pending po
   const profile = { profile: 'default-scheduler' };
   const after = (await eventually(async () => {
     const { samples } = await scrape();
-    const scheduled = value(samples, 'scheduler_schedule_attempts_total', { ...profile, result: 'scheduled' }) - value(before, 'scheduler_schedule_attempts_total', { ...profile, result: 'scheduled' });
-    const unschedulable = value(samples, 'scheduler_schedule_attempts_total', { ...profile, result: 'unschedulable' }) - value(before, 'scheduler_schedule_attempts_total', { ...profile, result: 'unschedulable' });
+    const scheduled =
+      value(samples, 'scheduler_schedule_attempts_total', { ...profile, result: 'scheduled' }) -
+      value(before, 'scheduler_schedule_attempts_total', { ...profile, result: 'scheduled' });
+    const unschedulable =
+      value(samples, 'scheduler_schedule_attempts_total', { ...profile, result: 'unschedulable' }) -
+      value(before, 'scheduler_schedule_attempts_total', { ...profile, result: 'unschedulable' });
     return scheduled === 3 && unschedulable >= 1 ? samples : undefined;
   }, 'three pods scheduled and one attempt unschedulable'))!;
 
@@ -131,8 +150,13 @@ test('scheduler metrics: attempts by result, e2e latency by attempts, pending po
 test('berth scheduler serves its metrics on --metrics-bind-address, plain HTTP on loopback', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-metrics-sched-'));
   const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  resourceName: obs-scheduler\nprofiles:\n- schedulerName: obs-standalone\n');
-  const proc = spawn(process.execPath, [BERTH, 'scheduler', '--kubeconfig', s.kubeconfig, '--config', cfg, '--metrics-bind-address', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    cfg,
+    'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nleaderElection:\n  resourceName: obs-scheduler\nprofiles:\n- schedulerName: obs-standalone\n',
+  );
+  const proc = spawn(process.execPath, [BERTH, 'scheduler', '--kubeconfig', s.kubeconfig, '--config', cfg, '--metrics-bind-address', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));

@@ -17,7 +17,11 @@ const udpAsk = (ip: string, msg: string) =>
   `const s=require('dgram').createSocket('udp4');s.on('message',(m)=>{console.log(String(m));process.exit(0)});s.send('${msg}',9000,'${ip}');setTimeout(()=>process.exit(3),5000)`;
 
 /** busybox httpd's REMOTE_ADDR is IPv4-mapped ([::ffff:a.b.c.d]). */
-const v4 = (s: string) => s.trim().replace(/^\[?::ffff:/, '').replace(/\]$/, '');
+const v4 = (s: string) =>
+  s
+    .trim()
+    .replace(/^\[?::ffff:/, '')
+    .replace(/\]$/, '');
 
 // Each pod: an 8 KB file and a CGI that answers with the client's address over HTTP; beside it
 // a UDP echo server (busybox's nc has no UDP: node from the host, chrooted, in the pod's network).
@@ -64,15 +68,19 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
     const [a, b, c] = lan.machines as [Machine, Machine, Machine];
 
     await t.test('every node publishes its VTEP, gets routes to the others, NetworkUnavailable=False', async () => {
-      const nodes = (await eventually((): Node[] | undefined => {
-        const ns = lan.machines.map((m) => getNode(lan, m.netns));
-        for (const n of ns) {
-          const cond = n.status?.conditions?.find((x) => x.type === 'NetworkUnavailable');
-          const ready = n.status?.conditions?.find((x) => x.type === 'Ready');
-          if (cond?.status !== 'False' || ready?.status !== 'True') return undefined;
-        }
-        return ns;
-      }, 'nodes Ready with NetworkUnavailable=False', 60_000))!;
+      const nodes = (await eventually(
+        (): Node[] | undefined => {
+          const ns = lan.machines.map((m) => getNode(lan, m.netns));
+          for (const n of ns) {
+            const cond = n.status?.conditions?.find((x) => x.type === 'NetworkUnavailable');
+            const ready = n.status?.conditions?.find((x) => x.type === 'Ready');
+            if (cond?.status !== 'False' || ready?.status !== 'True') return undefined;
+          }
+          return ns;
+        },
+        'nodes Ready with NetworkUnavailable=False',
+        60_000,
+      ))!;
       for (const [i, n] of nodes.entries()) {
         const m = lan.machines[i]!;
         const ann = n.metadata!.annotations!;
@@ -96,39 +104,59 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
           }
           assert.match(state, new RegExp(`${cidr.replace(/\./g, '\\.')} via ${gw.replace(/\./g, '\\.')} onlink`), `${m.netns} routes ${cidr}:\n${state}`);
           assert.ok(state.includes(`${gw} lladdr ${other.metadata!.annotations![`${ANN}vtep-mac`]} PERMANENT`), `${m.netns} neighbour ${gw}:\n${state}`);
-          assert.ok(state.includes(`${other.metadata!.annotations![`${ANN}vtep-mac`]} dst ${lan.machines[j]!.ip} self permanent`), `${m.netns} fdb for ${other.metadata!.name}:\n${state}`);
+          assert.ok(
+            state.includes(`${other.metadata!.annotations![`${ANN}vtep-mac`]} dst ${lan.machines[j]!.ip} self permanent`),
+            `${m.netns} fdb for ${other.metadata!.name}:\n${state}`,
+          );
         }
       }
     });
 
     // The 3 pods used below: one per node, by required anti-affinity.
-    ok(lan, ['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'net' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'net' } },
-        template: {
-          metadata: { labels: { app: 'net' } },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'net' } }, topologyKey: 'kubernetes.io/hostname' }] } },
-            containers: [
-              { name: 'c', image: BUSYBOX, command: ['sh', '-c', POD_SCRIPT] },
-              { name: 'udp', image: BUSYBOX, command: ['chroot', '/host', process.execPath, '-e', UDP_ECHO], volumeMounts: [{ name: 'host', mountPath: '/host', readOnly: true }] },
-            ],
-            volumes: [{ name: 'host', hostPath: { path: '/' } }],
+    ok(
+      lan,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'net' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'net' } },
+          template: {
+            metadata: { labels: { app: 'net' } },
+            spec: {
+              terminationGracePeriodSeconds: 1,
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'net' } }, topologyKey: 'kubernetes.io/hostname' }],
+                },
+              },
+              containers: [
+                { name: 'c', image: BUSYBOX, command: ['sh', '-c', POD_SCRIPT] },
+                {
+                  name: 'udp',
+                  image: BUSYBOX,
+                  command: ['chroot', '/host', process.execPath, '-e', UDP_ECHO],
+                  volumeMounts: [{ name: 'host', mountPath: '/host', readOnly: true }],
+                },
+              ],
+              volumes: [{ name: 'host', hostPath: { path: '/' } }],
+            },
           },
         },
-      },
-    }));
+      }),
+    );
     let byNode = new Map<string, Pod>();
     await t.test('a 3-replica Deployment with required anti-affinity lands one pod per node', async () => {
-      const pods = (await eventually((): Pod[] | undefined => {
-        const ps = podsOf(lan, 'app=net');
-        return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running' && p.status.podIP) ? ps : undefined;
-      }, '3 pods running', 90_000))!;
+      const pods = (await eventually(
+        (): Pod[] | undefined => {
+          const ps = podsOf(lan, 'app=net');
+          return ps.length === 3 && ps.every((p) => p.status?.phase === 'Running' && p.status.podIP) ? ps : undefined;
+        },
+        '3 pods running',
+        90_000,
+      ))!;
       byNode = new Map(pods.map((p) => [p.spec!.nodeName!, p]));
       assert.deepEqual([...byNode.keys()].sort(), lan.machines.map((m) => m.netns).sort());
       for (const m of lan.machines) {
@@ -156,7 +184,9 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
 
     await t.test('UDP both ways between nodes A and C', async () => {
       const ask = (from: Machine, to: Machine, msg: string) => {
-        const r = kubectl(lan.server, ['exec', name(from), '-c', 'udp', '--', 'chroot', '/host', process.execPath, '-e', udpAsk(ipOf(to), msg)], { timeoutMs: 30_000 });
+        const r = kubectl(lan.server, ['exec', name(from), '-c', 'udp', '--', 'chroot', '/host', process.execPath, '-e', udpAsk(ipOf(to), msg)], {
+          timeoutMs: 30_000,
+        });
         assert.equal(r.code, 0, `${msg}: ${r.stderr}`);
         return r.stdout.trim();
       };
@@ -166,8 +196,21 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
     });
 
     await t.test('pods on one node reach each other', async () => {
-      ok(lan, ['run', 'peer', `--image=${BUSYBOX}`, '--restart=Never', `--overrides=${JSON.stringify({ spec: { nodeName: a.netns, terminationGracePeriodSeconds: 1 } })}`, '--', 'sleep', '3600']);
-      await eventually(() => (JSON.parse(ok(lan, ['get', 'pod', 'peer', '-o', 'json'])) as Pod).status?.phase === 'Running' || undefined, 'peer running', 60_000);
+      ok(lan, [
+        'run',
+        'peer',
+        `--image=${BUSYBOX}`,
+        '--restart=Never',
+        `--overrides=${JSON.stringify({ spec: { nodeName: a.netns, terminationGracePeriodSeconds: 1 } })}`,
+        '--',
+        'sleep',
+        '3600',
+      ]);
+      await eventually(
+        () => (JSON.parse(ok(lan, ['get', 'pod', 'peer', '-o', 'json'])) as Pod).status?.phase === 'Running' || undefined,
+        'peer running',
+        60_000,
+      );
       const seen = exec(lan, 'peer', `wget -qO- http://${ipOf(a)}:8080/cgi-bin/ip`, 'peer');
       assert.equal(seen.code, 0, seen.err);
       const peerIp = (JSON.parse(ok(lan, ['get', 'pod', 'peer', '-o', 'json'])) as Pod).status!.podIP!;
@@ -176,7 +219,14 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
 
     await t.test("traffic to outside the pod network is masqueraded behind the node's IP", async () => {
       // In a process of its own: kubectl below blocks this one's event loop. It answers with the client's address.
-      outside = spawn(process.execPath, ['-e', `const s=require('http').createServer((q,r)=>r.end(q.socket.remoteAddress+'\\n'));s.listen(0,'${lan.hostIp}',()=>console.log('port='+s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      outside = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const s=require('http').createServer((q,r)=>r.end(q.socket.remoteAddress+'\\n'));s.listen(0,'${lan.hostIp}',()=>console.log('port='+s.address().port))`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const port = await new Promise<number>((resolve) => outside!.stdout!.on('data', (d) => resolve(Number(/port=(\d+)/.exec(String(d))?.[1]))));
       const r = exec(lan, name(b), `wget -qO- http://${lan.hostIp}:${port}/`);
       assert.equal(r.code, 0, r.err);
@@ -195,7 +245,7 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
       const n = getNode(lan, b.netns);
       assert.equal(n.spec!.podCIDR, cidrB);
       assert.equal(n.metadata!.annotations![`${ANN}vtep-mac`], macB, 'the restarted agent kept its VXLAN device');
-      const after = (JSON.parse(ok(lan, ['get', 'pod', name(b), '-o', 'json'])) as Pod);
+      const after = JSON.parse(ok(lan, ['get', 'pod', name(b), '-o', 'json'])) as Pod;
       assert.equal(after.metadata!.uid, before.metadata!.uid);
       assert.equal(after.status!.podIP, ipOf(b));
       assert.equal(after.status!.containerStatuses![0]!.restartCount, 0);
@@ -206,7 +256,7 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
       assert.equal(v4(back.out), ipOf(b), back.err);
     });
 
-    await t.test("deleting a Node removes its route, neighbour and FDB entry from the others within seconds", async () => {
+    await t.test('deleting a Node removes its route, neighbour and FDB entry from the others within seconds', async () => {
       const gone = getNode(lan, c.netns);
       const cidr = gone.spec!.podCIDR!;
       const mac = gone.metadata!.annotations![`${ANN}vtep-mac`]!;
@@ -216,10 +266,14 @@ test('pod network across 3 nodes (vxlan)', { timeout: 240_000 }, async (t) => {
       const t0 = Date.now();
       ok(lan, ['delete', 'node', c.netns, '--wait=false']);
       for (const m of [a, b]) {
-        await eventually(() => {
-          const s = overlayState(m);
-          return !s.includes(cidr) && !s.includes(mac) ? true : undefined;
-        }, `${m.netns} dropped ${c.netns}'s entries`, 5_000);
+        await eventually(
+          () => {
+            const s = overlayState(m);
+            return !s.includes(cidr) && !s.includes(mac) ? true : undefined;
+          },
+          `${m.netns} dropped ${c.netns}'s entries`,
+          5_000,
+        );
       }
       t.diagnostic(`entries of the deleted node removed from both others in ${Date.now() - t0} ms`);
       // A and B keep reaching each other.
@@ -253,7 +307,17 @@ test('pod network across 2 nodes (host-gw): plain routes via the node IPs, no VX
     assert.equal(a.run('ip', 'link', 'show', 'berth.1').code, 1, 'no VXLAN device');
     assert.match(a.run('ip', 'route', 'show', nodes[1]!.spec!.podCIDR!).out, new RegExp(`via ${b.ip.replace(/\./g, '\\.')} dev eth0`));
     const pin = (m: Machine, n: string) =>
-      ok(lan, ['run', n, `--image=${BUSYBOX}`, '--restart=Never', `--overrides=${JSON.stringify({ spec: { nodeName: m.netns, terminationGracePeriodSeconds: 1 } })}`, '--', 'sh', '-c', POD_SCRIPT]);
+      ok(lan, [
+        'run',
+        n,
+        `--image=${BUSYBOX}`,
+        '--restart=Never',
+        `--overrides=${JSON.stringify({ spec: { nodeName: m.netns, terminationGracePeriodSeconds: 1 } })}`,
+        '--',
+        'sh',
+        '-c',
+        POD_SCRIPT,
+      ]);
     pin(a, 'pa');
     pin(b, 'pb');
     const ip = async (n: string) =>

@@ -36,7 +36,8 @@ function sh(cmd: string[], allowFail = false): string {
 /** Why the fixture cannot run here, or undefined. */
 export function netnsMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'network namespaces need root';
-  for (const c of ['ip', 'nft', 'sysctl']) if (spawnSync('sh', ['-c', `PATH=$PATH:/usr/sbin:/sbin command -v ${c}`]).status !== 0) return `${c} is not installed`;
+  for (const c of ['ip', 'nft', 'sysctl'])
+    if (spawnSync('sh', ['-c', `PATH=$PATH:/usr/sbin:/sbin command -v ${c}`]).status !== 0) return `${c} is not installed`;
   return undefined;
 }
 

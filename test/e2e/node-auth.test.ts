@@ -45,8 +45,18 @@ describe('the API server and agents: client certificate out, CA-verified serving
 
   /** A Node whose agent endpoint is 127.0.0.1:port, and a pod bound to it. */
   function registerNode(name: string, port: number): void {
-    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } };
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${name}`, namespace: 'default' }, spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] } };
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name },
+      status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
+    };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `on-${name}`, namespace: 'default' },
+      spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] },
+    };
     const r = kubectl(server, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [node, pod] }) });
     assert.equal(r.code, 0, r.stderr);
   }
@@ -60,7 +70,29 @@ describe('the API server and agents: client certificate out, CA-verified serving
     // A self-signed certificate for 127.0.0.1: what any machine registering a Node can make.
     const key = join(tmp, 'self.key');
     const crt = join(tmp, 'self.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=system:node:rogue', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=system:node:rogue',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const rogue = record('rogue');
     const rogueSrv = createTlsServer({ key: readFileSync(key), cert: readFileSync(crt), requestCert: true, rejectUnauthorized: false }, (s: TLSSocket) => {
       rogue.handshakes++;
@@ -106,7 +138,10 @@ describe('the API server and agents: client certificate out, CA-verified serving
   test('kubectl logs and exec against a self-signed agent fail with a TLS verification error; it gets no request and no credential', async () => {
     const logs = await kubectlAsync(server, ['logs', 'on-rogue']);
     assert.notEqual(logs.code, 0);
-    assert.match(logs.stderr, /cannot verify the serving certificate of the agent of node rogue at 127\.0\.0\.1:\d+ against the cluster CA: self[- ]signed certificate/);
+    assert.match(
+      logs.stderr,
+      /cannot verify the serving certificate of the agent of node rogue at 127\.0\.0\.1:\d+ against the cluster CA: self[- ]signed certificate/,
+    );
     const exec = await kubectlAsync(server, ['exec', 'on-rogue', '--', 'true']);
     assert.notEqual(exec.code, 0);
     assert.match(exec.stderr, /cannot verify the serving certificate of the agent of node rogue/);
@@ -138,7 +173,27 @@ describe('the API server and agents: client certificate out, CA-verified serving
     const key = join(tmp, 'n.key');
     const req = join(tmp, 'n.csr');
     const make = (cn: string, san: string) => {
-      execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', req, '-subj', cn, '-addext', `subjectAltName=${san}`], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          req,
+          '-subj',
+          cn,
+          '-addext',
+          `subjectAltName=${san}`,
+        ],
+        { stdio: 'ignore' },
+      );
       return readFileSync(req).toString('base64');
     };
     const csr = (name: string, request: string, extra: Record<string, unknown> = {}) => ({
@@ -148,7 +203,9 @@ describe('the API server and agents: client certificate out, CA-verified serving
       spec: { request, signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'], ...extra },
     });
     const serving = make('/CN=system:node:elsewhere/O=system:nodes', 'DNS:elsewhere,IP:10.9.9.9');
-    let r = kubectl(server, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [csr('by-hand', serving, { expirationSeconds: 7200 }), csr('to-deny', serving)] }) });
+    let r = kubectl(server, ['create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [csr('by-hand', serving, { expirationSeconds: 7200 }), csr('to-deny', serving)] }),
+    });
     assert.equal(r.code, 0, r.stderr);
     r = kubectl(server, ['get', 'csr', 'by-hand']);
     assert.match(r.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
@@ -169,8 +226,13 @@ describe('the API server and agents: client certificate out, CA-verified serving
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /already Denied/);
 
-    r = kubectl(server, ['create', '-f', '-'], { input: JSON.stringify(csr('bad', Buffer.from('not a request').toString('base64'), { usages: ['server auth', 'teleport'], expirationSeconds: 60 })) });
+    r = kubectl(server, ['create', '-f', '-'], {
+      input: JSON.stringify(csr('bad', Buffer.from('not a request').toString('base64'), { usages: ['server auth', 'teleport'], expirationSeconds: 60 })),
+    });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /The CertificateSigningRequest "bad" is invalid: \n\* spec\.request: Invalid value: "<request>": PEM block type must be CERTIFICATE REQUEST\n\* spec\.usages\[1\]: Unsupported value: "teleport": supported values: "signing", .*\n\* spec\.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds \(10 minutes\)\n/);
+    assert.match(
+      r.stderr,
+      /The CertificateSigningRequest "bad" is invalid: \n\* spec\.request: Invalid value: "<request>": PEM block type must be CERTIFICATE REQUEST\n\* spec\.usages\[1\]: Unsupported value: "teleport": supported values: "signing", .*\n\* spec\.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds \(10 minutes\)\n/,
+    );
   });
 });

@@ -30,7 +30,11 @@ interface WatchLine {
  * A watch read line by line; onLine runs for each event as it arrives. Resolves with every event
  * once the server ends the watch (timeoutSeconds).
  */
-function watchEvents(s: RunningServer, path: string, onLine: (ev: WatchLine, all: WatchLine[]) => void = () => {}): Promise<{ status: number; events: WatchLine[]; raw: string }> {
+function watchEvents(
+  s: RunningServer,
+  path: string,
+  onLine: (ev: WatchLine, all: WatchLine[]) => void = () => {},
+): Promise<{ status: number; events: WatchLine[]; raw: string }> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, s.url), { ca: s.caCert, headers: { Authorization: `Bearer ${s.token}` } }, (res) => {
       let raw = '';
@@ -62,7 +66,8 @@ describe('outside clients', () => {
   let s: RunningServer;
   let dir: string;
   const k = (args: string[], input?: string) => kubectl(s, args, { input });
-  const createCm = (ns: string, name: string) => api(s, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: name } });
+  const createCm = (ns: string, name: string) =>
+    api(s, 'POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: name } });
 
   before(async () => {
     s = await startServer();
@@ -105,7 +110,11 @@ describe('outside clients', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { list: string[]; initial: string[][]; after: Array<[string, string, string | null]> };
     assert.deepEqual(out.list, ['kube-root-ca.crt', 'one', 'two']);
-    assert.deepEqual(out.initial.sort(), [['ADDED', 'kube-root-ca.crt'], ['ADDED', 'one'], ['ADDED', 'two']]);
+    assert.deepEqual(out.initial.sort(), [
+      ['ADDED', 'kube-root-ca.crt'],
+      ['ADDED', 'one'],
+      ['ADDED', 'two'],
+    ]);
     assert.deepEqual(out.after, [
       ['ADDED', 'three', null],
       ['MODIFIED', 'one', 'changed'],
@@ -156,7 +165,8 @@ describe('outside clients', () => {
     assert.equal(bookmark.object.kind, 'ConfigMap');
     assert.deepEqual(bookmark.object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
     const bookmarkRv = Number(bookmark.object.metadata.resourceVersion);
-    for (const e of w.events.slice(0, 3)) assert.ok(Number(e.object.metadata.resourceVersion) <= bookmarkRv, 'the bookmark is at the state the initial events show');
+    for (const e of w.events.slice(0, 3))
+      assert.ok(Number(e.object.metadata.resourceVersion) <= bookmarkRv, 'the bookmark is at the state the initial events show');
     const later = w.events.find((e) => e.object.metadata.name === 'later');
     assert.equal(later?.type, 'ADDED', types.join(', '));
     assert.ok(Number(later!.object.metadata.resourceVersion) > bookmarkRv);
@@ -176,9 +186,18 @@ describe('outside clients', () => {
 
   test('list options that do not go together are a 422 Invalid ListOptions, as upstream', async () => {
     const cases: Array<[string, string]> = [
-      ['watch=1&sendInitialEvents=true&allowWatchBookmarks=true', 'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'],
-      ['watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan', 'allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true'],
-      ['watch=1&resourceVersionMatch=NotOlderThan&resourceVersion=1', 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'],
+      [
+        'watch=1&sendInitialEvents=true&allowWatchBookmarks=true',
+        'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      ],
+      [
+        'watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan',
+        'allowWatchBookmarks: Forbidden: allowWatchBookmarks required when sendInitialEvents is true',
+      ],
+      [
+        'watch=1&resourceVersionMatch=NotOlderThan&resourceVersion=1',
+        'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      ],
       ['sendInitialEvents=true', 'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list'],
       ['resourceVersionMatch=NotOlderThan', 'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided'],
     ];
@@ -205,7 +224,8 @@ describe('outside clients', () => {
       });
     const applied = k(['apply', '-f', '-'], manifest('s3cr3t'));
     assert.equal(applied.code, 0, applied.stderr);
-    const get = () => JSON.parse(k(['get', 'secret', 'creds', '-n', 'sec', '-o', 'json']).stdout) as { data: Record<string, string>; stringData?: unknown; type: string };
+    const get = () =>
+      JSON.parse(k(['get', 'secret', 'creds', '-n', 'sec', '-o', 'json']).stdout) as { data: Record<string, string>; stringData?: unknown; type: string };
     const decoded = (d: Record<string, string>) => Object.fromEntries(Object.entries(d).map(([key, v]) => [key, Buffer.from(v, 'base64').toString('utf8')]));
     let secret = get();
     assert.equal(secret.stringData, undefined);

@@ -52,7 +52,11 @@ async function until<T>(what: string, ms: number, fn: () => Promise<T | undefine
   }
 }
 
-const chainsOf = async () => (await nftRunner({ prefix }).run(['list', 'chains', 'ip'])).split('\n').filter((l) => l.includes('chain ')).map((l) => l.trim().replace(/^chain (\S+) .*$/, '$1'));
+const chainsOf = async () =>
+  (await nftRunner({ prefix }).run(['list', 'chains', 'ip']))
+    .split('\n')
+    .filter((l) => l.includes('chain '))
+    .map((l) => l.trim().replace(/^chain (\S+) .*$/, '$1'));
 
 before(async () => {
   if (skip) return;
@@ -75,44 +79,65 @@ after(async () => {
   fx?.dispose();
 });
 
-test('a Service and its EndpointSlice written with kubectl are served; a backend made not ready stops within 2 s; a NodePort answers outside', { skip }, async () => {
-  apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
-  const ip = kubectlOk(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
-  assert.match(ip, /^10\.95\.\d+\.\d+$/);
-  apply(slice('web-1', 'web', [
-    [fx.pods[0]!.ip, true],
-    [fx.pods[1]!.ip, true],
-  ]));
-  const both = await until('both backends through the ClusterIP', 10_000, async () => {
-    const answers = await httpFrom(fx.pods[2]!.ns, `http://${ip}/`, 20, 1000);
-    return backends(answers).size === 2 && answers.every((a) => /^[AB] /.test(a)) ? answers : undefined;
-  });
-  assert.equal(both.length, 20);
+test(
+  'a Service and its EndpointSlice written with kubectl are served; a backend made not ready stops within 2 s; a NodePort answers outside',
+  { skip },
+  async () => {
+    apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    });
+    const ip = kubectlOk(server, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.match(ip, /^10\.95\.\d+\.\d+$/);
+    apply(
+      slice('web-1', 'web', [
+        [fx.pods[0]!.ip, true],
+        [fx.pods[1]!.ip, true],
+      ]),
+    );
+    const both = await until('both backends through the ClusterIP', 10_000, async () => {
+      const answers = await httpFrom(fx.pods[2]!.ns, `http://${ip}/`, 20, 1000);
+      return backends(answers).size === 2 && answers.every((a) => /^[AB] /.test(a)) ? answers : undefined;
+    });
+    assert.equal(both.length, 20);
 
-  apply(slice('web-1', 'web', [
-    [fx.pods[0]!.ip, true],
-    [fx.pods[1]!.ip, false],
-  ]));
-  const t0 = Date.now();
-  await until('only A', 2000, async () => ((await httpFrom(fx.pods[2]!.ns, `http://${ip}/`, 10, 1000)).every((a) => a.startsWith('A ')) ? true : undefined));
-  process.stderr.write(`not-ready backend out of rotation after ${Date.now() - t0} ms\n`);
+    apply(
+      slice('web-1', 'web', [
+        [fx.pods[0]!.ip, true],
+        [fx.pods[1]!.ip, false],
+      ]),
+    );
+    const t0 = Date.now();
+    await until('only A', 2000, async () => ((await httpFrom(fx.pods[2]!.ns, `http://${ip}/`, 10, 1000)).every((a) => a.startsWith('A ')) ? true : undefined));
+    process.stderr.write(`not-ready backend out of rotation after ${Date.now() - t0} ms\n`);
 
-  apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'np', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
-  const nodePort = Number(kubectlOk(server, ['get', 'svc', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
-  assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
-  apply(slice('np-1', 'np', [[fx.pods[1]!.ip, true]]));
-  const out = await until('the NodePort from outside', 10_000, async () => {
-    const [a] = await httpFrom(fx.outside, `http://${fx.nodeIP}:${nodePort}/`, 1, 1000);
-    return a?.startsWith('B ') ? a : undefined;
-  });
-  assert.equal(out, `B ${fx.gateway}`);
-});
+    apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'np', namespace: 'default' },
+      spec: { type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    });
+    const nodePort = Number(kubectlOk(server, ['get', 'svc', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
+    apply(slice('np-1', 'np', [[fx.pods[1]!.ip, true]]));
+    const out = await until('the NodePort from outside', 10_000, async () => {
+      const [a] = await httpFrom(fx.outside, `http://${fx.nodeIP}:${nodePort}/`, 1, 1000);
+      return a?.startsWith('B ') ? a : undefined;
+    });
+    assert.equal(out, `B ${fx.gateway}`);
+  },
+);
 
 test('a restarted proxy rewrites the same table; deleting the Services leaves no chain of theirs', { skip }, async () => {
   const list = async () => (await nftRunner({ prefix }).run(['list', 'table', 'ip', TABLE])).replace(/\s+expires \S+/g, '');
   await proxy.proxier.idle();
   const beforeRestart = (await chainsOf()).sort();
-  assert.ok(beforeRestart.some((c) => c.includes('default/web/tcp/http')), beforeRestart.join('\n'));
+  assert.ok(
+    beforeRestart.some((c) => c.includes('default/web/tcp/http')),
+    beforeRestart.join('\n'),
+  );
   await proxy.stop();
   proxy = await startServiceProxy({ client, context: ctx, table: TABLE, prefix, log });
   // The new proxy's first sync is a full one, after its informers listed everything.

@@ -41,7 +41,10 @@ test('berth agent --cleanup removes the named table and only it; a second run fi
 test('bad proxy flags: one line naming the flag, exit 1, nothing started', () => {
   for (const [args, message] of [
     [['agent', '--cleanup', '--proxy-table', 'a;b'], /^berth: error: --proxy-table "a;b": a table name is a letter/],
-    [['agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--ca-file', '/nonexistent', '--service-cidr', 'fd00::/108'], /^berth: error: --service-cidr fd00::\/108: only IPv4 ranges are supported$/],
+    [
+      ['agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--ca-file', '/nonexistent', '--service-cidr', 'fd00::/108'],
+      /^berth: error: --service-cidr fd00::\/108: only IPv4 ranges are supported$/,
+    ],
     [['server', '--no-supervisor', '--data-dir', '/nonexistent-berth-proxy-test', '--proxy-table', '9'], /^berth: error: --proxy-table "9"/],
   ] as const) {
     const r = spawnSync(process.execPath, [BERTH, ...args], { encoding: 'utf8', timeout: 30_000 });

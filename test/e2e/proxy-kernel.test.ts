@@ -28,7 +28,10 @@ const log = (m: string) => {
 const slices = new Map<string, EndpointSlice>();
 
 function service(name: string, clusterIP: string, spec: Partial<NonNullable<Service['spec']>> = {}): Service {
-  const s: Service = { metadata: { namespace: 'kt', name }, spec: { type: 'ClusterIP', clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], ...spec } };
+  const s: Service = {
+    metadata: { namespace: 'kt', name },
+    spec: { type: 'ClusterIP', clusterIP, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], ...spec },
+  };
   svcs.set(name, s);
   proxier.upsertService(s);
   return s;
@@ -57,7 +60,16 @@ async function tableShape(): Promise<string[]> {
     const { handle: _h, elem: all, ...rest } = body as { handle?: number; elem?: unknown[]; flags?: string[] };
     // The clients an affinity set remembers are traffic, not rules (a restart forgets them).
     const elem = rest.flags?.includes('timeout') ? undefined : all;
-    out.push(`${kind} ${JSON.stringify(rest)}${elem ? ` ${elem.map((e) => JSON.stringify(e)).sort().join(',')}` : ''}`);
+    out.push(
+      `${kind} ${JSON.stringify(rest)}${
+        elem
+          ? ` ${elem
+              .map((e) => JSON.stringify(e))
+              .sort()
+              .join(',')}`
+          : ''
+      }`,
+    );
   }
   return out.sort();
 }
@@ -92,12 +104,18 @@ test('ClusterIP: a pod reaches both backends, chosen at random per connection', 
   const answers = await httpFrom(fx.pods[2]!.ns, 'http://10.98.0.10/', 40);
   assert.deepEqual(backends(answers), new Set(['A', 'B']), answers.join('\n'));
   // A pod in the pod range keeps its address (no masquerade).
-  assert.ok(answers.every((a) => a.endsWith(` ${C}`)), answers.join('\n'));
+  assert.ok(
+    answers.every((a) => a.endsWith(` ${C}`)),
+    answers.join('\n'),
+  );
 });
 
 test('ClusterIP from the node itself (output hook), masqueraded so the reply comes back', { skip }, async () => {
   const answers = await httpFrom(fx.node, 'http://10.98.0.10/', 10);
-  assert.ok(answers.every((a) => /^[AB] 10\.99\.0\.1$/.test(a)), answers.join('\n'));
+  assert.ok(
+    answers.every((a) => /^[AB] 10\.99\.0\.1$/.test(a)),
+    answers.join('\n'),
+  );
 });
 
 test('a backend removed from the slice stops receiving within 2 s', { skip }, async () => {
@@ -137,7 +155,10 @@ test('NodePort on the node address from outside: answered, source masqueraded to
   await proxier.idle();
   const answers = await httpFrom(fx.outside, `http://${fx.nodeIP}:30080/`, 30);
   assert.deepEqual(backends(answers), new Set(['A', 'B']), answers.join('\n'));
-  assert.ok(answers.every((a) => a.endsWith(` ${fx.gateway}`)), answers.join('\n'));
+  assert.ok(
+    answers.every((a) => a.endsWith(` ${fx.gateway}`)),
+    answers.join('\n'),
+  );
   // Not on the node's loopback (upstream nftables mode serves NodePorts on the node's addresses only).
   const [lo] = await httpFrom(fx.node, 'http://127.0.0.1:30080/', 1, 1500);
   assert.match(lo!, /^ERR ECONNREFUSED/);
@@ -168,9 +189,13 @@ test('hairpin: a pod reaching itself through its Service gets the answer, seen a
   assert.deepEqual(answers, Array(5).fill(`A ${fx.gateway}`));
 });
 
-test('Local traffic policies: only this node\'s endpoints; outside client keeps its source; none local -> dropped', { skip }, async () => {
+test("Local traffic policies: only this node's endpoints; outside client keeps its source; none local -> dropped", { skip }, async () => {
   // B is claimed by another node: Local policies must not use it.
-  service('ext-local', '10.98.0.16', { type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30082 }] });
+  service('ext-local', '10.98.0.16', {
+    type: 'NodePort',
+    externalTrafficPolicy: 'Local',
+    ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30082 }],
+  });
   endpoints('ext-local', [
     [A, 'n1'],
     [B, 'n2'],
@@ -230,16 +255,41 @@ test('a restarted proxy ends with exactly the same table; deleting everything le
   for (const s of svcs.values()) proxier.deleteService(s);
   await proxier.idle();
   const shape = await tableShape();
-  assert.deepEqual(shape.filter((l) => /(service|endpoint|external|local|affinity)-[0-9A-F]{8}/.test(l)), []);
+  assert.deepEqual(
+    shape.filter((l) => /(service|endpoint|external|local|affinity)-[0-9A-F]{8}/.test(l)),
+    [],
+  );
   const withElements = shape.filter((l) => /^(set|map) /.test(l) && / \{/.test(l.slice(l.lastIndexOf('}') + 1)));
   assert.deepEqual(withElements, [], 'no element left in any map or set but the node addresses');
-  const emptyProxier = shape.filter((l) => l.startsWith('chain ')).map((l) => JSON.parse(l.slice(6)).name).sort();
-  assert.deepEqual(emptyProxier, ['cluster-ips-check', 'filter-forward', 'filter-input', 'filter-output', 'filter-output-post-dnat', 'mark-for-masquerade', 'masquerading', 'nat-output', 'nat-postrouting', 'nat-prerouting', 'nodeport-endpoints-check', 'reject-chain', 'service-endpoints-check', 'services']);
+  const emptyProxier = shape
+    .filter((l) => l.startsWith('chain '))
+    .map((l) => JSON.parse(l.slice(6)).name)
+    .sort();
+  assert.deepEqual(emptyProxier, [
+    'cluster-ips-check',
+    'filter-forward',
+    'filter-input',
+    'filter-output',
+    'filter-output-post-dnat',
+    'mark-for-masquerade',
+    'masquerading',
+    'nat-output',
+    'nat-postrouting',
+    'nat-prerouting',
+    'nodeport-endpoints-check',
+    'reject-chain',
+    'service-endpoints-check',
+    'services',
+  ]);
   await proxier.stop();
 
   assert.equal(await deleteProxyTable(nft, TABLE), true);
   assert.doesNotMatch(await nft.run(['list', 'tables']), new RegExp(`\\b${TABLE}\\b`));
   assert.equal(await deleteProxyTable(nft, TABLE), false, 'a second cleanup finds nothing and does not fail');
-  assert.deepEqual(proxyLog.filter((l) => /failed/.test(l)), [], 'every sync of this file applied at the first try');
+  assert.deepEqual(
+    proxyLog.filter((l) => /failed/.test(l)),
+    [],
+    'every sync of this file applied at the first try',
+  );
   assert.equal(proxyLog.filter((l) => l.startsWith(`table ip ${TABLE}: wrote `)).length, 2, 'one full sync per proxy start');
 });

@@ -39,12 +39,20 @@ test('the README quickstart: berth server runs a real deployment with its embedd
   let exitCode: number | null = null;
   try {
     // kubectl get nodes -o wide: one Ready node, with the range the controller manager gave it.
-    const node = (await eventually(() => {
-      const r = kubectl(server, ['get', 'nodes', '-o', 'json']);
-      const items = JSON.parse(r.stdout).items as Array<{ metadata: { name: string }; spec: { podCIDR?: string }; status: { conditions: Array<{ type: string; status: string }> } }>;
-      const n = items[0];
-      return n && n.spec.podCIDR && n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
-    }, 'the embedded agent\'s node Ready with a podCIDR', 90_000))!;
+    const node = (await eventually(
+      () => {
+        const r = kubectl(server, ['get', 'nodes', '-o', 'json']);
+        const items = JSON.parse(r.stdout).items as Array<{
+          metadata: { name: string };
+          spec: { podCIDR?: string };
+          status: { conditions: Array<{ type: string; status: string }> };
+        }>;
+        const n = items[0];
+        return n && n.spec.podCIDR && n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+      },
+      "the embedded agent's node Ready with a podCIDR",
+      90_000,
+    ))!;
     assert.equal(node.spec.podCIDR, subnet.cidr, 'the first node gets the first /24 of the cluster range');
     const wide = kubectl(server, ['get', 'nodes', '-o', 'wide']);
     assert.match(wide.stdout, new RegExp(`${node.metadata.name}\\s+Ready`));
@@ -54,11 +62,15 @@ test('the README quickstart: berth server runs a real deployment with its embedd
     const created = kubectl(server, ['create', 'deployment', 'hello', `--image=${BUSYBOX}`, '--replicas=2', '--', 'sleep', '3600']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /deployment.apps\/hello created/);
-    const pods = (await eventually(() => {
-      const r = kubectl(server, ['get', 'pods', '-l', 'app=hello', '-o', 'json']);
-      const items = JSON.parse(r.stdout).items as Array<{ metadata: { name: string }; status: { phase?: string; podIP?: string } }>;
-      return items.length === 2 && items.every((p) => p.status.phase === 'Running' && p.status.podIP) ? items : undefined;
-    }, 'two hello pods Running', 120_000))!;
+    const pods = (await eventually(
+      () => {
+        const r = kubectl(server, ['get', 'pods', '-l', 'app=hello', '-o', 'json']);
+        const items = JSON.parse(r.stdout).items as Array<{ metadata: { name: string }; status: { phase?: string; podIP?: string } }>;
+        return items.length === 2 && items.every((p) => p.status.phase === 'Running' && p.status.podIP) ? items : undefined;
+      },
+      'two hello pods Running',
+      120_000,
+    ))!;
     // The leftover bridge was reused, with this node's gateway in place of the old one.
     assert.match(server.output(), /reusing bridge berth0, left by/);
     const addrs = spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'berth0'], { encoding: 'utf8' }).stdout;
@@ -72,11 +84,16 @@ test('the README quickstart: berth server runs a real deployment with its embedd
     // kubectl exec deploy/hello -- hostname: a real process in one of the pods.
     const exec = kubectl(server, ['exec', 'deploy/hello', '--', 'hostname']);
     assert.equal(exec.code, 0, exec.stderr);
-    assert.ok(pods.some((p) => p.metadata.name === exec.stdout.trim()), `hostname ${exec.stdout.trim()} is one of the pods' names`);
+    assert.ok(
+      pods.some((p) => p.metadata.name === exec.stdout.trim()),
+      `hostname ${exec.stdout.trim()} is one of the pods' names`,
+    );
 
     // The exec went through the agent's endpoint, whose certificate the server signed with the
     // cluster CA itself (no CSR needed) for the node's name and address.
-    const nodeJson = JSON.parse(kubectl(server, ['get', 'node', node.metadata.name, '-o', 'json']).stdout) as { status: { addresses: Array<{ type: string; address: string }>; daemonEndpoints: { kubeletEndpoint: { Port: number } } } };
+    const nodeJson = JSON.parse(kubectl(server, ['get', 'node', node.metadata.name, '-o', 'json']).stdout) as {
+      status: { addresses: Array<{ type: string; address: string }>; daemonEndpoints: { kubeletEndpoint: { Port: number } } };
+    };
     const ip = nodeJson.status.addresses.find((a) => a.type === 'InternalIP')!.address;
     const peer = await new Promise<{ authorized: boolean; cn: string; san: string }>((resolve, reject) => {
       const s = tlsConnect({ host: ip, port: nodeJson.status.daemonEndpoints.kubeletEndpoint.Port, ca: server.caCert, rejectUnauthorized: false }, () => {
@@ -93,7 +110,11 @@ test('the README quickstart: berth server runs a real deployment with its embedd
 
     // Deleting the deployment removes the pods' containers.
     assert.equal(kubectl(server, ['delete', 'deployment', 'hello']).code, 0);
-    await eventually(() => (JSON.parse(kubectl(server, ['get', 'pods', '-o', 'json']).stdout).items.length === 0 ? true : undefined), 'the hello pods gone', 90_000);
+    await eventually(
+      () => (JSON.parse(kubectl(server, ['get', 'pods', '-o', 'json']).stdout).items.length === 0 ? true : undefined),
+      'the hello pods gone',
+      90_000,
+    );
   } finally {
     exitCode = await server.stop();
     // Pods outlive a stopped server (as with k3s): a test that failed before deleting them stops
@@ -112,12 +133,16 @@ interface PodView {
 }
 
 async function runningPod(server: RunningServer, name: string, timeoutMs = 120_000): Promise<PodView> {
-  return (await eventually(() => {
-    const r = kubectl(server, ['get', 'pod', name, '-o', 'json']);
-    if (r.code !== 0) return undefined;
-    const p = JSON.parse(r.stdout) as PodView;
-    return p.status.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running ? p : undefined;
-  }, `pod ${name} Running`, timeoutMs))!;
+  return (await eventually(
+    () => {
+      const r = kubectl(server, ['get', 'pod', name, '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      const p = JSON.parse(r.stdout) as PodView;
+      return p.status.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running ? p : undefined;
+    },
+    `pod ${name} Running`,
+    timeoutMs,
+  ))!;
 }
 
 /** Host pids of the processes in the pod's cgroup. */
@@ -164,104 +189,123 @@ function processesNaming(dir: string): number[] {
     .map(Number);
 }
 
-test('stopping berth server keeps its pods running, the next start adopts them, berth killall removes everything', { skip: missing ?? false, timeout: 400_000 }, async () => {
-  const owner = bridgeOwner('berth0');
-  assert.ok(!owner?.pid, `a berth runs on this machine (pid ${owner?.pid}) and uses the bridge berth0`);
-  const subnet = reserveTestSubnet();
-  const host = recordHostState();
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-restart-'));
-  const args = ['--cluster-cidr', subnet.cidr, '--node-cidr-mask-size', '24'];
-  const killall = () => spawnSync(process.execPath, [BERTH, 'killall', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
-  let server: RunningServer | undefined;
-  try {
-    server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
-    const created = kubectl(server, ['run', 'keeper', `--image=${BUSYBOX}`, '--', 'sleep', '3600']);
-    assert.equal(created.code, 0, created.stderr);
-    const before = await runningPod(server, 'keeper');
-    const containerID = before.status.containerStatuses![0]!.containerID!;
-    const pids = podProcesses(before.metadata.uid);
-    assert.ok(pids.length > 0, 'the pod has processes on the host');
+test(
+  'stopping berth server keeps its pods running, the next start adopts them, berth killall removes everything',
+  { skip: missing ?? false, timeout: 400_000 },
+  async () => {
+    const owner = bridgeOwner('berth0');
+    assert.ok(!owner?.pid, `a berth runs on this machine (pid ${owner?.pid}) and uses the bridge berth0`);
+    const subnet = reserveTestSubnet();
+    const host = recordHostState();
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-restart-'));
+    const args = ['--cluster-cidr', subnet.cidr, '--node-cidr-mask-size', '24'];
+    const killall = () => spawnSync(process.execPath, [BERTH, 'killall', '--data-dir', dataDir], { encoding: 'utf8', timeout: 120_000 });
+    let server: RunningServer | undefined;
+    try {
+      server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
+      const created = kubectl(server, ['run', 'keeper', `--image=${BUSYBOX}`, '--', 'sleep', '3600']);
+      assert.equal(created.code, 0, created.stderr);
+      const before = await runningPod(server, 'keeper');
+      const containerID = before.status.containerStatuses![0]!.containerID!;
+      const pids = podProcesses(before.metadata.uid);
+      assert.ok(pids.length > 0, 'the pod has processes on the host');
 
-    // One server per data dir: a second one is refused, naming the first.
-    const second = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(second.status, 1, `a second server on the same data dir exits 1:\n${second.stdout}${second.stderr}`);
-    assert.equal(second.stderr.trim().split('\n').length, 1, `one line: ${second.stderr}`);
-    assert.match(second.stderr, new RegExp(`data dir ${dataDir} is in use by another berth \\(pid ${server.proc.pid}\\)`));
+      // One server per data dir: a second one is refused, naming the first.
+      const second = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(second.status, 1, `a second server on the same data dir exits 1:\n${second.stdout}${second.stderr}`);
+      assert.equal(second.stderr.trim().split('\n').length, 1, `one line: ${second.stderr}`);
+      assert.match(second.stderr, new RegExp(`data dir ${dataDir} is in use by another berth \\(pid ${server.proc.pid}\\)`));
 
-    // A pod terminating slowly (it ignores SIGTERM) while the server stops: its kill is under
-    // way in the runtime when SIGTERM comes, and the deletion resumes after the restart.
-    const slow = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'slowstop' },
-      spec: { terminationGracePeriodSeconds: 15, containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'trap "" TERM; while true; do sleep 1; done'] }] },
-    };
-    assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(slow) }).code, 0);
-    await runningPod(server, 'slowstop');
-    assert.equal(kubectl(server, ['delete', 'pod', 'slowstop', '--wait=false']).code, 0);
-    await eventually(() => /Killing/.test(kubectl(server!, ['get', 'events', '--field-selector', 'involvedObject.name=slowstop']).stdout) || undefined, 'slowstop being killed', 20_000);
+      // A pod terminating slowly (it ignores SIGTERM) while the server stops: its kill is under
+      // way in the runtime when SIGTERM comes, and the deletion resumes after the restart.
+      const slow = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'slowstop' },
+        spec: {
+          terminationGracePeriodSeconds: 15,
+          containers: [{ name: 'c', image: BUSYBOX, command: ['sh', '-c', 'trap "" TERM; while true; do sleep 1; done'] }],
+        },
+      };
+      assert.equal(kubectl(server, ['apply', '-f', '-'], { input: JSON.stringify(slow) }).code, 0);
+      await runningPod(server, 'slowstop');
+      assert.equal(kubectl(server, ['delete', 'pod', 'slowstop', '--wait=false']).code, 0);
+      await eventually(
+        () => /Killing/.test(kubectl(server!, ['get', 'events', '--field-selector', 'involvedObject.name=slowstop']).stdout) || undefined,
+        'slowstop being killed',
+        20_000,
+      );
 
-    // killall refuses while the server runs.
-    const early = killall();
-    assert.equal(early.status, 1, `${early.stdout}${early.stderr}`);
-    assert.equal(early.stderr, `berth: error: berth is running on ${dataDir} (pid ${server.proc.pid}): stop it first (SIGTERM), then run killall\n`);
-    assert.ok(pids.every(alive), 'a refused killall touched nothing');
+      // killall refuses while the server runs.
+      const early = killall();
+      assert.equal(early.status, 1, `${early.stdout}${early.stderr}`);
+      assert.equal(early.stderr, `berth: error: berth is running on ${dataDir} (pid ${server.proc.pid}): stop it first (SIGTERM), then run killall\n`);
+      assert.ok(pids.every(alive), 'a refused killall touched nothing');
 
-    // SIGTERM: a prompt, clean exit; the pod's processes live on in their shims.
-    const t0 = Date.now();
-    const code = await server.stop();
-    const stopMs = Date.now() - t0;
-    const out = server.output();
-    assert.equal(code, 0, out.slice(-3000));
-    assert.ok(stopMs < 10_000, `stopped in ${stopMs} ms`);
-    const bad = out.split('\n').filter((l) => /error|fail|did not stop|dropped|unexpected/i.test(l));
-    assert.deepEqual(bad, [], `no error lines in a clean shutdown:\n${out.slice(-3000)}`);
-    for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the server stopped`);
-    assert.ok(existsSync('/sys/class/net/berth0'), 'the bridge stays for the running pods');
+      // SIGTERM: a prompt, clean exit; the pod's processes live on in their shims.
+      const t0 = Date.now();
+      const code = await server.stop();
+      const stopMs = Date.now() - t0;
+      const out = server.output();
+      assert.equal(code, 0, out.slice(-3000));
+      assert.ok(stopMs < 10_000, `stopped in ${stopMs} ms`);
+      const bad = out.split('\n').filter((l) => /error|fail|did not stop|dropped|unexpected/i.test(l));
+      assert.deepEqual(bad, [], `no error lines in a clean shutdown:\n${out.slice(-3000)}`);
+      for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the server stopped`);
+      assert.ok(existsSync('/sys/class/net/berth0'), 'the bridge stays for the running pods');
 
-    // The next start adopts the pod: same container, never restarted.
-    server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
-    await eventually(() => /node agent ready/.test(server!.output()) || undefined, 'the agent ready again', 60_000);
-    const after = await runningPod(server, 'keeper');
-    assert.equal(after.status.containerStatuses![0]!.containerID, containerID, 'the same container');
-    assert.equal(after.status.containerStatuses![0]!.restartCount, 0);
-    for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the restart`);
-    await eventually(() => kubectl(server!, ['get', 'pod', 'slowstop']).code !== 0 || undefined, 'slowstop deleted after the restart', 60_000);
-    // The embedded agent's service proxy programmed its table (and leaves it while stopped).
-    await eventually(() => spawnSync('nft', ['list', 'chain', 'ip', 'berth', 'services']).status === 0 || undefined, "the service proxy's table ip berth", 30_000);
-    assert.equal(await server.stop(), 0, server.output().slice(-3000));
-    assert.equal(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table stays while berth is stopped');
+      // The next start adopts the pod: same container, never restarted.
+      server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
+      await eventually(() => /node agent ready/.test(server!.output()) || undefined, 'the agent ready again', 60_000);
+      const after = await runningPod(server, 'keeper');
+      assert.equal(after.status.containerStatuses![0]!.containerID, containerID, 'the same container');
+      assert.equal(after.status.containerStatuses![0]!.restartCount, 0);
+      for (const pid of pids) assert.ok(alive(pid), `pod process ${pid} still runs after the restart`);
+      await eventually(() => kubectl(server!, ['get', 'pod', 'slowstop']).code !== 0 || undefined, 'slowstop deleted after the restart', 60_000);
+      // The embedded agent's service proxy programmed its table (and leaves it while stopped).
+      await eventually(
+        () => spawnSync('nft', ['list', 'chain', 'ip', 'berth', 'services']).status === 0 || undefined,
+        "the service proxy's table ip berth",
+        30_000,
+      );
+      assert.equal(await server.stop(), 0, server.output().slice(-3000));
+      assert.equal(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table stays while berth is stopped');
 
-    // killall: no process, mount, bridge, address or nftables table of this Berth is left.
-    const k = killall();
-    assert.equal(k.status, 0, `${k.stdout}${k.stderr}`);
-    assert.match(k.stdout, /stopped and removed 1 containers and 1 pod sandboxes/);
-    assert.match(k.stdout, /removed bridge berth0/);
-    assert.match(k.stdout, /removed the service proxy's nftables table ip berth/);
-    assert.notEqual(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table is gone');
-    for (const pid of pids) assert.ok(!alive(pid), `pod process ${pid} is gone after killall`);
-    assert.deepEqual(processesNaming(dataDir), [], 'no containerd or shim of the data dir runs');
-    assert.deepEqual(mountsUnder(dataDir), [], 'nothing is mounted under the data dir');
-    assert.ok(!existsSync('/sys/class/net/berth0'), 'the bridge is gone');
-    assert.equal(bridgeOwner('berth0'), undefined, 'the bridge record is gone');
-    const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
-    if (nat.status === 0) assert.ok(!nat.stdout.includes(`${before.status.podIP}/32`), `no NAT rule for the pod's address ${before.status.podIP} is left`);
+      // killall: no process, mount, bridge, address or nftables table of this Berth is left.
+      const k = killall();
+      assert.equal(k.status, 0, `${k.stdout}${k.stderr}`);
+      assert.match(k.stdout, /stopped and removed 1 containers and 1 pod sandboxes/);
+      assert.match(k.stdout, /removed bridge berth0/);
+      assert.match(k.stdout, /removed the service proxy's nftables table ip berth/);
+      assert.notEqual(spawnSync('nft', ['list', 'table', 'ip', 'berth']).status, 0, 'the table is gone');
+      for (const pid of pids) assert.ok(!alive(pid), `pod process ${pid} is gone after killall`);
+      assert.deepEqual(processesNaming(dataDir), [], 'no containerd or shim of the data dir runs');
+      assert.deepEqual(mountsUnder(dataDir), [], 'nothing is mounted under the data dir');
+      assert.ok(!existsSync('/sys/class/net/berth0'), 'the bridge is gone');
+      assert.equal(bridgeOwner('berth0'), undefined, 'the bridge record is gone');
+      const nat = spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
+      if (nat.status === 0) assert.ok(!nat.stdout.includes(`${before.status.podIP}/32`), `no NAT rule for the pod's address ${before.status.podIP} is left`);
 
-    // And a following start works: the pod gets a new sandbox and container.
-    server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
-    // (The status still shows the old container until the agent has synced the pod.)
-    await eventually(() => {
-      const r = kubectl(server!, ['get', 'pod', 'keeper', '-o', 'json']);
-      const st = (JSON.parse(r.stdout) as PodView).status.containerStatuses?.[0];
-      return st?.state?.running && st.containerID !== containerID ? true : undefined;
-    }, 'keeper running in a new container after killall', 120_000);
-    const again = await runningPod(server, 'keeper');
-    assert.ok(podProcesses(again.metadata.uid).length > 0, 'the pod runs processes again');
-    assert.equal(await server.stop(), 0, server.output().slice(-3000));
-  } finally {
-    await server?.stop();
-    killall();
-    cleanUpHost(host, { dir: dataDir, bridge: 'berth0', subnet, cgroupRoot: '/berth' });
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+      // And a following start works: the pod gets a new sandbox and container.
+      server = await startServer({ agent: true, dataDir, args, timeoutMs: 60_000 });
+      // (The status still shows the old container until the agent has synced the pod.)
+      await eventually(
+        () => {
+          const r = kubectl(server!, ['get', 'pod', 'keeper', '-o', 'json']);
+          const st = (JSON.parse(r.stdout) as PodView).status.containerStatuses?.[0];
+          return st?.state?.running && st.containerID !== containerID ? true : undefined;
+        },
+        'keeper running in a new container after killall',
+        120_000,
+      );
+      const again = await runningPod(server, 'keeper');
+      assert.ok(podProcesses(again.metadata.uid).length > 0, 'the pod runs processes again');
+      assert.equal(await server.stop(), 0, server.output().slice(-3000));
+    } finally {
+      await server?.stop();
+      killall();
+      cleanUpHost(host, { dir: dataDir, bridge: 'berth0', subnet, cgroupRoot: '/berth' });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -23,7 +23,10 @@ test('rbac: whoami, default roles through --as, can-i --list, 403 text, escalati
     kubectlOk(s, ['create', 'rolebinding', 'viewers', '--clusterrole=view', '--user=viewer', '-n', 'team']);
     kubectlOk(s, ['create', 'rolebinding', 'editors', '--clusterrole=edit', '--group=editors', '-n', 'team']);
     kubectlOk(s, ['create', 'rolebinding', 'admins', '--clusterrole=admin', '--user=adm', '-n', 'team']);
-    assert.match(kubectlOk(s, ['get', 'rolebinding', 'editors', '-n', 'team', '-o', 'wide']), /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\neditors\s+ClusterRole\/edit\s+\S+\s+editors\s*\n$/);
+    assert.match(
+      kubectlOk(s, ['get', 'rolebinding', 'editors', '-n', 'team', '-o', 'wide']),
+      /^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\neditors\s+ClusterRole\/edit\s+\S+\s+editors\s*\n$/,
+    );
 
     const expectations: Array<[string[], string, string]> = [
       [['--as', 'viewer'], 'list pods', 'yes'],
@@ -53,9 +56,15 @@ test('rbac: whoami, default roles through --as, can-i --list, 403 text, escalati
 
     const denied = kubectl(s, ['get', 'secrets', '-n', 'team', '--as', 'viewer']);
     assert.equal(denied.code, 1);
-    assert.equal(denied.stderr.trim(), 'Error from server (Forbidden): secrets is forbidden: User "viewer" cannot list resource "secrets" in API group "" in the namespace "team"');
+    assert.equal(
+      denied.stderr.trim(),
+      'Error from server (Forbidden): secrets is forbidden: User "viewer" cannot list resource "secrets" in API group "" in the namespace "team"',
+    );
     const node = kubectl(s, ['get', 'node', 'n1', '--as', 'viewer']);
-    assert.equal(node.stderr.trim(), 'Error from server (Forbidden): nodes "n1" is forbidden: User "viewer" cannot get resource "nodes" in API group "" at the cluster scope');
+    assert.equal(
+      node.stderr.trim(),
+      'Error from server (Forbidden): nodes "n1" is forbidden: User "viewer" cannot get resource "nodes" in API group "" at the cluster scope',
+    );
 
     // Anonymous: health and version, nothing else.
     assert.equal((await api(s, 'GET', '/version', undefined, { Authorization: '' })).status, 200);
@@ -66,10 +75,16 @@ test('rbac: whoami, default roles through --as, can-i --list, 403 text, escalati
     // Escalation: adm administers team but holds nothing cluster-wide.
     const boom = kubectl(s, ['create', 'rolebinding', 'boom', '--clusterrole=cluster-admin', '--user=adm', '-n', 'team', '--as', 'adm']);
     assert.equal(boom.code, 1);
-    assert.match(boom.stderr, /rolebindings\.rbac\.authorization\.k8s\.io "boom" is forbidden: user "adm" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/);
+    assert.match(
+      boom.stderr,
+      /rolebindings\.rbac\.authorization\.k8s\.io "boom" is forbidden: user "adm" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/,
+    );
     const nodesRole = kubectl(s, ['create', 'role', 'nodes', '--verb=get', '--resource=nodes', '-n', 'team', '--as', 'adm']);
     assert.equal(nodesRole.code, 1);
-    assert.match(nodesRole.stderr, /roles\.rbac\.authorization\.k8s\.io "nodes" is forbidden: user "adm" .* not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/);
+    assert.match(
+      nodesRole.stderr,
+      /roles\.rbac\.authorization\.k8s\.io "nodes" is forbidden: user "adm" .* not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/,
+    );
     kubectlOk(s, ['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods', '-n', 'team', '--as', 'adm']);
     kubectlOk(s, ['create', 'rolebinding', 'readers', '--role=pod-reader', '--user=reader', '-n', 'team', '--as', 'adm']);
     assert.equal(canI(s, ['list', 'pods', '-n', 'team', '--as', 'reader']), 'yes');
@@ -79,7 +94,10 @@ test('rbac: whoami, default roles through --as, can-i --list, 403 text, escalati
     // roleRef is immutable.
     const patched = kubectl(s, ['patch', 'rolebinding', 'viewers', '-n', 'team', '--type', 'merge', '-p', '{"roleRef":{"name":"edit"}}']);
     assert.equal(patched.code, 1);
-    assert.match(patched.stderr, /The RoleBinding "viewers" is invalid: roleRef: Invalid value: rbac\.RoleRef\{APIGroup:"rbac\.authorization\.k8s\.io", Kind:"ClusterRole", Name:"edit"\}: cannot change roleRef/);
+    assert.match(
+      patched.stderr,
+      /The RoleBinding "viewers" is invalid: roleRef: Invalid value: rbac\.RoleRef\{APIGroup:"rbac\.authorization\.k8s\.io", Kind:"ClusterRole", Name:"edit"\}: cannot change roleRef/,
+    );
 
     // Aggregation: a ClusterRole labelled aggregate-to-view shows up in view, edit and admin.
     kubectlOk(s, ['apply', '-f', '-'], {
@@ -103,9 +121,16 @@ test('rbac: whoami, default roles through --as, can-i --list, 403 text, escalati
     assert.equal(review.status, 201);
     assert.equal(review.json.status.allowed, true);
     assert.equal((await api(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', sar('nobody'))).json.status.allowed, false);
-    const bad = await api(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'u' } });
+    const bad = await api(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: 'u' },
+    });
     assert.equal(bad.status, 422);
-    assert.equal(bad.json.message, 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    assert.equal(
+      bad.json.message,
+      'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
     kubectlOk(s, ['delete', 'clusterrole', 'crontab-viewer']);
     await eventually(() => !kubectlOk(s, ['get', 'clusterrole', 'view', '-o', 'json']).includes('"crontabs"'), 'crontabs gone from view');
     assert.equal(await s.stop(), 0);
@@ -128,9 +153,12 @@ test('rbac: the default policy is reconciled at start, except roles pinned with 
     try {
       assert.deepEqual(rules(second, 'system:discovery'), [{ nonResourceURLs: ['/version'], verbs: ['get'] }], 'pinned: left as the admin made it');
       const restored = rules(second, 'system:public-info-viewer');
-      assert.equal(restored.length, 2, 'the missing rule is back, the admin\'s own kept');
+      assert.equal(restored.length, 2, "the missing rule is back, the admin's own kept");
       assert.deepEqual(restored[1].nonResourceURLs, ['/healthz', '/livez', '/readyz', '/version', '/version/']);
-      assert.match(kubectlOk(second, ['get', 'clusterrolebinding', 'system:basic-user', '-o', 'wide']), /ClusterRole\/system:basic-user\s+\S+\s+system:authenticated/);
+      assert.match(
+        kubectlOk(second, ['get', 'clusterrolebinding', 'system:basic-user', '-o', 'wide']),
+        /ClusterRole\/system:basic-user\s+\S+\s+system:authenticated/,
+      );
       assert.equal(await second.stop(), 0);
     } finally {
       second.cleanup();

@@ -24,7 +24,16 @@ function node(name: string, cpu: string, labels: Record<string, string> = {}, ex
     status: {
       capacity: { cpu, memory: '8Gi', pods: '110' },
       allocatable: { cpu, memory: '8Gi', pods: '110' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: new Date().toISOString().slice(0, 19) + 'Z', lastTransitionTime: new Date().toISOString().slice(0, 19) + 'Z' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'ready',
+          lastHeartbeatTime: new Date().toISOString().slice(0, 19) + 'Z',
+          lastTransitionTime: new Date().toISOString().slice(0, 19) + 'Z',
+        },
+      ],
     },
   };
 }
@@ -61,11 +70,15 @@ test('pods are bound to fitting nodes, spread by LeastAllocated, with a Schedule
   assert.deepEqual(nodes, ['fit-a', 'fit-b']);
   const p1 = podJson('p1', 'fit');
   assert.equal(p1.status.conditions.find((c: any) => c.type === 'PodScheduled').status, 'True');
-  await eventually(() => /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned fit\/p1 to fit-[ab]/.test(ok(['describe', 'pod', 'p1', '-n', 'fit'])), 'Scheduled event in describe', 10_000);
+  await eventually(
+    () => /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned fit\/p1 to fit-[ab]/.test(ok(['describe', 'pod', 'p1', '-n', 'fit'])),
+    'Scheduled event in describe',
+    10_000,
+  );
   assert.match(ok(['get', 'pods', '-n', 'fit', '-o', 'wide']), /p1\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+fit-[ab]\s+<none>\s+<none>/);
 });
 
-test('an unschedulable pod gets upstream\'s message, then is scheduled when a node that fits appears', async () => {
+test("an unschedulable pod gets upstream's message, then is scheduled when a node that fits appears", async () => {
   ok(['create', 'namespace', 'unsched']);
   // 2 nodes too small, 3 nodes with the wrong label: the upstream example message.
   // The small nodes could hold the pod but are busy with pods of the same priority: preemption
@@ -77,13 +90,26 @@ test('an unschedulable pod gets upstream\'s message, then is scheduled when a no
   await eventually(() => ['u-small-1', 'u-small-2'].every((n) => podJson(`filler-${n}`, 'unsched').spec.nodeName === n), 'fillers bound', 20_000);
   for (const n of ['u-other-1', 'u-other-2', 'u-other-3']) ok(['create', '-f', '-'], JSON.stringify(node(n, '8', { pool: 'unsched', disk: 'hdd' })));
   // Keep the other tests' nodes out of this pod's way with a required label and a taint-free selector.
-  const big = { ...pod('big', '2', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } } }), metadata: { name: 'big', namespace: 'unsched' } };
+  const big = {
+    ...pod('big', '2', {
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] },
+        },
+      },
+    }),
+    metadata: { name: 'big', namespace: 'unsched' },
+  };
   apply(big);
   let cond: any;
-  await eventually(() => {
-    cond = podJson('big', 'unsched').status?.conditions?.find((c: any) => c.type === 'PodScheduled');
-    return cond?.status === 'False';
-  }, 'PodScheduled=False', 20_000);
+  await eventually(
+    () => {
+      cond = podJson('big', 'unsched').status?.conditions?.find((c: any) => c.type === 'PodScheduled');
+      return cond?.status === 'False';
+    },
+    'PodScheduled=False',
+    20_000,
+  );
   assert.equal(cond.reason, 'Unschedulable');
   // Nodes of other tests (fit-a, fit-b) lack the disk label too.
   const total = JSON.parse(ok(['get', 'nodes', '-o', 'json'])).items.length;
@@ -91,7 +117,14 @@ test('an unschedulable pod gets upstream\'s message, then is scheduled when a no
     cond.message,
     `0/${total} nodes are available: 2 Insufficient cpu, ${total - 2} node(s) didn't match Pod's node affinity/selector. preemption: 0/${total} nodes are available: 2 No preemption victims found for incoming pod, ${total - 2} Preemption is not helpful for scheduling.`,
   );
-  await eventually(() => /Warning\s+FailedScheduling\s+\S+\s+default-scheduler\s+0\/\d+ nodes are available: 2 Insufficient cpu/.test(ok(['describe', 'pod', 'big', '-n', 'unsched'])), 'FailedScheduling in describe', 10_000);
+  await eventually(
+    () =>
+      /Warning\s+FailedScheduling\s+\S+\s+default-scheduler\s+0\/\d+ nodes are available: 2 Insufficient cpu/.test(
+        ok(['describe', 'pod', 'big', '-n', 'unsched']),
+      ),
+    'FailedScheduling in describe',
+    10_000,
+  );
 
   // A node that fits is added: the Node/Add event requeues the pod at once (no 5-minute flush).
   ok(['create', '-f', '-'], JSON.stringify(node('u-big', '4', { pool: 'unsched', disk: 'ssd' })));
@@ -104,10 +137,20 @@ test('taints, tolerations and cordon are honoured', async () => {
   ok(['create', '-f', '-'], JSON.stringify(node('t-plain', '4', { pool: 'taint' })));
   ok(['cordon', 't-plain']);
   const plain = { ...pod('plain', '100m', { nodeSelector: { pool: 'taint' } }), metadata: { name: 'plain', namespace: 'taint' } };
-  const tolerant = { ...pod('tolerant', '100m', { nodeSelector: { pool: 'taint' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }), metadata: { name: 'tolerant', namespace: 'taint' } };
+  const tolerant = {
+    ...pod('tolerant', '100m', { nodeSelector: { pool: 'taint' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }),
+    metadata: { name: 'tolerant', namespace: 'taint' },
+  };
   apply(plain, tolerant);
   await eventually(() => podJson('tolerant', 'taint').spec.nodeName === 't-tainted', 'tolerant pod on the tainted node', 20_000);
-  await eventually(() => /node\(s\) had untolerated taint \{dedicated: gpu\}/.test(podJson('plain', 'taint').status?.conditions?.find((c: any) => c.type === 'PodScheduled')?.message ?? ''), 'plain pod refused by the taint', 20_000);
+  await eventually(
+    () =>
+      /node\(s\) had untolerated taint \{dedicated: gpu\}/.test(
+        podJson('plain', 'taint').status?.conditions?.find((c: any) => c.type === 'PodScheduled')?.message ?? '',
+      ),
+    'plain pod refused by the taint',
+    20_000,
+  );
   const msg = podJson('plain', 'taint').status.conditions.find((c: any) => c.type === 'PodScheduled').message;
   assert.match(msg, /1 node\(s\) were unschedulable/);
   ok(['uncordon', 't-plain']);
@@ -116,7 +159,10 @@ test('taints, tolerations and cordon are honoured', async () => {
 
 test('preemption: a high-priority pod evicts the lowest-priority victims and is nominated, then bound', async () => {
   ok(['create', 'namespace', 'prio']);
-  apply({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 }, { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'mid' }, value: 500 });
+  apply(
+    { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 },
+    { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'mid' }, value: 500 },
+  );
   ok(['create', '-f', '-'], JSON.stringify(node('pr-1', '2', { pool: 'prio' })));
   const sel = { nodeSelector: { pool: 'prio' } };
   const low = { ...pod('low', '1', sel), metadata: { name: 'low', namespace: 'prio' } };
@@ -130,7 +176,10 @@ test('preemption: a high-priority pod evicts the lowest-priority victims and is 
   await eventually(() => podJson('high', 'prio').spec.nodeName === 'pr-1', 'high bound to pr-1', 20_000);
   assert.equal(podJson('mid', 'prio').metadata.deletionTimestamp, undefined, 'mid survives');
   const events = ok(['get', 'events', '-n', 'prio', '--field-selector', 'involvedObject.name=low', '-o', 'json']);
-  assert.ok(JSON.parse(events).items.some((e: any) => e.reason === 'Preempted' && /^Preempted by pod \S+ on node pr-1$/.test(e.message)), `Preempted event: ${events}`);
+  assert.ok(
+    JSON.parse(events).items.some((e: any) => e.reason === 'Preempted' && /^Preempted by pod \S+ on node pr-1$/.test(e.message)),
+    `Preempted event: ${events}`,
+  );
 });
 
 test('berth scheduler standalone with a configuration file: its own profile name, MostAllocated', async () => {
@@ -162,7 +211,10 @@ profiles:
   try {
     ok(['create', 'namespace', 'pack']);
     for (const n of ['pk-1', 'pk-2']) ok(['create', '-f', '-'], JSON.stringify(node(n, '4', { pool: 'pack' })));
-    const pods = ['a', 'b', 'c'].map((n) => ({ ...pod(n, '1', { schedulerName: 'packer', nodeSelector: { pool: 'pack' } }), metadata: { name: n, namespace: 'pack' } }));
+    const pods = ['a', 'b', 'c'].map((n) => ({
+      ...pod(n, '1', { schedulerName: 'packer', nodeSelector: { pool: 'pack' } }),
+      metadata: { name: n, namespace: 'pack' },
+    }));
     // One at a time, so each placement sees the previous one.
     for (const p of pods) {
       apply(p);
@@ -180,7 +232,10 @@ profiles:
 test('a bad scheduler configuration is one clear error line and a non-zero exit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-sched-bad-'));
   const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- plugins:\n    score:\n      enabled:\n      - name: NoSuchPlugin\n');
+  writeFileSync(
+    cfg,
+    'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- plugins:\n    score:\n      enabled:\n      - name: NoSuchPlugin\n',
+  );
   try {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [BERTH, 'scheduler', '--kubeconfig', s.kubeconfig, '--config', cfg], { encoding: 'utf8', timeout: 30_000 });

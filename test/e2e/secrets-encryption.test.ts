@@ -45,7 +45,11 @@ function ok(r: { code: number; stdout: string; stderr: string }, what: string): 
 function rawSqlite(dataDir: string, prefix: string): Map<string, string> {
   const db = new Database(join(dataDir, 'state.db'), { readonly: true });
   try {
-    const rows = db.prepare('SELECT key, value, deleted FROM kv WHERE key >= ? AND key < ? ORDER BY rev').all(prefix, prefix + '\uffff') as Array<{ key: string; value: string; deleted: number }>;
+    const rows = db.prepare('SELECT key, value, deleted FROM kv WHERE key >= ? AND key < ? ORDER BY rev').all(prefix, prefix + '\uffff') as Array<{
+      key: string;
+      value: string;
+      deleted: number;
+    }>;
     const latest = new Map<string, string>();
     for (const r of rows) {
       if (r.deleted) latest.delete(r.key);
@@ -151,7 +155,10 @@ test('turned on over plain Secrets: they stay readable, kubectl replace rewrites
   // The old key is no longer needed: remove it, and everything still reads.
   const file = join(dir, 'cred', 'encryption-config.json');
   const doc = JSON.parse(readFileSync(file, 'utf8'));
-  assert.deepEqual(doc.resources[0].providers[0].aescbc.keys.map((k: { name: string }) => k.name), [newKey, 'aescbckey']);
+  assert.deepEqual(
+    doc.resources[0].providers[0].aescbc.keys.map((k: { name: string }) => k.name),
+    [newKey, 'aescbckey'],
+  );
   doc.resources[0].providers[0].aescbc.keys.pop();
   writeFileSync(file, JSON.stringify(doc));
   s = await start(dir, ['--secrets-encryption']);
@@ -164,7 +171,10 @@ test('turned on over plain Secrets: they stay readable, kubectl replace rewrites
 test('a bad --encryption-provider-config stops the start with one clear line and exit 1', () => {
   const dir = tempDir('enc-bad');
   const file = join(dir, 'enc.yaml');
-  writeFileSync(file, 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys:\n      - name: k\n        secret: c2hvcnQ=\n');
+  writeFileSync(
+    file,
+    'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys:\n      - name: k\n        secret: c2hvcnQ=\n',
+  );
   const r = berth(['server', '--data-dir', join(dir, 'data'), '--listen', '127.0.0.1:0', '--no-agent', '--encryption-provider-config', file]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -56,12 +56,18 @@ test('kubectl scale then re-apply: a conflict naming the scaler and .spec.replic
   assert.equal(ok(['scale', 'deploy', 'web', '-n', 'ssa', '--replicas=5']).trim(), 'deployment.apps/web scaled');
   const scaled = getDeploy();
   const scaler = entry(scaled, SCALER);
-  assert.deepEqual({ operation: scaler.operation, subresource: scaler.subresource, fieldsV1: scaler.fieldsV1 }, { operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  assert.deepEqual(
+    { operation: scaler.operation, subresource: scaler.subresource, fieldsV1: scaler.fieldsV1 },
+    { operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  );
   assert.equal(entry(scaled, 'kubectl').fieldsV1['f:spec']['f:replicas'], undefined, 'the applier lost .spec.replicas to kubectl scale');
 
   const refused = k(['apply', '--server-side', '-f', '-'], config);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, new RegExp(`Apply failed with 1 conflict: conflict with "${scalerRe}" with subresource "scale" using apps/v1: \\.spec\\.replicas`));
+  assert.match(
+    refused.stderr,
+    new RegExp(`Apply failed with 1 conflict: conflict with "${scalerRe}" with subresource "scale" using apps/v1: \\.spec\\.replicas`),
+  );
   assert.match(refused.stderr, /--force-conflicts/, 'kubectl explains how to resolve it');
   assert.equal(getDeploy().spec.replicas, 5);
 
@@ -79,7 +85,9 @@ test('the conflict Status: 409, reason Conflict, one FieldManagerConflict cause 
   });
   assert.equal(r.status, 409);
   assert.equal(r.json.reason, 'Conflict');
-  assert.deepEqual(r.json.details.causes, [{ reason: 'FieldManagerConflict', message: `conflict with "${SCALER}" with subresource "scale" using apps/v1`, field: '.spec.replicas' }]);
+  assert.deepEqual(r.json.details.causes, [
+    { reason: 'FieldManagerConflict', message: `conflict with "${SCALER}" with subresource "scale" using apps/v1`, field: '.spec.replicas' },
+  ]);
   const force = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=kubectl&force=true', manifest({ replicas: 2 }), {
     'Content-Type': 'application/apply-patch+yaml',
   });
@@ -103,7 +111,10 @@ test('a label and an env entry the manager stops applying are removed', () => {
   ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'prune', replicas: 1, labels: { tier: 'web' }, env: { A: '1', B: '2' } }));
   let d = getDeploy('prune');
   assert.deepEqual(d.metadata.labels, { app: 'web', tier: 'web' });
-  assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+  assert.deepEqual(d.spec.template.spec.containers[0].env, [
+    { name: 'A', value: '1' },
+    { name: 'B', value: '2' },
+  ]);
   ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'prune', replicas: 1, env: { A: '1' } }));
   d = getDeploy('prune');
   assert.deepEqual(d.metadata.labels, { app: 'web' });
@@ -115,12 +126,18 @@ test('a label and an env entry the manager stops applying are removed', () => {
 test('two managers applying the same value share the field; one dropping it keeps it', () => {
   ok(['apply', '--server-side', '-f', '-'], manifest({ name: 'shared', replicas: 1, labels: { team: 'a' } }));
   // The other manager applies the same label value: no conflict.
-  ok(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'a' } } }));
+  ok(
+    ['apply', '--server-side', '--field-manager=other', '-f', '-'],
+    JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'a' } } }),
+  );
   let d = getDeploy('shared');
   assert.deepEqual(entry(d, 'other').fieldsV1, { 'f:metadata': { 'f:labels': { 'f:team': {} } } });
   assert.deepEqual(entry(d, 'kubectl').fieldsV1['f:metadata']['f:labels']['f:team'], {});
   // A different value from the other manager is a conflict with kubectl's apply.
-  const refused = k(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'b' } } }));
+  const refused = k(
+    ['apply', '--server-side', '--field-manager=other', '-f', '-'],
+    JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa', labels: { team: 'b' } } }),
+  );
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.metadata\.labels\.team/);
   // kubectl stops applying the label: the other manager still owns it, so it stays.
@@ -129,7 +146,10 @@ test('two managers applying the same value share the field; one dropping it keep
   assert.equal(d.metadata.labels.team, 'a');
   assert.equal(entry(d, 'kubectl').fieldsV1['f:metadata']['f:labels']['f:team'], undefined);
   // Then the other one drops it too: now it goes.
-  ok(['apply', '--server-side', '--field-manager=other', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa' } }));
+  ok(
+    ['apply', '--server-side', '--field-manager=other', '-f', '-'],
+    JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'shared', namespace: 'ssa' } }),
+  );
   d = getDeploy('shared');
   assert.equal(d.metadata.labels.team, undefined);
 });
@@ -150,13 +170,22 @@ test('every write records an Update entry for its manager: create, client-side a
   assert.match(ok(['get', 'cm', 'csa', '-n', 'ssa', '-o', 'yaml', '--show-managed-fields']), /manager: kubectl-label\n\s+operation: Update/);
 
   // A status write through the subresource, manager from the User-Agent.
-  const st = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/web/status', { status: { observedGeneration: 1 } }, {
-    'Content-Type': 'application/merge-patch+json',
-    'User-Agent': 'my-controller/v0.1 (linux/amd64)',
-  });
+  const st = await api(
+    s,
+    'PATCH',
+    '/apis/apps/v1/namespaces/ssa/deployments/web/status',
+    { status: { observedGeneration: 1 } },
+    {
+      'Content-Type': 'application/merge-patch+json',
+      'User-Agent': 'my-controller/v0.1 (linux/amd64)',
+    },
+  );
   assert.equal(st.status, 200);
   const byController = st.json.metadata.managedFields.find((m: any) => m.manager === 'my-controller');
-  assert.deepEqual({ subresource: byController.subresource, fieldsV1: byController.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+  assert.deepEqual(
+    { subresource: byController.subresource, fieldsV1: byController.fieldsV1 },
+    { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } },
+  );
 });
 
 test('moving from client-side to server-side apply: kubectl takes its client-side fields over, no conflict', () => {
@@ -194,15 +223,29 @@ test('apply through the scale and status subresources: entries with their subres
   assert.equal(forced.json.spec.replicas, 4);
   const d = getDeploy('sub');
   const autoscaler = entry(d, 'autoscaler');
-  assert.deepEqual({ operation: autoscaler.operation, subresource: autoscaler.subresource, fieldsV1: autoscaler.fieldsV1 }, { operation: 'Apply', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  assert.deepEqual(
+    { operation: autoscaler.operation, subresource: autoscaler.subresource, fieldsV1: autoscaler.fieldsV1 },
+    { operation: 'Apply', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  );
   assert.equal(entry(d, 'kubectl').fieldsV1['f:spec']['f:replicas'], undefined);
 
-  const status = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'sub', namespace: 'ssa' }, status: { observedGeneration: 42 }, spec: { replicas: 9 } };
-  const st = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/sub/status?fieldManager=reporter&force=true', status, { 'Content-Type': 'application/apply-patch+yaml' });
+  const status = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'sub', namespace: 'ssa' },
+    status: { observedGeneration: 42 },
+    spec: { replicas: 9 },
+  };
+  const st = await api(s, 'PATCH', '/apis/apps/v1/namespaces/ssa/deployments/sub/status?fieldManager=reporter&force=true', status, {
+    'Content-Type': 'application/apply-patch+yaml',
+  });
   assert.equal(st.status, 200);
   assert.equal(st.json.spec.replicas, 4, 'a status apply leaves spec alone');
   const reporter = st.json.metadata.managedFields.find((m: any) => m.manager === 'reporter');
-  assert.deepEqual({ subresource: reporter.subresource, fieldsV1: reporter.fieldsV1 }, { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } });
+  assert.deepEqual(
+    { subresource: reporter.subresource, fieldsV1: reporter.fieldsV1 },
+    { subresource: 'status', fieldsV1: { 'f:status': { 'f:observedGeneration': {} } } },
+  );
 });
 
 test('configurations the schema cannot place are a 4xx, not a crash', async () => {
@@ -211,10 +254,25 @@ test('configurations the schema cannot place are a 4xx, not a crash', async () =
   const noKey = await api(s, 'PATCH', path, pod([{ image: 'busybox' }]), { 'Content-Type': 'application/apply-patch+yaml' });
   assert.equal(noKey.status, 422);
   assert.match(noKey.json.message, /\.spec\.containers: associative list with keys has an element that omits key field "name"/);
-  const twice = await api(s, 'PATCH', path, pod([{ name: 'a', image: 'busybox' }, { name: 'a', image: 'busybox' }]), { 'Content-Type': 'application/apply-patch+yaml' });
+  const twice = await api(
+    s,
+    'PATCH',
+    path,
+    pod([
+      { name: 'a', image: 'busybox' },
+      { name: 'a', image: 'busybox' },
+    ]),
+    { 'Content-Type': 'application/apply-patch+yaml' },
+  );
   assert.equal(twice.status, 422);
   assert.match(twice.json.message, /\.spec\.containers: duplicate entries for key \{"name":"a"\}/);
-  const withFields = await api(s, 'PATCH', path, { ...pod([{ name: 'a', image: 'busybox' }]), metadata: { name: 'bad', managedFields: [{ manager: 'x', operation: 'Apply' }] } }, { 'Content-Type': 'application/apply-patch+yaml' });
+  const withFields = await api(
+    s,
+    'PATCH',
+    path,
+    { ...pod([{ name: 'a', image: 'busybox' }]), metadata: { name: 'bad', managedFields: [{ manager: 'x', operation: 'Apply' }] } },
+    { 'Content-Type': 'application/apply-patch+yaml' },
+  );
   assert.equal(withFields.status, 400);
   assert.equal(withFields.json.message, 'metadata.managedFields must be nil');
   const longName = await api(s, 'POST', `/api/v1/namespaces/ssa/configmaps?fieldManager=${'x'.repeat(129)}`, { metadata: { name: 'long' } });

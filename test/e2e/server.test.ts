@@ -21,7 +21,7 @@ function rawGet(url: string, ca: string, path: string): Promise<{ status: number
   });
 }
 
-test('server: ready line, open health endpoints, anonymous refused with upstream\'s 403, 401 for a wrong token, 0600 kubeconfig', async () => {
+test("server: ready line, open health endpoints, anonymous refused with upstream's 403, 401 for a wrong token, 0600 kubeconfig", async () => {
   const s = await startServer();
   try {
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -85,7 +85,12 @@ test('server: every acknowledged write survives kill -9', async () => {
     const writer = async () => {
       while (!killed) {
         const i = next++;
-        const r = await api(s, 'POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { i: String(i) } }).catch(() => undefined);
+        const r = await api(s, 'POST', '/api/v1/namespaces/default/configmaps', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `cm-${i}` },
+          data: { i: String(i) },
+        }).catch(() => undefined);
         if (r?.status === 201) acked.push(r.json.metadata.name);
       }
     };
@@ -118,32 +123,68 @@ test('server, controller-manager and agent: bad flags give one clear error line,
       [['--cluster-cidr', '10.42.0.0/33'], /^berth: error: --cluster-cidr: invalid CIDR address: 10\.42\.0\.0\/33\n$/],
       [['--cluster-cidr', '10.42.1.0/16'], /^berth: error: --cluster-cidr: 10\.42\.1\.0\/16 has host bits set \(the network is 10\.42\.0\.0\/16\)\n$/],
       [['--node-cidr-mask-size', '8'], /^berth: error: --node-cidr-mask-size 8 is smaller than the prefix of --cluster-cidr 10\.42\.0\.0\/16: .*\n$/],
-      [['--cluster-cidr', '10.42.0.0/24', '--node-cidr-mask-size', '16'], /^berth: error: --node-cidr-mask-size 16 is smaller than the prefix of --cluster-cidr 10\.42\.0\.0\/24: .*\(use 24 or more\)\n$/],
+      [
+        ['--cluster-cidr', '10.42.0.0/24', '--node-cidr-mask-size', '16'],
+        /^berth: error: --node-cidr-mask-size 16 is smaller than the prefix of --cluster-cidr 10\.42\.0\.0\/24: .*\(use 24 or more\)\n$/,
+      ],
       [['--node-cidr-mask-size', 'x'], /^berth: error: --node-cidr-mask-size must be a whole number .*got "x"\n$/],
       [['--allocate-node-cidrs=maybe'], /^berth: error: --allocate-node-cidrs must be true or false, got "maybe"\n$/],
     ];
     for (const [args, want] of cases) {
-      const server = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...args], { encoding: 'utf8', timeout: 30_000 });
+      const server = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.equal(server.status, 1, `server ${args.join(' ')}: ${server.stderr}`);
       assert.match(server.stderr, want, `server ${args.join(' ')}`);
-      const cm = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), ...args], { encoding: 'utf8', timeout: 30_000 });
+      const cm = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.equal(cm.status, 1, `controller-manager ${args.join(' ')}: ${cm.stderr}`);
       assert.match(cm.stderr, want, `controller-manager ${args.join(' ')}`);
     }
-    const agent = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir, '--pod-cidr', '10.42.0.0/33'], { encoding: 'utf8', timeout: 30_000 });
+    const agent = spawnSync(
+      process.execPath,
+      [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir, '--pod-cidr', '10.42.0.0/33'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(agent.status, 1, agent.stderr);
     assert.equal(agent.stderr, 'berth: error: --pod-cidr: invalid CIDR address: 10.42.0.0/33\n');
     // The agent fetches the cluster CA first: a server it cannot reach is one line.
-    const noCa = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    const noCa = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 't', '--data-dir', dir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(noCa.status, 1, noCa.stderr);
     assert.equal(noCa.stderr, 'berth: error: cannot fetch the cluster CA from https://127.0.0.1:1/cacerts: ECONNREFUSED\n');
-    const badToken = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 'K10abc::server:x', '--data-dir', dir], { encoding: 'utf8', timeout: 30_000 });
+    const badToken = spawnSync(process.execPath, [BERTH, 'agent', '--server', 'https://127.0.0.1:1', '--token', 'K10abc::server:x', '--data-dir', dir], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(badToken.status, 1, badToken.stderr);
     assert.equal(badToken.stderr, "berth: error: the token's CA hash is not 64 hex digits (format: K10<sha256 hex>::server:<secret>)\n");
-    const signing = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt')], { encoding: 'utf8', timeout: 30_000 });
+    const signing = spawnSync(
+      process.execPath,
+      [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt')],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(signing.status, 1, signing.stderr);
     assert.equal(signing.stderr, 'berth: error: --cluster-signing-cert-file and --cluster-signing-key-file go together\n');
-    const missingCa = spawnSync(process.execPath, [BERTH, 'controller-manager', '--kubeconfig', join(dir, 'none.yaml'), '--cluster-signing-cert-file', join(dir, 'ca.crt'), '--cluster-signing-key-file', join(dir, 'ca.key')], { encoding: 'utf8', timeout: 30_000 });
+    const missingCa = spawnSync(
+      process.execPath,
+      [
+        BERTH,
+        'controller-manager',
+        '--kubeconfig',
+        join(dir, 'none.yaml'),
+        '--cluster-signing-cert-file',
+        join(dir, 'ca.crt'),
+        '--cluster-signing-key-file',
+        join(dir, 'ca.key'),
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(missingCa.status, 1, missingCa.stderr);
     assert.equal(missingCa.stderr, `berth: error: --cluster-signing-cert-file ${join(dir, 'ca.crt')}: no such file\n`);
     assert.deepEqual(readdirSync(dir), [], 'nothing written to the data dir');
@@ -161,11 +202,15 @@ test('server: one server per data dir and per SQLite file; private store files; 
     assert.match(s.output(), new RegExp(`^W\\d{4} .* server\\] data dir ${dataDir} has mode 0755`, 'm'));
     for (const f of ['state.db', 'state.db-wal']) assert.equal(statSync(join(dataDir, f)).mode & 0o777, 0o600, `${f} is 0600`);
     const fresh = join(otherDir, 'new');
-    const run = (args: string[]) => spawnSync(process.execPath, [BERTH, 'server', '--no-agent', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 30_000 });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [BERTH, 'server', '--no-agent', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 30_000 });
     // The same data dir: refused at once, naming the running server.
     const second = run(['--data-dir', dataDir]);
     assert.equal(second.status, 1, second.stderr);
-    assert.equal(second.stderr, `berth: error: data dir ${dataDir} is in use by another berth (pid ${s.proc.pid}); stop that one first, or give another --data-dir\n`);
+    assert.equal(
+      second.stderr,
+      `berth: error: data dir ${dataDir} is in use by another berth (pid ${s.proc.pid}); stop that one first, or give another --data-dir\n`,
+    );
     // Another data dir on the same SQLite file: SQLite's lock refuses it.
     const shared = run(['--data-dir', fresh, '--datastore', `sqlite:${join(dataDir, 'state.db')}`]);
     assert.equal(shared.status, 1, shared.stderr);

@@ -49,14 +49,23 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
   let upstream: FakeUpstream;
   let dir: string;
   const sh = (pod: string, script: string) => kubectlOk(env.server, ['exec', pod, '--', 'sh', '-c', script], { timeoutMs: 30_000 });
-  const clusterIP = (name: string, namespace = 'default') => (JSON.parse(kubectlOk(env.server, ['get', 'svc', name, '-n', namespace, '-o', 'json'])) as Service).spec!.clusterIP!;
+  const clusterIP = (name: string, namespace = 'default') =>
+    (JSON.parse(kubectlOk(env.server, ['get', 'svc', name, '-n', namespace, '-o', 'json'])) as Service).spec!.clusterIP!;
   const podIP = (name: string) => env.getPod(name).status?.podIP;
   const webPods = () =>
     (JSON.parse(kubectlOk(env.server, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as Pod[]).filter((p) => !p.metadata!.deletionTimestamp);
   /** The A records of busybox nslookup's answer. */
-  const addresses = (stdout: string) => [...stdout.split(/\nName:\s/).slice(1).join('\n').matchAll(/Address:\s*([0-9.]+)/g)].map((m) => m[1]!);
+  const addresses = (stdout: string) =>
+    [
+      ...stdout
+        .split(/\nName:\s/)
+        .slice(1)
+        .join('\n')
+        .matchAll(/Address:\s*([0-9.]+)/g),
+    ].map((m) => m[1]!);
   /** The addresses busybox nslookup gives for name (A records), asked through the pod's resolv.conf. */
-  const lookup = (pod: string, name: string): string[] => addresses(kubectl(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 }).stdout);
+  const lookup = (pod: string, name: string): string[] =>
+    addresses(kubectl(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 }).stdout);
   /** The same without blocking this process, which runs the node's upstream resolver. */
   const lookupAsync = async (pod: string, name: string) => {
     const r = await kubectlAsync(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 });
@@ -67,13 +76,18 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
    * busybox-static's wget crashes in glibc's static NSS for port 80 (it looks the port up).
    */
   const fetchFrom = (pod: string, ip: string, n: number, port = 80) =>
-    sh(pod, `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); ${httpGet(ip, port)} || echo FAILED; done`).trim().split('\n');
+    sh(pod, `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); ${httpGet(ip, port)} || echo FAILED; done`)
+      .trim()
+      .split('\n');
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-svc-traffic-'));
     upstream = await fakeUpstream((q) => {
       if (q.name === EXTERNAL_TARGET && q.type === 'A') return { answers: [{ type: 'A', name: q.name, ttl: 60, data: EXTERNAL_ADDRESS }] };
-      return { rcode: 3, authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }] };
+      return {
+        rcode: 3,
+        authorities: [{ type: 'SOA', name: 'example.test', ttl: 60, data: { mname: 'ns.example.test', rname: 'h.example.test', minimum: 60 } }],
+      };
     }, UPSTREAM_HOST);
     writeFileSync(join(dir, 'resolv.conf'), `nameserver ${UPSTREAM_HOST}\n`);
     env = await startAgentEnv({ nodeName: 'svc-node', agentOptions: { resolvConf: join(dir, 'resolv.conf'), dns: { upstreamPort: upstream.port } } });
@@ -98,7 +112,8 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
       sleeper('db-0', { hostname: 'db-0', subdomain: 'db' }, { app: 'db' }),
     );
     await eventually(
-      () => webPods().filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === 2 && podIP('client') && podIP('db-0'),
+      () =>
+        webPods().filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === 2 && podIP('client') && podIP('db-0'),
       'two ready web pods, the client and db-0',
       90_000,
     );
@@ -112,7 +127,9 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
 
   test('a client pod finds the Service by its DNS names (through the kube-dns ClusterIP) and reaches both backends', async () => {
     const ip = clusterIP('web');
-    const names = webPods().map((p) => p.metadata!.name!).sort();
+    const names = webPods()
+      .map((p) => p.metadata!.name!)
+      .sort();
     // The pod's resolv.conf names the cluster DNS address, which only the proxy answers.
     assert.match(sh('client', 'cat /etc/resolv.conf'), new RegExp(`nameserver ${clusterIP('kube-dns', 'kube-system').replace(/\./g, '\\.')}`));
     assert.deepEqual(lookup('client', 'web.default.svc.cluster.local'), [ip]);
@@ -150,7 +167,10 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
   test('sessionAffinity ClientIP keeps one client on one backend', () => {
     const answers = fetchFrom('client', clusterIP('web-sticky'), 12);
     assert.equal(new Set(answers).size, 1, answers.join(', '));
-    assert.ok(webPods().some((p) => p.metadata!.name === answers[0]), answers[0]);
+    assert.ok(
+      webPods().some((p) => p.metadata!.name === answers[0]),
+      answers[0],
+    );
   });
 
   test('hairpin: a backend reaches itself through its own Service', async () => {
@@ -160,7 +180,12 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
   });
 
   test('a headless Service resolves to its ready pods; a pod with hostname and subdomain gets its own name', () => {
-    assert.deepEqual(lookup('client', 'web-headless.default.svc.cluster.local').sort(), webPods().map((p) => p.status!.podIP!).sort());
+    assert.deepEqual(
+      lookup('client', 'web-headless.default.svc.cluster.local').sort(),
+      webPods()
+        .map((p) => p.status!.podIP!)
+        .sort(),
+    );
     assert.deepEqual(lookup('client', 'db-0.db.default.svc.cluster.local'), [podIP('db-0')]);
     // The pod's own /etc/hosts names it by that FQDN, as kubelet writes it.
     assert.match(sh('db-0', 'cat /etc/hosts'), new RegExp(`${podIP('db-0')!.replace(/\./g, '\\.')}\\s+db-0\\.db\\.default\\.svc\\.cluster\\.local\\s+db-0`));
@@ -172,7 +197,10 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
     assert.match(ext.said, new RegExp(`canonical name = ${EXTERNAL_TARGET.replace(/\./g, '\\.')}`));
     const outside = await lookupAsync('client', `${EXTERNAL_TARGET}.`);
     assert.deepEqual(outside.addresses, [EXTERNAL_ADDRESS], outside.said);
-    assert.ok(upstream.seen.some((q) => q.startsWith(`${EXTERNAL_TARGET} A`)), `the upstream was asked: ${upstream.seen.join(', ')}`);
+    assert.ok(
+      upstream.seen.some((q) => q.startsWith(`${EXTERNAL_TARGET} A`)),
+      `the upstream was asked: ${upstream.seen.join(', ')}`,
+    );
   });
 
   test('a pod made NotReady stops receiving traffic within 2 s of its Ready condition turning False', async () => {

@@ -50,7 +50,10 @@ test('the server starts with default/kubernetes (10.43.0.1:443 to its own port) 
   const dns = JSON.parse(ok(['get', 'svc', 'kube-dns', '-n', 'kube-system', '-o', 'json']));
   assert.equal(dns.spec.internalTrafficPolicy, 'Local');
   assert.deepEqual(dns.metadata.labels, { 'k8s-app': 'kube-dns' });
-  assert.deepEqual(dns.spec.ports.map((p: { name: string; protocol: string }) => `${p.name}/${p.protocol}`), ['dns/UDP', 'dns-tcp/TCP']);
+  assert.deepEqual(
+    dns.spec.ports.map((p: { name: string; protocol: string }) => `${p.name}/${p.protocol}`),
+    ['dns/UDP', 'dns-tcp/TCP'],
+  );
 });
 
 test('kubectl expose and create service: defaults, allocations and the table as upstream prints it', () => {
@@ -76,7 +79,10 @@ test('kubectl expose and create service: defaults, allocations and the table as 
   assert.match(lb[4]!, /^443:3\d{4}\/TCP$/);
   assert.deepEqual(rowOf(rows, 'ext'), ['ext', 'ExternalName', '<none>', 'example.com', '<none>', 'app=ext']);
   // Every cluster IP and node port is different.
-  const ips = rows.slice(1).map((r) => r[2]).filter((ip) => /^10\./.test(ip!));
+  const ips = rows
+    .slice(1)
+    .map((r) => r[2])
+    .filter((ip) => /^10\./.test(ip!));
   assert.equal(new Set(ips).size, ips.length);
 
   const webObj = JSON.parse(ok(['get', 'svc', 'web', '-n', 'svc', '-o', 'json']));
@@ -98,13 +104,19 @@ test('kubectl expose and create service: defaults, allocations and the table as 
   assert.deepEqual(webObj.status, { loadBalancer: {} });
   // Field selectors upstream serves for Services.
   assert.deepEqual(ok(['get', 'svc', '-n', 'svc', '--field-selector', 'spec.clusterIP=None', '-o', 'name']).trim(), 'service/headless');
-  assert.deepEqual(ok(['get', 'svc', '-n', 'svc', '--field-selector', 'spec.type=NodePort', '-o', 'name']).trim().split('\n').sort(), ['service/np', 'service/web']);
+  assert.deepEqual(ok(['get', 'svc', '-n', 'svc', '--field-selector', 'spec.type=NodePort', '-o', 'name']).trim().split('\n').sort(), [
+    'service/np',
+    'service/web',
+  ]);
 });
 
 test('a taken or out-of-range IP or port is refused with upstream words; a cluster IP never changes', () => {
   const taken = k(['create', 'service', 'clusterip', 'again', '-n', 'svc', '--tcp=80:8080', '--clusterip=10.43.0.50']);
   assert.notEqual(taken.code, 0);
-  assert.match(taken.stderr, /Service "again" is invalid: spec\.clusterIPs: Invalid value: \[\]string\{"10\.43\.0\.50"\}: failed to allocate IP 10\.43\.0\.50: provided IP is already allocated/);
+  assert.match(
+    taken.stderr,
+    /Service "again" is invalid: spec\.clusterIPs: Invalid value: \[\]string\{"10\.43\.0\.50"\}: failed to allocate IP 10\.43\.0\.50: provided IP is already allocated/,
+  );
   const outside = k(['create', 'service', 'clusterip', 'outside', '-n', 'svc', '--tcp=80:8080', '--clusterip=10.99.0.5']);
   assert.match(outside.stderr, /the provided IP \(10\.99\.0\.5\) is not in the valid range\. The range of valid IPs is 10\.43\.0\.0\/16/);
   const port = k(['create', 'service', 'nodeport', 'np2', '-n', 'svc', '--tcp=80:8080', '--node-port=30080']);
@@ -113,7 +125,10 @@ test('a taken or out-of-range IP or port is refused with upstream words; a clust
   assert.match(low.stderr, /provided port is not in the valid range\. The range of valid ports is 30000-32767/);
   const change = k(['patch', 'svc', 'fixed', '-n', 'svc', '-p', '{"spec":{"clusterIP":"10.43.0.51","clusterIPs":["10.43.0.51"]}}']);
   assert.match(change.stderr, /The Service "fixed" is invalid: spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"10\.43\.0\.51"\}: may not change once set/);
-  const bad = k(['create', '-f', '-', '-n', 'svc'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'two-ports' }, spec: { ports: [{ port: 80 }, { port: 80 }] } }));
+  const bad = k(
+    ['create', '-f', '-', '-n', 'svc'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'two-ports' }, spec: { ports: [{ port: 80 }, { port: 80 }] } }),
+  );
   assert.match(bad.stderr, /spec\.ports\[1\]\.name: Required value/);
   assert.match(bad.stderr, /spec\.ports\[1\]: Duplicate value: core\.ServicePort\{Name:"", Protocol:"TCP"/);
 });
@@ -179,12 +194,20 @@ test('endpoints and endpointslices: kubectl get and describe svc print them as u
           endpoints: ['10.42.0.5', '10.42.0.6', '10.42.0.7', '10.42.0.8'].map((a) => ({ addresses: [a], conditions: { ready: true } })),
         },
         { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'empty' }, addressType: 'IPv4' },
-        { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web' }, subsets: [{ addresses: ['10.42.0.5', '10.42.0.6', '10.42.0.7', '10.42.0.8'].map((ip) => ({ ip })), ports: [{ port: 8080 }] }] },
+        {
+          apiVersion: 'v1',
+          kind: 'Endpoints',
+          metadata: { name: 'web' },
+          subsets: [{ addresses: ['10.42.0.5', '10.42.0.6', '10.42.0.7', '10.42.0.8'].map((ip) => ({ ip })), ports: [{ port: 8080 }] }],
+        },
       ],
     }),
   );
   const ep = table(ok(['get', 'ep', 'web', '-n', 'svc']));
-  assert.deepEqual(ep, [['NAME', 'ENDPOINTS'], ['web', '10.42.0.5:8080,10.42.0.6:8080,10.42.0.7:8080 + 1 more...']]);
+  assert.deepEqual(ep, [
+    ['NAME', 'ENDPOINTS'],
+    ['web', '10.42.0.5:8080,10.42.0.6:8080,10.42.0.7:8080 + 1 more...'],
+  ]);
   const slices = table(ok(['get', 'endpointslices', '-n', 'svc']));
   assert.deepEqual(slices[0], ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS']);
   assert.deepEqual(rowOf(slices, 'web-abc'), ['web-abc', 'IPv4', '8080', '10.42.0.5,10.42.0.6,10.42.0.7 + 1 more...']);
@@ -201,30 +224,70 @@ test('endpoints and endpointslices: kubectl get and describe svc print them as u
   assert.match(desc, /^Endpoints:\s+10\.42\.0\.5:8080,10\.42\.0\.6:8080,10\.42\.0\.7:8080 \+ 1 more\.\.\.$/m);
   assert.match(desc, /^External Traffic Policy:\s+Cluster$/m);
   // Addresses traffic must not go to are refused, as upstream.
-  const lo = k(['apply', '-n', 'svc', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'lo' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }] }] }));
+  const lo = k(
+    ['apply', '-n', 'svc', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'lo' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }] }] }),
+  );
   assert.match(lo.stderr, /subsets\[0\]\.addresses\[0\]\.ip: Invalid value: "127\.0\.0\.1": may not be in the loopback range/);
-  const noType = k(['apply', '-n', 'svc', '-f', '-'], JSON.stringify({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'x' }, endpoints: [{ addresses: ['10.0.0.1'] }] }));
+  const noType = k(
+    ['apply', '-n', 'svc', '-f', '-'],
+    JSON.stringify({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'x' }, endpoints: [{ addresses: ['10.0.0.1'] }] }),
+  );
   assert.match(noType.stderr, /addressType: Required value/);
   assert.match(ok(['api-resources', '--api-group=discovery.k8s.io']), /endpointslices\s+discovery\.k8s\.io\/v1\s+true\s+EndpointSlice/);
 });
 
 test('server-side apply keys Service ports by port and protocol: TCP and UDP of port 53 are two entries', () => {
   const manifest = (tcpPort: number) =>
-    JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'dns', namespace: 'svc' }, spec: { selector: { app: 'dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: tcpPort, protocol: 'TCP' }] } });
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'dns', namespace: 'svc' },
+      spec: {
+        selector: { app: 'dns' },
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: tcpPort, protocol: 'TCP' },
+        ],
+      },
+    });
   ok(['apply', '--server-side', '-f', '-'], manifest(53));
   assert.deepEqual(table(ok(['get', 'svc', 'dns', '-n', 'svc']))[1]!.slice(4), ['53/UDP,53/TCP']);
   ok(['apply', '--server-side', '-f', '-'], manifest(5353));
   const ports = JSON.parse(ok(['get', 'svc', 'dns', '-n', 'svc', '-o', 'json'])).spec.ports;
-  assert.deepEqual(ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`), ['53/UDP', '5353/TCP']);
+  assert.deepEqual(
+    ports.map((p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`),
+    ['53/UDP', '5353/TCP'],
+  );
 });
 
-test('services/status carries the load balancer; a dry run reserves nothing; a deleted namespace gives its Services\' values back', async () => {
+test("services/status carries the load balancer; a dry run reserves nothing; a deleted namespace gives its Services' values back", async () => {
   ok(['create', 'namespace', 'gone']);
-  const dry = ok(['create', 'service', 'nodeport', 'dry', '-n', 'gone', '--tcp=80:8080', '--node-port=30300', '--dry-run=server', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort}']);
+  const dry = ok([
+    'create',
+    'service',
+    'nodeport',
+    'dry',
+    '-n',
+    'gone',
+    '--tcp=80:8080',
+    '--node-port=30300',
+    '--dry-run=server',
+    '-o',
+    'jsonpath={.spec.clusterIP} {.spec.ports[0].nodePort}',
+  ]);
   assert.match(dry, /^10\.43\.\d+\.\d+ 30300$/);
   ok(['create', 'service', 'nodeport', 'np', '-n', 'gone', '--tcp=80:8080', '--node-port=30300']);
   // Of another load balancer class: the built-in ServiceLB leaves its status to the test.
-  ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: 'gone' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', ports: [{ port: 443, targetPort: 8443 }] } }));
+  ok(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lb', namespace: 'gone' },
+      spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', ports: [{ port: 443, targetPort: 8443 }] },
+    }),
+  );
   ok(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.5"}]}}}']);
   assert.equal(rowOf(table(ok(['get', 'svc', '-n', 'gone'])), 'lb')![3], '192.168.1.5');
   const badStatus = k(['patch', 'svc', 'lb', '-n', 'gone', '--subresource=status', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"not-an-ip"}]}}}']);
@@ -285,7 +348,12 @@ test('two API servers over one etcd allocating at once never hand out an IP or a
   try {
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        api(servers[i % 2]!, 'POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }),
+        api(servers[i % 2]!, 'POST', '/api/v1/namespaces/default/services', {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `s${i}` },
+          spec: { type: 'NodePort', ports: [{ port: 80 }] },
+        }),
       ),
     );
     const created = results.filter((r) => r.status === 201).map((r) => r.json);
@@ -299,14 +367,30 @@ test('two API servers over one etcd allocating at once never hand out an IP or a
     assert.equal(list.length, 22, 'the 20 and kubernetes and kube-dns');
     assert.equal(new Set(ips).size, ips.length, `no IP twice: ${ips}`);
     assert.equal(new Set(ports).size, 20, `no port twice: ${ports}`);
-    assert.ok(ips.every((ip: string) => /^10\.96\.0\.([1-9]|[12]\d|30)$/.test(ip)), `all in range: ${ips}`);
+    assert.ok(
+      ips.every((ip: string) => /^10\.96\.0\.([1-9]|[12]\d|30)$/.test(ip)),
+      `all in range: ${ips}`,
+    );
     // What the refused creates took was given back: 22 reserved IPs, one per Service.
-    const deleted = await Promise.all(created.slice(0, 5).map((c, i) => api(servers[i % 2]!, 'DELETE', `/api/v1/namespaces/default/services/${c.metadata.name}`)));
+    const deleted = await Promise.all(
+      created.slice(0, 5).map((c, i) => api(servers[i % 2]!, 'DELETE', `/api/v1/namespaces/default/services/${c.metadata.name}`)),
+    );
     assert.ok(deleted.every((d) => d.status === 200));
     const more = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => api(servers[i % 2]!, 'POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: `t${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } })),
+      Array.from({ length: 5 }, (_, i) =>
+        api(servers[i % 2]!, 'POST', '/api/v1/namespaces/default/services', {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `t${i}` },
+          spec: { type: 'NodePort', ports: [{ port: 80 }] },
+        }),
+      ),
     );
-    assert.deepEqual(more.map((r) => r.status), [201, 201, 201, 201, 201], 'deleted Services gave their ports back');
+    assert.deepEqual(
+      more.map((r) => r.status),
+      [201, 201, 201, 201, 201],
+      'deleted Services gave their ports back',
+    );
   } finally {
     for (const srv of servers) {
       await srv.stop();

@@ -58,7 +58,14 @@ before(async () => {
   requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
   s = await startServer();
   // A second per container start (and per init container run); crash-loop back-off halved (5 s, 10 s...).
-  await startSim({ kubeconfig: s.kubeconfig, nodes: '3', zones: 'us-east-1a,us-east-1b', startDelay: '1000', podCidr: '10.244.0.0/16', crashBackoffScale: '0.5' });
+  await startSim({
+    kubeconfig: s.kubeconfig,
+    nodes: '3',
+    zones: 'us-east-1a,us-east-1b',
+    startDelay: '1000',
+    podCidr: '10.244.0.0/16',
+    crashBackoffScale: '0.5',
+  });
 });
 after(async () => {
   if (sim && sim.exitCode === null) {
@@ -80,7 +87,10 @@ test('the flags of berth sim are checked and turned into options', () => {
   assert.throws(() => simOptionsFromFlags({ nodes: '0' }), /--nodes must be a positive whole number/);
   assert.throws(() => simOptionsFromFlags({ nodes: '3', memory: '12 GB' }), /--memory "12 GB" is not a quantity/);
   assert.throws(() => simOptionsFromFlags({ nodes: '3', podCidr: '10.244.1.0/15' }), /host bits set/);
-  assert.throws(() => simOptionsFromFlags({ nodes: '300', podCidr: '10.244.0.0/16' }), /--pod-cidr 10\.244\.0\.0\/16 has room for 256 nodes \(a \/24 each\), not 300/);
+  assert.throws(
+    () => simOptionsFromFlags({ nodes: '300', podCidr: '10.244.0.0/16' }),
+    /--pod-cidr 10\.244\.0\.0\/16 has room for 256 nodes \(a \/24 each\), not 300/,
+  );
   assert.throws(() => simOptionsFromFlags({ nodes: '3', startDelay: 'soon' }), /--start-delay/);
 });
 
@@ -100,7 +110,10 @@ test('kubectl get nodes shows the simulated nodes Ready in their zones, each wit
     assert.equal(n.metadata.labels['kubernetes.io/os'], 'linux');
     assert.equal(n.metadata.labels['kubernetes.io/arch'], 'amd64');
     assert.deepEqual(n.status.capacity, { cpu: '32', 'ephemeral-storage': '100Gi', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '256Gi', pods: '110' });
-    assert.deepEqual(n.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']);
+    assert.deepEqual(
+      n.status.conditions.map((c: any) => `${c.type}=${c.status}`),
+      ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True'],
+    );
     assert.equal(n.status.nodeInfo.operatingSystem, 'linux');
   }
   assert.match(ok(['get', 'nodes', '-o', 'wide']), /sim-0\s+Ready\s+\S+\s+\S+\s+\S+\s+127\.0\.0\.1\s+<none>\s+Berth simulated node\s+\S+\s+sim:\/\/1\.0\.0/);
@@ -110,7 +123,10 @@ test("every simulated node advertises the simulator's own kubelet endpoint on lo
   const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items;
   const ports = new Set<number>();
   for (const n of nodes) {
-    assert.deepEqual(n.status.addresses, [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }]);
+    assert.deepEqual(n.status.addresses, [
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: n.metadata.name },
+    ]);
     ports.add(n.status.daemonEndpoints.kubeletEndpoint.Port);
   }
   assert.equal(ports.size, 1, `one listener for all nodes: ${[...ports]}`);
@@ -156,7 +172,7 @@ test('each node has its Lease in kube-node-lease, and the Leases are renewed', a
   );
 });
 
-test('a pod the scheduler binds to a simulated node runs: Ready 1/1 with an address from its node\'s podCIDR', async () => {
+test("a pod the scheduler binds to a simulated node runs: Ready 1/1 with an address from its node's podCIDR", async () => {
   apply(pod('web'));
   await eventually(() => /^web\s+1\/1\s+Running\s+0\s/.test(podRow('web')), 'web 1/1 Running', 20_000);
   const p = json(['get', 'pod', 'web']);
@@ -183,7 +199,7 @@ test('a pod the scheduler binds to a simulated node runs: Ready 1/1 with an addr
   assert.match(ok(['get', 'pod', 'web', '-o', 'wide']), new RegExp(`web\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${p.status.podIP.replace(/\./g, '\\.')}\\s+sim-\\d`));
 });
 
-test('a hostNetwork pod has its node\'s address', async () => {
+test("a hostNetwork pod has its node's address", async () => {
   apply(pod('hostnet', { hostNetwork: true }));
   await eventually(() => json(['get', 'pod', 'hostnet']).status?.phase === 'Running', 'hostnet Running', 20_000);
   const st = json(['get', 'pod', 'hostnet']).status;
@@ -210,7 +226,13 @@ test('kubectl logs on a simulated pod prints what its container "printed": its s
 });
 
 test('kubectl logs -f follows a simulated container until it exits', async () => {
-  apply({ ...pod('follow', { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'echo hello; sleep 4'] }] }, { 'sim.berth.dev/exit-after': '4s' }) });
+  apply({
+    ...pod(
+      'follow',
+      { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'echo hello; sleep 4'] }] },
+      { 'sim.berth.dev/exit-after': '4s' },
+    ),
+  });
   await eventually(() => json(['get', 'pod', 'follow']).status?.phase === 'Running', 'follow Running', 20_000);
   const k = kubectlBackground(s, ['logs', '-f', '--timestamps', 'follow']);
   let firstLineAt = 0;
@@ -221,9 +243,16 @@ test('kubectl logs -f follows a simulated container until it exits', async () =>
   assert.equal(code, 0, `kubectl logs -f: ${k.stderr()}`);
   const lines = k.stdout().trimEnd().split('\n');
   assert.equal(lines.length, 2, k.stdout());
-  assert.match(lines[0]!, /^\S+Z \[berth sim\] container app started on simulated node sim-\d: image busybox, command sh -c "echo hello; sleep 4" \(nothing really runs\)$/);
+  assert.match(
+    lines[0]!,
+    /^\S+Z \[berth sim\] container app started on simulated node sim-\d: image busybox, command sh -c "echo hello; sleep 4" \(nothing really runs\)$/,
+  );
   assert.match(lines[1]!, /^\S+Z \[berth sim\] container app exited with code 0 \(Completed\)$/);
-  assert.equal(Date.parse(lines[1]!.split(' ')[0]!) - Date.parse(lines[0]!.split(' ')[0]!), 4000, 'the exit 4 s after the start, at the times the status reports');
+  assert.equal(
+    Date.parse(lines[1]!.split(' ')[0]!) - Date.parse(lines[0]!.split(' ')[0]!),
+    4000,
+    'the exit 4 s after the start, at the times the status reports',
+  );
   assert.ok(endedAt - firstLineAt >= 500, `kubectl waited for the exit line (${endedAt - firstLineAt} ms after the first)`);
   assert.equal(json(['get', 'pod', 'follow']).status.phase, 'Succeeded');
 });
@@ -246,11 +275,21 @@ test('kubectl port-forward and pods/proxy to a simulated pod fail with a clear e
   assert.match(proxy.stderr, new RegExp(`cannot proxy to pod web: it runs on simulated node ${node}, where no container really runs`));
 });
 
-test('a simulated node naming an address that is not loopback (an old simulator\'s) is never dialed', async () => {
-  const created = await api(s, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'stale-sim', labels: { 'node.berth.dev/simulated': 'true' } } });
+test("a simulated node naming an address that is not loopback (an old simulator's) is never dialed", async () => {
+  const created = await api(s, 'POST', '/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'stale-sim', labels: { 'node.berth.dev/simulated': 'true' } },
+  });
   assert.equal(created.status, 201, created.text);
   try {
-    const st = await api(s, 'PATCH', '/api/v1/nodes/stale-sim/status', { status: { addresses: [{ type: 'InternalIP', address: '172.16.0.9' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } }, { 'Content-Type': 'application/merge-patch+json' });
+    const st = await api(
+      s,
+      'PATCH',
+      '/api/v1/nodes/stale-sim/status',
+      { status: { addresses: [{ type: 'InternalIP', address: '172.16.0.9' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     assert.equal(st.status, 200, st.text);
     apply(pod('stale', { nodeName: 'stale-sim' }));
     const r = kubectl(s, ['logs', 'stale'], { timeoutMs: 20_000 });
@@ -268,7 +307,10 @@ test('a pod with a readiness gate is not Ready until the gate condition is patch
   await new Promise((r) => setTimeout(r, 500));
   let p = json(['get', 'pod', 'gated']);
   const ready = p.status.conditions.find((c: any) => c.type === 'Ready');
-  assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ReadinessGatesNotReady', 'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.']);
+  assert.deepEqual(
+    [ready.status, ready.reason, ready.message],
+    ['False', 'ReadinessGatesNotReady', 'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.'],
+  );
   assert.match(podRow('gated'), /^gated\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+sim-\d\s+<none>\s+0\/1\s*$/);
   ok(['patch', 'pod', 'gated', '--subresource=status', '-p', JSON.stringify({ status: { conditions: [{ type: 'example.com/lb-ready', status: 'True' }] } })]);
   await eventually(() => json(['get', 'pod', 'gated']).status.conditions.find((c: any) => c.type === 'Ready').status === 'True', 'gated Ready', 10_000);
@@ -285,7 +327,10 @@ test('init containers run first: Init:0/1, then Running; a native sidecar stays 
   const setup = p.status.initContainerStatuses[0];
   assert.equal(setup.state.terminated.reason, 'Completed');
   assert.equal(setup.state.terminated.exitCode, 0);
-  assert.ok(Date.parse(setup.state.terminated.finishedAt) <= Date.parse(p.status.containerStatuses[0].state.running.startedAt), 'the app started after the init container finished');
+  assert.ok(
+    Date.parse(setup.state.terminated.finishedAt) <= Date.parse(p.status.containerStatuses[0].state.running.startedAt),
+    'the app started after the init container finished',
+  );
 
   apply(pod('sidecar', { initContainers: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31', restartPolicy: 'Always' }] }));
   await eventually(() => /^sidecar\s+2\/2\s+Running\s+0\s/.test(podRow('sidecar')), 'sidecar 2/2 Running', 15_000);
@@ -349,7 +394,13 @@ test('kubectl delete pod finishes quickly: the simulator stops the pod and confi
 
 test('500 simulated nodes register within a few seconds', async () => {
   const client = RestClient.fromKubeconfig(s.kubeconfig, { maxSockets: 96 });
-  const big = await startSimulator(client, { nodes: 500, namePrefix: 'scale-', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], region: 'us-east-1', podCidr: '10.96.0.0/12' });
+  const big = await startSimulator(client, {
+    nodes: 500,
+    namePrefix: 'scale-',
+    zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    region: 'us-east-1',
+    podCidr: '10.96.0.0/12',
+  });
   try {
     assert.ok(big.registrationMs < 10_000, `500 nodes took ${big.registrationMs} ms`);
     const nodes = await client.listAll<any>(resources.nodes, { labelSelector: 'node.berth.dev/simulated=true' });
@@ -375,7 +426,10 @@ test("simulated nodes holding ranges of the server's --cluster-cidr: the node IP
     const held = inside.nodes.map((n) => n.podCIDR).sort();
     assert.deepEqual(held, ['10.42.0.0/24', '10.42.1.0/24', '10.42.2.0/24']);
     await client.create(resources.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'ipam-plain' } } as any);
-    const cidr = await eventually(async () => (await client.get<any>({ ...resources.nodes, name: 'ipam-plain' })).spec?.podCIDR as string | undefined, 'the API-created node gets a range');
+    const cidr = await eventually(
+      async () => (await client.get<any>({ ...resources.nodes, name: 'ipam-plain' })).spec?.podCIDR as string | undefined,
+      'the API-created node gets a range',
+    );
     assert.ok(cidrContains(parseCidr('10.42.0.0/16'), parseIp(cidr!.split('/')[0]!)!), `${cidr} is in 10.42.0.0/16`);
     assert.ok(!held.includes(cidr!), `${cidr} is none of the simulated nodes' ${held.join(' ')}`);
     // The simulated nodes keep theirs; those outside the cluster range (10.244.x) were never touched.
@@ -407,7 +461,10 @@ test('berth server without a container runtime: its one simulated node serves lo
     await eventually(() => k(['get', 'pod', 'one', '-o', 'jsonpath={.status.phase}']).stdout === 'Running', 'one Running', 20_000);
     const logs = k(['logs', 'one']);
     assert.equal(logs.code, 0, logs.stderr);
-    assert.equal(logs.stdout, '[berth sim] container one started on simulated node simulated-0: image busybox, command (image entrypoint) sleep 3600 (nothing really runs)\n');
+    assert.equal(
+      logs.stdout,
+      '[berth sim] container one started on simulated node simulated-0: image busybox, command (image entrypoint) sleep 3600 (nothing really runs)\n',
+    );
     const exec = k(['exec', 'one', '--', 'true']);
     assert.notEqual(exec.code, 0);
     assert.match(exec.stderr, /it runs on simulated node simulated-0, where no container really runs/);
@@ -436,7 +493,9 @@ test('SIGTERM stops the simulator; its nodes stay registered, as a stopped kubel
   sim.kill('SIGTERM');
   assert.equal(await simExited(), 0, simOutput);
   assert.match(simOutput, /SIGTERM received/);
-  const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true']).items.map((n: any) => n.metadata.name).sort();
+  const nodes = json(['get', 'nodes', '-l', 'node.berth.dev/simulated=true'])
+    .items.map((n: any) => n.metadata.name)
+    .sort();
   assert.deepEqual(nodes, ['sim-0', 'sim-1', 'sim-2']);
   const leases = json(['get', 'leases', '-n', 'kube-node-lease']).items.map((l: any) => l.metadata.name);
   for (const name of nodes) assert.ok(leases.includes(name), `lease ${name} left to expire`);

@@ -54,7 +54,17 @@ export function recordUpdateOn(live: KObject | undefined, next: KObject, writer:
     if (!live && !incoming?.length) {
       const fields = createdFieldsV1(t, next, ignored);
       if (Object.keys(fields).length) {
-        next.metadata.managedFields = [{ manager: writer.manager, operation: 'Update', apiVersion: writer.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: fields, ...(writer.subresource ? { subresource: writer.subresource } : {}) }];
+        next.metadata.managedFields = [
+          {
+            manager: writer.manager,
+            operation: 'Update',
+            apiVersion: writer.apiVersion,
+            time: now,
+            fieldsType: 'FieldsV1',
+            fieldsV1: fields,
+            ...(writer.subresource ? { subresource: writer.subresource } : {}),
+          },
+        ];
       } else delete next.metadata.managedFields;
       return;
     }

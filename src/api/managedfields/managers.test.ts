@@ -12,16 +12,20 @@ const deployment = (spec: Record<string, unknown>, labels?: Record<string, strin
   metadata: { name: 'd', namespace: 'n', ...(labels ? { labels } : {}) },
   spec,
 });
-const containers = (...env: Array<[string, string]>) => ({ template: { spec: { containers: [{ name: 'c', image: 'i', env: env.map(([name, value]) => ({ name, value })) }] } } });
+const containers = (...env: Array<[string, string]>) => ({
+  template: { spec: { containers: [{ name: 'c', image: 'i', env: env.map(([name, value]) => ({ name, value })) }] } },
+});
 
 /** Manager name -> the readable paths it owns. */
 function owners(obj: KObject): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const m of decodeManagedFields(obj.metadata.managedFields).values()) out[`${m.operation}:${m.manager}${m.subresource ? '/' + m.subresource : ''}`] = [...m.set].map(pathString).sort();
+  for (const m of decodeManagedFields(obj.metadata.managedFields).values())
+    out[`${m.operation}:${m.manager}${m.subresource ? '/' + m.subresource : ''}`] = [...m.set].map(pathString).sort();
   return out;
 }
 const empty = (): KObject => ({ metadata: {} });
-const apply = (live: KObject, config: KObject, manager: string, force = false, now = 't') => applyOn(structuredClone(live), structuredClone(config), writer(manager), force, now);
+const apply = (live: KObject, config: KObject, manager: string, force = false, now = 't') =>
+  applyOn(structuredClone(live), structuredClone(config), writer(manager), force, now);
 function update(live: KObject, change: (o: KObject) => void, w: Writer, now = 't'): KObject {
   const next = structuredClone(live);
   change(next);
@@ -54,17 +58,28 @@ test('Apply: owns exactly the configuration; conflicts with other managers unles
   }> = [
     {
       name: 'changing a field another applier owns is a conflict',
-      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'b', spec: { replicas: 2 } }],
+      steps: [
+        { by: 'a', spec: { replicas: 1 } },
+        { by: 'b', spec: { replicas: 2 } },
+      ],
       conflict: /^\.spec\.replicas by Apply:a$/,
     },
     {
       name: 'changing a field an Update owns is a conflict',
-      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) }, { by: 'a', spec: { replicas: 1 } }],
+      steps: [
+        { by: 'a', spec: { replicas: 1 } },
+        { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) },
+        { by: 'a', spec: { replicas: 1 } },
+      ],
       conflict: /^\.spec\.replicas by Update:kubectl-scale\/scale$/,
     },
     {
       name: 'force takes the field over',
-      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) }, { by: 'a', spec: { replicas: 1 }, force: true }],
+      steps: [
+        { by: 'a', spec: { replicas: 1 } },
+        { by: 'kubectl-scale', sub: 'scale', update: (o) => ((o.spec as any).replicas = 5) },
+        { by: 'a', spec: { replicas: 1 }, force: true },
+      ],
       check: (o) => {
         assert.equal((o.spec as any).replicas, 1);
         assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'] });
@@ -72,12 +87,18 @@ test('Apply: owns exactly the configuration; conflicts with other managers unles
     },
     {
       name: 'the same value is no conflict: both own it',
-      steps: [{ by: 'a', spec: { replicas: 1 } }, { by: 'b', spec: { replicas: 1 } }],
+      steps: [
+        { by: 'a', spec: { replicas: 1 } },
+        { by: 'b', spec: { replicas: 1 } },
+      ],
       check: (o) => assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'], 'Apply:b': ['.spec.replicas'] }),
     },
     {
       name: 'a field the applier stops applying is removed',
-      steps: [{ by: 'a', spec: { replicas: 1, paused: true }, labels: { x: '1', y: '2' } }, { by: 'a', spec: { replicas: 1 }, labels: { x: '1' } }],
+      steps: [
+        { by: 'a', spec: { replicas: 1, paused: true }, labels: { x: '1', y: '2' } },
+        { by: 'a', spec: { replicas: 1 }, labels: { x: '1' } },
+      ],
       check: (o) => {
         assert.deepEqual(o.spec, { replicas: 1 });
         assert.deepEqual(o.metadata.labels, { x: '1' });
@@ -85,7 +106,11 @@ test('Apply: owns exactly the configuration; conflicts with other managers unles
     },
     {
       name: 'a field another manager also applied stays, owned by that manager only',
-      steps: [{ by: 'a', spec: { paused: true, replicas: 1 } }, { by: 'b', spec: { paused: true } }, { by: 'a', spec: { replicas: 1 } }],
+      steps: [
+        { by: 'a', spec: { paused: true, replicas: 1 } },
+        { by: 'b', spec: { paused: true } },
+        { by: 'a', spec: { replicas: 1 } },
+      ],
       check: (o) => {
         assert.equal((o.spec as any).paused, true);
         assert.deepEqual(owners(o), { 'Apply:a': ['.spec.replicas'], 'Apply:b': ['.spec.paused'] });
@@ -93,12 +118,19 @@ test('Apply: owns exactly the configuration; conflicts with other managers unles
     },
     {
       name: 'an env entry dropped from the configuration is removed, the others stay',
-      steps: [{ by: 'a', spec: containers(['A', '1'], ['B', '2']) }, { by: 'a', spec: containers(['A', '1']) }],
+      steps: [
+        { by: 'a', spec: containers(['A', '1'], ['B', '2']) },
+        { by: 'a', spec: containers(['A', '1']) },
+      ],
       check: (o) => assert.deepEqual((o.spec as any).template.spec.containers[0].env, [{ name: 'A', value: '1' }]),
     },
     {
       name: 'fields set by an Update stay when an applier stops applying a sibling',
-      steps: [{ by: 'a', labels: { x: '1' } }, { by: 'editor', update: (o) => (o.metadata.labels!.z = '3') }, { by: 'a', labels: {} }],
+      steps: [
+        { by: 'a', labels: { x: '1' } },
+        { by: 'editor', update: (o) => (o.metadata.labels!.z = '3') },
+        { by: 'a', labels: {} },
+      ],
       check: (o) => assert.deepEqual(o.metadata.labels, { z: '3' }),
     },
   ];
@@ -116,7 +148,9 @@ test('Apply: owns exactly the configuration; conflicts with other managers unles
     }
     if (c.conflict) {
       assert.ok(error instanceof ApplyConflictError, `${c.name}: expected a conflict, got ${error}`);
-      const text = error.conflicts.map((x) => `${pathString(x.path)} by ${x.manager.operation}:${x.manager.manager}${x.manager.subresource ? '/' + x.manager.subresource : ''}`).join('; ');
+      const text = error.conflicts
+        .map((x) => `${pathString(x.path)} by ${x.manager.operation}:${x.manager.manager}${x.manager.subresource ? '/' + x.manager.subresource : ''}`)
+        .join('; ');
       assert.match(text, c.conflict, c.name);
     } else {
       assert.equal(error, undefined, `${c.name}: ${error}`);
@@ -137,16 +171,26 @@ test('re-applying the same configuration changes nothing, time included', () => 
 
 test('managedFields a client sends are taken; [{}] drops them; subresources keep the live ones', () => {
   const live = apply(empty(), deployment({ replicas: 2 }), 'a');
-  const edited = update(live, (o) => {
-    o.metadata.managedFields = [{ manager: 'renamed', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
-  }, writer('kubectl-edit'));
+  const edited = update(
+    live,
+    (o) => {
+      o.metadata.managedFields = [
+        { manager: 'renamed', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+      ];
+    },
+    writer('kubectl-edit'),
+  );
   assert.deepEqual(Object.keys(owners(edited)), ['Update:renamed']);
   const reset = update(live, (o) => (o.metadata.managedFields = [{}]), writer('x'));
   assert.equal(reset.metadata.managedFields, undefined);
-  const status = update(live, (o) => {
-    o.metadata.managedFields = [];
-    o.status = { replicas: 1 };
-  }, writer('controller', 'status'));
+  const status = update(
+    live,
+    (o) => {
+      o.metadata.managedFields = [];
+      o.status = { replicas: 1 };
+    },
+    writer('controller', 'status'),
+  );
   assert.deepEqual(owners(status), { 'Apply:a': ['.spec.replicas'], 'Update:controller/status': ['.status', '.status.replicas'] });
   // Unreadable entries from a client fall back to the live ones.
   const garbage = update(live, (o) => (o.metadata.managedFields = [{ operation: 'Nope' } as any]), writer('y'));
@@ -157,7 +201,10 @@ test('entries are ordered as upstream orders them: Apply first, then by time', (
   let o = update(empty(), (x) => Object.assign(x, deployment({ paused: true })), writer('creator'), '2024-01-01T00:00:00Z');
   o = apply(o, deployment({ replicas: 2 }), 'applier', false, '2024-01-02T00:00:00Z');
   o = update(o, (x) => (x.metadata.labels = { a: 'b' }), writer('labeler'), '2024-01-03T00:00:00Z');
-  assert.deepEqual(o.metadata.managedFields!.map((m) => m.manager), ['applier', 'creator', 'labeler']);
+  assert.deepEqual(
+    o.metadata.managedFields!.map((m) => m.manager),
+    ['applier', 'creator', 'labeler'],
+  );
 });
 
 test('the create fast path writes the same entry as the general comparison', async () => {
@@ -165,7 +212,19 @@ test('the create fast path writes the same entry as the general comparison', asy
   const { compare, createdFieldsV1 } = await import('./typed.js');
   const { rootType } = await import('./schema.js');
   const objects: KObject[] = [
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n', labels: { a: 'b' }, finalizers: ['x', 'y'] }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }], resources: {} }, { name: 'c', image: 'dup' }], tolerations: [{ key: 'k' }], securityContext: {} } },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'n', labels: { a: 'b' }, finalizers: ['x', 'y'] },
+      spec: {
+        containers: [
+          { name: 'c', image: 'i', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }], resources: {} },
+          { name: 'c', image: 'dup' },
+        ],
+        tolerations: [{ key: 'k' }],
+        securityContext: {},
+      },
+    },
     { ...deployment({ replicas: 2, selector: { matchLabels: { a: 'b' } }, ...containers(['X', '1']) }, { app: 'x' }) },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n', uid: 'u', resourceVersion: '5' }, data: { a: '1', b: '' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empty' } },
@@ -180,34 +239,53 @@ test('the create fast path writes the same entry as the general comparison', asy
 });
 
 test('main-resource writes own no status; status writes own only status (upstream reset fields)', () => {
-  const created = update(empty(), (o) => Object.assign(o, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n' }, status: { phase: 'Pending' } }), { manager: 'creator', apiVersion: 'v1' });
+  const created = update(
+    empty(),
+    (o) => Object.assign(o, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeName: 'n' }, status: { phase: 'Pending' } }),
+    { manager: 'creator', apiVersion: 'v1' },
+  );
   assert.deepEqual(owners(created), { 'Update:creator': ['.spec', '.spec.nodeName'] });
   const edited = update(created, (o) => ((o.status as any).phase = 'Running'), { manager: 'editor', apiVersion: 'v1' });
   assert.deepEqual(Object.keys(owners(edited)), ['Update:creator']);
-  const reported = update(created, (o) => {
-    (o.status as any).phase = 'Running';
-    (o.spec as any).nodeName = 'other';
-  }, { manager: 'kubelet', apiVersion: 'v1', subresource: 'status' });
+  const reported = update(
+    created,
+    (o) => {
+      (o.status as any).phase = 'Running';
+      (o.spec as any).nodeName = 'other';
+    },
+    { manager: 'kubelet', apiVersion: 'v1', subresource: 'status' },
+  );
   assert.deepEqual(owners(reported), { 'Update:creator': ['.spec', '.spec.nodeName'], 'Update:kubelet/status': ['.status.phase'] });
 });
 
 test('kubectl may take the fields of its last client-side apply; nothing else, and nobody else may', () => {
   const lastApplied = JSON.stringify(deployment({ replicas: 1 }));
-  let live = update(empty(), (o) => Object.assign(o, deployment({ replicas: 1, paused: false }), { metadata: { name: 'd', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } } }), writer('kubectl-client-side-apply'));
+  let live = update(
+    empty(),
+    (o) =>
+      Object.assign(o, deployment({ replicas: 1, paused: false }), {
+        metadata: { name: 'd', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+      }),
+    writer('kubectl-client-side-apply'),
+  );
   live = update(live, (o) => ((o.spec as any).paused = true), writer('someone'));
   // .spec.replicas was in the last-applied configuration: taken over.
   const upgraded = apply(live, deployment({ replicas: 3 }), 'kubectl');
   assert.equal((upgraded.spec as any).replicas, 3);
   assert.deepEqual(owners(upgraded)['Apply:kubectl'], ['.spec.replicas']);
   // .spec.paused wasn't (someone else set it): still a conflict, for kubectl too.
-  assert.throws(() => apply(live, deployment({ replicas: 3, paused: false }), 'kubectl'), (e) => e instanceof ApplyConflictError && e.conflicts.length === 1 && pathString(e.conflicts[0]!.path) === '.spec.paused');
+  assert.throws(
+    () => apply(live, deployment({ replicas: 3, paused: false }), 'kubectl'),
+    (e) => e instanceof ApplyConflictError && e.conflicts.length === 1 && pathString(e.conflicts[0]!.path) === '.spec.paused',
+  );
   // Another manager gets no such pass.
   assert.throws(() => apply(live, deployment({ replicas: 3 }), 'helm'), ApplyConflictError);
 });
 
 test('more than 10 Update entries: the oldest are merged into ancient-changes', () => {
   let o = apply(empty(), deployment({ replicas: 1 }), 'applier');
-  for (let i = 0; i < 12; i++) o = update(o, (x) => ((x.metadata.labels ??= {})[`l${i}`] = 'v'), writer(`m${i}`), `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+  for (let i = 0; i < 12; i++)
+    o = update(o, (x) => ((x.metadata.labels ??= {})[`l${i}`] = 'v'), writer(`m${i}`), `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`);
   const names = o.metadata.managedFields!.map((m) => m.manager);
   assert.equal(names.filter((n) => n !== 'applier').length, 10);
   assert.ok(!names.includes('m0') && !names.includes('m1') && !names.includes('m2'), names.join());

@@ -69,7 +69,14 @@ export function decodeManagedFields(entries: unknown, trusted = false): Managers
     const e = raw as ManagedFieldsEntry;
     if (e.operation !== 'Apply' && e.operation !== 'Update') throw new Error(`unknown operation ${JSON.stringify(e.operation)}`);
     if (e.fieldsType !== undefined && e.fieldsType !== 'FieldsV1') throw new Error(`unknown fieldsType ${JSON.stringify(e.fieldsType)}`);
-    const base = { manager: e.manager ?? '', operation: e.operation as Operation, apiVersion: e.apiVersion ?? '', subresource: e.subresource || undefined, time: e.time, entry: e };
+    const base = {
+      manager: e.manager ?? '',
+      operation: e.operation as Operation,
+      apiVersion: e.apiVersion ?? '',
+      subresource: e.subresource || undefined,
+      time: e.time,
+      entry: e,
+    };
     const fields = (e.fieldsV1 ?? {}) as FieldsV1;
     const m: Manager = trusted && isPlainObject(fields) ? lazyManager(base, fields) : { ...base, set: fromFieldsV1(fields) };
     const id = identity(m);
@@ -85,7 +92,11 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
   const list = [...managers.values()].filter((m) => (undecoded.has(m) ? Object.keys(undecoded.get(m)!).length > 0 : m.set.size > 0));
   list.sort(
     (p, q) =>
-      cmp(p.operation, q.operation) || cmp(p.time ?? '', q.time ?? '') || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''),
+      cmp(p.operation, q.operation) ||
+      cmp(p.time ?? '', q.time ?? '') ||
+      cmp(p.manager, q.manager) ||
+      cmp(p.apiVersion, q.apiVersion) ||
+      cmp(p.subresource ?? '', q.subresource ?? ''),
   );
   return list.map(
     (m) =>

@@ -13,14 +13,29 @@ const show = (s: FieldSet) => [...s].map(pathString).sort();
 
 test('toFieldSet: what an applied configuration owns', () => {
   const cases: Array<{ name: string; t: typeof pod; v: unknown; want: string[] }> = [
-    { name: 'identity fields are nobody\'s', t: cm, v: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n', uid: 'u' }, data: { a: '1' } }, want: ['.data.a'] },
-    { name: 'map entries own themselves, struct fields through their leaves', t: deploy, v: { metadata: { labels: { app: 'x' } }, spec: { replicas: 1 } }, want: ['.metadata.labels.app', '.spec.replicas'] },
+    {
+      name: "identity fields are nobody's",
+      t: cm,
+      v: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n', uid: 'u' }, data: { a: '1' } },
+      want: ['.data.a'],
+    },
+    {
+      name: 'map entries own themselves, struct fields through their leaves',
+      t: deploy,
+      v: { metadata: { labels: { app: 'x' } }, spec: { replicas: 1 } },
+      want: ['.metadata.labels.app', '.spec.replicas'],
+    },
     { name: 'atomic struct (selector) is one leaf', t: deploy, v: { spec: { selector: { matchLabels: { a: 'b' } } } }, want: ['.spec.selector'] },
     {
       name: 'list-map items by key, with the defaulted protocol key',
       t: pod,
       v: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] } },
-      want: ['.spec.containers[name="c"]', '.spec.containers[name="c"].name', '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"]', '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"].containerPort'],
+      want: [
+        '.spec.containers[name="c"]',
+        '.spec.containers[name="c"].name',
+        '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"]',
+        '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"].containerPort',
+      ],
     },
     { name: 'set items by value', t: pod, v: { metadata: { finalizers: ['a', 'b'] } }, want: ['.metadata.finalizers[="a"]', '.metadata.finalizers[="b"]'] },
     { name: 'atomic list is one leaf', t: pod, v: { spec: { tolerations: [{ key: 'a' }, { key: 'b' }] } }, want: ['.spec.tolerations'] },
@@ -36,17 +51,41 @@ test('compare: added, modified and removed fields in one walk', () => {
     { name: 'same', t: deploy, lhs: { spec: { replicas: 1 } }, rhs: { spec: { replicas: 1 } } },
     { name: 'scalar changed', t: deploy, lhs: { spec: { replicas: 1 } }, rhs: { spec: { replicas: 5 } }, modified: ['.spec.replicas'] },
     { name: 'map entry added with its map', t: cm, lhs: { data: undefined }, rhs: { data: { a: '1' } }, added: ['.data', '.data.a'] },
-    { name: 'label removed', t: cm, lhs: { metadata: { labels: { a: '1', b: '2' } } }, rhs: { metadata: { labels: { a: '1' } } }, removed: ['.metadata.labels.b'] },
+    {
+      name: 'label removed',
+      t: cm,
+      lhs: { metadata: { labels: { a: '1', b: '2' } } },
+      rhs: { metadata: { labels: { a: '1' } } },
+      removed: ['.metadata.labels.b'],
+    },
     {
       name: 'list-map item removed with its fields',
       t: pod,
-      lhs: { spec: { containers: [{ name: 'a', image: 'i' }, { name: 'b', image: 'j' }] } },
+      lhs: {
+        spec: {
+          containers: [
+            { name: 'a', image: 'i' },
+            { name: 'b', image: 'j' },
+          ],
+        },
+      },
       rhs: { spec: { containers: [{ name: 'a', image: 'i2' }] } },
       modified: ['.spec.containers[name="a"].image'],
       removed: ['.spec.containers[name="b"]', '.spec.containers[name="b"].image', '.spec.containers[name="b"].name'],
     },
-    { name: 'atomic list changed as one', t: pod, lhs: { spec: { tolerations: [{ key: 'a' }] } }, rhs: { spec: { tolerations: [{ key: 'a' }, { key: 'b' }] } }, modified: ['.spec.tolerations'] },
-    { name: 'managedFields and resourceVersion are not compared', t: cm, lhs: { metadata: { resourceVersion: '1', managedFields: [] } }, rhs: { metadata: { resourceVersion: '2' } } },
+    {
+      name: 'atomic list changed as one',
+      t: pod,
+      lhs: { spec: { tolerations: [{ key: 'a' }] } },
+      rhs: { spec: { tolerations: [{ key: 'a' }, { key: 'b' }] } },
+      modified: ['.spec.tolerations'],
+    },
+    {
+      name: 'managedFields and resourceVersion are not compared',
+      t: cm,
+      lhs: { metadata: { resourceVersion: '1', managedFields: [] } },
+      rhs: { metadata: { resourceVersion: '2' } },
+    },
   ];
   for (const c of cases) {
     const got = compare(c.t, c.lhs, c.rhs);
@@ -69,14 +108,26 @@ test('merge: structs and maps by field, list-maps by key, sets by value, atomic 
   };
   const config = {
     metadata: { labels: { b: '2' }, finalizers: ['y', 'x'] },
-    spec: { containers: [{ name: 'c', image: 'k' }, { name: 'a', env: [{ name: 'F', value: '2' }] }], tolerations: [{ key: 't2' }] },
+    spec: {
+      containers: [
+        { name: 'c', image: 'k' },
+        { name: 'a', env: [{ name: 'F', value: '2' }] },
+      ],
+      tolerations: [{ key: 't2' }],
+    },
   };
   const out = merge(pod, live, config) as any;
   assert.deepEqual(out.metadata.labels, { a: '1', b: '2' });
   assert.deepEqual(out.metadata.finalizers, ['y', 'x']);
-  assert.deepEqual(out.spec.containers.map((c: any) => c.name), ['c', 'a', 'b']);
+  assert.deepEqual(
+    out.spec.containers.map((c: any) => c.name),
+    ['c', 'a', 'b'],
+  );
   assert.equal(out.spec.containers[1].image, 'i');
-  assert.deepEqual(out.spec.containers[1].env, [{ name: 'E', value: '1' }, { name: 'F', value: '2' }]);
+  assert.deepEqual(out.spec.containers[1].env, [
+    { name: 'E', value: '1' },
+    { name: 'F', value: '2' },
+  ]);
   assert.deepEqual(out.spec.tolerations, [{ key: 't2' }]);
   // The live object is not changed.
   assert.deepEqual(live.metadata.labels, { a: '1' });
@@ -86,12 +137,21 @@ test('merge keeps live-only items in place and orders shared items as applied', 
   const item = (name: string) => ({ name });
   const live = { spec: { containers: ['a', 'x', 'b', 'c'].map(item) } };
   const out = merge(pod, live, { spec: { containers: ['c', 'b', 'a'].map(item) } }) as any;
-  assert.deepEqual(out.spec.containers.map((c: any) => c.name), ['x', 'c', 'b', 'a']);
+  assert.deepEqual(
+    out.spec.containers.map((c: any) => c.name),
+    ['x', 'c', 'b', 'a'],
+  );
 });
 
 test('a keyed list item without its key, or applied twice, is an error', () => {
-  assert.throws(() => toFieldSet(pod, { spec: { containers: [{ image: 'i' }] } }), (e) => e instanceof TypedError && /omits key field "name"/.test(e.message));
-  assert.throws(() => toFieldSet(pod, { spec: { containers: [{ name: 'a' }, { name: 'a' }] } }, true), (e) => e instanceof TypedError && /duplicate entries/.test(e.message));
+  assert.throws(
+    () => toFieldSet(pod, { spec: { containers: [{ image: 'i' }] } }),
+    (e) => e instanceof TypedError && /omits key field "name"/.test(e.message),
+  );
+  assert.throws(
+    () => toFieldSet(pod, { spec: { containers: [{ name: 'a' }, { name: 'a' }] } }, true),
+    (e) => e instanceof TypedError && /duplicate entries/.test(e.message),
+  );
   assert.throws(() => merge(pod, { spec: { containers: [{ name: 'a' }] } }, { spec: { containers: [{ name: 'a' }, { name: 'a' }] } }), TypedError);
   // A live object may hold duplicates (upstream allows them there): they are owned as one item.
   assert.deepEqual(show(toFieldSet(pod, { spec: { containers: [{ name: 'a' }, { name: 'a' }] } })), ['.spec.containers[name="a"]']);
@@ -103,14 +163,17 @@ test('removeItems takes subtrees; withNamedFields adds struct fields on the way'
   assert.deepEqual(out, { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'b' }] } });
   assert.equal(v.spec.containers.length, 2);
   const named = withNamedFields(deploy, new Set([P('metadata', 'labels', 'a'), P('spec', 'template', 'spec', 'containers', 'k:{"name":"c"}', 'image')]));
-  assert.deepEqual(show(named), [
-    '.metadata',
-    '.metadata.labels',
-    '.metadata.labels.a',
-    '.spec',
-    '.spec.template',
-    '.spec.template.spec',
-    '.spec.template.spec.containers',
-    '.spec.template.spec.containers[name="c"].image',
-  ].sort());
+  assert.deepEqual(
+    show(named),
+    [
+      '.metadata',
+      '.metadata.labels',
+      '.metadata.labels.a',
+      '.spec',
+      '.spec.template',
+      '.spec.template.spec',
+      '.spec.template.spec.containers',
+      '.spec.template.spec.containers[name="c"].image',
+    ].sort(),
+  );
 });

@@ -34,7 +34,8 @@ export function itemElement(t: TypeNode, item: unknown, path: string): string {
   for (const k of keys) {
     if (item[k] === undefined || item[k] === null) {
       const d = t.keyDefaults?.[k];
-      if (d === undefined) throw new TypedError(`${readable(path)}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`);
+      if (d === undefined)
+        throw new TypedError(`${readable(path)}: associative list with keys has an element that omits key field "${k}" (and doesn't have default value)`);
       if (values === item) values = { ...item };
       values[k] = d;
     }
@@ -42,7 +43,12 @@ export function itemElement(t: TypeNode, item: unknown, path: string): string {
   return keyElement(keys, values);
 }
 
-const readable = (path: string) => '.' + path.split(SEP).map((e) => e.slice(2)).join('.');
+const readable = (path: string) =>
+  '.' +
+  path
+    .split(SEP)
+    .map((e) => e.slice(2))
+    .join('.');
 
 /** Items of a granular list by path element, in order; several items may share one. */
 function indexList(t: TypeNode, list: unknown[], path: string): Map<string, unknown[]> {
@@ -108,7 +114,10 @@ export function compare(t: TypeNode, lhs: unknown, rhs: unknown, ignore?: Readon
 // The path is a stack of elements, joined only for the fields that changed: most of an object
 // doesn't, and building every field's path string would cost more than the walk itself.
 function compareAt(t: TypeNode, lhs: unknown, rhs: unknown, stack: string[], c: Comparison, ignore?: ReadonlySet<string>): void {
-  const leaf = !(granular(t, lhs) || granular(t, rhs)) || (isEmpty(lhs) && isEmpty(rhs)) || (lhs !== undefined && rhs !== undefined && Array.isArray(lhs) !== Array.isArray(rhs));
+  const leaf =
+    !(granular(t, lhs) || granular(t, rhs)) ||
+    (isEmpty(lhs) && isEmpty(rhs)) ||
+    (lhs !== undefined && rhs !== undefined && Array.isArray(lhs) !== Array.isArray(rhs));
   if (leaf) {
     if (lhs === undefined) c.added.add(stack.join(SEP));
     else if (rhs === undefined) c.removed.add(stack.join(SEP));

@@ -34,7 +34,10 @@ test('json patch operations as RFC 6902', () => {
 
 test('a json patch of more than 10000 operations is refused before any is applied', () => {
   const ops = Array.from({ length: MAX_JSON_PATCH_OPERATIONS + 1 }, () => ({ op: 'test', path: '/a', value: 1 }));
-  assert.throws(() => applyJsonPatch({ a: 1 }, ops), (e: Error) => e instanceof PatchTooLargeError && /The allowed maximum operations in a JSON patch is 10000, got 10001/.test(e.message));
+  assert.throws(
+    () => applyJsonPatch({ a: 1 }, ops),
+    (e: Error) => e instanceof PatchTooLargeError && /The allowed maximum operations in a JSON patch is 10000, got 10001/.test(e.message),
+  );
   assert.deepEqual(applyJsonPatch({ a: 1 }, ops.slice(1)), { a: 1 });
 });
 
@@ -44,7 +47,10 @@ test('copies that double a value stop at the 3 MiB budget, in bounded time and m
   for (let i = 0; i < 26; i++) ops.push({ op: 'copy', from: '/v', path: '/v/-' } as never);
   const heapBefore = process.memoryUsage().heapUsed;
   const start = performance.now();
-  assert.throws(() => applyJsonPatch({}, ops), (e: Error) => e instanceof PatchError && /accumulated size increase of copy is \d+, exceeding the limit 3145728/.test(e.message));
+  assert.throws(
+    () => applyJsonPatch({}, ops),
+    (e: Error) => e instanceof PatchError && /accumulated size increase of copy is \d+, exceeding the limit 3145728/.test(e.message),
+  );
   assert.ok(performance.now() - start < 2000);
   assert.ok(process.memoryUsage().heapUsed - heapBefore < 200 * 1024 * 1024);
   // Under the budget, copies work.
@@ -56,7 +62,14 @@ test('patches nested 10000 deep apply without overflowing the stack', () => {
   for (const [type, patch] of [
     ['application/merge-patch+json', { x: deep(9_999) }],
     ['application/strategic-merge-patch+json', { x: deep(9_999), metadata: { labels: { l: 'v' } } }],
-    ['application/json-patch+json', [{ op: 'add', path: '/x', value: deep(9_999) }, { op: 'test', path: '/x', value: deep(9_999) }, { op: 'copy', from: '/x', path: '/y' }]],
+    [
+      'application/json-patch+json',
+      [
+        { op: 'add', path: '/x', value: deep(9_999) },
+        { op: 'test', path: '/x', value: deep(9_999) },
+        { op: 'copy', from: '/x', path: '/y' },
+      ],
+    ],
   ] as const) {
     const out = applyPatch(type, cm, patch, 'ConfigMap') as Record<string, unknown>;
     let depth = 0;

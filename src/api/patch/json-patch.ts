@@ -49,7 +49,8 @@ function parentOf(doc: unknown, path: string, op: string): [Container, string] {
     else cur = undefined;
     if (cur === undefined) break;
   }
-  if (typeof cur !== 'object' || cur === null) throw new PatchError(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
+  if (typeof cur !== 'object' || cur === null)
+    throw new PatchError(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
   return [cur as Container, last];
 }
 
@@ -119,7 +120,8 @@ export function applyJsonPatch(original: unknown, patch: unknown): unknown {
         break;
       case 'move': {
         if (o.path === o.from) break;
-        if (o.path.startsWith(o.from! + '/')) throw new PatchError(`move operation does not apply: cannot move ${JSON.stringify(o.from)} into its own child ${JSON.stringify(o.path)}`);
+        if (o.path.startsWith(o.from! + '/'))
+          throw new PatchError(`move operation does not apply: cannot move ${JSON.stringify(o.from)} into its own child ${JSON.stringify(o.path)}`);
         const v = o.from === '' ? doc : remove(doc, o.from!, 'move');
         doc = add(doc, o.path, v);
         break;
@@ -128,7 +130,9 @@ export function applyJsonPatch(original: unknown, patch: unknown): unknown {
         const v = get(doc, o.from!, 'copy');
         copied += jsonSize(v);
         if (copied > MAX_JSON_PATCH_COPY_BYTES) {
-          throw new PatchError(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+          throw new PatchError(
+            `Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`,
+          );
         }
         doc = add(doc, o.path, copyJson(v));
         break;

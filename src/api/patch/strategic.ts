@@ -65,7 +65,8 @@ function mergeMap(orig: Obj, patch: Obj, kind: string, path: string[]): Obj | ty
   for (const [key, order] of Object.entries(patch)) {
     if (!key.startsWith('$setElementOrder/')) continue;
     const field = key.slice('$setElementOrder/'.length);
-    if (Array.isArray(order) && Array.isArray(result[field])) result[field] = applyOrder(result[field] as unknown[], order, strategyAt(kind, [...path, field]).mergeKey);
+    if (Array.isArray(order) && Array.isArray(result[field]))
+      result[field] = applyOrder(result[field] as unknown[], order, strategyAt(kind, [...path, field]).mergeKey);
   }
   if (retainKeys !== undefined) {
     if (!Array.isArray(retainKeys)) throw new PatchError('$retainKeys must be a list of field names');

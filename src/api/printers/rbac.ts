@@ -19,7 +19,12 @@ export function subjectsStrings(subjects: Any[] | undefined): [string, string, s
 export const bindingPrinter: Printer = {
   columns: [
     NAME,
-    col('Role', 'string', 0, 'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+    col(
+      'Role',
+      'string',
+      0,
+      'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.',
+    ),
     AGE,
     col('Users', 'string', 1, 'Users in the roleBinding'),
     col('Groups', 'string', 1, 'Groups in the roleBinding'),

@@ -7,7 +7,14 @@ import { bytes, entry, envelope, int, str } from './test-encoder.js';
 
 test('a ConfigMap as client-go sends it: empty fields dropped, maps and booleans kept', () => {
   // Go writes every non-pointer field, so generateName "" and a zero creationTimestamp arrive too.
-  const meta = [...str(1, 'cfg'), ...str(2, ''), ...str(3, 'apps'), ...int(7, 0), ...bytes(8, [...int(1, -62135596800n), ...int(2, 0)]), ...entry(11, 'app', 'web')];
+  const meta = [
+    ...str(1, 'cfg'),
+    ...str(2, ''),
+    ...str(3, 'apps'),
+    ...int(7, 0),
+    ...bytes(8, [...int(1, -62135596800n), ...int(2, 0)]),
+    ...entry(11, 'app', 'web'),
+  ];
   const raw = [...bytes(1, meta), ...entry(2, 'k1', 'v1'), ...entry(2, 'k2', ''), ...int(4, 1)];
   const obj = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', raw));
   assert.deepEqual(obj, {
@@ -61,7 +68,11 @@ test('probes: the ProbeHandler (exec, httpGet) is inlined next to the timings', 
   const readiness = [...bytes(1, bytes(1, [...str(1, 'cat'), ...str(1, '/tmp/ready')])), ...int(6, 3)];
   const container = [...str(1, 'web'), ...str(2, 'nginx'), ...bytes(10, liveness), ...bytes(11, readiness)];
   const pod = decodeKubernetesProtobuf(envelope('v1', 'Pod', [...bytes(1, str(1, 'web')), ...bytes(2, bytes(2, container))])) as any;
-  assert.deepEqual(pod.spec.containers[0].livenessProbe, { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 5, periodSeconds: 10 });
+  assert.deepEqual(pod.spec.containers[0].livenessProbe, {
+    httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+    initialDelaySeconds: 5,
+    periodSeconds: 10,
+  });
   assert.deepEqual(pod.spec.containers[0].readinessProbe, { exec: { command: ['cat', '/tmp/ready'] }, failureThreshold: 3 });
 });
 
@@ -70,7 +81,9 @@ test('an EphemeralContainer: the EphemeralContainerCommon is inlined beside targ
   const common = [...str(1, 'debugger-x'), ...str(2, 'busybox'), ...str(3, 'sh'), ...int(16, 1), ...int(18, 1)];
   const spec = [...bytes(2, [...str(1, 'web'), ...str(2, 'nginx')]), ...bytes(34, [...bytes(1, common), ...str(2, 'web')])];
   const pod = decodeKubernetesProtobuf(envelope('v1', 'Pod', [...bytes(1, str(1, 'web')), ...bytes(2, spec)])) as any;
-  assert.deepEqual(pod.spec.ephemeralContainers, [{ name: 'debugger-x', image: 'busybox', command: ['sh'], stdin: true, tty: true, targetContainerName: 'web' }]);
+  assert.deepEqual(pod.spec.ephemeralContainers, [
+    { name: 'debugger-x', image: 'busybox', command: ['sh'], stdin: true, tty: true, targetContainerName: 'web' },
+  ]);
 });
 
 test('a PersistentVolumeSpec: the PersistentVolumeSource is inlined beside capacity and accessModes', () => {
@@ -78,7 +91,12 @@ test('a PersistentVolumeSpec: the PersistentVolumeSource is inlined beside capac
   const capacity = bytes(1, [...str(1, 'storage'), ...bytes(2, str(1, '5Gi'))]);
   const spec = [...capacity, ...bytes(2, bytes(5, [...str(1, 'nfs.example'), ...str(2, '/exports')])), ...str(3, 'ReadWriteMany'), ...str(6, 'slow')];
   const pv = decodeKubernetesProtobuf(envelope('v1', 'PersistentVolume', [...bytes(1, str(1, 'pv1')), ...bytes(2, spec)])) as any;
-  assert.deepEqual(pv.spec, { capacity: { storage: '5Gi' }, nfs: { server: 'nfs.example', path: '/exports' }, accessModes: ['ReadWriteMany'], storageClassName: 'slow' });
+  assert.deepEqual(pv.spec, {
+    capacity: { storage: '5Gi' },
+    nfs: { server: 'nfs.example', path: '/exports' },
+    accessModes: ['ReadWriteMany'],
+    storageClassName: 'slow',
+  });
 });
 
 test('key selectors: the LocalObjectReference (name) is inlined beside key', () => {

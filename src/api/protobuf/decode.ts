@@ -29,7 +29,10 @@ const SPECIAL: Record<string, (b: Uint8Array) => unknown> = {
   [`${META}FieldsV1`]: (b) => jsonField(b),
   'k8s.io.apimachinery.pkg.runtime.RawExtension': (b) => jsonField(b),
   // Go's `type Verbs []string` travels as a message of repeated items; JSON is the bare list.
-  [`${META}Verbs`]: (b) => readFields(b).map((f) => (f.field === 1 && f.bytes ? Buffer.from(f.bytes).toString('utf8') : undefined)).filter((v) => v !== undefined),
+  [`${META}Verbs`]: (b) =>
+    readFields(b)
+      .map((f) => (f.field === 1 && f.bytes ? Buffer.from(f.bytes).toString('utf8') : undefined))
+      .filter((v) => v !== undefined),
   'k8s.io.apimachinery.pkg.util.intstr.IntOrString': (b) => {
     const type = intField(b, 1);
     return type === 1n ? (stringField(b, 3) ?? '') : Number(intField(b, 2));
@@ -37,12 +40,16 @@ const SPECIAL: Record<string, (b: Uint8Array) => unknown> = {
 };
 
 function stringField(b: Uint8Array, n: number): string | undefined {
-  const f = readFields(b).filter((x) => x.field === n).pop();
+  const f = readFields(b)
+    .filter((x) => x.field === n)
+    .pop();
   return f?.bytes ? Buffer.from(f.bytes).toString('utf8') : undefined;
 }
 
 function intField(b: Uint8Array, n: number): bigint {
-  const f = readFields(b).filter((x) => x.field === n).pop();
+  const f = readFields(b)
+    .filter((x) => x.field === n)
+    .pop();
   return f?.varint !== undefined ? signed64(f.varint) : 0n;
 }
 
@@ -95,7 +102,7 @@ function scalar(type: string, f: WireField): unknown {
     case 'int64':
     case 'uint32':
     case 'uint64':
-      return Number(type.startsWith('u') ? f.varint ?? 0n : signed64(f.varint ?? 0n));
+      return Number(type.startsWith('u') ? (f.varint ?? 0n) : signed64(f.varint ?? 0n));
     case 'double':
       return f.bytes ? Buffer.from(f.bytes).readDoubleLE(0) : 0;
     case 'float':
@@ -192,7 +199,8 @@ const GROUP_PACKAGE: Record<string, string> = {
  * kind and whose raw bytes are the object.
  */
 export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(PROTOBUF_MAGIC)) throw new ProtobufError('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
+  if (body.length < 4 || !body.subarray(0, 4).equals(PROTOBUF_MAGIC))
+    throw new ProtobufError('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
   const envelope = readFields(body.subarray(4));
   const typeMetaBytes = envelope.find((f) => f.field === 1)?.bytes ?? new Uint8Array();
   const raw = envelope.find((f) => f.field === 2)?.bytes ?? new Uint8Array();

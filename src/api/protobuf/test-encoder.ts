@@ -111,7 +111,10 @@ function encodeValue(n: number, type: string, v: unknown): number[] {
     case 'k8s.io.apimachinery.pkg.runtime.RawExtension':
       return bytes(n, str(1, JSON.stringify(v)));
     case `${META}Verbs`:
-      return bytes(n, (v as string[]).flatMap((verb) => str(1, verb)));
+      return bytes(
+        n,
+        (v as string[]).flatMap((verb) => str(1, verb)),
+      );
     case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString':
       return bytes(n, typeof v === 'number' ? [...int(1, 0), ...int(2, v)] : [...int(1, 1), ...str(3, v as string)]);
     default:

@@ -21,9 +21,9 @@ export function validateLabelSelector(sel: LabelSelector, p: Path): FieldError[]
     const ep = p.child('matchExpressions').index(i);
     for (const m of isQualifiedName(e.key ?? '')) errs.push(invalid(ep.child('key').s, e.key, m));
     if (e.operator === 'In' || e.operator === 'NotIn') {
-      if (!(e.values ?? []).length) errs.push(required(ep.child('values').s, 'must be specified when `operator` is \'In\' or \'NotIn\''));
+      if (!(e.values ?? []).length) errs.push(required(ep.child('values').s, "must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (e.operator === 'Exists' || e.operator === 'DoesNotExist') {
-      if ((e.values ?? []).length) errs.push(forbidden(ep.child('values').s, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
+      if ((e.values ?? []).length) errs.push(forbidden(ep.child('values').s, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else {
       errs.push(invalid(ep.child('operator').s, e.operator, 'not a valid selector operator'));
     }
@@ -37,7 +37,11 @@ function goMap(m: Record<string, string> | undefined): string {
 }
 
 /** Selector, template labels matching it, and the template's pod spec, as workloads share them. */
-export function validateWorkloadSpec(spec: { selector?: LabelSelector; template?: PodTemplateSpec; replicas?: number; minReadySeconds?: number }, p: Path, kind: string): FieldError[] {
+export function validateWorkloadSpec(
+  spec: { selector?: LabelSelector; template?: PodTemplateSpec; replicas?: number; minReadySeconds?: number },
+  p: Path,
+  kind: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   nonNegative(spec.replicas, p.child('replicas'), errs);
   nonNegative(spec.minReadySeconds, p.child('minReadySeconds'), errs);
@@ -72,7 +76,8 @@ export function validateWorkloadSpec(spec: { selector?: LabelSelector; template?
   errs.push(...validatePodSpec(spec.template.spec, ps));
   const rp = spec.template.spec?.restartPolicy;
   if (rp && rp !== 'Always') errs.push(notSupported(ps.child('restartPolicy').s, rp, ['Always']));
-  if (spec.template.spec?.activeDeadlineSeconds !== undefined) errs.push(forbidden(ps.child('activeDeadlineSeconds').s, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+  if (spec.template.spec?.activeDeadlineSeconds !== undefined)
+    errs.push(forbidden(ps.child('activeDeadlineSeconds').s, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
   return errs;
 }
 
@@ -87,7 +92,11 @@ export function validateReplicaCounts(status: Record<string, any> | undefined): 
 }
 
 /** apps/v1 selectors are immutable. */
-export function validateSelectorUnchanged(spec: { selector?: LabelSelector } | undefined, old: { selector?: LabelSelector } | undefined, p: Path): FieldError[] {
+export function validateSelectorUnchanged(
+  spec: { selector?: LabelSelector } | undefined,
+  old: { selector?: LabelSelector } | undefined,
+  p: Path,
+): FieldError[] {
   if (deepEqual(spec?.selector, old?.selector)) return [];
   return [invalid(p.child('selector').s, spec?.selector ?? null, 'field is immutable')];
 }

@@ -36,22 +36,33 @@ export function validateJobSpec(spec: JobSpec & Any, p: Path, requireSelector: b
   nonNegative(spec.ttlSecondsAfterFinished ?? undefined, p.child('ttlSecondsAfterFinished'), errs);
   positive(spec.activeDeadlineSeconds, p.child('activeDeadlineSeconds'), errs);
   const indexed = spec.completionMode === 'Indexed';
-  if (spec.completionMode != null && !COMPLETION_MODES.includes(spec.completionMode)) errs.push(notSupported(p.child('completionMode').s, spec.completionMode, COMPLETION_MODES));
+  if (spec.completionMode != null && !COMPLETION_MODES.includes(spec.completionMode))
+    errs.push(notSupported(p.child('completionMode').s, spec.completionMode, COMPLETION_MODES));
   if (indexed && spec.completions == null) errs.push(required(p.child('completions').s, 'when completion mode is Indexed'));
   if (spec.backoffLimitPerIndex != null) {
     nonNegative(spec.backoffLimitPerIndex, p.child('backoffLimitPerIndex'), errs);
     if (!indexed) errs.push(forbidden(p.child('backoffLimitPerIndex').s, 'requires indexed completion mode'));
-    if (indexed && (spec.completions ?? 0) > MAX_INDEXED_COMPLETIONS_WITH_PER_INDEX) errs.push(invalid(p.child('completions').s, spec.completions, `must be less than or equal to ${MAX_INDEXED_COMPLETIONS_WITH_PER_INDEX} when backoffLimitPerIndex is set`));
+    if (indexed && (spec.completions ?? 0) > MAX_INDEXED_COMPLETIONS_WITH_PER_INDEX)
+      errs.push(
+        invalid(
+          p.child('completions').s,
+          spec.completions,
+          `must be less than or equal to ${MAX_INDEXED_COMPLETIONS_WITH_PER_INDEX} when backoffLimitPerIndex is set`,
+        ),
+      );
   }
   if (spec.maxFailedIndexes != null) {
     const mp = p.child('maxFailedIndexes');
     nonNegative(spec.maxFailedIndexes, mp, errs);
     if (spec.backoffLimitPerIndex == null) errs.push(required(p.child('backoffLimitPerIndex').s, 'when maxFailedIndexes is specified'));
-    if (spec.completions != null && spec.maxFailedIndexes > spec.completions) errs.push(invalid(mp.s, spec.maxFailedIndexes, 'must be less than or equal to completions'));
+    if (spec.completions != null && spec.maxFailedIndexes > spec.completions)
+      errs.push(invalid(mp.s, spec.maxFailedIndexes, 'must be less than or equal to completions'));
   }
   if (spec.podReplacementPolicy != null) {
-    if (!REPLACEMENT_POLICIES.includes(spec.podReplacementPolicy)) errs.push(notSupported(p.child('podReplacementPolicy').s, spec.podReplacementPolicy, REPLACEMENT_POLICIES));
-    else if (spec.podFailurePolicy && spec.podReplacementPolicy !== 'Failed') errs.push(notSupported(p.child('podReplacementPolicy').s, spec.podReplacementPolicy, ['Failed']));
+    if (!REPLACEMENT_POLICIES.includes(spec.podReplacementPolicy))
+      errs.push(notSupported(p.child('podReplacementPolicy').s, spec.podReplacementPolicy, REPLACEMENT_POLICIES));
+    else if (spec.podFailurePolicy && spec.podReplacementPolicy !== 'Failed')
+      errs.push(notSupported(p.child('podReplacementPolicy').s, spec.podReplacementPolicy, ['Failed']));
   }
   if (spec.podFailurePolicy) errs.push(...validatePodFailurePolicy(spec, p.child('podFailurePolicy')));
   if (spec.successPolicy) errs.push(...validateSuccessPolicy(spec, p.child('successPolicy')));
@@ -86,7 +97,8 @@ export function validateJobSpec(spec: JobSpec & Any, p: Path, requireSelector: b
   const rp = spec.template.spec?.restartPolicy;
   if (!rp) errs.push(required(ps.child('restartPolicy').s, `valid values: "OnFailure", "Never"`));
   else if (!RESTART_POLICIES.includes(rp)) errs.push(notSupported(ps.child('restartPolicy').s, rp, RESTART_POLICIES));
-  else if (spec.podFailurePolicy && rp !== 'Never') errs.push(invalid(ps.child('restartPolicy').s, rp, 'only "Never" is supported when podFailurePolicy is specified'));
+  else if (spec.podFailurePolicy && rp !== 'Never')
+    errs.push(invalid(ps.child('restartPolicy').s, rp, 'only "Never" is supported when podFailurePolicy is specified'));
   return errs;
 }
 
@@ -98,17 +110,25 @@ function validatePodFailurePolicy(spec: Any, p: Path): FieldError[] {
   const containerNames = new Set([...(spec.template?.spec?.containers ?? []), ...(spec.template?.spec?.initContainers ?? [])].map((c: Any) => c.name));
   rules.forEach((rule, i) => {
     const p = rp.index(i);
-    if (!FAILURE_ACTIONS.includes(rule.action)) errs.push(rule.action ? notSupported(p.child('action').s, rule.action, FAILURE_ACTIONS) : required(p.child('action').s));
-    if (rule.action === 'FailIndex' && spec.backoffLimitPerIndex == null) errs.push(forbidden(p.child('action').s, 'requires the backoffLimitPerIndex to be set'));
+    if (!FAILURE_ACTIONS.includes(rule.action))
+      errs.push(rule.action ? notSupported(p.child('action').s, rule.action, FAILURE_ACTIONS) : required(p.child('action').s));
+    if (rule.action === 'FailIndex' && spec.backoffLimitPerIndex == null)
+      errs.push(forbidden(p.child('action').s, 'requires the backoffLimitPerIndex to be set'));
     const hasCodes = rule.onExitCodes != null;
     const hasConds = (rule.onPodConditions ?? []).length > 0;
-    if (hasCodes && hasConds) errs.push(invalid(p.s, 'specifying both OnExitCodes and OnPodConditions is not supported', 'specifying both OnExitCodes and OnPodConditions is not supported'));
-    else if (!hasCodes && !hasConds) errs.push(invalid(p.s, 'specifying one of OnExitCodes and OnPodConditions is required', 'specifying one of OnExitCodes and OnPodConditions is required'));
+    if (hasCodes && hasConds)
+      errs.push(
+        invalid(p.s, 'specifying both OnExitCodes and OnPodConditions is not supported', 'specifying both OnExitCodes and OnPodConditions is not supported'),
+      );
+    else if (!hasCodes && !hasConds)
+      errs.push(invalid(p.s, 'specifying one of OnExitCodes and OnPodConditions is required', 'specifying one of OnExitCodes and OnPodConditions is required'));
     if (hasCodes) {
       const cp = p.child('onExitCodes');
       const req = rule.onExitCodes;
-      if (req.containerName != null && !containerNames.has(req.containerName)) errs.push(invalid(cp.child('containerName').s, req.containerName, 'must be one of the container or initContainer names in the pod template'));
-      if (!EXIT_CODE_OPERATORS.includes(req.operator)) errs.push(req.operator ? notSupported(cp.child('operator').s, req.operator, EXIT_CODE_OPERATORS) : required(cp.child('operator').s));
+      if (req.containerName != null && !containerNames.has(req.containerName))
+        errs.push(invalid(cp.child('containerName').s, req.containerName, 'must be one of the container or initContainer names in the pod template'));
+      if (!EXIT_CODE_OPERATORS.includes(req.operator))
+        errs.push(req.operator ? notSupported(cp.child('operator').s, req.operator, EXIT_CODE_OPERATORS) : required(cp.child('operator').s));
       const values: number[] = req.values ?? [];
       const vp = cp.child('values');
       if (!values.length) errs.push(required(vp.s, 'at least one value is required'));
@@ -137,17 +157,29 @@ function validateSuccessPolicy(spec: Any, p: Path): FieldError[] {
   if (rules.length > MAX_SUCCESS_POLICY_RULES) errs.push(invalid(rp.s, rules.length, `must have at most ${MAX_SUCCESS_POLICY_RULES} items`));
   rules.forEach((rule, i) => {
     const p = rp.index(i);
-    if (rule.succeededIndexes == null && rule.succeededCount == null) errs.push(required(p.s, 'at least one of succeededCount or succeededIndexes must be specified'));
+    if (rule.succeededIndexes == null && rule.succeededCount == null)
+      errs.push(required(p.s, 'at least one of succeededCount or succeededIndexes must be specified'));
     let indexes: number[] | undefined;
     if (rule.succeededIndexes != null) {
       indexes = parseIndexes(rule.succeededIndexes, spec.completions ?? 0);
-      if (!indexes) errs.push(invalid(p.child('succeededIndexes').s, rule.succeededIndexes, `error parsing succeededIndexes: must be ordered, non-overlapping intervals of indexes below ${spec.completions ?? 0}`));
+      if (!indexes)
+        errs.push(
+          invalid(
+            p.child('succeededIndexes').s,
+            rule.succeededIndexes,
+            `error parsing succeededIndexes: must be ordered, non-overlapping intervals of indexes below ${spec.completions ?? 0}`,
+          ),
+        );
     }
     if (rule.succeededCount != null) {
       const cp = p.child('succeededCount');
       nonNegative(rule.succeededCount, cp, errs);
-      if (spec.completions != null && rule.succeededCount > spec.completions) errs.push(invalid(cp.s, rule.succeededCount, `must be less than or equal to ${spec.completions} (the number of specified completions)`));
-      if (indexes && rule.succeededCount > indexes.length) errs.push(invalid(cp.s, rule.succeededCount, `must be less than or equal to ${indexes.length} (the number of indexes in the specified succeededIndexes field)`));
+      if (spec.completions != null && rule.succeededCount > spec.completions)
+        errs.push(invalid(cp.s, rule.succeededCount, `must be less than or equal to ${spec.completions} (the number of specified completions)`));
+      if (indexes && rule.succeededCount > indexes.length)
+        errs.push(
+          invalid(cp.s, rule.succeededCount, `must be less than or equal to ${indexes.length} (the number of indexes in the specified succeededIndexes field)`),
+        );
     }
   });
   return errs;

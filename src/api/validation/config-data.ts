@@ -17,7 +17,14 @@ export function validateConfigData(o: Any, fields: string[]): FieldError[] {
   for (const f of fields) {
     for (const [k, v] of Object.entries((o[f] ?? {}) as Record<string, string>)) {
       const p = new Path(f).key(k).s;
-      if (!CONFIG_KEY.test(k)) errs.push(invalid(p, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      if (!CONFIG_KEY.test(k))
+        errs.push(
+          invalid(
+            p,
+            k,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+          ),
+        );
       else if (k.length > 253) errs.push(invalid(p, k, 'must be no more than 253 characters'));
       if (seen.has(k)) errs.push(invalid(p, k, 'duplicate of key present in ' + fields.filter((x) => x !== f).join()));
       seen.add(k);

@@ -68,7 +68,13 @@ export function validateObjectMeta(meta: Meta, namespaced: boolean, nameFn: Name
     if (!o.uid) errs.push(invalid(op.child('uid').s, o.uid ?? '', 'uid must not be empty'));
   });
   if (controllers.length > 1) {
-    errs.push(invalid(p.child('ownerReferences').s, meta.ownerReferences, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((c) => `${c.kind}/${c.name}`).join(' and ')}`));
+    errs.push(
+      invalid(
+        p.child('ownerReferences').s,
+        meta.ownerReferences,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers.map((c) => `${c.kind}/${c.name}`).join(' and ')}`,
+      ),
+    );
   }
   return errs;
 }
@@ -79,7 +85,12 @@ export function validateNoNewFinalizers(meta: Meta, old: Meta, p = new Path('met
   const had = new Set(old.finalizers ?? []);
   const added = [...new Set((meta.finalizers ?? []).filter((f) => !had.has(f)))].sort();
   if (!added.length) return [];
-  return [forbidden(p.child('finalizers').s, `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`)];
+  return [
+    forbidden(
+      p.child('finalizers').s,
+      `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+    ),
+  ];
 }
 
 /** The validator of a kind whose only rules are its metadata's, plus `extra` checks of its own. */

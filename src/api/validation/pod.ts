@@ -14,10 +14,36 @@ const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const STANDARD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'storage'];
 const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',
-  'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ];
 
 function checkPort(v: number | undefined, p: Path, errs: FieldError[], allowZero = false): void {
@@ -35,7 +61,10 @@ export function validateResources(res: ResourceRequirements | undefined, p: Path
   const errs: FieldError[] = [];
   if (!res) return errs;
   const limits = new Map<string, Quantity>();
-  for (const [which, list] of [['limits', res.limits], ['requests', res.requests]] as const) {
+  for (const [which, list] of [
+    ['limits', res.limits],
+    ['requests', res.requests],
+  ] as const) {
     for (const [name, raw] of Object.entries(list ?? {})) {
       const fp = p.child(which).key(name);
       validateResourceName(name, fp, errs);
@@ -75,7 +104,8 @@ function validateProbe(probe: Probe | undefined, p: Path, errs: FieldError[]): v
   if (probe.httpGet) {
     const port = probe.httpGet.port;
     if (typeof port === 'number') checkPort(port, p.child('httpGet').child('port'), errs);
-    if (probe.httpGet.scheme && !['HTTP', 'HTTPS'].includes(probe.httpGet.scheme)) errs.push(notSupported(p.child('httpGet').child('scheme').s, probe.httpGet.scheme, ['HTTP', 'HTTPS']));
+    if (probe.httpGet.scheme && !['HTTP', 'HTTPS'].includes(probe.httpGet.scheme))
+      errs.push(notSupported(p.child('httpGet').child('scheme').s, probe.httpGet.scheme, ['HTTP', 'HTTPS']));
   }
   if (probe.tcpSocket && typeof probe.tcpSocket.port === 'number') checkPort(probe.tcpSocket.port, p.child('tcpSocket').child('port'), errs);
   if (probe.exec && !(probe.exec.command ?? []).length) errs.push(required(p.child('exec').child('command').s));
@@ -107,8 +137,11 @@ function validateContainer(c: Container, p: Path, volumes: Set<string>, errs: Fi
     if (!e.name) errs.push(required(ep.child('name').s));
     else for (const m of isEnvVarName(e.name)) errs.push(invalid(ep.child('name').s, e.name, m));
     if (e.valueFrom) {
-      const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'] as const).filter((k) => (e.valueFrom as Record<string, unknown>)[k]);
-      if (sources.length === 0) errs.push(invalid(ep.child('valueFrom').s, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'] as const).filter(
+        (k) => (e.valueFrom as Record<string, unknown>)[k],
+      );
+      if (sources.length === 0)
+        errs.push(invalid(ep.child('valueFrom').s, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       else if (sources.length > 1) errs.push(invalid(ep.child('valueFrom').s, '', 'may not have more than one field specified at a time'));
       if (e.value) errs.push(invalid(ep.child('valueFrom').s, '', 'may not be specified when `value` is not empty'));
     }
@@ -125,7 +158,11 @@ function validateContainer(c: Container, p: Path, volumes: Set<string>, errs: Fi
   errs.push(...validateResources(c.resources, p.child('resources')));
   const sidecar = init && c.restartPolicy === 'Always';
   if (c.restartPolicy !== undefined && (!init || c.restartPolicy !== 'Always')) {
-    errs.push(init ? notSupported(p.child('restartPolicy').s, c.restartPolicy, ['Always']) : forbidden(p.child('restartPolicy').s, 'may not be set for non-init containers'));
+    errs.push(
+      init
+        ? notSupported(p.child('restartPolicy').s, c.restartPolicy, ['Always'])
+        : forbidden(p.child('restartPolicy').s, 'may not be set for non-init containers'),
+    );
   }
   if (!init || sidecar) {
     validateProbe(c.livenessProbe, p.child('livenessProbe'), errs);
@@ -158,14 +195,15 @@ function validateVolume(v: Volume, p: Path, errs: FieldError[]): void {
 function validateToleration(t: Toleration, p: Path, errs: FieldError[]): void {
   if (t.key) for (const m of isQualifiedName(t.key)) errs.push(invalid(p.child('key').s, t.key, m));
   const op = t.operator ?? 'Equal';
-  if (!t.key && op !== 'Exists') errs.push(invalid(p.child('operator').s, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
-  if (op === 'Exists' && t.value) errs.push(invalid(p.child('operator').s, t.value, 'value must be empty when `operator` is \'Exists\''));
+  if (!t.key && op !== 'Exists')
+    errs.push(invalid(p.child('operator').s, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+  if (op === 'Exists' && t.value) errs.push(invalid(p.child('operator').s, t.value, "value must be empty when `operator` is 'Exists'"));
   if (!['Equal', 'Exists'].includes(op)) errs.push(notSupported(p.child('operator').s, op, ['Equal', 'Exists']));
   if (t.effect && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) {
     errs.push(notSupported(p.child('effect').s, t.effect, ['NoExecute', 'NoSchedule', 'PreferNoSchedule']));
   }
   if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
-    errs.push(invalid(p.child('effect').s, t.effect ?? '', 'effect must be \'NoExecute\' when `tolerationSeconds` is set'));
+    errs.push(invalid(p.child('effect').s, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
   }
 }
 
@@ -196,7 +234,8 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path): FieldError[
     validateContainer(c, cp, volumes, errs, false);
     checkName(c, cp);
   });
-  if (spec.restartPolicy && !RESTART_POLICIES.includes(spec.restartPolicy)) errs.push(notSupported(p.child('restartPolicy').s, spec.restartPolicy, RESTART_POLICIES));
+  if (spec.restartPolicy && !RESTART_POLICIES.includes(spec.restartPolicy))
+    errs.push(notSupported(p.child('restartPolicy').s, spec.restartPolicy, RESTART_POLICIES));
   if (spec.dnsPolicy && !DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(notSupported(p.child('dnsPolicy').s, spec.dnsPolicy, DNS_POLICIES));
   if (spec.dnsPolicy === 'None' && !spec.dnsConfig) errs.push(required(p.child('dnsConfig').s, 'must provide `dnsConfig` when `dnsPolicy` is None'));
   errs.push(...validateLabels(spec.nodeSelector, p.child('nodeSelector')));
@@ -208,7 +247,8 @@ export function validatePodSpec(spec: PodSpec | undefined, p: Path): FieldError[
     errs.push(invalid(p.child('terminationGracePeriodSeconds').s, spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
   }
   if (spec.nodeName) for (const m of isDNS1123Subdomain(spec.nodeName)) errs.push(invalid(p.child('nodeName').s, spec.nodeName, m));
-  if (spec.serviceAccountName) for (const m of isDNS1123Subdomain(spec.serviceAccountName)) errs.push(invalid(p.child('serviceAccountName').s, spec.serviceAccountName, m));
+  if (spec.serviceAccountName)
+    for (const m of isDNS1123Subdomain(spec.serviceAccountName)) errs.push(invalid(p.child('serviceAccountName').s, spec.serviceAccountName, m));
   if (spec.hostname) for (const m of isDNS1123Label(spec.hostname)) errs.push(invalid(p.child('hostname').s, spec.hostname, m));
   if (spec.subdomain) for (const m of isDNS1123Label(spec.subdomain)) errs.push(invalid(p.child('subdomain').s, spec.subdomain, m));
   (spec.schedulingGates ?? []).forEach((g, i) => {
@@ -248,7 +288,15 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec, p: Path): Fie
       const parsed = JSON.parse(t) as Toleration;
       // A NoExecute toleration may shorten its tolerationSeconds; anything else is a removal.
       const kept = (spec.tolerations ?? []).some(
-        (n) => n.key === parsed.key && n.operator === parsed.operator && n.value === parsed.value && n.effect === parsed.effect && n.effect === 'NoExecute' && parsed.tolerationSeconds !== undefined && n.tolerationSeconds !== undefined && n.tolerationSeconds <= parsed.tolerationSeconds,
+        (n) =>
+          n.key === parsed.key &&
+          n.operator === parsed.operator &&
+          n.value === parsed.value &&
+          n.effect === parsed.effect &&
+          n.effect === 'NoExecute' &&
+          parsed.tolerationSeconds !== undefined &&
+          n.tolerationSeconds !== undefined &&
+          n.tolerationSeconds <= parsed.tolerationSeconds,
       );
       if (!kept) errs.push(forbidden(p.child('tolerations').s, 'existing toleration can not be modified except its tolerationSeconds'));
     }
@@ -256,7 +304,8 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec, p: Path): Fie
   a.tolerations = b.tolerations;
   // Scheduling gates may only be removed; nodeName is set by binding, not by update.
   const oldGates = (old.schedulingGates ?? []).map((g) => g.name);
-  if ((spec.schedulingGates ?? []).some((g) => !oldGates.includes(g.name))) errs.push(forbidden(p.child('schedulingGates').s, 'only deletion is allowed, but found new scheduling gate'));
+  if ((spec.schedulingGates ?? []).some((g) => !oldGates.includes(g.name)))
+    errs.push(forbidden(p.child('schedulingGates').s, 'only deletion is allowed, but found new scheduling gate'));
   a.schedulingGates = b.schedulingGates;
   if (old.terminationGracePeriodSeconds !== undefined && old.terminationGracePeriodSeconds < 0 && spec.terminationGracePeriodSeconds === 1) {
     a.terminationGracePeriodSeconds = b.terminationGracePeriodSeconds;

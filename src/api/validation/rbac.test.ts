@@ -5,7 +5,8 @@ import { fieldErrorMessage } from '../field-errors.js';
 import { clusterRoleBindingValidator, clusterRoleValidator, defaultBinding, roleBindingValidator, roleValidator } from './rbac.js';
 
 const msgs = (errs: ReturnType<typeof roleValidator.create>) => errs.map(fieldErrorMessage);
-const role = (rules: unknown[]): KObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules }) as KObject;
+const role = (rules: unknown[]): KObject =>
+  ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules }) as KObject;
 
 test('a rule needs verbs, and resource rules need api groups and resources', () => {
   assert.deepEqual(msgs(roleValidator.create(role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]))), []);
@@ -26,11 +27,14 @@ test('non-resource URLs: refused in a Role, not mixed with resources in a Cluste
     'rules[0].nonResourceURLs: Invalid value: ["/x"]: rules cannot apply to both regular resources and non-resource URLs',
   ]);
   const agg = { ...cr([]), aggregationRule: { clusterRoleSelectors: [] } } as KObject;
-  assert.deepEqual(msgs(clusterRoleValidator.create(agg)), ['aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil']);
+  assert.deepEqual(msgs(clusterRoleValidator.create(agg)), [
+    'aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil',
+  ]);
 });
 
-test('bindings: roleRef kinds per scope, subjects by kind, and a ClusterRoleBinding\'s service account needs a namespace', () => {
-  const rb = (roleRef: unknown, subjects: unknown[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace: 'ns' }, roleRef, subjects }) as KObject;
+test("bindings: roleRef kinds per scope, subjects by kind, and a ClusterRoleBinding's service account needs a namespace", () => {
+  const rb = (roleRef: unknown, subjects: unknown[]) =>
+    ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace: 'ns' }, roleRef, subjects }) as KObject;
   const ok = rb({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, [{ kind: 'ServiceAccount', name: 'default' }]);
   assert.deepEqual(msgs(roleBindingValidator.create(ok)), []);
   assert.deepEqual(msgs(roleBindingValidator.create(rb({ apiGroup: 'x', kind: 'Pod' }, [{ kind: 'Robot', name: 'a' }, { kind: 'User' }]))), [
@@ -49,7 +53,16 @@ test('bindings: roleRef kinds per scope, subjects by kind, and a ClusterRoleBind
 });
 
 test('defaulting puts User and Group subjects and the roleRef in the RBAC group', () => {
-  const b = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace: 'ns' }, roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', name: 'u' }, { kind: 'ServiceAccount', name: 's' }] } as KObject;
+  const b = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'b', namespace: 'ns' },
+    roleRef: { kind: 'Role', name: 'r' },
+    subjects: [
+      { kind: 'User', name: 'u' },
+      { kind: 'ServiceAccount', name: 's' },
+    ],
+  } as KObject;
   defaultBinding(b);
   assert.deepEqual((b as any).roleRef.apiGroup, 'rbac.authorization.k8s.io');
   assert.equal((b as any).subjects[0].apiGroup, 'rbac.authorization.k8s.io');
@@ -57,8 +70,14 @@ test('defaulting puts User and Group subjects and the roleRef in the RBAC group'
   assert.deepEqual(msgs(roleBindingValidator.create(b)), []);
 });
 
-test('the roleRef of a binding cannot change, in upstream\'s words', () => {
-  const b = (name: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b', namespace: 'ns' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name } }) as KObject;
+test("the roleRef of a binding cannot change, in upstream's words", () => {
+  const b = (name: string) =>
+    ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'b', namespace: 'ns' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    }) as KObject;
   assert.deepEqual(msgs(roleBindingValidator.update!(b('view'), b('view'))), []);
   assert.deepEqual(msgs(roleBindingValidator.update!(b('edit'), b('view'))), [
     'roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef',

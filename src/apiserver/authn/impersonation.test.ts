@@ -16,9 +16,23 @@ test('no headers: the real user; a user, groups and extra: each checked with the
   const asked: string[] = [];
   const check = (a: Attributes) => void asked.push(`${a.verb} ${a.apiGroup}/${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.namespace}/${a.name}`);
   assert.equal(impersonatedUser(req([]), real, check), real);
-  const u = impersonatedUser(req([['Impersonate-User', 'bob'], ['Impersonate-Group', 'g1'], ['Impersonate-Group', 'g2'], ['Impersonate-Extra-Scopes', 'view']]), real, check);
+  const u = impersonatedUser(
+    req([
+      ['Impersonate-User', 'bob'],
+      ['Impersonate-Group', 'g1'],
+      ['Impersonate-Group', 'g2'],
+      ['Impersonate-Extra-Scopes', 'view'],
+    ]),
+    real,
+    check,
+  );
   assert.deepEqual(u, { name: 'bob', groups: ['g1', 'g2', 'system:authenticated'], extra: { scopes: ['view'] } });
-  assert.deepEqual(asked, ['impersonate /users /bob', 'impersonate /groups /g1', 'impersonate /groups /g2', 'impersonate authentication.k8s.io/userextras/scopes /view']);
+  assert.deepEqual(asked, [
+    'impersonate /users /bob',
+    'impersonate /groups /g1',
+    'impersonate /groups /g2',
+    'impersonate authentication.k8s.io/userextras/scopes /view',
+  ]);
 });
 
 test('a ServiceAccount is impersonated through serviceaccounts in its namespace and gets its groups', () => {
@@ -33,6 +47,12 @@ test('impersonating system:anonymous gives system:unauthenticated; refusals and 
   const refuse = () => {
     throw new ApiError(403, 'Forbidden', 'no');
   };
-  assert.throws(() => impersonatedUser(req([['Impersonate-User', 'bob']]), real, refuse), (e: ApiError) => e.code === 403);
-  assert.throws(() => impersonatedUser(req([['Impersonate-Group', 'g']]), real, () => {}), (e: ApiError) => e.code === 400);
+  assert.throws(
+    () => impersonatedUser(req([['Impersonate-User', 'bob']]), real, refuse),
+    (e: ApiError) => e.code === 403,
+  );
+  assert.throws(
+    () => impersonatedUser(req([['Impersonate-Group', 'g']]), real, () => {}),
+    (e: ApiError) => e.code === 400,
+  );
 });

@@ -6,7 +6,13 @@ import { requestAttributes } from './attributes.js';
 const user = { name: 'u', groups: [] };
 const attrs = (method: string, target: string) => {
   const url = new URL(target, 'https://x');
-  const a = requestAttributes(user, method, url.pathname, parseApiPath(url.pathname, (_g, _v, p) => p !== 'nodes' && p !== 'namespaces'), url.searchParams);
+  const a = requestAttributes(
+    user,
+    method,
+    url.pathname,
+    parseApiPath(url.pathname, (_g, _v, p) => p !== 'nodes' && p !== 'namespaces'),
+    url.searchParams,
+  );
   return [a.verb, a.apiGroup, a.resource, a.subresource, a.namespace, a.name].join('|');
 };
 
@@ -29,8 +35,20 @@ test('a namespace is in itself, and a list by metadata.name is about that name',
 
 test('other paths are non-resource requests with the lower-case method as the verb', () => {
   const url = '/healthz';
-  const a = requestAttributes(user, 'GET', url, parseApiPath(url, () => true), new URLSearchParams());
+  const a = requestAttributes(
+    user,
+    'GET',
+    url,
+    parseApiPath(url, () => true),
+    new URLSearchParams(),
+  );
   assert.deepEqual([a.resourceRequest, a.verb, a.path], [false, 'get', '/healthz']);
-  const d = requestAttributes(user, 'GET', '/apis', parseApiPath('/apis', () => true), new URLSearchParams());
+  const d = requestAttributes(
+    user,
+    'GET',
+    '/apis',
+    parseApiPath('/apis', () => true),
+    new URLSearchParams(),
+  );
   assert.deepEqual([d.resourceRequest, d.verb, d.path], [false, 'get', '/apis']);
 });

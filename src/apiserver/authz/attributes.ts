@@ -24,7 +24,18 @@ const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD:
 /** Upstream's RequestInfo of a request, for the given parsed path and query. */
 export function requestAttributes(user: UserInfo, method: string, path: string, parsed: ApiPath, q: URLSearchParams): Attributes {
   if (parsed.type !== 'resource' || !METHOD_VERBS[method]) {
-    return { user, verb: method.toLowerCase(), resourceRequest: false, path, apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '' };
+    return {
+      user,
+      verb: method.toLowerCase(),
+      resourceRequest: false,
+      path,
+      apiGroup: '',
+      apiVersion: '',
+      resource: '',
+      subresource: '',
+      namespace: '',
+      name: '',
+    };
   }
   const r = parsed.req;
   let verb = METHOD_VERBS[method]!;
@@ -39,7 +50,18 @@ export function requestAttributes(user: UserInfo, method: string, path: string, 
     const single = /^metadata\.name==?([^,]+)$/.exec(q.get('fieldSelector') ?? '');
     if (single) name = single[1]!;
   }
-  return { user, verb, resourceRequest: true, path, apiGroup: r.group, apiVersion: r.version, resource: r.resource, subresource: r.subresource ?? '', namespace, name };
+  return {
+    user,
+    verb,
+    resourceRequest: true,
+    path,
+    apiGroup: r.group,
+    apiVersion: r.version,
+    resource: r.resource,
+    subresource: r.subresource ?? '',
+    namespace,
+    name,
+  };
 }
 
 function isTrue(v: string | null): boolean {

@@ -14,7 +14,8 @@ export const DEFAULT_AUTHORIZATION_MODES: AuthorizationMode[] = ['Node', 'RBAC']
 export function parseAuthorizationModes(s: string): AuthorizationMode[] {
   const modes = s.split(',').map((m) => m.trim());
   for (const m of modes) {
-    if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) throw new Error(`--authorization-mode: unknown mode ${JSON.stringify(m)} (known: ${AUTHORIZATION_MODES.join(', ')})`);
+    if (!(AUTHORIZATION_MODES as readonly string[]).includes(m))
+      throw new Error(`--authorization-mode: unknown mode ${JSON.stringify(m)} (known: ${AUTHORIZATION_MODES.join(', ')})`);
   }
   if (new Set(modes).size !== modes.length) throw new Error(`--authorization-mode: a mode is given twice in ${JSON.stringify(s)}`);
   return modes as AuthorizationMode[];

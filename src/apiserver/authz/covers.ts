@@ -28,7 +28,8 @@ export function breakdownRule(r: PolicyRule): PolicyRule[] {
   for (const verb of r.verbs ?? []) {
     for (const group of r.apiGroups ?? []) {
       for (const resource of r.resources ?? []) {
-        if (r.resourceNames?.length) for (const name of r.resourceNames) out.push({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: [name] });
+        if (r.resourceNames?.length)
+          for (const name of r.resourceNames) out.push({ verbs: [verb], apiGroups: [group], resources: [resource], resourceNames: [name] });
         else out.push({ verbs: [verb], apiGroups: [group], resources: [resource] });
       }
     }

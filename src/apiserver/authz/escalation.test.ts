@@ -9,26 +9,69 @@ import { bindingStrategy, compactRules, compactString, roleStrategy } from './es
 
 const G = 'rbac.authorization.k8s.io';
 const roles = new Map<string, KObject>([
-  ['secrets', { apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name: 'secrets' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] } as KObject],
-  ['pods', { apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name: 'pods' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] } as KObject],
-  ['binder', { apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name: 'binder' }, rules: [{ apiGroups: [G], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['secrets'] }] } as KObject],
+  [
+    'secrets',
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'secrets' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+    } as KObject,
+  ],
+  [
+    'pods',
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'pods' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+    } as KObject,
+  ],
+  [
+    'binder',
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'binder' },
+      rules: [{ apiGroups: [G], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['secrets'] }],
+    } as KObject,
+  ],
 ]);
 const rbac = new RbacAuthorizer({ role: () => undefined, clusterRole: (n) => roles.get(n) });
 const bind = (name: string, role: string, user: string) =>
-  rbac.roleBindings.put(`/rb/ns/${name}`, { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name, namespace: 'ns' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', apiGroup: G, name: user }] } as KObject);
+  rbac.roleBindings.put(`/rb/ns/${name}`, {
+    apiVersion: `${G}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name, namespace: 'ns' },
+    roleRef: { apiGroup: G, kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'User', apiGroup: G, name: user }],
+  } as KObject);
 bind('a', 'pods', 'alice');
 bind('b', 'pods', 'bob');
 bind('c', 'binder', 'bob');
 const authorizer = new Authorizer(['RBAC'], rbac);
 const as = (name: string, fn: () => Promise<unknown>) => runAs({ user: { name, groups: ['system:authenticated'] }, authorizer }, fn);
 const role = (rules: unknown[]) => ({ apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules }) as KObject;
-const binding = (roleName: string) => ({ apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'x', namespace: 'ns' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: roleName }, subjects: [{ kind: 'User', apiGroup: G, name: 'eve' }] }) as KObject;
+const binding = (roleName: string) =>
+  ({
+    apiVersion: `${G}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: 'x', namespace: 'ns' },
+    roleRef: { apiGroup: G, kind: 'ClusterRole', name: roleName },
+    subjects: [{ kind: 'User', apiGroup: G, name: 'eve' }],
+  }) as KObject;
 const env = {} as never;
 
-test('upstream\'s compact rule strings, verbs merged per group and resource', () => {
+test("upstream's compact rule strings, verbs merged per group and resource", () => {
   assert.equal(compactString({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }), '{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}');
   assert.equal(compactString({ nonResourceURLs: ['/x'], verbs: ['get'] }), '{NonResourceURLs:["/x"], Verbs:["get"]}');
-  assert.deepEqual(compactRules([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods'], verbs: ['list'] }]), [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
+  assert.deepEqual(
+    compactRules([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    ]),
+    [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+  );
 });
 
 test('a Role may grant only what its writer holds', async () => {
@@ -45,9 +88,15 @@ test('a Role may grant only what its writer holds', async () => {
   await roleStrategy.beginCreate!(role([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]), env, false);
 });
 
-test('a binding needs the role\'s permissions or bind on the role', async () => {
+test("a binding needs the role's permissions or bind on the role", async () => {
   await as('alice', () => bindingStrategy.beginCreate!(binding('pods'), env, false));
-  await assert.rejects(as('alice', () => bindingStrategy.beginCreate!(binding('secrets'), env, false)), (e: ApiError) => e.code === 403 && /rolebindings.rbac.authorization.k8s.io "x" is forbidden: user "alice"/.test(e.message));
+  await assert.rejects(
+    as('alice', () => bindingStrategy.beginCreate!(binding('secrets'), env, false)),
+    (e: ApiError) => e.code === 403 && /rolebindings.rbac.authorization.k8s.io "x" is forbidden: user "alice"/.test(e.message),
+  );
   await as('bob', () => bindingStrategy.beginCreate!(binding('secrets'), env, false));
-  await assert.rejects(as('bob', () => bindingStrategy.beginCreate!(binding('missing'), env, false)), (e: ApiError) => e.message === 'rolebindings.rbac.authorization.k8s.io "x" is forbidden: clusterrole.rbac.authorization.k8s.io "missing" not found');
+  await assert.rejects(
+    as('bob', () => bindingStrategy.beginCreate!(binding('missing'), env, false)),
+    (e: ApiError) => e.message === 'rolebindings.rbac.authorization.k8s.io "x" is forbidden: clusterrole.rbac.authorization.k8s.io "missing" not found',
+  );
 });

@@ -108,4 +108,3 @@ export const bindingStrategy: Strategy = {
   beginCreate: async (obj) => (checkBinding(obj), undefined),
   beginUpdate: async (next, _current, subresource) => (subresource === '' ? checkBinding(next) : undefined, undefined),
 };
-

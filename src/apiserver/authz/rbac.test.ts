@@ -11,15 +11,35 @@ const roles = new Map<string, KObject>();
 const cr = (name: string, rules: unknown[]) => clusterRoles.set(name, { apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name }, rules } as KObject);
 cr('view', [{ apiGroups: [''], resources: ['pods', 'configmaps'], verbs: ['get', 'list', 'watch'] }]);
 cr('nodes-reader', [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);
-roles.set('ns/secret-reader', { apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'secret-reader', namespace: 'ns' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] } as KObject);
+roles.set('ns/secret-reader', {
+  apiVersion: `${G}/v1`,
+  kind: 'Role',
+  metadata: { name: 'secret-reader', namespace: 'ns' },
+  rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+} as KObject);
 
 function authorizer(): RbacAuthorizer {
   return new RbacAuthorizer({ role: (ns, n) => roles.get(`${ns}/${n}`), clusterRole: (n) => clusterRoles.get(n) });
 }
 const binding = (kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, ns: string | undefined, roleRef: [string, string], subjects: unknown[]) =>
-  ({ apiVersion: `${G}/v1`, kind, metadata: { name, ...(ns ? { namespace: ns } : {}) }, roleRef: { apiGroup: G, kind: roleRef[0], name: roleRef[1] }, subjects }) as KObject;
+  ({
+    apiVersion: `${G}/v1`,
+    kind,
+    metadata: { name, ...(ns ? { namespace: ns } : {}) },
+    roleRef: { apiGroup: G, kind: roleRef[0], name: roleRef[1] },
+    subjects,
+  }) as KObject;
 const ask = (user: { name: string; groups: string[] }, verb: string, resource: string, namespace = '', name = ''): Attributes => ({
-  user, verb, resourceRequest: true, path: '', apiGroup: '', apiVersion: 'v1', resource, subresource: '', namespace, name,
+  user,
+  verb,
+  resourceRequest: true,
+  path: '',
+  apiGroup: '',
+  apiVersion: 'v1',
+  resource,
+  subresource: '',
+  namespace,
+  name,
 });
 
 test('a RoleBinding grants in its namespace only; a ClusterRoleBinding everywhere; groups and service accounts bind', () => {
@@ -48,15 +68,26 @@ test('a RoleBinding grants in its namespace only; a ClusterRoleBinding everywher
 test('a binding to a missing role says so in the reason, as upstream\'s "RBAC: ..."', () => {
   const a = authorizer();
   a.roleBindings.put('/rb/ns/m', binding('RoleBinding', 'm', 'ns', ['ClusterRole', 'nope'], [{ kind: 'User', apiGroup: G, name: 'u' }]));
-  assert.deepEqual(a.authorize(ask({ name: 'u', groups: [] }, 'list', 'pods', 'ns')), { allowed: false, reason: 'RBAC: clusterrole.rbac.authorization.k8s.io "nope" not found' });
+  assert.deepEqual(a.authorize(ask({ name: 'u', groups: [] }, 'list', 'pods', 'ns')), {
+    allowed: false,
+    reason: 'RBAC: clusterrole.rbac.authorization.k8s.io "nope" not found',
+  });
 });
 
-test('with 10 000 RoleBindings of other users a check stays cheap (reads only the user\'s bindings)', () => {
+test("with 10 000 RoleBindings of other users a check stays cheap (reads only the user's bindings)", () => {
   const a = authorizer();
-  for (let i = 0; i < 10_000; i++) a.roleBindings.put(`/rb/ns${i % 100}/b${i}`, binding('RoleBinding', `b${i}`, `ns${i % 100}`, ['ClusterRole', 'view'], [{ kind: 'User', apiGroup: G, name: `user${i}` }]));
+  for (let i = 0; i < 10_000; i++)
+    a.roleBindings.put(
+      `/rb/ns${i % 100}/b${i}`,
+      binding('RoleBinding', `b${i}`, `ns${i % 100}`, ['ClusterRole', 'view'], [{ kind: 'User', apiGroup: G, name: `user${i}` }]),
+    );
   let reads = 0;
   const counting = new RbacAuthorizer({ role: () => undefined, clusterRole: (n) => (reads++, clusterRoles.get(n)) });
-  for (let i = 0; i < 10_000; i++) counting.roleBindings.put(`/rb/ns${i % 100}/b${i}`, binding('RoleBinding', `b${i}`, `ns${i % 100}`, ['ClusterRole', 'view'], [{ kind: 'User', apiGroup: G, name: `user${i}` }]));
+  for (let i = 0; i < 10_000; i++)
+    counting.roleBindings.put(
+      `/rb/ns${i % 100}/b${i}`,
+      binding('RoleBinding', `b${i}`, `ns${i % 100}`, ['ClusterRole', 'view'], [{ kind: 'User', apiGroup: G, name: `user${i}` }]),
+    );
   assert.equal(counting.authorize(ask({ name: 'user4242', groups: ['system:authenticated'] }, 'list', 'pods', 'ns42')).allowed, true);
   assert.equal(reads, 1, 'one role read for one matching binding');
   const start = performance.now();
@@ -90,5 +121,8 @@ test('403 messages word for word as upstream: namespace, cluster scope, names, s
   const p = forbiddenError({ ...ask(u, 'get', ''), resourceRequest: false, path: '/metrics' }, '');
   assert.equal(p.message, 'forbidden: User "u" cannot get path "/metrics"');
   const r = forbiddenError(ask(u, 'list', 'pods', 'ns'), 'RBAC: role.rbac.authorization.k8s.io "x" not found');
-  assert.equal(r.message, 'pods is forbidden: User "u" cannot list resource "pods" in API group "" in the namespace "ns": RBAC: role.rbac.authorization.k8s.io "x" not found');
+  assert.equal(
+    r.message,
+    'pods is forbidden: User "u" cannot list resource "pods" in API group "" in the namespace "ns": RBAC: role.rbac.authorization.k8s.io "x" not found',
+  );
 });

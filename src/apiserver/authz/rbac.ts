@@ -62,7 +62,9 @@ class BindingIndex {
   put(storeKey: string, obj: KObject): void {
     this.remove(storeKey);
     const namespace = obj.metadata.namespace ?? '';
-    const keys = [...new Set(((obj as Any).subjects ?? []).map((s: Subject) => subjectKey(s, namespace)).filter((k: string | undefined): k is string => !!k))] as string[];
+    const keys = [
+      ...new Set(((obj as Any).subjects ?? []).map((s: Subject) => subjectKey(s, namespace)).filter((k: string | undefined): k is string => !!k)),
+    ] as string[];
     const b: Binding = { namespace, roleRef: (obj as Any).roleRef ?? {}, keys };
     this.byKey.set(storeKey, b);
     for (const k of keys) {
@@ -127,9 +129,12 @@ export class RbacAuthorizer {
     const keys = userKeys(user);
     const rulesOf = (b: Binding): PolicyRule[] | undefined => {
       const ref = b.roleRef;
-      const role = ref.kind === 'Role' ? this.roleGetter.role(b.namespace, ref.name) : ref.kind === 'ClusterRole' ? this.roleGetter.clusterRole(ref.name) : undefined;
+      const role =
+        ref.kind === 'Role' ? this.roleGetter.role(b.namespace, ref.name) : ref.kind === 'ClusterRole' ? this.roleGetter.clusterRole(ref.name) : undefined;
       if (!role) {
-        errors.push(ref.kind === 'Role' ? `role.rbac.authorization.k8s.io "${ref.name}" not found` : `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`);
+        errors.push(
+          ref.kind === 'Role' ? `role.rbac.authorization.k8s.io "${ref.name}" not found` : `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`,
+        );
         return undefined;
       }
       return ((role as Any).rules ?? []) as PolicyRule[];

@@ -13,7 +13,10 @@ test('every default role and binding is valid, and each binding names a default 
   for (const r of roles) assert.deepEqual(clusterRoleValidator.create(r as unknown as KObject), [], r.metadata!.name);
   for (const b of bootstrapClusterRoleBindings()) {
     assert.deepEqual(clusterRoleBindingValidator.create(b as unknown as KObject), [], b.metadata!.name);
-    assert.ok(roles.some((r) => r.metadata!.name === b.roleRef.name), b.roleRef.name);
+    assert.ok(
+      roles.some((r) => r.metadata!.name === b.roleRef.name),
+      b.roleRef.name,
+    );
   }
 });
 
@@ -30,8 +33,14 @@ test('an existing default role gets back the rules it lacks, keeps its own, and 
 test('aggregated defaults keep their selectors, not rules; bindings get back missing subjects only', () => {
   const view = byName(bootstrapClusterRoles(), 'view');
   const filled = { ...structuredClone(view), rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] };
-  assert.equal(reconciledRole(filled, view), undefined, 'the aggregated rules are the controller\'s');
+  assert.equal(reconciledRole(filled, view), undefined, "the aggregated rules are the controller's");
   const b = byName(bootstrapClusterRoleBindings(), 'system:public-info-viewer');
-  const one: ClusterRoleBinding = { ...structuredClone(b), subjects: [b.subjects![0]!, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'extra' }] };
-  assert.deepEqual(reconciledBinding(one, b)!.subjects!.map((s) => s.name), ['system:authenticated', 'extra', 'system:unauthenticated']);
+  const one: ClusterRoleBinding = {
+    ...structuredClone(b),
+    subjects: [b.subjects![0]!, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'extra' }],
+  };
+  assert.deepEqual(
+    reconciledBinding(one, b)!.subjects!.map((s) => s.name),
+    ['system:authenticated', 'extra', 'system:unauthenticated'],
+  );
 });

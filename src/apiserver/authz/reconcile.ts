@@ -39,7 +39,8 @@ export function reconciledBinding(existing: ClusterRoleBinding, expected: Cluste
   next.metadata!.labels = { ...expected.metadata!.labels, ...existing.metadata!.labels };
   next.metadata!.annotations = { ...expected.metadata!.annotations, ...existing.metadata!.annotations };
   const subjects: Subject[] = [...(existing.subjects ?? [])];
-  for (const s of expected.subjects ?? []) if (!subjects.some((x) => x.kind === s.kind && x.name === s.name && (x.namespace ?? '') === (s.namespace ?? ''))) subjects.push(s);
+  for (const s of expected.subjects ?? [])
+    if (!subjects.some((x) => x.kind === s.kind && x.name === s.name && (x.namespace ?? '') === (s.namespace ?? ''))) subjects.push(s);
   if (subjects.length) next.subjects = subjects;
   return deepEqual(next, existing) ? undefined : next;
 }
@@ -47,11 +48,17 @@ export function reconciledBinding(existing: ClusterRoleBinding, expected: Cluste
 export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: string) => void): Promise<void> {
   const roles = resourceByKey('clusterroles.rbac.authorization.k8s.io');
   const bindings = resourceByKey('clusterrolebindings.rbac.authorization.k8s.io');
-  const ensure = async <T extends KObject>(r: typeof roles, expected: T, reconcile: (existing: T, expected: T) => T | undefined, sameRef: (a: T, b: T) => boolean) => {
+  const ensure = async <T extends KObject>(
+    r: typeof roles,
+    expected: T,
+    reconcile: (existing: T, expected: T) => T | undefined,
+    sameRef: (a: T, b: T) => boolean,
+  ) => {
     const name = expected.metadata.name!;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const existing = (await storage.get(r, undefined, name).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e)))) as T | undefined;
+        const existing = (await storage.get(r, undefined, name).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e)))) as
+          T | undefined;
         if (!existing) {
           await storage.create(r, structuredClone(expected));
           return;
@@ -74,4 +81,3 @@ export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: st
     await ensure(bindings, b as unknown as KObject, reconciledBinding as never, (a, x) => deepEqual((a as Any).roleRef, (x as Any).roleRef));
   }
 }
-

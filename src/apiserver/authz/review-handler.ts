@@ -18,7 +18,8 @@ export async function serveReview(ctx: Ctx, authorizer: Authorizer): Promise<voi
   const obj = decodeObject(decodeBody(await readBody(ctx.req), mediaType(ctx.req)), r) as KObject;
   obj.metadata ??= {};
   if (r.namespaced) {
-    if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (obj.metadata.namespace && obj.metadata.namespace !== ctx.namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     obj.metadata.namespace = ctx.namespace;
   }
   const errs = r.validator?.create(obj) ?? [];

@@ -61,7 +61,8 @@ export const reviewValidators: Record<string, Validator> = {
       const errs = nameErrors(o);
       const spec = (o as Any).spec;
       validateAttributes(spec, errs);
-      if (spec?.nonResourceAttributes) errs.push(invalid('spec.nonResourceAttributes', goNonResource(spec.nonResourceAttributes), 'disallowed on this kind of request'));
+      if (spec?.nonResourceAttributes)
+        errs.push(invalid('spec.nonResourceAttributes', goNonResource(spec.nonResourceAttributes), 'disallowed on this kind of request'));
       if (!spec?.user && !spec?.groups?.length) errs.push(invalid('spec.user', spec?.user ?? '', 'at least one of user or group must be specified'));
       return errs;
     },
@@ -87,7 +88,18 @@ function attributesOf(user: UserInfo, spec: Any): Attributes {
     };
   }
   const nra = spec.nonResourceAttributes ?? {};
-  return { user, verb: nra.verb ?? '', resourceRequest: false, path: nra.path ?? '', apiGroup: '', apiVersion: '', resource: '', subresource: '', namespace: '', name: '' };
+  return {
+    user,
+    verb: nra.verb ?? '',
+    resourceRequest: false,
+    path: nra.path ?? '',
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    namespace: '',
+    name: '',
+  };
 }
 
 function accessStatus(authorizer: Authorizer, a: Attributes): Any {
@@ -100,7 +112,13 @@ function rulesStatus(rules: PolicyRule[], errors: string[]): Any {
   const nonResourceRules: Any[] = [];
   for (const r of rules) {
     if (r.nonResourceURLs?.length) nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
-    else resourceRules.push({ verbs: r.verbs, ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) });
+    else
+      resourceRules.push({
+        verbs: r.verbs,
+        ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}),
+        ...(r.resources ? { resources: r.resources } : {}),
+        ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+      });
   }
   return { resourceRules, nonResourceRules, incomplete: errors.length > 0, ...(errors.length ? { evaluationError: errors.join(', ') } : {}) };
 }
@@ -146,4 +164,3 @@ export function answerReview(review: KObject, caller: UserInfo, namespace: strin
       throw badRequest(`${o.kind} is not a review`);
   }
 }
-

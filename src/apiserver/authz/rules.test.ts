@@ -6,7 +6,17 @@ import { ruleAllows } from './rules.js';
 
 const user = { name: 'u', groups: [] };
 const res = (verb: string, resource: string, o: Partial<Attributes> = {}): Attributes => ({
-  user, verb, resourceRequest: true, path: '', apiGroup: '', apiVersion: 'v1', resource, subresource: '', namespace: 'ns', name: '', ...o,
+  user,
+  verb,
+  resourceRequest: true,
+  path: '',
+  apiGroup: '',
+  apiVersion: 'v1',
+  resource,
+  subresource: '',
+  namespace: 'ns',
+  name: '',
+  ...o,
 });
 const url = (verb: string, path: string): Attributes => ({ ...res(verb, ''), resourceRequest: false, path });
 

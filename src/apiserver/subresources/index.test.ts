@@ -8,7 +8,10 @@ test('every subresource the registry lists has exactly one module: served here, 
     for (const s of r.subresources) {
       const here = subresourceRest(s.name);
       const streamed = streamRest(r.key, s.name);
-      assert.ok(!!here !== !!streamed, `${r.key}/${s.name}: ${here ? 'a REST module' : 'no REST module'} and ${streamed ? 'a stream module' : 'no stream module'}`);
+      assert.ok(
+        !!here !== !!streamed,
+        `${r.key}/${s.name}: ${here ? 'a REST module' : 'no REST module'} and ${streamed ? 'a stream module' : 'no stream module'}`,
+      );
     }
   }
   assert.equal(subresourceRest(''), undefined);
@@ -49,7 +52,13 @@ test('the verbs each subresource module serves agree with the registry', () => {
 
 test('scale is a view of replicas as autoscaling/v1 Scale, both ways', () => {
   const view = subresourceRest('scale')!.view!;
-  const obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'x' }, spec: { replicas: 2, selector: { matchLabels: { a: 'b' } } }, status: { replicas: 1 } };
+  const obj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'x' },
+    spec: { replicas: 2, selector: { matchLabels: { a: 'b' } } },
+    status: { replicas: 1 },
+  };
   const scale = view.to(obj);
   assert.deepEqual(scale.spec, { replicas: 2 });
   assert.deepEqual(scale.status, { replicas: 1, selector: 'a=b' });

@@ -35,14 +35,26 @@ test('the path after /proxy goes on as the client escaped it, with the query', (
 test('a tunneling WebSocket offers SPDY protocols behind the SPDY/3.1+ prefix; nothing else is taken for one', () => {
   const req = (h: Record<string, string>) => ({ headers: h }) as unknown as IncomingMessage;
   assert.deepEqual(tunneledProtocols(req({ upgrade: 'websocket', 'sec-websocket-protocol': 'SPDY/3.1+portforward.k8s.io' })), ['portforward.k8s.io']);
-  assert.deepEqual(tunneledProtocols(req({ upgrade: 'WebSocket', 'sec-websocket-protocol': 'v4.channel.k8s.io, SPDY/3.1+portforward.k8s.io' })), ['portforward.k8s.io']);
+  assert.deepEqual(tunneledProtocols(req({ upgrade: 'WebSocket', 'sec-websocket-protocol': 'v4.channel.k8s.io, SPDY/3.1+portforward.k8s.io' })), [
+    'portforward.k8s.io',
+  ]);
   // The runtime's own WebSocket port-forward protocols, and SPDY upgrades, go through as they are.
   assert.deepEqual(tunneledProtocols(req({ upgrade: 'websocket', 'sec-websocket-protocol': 'v4.channel.k8s.io' })), []);
   assert.deepEqual(tunneledProtocols(req({ upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' })), []);
 });
 
 test('services/proxy: a port number stands for the service port of that number, by its name', () => {
-  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9100 }] } };
+  const svc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's' },
+    spec: {
+      ports: [
+        { name: 'http', port: 80 },
+        { name: 'metrics', port: 9100 },
+      ],
+    },
+  };
   assert.equal(servicePortName(svc, 's', '9100'), 'metrics');
   assert.equal(servicePortName(svc, 's', 'http'), 'http');
   assert.equal(servicePortName(svc, 's', ''), '');
@@ -54,11 +66,26 @@ test('services/proxy picks a ready address backed by a pod, in a subset that has
     { addresses: [{ ip: '10.0.0.1', targetRef: { kind: 'Pod', name: 'a' } }], ports: [{ name: 'metrics', port: 9100 }] },
     { addresses: [{ ip: '10.0.0.9' }, { ip: '10.0.0.2', targetRef: { kind: 'Pod', name: 'b', namespace: 'x' } }], ports: [{ name: 'http', port: 8080 }] },
   ];
-  for (const r of [0, 0.49, 0.5, 0.99]) assert.deepEqual(pickEndpoint(subsets, 'http', () => r), { pod: 'b', namespace: 'x', ip: '10.0.0.2', port: 8080 });
-  assert.deepEqual(pickEndpoint(subsets, 'metrics', () => 0.7), { pod: 'a', namespace: undefined, ip: '10.0.0.1', port: 9100 });
+  for (const r of [0, 0.49, 0.5, 0.99])
+    assert.deepEqual(
+      pickEndpoint(subsets, 'http', () => r),
+      { pod: 'b', namespace: 'x', ip: '10.0.0.2', port: 8080 },
+    );
+  assert.deepEqual(
+    pickEndpoint(subsets, 'metrics', () => 0.7),
+    { pod: 'a', namespace: undefined, ip: '10.0.0.1', port: 9100 },
+  );
   assert.equal(pickEndpoint(subsets, 'grpc'), undefined);
   // Every address of a subset is chosen, given the random draw.
-  const two = [{ addresses: [{ ip: '1', targetRef: { kind: 'Pod', name: 'p1' } }, { ip: '2', targetRef: { kind: 'Pod', name: 'p2' } }], ports: [{ port: 80 }] }];
+  const two = [
+    {
+      addresses: [
+        { ip: '1', targetRef: { kind: 'Pod', name: 'p1' } },
+        { ip: '2', targetRef: { kind: 'Pod', name: 'p2' } },
+      ],
+      ports: [{ port: 80 }],
+    },
+  ];
   assert.deepEqual(new Set([0, 0.6].map((r) => pickEndpoint(two, '', () => r)?.pod)), new Set(['p1', 'p2']));
 });
 

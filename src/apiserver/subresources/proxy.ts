@@ -86,14 +86,26 @@ export function proxiedLocation(location: string, origin: string, prefix: string
  * it is seen from (X-Forwarded-Host, -Proto, -Uri, as upstream's proxy tells it) and its
  * redirects are rewritten to match.
  */
-export async function proxyToPod(dialer: NodeDialer, loc: PodLocation, req: IncomingMessage, url: URL, io: { res: ServerResponse } | { socket: Duplex; head: Buffer }): Promise<void> {
+export async function proxyToPod(
+  dialer: NodeDialer,
+  loc: PodLocation,
+  req: IncomingMessage,
+  url: URL,
+  io: { res: ServerResponse } | { socket: Duplex; head: Buffer },
+): Promise<void> {
   const t = await dialer.podTarget(loc.namespace, loc.pod);
   const path = `/podProxy/${encodeURIComponent(loc.namespace)}/${encodeURIComponent(loc.pod)}/${loc.scheme}/${loc.port}${loc.pathAndQuery}`;
   if (!('res' in io)) return dialer.join(t, req, io.socket, io.head, path);
   const { prefix } = splitProxyPath(url);
   const host = req.headers.host ?? '';
   const headers = { ...req.headers, 'x-forwarded-host': host, 'x-forwarded-proto': 'https', 'x-forwarded-uri': url.pathname };
-  return dialer.forward(t, io.res, { method: req.method ?? 'GET', path, headers, body: req, rewriteLocation: (l) => proxiedLocation(l, `https://${host}`, prefix) });
+  return dialer.forward(t, io.res, {
+    method: req.method ?? 'GET',
+    path,
+    headers,
+    body: req,
+    rewriteLocation: (l) => proxiedLocation(l, `https://${host}`, prefix),
+  });
 }
 
 async function podLocation(c: StreamCtx): Promise<PodLocation> {

@@ -34,7 +34,11 @@ export function servicePortName(svc: KObject, svcName: string, port: string): st
  * A ready address of the Endpoints that serves the named port, backed by a pod, chosen at random
  * (upstream starts at a random subset and address); undefined when there is none.
  */
-export function pickEndpoint(subsets: EndpointSubset[], portName: string, random: () => number = Math.random): { pod: string; namespace?: string; ip: string; port: number } | undefined {
+export function pickEndpoint(
+  subsets: EndpointSubset[],
+  portName: string,
+  random: () => number = Math.random,
+): { pod: string; namespace?: string; ip: string; port: number } | undefined {
   const start = Math.floor(random() * subsets.length);
   for (let i = 0; i < subsets.length; i++) {
     const ss = subsets[(start + i) % subsets.length]!;

@@ -17,19 +17,33 @@ rmSync(dir, { recursive: true, force: true });
 const ca = { cert: pki.caCert, key: pki.caKey };
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const node = (name: string, ip: string): Node => ({ metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: `${name}.example` }] } });
+const node = (name: string, ip: string): Node => ({
+  metadata: { name },
+  status: {
+    addresses: [
+      { type: 'InternalIP', address: ip },
+      { type: 'Hostname', address: `${name}.example` },
+    ],
+  },
+});
 async function servingRequest(nodeName: string, names: string[], extra: Partial<Csr['spec']> = {}): Promise<Csr> {
   const { csr } = await servingCsr(nodeName, names);
-  return { metadata: { name: 'c' }, spec: { request: b64(csr), signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'], ...extra } };
+  return {
+    metadata: { name: 'c' },
+    spec: { request: b64(csr), signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'], ...extra },
+  };
 }
-const nodes = (...ns: Node[]) => (name: string) => ns.find((n) => n.metadata?.name === name);
+const nodes =
+  (...ns: Node[]) =>
+  (name: string) =>
+    ns.find((n) => n.metadata?.name === name);
 
 test('the approver approves a serving request naming only its own node name and addresses', async () => {
   const d = await servingApproval(await servingRequest('n1', ['n1', '10.0.0.1', 'n1.example']), nodes(node('n1', '10.0.0.1')));
   assert.equal(d.approve, true);
 });
 
-test('the approver leaves alone requests for names that are not the node\'s, for a missing node, or malformed', async () => {
+test("the approver leaves alone requests for names that are not the node's, for a missing node, or malformed", async () => {
   const n1 = nodes(node('n1', '10.0.0.1'), node('n2', '10.0.0.2'));
   const foreignIp = await servingApproval(await servingRequest('n1', ['n1', '10.0.0.2']), n1);
   assert.deepEqual(foreignIp, { approve: false, why: "names 10.0.0.2 are not node n1's name or addresses" });
@@ -43,7 +57,7 @@ test('the approver leaves alone requests for names that are not the node\'s, for
   assert.equal(otherSigner.approve, false);
 });
 
-test('the signer issues an approved kubelet-serving request: CA-signed, the request\'s subject and names, serving usage, the requested duration', async () => {
+test("the signer issues an approved kubelet-serving request: CA-signed, the request's subject and names, serving usage, the requested duration", async () => {
   const csr = await servingRequest('n1', ['n1', '10.0.0.1'], { expirationSeconds: 3600 });
   csr.status = { conditions: [{ type: 'Approved', status: 'True' }] };
   const now = Date.now();
@@ -85,23 +99,38 @@ test('the signer caps the duration, fails invalid requests, and ignores what is 
   assert.equal(await signRequest(issued, ca), undefined, 'already issued');
 });
 
-async function clientRequest(nodeName: string, spec: Partial<Csr['spec']>, annotations?: Record<string, string>): Promise<Csr & { metadata: { annotations?: Record<string, string> } }> {
+async function clientRequest(
+  nodeName: string,
+  spec: Partial<Csr['spec']>,
+  annotations?: Record<string, string>,
+): Promise<Csr & { metadata: { annotations?: Record<string, string> } }> {
   const { csr } = await clientCsr(nodeName);
-  return { metadata: { name: 'c', annotations }, spec: { request: b64(csr), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], ...spec } };
+  return {
+    metadata: { name: 'c', annotations },
+    spec: { request: b64(csr), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], ...spec },
+  };
 }
 
-test('client requests: a bootstrapper\'s is approved only for the machine proving the name; the node renews its own', async () => {
+test("client requests: a bootstrapper's is approved only for the machine proving the name; the node renews its own", async () => {
   const boot = { username: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] };
   const claimed = await clientApproval(await clientRequest('n1', boot, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
-  assert.deepEqual(claimed, { approve: true, message: 'Auto approving kubelet client certificate after SubjectAccessReview.', claim: { nodeName: 'n1', passwordHash: 'sha256:abc' } });
+  assert.deepEqual(claimed, {
+    approve: true,
+    message: 'Auto approving kubelet client certificate after SubjectAccessReview.',
+    claim: { nodeName: 'n1', passwordHash: 'sha256:abc' },
+  });
   const noPassword = await clientApproval(await clientRequest('n1', boot));
   assert.equal(noPassword.approve, false);
   const self = await clientApproval(await clientRequest('n1', { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] }));
   assert.deepEqual(self, { approve: true, message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' });
   // Another node may not renew n1's identity, and an ordinary user gets nothing.
-  const otherNode = await clientApproval(await clientRequest('n1', { username: 'system:node:n2', groups: ['system:nodes', 'system:authenticated'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
+  const otherNode = await clientApproval(
+    await clientRequest('n1', { username: 'system:node:n2', groups: ['system:nodes', 'system:authenticated'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }),
+  );
   assert.deepEqual(otherNode, { approve: false, why: 'requestor system:node:n2 may not ask for node client certificates' });
-  const serverAuth = await clientApproval(await clientRequest('n1', { ...boot, usages: ['digital signature', 'server auth'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }));
+  const serverAuth = await clientApproval(
+    await clientRequest('n1', { ...boot, usages: ['digital signature', 'server auth'] }, { [NODE_PASSWORD_ANNOTATION]: 'sha256:abc' }),
+  );
   assert.equal(serverAuth.approve, false);
   const serving = await clientApproval({ ...(await servingRequest('n1', ['n1'])), metadata: { annotations: {} } });
   assert.equal(serving.approve, false);

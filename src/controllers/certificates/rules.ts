@@ -2,14 +2,7 @@
 // are approved automatically, and what an approved request of a signer Berth runs is issued.
 import type { Node } from 'kubernetes-types/core/v1';
 import { KUBELET_SERVING_SIGNER, KUBE_APISERVER_CLIENT_KUBELET_SIGNER, NODE_PASSWORD_ANNOTATION } from '../../api/kubelet-identity.js';
-import {
-  hasCondition,
-  kubeletClientProblems,
-  kubeletServingProblems,
-  parseRequest,
-  type CsrSpec,
-  type CsrStatus,
-} from '../../api/csr.js';
+import { hasCondition, kubeletClientProblems, kubeletServingProblems, parseRequest, type CsrSpec, type CsrStatus } from '../../api/csr.js';
 import { ONE_YEAR_MS, signPublicKey, type CaFiles } from '../../apiserver/pki.js';
 
 export interface Csr {
@@ -66,7 +59,8 @@ export type ClientDecision =
  * allow) asks: then also only for the machine holding the node name, proved by the node password.
  */
 export async function clientApproval(csr: Csr & { metadata?: { annotations?: Record<string, string> } }): Promise<ClientDecision> {
-  if (csr.spec?.signerName !== KUBE_APISERVER_CLIENT_KUBELET_SIGNER) return { approve: false, why: `signer ${csr.spec?.signerName} is not ${KUBE_APISERVER_CLIENT_KUBELET_SIGNER}` };
+  if (csr.spec?.signerName !== KUBE_APISERVER_CLIENT_KUBELET_SIGNER)
+    return { approve: false, why: `signer ${csr.spec?.signerName} is not ${KUBE_APISERVER_CLIENT_KUBELET_SIGNER}` };
   let req;
   try {
     req = parseRequest(csr.spec.request ?? '');
@@ -78,10 +72,13 @@ export async function clientApproval(csr: Csr & { metadata?: { annotations?: Rec
   if (!(await req.verify())) return { approve: false, why: 'the request is not signed by its key' };
   const nodeName = req.commonName.slice('system:node:'.length);
   const groups = csr.spec.groups ?? [];
-  if (csr.spec.username === req.commonName && groups.includes('system:nodes')) return { approve: true, message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' };
-  if (!groups.includes('system:bootstrappers') && !groups.includes('system:masters')) return { approve: false, why: `requestor ${csr.spec.username} may not ask for node client certificates` };
+  if (csr.spec.username === req.commonName && groups.includes('system:nodes'))
+    return { approve: true, message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' };
+  if (!groups.includes('system:bootstrappers') && !groups.includes('system:masters'))
+    return { approve: false, why: `requestor ${csr.spec.username} may not ask for node client certificates` };
   const passwordHash = csr.metadata?.annotations?.[NODE_PASSWORD_ANNOTATION];
-  if (!passwordHash) return { approve: false, why: `no node password (annotation ${NODE_PASSWORD_ANNOTATION}): the machine that may be node ${nodeName} cannot be told` };
+  if (!passwordHash)
+    return { approve: false, why: `no node password (annotation ${NODE_PASSWORD_ANNOTATION}): the machine that may be node ${nodeName} cannot be told` };
   return { approve: true, message: 'Auto approving kubelet client certificate after SubjectAccessReview.', claim: { nodeName, passwordHash } };
 }
 
@@ -101,7 +98,8 @@ const SIGNERS: Record<string, { usage: 'server' | 'client'; problems: typeof kub
  */
 export async function signRequest(csr: Csr, ca: CaFiles, signingDurationMs = ONE_YEAR_MS, now = Date.now()): Promise<SignResult> {
   const signer = SIGNERS[csr.spec?.signerName ?? ''];
-  if (!signer || !hasCondition(csr.status, 'Approved') || hasCondition(csr.status, 'Denied') || hasCondition(csr.status, 'Failed') || csr.status?.certificate) return undefined;
+  if (!signer || !hasCondition(csr.status, 'Approved') || hasCondition(csr.status, 'Denied') || hasCondition(csr.status, 'Failed') || csr.status?.certificate)
+    return undefined;
   let req;
   try {
     req = parseRequest(csr.spec!.request ?? '');
@@ -114,6 +112,11 @@ export async function signRequest(csr: Csr, ca: CaFiles, signingDurationMs = ONE
   const requested = csr.spec!.expirationSeconds ? csr.spec!.expirationSeconds * 1000 : signingDurationMs;
   const subject = [`CN=${req.commonName}`, ...req.organizations.map((o) => `O=${o}`)].join(', ');
   const names = [...req.dnsNames.map((v) => ({ type: 'dns' as const, value: v })), ...req.ipAddresses.map((v) => ({ type: 'ip' as const, value: v }))];
-  const pem = await signPublicKey(ca, await req.publicKey.export(), { subject, names, usage: signer.usage, notAfter: new Date(now + Math.min(requested, signingDurationMs)) });
+  const pem = await signPublicKey(ca, await req.publicKey.export(), {
+    subject,
+    names,
+    usage: signer.usage,
+    notAfter: new Date(now + Math.min(requested, signingDurationMs)),
+  });
   return { certificate: Buffer.from(pem).toString('base64') };
 }

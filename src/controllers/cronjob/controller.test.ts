@@ -30,14 +30,25 @@ async function createCronJob(api: FakeApi, name: string, spec: Any = {}): Promis
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name, namespace: NS },
-    spec: { schedule: '*/1 * * * *', jobTemplate: { metadata: { labels: { app: name } }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } }, ...spec },
+    spec: {
+      schedule: '*/1 * * * *',
+      jobTemplate: {
+        metadata: { labels: { app: name } },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } },
+      },
+      ...spec,
+    },
   };
   defaultCronJob(cj as never);
   return api.create<CronJob>(CJ, cj as CronJob);
 }
 
 const getCJ = (api: FakeApi, name: string) => api.objects<CronJob>('batch/cronjobs', NS).find((c) => c.metadata?.name === name)!;
-const jobsOf = (api: FakeApi, name: string) => api.objects<Job>('batch/jobs', NS).filter((j) => j.metadata?.ownerReferences?.[0]?.name === name).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+const jobsOf = (api: FakeApi, name: string) =>
+  api
+    .objects<Job>('batch/jobs', NS)
+    .filter((j) => j.metadata?.ownerReferences?.[0]?.name === name)
+    .sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
 const events = (api: FakeApi, reason: string) => api.objects<Event>('/events', NS).filter((e) => e.reason === reason);
 
 /** Moves the clock and makes the controller look (a touch of the CronJob, as any update would). */
@@ -49,7 +60,13 @@ async function at(api: FakeApi, clock: ReturnType<typeof fakeClock>, iso: string
 
 async function finishJob(api: FakeApi, job: Job, type: 'Complete' | 'Failed', when: string): Promise<void> {
   const cur = api.objects<Job>('batch/jobs', NS).find((j) => j.metadata?.uid === job.metadata?.uid)!;
-  await api.updateStatus({ ...JOBS, name: job.metadata!.name }, { ...cur, status: { startTime: when, ...(type === 'Complete' ? { completionTime: when } : {}), conditions: [{ type, status: 'True', lastTransitionTime: when }] } });
+  await api.updateStatus(
+    { ...JOBS, name: job.metadata!.name },
+    {
+      ...cur,
+      status: { startTime: when, ...(type === 'Complete' ? { completionTime: when } : {}), conditions: [{ type, status: 'True', lastTransitionTime: when }] },
+    },
+  );
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 100));
@@ -65,7 +82,10 @@ test('fires at the scheduled minute: Job named by minutes since the epoch, annot
     assert.equal(job!.metadata!.name, `hello-${Date.parse('2024-01-01T00:01:00Z') / 60000}`);
     assert.equal(job!.metadata!.annotations![SCHEDULED_TIMESTAMP_ANNOTATION], '2024-01-01T00:01:00Z');
     assert.equal(job!.metadata!.labels!.app, 'hello');
-    assert.deepEqual(job!.metadata!.ownerReferences!.map((r) => [r.kind, r.name, r.controller]), [['CronJob', 'hello', true]]);
+    assert.deepEqual(
+      job!.metadata!.ownerReferences!.map((r) => [r.kind, r.name, r.controller]),
+      [['CronJob', 'hello', true]],
+    );
     const cj = await waitFor(() => (getCJ(api, 'hello').status?.active?.length ? getCJ(api, 'hello') : undefined), 'active');
     assert.equal(cj.status!.active![0]!.name, job!.metadata!.name);
     assert.equal(cj.status!.lastScheduleTime, '2024-01-01T00:01:00Z');
@@ -86,7 +106,14 @@ test('Forbid skips while a Job runs; Replace deletes the running one and starts 
     clock.set('2024-01-01T00:01:05Z');
     await at(api, clock, '2024-01-01T00:01:05Z', 'forbid');
     await at(api, clock, '2024-01-01T00:01:05Z', 'replace');
-    await waitFor(() => jobsOf(api, 'forbid').length === 1 && jobsOf(api, 'replace').length === 1 && getCJ(api, 'forbid').status?.active && getCJ(api, 'replace').status?.active, 'first Jobs');
+    await waitFor(
+      () =>
+        jobsOf(api, 'forbid').length === 1 &&
+        jobsOf(api, 'replace').length === 1 &&
+        getCJ(api, 'forbid').status?.active &&
+        getCJ(api, 'replace').status?.active,
+      'first Jobs',
+    );
     const first = jobsOf(api, 'replace')[0]!;
     await at(api, clock, '2024-01-01T00:02:05Z', 'forbid');
     await at(api, clock, '2024-01-01T00:02:05Z', 'replace');
@@ -96,7 +123,10 @@ test('Forbid skips while a Job runs; Replace deletes the running one and starts 
     assert.equal(getCJ(api, 'forbid').status!.lastScheduleTime, '2024-01-01T00:01:00Z');
     const names = jobsOf(api, 'replace').map((j) => j.metadata!.name);
     assert.ok(!names.includes(first.metadata!.name!), 'Replace deleted the running Job');
-    assert.deepEqual(getCJ(api, 'replace').status!.active!.map((r) => r.name), [`replace-${Date.parse('2024-01-01T00:02:00Z') / 60000}`]);
+    assert.deepEqual(
+      getCJ(api, 'replace').status!.active!.map((r) => r.name),
+      [`replace-${Date.parse('2024-01-01T00:02:00Z') / 60000}`],
+    );
   } finally {
     await stop();
   }
@@ -106,15 +136,25 @@ test('finished Jobs leave the active list; history limits keep the newest; lastS
   const { api, clock, stop } = await start('2024-01-01T00:00:30Z');
   try {
     await createCronJob(api, 'hist', { successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1 });
-    for (const [minute, outcome] of [[1, 'Complete'], [2, 'Complete'], [3, 'Failed'], [4, 'Failed']] as const) {
+    for (const [minute, outcome] of [
+      [1, 'Complete'],
+      [2, 'Complete'],
+      [3, 'Failed'],
+      [4, 'Failed'],
+    ] as const) {
       await at(api, clock, `2024-01-01T00:0${minute}:05Z`, 'hist');
-      const job = await waitFor(() => jobsOf(api, 'hist').find((j) => j.metadata!.annotations![SCHEDULED_TIMESTAMP_ANNOTATION] === `2024-01-01T00:0${minute}:00Z`), `Job ${minute}`);
+      const job = await waitFor(
+        () => jobsOf(api, 'hist').find((j) => j.metadata!.annotations![SCHEDULED_TIMESTAMP_ANNOTATION] === `2024-01-01T00:0${minute}:00Z`),
+        `Job ${minute}`,
+      );
       await waitFor(() => getCJ(api, 'hist').status?.active?.some((r) => r.uid === job.metadata!.uid), `active ${minute}`);
       await finishJob(api, job, outcome, `2024-01-01T00:0${minute}:30Z`);
       await waitFor(() => !getCJ(api, 'hist').status?.active, `inactive ${minute}`);
     }
     await waitFor(() => jobsOf(api, 'hist').length === 2, 'two kept');
-    const kept = jobsOf(api, 'hist').map((j) => j.metadata!.annotations![SCHEDULED_TIMESTAMP_ANNOTATION]).sort();
+    const kept = jobsOf(api, 'hist')
+      .map((j) => j.metadata!.annotations![SCHEDULED_TIMESTAMP_ANNOTATION])
+      .sort();
     assert.deepEqual(kept, ['2024-01-01T00:02:00Z', '2024-01-01T00:04:00Z']);
     assert.equal(getCJ(api, 'hist').status!.lastSuccessfulTime, '2024-01-01T00:02:30Z');
     assert.ok(events(api, 'SawCompletedJob').length >= 4);

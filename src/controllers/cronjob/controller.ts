@@ -6,7 +6,19 @@
 // option so tests move time instead of waiting for it.
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1';
 import type { ObjectReference } from 'kubernetes-types/core/v1';
-import { byNamespace, isAlreadyExists, isNotFound, metaNamespaceKey, NAMESPACE_INDEX, resources, rfc3339, runWorkers, WorkQueue, type Informer, type Mutable } from '../../client/index.js';
+import {
+  byNamespace,
+  isAlreadyExists,
+  isNotFound,
+  metaNamespaceKey,
+  NAMESPACE_INDEX,
+  resources,
+  rfc3339,
+  runWorkers,
+  WorkQueue,
+  type Informer,
+  type Mutable,
+} from '../../client/index.js';
 import { isValidTimeZone, parseSchedule, type CronSchedule } from '../../api/cron.js';
 import { deepEqual } from '../../api/object.js';
 import type { Controller, ControllerContext } from '../context.js';
@@ -30,7 +42,8 @@ export function newCronJobController(ctx: ControllerContext, opts: CronJobContro
   return new CronJobController(ctx, opts);
 }
 
-const finishedCondition = (job: Job) => job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type as 'Complete' | 'Failed' | undefined;
+const finishedCondition = (job: Job) =>
+  job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type as 'Complete' | 'Failed' | undefined;
 
 class CronJobController implements Controller {
   readonly name = 'cronjob';
@@ -146,7 +159,12 @@ class CronJobController implements Controller {
     const earliest = new Date(status.lastScheduleTime ?? cj.metadata!.creationTimestamp ?? now.toISOString());
     const { scheduled, missed } = mostRecentScheduleTime(sched, earliest, now, spec.startingDeadlineSeconds);
     if (missed > MAX_MISSED_SCHEDULES) {
-      this.event(cj, 'Warning', 'TooManyMissedTimes', `too many missed start times: ${missed}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`);
+      this.event(
+        cj,
+        'Warning',
+        'TooManyMissedTimes',
+        `too many missed start times: ${missed}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`,
+      );
     }
     if (!scheduled) return untilNext();
     if (spec.startingDeadlineSeconds != null && scheduled.getTime() + spec.startingDeadlineSeconds * 1000 < now.getTime()) {
@@ -154,7 +172,8 @@ class CronJobController implements Controller {
       return untilNext();
     }
     const name = jobNameFor(cj.metadata!.name!, scheduled);
-    if ((status.active ?? []).some((r) => r.name === name) || (status.lastScheduleTime && Date.parse(status.lastScheduleTime) >= scheduled.getTime())) return untilNext();
+    if ((status.active ?? []).some((r) => r.name === name) || (status.lastScheduleTime && Date.parse(status.lastScheduleTime) >= scheduled.getTime()))
+      return untilNext();
     // Acting on a stale cache could start a schedule that a write not yet seen already started:
     // one read per scheduled run confirms the CronJob is as cached, else the update event will come.
     const fresh = await this.ctx.client.get<CronJob>({ ...resources.cronjobs, namespace: cj.metadata!.namespace, name: cj.metadata!.name! });
@@ -172,7 +191,14 @@ class CronJobController implements Controller {
     }
     const job = await this.createJob(cj, name, scheduled);
     if (!job) return untilNext();
-    const ref: ObjectReference = { apiVersion: API_VERSION, kind: 'Job', name: job.metadata!.name, namespace: job.metadata!.namespace, uid: job.metadata!.uid, resourceVersion: job.metadata!.resourceVersion };
+    const ref: ObjectReference = {
+      apiVersion: API_VERSION,
+      kind: 'Job',
+      name: job.metadata!.name,
+      namespace: job.metadata!.namespace,
+      uid: job.metadata!.uid,
+      resourceVersion: job.metadata!.resourceVersion,
+    };
     if (!(status.active ?? []).some((r) => r.uid === ref.uid) && !finishedCondition(job)) status.active = [...(status.active ?? []), ref];
     status.lastScheduleTime = rfc3339(scheduled);
     return untilNext();

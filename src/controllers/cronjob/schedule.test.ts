@@ -10,7 +10,10 @@ test('the most recent scheduled time after the last one, and how many were misse
   assert.deepEqual(mostRecentScheduleTime(every, d('2024-01-01T00:00:00Z'), d('2024-01-01T00:00:59Z')), { scheduled: undefined, missed: 0 });
   assert.deepEqual(mostRecentScheduleTime(every, d('2024-01-01T00:00:00Z'), d('2024-01-01T00:03:30Z')), { scheduled: d('2024-01-01T00:03:00Z'), missed: 3 });
   // startingDeadlineSeconds narrows the window to the last 90 s.
-  assert.deepEqual(mostRecentScheduleTime(every, d('2024-01-01T00:00:00Z'), d('2024-01-01T00:03:30Z'), 90), { scheduled: d('2024-01-01T00:03:00Z'), missed: 1 });
+  assert.deepEqual(mostRecentScheduleTime(every, d('2024-01-01T00:00:00Z'), d('2024-01-01T00:03:30Z'), 90), {
+    scheduled: d('2024-01-01T00:03:00Z'),
+    missed: 1,
+  });
   // Downtime of 5 hours: 300 missed, the latest is the one to run.
   assert.deepEqual(mostRecentScheduleTime(every, d('2024-01-01T00:00:00Z'), d('2024-01-01T05:00:30Z')), { scheduled: d('2024-01-01T05:00:00Z'), missed: 300 });
   const hourly = parseSchedule('@hourly');

@@ -61,7 +61,17 @@ export function jobNameFor(cronJobName: string, scheduled: Date): string {
 export function rfc3339In(t: Date, timeZone = 'UTC'): string {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return t.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'longOffset',
+    })
       .formatToParts(t)
       .map((p) => [p.type, p.value]),
   );

@@ -47,5 +47,12 @@ export function removeCondition(status: Status, type: ConditionType): void {
 
 /** A ReplicaSet's ReplicaFailure as a deployment condition. */
 export function fromReplicaSetCondition(c: ReplicaSetCondition): DeploymentCondition {
-  return { type: c.type, status: c.status, lastTransitionTime: c.lastTransitionTime, lastUpdateTime: c.lastTransitionTime, reason: c.reason, message: c.message };
+  return {
+    type: c.type,
+    status: c.status,
+    lastTransitionTime: c.lastTransitionTime,
+    lastUpdateTime: c.lastTransitionTime,
+    reason: c.reason,
+    message: c.message,
+  };
 }

@@ -4,16 +4,7 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import {
-  byNamespace,
-  metaNamespaceKey,
-  NAMESPACE_INDEX,
-  resources,
-  runWorkers,
-  WorkQueue,
-  type Informer,
-  type KubeObject,
-} from '../../client/index.js';
+import { byNamespace, metaNamespaceKey, NAMESPACE_INDEX, resources, runWorkers, WorkQueue, type Informer, type KubeObject } from '../../client/index.js';
 import { selectorFromLabelSelector, type Selector } from '../../api/labels.js';
 import { deepEqual } from '../../api/object.js';
 import type { Controller, ControllerContext } from '../context.js';
@@ -169,7 +160,10 @@ class DeploymentController implements Controller {
   /** The deployment's ReplicaSets, adopting matching orphans and releasing owned ones that stopped matching. */
   private async replicaSetsFor(d: MutableDeployment, selector: Selector): Promise<ReplicaSet[]> {
     const ns = d.metadata.namespace!;
-    const candidates = [...this.rsInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, d.metadata.uid!)), ...this.rsInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, ''))];
+    const candidates = [
+      ...this.rsInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, d.metadata.uid!)),
+      ...this.rsInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, '')),
+    ];
     return claimObjects(candidates, {
       client: this.ctx.client,
       gvr: resources.replicasets,

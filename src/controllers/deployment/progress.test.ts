@@ -12,15 +12,22 @@ test('a rollout without progress past progressDeadlineSeconds is ProgressDeadlin
   const env = await startWorkloads(false);
   try {
     await env.api.create(resources.deployments, deployment('stuck', 2, { progressDeadlineSeconds: 1 }));
-    const cond = await waitFor(() => {
-      const c = getD(env.api, 'stuck').status?.conditions?.find((c) => c.type === 'Progressing');
-      return c?.reason === 'ProgressDeadlineExceeded' ? c : undefined;
-    }, 'ProgressDeadlineExceeded', 6000);
+    const cond = await waitFor(
+      () => {
+        const c = getD(env.api, 'stuck').status?.conditions?.find((c) => c.type === 'Progressing');
+        return c?.reason === 'ProgressDeadlineExceeded' ? c : undefined;
+      },
+      'ProgressDeadlineExceeded',
+      6000,
+    );
     const [rs] = rsOf(env.api, 'stuck');
     assert.equal(cond.status, 'False');
     assert.equal(cond.message, `ReplicaSet "${rs!.metadata!.name}" has timed out progressing.`);
     const available = getD(env.api, 'stuck').status!.conditions!.find((c) => c.type === 'Available')!;
-    assert.deepEqual([available.status, available.reason, available.message], ['False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.']);
+    assert.deepEqual(
+      [available.status, available.reason, available.message],
+      ['False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'],
+    );
   } finally {
     await env.stop();
   }
@@ -33,10 +40,14 @@ test('a new replica set is NewReplicaSetCreated, then ReplicaSetUpdated as pods 
     const c = await waitFor(() => getD(env.api, 'prog').status?.conditions?.find((c) => c.type === 'Progressing'), 'Progressing');
     const [rs] = rsOf(env.api, 'prog');
     assert.ok(
-      (c.reason === 'NewReplicaSetCreated' && c.message === `Created new replica set "${rs!.metadata!.name}"`) || (c.reason === 'ReplicaSetUpdated' && c.message === `ReplicaSet "${rs!.metadata!.name}" is progressing.`),
+      (c.reason === 'NewReplicaSetCreated' && c.message === `Created new replica set "${rs!.metadata!.name}"`) ||
+        (c.reason === 'ReplicaSetUpdated' && c.message === `ReplicaSet "${rs!.metadata!.name}" is progressing.`),
       `${c.reason}: ${c.message}`,
     );
-    await waitFor(() => getD(env.api, 'prog').status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ReplicaSetUpdated', 'ReplicaSetUpdated once pods exist');
+    await waitFor(
+      () => getD(env.api, 'prog').status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'ReplicaSetUpdated',
+      'ReplicaSetUpdated once pods exist',
+    );
   } finally {
     await env.stop();
   }
@@ -44,7 +55,10 @@ test('a new replica set is NewReplicaSetCreated, then ReplicaSetUpdated as pods 
 
 test('requeueStuckDeployment waits until the deadline of the last progress', () => {
   const calls: Array<[string, number]> = [];
-  const sc = { enqueueAfter: (_d: Deployment, ms: number) => calls.push(['after', ms]), enqueueRateLimited: () => calls.push(['now', 0]) } as unknown as SyncContext;
+  const sc = {
+    enqueueAfter: (_d: Deployment, ms: number) => calls.push(['after', ms]),
+    enqueueRateLimited: () => calls.push(['now', 0]),
+  } as unknown as SyncContext;
   const now = new Date('2024-01-01T00:03:00Z');
   const d = (reason: string, spec: Record<string, unknown> = {}): Deployment => ({
     metadata: { generation: 1 },

@@ -3,13 +3,28 @@
 // surfaced on the deployment, and a requeue at the deadline so a stuck rollout is noticed.
 import type { ReplicaSet, DeploymentCondition } from 'kubernetes-types/apps/v1';
 import { parseTime } from '../../client/index.js';
-import { fromReplicaSetCondition, getCondition, newCondition, NEW_RS_AVAILABLE, removeCondition, REPLICA_SET_UPDATED, setCondition, TIMED_OUT, type Status } from './conditions.js';
+import {
+  fromReplicaSetCondition,
+  getCondition,
+  newCondition,
+  NEW_RS_AVAILABLE,
+  removeCondition,
+  REPLICA_SET_UPDATED,
+  setCondition,
+  TIMED_OUT,
+  type Status,
+} from './conditions.js';
 import { calculateStatus, statusEqual, updateDeploymentStatus, type SyncContext } from './sync.js';
 import { deploymentComplete, deploymentProgressing, deploymentTimedOut, hasProgressDeadline, type MutableDeployment } from './util.js';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 
 /** Status during a rollout, with the Progressing condition estimated. */
-export async function syncRolloutStatus(sc: SyncContext, allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet | undefined, d: MutableDeployment): Promise<void> {
+export async function syncRolloutStatus(
+  sc: SyncContext,
+  allRSs: Array<ReplicaSet | undefined>,
+  newRS: ReplicaSet | undefined,
+  d: MutableDeployment,
+): Promise<void> {
   const now = sc.now();
   const status = calculateStatus(allRSs, newRS, d, now);
   if (!hasProgressDeadline(d)) removeCondition(status, 'Progressing');

@@ -26,7 +26,10 @@ test('Recreate: every old pod is gone before the new ReplicaSet exists', async (
     assert.equal(overlap, false, 'old and new pods never ran together');
     assert.equal(newRSCreatedWithOldPods, false, 'the new ReplicaSet came after the old pods were gone');
     const rss = rsOf(env.api, 'rec');
-    assert.deepEqual(rss.map((rs) => rs.spec!.replicas), [0, 3]);
+    assert.deepEqual(
+      rss.map((rs) => rs.spec!.replicas),
+      [0, 3],
+    );
     const msgs = eventsOf(env.api, 'rec').map((e) => e.message);
     assert.ok(msgs.includes(`Scaled down replica set ${rss[0]!.metadata!.name} from 3 to 0`), msgs.join('\n'));
     assert.ok(msgs.includes(`Scaled up replica set ${rss[1]!.metadata!.name} from 0 to 3`), msgs.join('\n'));

@@ -13,7 +13,11 @@ test('undo as kubectl does it (old template patched back): the old ReplicaSet is
     d0.metadata!.annotations = { 'kubernetes.io/change-cause': 'first' };
     await env.api.create(resources.deployments, d0);
     await waitFor(() => rolledOut(env.api, 'undo'), 'first rollout');
-    await env.api.patch(ref('undo'), { metadata: { annotations: { 'kubernetes.io/change-cause': 'second' } }, spec: { template: { spec: { containers: [{ name: 'c', image: 'img:2' }] } } } }, 'strategic');
+    await env.api.patch(
+      ref('undo'),
+      { metadata: { annotations: { 'kubernetes.io/change-cause': 'second' } }, spec: { template: { spec: { containers: [{ name: 'c', image: 'img:2' }] } } } },
+      'strategic',
+    );
     await waitFor(() => rolledOut(env.api, 'undo') && getD(env.api, 'undo').status?.observedGeneration === 2, 'second rollout');
     const [first, second] = rsOf(env.api, 'undo');
     assert.equal(first!.metadata!.annotations!['kubernetes.io/change-cause'], 'first');
@@ -21,10 +25,14 @@ test('undo as kubectl does it (old template patched back): the old ReplicaSet is
     // kubectl rollout undo: the template of revision 1 (hash label removed) and its annotations.
     const template = structuredClone(first!.spec!.template!);
     delete template.metadata!.labels!['pod-template-hash'];
-    await env.api.patch(ref('undo'), [
-      { op: 'replace', path: '/spec/template', value: template },
-      { op: 'replace', path: '/metadata/annotations', value: { 'deployment.kubernetes.io/revision': '2', 'kubernetes.io/change-cause': 'first' } },
-    ], 'json');
+    await env.api.patch(
+      ref('undo'),
+      [
+        { op: 'replace', path: '/spec/template', value: template },
+        { op: 'replace', path: '/metadata/annotations', value: { 'deployment.kubernetes.io/revision': '2', 'kubernetes.io/change-cause': 'first' } },
+      ],
+      'json',
+    );
     await waitFor(() => rolledOut(env.api, 'undo') && getD(env.api, 'undo').status?.observedGeneration === 3, 'rolled back');
     const rss = rsOf(env.api, 'undo');
     assert.equal(rss.length, 2, 'no third ReplicaSet');
@@ -51,14 +59,23 @@ test('the deprecated rollback annotation rolls back to the previous revision and
     await waitFor(() => getD(env.api, 'legacy').spec!.template!.spec!.containers[0]!.image === 'img:1', 'template restored');
     assert.equal(getRollbackTo(getD(env.api, 'legacy')), undefined);
     await waitFor(() => rolledOut(env.api, 'legacy') && podsOf(env.api, 'legacy').every((p) => p.spec!.containers[0]!.image === 'img:1'), 'rolled back');
-    await waitFor(() => eventsOf(env.api, 'legacy').some((e) => e.reason === 'DeploymentRollback' && e.message === 'Rolled back deployment "legacy" to revision 1'), 'rollback event');
+    await waitFor(
+      () => eventsOf(env.api, 'legacy').some((e) => e.reason === 'DeploymentRollback' && e.message === 'Rolled back deployment "legacy" to revision 1'),
+      'rollback event',
+    );
     // Rolling back to the revision already running: a warning, nothing else.
     await env.api.patch(ref('legacy'), { metadata: { annotations: { 'deprecated.deployment.rollback.to': '3' } } }, 'merge');
     await waitFor(() => eventsOf(env.api, 'legacy').some((e) => e.reason === 'DeploymentRollbackTemplateUnchanged'), 'unchanged warning');
     await waitFor(() => getRollbackTo(getD(env.api, 'legacy')) === undefined, 'annotation cleared');
     // A revision that doesn't exist.
     await env.api.patch(ref('legacy'), { metadata: { annotations: { 'deprecated.deployment.rollback.to': '42' } } }, 'merge');
-    await waitFor(() => eventsOf(env.api, 'legacy').some((e) => e.reason === 'DeploymentRollbackRevisionNotFound' && e.message === 'Unable to find the revision to rollback to.'), 'not found warning');
+    await waitFor(
+      () =>
+        eventsOf(env.api, 'legacy').some(
+          (e) => e.reason === 'DeploymentRollbackRevisionNotFound' && e.message === 'Unable to find the revision to rollback to.',
+        ),
+      'not found warning',
+    );
   } finally {
     await env.stop();
   }

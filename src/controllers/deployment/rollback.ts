@@ -5,7 +5,15 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { resources } from '../../client/index.js';
 import { asDeployment, getAllReplicaSetsAndSyncRevision, type SyncContext } from './sync.js';
-import { equalIgnoreHash, lastRevision, revisionOf, ROLLBACK_TO_ANNOTATION, setDeploymentAnnotationsTo, setFromReplicaSetTemplate, type MutableDeployment } from './util.js';
+import {
+  equalIgnoreHash,
+  lastRevision,
+  revisionOf,
+  ROLLBACK_TO_ANNOTATION,
+  setDeploymentAnnotationsTo,
+  setFromReplicaSetTemplate,
+  type MutableDeployment,
+} from './util.js';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 
 export const ROLLBACK_REVISION_NOT_FOUND = 'DeploymentRollbackRevisionNotFound';
@@ -36,7 +44,12 @@ export async function rollback(sc: SyncContext, d: MutableDeployment, rsList: Re
     return clearRollbackTo(sc, d);
   }
   if (equalIgnoreHash(d.spec?.template, target.spec?.template)) {
-    sc.recorder.event(asDeployment(d), 'Warning', ROLLBACK_TEMPLATE_UNCHANGED, `The rollback revision contains the same template as current deployment "${d.metadata.name}"`);
+    sc.recorder.event(
+      asDeployment(d),
+      'Warning',
+      ROLLBACK_TEMPLATE_UNCHANGED,
+      `The rollback revision contains the same template as current deployment "${d.metadata.name}"`,
+    );
     return clearRollbackTo(sc, d);
   }
   // The template comes back, and so do the annotations (change-cause...) it had then; the

@@ -4,7 +4,17 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { syncRolloutStatus } from './progress.js';
 import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent, type SyncContext } from './sync.js';
-import { availableReplicaCount, byCreation, deploymentComplete, filterActiveReplicaSets, maxUnavailable, newRSNewReplicas, replicaCount, replicasOf, type MutableDeployment } from './util.js';
+import {
+  availableReplicaCount,
+  byCreation,
+  deploymentComplete,
+  filterActiveReplicaSets,
+  maxUnavailable,
+  newRSNewReplicas,
+  replicaCount,
+  replicasOf,
+  type MutableDeployment,
+} from './util.js';
 
 export async function rolloutRolling(sc: SyncContext, d: MutableDeployment, rsList: ReplicaSet[]): Promise<void> {
   const { newRS, oldRSs } = await getAllReplicaSetsAndSyncRevision(sc, d, rsList, true);
@@ -16,7 +26,12 @@ export async function rolloutRolling(sc: SyncContext, d: MutableDeployment, rsLi
 }
 
 /** Scales the new ReplicaSet up as far as maxSurge allows (or down to the deployment's size). */
-export async function reconcileNewReplicaSet(sc: SyncContext, allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet, d: MutableDeployment): Promise<boolean> {
+export async function reconcileNewReplicaSet(
+  sc: SyncContext,
+  allRSs: Array<ReplicaSet | undefined>,
+  newRS: ReplicaSet,
+  d: MutableDeployment,
+): Promise<boolean> {
   if (replicasOf(newRS) === replicasOf(d)) return false;
   if (replicasOf(newRS) > replicasOf(d)) return (await scaleReplicaSetAndRecordEvent(sc, newRS, replicasOf(d), d)).scaled;
   return (await scaleReplicaSetAndRecordEvent(sc, newRS, newRSNewReplicas(d, allRSs, newRS), d)).scaled;
@@ -26,7 +41,13 @@ export async function reconcileNewReplicaSet(sc: SyncContext, allRSs: Array<Repl
  * Scales old ReplicaSets down as far as availability allows: at most
  * all - (replicas - maxUnavailable) - (new pods not yet available).
  */
-export async function reconcileOldReplicaSets(sc: SyncContext, allRSs: Array<ReplicaSet | undefined>, oldRSs: ReplicaSet[], newRS: ReplicaSet, d: MutableDeployment): Promise<boolean> {
+export async function reconcileOldReplicaSets(
+  sc: SyncContext,
+  allRSs: Array<ReplicaSet | undefined>,
+  oldRSs: ReplicaSet[],
+  newRS: ReplicaSet,
+  d: MutableDeployment,
+): Promise<boolean> {
   if (replicaCount(oldRSs) === 0) return false;
   const all = replicaCount(allRSs);
   const minAvailable = replicasOf(d) - maxUnavailable(d);
@@ -40,7 +61,12 @@ export async function reconcileOldReplicaSets(sc: SyncContext, allRSs: Array<Rep
   return cleanedUp + scaledDown > 0;
 }
 
-async function cleanupUnhealthyReplicas(sc: SyncContext, oldRSs: ReplicaSet[], d: MutableDeployment, maxCleanup: number): Promise<{ oldRSs: ReplicaSet[]; count: number }> {
+async function cleanupUnhealthyReplicas(
+  sc: SyncContext,
+  oldRSs: ReplicaSet[],
+  d: MutableDeployment,
+  maxCleanup: number,
+): Promise<{ oldRSs: ReplicaSet[]; count: number }> {
   const sorted = [...oldRSs].sort(byCreation);
   let total = 0;
   for (const [i, rs] of sorted.entries()) {
@@ -50,7 +76,10 @@ async function cleanupUnhealthyReplicas(sc: SyncContext, oldRSs: ReplicaSet[], d
     if (replicas === 0 || replicas === available) continue;
     const n = Math.min(maxCleanup - total, replicas - available);
     const size = replicas - n;
-    if (size > replicas) throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${replicas} -> ${size}`);
+    if (size > replicas)
+      throw new Error(
+        `when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${replicas} -> ${size}`,
+      );
     const { rs: updated } = await scaleReplicaSetAndRecordEvent(sc, rs, size, d);
     total += n;
     sorted[i] = updated;
@@ -59,7 +88,12 @@ async function cleanupUnhealthyReplicas(sc: SyncContext, oldRSs: ReplicaSet[], d
 }
 
 /** Scales old ReplicaSets down, oldest first, while availability stays above the minimum. */
-async function scaleDownOldReplicaSetsForRollingUpdate(sc: SyncContext, allRSs: Array<ReplicaSet | undefined>, oldRSs: ReplicaSet[], d: MutableDeployment): Promise<number> {
+async function scaleDownOldReplicaSetsForRollingUpdate(
+  sc: SyncContext,
+  allRSs: Array<ReplicaSet | undefined>,
+  oldRSs: ReplicaSet[],
+  d: MutableDeployment,
+): Promise<number> {
   const minAvailable = replicasOf(d) - maxUnavailable(d);
   const available = availableReplicaCount(allRSs);
   if (available <= minAvailable) return 0;
@@ -71,7 +105,10 @@ async function scaleDownOldReplicaSetsForRollingUpdate(sc: SyncContext, allRSs: 
     if (replicas === 0) continue;
     const n = Math.min(replicas, budget - total);
     const size = replicas - n;
-    if (size > replicas) throw new Error(`when scaling down old replica set, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${replicas} -> ${size}`);
+    if (size > replicas)
+      throw new Error(
+        `when scaling down old replica set, got invalid request to scale down ${rs.metadata!.namespace}/${rs.metadata!.name} ${replicas} -> ${size}`,
+      );
     await scaleReplicaSetAndRecordEvent(sc, rs, size, d);
     total += n;
   }

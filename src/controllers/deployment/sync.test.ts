@@ -13,7 +13,10 @@ test('paused: no rollout, but scaling still applies; resumed: the rollout goes o
     await env.api.create(resources.deployments, deployment('pause', 2));
     await waitFor(() => rolledOut(env.api, 'pause'), 'rolled out');
     await env.api.patch(ref('pause'), { spec: { paused: true } }, 'merge');
-    const paused = await waitFor(() => getD(env.api, 'pause').status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused'), 'paused condition');
+    const paused = await waitFor(
+      () => getD(env.api, 'pause').status?.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused'),
+      'paused condition',
+    );
     assert.deepEqual([paused.status, paused.message], ['Unknown', 'Deployment is paused']);
     await setImage(env.api, 'pause', 'img:2');
     await env.api.patch(ref('pause'), { spec: { replicas: 4 } }, 'merge');
@@ -21,7 +24,12 @@ test('paused: no rollout, but scaling still applies; resumed: the rollout goes o
     assert.equal(rsOf(env.api, 'pause').length, 1, 'no new ReplicaSet while paused');
     assert.ok(podsOf(env.api, 'pause').every((p) => p.spec!.containers[0]!.image === 'img:1'));
     await env.api.patch(ref('pause'), { spec: { paused: null } }, 'merge');
-    await waitFor(() => rsOf(env.api, 'pause').length === 2 && rolledOut(env.api, 'pause') && podsOf(env.api, 'pause').every((p) => p.spec!.containers[0]!.image === 'img:2'), 'rolled out after resume', 8000);
+    await waitFor(
+      () =>
+        rsOf(env.api, 'pause').length === 2 && rolledOut(env.api, 'pause') && podsOf(env.api, 'pause').every((p) => p.spec!.containers[0]!.image === 'img:2'),
+      'rolled out after resume',
+      8000,
+    );
     await waitFor(() => getD(env.api, 'pause').status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable', 'complete');
   } finally {
     await env.stop();
@@ -38,7 +46,10 @@ test('revisionHistoryLimit: old ReplicaSets scaled to zero beyond the limit are 
     }
     await waitFor(() => rolledOut(env.api, 'hist') && getD(env.api, 'hist').status?.observedGeneration === 4, 'last rollout');
     await waitFor(() => rsOf(env.api, 'hist').length === 2, 'two ReplicaSets left');
-    assert.deepEqual(rsOf(env.api, 'hist').map((rs) => rs.metadata!.annotations!['deployment.kubernetes.io/revision']), ['3', '4']);
+    assert.deepEqual(
+      rsOf(env.api, 'hist').map((rs) => rs.metadata!.annotations!['deployment.kubernetes.io/revision']),
+      ['3', '4'],
+    );
   } finally {
     await env.stop();
   }
@@ -49,7 +60,12 @@ test('orphan ReplicaSets matching the selector are adopted; ones relabelled away
   try {
     const template = { metadata: { labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'img:1' }] } };
     // An orphan with the deployment's template: it becomes the new ReplicaSet, no other is made.
-    const orphan: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'adopt-orphan', namespace: NS, labels: { app: 'adopt' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template } };
+    const orphan: ReplicaSet = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'adopt-orphan', namespace: NS, labels: { app: 'adopt' } },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template },
+    };
     await env.api.create(resources.replicasets, orphan);
     await waitFor(() => podsOf(env.api, 'adopt').length === 1, 'orphan runs a pod');
     const d = await env.api.create(resources.deployments, deployment('adopt', 2));
@@ -61,8 +77,15 @@ test('orphan ReplicaSets matching the selector are adopted; ones relabelled away
     assert.equal(env.api.objects<ReplicaSet>('apps/replicasets', NS).length, 1);
     // Relabelled so the selector no longer matches: released, and a new ReplicaSet takes over.
     await env.api.patch({ ...resources.replicasets, namespace: NS, name: 'adopt-orphan' }, { metadata: { labels: { app: 'elsewhere' } } }, 'merge');
-    await waitFor(() => !env.api.objects<ReplicaSet>('apps/replicasets', NS).find((r) => r.metadata!.name === 'adopt-orphan')!.metadata!.ownerReferences?.length, 'released');
-    await waitFor(() => rsOf(env.api, 'adopt').length === 1 && rsOf(env.api, 'adopt')[0]!.metadata!.name !== 'adopt-orphan' && rsOf(env.api, 'adopt')[0]!.spec!.replicas === 2, 'a new ReplicaSet');
+    await waitFor(
+      () => !env.api.objects<ReplicaSet>('apps/replicasets', NS).find((r) => r.metadata!.name === 'adopt-orphan')!.metadata!.ownerReferences?.length,
+      'released',
+    );
+    await waitFor(
+      () =>
+        rsOf(env.api, 'adopt').length === 1 && rsOf(env.api, 'adopt')[0]!.metadata!.name !== 'adopt-orphan' && rsOf(env.api, 'adopt')[0]!.spec!.replicas === 2,
+      'a new ReplicaSet',
+    );
   } finally {
     await env.stop();
   }
@@ -74,7 +97,13 @@ test('a deployment selecting everything only gets a warning', async () => {
     const d = deployment('all', 1);
     d.spec!.selector = {};
     await env.api.create(resources.deployments, d);
-    await waitFor(() => eventsOf(env.api, 'all').some((e) => e.reason === 'SelectingAll' && e.message === 'This deployment is selecting all pods. A non-empty selector is required.'), 'SelectingAll');
+    await waitFor(
+      () =>
+        eventsOf(env.api, 'all').some(
+          (e) => e.reason === 'SelectingAll' && e.message === 'This deployment is selecting all pods. A non-empty selector is required.',
+        ),
+      'SelectingAll',
+    );
     await waitFor(() => getD(env.api, 'all').status?.observedGeneration === 1, 'observed');
     assert.equal(rsOf(env.api, 'all').length, 0);
   } finally {
@@ -90,9 +119,14 @@ test('a hash collision bumps collisionCount and the ReplicaSet gets the next has
     // Someone else's ReplicaSet already has the name the template hashes to.
     const hash = computeHash(created.spec!.template!, undefined);
     await env.api.create(resources.replicasets, {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
       metadata: { name: `coll-${hash}`, namespace: NS, labels: { other: 'x' } },
-      spec: { replicas: 0, selector: { matchLabels: { other: 'x' } }, template: { metadata: { labels: { other: 'x' } }, spec: { containers: [{ name: 'c', image: 'other' }] } } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { other: 'x' } },
+        template: { metadata: { labels: { other: 'x' } }, spec: { containers: [{ name: 'c', image: 'other' }] } },
+      },
     });
     await env.api.patch(ref('coll'), { spec: { paused: null } }, 'merge');
     await waitFor(() => rolledOut(env.api, 'coll') && rsOf(env.api, 'coll').length === 1, 'rolled out');
@@ -104,13 +138,13 @@ test('a hash collision bumps collisionCount and the ReplicaSet gets the next has
 });
 
 test('calculateStatus sums the ReplicaSets', () => {
-  const d: Deployment = { metadata: { generation: 4 }, spec: { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } } as Deployment['spec'] };
+  const d: Deployment = {
+    metadata: { generation: 4 },
+    spec: { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } } as Deployment['spec'],
+  };
   const rs = (replicas: number, status: ReplicaSet['status']): ReplicaSet => ({ spec: { replicas } as ReplicaSet['spec'], status });
   const newRS = rs(2, { replicas: 2, readyReplicas: 1, availableReplicas: 1 });
   const s = calculateStatus([rs(3, { replicas: 3, readyReplicas: 3, availableReplicas: 2 }), newRS], newRS, d, new Date());
-  assert.deepEqual(
-    [s.observedGeneration, s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas, s.unavailableReplicas],
-    [4, 5, 2, 4, 3, 2],
-  );
+  assert.deepEqual([s.observedGeneration, s.replicas, s.updatedReplicas, s.readyReplicas, s.availableReplicas, s.unavailableReplicas], [4, 5, 2, 4, 3, 2]);
   assert.equal(s.conditions!.find((c) => c.type === 'Available')!.status, 'True');
 });

@@ -84,7 +84,11 @@ export async function updateDeploymentStatus(sc: SyncContext, d: MutableDeployme
   d.metadata.resourceVersion = updated.metadata?.resourceVersion;
   if (revision !== undefined && updated.metadata?.annotations?.[REVISION_ANNOTATION] !== revision) {
     const ref = { ...resources.deployments, namespace: d.metadata.namespace, name: d.metadata.name! };
-    const patched = await sc.client.patch<Deployment>(ref, { metadata: { annotations: { [REVISION_ANNOTATION]: revision }, resourceVersion: d.metadata.resourceVersion } }, 'merge');
+    const patched = await sc.client.patch<Deployment>(
+      ref,
+      { metadata: { annotations: { [REVISION_ANNOTATION]: revision }, resourceVersion: d.metadata.resourceVersion } },
+      'merge',
+    );
     d.metadata.resourceVersion = patched.metadata?.resourceVersion;
   }
 }
@@ -141,7 +145,13 @@ export async function getAllReplicaSetsAndSyncRevision(sc: SyncContext, d: Mutab
   return { newRS, oldRSs };
 }
 
-async function getNewReplicaSet(sc: SyncContext, d: MutableDeployment, rsList: ReplicaSet[], oldRSs: ReplicaSet[], create: boolean): Promise<ReplicaSet | undefined> {
+async function getNewReplicaSet(
+  sc: SyncContext,
+  d: MutableDeployment,
+  rsList: ReplicaSet[],
+  oldRSs: ReplicaSet[],
+  create: boolean,
+): Promise<ReplicaSet | undefined> {
   const existing = findNewReplicaSet(d, rsList);
   const newRevision = maxRevision(oldRSs) + 1;
   if (existing) {
@@ -279,13 +289,24 @@ export async function scale(sc: SyncContext, d: MutableDeployment, newRS: Replic
   }
 }
 
-export async function scaleReplicaSetAndRecordEvent(sc: SyncContext, rs: ReplicaSet, size: number, d: MutableDeployment): Promise<{ scaled: boolean; rs: ReplicaSet }> {
+export async function scaleReplicaSetAndRecordEvent(
+  sc: SyncContext,
+  rs: ReplicaSet,
+  size: number,
+  d: MutableDeployment,
+): Promise<{ scaled: boolean; rs: ReplicaSet }> {
   if (replicasOf(rs) === size) return { scaled: false, rs };
   return scaleReplicaSet(sc, rs, size, d, replicasOf(rs) < size ? 'up' : 'down');
 }
 
 /** Sets the size and the replica annotations (desired, max) of a ReplicaSet. */
-export async function scaleReplicaSet(sc: SyncContext, rs: ReplicaSet, size: number, d: MutableDeployment, direction: string): Promise<{ scaled: boolean; rs: ReplicaSet }> {
+export async function scaleReplicaSet(
+  sc: SyncContext,
+  rs: ReplicaSet,
+  size: number,
+  d: MutableDeployment,
+  direction: string,
+): Promise<{ scaled: boolean; rs: ReplicaSet }> {
   const sizeChanged = replicasOf(rs) !== size;
   const max = replicasOf(d) + maxSurge(d);
   if (!sizeChanged && !replicasAnnotationsNeedUpdate(rs, replicasOf(d), max)) return { scaled: false, rs };
@@ -294,7 +315,8 @@ export async function scaleReplicaSet(sc: SyncContext, rs: ReplicaSet, size: num
   copy.spec = { ...copy.spec!, replicas: size };
   setReplicasAnnotations(copy, replicasOf(d), max);
   const updated = await sc.client.update<ReplicaSet>(resources.replicasets, copy);
-  if (sizeChanged) sc.recorder.event(asDeployment(d), 'Normal', SCALING_REPLICA_SET, `Scaled ${direction} replica set ${updated.metadata!.name} from ${from} to ${size}`);
+  if (sizeChanged)
+    sc.recorder.event(asDeployment(d), 'Normal', SCALING_REPLICA_SET, `Scaled ${direction} replica set ${updated.metadata!.name} from ${from} to ${size}`);
   return { scaled: sizeChanged, rs: updated };
 }
 
@@ -316,7 +338,12 @@ export async function cleanupDeployment(sc: SyncContext, oldRSs: ReplicaSet[], d
 }
 
 /** Writes the status the ReplicaSets add up to, if it changed. */
-export async function syncDeploymentStatus(sc: SyncContext, allRSs: Array<ReplicaSet | undefined>, newRS: ReplicaSet | undefined, d: MutableDeployment): Promise<void> {
+export async function syncDeploymentStatus(
+  sc: SyncContext,
+  allRSs: Array<ReplicaSet | undefined>,
+  newRS: ReplicaSet | undefined,
+  d: MutableDeployment,
+): Promise<void> {
   const status = calculateStatus(allRSs, newRS, d, sc.now());
   if (statusEqual(d.status, status)) return;
   d.status = status;

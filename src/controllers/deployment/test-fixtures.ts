@@ -26,7 +26,11 @@ export function deployment(name: string, replicas: number, spec: Record<string, 
 export async function startWorkloads(kubelet: FakeKubeletOptions | false = {}) {
   const api = new FakeApi();
   const stopKubelet = kubelet === false ? () => {} : fakeKubelet(api, kubelet);
-  const run = await runControllers(api, (ctx) => newReplicaSetController(ctx), (ctx) => newDeploymentController(ctx));
+  const run = await runControllers(
+    api,
+    (ctx) => newReplicaSetController(ctx),
+    (ctx) => newDeploymentController(ctx),
+  );
   return {
     api,
     ...run,
@@ -43,7 +47,11 @@ export const rsOf = (api: FakeApi, name: string) =>
   api
     .objects<ReplicaSet>('apps/replicasets', NS)
     .filter((rs) => rs.metadata?.ownerReferences?.[0]?.name === name)
-    .sort((a, b) => Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0));
+    .sort(
+      (a, b) =>
+        Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) -
+        Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
+    );
 export const podsOf = (api: FakeApi, app: string) => api.objects<Pod>('/pods', NS).filter((p) => p.metadata?.labels?.app === app);
 export const eventsOf = (api: FakeApi, name: string) => api.objects<Event>('/events', NS).filter((e) => e.involvedObject.name === name);
 
@@ -57,5 +65,10 @@ export function rolledOut(api: FakeApi, name: string): boolean {
   const d = getD(api, name);
   const s = d.status ?? {};
   const n = d.spec?.replicas ?? 1;
-  return (d.metadata?.generation ?? 0) <= (s.observedGeneration ?? 0) && (s.updatedReplicas ?? 0) >= n && (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) && (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0);
+  return (
+    (d.metadata?.generation ?? 0) <= (s.observedGeneration ?? 0) &&
+    (s.updatedReplicas ?? 0) >= n &&
+    (s.replicas ?? 0) <= (s.updatedReplicas ?? 0) &&
+    (s.availableReplicas ?? 0) >= (s.updatedReplicas ?? 0)
+  );
 }

@@ -31,10 +31,23 @@ function d(replicas: number, surge: number | string = '25%', unavailable: number
   };
 }
 
-function rs(name: string, replicas: number, opts: { revision?: string; created?: string; image?: string; available?: number; annotations?: Record<string, string> } = {}): ReplicaSet {
+function rs(
+  name: string,
+  replicas: number,
+  opts: { revision?: string; created?: string; image?: string; available?: number; annotations?: Record<string, string> } = {},
+): ReplicaSet {
   return {
-    metadata: { name, uid: name, creationTimestamp: opts.created ?? '2024-01-01T00:00:00Z', annotations: { ...(opts.revision ? { 'deployment.kubernetes.io/revision': opts.revision } : {}), ...opts.annotations } },
-    spec: { replicas, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd', 'pod-template-hash': name } }, spec: { containers: [{ name: 'c', image: opts.image ?? 'v0' }] } } },
+    metadata: {
+      name,
+      uid: name,
+      creationTimestamp: opts.created ?? '2024-01-01T00:00:00Z',
+      annotations: { ...(opts.revision ? { 'deployment.kubernetes.io/revision': opts.revision } : {}), ...opts.annotations },
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'd' } },
+      template: { metadata: { labels: { app: 'd', 'pod-template-hash': name } }, spec: { containers: [{ name: 'c', image: opts.image ?? 'v0' }] } },
+    },
     status: { replicas, availableReplicas: opts.available ?? replicas },
   };
 }
@@ -69,8 +82,14 @@ test('the new ReplicaSet is the one with the template (hash ignored); the oldest
   const empty = rs('empty', 0, { image: 'v-1' });
   assert.equal(findNewReplicaSet(dep, [a, old, b])!.metadata!.name, 'b');
   const [withPods, all] = findOldReplicaSets(dep, [a, old, empty]);
-  assert.deepEqual(withPods.map((r) => r.metadata!.name), ['old']);
-  assert.deepEqual(all.map((r) => r.metadata!.name), ['old', 'empty']);
+  assert.deepEqual(
+    withPods.map((r) => r.metadata!.name),
+    ['old'],
+  );
+  assert.deepEqual(
+    all.map((r) => r.metadata!.name),
+    ['old', 'empty'],
+  );
   assert.ok(equalIgnoreHash(dep.spec!.template, a.spec!.template));
   // Unset and empty fields are the same.
   assert.ok(equalIgnoreHash({ metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'v1', env: [] }] } }, dep.spec!.template));
@@ -115,7 +134,7 @@ test('saturated: desired everywhere and all available', () => {
   assert.ok(!isSaturated(dep, rs('n', 3)));
 });
 
-test('new ReplicaSet annotations: the deployment\'s (not the skipped ones), revision raised, history kept', () => {
+test("new ReplicaSet annotations: the deployment's (not the skipped ones), revision raised, history kept", () => {
   const dep = d(4);
   const fresh = { metadata: { name: 'n' }, spec: {} } as MutableReplicaSet;
   assert.ok(setNewReplicaSetAnnotations(dep, fresh, 1, false));

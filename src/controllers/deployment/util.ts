@@ -24,7 +24,14 @@ export type MutableDeployment = Omit<Deployment, 'metadata' | 'status'> & { meta
 export type MutableReplicaSet = Omit<ReplicaSet, 'metadata' | 'status'> & { metadata: Mutable<ObjectMeta>; status?: ReplicaSet['status'] };
 
 /** Annotations of a deployment that are never copied to or from its ReplicaSets. */
-const ANNOTATIONS_TO_SKIP = new Set([LAST_APPLIED_ANNOTATION, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, ROLLBACK_TO_ANNOTATION]);
+const ANNOTATIONS_TO_SKIP = new Set([
+  LAST_APPLIED_ANNOTATION,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  DESIRED_REPLICAS_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
+  ROLLBACK_TO_ANNOTATION,
+]);
 
 export const replicasOf = (o: Deployment | ReplicaSet | undefined): number => o?.spec?.replicas ?? 1;
 
@@ -151,7 +158,13 @@ function copyAnnotationsToReplicaSet(d: Deployment, rs: MutableReplicaSet): bool
  * ever raised; the revision it had joins revision-history, as a rollback to it does), and, for
  * a ReplicaSet about to be created, the replica annotations. True when anything changed.
  */
-export function setNewReplicaSetAnnotations(d: Deployment, rs: MutableReplicaSet, newRevision: number, exists: boolean, historyLimit = MAX_REV_HISTORY_CHARS): boolean {
+export function setNewReplicaSetAnnotations(
+  d: Deployment,
+  rs: MutableReplicaSet,
+  newRevision: number,
+  exists: boolean,
+  historyLimit = MAX_REV_HISTORY_CHARS,
+): boolean {
   let changed = copyAnnotationsToReplicaSet(d, rs);
   const a = (rs.metadata.annotations ??= {});
   const had = Object.prototype.hasOwnProperty.call(a, REVISION_ANNOTATION);
@@ -199,7 +212,12 @@ export function setDeploymentRevision(d: MutableDeployment, revision: string | u
 
 /** Semantic equality of JSON: absent, null, "", [] and {} are all "unset", as Go's zero values. */
 export function semanticEqual(a: unknown, b: unknown): boolean {
-  const unset = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(unset));
+  const unset = (v: unknown) =>
+    v === undefined ||
+    v === null ||
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(unset));
   if (unset(a) && unset(b)) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => semanticEqual(x, b[i]));
@@ -329,7 +347,12 @@ export function getProportion(rs: ReplicaSet | undefined, d: Deployment, toAdd: 
 /** Every replica is updated and available, none old remains, and the spec was observed. */
 export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const n = replicasOf(d);
-  return (s.updatedReplicas ?? 0) === n && (s.replicas ?? 0) === n && (s.availableReplicas ?? 0) === n && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) === n &&
+    (s.replicas ?? 0) === n &&
+    (s.availableReplicas ?? 0) === n &&
+    (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0)
+  );
 }
 
 /** New pods were added or became available, or old ones went, since the last status. */

@@ -112,7 +112,15 @@ class EndpointsController implements Controller {
       // Nothing is created in a namespace being deleted, nor needs to be.
       if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
       // Upstream's event; a conflict is only a stale cache and is retried quietly.
-      if (!isConflict(e)) this.ctx.recorder(COMPONENT).event(svc.kind ? svc : { ...svc, apiVersion: 'v1', kind: 'Service' }, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${(e as Error).message}`);
+      if (!isConflict(e))
+        this.ctx
+          .recorder(COMPONENT)
+          .event(
+            svc.kind ? svc : { ...svc, apiVersion: 'v1', kind: 'Service' },
+            'Warning',
+            'FailedToUpdateEndpoint',
+            `Failed to update endpoint ${key}: ${(e as Error).message}`,
+          );
       throw e;
     }
   }

@@ -19,9 +19,19 @@ function pod(name: string, ip: string, opts: { ready?: boolean; port?: number; d
 const addr = (name: string, ip: string) => ({ ip, nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'ns', name, uid: `uid-${name}` } });
 
 test('ready and not-ready addresses in one subset per port set, sorted by IP; terminating pods left out', () => {
-  const pods = [pod('b', '10.0.0.10', { port: 8080 }), pod('a', '10.0.0.9', { port: 8080 }), pod('c', '10.0.0.3', { port: 8080, ready: false }), pod('d', '10.0.0.4', { port: 9090 }), pod('e', '10.0.0.5', { port: 8080, deleting: true })];
+  const pods = [
+    pod('b', '10.0.0.10', { port: 8080 }),
+    pod('a', '10.0.0.9', { port: 8080 }),
+    pod('c', '10.0.0.3', { port: 8080, ready: false }),
+    pod('d', '10.0.0.4', { port: 9090 }),
+    pod('e', '10.0.0.5', { port: 8080, deleting: true }),
+  ];
   assert.deepEqual(desiredSubsets(svc(), pods), [
-    { addresses: [addr('a', '10.0.0.9'), addr('b', '10.0.0.10')], notReadyAddresses: [addr('c', '10.0.0.3')], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+    {
+      addresses: [addr('a', '10.0.0.9'), addr('b', '10.0.0.10')],
+      notReadyAddresses: [addr('c', '10.0.0.3')],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    },
     { addresses: [addr('d', '10.0.0.4')], ports: [{ name: 'http', port: 9090, protocol: 'TCP' }] },
   ]);
 });
@@ -29,17 +39,27 @@ test('ready and not-ready addresses in one subset per port set, sorted by IP; te
 test('publishNotReadyAddresses lists not-ready and terminating pods as ready', () => {
   const pods = [pod('c', '10.0.0.3', { port: 8080, ready: false }), pod('e', '10.0.0.5', { port: 8080, deleting: true })];
   const [s] = desiredSubsets(svc({ publishNotReadyAddresses: true }), pods);
-  assert.deepEqual(s!.addresses!.map((a) => a.ip), ['10.0.0.3', '10.0.0.5']);
+  assert.deepEqual(
+    s!.addresses!.map((a) => a.ip),
+    ['10.0.0.3', '10.0.0.5'],
+  );
   assert.equal(s!.notReadyAddresses, undefined);
 });
 
 test('a headless Service without ports lists bare addresses; unnamed ports have no name', () => {
   assert.deepEqual(desiredSubsets(svc({ clusterIP: 'None', ports: [] }), [pod('a', '10.0.0.1')]), [{ addresses: [addr('a', '10.0.0.1')] }]);
-  assert.deepEqual(desiredSubsets(svc({ ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }), [pod('a', '10.0.0.1')]), [{ addresses: [addr('a', '10.0.0.1')], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+  assert.deepEqual(desiredSubsets(svc({ ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }), [pod('a', '10.0.0.1')]), [
+    { addresses: [addr('a', '10.0.0.1')], ports: [{ port: 8080, protocol: 'TCP' }] },
+  ]);
 });
 
 test('a pod serving two ports is one address in a subset with both', () => {
-  const s = svc({ ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { name: 'm', port: 9, targetPort: 9100, protocol: 'TCP' }] });
+  const s = svc({
+    ports: [
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'm', port: 9, targetPort: 9100, protocol: 'TCP' },
+    ],
+  });
   const got = desiredSubsets(s, [pod('a', '10.0.0.1'), pod('b', '10.0.0.2')]);
   assert.equal(got.length, 1);
   assert.equal(got[0]!.addresses!.length, 2);

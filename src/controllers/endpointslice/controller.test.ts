@@ -11,26 +11,44 @@ const NS = 'default';
 const SLICES = 'discovery.k8s.io/endpointslices';
 
 function service(name: string, extra: Partial<Service['spec']> = {}): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], ...extra } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], ...extra },
+  };
 }
 
 async function addPod(api: FakeApi, name: string, app: string, ip: string, ready = true): Promise<void> {
-  const created = await api.create<Pod>(resources.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app } }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'i', ports: [{ name: 'http', containerPort: 8080 }] }] } });
+  const created = await api.create<Pod>(resources.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app } },
+    spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'i', ports: [{ name: 'http', containerPort: 8080 }] }] },
+  });
   await setReady(api, created.metadata!.name!, ip, ready);
 }
 
 async function setReady(api: FakeApi, name: string, ip: string, ready: boolean): Promise<void> {
   const ref = { ...resources.pods, namespace: NS, name };
   const pod = await api.get<Pod>(ref);
-  await api.updateStatus(ref, { ...pod, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: rfc3339() }] } });
+  await api.updateStatus(ref, {
+    ...pod,
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: rfc3339() }] },
+  });
 }
 
-const slicesOf = (api: FakeApi, svc: string) => api.objects<EndpointSlice>(SLICES, NS).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === svc);
+const slicesOf = (api: FakeApi, svc: string) =>
+  api.objects<EndpointSlice>(SLICES, NS).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === svc);
 const readyIPs = (slices: EndpointSlice[]) => slices.flatMap((s) => s.endpoints.filter((e) => e.conditions?.ready).map((e) => e.addresses[0])).sort();
 const endpointsOf = (api: FakeApi, name: string) => api.objects<Endpoints>('/endpoints', NS).find((e) => e.metadata?.name === name);
 
 async function start(api = new FakeApi()) {
-  const run = await runControllers(api, (ctx) => newEndpointSliceController(ctx, { maxEndpointsPerSlice: 10 }), (ctx) => newEndpointsController(ctx));
+  const run = await runControllers(
+    api,
+    (ctx) => newEndpointSliceController(ctx, { maxEndpointsPerSlice: 10 }),
+    (ctx) => newEndpointsController(ctx),
+  );
   return { api, ...run };
 }
 
@@ -73,7 +91,10 @@ test('more pods than a slice holds spread over slices without duplicates, even w
     await waitFor(() => readyIPs(slicesOf(api, 'big')).length === 25, '25 ready endpoints');
     await new Promise((r) => setTimeout(r, 400));
     const slices = slicesOf(api, 'big');
-    assert.deepEqual(slices.map((s) => s.endpoints.length).sort((a, b) => a - b), [5, 10, 10]);
+    assert.deepEqual(
+      slices.map((s) => s.endpoints.length).sort((a, b) => a - b),
+      [5, 10, 10],
+    );
     const all = slices.flatMap((s) => s.endpoints.map((e) => e.addresses[0]));
     assert.equal(new Set(all).size, all.length, 'no endpoint twice');
     assert.equal(api.writes('create', SLICES).length, 3, 'never a slice made from a stale cache');
@@ -85,15 +106,31 @@ test('more pods than a slice holds spread over slices without duplicates, even w
 test('Services without a selector are left alone; deleting a Service deletes its Endpoints', async () => {
   const { api, stop } = await start();
   try {
-    await api.create(resources.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'manual', namespace: NS }, spec: { ports: [{ port: 53, protocol: 'UDP' }] } });
-    const theirs: EndpointSlice = { addressType: 'IPv4', metadata: { name: 'manual-x', namespace: NS, labels: { 'kubernetes.io/service-name': 'manual', 'endpointslice.kubernetes.io/managed-by': 'agent.berth.dev' } }, endpoints: [{ addresses: ['10.9.9.9'] }] };
+    await api.create(resources.services, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'manual', namespace: NS },
+      spec: { ports: [{ port: 53, protocol: 'UDP' }] },
+    });
+    const theirs: EndpointSlice = {
+      addressType: 'IPv4',
+      metadata: {
+        name: 'manual-x',
+        namespace: NS,
+        labels: { 'kubernetes.io/service-name': 'manual', 'endpointslice.kubernetes.io/managed-by': 'agent.berth.dev' },
+      },
+      endpoints: [{ addresses: ['10.9.9.9'] }],
+    };
     await api.create(resources.endpointslices, theirs);
     await api.create(resources.services, service('web'));
     await addPod(api, 'a', 'web', '10.1.0.1');
     await waitFor(() => endpointsOf(api, 'web'), 'Endpoints of web');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(endpointsOf(api, 'manual'), undefined);
-    assert.deepEqual(slicesOf(api, 'manual').map((s) => s.metadata!.name), ['manual-x']);
+    assert.deepEqual(
+      slicesOf(api, 'manual').map((s) => s.metadata!.name),
+      ['manual-x'],
+    );
     assert.equal(api.calls.filter((c) => c.name === 'manual-x').length, 1, 'only the test wrote it');
     await api.delete({ ...resources.services, namespace: NS, name: 'web' });
     await waitFor(() => !endpointsOf(api, 'web'), 'Endpoints of web deleted');
@@ -145,7 +182,10 @@ test('writes the server refuses are Warning events on the Service, and retried',
     await api.create(resources.services, service('web'));
     await addPod(api, 'a', 'web', '10.1.0.1');
     const events = () => api.objects<Event>('/events', NS);
-    await waitFor(() => events().some((e) => e.reason === 'FailedToUpdateEndpointSlices') && events().some((e) => e.reason === 'FailedToUpdateEndpoint'), 'both warnings');
+    await waitFor(
+      () => events().some((e) => e.reason === 'FailedToUpdateEndpointSlices') && events().some((e) => e.reason === 'FailedToUpdateEndpoint'),
+      'both warnings',
+    );
     const slicesEvent = events().find((e) => e.reason === 'FailedToUpdateEndpointSlices')!;
     assert.equal(slicesEvent.type, 'Warning');
     assert.equal(slicesEvent.involvedObject.kind, 'Service');

@@ -8,7 +8,11 @@ const svc = (spec: Service['spec'] = {}, labels?: Record<string, string>): Servi
   spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }], ...spec },
 });
 
-function pod(name: string, ip: string | undefined, opts: { ready?: boolean; port?: number; deleting?: boolean; phase?: string; node?: string; hostname?: string; subdomain?: string } = {}): Pod {
+function pod(
+  name: string,
+  ip: string | undefined,
+  opts: { ready?: boolean; port?: number; deleting?: boolean; phase?: string; node?: string; hostname?: string; subdomain?: string } = {},
+): Pod {
   return {
     metadata: { name, namespace: 'ns', uid: `uid-${name}`, labels: { app: 'web' }, ...(opts.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
     spec: {
@@ -17,7 +21,12 @@ function pod(name: string, ip: string | undefined, opts: { ready?: boolean; port
       subdomain: opts.subdomain,
       containers: [{ name: 'c', ports: opts.port === undefined ? [] : [{ name: 'http', containerPort: opts.port }] }],
     },
-    status: { phase: opts.phase ?? 'Running', podIP: ip, podIPs: ip ? [{ ip }] : undefined, conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }] },
+    status: {
+      phase: opts.phase ?? 'Running',
+      podIP: ip,
+      podIPs: ip ? [{ ip }] : undefined,
+      conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }],
+    },
   };
 }
 
@@ -27,7 +36,11 @@ test('conditions as upstream: ready only when Ready and not terminating; publish
     [pod('b', '10.0.0.2', { port: 8080, ready: false }), svc(), { ready: false, serving: false, terminating: false }],
     [pod('c', '10.0.0.3', { port: 8080, deleting: true }), svc(), { ready: false, serving: true, terminating: true }],
     [pod('d', '10.0.0.4', { port: 8080, ready: false }), svc({ publishNotReadyAddresses: true }), { ready: true, serving: true, terminating: false }],
-    [pod('e', '10.0.0.5', { port: 8080, ready: false, deleting: true }), svc({ publishNotReadyAddresses: true }), { ready: true, serving: true, terminating: true }],
+    [
+      pod('e', '10.0.0.5', { port: 8080, ready: false, deleting: true }),
+      svc({ publishNotReadyAddresses: true }),
+      { ready: true, serving: true, terminating: true },
+    ],
   ];
   for (const [p, s, want] of cases) assert.deepEqual(podToEndpoint(p, undefined, s).conditions, want, p.metadata!.name);
 });
@@ -48,7 +61,12 @@ test('an endpoint names its pod, node, zone, and hostname only under its own sub
 });
 
 test('named targetPorts resolve per pod; a pod without the port serves the other ports only', () => {
-  const s = svc({ ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }, { name: 'metrics', port: 9000, targetPort: 9100, protocol: 'TCP', appProtocol: 'http' }] });
+  const s = svc({
+    ports: [
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'metrics', port: 9000, targetPort: 9100, protocol: 'TCP', appProtocol: 'http' },
+    ],
+  });
   assert.deepEqual(endpointPorts(s, pod('a', '10.0.0.1', { port: 8080 })), [
     { name: 'http', port: 8080, protocol: 'TCP' },
     { name: 'metrics', port: 9100, protocol: 'TCP', appProtocol: 'http' },
@@ -72,9 +90,15 @@ test('pods with different port resolutions land in different groups; no IP, fini
   const groups = desiredPortGroups(svc(), pods, () => undefined);
   assert.equal(groups.size, 2);
   const g8080 = groups.get(portMapKey([{ name: 'http', port: 8080, protocol: 'TCP' }]))!;
-  assert.deepEqual(g8080.endpoints.map((e) => e.targetRef!.name), ['a', 'b', 'g']);
+  assert.deepEqual(
+    g8080.endpoints.map((e) => e.targetRef!.name),
+    ['a', 'b', 'g'],
+  );
   const g9090 = groups.get(portMapKey([{ name: 'http', port: 9090, protocol: 'TCP' }]))!;
-  assert.deepEqual(g9090.endpoints.map((e) => e.addresses), [['10.0.0.3']]);
+  assert.deepEqual(
+    g9090.endpoints.map((e) => e.addresses),
+    [['10.0.0.3']],
+  );
 });
 
 test('slice labels: the service name, managed-by, the service labels, headless', () => {

@@ -13,7 +13,15 @@ import { CONTROLLER_MANAGED_BY, DEFAULT_MAX_ENDPOINTS_PER_SLICE, desiredPortGrou
 import { reconcileSlices } from './reconciler.js';
 import { SliceTracker } from './tracker.js';
 
-export { desiredPortGroups, endpointPorts, podToEndpoint, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_SERVICE_NAME, LABEL_MANAGED_BY, CONTROLLER_MANAGED_BY } from './desired.js';
+export {
+  desiredPortGroups,
+  endpointPorts,
+  podToEndpoint,
+  DEFAULT_MAX_ENDPOINTS_PER_SLICE,
+  LABEL_SERVICE_NAME,
+  LABEL_MANAGED_BY,
+  CONTROLLER_MANAGED_BY,
+} from './desired.js';
 export { reconcileSlices } from './reconciler.js';
 
 export interface EndpointSliceControllerOptions {
@@ -53,7 +61,8 @@ class EndpointSliceController implements Controller {
     private readonly opts: EndpointSliceControllerOptions,
   ) {
     this.max = opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
-    if (!Number.isInteger(this.max) || this.max < 1 || this.max > 1000) throw new Error(`--max-endpoints-per-slice must be between 1 and 1000, got ${this.max}`);
+    if (!Number.isInteger(this.max) || this.max < 1 || this.max > 1000)
+      throw new Error(`--max-endpoints-per-slice must be between 1 and 1000, got ${this.max}`);
     this.informers = watchServicesAndPods(ctx, (key) => this.queue.add(key));
     this.nodes = ctx.informers.for<Node>(resources.nodes);
     this.slices = ctx.informers.for<EndpointSlice>(resources.endpointslices, { [SERVICE_INDEX]: byManagedService });
@@ -75,7 +84,9 @@ class EndpointSliceController implements Controller {
         if (old.metadata?.labels?.[LABEL_ZONE] === cur.metadata?.labels?.[LABEL_ZONE]) return;
         for (const pod of this.informers.pods.list()) {
           if (pod.spec?.nodeName !== cur.metadata?.name) continue;
-          for (const svc of this.informers.services.list()) if (serviceSelector(svc)?.matches(pod.metadata?.labels) && svc.metadata?.namespace === pod.metadata?.namespace) this.queue.add(metaNamespaceKey(svc));
+          for (const svc of this.informers.services.list())
+            if (serviceSelector(svc)?.matches(pod.metadata?.labels) && svc.metadata?.namespace === pod.metadata?.namespace)
+              this.queue.add(metaNamespaceKey(svc));
         }
       },
     });
@@ -108,7 +119,9 @@ class EndpointSliceController implements Controller {
     const changes = reconcileSlices(svc, existing, desired, this.max);
     // Slices written anyway say when the change they carry happened (upstream does the same).
     const trigger = lastChangeTriggerTime(svc, pods);
-    if (trigger) for (const s of [...changes.create, ...changes.update]) s.metadata = { ...s.metadata, annotations: { ...s.metadata?.annotations, [LAST_CHANGE_TRIGGER_TIME_ANNOTATION]: trigger } };
+    if (trigger)
+      for (const s of [...changes.create, ...changes.update])
+        s.metadata = { ...s.metadata, annotations: { ...s.metadata?.annotations, [LAST_CHANGE_TRIGGER_TIME_ANNOTATION]: trigger } };
     const ns = svc.metadata!.namespace!;
     const client = this.ctx.client;
     const errors: unknown[] = [];
@@ -122,8 +135,18 @@ class EndpointSliceController implements Controller {
       }
     };
     // Deletes last: a Service never shows fewer endpoints in between than before or after.
-    await Promise.all(changes.create.map((s) => attempt(async () => this.tracker.wrote(key, await client.create<EndpointSlice>({ ...resources.endpointslices, namespace: ns }, s)))));
-    await Promise.all(changes.update.map((s) => attempt(async () => this.tracker.wrote(key, await client.update<EndpointSlice>({ ...resources.endpointslices, namespace: ns, name: s.metadata!.name! }, s)))));
+    await Promise.all(
+      changes.create.map((s) =>
+        attempt(async () => this.tracker.wrote(key, await client.create<EndpointSlice>({ ...resources.endpointslices, namespace: ns }, s))),
+      ),
+    );
+    await Promise.all(
+      changes.update.map((s) =>
+        attempt(async () =>
+          this.tracker.wrote(key, await client.update<EndpointSlice>({ ...resources.endpointslices, namespace: ns, name: s.metadata!.name! }, s)),
+        ),
+      ),
+    );
     await Promise.all(
       changes.delete.map((s) =>
         attempt(async () => {
@@ -136,7 +159,15 @@ class EndpointSliceController implements Controller {
     );
     if (errors.length) {
       // Upstream's event; a conflict is only a stale cache and is retried quietly.
-      if (!errors.every(isConflict)) this.ctx.recorder(COMPONENT).event(withServiceKind(svc), 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${(errors.find((e) => !isConflict(e)) as Error)?.message}`);
+      if (!errors.every(isConflict))
+        this.ctx
+          .recorder(COMPONENT)
+          .event(
+            withServiceKind(svc),
+            'Warning',
+            'FailedToUpdateEndpointSlices',
+            `Error updating Endpoint Slices for Service ${key}: ${(errors.find((e) => !isConflict(e)) as Error)?.message}`,
+          );
       throw errors[0];
     }
   }

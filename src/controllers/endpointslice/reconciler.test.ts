@@ -9,7 +9,12 @@ const svc: Service = { metadata: { name: 'web', namespace: 'ns', uid: 'svc-uid' 
 const PORTS: EndpointPort[] = [{ name: 'http', port: 8080, protocol: 'TCP' }];
 
 function ep(i: number, ready = true): Endpoint {
-  return { addresses: [`10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`], conditions: { ready, serving: ready, terminating: false }, targetRef: { kind: 'Pod', namespace: 'ns', name: `p${i}`, uid: `u${i}` }, nodeName: 'n1' };
+  return {
+    addresses: [`10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`],
+    conditions: { ready, serving: ready, terminating: false },
+    targetRef: { kind: 'Pod', namespace: 'ns', name: `p${i}`, uid: `u${i}` },
+    nodeName: 'n1',
+  };
 }
 
 function range(from: number, to: number, ready = true): Endpoint[] {
@@ -41,7 +46,9 @@ test('150 endpoints make two slices, 100 and 50, owned by and labelled for the S
     assert.equal(s.addressType, 'IPv4');
     assert.deepEqual(s.ports, PORTS);
     assert.deepEqual(s.metadata!.labels, { 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' });
-    assert.deepEqual(s.metadata!.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(s.metadata!.ownerReferences, [
+      { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'svc-uid', controller: true, blockOwnerDeletion: true },
+    ]);
   }
 });
 
@@ -70,7 +77,10 @@ test('new endpoints fill a slice being written anyway before a new one is made',
   assert.equal(c.create.length, 0);
   assert.equal(c.delete.length, 0);
   slices = apply(slices, c);
-  assert.equal(slices.reduce((k, s) => k + s.endpoints.length, 0), 154);
+  assert.equal(
+    slices.reduce((k, s) => k + s.endpoints.length, 0),
+    154,
+  );
   assert.ok(sizes(slices)[0]! <= 100);
 });
 

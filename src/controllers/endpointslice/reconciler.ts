@@ -27,7 +27,12 @@ export function newSlice(svc: Service, group: Pick<PortGroup, 'ports'>): Endpoin
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     // Upstream's prefix: the name and a dash, shortened to leave room for the random suffix.
-    metadata: { generateName: `${name.slice(0, 63 - 5 - 1)}-`, namespace: svc.metadata!.namespace, labels: sliceLabels(svc), ownerReferences: [serviceOwnerRef(svc)] },
+    metadata: {
+      generateName: `${name.slice(0, 63 - 5 - 1)}-`,
+      namespace: svc.metadata!.namespace,
+      labels: sliceLabels(svc),
+      ownerReferences: [serviceOwnerRef(svc)],
+    },
     addressType: 'IPv4',
     endpoints: [],
     ports: structuredClone(group.ports),
@@ -71,7 +76,14 @@ export function reconcileSlices(svc: Service, existing: readonly EndpointSlice[]
   return out;
 }
 
-function reconcilePortMapping(svc: Service, labels: Record<string, string>, existing: EndpointSlice[], group: PortGroup | undefined, max: number, out: SliceChanges): void {
+function reconcilePortMapping(
+  svc: Service,
+  labels: Record<string, string>,
+  existing: EndpointSlice[],
+  group: PortGroup | undefined,
+  max: number,
+  out: SliceChanges,
+): void {
   if (!group) {
     // Ports no endpoint has any more (a placeholder included): their slices go.
     out.delete.push(...existing);

@@ -50,14 +50,26 @@ test('references are solid, dangling (absent, or another uid under the name) or 
   });
   const refs = [rsRef('alive', 'u-alive'), rsRef('gone', 'u-gone'), rsRef('renamed', 'u-old'), rsRef('foreground', 'u-fg'), rsRef('background', 'u-bg')];
   const c = await classifyReferences(refs, 'ns', l);
-  assert.deepEqual(c.solid.map((r) => r.name), ['alive', 'background']);
-  assert.deepEqual(c.dangling.map((r) => r.name), ['gone', 'renamed']);
-  assert.deepEqual(c.waiting.map((r) => r.name), ['foreground']);
+  assert.deepEqual(
+    c.solid.map((r) => r.name),
+    ['alive', 'background'],
+  );
+  assert.deepEqual(
+    c.dangling.map((r) => r.name),
+    ['gone', 'renamed'],
+  );
+  assert.deepEqual(
+    c.waiting.map((r) => r.name),
+    ['foreground'],
+  );
   assert.equal(gets.length, 5);
   // Absent owners are remembered: a second dependent needs no GET for them.
   gets.length = 0;
   const again = await classifyReferences([rsRef('gone', 'u-gone')], 'ns', l);
-  assert.deepEqual(again.dangling.map((r) => r.name), ['gone']);
+  assert.deepEqual(
+    again.dangling.map((r) => r.name),
+    ['gone'],
+  );
   assert.deepEqual(gets, []);
 });
 

@@ -17,15 +17,7 @@ import {
   type RestClient,
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../context.js';
-import {
-  DependencyGraph,
-  FINALIZER_FOREGROUND,
-  FINALIZER_ORPHAN,
-  hasFinalizer,
-  ownerIdentity,
-  type GraphNode,
-  type ObjectIdentity,
-} from './graph.js';
+import { DependencyGraph, FINALIZER_FOREGROUND, FINALIZER_ORPHAN, hasFinalizer, ownerIdentity, type GraphNode, type ObjectIdentity } from './graph.js';
 
 export interface GarbageCollectorOptions {
   /** Workers per queue (upstream --concurrent-gc-syncs: 20). */

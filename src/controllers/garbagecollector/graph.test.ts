@@ -11,7 +11,13 @@ function recorder() {
   return { graph, deletes, orphans };
 }
 
-const ref = (uid: string, name = uid, extra: Partial<OwnerReference> = {}): OwnerReference => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name, uid, ...extra });
+const ref = (uid: string, name = uid, extra: Partial<OwnerReference> = {}): OwnerReference => ({
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  name,
+  uid,
+  ...extra,
+});
 
 function obj(uid: string, name: string, meta: Record<string, unknown> = {}): KubeObject {
   return { metadata: { uid, name, namespace: 'ns', resourceVersion: '1', ...meta } } as KubeObject;
@@ -24,7 +30,10 @@ test('a dependent seen before its owner makes a virtual owner to verify; the own
   assert.equal(virtual.observed, false);
   assert.deepEqual(virtual.identity, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: 'rs1', namespace: 'ns' });
   assert.deepEqual(deletes, ['rs1']);
-  assert.deepEqual([...virtual.dependents].map((d) => d.identity.uid), ['p1']);
+  assert.deepEqual(
+    [...virtual.dependents].map((d) => d.identity.uid),
+    ['p1'],
+  );
 
   graph.observe('apps/v1', 'ReplicaSet', obj('rs1', 'web'));
   assert.equal(graph.get('rs1'), virtual, 'the same node, now observed');
@@ -55,7 +64,10 @@ test('foreground deletion: the owner waits for its dependents; blocking ones are
   const owner = graph.get('rs1')!;
   assert.equal(owner.deletingDependents, true);
   assert.deepEqual(deletes.sort(), ['p1', 'p2', 'rs1']);
-  assert.deepEqual(owner.blockingDependents().map((d) => d.identity.uid), ['p1']);
+  assert.deepEqual(
+    owner.blockingDependents().map((d) => d.identity.uid),
+    ['p1'],
+  );
 
   // The same state seen again is no new transition.
   deletes.length = 0;
@@ -131,7 +143,16 @@ test('a reference that disagrees with the observed owner sends the dependent to 
 
 test('referenceDiffs finds added, removed and changed references by uid', () => {
   const d = referenceDiffs([ref('a'), ref('b', 'b', { blockOwnerDeletion: true })], [ref('b', 'b', { blockOwnerDeletion: false }), ref('c')]);
-  assert.deepEqual(d.added.map((r) => r.uid), ['c']);
-  assert.deepEqual(d.removed.map((r) => r.uid), ['a']);
-  assert.deepEqual(d.changed.map((c) => [c.old.blockOwnerDeletion, c.now.blockOwnerDeletion]), [[true, false]]);
+  assert.deepEqual(
+    d.added.map((r) => r.uid),
+    ['c'],
+  );
+  assert.deepEqual(
+    d.removed.map((r) => r.uid),
+    ['a'],
+  );
+  assert.deepEqual(
+    d.changed.map((c) => [c.old.blockOwnerDeletion, c.now.blockOwnerDeletion]),
+    [[true, false]],
+  );
 });

@@ -281,9 +281,7 @@ export function partitionDependents(dependents: GraphNode[], owner: ObjectIdenti
   const nonMatching: GraphNode[] = [];
   const ownerNamespaced = owner.namespace !== '';
   for (const d of dependents) {
-    const match = d.owners.some(
-      (r) => r.uid === owner.uid && sameCoordinates(r, owner) && (!ownerNamespaced || owner.namespace === d.identity.namespace),
-    );
+    const match = d.owners.some((r) => r.uid === owner.uid && sameCoordinates(r, owner) && (!ownerNamespaced || owner.namespace === d.identity.namespace));
     (match ? matching : nonMatching).push(d);
   }
   return { matching, nonMatching };

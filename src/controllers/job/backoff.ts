@@ -20,6 +20,7 @@ export function remainingBackoffMs(rec: BackoffRecord | undefined, now: number, 
 export function nextBackoffRecord(rec: BackoffRecord | undefined, newSucceeded: number, newFailures: number[]): BackoffRecord {
   let out: BackoffRecord = rec ?? { failuresAfterLastSuccess: 0 };
   if (newSucceeded > 0) out = { failuresAfterLastSuccess: 0 };
-  if (newFailures.length) out = { failuresAfterLastSuccess: out.failuresAfterLastSuccess + newFailures.length, lastFailureMs: Math.max(out.lastFailureMs ?? 0, ...newFailures) };
+  if (newFailures.length)
+    out = { failuresAfterLastSuccess: out.failuresAfterLastSuccess + newFailures.length, lastFailureMs: Math.max(out.lastFailureMs ?? 0, ...newFailures) };
   return out;
 }

@@ -12,7 +12,12 @@ type Any = Record<string, any>;
 
 /** Creates a Job as the API server would: defaulted, with its generated selector. */
 async function createJob(api: FakeApi, name: string, spec: Any = {}): Promise<Job> {
-  const job: Any = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: NS }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, ...spec } };
+  const job: Any = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: NS },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, ...spec },
+  };
   const created = await api.create<Job>({ group: 'batch', version: 'v1', resource: 'jobs', namespace: NS }, job as Job);
   const c = created as Any;
   defaultJob(c as never);
@@ -24,7 +29,8 @@ const jobRef = (name: string) => ({ group: 'batch', version: 'v1', resource: 'jo
 const podRef = (name: string) => ({ group: '', version: 'v1', resource: 'pods', namespace: NS, name });
 const getJob = (api: FakeApi, name: string) => api.objects<Job>('batch/jobs', NS).find((j) => j.metadata?.name === name);
 const podsOf = (api: FakeApi, job: string) => api.objects<Pod>('/pods', NS).filter((p) => p.metadata?.labels?.['batch.kubernetes.io/job-name'] === job);
-const running = (api: FakeApi, job: string) => podsOf(api, job).filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+const running = (api: FakeApi, job: string) =>
+  podsOf(api, job).filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 const cond = (job: Job | undefined, type: string) => job?.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
 /** What a kubelet reports when the pod's only container exits with code. */
@@ -35,13 +41,26 @@ async function finish(api: FakeApi, pod: Pod, exitCode: number, extraConditions:
     status: {
       phase: exitCode === 0 ? 'Succeeded' : 'Failed',
       conditions: extraConditions,
-      containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } } }],
+      containerStatuses: [
+        {
+          name: 'c',
+          image: 'busybox',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' } },
+        },
+      ],
     },
   });
 }
 
 async function start(api = new FakeApi(), backoffBaseMs = 0) {
-  const run = await runControllers(api, (ctx) => newJobController(ctx, { backoffBaseMs }), (ctx) => newTTLAfterFinishedController(ctx));
+  const run = await runControllers(
+    api,
+    (ctx) => newJobController(ctx, { backoffBaseMs }),
+    (ctx) => newTTLAfterFinishedController(ctx),
+  );
   return { api, ...run };
 }
 
@@ -67,7 +86,10 @@ test('completions 3 at parallelism 2: never more than 2 pods, each counted once,
     assert.ok(job.status!.completionTime && job.status!.startTime);
     assert.deepEqual(job.status!.uncountedTerminatedPods ?? {}, {});
     assert.equal(podsOf(api, 'pi').length, 3);
-    assert.ok(podsOf(api, 'pi').every((p) => !p.metadata!.finalizers?.includes(JOB_TRACKING_FINALIZER)), 'finalizers removed');
+    assert.ok(
+      podsOf(api, 'pi').every((p) => !p.metadata!.finalizers?.includes(JOB_TRACKING_FINALIZER)),
+      'finalizers removed',
+    );
   } finally {
     await stop();
   }
@@ -85,7 +107,12 @@ test('an Indexed Job gives each pod its index: annotation, label, env, hostname;
       assert.equal(p.metadata!.labels!['batch.kubernetes.io/job-completion-index'], i);
       assert.equal(p.spec!.hostname, `idx-${i}`);
       assert.ok(p.metadata!.name!.startsWith(`idx-${i}-`));
-      assert.deepEqual(p.spec!.containers[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]);
+      assert.deepEqual(p.spec!.containers[0]!.env, [
+        {
+          name: 'JOB_COMPLETION_INDEX',
+          valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
+        },
+      ]);
     }
     const byIndex = (i: string) => pods.find((p) => p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'] === i)!;
     await finish(api, byIndex('1'), 0);
@@ -139,7 +166,12 @@ test('podFailurePolicy: an ignored exit code is not counted; a FailJob exit code
   try {
     await createJob(api, 'pfp', {
       backoffLimit: 6,
-      podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } }, { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [3] } }] },
+      podFailurePolicy: {
+        rules: [
+          { action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } },
+          { action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [3] } },
+        ],
+      },
     });
     const first = await waitFor(() => running(api, 'pfp')[0], 'first pod');
     await finish(api, first, 42);
@@ -205,7 +237,10 @@ test('suspend deletes active pods (not counted as failures) and says Suspended; 
     const cur = getJob(api, 'sus')!;
     await api.update(jobRef('sus'), { ...cur, spec: { ...cur.spec!, suspend: false } });
     await waitFor(() => running(api, 'sus').length === 2, 'pods again');
-    const resumed = await waitFor(() => getJob(api, 'sus')?.status?.conditions?.find((c) => c.type === 'Suspended' && c.status === 'False' && c.reason === 'JobResumed'), 'JobResumed');
+    const resumed = await waitFor(
+      () => getJob(api, 'sus')?.status?.conditions?.find((c) => c.type === 'Suspended' && c.status === 'False' && c.reason === 'JobResumed'),
+      'JobResumed',
+    );
     assert.equal(resumed.message, 'Job resumed');
     assert.equal(cond(getJob(api, 'sus'), 'Failed'), undefined);
   } finally {
@@ -232,7 +267,11 @@ test('successPolicy: index 0 succeeding is enough; the other pod is deleted and 
   try {
     await createJob(api, 'lead', { completions: 2, parallelism: 2, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } });
     const pods = await waitFor(() => (running(api, 'lead').length === 2 ? running(api, 'lead') : undefined), '2 pods');
-    await finish(api, pods.find((p) => p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'] === '0')!, 0);
+    await finish(
+      api,
+      pods.find((p) => p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'] === '0')!,
+      0,
+    );
     const job = await waitFor(() => cond(getJob(api, 'lead'), 'Complete') && getJob(api, 'lead'), 'Complete');
     assert.equal(cond(job, 'SuccessCriteriaMet')!.reason, 'SuccessPolicy');
     assert.equal(cond(job, 'SuccessCriteriaMet')!.message, 'Matched rules at index 0');
@@ -242,7 +281,7 @@ test('successPolicy: index 0 succeeding is enough; the other pod is deleted and 
   }
 });
 
-test('ttlSecondsAfterFinished 0 deletes a finished Job; deleting a Job releases its pods\' finalizers', async () => {
+test("ttlSecondsAfterFinished 0 deletes a finished Job; deleting a Job releases its pods' finalizers", async () => {
   const { api, stop } = await start();
   try {
     await createJob(api, 'ttl', { ttlSecondsAfterFinished: 0 });

@@ -8,14 +8,33 @@
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { byNamespace, isNotFound, metaNamespaceKey, NAMESPACE_INDEX, resources, rfc3339, runWorkers, WorkQueue, type Informer, type Mutable } from '../../client/index.js';
+import {
+  byNamespace,
+  isNotFound,
+  metaNamespaceKey,
+  NAMESPACE_INDEX,
+  resources,
+  rfc3339,
+  runWorkers,
+  WorkQueue,
+  type Informer,
+  type Mutable,
+} from '../../client/index.js';
 import { selectorFromLabelSelector, type Selector } from '../../api/labels.js';
 import { deepEqual } from '../../api/object.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { Expectations } from '../expectations.js';
 import { isPodReady, podsToDelete } from '../active-pods.js';
 import { claimObjects, CONTROLLER_INDEX, byController, controllerIndexKey, recheckDeletion } from '../controller-ref.js';
-import { controllerOf, controllerRef, hasStatusCause, NAMESPACE_TERMINATING_CAUSE, PodControl, SLOW_START_INITIAL_BATCH, slowStartBatch } from '../pod-control.js';
+import {
+  controllerOf,
+  controllerRef,
+  hasStatusCause,
+  NAMESPACE_TERMINATING_CAUSE,
+  PodControl,
+  SLOW_START_INITIAL_BATCH,
+  slowStartBatch,
+} from '../pod-control.js';
 import { DEFAULT_BACKOFF_BASE_MS, nextBackoffRecord, remainingBackoffMs, type BackoffRecord } from './backoff.js';
 import { matchPodFailurePolicy } from './failure-policy.js';
 import { COMPLETION_INDEX_ANNOTATION, formatIndexes, INDEX_FAILURE_COUNT_ANNOTATION, indexFailureCount, indexSet, podIndex } from './indexes.js';
@@ -75,7 +94,14 @@ function setCondition(status: Status, type: string, cstatus: 'True' | 'False', r
   const cur = conds.find((c) => c.type === type);
   if (cur && cur.status === cstatus && cur.reason === reason && cur.message === message) return false;
   const stamp = rfc3339(now);
-  const next: JobCondition = { type, status: cstatus, reason, message, lastProbeTime: stamp, lastTransitionTime: cur && cur.status === cstatus ? cur.lastTransitionTime : stamp };
+  const next: JobCondition = {
+    type,
+    status: cstatus,
+    reason,
+    message,
+    lastProbeTime: stamp,
+    lastTransitionTime: cur && cur.status === cstatus ? cur.lastTransitionTime : stamp,
+  };
   if (cur) conds.splice(conds.indexOf(cur), 1, next);
   else conds.push(next);
   return true;
@@ -162,7 +188,11 @@ class JobController implements Controller {
     const uid = pod.metadata!.uid!;
     this.releasing.add(uid);
     try {
-      await this.ctx.client.patch({ ...resources.pods, namespace: pod.metadata!.namespace, name: pod.metadata!.name! }, { metadata: { [`$deleteFromPrimitiveList/finalizers`]: [JOB_TRACKING_FINALIZER] } }, 'strategic');
+      await this.ctx.client.patch(
+        { ...resources.pods, namespace: pod.metadata!.namespace, name: pod.metadata!.name! },
+        { metadata: { [`$deleteFromPrimitiveList/finalizers`]: [JOB_TRACKING_FINALIZER] } },
+        'strategic',
+      );
       return true;
     } catch (e) {
       if (isNotFound(e)) return true;
@@ -188,7 +218,10 @@ class JobController implements Controller {
       this.ctx.log(`job ${key}: invalid selector`);
       return;
     }
-    const candidates = [...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, job.metadata!.uid!)), ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, ''))];
+    const candidates = [
+      ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, job.metadata!.uid!)),
+      ...this.podInformer.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, '')),
+    ];
     const pods = await claimObjects(
       candidates.filter((p) => !isTerminal(p) || controllerOf(p)),
       {
@@ -219,7 +252,10 @@ class JobController implements Controller {
     const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []), failed: new Set(status.uncountedTerminatedPods?.failed ?? []) };
     const completed = indexSet(status.completedIndexes, completions ?? 0);
     const failedIndexes = indexSet(status.failedIndexes, completions ?? 0);
-    let target: Target | undefined = (['FailureTarget', 'SuccessCriteriaMet'] as const).map((t) => condition(job, t)).filter((c) => c).map((c) => ({ type: c!.type as Target['type'], reason: c!.reason ?? '', message: c!.message ?? '' }))[0];
+    let target: Target | undefined = (['FailureTarget', 'SuccessCriteriaMet'] as const)
+      .map((t) => condition(job, t))
+      .filter((c) => c)
+      .map((c) => ({ type: c!.type as Target['type'], reason: c!.reason ?? '', message: c!.message ?? '' }))[0];
 
     // 1. Pods newly finished: recorded in the status before their finalizers go.
     let newSucceeded = 0;
@@ -228,7 +264,8 @@ class JobController implements Controller {
     let recorded = false;
     for (const pod of pods) {
       const idx = indexed ? podIndex(pod, completions ?? 0) : undefined;
-      if (perIndex && idx !== undefined && pod.status?.phase === 'Failed') failuresOfIndex.set(idx, Math.max(failuresOfIndex.get(idx) ?? 0, indexFailureCount(pod) + 1));
+      if (perIndex && idx !== undefined && pod.status?.phase === 'Failed')
+        failuresOfIndex.set(idx, Math.max(failuresOfIndex.get(idx) ?? 0, indexFailureCount(pod) + 1));
       const uid = pod.metadata!.uid!;
       if (!hasFinalizer(pod) || this.releasing.has(uid)) continue;
       if (uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
@@ -322,12 +359,14 @@ class JobController implements Controller {
       status.active = 0;
     } else if (suspended) {
       await this.deletePods(key, job, active);
-      if (setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now)) this.ctx.recorder(JOB_COMPONENT).event(job, 'Normal', 'Suspended', 'Job suspended');
+      if (setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now))
+        this.ctx.recorder(JOB_COMPONENT).event(job, 'Normal', 'Suspended', 'Job suspended');
       status.active = 0;
     } else {
       const created = await this.managePods(key, job, active, terminating, pods, { succeeded, completed, failedIndexes, failuresOfIndex, now });
       status.active = active.length + created;
-      if (spec.activeDeadlineSeconds != null && status.startTime) deadlineWait = Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000 - now.getTime();
+      if (spec.activeDeadlineSeconds != null && status.startTime)
+        deadlineWait = Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000 - now.getTime();
     }
     status.ready = active.filter(isPodReady).length;
     status.terminating = terminating.length;
@@ -359,7 +398,8 @@ class JobController implements Controller {
     if (rule !== undefined) return { type: 'SuccessCriteriaMet', reason: 'SuccessPolicy', message: `Matched rules at index ${rule}` };
     const completions = spec.completions ?? undefined;
     if (completions === undefined) {
-      if (c.succeeded > 0 && c.active.length === 0) return { type: 'SuccessCriteriaMet', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
+      if (c.succeeded > 0 && c.active.length === 0)
+        return { type: 'SuccessCriteriaMet', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' };
       return undefined;
     }
     if (perIndex && c.failedIndexes.size > 0 && c.completed.size + c.failedIndexes.size >= completions) {
@@ -467,7 +507,10 @@ class JobController implements Controller {
   private async deletePods(key: string, job: Job, victims: Pod[]): Promise<void> {
     if (!victims.length) return;
     const ns = job.metadata!.namespace!;
-    this.expectations.expectDeletions(key, victims.map((p) => metaNamespaceKey(p)));
+    this.expectations.expectDeletions(
+      key,
+      victims.map((p) => metaNamespaceKey(p)),
+    );
     const errors: unknown[] = [];
     await Promise.all(
       victims.map(async (pod) => {

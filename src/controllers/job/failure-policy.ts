@@ -33,7 +33,11 @@ export function matchPodFailurePolicy(job: Job, pod: Pod): FailureMatch | undefi
     const action = rule.action as FailureAction;
     if (rule.onExitCodes) {
       const cs = exitCodeMatch(rule, pod);
-      if (cs) return { action, message: `Container ${cs.name} for pod ${podName} failed with exit code ${cs.state!.terminated!.exitCode} matching ${action} rule at index ${i}` };
+      if (cs)
+        return {
+          action,
+          message: `Container ${cs.name} for pod ${podName} failed with exit code ${cs.state!.terminated!.exitCode} matching ${action} rule at index ${i}`,
+        };
     } else {
       for (const pattern of rule.onPodConditions ?? []) {
         if ((pod.status?.conditions ?? []).some((c) => c.type === pattern.type && c.status === (pattern.status ?? 'True'))) {

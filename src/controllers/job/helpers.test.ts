@@ -24,7 +24,11 @@ test('re-creation back-off: 10 s doubling per consecutive failure, capped at 6 m
 });
 
 test('a finished Job expires ttlSecondsAfterFinished after its finishing condition', () => {
-  const job = { metadata: {}, spec: { ttlSecondsAfterFinished: 30 }, status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] } };
+  const job = {
+    metadata: {},
+    spec: { ttlSecondsAfterFinished: 30 },
+    status: { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] },
+  };
   assert.equal(jobExpiresAt(job as never), Date.parse('2024-01-01T00:00:30Z'));
   assert.equal(jobExpiresAt({ ...job, spec: {} } as never), undefined);
   assert.equal(jobExpiresAt({ ...job, status: {} } as never), undefined);

@@ -74,7 +74,8 @@ test('a patch refused for sure gives the range back; one that may have gone thro
   api.failWith = (call) => {
     if (call.verb !== 'patch' || call.resource !== '/nodes') return undefined;
     if (call.name === 'refused' && refused++ === 0) return invalid('spec.podCIDR: Forbidden: node updates may not change podCIDR except from "" to valid');
-    if (call.name === 'timeout' && failed++ === 0) return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 504, reason: 'Timeout', message: 'timeout' });
+    if (call.name === 'timeout' && failed++ === 0)
+      return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 504, reason: 'Timeout', message: 'timeout' });
     return undefined;
   };
   const { stop } = await start(api, { clusterCidr: '10.42.0.0/23', nodeCidrMaskSize: 24 });
@@ -156,7 +157,11 @@ test('a Node given a range by someone else meanwhile keeps it, and the one reser
 test('--allocate-node-cidrs=false: no allocator runs', async () => {
   const { newControllers, newControllerContext } = await import('../index.js');
   const api = new FakeApi();
-  const names = (o: object) => newControllers(newControllerContext(api.client, () => {}), o).map((c) => c.name);
+  const names = (o: object) =>
+    newControllers(
+      newControllerContext(api.client, () => {}),
+      o,
+    ).map((c) => c.name);
   assert.ok(names({}).includes('node-ipam-controller'));
   assert.ok(!names({ nodeIpam: { allocateNodeCidrs: false } }).includes('node-ipam-controller'));
 });

@@ -102,7 +102,9 @@ class NodeIpamController implements Controller {
   async run(signal: AbortSignal): Promise<void> {
     // Every range a Node holds is taken before the first one is handed out.
     for (const n of this.nodes.list()) this.observe(n);
-    this.log(`allocating node ranges of /${this.ranges.maskSize} from ${formatCidr(this.ranges.cluster)} (${this.ranges.free} of ${this.ranges.capacity} free)`);
+    this.log(
+      `allocating node ranges of /${this.ranges.maskSize} from ${formatCidr(this.ranges.cluster)} (${this.ranges.free} of ${this.ranges.capacity} free)`,
+    );
     const stop = () => this.queue.shutDown();
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
@@ -141,7 +143,9 @@ class NodeIpamController implements Controller {
     // it is; upstream refuses to start over one, which would stop every other controller too.
     if (ours.length < cidrs.length && !this.warnedOutside) {
       this.warnedOutside = true;
-      this.log(`node ${name}: podCIDR ${cidrs.filter((c) => !ours.includes(c)).join(',')} lies outside ${formatCidr(this.ranges.cluster)}; nodes like it are left as they are`);
+      this.log(
+        `node ${name}: podCIDR ${cidrs.filter((c) => !ours.includes(c)).join(',')} lies outside ${formatCidr(this.ranges.cluster)}; nodes like it are left as they are`,
+      );
     }
   }
 
@@ -179,7 +183,12 @@ class NodeIpamController implements Controller {
     if (!cidr) {
       const r = this.ranges.allocate();
       if (!r) {
-        this.recorder.event({ kind: 'Node', apiVersion: 'v1', name, uid: node.metadata?.uid }, 'Warning', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
+        this.recorder.event(
+          { kind: 'Node', apiVersion: 'v1', name, uid: node.metadata?.uid },
+          'Warning',
+          'CIDRNotAvailable',
+          `Node ${name} status is now: CIDRNotAvailable`,
+        );
         throw new NoRangeLeft(`node ${name}: no free /${this.ranges.maskSize} left in ${formatCidr(this.ranges.cluster)}; it waits until a node is deleted`);
       }
       cidr = formatCidr(r);

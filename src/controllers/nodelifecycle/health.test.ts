@@ -81,14 +81,17 @@ test('a node that never posted a Ready condition gets the startup grace period f
   assert.equal(v.observedReady.status, 'Unknown');
   v = check({ node, now: created + 61_000, saved: v.health });
   assert.ok(v.statusUpdate);
-  assert.deepEqual(v.statusUpdate.status!.conditions!.find((c) => c.type === 'Ready'), {
-    type: 'Ready',
-    status: 'Unknown',
-    reason: 'NodeStatusNeverUpdated',
-    message: 'Kubelet never posted node status.',
-    lastHeartbeatTime: iso(created),
-    lastTransitionTime: iso(created + 61_000),
-  });
+  assert.deepEqual(
+    v.statusUpdate.status!.conditions!.find((c) => c.type === 'Ready'),
+    {
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'NodeStatusNeverUpdated',
+      message: 'Kubelet never posted node status.',
+      lastHeartbeatTime: iso(created),
+      lastTransitionTime: iso(created + 61_000),
+    },
+  );
 });
 
 test('the tainting queue takes due nodes at its rate, none with a zero limiter, and retries later when asked', async () => {

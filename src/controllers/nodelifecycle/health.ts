@@ -92,7 +92,13 @@ export function checkNodeHealth(c: HealthCheck): HealthVerdict {
   for (const type of SILENT_CONDITIONS) {
     const i = conditions.findIndex((x) => x.type === type);
     if (i < 0) {
-      conditions.push({ type, status: 'Unknown', ...NODE_STATUS_NEVER_UPDATED, lastHeartbeatTime: node.metadata?.creationTimestamp, lastTransitionTime: c.nowTime });
+      conditions.push({
+        type,
+        status: 'Unknown',
+        ...NODE_STATUS_NEVER_UPDATED,
+        lastHeartbeatTime: node.metadata?.creationTimestamp,
+        lastTransitionTime: c.nowTime,
+      });
     } else if (conditions[i]!.status !== 'Unknown') {
       conditions[i] = { ...conditions[i]!, status: 'Unknown', ...NODE_STATUS_UNKNOWN, lastTransitionTime: c.nowTime };
     }

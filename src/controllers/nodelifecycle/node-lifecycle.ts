@@ -225,7 +225,9 @@ class NodeLifecycleController implements Controller {
   }
 
   /** tryUpdateNodeHealth with upstream's retries: a conflict re-reads the node and tries again. */
-  private async updateNodeHealth(listed: Node): Promise<{ node: Node; observedReady: NonNullable<ReturnType<typeof nodeCondition>>; currentReady: ReturnType<typeof nodeCondition> } | undefined> {
+  private async updateNodeHealth(
+    listed: Node,
+  ): Promise<{ node: Node; observedReady: NonNullable<ReturnType<typeof nodeCondition>>; currentReady: ReturnType<typeof nodeCondition> } | undefined> {
     let node = listed;
     const name = node.metadata!.name!;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -326,7 +328,11 @@ class NodeLifecycleController implements Controller {
       const taints = swapTaints(current.spec?.taints ?? [], add, remove, rfc3339(new Date(this.now())));
       if (!taints) return true;
       try {
-        await this.client.patch({ ...resources.nodes, name }, { metadata: { resourceVersion: current.metadata!.resourceVersion }, spec: { taints: taints.length ? taints : null } }, 'merge');
+        await this.client.patch(
+          { ...resources.nodes, name },
+          { metadata: { resourceVersion: current.metadata!.resourceVersion }, spec: { taints: taints.length ? taints : null } },
+          'merge',
+        );
         return true;
       } catch (e) {
         if (isNotFound(e)) return false;

@@ -74,13 +74,16 @@ export class TimedWorkQueue {
 
   add(key: string, createdAt: number, fireAt: number): void {
     if (this.work.has(key)) return;
-    const timer = setTimeout(() => {
-      void this.fn(key, fireAt).then((ok) => {
-        if (this.work.get(key)?.timer !== timer) return;
-        if (ok) this.work.set(key, null);
-        else this.work.delete(key);
-      });
-    }, Math.max(0, fireAt - this.now()));
+    const timer = setTimeout(
+      () => {
+        void this.fn(key, fireAt).then((ok) => {
+          if (this.work.get(key)?.timer !== timer) return;
+          if (ok) this.work.set(key, null);
+          else this.work.delete(key);
+        });
+      },
+      Math.max(0, fireAt - this.now()),
+    );
     this.work.set(key, { createdAt, fireAt, timer });
   }
 
@@ -154,7 +157,8 @@ export class TaintEvictionController implements Controller {
   }
 
   private podUpdated(old: Pod | undefined, pod: Pod | undefined): void {
-    if (old && pod && old.spec?.nodeName === pod.spec?.nodeName && JSON.stringify(old.spec?.tolerations ?? []) === JSON.stringify(pod.spec?.tolerations ?? [])) return;
+    if (old && pod && old.spec?.nodeName === pod.spec?.nodeName && JSON.stringify(old.spec?.tolerations ?? []) === JSON.stringify(pod.spec?.tolerations ?? []))
+      return;
     const p = (pod ?? old)!;
     this.podQueue.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
   }

@@ -22,10 +22,34 @@ const node = (conditions: Array<[string, string]>, spec: Node['spec'] = {}): Nod
 
 test('conditions and cordon call for NoSchedule taints (TaintNodeByCondition)', () => {
   assert.deepEqual(wantedNoScheduleTaints(node([['Ready', 'True']])), []);
-  assert.deepEqual(wantedNoScheduleTaints(node([['Ready', 'Unknown'], ['MemoryPressure', 'Unknown']])), [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }]);
   assert.deepEqual(
-    wantedNoScheduleTaints(node([['Ready', 'False'], ['DiskPressure', 'True'], ['PIDPressure', 'True'], ['NetworkUnavailable', 'True']], { unschedulable: true })).map((t) => t.key),
-    ['node.kubernetes.io/not-ready', 'node.kubernetes.io/disk-pressure', 'node.kubernetes.io/pid-pressure', 'node.kubernetes.io/network-unavailable', 'node.kubernetes.io/unschedulable'],
+    wantedNoScheduleTaints(
+      node([
+        ['Ready', 'Unknown'],
+        ['MemoryPressure', 'Unknown'],
+      ]),
+    ),
+    [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }],
+  );
+  assert.deepEqual(
+    wantedNoScheduleTaints(
+      node(
+        [
+          ['Ready', 'False'],
+          ['DiskPressure', 'True'],
+          ['PIDPressure', 'True'],
+          ['NetworkUnavailable', 'True'],
+        ],
+        { unschedulable: true },
+      ),
+    ).map((t) => t.key),
+    [
+      'node.kubernetes.io/not-ready',
+      'node.kubernetes.io/disk-pressure',
+      'node.kubernetes.io/pid-pressure',
+      'node.kubernetes.io/network-unavailable',
+      'node.kubernetes.io/unschedulable',
+    ],
   );
 });
 
@@ -44,9 +68,15 @@ test('the NoSchedule pass adds what is missing and removes only controller-owned
 });
 
 test('swapping taints stamps the new ones, keeps the rest, and reports no change as undefined', () => {
-  const start = [{ key: 'a', effect: 'NoSchedule' }, { ...NOT_READY_NO_EXECUTE, timeAdded: 't0' }];
+  const start = [
+    { key: 'a', effect: 'NoSchedule' },
+    { ...NOT_READY_NO_EXECUTE, timeAdded: 't0' },
+  ];
   const swapped = swapTaints(start, [UNREACHABLE_NO_EXECUTE], [NOT_READY_NO_EXECUTE], 't1');
-  assert.deepEqual(swapped, [{ key: 'a', effect: 'NoSchedule' }, { ...UNREACHABLE_NO_EXECUTE, timeAdded: 't1' }]);
+  assert.deepEqual(swapped, [
+    { key: 'a', effect: 'NoSchedule' },
+    { ...UNREACHABLE_NO_EXECUTE, timeAdded: 't1' },
+  ]);
   assert.equal(swapTaints(swapped!, [UNREACHABLE_NO_EXECUTE], [NOT_READY_NO_EXECUTE], 't2'), undefined, 'already so: the first timeAdded stays');
   assert.deepEqual(swapTaints(swapped!, [], [UNREACHABLE_NO_EXECUTE, NOT_READY_NO_EXECUTE], 't3'), [{ key: 'a', effect: 'NoSchedule' }]);
 });
@@ -61,7 +91,10 @@ test('tolerations match taints as upstream (empty key with Exists matches all, e
   assert.ok(!toleratesTaint({ key: 'other', operator: 'Exists' }, taint));
   const taints = [taint, { key: 'example.com/x', value: 'y', effect: 'NoExecute' }];
   assert.deepEqual(matchingTolerations(taints, [{ key: taint.key, operator: 'Exists', tolerationSeconds: 3 }]), { all: false, used: [] });
-  const ok = matchingTolerations(taints, [{ key: taint.key, operator: 'Exists', tolerationSeconds: 3 }, { key: 'example.com/x', value: 'y' }]);
+  const ok = matchingTolerations(taints, [
+    { key: taint.key, operator: 'Exists', tolerationSeconds: 3 },
+    { key: 'example.com/x', value: 'y' },
+  ]);
   assert.equal(ok.all, true);
   assert.equal(ok.used.length, 2);
 });

@@ -16,6 +16,13 @@ export const csrPrinter: Printer = {
   cells: (o, now) => {
     const spec = (o as Any).spec ?? {};
     const seconds = spec.expirationSeconds;
-    return [name(o), created(o, now), spec.signerName || '<none>', spec.username ?? '', typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', csrCondition((o as Any).status)];
+    return [
+      name(o),
+      created(o, now),
+      spec.signerName || '<none>',
+      spec.username ?? '',
+      typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>',
+      csrCondition((o as Any).status),
+    ];
   },
 };

@@ -14,7 +14,10 @@ const stored = (): KObject =>
   }) as KObject;
 
 test('the requestor is set by the server, whatever the client said', () => {
-  const o = { metadata: { name: 'x' }, spec: { username: 'mallory', groups: ['system:masters-of-nothing'], uid: 'u', extra: { a: ['b'] } } } as unknown as KObject;
+  const o = {
+    metadata: { name: 'x' },
+    spec: { username: 'mallory', groups: ['system:masters-of-nothing'], uid: 'u', extra: { a: ['b'] } },
+  } as unknown as KObject;
   setRequestor(o);
   assert.deepEqual(o.spec, { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
 });
@@ -44,10 +47,14 @@ test('approval changes only Approved and Denied; status keeps them and changes t
   st.status = { conditions: [], certificate: 'Q0VSVA==' };
   const issued = prepareCsrUpdate(st, approved, 'status') as typeof want;
   assert.equal(issued.status.certificate, 'Q0VSVA==');
-  assert.deepEqual(issued.status.conditions.map((c) => (c as { type: string }).type), ['Approved'], 'Approved survives a status write that drops it; Failed went with the status write');
+  assert.deepEqual(
+    issued.status.conditions.map((c) => (c as { type: string }).type),
+    ['Approved'],
+    'Approved survives a status write that drops it; Failed went with the status write',
+  );
 });
 
-test("the requestor is the authenticated user; a node password is stored as its hash only", () => {
+test('the requestor is the authenticated user; a node password is stored as its hash only', () => {
   const o = { metadata: { name: 'x', annotations: { [NODE_PASSWORD_ANNOTATION]: 'pw' } }, spec: {} } as unknown as KObject;
   setRequestor(o, { name: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] });
   assert.deepEqual((o as unknown as { spec: unknown }).spec, { username: 'system:bootstrap:server', groups: ['system:bootstrappers', 'system:authenticated'] });

@@ -41,7 +41,12 @@ function mergeConditions(want: CsrCondition[], old: CsrCondition[], take: (type:
     const prev = old.find((o) => o.type === c.type);
     const status = c.status ?? 'True';
     const changed = !prev || (prev.status ?? 'True') !== status;
-    return { ...c, status, lastUpdateTime: c.lastUpdateTime ?? now, lastTransitionTime: c.lastTransitionTime ?? (changed ? now : (prev?.lastTransitionTime ?? now)) };
+    return {
+      ...c,
+      status,
+      lastUpdateTime: c.lastUpdateTime ?? now,
+      lastTransitionTime: c.lastTransitionTime ?? (changed ? now : (prev?.lastTransitionTime ?? now)),
+    };
   });
 }
 

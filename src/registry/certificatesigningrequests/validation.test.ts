@@ -6,7 +6,13 @@ import { certificatesigningrequests as v } from './validation.js';
 
 const request = Buffer.from((await servingCsr('n1', ['n1', '10.0.0.1'])).csr).toString('base64');
 const csr = (spec: Record<string, unknown>, status?: Record<string, unknown>): KObject =>
-  ({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'c1' }, spec: { request, signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'], ...spec }, status }) as KObject;
+  ({
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: 'c1' },
+    spec: { request, signerName: 'kubernetes.io/kubelet-serving', usages: ['digital signature', 'server auth'], ...spec },
+    status,
+  }) as KObject;
 const fields = (errs: Array<{ field: string; type: string }>) => errs.map((e) => `${e.type} ${e.field}`);
 
 test('a well-formed request passes', () => {
@@ -33,14 +39,33 @@ test('approval and status: never Approved and Denied together, never removed, th
   const old = csr({}, { conditions: [{ type: 'Approved', status: 'True' }] });
   const up = (status: Record<string, unknown>, prev: KObject = csr({})) => fields(v.updateStatus!(csr({}, status), prev));
   assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }] }), []);
-  assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }, { type: 'Denied', status: 'True' }] }), ['FieldValueInvalid status.conditions']);
+  assert.deepEqual(
+    up({
+      conditions: [
+        { type: 'Approved', status: 'True' },
+        { type: 'Denied', status: 'True' },
+      ],
+    }),
+    ['FieldValueInvalid status.conditions'],
+  );
   assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'False' }] }), ['FieldValueNotSupported status.conditions[0].status']);
   assert.deepEqual(up({ conditions: [{ type: 'Approved' }, { type: 'Approved' }] }), ['FieldValueDuplicate status.conditions[1].type']);
   assert.deepEqual(up({ conditions: [] }, old), ['FieldValueForbidden status.conditions']);
   const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
   assert.deepEqual(up({ certificate: pem }), ['FieldValueForbidden status.certificate']);
   assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }], certificate: pem }, old), []);
-  assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }], certificate: Buffer.from('nope').toString('base64') }, old), ['FieldValueInvalid status.certificate']);
+  assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }], certificate: Buffer.from('nope').toString('base64') }, old), [
+    'FieldValueInvalid status.certificate',
+  ]);
   const issued = csr({}, { conditions: [{ type: 'Approved', status: 'True' }], certificate: pem });
-  assert.deepEqual(up({ conditions: [{ type: 'Approved', status: 'True' }], certificate: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n').toString('base64') }, issued), ['FieldValueForbidden status.certificate']);
+  assert.deepEqual(
+    up(
+      {
+        conditions: [{ type: 'Approved', status: 'True' }],
+        certificate: Buffer.from('-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n').toString('base64'),
+      },
+      issued,
+    ),
+    ['FieldValueForbidden status.certificate'],
+  );
 });

@@ -47,8 +47,14 @@ function specErrors(spec: CsrSpec | undefined): FieldError[] {
   const signer = SPEC.child('signerName');
   errs.push(...signerNameErrors(s.signerName, signer));
   if (s.signerName === LEGACY_UNKNOWN_SIGNER) errs.push(invalid(signer.s, s.signerName, 'the legacy signerName is not allowed via this API version'));
-  if (s.expirationSeconds !== undefined && s.expirationSeconds !== null && (!Number.isInteger(s.expirationSeconds) || s.expirationSeconds < MIN_EXPIRATION_SECONDS)) {
-    errs.push(invalid(SPEC.child('expirationSeconds').s, s.expirationSeconds, `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds (10 minutes)`));
+  if (
+    s.expirationSeconds !== undefined &&
+    s.expirationSeconds !== null &&
+    (!Number.isInteger(s.expirationSeconds) || s.expirationSeconds < MIN_EXPIRATION_SECONDS)
+  ) {
+    errs.push(
+      invalid(SPEC.child('expirationSeconds').s, s.expirationSeconds, `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds (10 minutes)`),
+    );
   }
   return errs;
 }
@@ -79,8 +85,10 @@ function statusErrors(status: CsrStatus | undefined, old: CsrStatus | undefined)
   if (old?.certificate && cert !== old.certificate) errs.push(forbidden(certPath, 'updates may not modify existing certificate content'));
   else if (cert && cert !== old?.certificate) {
     const pem = Buffer.from(cert, 'base64').toString('utf8');
-    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem)) errs.push(invalid(certPath, '<certificate data>', 'must contain at least one CERTIFICATE PEM block'));
-    if (!hasCondition(status, 'Approved') || hasCondition(status, 'Denied')) errs.push(forbidden(certPath, 'a certificate may only be issued for an Approved request'));
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem))
+      errs.push(invalid(certPath, '<certificate data>', 'must contain at least one CERTIFICATE PEM block'));
+    if (!hasCondition(status, 'Approved') || hasCondition(status, 'Denied'))
+      errs.push(forbidden(certPath, 'a certificate may only be issued for an Approved request'));
   }
   return errs;
 }

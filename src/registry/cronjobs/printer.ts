@@ -25,6 +25,17 @@ export const cronJobPrinter: Printer = {
     const template = cj.spec?.jobTemplate?.spec;
     const [cs, images] = containersAndImages(template?.template);
     const last = cj.status?.lastScheduleTime ? age(cj.status.lastScheduleTime, now) : '<none>';
-    return [name(o), cj.spec?.schedule ?? '', cj.spec?.timeZone ?? '<none>', suspendCell(cj.spec?.suspend), (cj.status?.active ?? []).length, last, created(o, now), cs, images, selectorString(template?.selector)];
+    return [
+      name(o),
+      cj.spec?.schedule ?? '',
+      cj.spec?.timeZone ?? '<none>',
+      suspendCell(cj.spec?.suspend),
+      (cj.status?.active ?? []).length,
+      last,
+      created(o, now),
+      cs,
+      images,
+      selectorString(template?.selector),
+    ];
   },
 };

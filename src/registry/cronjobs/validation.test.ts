@@ -9,7 +9,11 @@ type Any = Record<string, any>;
 function newCronJob(spec: Any = {}, name = 'hello'): Any {
   const cj: Any = {
     metadata: { name, namespace: 'default' },
-    spec: { schedule: '*/1 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } }, ...spec },
+    spec: {
+      schedule: '*/1 * * * *',
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox' }] } } } },
+      ...spec,
+    },
   };
   defaultCronJob(cj as never);
   return cj;
@@ -28,8 +32,12 @@ test('defaults as upstream: Allow, not suspended, history 3 and 1, the template 
 
 test('schedules: five fields or a descriptor, no TZ prefix, a known time zone', () => {
   assert.deepEqual(cronJobValidator.create(newCronJob({ schedule: '@hourly', timeZone: 'Europe/Berlin' }) as never), []);
-  assert.deepEqual(fields(cronJobValidator.create(newCronJob({ schedule: '* * * * * *' }) as never)), ['spec.schedule: expected exactly 5 fields, found 6: [* * * * * *]']);
-  assert.deepEqual(fields(cronJobValidator.create(newCronJob({ schedule: 'CRON_TZ=UTC * * * * *' }) as never)), ['spec.schedule: cannot use TZ or CRON_TZ in schedule, use timeZone field instead']);
+  assert.deepEqual(fields(cronJobValidator.create(newCronJob({ schedule: '* * * * * *' }) as never)), [
+    'spec.schedule: expected exactly 5 fields, found 6: [* * * * * *]',
+  ]);
+  assert.deepEqual(fields(cronJobValidator.create(newCronJob({ schedule: 'CRON_TZ=UTC * * * * *' }) as never)), [
+    'spec.schedule: cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
+  ]);
   assert.deepEqual(fields(cronJobValidator.create(newCronJob({ timeZone: 'Mars/Olympus' }) as never)), ['spec.timeZone: unknown time zone Mars/Olympus']);
   assert.deepEqual(fields(cronJobValidator.create(newCronJob({ schedule: '' }) as never)), ['spec.schedule: ']);
   // An object stored with a prefix before the rule may keep it, but not beside timeZone.
@@ -38,7 +46,9 @@ test('schedules: five fields or a descriptor, no TZ prefix, a known time zone', 
 });
 
 test('policy, limits, the job template and the name length are checked', () => {
-  const errs = fields(cronJobValidator.create(newCronJob({ concurrencyPolicy: 'Sometimes', startingDeadlineSeconds: -1, failedJobsHistoryLimit: -1 }, 'x'.repeat(53)) as never));
+  const errs = fields(
+    cronJobValidator.create(newCronJob({ concurrencyPolicy: 'Sometimes', startingDeadlineSeconds: -1, failedJobsHistoryLimit: -1 }, 'x'.repeat(53)) as never),
+  );
   assert.deepEqual(errs, [
     'metadata.name: must be no more than 52 characters',
     'spec.concurrencyPolicy: supported values: "Allow", "Forbid", "Replace"',
@@ -47,14 +57,19 @@ test('policy, limits, the job template and the name length are checked', () => {
   ]);
   const always = newCronJob();
   always.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always';
-  assert.deepEqual(fields(cronJobValidator.create(always as never)), ['spec.jobTemplate.spec.template.spec.restartPolicy: supported values: "OnFailure", "Never"']);
+  assert.deepEqual(fields(cronJobValidator.create(always as never)), [
+    'spec.jobTemplate.spec.template.spec.restartPolicy: supported values: "OnFailure", "Never"',
+  ]);
 });
 
 test('printer: schedule, zone, suspend, active count and last schedule as upstream', () => {
   const cj = newCronJob();
   cj.metadata.creationTimestamp = '2024-01-01T00:00:00Z';
   const now = new Date('2024-01-01T01:00:00Z');
-  assert.deepEqual(cronJobPrinter.columns.filter((c) => c.priority === 0).map((c) => c.name), ['Name', 'Schedule', 'TimeZone', 'Suspend', 'Active', 'Last Schedule', 'Age']);
+  assert.deepEqual(
+    cronJobPrinter.columns.filter((c) => c.priority === 0).map((c) => c.name),
+    ['Name', 'Schedule', 'TimeZone', 'Suspend', 'Active', 'Last Schedule', 'Age'],
+  );
   assert.deepEqual(cronJobPrinter.cells(cj as never, now).slice(0, 7), ['hello', '*/1 * * * *', '<none>', 'False', 0, '<none>', '60m']);
   cj.status = { active: [{ name: 'a' }], lastScheduleTime: '2024-01-01T00:59:00Z' };
   assert.deepEqual(cronJobPrinter.cells(cj as never, now).slice(4, 6), [1, '60s']);

@@ -35,11 +35,15 @@ function validateSchedule(spec: Any, allowTZInSchedule: boolean): FieldError[] {
 function validateSpec(spec: Any, allowTZInSchedule: boolean): FieldError[] {
   const errs = validateSchedule(spec, allowTZInSchedule);
   if (spec.timeZone != null && !isValidTimeZone(spec.timeZone)) {
-    const detail = spec.timeZone.toLowerCase() === 'local' || spec.timeZone === '' ? 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones' : `unknown time zone ${spec.timeZone}`;
+    const detail =
+      spec.timeZone.toLowerCase() === 'local' || spec.timeZone === ''
+        ? 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'
+        : `unknown time zone ${spec.timeZone}`;
     errs.push(invalid(SPEC.child('timeZone').s, spec.timeZone, detail));
   }
   if (!spec.concurrencyPolicy) errs.push(required(SPEC.child('concurrencyPolicy').s));
-  else if (!CONCURRENCY_POLICIES.includes(spec.concurrencyPolicy)) errs.push(notSupported(SPEC.child('concurrencyPolicy').s, spec.concurrencyPolicy, CONCURRENCY_POLICIES));
+  else if (!CONCURRENCY_POLICIES.includes(spec.concurrencyPolicy))
+    errs.push(notSupported(SPEC.child('concurrencyPolicy').s, spec.concurrencyPolicy, CONCURRENCY_POLICIES));
   nonNegative(spec.startingDeadlineSeconds ?? undefined, SPEC.child('startingDeadlineSeconds'), errs);
   nonNegative(spec.successfulJobsHistoryLimit ?? undefined, SPEC.child('successfulJobsHistoryLimit'), errs);
   nonNegative(spec.failedJobsHistoryLimit ?? undefined, SPEC.child('failedJobsHistoryLimit'), errs);
@@ -58,5 +62,8 @@ function validateName(meta: Any): FieldError[] {
 export const cronJobValidator: Validator = {
   create: (o) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validateName(o.metadata), ...validateSpec((o as Any).spec ?? {}, false)],
   // An object stored with a TZ prefix (before the rule) may keep it.
-  update: (o, old) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validateSpec((o as Any).spec ?? {}, String((old as Any).spec?.schedule ?? '').includes('TZ'))],
+  update: (o, old) => [
+    ...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain),
+    ...validateSpec((o as Any).spec ?? {}, String((old as Any).spec?.schedule ?? '').includes('TZ')),
+  ],
 };

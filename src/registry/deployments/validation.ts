@@ -19,7 +19,13 @@ function intOrPercent(v: number | string | undefined, p: Path, errs: FieldError[
   }
   const m = /^(\d+)%$/.exec(v);
   if (!m) {
-    errs.push(invalid(p.s, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
+    errs.push(
+      invalid(
+        p.s,
+        v,
+        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+      ),
+    );
     return undefined;
   }
   const n = Number(m[1]);
@@ -37,7 +43,8 @@ function validateDeploymentSpec(spec: Record<string, any>, p: Path): FieldError[
     const rp = stp.child('rollingUpdate');
     const surge = intOrPercent(st.rollingUpdate.maxSurge, rp.child('maxSurge'), errs);
     const unavailable = intOrPercent(st.rollingUpdate.maxUnavailable, rp.child('maxUnavailable'), errs);
-    if (surge === 0 && unavailable === 0) errs.push(invalid(rp.child('maxUnavailable').s, st.rollingUpdate.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+    if (surge === 0 && unavailable === 0)
+      errs.push(invalid(rp.child('maxUnavailable').s, st.rollingUpdate.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
   }
   nonNegative(spec.revisionHistoryLimit, p.child('revisionHistoryLimit'), errs);
   if (spec.progressDeadlineSeconds !== undefined) {

@@ -44,7 +44,8 @@ export function validatePort(port: Any, requireName: boolean, p: Path, names: Se
     if (names.has(port.name)) errs.push(duplicate(p.child('name').s, port.name));
     names.add(port.name);
   }
-  if (!(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535)) errs.push(invalid(p.child('port').s, port.port, 'must be between 1 and 65535, inclusive'));
+  if (!(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535))
+    errs.push(invalid(p.child('port').s, port.port, 'must be between 1 and 65535, inclusive'));
   if (!port.protocol) errs.push(required(p.child('protocol').s));
   else if (!PROTOCOLS.includes(port.protocol)) errs.push(notSupported(p.child('protocol').s, port.protocol, PROTOCOLS));
 }

@@ -13,13 +13,19 @@ function shortList(all: string[]): string {
 }
 
 /** A port's number, else its name, else `*` (a port of every number). */
-export const formatSlicePorts = (ports: Any[] | undefined) => shortList((ports ?? []).map((p) => (p.port != null ? String(p.port) : p.name != null ? String(p.name) : '*')));
+export const formatSlicePorts = (ports: Any[] | undefined) =>
+  shortList((ports ?? []).map((p) => (p.port != null ? String(p.port) : p.name != null ? String(p.name) : '*')));
 export const formatSliceEndpoints = (eps: Any[] | undefined) => shortList((eps ?? []).flatMap((e) => (e.addresses ?? []) as string[]));
 
 export const endpointSlicePrinter: Printer = {
   columns: [
     NAME,
-    col('AddressType', 'string', 0, 'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation.'),
+    col(
+      'AddressType',
+      'string',
+      0,
+      'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation.',
+    ),
     col('Ports', 'string', 0, 'ports specifies the list of network ports exposed by each endpoint in this slice.'),
     col('Endpoints', 'string', 0, 'endpoints is a list of unique endpoints in this slice.'),
     AGE,

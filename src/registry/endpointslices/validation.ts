@@ -66,7 +66,8 @@ function validatePorts(ports: Any[], errs: FieldError[]): void {
     if (name) for (const m of isDNS1123Label(name)) errs.push(invalid(p.child('name').s, name, m));
     if (names.has(name)) errs.push(duplicate(p.child('name').s, name));
     names.add(name);
-    if (port.port != null && !(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535)) errs.push(invalid(p.child('port').s, port.port, 'must be between 1 and 65535, inclusive'));
+    if (port.port != null && !(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535))
+      errs.push(invalid(p.child('port').s, port.port, 'must be between 1 and 65535, inclusive'));
     if (!port.protocol) errs.push(required(p.child('protocol').s));
     else if (!PROTOCOLS.includes(port.protocol)) errs.push(notSupported(p.child('protocol').s, port.protocol, PROTOCOLS));
   });

@@ -8,7 +8,7 @@ import { col, name, type Any } from '../../api/printers/columns.js';
 /** `v1` reads events.k8s.io/v1 field names, otherwise core v1's. */
 function eventCells(o: KObject, now: Date, v1: boolean): unknown[] {
   const e = o as Any;
-  const regarding = v1 ? e.regarding ?? {} : e.involvedObject ?? {};
+  const regarding = v1 ? (e.regarding ?? {}) : (e.involvedObject ?? {});
   const series = e.series;
   const count = v1 ? (series?.count ?? e.deprecatedCount ?? 1) : (series?.count ?? e.count ?? 1);
   const first = v1 ? e.deprecatedFirstTimestamp : e.firstTimestamp;
@@ -25,7 +25,7 @@ function eventCells(o: KObject, now: Date, v1: boolean): unknown[] {
     `${String(regarding.kind ?? '').toLowerCase()}/${regarding.name ?? ''}`,
     regarding.fieldPath ?? '',
     source,
-    v1 ? e.note ?? '' : e.message ?? '',
+    v1 ? (e.note ?? '') : (e.message ?? ''),
     age(first ?? e.eventTime, now),
     count,
     name(o),

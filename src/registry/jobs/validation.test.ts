@@ -56,7 +56,9 @@ test('restartPolicy Always is refused, as are negative counts and a user selecto
 });
 
 test('Indexed needs completions; per-index limits need Indexed; failure policy rules are checked', () => {
-  assert.deepEqual(fields(jobValidator.create(newJob({ completionMode: 'Indexed', completions: null, parallelism: 2 }) as never)), ['spec.completions: FieldValueRequired']);
+  assert.deepEqual(fields(jobValidator.create(newJob({ completionMode: 'Indexed', completions: null, parallelism: 2 }) as never)), [
+    'spec.completions: FieldValueRequired',
+  ]);
   assert.ok(fields(jobValidator.create(newJob({ backoffLimitPerIndex: 1 }) as never)).includes('spec.backoffLimitPerIndex: FieldValueForbidden'));
   const bad = newJob({ podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [0, 3, 2] } }] } });
   assert.deepEqual(fields(jobValidator.create(bad as never)), [
@@ -66,7 +68,9 @@ test('Indexed needs completions; per-index limits need Indexed; failure policy r
   ]);
   const onFailure = newJob({ podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } }] } }, 'OnFailure');
   assert.deepEqual(fields(jobValidator.create(onFailure as never)), ['spec.template.spec.restartPolicy: FieldValueInvalid']);
-  assert.ok(fields(jobValidator.create(newJob({ successPolicy: { rules: [{ succeededCount: 1 }] } }) as never)).includes('spec.successPolicy: FieldValueInvalid'));
+  assert.ok(
+    fields(jobValidator.create(newJob({ successPolicy: { rules: [{ succeededCount: 1 }] } }) as never)).includes('spec.successPolicy: FieldValueInvalid'),
+  );
 });
 
 test('updates keep selector, completions and a started template; elastic Indexed Jobs may scale', () => {

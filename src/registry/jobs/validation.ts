@@ -33,7 +33,11 @@ function validateStatus(status: Any | undefined): FieldError[] {
   return errs;
 }
 
-const validateJob = (o: Any) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validateGeneratedSelector(o), ...validateJobSpec(o.spec ?? {}, SPEC, true)];
+const validateJob = (o: Any) => [
+  ...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain),
+  ...validateGeneratedSelector(o),
+  ...validateJobSpec(o.spec ?? {}, SPEC, true),
+];
 
 export const jobValidator: Validator = {
   create: (o) => validateJob(o as Any),

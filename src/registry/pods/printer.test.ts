@@ -43,7 +43,15 @@ const done = (name: string, restartCount = 0): ContainerStatus => ({
 });
 
 test('a started, ready sidecar counts in READY; a running pod shows Running', () => {
-  const s = podSummary(pod({ phase: 'Running', conditions: [{ type: 'Initialized', status: 'True' }], initContainerStatuses: [done('setup'), running('proxy')], containerStatuses: [running('app')] }), NOW);
+  const s = podSummary(
+    pod({
+      phase: 'Running',
+      conditions: [{ type: 'Initialized', status: 'True' }],
+      initContainerStatuses: [done('setup'), running('proxy')],
+      containerStatuses: [running('app')],
+    }),
+    NOW,
+  );
   assert.deepEqual(s, { ready: '2/2', status: 'Running', restarts: '0' });
 });
 
@@ -61,13 +69,31 @@ test('a sidecar restarting beside the app: Init:CrashLoopBackOff, the app still 
 });
 
 test('before initialization: Init:N/M and the init containers restarts only', () => {
-  const s = podSummary(pod({ phase: 'Pending', conditions: [{ type: 'Initialized', status: 'False' }], initContainerStatuses: [running('setup', { restartCount: 1 }), running('proxy', { started: false, state: { waiting: { reason: 'PodInitializing' } } })], containerStatuses: [] }), NOW);
+  const s = podSummary(
+    pod({
+      phase: 'Pending',
+      conditions: [{ type: 'Initialized', status: 'False' }],
+      initContainerStatuses: [running('setup', { restartCount: 1 }), running('proxy', { started: false, state: { waiting: { reason: 'PodInitializing' } } })],
+      containerStatuses: [],
+    }),
+    NOW,
+  );
   assert.deepEqual(s, { ready: '0/2', status: 'Init:0/2', restarts: '1' });
 });
 
 test('a finished pod being deleted keeps its Completed status; a running one shows Terminating', () => {
-  const finished = { phase: 'Succeeded', conditions: [{ type: 'Initialized', status: 'True', reason: 'PodCompleted' }], initContainerStatuses: [done('setup'), done('proxy')], containerStatuses: [done('app')] };
+  const finished = {
+    phase: 'Succeeded',
+    conditions: [{ type: 'Initialized', status: 'True', reason: 'PodCompleted' }],
+    initContainerStatuses: [done('setup'), done('proxy')],
+    containerStatuses: [done('app')],
+  };
   assert.equal(podSummary(pod(finished, { deleting: true }), NOW).status, 'Completed');
-  const live = { phase: 'Running', conditions: [{ type: 'Initialized', status: 'True' }], initContainerStatuses: [done('setup'), running('proxy')], containerStatuses: [running('app')] };
+  const live = {
+    phase: 'Running',
+    conditions: [{ type: 'Initialized', status: 'True' }],
+    initContainerStatuses: [done('setup'), running('proxy')],
+    containerStatuses: [running('app')],
+  };
   assert.equal(podSummary(pod(live, { deleting: true }), NOW).status, 'Terminating');
 });

@@ -4,9 +4,21 @@ import type { KObject } from '../../api/object.js';
 import { ApiError } from '../../apiserver/errors.js';
 import { podStrategy as s } from './strategy.js';
 
-const pod = (spec: Record<string, unknown>, status?: Record<string, unknown>): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec, ...(status ? { status } : {}) });
+const pod = (spec: Record<string, unknown>, status?: Record<string, unknown>): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default' },
+  spec,
+  ...(status ? { status } : {}),
+});
 const lookups = (classes: KObject[]) => ({ getNamespace: () => undefined, listPriorityClasses: () => classes });
-const pc = (name: string, value: number, extra: Record<string, unknown> = {}): KObject => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, ...extra });
+const pc = (name: string, value: number, extra: Record<string, unknown> = {}): KObject => ({
+  apiVersion: 'scheduling.k8s.io/v1',
+  kind: 'PriorityClass',
+  metadata: { name },
+  value,
+  ...extra,
+});
 
 test('a pod asks admission to look up its PriorityClass, and only that', () => {
   assert.deepEqual(s.admissionLookups!(pod({ priorityClassName: 'high' })), [['priorityclasses.scheduling.k8s.io', 'high']]);

@@ -24,7 +24,11 @@ export function admitPodPriority(obj: KObject, lookups: AdmissionLookups): void 
   }
   const value = pc?.value ?? 0;
   if (spec.priority !== undefined && spec.priority !== value) {
-    throw forbidden({ plural: 'pods', group: '' }, obj.metadata.name ?? '', 'the integer value of priority must not be provided in pod spec; priority admission controller computed ' + value + ' from the given PriorityClass name');
+    throw forbidden(
+      { plural: 'pods', group: '' },
+      obj.metadata.name ?? '',
+      'the integer value of priority must not be provided in pod spec; priority admission controller computed ' + value + ' from the given PriorityClass name',
+    );
   }
   spec.priority = value;
   spec.preemptionPolicy = pc?.preemptionPolicy ?? 'PreemptLowerPriority';

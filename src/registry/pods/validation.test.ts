@@ -5,7 +5,12 @@ import type { KObject } from '../../api/object.js';
 import { defaultPod } from '../../api/defaults/pod.js';
 import { podValidator } from './validation.js';
 
-const pod = (spec: unknown, meta: Record<string, unknown> = {}): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', ...meta }, spec });
+const pod = (spec: unknown, meta: Record<string, unknown> = {}): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', ...meta },
+  spec,
+});
 
 test('pod validation: upstream paths and messages, one cause per bad field', () => {
   const errs = podValidator.create(
@@ -30,7 +35,10 @@ test('pod validation: upstream paths and messages, one cause per bad field', () 
   assert.match(aggregateMessage(errs), /spec\.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"/);
   assert.match(aggregateMessage(errs), /spec\.containers\[1\]\.name: Duplicate value: "c"/);
   assert.deepEqual(podValidator.create(pod({ containers: [{ name: 'c', image: 'i' }] })), []);
-  assert.deepEqual(podValidator.create(pod({ containers: [] })).map((e) => e.field), ['spec.containers']);
+  assert.deepEqual(
+    podValidator.create(pod({ containers: [] })).map((e) => e.field),
+    ['spec.containers'],
+  );
 });
 
 test('pod spec is immutable except images, deadline and added tolerations', () => {
@@ -45,7 +53,12 @@ test('pod spec is immutable except images, deadline and added tolerations', () =
 });
 
 test('pod defaults as a real cluster shows them', () => {
-  const p = pod({ containers: [{ name: 'c', image: 'busybox', resources: { limits: { cpu: '1', memory: '1Gi' } } }, { name: 'd', image: 'nginx:1.25' }] });
+  const p = pod({
+    containers: [
+      { name: 'c', image: 'busybox', resources: { limits: { cpu: '1', memory: '1Gi' } } },
+      { name: 'd', image: 'nginx:1.25' },
+    ],
+  });
   defaultPod(p);
   const s = p.spec as any;
   assert.equal(s.containers[0].imagePullPolicy, 'Always');

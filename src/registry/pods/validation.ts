@@ -11,7 +11,10 @@ const SPEC = new Path('spec');
 
 export const podValidator: Validator = {
   create: (o) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validatePodSpec((o as Any).spec, SPEC)],
-  update: (o, old) => [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validatePodSpecUpdate((o as Any).spec ?? {}, (old as Any).spec ?? {}, SPEC)],
+  update: (o, old) => [
+    ...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain),
+    ...validatePodSpecUpdate((o as Any).spec ?? {}, (old as Any).spec ?? {}, SPEC),
+  ],
   updateStatus: (o) => {
     const errs: FieldError[] = [];
     const phase = (o as Any).status?.phase;

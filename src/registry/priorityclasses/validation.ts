@@ -16,18 +16,21 @@ export const priorityClassValidator: Validator = {
     const pc = o as Any;
     const errs = validateObjectMeta(o.metadata, false, nameIsDNSSubdomain);
     const name = o.metadata.name ?? '';
-    if (name.startsWith('system-') && !SYSTEM_PRIORITY_CLASSES.has(name)) errs.push(invalid('metadata.name', name, "priority class names with 'system-' prefix are reserved"));
+    if (name.startsWith('system-') && !SYSTEM_PRIORITY_CLASSES.has(name))
+      errs.push(invalid('metadata.name', name, "priority class names with 'system-' prefix are reserved"));
     if (typeof pc.value !== 'number') errs.push(required('value'));
     else if (!SYSTEM_PRIORITY_CLASSES.has(name) && pc.value > HIGHEST_USER_PRIORITY) {
       errs.push(forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_PRIORITY}`));
     }
-    if (pc.preemptionPolicy && !PREEMPTION_POLICIES.includes(pc.preemptionPolicy)) errs.push(notSupported('preemptionPolicy', pc.preemptionPolicy, PREEMPTION_POLICIES));
+    if (pc.preemptionPolicy && !PREEMPTION_POLICIES.includes(pc.preemptionPolicy))
+      errs.push(notSupported('preemptionPolicy', pc.preemptionPolicy, PREEMPTION_POLICIES));
     return errs;
   },
   update: (o, old) => {
     const errs = priorityClassValidator.create(o);
     if ((o as Any).value !== (old as Any).value) errs.push(forbidden('value', 'may not be changed in an update.'));
-    if ((o as Any).preemptionPolicy !== (old as Any).preemptionPolicy) errs.push(invalid('preemptionPolicy', (o as Any).preemptionPolicy, 'field is immutable'));
+    if ((o as Any).preemptionPolicy !== (old as Any).preemptionPolicy)
+      errs.push(invalid('preemptionPolicy', (o as Any).preemptionPolicy, 'field is immutable'));
     return errs;
   },
 };

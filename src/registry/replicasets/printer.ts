@@ -17,6 +17,15 @@ export const replicaSetPrinter: Printer = {
   cells: (o, now) => {
     const rs = o as Any;
     const [cs, images] = containersAndImages(rs.spec?.template);
-    return [name(o), rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, created(o, now), cs, images, selectorString(rs.spec?.selector)];
+    return [
+      name(o),
+      rs.spec?.replicas ?? 0,
+      rs.status?.replicas ?? 0,
+      rs.status?.readyReplicas ?? 0,
+      created(o, now),
+      cs,
+      images,
+      selectorString(rs.spec?.selector),
+    ];
   },
 };

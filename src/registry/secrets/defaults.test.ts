@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../api/object.js';
 import { defaultSecret } from './defaults.js';
 
-const secret = (o: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, ...o }) as unknown as KObject & Record<string, unknown>;
+const secret = (o: Record<string, unknown>) =>
+  ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, ...o }) as unknown as KObject & Record<string, unknown>;
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-test('a Secret\'s stringData is encoded into data, over the keys data has, and is not kept', () => {
+test("a Secret's stringData is encoded into data, over the keys data has, and is not kept", () => {
   const s = secret({ data: { kept: b64('old'), both: b64('from-data') }, stringData: { both: 'from-stringData', added: 'héllo wörld' } });
   defaultSecret(s);
   assert.equal(s.stringData, undefined);

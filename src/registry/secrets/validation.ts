@@ -18,7 +18,8 @@ export const secretValidator: Validator = {
   create: (o) => {
     const s = o as Any;
     const errs = [...validateObjectMeta(o.metadata, true, nameIsDNSSubdomain), ...validateConfigData(s, ['data', 'stringData'])];
-    for (const key of KEYS_NEEDED_BY_TYPE[s.type] ?? []) if (!(s.data ?? {})[key] && !(s.stringData ?? {})[key]) errs.push(required(new Path('data').key(key).s));
+    for (const key of KEYS_NEEDED_BY_TYPE[s.type] ?? [])
+      if (!(s.data ?? {})[key] && !(s.stringData ?? {})[key]) errs.push(required(new Path('data').key(key).s));
     return errs;
   },
   update: (o, old) => {

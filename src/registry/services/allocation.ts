@@ -27,7 +27,12 @@ export function serviceAllocators(store: Store, network: ServiceNetwork): Servic
 }
 
 const specOf = (o: KObject): Any => ((o as Any).spec ??= {});
-const holderOf = (o: KObject): Holder => ({ namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', since: new Date().toISOString() });
+const holderOf = (o: KObject): Holder => ({
+  namespace: o.metadata.namespace ?? '',
+  name: o.metadata.name ?? '',
+  uid: o.metadata.uid ?? '',
+  since: new Date().toISOString(),
+});
 const goStrings = (a: string[]) => goValue(`[]string{${a.map((s) => JSON.stringify(s)).join(', ')}}`);
 
 /** The cluster IP a Service holds in the range's terms (none for headless and ExternalName). */
@@ -66,7 +71,11 @@ class Txn {
   async takeRequested(kind: 'ip' | 'port', v: number, error: (why: string) => Error): Promise<void> {
     const r = kind === 'ip' ? this.a.ips : this.a.ports;
     if (!inRange(r.range, v)) {
-      throw error(kind === 'ip' ? `the provided IP (${r.range.format(v)}) is not in the valid range. The range of valid IPs is ${r.range.describe}` : `provided port is not in the valid range. The range of valid ports is ${r.range.describe}`);
+      throw error(
+        kind === 'ip'
+          ? `the provided IP (${r.range.format(v)}) is not in the valid range. The range of valid IPs is ${r.range.describe}`
+          : `provided port is not in the valid range. The range of valid ports is ${r.range.describe}`,
+      );
     }
     const taken = kind === 'ip' ? 'provided IP is already allocated' : 'provided port is already allocated';
     if (this.dryRun) {
@@ -123,7 +132,8 @@ class Txn {
   }
 }
 
-const invalidSvc = (obj: KObject, field: string, value: unknown) => (why: string) => invalid('Service', '', obj.metadata.name ?? '', [fieldInvalid(field, value, why)]);
+const invalidSvc = (obj: KObject, field: string, value: unknown) => (why: string) =>
+  invalid('Service', '', obj.metadata.name ?? '', [fieldInvalid(field, value, why)]);
 
 async function allocateClusterIP(txn: Txn, obj: KObject, a: ServiceAllocators): Promise<void> {
   const spec = specOf(obj);
@@ -180,7 +190,10 @@ async function allocateNodePorts(txn: Txn, obj: KObject, already: Set<number>): 
   if (needsHealthCheckNodePort(spec)) {
     if (spec.healthCheckNodePort) {
       const v = spec.healthCheckNodePort;
-      if (!done.has(v)) await txn.takeRequested('port', v, (why) => invalidSvc(obj, 'spec.healthCheckNodePort', v)(`failed to allocate requested HealthCheck NodePort ${v}: ${why}`));
+      if (!done.has(v))
+        await txn.takeRequested('port', v, (why) =>
+          invalidSvc(obj, 'spec.healthCheckNodePort', v)(`failed to allocate requested HealthCheck NodePort ${v}: ${why}`),
+        );
     } else {
       spec.healthCheckNodePort = await txn.takeNext('port');
     }

@@ -23,12 +23,16 @@ export function initIPFamilies(obj: KObject): void {
     return;
   }
   spec.ipFamilyPolicy ??= 'SingleStack';
-  if (spec.ipFamilyPolicy === 'RequireDualStack') errs.push(fieldInvalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
+  if (spec.ipFamilyPolicy === 'RequireDualStack')
+    errs.push(fieldInvalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
   const fams: string[] = spec.ipFamilies ?? [];
   fams.forEach((f, i) => {
     if (!CLUSTER_FAMILIES.includes(f)) errs.push(fieldInvalid(`spec.ipFamilies[${i}]`, f, 'not configured on this cluster'));
   });
-  if (fams.length > 1 && spec.ipFamilyPolicy === 'SingleStack') errs.push(fieldInvalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
+  if (fams.length > 1 && spec.ipFamilyPolicy === 'SingleStack')
+    errs.push(
+      fieldInvalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"),
+    );
   const ips: string[] = spec.clusterIPs ?? [];
   ips.forEach((ip, i) => {
     if (ip !== 'None' && isIP(ip) === 6) errs.push(fieldInvalid(`spec.clusterIPs[${i}]`, ip, 'not configured on this cluster'));

@@ -45,7 +45,12 @@ function clusterIPOf(spec: Any): string {
 export const servicePrinter: Printer = {
   columns: [
     NAME,
-    col('Type', 'string', 0, 'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.'),
+    col(
+      'Type',
+      'string',
+      0,
+      'type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.',
+    ),
     col('Cluster-IP', 'string', 0, 'clusterIP is the IP address of the service and is usually assigned randomly.'),
     col('External-IP', 'string', 0, 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
     col('Port(s)', 'string', 0, 'The list of ports that are exposed by this service.'),
@@ -54,6 +59,14 @@ export const servicePrinter: Printer = {
   ],
   cells: (o, now) => {
     const spec: Any = (o as Any).spec ?? {};
-    return [name(o), spec.type ?? '', clusterIPOf(spec), serviceExternalIP(spec, (o as Any).status), servicePorts(spec.ports), created(o, now), selectorOf(spec.selector)];
+    return [
+      name(o),
+      spec.type ?? '',
+      clusterIPOf(spec),
+      serviceExternalIP(spec, (o as Any).status),
+      servicePorts(spec.ports),
+      created(o, now),
+      selectorOf(spec.selector),
+    ];
   },
 };

@@ -21,18 +21,35 @@ test('repair: lost reservations come back, old leaks go, young ones stay, double
   const old = new Date(now - LEAK_GRACE_MS - 1000).toISOString();
   const young = new Date(now - 1000).toISOString();
   // a: holds 10.43.0.5 and node port 30005 with no reservation (a store restored from a backup).
-  await store.create('/registry/services/default/a', stored('a', 'uid-a', '2026-01-01T00:00:00Z', { type: 'NodePort', clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ports: [{ port: 80, nodePort: 30005 }] }));
+  await store.create(
+    '/registry/services/default/a',
+    stored('a', 'uid-a', '2026-01-01T00:00:00Z', {
+      type: 'NodePort',
+      clusterIP: '10.43.0.5',
+      clusterIPs: ['10.43.0.5'],
+      ports: [{ port: 80, nodePort: 30005 }],
+    }),
+  );
   // b: created later with the same IP (written before reservations existed).
-  await store.create('/registry/services/default/b', stored('b', 'uid-b', '2026-01-01T01:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ports: [{ port: 80 }] }));
+  await store.create(
+    '/registry/services/default/b',
+    stored('b', 'uid-b', '2026-01-01T01:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ports: [{ port: 80 }] }),
+  );
   // c: its IP is reserved in the name of a Service that no longer exists (same name, old uid).
-  await store.create('/registry/services/default/c', stored('c', 'uid-c2', '2026-01-01T02:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.6', clusterIPs: ['10.43.0.6'], ports: [{ port: 80 }] }));
+  await store.create(
+    '/registry/services/default/c',
+    stored('c', 'uid-c2', '2026-01-01T02:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.6', clusterIPs: ['10.43.0.6'], ports: [{ port: 80 }] }),
+  );
   await store.create(IP_RESERVATIONS + '10.43.0.6', holder('c', 'uid-c1', old));
   // Leaks: one from a server that died long ago, one from a create still in flight.
   await store.create(IP_RESERVATIONS + '10.43.9.9', holder('gone', 'uid-x', old));
   await store.create(PORT_RESERVATIONS + '30999', holder('gone', 'uid-x', old));
   await store.create(IP_RESERVATIONS + '10.43.8.8', holder('inflight', 'uid-y', young));
   // d's value was reserved a moment ago by a Service this pass has not listed: left alone.
-  await store.create('/registry/services/default/d', stored('d', 'uid-d', '2026-01-01T03:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.7', clusterIPs: ['10.43.0.7'], ports: [{ port: 80 }] }));
+  await store.create(
+    '/registry/services/default/d',
+    stored('d', 'uid-d', '2026-01-01T03:00:00Z', { type: 'ClusterIP', clusterIP: '10.43.0.7', clusterIPs: ['10.43.0.7'], ports: [{ port: 80 }] }),
+  );
   await store.create(IP_RESERVATIONS + '10.43.0.7', holder('newer', 'uid-n', young));
 
   const report = await repairServiceAllocations(store, serviceNetwork(), now);

@@ -49,7 +49,12 @@ async function listServices(store: Store): Promise<KObject[]> {
   return out.sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
 }
 
-const holderOf = (s: KObject): Holder => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '', uid: s.metadata.uid ?? '', since: new Date().toISOString() });
+const holderOf = (s: KObject): Holder => ({
+  namespace: s.metadata.namespace ?? '',
+  name: s.metadata.name ?? '',
+  uid: s.metadata.uid ?? '',
+  since: new Date().toISOString(),
+});
 const nameOf = (s: KObject) => `${s.metadata.namespace}/${s.metadata.name}`;
 
 async function repairOne(r: Reservations, wanted: Map<number, KObject[]>, now: number, report: RepairReport): Promise<void> {

@@ -10,7 +10,6 @@ import { allocateCreate, allocateUpdate, releaseAll, serviceAllocators } from '.
 
 type Any = Record<string, any>;
 
-
 /** An update that leaves out an allocated value (a PUT of an older manifest) keeps the stored one. */
 function patchAllocatedValues(spec: Any, old: Any): void {
   if (needsClusterIP(old) && needsClusterIP(spec)) {
@@ -70,6 +69,7 @@ export const serviceStrategy: Strategy = {
     initIPFamilies(next);
   },
   beginCreate: (obj, env, dryRun) => allocateCreate(obj, serviceAllocators(env.store, env.serviceNetwork), dryRun),
-  beginUpdate: (next, current, subresource, env, dryRun) => (subresource === '' ? allocateUpdate(next, current, serviceAllocators(env.store, env.serviceNetwork), dryRun) : Promise.resolve(undefined)),
+  beginUpdate: (next, current, subresource, env, dryRun) =>
+    subresource === '' ? allocateUpdate(next, current, serviceAllocators(env.store, env.serviceNetwork), dryRun) : Promise.resolve(undefined),
   afterDelete: (obj, env) => releaseAll(obj, serviceAllocators(env.store, env.serviceNetwork)),
 };

@@ -38,12 +38,21 @@ test('IP families: SingleStack IPv4 by default, RequireDualStack for a headless 
   assert.deepEqual((plain as Any).status, { loadBalancer: {} });
   const headless = svc({ clusterIP: 'None' });
   serviceStrategy.prepareForCreate!(headless, undefined as never);
-  assert.deepEqual([(headless as Any).spec.ipFamilyPolicy, (headless as Any).spec.ipFamilies, (headless as Any).spec.clusterIPs], ['RequireDualStack', ['IPv4'], ['None']]);
+  assert.deepEqual(
+    [(headless as Any).spec.ipFamilyPolicy, (headless as Any).spec.ipFamilies, (headless as Any).spec.clusterIPs],
+    ['RequireDualStack', ['IPv4'], ['None']],
+  );
   assert.throws(
     () => serviceStrategy.prepareForCreate!(svc({ ports: [{ port: 80 }], ipFamilyPolicy: 'RequireDualStack' }), undefined as never),
-    (e) => e instanceof ApiError && e.code === 422 && e.message === 'Service "web" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    (e) =>
+      e instanceof ApiError &&
+      e.code === 422 &&
+      e.message === 'Service "web" is invalid: spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
   );
-  assert.throws(() => serviceStrategy.prepareForCreate!(svc({ ports: [{ port: 80 }], ipFamilies: ['IPv6'] }), undefined as never), /spec.ipFamilies\[0\]: Invalid value: "IPv6": not configured on this cluster/);
+  assert.throws(
+    () => serviceStrategy.prepareForCreate!(svc({ ports: [{ port: 80 }], ipFamilies: ['IPv6'] }), undefined as never),
+    /spec.ipFamilies\[0\]: Invalid value: "IPv6": not configured on this cluster/,
+  );
 });
 
 test('validation: names, ports, types and type-dependent fields, with upstream messages', () => {
@@ -51,27 +60,78 @@ test('validation: names, ports, types and type-dependent fields, with upstream m
   assert.equal(errors(svc({})), 'spec.ports: Required value');
   assert.equal(errors(svc({ clusterIP: 'None' })), '', 'a headless Service may have no ports');
   // The defaulted targetPort (= port) is refused too, as upstream.
-  assert.equal(errors(svc({ ports: [{ port: 0 }] })), '[spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive, spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]');
-  assert.equal(errors(svc({ ports: [{ port: 80, protocol: 'ICMP' }] })), 'spec.ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"');
+  assert.equal(
+    errors(svc({ ports: [{ port: 0 }] })),
+    '[spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive, spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]',
+  );
+  assert.equal(
+    errors(svc({ ports: [{ port: 80, protocol: 'ICMP' }] })),
+    'spec.ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+  );
   assert.equal(errors(svc({ ports: [{ port: 80, name: 'Http' }] })).startsWith('spec.ports[0].name: Invalid value: "Http": a lowercase RFC 1123 label'), true);
   assert.equal(errors(svc({ ports: [{ port: 80, targetPort: 'http_x' }] })).startsWith('spec.ports[0].targetPort: Invalid value: "http_x"'), true);
-  assert.equal(errors(svc({ ports: [{ name: 'a', port: 80, nodePort: 30000 }] })), "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
-  assert.equal(errors(svc({ type: 'Other', ports: [{ port: 80 }] })), 'spec.type: Unsupported value: "Other": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"');
-  assert.equal(errors(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] })), 'spec.clusterIPs[0]: Invalid value: "None": may not be set to \'None\' for NodePort services');
-  assert.equal(errors(svc({ clusterIP: '10.43.0.300', ports: [{ port: 80 }] })), 'spec.clusterIPs[0]: Invalid value: "10.43.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+  assert.equal(
+    errors(svc({ ports: [{ name: 'a', port: 80, nodePort: 30000 }] })),
+    "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'",
+  );
+  assert.equal(
+    errors(svc({ type: 'Other', ports: [{ port: 80 }] })),
+    'spec.type: Unsupported value: "Other": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+  );
+  assert.equal(
+    errors(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] })),
+    'spec.clusterIPs[0]: Invalid value: "None": may not be set to \'None\' for NodePort services',
+  );
+  assert.equal(
+    errors(svc({ clusterIP: '10.43.0.300', ports: [{ port: 80 }] })),
+    'spec.clusterIPs[0]: Invalid value: "10.43.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+  );
   assert.equal(errors(svc({ type: 'ExternalName', externalName: 'not a name' })).startsWith('spec.externalName: Invalid value: "not a name"'), true);
   assert.equal(errors(svc({ type: 'ExternalName' })), 'spec.externalName: Required value');
-  assert.equal(errors(svc({ type: 'ExternalName', externalName: 'a.b', clusterIP: '10.43.0.5' })), 'spec.clusterIPs: Forbidden: may not be set for ExternalName services');
-  assert.equal(errors(svc({ ports: [{ port: 80 }], externalTrafficPolicy: 'Local' })), "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set when `type` is 'NodePort' or 'LoadBalancer'");
-  assert.equal(errors(svc({ ports: [{ port: 80 }], sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } })), 'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400');
-  assert.equal(errors(svc({ ports: [{ port: 80 }], externalIPs: ['nope'] })), 'spec.externalIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
   assert.equal(
-    errors(svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30001 }, { name: 'b', port: 80, protocol: 'TCP', nodePort: 30001 }] })),
+    errors(svc({ type: 'ExternalName', externalName: 'a.b', clusterIP: '10.43.0.5' })),
+    'spec.clusterIPs: Forbidden: may not be set for ExternalName services',
+  );
+  assert.equal(
+    errors(svc({ ports: [{ port: 80 }], externalTrafficPolicy: 'Local' })),
+    "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set when `type` is 'NodePort' or 'LoadBalancer'",
+  );
+  assert.equal(
+    errors(svc({ ports: [{ port: 80 }], sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } })),
+    'spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400',
+  );
+  assert.equal(
+    errors(svc({ ports: [{ port: 80 }], externalIPs: ['nope'] })),
+    'spec.externalIPs[0]: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+  );
+  assert.equal(
+    errors(
+      svc({
+        type: 'NodePort',
+        ports: [
+          { name: 'a', port: 80, nodePort: 30001 },
+          { name: 'b', port: 80, protocol: 'TCP', nodePort: 30001 },
+        ],
+      }),
+    ),
     '[spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}, spec.ports[1].nodePort: Duplicate value: 30001]',
   );
-  assert.equal(errors(svc({ ports: [{ port: 80 }], trafficDistribution: 'Random' })), 'spec.trafficDistribution: Unsupported value: "Random": supported values: "PreferClose"');
+  assert.equal(
+    errors(svc({ ports: [{ port: 80 }], trafficDistribution: 'Random' })),
+    'spec.trafficDistribution: Unsupported value: "Random": supported values: "PreferClose"',
+  );
   // TCP and UDP on one port (DNS) are two different ports.
-  assert.equal(errors(svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] })), '');
+  assert.equal(
+    errors(
+      svc({
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      }),
+    ),
+    '',
+  );
 });
 
 test('updates: the cluster IP never changes, except to or from ExternalName; omitted allocations are kept', () => {
@@ -79,7 +139,12 @@ test('updates: the cluster IP never changes, except to or from ExternalName; omi
   const changed = svc({ type: 'NodePort', clusterIP: '10.43.0.6', ports: [{ name: 'http', port: 80, nodePort: 30080 }] });
   assert.equal(aggregateMessage(serviceValidator.update!(changed, old)), 'spec.clusterIPs[0]: Invalid value: []string{"10.43.0.6"}: may not change once set');
   // A PUT of the manifest without clusterIP and nodePort keeps both.
-  const put = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }] } } as KObject;
+  const put = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { type: 'NodePort', ports: [{ name: 'http', port: 80 }] },
+  } as KObject;
   serviceStrategy.prepareForUpdate!(put, old, '');
   defaultService(put);
   assert.equal((put as Any).spec.clusterIP, '10.43.0.5');

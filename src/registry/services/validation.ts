@@ -32,7 +32,9 @@ export function isHeadless(spec: Any): boolean {
 
 /** Upstream's ServicePort as Go prints it in a Duplicate error. */
 function goServicePortKey(port: number, protocol: string) {
-  return goValue(`core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`);
+  return goValue(
+    `core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`,
+  );
 }
 
 function validPortNumber(v: unknown): boolean {
@@ -68,7 +70,13 @@ function validatePorts(spec: Any, errs: FieldError[]): void {
     if (port.appProtocol !== undefined && port.appProtocol !== '') {
       // Upstream: a qualified name (a plain IANA name or a domain-prefixed one).
       if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(port.appProtocol)) {
-        errs.push(invalid(p.child('appProtocol').s, port.appProtocol, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+        errs.push(
+          invalid(
+            p.child('appProtocol').s,
+            port.appProtocol,
+            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+          ),
+        );
       }
     }
     const key = `${port.port}/${port.protocol}`;
@@ -95,20 +103,29 @@ function validateClusterIPs(spec: Any, errs: FieldError[]): void {
   if (ips.length > 2) errs.push(invalid(cp.s, goValue(`[]string{${ips.map((i) => JSON.stringify(i)).join(', ')}}`), 'may only hold up to 2 values'));
   ips.forEach((ip, i) => {
     if (ip === 'None') {
-      if (i > 0 || ips.length > 1) errs.push(invalid(cp.s, goValue(`[]string{${ips.map((x) => JSON.stringify(x)).join(', ')}}`), "'None' must be the first and only value"));
-      else if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') errs.push(invalid(cp.index(0).s, ip, `may not be set to 'None' for ${spec.type} services`));
+      if (i > 0 || ips.length > 1)
+        errs.push(invalid(cp.s, goValue(`[]string{${ips.map((x) => JSON.stringify(x)).join(', ')}}`), "'None' must be the first and only value"));
+      else if (spec.type === 'NodePort' || spec.type === 'LoadBalancer')
+        errs.push(invalid(cp.index(0).s, ip, `may not be set to 'None' for ${spec.type} services`));
       return;
     }
     if (!isIP(ip)) errs.push(invalid(cp.index(i).s, ip, VALID_IP));
   });
-  if (spec.ipFamilyPolicy !== undefined && !FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) errs.push(notSupported(SPEC.child('ipFamilyPolicy').s, spec.ipFamilyPolicy, FAMILY_POLICIES));
+  if (spec.ipFamilyPolicy !== undefined && !FAMILY_POLICIES.includes(spec.ipFamilyPolicy))
+    errs.push(notSupported(SPEC.child('ipFamilyPolicy').s, spec.ipFamilyPolicy, FAMILY_POLICIES));
   const fams: string[] = spec.ipFamilies ?? [];
   fams.forEach((f, i) => {
     if (!FAMILIES.includes(f)) errs.push(notSupported(SPEC.child('ipFamilies').index(i).s, f, FAMILIES));
     else if (fams.indexOf(f) !== i) errs.push(duplicate(SPEC.child('ipFamilies').index(i).s, f));
   });
-  if (fams.length > 2) errs.push(invalid(SPEC.child('ipFamilies').s, goValue(`[]core.IPFamily{${fams.map((f) => JSON.stringify(f)).join(', ')}}`), 'may only hold up to 2 values'));
-  if (spec.ipFamilyPolicy === 'SingleStack' && ips.length > 1) errs.push(invalid(cp.s, goValue(`[]string{${ips.map((x) => JSON.stringify(x)).join(', ')}}`), "must have at most 1 value for 'SingleStack' ipFamilyPolicy"));
+  if (fams.length > 2)
+    errs.push(
+      invalid(SPEC.child('ipFamilies').s, goValue(`[]core.IPFamily{${fams.map((f) => JSON.stringify(f)).join(', ')}}`), 'may only hold up to 2 values'),
+    );
+  if (spec.ipFamilyPolicy === 'SingleStack' && ips.length > 1)
+    errs.push(
+      invalid(cp.s, goValue(`[]string{${ips.map((x) => JSON.stringify(x)).join(', ')}}`), "must have at most 1 value for 'SingleStack' ipFamilyPolicy"),
+    );
   // A given IP must belong to the family listed in the same position.
   ips.forEach((ip, i) => {
     const fam = fams[i];
@@ -137,7 +154,8 @@ function validateSpec(spec: Any): FieldError[] {
   const tp = SPEC.child('sessionAffinityConfig').child('clientIP').child('timeoutSeconds');
   if (spec.sessionAffinity === 'ClientIP') {
     if (timeout === undefined) errs.push(required(tp.s));
-    else if (!(timeout > 0 && timeout <= MAX_AFFINITY_SECONDS)) errs.push(invalid(tp.s, timeout, `must be greater than 0 and less than ${MAX_AFFINITY_SECONDS}`));
+    else if (!(timeout > 0 && timeout <= MAX_AFFINITY_SECONDS))
+      errs.push(invalid(tp.s, timeout, `must be greater than 0 and less than ${MAX_AFFINITY_SECONDS}`));
   } else if (spec.sessionAffinityConfig) {
     errs.push(forbidden(SPEC.child('sessionAffinityConfig').s, `must not be set when session affinity is ${spec.sessionAffinity}`));
   }
@@ -154,7 +172,13 @@ function validateSpec(spec: Any): FieldError[] {
     errs.push(invalid(SPEC.child('externalTrafficPolicy').s, etp, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
   }
   if (spec.healthCheckNodePort && !(type === 'LoadBalancer' && etp === 'Local')) {
-    errs.push(invalid(SPEC.child('healthCheckNodePort').s, spec.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    errs.push(
+      invalid(
+        SPEC.child('healthCheckNodePort').s,
+        spec.healthCheckNodePort,
+        "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+      ),
+    );
   }
   const itp = spec.internalTrafficPolicy;
   if (type !== 'ExternalName') {
@@ -165,7 +189,7 @@ function validateSpec(spec: Any): FieldError[] {
     if (!isIP(ip)) errs.push(invalid(SPEC.child('externalIPs').index(i).s, ip, VALID_IP));
   });
   if ((spec.loadBalancerSourceRanges ?? []).length) {
-    if (type !== 'LoadBalancer') errs.push(forbidden(SPEC.child('loadBalancerSourceRanges').s, 'may only be used when `type` is \'LoadBalancer\''));
+    if (type !== 'LoadBalancer') errs.push(forbidden(SPEC.child('loadBalancerSourceRanges').s, "may only be used when `type` is 'LoadBalancer'"));
     (spec.loadBalancerSourceRanges as string[]).forEach((r, i) => {
       const [ip, bits, extra] = String(r).trim().split('/');
       const fam = isIP(ip ?? '');
@@ -180,10 +204,10 @@ function validateSpec(spec: Any): FieldError[] {
     errs.push(notSupported(SPEC.child('trafficDistribution').s, spec.trafficDistribution, ['PreferClose']));
   }
   if (spec.allocateLoadBalancerNodePorts !== undefined && type !== 'LoadBalancer') {
-    errs.push(forbidden(SPEC.child('allocateLoadBalancerNodePorts').s, 'may only be used when `type` is \'LoadBalancer\''));
+    errs.push(forbidden(SPEC.child('allocateLoadBalancerNodePorts').s, "may only be used when `type` is 'LoadBalancer'"));
   }
   if (spec.loadBalancerClass !== undefined && type !== 'LoadBalancer') {
-    errs.push(forbidden(SPEC.child('loadBalancerClass').s, 'may only be used when `type` is \'LoadBalancer\''));
+    errs.push(forbidden(SPEC.child('loadBalancerClass').s, "may only be used when `type` is 'LoadBalancer'"));
   }
   return errs;
 }
@@ -193,7 +217,8 @@ function validateStatus(status: Any | undefined): FieldError[] {
   const ip = new Path('status').child('loadBalancer').child('ingress');
   ((status?.loadBalancer?.ingress ?? []) as Any[]).forEach((ing, i) => {
     if (ing.ip && !isIP(ing.ip)) errs.push(invalid(ip.index(i).child('ip').s, ing.ip, VALID_IP));
-    if (ing.ipMode !== undefined && !['VIP', 'Proxy'].includes(ing.ipMode)) errs.push(notSupported(ip.index(i).child('ipMode').s, ing.ipMode, ['Proxy', 'VIP']));
+    if (ing.ipMode !== undefined && !['VIP', 'Proxy'].includes(ing.ipMode))
+      errs.push(notSupported(ip.index(i).child('ipMode').s, ing.ipMode, ['Proxy', 'VIP']));
     if (ing.hostname) {
       for (const m of isDNS1123Subdomain(ing.hostname)) errs.push(invalid(ip.index(i).child('hostname').s, ing.hostname, m));
       if (isIP(ing.hostname)) errs.push(invalid(ip.index(i).child('hostname').s, ing.hostname, 'must be a DNS name, not an IP address'));

@@ -11,7 +11,14 @@ import { cgroupMounts } from './cgroups.js';
 
 test('containerd config: everything under the data dir, CRI with runc, the local pause image, our CNI conf dir', () => {
   const layout = containerdLayout('/var/lib/berth/agent/containerd');
-  const toml = containerdConfig({ layout, sandboxImage: 'berth.local/pause:host', cniBinDir: '/usr/lib/cni', runcPath: '/usr/sbin/runc', snapshotter: 'overlayfs', restrictOomScoreAdj: true });
+  const toml = containerdConfig({
+    layout,
+    sandboxImage: 'berth.local/pause:host',
+    cniBinDir: '/usr/lib/cni',
+    runcPath: '/usr/sbin/runc',
+    snapshotter: 'overlayfs',
+    restrictOomScoreAdj: true,
+  });
   assert.match(toml, /^version = 2$/m);
   assert.match(toml, /^root = "\/var\/lib\/berth\/agent\/containerd\/root"$/m);
   assert.match(toml, /^state = "\/var\/lib\/berth\/agent\/containerd\/state"$/m);

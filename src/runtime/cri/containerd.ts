@@ -53,7 +53,9 @@ export function pickSnapshotter(dir: string): string {
   rmSync(t, { recursive: true, force: true });
   for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(t, d), { recursive: true });
   try {
-    const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${t}/lower,upperdir=${t}/upper,workdir=${t}/work`, `${t}/merged`], { stdio: 'ignore' });
+    const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${t}/lower,upperdir=${t}/upper,workdir=${t}/work`, `${t}/merged`], {
+      stdio: 'ignore',
+    });
     if (r.status !== 0) return 'native';
     spawnSync('umount', [`${t}/merged`], { stdio: 'ignore' });
     return 'overlayfs';
@@ -122,7 +124,14 @@ export class ManagedContainerd {
     const restrict = this.opts.restrictOomScoreAdj ?? needsRestrictOomScoreAdj();
     writeFileSync(
       l.config,
-      containerdConfig({ layout: l, sandboxImage: PAUSE_IMAGE, cniBinDir: this.binaries.cniBinDir, runcPath: this.binaries.runc, snapshotter: this.snapshotter, restrictOomScoreAdj: restrict }),
+      containerdConfig({
+        layout: l,
+        sandboxImage: PAUSE_IMAGE,
+        cniBinDir: this.binaries.cniBinDir,
+        runcPath: this.binaries.runc,
+        snapshotter: this.snapshotter,
+        restrictOomScoreAdj: restrict,
+      }),
     );
     const logFd = openSync(l.log, 'a');
     const proc = spawn(this.binaries.containerd, ['--config', l.config], {
@@ -223,7 +232,11 @@ export function tail(file: string, lines: number): string {
       const len = Math.min(size, 16 * 1024);
       const buf = Buffer.alloc(len);
       readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n');
     } finally {
       closeSync(fd);
     }
@@ -244,4 +257,3 @@ export function unmountUnder(dir: string): string[] {
   for (const p of points) spawnSync('umount', ['-l', p], { stdio: 'ignore' });
   return points;
 }
-

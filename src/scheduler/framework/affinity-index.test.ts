@@ -17,7 +17,12 @@ function randomPod(i: number, rnd: () => number): { info: PodInfo; labels: Recor
   const term = { labelSelector: { matchLabels: { color: other } }, topologyKey: rnd() < 0.5 ? 'zone' : 'kubernetes.io/hostname' };
   const affinity =
     rnd() < 0.5
-      ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term], preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 3, podAffinityTerm: term }] } }
+      ? {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [term],
+            preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 3, podAffinityTerm: term }],
+          },
+        }
       : { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
   const node = `n${Math.floor(rnd() * 6)}`;
   const pod = makePod(`p${i}`, { nodeName: node, affinity }, { labels: { color }, namespace: rnd() < 0.8 ? 'default' : 'other' });
@@ -26,7 +31,7 @@ function randomPod(i: number, rnd: () => number): { info: PodInfo; labels: Recor
 
 function seeded(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 test('matchAll and the term groups equal a brute-force count after random adds and removes', () => {
@@ -83,7 +88,11 @@ test('relabelling a node moves its pods to the new topology value', () => {
   const index = new AffinityIndex(() => undefined);
   const info = newPodInfo(makePod('a', { nodeName: 'n1' }, { labels: { app: 'x' } }));
   index.add(info, { zone: 'z1' });
-  const probe = newPodInfo(makePod('probe', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'zone' }] } } }));
+  const probe = newPodInfo(
+    makePod('probe', {
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'zone' }] } },
+    }),
+  );
   assert.deepEqual([...index.matchAll(probe.requiredAffinityTerms)[0]!], [['z1', 1]]);
   index.relabelNode('n1', { zone: 'z2' });
   assert.deepEqual([...index.matchAll(probe.requiredAffinityTerms)[0]!], [['z2', 1]]);

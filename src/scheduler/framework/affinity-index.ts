@@ -115,7 +115,11 @@ export class AffinityIndex {
   matchAll(terms: AffinityTerm[]): PairCounts[] {
     if (terms.length === 0) return [];
     const sig = 'terms\u0001' + terms.map(termSignature).join('\u0001');
-    return this.matcher(sig, (pod) => terms.every((t) => termMatches(t, pod, this.nsLabels)), terms.map((t) => t.topologyKey));
+    return this.matcher(
+      sig,
+      (pod) => terms.every((t) => termMatches(t, pod, this.nsLabels)),
+      terms.map((t) => t.topologyKey),
+    );
   }
 
   /**
@@ -124,7 +128,8 @@ export class AffinityIndex {
    */
   selectorCounts(namespace: string, selector: Selector, topologyKey: string): PairCounts {
     const sig = JSON.stringify(['spread', namespace, selector.toString(), topologyKey]);
-    const match = (pod: Pod) => !pod.metadata?.deletionTimestamp && (pod.metadata?.namespace ?? '') === namespace && selector.matches(pod.metadata?.labels ?? {});
+    const match = (pod: Pod) =>
+      !pod.metadata?.deletionTimestamp && (pod.metadata?.namespace ?? '') === namespace && selector.matches(pod.metadata?.labels ?? {});
     return this.matcher(sig, match, [topologyKey])[0]!;
   }
 

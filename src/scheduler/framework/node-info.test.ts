@@ -7,8 +7,30 @@ import { makeNode, makePod, withRequests } from './testing.js';
 
 function assertCopiesAgree(ni: NodeInfo, what: string): void {
   assert.deepEqual(
-    [ni.podCount, ni.allocPods, ni.allocMilliCPU, ni.allocMemory, ni.allocEphemeralStorage, ni.reqMilliCPU, ni.reqMemory, ni.reqEphemeralStorage, ni.nonZeroMilliCPU, ni.nonZeroMemory],
-    [ni.pods.length, ni.allocatable.allowedPodNumber, ni.allocatable.milliCPU, ni.allocatable.memory, ni.allocatable.ephemeralStorage, ni.requested.milliCPU, ni.requested.memory, ni.requested.ephemeralStorage, ni.nonZeroRequested.milliCPU, ni.nonZeroRequested.memory],
+    [
+      ni.podCount,
+      ni.allocPods,
+      ni.allocMilliCPU,
+      ni.allocMemory,
+      ni.allocEphemeralStorage,
+      ni.reqMilliCPU,
+      ni.reqMemory,
+      ni.reqEphemeralStorage,
+      ni.nonZeroMilliCPU,
+      ni.nonZeroMemory,
+    ],
+    [
+      ni.pods.length,
+      ni.allocatable.allowedPodNumber,
+      ni.allocatable.milliCPU,
+      ni.allocatable.memory,
+      ni.allocatable.ephemeralStorage,
+      ni.requested.milliCPU,
+      ni.requested.memory,
+      ni.requested.ephemeralStorage,
+      ni.nonZeroRequested.milliCPU,
+      ni.nonZeroRequested.memory,
+    ],
     what,
   );
 }

@@ -90,7 +90,7 @@ export class Framework {
         result = { nodeNames: result?.nodeNames ? new Set([...result.nodeNames].filter((n) => r.nodeNames!.has(n))) : new Set(r.nodeNames) };
         if (result.nodeNames!.size === 0) {
           unschedulablePlugins.add(p.name);
-          return { result, status: Status.unresolvable('node(s) didn\'t satisfy plugin(s) [' + p.name + ']').withPlugin(p.name), unschedulablePlugins };
+          return { result, status: Status.unresolvable("node(s) didn't satisfy plugin(s) [" + p.name + ']').withPlugin(p.name), unschedulablePlugins };
         }
       }
     }
@@ -119,7 +119,13 @@ export class Framework {
   }
 
   /** Filters with nominated pods of equal or higher priority assumed on the node, as upstream. */
-  runFilterWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo, nominated: (node: string) => import('./pod-info.js').PodInfo[], fast = false): Status {
+  runFilterWithNominatedPods(
+    state: CycleState,
+    pod: Pod,
+    nodeInfo: NodeInfo,
+    nominated: (node: string) => import('./pod-info.js').PodInfo[],
+    fast = false,
+  ): Status {
     const all = nominated(nodeInfo.name);
     if (all.length === 0) return this.runFilter(state, pod, nodeInfo, fast);
     const others = all.filter((p) => (p.pod.spec?.priority ?? 0) >= (pod.spec?.priority ?? 0) && p.pod.metadata?.uid !== pod.metadata?.uid);
@@ -179,7 +185,12 @@ export class Framework {
       for (let ni = 0; ni < nodes.length; ni++) {
         const score = row[ni]!.score;
         if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) {
-          return { scores: [], status: Status.error(`plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`) };
+          return {
+            scores: [],
+            status: Status.error(
+              `plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`,
+            ),
+          };
         }
         totals[ni] += score * weight;
       }

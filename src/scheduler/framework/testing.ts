@@ -23,7 +23,12 @@ export function withRequests(cpu?: string, memory?: string, extra: Record<string
   return { name: `c${++seq}`, image: 'busybox', resources: { requests } };
 }
 
-export function makeNode(name: string, allocatable: Record<string, string> = { cpu: '4', memory: '16Gi', pods: '110' }, labels: Record<string, string> = {}, spec: Partial<NonNullable<Node['spec']>> = {}): Node {
+export function makeNode(
+  name: string,
+  allocatable: Record<string, string> = { cpu: '4', memory: '16Gi', pods: '110' },
+  labels: Record<string, string> = {},
+  spec: Partial<NonNullable<Node['spec']>> = {},
+): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -163,7 +163,20 @@ export interface QueuedPodInfo {
 
 // Cluster events that can make a rejected pod schedulable (upstream framework.ClusterEvent).
 export type EventResource = 'Pod' | 'AssignedPod' | 'UnscheduledPod' | 'Node' | 'Namespace' | 'PersistentVolumeClaim' | '*';
-export type ActionType = 'Add' | 'Delete' | 'UpdateNodeAllocatable' | 'UpdateNodeLabel' | 'UpdateNodeTaint' | 'UpdateNodeCondition' | 'UpdateNodeAnnotation' | 'UpdatePodLabel' | 'UpdatePodScaleDown' | 'UpdatePodTolerations' | 'UpdatePodSchedulingGatesEliminated' | 'Update' | 'All';
+export type ActionType =
+  | 'Add'
+  | 'Delete'
+  | 'UpdateNodeAllocatable'
+  | 'UpdateNodeLabel'
+  | 'UpdateNodeTaint'
+  | 'UpdateNodeCondition'
+  | 'UpdateNodeAnnotation'
+  | 'UpdatePodLabel'
+  | 'UpdatePodScaleDown'
+  | 'UpdatePodTolerations'
+  | 'UpdatePodSchedulingGatesEliminated'
+  | 'Update'
+  | 'All';
 
 export interface ClusterEvent {
   resource: EventResource;

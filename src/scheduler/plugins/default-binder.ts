@@ -23,7 +23,11 @@ export class DefaultBinder implements BindPlugin {
       target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
     };
     try {
-      await this.handle.client.request('POST', resourcePath({ ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, subresource: 'binding' }), binding);
+      await this.handle.client.request(
+        'POST',
+        resourcePath({ ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, subresource: 'binding' }),
+        binding,
+      );
       return Status.success();
     } catch (e) {
       return Status.error((e as Error).message);

@@ -46,7 +46,10 @@ function setup(nodes: ReturnType<typeof makeNode>[], pods: Pod[]) {
 const node4 = (name: string) => makeNode(name, { cpu: '4', memory: '16Gi', pods: '110' });
 
 test('the minimal set of lowest-priority victims: higher ones are reprieved first', async () => {
-  const { preempt, evicted } = setup([node4('n1')], [onNode('p0', 'n1', '1', 0), onNode('p1', 'n1', '1', 1), onNode('p2', 'n1', '1', 2), onNode('p9', 'n1', '1', 9)]);
+  const { preempt, evicted } = setup(
+    [node4('n1')],
+    [onNode('p0', 'n1', '1', 0), onNode('p1', 'n1', '1', 1), onNode('p2', 'n1', '1', 2), onNode('p9', 'n1', '1', 9)],
+  );
   const r = await preempt(makePod('high', { priority: 100, containers: [withRequests('2')] }));
   assert.ok(r.status.isSuccess(), r.status.message());
   assert.equal(r.result?.nominatedNodeName, 'n1');
@@ -94,7 +97,10 @@ test('the arithmetic dry run and the full filter dry run pick the same victims',
   const fast = setup([node4('n1')], pods);
   const rFast = await fast.preempt(makePod('high', { priority: 100, containers: [withRequests('2')] }));
   // A host port keeps NodePorts in the cycle, so the general path (filters on a copy) runs.
-  const full = setup([node4('n1')], pods.map((p) => ({ ...p })));
+  const full = setup(
+    [node4('n1')],
+    pods.map((p) => ({ ...p })),
+  );
   const withPort = makePod('high', { priority: 100, containers: [{ ...withRequests('2'), ports: [{ containerPort: 80, hostPort: 8080 }] }] });
   const rFull = await full.preempt(withPort);
   assert.equal(rFast.result?.nominatedNodeName, 'n1');

@@ -74,8 +74,10 @@ export class DefaultPreemption implements PostFilterPlugin {
   ) {
     this.minCandidateNodesPercentage = num(args?.minCandidateNodesPercentage, 10);
     this.minCandidateNodesAbsolute = num(args?.minCandidateNodesAbsolute, 100);
-    if (this.minCandidateNodesPercentage < 0 || this.minCandidateNodesPercentage > 100) throw new Error(`minCandidateNodesPercentage: Invalid value: ${this.minCandidateNodesPercentage}: not in valid range [0, 100]`);
-    if (this.minCandidateNodesAbsolute < 0) throw new Error(`minCandidateNodesAbsolute: Invalid value: ${this.minCandidateNodesAbsolute}: not in valid range [0, inf)`);
+    if (this.minCandidateNodesPercentage < 0 || this.minCandidateNodesPercentage > 100)
+      throw new Error(`minCandidateNodesPercentage: Invalid value: ${this.minCandidateNodesPercentage}: not in valid range [0, 100]`);
+    if (this.minCandidateNodesAbsolute < 0)
+      throw new Error(`minCandidateNodesAbsolute: Invalid value: ${this.minCandidateNodesAbsolute}: not in valid range [0, inf)`);
   }
 
   async postFilter(state: CycleState, pod: Pod, filteredNodeStatus: Map<string, Status>): Promise<{ result?: PostFilterResult; status: Status }> {
@@ -111,7 +113,8 @@ export class DefaultPreemption implements PostFilterPlugin {
       const s = statuses.get(nominated);
       if (!s || s.code !== Code.UnschedulableAndUnresolvable) {
         const ni = this.handle.snapshot().get(nominated);
-        if (ni?.pods.some((p) => (p.pod.metadata?.deletionTimestamp || this.evicting.has(p.key)) && priorityOf(p.pod) < priorityOf(pod))) return ERR_TERMINATING_VICTIMS;
+        if (ni?.pods.some((p) => (p.pod.metadata?.deletionTimestamp || this.evicting.has(p.key)) && priorityOf(p.pod) < priorityOf(pod)))
+          return ERR_TERMINATING_VICTIMS;
         this.forgetEvicted(nominated, ni);
       }
     }

@@ -26,18 +26,41 @@ describe('tolerationToleratesTaint', () => {
     { name: 'Exists ignores the value', toleration: { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }, want: true },
     { name: 'empty effect matches every effect', toleration: { key: 'dedicated', operator: 'Exists' }, want: true },
     { name: 'other effect', toleration: { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }, want: false },
-    { name: 'PreferNoSchedule toleration does not tolerate NoSchedule', toleration: { key: 'dedicated', operator: 'Exists', effect: 'PreferNoSchedule' }, want: false },
+    {
+      name: 'PreferNoSchedule toleration does not tolerate NoSchedule',
+      toleration: { key: 'dedicated', operator: 'Exists', effect: 'PreferNoSchedule' },
+      want: false,
+    },
     { name: 'empty key with Exists matches every taint', toleration: { operator: 'Exists' }, want: true },
     { name: 'empty key with Exists and an effect matches only that effect', toleration: { operator: 'Exists', effect: 'NoExecute' }, want: false },
     { name: 'other key', toleration: { key: 'zone', operator: 'Exists' }, want: false },
-    { name: 'Equal with no value matches a taint with no value', toleration: { key: 'k', operator: 'Equal' }, taint: { key: 'k', effect: 'NoSchedule' }, want: true },
+    {
+      name: 'Equal with no value matches a taint with no value',
+      toleration: { key: 'k', operator: 'Equal' },
+      taint: { key: 'k', effect: 'NoSchedule' },
+      want: true,
+    },
     { name: 'Equal with no value does not match a valued taint', toleration: { key: 'dedicated', operator: 'Equal', effect: 'NoSchedule' }, want: false },
-    { name: 'Gt (feature-gated upstream) never matches', toleration: { key: 'dedicated', operator: 'Gt', value: '1' }, taint: { key: 'dedicated', value: '5', effect: 'NoSchedule' }, want: false },
+    {
+      name: 'Gt (feature-gated upstream) never matches',
+      toleration: { key: 'dedicated', operator: 'Gt', value: '1' },
+      taint: { key: 'dedicated', value: '5', effect: 'NoSchedule' },
+      want: false,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(tolerationToleratesTaint(c.toleration, c.taint ?? taint), c.want));
 
   it('tolerationsTolerateTaint is true when any toleration matches, false for none', () => {
-    assert.equal(tolerationsTolerateTaint([{ key: 'x', operator: 'Exists' }, { key: 'dedicated', operator: 'Exists' }], taint), true);
+    assert.equal(
+      tolerationsTolerateTaint(
+        [
+          { key: 'x', operator: 'Exists' },
+          { key: 'dedicated', operator: 'Exists' },
+        ],
+        taint,
+      ),
+      true,
+    );
     assert.equal(tolerationsTolerateTaint(undefined, taint), false);
     assert.equal(tolerationsTolerateTaint([], taint), false);
   });
@@ -50,7 +73,17 @@ describe('tolerationToleratesTaint', () => {
     ];
     assert.deepEqual(findMatchingUntoleratedTaint(taints, [], isDoNotScheduleTaint), taints[1]);
     assert.deepEqual(findMatchingUntoleratedTaint(taints, [{ key: 'a', operator: 'Exists' }], isDoNotScheduleTaint), taints[2]);
-    assert.equal(findMatchingUntoleratedTaint(taints, [{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Equal', value: '2' }], isDoNotScheduleTaint), undefined);
+    assert.equal(
+      findMatchingUntoleratedTaint(
+        taints,
+        [
+          { key: 'a', operator: 'Exists' },
+          { key: 'b', operator: 'Equal', value: '2' },
+        ],
+        isDoNotScheduleTaint,
+      ),
+      undefined,
+    );
     assert.deepEqual(findMatchingUntoleratedTaint(taints, []), taints[0]);
   });
 });
@@ -98,9 +131,17 @@ describe('nodeMatchesNodeSelectorTerms', () => {
     { name: 'Gt on a missing label does not match', terms: [expr({ key: 'nope', operator: 'Gt', values: ['1'] })], want: false },
     { name: 'Gt with a non-integer value is a parse error: no match', terms: [expr({ key: 'gen', operator: 'Gt', values: ['4.5'] })], want: false },
     { name: 'Gt with two values is a parse error: no match', terms: [expr({ key: 'gen', operator: 'Gt', values: ['1', '2'] })], want: false },
-    { name: 'expressions within a term are ANDed', terms: [expr({ key: 'zone', operator: 'In', values: ['a'] }, { key: 'gen', operator: 'Lt', values: ['3'] })], want: false },
+    {
+      name: 'expressions within a term are ANDed',
+      terms: [expr({ key: 'zone', operator: 'In', values: ['a'] }, { key: 'gen', operator: 'Lt', values: ['3'] })],
+      want: false,
+    },
     { name: 'terms are ORed', terms: [expr({ key: 'zone', operator: 'In', values: ['x'] }), expr({ key: 'gen', operator: 'Gt', values: ['3'] })], want: true },
-    { name: 'a broken term does not stop a later one from matching', terms: [expr({ key: 'zone', operator: 'In', values: [] }), expr({ key: 'zone', operator: 'Exists' })], want: true },
+    {
+      name: 'a broken term does not stop a later one from matching',
+      terms: [expr({ key: 'zone', operator: 'In', values: [] }), expr({ key: 'zone', operator: 'Exists' })],
+      want: true,
+    },
     { name: 'unknown operator: no match', terms: [expr({ key: 'zone', operator: 'Equals', values: ['a'] })], want: false },
     { name: 'no terms match nothing', terms: [], want: false },
     { name: 'undefined terms match nothing', terms: undefined, want: false },
@@ -108,9 +149,17 @@ describe('nodeMatchesNodeSelectorTerms', () => {
     { name: 'matchFields metadata.name In', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }], want: true },
     { name: 'matchFields metadata.name In another node', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n2'] }] }], want: false },
     { name: 'matchFields metadata.name NotIn', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['n2'] }] }], want: true },
-    { name: 'matchFields In with two values is invalid', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1', 'n2'] }] }], want: false },
+    {
+      name: 'matchFields In with two values is invalid',
+      terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1', 'n2'] }] }],
+      want: false,
+    },
     { name: 'matchFields Exists is unsupported', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'Exists' }] }], want: false },
-    { name: 'matchFields and matchExpressions are ANDed', terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }], matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }], want: false },
+    {
+      name: 'matchFields and matchExpressions are ANDed',
+      terms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }], matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] }],
+      want: false,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(nodeMatchesNodeSelectorTerms(node, c.terms), c.want));
 
@@ -135,8 +184,23 @@ describe('RequiredNodeAffinity', () => {
     { name: 'nodeSelector matches', spec: { nodeSelector: { zone: 'a', disk: 'ssd' } }, want: true },
     { name: 'nodeSelector with a wrong value', spec: { nodeSelector: { zone: 'b' } }, want: false },
     { name: 'nodeSelector with a missing key', spec: { nodeSelector: { gpu: 'true' } }, want: false },
-    { name: 'nodeSelector and affinity both must match', spec: { nodeSelector: { zone: 'a' }, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['hdd'] }] }] } } } }, want: false },
-    { name: 'required affinity with empty terms matches nothing', spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }, want: false },
+    {
+      name: 'nodeSelector and affinity both must match',
+      spec: {
+        nodeSelector: { zone: 'a' },
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['hdd'] }] }] },
+          },
+        },
+      },
+      want: false,
+    },
+    {
+      name: 'required affinity with empty terms matches nothing',
+      spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } },
+      want: false,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(new RequiredNodeAffinity(makePod('p', c.spec)).matches(node), c.want));
 });
@@ -175,7 +239,10 @@ describe('defaultNormalizeScore', () => {
       const scores = c.in.map((score, i) => ({ name: `n${i}`, score }));
       const s = defaultNormalizeScore(100, c.reverse, scores);
       assert.equal(s.code, Code.Success);
-      assert.deepEqual(scores.map((x) => x.score), c.want);
+      assert.deepEqual(
+        scores.map((x) => x.score),
+        c.want,
+      );
     });
   }
 });
@@ -183,7 +250,11 @@ describe('defaultNormalizeScore', () => {
 describe('checkArgs', () => {
   it('accepts undefined, empty and known fields plus apiVersion/kind', () => {
     assert.deepEqual(checkArgs('P', undefined), {});
-    assert.deepEqual(checkArgs('P', { kind: 'PArgs', apiVersion: 'kubescheduler.config.k8s.io/v1', a: 1 }, ['a']), { kind: 'PArgs', apiVersion: 'kubescheduler.config.k8s.io/v1', a: 1 });
+    assert.deepEqual(checkArgs('P', { kind: 'PArgs', apiVersion: 'kubescheduler.config.k8s.io/v1', a: 1 }, ['a']), {
+      kind: 'PArgs',
+      apiVersion: 'kubescheduler.config.k8s.io/v1',
+      a: 1,
+    });
   });
   it('rejects unknown fields and non-objects', () => {
     assert.throws(() => checkArgs('P', { b: 1 }, ['a']), /P: unknown field "b"/);

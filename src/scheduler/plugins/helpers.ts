@@ -49,7 +49,11 @@ export function isDoNotScheduleTaint(taint: Taint): boolean {
 }
 
 /** The first taint that passes `include` and no toleration tolerates; undefined when all are tolerated. */
-export function findMatchingUntoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, include: (t: Taint) => boolean = () => true): Taint | undefined {
+export function findMatchingUntoleratedTaint(
+  taints: Taint[] | undefined,
+  tolerations: Toleration[] | undefined,
+  include: (t: Taint) => boolean = () => true,
+): Taint | undefined {
   return (taints ?? []).find((t) => include(t) && !tolerationsTolerateTaint(tolerations, t));
 }
 
@@ -68,7 +72,8 @@ export function parseInt64(s: string): bigint | undefined {
 const LABEL_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
 const FIELD_OPERATORS = ['In', 'NotIn'];
 
-const supported = (path: string, value: string, values: string[]) => `${path}: Unsupported value: ${JSON.stringify(value)}: supported values: ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+const supported = (path: string, value: string, values: string[]) =>
+  `${path}: Unsupported value: ${JSON.stringify(value)}: supported values: ${values.map((v) => JSON.stringify(v)).join(', ')}`;
 
 /** Parse errors of one matchExpressions requirement, as upstream labels.NewRequirement reports them. */
 function labelRequirementErrors(r: NodeSelectorRequirement, path: string): string[] {
@@ -88,7 +93,8 @@ function labelRequirementErrors(r: NodeSelectorRequirement, path: string): strin
     default:
       if (values.length !== 1) errs.push(`${vpath}: Invalid value: ${JSON.stringify(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
       values.forEach((v, i) => {
-        if (parseInt64(v) === undefined) errs.push(`${vpath}[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+        if (parseInt64(v) === undefined)
+          errs.push(`${vpath}[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
       });
   }
   values.forEach((v, i) => errs.push(...isLabelValue(v).map((e) => `${vpath}[${i}]: Invalid value: ${JSON.stringify(v)}: ${e}`)));
@@ -216,7 +222,9 @@ export class PreferredSchedulingTerms {
   private readonly terms: Array<{ term: CompiledNodeSelectorTerm; weight: number }>;
   readonly errors: string[];
   constructor(terms: PreferredSchedulingTerm[] | undefined, path = 'preferredDuringSchedulingIgnoredDuringExecution') {
-    const parsed = (terms ?? []).flatMap((t, i) => (!t.weight || isEmptyTerm(t.preference) ? [] : [{ term: new CompiledNodeSelectorTerm(t.preference, `${path}[${i}]`), weight: t.weight }]));
+    const parsed = (terms ?? []).flatMap((t, i) =>
+      !t.weight || isEmptyTerm(t.preference) ? [] : [{ term: new CompiledNodeSelectorTerm(t.preference, `${path}[${i}]`), weight: t.weight }],
+    );
     this.errors = parsed.flatMap((p) => p.term.errors);
     this.terms = parsed.filter((p) => p.term.errors.length === 0);
   }
@@ -253,7 +261,11 @@ export function checkArgs(plugin: string, args: PluginArgs | undefined, allowed:
   if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${plugin}: args must be an object, got ${JSON.stringify(args)}`);
   for (const k of Object.keys(args)) {
     if (k === 'apiVersion' || k === 'kind' || allowed.includes(k)) continue;
-    throw new Error(allowed.length ? `${plugin}: unknown field ${JSON.stringify(k)} in args (allowed: ${allowed.join(', ')})` : `${plugin}: takes no args, got field ${JSON.stringify(k)}`);
+    throw new Error(
+      allowed.length
+        ? `${plugin}: unknown field ${JSON.stringify(k)} in args (allowed: ${allowed.join(', ')})`
+        : `${plugin}: takes no args, got field ${JSON.stringify(k)}`,
+    );
   }
   return args;
 }

@@ -42,16 +42,46 @@ describe('normalizedImageName', () => {
 describe('ImageLocality', () => {
   const cases: Array<{ name: string; nodeImages: Record<string, Record<string, number>>; pod: Pod; want: Record<string, number> }> = [
     // 250MB on both nodes (spread 2/2): (250MB-23MB)*100/(1000MB-23MB) = 23.
-    { name: 'image on every node', nodeImages: { n1: { 'docker.io/library/nginx:latest': 250 * MB }, n2: { 'docker.io/library/nginx:latest': 250 * MB } }, pod: podWith('nginx'), want: { n1: 23, n2: 23 } },
+    {
+      name: 'image on every node',
+      nodeImages: { n1: { 'docker.io/library/nginx:latest': 250 * MB }, n2: { 'docker.io/library/nginx:latest': 250 * MB } },
+      pod: podWith('nginx'),
+      want: { n1: 23, n2: 23 },
+    },
     // Only n1 has it, spread 1/2: 125MB → (125-23)*100/977 = 10.
-    { name: 'spread scales the size down', nodeImages: { n1: { 'docker.io/library/nginx:latest': 250 * MB }, n2: {} }, pod: podWith('nginx'), want: { n1: 10, n2: 0 } },
-    { name: 'below the minimum threshold scores 0', nodeImages: { n1: { 'docker.io/library/busybox:latest': 10 * MB } }, pod: podWith('busybox'), want: { n1: 0 } },
-    { name: 'above the per-container maximum scores 100', nodeImages: { n1: { 'docker.io/library/big:latest': 3000 * MB } }, pod: podWith('big'), want: { n1: 100 } },
+    {
+      name: 'spread scales the size down',
+      nodeImages: { n1: { 'docker.io/library/nginx:latest': 250 * MB }, n2: {} },
+      pod: podWith('nginx'),
+      want: { n1: 10, n2: 0 },
+    },
+    {
+      name: 'below the minimum threshold scores 0',
+      nodeImages: { n1: { 'docker.io/library/busybox:latest': 10 * MB } },
+      pod: podWith('busybox'),
+      want: { n1: 0 },
+    },
+    {
+      name: 'above the per-container maximum scores 100',
+      nodeImages: { n1: { 'docker.io/library/big:latest': 3000 * MB } },
+      pod: podWith('big'),
+      want: { n1: 100 },
+    },
     // Two containers: max threshold 2000MB. n1: a (on both nodes) 1500MB + b (on n1 only, spread 1/2) 250MB → (1750-23)*100/1977 = 87; n2: 1500MB → 74.
-    { name: 'threshold grows with the number of containers', nodeImages: { n1: { 'docker.io/library/a:latest': 1500 * MB, 'docker.io/library/b:latest': 500 * MB }, n2: { 'docker.io/library/a:latest': 1500 * MB } }, pod: podWith('a', 'b'), want: { n1: 87, n2: 74 } },
+    {
+      name: 'threshold grows with the number of containers',
+      nodeImages: { n1: { 'docker.io/library/a:latest': 1500 * MB, 'docker.io/library/b:latest': 500 * MB }, n2: { 'docker.io/library/a:latest': 1500 * MB } },
+      pod: podWith('a', 'b'),
+      want: { n1: 87, n2: 74 },
+    },
     { name: 'tags must match', nodeImages: { n1: { 'docker.io/library/nginx:1.25': 500 * MB } }, pod: podWith('nginx:1.24'), want: { n1: 0 } },
     { name: 'a node reporting the short name still matches', nodeImages: { n1: { 'nginx:latest': 500 * MB } }, pod: podWith('nginx'), want: { n1: 48 } },
-    { name: 'init container images count', nodeImages: { n1: { 'docker.io/library/setup:latest': 500 * MB } }, pod: makePod('p', { initContainers: [{ name: 'i', image: 'setup' }], containers: [{ name: 'c', image: 'app' }] }), want: { n1: 24 } },
+    {
+      name: 'init container images count',
+      nodeImages: { n1: { 'docker.io/library/setup:latest': 500 * MB } },
+      pod: makePod('p', { initContainers: [{ name: 'i', image: 'setup' }], containers: [{ name: 'c', image: 'app' }] }),
+      want: { n1: 24 },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -4,7 +4,16 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ImageState, NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { MAX_NODE_SCORE, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type Handle, type PluginArgs, type PreScorePlugin, type ScorePlugin } from '../framework/types.js';
+import {
+  MAX_NODE_SCORE,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type Handle,
+  type PluginArgs,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../framework/types.js';
 import { checkArgs } from './helpers.js';
 import { initThenAppContainers } from '../../api/containers.js';
 

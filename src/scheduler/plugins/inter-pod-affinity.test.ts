@@ -14,7 +14,11 @@ import {
 const ZONE = 'topology.kubernetes.io/zone';
 const HOST = 'kubernetes.io/hostname';
 
-const term = (matchLabels: Record<string, string>, topologyKey: string, extra: Partial<PodAffinityTerm> = {}): PodAffinityTerm => ({ labelSelector: { matchLabels }, topologyKey, ...extra });
+const term = (matchLabels: Record<string, string>, topologyKey: string, extra: Partial<PodAffinityTerm> = {}): PodAffinityTerm => ({
+  labelSelector: { matchLabels },
+  topologyKey,
+  ...extra,
+});
 const weighted = (weight: number, t: PodAffinityTerm): WeightedPodAffinityTerm => ({ weight, podAffinityTerm: t });
 
 interface Terms {
@@ -69,7 +73,7 @@ describe('InterPodAffinity filter', () => {
       want: 'skip',
     },
     {
-      name: 'required affinity: only the matching pod\'s zone; nodes without the zone label fail',
+      name: "required affinity: only the matching pod's zone; nodes without the zone label fail",
       incoming: pod('p', { app: 'web' }, { affinity: [term({ app: 'db' }, ZONE)] }),
       existing: [pod('db', { app: 'db' }, {}, 'n1')],
       want: { n1: '', n2: '', n3: UU(AFF), n4: UU(AFF) },
@@ -110,7 +114,7 @@ describe('InterPodAffinity filter', () => {
       want: { n1: U(ANTI), n2: U(ANTI), n3: '', n4: '' },
     },
     {
-      name: 'symmetry: an existing pod\'s anti-affinity rejects the incoming pod',
+      name: "symmetry: an existing pod's anti-affinity rejects the incoming pod",
       incoming: pod('p', { app: 'web' }),
       existing: [pod('guard', { app: 'db' }, { anti: [term({ app: 'web' }, ZONE)] }, 'n3')],
       want: { n1: '', n2: '', n3: U(EXISTING), n4: '' },
@@ -122,7 +126,7 @@ describe('InterPodAffinity filter', () => {
       want: 'skip',
     },
     {
-      name: 'existing anti-affinity naming the incoming pod\'s namespace',
+      name: "existing anti-affinity naming the incoming pod's namespace",
       incoming: pod('p', { app: 'web' }),
       existing: [pod('guard', { app: 'db' }, { anti: [term({ app: 'web' }, HOST, { namespaces: ['default'] })] }, 'n1', 'other')],
       want: { n1: U(EXISTING), n2: '', n3: '', n4: '' },
@@ -141,7 +145,7 @@ describe('InterPodAffinity filter', () => {
       want: { n1: '', n2: '', n3: U(ANTI), n4: '' },
     },
     {
-      name: 'existing anti-affinity with namespaceSelector matches the incoming pod\'s namespace labels',
+      name: "existing anti-affinity with namespaceSelector matches the incoming pod's namespace labels",
       incoming: pod('p', { app: 'web' }, {}, undefined, 'prod'),
       existing: [pod('guard', {}, { anti: [term({ app: 'web' }, ZONE, { namespaceSelector: { matchLabels: { env: 'prod' } } })] }, 'n1', 'ops')],
       nsLabels: { prod: { env: 'prod' }, ops: {} },
@@ -213,13 +217,17 @@ function scoreAll(incoming: Pod, snap: Snapshot, args?: Partial<InterPodAffinity
 
 describe('InterPodAffinity score', () => {
   it('incoming preferred affinity and anti-affinity; min–max normalisation', () => {
-    const incoming = pod('p', { app: 'web' }, { preferred: [weighted(5, term({ app: 'db' }, ZONE))], preferredAnti: [weighted(3, term({ app: 'web' }, HOST))] });
+    const incoming = pod(
+      'p',
+      { app: 'web' },
+      { preferred: [weighted(5, term({ app: 'db' }, ZONE))], preferredAnti: [weighted(3, term({ app: 'web' }, HOST))] },
+    );
     const snap = makeSnapshot(nodes(), [pod('db', { app: 'db' }, {}, 'n1'), pod('w2', { app: 'web' }, {}, 'n2'), pod('w3', { app: 'web' }, {}, 'n3')]);
     // zone a: +5; n2: -3; n3: -3. Range [-3, 5]: 100·(s+3)/8, truncated.
     assert.deepEqual(scoreAll(incoming, snap), { raw: { n1: 5, n2: 2, n3: -3, n4: 0 }, normalized: { n1: 100, n2: 62, n3: 0, n4: 37 } });
   });
 
-  it('existing pods\' terms count symmetrically, hard affinity with hardPodAffinityWeight', () => {
+  it("existing pods' terms count symmetrically, hard affinity with hardPodAffinityWeight", () => {
     const incoming = pod('p', { app: 'web' });
     const existing = [
       pod('hard', {}, { affinity: [term({ app: 'web' }, HOST)] }, 'n1'),
@@ -229,8 +237,14 @@ describe('InterPodAffinity score', () => {
     const snap = makeSnapshot(nodes(), existing);
     // n1: 1 (hard) + 10 (zone a); n2: 10; n3: -4. Range [-4, 11].
     assert.deepEqual(scoreAll(incoming, snap), { raw: { n1: 11, n2: 10, n3: -4, n4: 0 }, normalized: { n1: 100, n2: 93, n3: 0, n4: 26 } });
-    assert.deepEqual(scoreAll(incoming, snap, { hardPodAffinityWeight: 0 }), { raw: { n1: 10, n2: 10, n3: -4, n4: 0 }, normalized: { n1: 100, n2: 100, n3: 0, n4: 28 } });
-    assert.deepEqual(scoreAll(incoming, snap, { hardPodAffinityWeight: 7 }), { raw: { n1: 17, n2: 10, n3: -4, n4: 0 }, normalized: { n1: 100, n2: 66, n3: 0, n4: 19 } });
+    assert.deepEqual(scoreAll(incoming, snap, { hardPodAffinityWeight: 0 }), {
+      raw: { n1: 10, n2: 10, n3: -4, n4: 0 },
+      normalized: { n1: 100, n2: 100, n3: 0, n4: 28 },
+    });
+    assert.deepEqual(scoreAll(incoming, snap, { hardPodAffinityWeight: 7 }), {
+      raw: { n1: 17, n2: 10, n3: -4, n4: 0 },
+      normalized: { n1: 100, n2: 66, n3: 0, n4: 19 },
+    });
     assert.equal(scoreAll(incoming, snap, { ignorePreferredTermsOfExistingPods: true }), 'skip');
   });
 

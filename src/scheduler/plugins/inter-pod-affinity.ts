@@ -150,7 +150,13 @@ class PreFilterState {
   ) {}
 
   clone(): PreFilterState {
-    return new PreFilterState(this.podInfo, this.nsLabels, this.existingAntiAffinityCounts.clone(), this.affinityCounts.clone(), this.antiAffinityCounts.clone());
+    return new PreFilterState(
+      this.podInfo,
+      this.nsLabels,
+      this.existingAntiAffinityCounts.clone(),
+      this.affinityCounts.clone(),
+      this.antiAffinityCounts.clone(),
+    );
   }
 
   /** Accounts for pod p appearing on (delta 1) or leaving (delta -1) node. */
@@ -306,8 +312,10 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     for (const t of podInfo.preferredAffinityTerms) s.addPairs(t.topologyKey, index.matchAll([t])[0]!, t.weight);
     for (const t of podInfo.preferredAntiAffinityTerms) s.addPairs(t.topologyKey, index.matchAll([t])[0]!, -t.weight);
     // Symmetry: existing pods' terms that select the incoming pod; their hard affinity counts too.
-    const matching = (kind: 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti') => [...index.groupsOf(kind)].filter((g) => termMatches(g.term, pod, nsLabels));
-    if (this.args.hardPodAffinityWeight > 0) for (const g of matching('requiredAffinity')) s.addPairs(g.term.topologyKey, g.counts, this.args.hardPodAffinityWeight);
+    const matching = (kind: 'requiredAffinity' | 'preferredAffinity' | 'preferredAnti') =>
+      [...index.groupsOf(kind)].filter((g) => termMatches(g.term, pod, nsLabels));
+    if (this.args.hardPodAffinityWeight > 0)
+      for (const g of matching('requiredAffinity')) s.addPairs(g.term.topologyKey, g.counts, this.args.hardPodAffinityWeight);
     for (const g of matching('preferredAffinity')) s.addPairs(g.term.topologyKey, g.counts, 1);
     for (const g of matching('preferredAnti')) s.addPairs(g.term.topologyKey, g.counts, -1);
     if (s.empty) return Status.skip();
@@ -343,9 +351,15 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
   eventsToRegister(): ClusterEventWithHint[] {
     return [
       // A pod added may satisfy affinity; a pod deleted or relabelled may lift anti-affinity.
-      { event: { resource: 'Pod', actions: ['Add', 'UpdatePodLabel', 'Delete'] }, hint: (pod, oldObj, newObj) => this.afterPodChange(pod, oldObj as Pod | undefined, newObj as Pod | undefined) },
+      {
+        event: { resource: 'Pod', actions: ['Add', 'UpdatePodLabel', 'Delete'] },
+        hint: (pod, oldObj, newObj) => this.afterPodChange(pod, oldObj as Pod | undefined, newObj as Pod | undefined),
+      },
       // A node gaining a topology label the pod's terms use can change the outcome.
-      { event: { resource: 'Node', actions: ['Add', 'UpdateNodeLabel', 'UpdateNodeTaint'] }, hint: (pod, _oldObj, newObj) => afterNodeChange(pod, newObj as Node | undefined) },
+      {
+        event: { resource: 'Node', actions: ['Add', 'UpdateNodeLabel', 'UpdateNodeTaint'] },
+        hint: (pod, _oldObj, newObj) => afterNodeChange(pod, newObj as Node | undefined),
+      },
     ];
   }
 

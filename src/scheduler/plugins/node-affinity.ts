@@ -67,7 +67,8 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
     if (added === undefined || added === null) return;
     if (typeof added !== 'object' || Array.isArray(added)) throw new Error(`${NodeAffinity.NAME}: addedAffinity must be an object`);
     for (const k of Object.keys(added)) {
-      if (k !== 'requiredDuringSchedulingIgnoredDuringExecution' && k !== 'preferredDuringSchedulingIgnoredDuringExecution') throw new Error(`${NodeAffinity.NAME}: unknown field "addedAffinity.${k}"`);
+      if (k !== 'requiredDuringSchedulingIgnoredDuringExecution' && k !== 'preferredDuringSchedulingIgnoredDuringExecution')
+        throw new Error(`${NodeAffinity.NAME}: unknown field "addedAffinity.${k}"`);
     }
     const required = added.requiredDuringSchedulingIgnoredDuringExecution;
     if (required) {
@@ -133,7 +134,12 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
   }
 
   eventsToRegister(): ClusterEventWithHint[] {
-    return [{ event: { resource: 'Node', actions: ['Add', 'UpdateNodeLabel'] }, hint: (pod, oldObj, newObj) => this.isSchedulableAfterNodeChange(pod, oldObj as Node | undefined, newObj as Node | undefined) }];
+    return [
+      {
+        event: { resource: 'Node', actions: ['Add', 'UpdateNodeLabel'] },
+        hint: (pod, oldObj, newObj) => this.isSchedulableAfterNodeChange(pod, oldObj as Node | undefined, newObj as Node | undefined),
+      },
+    ];
   }
 
   /** Queue when a node now matches the pod's required affinity (and the enforced one) and didn't before. */

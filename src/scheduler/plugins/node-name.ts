@@ -3,7 +3,15 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { QueueingHint, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle, type PluginArgs } from '../framework/types.js';
+import {
+  QueueingHint,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type Handle,
+  type PluginArgs,
+} from '../framework/types.js';
 import { checkArgs } from './helpers.js';
 
 export const ERR_REASON = "node(s) didn't match the requested node name";
@@ -28,6 +36,11 @@ export class NodeName implements FilterPlugin, EnqueueExtensions {
 
   /** Only the named node appearing can help. */
   eventsToRegister(): ClusterEventWithHint[] {
-    return [{ event: { resource: 'Node', actions: ['Add'] }, hint: (pod, _old, newObj) => (fitsNodeName(pod, newObj as Node | undefined) ? QueueingHint.Queue : QueueingHint.Skip) }];
+    return [
+      {
+        event: { resource: 'Node', actions: ['Add'] },
+        hint: (pod, _old, newObj) => (fitsNodeName(pod, newObj as Node | undefined) ? QueueingHint.Queue : QueueingHint.Skip),
+      },
+    ];
   }
 }

@@ -24,12 +24,45 @@ describe('NodePorts', () => {
 
   const cases: Array<{ name: string; want: ContainerPort[]; used: ContainerPort[]; code: Code }> = [
     { name: 'free port', want: [{ containerPort: 80, hostPort: 8080 }], used: [{ containerPort: 80, hostPort: 8081 }], code: Code.Success },
-    { name: 'same port, same protocol', want: [{ containerPort: 80, hostPort: 8080 }], used: [{ containerPort: 80, hostPort: 8080 }], code: Code.Unschedulable },
-    { name: 'same port, other protocol', want: [{ containerPort: 80, hostPort: 8080, protocol: 'UDP' }], used: [{ containerPort: 80, hostPort: 8080 }], code: Code.Success },
-    { name: 'same port on different specific IPs', want: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }], used: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.2' }], code: Code.Success },
-    { name: 'wanted 0.0.0.0 conflicts with a specific IP', want: [{ containerPort: 80, hostPort: 8080 }], used: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.2' }], code: Code.Unschedulable },
-    { name: 'wanted specific IP conflicts with a used 0.0.0.0', want: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }], used: [{ containerPort: 80, hostPort: 8080 }], code: Code.Unschedulable },
-    { name: 'one of several ports conflicts', want: [{ containerPort: 1, hostPort: 1 }, { containerPort: 2, hostPort: 2 }], used: [{ containerPort: 2, hostPort: 2 }], code: Code.Unschedulable },
+    {
+      name: 'same port, same protocol',
+      want: [{ containerPort: 80, hostPort: 8080 }],
+      used: [{ containerPort: 80, hostPort: 8080 }],
+      code: Code.Unschedulable,
+    },
+    {
+      name: 'same port, other protocol',
+      want: [{ containerPort: 80, hostPort: 8080, protocol: 'UDP' }],
+      used: [{ containerPort: 80, hostPort: 8080 }],
+      code: Code.Success,
+    },
+    {
+      name: 'same port on different specific IPs',
+      want: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }],
+      used: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.2' }],
+      code: Code.Success,
+    },
+    {
+      name: 'wanted 0.0.0.0 conflicts with a specific IP',
+      want: [{ containerPort: 80, hostPort: 8080 }],
+      used: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.2' }],
+      code: Code.Unschedulable,
+    },
+    {
+      name: 'wanted specific IP conflicts with a used 0.0.0.0',
+      want: [{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }],
+      used: [{ containerPort: 80, hostPort: 8080 }],
+      code: Code.Unschedulable,
+    },
+    {
+      name: 'one of several ports conflicts',
+      want: [
+        { containerPort: 1, hostPort: 1 },
+        { containerPort: 2, hostPort: 2 },
+      ],
+      used: [{ containerPort: 2, hostPort: 2 }],
+      code: Code.Unschedulable,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -47,7 +80,12 @@ describe('NodePorts', () => {
 
   it('counts host ports of sidecars (restartable init containers) but not of plain init containers', () => {
     const ni = new NodeInfo(makeNode('n1'));
-    ni.addPod(makePod('sidecar', { nodeName: 'n1', initContainers: [{ name: 's', image: 'x', restartPolicy: 'Always', ports: [{ containerPort: 1, hostPort: 9000 }] }] }));
+    ni.addPod(
+      makePod('sidecar', {
+        nodeName: 'n1',
+        initContainers: [{ name: 's', image: 'x', restartPolicy: 'Always', ports: [{ containerPort: 1, hostPort: 9000 }] }],
+      }),
+    );
     const state = new CycleState();
     const pod = podWithPorts('p', [{ containerPort: 1, hostPort: 9000 }]);
     pl.preFilter(state, pod, []);

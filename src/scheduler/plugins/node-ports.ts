@@ -3,7 +3,17 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import { HostPorts, podHostPorts, type NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { QueueingHint, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle, type PluginArgs, type PreFilterPlugin, type PreFilterResult } from '../framework/types.js';
+import {
+  QueueingHint,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type Handle,
+  type PluginArgs,
+  type PreFilterPlugin,
+  type PreFilterResult,
+} from '../framework/types.js';
 import { checkArgs } from './helpers.js';
 
 export const ERR_REASON = "node(s) didn't have free ports for the requested pod ports";

@@ -13,7 +13,13 @@ function nodeInfo(allocatable: Record<string, string>, existing: Container[][] =
   return ni;
 }
 const alloc = (extra: Record<string, string> = {}) => ({ cpu: '4', memory: '10000', pods: '110', ...extra });
-const withFoo = { resources: [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }, { name: 'example.com/foo', weight: 1 }] };
+const withFoo = {
+  resources: [
+    { name: 'cpu', weight: 1 },
+    { name: 'memory', weight: 1 },
+    { name: 'example.com/foo', weight: 1 },
+  ],
+};
 
 describe('NodeResourcesBalancedAllocation Score', () => {
   const cases: Array<{ name: string; args?: Record<string, unknown>; pod: Partial<NonNullable<Pod['spec']>>; node: NodeInfo; score: number }> = [
@@ -21,18 +27,51 @@ describe('NodeResourcesBalancedAllocation Score', () => {
     // fractions 0.25 and 0.5: std = 0.125 → 87.
     { name: 'two fractions: std is half the distance', pod: { containers: [withRequests('1', '5000')] }, node: nodeInfo(alloc()), score: 87 },
     // existing 2 cpu / 1000 + pod 1 cpu / 2000: fractions 0.75 and 0.3 → std 0.225 → 77.
-    { name: 'includes what is already requested on the node', pod: { containers: [withRequests('1', '2000')] }, node: nodeInfo(alloc(), [[withRequests('2', '1000')]]), score: 77 },
+    {
+      name: 'includes what is already requested on the node',
+      pod: { containers: [withRequests('1', '2000')] },
+      node: nodeInfo(alloc(), [[withRequests('2', '1000')]]),
+      score: 77,
+    },
     // Actual requests, not non-zero defaults: the existing best-effort pod adds nothing.
-    { name: 'existing zero-request pods count as zero', pod: { containers: [withRequests('1', '2500')] }, node: nodeInfo(alloc(), [[{ name: 'c', image: 'x' }]]), score: 100 },
+    {
+      name: 'existing zero-request pods count as zero',
+      pod: { containers: [withRequests('1', '2500')] },
+      node: nodeInfo(alloc(), [[{ name: 'c', image: 'x' }]]),
+      score: 100,
+    },
     // cpu 8/4 is capped at 1: fractions 1 and 0.5 → 75.
     { name: 'fractions are capped at 1', pod: { containers: [withRequests('8', '5000')] }, node: nodeInfo(alloc()), score: 75 },
     // A pod asking only for cpu: fractions 0.25 and 0 → 87.
     { name: 'a resource the pod does not request still counts as 0', pod: { containers: [withRequests('1')] }, node: nodeInfo(alloc()), score: 87 },
     // fractions 0.25, 0.5, 0.75: std = sqrt(0.125/3) ≈ 0.204 → 79.
-    { name: 'three resources use the full std formula', args: withFoo, pod: { containers: [withRequests('1', '5000', { 'example.com/foo': '3' })] }, node: nodeInfo(alloc({ 'example.com/foo': '4' })), score: 79 },
-    { name: 'an extended resource the pod does not request is left out', args: withFoo, pod: { containers: [withRequests('1', '2500')] }, node: nodeInfo(alloc({ 'example.com/foo': '4' }), [[withRequests('0', '0', { 'example.com/foo': '4' })]]), score: 100 },
-    { name: 'an extended resource the node lacks is left out', args: withFoo, pod: { containers: [withRequests('1', '2500', { 'example.com/foo': '1' })] }, node: nodeInfo(alloc()), score: 100 },
-    { name: 'sidecar requests count', pod: { initContainers: [{ ...withRequests('1', '2500'), restartPolicy: 'Always' }], containers: [withRequests('1', '2500')] }, node: nodeInfo(alloc()), score: 100 },
+    {
+      name: 'three resources use the full std formula',
+      args: withFoo,
+      pod: { containers: [withRequests('1', '5000', { 'example.com/foo': '3' })] },
+      node: nodeInfo(alloc({ 'example.com/foo': '4' })),
+      score: 79,
+    },
+    {
+      name: 'an extended resource the pod does not request is left out',
+      args: withFoo,
+      pod: { containers: [withRequests('1', '2500')] },
+      node: nodeInfo(alloc({ 'example.com/foo': '4' }), [[withRequests('0', '0', { 'example.com/foo': '4' })]]),
+      score: 100,
+    },
+    {
+      name: 'an extended resource the node lacks is left out',
+      args: withFoo,
+      pod: { containers: [withRequests('1', '2500', { 'example.com/foo': '1' })] },
+      node: nodeInfo(alloc()),
+      score: 100,
+    },
+    {
+      name: 'sidecar requests count',
+      pod: { initContainers: [{ ...withRequests('1', '2500'), restartPolicy: 'Always' }], containers: [withRequests('1', '2500')] },
+      node: nodeInfo(alloc()),
+      score: 100,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -67,7 +106,16 @@ describe('NodeResourcesBalancedAllocation args', () => {
   it('has the upstream name and defaults', () => assert.equal(new NodeResourcesBalancedAllocation(undefined).name, 'NodeResourcesBalancedAllocation'));
   const cases: Array<{ name: string; args: Record<string, unknown>; error: RegExp }> = [
     { name: 'weight other than 1', args: { resources: [{ name: 'cpu', weight: 2 }] }, error: /resources\[0\].weight: Invalid value: 2: must be 1/ },
-    { name: 'duplicate resource', args: { resources: [{ name: 'cpu', weight: 1 }, { name: 'cpu', weight: 1 }] }, error: /resources\[1\].name: Duplicate value: "cpu"/ },
+    {
+      name: 'duplicate resource',
+      args: {
+        resources: [
+          { name: 'cpu', weight: 1 },
+          { name: 'cpu', weight: 1 },
+        ],
+      },
+      error: /resources\[1\].name: Duplicate value: "cpu"/,
+    },
     { name: 'unknown field', args: { shape: [] }, error: /unknown field "shape"/ },
     { name: 'resource without name', args: { resources: [{ weight: 1 }] }, error: /resources\[0\].name: Required value/ },
   ];

@@ -79,7 +79,12 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 const NOTHING_MISSING: InsufficientResource[] = [];
 
 // Called for every candidate node of every pod: no allocations unless something is missing.
-export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredResources: ReadonlySet<string> = NO_NAMES, ignoredResourceGroups: ReadonlySet<string> = NO_NAMES): InsufficientResource[] {
+export function fitsRequest(
+  podRequest: Resource,
+  nodeInfo: NodeInfo,
+  ignoredResources: ReadonlySet<string> = NO_NAMES,
+  ignoredResourceGroups: ReadonlySet<string> = NO_NAMES,
+): InsufficientResource[] {
   // The common answer, "fits", allocates nothing and reads only the NodeInfo's own copies of
   // the numbers (a stand-in without them, as preemption's, takes the full path below).
   if (
@@ -95,10 +100,18 @@ export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredRes
   const used = nodeInfo.requested;
   const out: InsufficientResource[] = [];
   if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) {
-    out.push({ resourceName: 'pods', reason: ERR_REASON_TOO_MANY_PODS, requested: 1, used: nodeInfo.pods.length, capacity: alloc.allowedPodNumber, unresolvable: false });
+    out.push({
+      resourceName: 'pods',
+      reason: ERR_REASON_TOO_MANY_PODS,
+      requested: 1,
+      used: nodeInfo.pods.length,
+      capacity: alloc.allowedPodNumber,
+      unresolvable: false,
+    });
   }
   if (podRequest.milliCPU === 0 && podRequest.memory === 0 && podRequest.ephemeralStorage === 0 && podRequest.scalar.size === 0) return out;
-  if (podRequest.milliCPU > 0 && podRequest.milliCPU > alloc.milliCPU - used.milliCPU) out.push(insufficient('cpu', podRequest.milliCPU, used.milliCPU, alloc.milliCPU));
+  if (podRequest.milliCPU > 0 && podRequest.milliCPU > alloc.milliCPU - used.milliCPU)
+    out.push(insufficient('cpu', podRequest.milliCPU, used.milliCPU, alloc.milliCPU));
   if (podRequest.memory > 0 && podRequest.memory > alloc.memory - used.memory) out.push(insufficient('memory', podRequest.memory, used.memory, alloc.memory));
   if (podRequest.ephemeralStorage > 0 && podRequest.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
     out.push(insufficient('ephemeral-storage', podRequest.ephemeralStorage, used.ephemeralStorage, alloc.ephemeralStorage));
@@ -106,7 +119,8 @@ export function fitsRequest(podRequest: Resource, nodeInfo: NodeInfo, ignoredRes
   if (podRequest.scalar.size === 0) return out;
   for (const [name, want] of podRequest.scalar) {
     if (want === 0) continue;
-    if (isExtendedResourceName(name) && (ignoredResources.has(name) || (ignoredResourceGroups.size > 0 && ignoredResourceGroups.has(name.split('/')[0]!)))) continue;
+    if (isExtendedResourceName(name) && (ignoredResources.has(name) || (ignoredResourceGroups.size > 0 && ignoredResourceGroups.has(name.split('/')[0]!))))
+      continue;
     const have = used.scalar.get(name) ?? 0;
     const capacity = alloc.scalar.get(name) ?? 0;
     if (want > capacity - have) out.push(insufficient(name, want, have, capacity));
@@ -136,12 +150,15 @@ function parseShape(plugin: string, raw: unknown): UtilizationShapePoint[] {
     const pt = p as { utilization?: unknown; score?: unknown };
     const utilization = pt?.utilization ?? 0;
     const score = pt?.score ?? 0;
-    if (typeof utilization !== 'number' || !Number.isInteger(utilization) || utilization < 0 || utilization > 100) throw new Error(`${plugin}: ${path}[${i}].utilization: Invalid value: ${JSON.stringify(utilization)}: not in valid range [0, 100]`);
-    if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > MAX_CUSTOM_PRIORITY_SCORE) throw new Error(`${plugin}: ${path}[${i}].score: Invalid value: ${JSON.stringify(score)}: not in valid range [0, ${MAX_CUSTOM_PRIORITY_SCORE}]`);
+    if (typeof utilization !== 'number' || !Number.isInteger(utilization) || utilization < 0 || utilization > 100)
+      throw new Error(`${plugin}: ${path}[${i}].utilization: Invalid value: ${JSON.stringify(utilization)}: not in valid range [0, 100]`);
+    if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > MAX_CUSTOM_PRIORITY_SCORE)
+      throw new Error(`${plugin}: ${path}[${i}].score: Invalid value: ${JSON.stringify(score)}: not in valid range [0, ${MAX_CUSTOM_PRIORITY_SCORE}]`);
     return { utilization, score };
   });
   for (let i = 1; i < shape.length; i++) {
-    if (shape[i - 1]!.utilization >= shape[i]!.utilization) throw new Error(`${plugin}: ${path}[${i}].utilization: Invalid value: ${shape[i]!.utilization}: values must be sorted in increasing order`);
+    if (shape[i - 1]!.utilization >= shape[i]!.utilization)
+      throw new Error(`${plugin}: ${path}[${i}].utilization: Invalid value: ${shape[i]!.utilization}: values must be sorted in increasing order`);
   }
   return shape;
 }
@@ -173,16 +190,22 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
 
     const s = a.scoringStrategy ?? {};
     if (typeof s !== 'object' || Array.isArray(s)) throw new Error(`${N}: scoringStrategy must be an object`);
-    for (const k of Object.keys(s)) if (!['type', 'resources', 'requestedToCapacityRatio'].includes(k)) throw new Error(`${N}: unknown field "scoringStrategy.${k}"`);
+    for (const k of Object.keys(s))
+      if (!['type', 'resources', 'requestedToCapacityRatio'].includes(k)) throw new Error(`${N}: unknown field "scoringStrategy.${k}"`);
     const type = s.type ?? LEAST_ALLOCATED;
-    if (!STRATEGIES.includes(type)) throw new Error(`${N}: scoringStrategy.type: Unsupported value: ${JSON.stringify(type)}: supported values: ${STRATEGIES.map((t) => JSON.stringify(t)).join(', ')}`);
+    if (!STRATEGIES.includes(type))
+      throw new Error(
+        `${N}: scoringStrategy.type: Unsupported value: ${JSON.stringify(type)}: supported values: ${STRATEGIES.map((t) => JSON.stringify(t)).join(', ')}`,
+      );
     const resources = parseResourceSpecs(N, 'scoringStrategy.resources', s.resources, 100);
     let scorer: Scorer;
     if (type === REQUESTED_TO_CAPACITY_RATIO) {
-      if (!s.requestedToCapacityRatio) throw new Error(`${N}: scoringStrategy.requestedToCapacityRatio: Required value: must be specified when type is RequestedToCapacityRatio`);
+      if (!s.requestedToCapacityRatio)
+        throw new Error(`${N}: scoringStrategy.requestedToCapacityRatio: Required value: must be specified when type is RequestedToCapacityRatio`);
       scorer = requestedToCapacityRatioScorer(resources, parseShape(N, s.requestedToCapacityRatio.shape));
     } else {
-      if (s.requestedToCapacityRatio) throw new Error(`${N}: scoringStrategy.requestedToCapacityRatio: Forbidden: must be nil when type is not RequestedToCapacityRatio`);
+      if (s.requestedToCapacityRatio)
+        throw new Error(`${N}: scoringStrategy.requestedToCapacityRatio: Forbidden: must be nil when type is not RequestedToCapacityRatio`);
       scorer = type === MOST_ALLOCATED ? mostAllocatedScorer(resources) : leastAllocatedScorer(resources);
     }
     this.strategy = type;
@@ -212,7 +235,10 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     const key = `${code}\u0000${insufficient.map((r) => r.reason).join('\u0000')}`;
     let status = this.statuses.get(key);
     if (!status) {
-      status = new Status(code, insufficient.map((r) => r.reason));
+      status = new Status(
+        code,
+        insufficient.map((r) => r.reason),
+      );
       if (this.statuses.size < 1000) this.statuses.set(key, status);
     }
     return status;

@@ -12,11 +12,31 @@ describe('NodeUnschedulable', () => {
   const cases: Array<{ name: string; unschedulable: boolean; tolerations?: Toleration[]; code: Code }> = [
     { name: 'schedulable node', unschedulable: false, code: Code.Success },
     { name: 'cordoned node', unschedulable: true, code: Code.UnschedulableAndUnresolvable },
-    { name: 'cordoned node, pod tolerates the unschedulable taint', unschedulable: true, tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }], code: Code.Success },
-    { name: 'cordoned node, toleration without effect', unschedulable: true, tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists' }], code: Code.Success },
+    {
+      name: 'cordoned node, pod tolerates the unschedulable taint',
+      unschedulable: true,
+      tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }],
+      code: Code.Success,
+    },
+    {
+      name: 'cordoned node, toleration without effect',
+      unschedulable: true,
+      tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists' }],
+      code: Code.Success,
+    },
     { name: 'cordoned node, tolerate-everything toleration', unschedulable: true, tolerations: [{ operator: 'Exists' }], code: Code.Success },
-    { name: 'cordoned node, NoExecute toleration is not enough', unschedulable: true, tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoExecute' }], code: Code.UnschedulableAndUnresolvable },
-    { name: 'cordoned node, PreferNoSchedule toleration is not enough', unschedulable: true, tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'PreferNoSchedule' }], code: Code.UnschedulableAndUnresolvable },
+    {
+      name: 'cordoned node, NoExecute toleration is not enough',
+      unschedulable: true,
+      tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoExecute' }],
+      code: Code.UnschedulableAndUnresolvable,
+    },
+    {
+      name: 'cordoned node, PreferNoSchedule toleration is not enough',
+      unschedulable: true,
+      tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'PreferNoSchedule' }],
+      code: Code.UnschedulableAndUnresolvable,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

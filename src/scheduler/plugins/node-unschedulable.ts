@@ -3,7 +3,15 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { QueueingHint, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle, type PluginArgs } from '../framework/types.js';
+import {
+  QueueingHint,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type Handle,
+  type PluginArgs,
+} from '../framework/types.js';
 import { checkArgs, TAINT_NODE_UNSCHEDULABLE, tolerationsTolerateTaint } from './helpers.js';
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';

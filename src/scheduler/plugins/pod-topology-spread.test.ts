@@ -4,7 +4,12 @@ import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { Code, CycleState, QueueingHint, newPodInfo, type Handle, type NodeInfo, type Snapshot } from '../framework/index.js';
 import { makeNode, makePod, makeSnapshot } from '../framework/testing.js';
-import { ERR_REASON_CONSTRAINTS_NOT_MATCH as SKEW, ERR_REASON_NODE_LABEL_NOT_MATCH as MISSING, PodTopologySpread, type PodTopologySpreadArgs } from './pod-topology-spread.js';
+import {
+  ERR_REASON_CONSTRAINTS_NOT_MATCH as SKEW,
+  ERR_REASON_NODE_LABEL_NOT_MATCH as MISSING,
+  PodTopologySpread,
+  type PodTopologySpreadArgs,
+} from './pod-topology-spread.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const HOST = 'kubernetes.io/hostname';
@@ -16,10 +21,13 @@ const hard = (topologyKey: string, maxSkew: number, extra: Partial<TopologySprea
   labelSelector: { matchLabels: { app: 'foo' } },
   ...extra,
 });
-const soft = (topologyKey: string, maxSkew: number, extra: Partial<TopologySpreadConstraint> = {}) => hard(topologyKey, maxSkew, { whenUnsatisfiable: 'ScheduleAnyway', ...extra });
+const soft = (topologyKey: string, maxSkew: number, extra: Partial<TopologySpreadConstraint> = {}) =>
+  hard(topologyKey, maxSkew, { whenUnsatisfiable: 'ScheduleAnyway', ...extra });
 
-const node = (name: string, labels: Record<string, string> = {}, spec: Partial<NonNullable<Node['spec']>> = {}): Node => makeNode(name, undefined, labels, spec);
-const zoned = (name: string, zone: string, labels: Record<string, string> = {}, spec: Partial<NonNullable<Node['spec']>> = {}) => node(name, { [ZONE]: zone, ...labels }, spec);
+const node = (name: string, labels: Record<string, string> = {}, spec: Partial<NonNullable<Node['spec']>> = {}): Node =>
+  makeNode(name, undefined, labels, spec);
+const zoned = (name: string, zone: string, labels: Record<string, string> = {}, spec: Partial<NonNullable<Node['spec']>> = {}) =>
+  node(name, { [ZONE]: zone, ...labels }, spec);
 
 /** Existing pods: `count` pods labelled app=foo (or `labels`) on nodeName. */
 function pods(nodeName: string, count: number, labels: Record<string, string> = { app: 'foo' }, meta: Partial<NonNullable<Pod['metadata']>> = {}): Pod[] {
@@ -90,7 +98,11 @@ describe('PodTopologySpread filter', () => {
       name: 'pods in other namespaces and terminating pods are not counted',
       pod: incoming([hard(ZONE, 1)]),
       nodes: fourNodes(),
-      existing: [...pods('n1', 2, { app: 'foo' }, { namespace: 'other' }), ...pods('n2', 2, { app: 'foo' }, { deletionTimestamp: '2024-01-01T00:00:00Z' }), ...pods('n3', 1)],
+      existing: [
+        ...pods('n1', 2, { app: 'foo' }, { namespace: 'other' }),
+        ...pods('n2', 2, { app: 'foo' }, { deletionTimestamp: '2024-01-01T00:00:00Z' }),
+        ...pods('n3', 1),
+      ],
       // a: 0, b: 1.
       want: { n1: '', n2: '', n3: U, n4: U },
     },
@@ -127,7 +139,11 @@ describe('PodTopologySpread filter', () => {
     {
       name: 'nodeAffinityPolicy Honor with required node affinity terms',
       pod: incoming([hard(ZONE, 1)], {
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'NotIn', values: ['c'] }] }] } } },
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'NotIn', values: ['c'] }] }] },
+          },
+        },
       }),
       nodes: [zoned('n1', 'a'), zoned('n2', 'b'), zoned('n3', 'c')],
       existing: [...pods('n1', 1), ...pods('n2', 1)],
@@ -162,7 +178,7 @@ describe('PodTopologySpread filter', () => {
       want: { n1: U, n2: '' },
     },
     {
-      name: 'matchLabelKeys: only pods with the pod\'s own value count',
+      name: "matchLabelKeys: only pods with the pod's own value count",
       pod: incoming([hard(HOST, 1, { matchLabelKeys: ['pod-template-hash'] })], {}, { app: 'foo', 'pod-template-hash': 'v2' }),
       nodes: [zoned('n1', 'a'), zoned('n2', 'a')],
       existing: [...pods('n1', 2, { app: 'foo', 'pod-template-hash': 'v1' }), ...pods('n2', 1, { app: 'foo', 'pod-template-hash': 'v2' })],
@@ -192,7 +208,7 @@ describe('PodTopologySpread filter', () => {
     });
   }
 
-  it('List default constraints use the owner\'s selector; none without an owner', () => {
+  it("List default constraints use the owner's selector; none without an owner", () => {
     const snap = makeSnapshot([zoned('n1', 'a'), zoned('n2', 'a')], pods('n1', 2));
     const args: PodTopologySpreadArgs = { defaultingType: 'List', defaultConstraints: [{ topologyKey: HOST, maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' }] };
     const p = makePod('p', {}, { labels: { app: 'foo' } });
@@ -248,7 +264,10 @@ function scoreAll(pod: Pod, snap: Snapshot, pl = new PodTopologySpread(undefined
 
 describe('PodTopologySpread score', () => {
   it('one zone constraint; nodes missing the key score 0', () => {
-    const snap = makeSnapshot([zoned('n1', 'a'), zoned('n2', 'a'), zoned('n3', 'b'), node('n4')], [...pods('n1', 2), ...pods('n2', 1), ...pods('n3', 1), ...pods('n4', 4)]);
+    const snap = makeSnapshot(
+      [zoned('n1', 'a'), zoned('n2', 'a'), zoned('n3', 'b'), node('n4')],
+      [...pods('n1', 2), ...pods('n2', 1), ...pods('n3', 1), ...pods('n4', 4)],
+    );
     // Two zones → weight ln(4). a: 3 → round(3·1.386) = 4; b: 1 → round(1.386) = 1.
     // Normalised: 100·(max + min − s) / max = 100·(4+1−s)/4.
     assert.deepEqual(scoreAll(incoming([soft(ZONE, 1)]), snap), { raw: { n1: 4, n2: 4, n3: 1, n4: 0 }, normalized: { n1: 25, n2: 25, n3: 100, n4: 0 } });
@@ -262,7 +281,7 @@ describe('PodTopologySpread score', () => {
     assert.deepEqual(scoreAll(incoming([soft(HOST, 1), soft(ZONE, 2)]), snap), { raw: { n1: 4, n2: 2, n3: 7 }, normalized: { n1: 71, n2: 100, n3: 28 } });
   });
 
-  it('only filtered nodes\' domains are weighted, but all nodes\' pods are counted', () => {
+  it("only filtered nodes' domains are weighted, but all nodes' pods are counted", () => {
     const snap = makeSnapshot([zoned('n1', 'a'), zoned('n2', 'a'), zoned('n3', 'b'), zoned('n4', 'c')], [...pods('n2', 3), ...pods('n3', 1), ...pods('n4', 9)]);
     const filtered = ['n1', 'n3'].map((n) => snap.get(n)!);
     // Domains of candidates: a, b → ln(4); a: 3 → 4.159 → 4; b: 1 → 1.386 → 1.
@@ -274,12 +293,15 @@ describe('PodTopologySpread score', () => {
     assert.deepEqual(scoreAll(incoming([soft(ZONE, 1)]), snap), { raw: { n1: 0, n2: 0 }, normalized: { n1: 100, n2: 100 } });
   });
 
-  it('nodeTaintsPolicy Honor leaves untolerated nodes\' pods out of the counts', () => {
+  it("nodeTaintsPolicy Honor leaves untolerated nodes' pods out of the counts", () => {
     const nodes = [zoned('n1', 'a'), zoned('n2', 'a', {}, { taints: [{ key: 'k', effect: 'NoExecute' }] }), zoned('n3', 'b')];
     const snap = makeSnapshot(nodes, [...pods('n2', 3), ...pods('n3', 1)]);
     const filtered = [snap.get('n1')!, snap.get('n3')!];
     // Honor: a counts only n1 (0); b: 1 → raw n1 0, n3 round(1.386) = 1 → 100·(1+0−s)/1.
-    assert.deepEqual(scoreAll(incoming([soft(ZONE, 1, { nodeTaintsPolicy: 'Honor' })]), snap, undefined, filtered), { raw: { n1: 0, n3: 1 }, normalized: { n1: 100, n3: 0 } });
+    assert.deepEqual(scoreAll(incoming([soft(ZONE, 1, { nodeTaintsPolicy: 'Honor' })]), snap, undefined, filtered), {
+      raw: { n1: 0, n3: 1 },
+      normalized: { n1: 100, n3: 0 },
+    });
     // Ignore: a: 3 → round(4.159) = 4; b: 1 → 100·(4+1−s)/4.
     assert.deepEqual(scoreAll(incoming([soft(ZONE, 1)]), snap, undefined, filtered), { raw: { n1: 4, n3: 1 }, normalized: { n1: 25, n3: 100 } });
   });
@@ -302,7 +324,8 @@ describe('PodTopologySpread events', () => {
   const pl = new PodTopologySpread(undefined, handleFor(snap));
   const [podEvent, nodeEvent] = pl.eventsToRegister();
   const p = incoming([hard(ZONE, 1)]);
-  const foo = (nodeName: string | undefined, labels: Record<string, string> = { app: 'foo' }, ns = 'default') => makePod('e', nodeName ? { nodeName } : {}, { labels, namespace: ns });
+  const foo = (nodeName: string | undefined, labels: Record<string, string> = { app: 'foo' }, ns = 'default') =>
+    makePod('e', nodeName ? { nodeName } : {}, { labels, namespace: ns });
 
   it('pod hints', () => {
     const hint = podEvent!.hint!;

@@ -170,7 +170,8 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const type = a.defaultingType ?? 'System';
     if (type !== 'System' && type !== 'List') throw new Error(`defaultingType: Unsupported value: "${type}": supported values: "System", "List"`);
     const given = a.defaultConstraints ?? [];
-    if (type === 'System' && given.length > 0) throw new Error('defaultConstraints: Invalid value: when .defaultingType is "System", .defaultConstraints must be empty');
+    if (type === 'System' && given.length > 0)
+      throw new Error('defaultConstraints: Invalid value: when .defaultingType is "System", .defaultConstraints must be empty');
     given.forEach((c, i) => validateDefaultConstraint(c, i));
     this.systemDefaulted = type === 'System';
     this.defaultConstraints = type === 'System' ? SYSTEM_DEFAULT_CONSTRAINTS : given;
@@ -414,9 +415,15 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     return [
       // Pods appearing, leaving or relabelled change the counts; the pod's own tolerations change
       // which nodes count under nodeTaintsPolicy Honor.
-      { event: { resource: 'Pod', actions: ['Add', 'UpdatePodLabel', 'UpdatePodTolerations', 'Delete'] }, hint: (pod, oldObj, newObj) => this.afterPodChange(pod, oldObj as Pod | undefined, newObj as Pod | undefined) },
+      {
+        event: { resource: 'Pod', actions: ['Add', 'UpdatePodLabel', 'UpdatePodTolerations', 'Delete'] },
+        hint: (pod, oldObj, newObj) => this.afterPodChange(pod, oldObj as Pod | undefined, newObj as Pod | undefined),
+      },
       // Nodes appearing, leaving, relabelled or retainted change the domains.
-      { event: { resource: 'Node', actions: ['Add', 'Delete', 'UpdateNodeLabel', 'UpdateNodeTaint'] }, hint: (pod, oldObj, newObj) => this.afterNodeChange(pod, oldObj as Node | undefined, newObj as Node | undefined) },
+      {
+        event: { resource: 'Node', actions: ['Add', 'Delete', 'UpdateNodeLabel', 'UpdateNodeTaint'] },
+        hint: (pod, oldObj, newObj) => this.afterNodeChange(pod, oldObj as Node | undefined, newObj as Node | undefined),
+      },
     ];
   }
 

@@ -26,7 +26,15 @@ describe('PrioritySort', () => {
   it('sorts a queue', () => {
     const items = [queued(0, 3), queued(10, 5), queued(0, 1), queued(10, 4)];
     items.sort((x, y) => (pl.less(x, y) ? -1 : pl.less(y, x) ? 1 : 0));
-    assert.deepEqual(items.map((q) => [q.podInfo.pod.spec?.priority, q.timestamp]), [[10, 4], [10, 5], [0, 1], [0, 3]]);
+    assert.deepEqual(
+      items.map((q) => [q.podInfo.pod.spec?.priority, q.timestamp]),
+      [
+        [10, 4],
+        [10, 5],
+        [0, 1],
+        [0, 3],
+      ],
+    );
   });
 
   it('has the upstream name and rejects args', () => {

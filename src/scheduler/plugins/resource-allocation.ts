@@ -124,7 +124,9 @@ function weighted(resources: ResourceSpec[], perResource: (requested: number, ca
 
 /** Favors free capacity: (capacity − requested) × 100 / capacity, 0 when over-requested. */
 export function leastAllocatedScorer(resources: ResourceSpec[]): Scorer {
-  return weighted(resources, (requested, capacity) => (capacity === 0 || requested > capacity ? 0 : Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity)));
+  return weighted(resources, (requested, capacity) =>
+    capacity === 0 || requested > capacity ? 0 : Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity),
+  );
 }
 
 /** Favors full nodes: requested × 100 / capacity, capped at capacity (non-zero defaults can overshoot). */
@@ -153,7 +155,8 @@ export function brokenLinearFunction(shape: Array<{ utilization: number; score: 
  */
 export function requestedToCapacityRatioScorer(resources: ResourceSpec[], shape: UtilizationShapePoint[]): Scorer {
   const f = brokenLinearFunction(shape.map((p) => ({ utilization: p.utilization, score: p.score * (MAX_NODE_SCORE / MAX_CUSTOM_PRIORITY_SCORE) })));
-  const resourceScore = (requested: number, capacity: number) => (capacity === 0 || requested > capacity ? f(MAX_UTILIZATION) : f(Math.trunc((requested * MAX_UTILIZATION) / capacity)));
+  const resourceScore = (requested: number, capacity: number) =>
+    capacity === 0 || requested > capacity ? f(MAX_UTILIZATION) : f(Math.trunc((requested * MAX_UTILIZATION) / capacity));
   return (requested, allocatable) => {
     let nodeScore = 0;
     let weightSum = 0;
@@ -183,9 +186,11 @@ export function parseResourceSpecs(plugin: string, path: string, raw: unknown, m
     const spec = r as { name?: unknown; weight?: unknown };
     if (typeof spec?.name !== 'string' || spec.name === '') throw new Error(`${plugin}: ${path}[${i}].name: Required value`);
     const weight = spec.weight === undefined ? 1 : spec.weight;
-    if (typeof weight !== 'number' || !Number.isInteger(weight)) throw new Error(`${plugin}: ${path}[${i}].weight: Invalid value: ${JSON.stringify(spec.weight)}: must be an integer`);
+    if (typeof weight !== 'number' || !Number.isInteger(weight))
+      throw new Error(`${plugin}: ${path}[${i}].weight: Invalid value: ${JSON.stringify(spec.weight)}: must be an integer`);
     const w = weight === 0 ? 1 : weight;
-    if (w < 0 || w > maxWeight) throw new Error(`${plugin}: ${path}[${i}].weight: Invalid value: ${w}: resource weight of ${spec.name} not in valid range (0, ${maxWeight}]`);
+    if (w < 0 || w > maxWeight)
+      throw new Error(`${plugin}: ${path}[${i}].weight: Invalid value: ${w}: resource weight of ${spec.name} not in valid range (0, ${maxWeight}]`);
     return { name: spec.name, weight: w };
   });
 }

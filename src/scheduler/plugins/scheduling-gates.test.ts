@@ -11,7 +11,12 @@ describe('SchedulingGates', () => {
     { name: 'no gates field', code: Code.Success, reasons: [] },
     { name: 'empty gates', gates: [], code: Code.Success, reasons: [] },
     { name: 'one gate', gates: ['example.com/quota'], code: Code.UnschedulableAndUnresolvable, reasons: ['waiting for scheduling gates: [example.com/quota]'] },
-    { name: 'two gates, in order, space separated', gates: ['gate1', 'gate2'], code: Code.UnschedulableAndUnresolvable, reasons: ['waiting for scheduling gates: [gate1 gate2]'] },
+    {
+      name: 'two gates, in order, space separated',
+      gates: ['gate1', 'gate2'],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['waiting for scheduling gates: [gate1 gate2]'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

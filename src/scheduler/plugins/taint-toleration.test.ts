@@ -13,16 +13,78 @@ describe('TaintToleration Filter', () => {
   const pl = new TaintToleration(undefined);
   const cases: Array<{ name: string; taints: Taint[]; tolerations?: Toleration[]; code: Code; reasons: string[] }> = [
     { name: 'no taints', taints: [], code: Code.Success, reasons: [] },
-    { name: 'untolerated NoSchedule', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {dedicated: gpu}'] },
-    { name: 'untolerated NoExecute', taints: [{ key: 'evict', value: 'now', effect: 'NoExecute' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {evict: now}'] },
-    { name: 'untolerated PreferNoSchedule does not filter', taints: [{ key: 'soft', value: 'x', effect: 'PreferNoSchedule' }], code: Code.Success, reasons: [] },
-    { name: 'tolerated NoSchedule (Equal)', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }], code: Code.Success, reasons: [] },
-    { name: 'tolerated NoSchedule (Exists, no effect)', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], tolerations: [{ key: 'dedicated', operator: 'Exists' }], code: Code.Success, reasons: [] },
-    { name: 'PreferNoSchedule toleration does not cover NoSchedule', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'PreferNoSchedule' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {dedicated: gpu}'] },
-    { name: 'wrong value', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'cpu' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {dedicated: gpu}'] },
-    { name: 'taint without value', taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {node.kubernetes.io/not-ready: }'] },
-    { name: 'names the first untolerated taint', taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }, { key: 'b', value: '2', effect: 'NoSchedule' }], tolerations: [{ key: 'a', operator: 'Exists' }], code: Code.UnschedulableAndUnresolvable, reasons: ['node(s) had untolerated taint {b: 2}'] },
-    { name: 'tolerate everything', taints: [{ key: 'a', value: '1', effect: 'NoSchedule' }, { key: 'b', value: '2', effect: 'NoExecute' }], tolerations: [{ operator: 'Exists' }], code: Code.Success, reasons: [] },
+    {
+      name: 'untolerated NoSchedule',
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {dedicated: gpu}'],
+    },
+    {
+      name: 'untolerated NoExecute',
+      taints: [{ key: 'evict', value: 'now', effect: 'NoExecute' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {evict: now}'],
+    },
+    {
+      name: 'untolerated PreferNoSchedule does not filter',
+      taints: [{ key: 'soft', value: 'x', effect: 'PreferNoSchedule' }],
+      code: Code.Success,
+      reasons: [],
+    },
+    {
+      name: 'tolerated NoSchedule (Equal)',
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+      code: Code.Success,
+      reasons: [],
+    },
+    {
+      name: 'tolerated NoSchedule (Exists, no effect)',
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      code: Code.Success,
+      reasons: [],
+    },
+    {
+      name: 'PreferNoSchedule toleration does not cover NoSchedule',
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'PreferNoSchedule' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {dedicated: gpu}'],
+    },
+    {
+      name: 'wrong value',
+      taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }],
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'cpu' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {dedicated: gpu}'],
+    },
+    {
+      name: 'taint without value',
+      taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {node.kubernetes.io/not-ready: }'],
+    },
+    {
+      name: 'names the first untolerated taint',
+      taints: [
+        { key: 'a', value: '1', effect: 'NoSchedule' },
+        { key: 'b', value: '2', effect: 'NoSchedule' },
+      ],
+      tolerations: [{ key: 'a', operator: 'Exists' }],
+      code: Code.UnschedulableAndUnresolvable,
+      reasons: ['node(s) had untolerated taint {b: 2}'],
+    },
+    {
+      name: 'tolerate everything',
+      taints: [
+        { key: 'a', value: '1', effect: 'NoSchedule' },
+        { key: 'b', value: '2', effect: 'NoExecute' },
+      ],
+      tolerations: [{ operator: 'Exists' }],
+      code: Code.Success,
+      reasons: [],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -37,11 +99,34 @@ describe('TaintToleration Score', () => {
   const pl = new TaintToleration(undefined);
   const soft = (key: string): Taint => ({ key, value: 'v', effect: 'PreferNoSchedule' });
   const cases: Array<{ name: string; tolerations?: Toleration[]; nodes: Taint[][]; raw: number[]; normalized: number[] }> = [
-    { name: 'fewer intolerable PreferNoSchedule taints score higher', nodes: [[], [soft('a')], [soft('a'), soft('b')]], raw: [0, 1, 2], normalized: [100, 50, 0] },
+    {
+      name: 'fewer intolerable PreferNoSchedule taints score higher',
+      nodes: [[], [soft('a')], [soft('a'), soft('b')]],
+      raw: [0, 1, 2],
+      normalized: [100, 50, 0],
+    },
     { name: 'NoSchedule taints do not count', nodes: [[{ key: 'hard', value: 'v', effect: 'NoSchedule' }], [soft('a')]], raw: [0, 1], normalized: [100, 0] },
-    { name: 'a PreferNoSchedule toleration removes the taint from the count', tolerations: [{ key: 'a', operator: 'Exists', effect: 'PreferNoSchedule' }], nodes: [[soft('a')], [soft('b')]], raw: [0, 1], normalized: [100, 0] },
-    { name: 'a toleration without effect also counts', tolerations: [{ key: 'a', operator: 'Exists' }], nodes: [[soft('a')], [soft('a'), soft('b')]], raw: [0, 1], normalized: [100, 0] },
-    { name: 'a NoSchedule toleration does not tolerate PreferNoSchedule', tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoSchedule' }], nodes: [[soft('a')], []], raw: [1, 0], normalized: [0, 100] },
+    {
+      name: 'a PreferNoSchedule toleration removes the taint from the count',
+      tolerations: [{ key: 'a', operator: 'Exists', effect: 'PreferNoSchedule' }],
+      nodes: [[soft('a')], [soft('b')]],
+      raw: [0, 1],
+      normalized: [100, 0],
+    },
+    {
+      name: 'a toleration without effect also counts',
+      tolerations: [{ key: 'a', operator: 'Exists' }],
+      nodes: [[soft('a')], [soft('a'), soft('b')]],
+      raw: [0, 1],
+      normalized: [100, 0],
+    },
+    {
+      name: 'a NoSchedule toleration does not tolerate PreferNoSchedule',
+      tolerations: [{ key: 'a', operator: 'Exists', effect: 'NoSchedule' }],
+      nodes: [[soft('a')], []],
+      raw: [1, 0],
+      normalized: [0, 100],
+    },
     { name: 'no taints anywhere: all max', nodes: [[], []], raw: [0, 0], normalized: [100, 100] },
     { name: 'equal counts: all zero after reversing', nodes: [[soft('a')], [soft('b')]], raw: [1, 1], normalized: [0, 0] },
   ];
@@ -56,9 +141,15 @@ describe('TaintToleration Score', () => {
         assert.equal(r.status.code, Code.Success);
         return { name: ni.name, score: r.score };
       });
-      assert.deepEqual(scores.map((s) => s.score), c.raw);
+      assert.deepEqual(
+        scores.map((s) => s.score),
+        c.raw,
+      );
       assert.equal(pl.normalizeScore(state, pod, scores).code, Code.Success);
-      assert.deepEqual(scores.map((s) => s.score), c.normalized);
+      assert.deepEqual(
+        scores.map((s) => s.score),
+        c.normalized,
+      );
     });
   }
 

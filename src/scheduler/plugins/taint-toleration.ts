@@ -4,7 +4,19 @@
 import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
 import type { NodeInfo } from '../framework/node-info.js';
 import { Status } from '../framework/status.js';
-import { MAX_NODE_SCORE, QueueingHint, type ClusterEventWithHint, type CycleState, type EnqueueExtensions, type FilterPlugin, type Handle, type NodeScore, type PluginArgs, type PreScorePlugin, type ScorePlugin } from '../framework/types.js';
+import {
+  MAX_NODE_SCORE,
+  QueueingHint,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type Handle,
+  type NodeScore,
+  type PluginArgs,
+  type PreScorePlugin,
+  type ScorePlugin,
+} from '../framework/types.js';
 import { checkArgs, defaultNormalizeScore, findMatchingUntoleratedTaint, isDoNotScheduleTaint, tolerationsTolerateTaint } from './helpers.js';
 
 /** The Filter reason names the first untolerated taint: node(s) had untolerated taint {key: value}. */

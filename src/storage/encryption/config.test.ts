@@ -49,8 +49,14 @@ test('the generated configuration (k3s-like) holds one fresh 32-byte aescbc key,
   writeEncryptionConfig(file, a);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const c = loadEncryptionConfig(file);
-  assert.deepEqual(c.routes.map((r) => [r.prefix, r.transformer.writer]), [['/registry/secrets/', 'aescbc:aescbckey']]);
-  assert.deepEqual(c.routes[0]!.transformer.providers.map((p) => p.type), ['aescbc', 'identity']);
+  assert.deepEqual(
+    c.routes.map((r) => [r.prefix, r.transformer.writer]),
+    [['/registry/secrets/', 'aescbc:aescbckey']],
+  );
+  assert.deepEqual(
+    c.routes[0]!.transformer.providers.map((p) => p.type),
+    ['aescbc', 'identity'],
+  );
 });
 
 const cfg = (providers: unknown, resources: unknown = ['secrets']) =>
@@ -65,7 +71,20 @@ for (const [title, text, message] of [
   ['aescbc with a 16-byte key', cfg([{ aescbc: { keys: [{ name: 'a', secret: k16 }] } }]), /aescbc keys are 32 bytes, this one is 16/],
   ['a key that is not base64', cfg([{ aesgcm: { keys: [{ name: 'a', secret: 'not base64!' }] } }]), /secret: must be base64/],
   ['a key name with a colon', cfg([{ aescbc: { keys: [{ name: 'a:b', secret: k32 }] } }]), /may not contain ':'/],
-  ['a key name used twice', cfg([{ aescbc: { keys: [{ name: 'a', secret: k32 }, { name: 'a', secret: k32 }] } }]), /used twice/],
+  [
+    'a key name used twice',
+    cfg([
+      {
+        aescbc: {
+          keys: [
+            { name: 'a', secret: k32 },
+            { name: 'a', secret: k32 },
+          ],
+        },
+      },
+    ]),
+    /used twice/,
+  ],
   ['no keys', cfg([{ aescbc: { keys: [] } }]), /at least one key/],
   ['secretbox', cfg([{ secretbox: { keys: [{ name: 'a', secret: k32 }] } }]), /secretbox is not supported by berth/],
   ['kms', cfg([{ kms: { name: 'x' } }]), /kms is not supported/],

@@ -38,7 +38,8 @@ const RESOURCE_NAME = /^([a-z0-9-]+|\*)(\.([a-z0-9.-]*|\*))?$/;
 function providerOf(p: ProviderDoc, where: string): Provider {
   if (!p || typeof p !== 'object') throw new EncryptionConfigError(`${where}: a provider is an object such as {aescbc: {keys: [...]}}`);
   const types = Object.keys(p);
-  if (types.length !== 1) throw new EncryptionConfigError(`${where}: a provider names exactly one type (aescbc, aesgcm or identity), got ${types.join(', ') || 'none'}`);
+  if (types.length !== 1)
+    throw new EncryptionConfigError(`${where}: a provider names exactly one type (aescbc, aesgcm or identity), got ${types.join(', ') || 'none'}`);
   const type = types[0]!;
   if (type === 'identity') return { type: 'identity' };
   if (type === 'secretbox' || type === 'kms') throw new EncryptionConfigError(`${where}: provider ${type} is not supported by berth (use aescbc or aesgcm)`);
@@ -91,7 +92,8 @@ export function parseEncryptionConfig(text: string, file: string): EncryptionCon
     if (!Array.isArray(entry.providers) || !entry.providers.length) throw new EncryptionConfigError(`${where}.providers: at least one provider is needed`);
     const transformer = new ValueTransformer(entry.providers.map((p, j) => providerOf(p, `${where}.providers[${j}]`)));
     for (const name of entry.resources) {
-      if (typeof name !== 'string' || !RESOURCE_NAME.test(name)) throw new EncryptionConfigError(`${where}.resources: "${name}" is not a resource such as secrets, deployments.apps or *.apps`);
+      if (typeof name !== 'string' || !RESOURCE_NAME.test(name))
+        throw new EncryptionConfigError(`${where}.resources: "${name}" is not a resource such as secrets, deployments.apps or *.apps`);
       // A resource is handled by the first entry naming it, as upstream.
       for (const prefix of prefixesOf(name)) {
         if (claimed.has(prefix)) continue;

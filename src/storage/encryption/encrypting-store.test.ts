@@ -39,7 +39,10 @@ test('configured keys are ciphertext in the SQLite file, others plain; reads giv
   assert.equal(created.value, secretValue);
   await s.create('/registry/configmaps/default/c', '{"data":{"k":"plain-config"}}');
   assert.equal((await s.get('/registry/secrets/default/s'))!.value, secretValue);
-  assert.deepEqual((await s.list('/registry/')).items.map((kv) => kv.value), ['{"data":{"k":"plain-config"}}', secretValue]);
+  assert.deepEqual(
+    (await s.list('/registry/')).items.map((kv) => kv.value),
+    ['{"data":{"k":"plain-config"}}', secretValue],
+  );
   await s.close();
   const raw = rawRows(path);
   const stored = raw.get('/registry/secrets/default/s')!;
@@ -64,7 +67,18 @@ test('a plain value written before encryption was on reads back, and an update e
   await s.close();
   // After a rotation the value under the old key is stale again.
   const rotated = new EncryptingStore(new SqliteStore(path), [
-    { prefix: '/registry/secrets/', transformer: new ValueTransformer([{ type: 'aescbc', keys: [{ name: 'k2', secret: Buffer.alloc(32, 8) }, { name: 'k1', secret: key }] }]) },
+    {
+      prefix: '/registry/secrets/',
+      transformer: new ValueTransformer([
+        {
+          type: 'aescbc',
+          keys: [
+            { name: 'k2', secret: Buffer.alloc(32, 8) },
+            { name: 'k1', secret: key },
+          ],
+        },
+      ]),
+    },
   ]);
   const old = (await rotated.get(kv.key))!;
   assert.equal(old.value, secretValue);
@@ -78,7 +92,12 @@ test('watch events (and the value before an update or delete) come decrypted', a
   try {
     const a = await s.create('/registry/secrets/ns/a', 'v1');
     const seen: StoreEvent[] = [];
-    const h = s.watch('/registry/secrets/', a.modRevision - 1, (evs) => seen.push(...evs), (e) => assert.fail(e));
+    const h = s.watch(
+      '/registry/secrets/',
+      a.modRevision - 1,
+      (evs) => seen.push(...evs),
+      (e) => assert.fail(e),
+    );
     const b = await s.update('/registry/secrets/ns/a', 'v2', a.modRevision);
     await s.delete('/registry/secrets/ns/a', b.modRevision);
     h.cancel();
@@ -116,7 +135,12 @@ test('reopened with another key, the value is refused with an error naming the k
   try {
     await assert.rejects(other.get('/registry/secrets/ns/a'), /stored with aescbc:k1, which the encryption configuration does not hold/);
     const errors: Error[] = [];
-    other.watch('/registry/secrets/', 0, () => assert.fail('an unreadable event was delivered'), (e) => errors.push(e));
+    other.watch(
+      '/registry/secrets/',
+      0,
+      () => assert.fail('an unreadable event was delivered'),
+      (e) => errors.push(e),
+    );
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(errors.length, 1);
     assert.match(errors[0]?.message ?? '', /cannot decrypt \/registry\/secrets\/ns\/a/);

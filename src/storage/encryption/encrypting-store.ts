@@ -2,7 +2,17 @@
 // the way out, so that everything above it (RestStorage, lists, the watch cache) sees plain
 // objects and the backend (SQLite or etcd) holds ciphertext. Keys outside the configured
 // prefixes pass through untouched: their only cost is a prefix check.
-import { ConflictError, StoreError, type KV, type ListOptions, type ListResult, type Store, type StoreEvent, type WatchHandle, type WatchStatus } from '../store.js';
+import {
+  ConflictError,
+  StoreError,
+  type KV,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type StoreEvent,
+  type WatchHandle,
+  type WatchStatus,
+} from '../store.js';
 import type { ValueTransformer } from './transformer.js';
 
 export interface PrefixTransformer {

@@ -57,7 +57,10 @@ test('aesgcm: nonce + ciphertext + tag, the storage key as authenticated data', 
   assert.equal(Buffer.concat([d.update(body.subarray(12, body.length - 16)), d.final()]).toString('utf8'), secret);
   assert.equal(t.fromStorage(storageKey, stored), secret);
   // The same bytes under another key do not open: values cannot be moved around.
-  assert.throws(() => t.fromStorage('/registry/secrets/default/other', stored), (e: Error) => e instanceof DecryptError && /authentication/.test(e.message));
+  assert.throws(
+    () => t.fromStorage('/registry/secrets/default/other', stored),
+    (e: Error) => e instanceof DecryptError && /authentication/.test(e.message),
+  );
 });
 
 test('aesgcm: a value sealed independently by the spec reads back', () => {
@@ -87,7 +90,13 @@ test('a wrong key, or a key the configuration lacks, fails with a clear error', 
 test('reading tries every provider and key; plain values read as they are', () => {
   const old = cbc(key32, 'old').toStorage(storageKey, secret);
   const rotated = new ValueTransformer([
-    { type: 'aescbc', keys: [{ name: 'new', secret: otherKey }, { name: 'old', secret: key32 }] },
+    {
+      type: 'aescbc',
+      keys: [
+        { name: 'new', secret: otherKey },
+        { name: 'old', secret: key32 },
+      ],
+    },
     { type: 'aesgcm', keys: [{ name: 'g', secret: key32 }] },
     { type: 'identity' },
   ]);
