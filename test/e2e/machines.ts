@@ -292,7 +292,10 @@ function makeMachine(base: { index: number; netns: string; ip: string; dataDir: 
 export function lanPrerequisiteMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'network namespaces need root';
   if (!existsSync(BERTH)) return `${BERTH} is missing: run node scripts/bundle.mjs`;
-  const r = sh('ip', ['link', 'add', `bx${process.pid}`, 'type', 'vxlan', 'id', '1', 'dstport', '8472', 'nolearning']);
+  // A VNI and port of this probe's own: a node agent on this machine (another test's embedded
+  // one) may hold VNI 1 on 8472 in this namespace, and the kernel refuses a second such device.
+  const vni = 100_000 + (process.pid % 1_000_000);
+  const r = sh('ip', ['link', 'add', `bx${process.pid}`, 'type', 'vxlan', 'id', String(vni), 'dstport', String(20_000 + (process.pid % 20_000)), 'nolearning']);
   if (r.code !== 0) return `no VXLAN support in this kernel: ${r.err.trim()}`;
   sh('ip', ['link', 'del', `bx${process.pid}`]);
   if (sh('nft', ['--version']).code !== 0) return 'nft (nftables) is not installed';
