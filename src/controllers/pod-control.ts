@@ -3,7 +3,8 @@
 // all fail (quota, admission) from hammering the API server with hundreds of doomed requests.
 import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { StatusError, isNotFound, resources, type EventRecorder, type KubeObject, type RestClient } from '../client/index.js';
+import { StatusError, isNotFound, metaNamespaceKey, resources, type EventRecorder, type KubeObject, type RestClient } from '../client/index.js';
+import type { Expectations } from './expectations.js';
 import { isDNS1123Subdomain } from '../api/names.js';
 
 export const SUCCESSFUL_CREATE = 'SuccessfulCreate';
@@ -106,5 +107,51 @@ export class PodControl {
       throw e;
     }
     this.recorder.event(owner, 'Normal', SUCCESSFUL_DELETE, `Deleted pod: ${name}`);
+  }
+
+  /**
+   * count creates from template in slow-start batches, each expected under key first; creates
+   * never attempted or failed will not be observed, so they stop being expected. Returns how
+   * many succeeded; throws the first failure (none while the namespace is being deleted).
+   */
+  async createPodsExpected(
+    expectations: Expectations,
+    key: string,
+    o: { namespace: string; template: PodTemplateSpec; owner: KubeObject; ref: OwnerReference; count: number; customize?: (pod: Pod) => void },
+  ): Promise<number> {
+    expectations.expectCreations(key, o.count);
+    const { successes, error } = await slowStartBatch(o.count, SLOW_START_INITIAL_BATCH, async () => {
+      try {
+        await this.createPod(o.namespace, o.template, o.owner, o.ref, o.customize);
+      } catch (e) {
+        // Every create fails while the namespace is being deleted: nothing to do.
+        if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
+        throw e;
+      }
+    });
+    for (let i = successes; i < o.count; i++) expectations.creationObserved(key);
+    if (error) throw error;
+    return successes;
+  }
+
+  /** Deletes victims concurrently, each expected under key first; throws the first failure but NotFound. */
+  async deletePodsExpected(expectations: Expectations, key: string, namespace: string, owner: KubeObject, victims: Pod[]): Promise<void> {
+    expectations.expectDeletions(
+      key,
+      victims.map((p) => metaNamespaceKey(p)),
+    );
+    const errors: unknown[] = [];
+    await Promise.all(
+      victims.map(async (pod) => {
+        try {
+          await this.deletePod(namespace, pod.metadata!.name!, owner);
+        } catch (e) {
+          // Not going to be observed: stop expecting it.
+          expectations.deletionObserved(key, metaNamespaceKey(pod));
+          if (!isNotFound(e)) errors.push(e);
+        }
+      }),
+    );
+    if (errors.length) throw errors[0];
   }
 }

@@ -7,7 +7,6 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import {
   byNamespace,
-  isNotFound,
   metaNamespaceKey,
   NAMESPACE_INDEX,
   resources,
@@ -24,15 +23,7 @@ import type { Controller, ControllerContext } from './context.js';
 import { Expectations } from './expectations.js';
 import { filterActivePods, isPodAvailable, isPodReady, msUntilAvailable, podsToDelete } from './active-pods.js';
 import { claimObjects, CONTROLLER_INDEX, byController, controllerIndexKey, recheckDeletion } from './controller-ref.js';
-import {
-  controllerOf,
-  controllerRef,
-  hasStatusCause,
-  NAMESPACE_TERMINATING_CAUSE,
-  PodControl,
-  SLOW_START_INITIAL_BATCH,
-  slowStartBatch,
-} from './pod-control.js';
+import { controllerOf, controllerRef, PodControl } from './pod-control.js';
 
 export const REPLICASET_COMPONENT = 'replicaset-controller';
 /** Upstream's BurstReplicas: creates or deletes per sync. */
@@ -272,43 +263,19 @@ class ReplicaSetController implements Controller {
     let diff = pods.length - (rs.spec?.replicas ?? 1);
     const ns = rs.metadata!.namespace!;
     if (diff < 0) {
-      diff = Math.min(-diff, this.burst);
-      this.expectations.expectCreations(key, diff);
-      const ref = controllerRef(rs, API_VERSION, KIND);
-      const { successes, error } = await slowStartBatch(diff, SLOW_START_INITIAL_BATCH, async () => {
-        try {
-          await this.podControl.createPod(ns, rs.spec!.template!, rs, ref);
-        } catch (e) {
-          // Every create fails while the namespace is being deleted: nothing to do.
-          if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
-          throw e;
-        }
+      const count = Math.min(-diff, this.burst);
+      await this.podControl.createPodsExpected(this.expectations, key, {
+        namespace: ns,
+        template: rs.spec!.template!,
+        owner: rs,
+        ref: controllerRef(rs, API_VERSION, KIND),
+        count,
       });
-      // Creates never attempted (or failed) will not be observed: stop expecting them.
-      for (let i = successes; i < diff; i++) this.expectations.creationObserved(key);
-      if (error) throw error;
       return;
     }
     if (diff > 0) {
-      diff = Math.min(diff, this.burst);
-      const victims = podsToDelete(pods, this.relatedPods(rs), diff, this.now());
-      this.expectations.expectDeletions(
-        key,
-        victims.map((p) => metaNamespaceKey(p)),
-      );
-      const errors: unknown[] = [];
-      await Promise.all(
-        victims.map(async (pod) => {
-          try {
-            await this.podControl.deletePod(ns, pod.metadata!.name!, rs);
-          } catch (e) {
-            // Not going to be observed: stop expecting it.
-            this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-            if (!isNotFound(e)) errors.push(e);
-          }
-        }),
-      );
-      if (errors.length) throw errors[0];
+      const victims = podsToDelete(pods, this.relatedPods(rs), Math.min(diff, this.burst), this.now());
+      await this.podControl.deletePodsExpected(this.expectations, key, ns, rs, victims);
     }
   }
 

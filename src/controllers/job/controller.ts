@@ -7,7 +7,6 @@
 // Complete or Failed (upstream's delayed terminal condition).
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import {
   byNamespace,
   isNotFound,
@@ -26,15 +25,7 @@ import type { Controller, ControllerContext } from '../context.js';
 import { Expectations } from '../expectations.js';
 import { isPodReady, podsToDelete } from '../active-pods.js';
 import { claimObjects, CONTROLLER_INDEX, byController, controllerIndexKey, recheckDeletion } from '../controller-ref.js';
-import {
-  controllerOf,
-  controllerRef,
-  hasStatusCause,
-  NAMESPACE_TERMINATING_CAUSE,
-  PodControl,
-  SLOW_START_INITIAL_BATCH,
-  slowStartBatch,
-} from '../pod-control.js';
+import { controllerOf, controllerRef, PodControl } from '../pod-control.js';
 import { DEFAULT_BACKOFF_BASE_MS, nextBackoffRecord, remainingBackoffMs, type BackoffRecord } from './backoff.js';
 import { matchPodFailurePolicy } from './failure-policy.js';
 import { COMPLETION_INDEX_ANNOTATION, formatIndexes, INDEX_FAILURE_COUNT_ANNOTATION, indexFailureCount, indexSet, podIndex } from './indexes.js';
@@ -485,44 +476,22 @@ class JobController implements Controller {
       this.queue.addAfter(key, wait);
       return 0;
     }
-    const ns = job.metadata!.namespace!;
-    const ref: OwnerReference = controllerRef(job, API_VERSION, KIND);
-    this.expectations.expectCreations(key, count);
-    const { successes, error } = await slowStartBatch(count, SLOW_START_INITIAL_BATCH, async () => {
-      try {
-        await this.podControl.createPod(ns, job.spec!.template, job, ref, (pod) => {
-          customize(pod);
-          pod.metadata!.finalizers = [...(pod.metadata!.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER), JOB_TRACKING_FINALIZER];
-        });
-      } catch (e) {
-        if (hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) return;
-        throw e;
-      }
+    return this.podControl.createPodsExpected(this.expectations, key, {
+      namespace: job.metadata!.namespace!,
+      template: job.spec!.template,
+      owner: job,
+      ref: controllerRef(job, API_VERSION, KIND),
+      count,
+      customize: (pod) => {
+        customize(pod);
+        pod.metadata!.finalizers = [...(pod.metadata!.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER), JOB_TRACKING_FINALIZER];
+      },
     });
-    for (let i = successes; i < count; i++) this.expectations.creationObserved(key);
-    if (error) throw error;
-    return successes;
   }
 
   private async deletePods(key: string, job: Job, victims: Pod[]): Promise<void> {
     if (!victims.length) return;
-    const ns = job.metadata!.namespace!;
-    this.expectations.expectDeletions(
-      key,
-      victims.map((p) => metaNamespaceKey(p)),
-    );
-    const errors: unknown[] = [];
-    await Promise.all(
-      victims.map(async (pod) => {
-        try {
-          await this.podControl.deletePod(ns, pod.metadata!.name!, job);
-        } catch (e) {
-          this.expectations.deletionObserved(key, metaNamespaceKey(pod));
-          if (!isNotFound(e)) errors.push(e);
-        }
-      }),
-    );
-    if (errors.length) throw errors[0];
+    await this.podControl.deletePodsExpected(this.expectations, key, job.metadata!.namespace!, job, victims);
   }
 
   private async writeStatus(job: Job, status: Status): Promise<Job> {
