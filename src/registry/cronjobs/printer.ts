@@ -2,7 +2,7 @@
 import type { Printer } from '../../api/resource.js';
 import { AGE, NAME, col, created, name, type Any } from '../../api/printers/columns.js';
 import { age } from '../../api/printers/duration.js';
-import { containersAndImages, selectorString } from '../../api/printers/workload.js';
+import { containersAndImages, selectorString, templateColumns } from '../../api/printers/workload.js';
 
 /** Upstream's printBoolPtr: the column is typed boolean but its cells are words. */
 const suspendCell = (v: boolean | undefined) => (v === undefined ? '<unset>' : v ? 'True' : 'False');
@@ -16,9 +16,7 @@ export const cronJobPrinter: Printer = {
     col('Active', 'integer', 0, 'A list of pointers to currently running jobs.'),
     col('Last Schedule', 'string', 0, 'Information when was the last time the job was successfully scheduled.'),
     AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'A label query over pods that should match the pod count.'),
+    ...templateColumns('A label query over pods that should match the pod count.'),
   ],
   cells: (o, now) => {
     const cj = o as Any;

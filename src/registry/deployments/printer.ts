@@ -1,7 +1,7 @@
 // The deployments table, as upstream's printDeployment: READY as ready/desired.
 import type { Printer } from '../../api/resource.js';
 import { AGE, NAME, col, created, name, type Any } from '../../api/printers/columns.js';
-import { containersAndImages, selectorString } from '../../api/printers/workload.js';
+import { containersAndImages, selectorString, templateColumns } from '../../api/printers/workload.js';
 
 export const deploymentPrinter: Printer = {
   columns: [
@@ -10,9 +10,7 @@ export const deploymentPrinter: Printer = {
     col('Up-to-date', 'string', 0, 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     col('Available', 'string', 0, 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
     AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
+    ...templateColumns('Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
   ],
   cells: (o, now) => {
     const d = o as Any;

@@ -3,7 +3,7 @@
 import type { Printer } from '../../api/resource.js';
 import { AGE, NAME, col, created, name, type Any } from '../../api/printers/columns.js';
 import { humanDuration } from '../../api/printers/duration.js';
-import { containersAndImages, selectorString } from '../../api/printers/workload.js';
+import { containersAndImages, selectorString, templateColumns } from '../../api/printers/workload.js';
 
 const hasCondition = (job: Any, type: string) => (job.status?.conditions ?? []).some((c: Any) => c.type === type && c.status === 'True');
 
@@ -38,9 +38,7 @@ export const jobPrinter: Printer = {
     col('Completions', 'string', 0, 'The completion status of the job.'),
     col('Duration', 'string', 0, 'Time required to complete the job.'),
     AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'A label query over pods that should match the pod count.'),
+    ...templateColumns('A label query over pods that should match the pod count.'),
   ],
   cells: (o, now) => {
     const job = o as Any;

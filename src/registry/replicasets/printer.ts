@@ -1,7 +1,7 @@
 // The replicasets table, as upstream's printReplicaSet.
 import type { Printer } from '../../api/resource.js';
 import { AGE, NAME, col, created, name, type Any } from '../../api/printers/columns.js';
-import { containersAndImages, selectorString } from '../../api/printers/workload.js';
+import { containersAndImages, selectorString, templateColumns } from '../../api/printers/workload.js';
 
 export const replicaSetPrinter: Printer = {
   columns: [
@@ -10,9 +10,7 @@ export const replicaSetPrinter: Printer = {
     col('Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'),
     col('Ready', 'integer', 0, 'The number of ready replicas for this replica set.'),
     AGE,
-    col('Containers', 'string', 1, 'Names of each container in the template.'),
-    col('Images', 'string', 1, 'Images referenced by each container in the template.'),
-    col('Selector', 'string', 1, 'Selector is a label query over pods that should match the replica count.'),
+    ...templateColumns('Selector is a label query over pods that should match the replica count.'),
   ],
   cells: (o, now) => {
     const rs = o as Any;
