@@ -17,6 +17,7 @@ const ROOTS = [
   'core/v1.Binding',
   'policy/v1.Eviction',
   'events/v1.Event',
+  'core/v1.ReplicationController',
   'apps/v1.ReplicaSet',
   'apps/v1.Deployment',
   'coordination/v1.Lease',

@@ -41,6 +41,7 @@ export const resources = {
   secrets: { group: '', version: 'v1', resource: 'secrets' },
   serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
   events: { group: '', version: 'v1', resource: 'events' },
+  replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   jobs: { group: 'batch', version: 'v1', resource: 'jobs' },

@@ -28,6 +28,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; generation?: boo
   '/nodes': { kind: 'Node', apiVersion: 'v1', status: true },
   '/events': { kind: 'Event', apiVersion: 'v1' },
   '/namespaces': { kind: 'Namespace', apiVersion: 'v1', status: true },
+  '/replicationcontrollers': { kind: 'ReplicationController', apiVersion: 'v1', generation: true, status: true },
   'apps/replicasets': { kind: 'ReplicaSet', apiVersion: 'apps/v1', generation: true, status: true },
   'apps/deployments': { kind: 'Deployment', apiVersion: 'apps/v1', generation: true, status: true },
   '/services': { kind: 'Service', apiVersion: 'v1', status: true },

@@ -11,7 +11,7 @@ import { newNamespaceController } from './namespace.js';
 import { newNodeIpamController, type NodeIpamOptions } from './nodeipam/index.js';
 import { newNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle/index.js';
 import { newPodGCController, type PodGCOptions } from './podgc.js';
-import { newReplicaSetController } from './replicaset.js';
+import { newReplicaSetController, newReplicationControllerController } from './replicaset.js';
 import { newEndpointSliceController, type EndpointSliceControllerOptions } from './endpointslice/index.js';
 import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
@@ -34,6 +34,7 @@ export interface ControllerManagerOptions {
 
 export const CONTROLLER_NAMES = [
   'replicaset',
+  'replicationcontroller',
   'deployment',
   'garbagecollector',
   'namespace',
@@ -54,6 +55,7 @@ export const CONTROLLER_NAMES = [
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
   return [
     newReplicaSetController(ctx),
+    newReplicationControllerController(ctx),
     newDeploymentController(ctx),
     newGarbageCollector(ctx),
     newNamespaceController(ctx),

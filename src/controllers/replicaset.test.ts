@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
-import { StatusError, resources } from '../client/index.js';
+import { StatusError, resources, type KubeObject } from '../client/index.js';
 import { FakeApi, fakeKubelet, markPodReady, runControllers, waitFor } from './fake-api.js';
-import { calculateReplicaSetStatus, newReplicaSetController } from './replicaset.js';
+import { calculateReplicaSetStatus, newReplicaSetController, newReplicationControllerController } from './replicaset.js';
 
 const NS = 'default';
 
@@ -271,6 +271,39 @@ test('markPodReady helper makes a pod count as ready', async () => {
     const pod = await waitFor(() => pods(api)[0], 'a pod');
     await markPodReady(api, NS, pod.metadata!.name!);
     await waitFor(() => getRS(api, 'one').status?.readyReplicas === 1 && getRS(api, 'one').status?.availableReplicas === 1, 'ready 1');
+  } finally {
+    await stop();
+  }
+});
+
+test('the ReplicationController controller keeps spec.replicas pods of the legacy kind, selected by its label map', async () => {
+  const api = new FakeApi();
+  const { stop } = await runControllers(api, (ctx) => newReplicationControllerController(ctx));
+  try {
+    // An orphan with the selected labels is adopted: only two pods are made.
+    await api.create(resources.pods, orphan('stray', { app: 'legacy' }));
+    const created = await api.create(resources.replicationcontrollers, {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'legacy', namespace: NS },
+      spec: {
+        replicas: 3,
+        selector: { app: 'legacy' },
+        template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'img:1' }] } },
+      },
+    } as KubeObject);
+    const rcOf = () => api.objects<ReplicaSet>('/replicationcontrollers', NS)[0]!;
+    await waitFor(() => pods(api).length === 3 && rcOf().status?.replicas === 3, '3 pods');
+    for (const p of pods(api)) {
+      assert.deepEqual(p.metadata!.ownerReferences, [
+        { apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy', uid: created.metadata!.uid, controller: true, blockOwnerDeletion: true },
+      ]);
+    }
+    assert.ok(pods(api).some((p) => p.metadata!.name === 'stray'));
+    await waitFor(() => events(api).filter((e) => e.reason === 'SuccessfulCreate').length === 2, '2 SuccessfulCreate events');
+    assert.deepEqual([...new Set(events(api).map((e) => e.source?.component))], ['replication-controller']);
+    await api.patch({ ...resources.replicationcontrollers, namespace: NS, name: 'legacy' }, { spec: { replicas: 1 } }, 'merge');
+    await waitFor(() => pods(api).length === 1 && rcOf().status?.replicas === 1, 'scaled down to 1');
   } finally {
     await stop();
   }

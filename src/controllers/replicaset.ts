@@ -1,7 +1,9 @@
 // The ReplicaSet controller (upstream pkg/controller/replicaset): keeps spec.replicas active pods
 // matching the selector. Pods are created from the template in slow-start batches and deleted
 // least valuable first; orphans that match are adopted and owned pods that stopped matching are
-// released; expectations keep a burst of events from acting twice on the same change.
+// released; expectations keep a burst of events from acting twice on the same change. The legacy
+// ReplicationController is the same controller over another kind (upstream's ReplicationManager
+// wraps the ReplicaSet controller the same way): only its selector, a plain label map, differs.
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
@@ -13,6 +15,7 @@ import {
   rfc3339,
   runWorkers,
   WorkQueue,
+  type GroupVersionResource,
   type Informer,
   type KubeObject,
   type Mutable,
@@ -29,8 +32,43 @@ export const REPLICASET_COMPONENT = 'replicaset-controller';
 /** Upstream's BurstReplicas: creates or deletes per sync. */
 export const BURST_REPLICAS = 500;
 const STATUS_UPDATE_RETRIES = 1;
-const API_VERSION = 'apps/v1';
-const KIND = 'ReplicaSet';
+
+/** The kind a replica controller keeps pods for: ReplicaSet or ReplicationController. */
+interface ReplicatedKind {
+  /** The controller's name (queue, logs). */
+  name: string;
+  /** The events' source component, as upstream's. */
+  component: string;
+  gvr: GroupVersionResource;
+  apiVersion: string;
+  kind: string;
+  /** The object's pod selector; undefined when it cannot be parsed. */
+  selector(obj: ReplicaSet): Selector | undefined;
+}
+
+const REPLICA_SET: ReplicatedKind = {
+  name: 'replicaset',
+  component: REPLICASET_COMPONENT,
+  gvr: resources.replicasets,
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  selector: (rs) => {
+    try {
+      return selectorFromLabelSelector(rs.spec?.selector);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+const REPLICATION_CONTROLLER: ReplicatedKind = {
+  name: 'replicationcontroller',
+  component: 'replication-controller',
+  gvr: resources.replicationcontrollers,
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  selector: (rc) => selectorFromSet(rc.spec?.selector as Record<string, string> | undefined),
+};
 
 export interface ReplicaSetControllerOptions {
   workers?: number;
@@ -39,7 +77,12 @@ export interface ReplicaSetControllerOptions {
 }
 
 export function newReplicaSetController(ctx: ControllerContext, opts: ReplicaSetControllerOptions = {}): Controller {
-  return new ReplicaSetController(ctx, opts);
+  return new ReplicaSetController(ctx, opts, REPLICA_SET);
+}
+
+/** The ReplicationController controller (upstream's ReplicationManager): the same, for the legacy kind. */
+export function newReplicationControllerController(ctx: ControllerContext, opts: ReplicaSetControllerOptions = {}): Controller {
+  return new ReplicaSetController(ctx, opts, REPLICATION_CONTROLLER);
 }
 
 /** The status a ReplicaSet's claimed active pods give it (upstream calculateStatus). */
@@ -81,8 +124,8 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
 }
 
 class ReplicaSetController implements Controller {
-  readonly name = 'replicaset';
-  private readonly queue = new WorkQueue<string>({ name: 'replicaset' });
+  readonly name: string;
+  private readonly queue: WorkQueue<string>;
   private readonly expectations: Expectations;
   private readonly rsInformer: Informer<ReplicaSet>;
   private readonly podInformer: Informer<Pod>;
@@ -93,12 +136,15 @@ class ReplicaSetController implements Controller {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly opts: ReplicaSetControllerOptions,
+    private readonly rk: ReplicatedKind,
   ) {
+    this.name = rk.name;
+    this.queue = new WorkQueue<string>({ name: rk.name });
     this.now = opts.now ?? (() => new Date());
     this.expectations = new Expectations(() => this.now().getTime());
     this.burst = opts.burstReplicas ?? BURST_REPLICAS;
-    this.podControl = new PodControl(ctx.client, ctx.recorder(REPLICASET_COMPONENT));
-    this.rsInformer = ctx.informers.for<ReplicaSet>(resources.replicasets, { [NAMESPACE_INDEX]: byNamespace, [CONTROLLER_INDEX]: byController });
+    this.podControl = new PodControl(ctx.client, ctx.recorder(rk.component));
+    this.rsInformer = ctx.informers.for<ReplicaSet>(rk.gvr, { [NAMESPACE_INDEX]: byNamespace, [CONTROLLER_INDEX]: byController });
     this.podInformer = ctx.informers.for<Pod>(resources.pods, { [NAMESPACE_INDEX]: byNamespace, [CONTROLLER_INDEX]: byController });
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
@@ -120,7 +166,7 @@ class ReplicaSetController implements Controller {
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
-      onError: (key, e) => this.ctx.log(`replicaset ${key}: ${(e as Error)?.message ?? e}`),
+      onError: (key, e) => this.ctx.log(`${this.name} ${key}: ${(e as Error)?.message ?? e}`),
     });
   }
 
@@ -138,7 +184,7 @@ class ReplicaSetController implements Controller {
 
   /** The ReplicaSet a controller reference names, if it is in the cache with that uid. */
   private resolve(namespace: string | undefined, ref: OwnerReference): ReplicaSet | undefined {
-    if (ref.kind !== KIND) return undefined;
+    if (ref.kind !== this.rk.kind) return undefined;
     const rs = this.rsInformer.get(namespace, ref.name);
     return rs?.metadata?.uid === ref.uid ? rs : undefined;
   }
@@ -147,7 +193,7 @@ class ReplicaSetController implements Controller {
   private replicaSetsMatching(pod: Pod): ReplicaSet[] {
     const ns = pod.metadata?.namespace ?? '';
     return this.rsInformer.byIndex(NAMESPACE_INDEX, ns).filter((rs) => {
-      const sel = safeSelector(rs);
+      const sel = this.rk.selector(rs);
       return !!sel && !sel.empty() && sel.matches(pod.metadata?.labels);
     });
   }
@@ -215,11 +261,12 @@ class ReplicaSetController implements Controller {
       this.expectations.delete(key);
       return;
     }
-    const rs = withKind(cached);
+    // Lists may leave kind out; events and owner references need it.
+    const rs = (cached.kind ? cached : { ...cached, apiVersion: this.rk.apiVersion, kind: this.rk.kind }) as ReplicaSet;
     const needsSync = this.expectations.satisfied(key);
-    const selector = safeSelector(rs);
+    const selector = this.rk.selector(rs);
     if (!selector) {
-      this.ctx.log(`replicaset ${key}: invalid selector`);
+      this.ctx.log(`${this.name} ${key}: invalid selector`);
       return;
     }
     const ns = rs.metadata!.namespace!;
@@ -232,9 +279,9 @@ class ReplicaSetController implements Controller {
       client: this.ctx.client,
       gvr: resources.pods,
       controller: rs,
-      ref: controllerRef(rs, API_VERSION, KIND),
+      ref: controllerRef(rs, this.rk.apiVersion, this.rk.kind),
       selector,
-      recheck: recheckDeletion(() => this.ctx.client.get<ReplicaSet>({ ...resources.replicasets, namespace: ns, name: rs.metadata!.name! }), rs),
+      recheck: recheckDeletion(() => this.ctx.client.get<ReplicaSet>({ ...this.rk.gvr, namespace: ns, name: rs.metadata!.name! }), rs),
     });
     let manageError: unknown;
     if (needsSync && !rs.metadata?.deletionTimestamp) {
@@ -268,7 +315,7 @@ class ReplicaSetController implements Controller {
         namespace: ns,
         template: rs.spec!.template!,
         owner: rs,
-        ref: controllerRef(rs, API_VERSION, KIND),
+        ref: controllerRef(rs, this.rk.apiVersion, this.rk.kind),
         count,
       });
       return;
@@ -315,24 +362,11 @@ class ReplicaSetController implements Controller {
     let obj: ReplicaSet = rs;
     for (let i = 0; ; i++) {
       try {
-        return await this.ctx.client.updateStatus<ReplicaSet>(resources.replicasets, { ...obj, status });
+        return await this.ctx.client.updateStatus<ReplicaSet>(this.rk.gvr, { ...obj, status });
       } catch (e) {
         if (i >= STATUS_UPDATE_RETRIES) throw e;
-        obj = await this.ctx.client.get<ReplicaSet>({ ...resources.replicasets, namespace: rs.metadata!.namespace, name: rs.metadata!.name! });
+        obj = await this.ctx.client.get<ReplicaSet>({ ...this.rk.gvr, namespace: rs.metadata!.namespace, name: rs.metadata!.name! });
       }
     }
   }
-}
-
-function safeSelector(rs: ReplicaSet): Selector | undefined {
-  try {
-    return selectorFromLabelSelector(rs.spec?.selector);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Lists may leave kind out; events and owner references need it. */
-function withKind(rs: ReplicaSet): ReplicaSet {
-  return rs.kind ? rs : { ...rs, apiVersion: API_VERSION, kind: KIND };
 }

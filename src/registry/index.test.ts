@@ -41,6 +41,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'configmaps',
       'secrets',
       'serviceaccounts',
+      'replicationcontrollers',
       'events.events.k8s.io',
       'replicasets.apps',
       'deployments.apps',

@@ -9,6 +9,7 @@ import { events, eventsK8sIo } from './events/index.js';
 import { configmaps } from './configmaps/index.js';
 import { secrets } from './secrets/index.js';
 import { serviceaccounts } from './serviceaccounts/index.js';
+import { replicationcontrollers } from './replicationcontrollers/index.js';
 import { replicasets } from './replicasets/index.js';
 import { deployments } from './deployments/index.js';
 import { leases } from './leases/index.js';
@@ -39,6 +40,7 @@ const kinds: KindDef[] = [
   configmaps,
   secrets,
   serviceaccounts,
+  replicationcontrollers,
   eventsK8sIo,
   replicasets,
   deployments,

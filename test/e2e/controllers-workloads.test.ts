@@ -1,7 +1,7 @@
 // The ReplicaSet and Deployment controllers in-process against a real Berth server, driven and
 // checked with the real kubectl: rollouts and `rollout status`, the surge/unavailability bounds
 // at every step of a rolling update, undo and history, scale, pause/resume, restart, progress
-// deadlines, and a bare ReplicaSet healing and adopting. A fake node stands in for the kubelet:
+// deadlines, a bare ReplicaSet healing and adopting, and the legacy ReplicationController. A fake node stands in for the kubelet:
 // pods bound to it turn Running and Ready shortly after, and are removed when deleted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import YAML from 'yaml';
 import { createInformer, isNotFound, RestClient, resources, rfc3339, type Informer, type WatchHandle } from '../../src/client/index.js';
 import { newControllerContext, type ControllerContext } from '../../src/controllers/context.js';
-import { newReplicaSetController } from '../../src/controllers/replicaset.js';
+import { newReplicaSetController, newReplicationControllerController } from '../../src/controllers/replicaset.js';
 import { newDeploymentController } from '../../src/controllers/deployment/index.js';
 import { eventually, kubectl, kubectlBackground, kubectlPath, requireFile, startServer, kubectlOk, type RunningServer } from './harness.js';
 
@@ -108,7 +108,7 @@ before(async () => {
   client = RestClient.fromKubeconfig(s.kubeconfig);
   // BERTH_TEST_LOG=1 shows what the controllers log (conflicts, retries) while the tests run.
   ctx = newControllerContext(client, (m) => process.env.BERTH_TEST_LOG && process.stderr.write(`controllers: ${m}\n`));
-  const controllers = [newReplicaSetController(ctx), newDeploymentController(ctx)];
+  const controllers = [newReplicaSetController(ctx), newReplicationControllerController(ctx), newDeploymentController(ctx)];
   const stopNode = await startFakeNode(client);
   await ctx.informers.start(10_000);
   const abort = new AbortController();
@@ -404,4 +404,57 @@ test('a ReplicaSet replaces a deleted pod and adopts a matching orphan', async (
   await eventually(() => podsOf('bare', 'bare').length === 1, 'scaled to 1', 20_000);
   await sleep(300);
   assert.equal(podsOf('bare', 'bare').length, 1);
+});
+
+test('a ReplicationController (legacy core/v1): selector defaulted from the template, printed, scaled and described as upstream', async () => {
+  ok(['create', 'namespace', 'legacy']);
+  // No selector and no labels: both default to the template's labels.
+  ok(
+    ['create', '-f', '-'],
+    YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'legacy', namespace: 'legacy' },
+      spec: { replicas: 3, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'registry.local/legacy:1' }] } } },
+    }),
+  );
+  const rc = getJson<{ metadata: { uid: string; labels: Record<string, string> }; spec: { selector: Record<string, string> } }>([
+    'get',
+    'rc',
+    'legacy',
+    '-n',
+    'legacy',
+  ]);
+  assert.deepEqual(rc.spec.selector, { app: 'legacy' });
+  assert.deepEqual(rc.metadata.labels, { app: 'legacy' });
+  await eventually(() => podsOf('legacy', 'legacy').filter(isReady).length === 3, '3 ready pods', 20_000);
+  for (const p of podsOf('legacy', 'legacy')) assert.equal(p.metadata!.ownerReferences?.[0]?.kind, 'ReplicationController');
+  await eventually(() => /^legacy\s+3\s+3\s+3\s+\S+$/m.test(ok(['get', 'rc', '-n', 'legacy', '--no-headers'])), 'kubectl get rc shows 3 3 3');
+  const header = ok(['get', 'replicationcontrollers', '-n', 'legacy', '-o', 'wide']).split('\n')[0]!;
+  assert.match(header, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/);
+  const scale = JSON.parse(ok(['get', '--raw', '/api/v1/namespaces/legacy/replicationcontrollers/legacy/scale']));
+  assert.deepEqual([scale.kind, scale.spec.replicas, scale.status.selector], ['Scale', 3, 'app=legacy']);
+
+  assert.match(ok(['scale', 'rc', 'legacy', '-n', 'legacy', '--replicas=1']), /replicationcontroller\/legacy scaled/);
+  await eventually(() => podsOf('legacy', 'legacy').filter((p) => !p.metadata?.deletionTimestamp).length === 1, 'scaled down to 1', 20_000);
+  await eventually(() => /Replicas:\s+1 current \/ 1 desired/.test(ok(['describe', 'rc', 'legacy', '-n', 'legacy'])), 'describe shows 1 current / 1 desired');
+  const described = ok(['describe', 'rc', 'legacy', '-n', 'legacy']);
+  assert.match(described, /Selector:\s+app=legacy/);
+  assert.match(described, /Pods Status:\s+1 Running/);
+  assert.match(described, /SuccessfulDelete/);
+
+  // The selector must match the template: upstream's message, nothing stored.
+  const bad = kubectl(s, ['create', '-f', '-'], {
+    input: YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'bad', namespace: 'legacy' },
+      spec: { selector: { app: 'one' }, template: { metadata: { labels: { app: 'two' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    }),
+  });
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr,
+    /ReplicationController "bad" is invalid: spec.template.metadata.labels: Invalid value: map\[string\]string\{"app":"two"\}: `selector` does not match template `labels`/,
+  );
 });

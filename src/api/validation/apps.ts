@@ -3,7 +3,7 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../object.js';
-import { forbidden, invalid, notSupported, required, type FieldError } from '../field-errors.js';
+import { forbidden, goValue, invalid, notSupported, required, type FieldError, type GoValue } from '../field-errors.js';
 import { selectorFromLabelSelector, SelectorError } from '../labels.js';
 import { isQualifiedName } from '../names.js';
 import { validateLabels, validateAnnotations } from './objectmeta.js';
@@ -31,9 +31,10 @@ export function validateLabelSelector(sel: LabelSelector, p: Path): FieldError[]
   return errs;
 }
 
-function goMap(m: Record<string, string> | undefined): string {
+/** Go's %#v of a map[string]string, as field errors print a map value. */
+export function goMap(m: Record<string, string> | undefined): GoValue {
   const entries = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-  return `map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+  return goValue(`map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`);
 }
 
 /** Selector, template labels matching it, and the template's pod spec, as workloads share them. */

@@ -8,8 +8,22 @@ import type { SubresourceRest } from './rest.js';
 
 export const SCALE_KIND = { apiVersion: 'autoscaling/v1', kind: 'Scale' } as const;
 
+/**
+ * The selector as a string: a LabelSelector (apps/v1) or a plain label map (the legacy
+ * ReplicationController, whose values are strings where a LabelSelector's are not).
+ */
+function selectorString(selector: LabelSelector | Record<string, string> | undefined): string {
+  if (!selector) return '';
+  const isMap = Object.values(selector).every((v) => typeof v === 'string');
+  if (!isMap) return labelSelectorAsString(selector as LabelSelector);
+  return Object.keys(selector)
+    .sort()
+    .map((k) => `${k}=${(selector as Record<string, string>)[k]}`)
+    .join(',');
+}
+
 export function toScale(obj: KObject): KObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: LabelSelector | Record<string, string> };
   const status = (obj.status ?? {}) as { replicas?: number };
   const m = obj.metadata;
   return {
@@ -17,7 +31,7 @@ export function toScale(obj: KObject): KObject {
     apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
     spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector: spec.selector ? labelSelectorAsString(spec.selector) : '' },
+    status: { replicas: status.replicas ?? 0, selector: selectorString(spec.selector) },
   };
 }
 
