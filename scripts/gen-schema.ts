@@ -16,6 +16,7 @@ const ROOTS = [
   'core/v1.ServiceAccount',
   'core/v1.Binding',
   'policy/v1.Eviction',
+  'policy/v1.PodDisruptionBudget',
   'events/v1.Event',
   'core/v1.ReplicationController',
   'apps/v1.ReplicaSet',

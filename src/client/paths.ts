@@ -52,4 +52,5 @@ export const resources = {
   services: { group: '', version: 'v1', resource: 'services' },
   endpoints: { group: '', version: 'v1', resource: 'endpoints' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
+  poddisruptionbudgets: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' },
 } as const satisfies Record<string, GroupVersionResource>;

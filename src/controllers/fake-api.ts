@@ -36,6 +36,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; generation?: boo
   'discovery.k8s.io/endpointslices': { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', generation: true },
   'batch/jobs': { kind: 'Job', apiVersion: 'batch/v1', generation: true, status: true },
   'batch/cronjobs': { kind: 'CronJob', apiVersion: 'batch/v1', generation: true, status: true },
+  'policy/poddisruptionbudgets': { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', generation: true, status: true },
   'coordination.k8s.io/leases': { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1' },
 };
 

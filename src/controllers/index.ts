@@ -17,6 +17,7 @@ import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
 import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
 import { newCronJobController } from './cronjob/index.js';
+import { newDisruptionController } from './disruption/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -50,6 +51,7 @@ export const CONTROLLER_NAMES = [
   'job',
   'ttl-after-finished',
   'cronjob',
+  'disruption',
 ] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -70,6 +72,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newJobController(ctx, opts.job),
     newTTLAfterFinishedController(ctx),
     newCronJobController(ctx),
+    newDisruptionController(ctx),
   ];
 }
 

@@ -29,6 +29,7 @@ import { subjectaccessreviews } from './subjectaccessreviews/index.js';
 import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 import { jobs } from './jobs/index.js';
 import { cronjobs } from './cronjobs/index.js';
+import { poddisruptionbudgets } from './poddisruptionbudgets/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -61,6 +62,7 @@ const kinds: KindDef[] = [
   selfsubjectreviews,
   jobs,
   cronjobs,
+  poddisruptionbudgets,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

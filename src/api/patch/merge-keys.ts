@@ -42,6 +42,7 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'core/v1.ReplicationControllerStatus': conditions,
   'apps/v1.ReplicaSetStatus': conditions,
   'batch/v1.JobStatus': conditions,
+  'policy/v1.PodDisruptionBudgetStatus': conditions,
 };
 
 type T = string | { ref: string } | { array: T } | { map: T };

@@ -15,6 +15,32 @@ export function nonNegative(v: number | undefined, p: Path, errs: FieldError[]):
   if (v !== undefined && v < 0) errs.push(invalid(p.s, v, 'must be greater than or equal to 0'));
 }
 
+/**
+ * An IntOrString that is a count or a percentage ("25%"), as upstream's ValidatePositiveIntOrPercent
+ * and IsNotMoreThan100Percent; returns the number (count or percent) when valid.
+ */
+export function intOrPercent(v: number | string | undefined, p: Path, errs: FieldError[]): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') {
+    nonNegative(v, p, errs);
+    return v;
+  }
+  const m = /^(\d+)%$/.exec(v);
+  if (!m) {
+    errs.push(
+      invalid(
+        p.s,
+        v,
+        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+      ),
+    );
+    return undefined;
+  }
+  const n = Number(m[1]);
+  if (n > 100) errs.push(invalid(p.s, v, 'must not be greater than 100%'));
+  return n;
+}
+
 export function validateLabelSelector(sel: LabelSelector, p: Path): FieldError[] {
   const errs = validateLabels(sel.matchLabels, p.child('matchLabels'));
   (sel.matchExpressions ?? []).forEach((e, i) => {

@@ -3,35 +3,12 @@
 // immutable selector, non-negative status counts.
 import type { Validator } from '../../api/resource.js';
 import { forbidden, invalid, notSupported, type FieldError } from '../../api/field-errors.js';
-import { nonNegative, validateReplicaCounts, validateSelectorUnchanged, validateWorkloadSpec } from '../../api/validation/apps.js';
+import { intOrPercent, nonNegative, validateReplicaCounts, validateSelectorUnchanged, validateWorkloadSpec } from '../../api/validation/apps.js';
 import { nameIsDNSSubdomain, validateObjectMeta } from '../../api/validation/objectmeta.js';
 import { Path } from '../../api/validation/path.js';
 
 type Any = Record<string, any>;
 const SPEC = new Path('spec');
-
-/** An IntOrString that is a count or a percentage ("25%"). */
-function intOrPercent(v: number | string | undefined, p: Path, errs: FieldError[]): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'number') {
-    nonNegative(v, p, errs);
-    return v;
-  }
-  const m = /^(\d+)%$/.exec(v);
-  if (!m) {
-    errs.push(
-      invalid(
-        p.s,
-        v,
-        "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
-      ),
-    );
-    return undefined;
-  }
-  const n = Number(m[1]);
-  if (n > 100) errs.push(invalid(p.s, v, 'must not be greater than 100%'));
-  return n;
-}
 
 function validateDeploymentSpec(spec: Record<string, any>, p: Path): FieldError[] {
   const errs = validateWorkloadSpec(spec, p, 'deployment');
