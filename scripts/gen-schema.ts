@@ -21,6 +21,8 @@ const ROOTS = [
   'core/v1.ReplicationController',
   'apps/v1.ReplicaSet',
   'apps/v1.Deployment',
+  'apps/v1.DaemonSet',
+  'apps/v1.ControllerRevision',
   'coordination/v1.Lease',
   'scheduling/v1.PriorityClass',
   'autoscaling/v1.Scale',

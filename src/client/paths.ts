@@ -44,6 +44,8 @@ export const resources = {
   replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
+  daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
+  controllerrevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
   jobs: { group: 'batch', version: 'v1', resource: 'jobs' },
   cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },

@@ -30,6 +30,8 @@ const KINDS: Record<string, { kind: string; apiVersion: string; generation?: boo
   '/namespaces': { kind: 'Namespace', apiVersion: 'v1', status: true },
   '/replicationcontrollers': { kind: 'ReplicationController', apiVersion: 'v1', generation: true, status: true },
   'apps/replicasets': { kind: 'ReplicaSet', apiVersion: 'apps/v1', generation: true, status: true },
+  'apps/daemonsets': { kind: 'DaemonSet', apiVersion: 'apps/v1', generation: true, status: true },
+  'apps/controllerrevisions': { kind: 'ControllerRevision', apiVersion: 'apps/v1' },
   'apps/deployments': { kind: 'Deployment', apiVersion: 'apps/v1', generation: true, status: true },
   '/services': { kind: 'Service', apiVersion: 'v1', status: true },
   '/endpoints': { kind: 'Endpoints', apiVersion: 'v1' },

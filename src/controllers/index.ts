@@ -18,6 +18,7 @@ import { newServiceLBController } from './servicelb.js';
 import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
 import { newCronJobController } from './cronjob/index.js';
 import { newDisruptionController } from './disruption/index.js';
+import { newDaemonSetController } from './daemonset/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -52,6 +53,7 @@ export const CONTROLLER_NAMES = [
   'ttl-after-finished',
   'cronjob',
   'disruption',
+  'daemonset',
 ] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -73,6 +75,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newTTLAfterFinishedController(ctx),
     newCronJobController(ctx),
     newDisruptionController(ctx),
+    newDaemonSetController(ctx),
   ];
 }
 

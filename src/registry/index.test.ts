@@ -45,6 +45,8 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'events.events.k8s.io',
       'replicasets.apps',
       'deployments.apps',
+      'daemonsets.apps',
+      'controllerrevisions.apps',
       'leases.coordination.k8s.io',
       'priorityclasses.scheduling.k8s.io',
       'certificatesigningrequests.certificates.k8s.io',

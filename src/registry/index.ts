@@ -12,6 +12,8 @@ import { serviceaccounts } from './serviceaccounts/index.js';
 import { replicationcontrollers } from './replicationcontrollers/index.js';
 import { replicasets } from './replicasets/index.js';
 import { deployments } from './deployments/index.js';
+import { daemonsets } from './daemonsets/index.js';
+import { controllerrevisions } from './controllerrevisions/index.js';
 import { leases } from './leases/index.js';
 import { priorityclasses } from './priorityclasses/index.js';
 import { certificatesigningrequests } from './certificatesigningrequests/index.js';
@@ -45,6 +47,8 @@ const kinds: KindDef[] = [
   eventsK8sIo,
   replicasets,
   deployments,
+  daemonsets,
+  controllerrevisions,
   leases,
   priorityclasses,
   certificatesigningrequests,

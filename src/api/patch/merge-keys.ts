@@ -39,6 +39,7 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'core/v1.ServiceStatus': conditions,
   'apps/v1.DeploymentSpec': { strategy: { strategy: 'retainKeys' } },
   'apps/v1.DeploymentStatus': conditions,
+  'apps/v1.DaemonSetStatus': conditions,
   'core/v1.ReplicationControllerStatus': conditions,
   'apps/v1.ReplicaSetStatus': conditions,
   'batch/v1.JobStatus': conditions,

@@ -1,0 +1,1 @@
+export { newDaemonSetController, type DaemonSetControllerOptions } from './controller.js';
