@@ -41,6 +41,8 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'configmaps',
       'secrets',
       'serviceaccounts',
+      'persistentvolumes',
+      'persistentvolumeclaims',
       'replicationcontrollers',
       'events.events.k8s.io',
       'replicasets.apps',
@@ -65,6 +67,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'jobs.batch',
       'cronjobs.batch',
       'poddisruptionbudgets.policy',
+      'storageclasses.storage.k8s.io',
     ],
   );
 });

@@ -9,6 +9,9 @@ import { events, eventsK8sIo } from './events/index.js';
 import { configmaps } from './configmaps/index.js';
 import { secrets } from './secrets/index.js';
 import { serviceaccounts } from './serviceaccounts/index.js';
+import { persistentvolumes } from './persistentvolumes/index.js';
+import { persistentvolumeclaims } from './persistentvolumeclaims/index.js';
+import { storageclasses } from './storageclasses/index.js';
 import { replicationcontrollers } from './replicationcontrollers/index.js';
 import { replicasets } from './replicasets/index.js';
 import { deployments } from './deployments/index.js';
@@ -43,6 +46,8 @@ const kinds: KindDef[] = [
   configmaps,
   secrets,
   serviceaccounts,
+  persistentvolumes,
+  persistentvolumeclaims,
   replicationcontrollers,
   eventsK8sIo,
   replicasets,
@@ -67,6 +72,7 @@ const kinds: KindDef[] = [
   jobs,
   cronjobs,
   poddisruptionbudgets,
+  storageclasses,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

@@ -33,6 +33,7 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'core/v1.NodeSpec': { podCIDRs: merge() },
   'core/v1.NodeStatus': { ...conditions, addresses: merge('type') },
   'core/v1.NamespaceStatus': conditions,
+  'core/v1.PersistentVolumeClaimStatus': conditions,
   'core/v1.ServiceAccount': { secrets: merge('name') },
   // Upstream's ServiceSpec.ports: patchMergeKey "port" (its listMapKeys port+protocol are SSA's).
   'core/v1.ServiceSpec': { ports: merge('port') },
