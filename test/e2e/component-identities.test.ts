@@ -1,0 +1,180 @@
+// The control plane's components with their own least-privilege identities under
+// --authorization-mode Node,RBAC, with real kubectl and a `berth sim` node standing in for the
+// kubelet: a Deployment, a Service, a Job and a CronJob all work; the scheduler's and the
+// controller manager's kubeconfigs the server writes are system:kube-scheduler and
+// system:kube-controller-manager; the controllers' ServiceAccounts exist; a controller's own
+// credential is refused what its role lacks; and taking the pod rule from job-controller's role
+// stops the Job controller (with upstream's 403 naming its ServiceAccount) until the rule is back,
+// which no component holding the admin's token would notice.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { issueCertificate } from '../../src/apiserver/pki.js';
+import { controllerIdentity } from '../../src/api/component-identities.js';
+import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
+import { BERTH, eventually, kubectl, kubectlOk, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
+
+let s: RunningServer;
+let sim: ChildProcess | undefined;
+let simOutput = '';
+const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
+const json = (args: string[]) => JSON.parse(ok([...args, '-o', 'json']));
+const apply = (obj: unknown) => ok(['apply', '-f', '-'], YAML.stringify(obj));
+/** kubectl with another kubeconfig than the admin's. */
+const as = (kubeconfig: string, args: string[]) => kubectl({ ...s, kubeconfig }, args);
+
+const EXIT_SOON = { 'sim.berth.dev/exit-after': '300ms' };
+
+function job(name: string) {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: 'default' },
+    spec: { template: { metadata: { annotations: EXIT_SOON }, spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'busybox' }] } } },
+  };
+}
+
+before(async () => {
+  requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
+  s = await startServer({ args: ['--authorization-mode', 'Node,RBAC'] });
+  sim = spawn(process.execPath, [BERTH, 'sim', '--kubeconfig', s.kubeconfig, '--nodes', '1', '--name-prefix', 'ident-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  sim.stdout!.on('data', (d) => (simOutput += d));
+  sim.stderr!.on('data', (d) => (simOutput += d));
+  await eventually(() => /nodes registered in/.test(simOutput) || undefined, `sim node registered:\n${simOutput}`, 60_000);
+  // The first run of a one-minute schedule comes at the next minute: start it first.
+  apply({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'every-minute', namespace: 'default' },
+    spec: { schedule: '*/1 * * * *', jobTemplate: { spec: job('x').spec } },
+  });
+});
+
+after(async () => {
+  sim?.kill('SIGTERM');
+  await s?.stop();
+  s?.cleanup();
+});
+
+test('the scheduler and controller manager kubeconfigs are their upstream users, with their roles only', () => {
+  const scheduler = join(s.dataDir, 'scheduler.kubeconfig');
+  const manager = join(s.dataDir, 'controller-manager.kubeconfig');
+  assert.match(as(scheduler, ['auth', 'whoami']).stdout, /Username\s+system:kube-scheduler\nGroups\s+\[system:authenticated\]/);
+  assert.match(as(manager, ['auth', 'whoami']).stdout, /Username\s+system:kube-controller-manager\nGroups\s+\[system:authenticated\]/);
+  const canI = (kc: string, args: string[]) => as(kc, ['auth', 'can-i', ...args]).stdout.trim();
+  assert.equal(canI(scheduler, ['create', 'pods', '--subresource=binding', '-n', 'default']), 'yes');
+  assert.equal(canI(scheduler, ['update', 'leases/kube-scheduler', '-n', 'kube-system']), 'yes');
+  assert.equal(canI(scheduler, ['list', 'secrets', '-A']), 'no');
+  assert.equal(canI(scheduler, ['create', 'pods', '-n', 'default']), 'no');
+  assert.equal(canI(manager, ['watch', 'secrets', '-A']), 'yes');
+  assert.equal(canI(manager, ['create', 'pods', '-n', 'default']), 'no');
+  const denied = as(scheduler, ['get', 'secrets', '-n', 'kube-system']);
+  assert.equal(denied.code, 1);
+  assert.equal(
+    denied.stderr.trim(),
+    'Error from server (Forbidden): secrets is forbidden: User "system:kube-scheduler" cannot list resource "secrets" in API group "" in the namespace "kube-system"',
+  );
+});
+
+test('the controllers ServiceAccounts exist in kube-system, and a controller credential gets upstream 403 outside its role', async () => {
+  const names = await eventually<string>(() => {
+    const list = ok(['get', 'serviceaccounts', '-n', 'kube-system', '-o', 'name']);
+    return /job-controller/.test(list) ? list : '';
+  }, 'controller ServiceAccounts');
+  for (const sa of [
+    'replicaset-controller',
+    'deployment-controller',
+    'job-controller',
+    'cronjob-controller',
+    'generic-garbage-collector',
+    'node-controller',
+    'service-controller',
+  ])
+    assert.match(names, new RegExp(`^serviceaccount/${sa}$`, 'm'));
+
+  // A certificate of the Job controller's identity, from the cluster CA as the server issues its own.
+  const id = controllerIdentity('job');
+  const { cert, key } = await issueCertificate(
+    { cert: s.caCert, key: readFileSync(join(s.dataDir, 'pki', 'ca.key'), 'utf8') },
+    { commonName: id.user, organizations: id.groups, usage: 'client' },
+  );
+  const kc = join(s.dataDir, 'job-controller.kubeconfig');
+  writeKubeconfig(kc, s.url, s.caCert, { cert, key, user: 'job-controller' });
+  const secrets = as(kc, ['get', 'secrets', '-n', 'default']);
+  assert.equal(
+    secrets.stderr.trim(),
+    'Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:kube-system:job-controller" cannot list resource "secrets" in API group "" in the namespace "default"',
+  );
+  assert.equal(as(kc, ['auth', 'can-i', 'create', 'pods', '-n', 'default']).stdout.trim(), 'yes');
+  assert.equal(as(kc, ['auth', 'can-i', 'create', 'deployments.apps', '-n', 'default']).stdout.trim(), 'no');
+});
+
+test('a Deployment, a Service, a Job and a CronJob work with every component on its own identity', async () => {
+  ok(['create', 'deployment', 'web', '--image=busybox', '--replicas=2']);
+  ok(['expose', 'deployment', 'web', '--port=80']);
+  apply(job('once'));
+  ok(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+  const pods = json(['get', 'pods', '-l', 'app=web']).items as Array<{ status: { phase: string }; spec: { nodeName: string } }>;
+  assert.equal(pods.length, 2);
+  for (const p of pods) {
+    assert.equal(p.status.phase, 'Running');
+    assert.equal(p.spec.nodeName, 'ident-0');
+  }
+  await eventually(() => (json(['get', 'endpoints', 'web']).subsets?.[0]?.addresses?.length === 2 ? true : undefined), 'web endpoints filled');
+  await eventually(
+    () => (json(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']).items[0]?.endpoints?.length === 2 ? true : undefined),
+    'web EndpointSlice filled',
+  );
+  ok(['wait', '--for=condition=complete', 'job/once', '--timeout=60s']);
+  // The CronJob's first Job, at the first minute boundary after the start.
+  await eventually(
+    () =>
+      (json(['get', 'jobs']).items as Array<{ metadata: { ownerReferences?: Array<{ name: string }> } }>).some(
+        (j) => j.metadata.ownerReferences?.[0]?.name === 'every-minute',
+      ) || undefined,
+    'the CronJob made its Job',
+    90_000,
+  );
+  assert.ok(json(['get', 'cronjob', 'every-minute']).status?.lastScheduleTime, 'lastScheduleTime set by the CronJob controller');
+});
+
+test('the Job controller acts as job-controller: without its role it is refused, with it back it works', async () => {
+  const role = json(['get', 'clusterrole', 'system:controller:job-controller']);
+  // An admin's pin: the server's reconciliation leaves a role marked autoupdate=false alone.
+  ok(['annotate', '--overwrite', 'clusterrole', 'system:controller:job-controller', 'rbac.authorization.kubernetes.io/autoupdate=false']);
+  // Everything but its pod rule (it still records events, which say why it cannot go on).
+  const withoutPods = (role.rules as Array<{ resources?: string[] }>).filter((r) => !r.resources?.includes('pods'));
+  assert.equal(withoutPods.length, role.rules.length - 1);
+  ok([
+    'patch',
+    'clusterrole',
+    'system:controller:job-controller',
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/rules', value: withoutPods }]),
+  ]);
+  try {
+    apply(job('blocked'));
+    const refused = await eventually<string>(
+      () => {
+        const events = json(['get', 'events', '--field-selector', 'involvedObject.name=blocked,reason=FailedCreate']).items as Array<{ message: string }>;
+        return events[0]?.message ?? '';
+      },
+      'FailedCreate event of job blocked',
+      30_000,
+    );
+    assert.match(
+      refused,
+      /^Error creating: pods is forbidden: User "system:serviceaccount:kube-system:job-controller" cannot create resource "pods" in API group "" in the namespace "default"$/,
+    );
+    assert.equal(json(['get', 'pods', '-l', 'job-name=blocked']).items.length, 0);
+  } finally {
+    const back = { ...role, metadata: { name: role.metadata.name, labels: role.metadata.labels, annotations: role.metadata.annotations } };
+    writeFileSync(join(s.dataDir, 'job-role.json'), JSON.stringify(back));
+    ok(['replace', '-f', join(s.dataDir, 'job-role.json')]);
+  }
+  ok(['wait', '--for=condition=complete', 'job/blocked', '--timeout=90s']);
+});
