@@ -178,3 +178,69 @@ test('the Job controller acts as job-controller: without its role it is refused,
   }
   ok(['wait', '--for=condition=complete', 'job/blocked', '--timeout=90s']);
 });
+
+test('berth scheduler and controller-manager run apart on the kubeconfigs the server wrote, the controllers on their own certificates', async () => {
+  const apart = await startServer({ args: ['--disable-scheduler', '--disable-controller-manager'] });
+  const procs: ChildProcess[] = [];
+  let out = '';
+  const run = (args: string[]) => {
+    const p = spawn(process.execPath, [BERTH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (out += d));
+    procs.push(p);
+  };
+  try {
+    const pki = join(apart.dataDir, 'pki');
+    run(['scheduler', '--kubeconfig', join(apart.dataDir, 'scheduler.kubeconfig'), '--metrics-bind-address', '127.0.0.1:0']);
+    run([
+      'controller-manager',
+      '--kubeconfig',
+      join(apart.dataDir, 'controller-manager.kubeconfig'),
+      '--cluster-signing-cert-file',
+      join(pki, 'ca.crt'),
+      '--cluster-signing-key-file',
+      join(pki, 'ca.key'),
+    ]);
+    run(['sim', '--kubeconfig', apart.kubeconfig, '--nodes', '1', '--name-prefix', 'apart-']);
+    const k = (args: string[]) => kubectlOk(apart, args);
+    k(['create', 'deployment', 'apart', '--image=busybox', '--replicas=2']);
+    k(['rollout', 'status', 'deployment/apart', '--timeout=60s']);
+    const pods = JSON.parse(k(['get', 'pods', '-l', 'app=apart', '-o', 'json'])).items as Array<{ spec: { nodeName: string }; status: { phase: string } }>;
+    assert.deepEqual(
+      pods.map((p) => [p.spec.nodeName, p.status.phase]),
+      [
+        ['apart-0', 'Running'],
+        ['apart-0', 'Running'],
+      ],
+    );
+    // The controllers' ServiceAccounts were made by the standalone manager, as system:kube-controller-manager.
+    assert.match(k(['get', 'serviceaccount', 'replicaset-controller', '-n', 'kube-system', '-o', 'name']), /serviceaccount\/replicaset-controller/);
+    // The pods' creator was the ReplicaSet controller's own identity: the server names it in its
+    // 403 once the role loses its pod rule.
+    k(['annotate', '--overwrite', 'clusterrole', 'system:controller:replicaset-controller', 'rbac.authorization.kubernetes.io/autoupdate=false']);
+    const role = JSON.parse(k(['get', 'clusterrole', 'system:controller:replicaset-controller', '-o', 'json']));
+    const withoutPods = (role.rules as Array<{ resources?: string[] }>).filter((r) => !r.resources?.includes('pods'));
+    k([
+      'patch',
+      'clusterrole',
+      'system:controller:replicaset-controller',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/rules', value: withoutPods }]),
+    ]);
+    k(['scale', 'deployment', 'apart', '--replicas=3']);
+    const refused = await eventually<string>(
+      () => {
+        const events = JSON.parse(k(['get', 'events', '--field-selector', 'reason=FailedCreate', '-o', 'json'])).items as Array<{ message: string }>;
+        return events[0]?.message ?? '';
+      },
+      `FailedCreate of the ReplicaSet:\n${out.slice(-2000)}`,
+      30_000,
+    );
+    assert.match(refused, /User "system:serviceaccount:kube-system:replicaset-controller" cannot create resource "pods"/);
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await apart.stop();
+    apart.cleanup();
+  }
+});
