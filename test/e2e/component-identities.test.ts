@@ -141,42 +141,61 @@ test('a Deployment, a Service, a Job and a CronJob work with every component on 
   assert.ok(json(['get', 'cronjob', 'every-minute']).status?.lastScheduleTime, 'lastScheduleTime set by the CronJob controller');
 });
 
-test('the Job controller acts as job-controller: without its role it is refused, with it back it works', async () => {
-  const role = json(['get', 'clusterrole', 'system:controller:job-controller']);
-  // An admin's pin: the server's reconciliation leaves a role marked autoupdate=false alone.
-  ok(['annotate', '--overwrite', 'clusterrole', 'system:controller:job-controller', 'rbac.authorization.kubernetes.io/autoupdate=false']);
-  // Everything but its pod rule (it still records events, which say why it cannot go on).
-  const withoutPods = (role.rules as Array<{ resources?: string[] }>).filter((r) => !r.resources?.includes('pods'));
-  assert.equal(withoutPods.length, role.rules.length - 1);
-  ok([
-    'patch',
-    'clusterrole',
-    'system:controller:job-controller',
-    '--type=json',
-    '-p',
-    JSON.stringify([{ op: 'replace', path: '/rules', value: withoutPods }]),
-  ]);
+type Rule = { resources?: string[] };
+
+/**
+ * Takes the rules `drop` picks out of a default ClusterRole, pinned as an admin would (the
+ * server's reconciliation leaves a role marked autoupdate=false alone); returns how to put it back.
+ * The component keeps its other rules (events: it still says why it cannot go on).
+ */
+function withoutRules(k: (args: string[]) => string, name: string, drop: (r: Rule) => boolean, scratch: string): () => void {
+  const role = JSON.parse(k(['get', 'clusterrole', name, '-o', 'json']));
+  const kept = (role.rules as Rule[]).filter((r) => !drop(r));
+  assert.equal(kept.length, role.rules.length - 1, `${name}: exactly one rule taken`);
+  k(['annotate', '--overwrite', 'clusterrole', name, 'rbac.authorization.kubernetes.io/autoupdate=false']);
+  k(['patch', 'clusterrole', name, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/rules', value: kept }])]);
+  return () => {
+    writeFileSync(scratch, JSON.stringify({ ...role, metadata: { name, labels: role.metadata.labels, annotations: role.metadata.annotations } }));
+    k(['replace', '-f', scratch]);
+  };
+}
+
+/** The message of the first event of this reason about the object, once there is one. */
+const firstEvent = (k: (args: string[]) => string, selector: string, what: string) =>
+  eventually<string>(
+    () => (JSON.parse(k(['get', 'events', '--field-selector', selector, '-o', 'json'])).items[0]?.message as string | undefined) ?? '',
+    what,
+    30_000,
+  );
+
+test('the Job controller acts as job-controller: without its pod rule it is refused, with it back it works', async () => {
+  const restore = withoutRules(ok, 'system:controller:job-controller', (r) => !!r.resources?.includes('pods'), join(s.dataDir, 'job-role.json'));
   try {
     apply(job('blocked'));
-    const refused = await eventually<string>(
-      () => {
-        const events = json(['get', 'events', '--field-selector', 'involvedObject.name=blocked,reason=FailedCreate']).items as Array<{ message: string }>;
-        return events[0]?.message ?? '';
-      },
-      'FailedCreate event of job blocked',
-      30_000,
-    );
+    const refused = await firstEvent(ok, 'involvedObject.name=blocked,reason=FailedCreate', 'FailedCreate event of job blocked');
     assert.match(
       refused,
       /^Error creating: pods is forbidden: User "system:serviceaccount:kube-system:job-controller" cannot create resource "pods" in API group "" in the namespace "default"$/,
     );
     assert.equal(json(['get', 'pods', '-l', 'job-name=blocked']).items.length, 0);
   } finally {
-    const back = { ...role, metadata: { name: role.metadata.name, labels: role.metadata.labels, annotations: role.metadata.annotations } };
-    writeFileSync(join(s.dataDir, 'job-role.json'), JSON.stringify(back));
-    ok(['replace', '-f', join(s.dataDir, 'job-role.json')]);
+    restore();
   }
   ok(['wait', '--for=condition=complete', 'job/blocked', '--timeout=90s']);
+});
+
+test('the embedded scheduler acts as system:kube-scheduler: without its binding rule the bind is refused, with it back the pod runs', async () => {
+  const restore = withoutRules(ok, 'system:kube-scheduler', (r) => !!r.resources?.includes('pods/binding'), join(s.dataDir, 'scheduler-role.json'));
+  try {
+    ok(['run', 'unbound', '--image=busybox', '--restart=Never']);
+    const refused = await firstEvent(ok, 'involvedObject.name=unbound,reason=FailedScheduling', 'FailedScheduling event of pod unbound');
+    assert.match(refused, /User "system:kube-scheduler" cannot create resource "pods\/binding" in API group "" in the namespace "default"/);
+    assert.equal(json(['get', 'pod', 'unbound']).spec.nodeName, undefined);
+  } finally {
+    restore();
+  }
+  ok(['wait', '--for=jsonpath={.status.phase}=Running', 'pod/unbound', '--timeout=90s']);
+  assert.equal(json(['get', 'pod', 'unbound']).spec.nodeName, 'ident-0');
 });
 
 test('berth scheduler and controller-manager run apart on the kubeconfigs the server wrote, the controllers on their own certificates', async () => {
@@ -217,26 +236,9 @@ test('berth scheduler and controller-manager run apart on the kubeconfigs the se
     assert.match(k(['get', 'serviceaccount', 'replicaset-controller', '-n', 'kube-system', '-o', 'name']), /serviceaccount\/replicaset-controller/);
     // The pods' creator was the ReplicaSet controller's own identity: the server names it in its
     // 403 once the role loses its pod rule.
-    k(['annotate', '--overwrite', 'clusterrole', 'system:controller:replicaset-controller', 'rbac.authorization.kubernetes.io/autoupdate=false']);
-    const role = JSON.parse(k(['get', 'clusterrole', 'system:controller:replicaset-controller', '-o', 'json']));
-    const withoutPods = (role.rules as Array<{ resources?: string[] }>).filter((r) => !r.resources?.includes('pods'));
-    k([
-      'patch',
-      'clusterrole',
-      'system:controller:replicaset-controller',
-      '--type=json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/rules', value: withoutPods }]),
-    ]);
+    withoutRules(k, 'system:controller:replicaset-controller', (r) => !!r.resources?.includes('pods'), join(apart.dataDir, 'rs-role.json'));
     k(['scale', 'deployment', 'apart', '--replicas=3']);
-    const refused = await eventually<string>(
-      () => {
-        const events = JSON.parse(k(['get', 'events', '--field-selector', 'reason=FailedCreate', '-o', 'json'])).items as Array<{ message: string }>;
-        return events[0]?.message ?? '';
-      },
-      `FailedCreate of the ReplicaSet:\n${out.slice(-2000)}`,
-      30_000,
-    );
+    const refused = await firstEvent(k, 'reason=FailedCreate', `FailedCreate of the ReplicaSet:\n${out.slice(-2000)}`);
     assert.match(refused, /User "system:serviceaccount:kube-system:replicaset-controller" cannot create resource "pods"/);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
