@@ -84,10 +84,13 @@ export function startControllerManager(
 
 /** Each controller's own client, its ServiceAccount's certificate from the factory, made up front. */
 export async function controllerClients(clients: ComponentClients): Promise<(controller: ControllerName) => RestClient> {
-  const byName = new Map<ControllerName, RestClient>();
-  for (const name of CONTROLLER_NAMES) {
-    byName.set(name, await clients.clientFor(controllerIdentity(name), `berth-controller-manager/${CONTROLLER_SERVICE_ACCOUNTS[name]}`));
-  }
+  // Issued side by side: key generation and signing run on libuv's threads.
+  const made = await Promise.all(
+    CONTROLLER_NAMES.map(
+      async (name) => [name, await clients.clientFor(controllerIdentity(name), `berth-controller-manager/${CONTROLLER_SERVICE_ACCOUNTS[name]}`)] as const,
+    ),
+  );
+  const byName = new Map<ControllerName, RestClient>(made);
   return (name) => byName.get(name)!;
 }
 

@@ -206,8 +206,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // The embedded components talk to the API over loopback HTTPS like any other client, each as
   // its own least-privileged identity (never the admin's token, which is the user's).
   components = new ComponentClients({ connection: { server: url, ca: pki.caCert }, signer: { cert: pki.caCert, key: pki.caKey } });
-  const schedulerClient = await components.clientFor(KUBE_SCHEDULER, 'berth-scheduler');
-  const managerClient = await components.clientFor(KUBE_CONTROLLER_MANAGER, 'berth-controller-manager');
+  const [schedulerClient, managerClient, clientFor] = await Promise.all([
+    components.clientFor(KUBE_SCHEDULER, 'berth-scheduler'),
+    components.clientFor(KUBE_CONTROLLER_MANAGER, 'berth-controller-manager'),
+    controllerClients(components),
+  ]);
   // As k3s's per-component kubeconfigs: for a `berth scheduler` or `berth controller-manager` run apart.
   writeComponentKubeconfig(joinPath(dataDir, 'scheduler.kubeconfig'), url, pki.caCert, schedulerClient, KUBE_SCHEDULER.user);
   writeComponentKubeconfig(joinPath(dataDir, 'controller-manager.kubeconfig'), url, pki.caCert, managerClient, KUBE_CONTROLLER_MANAGER.user);
@@ -224,7 +227,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     controllers = startControllerManager(managerClient, {
       ...cmOptions,
       csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
-      clientFor: await controllerClients(components),
+      clientFor,
     });
   }
   // The join line first: whoever has read the ready line has read how to join.
