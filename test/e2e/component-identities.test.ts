@@ -3,9 +3,11 @@
 // kubelet: a Deployment, a Service, a Job and a CronJob all work; the scheduler's and the
 // controller manager's kubeconfigs the server writes are system:kube-scheduler and
 // system:kube-controller-manager; the controllers' ServiceAccounts exist; a controller's own
-// credential is refused what its role lacks; and taking the pod rule from job-controller's role
-// stops the Job controller (with upstream's 403 naming its ServiceAccount) until the rule is back,
-// which no component holding the admin's token would notice.
+// credential is refused what its role lacks. Taking one rule from a component's default role
+// (the Job controller's pod rule, the scheduler's pods/binding) stops that component with
+// upstream's 403 naming its identity until the rule is back, which no component holding the
+// admin's token would notice. The standalone scheduler and controller manager run on the
+// kubeconfigs the server wrote, the controllers again on their own ServiceAccounts' certificates.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
