@@ -1,14 +1,28 @@
 import { writeFileSync, renameSync } from 'node:fs';
 import YAML from 'yaml';
 
-/** Writes an admin kubeconfig (mode 0600) for kubectl and client libraries. */
-export function writeKubeconfig(path: string, server: string, caCert: string, token: string, name = 'berth'): void {
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/**
+ * Writes a kubeconfig (mode 0600) for kubectl and client libraries: the admin's (a bearer token),
+ * or a component's (a client certificate and key, user named after the component).
+ */
+export function writeKubeconfig(
+  path: string,
+  server: string,
+  caCert: string,
+  credential: string | { cert: string; key: string; user: string },
+  name = 'berth',
+): void {
+  const userName = typeof credential === 'string' ? `${name}-admin` : credential.user;
+  const user =
+    typeof credential === 'string' ? { token: credential } : { 'client-certificate-data': b64(credential.cert), 'client-key-data': b64(credential.key) };
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } }],
-    users: [{ name: `${name}-admin`, user: { token } }],
-    contexts: [{ name, context: { cluster: name, user: `${name}-admin` } }],
+    clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(caCert) } }],
+    users: [{ name: userName, user }],
+    contexts: [{ name, context: { cluster: name, user: userName } }],
     'current-context': name,
     preferences: {},
   };

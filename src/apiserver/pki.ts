@@ -116,10 +116,12 @@ export async function signPublicKey(
 /** Issues a key and a certificate for it signed by the CA. */
 export async function issueCertificate(
   ca: CaFiles,
-  opts: { commonName: string; organization?: string; names?: x509.JsonGeneralName[]; usage: Usage; notAfter?: Date },
+  opts: { commonName: string; organization?: string; organizations?: string[]; names?: x509.JsonGeneralName[]; usage: Usage; notAfter?: Date },
 ): Promise<{ cert: string; key: string }> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const subject = `CN=${opts.commonName}${opts.organization ? `, O=${opts.organization}` : ''}`;
+  // One O per group (the API server reads every O as a group, as upstream's x509 authenticator).
+  const orgs = [...(opts.organization ? [opts.organization] : []), ...(opts.organizations ?? [])];
+  const subject = [`CN=${opts.commonName}`, ...orgs.map((o) => `O=${o}`)].join(', ');
   const cert = await signPublicKey(ca, keys.publicKey, { subject, names: opts.names, usage: opts.usage, notAfter: opts.notAfter });
   return { cert, key: await exportKey(keys.privateKey) };
 }

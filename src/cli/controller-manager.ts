@@ -4,7 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { RestClient } from '../client/index.js';
 import { runLeaderElected, type LeaderElected } from './leader-elected.js';
-import { runControllers, type ControllerManagerOptions } from '../controllers/index.js';
+import { CONTROLLER_NAMES, runControllers, type ControllerManagerOptions, type ControllerName } from '../controllers/index.js';
+import { ensureServiceAccounts } from '../controllers/service-accounts.js';
+import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNTS, controllerIdentity, controllerServiceAccounts } from '../api/component-identities.js';
+import { ComponentClients } from './component-clients.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { componentLogger } from '../log/logger.js';
 
@@ -57,6 +60,10 @@ export function controllerOptions(flags: ControllerManagerFlags): ControllerMana
   return opts;
 }
 
+/**
+ * client: the manager's own (leader election, shared informers, the controllers' ServiceAccounts);
+ * opts.clientFor, when given, each controller's.
+ */
 export function startControllerManager(
   client: RestClient,
   opts: ControllerManagerOptions & { leaderElect?: boolean; identity?: string } = {},
@@ -67,18 +74,39 @@ export function startControllerManager(
     leaderElect: opts.leaderElect !== false,
     identity: opts.identity,
     log,
-    run: (signal) => runControllers(client, signal, log, opts),
+    run: async (signal) => {
+      // As upstream's service-account client builder: each account a controller acts as exists.
+      if (opts.clientFor) await ensureServiceAccounts(client, CONTROLLER_NAMESPACE, controllerServiceAccounts(), signal, log);
+      await runControllers(client, signal, log, opts);
+    },
   });
+}
+
+/** Each controller's own client, its ServiceAccount's certificate from the factory, made up front. */
+export async function controllerClients(clients: ComponentClients): Promise<(controller: ControllerName) => RestClient> {
+  // Issued side by side: key generation and signing run on libuv's threads.
+  const made = await Promise.all(
+    CONTROLLER_NAMES.map(
+      async (name) => [name, await clients.clientFor(controllerIdentity(name), `berth-controller-manager/${CONTROLLER_SERVICE_ACCOUNTS[name]}`)] as const,
+    ),
+  );
+  const byName = new Map<ControllerName, RestClient>(made);
+  return (name) => byName.get(name)!;
 }
 
 /** `berth controller-manager --kubeconfig FILE`. */
 export async function runControllerManagerCommand(flags: ControllerManagerFlags): Promise<void> {
   const opts = controllerOptions(flags);
-  const client = RestClient.fromKubeconfig(flags.kubeconfig);
-  const cm = startControllerManager(client, { ...opts, leaderElect: flags.leaderElect !== false });
+  const client = RestClient.fromKubeconfig(flags.kubeconfig, { userAgent: 'berth-controller-manager' });
+  // Holding the cluster CA (to sign CSRs), it gives each controller its own identity as `berth
+  // server` does; without it every controller acts as the kubeconfig's user.
+  const identities = opts.csrSigning ? new ComponentClients({ connection: client.options, signer: opts.csrSigning.ca }) : undefined;
+  const clientFor = identities ? await controllerClients(identities) : undefined;
+  const cm = startControllerManager(client, { ...opts, clientFor, leaderElect: flags.leaderElect !== false });
   const shutdown = async (signal: string) => {
     log(`${signal} received, shutting down`);
     await cm.stop();
+    await identities?.close();
     client.close();
     process.exit(0);
   };

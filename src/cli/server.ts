@@ -13,7 +13,9 @@ import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './sc
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { RuntimeUnavailableError } from '../runtime/index.js';
-import { controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
+import { controllerClients, controllerOptions, startControllerManager, type RunningControllerManager } from './controller-manager.js';
+import { ComponentClients } from './component-clients.js';
+import { APISERVER_ENDPOINTS, KUBE_CONTROLLER_MANAGER, KUBE_SCHEDULER } from '../api/component-identities.js';
 import { podCidrForEmbeddedAgent } from './embedded-pod-cidr.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { defaultDataDir, parseListen } from './flags.js';
@@ -89,6 +91,12 @@ function limitHeapGrowth(): void {
   setFlagsFromString('--heap-growing-percent=50');
 }
 
+/** A kubeconfig with the certificate of a component's client. */
+function writeComponentKubeconfig(path: string, url: string, caCert: string, client: RestClient, user: string): void {
+  const { cert, key } = client.credentials;
+  writeKubeconfig(path, url, caCert, { cert: cert!, key: key!, user });
+}
+
 /** The host other machines reach this server by: the listen address, or this machine's name. */
 function joinHost(listenHost: string): string {
   if (listenHost === '0.0.0.0' || listenHost === '::') return hostname();
@@ -151,7 +159,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let controllers: RunningControllerManager | undefined;
   let agent: RunningAgent | undefined;
   let simulated: Simulator | undefined;
+  /** The admin's client, for the node started below (the simulated node, an embedded agent's pod range). */
   let client: RestClient | undefined;
+  let components: ComponentClients | undefined;
   let kubernetesEndpoints: ApiServerEndpointsReconciler | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -176,6 +186,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       // This server leaves default/kubernetes before it stops answering.
       await withDeadline('kubernetes endpoints', kubernetesEndpoints?.stop());
       client?.close();
+      await components?.close();
       await server.stop();
       await store.close();
       process.exit(0);
@@ -192,17 +203,33 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
   const kubeconfig = joinPath(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, url, pki.caCert, pki.adminToken);
-  // The embedded components talk to the API over loopback HTTPS like any other client.
-  client = new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
+  // The embedded components talk to the API over loopback HTTPS like any other client, each as
+  // its own least-privileged identity (never the admin's token, which is the user's).
+  components = new ComponentClients({ connection: { server: url, ca: pki.caCert }, signer: { cert: pki.caCert, key: pki.caKey } });
+  const [schedulerClient, managerClient, clientFor] = await Promise.all([
+    components.clientFor(KUBE_SCHEDULER, 'berth-scheduler'),
+    components.clientFor(KUBE_CONTROLLER_MANAGER, 'berth-controller-manager'),
+    controllerClients(components),
+  ]);
+  // As k3s's per-component kubeconfigs: for a `berth scheduler` or `berth controller-manager` run apart.
+  writeComponentKubeconfig(joinPath(dataDir, 'scheduler.kubeconfig'), url, pki.caCert, schedulerClient, KUBE_SCHEDULER.user);
+  writeComponentKubeconfig(joinPath(dataDir, 'controller-manager.kubeconfig'), url, pki.caCert, managerClient, KUBE_CONTROLLER_MANAGER.user);
   if (advertise.address) {
-    kubernetesEndpoints = new ApiServerEndpointsReconciler({ client, address: advertise.address, port: server.port });
+    const endpointsClient = await components.clientFor(APISERVER_ENDPOINTS, 'berth-apiserver');
+    kubernetesEndpoints = new ApiServerEndpointsReconciler({ client: endpointsClient, address: advertise.address, port: server.port });
     kubernetesEndpoints.start();
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig);
+  if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig);
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
-  if (!flags.disableControllerManager) controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
+  if (!flags.disableControllerManager) {
+    controllers = startControllerManager(managerClient, {
+      ...cmOptions,
+      csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
+      clientFor,
+    });
+  }
   // The join line first: whoever has read the ready line has read how to join.
   log(`to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)`);
   log(`API server ready at ${url} (kubeconfig: ${kubeconfig})`);

@@ -51,10 +51,20 @@ export interface ControllerContext {
 }
 
 export function newControllerContext(client: RestClient, log: (m: string) => void): ControllerContext {
+  return withClient({ informers: new SharedInformers(client, log), log }, client);
+}
+
+/**
+ * A context on the same shared informers whose writes and events go through another client: a
+ * controller acting as its own identity reads what the manager's informers hold (as upstream,
+ * whose informer factory uses the manager's root client) and writes as itself.
+ */
+export function withClient(base: Pick<ControllerContext, 'informers' | 'log'>, client: RestClient): ControllerContext {
+  const { informers, log } = base;
   const recorders = new Map<string, EventRecorder>();
   return {
     client,
-    informers: new SharedInformers(client, log),
+    informers,
     recorder(component) {
       let r = recorders.get(component);
       if (!r) {

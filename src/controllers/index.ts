@@ -2,9 +2,9 @@
 // starts them on shared informers.
 import { setMaxListeners } from 'node:events';
 import type { RestClient } from '../client/index.js';
-import { newControllerContext, type Controller, type ControllerContext } from './context.js';
+import { newControllerContext, withClient, type Controller, type ControllerContext } from './context.js';
 import { newClusterRoleAggregationController } from './clusterroleaggregation.js';
-import { newCsrControllers, type CsrSigningOptions } from './certificates/index.js';
+import { CsrApprovingController, CsrSigningController, type CsrSigningOptions } from './certificates/index.js';
 import { newDeploymentController } from './deployment/index.js';
 import { newGarbageCollector } from './garbagecollector/index.js';
 import { newNamespaceController } from './namespace.js';
@@ -32,6 +32,12 @@ export interface ControllerManagerOptions {
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
   job?: JobControllerOptions;
+  /**
+   * The client each controller acts with (its own identity, as upstream's
+   * --use-service-account-credentials); absent: every controller uses the manager's client.
+   * The shared informers always read through the manager's client.
+   */
+  clientFor?: (controller: ControllerName) => RestClient;
 }
 
 export const CONTROLLER_NAMES = [
@@ -56,26 +62,31 @@ export const CONTROLLER_NAMES = [
   'daemonset',
 ] as const;
 
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
+  // Each controller on the shared informers, writing with its own client when it has one.
+  const as = (name: ControllerName) => (opts.clientFor ? withClient(ctx, opts.clientFor(name)) : ctx);
   return [
-    newReplicaSetController(ctx),
-    newReplicationControllerController(ctx),
-    newDeploymentController(ctx),
-    newGarbageCollector(ctx),
-    newNamespaceController(ctx),
-    newNodeLifecycleController(ctx, opts.nodeLifecycle),
-    newPodGCController(ctx, opts.podGC),
-    ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(ctx, opts.nodeIpam)]),
-    ...newCsrControllers(ctx, opts.csrSigning),
-    newEndpointSliceController(ctx, opts.endpointSlice),
-    newEndpointsController(ctx),
-    newServiceLBController(ctx),
-    newClusterRoleAggregationController(ctx),
-    newJobController(ctx, opts.job),
-    newTTLAfterFinishedController(ctx),
-    newCronJobController(ctx),
-    newDisruptionController(ctx),
-    newDaemonSetController(ctx),
+    newReplicaSetController(as('replicaset')),
+    newReplicationControllerController(as('replicationcontroller')),
+    newDeploymentController(as('deployment')),
+    newGarbageCollector(as('garbagecollector')),
+    newNamespaceController(as('namespace')),
+    newNodeLifecycleController(as('nodelifecycle'), opts.nodeLifecycle),
+    newPodGCController(as('podgc'), opts.podGC),
+    ...(opts.nodeIpam?.allocateNodeCidrs === false ? [] : [newNodeIpamController(as('nodeipam'), opts.nodeIpam)]),
+    new CsrApprovingController(as('csrapproving')),
+    ...(opts.csrSigning ? [new CsrSigningController(as('csrsigning'), opts.csrSigning)] : []),
+    newEndpointSliceController(as('endpointslice'), opts.endpointSlice),
+    newEndpointsController(as('endpoints')),
+    newServiceLBController(as('service-lb')),
+    newClusterRoleAggregationController(as('clusterrole-aggregation')),
+    newJobController(as('job'), opts.job),
+    newTTLAfterFinishedController(as('ttl-after-finished')),
+    newCronJobController(as('cronjob')),
+    newDisruptionController(as('disruption')),
+    newDaemonSetController(as('daemonset')),
   ];
 }
 

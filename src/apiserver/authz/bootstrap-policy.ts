@@ -3,7 +3,8 @@
 // roles (cluster-admin; admin, edit and view built by aggregation), what every user and anonymous
 // may do (discovery, health, version, self reviews), the components' roles, and one
 // system:controller:<name> role per controller Berth runs, bound to its ServiceAccount in kube-system.
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from 'kubernetes-types/rbac/v1';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from 'kubernetes-types/rbac/v1';
+import { APISERVER_ENDPOINTS, CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNTS } from '../../api/component-identities.js';
 
 const G = 'rbac.authorization.k8s.io';
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
@@ -52,36 +53,103 @@ function clusterRoleBinding(role: string, subjects: Subject[], name = role): Clu
 
 const POD_SUBRESOURCES_READ = ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy'];
 
-/** The controllers Berth runs and the rules upstream's controller_policy.go gives each. */
+/**
+ * The controllers Berth runs, by the ServiceAccount each acts as (api/component-identities.ts), and
+ * the rules upstream's controller_policy.go gives each, rule for rule.
+ */
 const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
   'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [G], ['clusterroles'])],
+  'cronjob-controller': [
+    rule(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['cronjobs/status']),
+    rule(['update'], ['batch'], ['cronjobs/finalizers']),
+    rule(['list', 'watch', 'delete'], [''], ['pods']),
+    ...events(),
+  ],
   'deployment-controller': [
-    rule(['get', 'list', 'watch', 'update'], ['apps'], ['deployments']),
-    rule(['update'], ['apps'], ['deployments/finalizers', 'deployments/status']),
-    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps'], ['replicasets']),
+    rule(['get', 'list', 'watch', 'update'], ['extensions', 'apps'], ['deployments']),
+    rule(['update'], ['extensions', 'apps'], ['deployments/status']),
+    rule(['update'], ['extensions', 'apps'], ['deployments/finalizers']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps', 'extensions'], ['replicasets']),
     rule(['get', 'list', 'watch', 'update'], [''], ['pods']),
     ...events(),
   ],
-  'replicaset-controller': [
-    rule(['get', 'list', 'watch', 'update'], ['apps'], ['replicasets']),
-    rule(['update'], ['apps'], ['replicasets/status', 'replicasets/finalizers']),
-    rule(['list', 'watch', 'patch', 'create', 'delete'], [''], ['pods']),
+  'endpoint-controller': [
+    rule(READ, [''], ['services', 'pods']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['endpoints']),
+    rule(['create'], [''], ['endpoints/restricted']),
+    ...events(),
+  ],
+  'endpointslice-controller': [
+    rule(READ, [''], ['services', 'pods', 'nodes']),
+    rule(['update'], [''], ['services/finalizers']),
+    rule(['get', 'list', 'watch', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
     ...events(),
   ],
   'generic-garbage-collector': [rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']), ...events()],
+  'job-controller': [
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['jobs/status']),
+    rule(['update'], ['batch'], ['jobs/finalizers']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
+    ...events(),
+  ],
   'namespace-controller': [
     rule(['get', 'list', 'watch', 'delete'], [''], ['namespaces']),
     rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']),
-    rule(['get', 'list', 'delete', 'deletecollection'], ['*'], ['*']),
+    rule(['get', 'list', 'watch', 'delete', 'deletecollection'], ['*'], ['*']),
   ],
   'node-controller': [
-    rule(['get', 'list', 'update', 'delete', 'patch'], [''], ['nodes']),
+    rule(['get', 'list', 'watch', 'update', 'delete', 'patch'], [''], ['nodes']),
     rule(['patch', 'update'], [''], ['nodes/status']),
-    rule(['update'], [''], ['pods/status']),
-    rule(['list', 'get', 'delete'], [''], ['pods']),
+    rule(['patch', 'update'], [''], ['pods/status']),
+    rule(['list', 'watch', 'get', 'delete'], [''], ['pods']),
     ...events(),
   ],
-  'pod-garbage-collector': [rule(['list', 'watch', 'delete'], [''], ['pods']), rule(['get', 'list'], [''], ['nodes']), rule(['patch'], [''], ['pods/status'])],
+  'pod-garbage-collector': [rule(['list', 'watch', 'delete'], [''], ['pods']), rule(READ, [''], ['nodes']), rule(['patch'], [''], ['pods/status'])],
+  'replication-controller': [
+    rule(['get', 'list', 'watch', 'update'], [''], ['replicationcontrollers']),
+    rule(['update'], [''], ['replicationcontrollers/status']),
+    rule(['update'], [''], ['replicationcontrollers/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [''], ['pods']),
+    ...events(),
+  ],
+  'daemon-set-controller': [
+    rule(['get', 'list', 'watch'], ['extensions', 'apps'], ['daemonsets']),
+    rule(['update'], ['extensions', 'apps'], ['daemonsets/status']),
+    rule(['update'], ['extensions', 'apps'], ['daemonsets/finalizers']),
+    rule(['list', 'watch'], [''], ['nodes']),
+    rule(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
+    rule(['create'], [''], ['pods/binding']),
+    rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
+    ...events(),
+  ],
+  'disruption-controller': [
+    rule(['get', 'list', 'watch'], ['extensions', 'apps'], ['deployments']),
+    rule(['get', 'list', 'watch'], ['apps', 'extensions'], ['replicasets']),
+    rule(['get', 'list', 'watch'], [''], ['replicationcontrollers']),
+    rule(['get', 'list', 'watch'], ['policy'], ['poddisruptionbudgets']),
+    rule(['get', 'list', 'watch'], ['apps'], ['statefulsets']),
+    rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
+    rule(['get'], ['*'], ['*/scale']),
+    rule(['patch', 'update'], [''], ['pods/status']),
+    ...events(),
+  ],
+  'replicaset-controller': [
+    rule(['get', 'list', 'watch', 'update'], ['apps', 'extensions'], ['replicasets']),
+    rule(['update'], ['apps', 'extensions'], ['replicasets/status']),
+    rule(['update'], ['apps', 'extensions'], ['replicasets/finalizers']),
+    rule(['list', 'watch', 'patch', 'create', 'delete'], [''], ['pods']),
+    ...events(),
+  ],
+  'service-controller': [
+    rule(READ, [''], ['services']),
+    rule(['patch', 'update'], [''], ['services/status']),
+    rule(['list', 'watch'], [''], ['nodes']),
+    ...events(),
+  ],
+  'ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), ...events()],
   'certificate-controller': [
     rule(['get', 'list', 'watch', 'delete'], ['certificates.k8s.io'], ['certificatesigningrequests']),
     rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
@@ -90,21 +158,9 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
       ['sign'],
       ['certificates.k8s.io'],
       ['signers'],
-      ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/legacy-unknown'],
+      ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving'],
     ),
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
-    ...events(),
-  ],
-  'endpoint-controller': [
-    rule(READ, [''], ['services', 'pods']),
-    rule(['get', 'list', 'create', 'update', 'delete'], [''], ['endpoints']),
-    rule(['create'], [''], ['endpoints/restricted']),
-    ...events(),
-  ],
-  'endpointslice-controller': [
-    rule(READ, [''], ['services', 'pods', 'nodes']),
-    rule(['update'], [''], ['services/finalizers']),
-    rule(['get', 'list', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
     ...events(),
   ],
 };
@@ -299,18 +355,26 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       ...events(),
       rule(['create'], ['coordination.k8s.io'], ['leases']),
       rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
-      rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
-      rule(['list', 'watch'], [''], ['nodes']),
+      rule(READ, [''], ['nodes']),
+      rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
       rule(['create'], [''], ['pods/binding', 'bindings']),
       rule(['patch', 'update'], [''], ['pods/status']),
-      rule(READ, [''], ['replicationcontrollers', 'services', 'namespaces']),
-      rule(READ, ['apps'], ['replicasets', 'statefulsets']),
+      rule(READ, [''], ['services', 'replicationcontrollers']),
+      rule(READ, ['apps', 'extensions'], ['replicasets']),
+      rule(READ, ['apps'], ['statefulsets']),
       rule(READ, ['policy'], ['poddisruptionbudgets']),
       rule(READ, [''], ['persistentvolumeclaims', 'persistentvolumes']),
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
-      rule(READ, ['storage.k8s.io'], ['csinodes', 'csidrivers', 'csistoragecapacities']),
-      rule(READ, ['scheduling.k8s.io'], ['priorityclasses']),
+      rule(READ, ['storage.k8s.io'], ['csinodes']),
+      rule(READ, [''], ['namespaces']),
+      rule(READ, ['storage.k8s.io'], ['csidrivers']),
+      rule(READ, ['storage.k8s.io'], ['csistoragecapacities']),
+    ]),
+    clusterRole('system:volume-scheduler', [
+      rule([...READ, 'update', 'patch'], [''], ['persistentvolumes']),
+      rule(READ, ['storage.k8s.io'], ['storageclasses']),
+      rule([...READ, 'update', 'patch'], [''], ['persistentvolumeclaims']),
     ]),
     clusterRole('system:kube-controller-manager', [
       ...events(),
@@ -357,6 +421,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:node-proxier', [user('system:kube-proxy')]),
     clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
+    clusterRoleBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
     // Upstream binds system:node to no one (the Node authorizer grants nodes their objects).
     clusterRoleBinding('system:node', []),
     // Until Berth has the Node authorizer (#15), nodes get system:node's rules through their group,
@@ -367,4 +432,52 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:node-bootstrapper', [group('system:bootstrappers')], 'berth:node-bootstrapper'),
     ...Object.keys(CONTROLLER_ROLES).map((name) => clusterRoleBinding(`system:controller:${name}`, [serviceAccount(name)])),
   ];
+}
+
+/**
+ * Berth's own components that have no upstream role, each allowed only in the namespace it works
+ * in (as upstream's namespaced defaults, NamespaceRoles): the CSR approver's node passwords
+ * (kube-system Secrets, node-password.ts) and the default/kubernetes endpoints reconciler (its
+ * Leases in kube-system, the Endpoints and EndpointSlice in default).
+ */
+const BERTH_ROLES: Array<{ namespace: string; name: string; rules: PolicyRule[]; subjects: Subject[] }> = [
+  {
+    namespace: CONTROLLER_NAMESPACE,
+    name: 'berth:controller:node-password',
+    rules: [rule(['get', 'create', 'delete'], [''], ['secrets'])],
+    subjects: [serviceAccount(CONTROLLER_SERVICE_ACCOUNTS.csrapproving)],
+  },
+  {
+    namespace: CONTROLLER_NAMESPACE,
+    name: 'berth:controller:apiserver-endpoints',
+    rules: [rule(['get', 'list', 'create', 'update', 'delete'], ['coordination.k8s.io'], ['leases'])],
+    subjects: [user(APISERVER_ENDPOINTS.user)],
+  },
+  {
+    namespace: 'default',
+    name: 'berth:controller:apiserver-endpoints',
+    rules: [rule(['get', 'create', 'update'], [''], ['endpoints']), rule(['get', 'create', 'update'], ['discovery.k8s.io'], ['endpointslices'])],
+    subjects: [user(APISERVER_ENDPOINTS.user)],
+  },
+];
+
+const meta = (namespace: string, name: string) => ({
+  name,
+  namespace,
+  labels: { ...BOOTSTRAP_LABEL },
+  annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+});
+
+export function bootstrapRoles(): Role[] {
+  return BERTH_ROLES.map(({ namespace, name, rules }) => ({ apiVersion: `${G}/v1`, kind: 'Role', metadata: meta(namespace, name), rules }));
+}
+
+export function bootstrapRoleBindings(): RoleBinding[] {
+  return BERTH_ROLES.map(({ namespace, name, subjects }) => ({
+    apiVersion: `${G}/v1`,
+    kind: 'RoleBinding',
+    metadata: meta(namespace, name),
+    roleRef: { apiGroup: G, kind: 'Role', name },
+    subjects,
+  }));
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
 import { reconciledBinding, reconciledRole } from './reconcile.js';
-import { clusterRoleBindingValidator, clusterRoleValidator } from '../../api/validation/rbac.js';
+import { clusterRoleBindingValidator, clusterRoleValidator, roleBindingValidator, roleValidator } from '../../api/validation/rbac.js';
 import type { KObject } from '../../api/object.js';
 
 const byName = <T extends { metadata?: { name?: string } }>(xs: T[], n: string) => xs.find((x) => x.metadata?.name === n)!;
@@ -16,6 +16,21 @@ test('every default role and binding is valid, and each binding names a default 
     assert.ok(
       roles.some((r) => r.metadata!.name === b.roleRef.name),
       b.roleRef.name,
+    );
+  }
+});
+
+test('the namespaced defaults are valid, and each binding names a default Role of its own namespace', () => {
+  const roles = bootstrapRoles();
+  for (const r of roles) assert.deepEqual(roleValidator.create(r as unknown as KObject), [], r.metadata!.name);
+  const bindings = bootstrapRoleBindings();
+  assert.ok(bindings.length > 0);
+  for (const b of bindings) {
+    assert.deepEqual(roleBindingValidator.create(b as unknown as KObject), [], b.metadata!.name);
+    assert.equal(b.roleRef.kind, 'Role');
+    assert.ok(
+      roles.some((r) => r.metadata!.name === b.roleRef.name && r.metadata!.namespace === b.metadata!.namespace),
+      `${b.metadata!.namespace}/${b.roleRef.name}`,
     );
   }
 });

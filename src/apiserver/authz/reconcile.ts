@@ -9,7 +9,7 @@ import { deepEqual } from '../../api/object.js';
 import { resourceByKey } from '../../registry/index.js';
 import { ApiError } from '../errors.js';
 import type { RestStorage } from '../rest-storage.js';
-import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles } from './bootstrap-policy.js';
+import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
 import { uncoveredRules } from './covers.js';
 
 type Any = Record<string, any>;
@@ -55,9 +55,10 @@ export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: st
     sameRef: (a: T, b: T) => boolean,
   ) => {
     const name = expected.metadata.name!;
+    const namespace = expected.metadata.namespace;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const existing = (await storage.get(r, undefined, name).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e)))) as
+        const existing = (await storage.get(r, namespace, name).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e)))) as
           T | undefined;
         if (!existing) {
           await storage.create(r, structuredClone(expected));
@@ -65,11 +66,11 @@ export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: st
         }
         if (!sameRef(existing, expected) && existing.metadata.annotations?.[AUTOUPDATE_ANNOTATION] !== 'false') {
           log(`rbac: recreating ${r.kind} ${name}: its roleRef changed`);
-          await storage.delete(r, undefined, name, {});
+          await storage.delete(r, namespace, name, {});
           continue;
         }
         if (!reconcile(existing, expected)) return;
-        await storage.update(r, undefined, name, (current) => reconcile(current as T, expected) ?? current);
+        await storage.update(r, namespace, name, (current) => reconcile(current as T, expected) ?? current);
         return;
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
@@ -79,5 +80,12 @@ export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: st
   for (const role of bootstrapClusterRoles()) await ensure(roles, role as unknown as KObject, reconciledRole as never, () => true);
   for (const b of bootstrapClusterRoleBindings()) {
     await ensure(bindings, b as unknown as KObject, reconciledBinding as never, (a, x) => deepEqual((a as Any).roleRef, (x as Any).roleRef));
+  }
+  // The namespaced defaults, the same way (their namespaces exist by now: created at bootstrap).
+  const nsRoles = resourceByKey('roles.rbac.authorization.k8s.io');
+  const nsBindings = resourceByKey('rolebindings.rbac.authorization.k8s.io');
+  for (const role of bootstrapRoles()) await ensure(nsRoles, role as unknown as KObject, reconciledRole as never, () => true);
+  for (const b of bootstrapRoleBindings()) {
+    await ensure(nsBindings, b as unknown as KObject, reconciledBinding as never, (a, x) => deepEqual((a as Any).roleRef, (x as Any).roleRef));
   }
 }

@@ -124,7 +124,3 @@ export class CsrSigningController extends CsrController {
     this.log('certificate' in result ? `issued CertificateSigningRequest ${name}` : `CertificateSigningRequest ${name} failed: ${result.failed}`);
   }
 }
-
-export function newCsrControllers(ctx: ControllerContext, signing?: CsrSigningOptions): Controller[] {
-  return [new CsrApprovingController(ctx), ...(signing ? [new CsrSigningController(ctx, signing)] : [])];
-}
