@@ -5,6 +5,7 @@
 // (answered by C's own DNS server) and reaching both backends across the overlay; the ClusterIP
 // and a NodePort answering on C, which runs no backend, from C itself and from outside; a backend
 // made NotReady leaving the rotation; a headless Service resolving to the pod IPs on A and B;
+// loadBalancerSourceRanges on the ServiceLB addresses (only the allowed source answered);
 // an agent killed with -9 and restarted ending with exactly the rules it had (those of a Service
 // deleted while it was down gone); deleting the Services leaving nothing of them in any table.
 import { test } from 'node:test';
@@ -50,9 +51,9 @@ const v4 = (s: string) =>
     .replace(/\]$/, '');
 
 /** n GETs from this process's node binary, in a machine's network namespace (or the root one): one body per line. */
-const nodeGets = (host: string, port: number, n: number, path = '/') =>
+const nodeGets = (host: string, port: number, n: number, path = '/', timeoutMs = 5000) =>
   `const h=require('http');let i=0;const next=()=>{if(i++>=${n})return;` +
-  `const q=h.get({host:'${host}',port:${port},path:'${path}',timeout:5000,agent:false},(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>{console.log(b.trim());next()})});` +
+  `const q=h.get({host:'${host}',port:${port},path:'${path}',timeout:${timeoutMs},agent:false},(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>{console.log(b.trim());next()})});` +
   `q.on('timeout',()=>q.destroy(new Error('timeout')));q.on('error',(e)=>{console.log('ERR '+e.message);next()})};next()`;
 
 const svc = (name: string, spec: Service['spec']): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec });
@@ -354,14 +355,66 @@ test('Services across 3 nodes: DNS, ClusterIP, NodePort, readiness, headless, ag
       assert.deepEqual(fromA(20), new Set(names), 'traffic from A after the restart');
     });
 
+    await t.test('loadBalancerSourceRanges: the ServiceLB addresses answer only the allowed source; bad ranges are refused', async () => {
+      const bad = kubectl(lan.server, ['apply', '-f', '-'], {
+        input: JSON.stringify(
+          svc('web-lb', { type: 'LoadBalancer', selector: { app: 'web' }, loadBalancerSourceRanges: ['nope'], ports: [{ port: 8089, targetPort: 8080 }] }),
+        ),
+        timeoutMs: 30_000,
+      });
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /spec\.LoadBalancerSourceRanges\[0\]: Invalid value: "nope": must be a valid CIDR value/);
+      // Only the LAN's host may use the load-balancer addresses (every node's, from ServiceLB).
+      ok(
+        lan,
+        ['apply', '-f', '-'],
+        JSON.stringify(
+          svc('web-lb', {
+            type: 'LoadBalancer',
+            selector: { app: 'web' },
+            loadBalancerSourceRanges: [`${lan.hostIp}/32`],
+            ports: [{ port: 8089, targetPort: 8080 }],
+          }),
+        ),
+      );
+      const ips = lan.machines.map((m) => m.ip).sort();
+      await eventually(
+        () =>
+          (getSvc('web-lb').status?.loadBalancer?.ingress ?? [])
+            .map((i) => i.ip)
+            .sort()
+            .join() === ips.join() || undefined,
+        `web-lb's ingress being the nodes' addresses ${ips.join(', ')}`,
+        20_000,
+      );
+      const lbNodePort = getSvc('web-lb').spec!.ports![0]!.nodePort!;
+      // From the host, on C's address (C runs no backend): answered by both backends.
+      const fromHost = await eventually(
+        () => {
+          const r = spawnSync(process.execPath, ['-e', nodeGets(c.ip, 8089, 20)], { encoding: 'utf8', timeout: 60_000 });
+          const got = r.stdout.trim().split('\n');
+          return names.every((n) => got.includes(n)) ? got : undefined;
+        },
+        `${c.ip}:8089 answering the host from both backends`,
+        20_000,
+      );
+      assert.deepEqual(new Set(fromHost), new Set(names));
+      // From C's client pod and from node A: no answer (A's attempt times out: dropped, not refused).
+      assert.equal(sh(lan, 'client', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${c.ip} 8089 | tail -1; echo end`).trim(), 'end');
+      const fromA = a.run(process.execPath, '-e', nodeGets(c.ip, 8089, 1, '/', 1500));
+      assert.equal(fromA.out.trim(), 'ERR timeout', fromA.err);
+      // The NodePort of the same Service is not subject to the ranges (as upstream).
+      assert.ok(names.includes(sh(lan, 'client', httpGet(c.ip, lbNodePort)).trim()), 'NodePort open to the pod');
+    });
+
     await t.test("deleting the Services leaves nothing of them in any machine's table", async () => {
-      const all = ['web', 'web-np', 'web-headless'].map((n) => getSvc(n));
+      const all = ['web', 'web-np', 'web-headless', 'web-lb'].map((n) => getSvc(n));
       const marks = all.flatMap(svcMarks);
       for (const m of lan.machines) {
         const shape = tableShape(m).join('\n');
         assert.ok(shape.includes(`"${clusterIP}"`) && shape.includes(`${NS}/web/`), `${m.netns} holds web's rules before`);
       }
-      ok(lan, ['delete', 'svc', '-n', NS, 'web', 'web-np', 'web-headless']);
+      ok(lan, ['delete', 'svc', '-n', NS, 'web', 'web-np', 'web-headless', 'web-lb']);
       for (const m of lan.machines) {
         let left: string[] = [];
         await eventually(
