@@ -1,5 +1,6 @@
 // `berth agent` (a node agent against a cluster), the agent `berth server` embeds, and
 // `berth image import`. Without --containerd-socket the agent runs its own containerd.
+import type { Node } from 'kubernetes-types/core/v1';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -16,7 +17,7 @@ import { joinCluster } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
 import { componentLogger, warnOf } from '../log/logger.js';
 import { instrumentRuntime } from '../agent/metrics.js';
-import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
+import { PROXY_TABLE_FILE, checkTableName, podCidrOutsideWarning, proxyOptions, type ProxyFlags, type ProxyOptions } from './proxy-flags.js';
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
 import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
 import { ServerTunnels } from '../tunnel/servers.js';
@@ -220,6 +221,13 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
         context: { nodeName, nodeIPs: [nodeIP], clusterCIDR: proxyOpts.clusterCidr, serviceCIDR: proxyOpts.serviceCidr },
         log: (m) => log(`proxy: ${m}`),
       });
+      void client.get<Node>({ group: '', version: 'v1', resource: 'nodes', name: nodeName }).then(
+        (n) => {
+          const w = podCidrOutsideWarning(proxyOpts.clusterCidr, n.spec?.podCIDR);
+          if (w) warnOf(log)(`proxy: ${w}`);
+        },
+        () => undefined,
+      );
     }
     // The Node is registered now, so an approver can approve the request: give it a moment, so
     // that "ready" means logs and exec work; an agent nobody approves runs on without them.

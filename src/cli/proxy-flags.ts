@@ -1,6 +1,6 @@
 // The service proxy's flags of `berth server` and `berth agent`: --proxy-table, --disable-proxy
 // and (agent) --cluster-cidr / --service-cidr, checked into the embedded agent's proxy options.
-import { formatCidr, parseCidr } from '../api/cidr.js';
+import { cidrContains, cidrSize, formatCidr, parseCidr } from '../api/cidr.js';
 import { DEFAULT_TABLE } from '../proxy/index.js';
 
 /** k3s's defaults, which Berth's server uses too. */
@@ -45,4 +45,17 @@ export function proxyOptions(flags: ProxyFlags): ProxyOptions | false {
   const clusterCidr = ipv4Cidr('--cluster-cidr', flags.clusterCidr ?? DEFAULT_PROXY_CLUSTER_CIDR);
   const serviceCidr = ipv4Cidr('--service-cidr', flags.serviceCidr ?? DEFAULT_PROXY_SERVICE_CIDR);
   return flags.disableProxy ? false : { table, clusterCidr, serviceCidr };
+}
+
+/**
+ * A warning when the node's podCIDR lies outside the proxy's --cluster-cidr: the proxy would then
+ * take the node's own pods for outside clients and masquerade their Service traffic (backends
+ * would see the node's address), as kube-proxy does with a wrong --cluster-cidr.
+ */
+export function podCidrOutsideWarning(clusterCidr: string, podCidr: string | undefined): string | undefined {
+  if (!podCidr || podCidr.includes(':')) return undefined;
+  const cluster = parseCidr(clusterCidr);
+  const pods = parseCidr(podCidr);
+  if (cidrContains(cluster, pods.base) && cidrContains(cluster, pods.base + cidrSize(pods) - 1)) return undefined;
+  return `the node's podCIDR ${podCidr} is outside --cluster-cidr ${clusterCidr}: pods' traffic to Services is masqueraded; give the agent the cluster's --cluster-cidr`;
 }

@@ -40,18 +40,18 @@ interface Answer {
   flags?: number;
 }
 
-/** Encoded cluster answers kept at most (the cache is emptied when full or when the zone changes). */
+/** Encoded cluster answers kept at most per transport (emptied when full or when the zone changes). */
 const MAX_ENCODED_ANSWERS = 10_000;
 
 export class DnsHandler {
   readonly ttl: number;
   private readonly soa: packet.Answer;
   /**
-   * Cluster answers as sent, keyed by the transport and the request's bytes after its id: the
+   * Cluster answers as sent, per transport, keyed by the request's bytes after its id: the
    * same question with the same flags and EDNS gets the same bytes back but for the id, so a
    * repeated query is answered without decoding or encoding. Valid for one zone generation.
    */
-  private readonly encoded = new Map<string, Buffer>();
+  private readonly encoded: Record<Transport, Map<string, Buffer>> = { udp: new Map(), tcp: new Map() };
   private encodedGeneration = -1;
 
   constructor(private readonly o: DnsHandlerOptions) {
@@ -72,14 +72,18 @@ export class DnsHandler {
     // Never answer a response: two servers could bounce one between them for ever.
     if (msg.readUInt16BE(2) & 0x8000) return undefined;
     const gen = this.o.records.generation;
-    if (gen !== this.encodedGeneration || this.encoded.size >= MAX_ENCODED_ANSWERS) {
-      this.encoded.clear();
+    const encoded = this.encoded[transport];
+    if (gen !== this.encodedGeneration || encoded.size >= MAX_ENCODED_ANSWERS) {
+      this.encoded.udp.clear();
+      this.encoded.tcp.clear();
       this.encodedGeneration = gen;
     }
-    const key = transport + msg.toString('latin1', 2);
-    const hit = this.encoded.get(key);
+    const key = msg.toString('latin1', 2);
+    const hit = encoded.get(key);
     if (hit) {
-      const out = Buffer.from(hit);
+      // A copy (from the pooled allocator): the socket still holds earlier copies being sent.
+      const out = Buffer.allocUnsafe(hit.length);
+      hit.copy(out);
       out.writeUInt16BE(msg.readUInt16BE(0), 0);
       return out;
     }
@@ -103,7 +107,7 @@ export class DnsHandler {
     const out = r
       ? this.encode(q, this.answer(q.question, r), limit)
       : this.encode(q, { rcode: RCODE.NXDOMAIN, aa: true, answers: [], authorities: [this.soa], additionals: [] }, limit);
-    this.encoded.set(key, out);
+    encoded.set(key, out);
     return out;
   }
 

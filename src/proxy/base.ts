@@ -1,13 +1,15 @@
 // The fixed part of the proxy's table, as kube-proxy's nftables mode lays it out: base chains on
 // the netfilter hooks jumping to `services` (DNAT through the verdict maps), `masquerading`
 // (SNAT of marked packets) and the filter checks that reject or drop traffic to services without
-// endpoints and to ClusterIP ports that no Service has.
+// endpoints, to ClusterIP ports that no Service has, and (firewall-check) to load-balancer IPs
+// from sources outside a Service's loadBalancerSourceRanges.
 import {
   CLUSTER_IPS,
   ENDPOINT_CHOICES,
   PROTOCOLS,
   endpointDnatMap,
   ENDPOINT_HAIRPIN,
+  FIREWALL_IPS,
   MARK_FOR_MASQUERADE,
   NODEPORT_IPS,
   NO_ENDPOINT_NODEPORTS,
@@ -47,6 +49,7 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
     { kind: 'map', name: SERVICE_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_SERVICES, spec: `type ${SERVICE_KEY} : verdict ;` },
     { kind: 'map', name: NO_ENDPOINT_NODEPORTS, spec: `type ${NODEPORT_KEY} : verdict ;` },
+    { kind: 'map', name: FIREWALL_IPS, spec: `type ${SERVICE_KEY} : verdict ;` },
     // Keyed by `numgen random mod N offset K` (model.ts): endpoint address and port to DNAT to,
     // one map per protocol, or (sessionAffinity) the endpoint's chain.
     ...PROTOCOLS.map((p): BaseObject => ({ kind: 'map', name: endpointDnatMap(p), spec: `typeof numgen random mod 2 : ip daddr . ${p} dport ;` })),
@@ -68,11 +71,14 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
     ]),
     chain('service-endpoints-check', [`ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`]),
     chain('nodeport-endpoints-check', [`ip daddr @${NODEPORT_IPS} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`]),
+    // loadBalancerSourceRanges, on the destination before DNAT (model.ts fills the map).
+    chain('firewall-check', [`ip daddr . meta l4proto . th dport vmap @${FIREWALL_IPS}`]),
     chain('cluster-ips-check', [
       // A ClusterIP answers only on its Service's ports; the rest of the range is nobody's.
       `ip daddr @${CLUSTER_IPS} reject`,
       ...(ctx.serviceCIDR ? [`ip daddr ${ctx.serviceCIDR} drop`] : []),
     ]),
+    chain('filter-prerouting', [`${newConn} jump firewall-check`], `type filter hook prerouting priority ${FILTER_PRIO} ; policy accept ;`),
     chain(
       'filter-input',
       [`${newConn} jump nodeport-endpoints-check`, `${newConn} jump service-endpoints-check`],
@@ -83,7 +89,11 @@ export function baseObjects(ctx: ProxyContext): BaseObject[] {
       [`${newConn} jump service-endpoints-check`, `${newConn} jump cluster-ips-check`],
       `type filter hook forward priority ${FILTER_PRIO} ; policy accept ;`,
     ),
-    chain('filter-output', [`${newConn} jump service-endpoints-check`], `type filter hook output priority ${FILTER_PRIO} ; policy accept ;`),
+    chain(
+      'filter-output',
+      [`${newConn} jump service-endpoints-check`, `${newConn} jump firewall-check`],
+      `type filter hook output priority ${FILTER_PRIO} ; policy accept ;`,
+    ),
     chain('filter-output-post-dnat', [`${newConn} jump cluster-ips-check`], 'type filter hook output priority -90 ; policy accept ;'),
     chain('nat-prerouting', ['jump services'], 'type nat hook prerouting priority -100 ; policy accept ;'),
     chain('nat-output', ['jump services'], 'type nat hook output priority -100 ; policy accept ;'),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice, Endpoint } from 'kubernetes-types/discovery/v1';
 import { serviceRules, type ProxyContext, type ServiceRules } from './model.js';
-import { clusterChain, endpointChain, externalChain, localChain, affinitySet } from './names.js';
+import { clusterChain, endpointChain, externalChain, firewallChain, localChain, affinitySet } from './names.js';
 import { SlotAllocator } from './slots.js';
 
 const ctx: ProxyContext = { nodeName: 'n1', nodeIPs: ['192.168.5.1'], clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16' };
@@ -193,6 +193,50 @@ test('LoadBalancer ingress IPs and externalIPs go to the external chain', () => 
       `service-nodeports tcp . 30080 : goto ${X}`,
     ],
   );
+});
+
+test('loadBalancerSourceRanges: the load-balancer IPs go through a firewall chain dropping other sources; NodePort and externalIPs do not', () => {
+  const F = firewallChain(ID);
+  const lb = (ranges: string[], ingress = ['192.168.5.1', '192.168.5.2']) =>
+    rulesOf(
+      svc(
+        {
+          type: 'LoadBalancer',
+          externalIPs: ['203.0.113.9'],
+          loadBalancerSourceRanges: ranges,
+          ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }],
+        },
+        { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } },
+      ),
+      [slice([ep('10.42.0.6')])],
+      ctx,
+    );
+  const r = lb([' 203.0.113.0/24', '10.1.2.3/8', 'nonsense', '2001:db8::/64', '10.0.0.0/8']);
+  // Trimmed, host bits cleared, invalid and IPv6 entries skipped, duplicates once.
+  assert.deepEqual(chains(r)[F], ['ip saddr != { 203.0.113.0/24, 10.0.0.0/8 } drop']);
+  assert.deepEqual(
+    elements(r).filter((e) => e.startsWith('firewall-ips')),
+    [`firewall-ips 192.168.5.1 . tcp . 80 : goto ${F}`, `firewall-ips 192.168.5.2 . tcp . 80 : goto ${F}`],
+  );
+  // The DNAT side is unchanged: the load-balancer IPs still reach the external chain.
+  assert.ok(elements(r).includes(`service-ips 192.168.5.1 . tcp . 80 : goto ${X}`));
+  // A range holding the node's own address lets the node reach its load-balancer IPs (its source is then one of them).
+  assert.deepEqual(chains(lb(['192.168.5.0/24', '10.0.0.0/8']))[F], ['ip saddr != { 192.168.5.0/24, 10.0.0.0/8, 192.168.5.1, 192.168.5.2 } drop']);
+  // No ranges, no usable range, or no load-balancer IP yet: no firewall at all.
+  for (const none of [lb([]), lb(['nonsense', '2001:db8::/64']), lb(['10.0.0.0/8'], [])]) {
+    assert.equal(chains(none)[F], undefined);
+    assert.deepEqual(
+      elements(none).filter((e) => e.startsWith('firewall-ips')),
+      [],
+    );
+  }
+  // Ranges on a Service that is not a LoadBalancer (left from a type change) change nothing.
+  const np = rulesOf(
+    svc({ type: 'NodePort', loadBalancerSourceRanges: ['10.0.0.0/8'], ports: [{ name: 'http', port: 80, protocol: 'TCP', nodePort: 30080 }] }),
+    [slice([ep('10.42.0.6')])],
+    ctx,
+  );
+  assert.equal(chains(np)[F], undefined);
 });
 
 test("externalTrafficPolicy Local: pods and the node go cluster-wide, outside traffic only to this node's endpoints, source kept", () => {

@@ -15,7 +15,9 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { categorize, endpointsForPort, type ProxyEndpoint } from './endpoints.js';
-import { affinitySet, clusterChain, endpointChain, externalChain, localChain, servicePortId } from './names.js';
+import { affinitySet, clusterChain, endpointChain, externalChain, firewallChain, localChain, servicePortId } from './names.js';
+import { parseCidrSloppy } from '../api/cidr-sloppy.js';
+import { cidrContains, parseCidr, parseIp } from '../api/cidr.js';
 import type { SlotAllocator } from './slots.js';
 
 /** The table's fixed maps and sets (see base.ts), which service rules add elements to. */
@@ -31,6 +33,8 @@ export const ENDPOINT_CHOICES = 'endpoint-choices';
 /** Elements several Services may hold at once (one endpoint serving two Services): counted, see render.ts. */
 export const ENDPOINT_HAIRPIN = 'endpoint-hairpin';
 export const NODEPORT_IPS = 'nodeport-ips';
+/** Load-balancer IP, protocol and port -> the Service port's firewall chain (loadBalancerSourceRanges). */
+export const FIREWALL_IPS = 'firewall-ips';
 export const MARK_FOR_MASQUERADE = 'mark-for-masquerade';
 export const REJECT_CHAIN = 'reject-chain';
 
@@ -137,6 +141,18 @@ function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], c
     if (cat.hasAny) el(SERVICE_IPS, vip(ip), `goto ${xChain}`);
     if (!hasExternal) el(NO_ENDPOINT_SERVICES, vip(ip), externalVerdict);
   }
+  // loadBalancerSourceRanges: traffic to the load-balancer IPs from other sources is dropped
+  // before DNAT (NodePorts, external IPs and the ClusterIP are not subject to it, as upstream).
+  const ranges = sourceRanges(svc);
+  if (lbIPs.length && ranges.length) {
+    const fw = firewallChain(id);
+    // A node inside the ranges reaching a load-balancer IP that is local to it (ServiceLB's are
+    // the nodes' own addresses) has that IP as its source: allowed too.
+    const fromNode = ranges.some((r) => ctx.nodeIPs.some((ip) => contains(r, ip)));
+    const sources = [...new Set([...ranges, ...(fromNode ? lbIPs : [])])];
+    rules(fw).push(`ip saddr != { ${sources.join(', ')} } drop`);
+    for (const ip of lbIPs) el(FIREWALL_IPS, vip(ip), `goto ${fw}`);
+  }
   if (nodePort) {
     if (cat.hasAny) el(SERVICE_NODEPORTS, `${proto} . ${nodePort}`, `goto ${xChain}`);
     if (!hasExternal) el(NO_ENDPOINT_NODEPORTS, `${proto} . ${nodePort}`, externalVerdict);
@@ -199,4 +215,19 @@ function servicePortRules(svc: Service, sp: ServicePort, eps: ProxyEndpoint[], c
     r.push(`${pick} vmap @${ENDPOINT_CHOICES}`);
     targets.forEach((e, i) => el(ENDPOINT_CHOICES, String(k + i), `goto ${endpointChain(id, e.ip, e.port)}`));
   }
+}
+
+/** The Service's IPv4 source ranges as networks; entries that are not CIDRs are skipped, as kube-proxy does. */
+function sourceRanges(svc: Service): string[] {
+  const out: string[] = [];
+  for (const r of svc.spec?.loadBalancerSourceRanges ?? []) {
+    const c = parseCidrSloppy(String(r).trim());
+    if (c?.family === 4 && !out.includes(c.network)) out.push(c.network);
+  }
+  return out;
+}
+
+function contains(network: string, ip: string): boolean {
+  const n = parseIp(ip);
+  return n !== undefined && cidrContains(parseCidr(network), n);
 }

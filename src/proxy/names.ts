@@ -22,6 +22,8 @@ export const clusterChain = (spId: string) => hashed('service', spId);
 export const localChain = (spId: string) => hashed('local', spId);
 /** The chain traffic to NodePorts, external and load-balancer IPs enters through. */
 export const externalChain = (spId: string) => hashed('external', spId);
+/** The chain dropping load-balancer traffic from outside the Service's loadBalancerSourceRanges. */
+export const firewallChain = (spId: string) => hashed('firewall', spId);
 /** One endpoint's chain: masquerade for hairpin, affinity update, DNAT. */
 export const endpointChain = (spId: string, ip: string, port: number) => hashed('endpoint', `${spId}__${ip}/${port}`);
 /** The dynamic set of recent clients of one endpoint (sessionAffinity ClientIP). */

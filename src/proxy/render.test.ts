@@ -53,6 +53,13 @@ test('full sync: recreates the table in one transaction, declarations before rul
   ])
     at(`add element ip bt ${e}`);
   at('add rule ip bt cluster-ips-check ip daddr 10.43.0.0/16 drop');
+  // loadBalancerSourceRanges are checked on new connections before DNAT, from outside and from the node.
+  assert.ok(
+    at('add chain ip bt filter-prerouting { type filter hook prerouting priority -110 ; policy accept ; }') <
+      at('add rule ip bt filter-prerouting ct state new jump firewall-check'),
+  );
+  at('add rule ip bt filter-output ct state new jump firewall-check');
+  at('add rule ip bt firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips');
 });
 
 test('full sync: a map key two services claim is written once (the first); a shared hairpin pair once', () => {

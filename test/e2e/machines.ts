@@ -127,6 +127,8 @@ export interface LanOptions {
   machines: number;
   /** Extra `berth agent` flags (e.g. --pod-network host-gw). */
   agentArgs?: string[];
+  /** More agent flags, from what the LAN chose (e.g. ['--cluster-cidr', l.clusterCidr]). */
+  agentArgsOf?: (l: { hostIp: string; clusterCidr: string }) => string[];
   log?: (m: string) => void;
 }
 
@@ -199,7 +201,8 @@ export async function startLan(o: LanOptions): Promise<Lan> {
     server = await startServer({ args: ['--listen', `${hostIp}:0`, '--cluster-cidr', clusterCidr, '--node-cidr-mask-size', '26'] });
     const s = server;
     for (const m of machines) (m as MachineImpl).server = s;
-    await Promise.all(machines.map((m) => m.startAgent(o.agentArgs)));
+    const agentArgs = [...(o.agentArgs ?? []), ...(o.agentArgsOf?.({ hostIp, clusterCidr }) ?? [])];
+    await Promise.all(machines.map((m) => m.startAgent(agentArgs)));
     return { k, bridge, hostIp, clusterCidr, server: s, machines, cleanUp };
   } catch (e) {
     await cleanUp();

@@ -238,6 +238,62 @@ test('UDP: a datagram to a UDP ClusterIP port reaches the backend and the answer
   }
 });
 
+test('loadBalancerSourceRanges: traffic to the load-balancer IP from other sources is dropped; NodePort and ClusterIP stay open', { skip }, async () => {
+  // As ServiceLB: the load-balancer IP is the node's own address.
+  const lb = (ranges?: string[]) => {
+    const s: Service = {
+      metadata: { namespace: 'kt', name: 'lb' },
+      spec: {
+        type: 'LoadBalancer',
+        clusterIP: '10.98.0.20',
+        ports: [{ name: 'http', port: 8088, protocol: 'TCP', targetPort: 8080, nodePort: 30083 }],
+        ...(ranges ? { loadBalancerSourceRanges: ranges } : {}),
+      },
+      status: { loadBalancer: { ingress: [{ ip: fx.nodeIP }] } },
+    };
+    svcs.set('lb', s);
+    proxier.upsertService(s);
+    return proxier.idle();
+  };
+  const LB = `http://${fx.nodeIP}:8088/`;
+  const open = async (ns: string, url: string, n = 4) => backends(await httpFrom(ns, url, n, 1500));
+  const dropped = async (ns: string, url: string) => assert.deepEqual(await httpFrom(ns, url, 1, 1000), ['ERR timeout'], `${url} from ${ns}`);
+  const pod = fx.pods[2]!.ns;
+  await lb([`${fx.outsideIP}/32`]);
+  endpoints('lb', [
+    [A, 'n1'],
+    [B, 'n1'],
+  ]);
+  await proxier.idle();
+  // Only the outside client is in the range.
+  // 20 connections: both backends answer (a miss has odds of 2^-19).
+  assert.deepEqual(await open(fx.outside, LB, 20), new Set(['A', 'B']));
+  await dropped(pod, LB);
+  await dropped(fx.node, LB);
+  // Not subject to the ranges (as upstream): the NodePort and the ClusterIP.
+  assert.ok((await open(pod, `http://${fx.nodeIP}:30083/`)).size > 0);
+  assert.ok((await open(pod, 'http://10.98.0.20:8088/')).size > 0);
+  assert.ok((await open(fx.node, 'http://10.98.0.20:8088/')).size > 0);
+  // Changed in place (a partial sync): now the pods' range, host bits and padding as the API allows them.
+  await lb([' 10.99.3.4/16 ']);
+  assert.ok((await open(pod, LB)).size > 0);
+  await dropped(fx.outside, LB);
+  // A range holding the node's address: the node reaches its own load-balancer IP; pods do not.
+  await lb([`${fx.nodeIP}/32`]);
+  assert.ok((await open(fx.node, LB)).size > 0);
+  await dropped(pod, LB);
+  await dropped(fx.outside, LB);
+  // No ranges: open to all, and no firewall chain left.
+  await lb();
+  for (const ns of [pod, fx.outside, fx.node]) assert.ok((await open(ns, LB)).size > 0, `from ${ns}`);
+  assert.deepEqual(
+    (await tableShape()).filter((l) => /firewall-[0-9A-F]{8}/.test(l)),
+    [],
+  );
+  await lb([`${fx.outsideIP}/32`]);
+  await dropped(pod, LB);
+});
+
 test('a restarted proxy ends with exactly the same table; deleting everything leaves no service rule; cleanup removes the table', { skip }, async () => {
   const beforeRestart = await tableShape();
   await proxier.stop();
@@ -256,7 +312,7 @@ test('a restarted proxy ends with exactly the same table; deleting everything le
   await proxier.idle();
   const shape = await tableShape();
   assert.deepEqual(
-    shape.filter((l) => /(service|endpoint|external|local|affinity)-[0-9A-F]{8}/.test(l)),
+    shape.filter((l) => /(service|endpoint|external|local|affinity|firewall)-[0-9A-F]{8}/.test(l)),
     [],
   );
   const withElements = shape.filter((l) => /^(set|map) /.test(l) && / \{/.test(l.slice(l.lastIndexOf('}') + 1)));
@@ -271,6 +327,8 @@ test('a restarted proxy ends with exactly the same table; deleting everything le
     'filter-input',
     'filter-output',
     'filter-output-post-dnat',
+    'filter-prerouting',
+    'firewall-check',
     'mark-for-masquerade',
     'masquerading',
     'nat-output',

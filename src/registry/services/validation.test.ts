@@ -158,3 +158,32 @@ test('updates: the cluster IP never changes, except to or from ExternalName; omi
   assert.equal((toClusterIP as Any).spec.externalTrafficPolicy, undefined);
   assert.deepEqual(serviceValidator.update!(toClusterIP, old), []);
 });
+
+test('loadBalancerSourceRanges as upstream: LoadBalancer only, each a CIDR (space padding, host bits, leading zeros allowed); else the annotation', () => {
+  const lb = (extra: Any, meta: Any = {}) => {
+    const o = svc({ type: 'LoadBalancer', ports: [{ port: 80 }], ...extra });
+    Object.assign((o as Any).metadata, meta);
+    return o;
+  };
+  assert.equal(errors(lb({ loadBalancerSourceRanges: ['10.0.0.0/8', ' 192.168.1.7/24 ', '010.1.0.0/16', '2001:db8::/64'] })), '');
+  assert.equal(
+    errors(lb({ loadBalancerSourceRanges: ['10.0.0.0/8', '10.0.0.1', ' 1.2.3.4/33 '] })),
+    '[spec.LoadBalancerSourceRanges[1]: Invalid value: "10.0.0.1": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64), spec.LoadBalancerSourceRanges[2]: Invalid value: "1.2.3.4/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)]',
+  );
+  assert.equal(
+    errors(svc({ type: 'NodePort', ports: [{ port: 80 }], loadBalancerSourceRanges: ['10.0.0.0/8'] })),
+    "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+  );
+  const key = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+  assert.equal(errors(lb({}, { annotations: { [key]: ' 10.0.0.0/8, 192.168.0.0/16 ' } })), '');
+  assert.equal(errors(lb({}, { annotations: { [key]: '' } })), '', 'an empty annotation is no range');
+  assert.equal(
+    errors(lb({}, { annotations: { [key]: '10.0.0.0/8,nope' } })),
+    `metadata.annotations[${key}]: Invalid value: "nope": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)`,
+  );
+  // The field wins: the annotation is not read when the field is set.
+  assert.equal(errors(lb({ loadBalancerSourceRanges: ['10.0.0.0/8'] }, { annotations: { [key]: 'nope' } })), '');
+  const o = svc({ ports: [{ port: 80 }] });
+  (o as Any).metadata.annotations = { [key]: '10.0.0.0/8' };
+  assert.equal(errors(o), `metadata.annotations[${key}]: Forbidden: may only be used when \`type\` is 'LoadBalancer'`);
+});

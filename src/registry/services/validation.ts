@@ -9,6 +9,7 @@ import { duplicate, forbidden, goValue, invalid, notSupported, required, type Fi
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isValidPortName } from '../../api/names.js';
 import { validateLabels, validateObjectMeta, type NameValidator } from '../../api/validation/objectmeta.js';
 import { Path } from '../../api/validation/path.js';
+import { parseCidrSloppy } from '../../api/cidr-sloppy.js';
 
 type Any = Record<string, any>;
 
@@ -188,17 +189,6 @@ function validateSpec(spec: Any): FieldError[] {
   (spec.externalIPs ?? []).forEach((ip: string, i: number) => {
     if (!isIP(ip)) errs.push(invalid(SPEC.child('externalIPs').index(i).s, ip, VALID_IP));
   });
-  if ((spec.loadBalancerSourceRanges ?? []).length) {
-    if (type !== 'LoadBalancer') errs.push(forbidden(SPEC.child('loadBalancerSourceRanges').s, "may only be used when `type` is 'LoadBalancer'"));
-    (spec.loadBalancerSourceRanges as string[]).forEach((r, i) => {
-      const [ip, bits, extra] = String(r).trim().split('/');
-      const fam = isIP(ip ?? '');
-      const n = Number(bits);
-      if (!fam || extra !== undefined || bits === undefined || !/^\d+$/.test(bits) || n > (fam === 4 ? 32 : 128)) {
-        errs.push(invalid(SPEC.child('loadBalancerSourceRanges').index(i).s, r, 'must be a valid IP address or CIDR (e.g. 10.0.0.0/8 or 2001:db8::/64)'));
-      }
-    });
-  }
   // Upstream 1.32 (ServiceTrafficDistribution, beta): PreferClose only.
   if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== 'PreferClose') {
     errs.push(notSupported(SPEC.child('trafficDistribution').s, spec.trafficDistribution, ['PreferClose']));
@@ -240,8 +230,43 @@ function validateUpdate(spec: Any, old: Any): FieldError[] {
 
 const validateMeta = (o: Any) => validateObjectMeta(o.metadata, true, nameIsDNS1035Label);
 
+/** The legacy form of spec.loadBalancerSourceRanges, read when the field is empty. */
+export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+const VALID_CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+
+/**
+ * loadBalancerSourceRanges, or else its annotation: LoadBalancer only, each entry a CIDR as
+ * ParseCIDRSloppy reads it, space padding allowed. The field's path keeps upstream's historical
+ * capital L (spec.LoadBalancerSourceRanges[i]).
+ */
+function validateSourceRanges(o: Any): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = o.spec ?? {};
+  const ranges: unknown[] = Array.isArray(spec.loadBalancerSourceRanges) ? spec.loadBalancerSourceRanges : [];
+  const annotation = o.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION];
+  let path: Path;
+  let values: string[];
+  if (ranges.length) {
+    path = SPEC.child('LoadBalancerSourceRanges');
+    values = ranges.map((r) => String(r).trim());
+  } else if (typeof annotation === 'string') {
+    path = new Path('metadata').child('annotations').key(SOURCE_RANGES_ANNOTATION);
+    values = annotation.trim() ? annotation.split(',').map((r) => r.trim()) : [];
+  } else return errs;
+  if (spec.type !== 'LoadBalancer') errs.push(forbidden(path.s, "may only be used when `type` is 'LoadBalancer'"));
+  values.forEach((v, i) => {
+    if (!parseCidrSloppy(v)) errs.push(invalid((ranges.length ? path.index(i) : path).s, v, VALID_CIDR));
+  });
+  return errs;
+}
+
 export const serviceValidator: Validator = {
-  create: (o) => [...validateMeta(o), ...validateSpec((o as Any).spec ?? {})],
-  update: (o, old) => [...validateMeta(o), ...validateSpec((o as Any).spec ?? {}), ...validateUpdate((o as Any).spec ?? {}, (old as Any).spec ?? {})],
+  create: (o) => [...validateMeta(o), ...validateSpec((o as Any).spec ?? {}), ...validateSourceRanges(o)],
+  update: (o, old) => [
+    ...validateMeta(o),
+    ...validateSpec((o as Any).spec ?? {}),
+    ...validateSourceRanges(o),
+    ...validateUpdate((o as Any).spec ?? {}, (old as Any).spec ?? {}),
+  ],
   updateStatus: (o) => [...validateMeta(o), ...validateStatus((o as Any).status)],
 };
