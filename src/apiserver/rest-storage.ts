@@ -19,6 +19,8 @@ import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
+import { currentIdentity } from './authn/request-user.js';
+import { admitNodeRestriction, type NodeRestrictionAttributes } from './admission/plugins/node-restriction.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -70,6 +72,7 @@ export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 
 export class RestStorage {
   readonly caches = new Map<string, WatchCache>();
+  private readonly resources: Map<string, ResourceType>;
 
   /** Every watch response being written, and the bytes they hold. */
   readonly watchStreams: WatchStreams;
@@ -84,6 +87,7 @@ export class RestStorage {
     this.log = limits.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
     const budget = new HistoryBudget(limits.historyBytes);
     for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
+    this.resources = new Map(resources.map((r) => [r.key, r]));
     this.lookups = new CachedLookups(store, (r) => this.cache(r));
   }
 
@@ -154,7 +158,23 @@ export class RestStorage {
     if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
     admitCreate(r, obj, this.lookups);
+    this.restrictNodes({ operation: 'CREATE', resource: r, subresource: '', namespace: obj.metadata.namespace, name: '', object: obj, oldObject: undefined });
     strategy.prepareForCreate?.(obj, this.lookups, user);
+  }
+
+  /**
+   * NodeRestriction admission (src/apiserver/admission/plugins/node-restriction.ts) for the
+   * request being served: a node's writes to pods, nodes and leases only touch its own. The
+   * server's own writes (outside any request) pass.
+   */
+  restrictNodes(a: Omit<NodeRestrictionAttributes, 'user'>): void {
+    const id = currentIdentity();
+    if (!id) return;
+    const cached = (key: string, namespace: string | undefined, name: string) => {
+      const r = this.resources.get(key);
+      return r ? (this.cache(r).get(objectKey(r, namespace, name))?.obj as never) : undefined;
+    };
+    admitNodeRestriction({ ...a, user: id.user }, { pod: (ns, name) => cached('pods', ns, name), node: (name) => cached('nodes', undefined, name) });
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
@@ -291,6 +311,7 @@ export class RestStorage {
     next.kind = r.kind;
     strategy.prepareForUpdate?.(next, current, subresource);
     r.defaulter?.(next);
+    this.restrictNodes({ operation: 'UPDATE', resource: r, subresource, namespace: current.metadata.namespace, name, object: next, oldObject: current });
     if (r.hasGeneration) {
       meta.generation = current.metadata.generation ?? 1;
       if (!sameJson(next.spec, current.spec)) meta.generation += 1;
@@ -323,6 +344,7 @@ export class RestStorage {
       if (!kv) throw notFound(r, name);
       const current = decode(kv.value, kv.modRevision).obj;
       checkPreconditions(r, current, options);
+      this.restrictNodes({ operation: 'DELETE', resource: r, subresource: '', namespace, name, object: undefined, oldObject: current });
       const next = clone(current);
       const pending = this.markForDeletion(r, next, options);
       if (opts.dryRun) return { obj: pending ? next : current, deleted: !pending };

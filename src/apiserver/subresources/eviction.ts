@@ -10,6 +10,7 @@ export async function evictPod(storage: RestStorage, r: ResourceType, namespace:
   if (eviction.metadata.name && eviction.metadata.name !== name) {
     throw new ApiError(400, 'BadRequest', `name in URL does not match name in Eviction object`);
   }
+  storage.restrictNodes({ operation: 'CREATE', resource: r, subresource: 'eviction', namespace, name, object: eviction, oldObject: undefined });
   const options = (eviction.deleteOptions ?? {}) as Record<string, unknown>;
   await storage.delete(r, namespace, name, options, { dryRun });
 }
