@@ -17,7 +17,11 @@ export function cachedNodeGraph(storage: RestStorage, log: (msg: string) => void
         'pods',
         {
           put: (_k, e) => graph.setPod(e.obj as Pod),
-          remove: (_k, e) => graph.deletePod(e.obj.metadata.namespace ?? '', e.obj.metadata.name ?? ''),
+          // By key (/registry/pods/NS/NAME): a deletion's entry need not carry the object.
+          remove: (key) => {
+            const [namespace = '', name = ''] = key.split('/').slice(-2);
+            graph.deletePod(namespace, name);
+          },
           clear: () => graph.clear(),
         },
         (m) => log(`node authorizer: ${m}`),
