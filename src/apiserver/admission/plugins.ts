@@ -6,11 +6,13 @@ import { AdmissionChain } from './chain.js';
 import type { AdmissionPlugin } from './types.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
+import { limitRanger } from './plugins/limit-ranger.js';
 
 export const admissionPlugins: readonly AdmissionPlugin[] = [
   // NamespaceLifecycle
   namespaceLifecycle,
   // LimitRanger
+  limitRanger,
 
   // ServiceAccount
 
