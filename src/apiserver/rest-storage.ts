@@ -9,8 +9,9 @@ import type { ResourceType } from '../registry/index.js';
 import type { FieldError } from '../api/field-errors.js';
 import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../storage/store.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
-import { admitCreate } from './admission.js';
 import { CachedLookups } from './admission-lookups.js';
+import { defaultAdmissionChain, type AdmissionChain } from './admission/index.js';
+import type { AdmissionAttributes, Operation } from './admission/types.js';
 import type { FinishWrite, Subresource, WriteEnv } from '../registry/strategy.js';
 import { serviceNetwork, type ServiceNetwork } from '../registry/services/network.js';
 import { rfc3339 } from '../client/time.js';
@@ -19,15 +20,15 @@ import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
-import { currentIdentity } from './authn/request-user.js';
-import { admitNodeRestriction, type NodeRestrictionAttributes } from './admission/plugins/node-restriction.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
   /** Records the write in metadata.managedFields as an Update by this writer (apply records its own). */
   writer?: Writer;
-  /** Who creates the object (kinds that record their requestor); absent: the system itself. */
+  /** Who writes (admission, kinds that record their requestor); absent: the system itself. */
   user?: UserInfo;
+  /** Where admission's warnings go (the response's Warning headers). */
+  warn?: (message: string) => void;
 }
 
 /** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
@@ -72,7 +73,6 @@ export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 
 export class RestStorage {
   readonly caches = new Map<string, WatchCache>();
-  private readonly resources: Map<string, ResourceType>;
 
   /** Every watch response being written, and the bytes they hold. */
   readonly watchStreams: WatchStreams;
@@ -80,14 +80,20 @@ export class RestStorage {
   constructor(
     readonly store: Store,
     resources: ResourceType[],
-    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void; serviceNetwork?: ServiceNetwork } = {},
+    limits: {
+      historyBytes?: number;
+      watchStreams?: WatchStreamLimits;
+      log?: (msg: string) => void;
+      serviceNetwork?: ServiceNetwork;
+      admission?: AdmissionChain;
+    } = {},
   ) {
+    this.admission = limits.admission ?? defaultAdmissionChain();
     this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
     this.env = { store, serviceNetwork: limits.serviceNetwork ?? serviceNetwork() };
     this.log = limits.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
     const budget = new HistoryBudget(limits.historyBytes);
     for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
-    this.resources = new Map(resources.map((r) => [r.key, r]));
     this.lookups = new CachedLookups(store, (r) => this.cache(r));
   }
 
@@ -106,6 +112,34 @@ export class RestStorage {
   /** What admission looks up: the watch caches, and the store for what they do not have yet. */
   readonly lookups: CachedLookups;
 
+  /** The admission plugins every write goes through. */
+  readonly admission: AdmissionChain;
+
+  private attributes(
+    operation: Operation,
+    r: ResourceType,
+    subresource: string,
+    object: KObject | undefined,
+    oldObject: KObject | undefined,
+    opts: WriteOptions,
+  ): AdmissionAttributes {
+    const meta = (object ?? oldObject)!.metadata;
+    return {
+      operation,
+      resource: r,
+      subresource,
+      namespace: r.namespaced ? meta.namespace : undefined,
+      name: meta.name ?? '',
+      object,
+      oldObject,
+      user: opts.user ?? ADMIN,
+      dryRun: !!opts.dryRun,
+      lookups: this.lookups,
+      env: this.env,
+      warn: opts.warn ?? (() => {}),
+    };
+  }
+
   async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
     const kv = await this.store.get(objectKey(r, namespace, name));
     if (!kv) throw notFound(r, name);
@@ -116,12 +150,14 @@ export class RestStorage {
   async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
-    await this.lookups.refresh(r, obj);
+    await this.lookups.refresh(this.admission.lookupsFor(this.attributes('CREATE', r, '', obj, undefined, opts)));
     for (let attempt = 0; ; attempt++) {
       const candidate = clone(obj);
       if (generated) candidate.metadata.name = generateName(meta.generateName!);
-      this.prepareForCreate(r, candidate, opts.user);
+      const attrs = this.attributes('CREATE', r, '', candidate, undefined, opts);
+      await this.prepareForCreate(r, candidate, attrs);
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
+      await this.admission.validate(attrs);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
       const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun);
       if (opts.dryRun) return candidate;
@@ -140,7 +176,7 @@ export class RestStorage {
     }
   }
 
-  private prepareForCreate(r: ResourceType, obj: KObject, user: UserInfo = ADMIN): void {
+  private async prepareForCreate(r: ResourceType, obj: KObject, attrs: AdmissionAttributes): Promise<void> {
     const meta = obj.metadata;
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
@@ -157,24 +193,8 @@ export class RestStorage {
     // Status is the system's to write, except for kinds whose creators report it (nodes).
     if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
-    admitCreate(r, obj, this.lookups);
-    this.restrictNodes({ operation: 'CREATE', resource: r, subresource: '', namespace: obj.metadata.namespace, name: '', object: obj, oldObject: undefined });
-    strategy.prepareForCreate?.(obj, this.lookups, user);
-  }
-
-  /**
-   * NodeRestriction admission (src/apiserver/admission/plugins/node-restriction.ts) for the
-   * request being served: a node's writes to pods, nodes and leases only touch its own. The
-   * server's own writes (outside any request) pass.
-   */
-  restrictNodes(a: Omit<NodeRestrictionAttributes, 'user'>): void {
-    const id = currentIdentity();
-    if (!id) return;
-    const cached = (key: string, namespace: string | undefined, name: string) => {
-      const r = this.resources.get(key);
-      return r ? (this.cache(r).get(objectKey(r, namespace, name))?.obj as never) : undefined;
-    };
-    admitNodeRestriction({ ...a, user: id.user }, { pod: (ns, name) => cached('pods', ns, name), node: (name) => cached('nodes', undefined, name) });
+    await this.admission.admit(attrs);
+    strategy.prepareForCreate?.(obj, this.lookups, attrs.user);
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
@@ -207,7 +227,7 @@ export class RestStorage {
       const pinned = opts.precondition;
       if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
       const wanted = await mutate(clone(current));
-      const next = this.prepareForUpdate(r, wanted, current, opts.subresource ?? '');
+      const next = await this.prepareForUpdate(r, wanted, current, opts);
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
       // stale value (plain, or under an old key): rewriting it is how it gets re-encrypted.
@@ -252,7 +272,8 @@ export class RestStorage {
     }
   }
 
-  private prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, subresource: Subresource): KObject {
+  private async prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, opts: WriteOptions & { subresource?: Subresource }): Promise<KObject> {
+    const subresource = opts.subresource ?? '';
     if (!wanted || typeof wanted !== 'object' || !wanted.metadata) throw badRequest('the object has no metadata');
     const name = current.metadata.name!;
     if (wanted.metadata.name !== undefined && wanted.metadata.name !== name) {
@@ -311,7 +332,8 @@ export class RestStorage {
     next.kind = r.kind;
     strategy.prepareForUpdate?.(next, current, subresource);
     r.defaulter?.(next);
-    this.restrictNodes({ operation: 'UPDATE', resource: r, subresource, namespace: current.metadata.namespace, name, object: next, oldObject: current });
+    const attrs = this.attributes('UPDATE', r, subresource, next, current, opts);
+    await this.admission.admit(attrs);
     if (r.hasGeneration) {
       meta.generation = current.metadata.generation ?? 1;
       if (!sameJson(next.spec, current.spec)) meta.generation += 1;
@@ -324,6 +346,7 @@ export class RestStorage {
           : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
     if (subresource !== 'binding') errs.push(...validateNoNewFinalizers(next.metadata, current.metadata));
     this.validate(r, next, errs);
+    await this.admission.validate(attrs);
     return next;
   }
 
@@ -344,7 +367,9 @@ export class RestStorage {
       if (!kv) throw notFound(r, name);
       const current = decode(kv.value, kv.modRevision).obj;
       checkPreconditions(r, current, options);
-      this.restrictNodes({ operation: 'DELETE', resource: r, subresource: '', namespace, name, object: undefined, oldObject: current });
+      const attrs = this.attributes('DELETE', r, '', undefined, current, opts);
+      await this.admission.admit(attrs);
+      await this.admission.validate(attrs);
       const next = clone(current);
       const pending = this.markForDeletion(r, next, options);
       if (opts.dryRun) return { obj: pending ? next : current, deleted: !pending };

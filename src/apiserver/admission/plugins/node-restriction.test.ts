@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KObject } from '../../../api/object.js';
-import { admitNodeRestriction, forbiddenNodeLabels, type NodeRestrictionAttributes } from './node-restriction.js';
+import { admitNodeRestriction, forbiddenNodeLabels, nodeRestriction, type NodeRestrictionAttributes } from './node-restriction.js';
+import { AdmissionChain } from '../chain.js';
+import { attributes, fixedLookups } from '../test-helpers.js';
 
 const n1 = { name: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
 const PODS = { group: '', plural: 'pods' };
@@ -172,5 +174,33 @@ test('leases: its own, in kube-node-lease', () => {
   assert.equal(
     run({ operation: 'UPDATE', resource: LEASES, namespace: 'kube-system', name: 'n1', object: lease('n1'), oldObject: lease('n1') }),
     'leases.coordination.k8s.io "n1" is forbidden: can only access leases in the "kube-node-lease" system namespace',
+  );
+});
+
+test('in the chain: only nodes’ writes to the restricted kinds; the Node’s uid from the lookups', async () => {
+  const n1Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'uid-n1' } } as KObject;
+  const lookups = fixedLookups([n1Node]);
+  const pod = { ...mirror(), apiVersion: 'v1', kind: 'Pod' } as KObject;
+  assert.ok(nodeRestriction.handles(attributes('pods', { object: pod, user: n1, lookups })));
+  assert.ok(!nodeRestriction.handles(attributes('pods', { object: pod, lookups })), 'the admin is no node');
+  assert.ok(
+    !nodeRestriction.handles(
+      attributes('configmaps', { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' } } as KObject, user: n1 }),
+    ),
+  );
+  assert.deepEqual(nodeRestriction.lookupsFor!(attributes('pods', { object: pod, user: n1, lookups })), [['nodes', undefined, 'n1']]);
+  await new AdmissionChain([nodeRestriction]).admit(attributes('pods', { object: pod, user: n1, lookups }));
+  const other = {
+    ...pod,
+    metadata: { ...pod.metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'stale', controller: true }] },
+  } as KObject;
+  await assert.rejects(
+    new AdmissionChain([nodeRestriction]).admit(attributes('pods', { object: other, user: n1, lookups })),
+    /node n1 UID mismatch: expected stale got uid-n1/,
+  );
+  const n2Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } } as KObject;
+  await assert.rejects(
+    new AdmissionChain([nodeRestriction]).admit(attributes('nodes', { operation: 'UPDATE', object: n2Node, oldObject: n2Node, user: n1 })),
+    /nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"/,
   );
 });

@@ -13,6 +13,7 @@ import { forbidden } from '../../errors.js';
 import { nodeIdentity } from '../../authz/node/node-identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../authz/node/node-authorizer.js';
 import { podReferences } from '../../authz/node/pod-references.js';
+import type { AdmissionAttributes, AdmissionLookups, AdmissionPlugin } from '../types.js';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -101,6 +102,41 @@ export function admitNodeRestriction(a: NodeRestrictionAttributes, lookups: Node
       return admitLease(node, a, refuse);
   }
 }
+
+/** The pods and nodes NodeRestriction reads, from admission's lookups (the watch caches). */
+export const nodeRestrictionLookups = (l: AdmissionLookups): NodeRestrictionLookups => ({
+  pod: (namespace, name) => l.get('pods', namespace, name) as Pod | undefined,
+  node: (name) => l.get('nodes', undefined, name) as Node | undefined,
+});
+
+const RESTRICTED = new Set(['pods', 'nodes', 'persistentvolumeclaims', 'leases.coordination.k8s.io']);
+
+/** The chain's NodeRestriction: upstream's is a mutating plugin that only refuses. */
+export const nodeRestriction: AdmissionPlugin = {
+  name: 'NodeRestriction',
+  handles: (a) => a.operation !== 'CONNECT' && RESTRICTED.has(a.resource.key) && nodeIdentity(a.user) !== undefined,
+  lookupsFor: (a) => {
+    const node = nodeIdentity(a.user);
+    // A mirror pod's owner is checked against the Node's uid.
+    return node && a.resource.key === 'pods' && a.operation === 'CREATE' ? [['nodes', undefined, node]] : [];
+  },
+  admit(a: AdmissionAttributes) {
+    admitNodeRestriction(
+      {
+        operation: a.operation as NodeRestrictionOperation,
+        resource: a.resource,
+        subresource: a.subresource,
+        namespace: a.namespace,
+        // A create has no name on its URL (upstream's GetName): the checks read the object's.
+        name: a.operation === 'CREATE' ? '' : a.name,
+        object: a.object,
+        oldObject: a.oldObject,
+        user: a.user,
+      },
+      nodeRestrictionLookups(a.lookups),
+    );
+  },
+};
 
 type Refuse = (why: string) => Error;
 
