@@ -35,7 +35,7 @@ describe('node identities: the Node authorizer and NodeRestriction', () => {
           method,
           ca: server.caCert,
           ...identities[name],
-          headers: { 'Content-Type': 'application/merge-patch+json', 'Content-Length': Buffer.byteLength(data) },
+          headers: { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', 'Content-Length': Buffer.byteLength(data) },
           timeout: 20_000,
         },
         (res) => {
@@ -163,7 +163,7 @@ describe('node identities: the Node authorizer and NodeRestriction', () => {
     assert.match(taint.stderr, /node "n1" is not allowed to modify taints/);
   });
 
-  test('a node creates only mirror pods bound to itself', () => {
+  test('a node creates only mirror pods bound to itself, and deletes or evicts only its own pods', async () => {
     const uid = kubectlOk(server, ['get', 'node', 'n1', '-o', 'jsonpath={.metadata.uid}']);
     const mirror = (name: string, nodeName: string) => ({
       ...pod(name, nodeName),
@@ -187,6 +187,15 @@ describe('node identities: the Node authorizer and NodeRestriction', () => {
     assert.notEqual(theirs.code, 0);
     assert.match(theirs.stderr, /node "n1" can only delete pods with spec.nodeName set to itself/);
     kubectlOk(as.n1!, ['delete', 'pod', 'static-n1', '--grace-period=0', '--force']);
+    // Nor evict another node's pod.
+    const evict = await apiAs('n1', 'POST', '/api/v1/namespaces/default/pods/elsewhere/eviction', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'elsewhere', namespace: 'default' },
+    });
+    assert.equal(evict.code, 403);
+    assert.equal(evict.status.message, 'pods "elsewhere" is forbidden: node n1 can only evict pods with spec.nodeName set to itself');
+    assert.equal(kubectl(server, ['get', 'pod', 'elsewhere', '-o', 'name']).code, 0);
   });
 
   test("a node updates its own pods' status, not another node's pods'", async () => {
