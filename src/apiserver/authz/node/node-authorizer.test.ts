@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
+import type { KObject } from '../../../api/object.js';
 import type { Attributes } from '../attributes.js';
+import { answerReview } from '../reviews.js';
 import { Authorizer, forbiddenError } from '../authorizer.js';
 import { nodeRules } from '../bootstrap-policy.js';
 import { RbacAuthorizer } from '../rbac.js';
@@ -142,4 +144,14 @@ test("the chain Node,RBAC: the Node authorizer's reason is in upstream's 403", (
   // Without the Node mode nodes get nothing from it.
   const rbacOnly = new Authorizer(['RBAC'], new RbacAuthorizer({ role: () => undefined, clusterRole: () => undefined }), setup());
   assert.equal(rbacOnly.authorize(ask(node('n1'), 'get', 'secrets', { namespace: 'ns', name: 'mine' })).allowed, false);
+});
+
+test('a rules review by a node is incomplete, as upstream: the Node authorizer lists no rules', () => {
+  const chain = new Authorizer(['Node', 'RBAC'], new RbacAuthorizer({ role: () => undefined, clusterRole: () => undefined }), setup());
+  const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'ns' } } as unknown as KObject;
+  const status = (answerReview(review, node('n1'), undefined, chain) as unknown as { status: Record<string, unknown> }).status;
+  assert.equal(status.incomplete, true);
+  assert.equal(status.evaluationError, 'node authorizer does not support user rule resolution');
+  const user = (answerReview(review, { name: 'bob', groups: [] }, undefined, chain) as unknown as { status: Record<string, unknown> }).status;
+  assert.equal(user.incomplete, false);
 });
