@@ -12,8 +12,8 @@ const NODES = { group: '', plural: 'nodes' };
 const LEASES = { group: 'coordination.k8s.io', plural: 'leases' };
 
 const pods: Record<string, Pod> = {
-  'ns/mine': { metadata: { name: 'mine', namespace: 'ns' }, spec: { nodeName: 'n1', containers: [] } },
-  'ns/theirs': { metadata: { name: 'theirs', namespace: 'ns' }, spec: { nodeName: 'n2', containers: [] } },
+  'ns/mine': { metadata: { name: 'mine', namespace: 'ns', uid: 'uid-mine' }, spec: { nodeName: 'n1', containers: [] } },
+  'ns/theirs': { metadata: { name: 'theirs', namespace: 'ns', uid: 'uid-theirs' }, spec: { nodeName: 'n2', containers: [] } },
 };
 const lookups = {
   pod: (ns: string, name: string) => pods[`${ns}/${name}`],
@@ -203,4 +203,38 @@ test('in the chain: only nodes’ writes to the restricted kinds; the Node’s u
     new AdmissionChain([nodeRestriction]).admit(attributes('nodes', { operation: 'UPDATE', object: n2Node, oldObject: n2Node, user: n1 })),
     /nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"/,
   );
+});
+
+test('token requests: only bound to a pod on this node, with its uid', () => {
+  const SAS = { group: '', plural: 'serviceaccounts' };
+  const token = (ref?: Record<string, string>) =>
+    run({
+      operation: 'CREATE',
+      resource: SAS,
+      subresource: 'token',
+      namespace: 'ns',
+      name: 'default',
+      object: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: {},
+        spec: { ...(ref ? { boundObjectRef: ref } : {}) },
+      } as unknown as KObject,
+    });
+  assert.equal(token({ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'uid-mine' }), undefined);
+  assert.equal(token(), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+  assert.equal(
+    token({ apiVersion: 'v1', kind: 'Pod', name: 'mine' }),
+    'serviceaccounts "default" is forbidden: node requested token with a pod binding without a uid',
+  );
+  assert.equal(
+    token({ apiVersion: 'v1', kind: 'Pod', name: 'theirs', uid: 'uid-theirs' }),
+    'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node',
+  );
+  assert.match(
+    token({ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'old' }) ?? '',
+    /the UID in the bound object reference \(old\) does not match the UID in record/,
+  );
+  // Any other write to a ServiceAccount is not NodeRestriction's (the authorizer refuses it).
+  assert.equal(run({ operation: 'UPDATE', resource: SAS, namespace: 'ns', name: 'default' }), undefined);
 });

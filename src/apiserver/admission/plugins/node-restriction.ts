@@ -4,12 +4,13 @@
 // Node, never its taints nor labels under node-restriction.kubernetes.io/ or other
 // kubernetes.io / k8s.io labels kubelet does not set; may create only mirror pods bound to itself
 // that reference nothing; may delete, evict and update the status of only the pods bound to it;
-// may write only its own Lease. Requests of anyone not a node pass untouched.
+// may write only its own Lease; may ask for ServiceAccount tokens only bound to its own pods.
+// Requests of anyone not a node pass untouched.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KObject } from '../../../api/object.js';
 import { deepEqual } from '../../../api/object.js';
 import type { UserInfo } from '../../authn/user.js';
-import { forbidden } from '../../errors.js';
+import { forbidden, notFound } from '../../errors.js';
 import { nodeIdentity } from '../../authz/node/node-identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../authz/node/node-authorizer.js';
 import { podReferences } from '../../authz/node/pod-references.js';
@@ -100,7 +101,26 @@ export function admitNodeRestriction(a: NodeRestrictionAttributes, lookups: Node
       return;
     case 'leases.coordination.k8s.io':
       return admitLease(node, a, refuse);
+    case 'serviceaccounts.':
+      return admitTokenRequest(node, a, lookups, refuse);
   }
+}
+
+/**
+ * A node's TokenRequest must be bound to a pod scheduled on it (the pod's uid too): a token is
+ * bound to one object, so a node cannot mint one bound to itself for any account.
+ */
+function admitTokenRequest(node: string, a: NodeRestrictionAttributes, lookups: NodeRestrictionLookups, refuse: Refuse): void {
+  if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
+  const ref = (a.object as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec
+    ?.boundObjectRef;
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
+  const pod = lookups.pod(a.namespace ?? '', ref.name);
+  if (!pod) throw notFound({ plural: 'pods', group: '' }, ref.name);
+  if (ref.uid !== pod.metadata?.uid)
+    throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  if (pod.spec?.nodeName !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
 }
 
 /** The pods and nodes NodeRestriction reads, from admission's lookups (the watch caches). */
@@ -109,7 +129,7 @@ export const nodeRestrictionLookups = (l: AdmissionLookups): NodeRestrictionLook
   node: (name) => l.get('nodes', undefined, name) as Node | undefined,
 });
 
-const RESTRICTED = new Set(['pods', 'nodes', 'persistentvolumeclaims', 'leases.coordination.k8s.io']);
+const RESTRICTED = new Set(['pods', 'nodes', 'persistentvolumeclaims', 'serviceaccounts', 'leases.coordination.k8s.io']);
 
 /** The chain's NodeRestriction: upstream's is a mutating plugin that only refuses. */
 export const nodeRestriction: AdmissionPlugin = {
