@@ -248,7 +248,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });
       // A node may not give itself node-role labels (NodeRestriction): the server does, as k3s's.
-      await client.patch({ ...resources.nodes, name: agent.nodeName }, { metadata: { labels: { [CONTROL_PLANE_ROLE_LABEL]: 'true' } } }, 'merge');
+      await client
+        .patch({ ...resources.nodes, name: agent.nodeName }, { metadata: { labels: { [CONTROL_PLANE_ROLE_LABEL]: 'true' } } }, 'merge')
+        .catch((e: Error) => log.warn(`node ${agent!.nodeName}: the ${CONTROL_PLANE_ROLE_LABEL} label was not set: ${e.message}`));
       log(`node agent ready: node ${agent.nodeName}`);
     } catch (e) {
       if (!(e instanceof RuntimeUnavailableError)) throw e;
