@@ -12,6 +12,7 @@ import { dnsSuite } from './dns.js';
 import { networkSuite } from './network.js';
 import { rbacSuite } from './rbac.js';
 import { workloadsSuite } from './workloads.js';
+import { nodeAuthzSuite } from './node-authz.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -23,6 +24,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   network: () => networkSuite(),
   rbac: () => rbacSuite(),
   workloads: (a, workload) => workloadsSuite({ workload, jobs: numberFlag(a, '--jobs'), nodes: numberFlag(a, '--nodes') }),
+  'node-authz': () => nodeAuthzSuite(),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {

@@ -4,6 +4,7 @@ import type { ResourceType } from '../registry/index.js';
 import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import type { UserInfo } from './authn/user.js';
+import { addWarnings } from './respond.js';
 
 export interface Ctx {
   storage: RestStorage;
@@ -18,4 +19,9 @@ export interface Ctx {
   log: (msg: string) => void;
   /** Who the request acts as (after impersonation). */
   user?: UserInfo;
+}
+
+/** What admission needs of a request for a write: who makes it, and where its warnings go. */
+export function admissionOptions(ctx: Ctx): { user?: UserInfo; warn: (message: string) => void } {
+  return { user: ctx.user, warn: (m) => addWarnings(ctx.res, [m]) };
 }

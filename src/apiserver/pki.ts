@@ -147,6 +147,21 @@ export async function issueNodeServingCertificate(ca: CaFiles, nodeName: string,
   });
 }
 
+/**
+ * A node's client certificate, as the kube-apiserver-client-kubelet signer issues:
+ * CN=system:node:NAME, O=system:nodes, so the Node authorizer and NodeRestriction see the node.
+ * For the agent `berth server` embeds (and tests), which run where the CA is at hand; joined
+ * agents ask for theirs with a CertificateSigningRequest (src/kubelet/cert-manager.ts).
+ */
+export async function issueNodeClientCertificate(ca: CaFiles, nodeName: string): Promise<{ cert: string; key: string }> {
+  return issueCertificate(ca, {
+    commonName: `system:node:${nodeName}`,
+    organization: 'system:nodes',
+    usage: 'client',
+    notAfter: new Date(Date.now() + ONE_YEAR_MS),
+  });
+}
+
 /** The CA as DATA_DIR/pki holds it (ca.crt, ca.key). */
 export function readCaFiles(dataDir: string): CaFiles {
   const dir = join(dataDir, 'pki');

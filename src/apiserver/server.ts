@@ -48,6 +48,9 @@ import { runAs } from './authn/request-user.js';
 import { requestAttributes } from './authz/attributes.js';
 import { Authorizer, DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer.js';
 import { cachedRbacAuthorizer } from './authz/policy-cache.js';
+import { cachedNodeGraph } from './authz/node/graph-populator.js';
+import { NodeAuthorizer } from './authz/node/node-authorizer.js';
+import { nodeRules } from './authz/bootstrap-policy.js';
 import { reconcileBootstrapPolicy } from './authz/reconcile.js';
 import { isReview, serveReview } from './authz/review-handler.js';
 
@@ -107,6 +110,7 @@ export class ApiServer {
   address = '';
   readonly authorizer: Authorizer;
   private readonly rbacCache: ReturnType<typeof cachedRbacAuthorizer>;
+  private readonly nodeGraph: ReturnType<typeof cachedNodeGraph>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? componentLogger('apiserver');
@@ -126,7 +130,12 @@ export class ApiServer {
     validateConnectionLimits(this.connectionLimits);
     this.tls = opts.tls ?? tlsSettings();
     this.rbacCache = cachedRbacAuthorizer(this.storage, this.log);
-    this.authorizer = new Authorizer(opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES, this.rbacCache.authorizer);
+    this.nodeGraph = cachedNodeGraph(this.storage, this.log);
+    this.authorizer = new Authorizer(
+      opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES,
+      this.rbacCache.authorizer,
+      new NodeAuthorizer(this.nodeGraph.graph, nodeRules()),
+    );
   }
 
   async start(): Promise<void> {
@@ -138,6 +147,7 @@ export class ApiServer {
       await new Promise((r) => setTimeout(r, 10));
     }
     await this.rbacCache.start();
+    await this.nodeGraph.start();
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
@@ -236,6 +246,7 @@ export class ApiServer {
     clearTimeout(this.repairTimer);
     this.namespaces?.stop();
     this.rbacCache.stop();
+    this.nodeGraph.stop();
     for (const c of this.storage.caches.values()) c.stop();
     if (this.server) {
       const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));

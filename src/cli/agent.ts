@@ -52,6 +52,9 @@ export interface EmbeddedAgentOptions {
   url: string;
   caCert?: string;
   token?: string;
+  /** A client certificate and key (PEM) to authenticate with instead of the token: the node's own identity. */
+  clientCert?: string;
+  clientKey?: string;
   /** A client to use instead of url and token: a joined agent's, with its own certificate (agent-join.ts). */
   client?: RestClient;
   /** Stopped with the agent: what keeps that client's certificate renewed. */
@@ -154,7 +157,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     lock.release();
     throw e;
   }
-  const client = o.client ?? new RestClient({ server: o.url, ca: o.caCert, token: o.token, userAgent: `berth-agent/${nodeName}` });
+  const credentials = o.clientCert ? { cert: o.clientCert, key: o.clientKey } : { token: o.token };
+  const client = o.client ?? new RestClient({ server: o.url, ca: o.caCert, ...credentials, userAgent: `berth-agent/${nodeName}` });
   const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
   let agent: Agent | undefined;
   const server = new AgentServer({

@@ -6,9 +6,9 @@ import { hostname } from 'node:os';
 import { ensureJoinToken } from './join-token-file.js';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
-import { ensurePki, issueNodeServingCertificate } from '../apiserver/pki.js';
+import { ensurePki, issueNodeClientCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
-import { RestClient } from '../client/index.js';
+import { RestClient, resources } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -35,6 +35,9 @@ import { InstrumentedStore } from '../storage/metrics.js';
 
 const log = componentLogger('server');
 import { formatServiceCidr } from '../registry/services/network.js';
+
+/** The role label the server gives its own node (kubeadm's and k3s's; a node may not set it on itself). */
+const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
 export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
@@ -251,15 +254,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     const nodeName = defaultNodeName();
     client ??= new RestClient({ server: url, ca: pki.caCert, token: pki.adminToken, userAgent: 'berth-server' });
     try {
+      // The agent is a node like any other (the Node authorizer and NodeRestriction judge it):
+      // its own certificate, signed here where the CA is, instead of the admin token.
+      const identity = await issueNodeClientCertificate({ cert: pki.caCert, key: pki.caKey }, nodeName);
       agent = await startEmbeddedAgent({
         url,
         caCert: pki.caCert,
-        token: pki.adminToken,
+        clientCert: identity.cert,
+        clientKey: identity.key,
         dataDir: joinPath(dataDir, 'agent'),
         nodeName,
         // Otherwise the embedded controller manager assigns it, as to any other node.
         podCidr: assignsRanges ? undefined : await podCidrForEmbeddedAgent(client, nodeName, nodeIpam),
-        labels: { 'node-role.kubernetes.io/control-plane': 'true' },
         clusterDns: [services.clusterDNS],
         clusterDomain: services.clusterDomain,
         proxy,
@@ -268,6 +274,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
         // The CA is at hand: the embedded agent's serving certificate is signed directly.
         servingCert: (name, ip) => issueNodeServingCertificate({ cert: pki.caCert, key: pki.caKey }, name, [ip]),
       });
+      // A node may not give itself node-role labels (NodeRestriction): the server does, as k3s's.
+      await client
+        .patch({ ...resources.nodes, name: agent.nodeName }, { metadata: { labels: { [CONTROL_PLANE_ROLE_LABEL]: 'true' } } }, 'merge')
+        .catch((e: Error) => log.warn(`node ${agent!.nodeName}: the ${CONTROL_PLANE_ROLE_LABEL} label was not set: ${e.message}`));
       log(`node agent ready: node ${agent.nodeName}`);
     } catch (e) {
       if (!(e instanceof RuntimeUnavailableError)) throw e;

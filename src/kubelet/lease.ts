@@ -3,7 +3,7 @@
 // One writer for the agent's single node and the simulator's many: on a conflict the Lease is
 // read again, when it is gone it is created again.
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import { isAlreadyExists, isConflict, isNotFound, microTime, resources, type RestClient } from '../client/index.js';
+import { isAlreadyExists, isConflict, isForbidden, isNotFound, microTime, resources, type RestClient } from '../client/index.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** kubelet's defaults: --node-lease-duration-seconds 40, renewed every quarter of it. */
@@ -58,12 +58,15 @@ export async function writeNodeLease(client: RestClient, input: Omit<NodeLeaseIn
   }
 }
 
-/** Creates kube-node-lease when the cluster has none yet (a control plane that makes it makes this a no-op). */
+/**
+ * Creates kube-node-lease when the cluster has none yet (a control plane that makes it makes this
+ * a no-op). A node may not create namespaces (the Node authorizer): then it is the control plane's.
+ */
 export async function ensureNodeLeaseNamespace(client: RestClient): Promise<void> {
   try {
     await client.create(resources.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
   } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
+    if (!isAlreadyExists(e) && !isForbidden(e)) throw e;
   }
 }
 

@@ -68,6 +68,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'cronjobs.batch',
       'poddisruptionbudgets.policy',
       'storageclasses.storage.k8s.io',
+      'limitranges',
     ],
   );
 });

@@ -35,6 +35,7 @@ import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 import { jobs } from './jobs/index.js';
 import { cronjobs } from './cronjobs/index.js';
 import { poddisruptionbudgets } from './poddisruptionbudgets/index.js';
+import { limitranges } from './limitranges/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -73,6 +74,7 @@ const kinds: KindDef[] = [
   cronjobs,
   poddisruptionbudgets,
   storageclasses,
+  limitranges,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

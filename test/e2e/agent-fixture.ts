@@ -18,6 +18,7 @@ import {
   unmountUnder,
 } from '../../src/runtime/index.js';
 import { forgetBridge } from '../../src/cli/bridge-owner.js';
+import { issueNodeClientCertificate, readCaFiles } from '../../src/apiserver/pki.js';
 import { removeProxyTable } from '../../src/proxy/index.js';
 import { ROOT, kubectl, startServer, type RunningServer } from './harness.js';
 
@@ -98,10 +99,14 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
   let runner: AgentRunner | undefined;
   let rt: CriRuntime | undefined;
 
+  // The agent is the node it runs, as a joined one: its certificate (CN=system:node:NAME,
+  // O=system:nodes) puts it under the Node authorizer and NodeRestriction, not the admin token.
+  const identity = await issueNodeClientCertificate(readCaFiles(server.dataDir), nodeName);
   const opts = {
     url: server.url,
     caCert: server.caCert,
-    token: server.token,
+    clientCert: identity.cert,
+    clientKey: identity.key,
     dataDir: agentDir,
     nodeName,
     nodeIP: '127.0.0.1',

@@ -137,7 +137,7 @@ describe('node IPAM: the control plane assigns each node its podCIDR', { skip: m
     const r = kubectl(env.server, ['get', 'csr']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION\n/);
-    assert.match(r.stdout, /\ncsr-\w+\s+\S+\s+kubernetes\.io\/kubelet-serving\s+system:admin\s+<none>\s+Approved,Issued\n/);
+    assert.match(r.stdout, /\ncsr-\w+\s+\S+\s+kubernetes\.io\/kubelet-serving\s+system:node:ipam-node\s+<none>\s+Approved,Issued\n/);
     assert.match(cmOutput, /approved CertificateSigningRequest csr-\w+: Auto approving kubelet serving certificate: the subject is node ipam-node/);
     // The endpoint serves that certificate: the cluster CA's, for the node.
     const peer = await new Promise<{ authorized: boolean; cn: string; san: string }>((resolve, reject) => {

@@ -133,9 +133,12 @@ export function defaultPod(obj: Any): void {
   const spec = (obj.spec ??= {}) as PodSpec;
   defaultPodSpec(spec);
   const s = spec as Any;
-  // The ServiceAccount admission plugin: every pod runs as a service account.
-  s.serviceAccountName ??= s.serviceAccount ?? 'default';
-  s.serviceAccount = s.serviceAccountName;
+  // The ServiceAccount admission plugin: every pod runs as a service account, except a node's
+  // mirror pods, which may reference no object at all (upstream's plugin skips them).
+  if (!(obj.metadata?.annotations && 'kubernetes.io/config.mirror' in obj.metadata.annotations)) {
+    s.serviceAccountName ??= s.serviceAccount ?? 'default';
+    s.serviceAccount = s.serviceAccountName;
+  }
   defaultTolerations(spec);
   const status = (obj.status ??= {});
   status.phase ??= 'Pending';

@@ -17,6 +17,8 @@ export interface Attributes {
   subresource: string;
   namespace: string;
   name: string;
+  /** A list's or watch's fieldSelector as sent (the Node authorizer reads spec.nodeName from it). */
+  fieldSelector?: string;
 }
 
 const METHOD_VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -61,6 +63,7 @@ export function requestAttributes(user: UserInfo, method: string, path: string, 
     subresource: r.subresource ?? '',
     namespace,
     name,
+    ...(q.has('fieldSelector') ? { fieldSelector: q.get('fieldSelector')! } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { ApiError } from '../errors.js';
 import { SYSTEM_PRIVILEGED_GROUP } from '../authn/user.js';
 import type { Attributes } from './attributes.js';
 import type { Decision, RbacAuthorizer } from './rbac.js';
+import type { NodeAuthorizer } from './node/node-authorizer.js';
 
 export const AUTHORIZATION_MODES = ['Node', 'RBAC', 'AlwaysAllow', 'AlwaysDeny'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
@@ -25,6 +26,7 @@ export class Authorizer {
   constructor(
     readonly modes: AuthorizationMode[],
     readonly rbac: RbacAuthorizer,
+    readonly node?: NodeAuthorizer,
   ) {}
 
   authorize(a: Attributes): Decision {
@@ -33,9 +35,8 @@ export class Authorizer {
     for (const mode of this.modes) {
       if (mode === 'AlwaysAllow') return { allowed: true, reason: '' };
       if (mode === 'AlwaysDeny') return { allowed: false, reason: reasons.join('\n') };
-      // Node: the node authorizer is not there yet; it has no opinion on anyone (as upstream's on non-nodes).
-      if (mode === 'RBAC') {
-        const d = this.rbac.authorize(a);
+      if (mode === 'RBAC' || (mode === 'Node' && this.node)) {
+        const d = mode === 'RBAC' ? this.rbac.authorize(a) : this.node!.authorize(a);
         if (d.allowed) return d;
         if (d.reason) reasons.push(d.reason);
       }

@@ -336,14 +336,11 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], [''], ['serviceaccounts/token']),
       rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
     ]),
-    // What a Berth node agent needs beyond upstream's system:node: its cluster DNS server keeps
-    // its node's kube-dns EndpointSlice (server-side apply), its tunnels learn the API servers
-    // from default/kubernetes' Endpoints, and it dials the servers' agent tunnel.
-    clusterRole('berth:node', [
-      rule(['create', 'update', 'patch'], ['discovery.k8s.io'], ['endpointslices']),
-      rule(['list', 'watch'], [''], ['endpoints']),
-      urls(['get'], ['/v1-berth/connect']),
-    ]),
+    // What a Berth node agent needs beyond upstream's system:node (which the Node authorizer
+    // grants): its pod network routes to every node's pod range (flannel's role reads nodes too)
+    // and it dials the servers' agent tunnel. Its node's kube-dns EndpointSlice is the Node
+    // authorizer's to allow (kube-dns-<node> only: RBAC cannot name a slice per node).
+    clusterRole('berth:node', [rule(['list', 'watch'], [''], ['nodes']), urls(['get'], ['/v1-berth/connect'])]),
     clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
     clusterRole('system:node-proxier', [
       rule(['list', 'watch'], [''], ['services', 'endpoints']),
@@ -411,6 +408,20 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   ];
 }
 
+/**
+ * Upstream's NodeRules: the system:node ClusterRole's rules, which the Node authorizer
+ * (src/apiserver/authz/node/) grants every node for the kinds it does not subdivide.
+ */
+export function nodeRules(): PolicyRule[] {
+  return bootstrapClusterRoles().find((r) => r.metadata!.name === 'system:node')!.rules!;
+}
+
+/**
+ * Default bindings of earlier Berth versions that no longer exist: removed at start when still
+ * as Berth made them (the stopgap that bound system:node to every node before the Node authorizer).
+ */
+export const RETIRED_CLUSTER_ROLE_BINDINGS = ['berth:system:nodes'];
+
 export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
   return [
     clusterRoleBinding('cluster-admin', [group('system:masters')]),
@@ -422,12 +433,10 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
     clusterRoleBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
-    // Upstream binds system:node to no one (the Node authorizer grants nodes their objects).
+    // Upstream binds system:node to no one (the Node authorizer grants nodes their objects);
+    // nodes get Berth's own extra through their group; the join token's bootstrap callers may ask
+    // for their certificates (as kubeadm's kubeadm:kubelet-bootstrap binding).
     clusterRoleBinding('system:node', []),
-    // Until Berth has the Node authorizer (#15), nodes get system:node's rules through their group,
-    // as clusters before 1.8 did, plus Berth's own; the join token's bootstrap callers may ask for
-    // their certificates (as kubeadm's kubeadm:kubelet-bootstrap binding).
-    clusterRoleBinding('system:node', [group('system:nodes')], 'berth:system:nodes'),
     clusterRoleBinding('berth:node', [group('system:nodes')]),
     clusterRoleBinding('system:node-bootstrapper', [group('system:bootstrappers')], 'berth:node-bootstrapper'),
     ...Object.keys(CONTROLLER_ROLES).map((name) => clusterRoleBinding(`system:controller:${name}`, [serviceAccount(name)])),

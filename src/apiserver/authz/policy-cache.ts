@@ -3,8 +3,8 @@
 import type { RestStorage } from '../rest-storage.js';
 import { resourceByKey } from '../../registry/index.js';
 import { objectKey } from '../storage-keys.js';
-import type { CacheEntry, WatchEventType } from '../watch-cache.js';
 import { RbacAuthorizer } from './rbac.js';
+import { followCache } from './follow-cache.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -16,23 +16,12 @@ export function cachedRbacAuthorizer(storage: RestStorage, log: (msg: string) =>
     clusterRole: (name) => storage.cache(clusterRoles).get(objectKey(clusterRoles, undefined, name))?.obj,
   });
   const cancels: Array<() => void> = [];
-  let stopped = false;
   const follow = async (key: string, index: RbacAuthorizer['roleBindings']): Promise<void> => {
-    const r = resourceByKey(key);
-    index.clear();
-    const cancel = await storage.cache(r).watch(
-      { fromRevision: 0, sendInitialEvents: true, prefix: `/registry/${r.key}/` },
-      {
-        send: (type: WatchEventType, e: CacheEntry) => (type === 'DELETED' ? index.remove(e.key) : index.put(e.key, e.obj)),
-        // The cache re-listed: start over from its current state.
-        expire: (why) => {
-          if (stopped) return;
-          log(`rbac: ${key} index restarts: ${why}`);
-          follow(key, index).catch((e) => log(`rbac: ${key}: ${(e as Error).message}`));
-        },
-      },
+    cancels.push(
+      await followCache(storage, key, { put: (k, e) => index.put(k, e.obj), remove: (k) => index.remove(k), clear: () => index.clear() }, (m) =>
+        log(`rbac: ${m}`),
+      ),
     );
-    cancels.push(cancel);
   };
   return {
     authorizer,
@@ -41,7 +30,6 @@ export function cachedRbacAuthorizer(storage: RestStorage, log: (msg: string) =>
       await follow(`rolebindings.${RBAC}`, authorizer.roleBindings);
     },
     stop: () => {
-      stopped = true;
       for (const c of cancels) c();
     },
   };

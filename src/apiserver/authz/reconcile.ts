@@ -9,7 +9,14 @@ import { deepEqual } from '../../api/object.js';
 import { resourceByKey } from '../../registry/index.js';
 import { ApiError } from '../errors.js';
 import type { RestStorage } from '../rest-storage.js';
-import { AUTOUPDATE_ANNOTATION, bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
+import {
+  AUTOUPDATE_ANNOTATION,
+  RETIRED_CLUSTER_ROLE_BINDINGS,
+  bootstrapClusterRoleBindings,
+  bootstrapClusterRoles,
+  bootstrapRoleBindings,
+  bootstrapRoles,
+} from './bootstrap-policy.js';
 import { uncoveredRules } from './covers.js';
 
 type Any = Record<string, any>;
@@ -87,5 +94,13 @@ export async function reconcileBootstrapPolicy(storage: RestStorage, log: (m: st
   for (const role of bootstrapRoles()) await ensure(nsRoles, role as unknown as KObject, reconciledRole as never, () => true);
   for (const b of bootstrapRoleBindings()) {
     await ensure(nsBindings, b as unknown as KObject, reconciledBinding as never, (a, x) => deepEqual((a as Any).roleRef, (x as Any).roleRef));
+  }
+  for (const name of RETIRED_CLUSTER_ROLE_BINDINGS) {
+    const existing = await storage.get(bindings, undefined, name).catch(() => undefined);
+    // Only what Berth made and an admin did not take over (autoupdate "false").
+    if (!existing || existing.metadata.labels?.['kubernetes.io/bootstrapping'] !== 'rbac-defaults') continue;
+    if (existing.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') continue;
+    log(`rbac: removing ${bindings.kind} ${name}: no longer a default`);
+    await storage.delete(bindings, undefined, name, {}).catch((e) => (e instanceof ApiError && e.code === 404 ? undefined : Promise.reject(e)));
   }
 }

@@ -12,6 +12,7 @@ import { isValidPathSegmentName } from '../../api/names.js';
 import { badRequest } from '../errors.js';
 import type { UserInfo } from '../authn/user.js';
 import type { Attributes } from './attributes.js';
+import { nodeIdentity } from './node/node-identity.js';
 import type { Authorizer } from './authorizer.js';
 
 type Any = Record<string, any>;
@@ -149,6 +150,9 @@ export function answerReview(review: KObject, caller: UserInfo, namespace: strin
     case 'SelfSubjectRulesReview': {
       if (!spec.namespace) throw badRequest('no namespace on request');
       const { rules, errors } = authorizer.rbac.rulesFor(caller, spec.namespace);
+      // The Node authorizer's grants depend on the object asked for: it lists none (upstream's RulesFor).
+      if (authorizer.node && authorizer.modes.includes('Node') && nodeIdentity(caller) !== undefined)
+        errors.unshift('node authorizer does not support user rule resolution');
       return out(rulesStatus(rules, errors));
     }
     case 'SelfSubjectReview':
