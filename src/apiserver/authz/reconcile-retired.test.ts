@@ -7,6 +7,7 @@ import { resources, resourceByKey } from '../../registry/index.js';
 import { SqliteStore } from '../../storage/sqlite.js';
 import { RestStorage } from '../rest-storage.js';
 import { reconcileBootstrapPolicy } from './reconcile.js';
+import { bootstrapObjects } from '../admission.js';
 import type { KObject } from '../../api/object.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-retired-'));
@@ -29,6 +30,8 @@ test("an older cluster's stopgap binding of system:node to every node goes at st
   const bindings = resourceByKey(`clusterrolebindings.${G}`);
   const logs: string[] = [];
   try {
+    // As at a server's start: the system namespaces exist before the policy is reconciled.
+    for (const { key, obj } of bootstrapObjects()) if (key === 'namespaces') await storage.create(resourceByKey(key), obj);
     await storage.create(bindings, stopgap({ 'rbac.authorization.kubernetes.io/autoupdate': 'true' }, { 'kubernetes.io/bootstrapping': 'rbac-defaults' }));
     await reconcileBootstrapPolicy(storage, (m) => logs.push(m));
     await assert.rejects(storage.get(bindings, undefined, 'berth:system:nodes'), /not found/);
