@@ -20,6 +20,8 @@ import { PROXY_TABLE_FILE, checkTableName, proxyOptions, type ProxyFlags, type P
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
 import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
 import { ServerTunnels } from '../tunnel/servers.js';
+import { parseExternalIP, parseNodeLabels, parseNodeTaints } from '../kubelet/registration-flags.js';
+import type { Taint } from 'kubernetes-types/core/v1';
 
 export interface AgentFlags extends ProxyFlags {
   /** Remove the service proxy's table and exit. */
@@ -32,6 +34,10 @@ export interface AgentFlags extends ProxyFlags {
   dataDir?: string;
   nodeName?: string;
   nodeIp?: string;
+  /** --node-label KEY=VALUE, --node-taint KEY[=VALUE]:EFFECT (repeatable), --node-external-ip IP. */
+  nodeLabel?: string[];
+  nodeTaint?: string[];
+  nodeExternalIp?: string;
   containerdSocket?: string;
   podCidr?: string;
   listen?: string;
@@ -86,6 +92,10 @@ export interface EmbeddedAgentOptions {
   /** The node's cluster DNS server (default: runs, on port 53 or a free one); false: none. */
   dns?: AgentDnsServerOptions | false;
   labels?: Record<string, string>;
+  /** Taints the Node is registered with (kubelet's --register-with-taints). */
+  taints?: Taint[];
+  /** The Node's ExternalIP address; also a name of the endpoint's serving certificate. */
+  externalIP?: string;
   /** The service proxy's table and ranges (default: table berth, k3s's ranges); false: no proxy. */
   proxy?: ProxyOptions | false;
   log?: (msg: string) => void;
@@ -188,6 +198,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     resolvConf: o.resolvConf,
     dnsServer: o.dns === false ? undefined : (o.dns ?? {}),
     labels: o.labels,
+    taints: o.taints,
+    externalIP: o.externalIP,
     port: () => server.port,
     log,
     signal: o.signal,
@@ -200,7 +212,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     : new ServingCertManager({
         client,
         nodeName,
-        names: [nodeName, nodeIP],
+        names: [nodeName, nodeIP, ...(o.externalIP ? [o.externalIP] : [])],
         caCert: o.caCert,
         dir: join(dataDir, 'pki'),
         onCert: (c) => server.setServingCert(c),
@@ -314,6 +326,11 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
   checkClusterDns(flags);
   const proxy = proxyOptions(flags);
+  const registration = {
+    labels: parseNodeLabels(flags.nodeLabel),
+    taints: parseNodeTaints(flags.nodeTaint),
+    externalIP: parseExternalIP(flags.nodeExternalIp),
+  };
   if (flags.cleanup) {
     // What `berth agent` with the same flags programs (k3s's `kube-proxy --cleanup`).
     const table = checkTableName(flags.proxyTable ?? DEFAULT_TABLE);
@@ -372,6 +389,7 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     dataDir,
     nodeName,
     nodeIP: flags.nodeIp,
+    ...registration,
     listen,
     containerdSocket: flags.containerdSocket,
     podCidr: flags.podCidr?.trim(),
