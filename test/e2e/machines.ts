@@ -129,6 +129,8 @@ export interface LanOptions {
   agentArgs?: string[];
   /** More `berth agent` flags for one machine, after agentArgs (e.g. --node-taint on one node). */
   machineArgs?: (index: number) => string[];
+  /** false: the machines are made but no agent is started (the caller starts them, e.g. to time each). */
+  startAgents?: boolean;
   log?: (m: string) => void;
 }
 
@@ -201,7 +203,7 @@ export async function startLan(o: LanOptions): Promise<Lan> {
     server = await startServer({ args: ['--listen', `${hostIp}:0`, '--cluster-cidr', clusterCidr, '--node-cidr-mask-size', '26'] });
     const s = server;
     for (const m of machines) (m as MachineImpl).server = s;
-    await Promise.all(machines.map((m) => m.startAgent([...(o.agentArgs ?? []), ...(o.machineArgs?.(m.index) ?? [])])));
+    if (o.startAgents !== false) await Promise.all(machines.map((m) => m.startAgent([...(o.agentArgs ?? []), ...(o.machineArgs?.(m.index) ?? [])])));
     return { k, bridge, hostIp, clusterCidr, server: s, machines, cleanUp };
   } catch (e) {
     await cleanUp();
