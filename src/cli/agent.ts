@@ -165,9 +165,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     const [started, joined] = await Promise.allSettled([startRuntime(), o.joining]);
     if (started.status === 'fulfilled') runtime = started.value;
     else containerd = undefined;
+    if (joined.status === 'fulfilled') identity = joined.value;
     if (started.status === 'rejected') throw started.reason;
     if (joined.status === 'rejected') throw joined.reason;
-    identity = joined.value;
     // The bridge is claimed only by a node that joined: a refused machine leaves no mark.
     if (containerd) claimBridge(bridge, dataDir, log);
   } catch (e) {
@@ -396,15 +396,11 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
         }
       : undefined;
   const caCert = joinOptions ? await trustedClusterCa(joinOptions) : undefined;
-  const joining = joinOptions
-    ? joinCluster({ ...joinOptions, caCert }).catch((e) => {
-        if (stopping) process.exit(0);
-        throw e;
-      })
-    : undefined;
+  if (stopping) process.exit(0);
+  const joining = joinOptions ? joinCluster({ ...joinOptions, caCert }) : undefined;
   // Awaited in startEmbeddedAgent; this keeps a join failing while containerd starts from being an unhandled rejection.
   joining?.catch(() => undefined);
-  if (stopping) process.exit(0);
+  // A signal during the join aborts it: the start fails once it has stopped the containerd it started, then we exit.
   running = await startEmbeddedAgent({
     ...(joining && caCert ? { url: conn.url, caCert, joining } : (conn as Exclude<Connection, { joinToken: string }>)),
     signal: starting.signal,
@@ -423,6 +419,9 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     clusterDomain: flags.clusterDomain,
     proxy,
     resolvConf: flags.resolvConf,
+  }).catch((e) => {
+    if (stopping) process.exit(0);
+    throw e;
   });
   if (stopping) {
     await running.stop();
