@@ -10,6 +10,7 @@ import { startupSuite } from './startup.js';
 import { servicesSuite } from './services.js';
 import { dnsSuite } from './dns.js';
 import { networkSuite } from './network.js';
+import { joinSuite } from './join.js';
 import { rbacSuite } from './rbac.js';
 import { workloadsSuite } from './workloads.js';
 import { nodeAuthzSuite } from './node-authz.js';
@@ -22,6 +23,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   services: () => servicesSuite(),
   dns: () => dnsSuite(),
   network: () => networkSuite(),
+  join: () => joinSuite(),
   rbac: () => rbacSuite(),
   workloads: (a, workload) => workloadsSuite({ workload, jobs: numberFlag(a, '--jobs'), nodes: numberFlag(a, '--nodes') }),
   'node-authz': () => nodeAuthzSuite(),

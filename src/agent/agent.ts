@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
 import { newestFirst, removeCgroup, type PodSandbox, type Runtime } from '../runtime/index.js';
@@ -89,6 +89,10 @@ export interface AgentOptions {
   /** Run the node's cluster DNS server (src/dns), the backend of kube-system/kube-dns on this node. */
   dnsServer?: AgentDnsServerOptions;
   labels?: Record<string, string>;
+  /** Taints the Node is registered with (kubelet's --register-with-taints). */
+  taints?: Taint[];
+  /** The Node's ExternalIP address. */
+  externalIP?: string;
   /** Port of the agent's HTTPS endpoint (reported in the Node's daemonEndpoints). */
   port?: () => number;
   /** How often the runtime is relisted (default 1 s). */
@@ -168,6 +172,8 @@ export class Agent {
       dataDir: o.dataDir,
       port: o.port ?? (() => 0),
       labels: o.labels,
+      taints: o.taints,
+      externalIP: o.externalIP,
       podCidr: () => o.podCidr,
       podCidrPending: () => this.network?.pending ?? false,
       checkIntervalMs: o.nodeStatusIntervalMs,

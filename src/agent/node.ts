@@ -4,7 +4,7 @@
 // (src/kubelet: node-registration, node-object, node-status); this file brings the facts.
 import { readFileSync, statfsSync } from 'node:fs';
 import * as os from 'node:os';
-import type { Node, NodeStatus } from 'kubernetes-types/core/v1';
+import type { Node, NodeStatus, Taint } from 'kubernetes-types/core/v1';
 import { isNotFound, rfc3339, type RestClient } from '../client/index.js';
 import type { Image, Runtime, RuntimeCondition } from '../runtime/index.js';
 import {
@@ -98,6 +98,7 @@ export interface NodeStatusInput {
   runtimeConditions: RuntimeCondition[] | Error;
   runtimeVersion: string;
   nodeIP: string;
+  externalIP?: string;
   hostname: string;
   port: number;
   images: Image[];
@@ -142,6 +143,7 @@ export function nodeStatus(i: NodeStatusInput): Omit<NodeStatus, 'conditions'> &
     },
     conditions: [],
     internalIP: i.nodeIP,
+    externalIP: i.externalIP,
     hostname: i.hostname,
     kubeletPort: i.port,
     nodeInfo: {
@@ -176,9 +178,13 @@ export interface NodeReporterOptions {
   runtime: Runtime;
   nodeName: string;
   nodeIP: string;
+  /** The node's ExternalIP address (--node-external-ip). */
+  externalIP?: string;
   dataDir: string;
   port: () => number;
   labels?: Record<string, string>;
+  /** Taints the Node is created with (--node-taint); an existing Node keeps its own. */
+  taints?: Taint[];
   /** --pod-cidr: a range to set on the Node when it has none, for a control plane that assigns none. */
   podCidr?: () => string | undefined;
   /** True while the agent waits for the control plane to assign a podCIDR: the network is not ready. */
@@ -220,6 +226,7 @@ export class NodeReporter {
       runtimeConditions,
       runtimeVersion: this.runtimeVersion,
       nodeIP: this.o.nodeIP,
+      externalIP: this.o.externalIP,
       hostname: facts.hostname,
       port: this.o.port(),
       images,
@@ -235,7 +242,7 @@ export class NodeReporter {
   async register(): Promise<Node> {
     const name = this.o.nodeName;
     const status = await this.status();
-    const node = kubeletNodeObject({ name, labels: nodeLabels(name, this.o.labels), podCidr: this.o.podCidr?.(), status });
+    const node = kubeletNodeObject({ name, labels: nodeLabels(name, this.o.labels), podCidr: this.o.podCidr?.(), taints: this.o.taints, status });
     this.node = await registerNode({ client: this.o.client, node, log: this.o.log });
     this.tracker.posted(status);
     return this.node;

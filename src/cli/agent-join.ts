@@ -52,8 +52,13 @@ export function fetchCaBundle(server: string, timeoutMs = 10_000): Promise<strin
   });
 }
 
-/** The cluster CA the agent trusts from now on: the token's hash must match it (a full token). */
-async function clusterCa(o: JoinOptions, caHash: string | undefined): Promise<string> {
+/**
+ * The join's first step, the cluster CA the agent trusts from now on: the token's hash must match
+ * it (a full token). Quick, and done before anything starts, so that a token for another cluster
+ * is refused with nothing else said or started.
+ */
+export async function trustedClusterCa(o: JoinOptions): Promise<string> {
+  const caHash = parseJoinToken(o.token).caHash;
   let ca: string;
   if (o.caFile) {
     try {
@@ -86,9 +91,10 @@ export function nodePassword(dataDir: string): string {
   return readFileSync(path, 'utf8').trim();
 }
 
-export async function joinCluster(o: JoinOptions): Promise<Joined> {
+/** The join: with the CA trusted (trustedClusterCa, or its result in caCert), the node's own client certificate. */
+export async function joinCluster(o: JoinOptions & { caCert?: string }): Promise<Joined> {
   const token = parseJoinToken(o.token);
-  const caCert = await clusterCa(o, token.caHash);
+  const caCert = o.caCert ?? (await trustedClusterCa(o));
   const pki = join(o.dataDir, 'pki');
   const password = nodePassword(o.dataDir);
   const userAgent = `berth-agent/${o.nodeName}`;

@@ -13,7 +13,7 @@ import { CriRuntime, ManagedContainerd, containerdLayout, importImageArchive, ty
 import { defaultDataDir, parseListen } from './flags.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { claimBridge } from './bridge-owner.js';
-import { joinCluster } from './agent-join.js';
+import { joinCluster, trustedClusterCa, type Joined } from './agent-join.js';
 import { parseJoinToken } from '../api/join-token.js';
 import { componentLogger, warnOf } from '../log/logger.js';
 import { instrumentRuntime } from '../agent/metrics.js';
@@ -21,6 +21,8 @@ import { PROXY_TABLE_FILE, checkTableName, podCidrOutsideWarning, proxyOptions, 
 import { DEFAULT_TABLE, removeProxyTable, startServiceProxy, type ServiceProxy } from '../proxy/index.js';
 import { parsePodNetworkMode, podMtu, type PodNetworkMode } from '../network/index.js';
 import { ServerTunnels } from '../tunnel/servers.js';
+import { parseExternalIP, parseNodeLabels, parseNodeTaints } from '../kubelet/registration-flags.js';
+import type { Taint } from 'kubernetes-types/core/v1';
 
 export interface AgentFlags extends ProxyFlags {
   /** Remove the service proxy's table and exit. */
@@ -33,6 +35,10 @@ export interface AgentFlags extends ProxyFlags {
   dataDir?: string;
   nodeName?: string;
   nodeIp?: string;
+  /** --node-label KEY=VALUE, --node-taint KEY[=VALUE]:EFFECT (repeatable), --node-external-ip IP. */
+  nodeLabel?: string[];
+  nodeTaint?: string[];
+  nodeExternalIp?: string;
   containerdSocket?: string;
   podCidr?: string;
   listen?: string;
@@ -59,6 +65,12 @@ export interface EmbeddedAgentOptions {
   client?: RestClient;
   /** Stopped with the agent: what keeps that client's certificate renewed. */
   clientRenewal?: { start(): Promise<void>; stop(): void };
+  /**
+   * A join still under way (agent-join.ts, its CA already checked and given as caCert): its
+   * client and renewal replace client and clientRenewal. containerd starts meanwhile, so that
+   * the CSR round trip and containerd's start overlap instead of adding up.
+   */
+  joining?: Promise<Pick<Joined, 'client' | 'renewal'>>;
   /** The agent's own dir (containerd, pod logs, its certificate). */
   dataDir: string;
   nodeName?: string;
@@ -90,6 +102,10 @@ export interface EmbeddedAgentOptions {
   /** The node's cluster DNS server (default: runs, on port 53 or a free one); false: none. */
   dns?: AgentDnsServerOptions | false;
   labels?: Record<string, string>;
+  /** Taints the Node is registered with (kubelet's --register-with-taints). */
+  taints?: Taint[];
+  /** The Node's ExternalIP address; also a name of the endpoint's serving certificate. */
+  externalIP?: string;
   /** The service proxy's table and ranges (default: table berth, k3s's ranges); false: no proxy. */
   proxy?: ProxyOptions | false;
   log?: (msg: string) => void;
@@ -137,28 +153,39 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const lock = lockDataDir(dataDir);
   const bridge = o.bridge ?? 'berth0';
   let containerd: ManagedContainerd | undefined;
-  let runtime: CriRuntime;
+  let runtime: CriRuntime | undefined;
+  let identity: Pick<Joined, 'client' | 'renewal'> | undefined;
   try {
-    if (o.containerdSocket) {
-      runtime = new CriRuntime({ socket: o.containerdSocket });
-      await runtime.waitReady(10_000);
-    } else {
-      containerd = new ManagedContainerd({ dir: join(dataDir, 'containerd'), log });
-      runtime = await containerd.start();
-      try {
-        claimBridge(bridge, dataDir, log);
-      } catch (e) {
-        runtime.close();
-        await containerd.stop();
-        throw e;
+    const startRuntime = async (): Promise<CriRuntime> => {
+      if (o.containerdSocket) {
+        const cri = new CriRuntime({ socket: o.containerdSocket });
+        await cri.waitReady(10_000);
+        return cri;
       }
-    }
+      containerd = new ManagedContainerd({ dir: join(dataDir, 'containerd'), log });
+      return containerd.start();
+    };
+    // Both settle before anything is cleaned up: a refused join waits for containerd to be up, then stops it.
+    const [started, joined] = await Promise.allSettled([startRuntime(), o.joining]);
+    if (started.status === 'fulfilled') runtime = started.value;
+    else containerd = undefined;
+    if (joined.status === 'fulfilled') identity = joined.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (joined.status === 'rejected') throw joined.reason;
+    // The bridge is claimed only by a node that joined: a refused machine leaves no mark.
+    if (containerd) claimBridge(bridge, dataDir, log);
   } catch (e) {
+    runtime?.close();
+    await containerd?.stop();
+    identity?.client.close();
     lock.release();
     throw e;
   }
+  // Set in the try above, which throws when the runtime did not start.
+  const cri: CriRuntime = runtime!;
+  const clientRenewal = identity?.renewal ?? o.clientRenewal;
   const credentials = o.clientCert ? { cert: o.clientCert, key: o.clientKey } : { token: o.token };
-  const client = o.client ?? new RestClient({ server: o.url, ca: o.caCert, ...credentials, userAgent: `berth-agent/${nodeName}` });
+  const client = identity?.client ?? o.client ?? new RestClient({ server: o.url, ca: o.caCert, ...credentials, userAgent: `berth-agent/${nodeName}` });
   const listen = o.listen ?? { host: '0.0.0.0', port: 10250 };
   let agent: Agent | undefined;
   const server = new AgentServer({
@@ -180,7 +207,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const options: AgentOptions = {
     client,
     // Every CRI call the agent makes is timed (kubelet_runtime_operations_duration_seconds).
-    runtime: instrumentRuntime(runtime),
+    runtime: instrumentRuntime(cri),
     nodeName,
     nodeIP,
     dataDir,
@@ -193,6 +220,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     resolvConf: o.resolvConf,
     dnsServer: o.dns === false ? undefined : (o.dns ?? {}),
     labels: o.labels,
+    taints: o.taints,
+    externalIP: o.externalIP,
     port: () => server.port,
     log,
     signal: o.signal,
@@ -205,7 +234,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     : new ServingCertManager({
         client,
         nodeName,
-        names: [nodeName, nodeIP],
+        names: [nodeName, nodeIP, ...(o.externalIP ? [o.externalIP] : [])],
         caCert: o.caCert,
         dir: join(dataDir, 'pki'),
         onCert: (c) => server.setServingCert(c),
@@ -213,7 +242,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
       });
   try {
     await server.start();
-    await o.clientRenewal?.start();
+    await clientRenewal?.start();
     await certs?.start();
     await agent.start();
     if (proxyOpts && !o.signal?.aborted) {
@@ -242,11 +271,11 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
     }
   } catch (e) {
     certs?.stop();
-    o.clientRenewal?.stop();
+    clientRenewal?.stop();
     await proxy?.stop().catch(() => undefined);
     await agent.stop().catch(() => undefined);
     await server.stop().catch(() => undefined);
-    runtime.close();
+    cri.close();
     await containerd?.stop();
     client.close();
     lock.release();
@@ -255,18 +284,18 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Runni
   const running = agent;
   return {
     agent: running,
-    runtime,
+    runtime: cri,
     containerd,
     server,
     nodeName,
     async stop(opts = {}) {
       certs?.stop();
-      o.clientRenewal?.stop();
+      clientRenewal?.stop();
       // The table stays: Services keep working while the agent restarts.
       await proxy?.stop();
       await running.stop(opts);
       await server.stop();
-      runtime.close();
+      cri.close();
       await containerd?.stop();
       client.close();
       lock.release();
@@ -326,6 +355,11 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   if (flags.podCidr !== undefined) checkPodCidr(flags.podCidr);
   checkClusterDns(flags);
   const proxy = proxyOptions(flags);
+  const registration = {
+    labels: parseNodeLabels(flags.nodeLabel),
+    taints: parseNodeTaints(flags.nodeTaint),
+    externalIP: parseExternalIP(flags.nodeExternalIp),
+  };
   if (flags.cleanup) {
     // What `berth agent` with the same flags programs (k3s's `kube-proxy --cleanup`).
     const table = checkTableName(flags.proxyTable ?? DEFAULT_TABLE);
@@ -358,32 +392,34 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  // With a join token the agent gets an identity of its own (agent-join.ts) and uses nothing else.
-  const joined =
+  // With a join token the agent gets an identity of its own (agent-join.ts) and uses nothing else:
+  // the CA is checked first, then the certificate is asked for while containerd starts.
+  const joinOptions =
     'joinToken' in conn
-      ? await joinCluster({
+      ? {
           server: conn.url,
           token: conn.joinToken,
           caFile: flags.caFile,
           dataDir,
           nodeName,
           log,
-          warn: (m) => process.stderr.write(`berth: WARNING: ${m}\n`),
+          warn: (m: string) => process.stderr.write(`berth: WARNING: ${m}\n`),
           signal: starting.signal,
-        }).catch((e) => {
-          if (stopping) process.exit(0);
-          throw e;
-        })
+        }
       : undefined;
+  const caCert = joinOptions ? await trustedClusterCa(joinOptions) : undefined;
   if (stopping) process.exit(0);
+  const joining = joinOptions ? joinCluster({ ...joinOptions, caCert }) : undefined;
+  // Awaited in startEmbeddedAgent; this keeps a join failing while containerd starts from being an unhandled rejection.
+  joining?.catch(() => undefined);
+  // A signal during the join aborts it: the start fails once it has stopped the containerd it started, then we exit.
   running = await startEmbeddedAgent({
-    ...(joined
-      ? { url: conn.url, caCert: joined.caCert, client: joined.client, clientRenewal: joined.renewal }
-      : (conn as Exclude<Connection, { joinToken: string }>)),
+    ...(joining && caCert ? { url: conn.url, caCert, joining } : (conn as Exclude<Connection, { joinToken: string }>)),
     signal: starting.signal,
     dataDir,
     nodeName,
     nodeIP: flags.nodeIp,
+    ...registration,
     listen,
     containerdSocket: flags.containerdSocket,
     podCidr: flags.podCidr?.trim(),
@@ -395,11 +431,15 @@ export async function runAgentCommand(flags: AgentFlags): Promise<void> {
     clusterDomain: flags.clusterDomain,
     proxy,
     resolvConf: flags.resolvConf,
+  }).catch((e) => {
+    if (stopping) process.exit(0);
+    throw e;
   });
   if (stopping) {
     await running.stop();
     process.exit(0);
   }
+  const joined = await joining;
   if (joined && flags.agentTunnel !== false) startTunnels(running, joined.client, conn.url, listen.host, log);
   componentLogger('agent')(`agent for node ${running.nodeName} running (endpoint port ${running.server.port})`);
 }

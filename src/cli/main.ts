@@ -21,6 +21,9 @@ async function runMigrate(opts: { from: string; to: string; etcdCafile?: string;
   }
 }
 
+/** A repeatable option's values, in order. */
+const repeated = (value: string, previous: string[]) => [...previous, value];
+
 const program = new Command();
 program.name('berth').description('A Kubernetes-compatible pod orchestrator').showHelpAfterError(false);
 program.exitOverride();
@@ -150,6 +153,9 @@ program
   .option('--data-dir <dir>', 'containerd, pod logs, certificate (default /var/lib/berth/agent as root)')
   .option('--node-name <name>', 'Node name (default: host name)')
   .option('--node-ip <ip>', 'InternalIP (default: first non-loopback IPv4)')
+  .option('--node-external-ip <ip>', "the Node's ExternalIP address (where it is reached from outside; also in its serving certificate)")
+  .option('--node-label <key=value>', 'a label the Node registers with (repeatable; kubernetes.io and k8s.io keys only as kubelet may set them)', repeated, [])
+  .option('--node-taint <key[=value]:effect>', 'a taint the Node is created with (repeatable; effect NoSchedule, PreferNoSchedule or NoExecute)', repeated, [])
   .option('--containerd-socket <path>', 'use this CRI socket instead of starting containerd')
   .option(
     '--pod-cidr <cidr>',

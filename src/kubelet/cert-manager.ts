@@ -6,7 +6,7 @@
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeObject, RestClient } from '../client/index.js';
+import type { KubeObject, RestClient, WatchHandle } from '../client/index.js';
 import { sleep } from '../client/index.js';
 
 const CSR_RESOURCE = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
@@ -77,7 +77,7 @@ export interface CertManagerOptions {
   /** Called with each certificate (the first, then renewals). */
   onCert: (c: CertAndKey) => void;
   log: (m: string) => void;
-  /** How often the issued certificate is looked for (default 1 s). */
+  /** How often the request is read again when no watch event said it changed (default 1 s). */
   pollMs?: number;
   /** How often renewal is considered (default hourly). */
   checkMs?: number;
@@ -241,9 +241,39 @@ export class CertManager {
         if (!(await p.usable(cert, Date.now()))) throw new Error(`CertificateSigningRequest ${name} was issued a certificate not usable as this ${p.what}`);
         return { cert, key };
       }
-      await sleep(this.o.pollMs ?? 1000, signal).catch(() => undefined);
+      await this.changed(name, cur.metadata?.resourceVersion, this.o.pollMs ?? 1000, signal);
     }
     return undefined;
+  }
+
+  /**
+   * Resolves once the request changes (an event of a watch on it) or after ms, whichever comes
+   * first: the loop reads it again either way. A join waits on the approver and the signer, which
+   * act within milliseconds; a poll alone would add up to a whole interval to every request
+   * (client-go's certificate manager waits on a watch too). A watch that fails costs only that.
+   */
+  private changed(name: string, resourceVersion: string | undefined, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let handle: WatchHandle | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        handle?.stop();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      try {
+        handle = this.o.client.watch(
+          CSR_RESOURCE,
+          { fieldSelector: `metadata.name=${name}`, resourceVersion, timeoutSeconds: Math.max(1, Math.ceil(ms / 1000)) },
+          done,
+          () => undefined,
+        );
+      } catch {
+        // No watch to be had: the timer alone wakes the loop.
+      }
+    });
   }
 }
 

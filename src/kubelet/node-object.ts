@@ -1,7 +1,7 @@
 // The Node object a kubelet registers and the shape of the status it posts (kubelet's
 // initialNode and setNodeStatus): the same fields whoever fills them in, the agent from the
 // machine and the runtime, the simulator from its plan.
-import type { ContainerImage, Node, NodeCondition, NodeStatus, NodeSystemInfo } from 'kubernetes-types/core/v1';
+import type { ContainerImage, Node, NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo, Taint } from 'kubernetes-types/core/v1';
 import { nodeAnnotations } from './node-conditions.js';
 
 /** A node's resources as a kubelet counts them (quantities as the API writes them). */
@@ -18,6 +18,8 @@ export interface NodeStatusFacts {
   allocatable?: Partial<NodeResources>;
   conditions: NodeCondition[];
   internalIP: string;
+  /** An address others reach the node at (k3s's --node-external-ip), listed after the InternalIP. */
+  externalIP?: string;
   hostname: string;
   /** The kubelet endpoint's port (the API server dials it for logs, exec, port-forward). */
   kubeletPort: number;
@@ -37,6 +39,7 @@ export function kubeletNodeStatus(f: NodeStatusFacts): NodeStatus {
     conditions: f.conditions,
     addresses: [
       { type: 'InternalIP', address: f.internalIP },
+      ...(f.externalIP ? [{ type: 'ExternalIP', address: f.externalIP } satisfies NodeAddress] : []),
       { type: 'Hostname', address: f.hostname },
     ],
     daemonEndpoints: { kubeletEndpoint: { Port: f.kubeletPort } },
@@ -45,13 +48,20 @@ export function kubeletNodeStatus(f: NodeStatusFacts): NodeStatus {
   };
 }
 
-/** The Node to register: its labels, kubelet's annotations, a podCIDR when the kubelet brings one, its status. */
-export function kubeletNodeObject(o: { name: string; labels: Record<string, string>; podCidr?: string; status: NodeStatus }): Node {
+/**
+ * The Node to register: its labels, kubelet's annotations, its status, and in its spec a podCIDR
+ * when the kubelet brings one and the taints it registers with (kubelet's --register-with-taints).
+ */
+export function kubeletNodeObject(o: { name: string; labels: Record<string, string>; podCidr?: string; taints?: Taint[]; status: NodeStatus }): Node {
+  const spec = {
+    ...(o.podCidr ? { podCIDR: o.podCidr, podCIDRs: [o.podCidr] } : {}),
+    ...(o.taints?.length ? { taints: o.taints } : {}),
+  };
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: o.name, labels: o.labels, annotations: nodeAnnotations() },
-    ...(o.podCidr ? { spec: { podCIDR: o.podCidr, podCIDRs: [o.podCidr] } } : {}),
+    ...(Object.keys(spec).length ? { spec } : {}),
     status: o.status,
   };
 }

@@ -8,25 +8,25 @@ import { kubeletNodeObject, kubeletNodeStatus } from './node-object.js';
 import { registerNode } from './node-registration.js';
 
 const T = '2026-01-01T00:00:00Z';
-const status = (cpu = '4') =>
-  kubeletNodeStatus({
-    capacity: { cpu, memory: '8Gi', ephemeralStorage: '100Gi', pods: '110' },
-    allocatable: { memory: '7Gi' },
-    conditions: nodeConditionBodies(NO_PRESSURE, KUBELET_READY).map((c) => ({ ...c, lastHeartbeatTime: T, lastTransitionTime: T })),
-    internalIP: '10.0.0.1',
-    hostname: 'n1',
-    kubeletPort: 10250,
-    nodeInfo: {
-      machineID: 'm',
-      systemUUID: 's',
-      bootID: 'b',
-      kernelVersion: 'k',
-      osImage: 'o',
-      containerRuntimeVersion: 'sim://1',
-      kubeletVersion: 'v1.32.0',
-      architecture: 'amd64',
-    },
-  });
+const statusFacts = (cpu = '4') => ({
+  capacity: { cpu, memory: '8Gi', ephemeralStorage: '100Gi', pods: '110' },
+  allocatable: { memory: '7Gi' },
+  conditions: nodeConditionBodies(NO_PRESSURE, KUBELET_READY).map((c) => ({ ...c, lastHeartbeatTime: T, lastTransitionTime: T })),
+  internalIP: '10.0.0.1',
+  hostname: 'n1',
+  kubeletPort: 10250,
+  nodeInfo: {
+    machineID: 'm',
+    systemUUID: 's',
+    bootID: 'b',
+    kernelVersion: 'k',
+    osImage: 'o',
+    containerRuntimeVersion: 'sim://1',
+    kubeletVersion: 'v1.32.0',
+    architecture: 'amd64',
+  },
+});
+const status = (cpu = '4') => kubeletNodeStatus(statusFacts(cpu));
 const node = (o: { podCidr?: string; labels?: Record<string, string>; cpu?: string } = {}) =>
   kubeletNodeObject({ name: 'n1', labels: o.labels ?? { 'kubernetes.io/hostname': 'n1', mine: 'yes' }, podCidr: o.podCidr, status: status(o.cpu) });
 const getNode = (api: FakeApi) => api.get<Node>({ ...resources.nodes, name: 'n1' });
@@ -99,4 +99,33 @@ test('registration of a Node deleted after it was found creates it again', async
   const got = await registerNode({ client: api.client, node: node(), existing: stale });
   assert.notEqual(got.metadata?.uid, 'gone');
   assert.equal((await getNode(api)).status?.capacity?.cpu, '4');
+});
+
+test('the Node a kubelet registers with an ExternalIP and taints: the address after the InternalIP, the taints in its spec', () => {
+  const taints = [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }];
+  const st = kubeletNodeStatus({ ...statusFacts(), externalIP: '203.0.113.7' });
+  const n = kubeletNodeObject({ name: 'n1', labels: {}, taints, status: st });
+  assert.deepEqual(n.status!.addresses, [
+    { type: 'InternalIP', address: '10.0.0.1' },
+    { type: 'ExternalIP', address: '203.0.113.7' },
+    { type: 'Hostname', address: 'n1' },
+  ]);
+  assert.deepEqual(n.spec, { taints });
+});
+
+test('registration takes over a Node with its addresses replaced when they changed, and leaves its taints alone', async () => {
+  const api = new FakeApi();
+  const taints = [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }];
+  const withExternal = kubeletNodeObject({ name: 'n1', labels: {}, taints, status: kubeletNodeStatus({ ...statusFacts(), externalIP: '203.0.113.7' }) });
+  await registerNode({ client: api.client, node: withExternal });
+  assert.deepEqual((await getNode(api)).spec?.taints, taints, 'created with its taints');
+  // Registered again without the ExternalIP and with another taint: a merge by type would keep the old address.
+  const again = kubeletNodeObject({ name: 'n1', labels: {}, taints: [{ key: 'other', effect: 'NoExecute' }], status: kubeletNodeStatus(statusFacts()) });
+  await registerNode({ client: api.client, node: again });
+  const stored = await getNode(api);
+  assert.deepEqual(stored.status?.addresses, [
+    { type: 'InternalIP', address: '10.0.0.1' },
+    { type: 'Hostname', address: 'n1' },
+  ]);
+  assert.deepEqual(stored.spec?.taints, taints, 'taints apply at creation only, as --register-with-taints');
 });

@@ -2,7 +2,7 @@
 // or, when a Node of that name exists already, adopt it: this kubelet's labels on the object, its
 // podCIDR when the Node has none, and its status through nodes/status. The agent and the
 // simulator differ only in the Node they bring (the machine's facts, or the simulated plan).
-import type { Node } from 'kubernetes-types/core/v1';
+import type { Node, NodeAddress, NodeStatus } from 'kubernetes-types/core/v1';
 import { isAlreadyExists, isNotFound, resources, type RestClient } from '../client/index.js';
 import { patchNodeStatus } from './node-status.js';
 
@@ -39,7 +39,7 @@ export async function registerNode(o: RegisterNodeOptions): Promise<Node> {
   }
   try {
     await adoptNode(o, existing);
-    const node = await patchNodeStatus(o.client, name, o.node.status ?? {});
+    const node = await patchNodeStatus(o.client, name, replacingChangedAddresses(o.node.status ?? {}, existing));
     o.log?.(`node ${name} already registered; taking it over`);
     return node;
   } catch (e) {
@@ -50,7 +50,20 @@ export async function registerNode(o: RegisterNodeOptions): Promise<Node> {
 }
 
 /**
- * Takes over a Node of this name: the labels this kubelet sets, and its podCIDR when the Node has
+ * NodeStatus.addresses merges by type under a strategic patch, so an address this kubelet no longer
+ * reports (an ExternalIP dropped from its flags) would stay: as kubelet does, the list is replaced
+ * when it differs from the Node's.
+ */
+function replacingChangedAddresses(status: NodeStatus, existing: Node): NodeStatus {
+  const ours = status.addresses;
+  const theirs = existing.status?.addresses;
+  if (!ours || !theirs?.length || JSON.stringify(ours) === JSON.stringify(theirs)) return status;
+  return { ...status, addresses: [{ $patch: 'replace' } as unknown as NodeAddress, ...ours] };
+}
+
+/**
+ * Takes over a Node of this name (its taints stay as they are: a kubelet's --register-with-taints
+ * apply only when it creates the Node): the labels this kubelet sets, and its podCIDR when the Node has
  * none. The node IPAM controller may set one first; the API then refuses ours, and theirs stands.
  */
 async function adoptNode(o: RegisterNodeOptions, existing: Node): Promise<void> {

@@ -31,9 +31,11 @@ test('a certificate is usable when the CA signed it, it covers the names and is 
 });
 
 /** The API as far as the manager uses it, with an approver and signer acting on every request. */
-function fakeApi(opts: { deny?: boolean } = {}) {
+function fakeApi(opts: { deny?: boolean; watch?: boolean } = {}) {
   const csrs = new Map<string, Csr & { metadata: { name: string } }>();
   let n = 0;
+  /** Open watches: their field selectors, and whom to tell of a change. */
+  const watches: Array<{ fieldSelector?: string; onEvent: (e: unknown) => void; stopped: boolean }> = [];
   const client = {
     async create(_ref: unknown, obj: Csr) {
       const name = `csr-${++n}`;
@@ -44,14 +46,24 @@ function fakeApi(opts: { deny?: boolean } = {}) {
         stored.status = { conditions: [{ type: opts.deny ? 'Denied' : 'Approved', status: 'True' }] };
         const r = await signRequest(stored, ca);
         if (r && 'certificate' in r) stored.status.certificate = r.certificate;
+        for (const w of watches) if (!w.stopped && w.fieldSelector === `metadata.name=${name}`) w.onEvent({ type: 'MODIFIED', object: stored });
       }, 20);
       return stored;
     },
+    ...(opts.watch
+      ? {
+          watch(_ref: unknown, o: { fieldSelector?: string }, onEvent: (e: unknown) => void) {
+            const w = { fieldSelector: o.fieldSelector, onEvent, stopped: false };
+            watches.push(w);
+            return { stop: () => (w.stopped = true) };
+          },
+        }
+      : {}),
     async get(ref: { name: string }) {
       return structuredClone(csrs.get(ref.name));
     },
   } as unknown as RestClient;
-  return { client, csrs };
+  return { client, csrs, watches };
 }
 
 test('with no certificate the manager asks with a kubelet-serving CSR, keeps key and certificate, and serves them', async () => {
@@ -190,4 +202,29 @@ test('a denied request serves nothing and is asked again later', async () => {
     logs.join('\n'),
   );
   assert.equal(existsSync(join(dir, 'agent.crt')), false);
+});
+
+test('the issued certificate is picked up as the watch on its request says so, not a poll interval later', async () => {
+  const api = fakeApi({ watch: true });
+  const m = new ServingCertManager({
+    client: api.client,
+    nodeName: 'n1',
+    names: ['n1', '10.0.0.1'],
+    caCert: pki.caCert,
+    dir: join(root, 'agent-watch'),
+    onCert: () => {},
+    log: () => {},
+    // A poll this slow never answers within the wait below: only the watch can.
+    pollMs: 60_000,
+  });
+  const t0 = Date.now();
+  await m.start();
+  assert.equal(await m.waitForCert(3000), true);
+  m.stop();
+  assert.ok(Date.now() - t0 < 3000);
+  assert.equal(api.watches[0]!.fieldSelector, 'metadata.name=csr-1');
+  assert.ok(
+    api.watches.every((w) => w.stopped),
+    'every watch ended once the certificate was in',
+  );
 });

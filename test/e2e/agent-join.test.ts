@@ -14,7 +14,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
-import { BERTH, eventually, kubectl, kubectlPath, skipIfMissing, startServer, type RunningServer } from './harness.js';
+import { BERTH, alive, eventually, kubectl, kubectlPath, skipIfMissing, startServer, type RunningServer } from './harness.js';
 import {
   cleanUpHost,
   missingAgentPrerequisite,
@@ -287,5 +287,67 @@ describe('berth agent joins with the join token', { skip: missing ?? false }, ()
     const cert = new X509Certificate(readFileSync(join(dir, 'a2', 'pki', 'kubelet-client.crt')));
     assert.equal(cert.subject, `CN=system:node:${nodeName}\nO=system:nodes`);
     await stopAgent(second);
+  });
+});
+
+// containerd starts while the client CSR is in flight: a signal meanwhile (nobody approves here:
+// no controller manager) must still end the agent cleanly, stopping that containerd.
+describe('berth agent stopped while its join waits for approval', { skip: missing ?? false }, () => {
+  const hex = randomBytes(3).toString('hex');
+  const bridge = `bs${hex}`;
+  let server: RunningServer;
+  let host: HostState;
+  let dir: string;
+  let agent: AgentProc | undefined;
+
+  before(async () => {
+    host = recordHostState();
+    server = await startServer({ args: ['--disable-controller-manager'] });
+    dir = mkdtempSync(join(tmpdir(), 'berth-join-sig-'));
+  });
+
+  after(async () => {
+    await stopAgent(agent);
+    // No pod runs: no pod subnet was reserved to give back.
+    cleanUpHost(host, { dir, bridge, subnet: { release: () => undefined }, cgroupRoot: `/berth-e2e-joinsig-${hex}` });
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  test('SIGTERM during the CSR wait: exit 0, the containerd it started is gone, no bridge claimed', async () => {
+    const dataDir = join(dir, 'a');
+    agent = spawnAgent([
+      '--server',
+      server.url,
+      '--token-file',
+      join(server.dataDir, 'token'),
+      '--data-dir',
+      dataDir,
+      '--node-name',
+      `sig-${hex}`,
+      '--node-ip',
+      '127.0.0.1',
+      '--listen',
+      '127.0.0.1:0',
+      '--bridge',
+      bridge,
+      '--cgroup-root',
+      `/berth-e2e-joinsig-${hex}`,
+    ]);
+    const a = agent;
+    await eventually(
+      () => /containerd \S+ running \(pid \d+/.test(a.output()) && /waiting for CertificateSigningRequest/.test(a.output()),
+      'containerd up and the client CSR waiting',
+      60_000,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${a.output()}`);
+    });
+    const containerdPid = Number(/containerd \S+ running \(pid (\d+)/.exec(a.output())![1]);
+    assert.ok(alive(containerdPid), 'containerd runs while the join waits');
+    a.proc.kill('SIGTERM');
+    assert.equal(await a.exited, 0, a.output());
+    await eventually(() => !alive(containerdPid), `containerd ${containerdPid} gone`, 10_000);
+    assert.equal(existsSync(`/sys/class/net/${bridge}`), false, 'no bridge made for a node that never joined');
+    assert.equal(existsSync(join(dataDir, 'pki', 'kubelet-client.crt')), false);
   });
 });

@@ -129,6 +129,10 @@ export interface LanOptions {
   agentArgs?: string[];
   /** More agent flags, from what the LAN chose (e.g. ['--cluster-cidr', l.clusterCidr]). */
   agentArgsOf?: (l: { hostIp: string; clusterCidr: string }) => string[];
+  /** More `berth agent` flags for one machine, after agentArgs (e.g. --node-taint on one node). */
+  machineArgs?: (index: number) => string[];
+  /** false: the machines are made but no agent is started (the caller starts them, e.g. to time each). */
+  startAgents?: boolean;
   log?: (m: string) => void;
 }
 
@@ -202,7 +206,7 @@ export async function startLan(o: LanOptions): Promise<Lan> {
     const s = server;
     for (const m of machines) (m as MachineImpl).server = s;
     const agentArgs = [...(o.agentArgs ?? []), ...(o.agentArgsOf?.({ hostIp, clusterCidr }) ?? [])];
-    await Promise.all(machines.map((m) => m.startAgent(agentArgs)));
+    if (o.startAgents !== false) await Promise.all(machines.map((m) => m.startAgent([...agentArgs, ...(o.machineArgs?.(m.index) ?? [])])));
     return { k, bridge, hostIp, clusterCidr, server: s, machines, cleanUp };
   } catch (e) {
     await cleanUp();
