@@ -17,6 +17,7 @@ import { newEndpointsController } from './endpoints/index.js';
 import { newServiceLBController } from './servicelb.js';
 import { newJobController, newTTLAfterFinishedController, type JobControllerOptions } from './job/index.js';
 import { newCronJobController } from './cronjob/index.js';
+import { newResourceQuotaController, type ResourceQuotaControllerOptions } from './resourcequota/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -30,6 +31,7 @@ export interface ControllerManagerOptions {
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
   job?: JobControllerOptions;
+  resourceQuota?: ResourceQuotaControllerOptions;
 }
 
 export const CONTROLLER_NAMES = [
@@ -49,6 +51,7 @@ export const CONTROLLER_NAMES = [
   'job',
   'ttl-after-finished',
   'cronjob',
+  'resourcequota',
 ] as const;
 
 export function newControllers(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Controller[] {
@@ -68,6 +71,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newJobController(ctx, opts.job),
     newTTLAfterFinishedController(ctx),
     newCronJobController(ctx),
+    newResourceQuotaController(ctx, opts.resourceQuota),
   ];
 }
 

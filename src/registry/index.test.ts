@@ -62,6 +62,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'jobs.batch',
       'cronjobs.batch',
       'limitranges',
+      'resourcequotas',
     ],
   );
 });

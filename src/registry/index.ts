@@ -29,6 +29,7 @@ import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 import { jobs } from './jobs/index.js';
 import { cronjobs } from './cronjobs/index.js';
 import { limitranges } from './limitranges/index.js';
+import { resourcequotas } from './resourcequotas/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -61,6 +62,7 @@ const kinds: KindDef[] = [
   jobs,
   cronjobs,
   limitranges,
+  resourcequotas,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

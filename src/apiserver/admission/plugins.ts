@@ -7,6 +7,7 @@ import type { AdmissionPlugin } from './types.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
 import { limitRanger } from './plugins/limit-ranger.js';
+import { resourceQuota } from './plugins/resource-quota.js';
 
 export const admissionPlugins: readonly AdmissionPlugin[] = [
   // NamespaceLifecycle
@@ -44,6 +45,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   // ValidatingAdmissionWebhook
 
   // ResourceQuota
+  resourceQuota,
 ];
 
 /** The chain of the default plugins. */
