@@ -8,6 +8,7 @@ import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
 import { limitRanger } from './plugins/limit-ranger.js';
 import { resourceQuota } from './plugins/resource-quota.js';
+import { podSecurity } from './plugins/pod-security.js';
 
 export const admissionPlugins: readonly AdmissionPlugin[] = [
   // NamespaceLifecycle
@@ -22,6 +23,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   // TaintNodesByCondition
 
   // PodSecurity
+  podSecurity,
 
   // Priority
   priority,
