@@ -6,6 +6,7 @@
 // (recalculating from a cache that has not seen them yet would undo the charge).
 import type { Pod, ResourceQuota, Service } from 'kubernetes-types/core/v1';
 import {
+  byNamespace,
   isConflict,
   NAMESPACE_INDEX,
   resources,
@@ -70,8 +71,9 @@ export function trackingKind(name: string): [string, string] | undefined {
 export function newResourceQuotaController(ctx: ControllerContext, opts: ResourceQuotaControllerOptions = {}): Controller {
   const client: RestClient = ctx.client;
   const log = (m: string) => ctx.log(`resourcequota-controller: ${m}`);
-  const quotas = ctx.informers.for<ResourceQuota & KubeObject>(RESOURCE_QUOTAS);
-  const informers = new Map<string, Informer<KubeObject>>(WATCHED.map((gvr) => [gvr.resource, ctx.informers.for<KubeObject>(gvr)]));
+  const byNs = { [NAMESPACE_INDEX]: byNamespace };
+  const quotas = ctx.informers.for<ResourceQuota & KubeObject>(RESOURCE_QUOTAS, byNs);
+  const informers = new Map<string, Informer<KubeObject>>(WATCHED.map((gvr) => [gvr.resource, ctx.informers.for<KubeObject>(gvr, byNs)]));
   const queue = new WorkQueue<string>({ name: 'resourcequota' });
   const preferredVersions = new Map<string, string>();
 
