@@ -84,6 +84,18 @@ test('admission: PodSecurity enforce and warn, ResourceQuota, LimitRange, throug
     kubectlOk(s, ['delete', 'pod', 'p1', '-n', 'quota', '--wait=false']);
     await eventually(() => kubectlOk(s, ['get', 'quota', 'pods', '-n', 'quota', '-o', 'jsonpath={.status.used.pods}']) === '1' || undefined, 'usage back to 1');
     kubectlOk(s, ['run', 'p3', '--image=busybox', '-n', 'quota']);
+    // An object count of another group: the controller lists what it has no informer for.
+    kubectlOk(s, ['create', 'quota', 'deploys', '--hard=count/deployments.apps=1', '-n', 'quota']);
+    const deploysUsed = () => JSON.parse(kubectlOk(s, ['get', 'quota', 'deploys', '-n', 'quota', '-o', 'json'])).status?.used?.['count/deployments.apps'];
+    await eventually(() => deploysUsed() === '0' || undefined, 'the deployments count filled in');
+    kubectlOk(s, ['create', 'deployment', 'd1', '--image=busybox', '-n', 'quota']);
+    const d2 = kubectl(s, ['create', 'deployment', 'd2', '--image=busybox', '-n', 'quota']);
+    assert.equal(d2.code, 1);
+    assert.match(
+      d2.stderr,
+      /deployments\.apps "d2" is forbidden: exceeded quota: deploys, requested: count\/deployments\.apps=1, used: count\/deployments\.apps=1, limited: count\/deployments\.apps=1$/m,
+    );
+    assert.equal(deploysUsed(), '1');
 
     // LimitRange: defaults for a pod without resources, a container over max refused.
     kubectlOk(s, ['create', 'namespace', 'limits']);

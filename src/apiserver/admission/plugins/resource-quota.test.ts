@@ -66,8 +66,32 @@ test('ResourceQuota: compute quotas need pods to state their requests; dry runs 
         e instanceof ApiError &&
         e.message === 'pods "bigger" is forbidden: exceeded quota: q, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1',
     );
+    // A pod update is not measured (its resources cannot change): no constraint applies to it.
+    await storage.update(pods, 'team', 'big', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { a: 'b' } } }));
     // Other kinds are not counted by a compute quota.
     await storage.create(resourceByKey('configmaps'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'team' } });
+  } finally {
+    await store.close();
+  }
+});
+
+test('ResourceQuota: a service update that adds node ports is charged the difference', async () => {
+  const { storage, store } = await setUp('e.db', { 'services.nodeports': '1' });
+  const services = resourceByKey('services');
+  try {
+    await storage.create(services, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: 'team' },
+      spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81 }] },
+    });
+    await assert.rejects(
+      storage.update(services, 'team', 's', (cur) => ({ ...cur, spec: { ...(cur.spec as Any), type: 'NodePort' } })),
+      (e) =>
+        e instanceof ApiError &&
+        e.message ===
+          'services "s" is forbidden: exceeded quota: q, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1',
+    );
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 // ResourceQuota (upstream's k8s.io/apiserver/pkg/admission/plugin/resourcequota): a create (or
-// an update that costs more) in a namespace with quotas is measured (api/quota/usage.ts)
+// a service's or claim's update that costs more) in a namespace with quotas is measured (api/quota/usage.ts)
 // against each quota that tracks it; over any quota it is refused with upstream's message,
 // otherwise the usage is charged to the quotas' status.used at once, by compare-and-swap on the
 // stored quota, so two concurrent creates cannot both take the last unit: the loser re-reads
@@ -16,6 +16,7 @@ import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { resourceByKey } from '../../../registry/index.js';
 
 const MAX_ATTEMPTS = 10;
+const UPDATE_CHARGED = new Set(['services', 'persistentvolumeclaims']);
 
 interface StoredQuota {
   key: string;
@@ -112,7 +113,13 @@ async function charge(a: AdmissionAttributes, sq: StoredQuota, used: Usage): Pro
 
 export const resourceQuota: AdmissionPlugin = {
   name: 'ResourceQuota',
-  handles: (a) => (a.operation === 'CREATE' || a.operation === 'UPDATE') && a.subresource === '' && a.resource.namespaced && !!a.object,
+  // Updates cost more only for services (type, ports) and claims (size), as upstream's
+  // evaluators handle them; other kinds are charged on create alone.
+  handles: (a) =>
+    a.subresource === '' &&
+    a.resource.namespaced &&
+    !!a.object &&
+    (a.operation === 'CREATE' || (a.operation === 'UPDATE' && UPDATE_CHARGED.has(a.resource.key))),
   async validate(a) {
     // The common case costs one cache look-up: no quota in the namespace tracks this resource.
     const { plural, group } = a.resource;
