@@ -83,7 +83,12 @@ test('ResourceQuota: a service update that adds node ports is charged the differ
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 's', namespace: 'team' },
-      spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81 }] },
+      spec: {
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 81 },
+        ],
+      },
     });
     await assert.rejects(
       storage.update(services, 'team', 's', (cur) => ({ ...cur, spec: { ...(cur.spec as Any), type: 'NodePort' } })),
