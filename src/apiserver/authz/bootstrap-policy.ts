@@ -107,6 +107,8 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'create', 'update', 'delete'], ['discovery.k8s.io'], ['endpointslices']),
     ...events(),
   ],
+  // Quota counts objects of any kind a quota names, so it may list and watch everything.
+  'resourcequota-controller': [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status']), ...events()],
 };
 
 export function bootstrapClusterRoles(): ClusterRole[] {
