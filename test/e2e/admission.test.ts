@@ -4,7 +4,7 @@
 // back when a pod goes, and a LimitRange's defaults on a pod without resources and its max.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, kubectl, kubectlOk, startServer } from './harness.js';
+import { api, eventually, kubectl, kubectlOk, startServer } from './harness.js';
 
 const podYaml = (name: string, namespace: string, extra = '') => `apiVersion: v1
 kind: Pod
@@ -96,6 +96,29 @@ test('admission: PodSecurity enforce and warn, ResourceQuota, LimitRange, throug
       /deployments\.apps "d2" is forbidden: exceeded quota: deploys, requested: count\/deployments\.apps=1, used: count\/deployments\.apps=1, limited: count\/deployments\.apps=1$/m,
     );
     assert.equal(deploysUsed(), '1');
+
+    // Ten creates at once against a quota of three: exactly three pass, the store holds three.
+    kubectlOk(s, ['create', 'namespace', 'race']);
+    kubectlOk(s, ['create', 'quota', 'three', '--hard=pods=3', '-n', 'race']);
+    await eventually(
+      () => kubectlOk(s, ['get', 'quota', 'three', '-n', 'race', '-o', 'jsonpath={.status.used.pods}']) === '0' || undefined,
+      'quota three filled in',
+    );
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api(s, 'POST', '/api/v1/namespaces/race/pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `r${i}` },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        }),
+      ),
+    );
+    assert.deepEqual(racers.map((r) => r.status).sort(), [201, 201, 201, 403, 403, 403, 403, 403, 403, 403]);
+    for (const r of racers.filter((x) => x.status === 403))
+      assert.match(r.json.message, /exceeded quota: three, requested: pods=1, used: pods=3, limited: pods=3$/);
+    assert.equal(kubectlOk(s, ['get', 'pods', '-n', 'race', '-o', 'name']).trim().split('\n').length, 3);
+    assert.equal(kubectlOk(s, ['get', 'quota', 'three', '-n', 'race', '-o', 'jsonpath={.status.used.pods}']), '3');
 
     // LimitRange: defaults for a pod without resources, a container over max refused.
     kubectlOk(s, ['create', 'namespace', 'limits']);
