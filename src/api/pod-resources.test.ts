@@ -10,7 +10,7 @@ const c = (name: string, cpu: string, restartPolicy?: string) => ({
   ...(restartPolicy ? { restartPolicy } : {}),
 });
 const total = (spec: Record<string, unknown>) =>
-  podResources({ spec } as Pod, 'requests')
+  podResources({ spec } as unknown as Pod, 'requests')
     .get('cpu')
     ?.toString();
 
