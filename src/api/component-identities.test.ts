@@ -118,6 +118,7 @@ const WRITES: Record<(typeof CONTROLLER_NAMES)[number], string[]> = {
     'create core/events ns',
   ],
   disruption: ['update policy/poddisruptionbudgets/status ns b', 'create core/events ns'],
+  resourcequota: ['list core/pods -', 'watch apps/deployments -', 'update core/resourcequotas/status ns q'],
   daemonset: [
     'update apps/daemonsets/status ns d',
     'create apps/controllerrevisions ns',

@@ -20,6 +20,7 @@ import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
+import { encode } from './stored-form.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -31,14 +32,7 @@ export interface WriteOptions {
   warn?: (message: string) => void;
 }
 
-/** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
-export function encode(obj: KObject): string {
-  const rv = obj.metadata.resourceVersion;
-  delete obj.metadata.resourceVersion;
-  const s = JSON.stringify(obj);
-  if (rv !== undefined) obj.metadata.resourceVersion = rv;
-  return s;
-}
+export { encode } from './stored-form.js';
 
 /** etcd's default request limit (--max-request-bytes, 1.5 MiB), kept for every store alike. */
 export const MAX_STORED_BYTES = 1.5 * 1024 * 1024;

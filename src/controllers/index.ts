@@ -19,6 +19,7 @@ import { newJobController, newTTLAfterFinishedController, type JobControllerOpti
 import { newCronJobController } from './cronjob/index.js';
 import { newDisruptionController } from './disruption/index.js';
 import { newDaemonSetController } from './daemonset/index.js';
+import { newResourceQuotaController, type ResourceQuotaControllerOptions } from './resourcequota/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -38,6 +39,7 @@ export interface ControllerManagerOptions {
    * The shared informers always read through the manager's client.
    */
   clientFor?: (controller: ControllerName) => RestClient;
+  resourceQuota?: ResourceQuotaControllerOptions;
 }
 
 export const CONTROLLER_NAMES = [
@@ -60,6 +62,7 @@ export const CONTROLLER_NAMES = [
   'cronjob',
   'disruption',
   'daemonset',
+  'resourcequota',
 ] as const;
 
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -87,6 +90,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newCronJobController(as('cronjob')),
     newDisruptionController(as('disruption')),
     newDaemonSetController(as('daemonset')),
+    newResourceQuotaController(as('resourcequota'), opts.resourceQuota),
   ];
 }
 

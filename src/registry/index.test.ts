@@ -69,6 +69,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'poddisruptionbudgets.policy',
       'storageclasses.storage.k8s.io',
       'limitranges',
+      'resourcequotas',
     ],
   );
 });

@@ -36,6 +36,7 @@ import { jobs } from './jobs/index.js';
 import { cronjobs } from './cronjobs/index.js';
 import { poddisruptionbudgets } from './poddisruptionbudgets/index.js';
 import { limitranges } from './limitranges/index.js';
+import { resourcequotas } from './resourcequotas/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -75,6 +76,7 @@ const kinds: KindDef[] = [
   poddisruptionbudgets,
   storageclasses,
   limitranges,
+  resourcequotas,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

@@ -8,6 +8,8 @@ import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
 import { limitRanger } from './plugins/limit-ranger.js';
 import { nodeRestriction } from './plugins/node-restriction.js';
+import { resourceQuota } from './plugins/resource-quota.js';
+import { podSecurity } from './plugins/pod-security.js';
 
 export const admissionPlugins: readonly AdmissionPlugin[] = [
   // NamespaceLifecycle
@@ -23,6 +25,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   // TaintNodesByCondition
 
   // PodSecurity
+  podSecurity,
 
   // Priority
   priority,
@@ -46,6 +49,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   // ValidatingAdmissionWebhook
 
   // ResourceQuota
+  resourceQuota,
 ];
 
 /** The chain of the default plugins. */

@@ -163,6 +163,8 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
     ...events(),
   ],
+  // Quota counts objects of any kind a quota names, so it may list and watch everything.
+  'resourcequota-controller': [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status']), ...events()],
 };
 
 export function bootstrapClusterRoles(): ClusterRole[] {
