@@ -4,6 +4,7 @@ import type { ResourceType } from '../registry/index.js';
 import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import type { UserInfo } from './authn/user.js';
+import type { TokenIssuer } from './serviceaccount/issuer.js';
 
 export interface Ctx {
   storage: RestStorage;
@@ -18,4 +19,6 @@ export interface Ctx {
   log: (msg: string) => void;
   /** Who the request acts as (after impersonation). */
   user?: UserInfo;
+  /** What signs ServiceAccount tokens (serviceaccounts/token). */
+  serviceAccountTokens?: TokenIssuer;
 }

@@ -143,6 +143,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     services,
     bootstrapSecret: join.secret,
     authorizationModes,
+    serviceAccountKeyPath: joinPath(dataDir, 'pki', 'service-account.key'),
   });
   let stopping = false;
   const startingNode = new AbortController();

@@ -325,6 +325,10 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['list', 'watch'], ['*'], ['*']),
       rule(['create'], [''], ['serviceaccounts/token']),
     ]),
+    // Who may read the ServiceAccount issuer's OIDC discovery documents (bound to every ServiceAccount).
+    clusterRole('system:service-account-issuer-discovery', [
+      urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
+    ]),
     clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [
       rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient']),
     ]),
@@ -357,6 +361,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:node-proxier', [user('system:kube-proxy')]),
     clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
+    clusterRoleBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     // Upstream binds system:node to no one (the Node authorizer grants nodes their objects).
     clusterRoleBinding('system:node', []),
     // Until Berth has the Node authorizer (#15), nodes get system:node's rules through their group,
