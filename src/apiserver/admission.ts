@@ -9,6 +9,7 @@ import { forbidden, notFound } from './errors.js';
 export interface AdmissionLookups {
   getNamespace(name: string): KObject | undefined;
   listPriorityClasses(): KObject[];
+  getServiceAccount(namespace: string, name: string): KObject | undefined;
 }
 
 /** The admission every kind goes through, NamespaceLifecycle: no new objects in a missing or terminating namespace. */

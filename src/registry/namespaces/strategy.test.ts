@@ -8,7 +8,7 @@ const ns = (extra: Partial<KObject> = {}): KObject => ({ apiVersion: 'v1', kind:
 
 test('a new namespace is Active with the kubernetes finalizer, whatever the client sent', () => {
   const o = ns({ spec: { finalizers: ['mine'] }, status: { phase: 'Terminating' } });
-  s.prepareForCreate!(o, { getNamespace: () => undefined, listPriorityClasses: () => [] });
+  s.prepareForCreate!(o, { getNamespace: () => undefined, listPriorityClasses: () => [], getServiceAccount: () => undefined });
   assert.deepEqual(o.spec, { finalizers: ['kubernetes'] });
   assert.deepEqual(o.status, { phase: 'Active' });
 });

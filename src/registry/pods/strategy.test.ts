@@ -11,7 +11,11 @@ const pod = (spec: Record<string, unknown>, status?: Record<string, unknown>): K
   spec,
   ...(status ? { status } : {}),
 });
-const lookups = (classes: KObject[]) => ({ getNamespace: () => undefined, listPriorityClasses: () => classes });
+const lookups = (classes: KObject[]) => ({
+  getNamespace: () => undefined,
+  listPriorityClasses: () => classes,
+  getServiceAccount: () => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }),
+});
 const pc = (name: string, value: number, extra: Record<string, unknown> = {}): KObject => ({
   apiVersion: 'scheduling.k8s.io/v1',
   kind: 'PriorityClass',
@@ -20,9 +24,12 @@ const pc = (name: string, value: number, extra: Record<string, unknown> = {}): K
   ...extra,
 });
 
-test('a pod asks admission to look up its PriorityClass, and only that', () => {
-  assert.deepEqual(s.admissionLookups!(pod({ priorityClassName: 'high' })), [['priorityclasses.scheduling.k8s.io', 'high']]);
-  assert.deepEqual(s.admissionLookups!(pod({})), []);
+test('a pod asks admission to look up its ServiceAccount and PriorityClass, and only those', () => {
+  assert.deepEqual(s.admissionLookups!(pod({ priorityClassName: 'high', serviceAccountName: 'robot' })), [
+    ['serviceaccounts', 'robot'],
+    ['priorityclasses.scheduling.k8s.io', 'high'],
+  ]);
+  assert.deepEqual(s.admissionLookups!(pod({})), [['serviceaccounts', 'default']]);
 });
 
 test('Priority admission: the named class, the global default, or 0', () => {

@@ -7,6 +7,7 @@ import type { KObject } from '../../api/object.js';
 import type { AdmissionLookups } from '../../apiserver/admission.js';
 import { forbidden } from '../../apiserver/errors.js';
 import type { Strategy } from '../strategy.js';
+import { admitServiceAccount, DEFAULT_SERVICE_ACCOUNT } from '../../apiserver/serviceaccount/admission.js';
 
 /** Priority: spec.priority and preemptionPolicy from the pod's PriorityClass (or the global default). */
 export function admitPodPriority(obj: KObject, lookups: AdmissionLookups): void {
@@ -45,9 +46,15 @@ export function podGracePeriod(pod: KObject, options: DeleteOptions): number {
 
 export const podStrategy: Strategy = {
   admissionLookups: (obj) => {
-    const pcName = (obj.spec as { priorityClassName?: string } | undefined)?.priorityClassName;
-    return pcName ? [['priorityclasses.scheduling.k8s.io', pcName]] : [];
+    const spec = obj.spec as { priorityClassName?: string; serviceAccountName?: string } | undefined;
+    const wanted: Array<[string, string]> = [['serviceaccounts', spec?.serviceAccountName || DEFAULT_SERVICE_ACCOUNT]];
+    if (spec?.priorityClassName) wanted.push(['priorityclasses.scheduling.k8s.io', spec.priorityClassName]);
+    return wanted;
   },
-  prepareForCreate: admitPodPriority,
+  // Upstream's plugin order: ServiceAccount before Priority.
+  prepareForCreate: (obj, lookups) => {
+    admitServiceAccount(obj, lookups);
+    admitPodPriority(obj, lookups);
+  },
   gracePeriod: podGracePeriod,
 };
