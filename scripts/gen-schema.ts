@@ -38,6 +38,8 @@ const ROOTS = [
   'authentication/v1.SelfSubjectReview',
   'batch/v1.Job',
   'batch/v1.CronJob',
+  'core/v1.LimitRange',
+  'core/v1.ResourceQuota',
 ];
 
 type T = string | { ref: string } | { array: T } | { map: T };

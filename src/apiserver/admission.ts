@@ -1,27 +1,8 @@
-// Admission: the checks and mutations upstream runs between validation and storage that need
-// other objects. NamespaceLifecycle applies to every namespaced kind and lives here; a kind's
-// own admission (Priority for pods) is in its strategy (src/registry). Pure per-kind rules
-// (defaulting, validation) stay in src/api.
+// What every cluster starts with: the system namespaces and PriorityClasses. The admission
+// plugins themselves are in admission/ (the chain and its plugins).
 import type { KObject } from '../api/object.js';
-import type { ResourceType } from '../registry/index.js';
-import { forbidden, notFound } from './errors.js';
 
-export interface AdmissionLookups {
-  getNamespace(name: string): KObject | undefined;
-  listPriorityClasses(): KObject[];
-  getServiceAccount(namespace: string, name: string): KObject | undefined;
-}
-
-/** The admission every kind goes through, NamespaceLifecycle: no new objects in a missing or terminating namespace. */
-export function admitCreate(r: ResourceType, obj: KObject, lookups: AdmissionLookups): void {
-  if (!r.namespaced) return;
-  const nsName = obj.metadata.namespace!;
-  const ns = lookups.getNamespace(nsName);
-  if (!ns) throw notFound({ plural: 'namespaces', group: '' }, nsName);
-  if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
-    throw forbidden(r, obj.metadata.name ?? '', `unable to create new content in namespace ${nsName} because it is being terminated`);
-  }
-}
+export type { AdmissionLookups } from './admission/types.js';
 
 /** The built-in PriorityClasses every cluster has. */
 export const systemPriorityClasses: KObject[] = [

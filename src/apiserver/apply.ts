@@ -6,7 +6,7 @@ import { clone, isPlainObject, type KObject } from '../api/object.js';
 import { applyOn, ApplyConflictError, TypedError, type Writer } from '../api/managedfields/index.js';
 import { ApiError, badRequest } from './errors.js';
 import { decodeBody, decodeObject } from './body.js';
-import type { Ctx } from './ctx.js';
+import { admissionOptions, type Ctx } from './ctx.js';
 import { applyConflict, checkManagerName } from './field-manager.js';
 import { nowRfc3339 } from './rest-storage.js';
 import { SCALE_KIND } from './subresources/index.js';
@@ -74,7 +74,11 @@ export async function serverSideApply(
   };
   const dryRun = q.getAll('dryRun').includes('All');
   try {
-    return await storage.update(r, ctx.namespace, ctx.name!, (cur) => apply(cur), { dryRun, subresource: sub === 'status' ? 'status' : '' });
+    return await storage.update(r, ctx.namespace, ctx.name!, (cur) => apply(cur), {
+      dryRun,
+      subresource: sub === 'status' ? 'status' : '',
+      ...admissionOptions(ctx),
+    });
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 404)) throw e;
     // Only the main resource is created by an apply; a subresource needs its object.
@@ -83,5 +87,5 @@ export async function serverSideApply(
   const obj = apply({ metadata: {} } as KObject);
   obj.metadata.name = ctx.name;
   if (r.namespaced) obj.metadata.namespace = ctx.namespace;
-  return { obj: await storage.create(r, clone(obj), { dryRun, user: ctx.user }), created: true };
+  return { obj: await storage.create(r, clone(obj), { dryRun, ...admissionOptions(ctx) }), created: true };
 }

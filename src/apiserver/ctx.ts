@@ -5,6 +5,7 @@ import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import type { UserInfo } from './authn/user.js';
 import type { TokenIssuer } from './serviceaccount/issuer.js';
+import { addWarnings } from './respond.js';
 
 export interface Ctx {
   storage: RestStorage;
@@ -21,4 +22,9 @@ export interface Ctx {
   user?: UserInfo;
   /** What signs ServiceAccount tokens (serviceaccounts/token). */
   serviceAccountTokens?: TokenIssuer;
+}
+
+/** What admission needs of a request for a write: who makes it, and where its warnings go. */
+export function admissionOptions(ctx: Ctx): { user?: UserInfo; warn: (message: string) => void } {
+  return { user: ctx.user, warn: (m) => addWarnings(ctx.res, [m]) };
 }

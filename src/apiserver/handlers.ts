@@ -16,7 +16,7 @@ import { addWarnings, sendJson } from './respond.js';
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
-import type { Ctx } from './ctx.js';
+import { admissionOptions, type Ctx } from './ctx.js';
 import { writerFor } from './field-manager.js';
 import { subresourceRest } from './subresources/index.js';
 
@@ -170,7 +170,7 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
     }
     obj.metadata.namespace = ctx.namespace;
   }
-  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx), user: ctx.user });
+  const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx), ...admissionOptions(ctx) });
   respondObject(ctx, 201, created);
 }
 
@@ -185,6 +185,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     const { obj } = await storage.update(r, ctx.namespace, ctx.name, (cur) => view.from(cur, seen), {
       dryRun: dryRun(q),
       writer: writerFor(ctx, sub),
+      ...admissionOptions(ctx),
       precondition: seen.metadata.resourceVersion || undefined,
     });
     return sendJson(ctx.res, 200, view.to(obj));
@@ -210,6 +211,7 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     {
       dryRun: dryRun(q),
       writer: writerFor(ctx, sub),
+      ...admissionOptions(ctx),
       subresource: rest?.part?.scope ?? '',
       allowCreate: body,
       precondition: body.metadata.resourceVersion || undefined,
@@ -272,7 +274,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
       checkFields(ctx, checked, target.apiVersion, target.kind);
       return view ? view.from(cur, checked) : checked;
     },
-    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: part?.scope ?? '', precondition },
+    { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: part?.scope ?? '', precondition, ...admissionOptions(ctx) },
   );
   if (view) return sendJson(ctx.res, 200, view.to(obj));
   respondObject(ctx, 200, obj);
@@ -314,7 +316,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
     const deleted: Item[] = [];
     for (const item of list.items) {
       try {
-        const out = await storage.delete(r, item.obj.metadata.namespace, item.obj.metadata.name!, options, { dryRun: dry });
+        const out = await storage.delete(r, item.obj.metadata.namespace, item.obj.metadata.name!, options, { dryRun: dry, ...admissionOptions(ctx) });
         deleted.push({ obj: out.obj, json: JSON.stringify(out.obj) });
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
@@ -324,7 +326,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
     return;
   }
   if (ctx.subresource) throw methodNotAllowed();
-  const { obj, deleted } = await storage.delete(r, ctx.namespace, ctx.name, options, { dryRun: dry });
+  const { obj, deleted } = await storage.delete(r, ctx.namespace, ctx.name, options, { dryRun: dry, ...admissionOptions(ctx) });
   if (deleted && !r.returnDeletedObject) {
     sendJson(ctx.res, 200, {
       kind: 'Status',

@@ -67,11 +67,12 @@ export function sendError(res: ServerResponse, err: unknown, log: LogFn): void {
 }
 
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
-  if (!warnings.length) return;
-  res.setHeader(
-    'Warning',
-    warnings.map((w) => `299 - ${JSON.stringify(w)}`),
-  );
+  if (!warnings.length || res.headersSent) return;
+  // Added to those already there: a request may collect warnings from several places (field
+  // validation, admission plugins).
+  const had = res.getHeader('Warning');
+  const before = had === undefined ? [] : Array.isArray(had) ? had : [String(had)];
+  res.setHeader('Warning', [...before, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
 }
 
 /** Refuses an upgrade request (exec and the like) with a Status, written on the raw connection. */

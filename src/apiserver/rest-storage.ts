@@ -10,8 +10,9 @@ import type { ResourceType } from '../registry/index.js';
 import type { FieldError } from '../api/field-errors.js';
 import { ConflictError, KeyExistsError, KeyNotFoundError, type Store } from '../storage/store.js';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
-import { admitCreate } from './admission.js';
 import { CachedLookups } from './admission-lookups.js';
+import { defaultAdmissionChain, type AdmissionChain } from './admission/index.js';
+import type { AdmissionAttributes, Operation } from './admission/types.js';
 import type { FinishWrite, Subresource, WriteEnv } from '../registry/strategy.js';
 import { serviceNetwork, type ServiceNetwork } from '../registry/services/network.js';
 import { rfc3339 } from '../client/time.js';
@@ -25,8 +26,10 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Records the write in metadata.managedFields as an Update by this writer (apply records its own). */
   writer?: Writer;
-  /** Who creates the object (kinds that record their requestor); absent: the system itself. */
+  /** Who writes (admission, kinds that record their requestor); absent: the system itself. */
   user?: UserInfo;
+  /** Where admission's warnings go (the response's Warning headers). */
+  warn?: (message: string) => void;
 }
 
 /** Turns an object into what is stored: everything but resourceVersion, which the store owns. */
@@ -73,8 +76,15 @@ export class RestStorage {
   constructor(
     readonly store: Store,
     resources: ResourceType[],
-    limits: { historyBytes?: number; watchStreams?: WatchStreamLimits; log?: (msg: string) => void; serviceNetwork?: ServiceNetwork } = {},
+    limits: {
+      historyBytes?: number;
+      watchStreams?: WatchStreamLimits;
+      log?: (msg: string) => void;
+      serviceNetwork?: ServiceNetwork;
+      admission?: AdmissionChain;
+    } = {},
   ) {
+    this.admission = limits.admission ?? defaultAdmissionChain();
     this.watchStreams = new WatchStreams(limits.watchStreams, limits.log);
     this.env = { store, serviceNetwork: limits.serviceNetwork ?? serviceNetwork() };
     this.log = limits.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
@@ -98,6 +108,34 @@ export class RestStorage {
   /** What admission looks up: the watch caches, and the store for what they do not have yet. */
   readonly lookups: CachedLookups;
 
+  /** The admission plugins every write goes through. */
+  readonly admission: AdmissionChain;
+
+  private attributes(
+    operation: Operation,
+    r: ResourceType,
+    subresource: string,
+    object: KObject | undefined,
+    oldObject: KObject | undefined,
+    opts: WriteOptions,
+  ): AdmissionAttributes {
+    const meta = (object ?? oldObject)!.metadata;
+    return {
+      operation,
+      resource: r,
+      subresource,
+      namespace: r.namespaced ? meta.namespace : undefined,
+      name: meta.name ?? '',
+      object,
+      oldObject,
+      user: opts.user ?? ADMIN,
+      dryRun: !!opts.dryRun,
+      lookups: this.lookups,
+      env: this.env,
+      warn: opts.warn ?? (() => {}),
+    };
+  }
+
   async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
     const kv = await this.store.get(objectKey(r, namespace, name));
     if (!kv) throw notFound(r, name);
@@ -108,12 +146,14 @@ export class RestStorage {
   async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
-    await this.lookups.refresh(r, obj);
+    await this.lookups.refresh(this.admission.lookupsFor(this.attributes('CREATE', r, '', obj, undefined, opts)));
     for (let attempt = 0; ; attempt++) {
       const candidate = clone(obj);
       if (generated) candidate.metadata.name = generateName(meta.generateName!);
-      this.prepareForCreate(r, candidate, opts.user);
+      const attrs = this.attributes('CREATE', r, '', candidate, undefined, opts);
+      await this.prepareForCreate(r, candidate, attrs);
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
+      await this.admission.validate(attrs);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
       const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun);
       if (opts.dryRun) return candidate;
@@ -132,7 +172,7 @@ export class RestStorage {
     }
   }
 
-  private prepareForCreate(r: ResourceType, obj: KObject, user: UserInfo = ADMIN): void {
+  private async prepareForCreate(r: ResourceType, obj: KObject, attrs: AdmissionAttributes): Promise<void> {
     const meta = obj.metadata;
     obj.apiVersion = r.apiVersion;
     obj.kind = r.kind;
@@ -149,8 +189,8 @@ export class RestStorage {
     // Status is the system's to write, except for kinds whose creators report it (nodes).
     if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     r.defaulter?.(obj);
-    admitCreate(r, obj, this.lookups);
-    strategy.prepareForCreate?.(obj, this.lookups, user);
+    await this.admission.admit(attrs);
+    strategy.prepareForCreate?.(obj, this.lookups, attrs.user);
   }
 
   private validate(r: ResourceType, obj: KObject, errs: FieldError[]): void {
@@ -183,7 +223,7 @@ export class RestStorage {
       const pinned = opts.precondition;
       if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
       const wanted = await mutate(clone(current));
-      const next = this.prepareForUpdate(r, wanted, current, opts.subresource ?? '');
+      const next = await this.prepareForUpdate(r, wanted, current, opts);
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
       // stale value (plain, or under an old key): rewriting it is how it gets re-encrypted.
@@ -228,7 +268,8 @@ export class RestStorage {
     }
   }
 
-  private prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, subresource: Subresource): KObject {
+  private async prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, opts: WriteOptions & { subresource?: Subresource }): Promise<KObject> {
+    const subresource = opts.subresource ?? '';
     if (!wanted || typeof wanted !== 'object' || !wanted.metadata) throw badRequest('the object has no metadata');
     const name = current.metadata.name!;
     if (wanted.metadata.name !== undefined && wanted.metadata.name !== name) {
@@ -287,6 +328,8 @@ export class RestStorage {
     next.kind = r.kind;
     strategy.prepareForUpdate?.(next, current, subresource);
     r.defaulter?.(next);
+    const attrs = this.attributes('UPDATE', r, subresource, next, current, opts);
+    await this.admission.admit(attrs);
     if (r.hasGeneration) {
       meta.generation = current.metadata.generation ?? 1;
       if (!sameJson(next.spec, current.spec)) meta.generation += 1;
@@ -299,6 +342,7 @@ export class RestStorage {
           : (r.validator?.update?.(next, current) ?? r.validator?.create(next) ?? []);
     if (subresource !== 'binding') errs.push(...validateNoNewFinalizers(next.metadata, current.metadata));
     this.validate(r, next, errs);
+    await this.admission.validate(attrs);
     return next;
   }
 
@@ -319,6 +363,9 @@ export class RestStorage {
       if (!kv) throw notFound(r, name);
       const current = decode(kv.value, kv.modRevision).obj;
       checkPreconditions(r, current, options);
+      const attrs = this.attributes('DELETE', r, '', undefined, current, opts);
+      await this.admission.admit(attrs);
+      await this.admission.validate(attrs);
       const next = clone(current);
       const pending = this.markForDeletion(r, next, options);
       if (opts.dryRun) return { obj: pending ? next : current, deleted: !pending };

@@ -61,6 +61,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'selfsubjectreviews.authentication.k8s.io',
       'jobs.batch',
       'cronjobs.batch',
+      'limitranges',
     ],
   );
 });

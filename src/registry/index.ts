@@ -28,6 +28,7 @@ import { subjectaccessreviews } from './subjectaccessreviews/index.js';
 import { selfsubjectreviews } from './selfsubjectreviews/index.js';
 import { jobs } from './jobs/index.js';
 import { cronjobs } from './cronjobs/index.js';
+import { limitranges } from './limitranges/index.js';
 
 export { fieldValue, type KindDef, type ResourceType, type SubresourceDef } from './kind.js';
 
@@ -59,6 +60,7 @@ const kinds: KindDef[] = [
   selfsubjectreviews,
   jobs,
   cronjobs,
+  limitranges,
 ];
 
 export const resources: ResourceType[] = kinds.map(resourceTypeOf);

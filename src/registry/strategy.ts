@@ -28,9 +28,7 @@ export type FinishWrite = (stored: boolean) => Promise<void>;
 export interface Strategy {
   /** Status written by the creator is kept on create (nodes report their own); otherwise dropped. */
   keepsStatusOnCreate?: boolean;
-  /** Objects (by resource key and name) that prepareForCreate looks up through AdmissionLookups. */
-  admissionLookups?(obj: KObject): Array<[key: string, name: string]>;
-  /** After defaulting and namespace admission: what the system sets on a new object (user: who creates it). */
+  /** After defaulting and mutating admission: what the system sets on a new object (user: who creates it). */
   prepareForCreate?(obj: KObject, lookups: AdmissionLookups, user?: UserInfo): void;
   /**
    * What a write through `subresource` makes of the stored object, instead of the generic

@@ -51,7 +51,7 @@ function checkPort(v: number | undefined, p: Path, errs: FieldError[], allowZero
   if (!Number.isInteger(v) || v < (allowZero ? 0 : 1) || v > 65535) errs.push(invalid(p.s, v, 'must be between 1 and 65535, inclusive'));
 }
 
-function validateResourceName(name: string, p: Path, errs: FieldError[]): void {
+export function validateResourceName(name: string, p: Path, errs: FieldError[]): void {
   if (STANDARD_RESOURCES.includes(name) || name.startsWith('hugepages-')) return;
   for (const m of isQualifiedName(name)) errs.push(invalid(p.s, name, m));
   if (!name.includes('/') && !isQualifiedName(name).length) errs.push(invalid(p.s, name, 'must be a standard resource type or fully qualified'));

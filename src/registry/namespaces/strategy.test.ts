@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../api/object.js';
 import { ApiError } from '../../apiserver/errors.js';
 import { namespaceStrategy as s } from './strategy.js';
+import { fixedLookups } from '../../apiserver/admission/test-helpers.js';
 
 const ns = (extra: Partial<KObject> = {}): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' }, ...extra });
 
 test('a new namespace is Active with the kubernetes finalizer, whatever the client sent', () => {
   const o = ns({ spec: { finalizers: ['mine'] }, status: { phase: 'Terminating' } });
-  s.prepareForCreate!(o, { getNamespace: () => undefined, listPriorityClasses: () => [], getServiceAccount: () => undefined });
+  s.prepareForCreate!(o, fixedLookups());
   assert.deepEqual(o.spec, { finalizers: ['kubernetes'] });
   assert.deepEqual(o.status, { phase: 'Active' });
 });
