@@ -7,7 +7,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
-import { api, kubectl, kubectlOk, requireCommand, startServer, type RunningServer } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { api, BERTH, kubectl, kubectlOk, requireCommand, startServer, type RunningServer } from './harness.js';
 import { startEtcd } from './etcd-harness.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -165,4 +167,23 @@ test('two servers over one etcd share the signing key: a token from one works on
   assert.equal((await api(a, 'GET', '/api/v1/namespaces/default/pods', undefined, { Authorization: `Bearer ${fromB}` })).status, 200);
   const keys = async (s: RunningServer) => (await api(s, 'GET', '/openid/v1/jwks')).json.keys.map((k: any) => k.kid);
   assert.deepEqual(await keys(a), await keys(b));
+});
+
+test('--service-account-max-token-expiration shortens longer TokenRequests; a bound outside 1 h..2^32 s is refused at start', async () => {
+  const s = await server(['--service-account-max-token-expiration', '1h']);
+  const long = claimsOf(kubectlOk(s, ['create', 'token', 'default', '--duration', '2h']).trim());
+  assert.equal(long.exp - long.iat, 3600);
+  const short = claimsOf(kubectlOk(s, ['create', 'token', 'default', '--duration', '20m']).trim());
+  assert.equal(short.exp - short.iat, 1200);
+  const bad = spawnSync(
+    process.execPath,
+    [BERTH, 'server', '--no-supervisor', '--data-dir', s.dataDir + '-bad', '--service-account-max-token-expiration', '5m'],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  rmSync(`${s.dataDir}-bad`, { recursive: true, force: true });
+  assert.notEqual(bad.status, 0);
+  assert.equal(bad.stderr.trim(), 'berth: error: --service-account-max-token-expiration: must be between 1 hour and 2^32 seconds');
 });

@@ -15,6 +15,21 @@ export interface IssuerOptions {
   maxExpirationSeconds?: number;
 }
 
+const MIN_MAX_EXPIRATION_SECONDS = 3600;
+const MAX_MAX_EXPIRATION_SECONDS = 2 ** 32;
+
+/**
+ * --service-account-max-token-expiration from its duration in ms (parsed by the caller): 0 for
+ * none, else between an hour and 2^32 s as upstream's option validation wants. Throws Error.
+ */
+export function maxTokenExpirationSeconds(ms: number | undefined, text: string): number {
+  if (ms === undefined) throw new Error(`--service-account-max-token-expiration: ${JSON.stringify(text)} is not a duration (e.g. 48h)`);
+  const s = Math.floor(ms / 1000);
+  if (s !== 0 && (s < MIN_MAX_EXPIRATION_SECONDS || s > MAX_MAX_EXPIRATION_SECONDS))
+    throw new Error('--service-account-max-token-expiration: must be between 1 hour and 2^32 seconds');
+  return s;
+}
+
 export class TokenIssuer {
   readonly issuer: string;
   readonly audiences: string[];
