@@ -63,7 +63,9 @@ describe('node agent ServiceAccount tokens', { skip: missing ?? false }, () => {
     const claims = JSON.parse(Buffer.from(token.stdout.split('.')[1]!, 'base64url').toString('utf8'));
     assert.equal(claims.sub, 'system:serviceaccount:default:robot');
     assert.deepEqual(claims.aud, ['https://kubernetes.default.svc.cluster.local']);
-    assert.equal(claims.exp - claims.iat, 3607);
+    // Upstream's extended expiration for the node's 3607 s requests: valid a year, due at 3607 s.
+    assert.equal(claims.exp - claims.iat, 365 * 24 * 3600);
+    assert.equal(claims['kubernetes.io'].warnafter - claims.iat, 3607);
     assert.deepEqual(claims['kubernetes.io'].pod, { name: 'sa-pod', uid: pod.metadata!.uid });
     assert.equal(claims['kubernetes.io'].node.name, env.nodeName);
     assert.equal(exec('sa-pod', `cat ${SA_DIR}/namespace`).stdout, 'default');

@@ -81,6 +81,13 @@ test('kubectl create token: claims, RBAC as the ServiceAccount, bound-pod revoca
   assert.deepEqual(claimsOf(bound)['kubernetes.io'].pod, { name: 'p', uid: pod.metadata.uid });
   assert.equal(kubectl(s, ['get', 'pods', '-n', 'team', '--token', bound]).code, 0);
   assert.match(kubectlOk(s, ['auth', 'whoami', '--token', bound]), /authentication.kubernetes.io\/pod-name\s+\[p\]/);
+  // Upstream's extended expiration: only a pod-bound 3607 s request for the API server gets a year.
+  const kubelet = claimsOf(
+    kubectlOk(s, ['create', 'token', 'robot', '-n', 'team', '--duration', '3607s', '--bound-object-kind', 'Pod', '--bound-object-name', 'p']).trim(),
+  );
+  assert.deepEqual([kubelet.exp - kubelet.iat, kubelet['kubernetes.io'].warnafter - kubelet.iat], [365 * 24 * 3600, 3607]);
+  const unbound = claimsOf(kubectlOk(s, ['create', 'token', 'robot', '-n', 'team', '--duration', '3607s']).trim());
+  assert.deepEqual([unbound.exp - unbound.iat, unbound['kubernetes.io'].warnafter], [3607, undefined]);
   kubectlOk(s, ['delete', 'pod', 'p', '-n', 'team', '--wait=true']);
   const refused = kubectl(s, ['get', 'pods', '-n', 'team', '--token', bound]);
   assert.equal(refused.code, 1);

@@ -27,6 +27,7 @@ test("claims as upstream's: subject, times, jti and the kubernetes.io claim with
     node: { name: 'n1', uid: 'node-uid' },
   });
   assert.deepEqual(tokenClaims({ ...base, secret: { name: 's', uid: 'u' } })['kubernetes.io'].secret, { name: 's', uid: 'u' });
+  assert.equal(tokenClaims({ ...base, warnAfterSeconds: 3607 })['kubernetes.io'].warnafter, t + 3607);
 });
 
 test('checkClaims: issuer, audience, expiry and not-before (with 60 s leeway), subject and claim shape', () => {

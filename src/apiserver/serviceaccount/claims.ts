@@ -18,7 +18,7 @@ export interface KubernetesClaim {
   pod?: Ref;
   secret?: Ref;
   node?: Ref;
-  /** Set on the long-lived tokens upstream hands kubelet's 3607 s requests (unused here). */
+  /** On the year-long tokens handed out for kubelet's 3607 s requests: when they were due for renewal. */
   warnafter?: number;
 }
 
@@ -43,6 +43,8 @@ export interface ClaimsInput {
   secret?: Ref;
   /** The node the token's pod runs on, or the node it is bound to. */
   node?: Ref;
+  /** Seconds after which using the token is worth a warning (extended pod tokens). */
+  warnAfterSeconds?: number;
   now?: number;
 }
 
@@ -52,6 +54,7 @@ export function tokenClaims(i: ClaimsInput): TokenClaims {
   if (i.pod) k.pod = i.pod;
   else if (i.secret) k.secret = i.secret;
   if (i.node) k.node = i.node;
+  if (i.warnAfterSeconds) k.warnafter = now + i.warnAfterSeconds;
   return {
     iss: i.issuer,
     sub: serviceAccountUsername(i.namespace, i.serviceAccount.name),
@@ -83,8 +86,10 @@ export function checkClaims(payload: Record<string, unknown>, issuer: string, au
   if (typeof payload.exp !== 'number' || t > payload.exp + LEEWAY_SECONDS) throw new ClaimsError('service account token has expired');
   if (typeof payload.nbf === 'number' && t < payload.nbf - LEEWAY_SECONDS) throw new ClaimsError('service account token is not valid yet');
   const k = payload['kubernetes.io'] as KubernetesClaim | undefined;
-  if (!k || typeof k.namespace !== 'string' || !k.namespace || !isRef(k.serviceaccount)) throw new ClaimsError('token has no kubernetes.io serviceaccount claim');
-  if (payload.sub !== serviceAccountUsername(k.namespace, k.serviceaccount.name)) throw new ClaimsError('token subject does not match its serviceaccount claim');
+  if (!k || typeof k.namespace !== 'string' || !k.namespace || !isRef(k.serviceaccount))
+    throw new ClaimsError('token has no kubernetes.io serviceaccount claim');
+  if (payload.sub !== serviceAccountUsername(k.namespace, k.serviceaccount.name))
+    throw new ClaimsError('token subject does not match its serviceaccount claim');
   for (const bound of [k.pod, k.secret, k.node]) if (bound !== undefined && !isRef(bound)) throw new ClaimsError('token has a malformed bound object claim');
   return { ...(payload as unknown as TokenClaims), aud: aud as string[] };
 }

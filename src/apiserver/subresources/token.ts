@@ -12,11 +12,14 @@ import type { RestStorage } from '../rest-storage.js';
 import type { Ref } from '../serviceaccount/claims.js';
 import type { TokenIssuer } from '../serviceaccount/issuer.js';
 import type { SubresourceRest } from './rest.js';
+import { PROJECTED_TOKEN_EXPIRATION_SECONDS } from '../admission/plugins/service-account.js';
 
 export const TOKEN_REQUEST = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
 /** authentication.k8s.io's defaulting of spec.expirationSeconds. */
 export const DEFAULT_EXPIRATION_SECONDS = 3600;
 const MIN_EXPIRATION_SECONDS = 600;
+/** Upstream's ExpirationExtensionSeconds: a year. */
+const EXTENDED_EXPIRATION_SECONDS = 365 * 24 * 3600;
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
 
 interface BoundObjectRef {
@@ -116,14 +119,24 @@ export async function createToken(
   if (!spec.audiences.length) spec.audiences = [...issuer.audiences];
   if (issuer.maxExpirationSeconds > 0 && spec.expirationSeconds > issuer.maxExpirationSeconds) spec.expirationSeconds = issuer.maxExpirationSeconds;
   const now = Date.now();
-  const { token, claims } = dryRun
-    ? { token: '', claims: { exp: Math.floor(now / 1000) + spec.expirationSeconds } }
-    : issuer.issue({ namespace, serviceAccount: refOf(sa), audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, now, ...bound });
+  // Upstream's --service-account-extend-token-expiration (default on): the token a kubelet asks
+  // for an admission-made volume (3607 s, bound to a pod, for the API server) is valid for a year,
+  // with a warnafter claim at the 3607 s mark, so that clients that do not reread the file keep
+  // working; the status still says 3607 s, which is when the node renews it.
+  let lifetime = spec.expirationSeconds;
+  let warnAfterSeconds: number | undefined;
+  if (bound.pod && lifetime === PROJECTED_TOKEN_EXPIRATION_SECONDS && spec.audiences.every((a) => issuer.audiences.includes(a))) {
+    warnAfterSeconds = lifetime;
+    lifetime = issuer.maxExpirationSeconds > 0 ? Math.min(EXTENDED_EXPIRATION_SECONDS, issuer.maxExpirationSeconds) : EXTENDED_EXPIRATION_SECONDS;
+  }
+  const token = dryRun
+    ? ''
+    : issuer.issue({ namespace, serviceAccount: refOf(sa), audiences: spec.audiences, expirationSeconds: lifetime, warnAfterSeconds, now, ...bound }).token;
   return {
     ...TOKEN_REQUEST,
     metadata: { ...body.metadata, name, namespace },
     spec: { ...spec, ...(spec.boundObjectRef ? { boundObjectRef: spec.boundObjectRef } : {}) },
-    status: { token, expirationTimestamp: rfc3339(new Date(claims.exp * 1000)) },
+    status: { token, expirationTimestamp: rfc3339(new Date(Math.floor(now / 1000) * 1000 + spec.expirationSeconds * 1000)) },
   };
 }
 

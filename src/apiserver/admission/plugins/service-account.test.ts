@@ -63,6 +63,16 @@ test('automountServiceAccountToken: false on the pod or the ServiceAccount (the 
   assert.deepEqual((own.spec as AnySpec).volumes, [{ name: 'mine', emptyDir: {} }]);
 });
 
+test("the ServiceAccount's imagePullSecrets go to a pod that names none", () => {
+  const robot = sa('robot', { imagePullSecrets: [{ name: 'registry' }] });
+  const p = pod({ serviceAccountName: 'robot', containers: [{ name: 'a', image: 'x' }] });
+  admitServiceAccount(p, lookups(robot));
+  assert.deepEqual((p.spec as { imagePullSecrets?: unknown }).imagePullSecrets, [{ name: 'registry' }]);
+  const own = pod({ serviceAccountName: 'robot', imagePullSecrets: [{ name: 'mine' }], containers: [{ name: 'a', image: 'x' }] });
+  admitServiceAccount(own, lookups(robot));
+  assert.deepEqual((own.spec as { imagePullSecrets?: unknown }).imagePullSecrets, [{ name: 'mine' }]);
+});
+
 test("a missing ServiceAccount is refused with upstream's message", () => {
   assert.throws(
     () => admitServiceAccount(pod({ serviceAccountName: 'ghost', containers: [{ name: 'a', image: 'x' }] }), lookups(sa('default'))),

@@ -2,7 +2,8 @@
 // as a ServiceAccount of its namespace (`default` unless it names one), which must exist; unless
 // the pod or the ServiceAccount opts out (automountServiceAccountToken: false), every container
 // and init container gets the kube-api-access-<random> projected volume — a token for the pod's
-// ServiceAccount, the cluster CA and the namespace — at /var/run/secrets/kubernetes.io/serviceaccount.
+// ServiceAccount, the cluster CA and the namespace — at /var/run/secrets/kubernetes.io/serviceaccount;
+// a pod naming no imagePullSecrets gets those of its ServiceAccount.
 import type { Pod, Volume } from 'kubernetes-types/core/v1';
 import type { KObject } from '../../../api/object.js';
 import { generateName } from '../../../api/generate-name.js';
@@ -56,6 +57,9 @@ export function admitServiceAccount(obj: KObject, lookups: Pick<AdmissionLookups
       `error looking up service account ${namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`,
     );
   }
+  // The ServiceAccount's image pull secrets, unless the pod names its own.
+  const pullSecrets = (sa as { imagePullSecrets?: Array<{ name?: string }> }).imagePullSecrets;
+  if (!spec.imagePullSecrets?.length && pullSecrets?.length) spec.imagePullSecrets = pullSecrets.map((s) => ({ name: s.name }));
   const automount = spec.automountServiceAccountToken ?? (sa as { automountServiceAccountToken?: boolean }).automountServiceAccountToken ?? true;
   if (automount) mountToken(pod);
 }
