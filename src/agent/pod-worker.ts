@@ -37,7 +37,7 @@ import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeError, containerMounts, podDir, setUpVolumes } from './volumes.js';
 import type { ServiceAccountTokens } from './sa-token.js';
-import { serviceEnvVars } from './service-env.js';
+import { podServices, serviceEnvVars } from './service-env.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -499,13 +499,16 @@ export class PodWorker {
 
   /** The API server's Service variables (KUBERNETES_SERVICE_HOST, ...), as kubelet always sets them. */
   private async serviceEnv(): Promise<Array<{ key: string; value: string }>> {
-    let svc: Service | undefined;
+    const links = this.pod.spec?.enableServiceLinks !== false;
     try {
-      svc = await this.d.volumeSources.get<Service>(resources.services, 'default', 'kubernetes');
+      const [master, own] = await Promise.all([
+        this.d.volumeSources.get<Service>(resources.services, 'default', 'kubernetes'),
+        links ? this.d.client.list<Service>({ ...resources.services, namespace: this.pod.metadata!.namespace }) : undefined,
+      ]);
+      return serviceEnvVars(podServices(master, own?.items ?? [], links));
     } catch {
       throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
     }
-    return svc ? serviceEnvVars([svc]) : [];
   }
 
   /** The container's environment and mounts (its volumes set up, /etc/hosts written). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serviceEnvVars } from './service-env.js';
+import { podServices, serviceEnvVars } from './service-env.js';
 
 test("kubelet's variables for a Service: host, ports by name and the docker-link ones", () => {
   const env = serviceEnvVars([
@@ -30,4 +30,13 @@ test("kubelet's variables for a Service: host, ports by name and the docker-link
     MY_DB_PORT_9187_UDP_PORT: '9187',
     MY_DB_PORT_9187_UDP_ADDR: 'fd00::5',
   });
+});
+
+test("the kubernetes Service always; the namespace's Services only with service links, winning a name clash", () => {
+  const svc = (ns: string, name: string) => ({ metadata: { namespace: ns, name }, spec: { clusterIP: '10.43.0.9', ports: [{ port: 80 }] } });
+  const master = svc('default', 'kubernetes');
+  const own = [svc('team', 'web'), svc('team', 'kubernetes')];
+  assert.deepEqual(podServices(master, own, false), [master]);
+  assert.deepEqual(podServices(master, own, true), [own[1], own[0]]);
+  assert.deepEqual(podServices(undefined, [], true), []);
 });

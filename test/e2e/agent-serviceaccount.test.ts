@@ -38,6 +38,8 @@ describe('node agent ServiceAccount tokens', { skip: missing ?? false }, () => {
     const s = env.server;
     kubectlOk(s, ['create', 'serviceaccount', 'robot']);
     kubectlOk(s, ['create', 'rolebinding', 'robot-view', '--clusterrole=view', '--serviceaccount=default:robot']);
+    kubectlOk(s, ['create', 'service', 'clusterip', 'my-db', '--tcp=5432:5432']);
+    const dbIp = kubectlOk(s, ['get', 'svc', 'my-db', '-o', 'jsonpath={.spec.clusterIP}']);
     env.apply({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -80,7 +82,7 @@ describe('node agent ServiceAccount tokens', { skip: missing ?? false }, () => {
     const vars = Object.fromEntries(
       exec('sa-pod', 'env')
         .stdout.split('\n')
-        .filter((l) => l.startsWith('KUBERNETES_') || l.startsWith('API='))
+        .filter((l) => l.startsWith('KUBERNETES_') || l.startsWith('API=') || l.startsWith('MY_DB_SERVICE_'))
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
     assert.deepEqual(vars, {
@@ -93,6 +95,10 @@ describe('node agent ServiceAccount tokens', { skip: missing ?? false }, () => {
       KUBERNETES_PORT_443_TCP_PORT: '443',
       KUBERNETES_PORT_443_TCP_ADDR: ip,
       API: `https://${ip}:443`,
+      // enableServiceLinks (the default): the namespace's Services too.
+      MY_DB_SERVICE_HOST: dbIp,
+      MY_DB_SERVICE_PORT: '5432',
+      MY_DB_SERVICE_PORT_5432_5432: '5432',
     });
 
     // The pod's token is the ServiceAccount's credential (used here from the test: busybox has no TLS).
@@ -110,17 +116,24 @@ describe('node agent ServiceAccount tokens', { skip: missing ?? false }, () => {
     assert.equal(after.status, 401);
   });
 
-  test('automountServiceAccountToken: false: no token volume, the env vars still set', async () => {
+  test('automountServiceAccountToken: false: no token volume; enableServiceLinks: false: only the kubernetes Service variables', async () => {
     env.apply({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'no-token' },
-      spec: { automountServiceAccountToken: false, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] },
+      spec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }],
+      },
     });
     await running('no-token');
     assert.equal(env.getPod('no-token').spec!.volumes, undefined);
     assert.notEqual(exec('no-token', `ls ${SA_DIR}`).code, 0);
-    assert.match(exec('no-token', 'env').stdout, /^KUBERNETES_SERVICE_PORT=443$/m);
+    const vars = exec('no-token', 'env').stdout;
+    assert.match(vars, /^KUBERNETES_SERVICE_PORT=443$/m);
+    assert.doesNotMatch(vars, /^MY_DB_/m);
     kubectlOk(env.server, ['delete', 'pod', 'no-token', '--wait=true', '--timeout=60s']);
   });
 });
