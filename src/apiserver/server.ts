@@ -105,6 +105,9 @@ export class ApiServer {
   private ready = false;
   private readonly log: Logger;
   private readonly authn: Authenticator;
+  /** Signs ServiceAccount tokens (TokenRequest) and checks them (authentication); set at start. */
+  tokenIssuer?: TokenIssuer;
+  private saAuthn?: ServiceAccountAuthenticator;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
   private repairTimer?: NodeJS.Timeout;
@@ -117,9 +120,6 @@ export class ApiServer {
   address = '';
   readonly authorizer: Authorizer;
   private readonly rbacCache: ReturnType<typeof cachedRbacAuthorizer>;
-  /** Signs ServiceAccount tokens (TokenRequest) and checks them (authentication); set at start. */
-  tokenIssuer?: TokenIssuer;
-  private saAuthn?: ServiceAccountAuthenticator;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.log = opts.log ?? componentLogger('apiserver');
@@ -150,13 +150,14 @@ export class ApiServer {
     for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    await this.rbacCache.start();
     this.tokenIssuer = new TokenIssuer({
       key: await loadSigningKey(this.opts.store, this.opts.serviceAccountKeyPath),
       issuer: this.opts.serviceAccountIssuer,
       maxExpirationSeconds: this.opts.serviceAccountMaxTokenExpirationSeconds,
     });
     this.saAuthn = new ServiceAccountAuthenticator(this.tokenIssuer, storageLookup(this.storage));
+
+    await this.rbacCache.start();
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();

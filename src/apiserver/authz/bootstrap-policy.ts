@@ -358,10 +358,10 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:discovery', [group('system:authenticated')]),
     clusterRoleBinding('system:basic-user', [group('system:authenticated')]),
     clusterRoleBinding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    clusterRoleBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     clusterRoleBinding('system:node-proxier', [user('system:kube-proxy')]),
     clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
-    clusterRoleBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     // Upstream binds system:node to no one (the Node authorizer grants nodes their objects).
     clusterRoleBinding('system:node', []),
     // Until Berth has the Node authorizer (#15), nodes get system:node's rules through their group,
