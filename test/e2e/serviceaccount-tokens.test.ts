@@ -113,6 +113,20 @@ test('kubectl create token: claims, RBAC as the ServiceAccount, bound-pod revoca
     short.json.message,
     'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
   );
+  const tokenRequest = (spec: unknown) =>
+    api(s, 'POST', '/api/v1/namespaces/team/serviceaccounts/robot/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec });
+  const cm = await tokenRequest({ boundObjectRef: { apiVersion: 'v1', kind: 'ConfigMap', name: 'kube-root-ca.crt' } });
+  assert.deepEqual([cm.status, cm.json.message], [400, 'cannot bind token to object of type /v1, Kind=ConfigMap']);
+  const notObject = await tokenRequest('x');
+  assert.equal(notObject.status, 400);
+  kubectlOk(s, ['create', 'secret', 'generic', 'anchor', '-n', 'team']);
+  const stale = await tokenRequest({ boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: 'anchor', uid: 'not-its-uid' } });
+  assert.equal(stale.status, 409);
+  assert.match(stale.json.message, /the UID in the bound object reference \(not-its-uid\) does not match the UID in record/);
+  const toSecret = await tokenRequest({ boundObjectRef: { apiVersion: 'v1', kind: 'Secret', name: 'anchor' } });
+  assert.equal(toSecret.status, 201);
+  assert.equal(toSecret.json.kind, 'TokenRequest');
+  assert.deepEqual(claimsOf(toSecret.json.status.token)['kubernetes.io'].secret, { name: 'anchor', uid: uidOf(s, ['secret', 'anchor', '-n', 'team']) });
   const other = kubectl(s, ['create', 'token', 'default', '-n', 'team', '--bound-object-kind', 'Pod', '--bound-object-name', 'nope']);
   assert.equal(other.code, 1);
   assert.match(other.stderr, /pods "nope" not found/);
