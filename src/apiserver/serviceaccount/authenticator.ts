@@ -79,7 +79,8 @@ export class ServiceAccountAuthenticator {
     const sa = await this.lookup('serviceaccounts', k.namespace, k.serviceaccount.name);
     if (!sa) throw new InvalidTokenError(`serviceaccounts "${k.serviceaccount.name}" not found`);
     if (deletedBefore(sa, now)) throw new InvalidTokenError(`service account ${k.namespace}/${k.serviceaccount.name} has been deleted`);
-    if (sa.metadata.uid !== k.serviceaccount.uid) throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${k.serviceaccount.uid})`);
+    if (sa.metadata.uid !== k.serviceaccount.uid)
+      throw new InvalidTokenError(`service account UID (${sa.metadata.uid}) does not match claim (${k.serviceaccount.uid})`);
     const bound: Array<['pods' | 'secrets' | 'nodes', Ref | undefined]> = [
       ['secrets', k.secret],
       ['pods', k.pod],
