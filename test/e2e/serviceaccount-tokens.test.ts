@@ -47,6 +47,11 @@ test('kubectl create token: claims, RBAC as the ServiceAccount, bound-pod revoca
   assert.match(c.jti, /^[0-9a-f-]{36}$/);
   assert.deepEqual(c['kubernetes.io'], { namespace: 'team', serviceaccount: { name: 'robot', uid: uidOf(s, ['sa', 'robot', '-n', 'team']) } });
 
+  // A token for another audience (--audience) is not one the API server accepts.
+  const forVault = kubectlOk(s, ['create', 'token', 'robot', '-n', 'team', '--audience', 'vault']).trim();
+  assert.deepEqual(claimsOf(forVault).aud, ['vault']);
+  assert.equal((await api(s, 'GET', '/api/v1/namespaces/team/pods', undefined, { Authorization: `Bearer ${forVault}` })).status, 401);
+
   // The token is the ServiceAccount: pods yes, secrets no (upstream's words).
   const whoami = kubectlOk(s, ['auth', 'whoami', '--token', token]);
   assert.match(whoami, /Username\s+system:serviceaccount:team:robot\n/);
