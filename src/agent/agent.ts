@@ -23,6 +23,7 @@ import { ClusterDns, parseResolvConf } from '../dns/index.js';
 import { formatIp, parseCidr } from '../api/cidr.js';
 import { ImagePuller } from './image-puller.js';
 import { NodeReporter } from './node.js';
+import { ServiceAccountTokens } from './sa-token.js';
 import { ObjectCache } from './object-cache.js';
 import { removePodFromNode, stopPodNow, type PodCleanupDeps } from './pod-cleanup.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
@@ -238,6 +239,7 @@ export class Agent {
       name: `pods on ${this.nodeName}`,
       log: this.log,
     });
+    const serviceAccountTokens = new ServiceAccountTokens(this.o.client);
     const deps = {
       runtime: this.o.runtime,
       runtimeName: this.runtimeName,
@@ -252,6 +254,7 @@ export class Agent {
       logRoot: this.logRoot,
       podsRoot: this.podsRoot,
       volumeSources: new ObjectCache(this.o.client, VOLUME_SOURCE_TTL_MS),
+      serviceAccountTokens,
       cgroupRoot: this.o.cgroupRoot ?? '/berth',
       dns,
       allocatable,
@@ -260,6 +263,7 @@ export class Agent {
       done: (uid: string) => {
         this.workers.delete(uid);
         this.podStarts.forget(uid);
+        serviceAccountTokens.forget(uid);
       },
     };
     const upsert = (pod: Pod) => {

@@ -16,6 +16,8 @@ export interface EnvSources {
   hostIPs: string[];
   /** The node's allocatable cpu (millicores) and memory (bytes): limits default to them. */
   allocatable: { cpuMilli: number; memory: number };
+  /** The Services' variables (service-env.ts): env and envFrom override them and may refer to them. */
+  serviceEnv?: Array<{ key: string; value: string }>;
 }
 
 /** metadata.labels['key'] and the like. */
@@ -91,7 +93,7 @@ export function resourceFieldValue(
 
 export async function containerEnv(pod: Pod, c: Container, src: EnvSources): Promise<Array<{ key: string; value: string }>> {
   const ns = pod.metadata!.namespace!;
-  const vars = new Map<string, string>();
+  const vars = new Map<string, string>((src.serviceEnv ?? []).map((e) => [e.key, e.value]));
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.configMapRef) {

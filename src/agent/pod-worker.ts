@@ -7,7 +7,7 @@
 // pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, Pod, Secret, Service } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
@@ -36,6 +36,8 @@ import { imageUser, runAsNonRootViolation } from './security-context.js';
 import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeError, containerMounts, podDir, setUpVolumes } from './volumes.js';
+import type { ServiceAccountTokens } from './sa-token.js';
+import { podServices, serviceEnvVars } from './service-env.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -58,6 +60,8 @@ export interface PodWorkerDeps {
   podsRoot: string;
   /** ConfigMaps and Secrets for refreshing running pods' volumes (a short TTL, shared). */
   volumeSources: ObjectCache;
+  /** Tokens for projected serviceAccountToken sources (absent: such volumes cannot be set up). */
+  serviceAccountTokens?: ServiceAccountTokens;
   cgroupRoot: string;
   dns: DnsSettings;
   allocatable: { cpuMilli: number; memory: number };
@@ -484,7 +488,27 @@ export class PodWorker {
       podIPs,
       hostIPs: this.d.hostIPs(),
       allocatable: this.d.allocatable,
+      serviceAccountToken: this.tokenSource(),
     };
+  }
+
+  private tokenSource() {
+    const tokens = this.d.serviceAccountTokens;
+    return tokens ? (pod: Pod, audience: string | undefined, seconds: number | undefined) => tokens.token(pod, audience, seconds) : undefined;
+  }
+
+  /** The API server's Service variables (KUBERNETES_SERVICE_HOST, ...), as kubelet always sets them. */
+  private async serviceEnv(): Promise<Array<{ key: string; value: string }>> {
+    const links = this.pod.spec?.enableServiceLinks !== false;
+    try {
+      const [master, own] = await Promise.all([
+        this.d.volumeSources.get<Service>(resources.services, 'default', 'kubernetes'),
+        links ? this.d.client.list<Service>({ ...resources.services, namespace: this.pod.metadata!.namespace }) : undefined,
+      ]);
+      return serviceEnvVars(podServices(master, own?.items ?? [], links));
+    } catch {
+      throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
+    }
   }
 
   /** The container's environment and mounts (its volumes set up, /etc/hosts written). */
@@ -495,7 +519,7 @@ export class PodWorker {
   ): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
     let envs: Array<{ key: string; value: string }>;
     try {
-      envs = await containerEnv(this.pod, c, this.volumeSourcesNow(podIPs));
+      envs = await containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: await this.serviceEnv() });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
       return { retryInMs: this.cannotStart(c, init, 'CreateContainerConfigError', e.message) };
@@ -558,6 +582,7 @@ export class PodWorker {
         podIPs,
         hostIPs: this.d.hostIPs(),
         allocatable: this.d.allocatable,
+        serviceAccountToken: this.tokenSource(),
       });
       this.refreshError = undefined;
     } catch (e) {

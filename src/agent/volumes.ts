@@ -36,6 +36,8 @@ export interface VolumeSources {
   podIPs: string[];
   hostIPs: string[];
   allocatable: EnvSources['allocatable'];
+  /** A token for the pod's ServiceAccount (projected serviceAccountToken sources). */
+  serviceAccountToken?(pod: Pod, audience: string | undefined, expirationSeconds: number | undefined): Promise<string>;
 }
 
 const PLUGIN: Record<string, string> = {
@@ -329,7 +331,17 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
           keyedPayload(payload, 'configmap', s.configMap.name!, await src.getConfigMap(ns, s.configMap.name!), s.configMap.items, s.configMap.optional, mode);
         else if (s.secret) keyedPayload(payload, 'secret', s.secret.name!, await src.getSecret(ns, s.secret.name!), s.secret.items, s.secret.optional, mode);
         else if (s.downwardAPI) downwardPayload(payload, pod, s.downwardAPI.items ?? [], mode, src);
-        else throw new VolumeError(`volume ${v.name}: unsupported projected source on this node`);
+        else if (s.serviceAccountToken) {
+          const t = s.serviceAccountToken;
+          if (!src.serviceAccountToken) throw new VolumeError(`volume ${v.name}: service account tokens are not available on this node`);
+          let token: string;
+          try {
+            token = await src.serviceAccountToken(pod, t.audience, t.expirationSeconds);
+          } catch (e) {
+            throw new VolumeError(`failed to fetch token: ${(e as Error).message}`);
+          }
+          payload.set(safeRelative(t.path, `serviceAccountToken ${t.path}`), { data: Buffer.from(token, 'utf8'), mode });
+        } else throw new VolumeError(`volume ${v.name}: unsupported projected source on this node`);
       }
     }
     writeAtomic(dir, payload, fsGroup);

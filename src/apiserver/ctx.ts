@@ -4,6 +4,7 @@ import type { ResourceType } from '../registry/index.js';
 import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import type { UserInfo } from './authn/user.js';
+import type { TokenIssuer } from './serviceaccount/issuer.js';
 import { addWarnings } from './respond.js';
 
 export interface Ctx {
@@ -19,6 +20,8 @@ export interface Ctx {
   log: (msg: string) => void;
   /** Who the request acts as (after impersonation). */
   user?: UserInfo;
+  /** What signs ServiceAccount tokens (serviceaccounts/token). */
+  serviceAccountTokens?: TokenIssuer;
 }
 
 /** What admission needs of a request for a write: who makes it, and where its warnings go. */

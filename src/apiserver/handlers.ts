@@ -157,8 +157,8 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
   const posted = subresourceRest(ctx.subresource)?.create;
   if (posted) {
     const body = await readObject(ctx, posted.expects);
-    await posted.run(storage, r, ctx.namespace!, ctx.name!, body, dryRun(q));
-    sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    const out = await posted.run(storage, r, ctx.namespace!, ctx.name!, body, dryRun(q), ctx);
+    sendJson(ctx.res, 201, out ?? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
     return;
   }
   if (ctx.name || ctx.subresource) throw methodNotAllowed();

@@ -2,7 +2,8 @@
 // bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
 // update and delete. Handlers call this; it never knows about HTTP.
 import { ADMIN, type UserInfo } from './authn.js';
-import { randomUUID, randomInt } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { generateName } from '../api/generate-name.js';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
 import { clone, deepEqual, type KObject } from '../api/object.js';
 import type { ResourceType } from '../registry/index.js';
@@ -50,12 +51,7 @@ function encodeForStore(obj: KObject): string {
 
 const storedTooLarge = () => new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: etcdserver: request is too large');
 
-const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-export function generateName(base: string): string {
-  let s = base.length > 58 ? base.slice(0, 58) : base;
-  for (let i = 0; i < 5; i++) s += GENERATE_CHARS[randomInt(GENERATE_CHARS.length)];
-  return s;
-}
+export { generateName };
 
 export const nowRfc3339 = () => rfc3339();
 

@@ -53,6 +53,10 @@ import { NodeAuthorizer } from './authz/node/node-authorizer.js';
 import { nodeRules } from './authz/bootstrap-policy.js';
 import { reconcileBootstrapPolicy } from './authz/reconcile.js';
 import { isReview, serveReview } from './authz/review-handler.js';
+import { loadSigningKey } from './serviceaccount/keys.js';
+import { TokenIssuer } from './serviceaccount/issuer.js';
+import { InvalidTokenError, ServiceAccountAuthenticator, storageLookup } from './serviceaccount/authenticator.js';
+import { serveOidcDiscovery } from './serviceaccount/oidc-discovery.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+berth' };
 
@@ -78,6 +82,12 @@ export interface ApiServerOptions {
   tunnelPingIntervalMs?: number;
   /** --authorization-mode (default Node,RBAC). */
   authorizationModes?: AuthorizationMode[];
+  /** Where the data dir's copy of the ServiceAccount token signing key is (the store holds the key). */
+  serviceAccountKeyPath?: string;
+  /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string;
+  /** --service-account-max-token-expiration in seconds (default: none). */
+  serviceAccountMaxTokenExpirationSeconds?: number;
 }
 
 export interface ServerLimits {
@@ -98,6 +108,9 @@ export class ApiServer {
   private ready = false;
   private readonly log: Logger;
   private readonly authn: Authenticator;
+  /** Signs ServiceAccount tokens (TokenRequest) and checks them (authentication); set at start. */
+  tokenIssuer?: TokenIssuer;
+  private saAuthn?: ServiceAccountAuthenticator;
   private namespaces?: NamespaceLifecycle;
   private compactionTimer?: NodeJS.Timeout;
   private repairTimer?: NodeJS.Timeout;
@@ -146,6 +159,13 @@ export class ApiServer {
     for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    this.tokenIssuer = new TokenIssuer({
+      key: await loadSigningKey(this.opts.store, this.opts.serviceAccountKeyPath),
+      issuer: this.opts.serviceAccountIssuer,
+      maxExpirationSeconds: this.opts.serviceAccountMaxTokenExpirationSeconds,
+    });
+    this.saAuthn = new ServiceAccountAuthenticator(this.tokenIssuer, storageLookup(this.storage));
+
     await this.rbacCache.start();
     await this.nodeGraph.start();
     await this.bootstrap();
@@ -322,16 +342,26 @@ export class ApiServer {
    * token's bootstrap secret (authn.ts), or anonymous without credentials; a credential no
    * authenticator accepts is refused (401), as upstream's union of authenticators.
    */
-  private authenticate(req: IncomingMessage): UserInfo {
+  private async authenticate(req: IncomingMessage): Promise<UserInfo> {
     const user = this.authn.authenticate(req);
     if (user) return user;
-    if (req.headers.authorization) throw unauthorized();
+    const header = req.headers.authorization;
+    if (header?.startsWith('Bearer ') && this.saAuthn) {
+      try {
+        const sa = await this.saAuthn.authenticate(header.slice(7).trim());
+        if (sa) return sa;
+      } catch (e) {
+        if (!(e instanceof InvalidTokenError)) throw e;
+        this.log.debug(`service account token refused: ${e.message}`);
+      }
+    }
+    if (header) throw unauthorized();
     return ANONYMOUS;
   }
 
   /** The authenticated user, or whom it impersonates (allowed by the authorizer), and the request authorized. */
-  private requestUser(req: IncomingMessage, url: URL, parsed = parseRequestPath(url)): UserInfo {
-    const user = impersonatedUser(req, this.authenticate(req), (a) => this.authorizer.check(a));
+  private async requestUser(req: IncomingMessage, url: URL, parsed = parseRequestPath(url)): Promise<UserInfo> {
+    const user = impersonatedUser(req, await this.authenticate(req), (a) => this.authorizer.check(a));
     this.authorizer.check(requestAttributes(user, req.method ?? 'GET', url.pathname, parsed, url.searchParams));
     return user;
   }
@@ -339,7 +369,7 @@ export class ApiServer {
   /** An upgrade request: served by the streamed subresource it names, if that takes upgrades. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const user = this.requestUser(req, url);
+    const user = await this.requestUser(req, url);
     // Streams into pods are for no bootstrap caller (its only business is its CSR).
     if (isBootstrapper(user)) throw forbiddenPath(user, 'create', req.url ?? '/');
     if (AgentTunnels.serves(req.url)) return this.tunnels.accept(req, socket, head, user);
@@ -366,7 +396,7 @@ export class ApiServer {
     // The CA bundle, for joining agents to check against their token's hash (k3s's /cacerts).
     if (path === '/cacerts') return sendText(res, 200, this.opts.pki.caCert);
     const parsed = parseRequestPath(url);
-    const user = this.requestUser(req, url, parsed);
+    const user = await this.requestUser(req, url, parsed);
     if (AgentTunnels.serves(path)) throw badRequest('the agent tunnel is a WebSocket: Upgrade: websocket required');
 
     const watch = parsed.type === 'resource' && (parsed.req.legacyWatch || isWatchParam(url.searchParams.get('watch')));
@@ -388,6 +418,7 @@ export class ApiServer {
     }
 
     if (path === '/openapi/v2') return sendOpenApiV2(req, res);
+    if (this.tokenIssuer && serveOidcDiscovery(path, req, res, this.tokenIssuer)) return;
     if (path === '/openapi/v3') {
       return sendJson(
         res,
@@ -450,6 +481,7 @@ export class ApiServer {
       output: negotiate(req),
       log: this.log,
       user,
+      serviceAccountTokens: this.tokenIssuer,
     };
     if (isReview(r.group)) return serveReview(ctx, this.authorizer);
     try {

@@ -82,6 +82,10 @@ program
     '--authorization-mode <modes>',
     'authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC; system:masters is always allowed)',
   )
+  .option(
+    '--service-account-max-token-expiration <duration>',
+    'the longest ServiceAccount token a TokenRequest gets (e.g. 48h; longer requests are shortened to it; default: no limit)',
+  )
   .option('--secrets-encryption', 'encrypt Secrets at rest (aescbc), with the key kept in DIR/cred/encryption-config.json (written on first start)')
   .option(
     '--encryption-provider-config <file>',

@@ -23,6 +23,8 @@ import { lockDataDir } from './data-dir-lock.js';
 import { superviseeHooks } from './supervisor.js';
 import { serverLimits, type ServerLimitFlags } from './server-limits-flags.js';
 import { parseAuthorizationModes } from '../apiserver/authz/authorizer.js';
+import { maxTokenExpirationSeconds } from '../apiserver/serviceaccount/issuer.js';
+import { parseGoDuration } from '../sim/duration.js';
 import { raiseOpenFileLimit } from './file-limit.js';
 import { parsePodNetworkMode } from '../network/peers.js';
 import { encryptingStore, givenEncryptionConfig, serverEncryption, type EncryptionFlags } from './secrets-encrypt.js';
@@ -58,6 +60,7 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   token?: string;
   podNetwork?: string;
   authorizationMode?: string;
+  serviceAccountMaxTokenExpiration?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -125,6 +128,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const { limits, tls } = serverLimits(flags);
   const authorizationModes = flags.authorizationMode === undefined ? undefined : parseAuthorizationModes(flags.authorizationMode);
+  const maxTokenExpiration = flags.serviceAccountMaxTokenExpiration;
+  const serviceAccountMaxTokenExpirationSeconds =
+    maxTokenExpiration === undefined ? undefined : maxTokenExpirationSeconds(parseGoDuration(maxTokenExpiration), maxTokenExpiration);
   const givenEncryption = givenEncryptionConfig(flags);
   const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const advertise = advertiseAddress(flags.advertiseAddress, host);
@@ -154,6 +160,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     services,
     bootstrapSecret: join.secret,
     authorizationModes,
+    serviceAccountKeyPath: joinPath(dataDir, 'pki', 'service-account.key'),
+    serviceAccountMaxTokenExpirationSeconds,
   });
   let stopping = false;
   const startingNode = new AbortController();

@@ -42,7 +42,12 @@ for (const version of VERSIONS) {
     assert.ok(volume, `a host-root volume: ${JSON.stringify(pod.spec.volumes)}`);
     assert.equal(volume.hostPath?.path, '/', `host-root is a hostPath of /: ${JSON.stringify(volume)}`);
     assert.equal(volume.emptyDir, undefined);
-    assert.deepEqual(pod.spec.containers[0].volumeMounts, [{ name: 'host-root', mountPath: '/host' }]);
+    // Besides host-root, ServiceAccount admission's token volume, as on any cluster.
+    const token = pod.spec.volumes.find((v: { name: string }) => v.name.startsWith('kube-api-access-'));
+    assert.deepEqual(pod.spec.containers[0].volumeMounts, [
+      { name: 'host-root', mountPath: '/host' },
+      { name: token.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+    ]);
   });
 
   test(`kubectl ${version} debug POD --copy-to: probes and key selectors survive the copy`, () => {

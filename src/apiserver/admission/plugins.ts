@@ -4,6 +4,7 @@
 // line after its name. See chain.ts for how to write one.
 import { AdmissionChain } from './chain.js';
 import type { AdmissionPlugin } from './types.js';
+import { serviceAccount } from './plugins/service-account.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
 import { limitRanger } from './plugins/limit-ranger.js';
@@ -18,6 +19,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   limitRanger,
 
   // ServiceAccount
+  serviceAccount,
 
   // NodeRestriction
   nodeRestriction,

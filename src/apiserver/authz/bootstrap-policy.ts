@@ -388,6 +388,10 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['list', 'watch'], ['*'], ['*']),
       rule(['create'], [''], ['serviceaccounts/token']),
     ]),
+    // Who may read the ServiceAccount issuer's OIDC discovery documents (bound to every ServiceAccount).
+    clusterRole('system:service-account-issuer-discovery', [
+      urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/']),
+    ]),
     clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [
       rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient']),
     ]),
@@ -431,6 +435,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:discovery', [group('system:authenticated')]),
     clusterRoleBinding('system:basic-user', [group('system:authenticated')]),
     clusterRoleBinding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    clusterRoleBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     clusterRoleBinding('system:node-proxier', [user('system:kube-proxy')]),
     clusterRoleBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterRoleBinding('system:kube-scheduler', [user('system:kube-scheduler')]),

@@ -9,6 +9,7 @@ import { eviction } from './eviction.js';
 import { finalize } from './finalize.js';
 import { scale } from './scale.js';
 import { status } from './status.js';
+import { token } from './token.js';
 
 import type { StreamRest } from './stream.js';
 import { podLog } from './log.js';
@@ -22,7 +23,7 @@ export type { SubresourceRest, KindRef } from './rest.js';
 export type { StreamRest, StreamCtx } from './stream.js';
 export { SCALE_KIND } from './scale.js';
 
-const rests: Record<string, SubresourceRest> = { approval, binding, eviction, finalize, scale, status };
+const rests: Record<string, SubresourceRest> = { approval, binding, eviction, finalize, scale, status, token };
 
 /** The main resource when `name` is empty; undefined for a subresource not served here. */
 export function subresourceRest(name: string | undefined): SubresourceRest | undefined {

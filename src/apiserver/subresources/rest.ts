@@ -5,6 +5,7 @@ import type { KObject } from '../../api/object.js';
 import type { ResourceType } from '../../registry/index.js';
 import type { RestStorage } from '../rest-storage.js';
 import type { Subresource } from '../../registry/strategy.js';
+import type { Ctx } from '../ctx.js';
 
 export interface KindRef {
   apiVersion: string;
@@ -12,10 +13,13 @@ export interface KindRef {
 }
 
 export interface SubresourceRest {
-  /** POST of a request object of its own kind, answered with a Success Status (binding, eviction). */
+  /**
+   * POST of a request object of its own kind, answered with a Success Status (binding,
+   * eviction) or, when run returns one, with an object (a TokenRequest with its token).
+   */
   create?: {
     expects: KindRef;
-    run(storage: RestStorage, r: ResourceType, namespace: string, name: string, body: KObject, dryRun: boolean): Promise<void>;
+    run(storage: RestStorage, r: ResourceType, namespace: string, name: string, body: KObject, dryRun: boolean, ctx?: Ctx): Promise<void | KObject>;
   };
   /** GET, PUT and PATCH of the object seen as another kind (scale). */
   view?: {

@@ -8,6 +8,7 @@ export const serviceaccounts: KindDef = {
   plural: 'serviceaccounts',
   namespaced: true,
   shortNames: ['sa'],
+  subresources: [{ name: 'token', verbs: ['create'], group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }],
   printer: serviceAccountPrinter,
   validator: serviceAccountValidator,
 };
