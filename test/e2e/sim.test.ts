@@ -187,7 +187,8 @@ test("a pod the scheduler binds to a simulated node runs: Ready 1/1 with an addr
   assert.equal(p.status.qosClass, 'BestEffort');
   assert.deepEqual(
     p.status.conditions.map((c: any) => `${c.type}=${c.status}`),
-    ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'],
+    // The scheduler's condition first, then the kubelet's, as upstream's status manager merges them (and the agent's).
+    ['PodScheduled=True', 'PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True'],
   );
   const cs = p.status.containerStatuses[0];
   assert.equal(cs.name, 'app');
