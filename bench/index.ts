@@ -11,6 +11,7 @@ import { servicesSuite } from './services.js';
 import { dnsSuite } from './dns.js';
 import { networkSuite } from './network.js';
 import { rbacSuite } from './rbac.js';
+import { simSuite } from './sim.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -21,6 +22,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   dns: () => dnsSuite(),
   network: () => networkSuite(),
   rbac: () => rbacSuite(),
+  sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {
