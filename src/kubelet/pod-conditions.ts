@@ -89,7 +89,10 @@ export function readyCondition(spec: PodSpec, containersReady: Condition, condit
  * the kubelet's in its order, as upstream's status manager merges them (mergePodStatus). A
  * condition whose status did not change keeps its lastTransitionTime; one that changed gets now.
  */
-export function mergeConditions(existing: PodCondition[], generated: Condition[], now: string): PodCondition[] {
+export function mergeConditions(existing: PodCondition[], generated: Condition[], now: string | (() => string)): PodCondition[] {
+  // Formatted only when a condition changed (the simulator computes 150 000 pods' statuses).
+  let at: string | undefined;
+  const transition = () => (at ??= typeof now === 'string' ? now : now());
   const ours = new Set(generated.map((g) => g.type));
   const out: PodCondition[] = existing.filter((c) => !ours.has(c.type));
   for (const g of generated) {
@@ -97,7 +100,7 @@ export function mergeConditions(existing: PodCondition[], generated: Condition[]
     const c: PodCondition = {
       type: g.type,
       status: g.status,
-      lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+      lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : transition(),
     };
     if (g.reason) c.reason = g.reason;
     if (g.message) c.message = g.message;

@@ -171,7 +171,7 @@ export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): Pod
   const status: PodStatus = {
     ...old,
     phase,
-    conditions: mergeConditions(old.conditions ?? [], generated, rfc3339(new Date(now))),
+    conditions: mergeConditions(old.conditions ?? [], generated, () => rfc3339(new Date(now))),
     hostIP: view.hostIPs[0],
     hostIPs: view.hostIPs.map((ip) => ({ ip })),
     startTime: old.startTime ?? rfc3339(new Date(now)),

@@ -54,15 +54,21 @@ export class TimeMemo {
 
   read(path: string, stamp: string | null | undefined): number | undefined {
     if (!stamp) return undefined;
-    const ms = this.exact.get(path);
-    if (ms !== undefined && rfc3339(new Date(ms)) === stamp) return ms;
     const t = Date.parse(stamp);
-    return Number.isNaN(t) ? undefined : t;
+    if (Number.isNaN(t)) return undefined;
+    // Ours when it is the whole second our exact time was written as (compared without formatting: hot).
+    const ms = this.exact.get(path);
+    return ms !== undefined && Math.floor(ms / 1000) * 1000 === t ? ms : t;
   }
 
   write(path: string, ms: number): string {
-    this.exact.set(path, ms);
+    this.remember(path, ms);
     return rfc3339(new Date(ms));
+  }
+
+  /** The exact time behind a timestamp written elsewhere (the kubelet core formats the status). */
+  remember(path: string, ms: number): void {
+    this.exact.set(path, ms);
   }
 }
 
@@ -382,7 +388,8 @@ function render(pod: Pod, env: PodEnv, sim: Simulation): PodStatus {
     },
     env.now,
   );
-  status.startTime = env.memo.write('start', sim.start);
+  // The core wrote startTime as the pod's first status did (or now, the start): its exact time is kept.
+  env.memo.remember('start', sim.start);
   if (sim.reason) {
     status.reason = sim.reason;
     status.message = sim.message;
@@ -442,15 +449,15 @@ function criContainer(
 /** The exact times behind the whole-second timestamps the status is about to carry. */
 function rememberTimes(run: Run, path: string, memo: TimeMemo): void {
   const s = run.state;
-  if (s.kind === 'running') memo.write(`${path}/started`, s.startedAt);
+  if (s.kind === 'running') memo.remember(`${path}/started`, s.startedAt);
   else if (s.kind === 'terminated') rememberTerminated(s, path, memo);
   // A back-off's exit is shown as lastState.
   if (run.last) rememberTerminated(run.last, `${path}/last`, memo);
 }
 
 function rememberTerminated(t: Terminated, path: string, memo: TimeMemo): void {
-  if (t.startedAt !== undefined) memo.write(`${path}/s`, t.startedAt);
-  if (t.finishedAt !== undefined) memo.write(`${path}/f`, t.finishedAt);
+  if (t.startedAt !== undefined) memo.remember(`${path}/s`, t.startedAt);
+  if (t.finishedAt !== undefined) memo.remember(`${path}/f`, t.finishedAt);
 }
 
 function isReady(c: Container, run: Run, at: number, init: boolean, failing: ReadonlySet<string>): boolean {
