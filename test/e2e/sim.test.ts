@@ -320,6 +320,28 @@ test('a pod with a readiness gate is not Ready until the gate condition is patch
   assert.equal(p.status.conditions.find((c: any) => c.type === 'example.com/lb-ready').status, 'True', 'the gate condition is kept');
 });
 
+test('a readiness probe failing by annotation: the pod runs 1/2, never Ready, and kubectl wait for Ready times out', async () => {
+  const probe = { exec: { command: ['true'] } };
+  apply(
+    pod(
+      'unready',
+      {
+        initContainers: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31', restartPolicy: 'Always', readinessProbe: probe }],
+        containers: [{ name: 'app', image: 'nginx', readinessProbe: probe }],
+      },
+      { 'sim.berth.dev/readiness-fails': 'app' },
+    ),
+  );
+  await eventually(() => /^unready\s+1\/2\s+Running\s+0\s/.test(podRow('unready')), 'unready 1/2 Running', 20_000);
+  const p = json(['get', 'pod', 'unready']);
+  const ready = p.status.conditions.find((c: any) => c.type === 'Ready');
+  assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ContainersNotReady', 'containers with unready status: [app]']);
+  assert.deepEqual([p.status.initContainerStatuses[0].ready, p.status.containerStatuses[0].ready, p.status.containerStatuses[0].started], [true, false, true]);
+  const wait = kubectl(s, ['wait', 'pod/unready', '--for=condition=Ready', '--timeout=3s']);
+  assert.notEqual(wait.code, 0, 'never Ready');
+  assert.match(wait.stderr, /timed out waiting for the condition/);
+});
+
 test('init containers run first: Init:0/1, then Running; a native sidecar stays running beside the app', async () => {
   apply(pod('init', { initContainers: [{ name: 'setup', image: 'busybox' }] }));
   await eventually(() => /^init\s+0\/1\s+Init:0\/1\s/.test(podRow('init')), 'Init:0/1', 10_000);
