@@ -1,11 +1,13 @@
-// The simulated kubelet's pod state machine. From a pod's spec, the status it last reported and
-// the time, it computes the status a kubelet would report now: the sandbox gets an address,
+// The simulated runtime. From a pod's spec, annotations, the status it last reported and the
+// time, it works out what a container runtime would show now: the sandbox gets an address,
 // init containers run one after another (sidecars start and stay), app containers start, turn
-// Ready, exit when told to, restart with CrashLoopBackOff, and the pod ends Succeeded or Failed.
-// The status is the state: every transition time is derived from the timestamps in it (and
-// from a memo of the exact times this process wrote, since timestamps keep only seconds), so
+// Ready (unless their readiness probe is told to fail), exit when told to, restart with the
+// kubelet's back-off, and the pod ends when nothing will run again. The kubelet core turns that
+// view into the status (computePodStatus, as for the agent's pods: phase, conditions, container
+// statuses). The status is the state: every transition time is derived from the timestamps in it
+// (and from a memo of the exact times this process wrote, since timestamps keep only seconds), so
 // computing at any moment gives the same answer however many steps were skipped in between.
-import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
+import type { Container, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
