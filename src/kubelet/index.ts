@@ -53,14 +53,7 @@ export {
   type Condition,
 } from './pod-conditions.js';
 export { isRestartableInit, podPhase } from './pod-phase.js';
-export {
-  CONTAINER_STATUS_UNKNOWN_MESSAGE,
-  CONTAINER_STATUS_UNKNOWN_REASON,
-  computePodStatus,
-  initialized,
-  type ContainerView,
-  type PodView,
-} from './pod-status.js';
+export { CONTAINER_STATUS_UNKNOWN_MESSAGE, CONTAINER_STATUS_UNKNOWN_REASON, computePodStatus, type ContainerView, type PodView } from './pod-status.js';
 export {
   InvalidPodWorkerTransition,
   SYNCING,
