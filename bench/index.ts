@@ -14,6 +14,7 @@ import { joinSuite } from './join.js';
 import { rbacSuite } from './rbac.js';
 import { workloadsSuite } from './workloads.js';
 import { nodeAuthzSuite } from './node-authz.js';
+import { simSuite } from './sim.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -27,6 +28,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   rbac: () => rbacSuite(),
   workloads: (a, workload) => workloadsSuite({ workload, jobs: numberFlag(a, '--jobs'), nodes: numberFlag(a, '--nodes') }),
   'node-authz': () => nodeAuthzSuite(),
+  sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
 };
 
 function numberFlag(a: string[], name: string): number | undefined {

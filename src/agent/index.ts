@@ -3,6 +3,6 @@
 export { Agent, type AgentOptions, type AgentCniOptions, type AgentDnsServerOptions } from './agent.js';
 export { AGENT_VERSION, defaultNodeIP, machineFacts, nodeStatus, nodeConditions } from './node.js';
 export { NODE_LEASE_NAMESPACE, ServingCertManager } from '../kubelet/index.js';
-export { computePodStatus, type PodView, type ContainerView } from './pod-status.js';
+export { computePodStatus, type PodView, type ContainerView } from '../kubelet/index.js';
 export { podPhase } from '../kubelet/index.js';
 export { AgentServer, EndpointError, pipeUpgrade, type AgentServerOptions, type ContainerLookup, type ServingCert } from './server.js';

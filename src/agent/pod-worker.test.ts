@@ -17,7 +17,7 @@ import { PodWorker } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
-import { criContainer } from './testing.js';
+import { criContainer } from '../kubelet/testing.js';
 
 /** A pod's sandbox and containers, as a runtime that already ran them holds them; records stops and removals. */
 function memoryRuntime(uid: string) {

@@ -15,10 +15,12 @@ import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../
 import {
   Backoff,
   SYNCING,
+  computePodStatus,
   isRestartableInit,
   podWorkerTransition,
   type PodWorkerEvent,
   type PodWorkerState,
+  type ContainerView,
   type TerminationReason,
 } from '../kubelet/index.js';
 import { ANNOTATION_CONTAINER_HASH, LABEL_POD_UID, containerConfig, containerHash, sandboxConfig, type DnsSettings } from './container-config.js';
@@ -28,7 +30,6 @@ import type { ObjectCache } from './object-cache.js';
 import type { ImagePuller } from './image-puller.js';
 import { MIN_GRACE_SECONDS, graceAfterPreStop, killGracePeriod, killMessage, runHook, runPreStopHook, type KillReason } from './lifecycle.js';
 import { podIdentity, removePodFromNode } from './pod-cleanup.js';
-import { computePodStatus, type ContainerView } from './pod-status.js';
 import { initContainerActions, terminationPrereqs, type InitActions } from './sidecars.js';
 import { allDone, formatDuration, shouldRestart } from './restart-policy.js';
 import type { ProbeManager } from './probes.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
 import type { ContainerStatus } from '../runtime/index.js';
 import { initContainerActions, terminationPrereqs } from './sidecars.js';
-import { criContainer } from './testing.js';
+import { criContainer } from '../kubelet/testing.js';
 
 const crt = (name: string, state: ContainerStatus['state'], exitCode = 0) => criContainer(name, state, { exitCode });
 

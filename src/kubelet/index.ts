@@ -7,6 +7,8 @@
 //   something changed or 5 min passed);
 // - pod-phase: a pod's phase from its container statuses (upstream's getPhase), and what a sidecar is;
 // - pod-conditions: the pod conditions a kubelet owns (upstream's status/generate.go) and their merge;
+// - pod-status: a pod's whole status from what its runtime shows (upstream's generateAPIPodStatus),
+//   the agent's view built from CRI, the simulator's from its plan;
 // - pod-worker-state: a pod's lifecycle on its node (syncing, terminating, terminated, finished)
 //   and its one transition function (upstream's pod_workers.go);
 // - backoff: container restart and image pull back-off (client-go's flowcontrol.Backoff);
@@ -51,6 +53,7 @@ export {
   type Condition,
 } from './pod-conditions.js';
 export { isRestartableInit, podPhase } from './pod-phase.js';
+export { CONTAINER_STATUS_UNKNOWN_MESSAGE, CONTAINER_STATUS_UNKNOWN_REASON, computePodStatus, type ContainerView, type PodView } from './pod-status.js';
 export {
   InvalidPodWorkerTransition,
   SYNCING,

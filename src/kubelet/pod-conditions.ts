@@ -85,23 +85,26 @@ export function readyCondition(spec: PodSpec, containersReady: Condition, condit
 }
 
 /**
- * The kubelet's conditions first (in its order), then everyone else's as they were. A condition
- * whose status did not change keeps its lastTransitionTime; one that changed gets now.
+ * Everyone else's conditions as they were (PodScheduled, DisruptionTarget, readiness gates), then
+ * the kubelet's in its order, as upstream's status manager merges them (mergePodStatus). A
+ * condition whose status did not change keeps its lastTransitionTime; one that changed gets now.
  */
-export function mergeConditions(existing: PodCondition[], generated: Condition[], now: string): PodCondition[] {
-  const out: PodCondition[] = [];
+export function mergeConditions(existing: PodCondition[], generated: Condition[], now: string | (() => string)): PodCondition[] {
+  // Formatted only when a condition changed (the simulator computes 150 000 pods' statuses).
+  let at: string | undefined;
+  const transition = () => (at ??= typeof now === 'string' ? now : now());
+  const ours = new Set(generated.map((g) => g.type));
+  const out: PodCondition[] = existing.filter((c) => !ours.has(c.type));
   for (const g of generated) {
     const old = existing.find((c) => c.type === g.type);
     const c: PodCondition = {
       type: g.type,
       status: g.status,
-      lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+      lastTransitionTime: old && old.status === g.status && old.lastTransitionTime ? old.lastTransitionTime : transition(),
     };
     if (g.reason) c.reason = g.reason;
     if (g.message) c.message = g.message;
     out.push(c);
   }
-  const ours = new Set(generated.map((g) => g.type));
-  for (const c of existing) if (!ours.has(c.type)) out.push(c);
   return out;
 }

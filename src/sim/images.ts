@@ -25,8 +25,21 @@ export function normalizeImage(image: string): string {
   return name + suffix;
 }
 
+/** Image IDs already worked out: a cluster runs few images, and every status names them (bounded all the same). */
+const imageIds = new Map<string, string>();
+const IMAGE_IDS_KEPT = 1024;
+
 /** "docker.io/library/nginx@sha256:…": the repository and a digest standing for this image. */
 export function imageIdOf(image: string): string {
+  let id = imageIds.get(image);
+  if (id === undefined) {
+    if (imageIds.size >= IMAGE_IDS_KEPT) imageIds.clear();
+    imageIds.set(image, (id = computeImageId(image)));
+  }
+  return id;
+}
+
+function computeImageId(image: string): string {
   const full = normalizeImage(image);
   const at = full.indexOf('@');
   if (at >= 0) return full;

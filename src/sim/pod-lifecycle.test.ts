@@ -77,12 +77,13 @@ test('with no start delay a pod goes straight to Running and Ready, reported as 
   assert.equal(s.qosClass, 'BestEffort', 'qosClass stays as set');
   assert.deepEqual(
     s.conditions!.map((c) => [c.type, c.status]),
+    // Others' conditions first, then the kubelet's in its order (upstream's mergePodStatus).
     [
+      ['PodScheduled', 'True'],
       ['PodReadyToStartContainers', 'True'],
       ['Initialized', 'True'],
       ['Ready', 'True'],
       ['ContainersReady', 'True'],
-      ['PodScheduled', 'True'],
     ],
   );
   assert.equal(cond(s, 'PodScheduled')!.lastTransitionTime, '2026-01-02T03:04:04Z', "the scheduler's condition is kept");
@@ -230,11 +231,11 @@ test('exit-after with restartPolicy Never: the pod Succeeds (Completed), or Fail
   assert.deepEqual(
     s.conditions!.map((c) => [c.type, c.status, c.reason ?? '']),
     [
+      ['PodScheduled', 'True', ''],
       ['PodReadyToStartContainers', 'False', ''],
       ['Initialized', 'True', 'PodCompleted'],
       ['Ready', 'False', 'PodCompleted'],
       ['ContainersReady', 'False', 'PodCompleted'],
-      ['PodScheduled', 'True', ''],
     ],
   );
   assert.equal(s.podIP, IP, 'the address stays in the status');

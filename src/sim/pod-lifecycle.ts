@@ -1,33 +1,37 @@
-// The simulated kubelet's pod state machine. From a pod's spec, the status it last reported and
-// the time, it computes the status a kubelet would report now: the sandbox gets an address,
+// The simulated runtime. From a pod's spec, annotations, the status it last reported and the
+// time, it works out what a container runtime would show now: the sandbox gets an address,
 // init containers run one after another (sidecars start and stay), app containers start, turn
-// Ready, exit when told to, restart with CrashLoopBackOff, and the pod ends Succeeded or Failed.
-// The status is the state: every transition time is derived from the timestamps in it (and
-// from a memo of the exact times this process wrote, since timestamps keep only seconds), so
+// Ready (unless their readiness probe is told to fail), exit when told to, restart with the
+// kubelet's back-off, and the pod ends when nothing will run again. The kubelet core turns that
+// view into the status (computePodStatus, as for the agent's pods: phase, conditions, container
+// statuses). The status is the state: every transition time is derived from the timestamps in it
+// (and from a memo of the exact times this process wrote, since timestamps keep only seconds), so
 // computing at any moment gives the same answer however many steps were skipped in between.
-import type { Container, ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
+import type { Container, ContainerStateTerminated, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { containerIdOf, imageIdOf, normalizeImage } from './images.js';
+import type { ContainerStatus as CriContainerStatus } from '../runtime/index.js';
 import {
-  containersReadyCondition,
-  initializedCondition,
-  mergeConditions,
+  CONTAINER_STATUS_UNKNOWN_MESSAGE,
+  CONTAINER_STATUS_UNKNOWN_REASON,
+  computePodStatus,
   isRestartableInit,
-  podReadyToStartContainersCondition,
-  readyCondition,
   restartBackoffMs,
+  type ContainerView,
 } from '../kubelet/index.js';
 
 /** A Go duration after which every app container exits (measured from each container's start). */
 export const EXIT_AFTER_ANNOTATION = 'sim.berth.dev/exit-after';
 /** The exit code of those exits (default 0). */
 export const EXIT_CODE_ANNOTATION = 'sim.berth.dev/exit-code';
+/** Containers (names, comma-separated) whose readiness probe fails: they run but never turn Ready. */
+export const READINESS_FAILS_ANNOTATION = 'sim.berth.dev/readiness-fails';
 
 export const DEADLINE_EXCEEDED_REASON = 'DeadlineExceeded';
 export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
-export const CONTAINER_STATUS_UNKNOWN_REASON = 'ContainerStatusUnknown';
-export const CONTAINER_STATUS_UNKNOWN_MESSAGE = 'The container could not be located when the pod was terminated';
+/** The runtime name in the simulated containers' IDs (sim://...), as "containerd" in the agent's. */
+const SIM_RUNTIME = 'sim';
 
 /** SIGKILL. */
 const KILLED_EXIT_CODE = 137;
@@ -52,15 +56,21 @@ export class TimeMemo {
 
   read(path: string, stamp: string | null | undefined): number | undefined {
     if (!stamp) return undefined;
-    const ms = this.exact.get(path);
-    if (ms !== undefined && rfc3339(new Date(ms)) === stamp) return ms;
     const t = Date.parse(stamp);
-    return Number.isNaN(t) ? undefined : t;
+    if (Number.isNaN(t)) return undefined;
+    // Ours when it is the whole second our exact time was written as (compared without formatting: hot).
+    const ms = this.exact.get(path);
+    return ms !== undefined && Math.floor(ms / 1000) * 1000 === t ? ms : t;
   }
 
   write(path: string, ms: number): string {
-    this.exact.set(path, ms);
+    this.remember(path, ms);
     return rfc3339(new Date(ms));
+  }
+
+  /** The exact time behind a timestamp written elsewhere (the kubelet core formats the status). */
+  remember(path: string, ms: number): void {
+    this.exact.set(path, ms);
   }
 }
 
@@ -352,51 +362,120 @@ function stopAll(sim: Simulation, t: number, exitCode: number, onlySidecars = fa
   sim.apps = sim.apps.map((r) => stop(r, false));
 }
 
+/**
+ * The status, computed by the kubelet core from what this simulated runtime shows (the same
+ * computation as the agent's over CRI): the containers as a runtime would list them.
+ */
 function render(pod: Pod, env: PodEnv, sim: Simulation): PodStatus {
   const spec = pod.spec!;
-  const old = pod.status ?? {};
-  const { memo } = env;
   const uid = pod.metadata?.uid ?? '';
-  const initStatuses = (spec.initContainers ?? []).map((c, i) => renderRun(c, sim.init[i]!, `i/${c.name}`, uid, memo, isReady(c, sim.init[i]!, sim.at, true)));
-  const statuses = (spec.containers ?? []).map((c, i) => renderRun(c, sim.apps[i]!, `c/${c.name}`, uid, memo, isReady(c, sim.apps[i]!, sim.at, false)));
   const terminal = isTerminalPhase(sim.phase);
-  const containersReady = containersReadyCondition(spec, initStatuses, statuses, sim.phase);
-  const generated = [
-    podReadyToStartContainersCondition(sim.sandboxReady && !terminal),
-    initializedCondition(spec, initStatuses, statuses, sim.phase),
-    readyCondition(spec, containersReady, old.conditions ?? []),
-    containersReady,
-  ];
-  const status: PodStatus = {
-    phase: sim.phase,
-    conditions: mergeConditions(old.conditions ?? [], generated, rfc3339(new Date(env.now))),
-    hostIP: env.hostIP,
-    hostIPs: [{ ip: env.hostIP }],
+  const containers = new Map<string, ContainerView>();
+  const failing = failingReadiness(pod);
+  const add = (c: Container, run: Run, path: string, init: boolean) => {
+    rememberTimes(run, path, env.memo);
+    containers.set(c.name, containerView(c, run, uid, isReady(c, run, sim.at, init, failing)));
   };
-  if (env.podIP !== undefined) {
-    status.podIP = env.podIP;
-    status.podIPs = [{ ip: env.podIP }];
-  }
-  status.startTime = memo.write('start', sim.start);
-  if (initStatuses.length) status.initContainerStatuses = initStatuses;
-  status.containerStatuses = statuses;
+  (spec.initContainers ?? []).forEach((c, i) => add(c, sim.init[i]!, `i/${c.name}`, true));
+  (spec.containers ?? []).forEach((c, i) => add(c, sim.apps[i]!, `c/${c.name}`, false));
+  const status = computePodStatus(
+    pod,
+    {
+      sandboxReady: sim.sandboxReady && !terminal,
+      podIPs: env.podIP !== undefined ? [env.podIP] : [],
+      hostIPs: [env.hostIP],
+      containers,
+      terminal,
+      runtimeName: SIM_RUNTIME,
+    },
+    env.now,
+  );
+  // The core wrote startTime as the pod's first status did (or now, the start): its exact time is kept.
+  env.memo.remember('start', sim.start);
   if (sim.reason) {
     status.reason = sim.reason;
     status.message = sim.message;
   }
-  // Whatever else the status held (qosClass, nominatedNodeName, resize...) stays as it was.
-  const out = status as Record<string, unknown>;
-  for (const [k, v] of Object.entries(old)) if (!(k in out)) out[k] = v;
   return status;
 }
 
-function isReady(c: Container, run: Run, at: number, init: boolean): boolean {
+/**
+ * What a runtime would list for the container: its newest run (running, exited, or the exit a
+ * back-off waits after) and the run before it, IDs and image as a runtime gives them. A container
+ * that never ran has none; why it waits is the simulator's, as the agent's worker says its own.
+ */
+function containerView(c: Container, run: Run, uid: string, ready: boolean): ContainerView {
+  const image = normalizeImage(c.image ?? '');
+  const exited = (t: Terminated, attempt: number) => criContainer(c.name, 'CONTAINER_EXITED', attempt, uid, image, t);
+  const s = run.state;
+  if (s.kind === 'running') {
+    const latest = criContainer(c.name, 'CONTAINER_RUNNING', run.restartCount, uid, image, { startedAt: s.startedAt });
+    return { latest, previous: run.last && exited(run.last, run.restartCount - 1), ready, started: true };
+  }
+  if (s.kind === 'terminated') {
+    // Never ran: a terminated pod's container it did not get to (the status says it).
+    if (s.reason === CONTAINER_STATUS_UNKNOWN_REASON && !s.containerID) return { ready: false, started: false };
+    return { latest: exited(s, run.restartCount), previous: run.last && exited(run.last, run.restartCount - 1), ready, started: false };
+  }
+  const waiting = { reason: s.reason, ...(s.message ? { message: s.message } : {}) };
+  return { latest: run.last && exited(run.last, run.restartCount), waiting, ready: false, started: false };
+}
+
+function criContainer(
+  name: string,
+  state: 'CONTAINER_RUNNING' | 'CONTAINER_EXITED',
+  attempt: number,
+  uid: string,
+  image: string,
+  t: Partial<Terminated>,
+): CriContainerStatus {
+  const id = (t.containerID ?? containerIdOf(uid, name, attempt)).replace(/^sim:\/\//, '');
+  return {
+    id,
+    metadata: { name, attempt },
+    state,
+    createdAtMs: t.startedAt ?? 0,
+    startedAtMs: t.startedAt ?? 0,
+    finishedAtMs: t.finishedAt ?? 0,
+    exitCode: t.exitCode ?? 0,
+    image,
+    imageRef: imageIdOf(image),
+    reason: t.reason ?? '',
+    message: t.message ?? '',
+    labels: {},
+    annotations: {},
+    logPath: '',
+  };
+}
+
+/** The exact times behind the whole-second timestamps the status is about to carry. */
+function rememberTimes(run: Run, path: string, memo: TimeMemo): void {
+  const s = run.state;
+  if (s.kind === 'running') memo.remember(`${path}/started`, s.startedAt);
+  else if (s.kind === 'terminated') rememberTerminated(s, path, memo);
+  // A back-off's exit is shown as lastState.
+  if (run.last) rememberTerminated(run.last, `${path}/last`, memo);
+}
+
+function rememberTerminated(t: Terminated, path: string, memo: TimeMemo): void {
+  if (t.startedAt !== undefined) memo.remember(`${path}/s`, t.startedAt);
+  if (t.finishedAt !== undefined) memo.remember(`${path}/f`, t.finishedAt);
+}
+
+function isReady(c: Container, run: Run, at: number, init: boolean, failing: ReadonlySet<string>): boolean {
   const s = run.state;
   if (init && !isRestartableInit(c)) return s.kind === 'terminated' && s.exitCode === 0;
+  if (c.readinessProbe && failing.has(c.name)) return false;
   return s.kind === 'running' && at >= s.startedAt + readinessDelay(c);
 }
 
-/** A readiness probe passes first after its initial delay (probes are not run: they pass). */
+/** The containers whose readiness probe the pod's annotation says fails (one without a probe has none to fail). */
+function failingReadiness(pod: Pod): ReadonlySet<string> {
+  const v = pod.metadata?.annotations?.[READINESS_FAILS_ANNOTATION];
+  return new Set(v ? v.split(',').map((n) => n.trim()) : []);
+}
+
+/** A readiness probe passes first after its initial delay (probes are not run: they pass unless told to fail). */
 function readinessDelay(c: Container): number {
   return (c.readinessProbe?.initialDelaySeconds ?? 0) * 1000;
 }
@@ -425,37 +504,4 @@ function readTerminated(t: ContainerStateTerminated | undefined, path: string, m
     finishedAt: memo.read(`${path}/f`, t.finishedAt),
     containerID: t.containerID,
   };
-}
-
-function renderTerminated(t: Terminated, path: string, memo: TimeMemo): ContainerStateTerminated {
-  const out: ContainerStateTerminated = { exitCode: t.exitCode };
-  if (t.reason) out.reason = t.reason;
-  if (t.message) out.message = t.message;
-  if (t.startedAt !== undefined) out.startedAt = memo.write(`${path}/s`, t.startedAt);
-  if (t.finishedAt !== undefined) out.finishedAt = memo.write(`${path}/f`, t.finishedAt);
-  if (t.containerID) out.containerID = t.containerID;
-  return out;
-}
-
-function renderRun(c: Container, run: Run, path: string, uid: string, memo: TimeMemo, ready: boolean): ContainerStatus {
-  const s = run.state;
-  let state: ContainerState;
-  if (s.kind === 'running') state = { running: { startedAt: memo.write(`${path}/started`, s.startedAt) } };
-  else if (s.kind === 'terminated') state = { terminated: renderTerminated(s, path, memo) };
-  else state = { waiting: s.message ? { reason: s.reason, message: s.message } : { reason: s.reason } };
-  const image = normalizeImage(c.image ?? '');
-  const everRan = s.kind !== 'waiting' || run.last !== undefined;
-  const cs: ContainerStatus = {
-    name: c.name,
-    state,
-    lastState: run.last ? { terminated: renderTerminated(run.last, `${path}/last`, memo) } : {},
-    ready,
-    restartCount: run.restartCount,
-    image,
-    imageID: everRan ? imageIdOf(image) : '',
-    started: s.kind === 'running',
-  };
-  if (s.kind === 'running') cs.containerID = containerIdOf(uid, c.name, run.restartCount);
-  else if (s.kind === 'terminated' && s.containerID) cs.containerID = s.containerID;
-  return cs;
 }

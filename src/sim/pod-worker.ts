@@ -1,9 +1,10 @@
 // The pods of the simulated nodes: one informer over every bound pod, a work queue keyed by
-// pod, and a few workers. A worker computes the pod's status now (pod-lifecycle), writes it when
-// it changed, and queues the pod again for when it next changes by itself. It hands out and
-// takes back pod addresses, and finishes deletions as the kubelet does: containers stopped,
-// then the final delete with grace period 0 and the pod's uid as precondition. A hostNetwork
-// pod has the node's own address.
+// pod, and a few workers (not a worker per pod: 150 000 pods stay cheap). Each pod moves through
+// the kubelet core's lifecycle (src/kubelet/pod-worker-state.ts, the agent's too): while syncing, a
+// worker computes its status now (pod-lifecycle), writes it when it changed, and queues the pod
+// again for when it next changes by itself; a pod that completed gives back its address; a pod
+// being deleted is stopped (its containers exit), then deleted with grace period 0 and its uid as
+// precondition (the kubelet's final delete). A hostNetwork pod has the node's own address.
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   ItemExponentialFailureRateLimiter,
@@ -17,6 +18,7 @@ import {
   type Informer,
   type RestClient,
 } from '../client/index.js';
+import { SYNCING, podWorkerTransition, type PodWorkerEvent, type PodWorkerState } from '../kubelet/index.js';
 import type { SimNode } from './node-plan.js';
 import { TimeMemo, nextPodStatus, stoppedPodStatus, type LifecycleOptions, type PodEnv } from './pod-lifecycle.js';
 import { sameStatus } from './same-status.js';
@@ -30,6 +32,8 @@ export interface PodWorkerOptions {
 /** What the simulator holds per pod: which pod (uid), its address, exact transition times. */
 interface PodRecord {
   uid: string;
+  /** Where the pod is in its lifecycle; changed only through podWorkerTransition. */
+  state: PodWorkerState;
   node: SimNode;
   ip?: string;
   /** The address is held from the node's pool (not yet given back; not the node's own for hostNetwork). */
@@ -132,7 +136,7 @@ export class PodWorker {
     let rec = this.records.get(key);
     if (rec && rec.uid === uid) return rec;
     if (rec) this.forget(key, rec.uid);
-    rec = { uid, node };
+    rec = { uid, state: SYNCING, node };
     const phase = p.status?.phase;
     const ip = p.status?.podIP;
     if (p.spec?.hostNetwork) rec.ip = node.internalIP;
@@ -157,11 +161,41 @@ export class PodWorker {
     const node = this.nodes.get(pod.spec?.nodeName ?? '');
     if (!node || this.deleted.get(key) === pod.metadata?.uid) return;
     const rec = this.record(key, pod, node);
-    const now = Date.now();
-    if (pod.metadata?.deletionTimestamp) return this.finish(key, pod, rec, now);
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return this.release(rec);
+    // What the pod object says, as the agent's worker observes it; then each state's step, and
+    // the step of each state a step moves it to (a deleted pod is stopped, then deleted, at once).
+    if (pod.metadata?.deletionTimestamp) transition(rec, 'deletionRequested');
+    else if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') transition(rec, 'phaseTerminal');
+    let before: PodWorkerState;
+    do {
+      before = rec.state;
+      await this.step(key, pod, rec);
+    } while (rec.state !== before && rec.state.phase !== 'finished');
+  }
 
+  private async step(key: string, pod: Pod, rec: PodRecord): Promise<void> {
+    const s = rec.state;
+    switch (s.phase) {
+      case 'syncing':
+        return this.syncPod(key, pod, rec);
+      case 'terminating':
+        // Nothing runs in a simulated container: a deleted pod's final status says they exited.
+        if (s.reason === 'deleted') await this.writeStoppedStatus(pod, rec);
+        this.release(rec);
+        return transition(rec, 'stopped');
+      case 'terminated':
+        this.release(rec);
+        if (s.reason === 'completed') return;
+        if (s.reason === 'deleted') await this.deletePodObject(key, pod, rec);
+        transition(rec, 'cleanedUp');
+        return this.forget(key, rec.uid);
+      case 'finished':
+        return;
+    }
+  }
+
+  /** Drives a running pod: its status now, written when it changed, and when to look again. */
+  private async syncPod(key: string, pod: Pod, rec: PodRecord): Promise<void> {
+    const node = rec.node;
     if (!rec.ip) {
       rec.ip = node.podIPs.allocate();
       rec.pooled = rec.ip !== undefined;
@@ -171,26 +205,30 @@ export class PodWorker {
       }
     }
     rec.memo ??= new TimeMemo();
-    const env: PodEnv = { now, hostIP: node.internalIP, podIP: rec.ip, memo: rec.memo };
+    const env: PodEnv = { now: Date.now(), hostIP: node.internalIP, podIP: rec.ip, memo: rec.memo };
     const step = nextPodStatus(pod, env, this.opts.lifecycle);
     if (!sameStatus(pod.status, step.status)) {
       await this.client.updateStatus(resources.pods, { ...pod, status: step.status });
       this.writes++;
     }
-    if (step.terminal) this.release(rec);
+    // Its containers are done for good: the status written says so; nothing is left to stop.
+    if (step.terminal) return transition(rec, 'allExited');
     if (step.wakeAt !== undefined) this.queue.addAfter(key, step.wakeAt - Date.now());
     else if (!rec.ip) this.queue.addAfter(key, NO_ADDRESS_RETRY_MS);
     else rec.memo = undefined;
   }
 
-  /** A pod being deleted: stop its containers (one status write), then delete it for good. */
-  private async finish(key: string, pod: Pod, rec: PodRecord, now: number): Promise<void> {
+  /** A pod being deleted: its containers stopped, in one status write (none when it had ended). */
+  private async writeStoppedStatus(pod: Pod, rec: PodRecord): Promise<void> {
     const phase = pod.status?.phase;
-    if (phase !== 'Succeeded' && phase !== 'Failed') {
-      const env: PodEnv = { now, hostIP: rec.node.internalIP, podIP: rec.ip, memo: rec.memo ?? new TimeMemo() };
-      await this.client.updateStatus(resources.pods, { ...pod, status: stoppedPodStatus(pod, env, this.opts.lifecycle) });
-      this.writes++;
-    }
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const env: PodEnv = { now: Date.now(), hostIP: rec.node.internalIP, podIP: rec.ip, memo: rec.memo ?? new TimeMemo() };
+    await this.client.updateStatus(resources.pods, { ...pod, status: stoppedPodStatus(pod, env, this.opts.lifecycle) });
+    this.writes++;
+  }
+
+  /** The kubelet's final delete: grace period 0, only this pod (a new one of its name is not touched). */
+  private async deletePodObject(key: string, pod: Pod, rec: PodRecord): Promise<void> {
     try {
       await this.client.delete(
         { ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name! },
@@ -202,7 +240,6 @@ export class PodWorker {
       // Already gone, or a new pod of the same name: either way this one is done.
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
-    this.forget(key, rec.uid);
   }
 
   private release(rec: PodRecord): void {
@@ -212,4 +249,8 @@ export class PodWorker {
     }
     rec.memo = undefined;
   }
+}
+
+function transition(rec: PodRecord, e: PodWorkerEvent): void {
+  rec.state = podWorkerTransition(rec.state, e);
 }

@@ -187,7 +187,8 @@ test("a pod the scheduler binds to a simulated node runs: Ready 1/1 with an addr
   assert.equal(p.status.qosClass, 'BestEffort');
   assert.deepEqual(
     p.status.conditions.map((c: any) => `${c.type}=${c.status}`),
-    ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True'],
+    // The scheduler's condition first, then the kubelet's, as upstream's status manager merges them (and the agent's).
+    ['PodScheduled=True', 'PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True'],
   );
   const cs = p.status.containerStatuses[0];
   assert.equal(cs.name, 'app');
@@ -317,6 +318,28 @@ test('a pod with a readiness gate is not Ready until the gate condition is patch
   assert.match(podRow('gated'), /^gated\s+1\/1\s+Running\s+0\s+\S+\s+\S+\s+sim-\d\s+<none>\s+1\/1\s*$/);
   p = json(['get', 'pod', 'gated']);
   assert.equal(p.status.conditions.find((c: any) => c.type === 'example.com/lb-ready').status, 'True', 'the gate condition is kept');
+});
+
+test('a readiness probe failing by annotation: the pod runs 1/2, never Ready, and kubectl wait for Ready times out', async () => {
+  const probe = { exec: { command: ['true'] } };
+  apply(
+    pod(
+      'unready',
+      {
+        initContainers: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31', restartPolicy: 'Always', readinessProbe: probe }],
+        containers: [{ name: 'app', image: 'nginx', readinessProbe: probe }],
+      },
+      { 'sim.berth.dev/readiness-fails': 'app' },
+    ),
+  );
+  await eventually(() => /^unready\s+1\/2\s+Running\s+0\s/.test(podRow('unready')), 'unready 1/2 Running', 20_000);
+  const p = json(['get', 'pod', 'unready']);
+  const ready = p.status.conditions.find((c: any) => c.type === 'Ready');
+  assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ContainersNotReady', 'containers with unready status: [app]']);
+  assert.deepEqual([p.status.initContainerStatuses[0].ready, p.status.containerStatuses[0].ready, p.status.containerStatuses[0].started], [true, false, true]);
+  const wait = kubectl(s, ['wait', 'pod/unready', '--for=condition=Ready', '--timeout=3s']);
+  assert.notEqual(wait.code, 0, 'never Ready');
+  assert.match(wait.stderr, /timed out waiting for the condition/);
 });
 
 test('init containers run first: Init:0/1, then Running; a native sidecar stays running beside the app', async () => {

@@ -1,20 +1,18 @@
-// A pod's status from what the runtime shows, as kubelet's generateAPIPodStatus computes it:
+// A pod's status from what its runtime shows, as kubelet's generateAPIPodStatus computes it:
 // container statuses (state, lastState, ready, started, restartCount, image, imageID,
 // containerID), the phase (upstream getPhase), the kubelet-owned conditions, IPs, start time.
-import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+// Whatever runs the containers: the agent builds the view from CRI, the simulator from its plan.
+import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodSpec, PodStatus } from 'kubernetes-types/core/v1';
 import { rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
-import {
-  KUBELET_CONDITIONS,
-  containersReadyCondition,
-  initializedCondition,
-  isRestartableInit,
-  podPhase,
-  readyCondition,
-  type Condition,
-} from '../kubelet/index.js';
+import { containersReadyCondition, initializedCondition, mergeConditions, podReadyToStartContainersCondition, readyCondition } from './pod-conditions.js';
+import { isRestartableInit, podPhase } from './pod-phase.js';
 
-const KUBELET_CONDITION_TYPES = new Set<string>(KUBELET_CONDITIONS);
+/** Upstream's ContainerReasonStatusUnknown, for a container a terminated pod never got to run. */
+export const CONTAINER_STATUS_UNKNOWN_REASON = 'ContainerStatusUnknown';
+export const CONTAINER_STATUS_UNKNOWN_MESSAGE = 'The container could not be located when the pod was terminated';
+/** SIGKILL's exit code, which upstream reports for such a container. */
+const UNKNOWN_EXIT_CODE = 137;
 
 /** What the agent knows of one container of the pod. */
 export interface ContainerView {
@@ -35,9 +33,12 @@ export interface PodView {
   podIPs: string[];
   hostIPs: string[];
   containers: Map<string, ContainerView>;
-  /** The pod is done for good (deleted, or finished with nothing to restart): its phase is final. */
+  /**
+   * The pod is done for good (deleted, or finished with nothing to restart): its phase is final,
+   * and a container not seen exited is reported so with an unknown outcome (upstream's TerminatePod).
+   */
   terminal: boolean;
-  /** e.g. "containerd" for containerID "containerd://...". */
+  /** e.g. "containerd" for containerID "containerd://..." ("sim" for the simulator's). */
   runtimeName: string;
 }
 
@@ -79,7 +80,8 @@ function containerStatus(c: Container, v: ContainerView | undefined, defaultWait
   switch (latest.state) {
     case 'CONTAINER_RUNNING':
       out.state = { running: { startedAt: time(latest.startedAtMs || latest.createdAtMs) } };
-      out.ready = v.ready;
+      // Upstream's prober manager: a regular init container is ready only once it has succeeded.
+      out.ready = !regularInit && v.ready;
       out.started = v.started;
       break;
     case 'CONTAINER_EXITED':
@@ -110,48 +112,66 @@ export function initialized(pod: Pod, statuses: ApiContainerStatus[]): { done: b
   return { done: pending.length === 0, pending };
 }
 
-const asPodCondition = (c: Condition): PodCondition => ({
-  type: c.type,
-  status: c.status,
-  ...(c.reason ? { reason: c.reason } : {}),
-  ...(c.message ? { message: c.message } : {}),
-});
+/** A container of a terminated pod not seen exited: its exit is unknown, reported as upstream does. */
+function exitUnknown(s: ApiContainerStatus): ApiContainerStatus {
+  if (s.state?.terminated) return s;
+  return {
+    ...s,
+    ready: false,
+    started: false,
+    state: { terminated: { exitCode: UNKNOWN_EXIT_CODE, reason: CONTAINER_STATUS_UNKNOWN_REASON, message: CONTAINER_STATUS_UNKNOWN_MESSAGE } },
+  };
+}
+
+const leftWaiting = (s: ApiContainerStatus) => !s.state?.waiting || !!s.lastState?.terminated;
+
+/**
+ * A terminal pod's containers, as upstream's status manager settles them (TerminatePod): once the
+ * pod has initialized, every app container not exited is reported exited with an unknown outcome,
+ * so a pod whose containers cannot be found is never called successful; of the init containers,
+ * those up to the last one that ever left waiting (at least the first) are, the rest stay waiting.
+ */
+function settleTerminated(spec: PodSpec, init: ApiContainerStatus[], app: ApiContainerStatus[]): [ApiContainerStatus[], ApiContainerStatus[]] {
+  const last = init[init.length - 1];
+  const initializedOnce =
+    !spec.initContainers?.length || app.some(leftWaiting) || last?.state?.terminated?.exitCode === 0 || last?.lastState?.terminated?.exitCode === 0;
+  let tried = init.length ? 1 : 0;
+  for (let i = init.length - 1; i >= 0; i--) {
+    if (leftWaiting(init[i]!)) {
+      tried = i + 1;
+      break;
+    }
+  }
+  return [init.map((s, i) => (i < tried ? exitUnknown(s) : s)), initializedOnce ? app.map(exitUnknown) : app];
+}
 
 export function computePodStatus(pod: Pod, view: PodView, now = Date.now()): PodStatus {
   const spec = pod.spec!;
   const old = pod.status ?? {};
-  const init = (spec.initContainers ?? []).map((c) =>
+  let init = (spec.initContainers ?? []).map((c) =>
     containerStatus(c, view.containers.get(c.name), 'PodInitializing', view.runtimeName, !isRestartableInit(c)),
   );
   const initState = initialized(pod, init);
-  const app = spec.containers.map((c) =>
+  let app = spec.containers.map((c) =>
     containerStatus(c, view.containers.get(c.name), initState.done ? 'ContainerCreating' : 'PodInitializing', view.runtimeName),
   );
+  if (view.terminal) [init, app] = settleTerminated(spec, init, app);
   let phase = podPhase(pod, init, app, view.terminal);
   // A pod that reached a final phase never leaves it.
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
 
   const containersReady = containersReadyCondition(spec, init, app, phase);
-  const conditions: PodCondition[] = [
-    asPodCondition({ type: 'PodReadyToStartContainers', status: view.sandboxReady ? 'True' : 'False' }),
-    asPodCondition(initializedCondition(spec, init, app, phase)),
-    asPodCondition(readyCondition(spec, containersReady, old.conditions ?? [])),
-    asPodCondition(containersReady),
+  const generated = [
+    podReadyToStartContainersCondition(view.sandboxReady),
+    initializedCondition(spec, init, app, phase),
+    readyCondition(spec, containersReady, old.conditions ?? []),
+    containersReady,
   ];
-
-  // Conditions others own (PodScheduled, DisruptionTarget, readiness gates) stay as they are.
-  const merged = [...(old.conditions ?? []).filter((c) => !KUBELET_CONDITION_TYPES.has(c.type)), ...conditions];
-  for (const c of merged) {
-    if (!KUBELET_CONDITION_TYPES.has(c.type)) continue;
-    const prev = old.conditions?.find((o) => o.type === c.type);
-    (c as { lastTransitionTime?: string }).lastTransitionTime =
-      prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(new Date(now));
-  }
 
   const status: PodStatus = {
     ...old,
     phase,
-    conditions: merged,
+    conditions: mergeConditions(old.conditions ?? [], generated, () => rfc3339(new Date(now))),
     hostIP: view.hostIPs[0],
     hostIPs: view.hostIPs.map((ip) => ({ ip })),
     startTime: old.startTime ?? rfc3339(new Date(now)),

@@ -1,4 +1,4 @@
-// Builders shared by the agent's unit tests.
+// Builders shared by unit tests of the kubelet core and the agent.
 import type { ContainerStatus } from '../runtime/index.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');

@@ -94,3 +94,49 @@ test('a terminal pod keeps its final phase; transition times move only when a co
   );
   assert.equal(final.phase, 'Succeeded');
 });
+
+test('a regular init container is ready only once it succeeded, whatever a probe says while it runs (upstream prober manager)', () => {
+  const p = pod({ initContainers: [{ name: 'i', image: 'busybox:1' }] });
+  const running = computePodStatus(p, view({ i: { latest: crt('i', 'CONTAINER_RUNNING'), ready: true, started: true } }));
+  assert.equal(running.initContainerStatuses![0]!.ready, false);
+  const done = computePodStatus(p, view({ i: { latest: crt('i', 'CONTAINER_EXITED', { exitCode: 0 }), ready: false, started: false } }));
+  assert.equal(done.initContainerStatuses![0]!.ready, true);
+});
+
+test("others' conditions come first, then the kubelet's in its order (upstream's mergePodStatus)", () => {
+  const s = computePodStatus(pod(), view({ a: { latest: crt('a', 'CONTAINER_RUNNING'), ready: true, started: true } }));
+  assert.deepEqual(
+    s.conditions!.map((c) => c.type),
+    ['PodScheduled', 'PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'],
+  );
+});
+
+test('a terminal pod: containers not seen exited are reported exited with an unknown outcome, as upstream TerminatePod', () => {
+  const unknown = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+  // Initialized (no init containers): the app container that never ran is unknown, and the pod Failed.
+  const plain = computePodStatus(pod(), view({}, { terminal: true, sandboxReady: false }));
+  assert.deepEqual(plain.containerStatuses![0]!.state, { terminated: unknown });
+  assert.equal(plain.phase, 'Failed');
+  // Never initialized: the app containers stay waiting; of the init containers, those up to the
+  // last one that ever ran (at least the first) are unknown, the rest stay waiting.
+  const p = pod({ initContainers: ['i1', 'i2', 'i3'].map((name) => ({ name, image: 'busybox:1' })) });
+  const s = computePodStatus(
+    p,
+    view(
+      {
+        i1: { latest: crt('i1', 'CONTAINER_EXITED', { exitCode: 0 }), ready: false, started: false },
+        i2: { latest: crt('i2', 'CONTAINER_RUNNING'), ready: false, started: true },
+      },
+      { terminal: true },
+    ),
+  );
+  assert.deepEqual(
+    s.initContainerStatuses!.map((c) => [c.name, c.state!.terminated?.reason ?? c.state!.terminated?.exitCode ?? `waiting:${c.state!.waiting?.reason}`]),
+    [
+      ['i1', 'Completed'],
+      ['i2', 'ContainerStatusUnknown'],
+      ['i3', 'waiting:PodInitializing'],
+    ],
+  );
+  assert.equal(s.containerStatuses![0]!.state!.waiting?.reason, 'PodInitializing');
+});
