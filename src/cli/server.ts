@@ -8,7 +8,7 @@ import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
-import { RestClient } from '../client/index.js';
+import { RestClient, SharedInformerFactory } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -152,6 +152,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let agent: RunningAgent | undefined;
   let simulated: Simulator | undefined;
   let client: RestClient | undefined;
+  let informers: SharedInformerFactory | undefined;
   let kubernetesEndpoints: ApiServerEndpointsReconciler | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -173,6 +174,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
+      await withDeadline('shared informers', informers?.shutdown());
       // This server leaves default/kubernetes before it stops answering.
       await withDeadline('kubernetes endpoints', kubernetesEndpoints?.stop());
       client?.close();
@@ -200,9 +202,13 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig);
+  // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
+  // each listed and watched once by this process, and cached once.
+  informers = new SharedInformerFactory(client, { name: 'server', log: componentLogger('client') });
+  if (schedulerConfig) scheduler = startScheduler(client, schedulerConfig, { informers });
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
-  if (!flags.disableControllerManager) controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } } });
+  if (!flags.disableControllerManager)
+    controllers = startControllerManager(client, { ...cmOptions, csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } }, informers });
   // The join line first: whoever has read the ready line has read how to join.
   log(`to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)`);
   log(`API server ready at ${url} (kubeconfig: ${kubeconfig})`);
