@@ -11,6 +11,7 @@ import { servicesSuite } from './services.js';
 import { dnsSuite } from './dns.js';
 import { networkSuite } from './network.js';
 import { rbacSuite } from './rbac.js';
+import { serverMemorySuite } from './server-memory.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -21,7 +22,16 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   dns: () => dnsSuite(),
   network: () => networkSuite(),
   rbac: () => rbacSuite(),
+  'server-memory': (a) =>
+    serverMemorySuite({ pods: numberFlag(a, '--pods'), nodes: numberFlag(a, '--nodes'), runs: numberFlag(a, '--runs'), compare: stringFlag(a, '--compare') }),
 };
+
+function stringFlag(a: string[], name: string): string | undefined {
+  const i = a.indexOf(name);
+  if (i < 0) return undefined;
+  if (!a[i + 1] || a[i + 1]!.startsWith('--')) throw new Error(`${name}: expected a value`);
+  return a[i + 1];
+}
 
 function numberFlag(a: string[], name: string): number | undefined {
   const i = a.indexOf(name);
