@@ -46,29 +46,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBerth(extraArgs: string[] = []): Promise<BenchServer> {
+/** bin: the build to run (another commit's dist/berth.js, to compare in one run). */
+export async function startBerth(extraArgs: string[] = [], bin = join(import.meta.dirname, '..', 'dist', 'berth.js')): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   const t0 = performance.now();
   // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
-  const proc = spawn(
-    process.execPath,
-    [
-      ...prof,
-      join(import.meta.dirname, '..', 'dist', 'berth.js'),
-      'server',
-      '--data-dir',
-      dir,
-      '--listen',
-      '127.0.0.1:0',
-      '--no-agent',
-      '--no-supervisor',
-      ...extraArgs,
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
-  );
+  const proc = spawn(process.execPath, [...prof, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     // The ready line is a log line, on stderr with the rest of the server's log (passed on).

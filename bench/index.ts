@@ -15,6 +15,7 @@ import { rbacSuite } from './rbac.js';
 import { workloadsSuite } from './workloads.js';
 import { nodeAuthzSuite } from './node-authz.js';
 import { simSuite } from './sim.js';
+import { serverMemorySuite } from './server-memory.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -29,7 +30,16 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   workloads: (a, workload) => workloadsSuite({ workload, jobs: numberFlag(a, '--jobs'), nodes: numberFlag(a, '--nodes') }),
   'node-authz': () => nodeAuthzSuite(),
   sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
+  'server-memory': (a) =>
+    serverMemorySuite({ pods: numberFlag(a, '--pods'), nodes: numberFlag(a, '--nodes'), runs: numberFlag(a, '--runs'), compare: stringFlag(a, '--compare') }),
 };
+
+function stringFlag(a: string[], name: string): string | undefined {
+  const i = a.indexOf(name);
+  if (i < 0) return undefined;
+  if (!a[i + 1] || a[i + 1]!.startsWith('--')) throw new Error(`${name}: expected a value`);
+  return a[i + 1];
+}
 
 function numberFlag(a: string[], name: string): number | undefined {
   const i = a.indexOf(name);

@@ -2,7 +2,7 @@
 // Both campaign for the scheduler's Lease first, so that several copies can run and one acts.
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { EventRecorder, RestClient } from '../client/index.js';
+import { EventRecorder, RestClient, type SharedInformerFactory } from '../client/index.js';
 import { runLeaderElected } from './leader-elected.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
@@ -34,7 +34,11 @@ export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
   return config;
 }
 
-export function startScheduler(client: RestClient, config: SchedulerConfig, opts: { identity?: string } = {}): RunningScheduler {
+export function startScheduler(
+  client: RestClient,
+  config: SchedulerConfig,
+  opts: { identity?: string; informers?: SharedInformerFactory } = {},
+): RunningScheduler {
   const events = new EventRecorder({ client, component: config.profiles[0]!.schedulerName, host: hostname(), log });
   const sink = {
     event: (pod: Parameters<EventRecorder['event']>[0], type: 'Normal' | 'Warning', reason: string, message: string) =>
@@ -42,7 +46,7 @@ export function startScheduler(client: RestClient, config: SchedulerConfig, opts
   };
   let current: Scheduler | undefined;
   const run = async (signal: AbortSignal) => {
-    current = new Scheduler({ client, config, events: sink, log });
+    current = new Scheduler({ client, config, events: sink, log, informers: opts.informers });
     await current.start();
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     const s = current;

@@ -8,7 +8,7 @@ import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki, issueNodeClientCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
-import { RestClient, resources } from '../client/index.js';
+import { RestClient, SharedInformerFactory, resources } from '../client/index.js';
 import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
@@ -173,6 +173,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   /** The admin's client, for the node started below (the simulated node, an embedded agent's pod range). */
   let client: RestClient | undefined;
   let components: ComponentClients | undefined;
+  let informers: SharedInformerFactory | undefined;
   let kubernetesEndpoints: ApiServerEndpointsReconciler | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -194,6 +195,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
       await withDeadline('node agent', agent?.stop(), 15_000);
       await withDeadline('simulated node', simulated?.stop());
       await withDeadline('scheduler and controllers', Promise.all([scheduler?.stop(), controllers?.stop()]));
+      await withDeadline('shared informers', informers?.shutdown());
       // This server leaves default/kubernetes before it stops answering.
       await withDeadline('kubernetes endpoints', kubernetesEndpoints?.stop());
       client?.close();
@@ -232,13 +234,19 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig);
+  // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
+  // each listed and watched once by this process, and cached once. They read as the controller
+  // manager (which may list and watch everything, as upstream's informer factory's root client)
+  // and write as themselves.
+  informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
+  if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig, { informers });
   // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
   if (!flags.disableControllerManager) {
     controllers = startControllerManager(managerClient, {
       ...cmOptions,
       csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
       clientFor,
+      informers,
     });
   }
   // The join line first: whoever has read the ready line has read how to join.

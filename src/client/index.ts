@@ -32,7 +32,18 @@ export {
   type KeyFunc,
   type Delta,
 } from './indexer.js';
-export { Informer, createInformer, listWatcher, type ListWatcher, type InformerOptions, type InformerSelectors, type EventHandler } from './informer.js';
+export {
+  Informer,
+  createInformer,
+  listWatcher,
+  type ListWatcher,
+  type InformerOptions,
+  type InformerSelectors,
+  type EventHandler,
+  type TransformFunc,
+} from './informer.js';
+export { SharedInformerFactory, InformerScope, type SharedInformerFactoryOptions, type InformerSelection } from './shared-informer-factory.js';
+export { defaultTransformFor, stripManagedFields, stripManagedFieldsAndLastApplied, LAST_APPLIED_ANNOTATION } from './transform.js';
 export { ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 export { WorkQueue, runWorkers, type WorkQueueOptions } from './workqueue.js';
 export { LeaderElector, type LeaderElectorOptions } from './leader-election.js';

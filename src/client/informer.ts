@@ -53,9 +53,14 @@ export interface EventHandler<T> {
   onDelete?(obj: T): void;
 }
 
+/** Rewrites an object before the cache stores it and handlers see it (client-go's TransformFunc). */
+export type TransformFunc<T> = (obj: T) => T;
+
 export interface InformerOptions<T> {
   indexers?: Record<string, IndexFunc<T>>;
   keyFunc?: KeyFunc<T>;
+  /** Applied to every listed and watched object, so the cache keeps only what its readers need. */
+  transform?: TransformFunc<T>;
   /** Watches last between this and twice this before the server ends them (client-go: 5 min). */
   minWatchTimeoutSeconds?: number;
   /** Wait after a failure, doubling up to backoffMaxMs (client-go: 800 ms to 30 s). */
@@ -227,7 +232,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     const list = await this.lw.list({ resourceVersion, signal: this.abort.signal });
     if (this.stopped) return;
     this.failures = 0;
-    const deltas = this.indexer.replace(list.items);
+    const transform = this.opts.transform;
+    const deltas = this.indexer.replace(transform ? list.items.map(transform) : list.items);
     this.rv = list.resourceVersion;
     for (const d of deltas) {
       if (d.type === 'add') this.dispatch((h) => h.onAdd?.(d.obj));
@@ -284,8 +290,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(ev: WatchEvent<T>): void {
-    const obj = ev.object;
-    const rv = obj.metadata?.resourceVersion;
+    const rv = ev.object.metadata?.resourceVersion;
+    const obj = ev.type === 'BOOKMARK' || !this.opts.transform ? ev.object : this.opts.transform(ev.object);
     switch (ev.type) {
       case 'BOOKMARK':
         break;

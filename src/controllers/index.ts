@@ -1,7 +1,7 @@
 // The controllers kube-controller-manager runs, by their upstream names, and the manager that
 // starts them on shared informers.
 import { setMaxListeners } from 'node:events';
-import type { RestClient } from '../client/index.js';
+import type { RestClient, SharedInformerFactory } from '../client/index.js';
 import { newControllerContext, withClient, type Controller, type ControllerContext } from './context.js';
 import { newClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { CsrApprovingController, CsrSigningController, type CsrSigningOptions } from './certificates/index.js';
@@ -40,6 +40,8 @@ export interface ControllerManagerOptions {
    */
   clientFor?: (controller: ControllerName) => RestClient;
   resourceQuota?: ResourceQuotaControllerOptions;
+  /** The process's shared informers (berth server); the controllers make their own without. */
+  informers?: SharedInformerFactory;
 }
 
 export const CONTROLLER_NAMES = [
@@ -96,7 +98,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
 
 /** Builds every controller on one set of shared informers, syncs them, and runs until signal. */
 export async function runControllers(client: RestClient, signal: AbortSignal, log: (m: string) => void, opts: ControllerManagerOptions = {}): Promise<void> {
-  const ctx = newControllerContext(client, log);
+  const ctx = newControllerContext(client, log, opts.informers);
   const controllers = newControllers(ctx, opts);
   // Each controller listens for the stop: more of them than node's default warning threshold.
   setMaxListeners(4 * controllers.length, signal);

@@ -2,7 +2,7 @@
 // waiting for a node); one loop takes a pod at a time through the scheduling cycle, assumes it on
 // the chosen node, and binds it in the background so the next cycle starts at once.
 import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
-import { createInformer, resources, type Informer, type RestClient } from '../client/index.js';
+import { resources, SharedInformerFactory, type Informer, type InformerScope, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultConfig, type SchedulerConfig } from './config.js';
 import type { Framework } from './framework/runtime.js';
@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   events: EventSink;
   log?: Logger;
   random?: () => number;
+  /** The process's shared informers (berth server's); the scheduler makes its own without. */
+  informers?: SharedInformerFactory;
 }
 
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -35,6 +37,8 @@ export class Scheduler {
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
   private readonly nsInformer: Informer<Namespace>;
+  /** Its handlers on the informers, removed on stop (shared informers outlive a scheduler). */
+  private readonly informers: InformerScope;
   private readonly status: PodStatusWriter;
   private readonly log: Logger;
   private stopped = false;
@@ -67,10 +71,14 @@ export class Scheduler {
     );
     this.queue = new SchedulingQueue((p) => this.frameworkFor(p), [...this.frameworks.values()]);
 
-    const log = this.log;
-    this.podInformer = createInformer<Pod>(opts.client, resources.pods, { name: 'scheduler pods', log, pageSize: 5000 });
-    this.nodeInformer = createInformer<Node>(opts.client, resources.nodes, { name: 'scheduler nodes', log, pageSize: 5000 });
-    this.nsInformer = createInformer<Namespace>(opts.client, resources.namespaces, { name: 'scheduler namespaces', log });
+    // One pod informer for bound and waiting pods alike: the cache needs the first, the queue
+    // the second, and in berth server the controllers read the same informer (one watch).
+    this.informers = opts.informers
+      ? opts.informers.scope()
+      : new SharedInformerFactory(opts.client, { name: 'scheduler', log: this.log }).scope({ shutdownFactoryOnStop: true });
+    this.podInformer = this.informers.for<Pod>(resources.pods);
+    this.nodeInformer = this.informers.for<Node>(resources.nodes);
+    this.nsInformer = this.informers.for<Namespace>(resources.namespaces);
     this.wireInformers();
   }
 
@@ -179,7 +187,7 @@ export class Scheduler {
     this.stopped = true;
     this.stopReporting?.();
     this.queue.close();
-    await Promise.all([this.podInformer.stop(), this.nodeInformer.stop(), this.nsInformer.stop()]);
+    await this.informers.stop();
     await this.loop;
     await Promise.allSettled([...this.binding]);
   }
