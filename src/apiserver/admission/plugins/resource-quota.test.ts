@@ -28,6 +28,8 @@ async function setUp(file: string, hard: Record<string, string>, extra: Any = {}
   const storage = new RestStorage(store, resources, { log: () => {} });
   await storage.ready();
   await storage.create(resourceByKey('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+  // What the namespace's lifecycle gives every namespace: the pods' default ServiceAccount.
+  await storage.create(resourceByKey('serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team' } });
   await storage.create(quotas, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'team' }, spec: { hard, ...extra } });
   const used = Object.fromEntries(Object.keys(hard).map((k) => [k, '0']));
   await storage.update(quotas, 'team', 'q', (cur) => ({ ...cur, status: { hard, used } }), { subresource: 'status' });
