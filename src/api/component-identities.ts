@@ -34,6 +34,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<ControllerName, string> = {
   replicationcontroller: 'replication-controller',
   disruption: 'disruption-controller',
   daemonset: 'daemon-set-controller',
+  statefulset: 'statefulset-controller',
   deployment: 'deployment-controller',
   garbagecollector: 'generic-garbage-collector',
   namespace: 'namespace-controller',
