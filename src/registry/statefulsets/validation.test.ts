@@ -11,7 +11,7 @@ const sts = (spec: Record<string, unknown> = {}): KObject => {
     spec: {
       serviceName: 'web',
       selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i', volumeMounts: [{ name: 'data', mountPath: '/d' }] }] } },
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
       ...spec,
     },
@@ -49,6 +49,7 @@ test('statefulset validation: policies, strategy, ordinals and claim templates',
       ),
     ).map((s) => s.split(':')[0]),
     [
+      'spec.template.spec.containers[0].volumeMounts[0].name',
       'spec.podManagementPolicy',
       'spec.updateStrategy.rollingUpdate.partition',
       'spec.updateStrategy.rollingUpdate.maxUnavailable',
@@ -56,6 +57,12 @@ test('statefulset validation: policies, strategy, ordinals and claim templates',
       'spec.ordinals.start',
       'spec.volumeClaimTemplates[0].metadata.name',
     ],
+  );
+  // A mount of neither a volume nor a claim template is refused.
+  const unmounted = sts({ volumeClaimTemplates: [] });
+  assert.deepEqual(
+    fields(statefulSetValidator.create(unmounted)).map((e) => e.split(':')[0]),
+    ['spec.template.spec.containers[0].volumeMounts[0].name'],
   );
   const onDeleteWithRolling = statefulSetValidator.create(sts({ updateStrategy: { type: 'OnDelete', rollingUpdate: { partition: 1 } } }));
   assert.deepEqual(fields(onDeleteWithRolling), ["spec.updateStrategy.rollingUpdate: only allowed for updateStrategy 'RollingUpdate'"]);
