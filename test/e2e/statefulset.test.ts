@@ -227,3 +227,15 @@ test('a rolling update replaces web-2, web-1, web-0 in that order; history, undo
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /spec.podManagementPolicy: Invalid value: "Random": must be 'OrderedReady' or 'Parallel'/);
 });
+
+test('whenDeleted Delete: deleting the StatefulSet deletes its pods and, through the garbage collector, their claims', async () => {
+  ok(['patch', 'sts', 'web', '--type=merge', '-p', '{"spec":{"persistentVolumeClaimRetentionPolicy":{"whenDeleted":"Delete","whenScaled":"Retain"}}}']);
+  const uid = JSON.parse(ok(['get', 'sts', 'web', '-o', 'json'])).metadata.uid;
+  await eventually(
+    () => claimsOf().length === 3 && claimsOf().every((c) => c.metadata!.ownerReferences?.some((r) => r.kind === 'StatefulSet' && r.uid === uid)),
+    'the set owns every claim',
+    30_000,
+  );
+  ok(['delete', 'sts', 'web', '--wait=false']);
+  await eventually(() => podsOf().length === 0 && claimsOf().length === 0, 'pods and claims gone', 60_000);
+});

@@ -239,3 +239,32 @@ test('a failed pod is deleted and recreated under the same name', async () => {
     await stop();
   }
 });
+
+test('minReadySeconds: OrderedReady waits until the previous pod has been Ready that long; availableReplicas follows', async () => {
+  const api = new FakeApi();
+  const stopKubelet = fakeKubelet(api, { readyAfterMs: 0 });
+  const readyAt = new Map<string, number>();
+  const createdAt = new Map<string, number>();
+  const off = api.onChange((rkey, ev) => {
+    if (rkey !== '/pods') return;
+    const name = ev.object.metadata!.name!;
+    if (ev.type === 'ADDED') createdAt.set(name, Date.now());
+    if (isReady(ev.object as Pod) && !readyAt.has(name)) readyAt.set(name, Date.now());
+  });
+  const { stop } = await runControllers(api, (ctx) => newStatefulSetController(ctx));
+  try {
+    await api.create(resources.statefulsets, statefulSet({ replicas: 2, minReadySeconds: 2 }));
+    await waitFor(() => sts(api).status?.readyReplicas === 1, 'web-0 ready');
+    assert.equal(sts(api).status!.availableReplicas, 0, 'ready, not yet available');
+    await waitFor(() => sts(api).status?.availableReplicas === 2, 'both available', 10_000);
+    // Ready times are whole seconds (as upstream's): 2 s after the recorded transition, so at least 1 s after the event.
+    const transition = Date.parse(pods(api)[0]!.status!.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime!);
+    assert.ok(createdAt.get('web-1')! > transition + 2000, 'web-1 created only once web-0 had been Ready 2 s');
+    const waited = createdAt.get('web-1')! - readyAt.get('web-0')!;
+    assert.ok(waited >= 1000, `web-1 created ${waited} ms after web-0 was ready`);
+  } finally {
+    await stop();
+    stopKubelet();
+    off();
+  }
+});
