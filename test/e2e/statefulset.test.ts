@@ -8,7 +8,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { RestClient, resources, type WatchHandle } from '../../src/client/index.js';
+import { ClusterRecords } from '../../src/dns/index.js';
 import { eventually, kubectl, kubectlAsync, kubectlOk, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
 
@@ -138,6 +141,25 @@ test('a StatefulSet starts web-0, web-1, web-2 in order with their claims; scale
     web1.spec!.volumes!.filter((v) => v.persistentVolumeClaim),
     [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }],
   );
+
+  // The stable network identity: the headless Service's slice names each pod, so cluster DNS
+  // (its record model, fed the server's objects as a node's DNS server is) answers web-N.web.
+  const records = new ClusterRecords('cluster.local');
+  records.setService(JSON.parse(ok(['get', 'svc', 'web', '-o', 'json'])) as Service);
+  await eventually(
+    () => {
+      const slices = JSON.parse(ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'json'])).items as EndpointSlice[];
+      if (slices.flatMap((sl) => sl.endpoints ?? []).filter((e) => e.hostname?.startsWith('web-') && e.conditions?.ready).length !== 3) return false;
+      for (const sl of slices) records.setSlice(sl);
+      return true;
+    },
+    'the slice names web-0..2',
+    30_000,
+  );
+  for (const pod of podsOf()) {
+    const found = records.lookup(`${pod.metadata!.name}.web.default.svc.cluster.local`);
+    assert.deepEqual(found, { kind: 'found', records: { a: [pod.status!.podIP] } }, pod.metadata!.name);
+  }
 
   const table = ok(['get', 'sts']).split('\n');
   assert.match(table[0]!, /^NAME\s+READY\s+AGE$/);
