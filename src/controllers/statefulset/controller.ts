@@ -247,9 +247,9 @@ class StatefulSetController implements Controller {
         if (monotonic) return;
         continue;
       }
-      // OrderedReady scales down only while every other pod is healthy (upstream: the condemned pod must be the first unhealthy one).
+      // OrderedReady scales down only while every other pod is healthy (upstream: the condemned pod must be the first unhealthy one, replicas in order, then condemned from the highest).
       if (monotonic && !healthy(pod)) {
-        const firstUnhealthy = [...replicas, ...[...condemned].reverse()].find((p) => !p || !healthy(p));
+        const firstUnhealthy = [...replicas, ...condemned].find((p) => !p || !healthy(p));
         if (firstUnhealthy !== pod) return;
       }
       await this.retainClaimsOf(set, pod);
