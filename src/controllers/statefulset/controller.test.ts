@@ -268,3 +268,34 @@ test('minReadySeconds: OrderedReady waits until the previous pod has been Ready 
     off();
   }
 });
+
+test('a StatefulSet re-created after an orphaning delete adopts its pods and revision and replaces nothing', async () => {
+  const { api, stop } = await started({ replicas: 2 }, 0);
+  try {
+    await waitFor(() => sts(api).status?.readyReplicas === 2, '2 ready');
+    const before = pods(api).map((p) => p.metadata!.uid);
+    const revision = api.objects<ControllerRevision>('apps/controllerrevisions', NS)[0]!;
+    // What the garbage collector does for an orphaning delete: the owner references go, then the set.
+    for (const o of [...pods(api), revision]) {
+      const ref =
+        o.kind === 'Pod'
+          ? { ...resources.pods, namespace: NS, name: o.metadata!.name! }
+          : { ...resources.controllerrevisions, namespace: NS, name: o.metadata!.name! };
+      await api.patch(ref, { metadata: { ownerReferences: null } }, 'merge');
+    }
+    await api.delete(REF);
+    await api.create(resources.statefulsets, statefulSet({ replicas: 2 }));
+    const uid = sts(api).metadata!.uid;
+    await waitFor(() => pods(api).every((p) => p.metadata!.ownerReferences?.[0]?.uid === uid) && sts(api).status?.readyReplicas === 2, 'pods adopted');
+    await waitFor(() => sts(api).status?.currentRevision === revision.metadata!.name, 'the old revision is current');
+    assert.deepEqual(
+      pods(api).map((p) => p.metadata!.uid),
+      before,
+    );
+    const revs = api.objects<ControllerRevision>('apps/controllerrevisions', NS);
+    assert.equal(revs.length, 1);
+    assert.equal(revs[0]!.metadata!.ownerReferences![0]!.uid, uid);
+  } finally {
+    await stop();
+  }
+});

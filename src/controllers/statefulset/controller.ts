@@ -155,7 +155,18 @@ class StatefulSetController implements Controller {
       recheck: recheckDeletion(() => this.ctx.client.get<StatefulSet>({ ...resources.statefulsets, namespace: ns, name: set.metadata!.name! }), set),
     });
     const pods = claimed.filter((p) => isMemberOf(set, p));
-    const owned = this.revisions.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, uid));
+    // Revisions are claimed as pods are: a set re-created after an orphaning delete adopts its history.
+    const owned = await claimObjects(
+      [...this.revisions.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, uid)), ...this.revisions.byIndex(CONTROLLER_INDEX, controllerIndexKey(ns, ''))],
+      {
+        client: this.ctx.client,
+        gvr: resources.controllerrevisions,
+        controller: set,
+        ref: controllerRef(set, API_VERSION, KIND),
+        selector,
+        recheck: recheckDeletion(() => this.ctx.client.get<StatefulSet>({ ...resources.statefulsets, namespace: ns, name: set.metadata!.name! }), set),
+      },
+    );
     const update = await ensureRevision({
       client: this.ctx.client,
       owner: set,
