@@ -25,6 +25,7 @@ const ROOTS = [
   'apps/v1.ReplicaSet',
   'apps/v1.Deployment',
   'apps/v1.DaemonSet',
+  'apps/v1.StatefulSet',
   'apps/v1.ControllerRevision',
   'coordination/v1.Lease',
   'scheduling/v1.PriorityClass',

@@ -35,6 +35,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<ControllerName, string> = {
   disruption: 'disruption-controller',
   daemonset: 'daemon-set-controller',
   resourcequota: 'resourcequota-controller',
+  statefulset: 'statefulset-controller',
   deployment: 'deployment-controller',
   garbagecollector: 'generic-garbage-collector',
   namespace: 'namespace-controller',

@@ -48,6 +48,7 @@ export const resources = {
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
+  statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
   controllerrevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
   jobs: { group: 'batch', version: 'v1', resource: 'jobs' },
   cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },

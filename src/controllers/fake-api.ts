@@ -31,6 +31,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string; generation?: boo
   '/replicationcontrollers': { kind: 'ReplicationController', apiVersion: 'v1', generation: true, status: true },
   'apps/replicasets': { kind: 'ReplicaSet', apiVersion: 'apps/v1', generation: true, status: true },
   'apps/daemonsets': { kind: 'DaemonSet', apiVersion: 'apps/v1', generation: true, status: true },
+  'apps/statefulsets': { kind: 'StatefulSet', apiVersion: 'apps/v1', generation: true, status: true },
   'apps/controllerrevisions': { kind: 'ControllerRevision', apiVersion: 'apps/v1' },
   'apps/deployments': { kind: 'Deployment', apiVersion: 'apps/v1', generation: true, status: true },
   '/persistentvolumes': { kind: 'PersistentVolume', apiVersion: 'v1', status: true },

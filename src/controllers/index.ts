@@ -20,6 +20,7 @@ import { newCronJobController } from './cronjob/index.js';
 import { newDisruptionController } from './disruption/index.js';
 import { newDaemonSetController } from './daemonset/index.js';
 import { newResourceQuotaController, type ResourceQuotaControllerOptions } from './resourcequota/index.js';
+import { newStatefulSetController } from './statefulset/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -65,6 +66,7 @@ export const CONTROLLER_NAMES = [
   'disruption',
   'daemonset',
   'resourcequota',
+  'statefulset',
 ] as const;
 
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -93,6 +95,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newDisruptionController(as('disruption')),
     newDaemonSetController(as('daemonset')),
     newResourceQuotaController(as('resourcequota'), opts.resourceQuota),
+    newStatefulSetController(as('statefulset')),
   ];
 }
 

@@ -48,6 +48,7 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'replicasets.apps',
       'deployments.apps',
       'daemonsets.apps',
+      'statefulsets.apps',
       'controllerrevisions.apps',
       'leases.coordination.k8s.io',
       'priorityclasses.scheduling.k8s.io',

@@ -16,6 +16,7 @@ import { replicationcontrollers } from './replicationcontrollers/index.js';
 import { replicasets } from './replicasets/index.js';
 import { deployments } from './deployments/index.js';
 import { daemonsets } from './daemonsets/index.js';
+import { statefulsets } from './statefulsets/index.js';
 import { controllerrevisions } from './controllerrevisions/index.js';
 import { leases } from './leases/index.js';
 import { priorityclasses } from './priorityclasses/index.js';
@@ -55,6 +56,7 @@ const kinds: KindDef[] = [
   replicasets,
   deployments,
   daemonsets,
+  statefulsets,
   controllerrevisions,
   leases,
   priorityclasses,

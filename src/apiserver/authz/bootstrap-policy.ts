@@ -125,6 +125,17 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], ['apps'], ['controllerrevisions']),
     ...events(),
   ],
+  'statefulset-controller': [
+    rule(['list', 'watch'], [''], ['pods']),
+    rule(['get', 'list', 'watch'], ['apps'], ['statefulsets']),
+    rule(['update'], ['apps'], ['statefulsets/status']),
+    rule(['update'], ['apps'], ['statefulsets/finalizers']),
+    rule(['get', 'create', 'delete', 'update', 'patch'], [''], ['pods']),
+    rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], ['apps'], ['controllerrevisions']),
+    rule(['get', 'create'], [''], ['persistentvolumeclaims']),
+    rule(['update', 'patch'], [''], ['persistentvolumeclaims']),
+    ...events(),
+  ],
   'disruption-controller': [
     rule(['get', 'list', 'watch'], ['extensions', 'apps'], ['deployments']),
     rule(['get', 'list', 'watch'], ['apps', 'extensions'], ['replicasets']),

@@ -5,7 +5,6 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import {
-  isAlreadyExists,
   isNotFound,
   metaNamespaceKey,
   NAMESPACE_INDEX,
@@ -24,7 +23,7 @@ import { CONTROLLER_INDEX, byController, controllerIndexKey } from '../controlle
 import { controllerOf, controllerRef, PodControl, slowStartBatch } from '../pod-control.js';
 import { scaledValue } from '../deployment/util.js';
 import { daemonPodSpec, nodeShouldRunDaemonPod, targetNodeName } from './placement.js';
-import { newRevision, REVISION_HASH_LABEL, sameTemplate, TEMPLATE_GENERATION_LABEL } from './history.js';
+import { ensureRevision, REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL, truncateHistory } from '../history.js';
 
 export const DAEMONSET_COMPONENT = 'daemonset-controller';
 const API_VERSION = 'apps/v1';
@@ -197,37 +196,18 @@ class DaemonSetController implements Controller {
 
   /** The hash of the current template's revision, creating or renumbering the revision as needed (upstream constructHistory). */
   private async currentRevision(ds: DaemonSet): Promise<string> {
-    const owned = this.revisions.byIndex(CONTROLLER_INDEX, controllerIndexKey(ds.metadata!.namespace!, ds.metadata!.uid!));
-    const maxRevision = owned.reduce((m, r) => Math.max(m, r.revision ?? 0), 0);
-    const current = owned.filter((r) => sameTemplate(r, ds)).sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
-    if (current) {
-      if ((current.revision ?? 0) < maxRevision) {
-        await this.ctx.client.patch<ControllerRevision>(
-          { ...resources.controllerrevisions, namespace: ds.metadata!.namespace, name: current.metadata!.name! },
-          { revision: maxRevision + 1 },
-          'merge',
-        );
-      }
-      return current.metadata!.labels![REVISION_HASH_LABEL]!;
-    }
-    const rev = newRevision(ds, maxRevision + 1, ds.status?.collisionCount);
-    try {
-      await this.ctx.client.create<ControllerRevision>({ ...resources.controllerrevisions, namespace: ds.metadata!.namespace }, rev);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-      const existing = await this.ctx.client.get<ControllerRevision>({
-        ...resources.controllerrevisions,
-        namespace: ds.metadata!.namespace,
-        name: rev.metadata!.name!,
-      });
-      const ours = controllerOf(existing)?.uid === ds.metadata!.uid;
-      if (!(ours && sameTemplate(existing, ds))) {
-        // A hash collision: count it so the next attempt names the revision differently.
+    const rev = await ensureRevision({
+      client: this.ctx.client,
+      owner: ds,
+      apiVersion: API_VERSION,
+      kind: KIND,
+      owned: this.revisions.byIndex(CONTROLLER_INDEX, controllerIndexKey(ds.metadata!.namespace!, ds.metadata!.uid!)),
+      collisionCount: ds.status?.collisionCount,
+      raiseCollisionCount: async () => {
         const status = { ...(ds.status ?? emptyStatus()), collisionCount: (ds.status?.collisionCount ?? 0) + 1 };
         await this.ctx.client.updateStatus<DaemonSet>(resources.daemonsets, { ...ds, status });
-        throw new Error(`found a stale ControllerRevision ${rev.metadata!.name} for a different template; collisionCount raised`);
-      }
-    }
+      },
+    });
     return rev.metadata!.labels![REVISION_HASH_LABEL]!;
   }
 
@@ -386,14 +366,7 @@ class DaemonSetController implements Controller {
       const h = pod.metadata?.labels?.[REVISION_HASH_LABEL];
       if (h) inUse.add(h);
     }
-    const old = owned.filter((r) => !inUse.has(r.metadata?.labels?.[REVISION_HASH_LABEL] ?? '')).sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
-    for (const r of old.slice(0, Math.max(0, old.length - limit))) {
-      try {
-        await this.ctx.client.delete({ ...resources.controllerrevisions, namespace: ds.metadata!.namespace, name: r.metadata!.name! });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    await truncateHistory(this.ctx.client, owned, (r) => inUse.has(r.metadata?.labels?.[REVISION_HASH_LABEL] ?? ''), limit);
   }
 
   private async updateStatus(ds: DaemonSet, nodes: Node[], hash: string): Promise<void> {

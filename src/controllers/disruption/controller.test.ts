@@ -106,3 +106,32 @@ test('a pod whose controller cannot be found fails the sync safe: nothing allowe
     await stop();
   }
 });
+
+test("a StatefulSet's pods are counted against its replicas (upstream getPodStatefulSet)", async () => {
+  const api = new FakeApi();
+  const { stop } = await runControllers(api, (ctx) => newDisruptionController(ctx));
+  try {
+    const sts = await api.create(resources.statefulsets, {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: NS },
+      spec: {
+        replicas: 4,
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+    } as KubeObject);
+    await ownedPods(api, sts, 'StatefulSet', 'apps/v1', 3, 'db');
+    await api.create(resources.poddisruptionbudgets, {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'db', namespace: NS },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'db' } } },
+    } as KubeObject);
+    await waitFor(() => budget(api, 'db')?.status?.expectedPods === 4, 'expected 4 from the StatefulSet');
+    const s = budget(api, 'db')!.status!;
+    assert.deepEqual([s.expectedPods, s.desiredHealthy, s.currentHealthy, s.disruptionsAllowed], [4, 3, 3, 0]);
+  } finally {
+    await stop();
+  }
+});

@@ -3,7 +3,7 @@
 // DisruptionAllowed condition) current from the pods it selects and their controllers' scale.
 // The eviction subresource reads that status and spends disruptionsAllowed; this controller
 // gives it back as pods become healthy again.
-import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { Pod, ReplicationController } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
@@ -57,6 +57,7 @@ class DisruptionController implements Controller {
   private readonly replicaSets: Informer<ReplicaSet>;
   private readonly deployments: Informer<Deployment>;
   private readonly rcs: Informer<ReplicationController>;
+  private readonly statefulSets: Informer<StatefulSet>;
   private readonly now: () => Date;
 
   constructor(
@@ -69,6 +70,7 @@ class DisruptionController implements Controller {
     this.replicaSets = ctx.informers.for<ReplicaSet>(resources.replicasets);
     this.deployments = ctx.informers.for<Deployment>(resources.deployments);
     this.rcs = ctx.informers.for<ReplicationController>(resources.replicationcontrollers);
+    this.statefulSets = ctx.informers.for<StatefulSet>(resources.statefulsets);
     this.pdbs.addEventHandler({
       onAdd: (pdb) => this.enqueue(pdb),
       onUpdate: (_old, cur) => this.enqueue(cur),
@@ -86,7 +88,7 @@ class DisruptionController implements Controller {
     const onScale = (obj: KubeObject) => {
       for (const pdb of this.pdbs.byIndex(NAMESPACE_INDEX, obj.metadata?.namespace ?? '')) this.enqueue(pdb);
     };
-    for (const inf of [this.replicaSets, this.deployments, this.rcs] as Array<Informer<KubeObject>>) {
+    for (const inf of [this.replicaSets, this.deployments, this.rcs, this.statefulSets] as Array<Informer<KubeObject>>) {
       inf.addEventHandler({ onAdd: onScale, onUpdate: (_o, cur) => onScale(cur), onDelete: onScale });
     }
   }
@@ -183,6 +185,10 @@ class DisruptionController implements Controller {
     if (ref.kind === 'ReplicationController' && group === '') {
       const rc = this.rcs.get(ns, ref.name);
       return rc && rc.metadata?.uid === ref.uid ? { uid: ref.uid, scale: rc.spec?.replicas ?? 1 } : undefined;
+    }
+    if (ref.kind === 'StatefulSet' && group === 'apps') {
+      const sts = this.statefulSets.get(ns, ref.name);
+      return sts && sts.metadata?.uid === ref.uid ? { uid: ref.uid, scale: sts.spec?.replicas ?? 1 } : undefined;
     }
     return undefined;
   }

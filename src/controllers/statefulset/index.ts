@@ -1,0 +1,1 @@
+export { newStatefulSetController, type StatefulSetControllerOptions } from './controller.js';
