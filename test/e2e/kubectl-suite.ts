@@ -224,7 +224,7 @@ ${
     assert.match(out, /^\s+Warning\s+FailedScheduling\s+\S+\s+default-scheduler\s+no nodes available to schedule pods$/m);
   });
 
-  test(`${backend}: label, annotate, patch (strategic, merge, json), replace`, () => {
+  test(`${backend}: label, annotate, patch (strategic, merge, json), replace`, async () => {
     ok(['create', 'namespace', 'edit']);
     ok(['apply', '-f', '-'], deployment('nginx:1.25').replace('namespace: apps', 'namespace: edit'));
     assert.equal(ok(['label', 'deploy', 'web', '-n', 'edit', 'team=blue']).trim(), 'deployment.apps/web labeled');
@@ -257,9 +257,13 @@ ${
     );
     assert.equal(d.spec.minReadySeconds, 5);
     assert.equal(d.spec.replicas, 4);
-    assert.equal(
-      ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']).trim(),
-      'deployment.apps/web patched (no change)',
+    // kubectl says "(no change)" when the patched object equals what it read just before; the
+    // Deployment's controller may still be writing its status in between, so ask until it settles.
+    await eventually(
+      () =>
+        ok(['patch', 'deploy', 'web', '-n', 'edit', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":5}}']).trim() ===
+        'deployment.apps/web patched (no change)',
+      'a patch that changes nothing reported as "(no change)"',
     );
 
     // replace is compare-and-swap on resourceVersion. (A ConfigMap: the deployment's status is
