@@ -45,6 +45,9 @@ test(
         );
         assert.ok(back);
         const downMs = Date.now() - killedAt;
+        // The API answers before the server has set up its components and said it is ready; the
+        // next kill is of a ready server (one killed before is "killed ... before it was ready").
+        await eventually(() => (s.output().match(/API server ready at/g) ?? []).length === round + 1, `ready line ${round + 1}`, 30_000);
         assert.equal(back.json.metadata.uid, created.json.metadata.uid);
         const successor = serverPid(s.proc.pid!);
         assert.notEqual(successor, victim);
