@@ -25,7 +25,15 @@ export class CachedLookups implements AdmissionLookups {
   }
 
   listPriorityClasses(): KObject[] {
-    const r = resourceByKey('priorityclasses.scheduling.k8s.io');
+    return this.listClusterScoped('priorityclasses.scheduling.k8s.io');
+  }
+
+  listStorageClasses(): KObject[] {
+    return this.listClusterScoped('storageclasses.storage.k8s.io');
+  }
+
+  private listClusterScoped(resourceKey: string): KObject[] {
+    const r = resourceByKey(resourceKey);
     const cached = [...this.cacheOf(r).values()].map((e) => e.obj);
     const names = new Set(cached.map((o) => o.metadata.name));
     for (const [key, o] of this.live) if (key.startsWith(`/registry/${r.key}/`) && !names.has(o.metadata.name)) cached.push(o);

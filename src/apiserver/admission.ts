@@ -9,6 +9,8 @@ import { forbidden, notFound } from './errors.js';
 export interface AdmissionLookups {
   getNamespace(name: string): KObject | undefined;
   listPriorityClasses(): KObject[];
+  /** The StorageClasses, for DefaultStorageClass (optional: lookups of tests that need none). */
+  listStorageClasses?(): KObject[];
 }
 
 /** The admission every kind goes through, NamespaceLifecycle: no new objects in a missing or terminating namespace. */
