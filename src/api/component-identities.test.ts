@@ -118,6 +118,8 @@ const WRITES: Record<(typeof CONTROLLER_NAMES)[number], string[]> = {
     'create core/events ns',
   ],
   disruption: ['update policy/poddisruptionbudgets/status ns b', 'create core/events ns'],
+  'pvc-protection': ['update core/persistentvolumeclaims ns c', 'list core/pods ns'],
+  'pv-protection': ['update core/persistentvolumes - v'],
   daemonset: [
     'update apps/daemonsets/status ns d',
     'create apps/controllerrevisions ns',
@@ -208,6 +210,8 @@ test('each controller is refused what its role lacks', () => {
     // The node passwords are kube-system's only.
     ['csrapproving', 'get core/secrets default s'],
     ['clusterrole-aggregation', 'update rbac.authorization.k8s.io/clusterrolebindings - x'],
+    ['pvc-protection', 'delete core/pods ns p'],
+    ['pv-protection', 'update core/persistentvolumeclaims ns c'],
   ];
   for (const [name, r] of refused) assert.equal(may(controllerIdentity(name), r), false, `${name} must not: ${r}`);
 });

@@ -19,6 +19,7 @@ import { newJobController, newTTLAfterFinishedController, type JobControllerOpti
 import { newCronJobController } from './cronjob/index.js';
 import { newDisruptionController } from './disruption/index.js';
 import { newDaemonSetController } from './daemonset/index.js';
+import { newPvcProtectionController, newPvProtectionController } from './volume/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -60,6 +61,8 @@ export const CONTROLLER_NAMES = [
   'cronjob',
   'disruption',
   'daemonset',
+  'pvc-protection',
+  'pv-protection',
 ] as const;
 
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -87,6 +90,8 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newCronJobController(as('cronjob')),
     newDisruptionController(as('disruption')),
     newDaemonSetController(as('daemonset')),
+    newPvcProtectionController(as('pvc-protection')),
+    newPvProtectionController(as('pv-protection')),
   ];
 }
 

@@ -136,6 +136,12 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['patch', 'update'], [''], ['pods/status']),
     ...events(),
   ],
+  'pvc-protection-controller': [
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['list', 'watch', 'get'], [''], ['pods']),
+    ...events(),
+  ],
+  'pv-protection-controller': [rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), ...events()],
   'replicaset-controller': [
     rule(['get', 'list', 'watch', 'update'], ['apps', 'extensions'], ['replicasets']),
     rule(['update'], ['apps', 'extensions'], ['replicasets/status']),

@@ -1,0 +1,1 @@
+export { newPvcProtectionController, newPvProtectionController } from './protection.js';
