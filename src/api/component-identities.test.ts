@@ -120,6 +120,15 @@ const WRITES: Record<(typeof CONTROLLER_NAMES)[number], string[]> = {
   disruption: ['update policy/poddisruptionbudgets/status ns b', 'create core/events ns'],
   'pvc-protection': ['update core/persistentvolumeclaims ns c', 'list core/pods ns'],
   'pv-protection': ['update core/persistentvolumes - v'],
+  'persistentvolume-binder': [
+    'update core/persistentvolumes - v',
+    'update core/persistentvolumes/status - v',
+    'get core/persistentvolumes - v',
+    'update core/persistentvolumeclaims ns c',
+    'update core/persistentvolumeclaims/status ns c',
+    'get core/persistentvolumeclaims ns c',
+    'create core/events ns',
+  ],
   daemonset: [
     'update apps/daemonsets/status ns d',
     'create apps/controllerrevisions ns',
@@ -212,6 +221,7 @@ test('each controller is refused what its role lacks', () => {
     ['clusterrole-aggregation', 'update rbac.authorization.k8s.io/clusterrolebindings - x'],
     ['pvc-protection', 'delete core/pods ns p'],
     ['pv-protection', 'update core/persistentvolumeclaims ns c'],
+    ['persistentvolume-binder', 'update core/nodes - n'],
   ];
   for (const [name, r] of refused) assert.equal(may(controllerIdentity(name), r), false, `${name} must not: ${r}`);
 });

@@ -19,7 +19,12 @@ import { newJobController, newTTLAfterFinishedController, type JobControllerOpti
 import { newCronJobController } from './cronjob/index.js';
 import { newDisruptionController } from './disruption/index.js';
 import { newDaemonSetController } from './daemonset/index.js';
-import { newPvcProtectionController, newPvProtectionController } from './volume/index.js';
+import {
+  newPersistentVolumeController,
+  newPvcProtectionController,
+  newPvProtectionController,
+  type PersistentVolumeControllerOptions,
+} from './volume/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -33,6 +38,7 @@ export interface ControllerManagerOptions {
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
   job?: JobControllerOptions;
+  persistentVolume?: PersistentVolumeControllerOptions;
   /**
    * The client each controller acts with (its own identity, as upstream's
    * --use-service-account-credentials); absent: every controller uses the manager's client.
@@ -63,6 +69,7 @@ export const CONTROLLER_NAMES = [
   'daemonset',
   'pvc-protection',
   'pv-protection',
+  'persistentvolume-binder',
 ] as const;
 
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -92,6 +99,7 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newDaemonSetController(as('daemonset')),
     newPvcProtectionController(as('pvc-protection')),
     newPvProtectionController(as('pv-protection')),
+    newPersistentVolumeController(as('persistentvolume-binder'), opts.persistentVolume),
   ];
 }
 

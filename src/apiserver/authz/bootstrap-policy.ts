@@ -136,6 +136,15 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['patch', 'update'], [''], ['pods/status']),
     ...events(),
   ],
+  'persistent-volume-binder': [
+    rule(['get', 'list', 'watch', 'update', 'create', 'delete'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
+    rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ...events(),
+  ],
   'pvc-protection-controller': [
     rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
     rule(['list', 'watch', 'get'], [''], ['pods']),
