@@ -5,6 +5,7 @@
 import type { KObject } from '../api/object.js';
 import type { ResourceType } from '../registry/index.js';
 import { forbidden, notFound } from './errors.js';
+import { LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER } from '../api/volume-annotations.js';
 
 export interface AdmissionLookups {
   getNamespace(name: string): KObject | undefined;
@@ -44,12 +45,27 @@ export const systemPriorityClasses: KObject[] = [
   },
 ];
 
+/**
+ * The default StorageClass every cluster starts with, as k3s's local-path: volumes made on the
+ * node their first pod is scheduled to (WaitForFirstConsumer), by that node's agent, and deleted
+ * with their data when their claim goes.
+ */
+export const localPathStorageClass: KObject = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: LOCAL_PATH_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: LOCAL_PATH_PROVISIONER,
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+};
+
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/** What every cluster starts with, as resource key and object: the system namespaces and PriorityClasses. */
+/** What every cluster starts with, as resource key and object: the system namespaces, PriorityClasses and the local-path StorageClass. */
 export function bootstrapObjects(): Array<{ key: string; obj: KObject }> {
   return [
     ...systemNamespaces.map((name) => ({ key: 'namespaces', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KObject })),
     ...systemPriorityClasses.map((pc) => ({ key: 'priorityclasses.scheduling.k8s.io', obj: structuredClone(pc) })),
+    { key: 'storageclasses.storage.k8s.io', obj: structuredClone(localPathStorageClass) },
   ];
 }

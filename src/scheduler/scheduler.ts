@@ -1,7 +1,8 @@
 // The scheduler: informers feed the cache (bound pods, nodes, namespaces) and the queue (pods
 // waiting for a node); one loop takes a pod at a time through the scheduling cycle, assumes it on
 // the chosen node, and binds it in the background so the next cycle starts at once.
-import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { createInformer, resources, type Informer, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultConfig, type SchedulerConfig } from './config.js';
@@ -35,6 +36,10 @@ export class Scheduler {
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
   private readonly nsInformer: Informer<Namespace>;
+  /** Claims, volumes and classes, for VolumeBinding. */
+  private readonly claimInformer: Informer<PersistentVolumeClaim>;
+  private readonly volumeInformer: Informer<PersistentVolume>;
+  private readonly classInformer: Informer<StorageClass>;
   private readonly status: PodStatusWriter;
   private readonly log: Logger;
   private stopped = false;
@@ -57,6 +62,12 @@ export class Scheduler {
         await this.status.setNominatedNode(pod, undefined);
       },
       ownerSelector: () => undefined,
+      volumes: {
+        claim: (ns, name) => this.claimInformer.getByKey(`${ns}/${name}`),
+        volume: (name) => this.volumeInformer.getByKey(name),
+        volumes: () => this.volumeInformer.list(),
+        storageClass: (name) => this.classInformer.getByKey(name),
+      },
     };
     const registry = pluginRegistry();
     for (const profile of config.profiles) this.frameworks.set(profile.schedulerName, buildFramework(profile, registry, handle));
@@ -71,6 +82,9 @@ export class Scheduler {
     this.podInformer = createInformer<Pod>(opts.client, resources.pods, { name: 'scheduler pods', log, pageSize: 5000 });
     this.nodeInformer = createInformer<Node>(opts.client, resources.nodes, { name: 'scheduler nodes', log, pageSize: 5000 });
     this.nsInformer = createInformer<Namespace>(opts.client, resources.namespaces, { name: 'scheduler namespaces', log });
+    this.claimInformer = createInformer<PersistentVolumeClaim>(opts.client, resources.persistentvolumeclaims, { name: 'scheduler claims', log });
+    this.volumeInformer = createInformer<PersistentVolume>(opts.client, resources.persistentvolumes, { name: 'scheduler volumes', log });
+    this.classInformer = createInformer<StorageClass>(opts.client, resources.storageclasses, { name: 'scheduler storageclasses', log });
     this.wireInformers();
   }
 
@@ -111,6 +125,11 @@ export class Scheduler {
         this.cache.removeNode(n.metadata!.name!);
         this.move({ resource: 'Node', action: 'Delete' }, n, undefined);
       },
+    });
+    // A claim appearing or being bound (or provisioned) may let pods waiting on it in.
+    this.claimInformer.addEventHandler({
+      onAdd: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Add' }),
+      onUpdate: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Update' }),
     });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.podAdded(p),
@@ -164,10 +183,14 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
+    const volumeInformers = [this.claimInformer, this.volumeInformer, this.classInformer] as Array<
+      Informer<PersistentVolumeClaim | PersistentVolume | StorageClass>
+    >;
     this.nsInformer.start();
     this.nodeInformer.start();
-    // Nodes and namespaces first, so the first pods already find them.
-    await Promise.all([this.nsInformer.waitForSync(), this.nodeInformer.waitForSync()]);
+    for (const i of volumeInformers) i.start();
+    // Nodes, namespaces and volumes first, so the first pods already find them.
+    await Promise.all([this.nsInformer.waitForSync(), this.nodeInformer.waitForSync(), ...volumeInformers.map((i) => i.waitForSync())]);
     this.podInformer.start();
     await this.podInformer.waitForSync();
     this.queue.run();
@@ -179,7 +202,14 @@ export class Scheduler {
     this.stopped = true;
     this.stopReporting?.();
     this.queue.close();
-    await Promise.all([this.podInformer.stop(), this.nodeInformer.stop(), this.nsInformer.stop()]);
+    await Promise.all([
+      this.podInformer.stop(),
+      this.nodeInformer.stop(),
+      this.nsInformer.stop(),
+      this.claimInformer.stop(),
+      this.volumeInformer.stop(),
+      this.classInformer.stop(),
+    ]);
     await this.loop;
     await Promise.allSettled([...this.binding]);
   }
