@@ -358,6 +358,11 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create', 'update', 'patch'], ['discovery.k8s.io'], ['endpointslices']),
       rule(['list', 'watch'], [''], ['endpoints']),
       urls(['get'], ['/v1-berth/connect']),
+      // The local-path provisioner runs in each agent (its node owns the directories): it watches
+      // claims and classes, and creates and deletes the volumes of its node.
+      rule(['list', 'watch'], [''], ['persistentvolumeclaims']),
+      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
+      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
     ]),
     clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
     clusterRole('system:node-proxier', [
