@@ -5,9 +5,9 @@
 // kubectl prints sc, pvc and pv as upstream.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
+import type { Event, PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import { eventually, kubectl, kubectlOk, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 
@@ -106,5 +106,66 @@ describe('persistent volumes on the node agent', { skip: missing ?? false }, () 
     await eventually(() => (claim() === undefined ? true : undefined), 'the claim gone once its pod is', 30_000);
     await eventually(() => (getJson(['pv', pvName]) === undefined ? true : undefined), 'the volume deleted (reclaim Delete)', 30_000);
     assert.equal(existsSync(dir), false, 'the directory removed by the agent');
+  });
+
+  test('a pod on its node waits in ContainerCreating for its claim; a static hostPath volume binds, and under Retain outlives the claim', async () => {
+    const hostDir = join(env.dir, 'static-volume');
+    mkdirSync(hostDir);
+    env.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'static-pv' },
+      spec: {
+        capacity: { storage: '100Mi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'manual',
+        persistentVolumeReclaimPolicy: 'Retain',
+        hostPath: { path: hostDir },
+      },
+    });
+    await eventually(() => getJson<PersistentVolume>(['pv', 'static-pv'])?.status?.phase === 'Available' || undefined, 'the volume Available');
+    // Placed on the node directly (no scheduler): the agent finds no claim and waits.
+    env.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pinned' },
+      spec: {
+        nodeName: env.nodeName,
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'manual-claim' } }],
+        containers: [
+          {
+            name: 'c',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'echo static > /data/g && exec sleep 3600'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
+      },
+    });
+    await eventually(() => {
+      const list = getJson<{ items: Event[] }>(['events', '--field-selector', 'involvedObject.name=pinned']);
+      return list?.items.some((e) => e.reason === 'FailedMount' && e.message?.includes('persistentvolumeclaim "manual-claim" not found')) || undefined;
+    }, 'the FailedMount event');
+    const waiting = env.getPod('pinned').status?.containerStatuses?.[0]?.state?.waiting;
+    assert.equal(waiting?.reason, 'ContainerCreating');
+    env.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'manual-claim' },
+      spec: { storageClassName: 'manual', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Mi' } } },
+    });
+    await running('pinned');
+    await eventually(() => existsSync(join(hostDir, 'g')) || undefined, 'written through the static volume');
+    assert.equal(getJson<PersistentVolumeClaim>(['pvc', 'manual-claim'])?.spec?.volumeName, 'static-pv');
+    assert.deepEqual(getJson<PersistentVolumeClaim>(['pvc', 'manual-claim'])?.status?.capacity, { storage: '100Mi' }, "the claim shows the volume's capacity");
+    kubectlOk(env.server, ['delete', 'pod', 'pinned', '--wait=true', '--timeout=60s']);
+    kubectlOk(env.server, ['delete', 'pvc', 'manual-claim', '--wait=true', '--timeout=60s']);
+    await eventually(() => getJson<PersistentVolume>(['pv', 'static-pv'])?.status?.phase === 'Released' || undefined, 'Retain: the volume Released');
+    assert.match(
+      kubectlOk(env.server, ['get', 'pv', 'static-pv', '--no-headers']),
+      /^static-pv\s+100Mi\s+RWO\s+Retain\s+Released\s+default\/manual-claim\s+manual\s/,
+    );
+    assert.equal(readFileSync(join(hostDir, 'g'), 'utf8'), 'static\n', 'the data kept');
   });
 });
