@@ -243,3 +243,18 @@ test('the apiserver endpoints reconciler: its Leases in kube-system, default/kub
   ])
     assert.equal(may(APISERVER_ENDPOINTS, r), false, `endpoints reconciler must not: ${r}`);
 });
+
+test('a node agent may run its local-path provisioner: watch claims and classes, create and delete volumes, but not delete claims', () => {
+  const node: ComponentIdentity = { user: 'system:node:n1', groups: ['system:nodes'] };
+  for (const r of [
+    'list core/persistentvolumeclaims -',
+    'watch core/persistentvolumeclaims -',
+    'watch storage.k8s.io/storageclasses -',
+    'create core/persistentvolumes -',
+    'delete core/persistentvolumes - pvc-1',
+    'get core/persistentvolumes - pvc-1',
+  ])
+    assert.equal(may(node, r), true, `node: ${r}`);
+  for (const r of ['delete core/persistentvolumeclaims ns c', 'update core/persistentvolumes - pvc-1', 'update core/persistentvolumeclaims/status ns c'])
+    assert.equal(may(node, r), false, `node must not: ${r}`);
+});
