@@ -62,6 +62,7 @@ export class Scheduler {
         await this.status.setNominatedNode(pod, undefined);
       },
       ownerSelector: () => undefined,
+      stopping: () => this.stopped,
       volumes: {
         claim: (ns, name) => this.claimInformer.getByKey(`${ns}/${name}`),
         volume: (name) => this.volumeInformer.getByKey(name),

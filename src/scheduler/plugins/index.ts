@@ -22,6 +22,8 @@ export interface SchedulerHandle extends PreemptionHandle {
   client: RestClient;
   /** The claims, volumes and classes VolumeBinding reads. */
   volumes?: VolumeLister;
+  /** Whether the scheduler is stopping: long waits (VolumeBinding's PreBind) give up. */
+  stopping?(): boolean;
 }
 
 export type PluginFactory = (args: PluginArgs | undefined, handle: Handle) => Plugin;

@@ -33,7 +33,7 @@ const volume = (name: string, className: string, node?: string, size = '1Gi', ph
   status: { phase },
 });
 
-function plugin(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], classes: StorageClass[], writes: unknown[] = []) {
+function plugin(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], classes: StorageClass[], writes: unknown[] = [], stopping = () => false) {
   const lister: VolumeLister = {
     claim: (_ns, n) => claims.find((c) => c.metadata?.name === n),
     volume: (n) => volumes.find((v) => v.metadata?.name === n),
@@ -46,7 +46,7 @@ function plugin(claims: PersistentVolumeClaim[], volumes: PersistentVolume[], cl
     patch: async (r: { name: string }, p: unknown) => (writes.push(['patch', r.name, p]), p),
   } as unknown as RestClient;
   const snap = makeSnapshot(nodes);
-  return { pl: new VolumeBinding({ bindTimeoutSeconds: 1 }, { snapshot: () => snap, client, volumes: lister }), nodes };
+  return { pl: new VolumeBinding({ bindTimeoutSeconds: 1 }, { snapshot: () => snap, client, volumes: lister, stopping }), nodes };
 }
 const podWith = (...claims: string[]) => makePod('p', { volumes: claims.map((c) => ({ name: c, persistentVolumeClaim: { claimName: c } })) });
 
@@ -108,6 +108,17 @@ describe('VolumeBinding', () => {
     assert.equal(verb, 'update');
     assert.equal(pv.metadata?.name, 'small-n1');
     assert.deepEqual(pv.spec?.claimRef, { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: 'default', name: 'data', uid: 'uid-data' });
+  });
+
+  it('PreBind gives up at once when the scheduler stops', async () => {
+    const { pl } = plugin([claim('data', 'local-path')], [], [cls('local-path', 'WaitForFirstConsumer')], [], () => true);
+    const state = new CycleState();
+    pl.preFilter(state, podWith('data'));
+    pl.reserve(state, podWith('data'), 'n1');
+    const started = Date.now();
+    const s = await pl.preBind(state, podWith('data'), 'n1');
+    assert.equal(s.code, Code.Error);
+    assert.ok(Date.now() - started < 500, 'no wait for the bind timeout');
   });
 
   it('PreBind fails when the claim is not bound in time', async () => {

@@ -72,7 +72,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
 
   constructor(
     args: PluginArgs | undefined,
-    private readonly handle: Handle & { client: RestClient; volumes?: VolumeLister },
+    private readonly handle: Handle & { client: RestClient; volumes?: VolumeLister; stopping?(): boolean },
   ) {
     checkArgs(NAME, args, ['bindTimeoutSeconds']);
     this.bindTimeoutMs = 1000 * Number(args?.bindTimeoutSeconds ?? 600);
@@ -182,6 +182,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     while (Date.now() < deadline) {
       const pending = pv.delayed.filter(({ claim }) => !this.handle.volumes!.claim(ns, claim.metadata!.name!)?.spec?.volumeName);
       if (!pending.length) return Status.success();
+      if (this.handle.stopping?.()) return Status.error('binding volumes: the scheduler is stopping');
       await sleep(100);
     }
     return Status.error('binding volumes: context deadline exceeded');
