@@ -89,3 +89,37 @@ test('a persistentVolumeClaim volume mounts its bound volume; an unbound claim w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('local-path for simulated nodes: volumes of the nodes served, objects only, no directory', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-local-path-sim-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const api = new FakeApi();
+  const recorder = new EventRecorder({ client: api.client, component: 'kubelet', log: () => {} });
+  const served = new Set(['sim-1', 'sim-2']);
+  const p = new LocalPathProvisioner({ client: api.client, nodeName: (n) => served.has(n), dataDir, directories: false, recorder, log: () => {} });
+  await p.start();
+  try {
+    for (const [name, node] of [
+      ['a', 'sim-2'],
+      ['b', 'elsewhere'],
+    ])
+      await api.create({ ...resources.persistentvolumeclaims, namespace: NS }, {
+        metadata: {
+          name,
+          namespace: NS,
+          annotations: { 'volume.kubernetes.io/storage-provisioner': 'berth.dev/local-path', 'volume.kubernetes.io/selected-node': node },
+        },
+        spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      } as KubeObject);
+    const pv = await waitFor(() => api.objects<PersistentVolume>('/persistentvolumes')[0], 'a volume');
+    assert.equal(pv.spec?.claimRef?.name, 'a');
+    assert.ok(isLocalPathVolumeOf(pv, 'sim-2'));
+    assert.equal(existsSync(join(dataDir, 'storage')), false, 'nothing made on this machine');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(api.objects('/persistentvolumes').length, 1, 'no volume for a node not served');
+    await api.updateStatus(resources.persistentvolumes, { ...pv, status: { phase: 'Released' } } as KubeObject);
+    await waitFor(() => api.objects('/persistentvolumes').length === 0, 'the released volume deleted');
+  } finally {
+    await p.stop();
+  }
+});

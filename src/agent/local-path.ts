@@ -29,9 +29,15 @@ const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 export interface LocalPathOptions {
   client: RestClient;
-  nodeName: string;
+  /** The node(s) served: an agent's own name, or which names are a simulator's nodes. */
+  nodeName: string | ((name: string) => boolean);
   /** The agent's data dir; volumes live under <dataDir>/storage. */
   dataDir: string;
+  /**
+   * false for simulated nodes: the volumes are objects only (their pods mount nothing), so
+   * claims of the default class bind there as on a real node.
+   */
+  directories?: boolean;
   recorder: EventRecorder;
   log: (m: string) => void;
 }
@@ -60,11 +66,17 @@ export function volumeFor(pvc: PersistentVolumeClaim, cls: StorageClass | undefi
   };
 }
 
+/** The node a local-path volume was made on, from its node affinity; undefined for any other volume. */
+export function localPathNodeOf(pv: PersistentVolume): string | undefined {
+  if (pv.metadata?.annotations?.[ANN_PROVISIONED_BY] !== LOCAL_PATH_PROVISIONER) return undefined;
+  for (const t of pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [])
+    for (const e of t.matchExpressions ?? []) if (e.key === HOSTNAME_LABEL && e.operator === 'In' && e.values?.length === 1) return e.values[0];
+  return undefined;
+}
+
 /** Whether a volume is one this provisioner made on this node. */
 export function isLocalPathVolumeOf(pv: PersistentVolume, nodeName: string): boolean {
-  if (pv.metadata?.annotations?.[ANN_PROVISIONED_BY] !== LOCAL_PATH_PROVISIONER) return false;
-  const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
-  return terms.some((t) => t.matchExpressions?.some((e) => e.key === HOSTNAME_LABEL && e.operator === 'In' && e.values?.includes(nodeName)));
+  return localPathNodeOf(pv) === nodeName;
 }
 
 export class LocalPathProvisioner {
@@ -75,8 +87,12 @@ export class LocalPathProvisioner {
   private readonly volumeQueue = new WorkQueue<string>({ name: 'local-path volumes' });
   private running?: Promise<unknown>;
 
+  private readonly owns: (node: string | undefined) => boolean;
+
   constructor(private readonly o: LocalPathOptions) {
     const log = o.log;
+    const served = o.nodeName;
+    this.owns = (node) => !!node && (typeof served === 'string' ? node === served : served(node));
     this.claims = createInformer<PersistentVolumeClaim>(o.client, resources.persistentvolumeclaims, { name: 'local-path claims', log });
     this.volumes = createInformer<PersistentVolume>(o.client, resources.persistentvolumes, { name: 'local-path volumes', log });
     this.classes = createInformer<StorageClass>(o.client, resources.storageclasses, { name: 'local-path classes', log });
@@ -108,7 +124,8 @@ export class LocalPathProvisioner {
     const pvc = this.claims.getByKey(key);
     const a = pvc?.metadata?.annotations ?? {};
     if (!pvc || pvc.spec?.volumeName || pvc.metadata?.deletionTimestamp) return;
-    if (a[ANN_STORAGE_PROVISIONER] !== LOCAL_PATH_PROVISIONER || a[ANN_SELECTED_NODE] !== this.o.nodeName) return;
+    const node = a[ANN_SELECTED_NODE];
+    if (a[ANN_STORAGE_PROVISIONER] !== LOCAL_PATH_PROVISIONER || !this.owns(node)) return;
     const cls = this.classes.getByKey(claimClass(pvc));
     if (cls && cls.provisioner !== LOCAL_PATH_PROVISIONER) return;
     const name = `pvc-${pvc.metadata!.uid}`;
@@ -116,10 +133,12 @@ export class LocalPathProvisioner {
     const dir = volumeDir(this.o.dataDir, pvc);
     this.o.recorder.event(pvc, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${key}"`);
     try {
-      mkdirSync(dir, { recursive: true });
-      // Any container user may write, as k3s's provisioner makes it.
-      chmodSync(dir, 0o777);
-      await this.o.client.create(resources.persistentvolumes, volumeFor(pvc, cls, this.o.nodeName, dir));
+      if (this.o.directories !== false) {
+        mkdirSync(dir, { recursive: true });
+        // Any container user may write, as k3s's provisioner makes it.
+        chmodSync(dir, 0o777);
+      }
+      await this.o.client.create(resources.persistentvolumes, volumeFor(pvc, cls, node!, dir));
     } catch (e) {
       if (isAlreadyExists(e)) return;
       this.o.recorder.event(pvc, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${claimClass(pvc)}": ${(e as Error).message}`);
@@ -130,12 +149,12 @@ export class LocalPathProvisioner {
 
   private async syncVolume(name: string): Promise<void> {
     const pv = this.volumes.getByKey(name);
-    if (!pv || !isLocalPathVolumeOf(pv, this.o.nodeName)) return;
+    if (!pv || !this.owns(localPathNodeOf(pv))) return;
     if (pv.status?.phase !== 'Released' || pv.spec?.persistentVolumeReclaimPolicy !== 'Delete' || pv.metadata?.deletionTimestamp) return;
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
     // Only what this provisioner made: a directory under its own storage root.
     const root = join(this.o.dataDir, 'storage') + '/';
-    if (path?.startsWith(root)) rmSync(path, { recursive: true, force: true });
+    if (this.o.directories !== false && path?.startsWith(root)) rmSync(path, { recursive: true, force: true });
     try {
       await this.o.client.delete({ ...resources.persistentvolumes, name });
     } catch (e) {
