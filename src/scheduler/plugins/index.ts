@@ -16,6 +16,7 @@ import { PrioritySort } from './priority-sort.js';
 import { SchedulingGates } from './scheduling-gates.js';
 import { TaintToleration } from './taint-toleration.js';
 import { VolumeBinding, type VolumeLister } from './volume-binding.js';
+import { VolumeRestrictions } from './volume-restrictions.js';
 
 /** Everything a plugin may reach in a running scheduler. */
 export interface SchedulerHandle extends PreemptionHandle {
@@ -39,6 +40,7 @@ export function pluginRegistry(): Map<string, PluginFactory> {
     ['NodeAffinity', (a, handle) => new NodeAffinity(a, handle)],
     ['NodePorts', (a, handle) => new NodePorts(a, handle)],
     ['NodeResourcesFit', (a, handle) => new NodeResourcesFit(a, handle)],
+    ['VolumeRestrictions', (a, handle) => new VolumeRestrictions(a, h(handle))],
     ['VolumeBinding', (a, handle) => new VolumeBinding(a, h(handle))],
     ['PodTopologySpread', (a, handle) => new PodTopologySpread(a, handle)],
     ['InterPodAffinity', (a, handle) => new InterPodAffinity(a, handle)],
