@@ -1,6 +1,7 @@
 // The node agent (Berth's kubelet): registers its Node and keeps its Lease, watches the pods
 // bound to it and runs each through a PodWorker; a relist of the runtime every second (kubelet's
 // PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
+import { LocalPathProvisioner } from './local-path.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,7 @@ export class Agent {
   readonly logRoot: string;
   /** Pods' volumes: <dataDir>/pods/<uid>/volumes/<plugin>/<name>, as kubelet's root dir. */
   readonly podsRoot: string;
+  private localPath?: LocalPathProvisioner;
   private readonly log: (msg: string) => void;
   private readonly workers = new Map<string, PodWorker>();
   private readonly status: StatusManager;
@@ -285,6 +287,15 @@ export class Agent {
     });
     this.informer.start();
     await this.informer.waitForSync();
+    // The local-path volumes of this node are made and removed here, where their directories are.
+    this.localPath = new LocalPathProvisioner({
+      client: this.o.client,
+      nodeName: this.nodeName,
+      dataDir: this.o.dataDir,
+      recorder: this.recorder,
+      log: this.log,
+    });
+    await this.localPath.start();
     await this.relist();
     this.scheduleRelist();
     const net = this.network ? `podCIDR ${this.network.podCidr}` : 'pod network of the runtime';
@@ -445,6 +456,7 @@ export class Agent {
     await this.overlay?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
+    await this.localPath?.stop();
     // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace
     // period, a pull) is left to it: the pod's next sync, after a restart, picks it up again.
     const syncs = Promise.all([...this.workers.values()].map((w) => w.stop()));

@@ -7,7 +7,7 @@
 // pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigMap, Container, Pod, Secret, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
@@ -486,6 +486,8 @@ export class PodWorker {
     return {
       getConfigMap: (ns: string, name: string) => this.getOptional<ConfigMap>(resources.configmaps, ns, name),
       getSecret: (ns: string, name: string) => this.getOptional<Secret>(resources.secrets, ns, name),
+      getClaim: (ns: string, name: string) => this.getOptional<PersistentVolumeClaim>(resources.persistentvolumeclaims, ns, name),
+      getVolume: (name: string) => this.getOptional<PersistentVolume>(resources.persistentvolumes, '', name),
       podIPs,
       hostIPs: this.d.hostIPs(),
       allocatable: this.d.allocatable,
@@ -580,6 +582,8 @@ export class PodWorker {
       await setUpVolumes(this.pod, this.d.podsRoot, {
         getConfigMap: (ns, name) => this.d.volumeSources.get(resources.configmaps, ns, name),
         getSecret: (ns, name) => this.d.volumeSources.get(resources.secrets, ns, name),
+        getClaim: (ns, name) => this.d.volumeSources.get(resources.persistentvolumeclaims, ns, name),
+        getVolume: (name) => this.d.volumeSources.get(resources.persistentvolumes, '', name),
         podIPs,
         hostIPs: this.d.hostIPs(),
         allocatable: this.d.allocatable,

@@ -21,7 +21,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
+import type {
+  ConfigMap,
+  Container,
+  DownwardAPIVolumeFile,
+  KeyToPath,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  Secret,
+  Volume,
+} from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import type { Mount } from '../runtime/index.js';
 import { expandVars } from './container-config.js';
@@ -33,6 +43,8 @@ export class VolumeError extends Error {}
 export interface VolumeSources {
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  getClaim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  getVolume(name: string): Promise<PersistentVolume | undefined>;
   podIPs: string[];
   hostIPs: string[];
   allocatable: EnvSources['allocatable'];
@@ -55,7 +67,7 @@ export function podDir(podsRoot: string, uid: string): string {
 }
 
 function volumeKind(v: Volume): string | undefined {
-  for (const k of ['emptyDir', 'configMap', 'secret', 'downwardAPI', 'projected', 'hostPath'] as const) if (v[k]) return k;
+  for (const k of ['emptyDir', 'configMap', 'secret', 'downwardAPI', 'projected', 'hostPath', 'persistentVolumeClaim'] as const) if (v[k]) return k;
   return undefined;
 }
 
@@ -276,6 +288,33 @@ function checkHostPath(path: string, type: string | undefined): void {
 }
 
 /**
+ * The host path of a claim's volume: the claim must be Bound (kubelet's message otherwise: the
+ * pod waits in ContainerCreating until the binder, or the provisioner, is done) to a hostPath or
+ * local volume, the kinds a Berth node can mount; the path is bind-mounted as a hostPath is.
+ */
+async function claimedPath(ns: string, claimName: string, src: VolumeSources): Promise<string> {
+  const pvc = await src.getClaim(ns, claimName);
+  if (!pvc) throw new VolumeError(`persistentvolumeclaim "${claimName}" not found`);
+  if (pvc.metadata?.deletionTimestamp) throw new VolumeError(`error processing PVC ${ns}/${claimName}: PVC is being deleted`);
+  const volumeName = pvc.spec?.volumeName ?? '';
+  if (pvc.status?.phase !== 'Bound' || !volumeName)
+    throw new VolumeError(
+      `PVC ${ns}/${claimName} has non-bound phase (${JSON.stringify(pvc.status?.phase ?? '')}) or empty pvc.Spec.VolumeName (${JSON.stringify(volumeName)})`,
+    );
+  const pv = await src.getVolume(volumeName);
+  if (!pv) throw new VolumeError(`persistentvolume "${volumeName}" not found`);
+  const hostPath = pv.spec?.hostPath;
+  if (hostPath) {
+    checkHostPath(hostPath.path, hostPath.type);
+    return hostPath.path;
+  }
+  const local = pv.spec?.local?.path;
+  if (!local) throw new VolumeError(`persistentvolume "${volumeName}": unsupported volume type on this node (hostPath and local are)`);
+  if (!existsSync(local)) throw new VolumeError(`path "${local}" does not exist`);
+  return local;
+}
+
+/**
  * Sets up every volume of the pod (idempotent: emptyDirs are made once, configMap/secret/
  * downwardAPI contents rewritten only when they changed); returns each volume's host path.
  */
@@ -290,6 +329,10 @@ export async function setUpVolumes(pod: Pod, podsRoot: string, src: VolumeSource
     if (kind === 'hostPath') {
       checkHostPath(v.hostPath!.path, v.hostPath!.type);
       paths.set(v.name, v.hostPath!.path);
+      continue;
+    }
+    if (kind === 'persistentVolumeClaim') {
+      paths.set(v.name, await claimedPath(ns, v.persistentVolumeClaim!.claimName, src));
       continue;
     }
     const dir = join(podDir(podsRoot, uid), 'volumes', PLUGIN[kind]!, v.name);

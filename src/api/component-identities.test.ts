@@ -119,6 +119,17 @@ const WRITES: Record<(typeof CONTROLLER_NAMES)[number], string[]> = {
   ],
   disruption: ['update policy/poddisruptionbudgets/status ns b', 'create core/events ns'],
   resourcequota: ['list core/pods -', 'watch apps/deployments -', 'update core/resourcequotas/status ns q'],
+  'pvc-protection': ['update core/persistentvolumeclaims ns c', 'list core/pods ns'],
+  'pv-protection': ['update core/persistentvolumes - v'],
+  'persistentvolume-binder': [
+    'update core/persistentvolumes - v',
+    'update core/persistentvolumes/status - v',
+    'get core/persistentvolumes - v',
+    'update core/persistentvolumeclaims ns c',
+    'update core/persistentvolumeclaims/status ns c',
+    'get core/persistentvolumeclaims ns c',
+    'create core/events ns',
+  ],
   daemonset: [
     'update apps/daemonsets/status ns d',
     'create apps/controllerrevisions ns',
@@ -223,6 +234,9 @@ test('each controller is refused what its role lacks', () => {
     // The node passwords are kube-system's only.
     ['csrapproving', 'get core/secrets default s'],
     ['clusterrole-aggregation', 'update rbac.authorization.k8s.io/clusterrolebindings - x'],
+    ['pvc-protection', 'delete core/pods ns p'],
+    ['pv-protection', 'update core/persistentvolumeclaims ns c'],
+    ['persistentvolume-binder', 'update core/nodes - n'],
   ];
   for (const [name, r] of refused) assert.equal(may(controllerIdentity(name), r), false, `${name} must not: ${r}`);
 });
@@ -243,4 +257,19 @@ test('the apiserver endpoints reconciler: its Leases in kube-system, default/kub
     'list core/pods -',
   ])
     assert.equal(may(APISERVER_ENDPOINTS, r), false, `endpoints reconciler must not: ${r}`);
+});
+
+test('a node agent may run its local-path provisioner: watch claims and classes, create and delete volumes, but not delete claims', () => {
+  const node: ComponentIdentity = { user: 'system:node:n1', groups: ['system:nodes'] };
+  for (const r of [
+    'list core/persistentvolumeclaims -',
+    'watch core/persistentvolumeclaims -',
+    'watch storage.k8s.io/storageclasses -',
+    'create core/persistentvolumes -',
+    'delete core/persistentvolumes - pvc-1',
+    'get core/persistentvolumes - pvc-1',
+  ])
+    assert.equal(may(node, r), true, `node: ${r}`);
+  for (const r of ['delete core/persistentvolumeclaims ns c', 'update core/persistentvolumes - pvc-1', 'update core/persistentvolumeclaims/status ns c'])
+    assert.equal(may(node, r), false, `node must not: ${r}`);
 });

@@ -51,6 +51,9 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<ControllerName, string> = {
   job: 'job-controller',
   'ttl-after-finished': 'ttl-after-finished-controller',
   cronjob: 'cronjob-controller',
+  'pvc-protection': 'pvc-protection-controller',
+  'pv-protection': 'pv-protection-controller',
+  'persistentvolume-binder': 'persistent-volume-binder',
 };
 
 /** A ServiceAccount as the API server authenticates it (upstream's serviceaccount.UserInfo). */

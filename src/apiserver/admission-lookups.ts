@@ -26,6 +26,10 @@ export class CachedLookups implements AdmissionLookups {
     return this.list('priorityclasses.scheduling.k8s.io');
   }
 
+  listStorageClasses(): KObject[] {
+    return this.list('storageclasses.storage.k8s.io');
+  }
+
   get(resourceKey: string, namespace: string | undefined, name: string): KObject | undefined {
     const r = resourceByKey(resourceKey);
     const key = objectKey(r, namespace, name);

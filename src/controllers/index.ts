@@ -21,6 +21,12 @@ import { newDisruptionController } from './disruption/index.js';
 import { newDaemonSetController } from './daemonset/index.js';
 import { newResourceQuotaController, type ResourceQuotaControllerOptions } from './resourcequota/index.js';
 import { newStatefulSetController } from './statefulset/index.js';
+import {
+  newPersistentVolumeController,
+  newPvcProtectionController,
+  newPvProtectionController,
+  type PersistentVolumeControllerOptions,
+} from './volume/index.js';
 
 export { newControllerContext, type Controller, type ControllerContext } from './context.js';
 export type { CsrSigningOptions } from './certificates/index.js';
@@ -34,6 +40,7 @@ export interface ControllerManagerOptions {
   csrSigning?: CsrSigningOptions;
   endpointSlice?: EndpointSliceControllerOptions;
   job?: JobControllerOptions;
+  persistentVolume?: PersistentVolumeControllerOptions;
   /**
    * The client each controller acts with (its own identity, as upstream's
    * --use-service-account-credentials); absent: every controller uses the manager's client.
@@ -67,6 +74,9 @@ export const CONTROLLER_NAMES = [
   'daemonset',
   'resourcequota',
   'statefulset',
+  'pvc-protection',
+  'pv-protection',
+  'persistentvolume-binder',
 ] as const;
 
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -96,6 +106,9 @@ export function newControllers(ctx: ControllerContext, opts: ControllerManagerOp
     newDaemonSetController(as('daemonset')),
     newResourceQuotaController(as('resourcequota'), opts.resourceQuota),
     newStatefulSetController(as('statefulset')),
+    newPvcProtectionController(as('pvc-protection')),
+    newPvProtectionController(as('pv-protection')),
+    newPersistentVolumeController(as('persistentvolume-binder'), opts.persistentVolume),
   ];
 }
 

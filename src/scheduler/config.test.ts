@@ -21,7 +21,21 @@ test("the default profile has upstream's plugins at each point, with upstream's 
   );
   assert.deepEqual(
     p.filter.map((x) => x.name),
-    ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity'],
+    [
+      'NodeUnschedulable',
+      'NodeName',
+      'TaintToleration',
+      'NodeAffinity',
+      'NodePorts',
+      'NodeResourcesFit',
+      'VolumeBinding',
+      'PodTopologySpread',
+      'InterPodAffinity',
+    ],
+  );
+  assert.deepEqual(
+    [...p.reserve, ...p.preBind].map((x) => x.name),
+    ['VolumeBinding', 'VolumeBinding'],
   );
   assert.deepEqual(
     p.postFilter.map((x) => x.name),

@@ -1,7 +1,8 @@
 // The scheduler: informers feed the cache (bound pods, nodes, namespaces) and the queue (pods
 // waiting for a node); one loop takes a pod at a time through the scheduling cycle, assumes it on
 // the chosen node, and binds it in the background so the next cycle starts at once.
-import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
 import { resources, SharedInformerFactory, type Informer, type InformerScope, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultConfig, type SchedulerConfig } from './config.js';
@@ -39,6 +40,10 @@ export class Scheduler {
   private readonly nsInformer: Informer<Namespace>;
   /** Its handlers on the informers, removed on stop (shared informers outlive a scheduler). */
   private readonly informers: InformerScope;
+  /** Claims, volumes and classes, for VolumeBinding. */
+  private readonly claimInformer: Informer<PersistentVolumeClaim>;
+  private readonly volumeInformer: Informer<PersistentVolume>;
+  private readonly classInformer: Informer<StorageClass>;
   private readonly status: PodStatusWriter;
   private readonly log: Logger;
   private stopped = false;
@@ -61,6 +66,13 @@ export class Scheduler {
         await this.status.setNominatedNode(pod, undefined);
       },
       ownerSelector: () => undefined,
+      stopping: () => this.stopped,
+      volumes: {
+        claim: (ns, name) => this.claimInformer.getByKey(`${ns}/${name}`),
+        volume: (name) => this.volumeInformer.getByKey(name),
+        volumes: () => this.volumeInformer.list(),
+        storageClass: (name) => this.classInformer.getByKey(name),
+      },
     };
     const registry = pluginRegistry();
     for (const profile of config.profiles) this.frameworks.set(profile.schedulerName, buildFramework(profile, registry, handle));
@@ -79,6 +91,9 @@ export class Scheduler {
     this.podInformer = this.informers.for<Pod>(resources.pods);
     this.nodeInformer = this.informers.for<Node>(resources.nodes);
     this.nsInformer = this.informers.for<Namespace>(resources.namespaces);
+    this.claimInformer = this.informers.for<PersistentVolumeClaim>(resources.persistentvolumeclaims);
+    this.volumeInformer = this.informers.for<PersistentVolume>(resources.persistentvolumes);
+    this.classInformer = this.informers.for<StorageClass>(resources.storageclasses);
     this.wireInformers();
   }
 
@@ -119,6 +134,11 @@ export class Scheduler {
         this.cache.removeNode(n.metadata!.name!);
         this.move({ resource: 'Node', action: 'Delete' }, n, undefined);
       },
+    });
+    // A claim appearing or being bound (or provisioned) may let pods waiting on it in.
+    this.claimInformer.addEventHandler({
+      onAdd: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Add' }),
+      onUpdate: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Update' }),
     });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.podAdded(p),
@@ -172,10 +192,14 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
+    const volumeInformers = [this.claimInformer, this.volumeInformer, this.classInformer] as Array<
+      Informer<PersistentVolumeClaim | PersistentVolume | StorageClass>
+    >;
     this.nsInformer.start();
     this.nodeInformer.start();
-    // Nodes and namespaces first, so the first pods already find them.
-    await Promise.all([this.nsInformer.waitForSync(), this.nodeInformer.waitForSync()]);
+    for (const i of volumeInformers) i.start();
+    // Nodes, namespaces and volumes first, so the first pods already find them.
+    await Promise.all([this.nsInformer.waitForSync(), this.nodeInformer.waitForSync(), ...volumeInformers.map((i) => i.waitForSync())]);
     this.podInformer.start();
     await this.podInformer.waitForSync();
     this.queue.run();

@@ -3,7 +3,8 @@
 // nodes' kubelet endpoint (logs, exec...) is one listener of the simulator's own on loopback.
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
-import { resources, rfc3339, type RestClient } from '../client/index.js';
+import { EventRecorder, resources, rfc3339, type RestClient } from '../client/index.js';
+
 import { LeaseRenewer } from './lease-renewer.js';
 import type { NodeShape } from './node-object.js';
 import { planNodes, type SimNode } from './node-plan.js';
@@ -21,6 +22,9 @@ import {
 import { NodeStatusReporter } from './node-status-reporter.js';
 import type { LifecycleOptions } from './pod-lifecycle.js';
 import { PodWorker } from './pod-worker.js';
+import { LocalPathProvisioner } from '../agent/local-path.js';
+/** Where a simulated node's local-path volumes would be (their objects name it; nothing is made there). */
+const SIMULATED_DATA_DIR = '/var/lib/berth-sim';
 
 export interface SimulatorOptions {
   nodes: number;
@@ -193,6 +197,16 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
           onCert: (c) => endpoint.setServingCert(c),
           log,
         });
+  // Claims of the default local-path class whose pods land here get their volumes (objects only).
+  const volumes = new LocalPathProvisioner({
+    client,
+    nodeName: (n) => byName.has(n),
+    dataDir: SIMULATED_DATA_DIR,
+    directories: false,
+    recorder: new EventRecorder({ client, component: 'kubelet', log }),
+    log,
+  });
+  await volumes.start();
   await certs?.start();
   if (certs && !(await certs.waitForCert(15_000)))
     log('no serving certificate yet: kubectl logs on simulated pods fails until its CertificateSigningRequest is approved and issued (kubectl get csr)');
@@ -204,7 +218,7 @@ export async function startSimulator(client: RestClient, options: Partial<Simula
     stats: () => ({ nodes: nodes.length, leases: leases.stats(), nodeStatus: statusReporter.stats(), pods: pods.stats() }),
     async stop() {
       certs?.stop();
-      await Promise.all([leases.stop(), statusReporter.stop(), pods.stop(), endpoint.stop()]);
+      await Promise.all([leases.stop(), statusReporter.stop(), pods.stop(), endpoint.stop(), volumes.stop()]);
     },
   };
 }

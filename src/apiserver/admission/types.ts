@@ -11,6 +11,8 @@ export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 export interface AdmissionLookups {
   getNamespace(name: string): KObject | undefined;
   listPriorityClasses(): KObject[];
+  /** The StorageClasses, for DefaultStorageClass (optional: lookups of tests that need none). */
+  listStorageClasses?(): KObject[];
   /** One object by resource key (`pods`, `priorityclasses.scheduling.k8s.io`), namespace and name. */
   get(resourceKey: string, namespace: string | undefined, name: string): KObject | undefined;
   /** The objects of a resource, in one namespace or (undefined) all. */

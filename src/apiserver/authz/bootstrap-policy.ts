@@ -147,6 +147,21 @@ const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     rule(['patch', 'update'], [''], ['pods/status']),
     ...events(),
   ],
+  'persistent-volume-binder': [
+    rule(['get', 'list', 'watch', 'update', 'create', 'delete'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['pods']),
+    rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ...events(),
+  ],
+  'pvc-protection-controller': [
+    rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['list', 'watch', 'get'], [''], ['pods']),
+    ...events(),
+  ],
+  'pv-protection-controller': [rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), ...events()],
   'replicaset-controller': [
     rule(['get', 'list', 'watch', 'update'], ['apps', 'extensions'], ['replicasets']),
     rule(['update'], ['apps', 'extensions'], ['replicasets/status']),
@@ -353,7 +368,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     // grants): its pod network routes to every node's pod range (flannel's role reads nodes too)
     // and it dials the servers' agent tunnel. Its node's kube-dns EndpointSlice is the Node
     // authorizer's to allow (kube-dns-<node> only: RBAC cannot name a slice per node).
-    clusterRole('berth:node', [rule(['list', 'watch'], [''], ['nodes']), urls(['get'], ['/v1-berth/connect'])]),
+    clusterRole('berth:node', [
+      rule(['list', 'watch'], [''], ['nodes']),
+      urls(['get'], ['/v1-berth/connect']),
+      // The local-path provisioner runs in each agent (its node owns the directories): it watches
+      // claims and classes, and creates and deletes the volumes of its node.
+      rule(['list', 'watch'], [''], ['persistentvolumeclaims']),
+      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
+      rule(['get', 'list', 'watch'], ['storage.k8s.io'], ['storageclasses']),
+    ]),
     clusterRole('system:node-bootstrapper', [rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
     clusterRole('system:node-proxier', [
       rule(['list', 'watch'], [''], ['services', 'endpoints']),

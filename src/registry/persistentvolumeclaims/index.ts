@@ -1,6 +1,7 @@
 // The persistentvolumeclaims kind (core): its registry entry and its code, declared here and listed in src/registry/index.ts.
 import { STATUS, path } from '../../api/kind.js';
 import type { KindDef } from '../kind.js';
+import { persistentVolumeClaimStrategy } from './strategy.js';
 import { persistentVolumeClaimPrinter } from './printer.js';
 import { persistentVolumeClaimValidator } from './validation.js';
 import { defaultPersistentVolumeClaim } from './defaults.js';
@@ -16,4 +17,5 @@ export const persistentvolumeclaims: KindDef = {
   printer: persistentVolumeClaimPrinter,
   defaulter: defaultPersistentVolumeClaim,
   validator: persistentVolumeClaimValidator,
+  strategy: persistentVolumeClaimStrategy,
 };

@@ -21,7 +21,8 @@ export const persistentVolumeClaimPrinter: Printer = {
     const bound = !!pvc.spec?.volumeName && pvc.status?.phase === 'Bound';
     return [
       name(o),
-      pvc.status?.phase ?? '',
+      // A deleting object held by its protection finalizer shows Terminating, as upstream prints it.
+      pvc.metadata?.deletionTimestamp ? 'Terminating' : (pvc.status?.phase ?? ''),
       pvc.spec?.volumeName ?? '',
       bound ? (pvc.status?.capacity?.storage ?? '') : '',
       bound ? accessModesString(pvc.status?.accessModes) : '',

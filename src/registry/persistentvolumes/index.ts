@@ -1,6 +1,7 @@
 // The persistentvolumes kind (core, cluster-scoped): its registry entry and its code, declared here and listed in src/registry/index.ts.
 import { STATUS, path } from '../../api/kind.js';
 import type { KindDef } from '../kind.js';
+import { persistentVolumeStrategy } from './strategy.js';
 import { persistentVolumePrinter } from './printer.js';
 import { persistentVolumeValidator } from './validation.js';
 import { defaultPersistentVolume } from './defaults.js';
@@ -16,4 +17,5 @@ export const persistentvolumes: KindDef = {
   printer: persistentVolumePrinter,
   defaulter: defaultPersistentVolume,
   validator: persistentVolumeValidator,
+  strategy: persistentVolumeStrategy,
 };

@@ -59,6 +59,11 @@ test('pvc: modes and a storage request; the spec fixed after creation but for a 
     status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] },
   };
   assert.deepEqual(persistentVolumeClaimPrinter.cells(bound, now), ['c', 'Bound', 'pv1', '1Gi', 'RWO', 'local-path', '<unset>', '60s', '<unset>']);
+  const deleting = { ...bound, metadata: { ...bound.metadata, deletionTimestamp: '2026-01-01T00:00:30Z' } };
+  assert.equal(persistentVolumeClaimPrinter.cells(deleting, now)[1], 'Terminating');
+  const pv = { metadata: meta('pv1'), spec: { capacity: { storage: '1Gi' } }, status: { phase: 'Bound' } };
+  assert.equal(persistentVolumePrinter.cells(pv, now)[4], 'Bound');
+  assert.equal(persistentVolumePrinter.cells({ ...pv, metadata: { ...pv.metadata, deletionTimestamp: '2026-01-01T00:00:30Z' } }, now)[4], 'Terminating');
 });
 
 test('storageclass: a provisioner, known modes; the default class marked; parameters immutable', () => {

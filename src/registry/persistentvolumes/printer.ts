@@ -29,7 +29,8 @@ export const persistentVolumePrinter: Printer = {
       pv.spec?.capacity?.storage ?? '',
       accessModesString(pv.spec?.accessModes),
       pv.spec?.persistentVolumeReclaimPolicy ?? '',
-      pv.status?.phase ?? '',
+      // A deleting object held by its protection finalizer shows Terminating, as upstream prints it.
+      pv.metadata?.deletionTimestamp ? 'Terminating' : (pv.status?.phase ?? ''),
       claim,
       pv.spec?.storageClassName ?? '',
       pv.spec?.volumeAttributesClassName ?? '<unset>',

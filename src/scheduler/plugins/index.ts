@@ -15,10 +15,16 @@ import { PodTopologySpread } from './pod-topology-spread.js';
 import { PrioritySort } from './priority-sort.js';
 import { SchedulingGates } from './scheduling-gates.js';
 import { TaintToleration } from './taint-toleration.js';
+import { VolumeBinding, type VolumeLister } from './volume-binding.js';
+import { VolumeRestrictions } from './volume-restrictions.js';
 
 /** Everything a plugin may reach in a running scheduler. */
 export interface SchedulerHandle extends PreemptionHandle {
   client: RestClient;
+  /** The claims, volumes and classes VolumeBinding reads. */
+  volumes?: VolumeLister;
+  /** Whether the scheduler is stopping: long waits (VolumeBinding's PreBind) give up. */
+  stopping?(): boolean;
 }
 
 export type PluginFactory = (args: PluginArgs | undefined, handle: Handle) => Plugin;
@@ -34,6 +40,8 @@ export function pluginRegistry(): Map<string, PluginFactory> {
     ['NodeAffinity', (a, handle) => new NodeAffinity(a, handle)],
     ['NodePorts', (a, handle) => new NodePorts(a, handle)],
     ['NodeResourcesFit', (a, handle) => new NodeResourcesFit(a, handle)],
+    ['VolumeRestrictions', (a, handle) => new VolumeRestrictions(a, h(handle))],
+    ['VolumeBinding', (a, handle) => new VolumeBinding(a, h(handle))],
     ['PodTopologySpread', (a, handle) => new PodTopologySpread(a, handle)],
     ['InterPodAffinity', (a, handle) => new InterPodAffinity(a, handle)],
     ['DefaultPreemption', (a, handle) => new DefaultPreemption(a, h(handle))],

@@ -1,0 +1,2 @@
+export { newPvcProtectionController, newPvProtectionController } from './protection.js';
+export { newPersistentVolumeController, type PersistentVolumeControllerOptions } from './pv-controller.js';
