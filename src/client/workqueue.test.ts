@@ -204,3 +204,18 @@ test('workqueue: shutDownWithDrain waits for keys being processed', async () => 
   await p;
   assert.equal(drained, true);
 });
+
+test('runWorkers with a signal: handles what is queued, and ends when the signal aborts (also one aborted already)', async () => {
+  const q = new WorkQueue<string>({ name: 'signal' });
+  const seen: string[] = [];
+  const abort = new AbortController();
+  const done = runWorkers(q, 2, (k) => void seen.push(k), { signal: abort.signal });
+  q.add('a');
+  q.add('b');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen.sort(), ['a', 'b']);
+  abort.abort();
+  await done;
+  const q2 = new WorkQueue<string>({ name: 'aborted' });
+  await runWorkers(q2, 2, () => assert.fail('nothing is handled'), { signal: AbortSignal.abort() });
+});

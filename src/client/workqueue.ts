@@ -138,14 +138,19 @@ export class WorkQueue<K = string> {
 /**
  * Runs n workers over the queue until it shuts down: each takes a key, runs the handler, and
  * calls done. A handler that throws gets its key re-queued with backoff; one that succeeds
- * has its backoff forgotten. Resolves when every worker has stopped.
+ * has its backoff forgotten. Resolves when every worker has stopped (the queue shut down, or
+ * opts.signal aborted).
  */
 export async function runWorkers<K>(
   queue: WorkQueue<K>,
   n: number,
   handler: (key: K) => Promise<void> | void,
-  opts: { onError?: (key: K, err: unknown) => void; maxRetries?: number } = {},
+  opts: { onError?: (key: K, err: unknown) => void; maxRetries?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
+  // A controller's run ends with its signal: the queue shuts down and the workers drain out.
+  const signal = opts.signal;
+  if (signal?.aborted) queue.shutDown();
+  else signal?.addEventListener('abort', () => queue.shutDown(), { once: true });
   const worker = async () => {
     for (;;) {
       const key = await queue.get();

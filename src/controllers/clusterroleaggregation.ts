@@ -49,9 +49,7 @@ export function newClusterRoleAggregationController(ctx: ControllerContext): Con
   return {
     name: 'clusterrole-aggregation-controller',
     async run(signal: AbortSignal) {
-      if (signal.aborted) queue.shutDown();
-      else signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      await runWorkers(queue, 1, sync, { onError: (name, e) => log(`aggregating ${name} failed: ${(e as Error).message}`) });
+      await runWorkers(queue, 1, sync, { signal, onError: (name, e) => log(`aggregating ${name} failed: ${(e as Error).message}`) });
     },
   };
 }

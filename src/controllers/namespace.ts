@@ -213,9 +213,8 @@ class NamespaceController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) this.queue.shutDown();
-    else signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 10, (name) => this.syncAndRequeue(name), {
+      signal,
       onError: (name, e) => this.log(`deletion of namespace ${name} failed: ${(e as Error).message}`),
     });
   }

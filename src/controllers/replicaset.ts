@@ -162,10 +162,8 @@ class ReplicaSetController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => this.ctx.log(`${this.name} ${key}: ${(e as Error)?.message ?? e}`),
     });
   }

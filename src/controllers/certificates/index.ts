@@ -46,10 +46,8 @@ abstract class CsrController implements Controller {
   protected abstract sync(name: string): Promise<void>;
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, 2, (name) => this.sync(name), {
+      signal,
       onError: (name, e) => {
         if (!isConflict(e) && !isNotFound(e)) this.log(`${this.name}: ${name}: ${(e as Error)?.message ?? e}`);
       },

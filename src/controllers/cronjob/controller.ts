@@ -73,10 +73,8 @@ class CronJobController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => this.ctx.log(`cronjob ${key}: ${(e as Error)?.message ?? e}`),
     });
   }

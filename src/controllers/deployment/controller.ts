@@ -66,10 +66,8 @@ class DeploymentController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.syncDeployment(key), {
+      signal,
       maxRetries: MAX_RETRIES,
       onError: (key, e) => this.ctx.log(`deployment ${key}: ${(e as Error)?.message ?? e}`),
     });

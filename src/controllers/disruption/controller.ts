@@ -94,10 +94,8 @@ class DisruptionController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 2, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => this.ctx.log(`disruption ${key}: ${(e as Error)?.message ?? e}`),
     });
   }

@@ -53,15 +53,13 @@ class EndpointsController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     // Endpoints whose Service was deleted while nothing was watching (upstream checkLeftoverEndpoints).
     for (const ep of this.endpoints.list()) {
       if (ep.metadata?.annotations?.[LEADER_ANNOTATION] !== undefined) continue;
       if (!this.informers.services.getByKey(metaNamespaceKey(ep))) this.queue.add(metaNamespaceKey(ep));
     }
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => this.ctx.log(`endpoints ${key}: ${(e as Error)?.message ?? e}`),
     });
   }

@@ -136,10 +136,8 @@ class JobController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => this.ctx.log(`job ${key}: ${(e as Error)?.message ?? e}`),
     });
   }

@@ -65,10 +65,7 @@ export function newTTLAfterFinishedController(ctx: ControllerContext, opts: TTLA
   return {
     name: 'ttl-after-finished',
     async run(signal: AbortSignal) {
-      const stop = () => queue.shutDown();
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
-      await runWorkers(queue, opts.workers ?? 5, sync, { onError: (key, e) => ctx.log(`ttl-after-finished ${key}: ${(e as Error)?.message ?? e}`) });
+      await runWorkers(queue, opts.workers ?? 5, sync, { signal, onError: (key, e) => ctx.log(`ttl-after-finished ${key}: ${(e as Error)?.message ?? e}`) });
     },
   };
 }

@@ -105,10 +105,8 @@ class NodeIpamController implements Controller {
     this.log(
       `allocating node ranges of /${this.ranges.maskSize} from ${formatCidr(this.ranges.cluster)} (${this.ranges.free} of ${this.ranges.capacity} free)`,
     );
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, this.opts.workers ?? 5, (name) => this.sync(name), {
+      signal,
       onError: (name, e) => {
         if (e instanceof NoRangeLeft) {
           if (!this.noted.has(name)) this.log(e.message);

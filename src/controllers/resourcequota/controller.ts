@@ -144,7 +144,6 @@ export function newResourceQuotaController(ctx: ControllerContext, opts: Resourc
     name: 'resourcequota-controller',
     async run(signal: AbortSignal) {
       if (signal.aborted) return queue.shutDown();
-      signal.addEventListener('abort', () => queue.shutDown(), { once: true });
       const resync = setInterval(
         () => {
           for (const q of quotas.list()) enqueue(q);
@@ -152,7 +151,7 @@ export function newResourceQuotaController(ctx: ControllerContext, opts: Resourc
         opts.resyncMs ?? 5 * 60_000,
       );
       signal.addEventListener('abort', () => clearInterval(resync), { once: true });
-      await runWorkers(queue, 2, sync, { onError: (k, e) => log(`syncing ${k} failed: ${(e as Error).message}`) });
+      await runWorkers(queue, 2, sync, { signal, onError: (k, e) => log(`syncing ${k} failed: ${(e as Error).message}`) });
     },
   };
 }

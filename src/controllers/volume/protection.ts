@@ -80,10 +80,8 @@ abstract class ProtectionController<T extends KubeObject> implements Controller 
   protected abstract sync(key: string): Promise<void>;
 
   async run(signal: AbortSignal): Promise<void> {
-    const stop = () => this.queue.shutDown();
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
     await runWorkers(this.queue, 1, (key) => this.sync(key), {
+      signal,
       onError: (key, e) => {
         if (!isConflict(e)) this.ctx.log(`${this.name} ${key}: ${(e as Error)?.message ?? e}`);
       },
