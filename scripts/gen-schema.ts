@@ -17,6 +17,8 @@ const ROOTS = [
   'core/v1.PersistentVolume',
   'core/v1.PersistentVolumeClaim',
   'storage/v1.StorageClass',
+  'storage/v1.CSINode',
+  'storage/v1.CSIDriver',
   'core/v1.Binding',
   'policy/v1.Eviction',
   'policy/v1.PodDisruptionBudget',

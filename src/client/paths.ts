@@ -43,6 +43,8 @@ export const resources = {
   persistentvolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },
   persistentvolumeclaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
   storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
+  csinodes: { group: 'storage.k8s.io', version: 'v1', resource: 'csinodes' },
+  csidrivers: { group: 'storage.k8s.io', version: 'v1', resource: 'csidrivers' },
   events: { group: '', version: 'v1', resource: 'events' },
   replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },

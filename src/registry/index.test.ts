@@ -69,6 +69,8 @@ test('discovery order is unchanged: core kinds first, namespaces and pods leadin
       'cronjobs.batch',
       'poddisruptionbudgets.policy',
       'storageclasses.storage.k8s.io',
+      'csinodes.storage.k8s.io',
+      'csidrivers.storage.k8s.io',
       'limitranges',
       'resourcequotas',
     ],

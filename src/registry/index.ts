@@ -12,6 +12,8 @@ import { serviceaccounts } from './serviceaccounts/index.js';
 import { persistentvolumes } from './persistentvolumes/index.js';
 import { persistentvolumeclaims } from './persistentvolumeclaims/index.js';
 import { storageclasses } from './storageclasses/index.js';
+import { csinodes } from './csinodes/index.js';
+import { csidrivers } from './csidrivers/index.js';
 import { replicationcontrollers } from './replicationcontrollers/index.js';
 import { replicasets } from './replicasets/index.js';
 import { deployments } from './deployments/index.js';
@@ -77,6 +79,8 @@ const kinds: KindDef[] = [
   cronjobs,
   poddisruptionbudgets,
   storageclasses,
+  csinodes,
+  csidrivers,
   limitranges,
   resourcequotas,
 ];

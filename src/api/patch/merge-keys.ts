@@ -45,6 +45,7 @@ export const fieldStrategies: Record<string, Record<string, ListStrategy>> = {
   'apps/v1.ReplicaSetStatus': conditions,
   'batch/v1.JobStatus': conditions,
   'policy/v1.PodDisruptionBudgetStatus': conditions,
+  'storage/v1.CSINodeSpec': { drivers: merge('name') },
 };
 
 type T = string | { ref: string } | { array: T } | { map: T };
