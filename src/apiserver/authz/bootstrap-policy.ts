@@ -363,6 +363,9 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['get', 'create', 'update', 'patch', 'delete'], ['coordination.k8s.io'], ['leases']),
       rule(['create'], [''], ['serviceaccounts/token']),
       rule(['get', 'list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+      // Its own CSINode only: the Node authorizer and NodeRestriction narrow this to its name.
+      rule(['get', 'create', 'update', 'patch', 'delete'], ['storage.k8s.io'], ['csinodes']),
+      rule(['get', 'watch', 'list'], ['storage.k8s.io'], ['csidrivers']),
     ]),
     // What a Berth node agent needs beyond upstream's system:node (which the Node authorizer
     // grants): its pod network routes to every node's pod range (flannel's role reads nodes too)

@@ -164,6 +164,21 @@ test('pod status and eviction: only of pods bound to itself; no label changes th
   );
 });
 
+test('csinodes: its own name only, on create from the body', () => {
+  const CSINODES = { group: 'storage.k8s.io', plural: 'csinodes' };
+  const csiNode = (name: string) => ({ metadata: { name }, spec: { drivers: [] } }) as KObject;
+  assert.equal(run({ operation: 'CREATE', resource: CSINODES, object: csiNode('n1') }), undefined);
+  assert.equal(run({ operation: 'UPDATE', resource: CSINODES, name: 'n1', object: csiNode('n1'), oldObject: csiNode('n1') }), undefined);
+  assert.equal(
+    run({ operation: 'CREATE', resource: CSINODES, object: csiNode('n2') }),
+    'csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node',
+  );
+  assert.equal(
+    run({ operation: 'DELETE', resource: CSINODES, name: 'n2' }),
+    'csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node',
+  );
+});
+
 test('leases: its own, in kube-node-lease', () => {
   const lease = (name: string) => ({ metadata: { name, namespace: 'kube-node-lease' } }) as KObject;
   assert.equal(run({ operation: 'CREATE', resource: LEASES, namespace: 'kube-node-lease', object: lease('n1') }), undefined);

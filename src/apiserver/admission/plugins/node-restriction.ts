@@ -4,7 +4,7 @@
 // Node, never its taints nor labels under node-restriction.kubernetes.io/ or other
 // kubernetes.io / k8s.io labels kubelet does not set; may create only mirror pods bound to itself
 // that reference nothing; may delete, evict and update the status of only the pods bound to it;
-// may write only its own Lease; may ask for ServiceAccount tokens only bound to its own pods.
+// may write only its own Lease and CSINode; may ask for ServiceAccount tokens only bound to its own pods.
 // Requests of anyone not a node pass untouched.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { KObject } from '../../../api/object.js';
@@ -103,6 +103,8 @@ export function admitNodeRestriction(a: NodeRestrictionAttributes, lookups: Node
       return admitLease(node, a, refuse);
     case 'serviceaccounts.':
       return admitTokenRequest(node, a, lookups, refuse);
+    case 'csinodes.storage.k8s.io':
+      return admitCSINode(node, a, refuse);
   }
 }
 
@@ -237,6 +239,12 @@ function admitNode(node: string, a: NodeRestrictionAttributes, refuse: Refuse): 
 
 /** The Node written: the URL's name, or on a create the object's. */
 const name = (a: NodeRestrictionAttributes) => a.name || a.object?.metadata?.name || '';
+
+/** A node writes only the CSINode of its own name (a create names it in the body only). */
+function admitCSINode(node: string, a: NodeRestrictionAttributes, refuse: Refuse): void {
+  const csiNodeName = a.operation === 'CREATE' ? a.object?.metadata?.name : a.name;
+  if (csiNodeName !== node) throw refuse('can only access CSINode with the same name as the requesting node');
+}
 
 function admitLease(node: string, a: NodeRestrictionAttributes, refuse: Refuse): void {
   if (a.namespace !== NODE_LEASE_NAMESPACE) throw refuse(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);

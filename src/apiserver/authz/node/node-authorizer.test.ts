@@ -112,6 +112,19 @@ test('leases: its own in kube-node-lease only', () => {
   assert.equal(a.authorize(ask(n1, 'list', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease' })).allowed, false);
 });
 
+test("csinodes: its own by name (a create is NodeRestriction's to check); csidrivers read by the static rules", () => {
+  const a = setup();
+  const n1 = node('n1');
+  const csiNode = (verb: string, name?: string) => ask(n1, verb, 'csinodes', { apiGroup: 'storage.k8s.io', ...(name ? { name } : {}) });
+  assert.ok(a.authorize(csiNode('get', 'n1')).allowed);
+  assert.ok(a.authorize(csiNode('patch', 'n1')).allowed);
+  assert.ok(a.authorize(csiNode('create')).allowed);
+  assert.deepEqual(a.authorize(csiNode('update', 'n2')), { allowed: false, reason: 'can only access CSINode with the same name as the requesting node' });
+  assert.deepEqual(a.authorize(csiNode('list')), { allowed: false, reason: 'can only get, create, update, patch, or delete a CSINode' });
+  assert.ok(a.authorize(ask(n1, 'watch', 'csidrivers', { apiGroup: 'storage.k8s.io' })).allowed);
+  assert.equal(a.authorize(ask(n1, 'create', 'csidrivers', { apiGroup: 'storage.k8s.io' })).allowed, false);
+});
+
 test("static rules for the rest (events, services); Berth's DNS slice for its own node only", () => {
   const a = setup();
   const n1 = node('n1');
