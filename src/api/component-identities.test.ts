@@ -76,6 +76,8 @@ test('the scheduler may do what it does (leases, binding, pod status, preemption
     'patch events.k8s.io/events ns e',
     'list core/persistentvolumeclaims -',
     'update core/persistentvolumeclaims ns c',
+    'watch storage.k8s.io/csinodes -',
+    'list storage.k8s.io/csidrivers -',
   ])
     assert.equal(may(KUBE_SCHEDULER, r), true, `scheduler: ${r}`);
   for (const r of [
@@ -83,6 +85,7 @@ test('the scheduler may do what it does (leases, binding, pod status, preemption
     'update coordination.k8s.io/leases kube-system kube-controller-manager',
     'create core/pods ns',
     'update core/nodes - n1',
+    'update storage.k8s.io/csinodes - n1',
   ])
     assert.equal(may(KUBE_SCHEDULER, r), false, `scheduler must not: ${r}`);
 });

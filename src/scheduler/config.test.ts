@@ -28,6 +28,7 @@ test("the default profile has upstream's plugins at each point, with upstream's 
       'NodeAffinity',
       'NodePorts',
       'NodeResourcesFit',
+      'NodeVolumeLimits',
       'VolumeBinding',
       'PodTopologySpread',
       'InterPodAffinity',

@@ -34,6 +34,7 @@ export const DEFAULT_PLUGINS: Array<{ name: string; weight?: number }> = [
   { name: 'NodePorts' },
   { name: 'NodeResourcesFit', weight: 1 },
   { name: 'VolumeRestrictions' },
+  { name: 'NodeVolumeLimits' },
   { name: 'VolumeBinding' },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity', weight: 2 },

@@ -2,7 +2,7 @@
 // waiting for a node); one loop takes a pod at a time through the scheduling cycle, assumes it on
 // the chosen node, and binds it in the background so the next cycle starts at once.
 import type { Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
-import type { StorageClass } from 'kubernetes-types/storage/v1';
+import type { CSINode, StorageClass } from 'kubernetes-types/storage/v1';
 import { resources, SharedInformerFactory, type Informer, type InformerScope, type RestClient } from '../client/index.js';
 import { SchedulerCache } from './cache.js';
 import { defaultConfig, type SchedulerConfig } from './config.js';
@@ -44,6 +44,8 @@ export class Scheduler {
   private readonly claimInformer: Informer<PersistentVolumeClaim>;
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly classInformer: Informer<StorageClass>;
+  /** The CSI drivers' attach limits per node, for NodeVolumeLimits. */
+  private readonly csiNodeInformer: Informer<CSINode>;
   private readonly status: PodStatusWriter;
   private readonly log: Logger;
   private stopped = false;
@@ -73,6 +75,7 @@ export class Scheduler {
         volumes: () => this.volumeInformer.list(),
         storageClass: (name) => this.classInformer.getByKey(name),
       },
+      csiNodes: { csiNode: (name) => this.csiNodeInformer.getByKey(name) },
     };
     const registry = pluginRegistry();
     for (const profile of config.profiles) this.frameworks.set(profile.schedulerName, buildFramework(profile, registry, handle));
@@ -94,6 +97,7 @@ export class Scheduler {
     this.claimInformer = this.informers.for<PersistentVolumeClaim>(resources.persistentvolumeclaims);
     this.volumeInformer = this.informers.for<PersistentVolume>(resources.persistentvolumes);
     this.classInformer = this.informers.for<StorageClass>(resources.storageclasses);
+    this.csiNodeInformer = this.informers.for<CSINode>(resources.csinodes);
     this.wireInformers();
   }
 
@@ -139,6 +143,12 @@ export class Scheduler {
     this.claimInformer.addEventHandler({
       onAdd: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Add' }),
       onUpdate: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Update' }),
+    });
+    // A volume appearing tells NodeVolumeLimits its driver; a CSINode, a node's attach limits.
+    this.volumeInformer.addEventHandler({ onAdd: () => this.move({ resource: 'PersistentVolume', action: 'Add' }) });
+    this.csiNodeInformer.addEventHandler({
+      onAdd: () => this.move({ resource: 'CSINode', action: 'Add' }),
+      onUpdate: () => this.move({ resource: 'CSINode', action: 'Update' }),
     });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.podAdded(p),
@@ -192,8 +202,8 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    const volumeInformers = [this.claimInformer, this.volumeInformer, this.classInformer] as Array<
-      Informer<PersistentVolumeClaim | PersistentVolume | StorageClass>
+    const volumeInformers = [this.claimInformer, this.volumeInformer, this.classInformer, this.csiNodeInformer] as Array<
+      Informer<PersistentVolumeClaim | PersistentVolume | StorageClass | CSINode>
     >;
     this.nsInformer.start();
     this.nodeInformer.start();

@@ -162,7 +162,7 @@ export interface QueuedPodInfo {
 }
 
 // Cluster events that can make a rejected pod schedulable (upstream framework.ClusterEvent).
-export type EventResource = 'Pod' | 'AssignedPod' | 'UnscheduledPod' | 'Node' | 'Namespace' | 'PersistentVolumeClaim' | '*';
+export type EventResource = 'Pod' | 'AssignedPod' | 'UnscheduledPod' | 'Node' | 'Namespace' | 'PersistentVolumeClaim' | 'PersistentVolume' | 'CSINode' | '*';
 export type ActionType =
   | 'Add'
   | 'Delete'

@@ -11,6 +11,7 @@ import { NodePorts } from './node-ports.js';
 import { NodeResourcesBalancedAllocation } from './node-resources-balanced-allocation.js';
 import { NodeResourcesFit } from './node-resources-fit.js';
 import { NodeUnschedulable } from './node-unschedulable.js';
+import { NodeVolumeLimits, type CSINodeLister } from './node-volume-limits.js';
 import { PodTopologySpread } from './pod-topology-spread.js';
 import { PrioritySort } from './priority-sort.js';
 import { SchedulingGates } from './scheduling-gates.js';
@@ -23,6 +24,8 @@ export interface SchedulerHandle extends PreemptionHandle {
   client: RestClient;
   /** The claims, volumes and classes VolumeBinding reads. */
   volumes?: VolumeLister;
+  /** The CSINodes NodeVolumeLimits reads. */
+  csiNodes?: CSINodeLister;
   /** Whether the scheduler is stopping: long waits (VolumeBinding's PreBind) give up. */
   stopping?(): boolean;
 }
@@ -41,6 +44,7 @@ export function pluginRegistry(): Map<string, PluginFactory> {
     ['NodePorts', (a, handle) => new NodePorts(a, handle)],
     ['NodeResourcesFit', (a, handle) => new NodeResourcesFit(a, handle)],
     ['VolumeRestrictions', (a, handle) => new VolumeRestrictions(a, h(handle))],
+    ['NodeVolumeLimits', (a, handle) => new NodeVolumeLimits(a, h(handle))],
     ['VolumeBinding', (a, handle) => new VolumeBinding(a, h(handle))],
     ['PodTopologySpread', (a, handle) => new PodTopologySpread(a, handle)],
     ['InterPodAffinity', (a, handle) => new InterPodAffinity(a, handle)],
