@@ -1,11 +1,12 @@
 // NodeVolumeLimits (upstream pkg/scheduler/framework/plugins/nodevolumelimits, CSILimits): a node
 // can attach only so many volumes of each CSI driver, as its CSINode says
 // (spec.drivers[].allocatable.count) or, without one there, its Node's allocatable
-// `attachable-volumes-csi-<driver>` (the older kubelet's way; the CSINode wins, as upstream up
-// to 1.30). Filter counts, per driver, the unique volumes the node's pods already use plus the
-// ones this pod would add: a volume two pods share counts once (its driver/volumeHandle); an
-// unbound claim counts as a volume of its class's provisioner, unique to the claim. A node with
-// no limits, or no CSINode, takes any number.
+// `attachable-volumes-csi-<driver>` (older kubelets' way, which older upstream releases read
+// with the CSINode winning; today's upstream reads the CSINode only). Filter counts, per
+// driver, the unique volumes the node's pods already use plus the ones this pod would add: a
+// volume two pods share counts once (its driver/volumeHandle); an unbound claim counts as a
+// volume of its class's provisioner, unique to the claim. A node with neither kind of limit
+// takes any number.
 // Not here, as Berth has none of them: in-tree cloud volumes migrated to CSI (their translation),
 // VolumeAttachments (upstream also counts those of the node), and the alpha
 // CSIDriver.spec.preventPodSchedulingIfMissing.
