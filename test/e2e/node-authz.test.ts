@@ -4,7 +4,8 @@
 // `mine`. n1 reads `mine` but not `other` (upstream's 403 word for word), n2 reads neither; n1
 // cannot patch n2's Node, cannot label itself under node-restriction.kubernetes.io/, cannot
 // create a pod bound to n2 (nor any pod but a mirror pod of its own), updates its own pod's
-// status but not n2's; and once the pod is gone, n1 no longer reads `mine`.
+// status but not n2's, writes only its own CSINode; and once the pod is gone, n1 no longer
+// reads `mine`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -219,6 +220,32 @@ describe('node identities: the Node authorizer and NodeRestriction', () => {
     const other = kubectl(as.n1!, ['create', '-f', '-'], { input: lease('n2') });
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /can only access node lease with the same name as the requesting node/);
+  });
+
+  test('csinodes: a node creates, reads and patches its own CSINode only; it reads CSIDrivers', async () => {
+    const csiNode = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'CSINode',
+        metadata: { name },
+        spec: { drivers: [{ name: 'disk.csi.example.com', nodeID: `${name}-id`, allocatable: { count: 4 } }] },
+      });
+    kubectlOk(as.n1!, ['create', '-f', '-'], { input: csiNode('n1') });
+    kubectlOk(as.n1!, ['patch', 'csinode', 'n1', '--type=json', '-p', '[{"op":"replace","path":"/spec/drivers/0/allocatable/count","value":8}]']);
+    assert.equal(kubectlOk(as.n1!, ['get', 'csinode', 'n1', '-o', 'jsonpath={.spec.drivers[0].allocatable.count}']), '8');
+    const create = kubectl(as.n1!, ['create', '-f', '-'], { input: csiNode('n2') });
+    assert.notEqual(create.code, 0);
+    assert.equal(
+      create.stderr.trim(),
+      'Error from server (Forbidden): error when creating "STDIN": csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node',
+    );
+    kubectlOk(server, ['create', '-f', '-'], { input: csiNode('n2') });
+    const read = kubectl(as.n1!, ['get', 'csinode', 'n2']);
+    assert.notEqual(read.code, 0);
+    assert.match(read.stderr, /cannot get resource "csinodes" in API group "storage.k8s.io" at the cluster scope: can only access CSINode with the same name/);
+    const del = await apiAs('n1', 'DELETE', '/apis/storage.k8s.io/v1/csinodes/n2', {});
+    assert.equal(del.code, 403);
+    assert.equal(kubectlOk(as.n1!, ['auth', 'can-i', 'list', 'csidrivers.storage.k8s.io']).trim(), 'yes');
   });
 
   test('no default binding gives nodes system:node any more', () => {

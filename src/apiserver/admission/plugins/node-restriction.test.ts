@@ -204,6 +204,11 @@ test('in the chain: only nodes’ writes to the restricted kinds; the Node’s u
     ),
   );
   assert.deepEqual(nodeRestriction.lookupsFor!(attributes('pods', { object: pod, user: n1, lookups })), [['nodes', undefined, 'n1']]);
+  const otherCSINode = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'n2' }, spec: { drivers: [] } } as KObject;
+  await assert.rejects(
+    new AdmissionChain([nodeRestriction]).admit(attributes('csinodes.storage.k8s.io', { object: otherCSINode, user: n1 })),
+    /can only access CSINode with the same name as the requesting node/,
+  );
   await new AdmissionChain([nodeRestriction]).admit(attributes('pods', { object: pod, user: n1, lookups }));
   const other = {
     ...pod,

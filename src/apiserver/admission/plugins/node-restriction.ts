@@ -131,7 +131,7 @@ export const nodeRestrictionLookups = (l: AdmissionLookups): NodeRestrictionLook
   node: (name) => l.get('nodes', undefined, name) as Node | undefined,
 });
 
-const RESTRICTED = new Set(['pods', 'nodes', 'persistentvolumeclaims', 'serviceaccounts', 'leases.coordination.k8s.io']);
+const RESTRICTED = new Set(['pods', 'nodes', 'persistentvolumeclaims', 'serviceaccounts', 'leases.coordination.k8s.io', 'csinodes.storage.k8s.io']);
 
 /** The chain's NodeRestriction: upstream's is a mutating plugin that only refuses. */
 export const nodeRestriction: AdmissionPlugin = {
