@@ -2,9 +2,9 @@
 // backoffQ (pods waiting out 1 s doubling to 10 s after a failed attempt) and the unschedulable
 // pods, which only a cluster event that could help them (as the rejecting plugins registered)
 // moves back — or the periodic flush after 5 minutes.
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
 import { newPodInfo, podKey, type PodInfo } from './framework/pod-info.js';
-import type { ActionType, ClusterEvent, ClusterEventWithHint, QueuedPodInfo } from './framework/types.js';
+import type { ActionType, ClusterEvent, ClusterEventWithHint, EventObject, QueuedPodInfo } from './framework/types.js';
 import { QueueingHint } from './framework/types.js';
 import type { Framework } from './framework/runtime.js';
 
@@ -276,7 +276,7 @@ export class SchedulingQueue {
   }
 
   /** A cluster event happened: move the unschedulable pods it could help. */
-  moveOnEvent(e: ObservedEvent, oldObj?: Node | Pod, newObj?: Node | Pod): void {
+  moveOnEvent(e: ObservedEvent, oldObj?: EventObject, newObj?: EventObject): void {
     this.moveRequestCycle = this.schedulingCycle;
     for (const [key, q] of this.unschedulable) {
       if (!this.eventMayHelp(q, e, oldObj, newObj)) continue;
@@ -286,7 +286,7 @@ export class SchedulingQueue {
     }
   }
 
-  private eventMayHelp(q: QueuedPodInfo, e: ObservedEvent, oldObj?: Node | Pod, newObj?: Node | Pod): boolean {
+  private eventMayHelp(q: QueuedPodInfo, e: ObservedEvent, oldObj?: EventObject, newObj?: EventObject): boolean {
     // Without knowing who rejected it (e.g. an error), any event may help.
     if (q.unschedulablePlugins.size === 0) return true;
     for (const plugin of q.unschedulablePlugins) {

@@ -9,7 +9,7 @@ import { defaultConfig, type SchedulerConfig } from './config.js';
 import type { Framework } from './framework/runtime.js';
 import type { PodInfo } from './framework/pod-info.js';
 import { podKey } from './framework/pod-info.js';
-import type { QueuedPodInfo } from './framework/types.js';
+import type { EventObject, QueuedPodInfo } from './framework/types.js';
 import { buildFramework } from './profile.js';
 import { pluginRegistry, type SchedulerHandle } from './plugins/index.js';
 import { SchedulingQueue, type ObservedEvent } from './queue.js';
@@ -141,14 +141,14 @@ export class Scheduler {
     });
     // A claim appearing or being bound (or provisioned) may let pods waiting on it in.
     this.claimInformer.addEventHandler({
-      onAdd: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Add' }),
-      onUpdate: () => this.move({ resource: 'PersistentVolumeClaim', action: 'Update' }),
+      onAdd: (c) => this.move({ resource: 'PersistentVolumeClaim', action: 'Add' }, undefined, c),
+      onUpdate: (old, c) => this.move({ resource: 'PersistentVolumeClaim', action: 'Update' }, old, c),
     });
     // A volume appearing tells NodeVolumeLimits its driver; a CSINode, a node's attach limits.
     this.volumeInformer.addEventHandler({ onAdd: () => this.move({ resource: 'PersistentVolume', action: 'Add' }) });
     this.csiNodeInformer.addEventHandler({
-      onAdd: () => this.move({ resource: 'CSINode', action: 'Add' }),
-      onUpdate: () => this.move({ resource: 'CSINode', action: 'Update' }),
+      onAdd: (n) => this.move({ resource: 'CSINode', action: 'Add' }, undefined, n),
+      onUpdate: (old, n) => this.move({ resource: 'CSINode', action: 'Update' }, old, n),
     });
     this.podInformer.addEventHandler({
       onAdd: (p) => this.podAdded(p),
@@ -197,7 +197,7 @@ export class Scheduler {
     } else this.queue.delete(p);
   }
 
-  private move(e: ObservedEvent, oldObj?: Node | Pod, newObj?: Node | Pod): void {
+  private move(e: ObservedEvent, oldObj?: EventObject, newObj?: EventObject): void {
     this.queue.moveOnEvent(e, oldObj, newObj);
   }
 

@@ -1,7 +1,8 @@
 // The scheduling framework's extension points, as upstream's (pkg/scheduler/framework/interface.go):
 // a plugin is an object with a name and any of these methods. Per-pod work is done once in
 // preFilter/preScore and kept in the CycleState; filter/score run once per node and only read it.
-import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
+import type { CSINode } from 'kubernetes-types/storage/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
@@ -188,10 +189,13 @@ export enum QueueingHint {
   Queue = 1,
 }
 
+/** The objects a cluster event carries to queueing hints (old and new). */
+export type EventObject = Node | Pod | PersistentVolumeClaim | CSINode;
+
 export interface ClusterEventWithHint {
   event: ClusterEvent;
   /** Whether this particular change may make `pod` schedulable; absent means always Queue. */
-  hint?: (pod: Pod, oldObj: Node | Pod | undefined, newObj: Node | Pod | undefined) => QueueingHint;
+  hint?: (pod: Pod, oldObj: EventObject | undefined, newObj: EventObject | undefined) => QueueingHint;
 }
 
 export interface EnqueueExtensions {

@@ -262,10 +262,34 @@ describe('NodeVolumeLimits', () => {
     assert.deepEqual([...volumeLimits(undefined, csiNode({ [long]: 3 }))], [[key, 3]]);
   });
 
-  it('requeues on a deleted pod only if it had claims', () => {
+  const hintFor = (resource: string, action: string) => {
     const pl = new NodeVolumeLimits(undefined, { snapshot: () => makeSnapshot([]) });
-    const hint = pl.eventsToRegister().find((e) => e.event.resource === 'AssignedPod')!.hint!;
-    assert.equal(hint(claimsPod('waiting', ['ebs-2']), claimsPod('gone', ['ebs-1'], 'n1'), undefined), QueueingHint.Queue);
-    assert.equal(hint(claimsPod('waiting', ['ebs-2']), makePod('gone', { nodeName: 'n1' }), undefined), QueueingHint.Skip);
+    const reg = pl.eventsToRegister().find((e) => e.event.resource === resource && e.event.actions.includes(action as never));
+    assert.ok(reg, `registered for ${resource}/${action}`);
+    return reg.hint ?? (() => QueueingHint.Queue);
+  };
+  const waiting = claimsPod('waiting', ['ebs-2']);
+
+  it('requeues on a deleted pod only if it had claims', () => {
+    const hint = hintFor('AssignedPod', 'Delete');
+    assert.equal(hint(waiting, claimsPod('gone', ['ebs-1'], 'n1'), undefined), QueueingHint.Queue);
+    assert.equal(hint(waiting, makePod('gone', { nodeName: 'n1' }), undefined), QueueingHint.Skip);
+  });
+
+  it('requeues on any new CSINode, and on an updated one only if a count went up', () => {
+    assert.equal(hintFor('CSINode', 'Add')(waiting, undefined, csiNode({ [EBS]: 1 })), QueueingHint.Queue);
+    const update = hintFor('CSINode', 'Update');
+    assert.equal(update(waiting, csiNode({ [EBS]: 1 }), csiNode({ [EBS]: 2 })), QueueingHint.Queue);
+    assert.equal(update(waiting, csiNode({ [EBS]: 1 }), csiNode({ [EBS]: 1, [GCE]: 3 })), QueueingHint.Queue, 'a new driver with a count');
+    assert.equal(update(waiting, csiNode({ [EBS]: 2 }), csiNode({ [EBS]: 1 })), QueueingHint.Skip);
+    assert.equal(update(waiting, csiNode({ [EBS]: 1, [GCE]: 3 }), csiNode({ [EBS]: 1 })), QueueingHint.Skip, 'a driver gone');
+  });
+
+  it("requeues on a new claim only if it is one of the pod's", () => {
+    const hint = hintFor('PersistentVolumeClaim', 'Add');
+    assert.equal(hint(waiting, undefined, pvc('ebs-2')), QueueingHint.Queue);
+    assert.equal(hint(waiting, undefined, pvc('ebs-3')), QueueingHint.Skip);
+    assert.equal(hint(waiting, undefined, { ...pvc('ebs-2'), metadata: { name: 'ebs-2', namespace: 'other' } }), QueueingHint.Skip);
+    assert.equal(hint(ephemeralPod('scratch'), undefined, pvc('p-scratch')), QueueingHint.Queue, "an ephemeral volume's claim");
   });
 });

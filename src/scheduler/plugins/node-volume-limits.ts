@@ -169,18 +169,35 @@ export class NodeVolumeLimits implements PreFilterPlugin, FilterPlugin, EnqueueE
   }
 
   /**
-   * A CSINode appearing or changing, a claim created, a volume appearing (its driver becomes
-   * known) or a pod with claims leaving its node may make room.
+   * What may make room, as upstream's hints: any new CSINode; a CSINode whose count for some
+   * driver went up; a claim this pod names being created (it was missing); a volume appearing
+   * (its driver becomes known); a pod with claims leaving its node.
    */
   eventsToRegister(): ClusterEventWithHint[] {
     return [
-      { event: { resource: 'CSINode', actions: ['Add', 'Update'] } },
+      { event: { resource: 'CSINode', actions: ['Add'] } },
+      { event: { resource: 'CSINode', actions: ['Update'] }, hint: (_pod, oldObj, newObj) => limitRaised(oldObj as CSINode, newObj as CSINode) },
       {
         event: { resource: 'AssignedPod', actions: ['Delete'] },
         hint: (_pod, oldObj) => (oldObj && usesClaims(oldObj as Pod) ? QueueingHint.Queue : QueueingHint.Skip),
       },
-      { event: { resource: 'PersistentVolumeClaim', actions: ['Add'] } },
+      { event: { resource: 'PersistentVolumeClaim', actions: ['Add'] }, hint: (pod, _old, newObj) => namesClaim(pod, newObj as PersistentVolumeClaim) },
       { event: { resource: 'PersistentVolume', actions: ['Add'] } },
     ];
   }
+}
+
+const countsOf = (n: CSINode | undefined) => new Map((n?.spec?.drivers ?? []).map((d) => [d.name, d.allocatable?.count ?? 0]));
+
+/** Upstream's isSchedulableAfterCSINodeUpdated: some driver's count is higher than before (a new driver's is compared with 0). */
+function limitRaised(old: CSINode | undefined, updated: CSINode | undefined): QueueingHint {
+  const before = countsOf(old);
+  for (const [driver, count] of countsOf(updated)) if (count > (before.get(driver) ?? 0)) return QueueingHint.Queue;
+  return QueueingHint.Skip;
+}
+
+/** Upstream's isSchedulableAfterPVCAdded: the claim is one of the pod's (by name, in its namespace). */
+function namesClaim(pod: Pod, claim: PersistentVolumeClaim | undefined): QueueingHint {
+  if (!claim || (claim.metadata?.namespace ?? 'default') !== (pod.metadata?.namespace ?? 'default')) return QueueingHint.Skip;
+  return (pod.spec?.volumes ?? []).some((v) => claimNameOf(pod, v) === claim.metadata?.name) ? QueueingHint.Queue : QueueingHint.Skip;
 }
