@@ -122,7 +122,7 @@ test('a node whose CSINode allows one volume of a driver takes one pod with such
   assert.equal(second!.spec?.nodeName, NODE);
 });
 
-test("kubectl get csinodes,csidrivers prints upstream's columns; a bad CSINode is refused with a clear 422", () => {
+test("kubectl get csinodes,csidrivers prints upstream's columns, explain knows them; a bad CSINode is refused as invalid", () => {
   const out = kubectlOk(s, ['get', 'csinodes,csidrivers']);
   const lines = out.split('\n').map((l) => l.trim().split(/\s+/));
   assert.deepEqual(lines[0], ['NAME', 'DRIVERS', 'AGE']);
@@ -130,6 +130,13 @@ test("kubectl get csinodes,csidrivers prints upstream's columns; a bad CSINode i
   const driverHeader = lines.findIndex((l) => l[0] === 'NAME' && l[1] === 'ATTACHREQUIRED');
   assert.deepEqual(lines[driverHeader], ['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE']);
   assert.deepEqual(lines[driverHeader + 1]!.slice(0, 7), [`csidriver.storage.k8s.io/${DRIVER}`, 'true', 'false', 'false', '<unset>', 'false', 'Persistent']);
+
+  // kubectl explain finds both kinds in the OpenAPI (their group-version-kind).
+  assert.match(
+    kubectlOk(s, ['explain', 'csinode.spec.drivers.allocatable.count']),
+    /GROUP:\s+storage\.k8s\.io\nKIND:\s+CSINode\n[\s\S]*FIELD: count <integer>/,
+  );
+  assert.match(kubectlOk(s, ['explain', 'csidriver.spec.attachRequired']), /KIND:\s+CSIDriver\n[\s\S]*FIELD: attachRequired <boolean>/);
 
   const bad = kubectl(s, ['create', '-f', '-'], {
     input: JSON.stringify({ ...csiNode(-1), metadata: { name: 'lim-bad' } }),

@@ -276,6 +276,11 @@ const GROUP_OF_MODULE: Record<string, string> = {
   policy: 'policy',
   meta: 'meta.k8s.io',
   discovery: 'discovery.k8s.io',
+  storage: 'storage.k8s.io',
+  certificates: 'certificates.k8s.io',
+  rbac: 'rbac.authorization.k8s.io',
+  authorization: 'authorization.k8s.io',
+  authentication: 'authentication.k8s.io',
 };
 
 function schemaName(id: string): string {
