@@ -4,13 +4,15 @@
 // bound on the node when its pod is scheduled (WaitForFirstConsumer); what web-0 writes into its
 // volume is read back by the web-0 that replaces it; web-1 finds web-0 by its stable name
 // through the headless Service and cluster DNS; scaling down keeps the claims (whenScaled
-// Retain) or deletes them, their volumes and directories (whenScaled Delete).
+// Retain) or deletes them, their volumes and directories (whenScaled Delete). A rolling update
+// replaces the pods from the highest ordinal down, keeping their data; a set deleted and
+// created again (its old pods perhaps still terminating) finds its claims and data.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import { RestClient } from '../../src/client/index.js';
-import { eventually, kubectl, kubectlOk, skipIfMissing } from './harness.js';
+import { eventually, kubectl, kubectlAsync, kubectlOk, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
 import { nslookupAddresses } from './nslookup.js';
 import { PodJournal, isReady } from './pod-journal.js';
@@ -188,5 +190,40 @@ describe('a StatefulSet with real containers and local-path volumes', { skip: mi
     await eventually(() => podNames() === 'web-0' && claimNames() === 'data-web-0', 'web-1, web-2 and their claims gone', 90_000);
     await eventually(() => doomed.every((d) => !volume(d.pv) && !existsSync(d.dir)), 'their volumes and directories removed', 60_000);
     assert.equal(sh('web-0', 'cat /data/f'), `${content}\n`, "web-0's data untouched");
+    assert.equal(sh('web-0', 'hostname').trim(), 'web-0');
   });
+
+  test(
+    'a rolling update replaces web-2, web-1, web-0 in that order on the node; deleting the set keeps the claims a new set picks up',
+    { timeout: 300_000 },
+    async () => {
+      ok(['scale', 'sts', 'web', '--replicas=3']);
+      await eventually(() => readyPods().length === 3, 'three ready', 120_000);
+      const before = new Map(pods().map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+      const journal = new PodJournal(client, 'app=web');
+      await journal.start();
+      try {
+        ok(['set', 'env', 'sts/web', 'VERSION=2']);
+        const status = await kubectlAsync(env.server, ['rollout', 'status', 'sts/web', '--timeout=150s'], { timeoutMs: 160_000 });
+        assert.equal(status.code, 0, status.stderr + status.stdout);
+      } finally {
+        journal.stop();
+      }
+      assert.deepEqual(journal.deleting, ['web-2', 'web-1', 'web-0'], 'from the highest ordinal down');
+      await eventually(() => readyPods().length === 3 && readyPods().every((p) => before.get(p.metadata!.name!) !== p.metadata!.uid), 'three new pods ready');
+      for (const name of ['web-0', 'web-1', 'web-2']) assert.equal(sh(name, 'echo $VERSION').trim(), '2', name);
+      assert.match(sh('web-0', 'cat /data/f'), /^written by web-0 /, "web-0's data across the update");
+
+      // whenDeleted Retain (the default): the set and its pods go, the claims stay; a new set of
+      // the same name uses them again.
+      const claim0 = claims().find((c) => c.metadata!.name === 'data-web-0')!;
+      ok(['delete', 'sts', 'web', '--wait=true', '--timeout=60s']);
+      await eventually(() => pods().length === 0, 'the pods gone with the set', 60_000);
+      assert.equal(claimNames(), 'data-web-0,data-web-1,data-web-2');
+      env.apply({ ...statefulSet, spec: { ...statefulSet.spec, replicas: 1 } });
+      await eventually(() => readyPods().length === 1, 'web-0 of the new set ready', 90_000);
+      assert.equal(claims().find((c) => c.metadata!.name === 'data-web-0')!.metadata!.uid, claim0.metadata!.uid, 'the same claim');
+      assert.match(sh('web-0', 'cat /data/f'), /^written by web-0 /, 'the data, through the new set');
+    },
+  );
 });
