@@ -2,10 +2,11 @@
 // simulated ones (a `berth sim` process): a pod on every node but the tainted one, the real
 // node's a real container running the image built and imported here; a node that joins later
 // gets its pod; and an image change rolls over the nodes one at a time (maxUnavailable 1, seen
-// by a watch), the real node switching to a second image imported into its containerd.
+// by a watch, readiness from a probe), the real node switching to a second image imported into
+// its containerd, whose container writes into a hostPath directory of the node.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -35,11 +36,13 @@ describe('a DaemonSet over a real node and simulated ones', { skip: missing ?? f
       .sort();
   const daemonSet = () => JSON.parse(ok(['get', 'ds', 'daemon', '-o', 'json'])) as DaemonSet;
   const realPod = () => pods().find((p) => p.spec?.nodeName === env.nodeName);
+  /** The real node's directory the daemon writes its version into. */
+  const hostDir = () => join(env.dir, 'daemon-host');
 
   /** Builds an image from the host's busybox whose command says its version, and loads it into the real node's containerd. */
   const importImage = async (v: string) => {
     const file = join(env.dir, `daemon-${v}.tar`);
-    const cmd = ['sh', '-c', `echo "daemon ${v} on $NODE_NAME"; exec sleep 3600`];
+    const cmd = ['sh', '-c', `echo "daemon ${v} on $NODE_NAME"; echo ${v} > /host/version; exec sleep 3600`];
     writeFileSync(file, ociArchive([{ name: image(v), layer: await busyboxLayer((await findStaticBusybox())!), cmd }]));
     assert.deepEqual(await importImageFile(file, { dataDir: env.dir }), [image(v)]);
   };
@@ -72,8 +75,19 @@ describe('a DaemonSet over a real node and simulated ones', { skip: missing ?? f
             metadata: { labels: { app: 'daemon' } },
             spec: {
               terminationGracePeriodSeconds: 1,
-              // No command: the image's own says which image runs.
-              containers: [{ name: 'c', image: image('v1'), env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }] }],
+              // A node agent's shape: a directory of the node's, and readiness a probe decides
+              // (a while after the start, so a rolling update waits on the real node's pod).
+              volumes: [{ name: 'host', hostPath: { path: hostDir(), type: 'DirectoryOrCreate' } }],
+              containers: [
+                {
+                  name: 'c',
+                  image: image('v1'),
+                  // No command: the image's own says which image runs.
+                  env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+                  volumeMounts: [{ name: 'host', mountPath: '/host' }],
+                  readinessProbe: { exec: { command: ['cat', '/host/version'] }, initialDelaySeconds: 2, periodSeconds: 1 },
+                },
+              ],
             },
           },
         },
@@ -86,6 +100,7 @@ describe('a DaemonSet over a real node and simulated ones', { skip: missing ?? f
       const first = realPod()!;
       await eventually(() => env.podLog(first.metadata!.name!, 'c').includes(`daemon v1 on ${env.nodeName}`), 'the real container says v1', 20_000);
       assert.equal(ok(['exec', first.metadata!.name!, '--', 'sh', '-c', 'echo $NODE_NAME']).trim(), env.nodeName);
+      assert.equal(readFileSync(join(hostDir(), 'version'), 'utf8'), 'v1\n', "written into the node's directory");
 
       // A node joining later (another simulator) gets its pod.
       sims.push(await startSimProcess({ kubeconfig: env.server.kubeconfig, nodes: '1', namePrefix: 'ds-late-', startDelay: '300' }));
@@ -115,6 +130,7 @@ describe('a DaemonSet over a real node and simulated ones', { skip: missing ?? f
       assert.notEqual(second.metadata!.uid, first.metadata!.uid);
       assert.equal(second.status?.containerStatuses?.[0]?.image, image('v2'));
       await eventually(() => env.podLog(second.metadata!.name!, 'c').includes(`daemon v2 on ${env.nodeName}`), 'the real container says v2', 20_000);
+      assert.equal(readFileSync(join(hostDir(), 'version'), 'utf8'), 'v2\n');
     },
   );
 });
