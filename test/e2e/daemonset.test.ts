@@ -6,16 +6,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { RestClient, resources, type WatchHandle } from '../../src/client/index.js';
+import { RestClient } from '../../src/client/index.js';
 import { eventually, kubectlAsync, kubectlOk, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
+import { PodJournal, isReady } from './pod-journal.js';
 
 let s: RunningServer;
 let sim: SimProcess;
 let client: RestClient;
 
 const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
-const isReady = (p: Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const podsOf = () => (JSON.parse(ok(['get', 'pods', '-l', 'app=agent', '-o', 'json'])).items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
 
 before(async () => {
@@ -62,31 +62,17 @@ test('a DaemonSet covers the eligible nodes, follows an untainted node, rolls ou
   await eventually(() => podsOf().filter((p) => p.spec?.nodeName === 'ds-2' && isReady(p)).length === 1, 'a pod on the untainted node', 30_000);
 
   // The rollout, watched: never more than one node without a ready pod.
-  const ready = new Map<string, Pod>();
-  let minNodes = Infinity;
-  const list = await client.list<Pod>({ ...resources.pods, namespace: 'default' }, { labelSelector: 'app=agent' });
-  for (const p of list.items) ready.set(p.metadata!.uid!, p);
-  const handle: WatchHandle = client.watch<Pod>(
-    { ...resources.pods, namespace: 'default' },
-    { labelSelector: 'app=agent', resourceVersion: list.metadata?.resourceVersion },
-    (ev) => {
-      if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-      if (ev.type === 'DELETED') ready.delete(ev.object.metadata!.uid!);
-      else ready.set(ev.object.metadata!.uid!, ev.object);
-      const nodes = new Set([...ready.values()].filter((p) => !p.metadata?.deletionTimestamp && isReady(p)).map((p) => p.spec?.nodeName));
-      minNodes = Math.min(minNodes, nodes.size);
-    },
-    () => {},
-  );
+  const journal = new PodJournal(client, 'app=agent');
+  await journal.start();
   try {
     ok(['set', 'image', 'ds/agent', 'c=registry.local/agent:2']);
     const status = await kubectlAsync(s, ['rollout', 'status', 'ds/agent', '--timeout=90s'], { timeoutMs: 100_000 });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /daemon set "agent" successfully rolled out/);
   } finally {
-    handle.stop();
+    journal.stop();
   }
-  assert.ok(minNodes >= 2, `at some point only ${minNodes} of 3 nodes had a ready pod`);
+  assert.ok(journal.fewestReadyNodes >= 2, `at some point only ${journal.fewestReadyNodes} of 3 nodes had a ready pod`);
   await eventually(() => podsOf().length === 3 && podsOf().every((p) => p.spec!.containers[0]!.image === 'registry.local/agent:2'), 'all pods on image 2');
 
   const history = ok(['rollout', 'history', 'ds/agent']);

@@ -16,6 +16,7 @@ import type { Container, Pod, Service } from 'kubernetes-types/core/v1';
 import { fakeUpstream, type FakeUpstream } from '../../src/dns/testing.js';
 import { eventually, kubectl, kubectlAsync, kubectlOk, skipIfMissing } from './harness.js';
 import { BUSYBOX, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from './agent-fixture.js';
+import { nslookupAddresses } from './nslookup.js';
 
 const missing = skipIfMissing(await missingAgentPrerequisite(), 'the service traffic e2e test');
 
@@ -54,22 +55,13 @@ describe('Services, the service proxy and cluster DNS with real pods', { skip: m
   const podIP = (name: string) => env.getPod(name).status?.podIP;
   const webPods = () =>
     (JSON.parse(kubectlOk(env.server, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as Pod[]).filter((p) => !p.metadata!.deletionTimestamp);
-  /** The A records of busybox nslookup's answer. */
-  const addresses = (stdout: string) =>
-    [
-      ...stdout
-        .split(/\nName:\s/)
-        .slice(1)
-        .join('\n')
-        .matchAll(/Address:\s*([0-9.]+)/g),
-    ].map((m) => m[1]!);
   /** The addresses busybox nslookup gives for name (A records), asked through the pod's resolv.conf. */
   const lookup = (pod: string, name: string): string[] =>
-    addresses(kubectl(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 }).stdout);
+    nslookupAddresses(kubectl(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 }).stdout);
   /** The same without blocking this process, which runs the node's upstream resolver. */
   const lookupAsync = async (pod: string, name: string) => {
     const r = await kubectlAsync(env.server, ['exec', pod, '--', 'nslookup', '-type=a', name], { timeoutMs: 30_000 });
-    return { addresses: addresses(r.stdout), said: r.stdout + r.stderr };
+    return { addresses: nslookupAddresses(r.stdout), said: r.stdout + r.stderr };
   };
   /**
    * n GETs of http://ip:port/ from a pod; each answer is a backend's pod name. With busybox's nc:

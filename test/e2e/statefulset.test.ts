@@ -10,17 +10,17 @@ import YAML from 'yaml';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { RestClient, resources, type WatchHandle } from '../../src/client/index.js';
+import { RestClient } from '../../src/client/index.js';
 import { ClusterRecords } from '../../src/dns/index.js';
 import { eventually, kubectl, kubectlAsync, kubectlOk, kubectlPath, requireFile, startServer, type RunningServer } from './harness.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
+import { PodJournal, isReady } from './pod-journal.js';
 
 let s: RunningServer;
 let sim: SimProcess;
 let client: RestClient;
 
 const ok = (args: string[], input?: string) => kubectlOk(s, args, { input });
-const isReady = (p: Pod | undefined) => !!p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const podsOf = () => (JSON.parse(ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
 const podNames = () =>
   podsOf()
@@ -36,43 +36,6 @@ const rolloutStatus = async () => {
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return r.stdout;
 };
-
-/** The set's pods as a watch sees them: creations and deletions in order, and whether the previous ordinal was Ready at each creation. */
-class PodJournal {
-  readonly created: string[] = [];
-  readonly deleting: string[] = [];
-  readonly readyBefore: Record<string, boolean> = {};
-  private readonly pods = new Map<string, Pod>();
-  private handle?: WatchHandle;
-
-  async start(): Promise<void> {
-    const list = await client.list<Pod>({ ...resources.pods, namespace: 'default' }, { labelSelector: 'app=web' });
-    for (const p of list.items) this.pods.set(p.metadata!.name!, p);
-    this.handle = client.watch<Pod>(
-      { ...resources.pods, namespace: 'default' },
-      { labelSelector: 'app=web', resourceVersion: list.metadata?.resourceVersion },
-      (ev) => {
-        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-        const name = ev.object.metadata!.name!;
-        const before = this.pods.get(name);
-        if (ev.type === 'ADDED') {
-          this.created.push(name);
-          const ord = Number(name.split('-').pop());
-          if (ord > 0) this.readyBefore[name] = isReady(this.pods.get(`web-${ord - 1}`));
-        }
-        if ((ev.type === 'DELETED' && !before?.metadata?.deletionTimestamp) || (ev.object.metadata?.deletionTimestamp && !before?.metadata?.deletionTimestamp))
-          this.deleting.push(name);
-        if (ev.type === 'DELETED') this.pods.delete(name);
-        else this.pods.set(name, ev.object);
-      },
-      () => {},
-    );
-  }
-
-  stop(): void {
-    this.handle?.stop();
-  }
-}
 
 const statefulSet = {
   apiVersion: 'apps/v1',
@@ -119,7 +82,7 @@ test('a StatefulSet starts web-0, web-1, web-2 in order with their claims; scale
   }));
   ok(['apply', '-f', '-'], volumes.map((v) => YAML.stringify(v)).join('---\n'));
   ok(['create', 'service', 'clusterip', 'web', '--clusterip=None', '--tcp=80:80']);
-  const journal = new PodJournal();
+  const journal = new PodJournal(client, 'app=web');
   await journal.start();
   try {
     ok(['apply', '-f', '-'], YAML.stringify(statefulSet));
@@ -172,7 +135,7 @@ test('a StatefulSet starts web-0, web-1, web-2 in order with their claims; scale
 
   // Scale down (Retain): web-2 goes first, then web-1; their claims stay for a scale up to reuse.
   const uids = new Map(claimsOf().map((c) => [c.metadata!.name!, c.metadata!.uid!]));
-  const down = new PodJournal();
+  const down = new PodJournal(client, 'app=web');
   await down.start();
   try {
     assert.match(ok(['scale', 'sts', 'web', '--replicas=1']), /statefulset.apps\/web scaled/);
@@ -199,7 +162,7 @@ test('a StatefulSet starts web-0, web-1, web-2 in order with their claims; scale
 });
 
 test('a rolling update replaces web-2, web-1, web-0 in that order; history, undo and restart work through kubectl', async () => {
-  const journal = new PodJournal();
+  const journal = new PodJournal(client, 'app=web');
   await journal.start();
   try {
     ok(['set', 'image', 'sts/web', 'c=registry.local/web:2']);

@@ -299,3 +299,36 @@ test('a StatefulSet re-created after an orphaning delete adopts its pods and rev
     await stop();
   }
 });
+
+test("a StatefulSet re-created while its predecessor's pod still terminates creates that ordinal once the old pod is gone", async () => {
+  const api = new FakeApi();
+  const stopKubelet = fakeKubelet(api);
+  // The deleted set's web-0, still terminating (a finalizer stands in for its grace period):
+  // owned by another set, so no event of it reaches the new set.
+  const oldRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'deleted-set-uid', controller: true, blockOwnerDeletion: true };
+  await api.create(resources.pods, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-0', namespace: NS, labels: { app: 'web' }, ownerReferences: [oldRef], finalizers: ['test/terminating'] },
+    spec: { containers: [{ name: 'c', image: 'img:1' }] },
+  });
+  const podRef = { ...resources.pods, namespace: NS, name: 'web-0' };
+  await api.delete(podRef);
+  const { stop } = await runControllers(api, (ctx) => newStatefulSetController(ctx));
+  try {
+    await api.create(resources.statefulsets, statefulSet({ replicas: 1, volumeClaimTemplates: [] }));
+    const uid = sts(api).metadata!.uid;
+    await waitFor(() => api.writes('create', '/pods').length >= 2 && sts(api).status?.observedGeneration === 1, 'the new set tried to create web-0');
+    // Let the syncs the set's own events started finish: from here only a retry creates web-0.
+    await new Promise((r) => setTimeout(r, 300));
+    await api.patch(podRef, { metadata: { finalizers: null } }, 'merge');
+    await waitFor(() => pods(api)[0]?.metadata?.ownerReferences?.[0]?.uid === uid && isReady(pods(api)[0]), "the new set's web-0 running");
+    assert.ok(
+      !api.objects<{ reason?: string }>('/events', NS).some((e) => e.reason === 'FailedCreate'),
+      'a name still taken is retried, not reported as a failure (as upstream)',
+    );
+  } finally {
+    await stop();
+    stopKubelet();
+  }
+});

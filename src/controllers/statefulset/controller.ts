@@ -309,7 +309,11 @@ class StatefulSetController implements Controller {
     try {
       await this.ctx.client.create<Pod>({ ...resources.pods, namespace: set.metadata!.namespace }, pod);
     } catch (e) {
-      if (isAlreadyExists(e)) return; // the cache has not seen it yet
+      // The name is taken: by our own pod the cache has not seen yet, or by a pod of a deleted
+      // set of the same name, still terminating. No event of that pod will reach this set, so
+      // the sync fails and is retried with backoff (as upstream's CreateStatefulPod), without a
+      // FailedCreate event.
+      if (isAlreadyExists(e)) throw e;
       this.recorder.event(
         set,
         'Warning',
