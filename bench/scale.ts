@@ -42,6 +42,12 @@ const CHURN_PER_SECOND = 20;
 const CHURN_LIFETIME_S = 10;
 const PAGE_SIZE = 500; // kubectl's --chunk-size
 const LIST_RUNS = 3;
+/**
+ * The control plane's CPU with the nodes Ready and nothing else going on (their leases and
+ * status), measured this long before the load: a slower mode's longer load window accrues
+ * more of it, so CPU per pod is also given net of it.
+ */
+const IDLE_BASELINE_MS = 10_000;
 /** Probes per second of each kind (GET, LIST, PATCH): "a few per second", not a load of their own. */
 const PROBES_PER_SECOND = 2;
 
@@ -52,6 +58,11 @@ interface ModeResult {
   podsPerSecond: number;
   cpuS: number;
   cpuMsPerPod: number;
+  /** CPU per pod above the idle rate over the same window. */
+  netCpuMsPerPod: number;
+  idleCpuPerS: number;
+  /** API requests served during the load window, by verb and resource. */
+  requests: Map<string, number>;
   peakRssMb: number;
   processes: number;
   probes: Record<'get' | 'list' | 'patch', number[]>;
@@ -110,6 +121,26 @@ function podSpec(): object {
     terminationGracePeriodSeconds: 0,
     containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
   };
+}
+
+/** The server's apiserver_request_total, summed by verb and resource (codes and scopes together). */
+export function requestCounts(metricsText: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));
+    const get = (name: string) => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
+    const sub = get('subresource');
+    const k = `${get('verb')} ${get('resource') || '(non-resource)'}${sub ? '/' + sub : ''}`;
+    out.set(k, (out.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+async function serverRequests(server: BenchServer): Promise<Map<string, number>> {
+  const r = await call(server, 'GET', '/metrics');
+  if (r.status !== 200) throw new Error(`GET /metrics: ${r.status}`);
+  return requestCounts(r.text);
 }
 
 const key = (p: Pod) => `${p.metadata!.namespace}/${p.metadata!.name}`;
@@ -322,6 +353,12 @@ async function runMode(mode: ScaleMode, serverArgs: string[], opts: Required<Omi
     await informer.waitForSync(60_000);
     process.stderr.write(`scale [${mode}]: ${nodes} nodes Ready; creating ${deployments} Deployments x ${replicas}\n`);
 
+    const idle0 = treeCpuMs(roots).cpuMs;
+    const i0 = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_BASELINE_MS));
+    const idleCpuMsPerMs = (treeCpuMs(roots).cpuMs - idle0) / (performance.now() - i0);
+
+    const requests0 = await serverRequests(server);
     const probes = startProbes(server, times);
     const cpu0 = treeCpuMs(roots).cpuMs;
     const t0 = performance.now();
@@ -335,6 +372,8 @@ async function runMode(mode: ScaleMode, serverArgs: string[], opts: Required<Omi
     const cpuMs = treeCpuMs(roots).cpuMs - cpu0;
     const processes = treeCpuMs(roots).pids.length;
     await probes.stop();
+    const requests1 = await serverRequests(server);
+    const requests = new Map([...requests1].map(([k, v]) => [k, v - (requests0.get(k) ?? 0)] as const).filter(([, v]) => v > 0));
     componentsAlive();
     process.stderr.write(`scale [${mode}]: ${times.loadRunning}/${pods} Running in ${round((end - t0) / 1000)} s; LIST of every pod\n`);
 
@@ -349,6 +388,9 @@ async function runMode(mode: ScaleMode, serverArgs: string[], opts: Required<Omi
       podsPerSecond: round((times.loadRunning / (end - t0)) * 1000),
       cpuS: round(cpuMs / 1000, 2),
       cpuMsPerPod: round(cpuMs / Math.max(1, times.loadRunning), 2),
+      netCpuMsPerPod: round((cpuMs - idleCpuMsPerMs * (end - t0)) / Math.max(1, times.loadRunning), 2),
+      idleCpuPerS: round(idleCpuMsPerMs, 3),
+      requests,
       peakRssMb: round(peakRss),
       processes,
       probes: probes.samples,
@@ -377,6 +419,22 @@ function results(r: ModeResult, what: string): Result[] {
     res('pods-per-second', r.podsPerSecond, 'pods/s', `${r.running}/${r.pods} Running; ${what}; first Deployment create to the last pod Running on a watch`),
     res('control-plane-cpu', r.cpuS, 'CPU-s', `utime+stime of ${r.processes} control-plane process(es) and their children, same window; not the simulator`),
     res('cpu-per-pod', r.cpuMsPerPod, 'ms', 'control-plane CPU / pods Running'),
+    res(
+      'net-cpu-per-pod',
+      r.netCpuMsPerPod,
+      'ms',
+      `the same less the idle rate (${r.idleCpuPerS} CPU-s/s with the nodes Ready, over ${IDLE_BASELINE_MS / 1000} s before the load) over the window`,
+    ),
+    res(
+      'api-requests-per-pod',
+      round([...r.requests.values()].reduce((a, b) => a + b, 0) / Math.max(1, r.running), 2),
+      'requests',
+      `served during the load window, probes included; most: ${[...r.requests]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ),
     res('peak-rss', r.peakRssMb, 'MB', 'control-plane processes together, sampled every second over the whole run'),
     ...(['get', 'list', 'patch'] as const).flatMap((k) => [
       res(`${k}-p50`, p(r.probes[k], 50), 'ms', `${r.probes[k].length} probes during the load${k === 'list' ? ' (namespaced, one Deployment by label)' : ''}`),
@@ -390,12 +448,28 @@ function results(r: ModeResult, what: string): Result[] {
 }
 
 function table(rs: ModeResult[]): string {
-  const head = ['mode', 'pods/s', 'CPU-s', 'CPU-ms/pod', 'peak MB', 'GET p50/p99', 'LIST p50/p99', 'PATCH p50/p99', 'LIST all', 'paged', 'churn p50/p99'];
+  const head = [
+    'mode',
+    'pods/s',
+    'CPU-s',
+    'CPU-ms/pod',
+    'net',
+    'idle CPU-s/s',
+    'peak MB',
+    'GET p50/p99',
+    'LIST p50/p99',
+    'PATCH p50/p99',
+    'LIST all',
+    'paged',
+    'churn p50/p99',
+  ];
   const rows = rs.map((r) => [
     r.mode,
     `${r.podsPerSecond} (${r.running}/${r.pods})`,
     String(r.cpuS),
     String(r.cpuMsPerPod),
+    String(r.netCpuMsPerPod),
+    String(r.idleCpuPerS),
     String(r.peakRssMb),
     `${p(r.probes.get, 50)}/${p(r.probes.get, 99)}`,
     `${p(r.probes.list, 50)}/${p(r.probes.list, 99)}`,
