@@ -35,7 +35,8 @@ export interface ScaleOptions {
   modes?: ScaleMode[];
 }
 
-const BIN = join(import.meta.dirname, '..', 'dist', 'berth.js');
+/** BERTH_BENCH_BIN: another build's dist/berth.js for the control plane (a before/after in the same conditions). */
+const BIN = process.env.BERTH_BENCH_BIN ?? join(import.meta.dirname, '..', 'dist', 'berth.js');
 const DEPLOYMENTS_PER_NAMESPACE = 100;
 const CHURN_PER_SECOND = 20;
 /** A churn pod is deleted this long after it was created, so the cluster stays as full as it was. */
@@ -291,7 +292,7 @@ async function runMode(mode: ScaleMode, serverArgs: string[], opts: Required<Omi
   const { nodes, deployments, replicas, churnSeconds } = opts;
   const pods = deployments * replicas;
   const split = mode === 'split';
-  const server = await startBerth(split ? ['--disable-scheduler', '--disable-controller-manager'] : serverArgs);
+  const server = await startBerth(split ? ['--disable-scheduler', '--disable-controller-manager'] : serverArgs, BIN);
   const components: Array<{ proc: ChildProcess; log: () => string }> = [];
   let sim: ReturnType<typeof startSim> | undefined;
   const client = RestClient.fromKubeconfig(server.kubeconfig);
@@ -375,7 +376,12 @@ async function runMode(mode: ScaleMode, serverArgs: string[], opts: Required<Omi
     const requests1 = await serverRequests(server);
     const requests = new Map([...requests1].map(([k, v]) => [k, v - (requests0.get(k) ?? 0)] as const).filter(([, v]) => v > 0));
     componentsAlive();
-    process.stderr.write(`scale [${mode}]: ${times.loadRunning}/${pods} Running in ${round((end - t0) / 1000)} s; LIST of every pod\n`);
+    process.stderr.write(
+      `scale [${mode}]: ${times.loadRunning}/${pods} Running in ${round((end - t0) / 1000)} s; API requests meanwhile: ${[...requests]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; LIST of every pod\n`,
+    );
 
     const list = await listAllPods(server);
     process.stderr.write(`scale [${mode}]: churn at ${CHURN_PER_SECOND} pods/s for ${churnSeconds} s\n`);
