@@ -43,6 +43,8 @@ export interface BenchServer {
   startMs: number;
   agent: Agent;
   kubeconfig: string;
+  /** The server's data dir (its pki/ and the component kubeconfigs it writes). */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startBerth(extraArgs: string[] = [], bin = join(import.met
     startMs,
     agent,
     kubeconfig: join(dir, 'kubeconfig.yaml'),
+    dir,
     async stop() {
       agent.destroy();
       proc.kill('SIGTERM');

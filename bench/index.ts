@@ -16,6 +16,7 @@ import { workloadsSuite } from './workloads.js';
 import { nodeAuthzSuite } from './node-authz.js';
 import { simSuite } from './sim.js';
 import { serverMemorySuite } from './server-memory.js';
+import { scaleSuite, SCALE_MODES, type ScaleMode } from './scale.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -32,7 +33,25 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
   'server-memory': (a) =>
     serverMemorySuite({ pods: numberFlag(a, '--pods'), nodes: numberFlag(a, '--nodes'), runs: numberFlag(a, '--runs'), compare: stringFlag(a, '--compare') }),
+  scale: (a) =>
+    scaleSuite({
+      nodes: numberFlag(a, '--nodes'),
+      deployments: numberFlag(a, '--deployments'),
+      replicas: numberFlag(a, '--replicas'),
+      churnSeconds: numberFlag(a, '--churn-seconds'),
+      modes: scaleModes(a),
+    }),
 };
+
+/** `--modes one-process,all-cores,split` (default: all three). */
+function scaleModes(a: string[]): ScaleMode[] | undefined {
+  const v = stringFlag(a, '--modes');
+  if (v === undefined) return undefined;
+  const modes = v.split(',').filter(Boolean);
+  for (const m of modes) if (!(SCALE_MODES as string[]).includes(m)) throw new Error(`--modes: unknown mode ${m} (${SCALE_MODES.join(', ')})`);
+  if (modes.length === 0) throw new Error(`--modes: expected one or more of ${SCALE_MODES.join(', ')}`);
+  return modes as ScaleMode[];
+}
 
 function stringFlag(a: string[], name: string): string | undefined {
   const i = a.indexOf(name);

@@ -12,7 +12,7 @@ import { call, cpuMs, emit, peakRssMb, rssMb, round, startBerth, type BenchServe
 /** BERTH_BENCH_SIM_BIN: another bundle to run the simulator from (to compare two builds in one run). */
 const SIM_BIN = process.env.BERTH_BENCH_SIM_BIN ?? join(import.meta.dirname, '..', 'dist', 'berth.js');
 
-async function parallel(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+export async function parallel(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -22,7 +22,7 @@ async function parallel(n: number, concurrency: number, fn: (i: number) => Promi
 }
 
 /** Creates, waiting out the server's 429s (its inflight limit), as client-go does. */
-async function mustCreate(s: BenchServer, path: string, body: unknown): Promise<void> {
+export async function mustCreate(s: BenchServer, path: string, body: unknown): Promise<void> {
   for (;;) {
     const r = await call(s, 'POST', path, body);
     if (r.status === 201) return;
@@ -34,7 +34,7 @@ async function mustCreate(s: BenchServer, path: string, body: unknown): Promise<
 /** Clients creating pods: enough to keep the server busy, few enough that watchers keep up on 2 cores. */
 const CREATORS = 16;
 
-function startSim(kubeconfig: string, nodes: number) {
+export function startSim(kubeconfig: string, nodes: number) {
   const proc = spawn(process.execPath, [SIM_BIN, 'sim', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: ['ignore', 'ignore', 'pipe'] });
   const registered = new Promise<void>((res, rej) => {
     let out = '';

@@ -5,7 +5,8 @@ import { resourceByKey, type ResourceType } from '../registry/index.js';
 import type { Store } from '../storage/store.js';
 import type { AdmissionLookups } from './admission/types.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import { decode, type WatchCache } from './watch-cache.js';
+import type { WatchCache } from './watch-cache.js';
+import { decodeObject } from './stored-form.js';
 
 export class CachedLookups implements AdmissionLookups {
   constructor(
@@ -62,7 +63,7 @@ export class CachedLookups implements AdmissionLookups {
       if (this.cacheOf(lr).get(key)) continue;
       const kv = await this.store.get(key);
       if (kv) {
-        this.live.set(key, decode(kv.value, kv.modRevision).obj);
+        this.live.set(key, decodeObject(kv.value, kv.modRevision));
         // Only until the cache catches up; a stale entry must not outlive a deletion.
         setTimeout(() => this.live.delete(key), 5000).unref();
       }

@@ -35,3 +35,21 @@ test('bearer tokens: the admin token, the join secret as a bootstrap token, noth
   assert.equal(authn.authenticate(req({})), undefined);
   assert.equal(new Authenticator({ adminToken: 'admin-token' }).authenticate(req({ bearer: 'join-secret' })), undefined, 'no join secret configured');
 });
+
+test("a connection's certificate is read once: later requests on it reuse the identity, another connection reads its own", () => {
+  let reads = 0;
+  const socket = (CN: string) => ({ authorized: true, getPeerCertificate: () => (reads++, { subject: { CN, O: 'system:nodes' } }) });
+  const onConnection = (s: object) => ({ socket: s, headers: {} }) as unknown as IncomingMessage;
+  const a = socket('system:node:a');
+  const b = socket('system:node:b');
+  const fresh = new Authenticator({ adminToken: 'admin-token' });
+  for (let i = 0; i < 5; i++) assert.equal(fresh.authenticate(onConnection(a))?.name, 'system:node:a');
+  assert.equal(reads, 1);
+  assert.equal(fresh.authenticate(onConnection(b))?.name, 'system:node:b');
+  assert.equal(reads, 2);
+  // A certificate without a CN identifies no one, and stays so without being read again.
+  const noCn = socket('');
+  assert.equal(fresh.authenticate(onConnection(noCn)), undefined);
+  assert.equal(fresh.authenticate(onConnection(noCn)), undefined);
+  assert.equal(reads, 3);
+});

@@ -25,6 +25,13 @@ function sameSecret(given: Buffer, want: Buffer): boolean {
 export class Authenticator {
   private readonly admin: Buffer;
   private readonly bootstrap?: Buffer;
+  /**
+   * Who each connection's certificate says it is (null: none that identifies anyone), worked
+   * out at its first request: getPeerCertificate builds a new object of the whole certificate
+   * at every call, and the components' keep-alive connections carry thousands of requests each.
+   * The identity was proved by the handshake of that connection, so it holds for its life.
+   */
+  private readonly byConnection = new WeakMap<TLSSocket, UserInfo | null>();
 
   constructor(o: AuthenticatorOptions) {
     this.admin = Buffer.from(o.adminToken);
@@ -42,6 +49,15 @@ export class Authenticator {
    */
   private fromCertificate(socket: TLSSocket): UserInfo | undefined {
     if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+    let user = this.byConnection.get(socket);
+    if (user === undefined) {
+      user = Authenticator.certificateUser(socket) ?? null;
+      this.byConnection.set(socket, user);
+    }
+    return user ?? undefined;
+  }
+
+  private static certificateUser(socket: TLSSocket): UserInfo | undefined {
     const subject = socket.getPeerCertificate()?.subject;
     const cn = subject?.CN;
     if (typeof cn !== 'string' || !cn) return undefined;

@@ -17,11 +17,11 @@ import type { FinishWrite, Subresource, WriteEnv } from '../registry/strategy.js
 import { serviceNetwork, type ServiceNetwork } from '../registry/services/network.js';
 import { rfc3339 } from '../client/time.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import { HistoryBudget, WatchCache, decode } from './watch-cache.js';
+import { HistoryBudget, WatchCache } from './watch-cache.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
-import { encode } from './stored-form.js';
+import { decodeObject, encode } from './stored-form.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -133,7 +133,7 @@ export class RestStorage {
   async get(r: ResourceType, namespace: string | undefined, name: string): Promise<KObject> {
     const kv = await this.store.get(objectKey(r, namespace, name));
     if (!kv) throw notFound(r, name);
-    return decode(kv.value, kv.modRevision).obj;
+    return decodeObject(kv.value, kv.modRevision);
   }
 
   /** Creates obj (already namespaced by the caller). */
@@ -154,7 +154,7 @@ export class RestStorage {
       try {
         const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
         await this.finish(finish, true);
-        return decode(kv.value, kv.modRevision).obj;
+        return decodeObject(kv.value, kv.modRevision);
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof KeyExistsError) {
@@ -213,7 +213,7 @@ export class RestStorage {
         if (opts.allowCreate && r.allowCreateOnUpdate) return { obj: await this.create(r, opts.allowCreate, opts), created: true };
         throw notFound(r, name);
       }
-      const current = decode(kv.value, kv.modRevision).obj;
+      const current = decodeObject(kv.value, kv.modRevision);
       const pinned = opts.precondition;
       if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
       const wanted = await mutate(clone(current));
@@ -240,7 +240,7 @@ export class RestStorage {
         // The last finalizer went away from an object being deleted: the update is the deletion.
         try {
           const del = await this.store.delete(key, kv.modRevision);
-          const gone = decode(del.value, del.modRevision).obj;
+          const gone = decodeObject(del.value, del.modRevision);
           await this.afterDelete(r, gone);
           return { obj: gone, created: false };
         } catch (err) {
@@ -253,7 +253,7 @@ export class RestStorage {
       try {
         const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
         await this.finish(finish, true);
-        return { obj: decode(out.value, out.modRevision).obj, created: false };
+        return { obj: decodeObject(out.value, out.modRevision), created: false };
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof ConflictError && !pinned) continue;
@@ -355,7 +355,7 @@ export class RestStorage {
       if (attempt > 0) await backOff(attempt);
       const kv = await this.store.get(key);
       if (!kv) throw notFound(r, name);
-      const current = decode(kv.value, kv.modRevision).obj;
+      const current = decodeObject(kv.value, kv.modRevision);
       checkPreconditions(r, current, options);
       const attrs = this.attributes('DELETE', r, '', undefined, current, opts);
       await this.admission.admit(attrs);
@@ -367,10 +367,10 @@ export class RestStorage {
         if (pending) {
           if (sameJson(next, current)) return { obj: current, deleted: false };
           const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
-          return { obj: decode(out.value, out.modRevision).obj, deleted: false };
+          return { obj: decodeObject(out.value, out.modRevision), deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);
-        const gone = decode(del.value, del.modRevision).obj;
+        const gone = decodeObject(del.value, del.modRevision);
         await this.afterDelete(r, gone);
         return { obj: gone, deleted: true };
       } catch (err) {

@@ -11,3 +11,14 @@ export function encode(obj: KObject): string {
   if (rv !== undefined) obj.metadata.resourceVersion = rv;
   return s;
 }
+
+/**
+ * The object a stored value holds, at the revision the store gave it. Reads and writes that
+ * only hand the object on use this; the watch cache also keeps its JSON (decode).
+ */
+export function decodeObject(value: string, rev: number): KObject {
+  const obj = JSON.parse(value) as KObject;
+  obj.metadata ??= {};
+  obj.metadata.resourceVersion = String(rev);
+  return obj;
+}

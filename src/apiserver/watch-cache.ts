@@ -3,6 +3,7 @@
 // here, so a hundred watchers cost one store watch, and each event is serialized once.
 import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
+import { decodeObject } from './stored-form.js';
 
 /**
  * One version of an object. The current version keeps its decoded form for lists, gets and
@@ -101,9 +102,7 @@ export class HistoryBudget {
 }
 
 export function decode(value: string, rev: number): { obj: KObject; json: string } {
-  const obj = JSON.parse(value) as KObject;
-  obj.metadata ??= {};
-  obj.metadata.resourceVersion = String(rev);
+  const obj = decodeObject(value, rev);
   return { obj, json: JSON.stringify(obj) };
 }
 

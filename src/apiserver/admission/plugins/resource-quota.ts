@@ -10,8 +10,7 @@ import { Quantity } from '../../../api/quantity.js';
 import { ConflictError } from '../../../storage/store.js';
 import { forbidden } from '../../errors.js';
 import { collectionPrefix } from '../../storage-keys.js';
-import { encode } from '../../stored-form.js';
-import { decode } from '../../watch-cache.js';
+import { decodeObject, encode } from '../../stored-form.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { resourceByKey } from '../../../registry/index.js';
 
@@ -26,7 +25,7 @@ interface StoredQuota {
 
 async function readQuotas(a: AdmissionAttributes): Promise<StoredQuota[]> {
   const { items } = await a.env.store.list(collectionPrefix(resourceByKey('resourcequotas'), a.namespace));
-  return items.map((kv) => ({ key: kv.key, quota: decode(kv.value, kv.modRevision).obj as unknown as ResourceQuota, modRevision: kv.modRevision }));
+  return items.map((kv) => ({ key: kv.key, quota: decodeObject(kv.value, kv.modRevision) as unknown as ResourceQuota, modRevision: kv.modRevision }));
 }
 
 /** The request's usage: the object's, less the old object's on update; zeros dropped. */
