@@ -1,5 +1,5 @@
 // Runs every test file with node's test runner. Node 20's `--test` takes no globs, so the
-// files are found here: unit tests beside the code (src/**/*.test.ts), end-to-end tests in
+// files are found here: unit tests beside the code (src/**/*.test.ts, bench/*.test.ts), end-to-end tests in
 // test/e2e. `node scripts/run-tests.mjs PATTERN` runs only files whose path contains PATTERN.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv[2];
-const files = [...find('src'), ...find('test')].filter((f) => !filter || f.includes(filter)).sort();
+const files = [...find('src'), ...find('test'), ...find('bench')].filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
