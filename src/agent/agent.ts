@@ -3,7 +3,6 @@
 // PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
 import { LocalPathProvisioner } from './local-path.js';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
@@ -33,7 +32,7 @@ import { ProbeManager } from './probes.js';
 import { EndpointError, containerNotFound, type ContainerLookup } from './server.js';
 import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
-import { StartGate } from './start-gate.js';
+import { StartGate, defaultStartConcurrency } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
 import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
@@ -149,7 +148,7 @@ export class Agent {
     this.log = o.log ?? componentLogger('agent');
     this.logRoot = join(o.dataDir, 'pod-logs');
     this.podsRoot = join(o.dataDir, 'pods');
-    this.startGate = new StartGate(o.startConcurrency ?? Math.max(4, 2 * availableParallelism()));
+    this.startGate = new StartGate(o.startConcurrency ?? defaultStartConcurrency());
     this.status = new StatusManager(o.client, this.log, (uid, status) => this.podStarts.statusWritten(uid, status));
     this.images = new ImagePuller(o.runtime);
     this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
