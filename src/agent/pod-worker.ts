@@ -11,7 +11,7 @@ import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
-import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
+import type { ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus, Runtime } from '../runtime/index.js';
 import {
   Backoff,
   SYNCING,
@@ -270,7 +270,9 @@ export class PodWorker {
     }
     if (isBlocked(ready)) return ready.retryInMs;
     await this.killCondemned();
-    const current = await this.containers();
+    // A pod that had no container has none now either (only this worker makes them, and its
+    // syncs never overlap): a pod starting goes on to its containers without listing again.
+    const current = containers.all.length === 0 ? containers : await this.containers();
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
@@ -282,13 +284,17 @@ export class PodWorker {
     let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
     const after = await this.containers();
-    await this.removeGarbage(after, ready.sandbox.id);
     if (allDone(this.pod, after.byName)) {
+      await this.removeGarbage(after, ready.sandbox.id);
       this.transition('allExited');
       return undefined;
     }
-    await this.refreshVolumes(ready.podIPs);
+    // The status first: neither the garbage (containers older than the two the status shows,
+    // sandboxes no container is left in) nor the volumes' refresh changes it, and a container
+    // just started is then reported running without waiting for them.
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
+    await this.removeGarbage(after, ready.sandbox.id);
+    await this.refreshVolumes(ready.podIPs);
     return requeue;
   }
 
@@ -303,7 +309,7 @@ export class PodWorker {
    */
   private async ensureSandbox(containers: RuntimeContainers): Promise<SandboxContext | Blocked | 'allExited'> {
     const sandboxes = await this.sandboxes();
-    let sandbox = sandboxes[0];
+    let sandbox: PodSandbox | PodSandboxStatus | undefined = sandboxes[0];
     if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
       if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) return 'allExited';
       const made = await this.recreateSandbox(containers, sandboxes);
@@ -314,7 +320,7 @@ export class PodWorker {
   }
 
   /** Kills what still runs of a dead sandbox, then starts a new one; the old ones are stopped (their IPs released). */
-  private async recreateSandbox(containers: RuntimeContainers, sandboxes: PodSandbox[]): Promise<PodSandbox | Blocked> {
+  private async recreateSandbox(containers: RuntimeContainers, sandboxes: PodSandbox[]): Promise<PodSandbox | PodSandboxStatus | Blocked> {
     const old = sandboxes[0];
     for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, MIN_GRACE_SECONDS, { kind: 'sandboxChanged' });
     const attempt = old ? old.metadata.attempt + 1 : 0;
@@ -332,6 +338,9 @@ export class PodWorker {
       // The old sandbox is stopped (its IP released) but kept while its exited containers
       // still say something (restart counts, lastState); removeGarbage removes it after.
       for (const s of sandboxes) await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
+      // Its status is the sandbox with its IPs: one call where a list and a status were two.
+      const made = await this.d.runtime.podSandboxStatus(id);
+      if (made) return made;
       const now = await this.sandboxes();
       return now.find((s) => s.id === id) ?? now[0]!;
     } catch (e) {
@@ -415,11 +424,13 @@ export class PodWorker {
   private async startOrRestart(c: Container, latest: ContainerStatus | undefined, init: boolean, sb: SandboxContext): Promise<number | undefined> {
     const attempt = await this.nextAttempt(c, latest, init);
     if (isBlocked(attempt)) return attempt.retryInMs;
-    const image = await this.pullImage(c, init, sb.config);
-    if (isBlocked(image)) return image.retryInMs;
+    const pulled = await this.pullImage(c, init, sb.config);
+    if (isBlocked(pulled)) return pulled.retryInMs;
+    const image = pulled.imageRef;
     const setup = await this.containerSetup(c, init, sb.podIPs);
     if (isBlocked(setup)) return setup.retryInMs;
-    const user = imageUser(await this.d.runtime.imageStatus(image).catch(() => undefined));
+    // An image found present was just looked at; one just pulled is looked at now.
+    const user = imageUser(pulled.image ?? (await this.d.runtime.imageStatus(image).catch(() => undefined)));
     const violation = runAsNonRootViolation(this.pod, c, user);
     if (violation) return this.cannotStart(c, init, 'CreateContainerConfigError', violation);
     const config = containerConfig(this.pod, c, {
@@ -463,8 +474,8 @@ export class PodWorker {
     return latest.metadata.attempt + 1;
   }
 
-  /** The container's image, pulled as its pull policy says; the image reference to run. */
-  private async pullImage(c: Container, init: boolean, sb: PodSandboxConfig): Promise<string | Blocked> {
+  /** The container's image, pulled as its pull policy says: the image reference to run, and the image when it was found present. */
+  private async pullImage(c: Container, init: boolean, sb: PodSandboxConfig): Promise<{ imageRef: string; image?: Image } | Blocked> {
     const pull = await this.d.images.ensure(this.pod, c, sb, {
       pulling: (image) => this.event('Normal', 'Pulling', `Pulling image "${image}"`, c, init),
       pulled: (image, ms, present) =>
@@ -477,7 +488,7 @@ export class PodWorker {
         ),
       failed: (reason, message) => this.event('Warning', 'Failed', `Error: ${reason}: ${message}`, c, init),
     });
-    if (pull.ok) return pull.imageRef;
+    if (pull.ok) return { imageRef: pull.imageRef, image: pull.image };
     this.waiting.set(c.name, { reason: pull.reason, message: pull.message });
     return { retryInMs: pull.retryInMs };
   }
@@ -520,15 +531,21 @@ export class PodWorker {
     init: boolean,
     podIPs: string[],
   ): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
-    let envs: Array<{ key: string; value: string }>;
-    try {
-      envs = await containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: await this.serviceEnv() });
-    } catch (e) {
+    // The environment and the volumes are read from the API server independently: side by
+    // side, the container waits for the slower of the two rather than for both in turn.
+    const [env, vols] = await Promise.allSettled([
+      this.serviceEnv().then((serviceEnv) => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv })),
+      setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs)),
+    ]);
+    if (env.status === 'rejected') {
+      const e: unknown = env.reason;
       if (!(e instanceof ContainerConfigError)) throw e;
       return { retryInMs: this.cannotStart(c, init, 'CreateContainerConfigError', e.message) };
     }
+    const envs = env.value;
     try {
-      const volumes = await setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs));
+      if (vols.status === 'rejected') throw vols.reason;
+      const volumes = vols.value;
       const mounts = containerMounts(c, volumes, envs);
       const hosts = hostsMount(this.pod, this.d.podsRoot, podIPs, this.d.dns.clusterDomain, mounts);
       if (hosts) mounts.push(hosts);
@@ -844,8 +861,10 @@ export class PodWorker {
   }
 
   /** The sandbox's IPs; a pod on the host's network has the host's. */
-  private async podIPs(sandbox: PodSandbox): Promise<string[]> {
+  private async podIPs(sandbox: PodSandbox | PodSandboxStatus): Promise<string[]> {
     if (this.pod.spec?.hostNetwork) return this.d.hostIPs();
+    // A sandbox just made comes as its status, read then: its IPs need no second call.
+    if ('ips' in sandbox) return sandbox.ips;
     return (await this.d.runtime.podSandboxStatus(sandbox.id))?.ips ?? [];
   }
 
