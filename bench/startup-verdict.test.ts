@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CPU_SHARE, MAX_LATENCY_RATIO, cpuShareVerdict, ratioVerdict, summarize, verdictTable } from './startup-verdict.js';
+import { MAX_CPU_SHARE, MAX_LATENCY_RATIO, cpuShareVerdict, criCallsPerPod, ratioVerdict, summarize, verdictTable } from './startup-verdict.js';
 
 test('a ratio passes at the limit and fails above it', () => {
   assert.deepEqual(ratioVerdict('p50', 125, 100), { metric: 'p50', berth: 125, floor: 100, value: 1.25, limit: MAX_LATENCY_RATIO, pass: true });
@@ -60,4 +60,25 @@ test('the table shows both sides, the ratio, the limit and the verdict', () => {
   assert.match(lines[2]!, /^\| p50 \| 500\.0 ms \| 400\.0 ms \| 1\.25 \| ≤ 1\.25 \| pass \|$/);
   assert.match(lines[3]!, /^\| p99 \| 1000\.0 ms \| 500\.0 ms \| 2\.00 \| ≤ 1\.25 \| FAIL \|$/);
   assert.match(lines[4]!, /30\.0 ms Berth of 200\.0 ms machine .* 15\.0 % \| ≤ 20 % \| pass/);
+});
+
+test("the agent's CRI calls over a burst: the difference of two reads, per pod, with their mean duration", () => {
+  const s = (op: string, count: number, sum: number): Array<{ name: string; labels: Record<string, string>; value: number }> => [
+    { name: 'kubelet_runtime_operations_duration_seconds_count', labels: { operation_type: op }, value: count },
+    { name: 'kubelet_runtime_operations_duration_seconds_sum', labels: { operation_type: op }, value: sum },
+    { name: 'kubelet_runtime_operations_duration_seconds_bucket', labels: { operation_type: op, le: '+Inf' }, value: count },
+  ];
+  const before = [...s('list_podsandbox', 10, 0.1), ...s('version', 1, 0.001)];
+  const after = [...s('list_podsandbox', 40, 0.4), ...s('run_podsandbox', 10, 5), ...s('version', 1, 0.001)];
+  const rows = criCallsPerPod(before, after, 10);
+  // version made no call in between: left out.
+  assert.deepEqual(
+    rows.map((r) => [r.operation, r.perPod]),
+    [
+      ['list_podsandbox', 3],
+      ['run_podsandbox', 1],
+    ],
+  );
+  assert.ok(Math.abs(rows[0]!.meanMs - 10) < 1e-9, String(rows[0]!.meanMs));
+  assert.ok(Math.abs(rows[1]!.meanMs - 500) < 1e-9, String(rows[1]!.meanMs));
 });

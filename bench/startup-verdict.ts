@@ -105,3 +105,48 @@ export function verdictTable(latency: Verdict[], cpu: CpuShareVerdict): string {
   ];
   return rows.join('\n');
 }
+
+/** A Prometheus sample, as test/e2e/prometheus.ts parses them. */
+interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface CriCallRow {
+  operation: string;
+  /** Calls per pod over the burst. */
+  perPod: number;
+  /** Mean duration of a call over the burst, ms. */
+  meanMs: number;
+}
+
+/**
+ * The agent's CRI calls over a burst from two reads of its kubelet_runtime_operations metrics:
+ * per pod and their mean duration, by operation, the most frequent first. Where Berth's agent
+ * spends its runtime calls is what it can trim; the floor makes 5 per pod.
+ */
+export function criCallsPerPod(before: MetricSample[], after: MetricSample[], pods: number): CriCallRow[] {
+  const read = (samples: MetricSample[]) => {
+    const out = new Map<string, { count: number; seconds: number }>();
+    for (const s of samples) {
+      const op = s.labels.operation_type;
+      if (!op) continue;
+      const e = out.get(op) ?? { count: 0, seconds: 0 };
+      if (s.name === 'kubelet_runtime_operations_duration_seconds_count') e.count = s.value;
+      else if (s.name === 'kubelet_runtime_operations_duration_seconds_sum') e.seconds = s.value;
+      else continue;
+      out.set(op, e);
+    }
+    return out;
+  };
+  const a = read(before);
+  const rows: CriCallRow[] = [];
+  for (const [operation, b] of read(after)) {
+    const count = b.count - (a.get(operation)?.count ?? 0);
+    if (count <= 0) continue;
+    const seconds = b.seconds - (a.get(operation)?.seconds ?? 0);
+    rows.push({ operation, perPod: count / pods, meanMs: (seconds * 1000) / count });
+  }
+  return rows.sort((x, y) => y.perPod - x.perPod || x.operation.localeCompare(y.operation));
+}

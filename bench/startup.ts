@@ -7,6 +7,7 @@
 // agent's idle RSS. Medians of 3 runs. Needs root, containerd, runc, the CNI plugins and busybox-static; leaves
 // nothing behind (containerd state, mounts, the bridge, cgroups, temp dirs).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
@@ -19,7 +20,18 @@ import { childPids, ROOT } from '../test/e2e/harness.js';
 import { emit, median, percentile, privateRssMb, round, rssMb, type Result } from './common.js';
 import { machineCpu, processCpu, processTable, treeCpu } from './proc-cpu.js';
 import { floorPods, removeFloorPods, startPodsDirectly, type FloorNode } from './startup-floor.js';
-import { CPU_SHARE_DEFINITION, MAX_CPU_SHARE, MAX_LATENCY_RATIO, cpuShareVerdict, summarize, verdictTable, type BurstCpu } from './startup-verdict.js';
+import {
+  CPU_SHARE_DEFINITION,
+  MAX_CPU_SHARE,
+  MAX_LATENCY_RATIO,
+  cpuShareVerdict,
+  criCallsPerPod,
+  summarize,
+  verdictTable,
+  type BurstCpu,
+  type CriCallRow,
+} from './startup-verdict.js';
+import { parseExposition, type Sample } from '../test/e2e/prometheus.js';
 
 /** BERTH_BENCH_RUNS overrides the number of runs (for a quick look). */
 const RUNS = Number(process.env.BERTH_BENCH_RUNS) || 3;
@@ -93,6 +105,8 @@ interface RunResult {
    * control plane, containerd, the pods' shims; what is left is mostly runc and the CNI plugins.
    */
   cpu: RunCpu;
+  /** The agent's CRI calls per pod during Berth's burst, by operation. */
+  cri: CriCallRow[];
 }
 
 /** CPU counters now: the machine's busy time, the agent, the control plane (berth server's process tree), the runtime. */
@@ -150,6 +164,23 @@ async function admittedPods(client: RestClient, prefix: string, n: number): Prom
   return Promise.all(Array.from({ length: n }, (_, i) => client.create({ ...resources.pods, namespace: NS }, podManifest(`${prefix}-${i}`), { dryRun: true })));
 }
 
+/** The agent's metrics, read through the API server's node proxy as kubectl get --raw would. */
+function agentMetrics(env: AgentEnv): Promise<Sample[]> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(`/api/v1/nodes/${env.nodeName}/proxy/metrics`, env.server.url),
+      { ca: env.server.caCert, headers: { Authorization: `Bearer ${env.server.token}` } },
+      (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => (r.statusCode === 200 ? resolve(parseExposition(body).samples) : reject(new Error(`agent metrics: ${r.statusCode} ${body}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The floor's burst: every pod started at once by direct CRI calls; then removed. */
 async function floorBurst(env: AgentEnv, node: FloorNode, pods: Pod[], log: (m: string) => void): Promise<RunResult['floor']> {
   const before = cpuNow(env);
@@ -164,7 +195,7 @@ async function berthBurst(
   env: AgentEnv,
   client: RestClient,
   log: (m: string) => void,
-): Promise<Pick<RunResult, 'latencies' | 'allRunningMs' | 'cpu' | 'busyRss'>> {
+): Promise<Pick<RunResult, 'latencies' | 'allRunningMs' | 'cpu' | 'busyRss' | 'cri'>> {
   const list = await client.list({ ...resources.pods, namespace: NS });
   const sentAt = new Map<string, number>();
   const runningAt = new Map<string, number>();
@@ -182,6 +213,7 @@ async function berthBurst(
     },
     (err) => log(`startup: watch ended${err ? `: ${err.message}` : ''}`),
   );
+  const metricsBefore = await agentMetrics(env);
   const before = cpuNow(env);
   const t0 = performance.now();
   await Promise.all(
@@ -202,6 +234,7 @@ async function berthBurst(
   }
   const allRunningMs = Math.max(...runningAt.values()) - t0;
   const cpu = cpuSince(env, before);
+  const cri = criCallsPerPod(metricsBefore, await agentMetrics(env), PODS);
   watch.stop();
   const latencies = [...sentAt].map(([name, at]) => runningAt.get(name)! - at);
   await sleep(2000);
@@ -216,7 +249,7 @@ async function berthBurst(
     if ((await env.rt.listPodSandbox()).length === 0) break;
     await sleep(100);
   }
-  return { latencies, allRunningMs, cpu, busyRss };
+  return { latencies, allRunningMs, cpu, busyRss, cri };
 }
 
 /** floorFirst: which side starts on the fresh node (alternated run by run, so that neither always gets it). */
@@ -282,8 +315,9 @@ export async function startupSuite(): Promise<Result[]> {
       const r = await oneRun(runner, i % 2 === 0, process.env.BERTH_BENCH_VERBOSE ? log : () => undefined);
       runs.push(r);
       const share = cpuShareVerdict(r.cpu, PODS);
+      const cri = r.cri.map((c) => `${c.operation} ${round(c.perPod, 2)} (${round(c.meanMs)} ms)`).join(', ');
       log(
-        `startup: run ${i + 1}/${RUNS} (${i % 2 === 0 ? 'floor' : 'Berth'} first): Berth p50 ${round(percentile(r.latencies, 50))} ms, p99 ${round(percentile(r.latencies, 99))} ms, all Running in ${round(r.allRunningMs)} ms; floor p50 ${round(percentile(r.floor.latencies, 50))} ms, p99 ${round(percentile(r.floor.latencies, 99))} ms, all running in ${round(r.floor.allRunningMs)} ms; agent RSS idle ${r.idleRss} MB (private ${r.idlePrivate} MB), with ${PODS} pods ${r.busyRss} MB; CPU during Berth's burst: machine ${round(r.cpu.machine)} s, agent ${round(r.cpu.agent)} s, control plane ${round(r.cpu.controlPlane)} s (Berth ${round(share.value * 100)} %), containerd ${round(r.cpu.containerd)} s, shims ${round(r.cpu.shims)} s; during the floor's: machine ${round(r.floor.cpu.machine)} s`,
+        `startup: run ${i + 1}/${RUNS} (${i % 2 === 0 ? 'floor' : 'Berth'} first): Berth p50 ${round(percentile(r.latencies, 50))} ms, p99 ${round(percentile(r.latencies, 99))} ms, all Running in ${round(r.allRunningMs)} ms; floor p50 ${round(percentile(r.floor.latencies, 50))} ms, p99 ${round(percentile(r.floor.latencies, 99))} ms, all running in ${round(r.floor.allRunningMs)} ms; agent RSS idle ${r.idleRss} MB (private ${r.idlePrivate} MB), with ${PODS} pods ${r.busyRss} MB; CPU during Berth's burst: machine ${round(r.cpu.machine)} s, agent ${round(r.cpu.agent)} s, control plane ${round(r.cpu.controlPlane)} s (Berth ${round(share.value * 100)} %), containerd ${round(r.cpu.containerd)} s, shims ${round(r.cpu.shims)} s; during the floor's: machine ${round(r.floor.cpu.machine)} s; the agent's CRI calls per pod (mean duration): ${cri}`,
       );
     }
     const m = (f: (r: RunResult) => number) => median(runs.map(f));
@@ -375,6 +409,14 @@ export async function startupSuite(): Promise<Result[]> {
       'ms',
       undefined,
       `CPU per pod during the floor's burst, every process on the machine, median of ${RUNS}`,
+    );
+    res(
+      `${PODS}-pods`,
+      'agent-cri-calls-per-pod',
+      round(m((r) => r.cri.reduce((a, c) => a + c.perPod, 0))),
+      'calls',
+      undefined,
+      `the agent's CRI calls per pod during Berth's burst (its kubelet_runtime_operations metrics, relists included; the floor makes 5), median of ${RUNS}`,
     );
     res(
       'agent',
