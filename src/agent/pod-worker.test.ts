@@ -13,7 +13,7 @@ import type { ContainerStatus, PodSandbox, Runtime } from '../runtime/index.js';
 import { LABEL_POD_UID } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { ObjectCache } from './object-cache.js';
-import { PodWorker } from './pod-worker.js';
+import { PodWorker, runtimeView } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
@@ -172,4 +172,27 @@ test("pod worker: a probe failure kills with the probe's own grace period and sa
   );
   assert.match(s.events.join('\n'), /Normal Killing Container app failed liveness probe, will be restarted/);
   assert.deepEqual(s.worker.lifecycle, { phase: 'syncing' });
+});
+
+test("pod worker: a pass that changes nothing lists the pod's containers once, and knows the runtime as it left it", async (t) => {
+  const s = await setup(t, basePod());
+  let lists = 0;
+  const list = s.rt.runtime.listContainers.bind(s.rt.runtime);
+  s.rt.runtime.listContainers = (f) => {
+    lists++;
+    return list(f);
+  };
+  const view = () => runtimeView(s.rt.containers, s.rt.sandboxes);
+  assert.equal(s.worker.sawRuntime(view()), false, 'nothing known before a pass');
+  s.worker.queue();
+  await waitFor(() => s.worker.sawRuntime(view()) || undefined, 'the pass ended with the runtime as it is');
+  const pod = await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' });
+  assert.equal(pod.status?.phase, 'Running');
+  assert.equal(lists, 1, 'no second list: the pass started and killed nothing');
+  // The relist finds the container exited, or a container the pass did not see: news for the worker.
+  s.rt.containers[0]!.state = 'CONTAINER_EXITED';
+  assert.equal(s.worker.sawRuntime(view()), false);
+  s.rt.containers[0]!.state = 'CONTAINER_RUNNING';
+  assert.equal(s.worker.sawRuntime(view()), true);
+  assert.equal(s.worker.sawRuntime(new Map([...view(), ['other', 'CONTAINER_CREATED']])), false);
 });

@@ -99,6 +99,11 @@ function soonest(current: number | undefined, ms: number | undefined): number | 
   return ms !== undefined && (current === undefined || ms < current) ? Math.max(ms, 50) : current;
 }
 
+/** Sandboxes' and containers' states by id, as the agent's relist compares them. */
+export function runtimeView(containers: Array<{ id: string; state: string }>, sandboxes: Array<{ id: string; state: string }>): Map<string, string> {
+  return new Map([...sandboxes, ...containers].map((x) => [x.id, x.state]));
+}
+
 const isTerminalPhase = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 export class PodWorker {
@@ -122,6 +127,10 @@ export class PodWorker {
   private sandboxBackoff = new Backoff(1000, 60_000);
   /** Why refreshing the volumes failed last (said once). */
   private refreshError?: string;
+  /** Counts what this worker did to the pod's containers (made, started, killed, removed): a pass that did nothing needs no second look. */
+  private changes = 0;
+  /** The pod's sandboxes and containers by id with their states, as the last syncing pass left them (undefined: unknown). */
+  private lastView?: Map<string, string>;
 
   constructor(
     pod: Pod,
@@ -166,6 +175,18 @@ export class PodWorker {
   killForProbe(containerId: string, probe: 'liveness' | 'startup'): void {
     this.toKill.set(containerId, { kind: 'probeFailed', probe });
     this.queue();
+  }
+
+  /**
+   * Whether the runtime's view of the pod (its sandboxes' and containers' states by id) is what
+   * this worker's last pass left: the relist then has nothing to tell it (its own sandbox and
+   * containers appearing), and the pod needs no sync for it.
+   */
+  sawRuntime(view: Map<string, string>): boolean {
+    const last = this.lastView;
+    if (!last || this.syncing || last.size !== view.size) return false;
+    for (const [id, state] of view) if (last.get(id) !== state) return false;
+    return true;
   }
 
   /** Stops syncing; resolves when a sync under way has ended. */
@@ -237,6 +258,8 @@ export class PodWorker {
   private async sync(): Promise<number | undefined> {
     let before: PodWorkerState;
     let next: number | undefined;
+    // Known again only once a syncing pass has ended (it sets it).
+    this.lastView = undefined;
     do {
       this.observe();
       before = this.state;
@@ -262,6 +285,7 @@ export class PodWorker {
 
   /** Drives the running pod to its spec: sandbox, condemned containers, init then app containers, status. */
   private async syncPod(): Promise<number | undefined> {
+    const changesAtStart = this.changes;
     const containers = await this.containers();
     const ready = await this.ensureSandbox(containers);
     if (ready === 'allExited') {
@@ -270,9 +294,10 @@ export class PodWorker {
     }
     if (isBlocked(ready)) return ready.retryInMs;
     await this.killCondemned();
-    // A pod that had no container has none now either (only this worker makes them, and its
-    // syncs never overlap): a pod starting goes on to its containers without listing again.
-    const current = containers.all.length === 0 ? containers : await this.containers();
+    // Listed again only when this pass killed some (for a new sandbox, or a probe): only this
+    // worker makes and kills the pod's containers, and its syncs never overlap. A container
+    // that exits on its own meanwhile is seen by the next relist, as one exiting just after.
+    const current = this.changes === changesAtStart ? containers : await this.containers();
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
@@ -283,7 +308,7 @@ export class PodWorker {
     const actions = this.initActions(current);
     let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
-    const after = await this.containers();
+    const after = this.changes === changesAtStart ? current : await this.containers();
     if (allDone(this.pod, after.byName)) {
       await this.removeGarbage(after, ready.sandbox.id);
       this.transition('allExited');
@@ -293,8 +318,9 @@ export class PodWorker {
     // sandboxes no container is left in) nor the volumes' refresh changes it, and a container
     // just started is then reported running without waiting for them.
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
-    await this.removeGarbage(after, ready.sandbox.id);
+    const sandboxes = await this.removeGarbage(after, ready.sandbox.id);
     await this.refreshVolumes(ready.podIPs);
+    this.lastView = runtimeView(after.all, sandboxes);
     return requeue;
   }
 
@@ -454,6 +480,7 @@ export class PodWorker {
   private async nextAttempt(c: Container, latest: ContainerStatus | undefined, init: boolean): Promise<number | Blocked> {
     if (!latest) return 0;
     if (latest.state === 'CONTAINER_CREATED' || latest.state === 'CONTAINER_UNKNOWN') {
+      this.changes++;
       await this.d.runtime.removeContainer(latest.id).catch(() => undefined);
       return latest.metadata.attempt;
     }
@@ -563,6 +590,7 @@ export class PodWorker {
   /** Creates and starts the container (each a start-up step under the start gate); its id. */
   private async createAndStart(c: Container, init: boolean, config: ReturnType<typeof containerConfig>, sb: SandboxContext): Promise<string | Blocked> {
     const rt = this.d.runtime;
+    this.changes++;
     let id: string;
     try {
       id = await this.d.startGate.run(this.order, () => rt.createContainer(sb.sandbox.id, config, sb.config));
@@ -807,6 +835,7 @@ export class PodWorker {
    * period); then SIGTERM with what is left (at least 2 s), then SIGKILL.
    */
   private async kill(c: ContainerStatus, grace: number, reason: KillReason, turn?: () => Promise<void>): Promise<void> {
+    this.changes++;
     const spec = this.specOf(c.metadata.name);
     const init = !!this.pod.spec?.initContainers?.some((x) => x.name === c.metadata.name);
     this.event('Normal', 'Killing', killMessage(reason, c.metadata.name), spec, init);
@@ -844,7 +873,7 @@ export class PodWorker {
    * Keeps the newest two containers of each name (the running one and the last exited, for
    * --previous), and removes old sandboxes no container is left in.
    */
-  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<void> {
+  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<PodSandbox[]> {
     const kept = new Set<string>();
     for (const list of containers.byName.values()) {
       for (const [i, c] of list.entries()) {
@@ -853,11 +882,12 @@ export class PodWorker {
       }
     }
     const sandboxes = await this.sandboxes();
-    if (sandboxes.length < 2) return;
+    if (sandboxes.length < 2) return sandboxes;
     const inUse = new Set(
       (await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId),
     );
     for (const s of sandboxes) if (s.id !== current && !inUse.has(s.id)) await this.removeSandbox(s.id).catch(() => undefined);
+    return sandboxes;
   }
 
   /** The sandbox's IPs; a pod on the host's network has the host's. */
