@@ -99,6 +99,10 @@ function soonest(current: number | undefined, ms: number | undefined): number | 
   return ms !== undefined && (current === undefined || ms < current) ? Math.max(ms, 50) : current;
 }
 
+/** The states a sandbox or container is in after the call that made it (a container may have exited since: news). */
+const SANDBOX_MADE: ReadonlySet<string> = new Set(['SANDBOX_READY']);
+const CONTAINER_MADE: ReadonlySet<string> = new Set(['CONTAINER_CREATED', 'CONTAINER_RUNNING']);
+
 /** Sandboxes' and containers' states by id, as the agent's relist compares them. */
 export function runtimeView(containers: Array<{ id: string; state: string }>, sandboxes: Array<{ id: string; state: string }>): Map<string, string> {
   return new Map([...sandboxes, ...containers].map((x) => [x.id, x.state]));
@@ -131,6 +135,10 @@ export class PodWorker {
   private changes = 0;
   /** The pod's sandboxes and containers by id with their states, as the last syncing pass left them (undefined: unknown). */
   private lastView?: Map<string, string>;
+  /** The view the pass under way ends with (set by a syncing pass that ended normally). */
+  private passView?: Map<string, string>;
+  /** What the pass under way made, with the states its own calls leave it in. */
+  private readonly made = new Map<string, ReadonlySet<string>>();
 
   constructor(
     pod: Pod,
@@ -178,14 +186,16 @@ export class PodWorker {
   }
 
   /**
-   * Whether the runtime's view of the pod (its sandboxes' and containers' states by id) is what
-   * this worker's last pass left: the relist then has nothing to tell it (its own sandbox and
-   * containers appearing), and the pod needs no sync for it.
+   * Whether the runtime's view of the pod (its sandboxes' and containers' states by id) is news
+   * to this worker: not when it is what the worker's last pass left, nor, while a pass is under
+   * way, when what differs is only what that pass made, in the state its own call left it (its
+   * sandbox ready, its container created or running). The relist wakes the worker only for news.
    */
   sawRuntime(view: Map<string, string>): boolean {
-    const last = this.lastView;
-    if (!last || this.syncing || last.size !== view.size) return false;
-    for (const [id, state] of view) if (last.get(id) !== state) return false;
+    const last = this.lastView ?? (this.syncing ? new Map<string, string>() : undefined);
+    if (!last) return false;
+    for (const [id, state] of view) if (last.get(id) !== state && !(this.syncing && this.made.get(id)?.has(state))) return false;
+    for (const id of last.keys()) if (!view.has(id)) return false;
     return true;
   }
 
@@ -258,13 +268,18 @@ export class PodWorker {
   private async sync(): Promise<number | undefined> {
     let before: PodWorkerState;
     let next: number | undefined;
-    // Known again only once a syncing pass has ended (it sets it).
-    this.lastView = undefined;
-    do {
-      this.observe();
-      before = this.state;
-      next = await this.step(before);
-    } while (this.state !== before && this.state.phase !== 'finished');
+    this.passView = undefined;
+    try {
+      do {
+        this.observe();
+        before = this.state;
+        next = await this.step(before);
+      } while (this.state !== before && this.state.phase !== 'finished');
+    } finally {
+      // Known only as a syncing pass that ended normally left it; otherwise every relist wakes the worker.
+      this.lastView = this.passView;
+      this.made.clear();
+    }
     return next;
   }
 
@@ -320,7 +335,12 @@ export class PodWorker {
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
     const sandboxes = await this.removeGarbage(after, ready.sandbox.id);
     await this.refreshVolumes(ready.podIPs);
-    this.lastView = runtimeView(after.all, sandboxes);
+    // The pass acted on its sandbox as ready: if the list above already finds it otherwise,
+    // that is news the next relist must still bring.
+    this.passView = runtimeView(
+      after.all,
+      sandboxes.map((s) => (s.id === ready.sandbox.id ? { id: s.id, state: ready.sandbox.state } : s)),
+    );
     return requeue;
   }
 
@@ -360,6 +380,7 @@ export class PodWorker {
     if (this.sandboxBackoff.isInBackOffSince(key, Date.now())) return blocked();
     try {
       const id = await this.d.startGate.run(this.order, () => this.d.runtime.runPodSandbox(this.sandboxConfig(attempt)));
+      this.made.set(id, SANDBOX_MADE);
       this.sandboxBackoff.reset(key);
       // The old sandbox is stopped (its IP released) but kept while its exited containers
       // still say something (restart counts, lastState); removeGarbage removes it after.
@@ -594,6 +615,7 @@ export class PodWorker {
     let id: string;
     try {
       id = await this.d.startGate.run(this.order, () => rt.createContainer(sb.sandbox.id, config, sb.config));
+      this.made.set(id, CONTAINER_MADE);
     } catch (e) {
       return { retryInMs: this.cannotStart(c, init, 'CreateContainerError', (e as Error).message) };
     }
