@@ -16,7 +16,7 @@ import { RestClient, resources } from '../src/client/index.js';
 import { parseResolvConf, type DnsSettings } from '../src/agent/container-config.js';
 import { defaultStartConcurrency } from '../src/agent/start-gate.js';
 import { BUSYBOX, RUNNER, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from '../test/e2e/agent-fixture.js';
-import { childPids, ROOT } from '../test/e2e/harness.js';
+import { ROOT } from '../test/e2e/harness.js';
 import { emit, median, percentile, privateRssMb, round, rssMb, type Result } from './common.js';
 import { machineCpu, processCpu, processTable, treeCpu } from './proc-cpu.js';
 import { floorPods, removeFloorPods, startPodsDirectly, type FloorNode } from './startup-floor.js';
