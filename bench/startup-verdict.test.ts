@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CPU_SHARE, MAX_LATENCY_RATIO, cpuShareVerdict, criCallsPerPod, ratioVerdict, summarize, verdictTable } from './startup-verdict.js';
+import {
+  MAX_CPU_SHARE,
+  MAX_LATENCY_RATIO,
+  cpuShareVerdict,
+  criCallsPerPod,
+  histogramMeanMs,
+  ratioVerdict,
+  summarize,
+  verdictTable,
+} from './startup-verdict.js';
 
 test('a ratio passes at the limit and fails above it', () => {
   assert.deepEqual(ratioVerdict('p50', 125, 100), { metric: 'p50', berth: 125, floor: 100, value: 1.25, limit: MAX_LATENCY_RATIO, pass: true });
@@ -81,4 +90,14 @@ test("the agent's CRI calls over a burst: the difference of two reads, per pod, 
   );
   assert.ok(Math.abs(rows[0]!.meanMs - 10) < 1e-9, String(rows[0]!.meanMs));
   assert.ok(Math.abs(rows[1]!.meanMs - 500) < 1e-9, String(rows[1]!.meanMs));
+});
+
+test("a histogram's mean between two reads, in ms; NaN when nothing was observed", () => {
+  const h = (count: number, sum: number): Array<{ name: string; labels: Record<string, string>; value: number }> => [
+    { name: 'kubelet_pod_start_duration_seconds_count', labels: {}, value: count },
+    { name: 'kubelet_pod_start_duration_seconds_sum', labels: {}, value: sum },
+    { name: 'kubelet_pod_start_duration_seconds_bucket', labels: { le: '1' }, value: count },
+  ];
+  assert.equal(histogramMeanMs(h(1, 0.5), h(5, 8.5), 'kubelet_pod_start_duration_seconds'), 2000);
+  assert.ok(Number.isNaN(histogramMeanMs(h(5, 8.5), h(5, 8.5), 'kubelet_pod_start_duration_seconds')));
 });

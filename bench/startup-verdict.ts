@@ -150,3 +150,14 @@ export function criCallsPerPod(before: MetricSample[], after: MetricSample[], po
   }
   return rows.sort((x, y) => y.perPod - x.perPod || x.operation.localeCompare(y.operation));
 }
+
+/**
+ * The mean of a histogram's observations between two reads (its _sum and _count), in ms; NaN
+ * when nothing was observed. For kubelet_pod_start_duration_seconds: the agent's part of a pod's
+ * start (the pod first seen → running), beside Berth's whole latency from the create request.
+ */
+export function histogramMeanMs(before: MetricSample[], after: MetricSample[], name: string): number {
+  const total = (samples: MetricSample[], suffix: string) => samples.filter((s) => s.name === `${name}_${suffix}`).reduce((a, s) => a + s.value, 0);
+  const count = total(after, 'count') - total(before, 'count');
+  return count > 0 ? ((total(after, 'sum') - total(before, 'sum')) * 1000) / count : NaN;
+}
