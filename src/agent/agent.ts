@@ -3,12 +3,11 @@
 // PLEG) wakes the workers of pods whose containers changed, and removes what belongs to no pod.
 import { LocalPathProvisioner } from './local-path.js';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import { newestFirst, removeCgroup, type PodSandbox, type Runtime } from '../runtime/index.js';
+import { newestFirst, removeCgroup, type Container, type PodSandbox, type Runtime } from '../runtime/index.js';
 import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import {
@@ -28,12 +27,12 @@ import { ServiceAccountTokens } from './sa-token.js';
 import { ObjectCache } from './object-cache.js';
 import { removePodFromNode, stopPodNow, type PodCleanupDeps } from './pod-cleanup.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
-import { PodWorker } from './pod-worker.js';
+import { PodWorker, runtimeView } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { EndpointError, containerNotFound, type ContainerLookup } from './server.js';
 import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
-import { StartGate } from './start-gate.js';
+import { StartGate, defaultStartConcurrency } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
 import { tearDownVolumes } from './volumes.js';
 import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
@@ -149,7 +148,7 @@ export class Agent {
     this.log = o.log ?? componentLogger('agent');
     this.logRoot = join(o.dataDir, 'pod-logs');
     this.podsRoot = join(o.dataDir, 'pods');
-    this.startGate = new StartGate(o.startConcurrency ?? Math.max(4, 2 * availableParallelism()));
+    this.startGate = new StartGate(o.startConcurrency ?? defaultStartConcurrency());
     this.status = new StatusManager(o.client, this.log, (uid, status) => this.podStarts.statusWritten(uid, status));
     this.images = new ImagePuller(o.runtime);
     this.recorder = new EventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: this.log });
@@ -360,7 +359,14 @@ export class Agent {
     for (const [id, st] of states) if (this.lastStates.get(id) !== st) changed.add(st.split(':')[0]!);
     for (const [id, st] of this.lastStates) if (!states.has(id)) changed.add(st.split(':')[0]!);
     this.lastStates = states;
-    for (const uid of changed) this.workers.get(uid)?.queue();
+    // A change the pod's worker made itself and saw at the end of its pass (its new sandbox and
+    // containers) wakes it for nothing: it is woken only when the runtime differs from that.
+    for (const uid of changed) {
+      const w = this.workers.get(uid);
+      if (!w) continue;
+      const sel = (x: PodSandbox | Container) => x.labels[LABEL_POD_UID] === uid;
+      if (!w.sawRuntime(runtimeView(containers.filter(sel), sandboxes.filter(sel)))) w.queue();
+    }
     // Sandboxes of pods this node no longer has (deleted while the agent was down).
     const known = new Set((this.informer?.list() ?? []).map((p) => p.metadata?.uid));
     for (const s of sandboxes) {

@@ -2,11 +2,12 @@
 // pulls when absent, Always pulls every time a container starts. Failed pulls back off per image
 // (ErrImagePull, then ImagePullBackOff while waiting).
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import type { PodSandboxConfig, Runtime } from '../runtime/index.js';
+import type { Image, PodSandboxConfig, Runtime } from '../runtime/index.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS } from '../kubelet/index.js';
 
 export type PullResult =
-  | { ok: true; imageRef: string; pulled: boolean; ms: number }
+  /** image: the image as found present (absent when pulled). */
+  | { ok: true; imageRef: string; pulled: boolean; ms: number; image?: Image }
   | { ok: false; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName'; message: string; retryInMs?: number };
 
 export interface PullEvents {
@@ -36,7 +37,7 @@ export class ImagePuller {
       const present = await this.runtime.imageStatus(image);
       if (present) {
         ev.pulled(image, 0, true);
-        return { ok: true, imageRef: present.id, pulled: false, ms: 0 };
+        return { ok: true, imageRef: present.id, pulled: false, ms: 0, image: present };
       }
       if (policy === 'Never') {
         const message = `Container image "${image}" is not present with pull policy of Never`;

@@ -13,7 +13,7 @@ import type { ContainerStatus, PodSandbox, Runtime } from '../runtime/index.js';
 import { LABEL_POD_UID } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { ObjectCache } from './object-cache.js';
-import { PodWorker } from './pod-worker.js';
+import { PodWorker, runtimeView } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
@@ -172,4 +172,69 @@ test("pod worker: a probe failure kills with the probe's own grace period and sa
   );
   assert.match(s.events.join('\n'), /Normal Killing Container app failed liveness probe, will be restarted/);
   assert.deepEqual(s.worker.lifecycle, { phase: 'syncing' });
+});
+
+test("pod worker: a pass that changes nothing lists the pod's containers once, and knows the runtime as it left it", async (t) => {
+  const s = await setup(t, basePod());
+  let lists = 0;
+  const list = s.rt.runtime.listContainers.bind(s.rt.runtime);
+  s.rt.runtime.listContainers = (f) => {
+    lists++;
+    return list(f);
+  };
+  const view = () => runtimeView(s.rt.containers, s.rt.sandboxes);
+  assert.equal(s.worker.sawRuntime(view()), false, 'nothing known before a pass');
+  s.worker.queue();
+  await waitFor(() => s.worker.sawRuntime(view()) || undefined, 'the pass ended with the runtime as it is');
+  const pod = await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' });
+  assert.equal(pod.status?.phase, 'Running');
+  assert.equal(lists, 1, 'no second list: the pass started and killed nothing');
+  // The relist finds the container exited, or a container the pass did not see: news for the worker.
+  s.rt.containers[0]!.state = 'CONTAINER_EXITED';
+  assert.equal(s.worker.sawRuntime(view()), false);
+  s.rt.containers[0]!.state = 'CONTAINER_RUNNING';
+  assert.equal(s.worker.sawRuntime(view()), true);
+  assert.equal(s.worker.sawRuntime(new Map([...view(), ['other', 'CONTAINER_CREATED']])), false);
+});
+
+test('pod worker: while a pod starts, its own new sandbox is no news to it, anything else is', async (t) => {
+  const s = await setup(t, basePod());
+  // An empty runtime that makes what it is asked to; CreateContainer waits until let go.
+  s.rt.sandboxes.length = 0;
+  s.rt.containers.length = 0;
+  let letGo!: () => void;
+  const creating = new Promise<void>((r) => (letGo = r));
+  let inCreate!: () => void;
+  const reachedCreate = new Promise<void>((r) => (inCreate = r));
+  const rt = s.rt.runtime as unknown as Record<string, unknown>;
+  rt.runPodSandbox = async (config: { metadata: PodSandbox['metadata']; labels: Record<string, string> }) => {
+    s.rt.sandboxes.push({ id: 'sb2', metadata: config.metadata, state: 'SANDBOX_READY', createdAtMs: 2, labels: config.labels, annotations: {} });
+    return 'sb2';
+  };
+  rt.imageStatus = async () => ({ id: 'sha256:aaa', repoTags: ['busybox:1'], repoDigests: [], size: 1 });
+  rt.createContainer = async (_sb: string, config: { labels: Record<string, string> }) => {
+    inCreate();
+    await creating;
+    s.rt.containers.push(criContainer('app', 'CONTAINER_CREATED', { labels: config.labels }));
+    return 'app-0';
+  };
+  rt.startContainer = async (id: string) => {
+    s.rt.containers.find((c) => c.id === id)!.state = 'CONTAINER_RUNNING';
+  };
+  s.worker.queue();
+  await reachedCreate;
+  const view = () => runtimeView(s.rt.containers, s.rt.sandboxes);
+  assert.equal(s.worker.sawRuntime(view()), true, 'the sandbox the pass made, ready');
+  s.rt.sandboxes[0]!.state = 'SANDBOX_NOTREADY';
+  assert.equal(s.worker.sawRuntime(view()), false, 'the sandbox it made died');
+  s.rt.sandboxes[0]!.state = 'SANDBOX_READY';
+  assert.equal(s.worker.sawRuntime(new Map([...view(), ['someone-elses', 'CONTAINER_RUNNING']])), false, 'a container it did not make');
+  letGo();
+  await waitFor(
+    async () => (await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' })).status?.phase === 'Running' || undefined,
+    'the pod reported Running',
+  );
+  await waitFor(() => s.worker.sawRuntime(view()) || undefined, 'the pass ended with the runtime as it is');
+  s.rt.containers[0]!.state = 'CONTAINER_EXITED';
+  assert.equal(s.worker.sawRuntime(view()), false, 'its container exited after the pass');
 });

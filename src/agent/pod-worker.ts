@@ -11,7 +11,7 @@ import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
-import type { ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime/index.js';
+import type { ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus, Runtime } from '../runtime/index.js';
 import {
   Backoff,
   SYNCING,
@@ -99,6 +99,15 @@ function soonest(current: number | undefined, ms: number | undefined): number | 
   return ms !== undefined && (current === undefined || ms < current) ? Math.max(ms, 50) : current;
 }
 
+/** The states a sandbox or container is in after the call that made it (a container may have exited since: news). */
+const SANDBOX_MADE: ReadonlySet<string> = new Set(['SANDBOX_READY']);
+const CONTAINER_MADE: ReadonlySet<string> = new Set(['CONTAINER_CREATED', 'CONTAINER_RUNNING']);
+
+/** Sandboxes' and containers' states by id, as the agent's relist compares them. */
+export function runtimeView(containers: Array<{ id: string; state: string }>, sandboxes: Array<{ id: string; state: string }>): Map<string, string> {
+  return new Map([...sandboxes, ...containers].map((x) => [x.id, x.state]));
+}
+
 const isTerminalPhase = (pod: Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 export class PodWorker {
@@ -122,6 +131,14 @@ export class PodWorker {
   private sandboxBackoff = new Backoff(1000, 60_000);
   /** Why refreshing the volumes failed last (said once). */
   private refreshError?: string;
+  /** Counts what this worker did to the pod's containers (made, started, killed, removed): a pass that did nothing needs no second look. */
+  private changes = 0;
+  /** The pod's sandboxes and containers by id with their states, as the last syncing pass left them (undefined: unknown). */
+  private lastView?: Map<string, string>;
+  /** The view the pass under way ends with (set by a syncing pass that ended normally). */
+  private passView?: Map<string, string>;
+  /** What the pass under way made, with the states its own calls leave it in. */
+  private readonly made = new Map<string, ReadonlySet<string>>();
 
   constructor(
     pod: Pod,
@@ -166,6 +183,20 @@ export class PodWorker {
   killForProbe(containerId: string, probe: 'liveness' | 'startup'): void {
     this.toKill.set(containerId, { kind: 'probeFailed', probe });
     this.queue();
+  }
+
+  /**
+   * Whether the runtime's view of the pod (its sandboxes' and containers' states by id) is news
+   * to this worker: not when it is what the worker's last pass left, nor, while a pass is under
+   * way, when what differs is only what that pass made, in the state its own call left it (its
+   * sandbox ready, its container created or running). The relist wakes the worker only for news.
+   */
+  sawRuntime(view: Map<string, string>): boolean {
+    const last = this.lastView ?? (this.syncing ? new Map<string, string>() : undefined);
+    if (!last) return false;
+    for (const [id, state] of view) if (last.get(id) !== state && !(this.syncing && this.made.get(id)?.has(state))) return false;
+    for (const id of last.keys()) if (!view.has(id)) return false;
+    return true;
   }
 
   /** Stops syncing; resolves when a sync under way has ended. */
@@ -237,11 +268,18 @@ export class PodWorker {
   private async sync(): Promise<number | undefined> {
     let before: PodWorkerState;
     let next: number | undefined;
-    do {
-      this.observe();
-      before = this.state;
-      next = await this.step(before);
-    } while (this.state !== before && this.state.phase !== 'finished');
+    this.passView = undefined;
+    try {
+      do {
+        this.observe();
+        before = this.state;
+        next = await this.step(before);
+      } while (this.state !== before && this.state.phase !== 'finished');
+    } finally {
+      // Known only as a syncing pass that ended normally left it; otherwise every relist wakes the worker.
+      this.lastView = this.passView;
+      this.made.clear();
+    }
     return next;
   }
 
@@ -262,6 +300,7 @@ export class PodWorker {
 
   /** Drives the running pod to its spec: sandbox, condemned containers, init then app containers, status. */
   private async syncPod(): Promise<number | undefined> {
+    const changesAtStart = this.changes;
     const containers = await this.containers();
     const ready = await this.ensureSandbox(containers);
     if (ready === 'allExited') {
@@ -270,7 +309,10 @@ export class PodWorker {
     }
     if (isBlocked(ready)) return ready.retryInMs;
     await this.killCondemned();
-    const current = await this.containers();
+    // Listed again only when this pass killed some (for a new sandbox, or a probe): only this
+    // worker makes and kills the pod's containers, and its syncs never overlap. A container
+    // that exits on its own meanwhile is seen by the next relist, as one exiting just after.
+    const current = this.changes === changesAtStart ? containers : await this.containers();
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
@@ -281,14 +323,24 @@ export class PodWorker {
     const actions = this.initActions(current);
     let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
-    const after = await this.containers();
-    await this.removeGarbage(after, ready.sandbox.id);
+    const after = this.changes === changesAtStart ? current : await this.containers();
     if (allDone(this.pod, after.byName)) {
+      await this.removeGarbage(after, ready.sandbox.id);
       this.transition('allExited');
       return undefined;
     }
-    await this.refreshVolumes(ready.podIPs);
+    // The status first: neither the garbage (containers older than the two the status shows,
+    // sandboxes no container is left in) nor the volumes' refresh changes it, and a container
+    // just started is then reported running without waiting for them.
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
+    const sandboxes = await this.removeGarbage(after, ready.sandbox.id);
+    await this.refreshVolumes(ready.podIPs);
+    // The pass acted on its sandbox as ready: if the list above already finds it otherwise,
+    // that is news the next relist must still bring.
+    this.passView = runtimeView(
+      after.all,
+      sandboxes.map((s) => (s.id === ready.sandbox.id ? { id: s.id, state: ready.sandbox.state } : s)),
+    );
     return requeue;
   }
 
@@ -303,7 +355,7 @@ export class PodWorker {
    */
   private async ensureSandbox(containers: RuntimeContainers): Promise<SandboxContext | Blocked | 'allExited'> {
     const sandboxes = await this.sandboxes();
-    let sandbox = sandboxes[0];
+    let sandbox: PodSandbox | PodSandboxStatus | undefined = sandboxes[0];
     if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
       if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) return 'allExited';
       const made = await this.recreateSandbox(containers, sandboxes);
@@ -314,7 +366,7 @@ export class PodWorker {
   }
 
   /** Kills what still runs of a dead sandbox, then starts a new one; the old ones are stopped (their IPs released). */
-  private async recreateSandbox(containers: RuntimeContainers, sandboxes: PodSandbox[]): Promise<PodSandbox | Blocked> {
+  private async recreateSandbox(containers: RuntimeContainers, sandboxes: PodSandbox[]): Promise<PodSandbox | PodSandboxStatus | Blocked> {
     const old = sandboxes[0];
     for (const c of containers.all) if (c.state === 'CONTAINER_RUNNING') await this.kill(c, MIN_GRACE_SECONDS, { kind: 'sandboxChanged' });
     const attempt = old ? old.metadata.attempt + 1 : 0;
@@ -328,10 +380,14 @@ export class PodWorker {
     if (this.sandboxBackoff.isInBackOffSince(key, Date.now())) return blocked();
     try {
       const id = await this.d.startGate.run(this.order, () => this.d.runtime.runPodSandbox(this.sandboxConfig(attempt)));
+      this.made.set(id, SANDBOX_MADE);
       this.sandboxBackoff.reset(key);
       // The old sandbox is stopped (its IP released) but kept while its exited containers
       // still say something (restart counts, lastState); removeGarbage removes it after.
       for (const s of sandboxes) await this.d.runtime.stopPodSandbox(s.id).catch(() => undefined);
+      // Its status is the sandbox with its IPs: one call where a list and a status were two.
+      const made = await this.d.runtime.podSandboxStatus(id);
+      if (made) return made;
       const now = await this.sandboxes();
       return now.find((s) => s.id === id) ?? now[0]!;
     } catch (e) {
@@ -415,11 +471,13 @@ export class PodWorker {
   private async startOrRestart(c: Container, latest: ContainerStatus | undefined, init: boolean, sb: SandboxContext): Promise<number | undefined> {
     const attempt = await this.nextAttempt(c, latest, init);
     if (isBlocked(attempt)) return attempt.retryInMs;
-    const image = await this.pullImage(c, init, sb.config);
-    if (isBlocked(image)) return image.retryInMs;
+    const pulled = await this.pullImage(c, init, sb.config);
+    if (isBlocked(pulled)) return pulled.retryInMs;
+    const image = pulled.imageRef;
     const setup = await this.containerSetup(c, init, sb.podIPs);
     if (isBlocked(setup)) return setup.retryInMs;
-    const user = imageUser(await this.d.runtime.imageStatus(image).catch(() => undefined));
+    // An image found present was just looked at; one just pulled is looked at now.
+    const user = imageUser(pulled.image ?? (await this.d.runtime.imageStatus(image).catch(() => undefined)));
     const violation = runAsNonRootViolation(this.pod, c, user);
     if (violation) return this.cannotStart(c, init, 'CreateContainerConfigError', violation);
     const config = containerConfig(this.pod, c, {
@@ -443,6 +501,7 @@ export class PodWorker {
   private async nextAttempt(c: Container, latest: ContainerStatus | undefined, init: boolean): Promise<number | Blocked> {
     if (!latest) return 0;
     if (latest.state === 'CONTAINER_CREATED' || latest.state === 'CONTAINER_UNKNOWN') {
+      this.changes++;
       await this.d.runtime.removeContainer(latest.id).catch(() => undefined);
       return latest.metadata.attempt;
     }
@@ -463,8 +522,8 @@ export class PodWorker {
     return latest.metadata.attempt + 1;
   }
 
-  /** The container's image, pulled as its pull policy says; the image reference to run. */
-  private async pullImage(c: Container, init: boolean, sb: PodSandboxConfig): Promise<string | Blocked> {
+  /** The container's image, pulled as its pull policy says: the image reference to run, and the image when it was found present. */
+  private async pullImage(c: Container, init: boolean, sb: PodSandboxConfig): Promise<{ imageRef: string; image?: Image } | Blocked> {
     const pull = await this.d.images.ensure(this.pod, c, sb, {
       pulling: (image) => this.event('Normal', 'Pulling', `Pulling image "${image}"`, c, init),
       pulled: (image, ms, present) =>
@@ -477,7 +536,7 @@ export class PodWorker {
         ),
       failed: (reason, message) => this.event('Warning', 'Failed', `Error: ${reason}: ${message}`, c, init),
     });
-    if (pull.ok) return pull.imageRef;
+    if (pull.ok) return { imageRef: pull.imageRef, image: pull.image };
     this.waiting.set(c.name, { reason: pull.reason, message: pull.message });
     return { retryInMs: pull.retryInMs };
   }
@@ -520,15 +579,21 @@ export class PodWorker {
     init: boolean,
     podIPs: string[],
   ): Promise<{ envs: Array<{ key: string; value: string }>; mounts: ReturnType<typeof containerMounts> } | Blocked> {
-    let envs: Array<{ key: string; value: string }>;
-    try {
-      envs = await containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: await this.serviceEnv() });
-    } catch (e) {
+    // The environment and the volumes are read from the API server independently: side by
+    // side, the container waits for the slower of the two rather than for both in turn.
+    const [env, vols] = await Promise.allSettled([
+      this.serviceEnv().then((serviceEnv) => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv })),
+      setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs)),
+    ]);
+    if (env.status === 'rejected') {
+      const e: unknown = env.reason;
       if (!(e instanceof ContainerConfigError)) throw e;
       return { retryInMs: this.cannotStart(c, init, 'CreateContainerConfigError', e.message) };
     }
+    const envs = env.value;
     try {
-      const volumes = await setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs));
+      if (vols.status === 'rejected') throw vols.reason;
+      const volumes = vols.value;
       const mounts = containerMounts(c, volumes, envs);
       const hosts = hostsMount(this.pod, this.d.podsRoot, podIPs, this.d.dns.clusterDomain, mounts);
       if (hosts) mounts.push(hosts);
@@ -546,9 +611,11 @@ export class PodWorker {
   /** Creates and starts the container (each a start-up step under the start gate); its id. */
   private async createAndStart(c: Container, init: boolean, config: ReturnType<typeof containerConfig>, sb: SandboxContext): Promise<string | Blocked> {
     const rt = this.d.runtime;
+    this.changes++;
     let id: string;
     try {
       id = await this.d.startGate.run(this.order, () => rt.createContainer(sb.sandbox.id, config, sb.config));
+      this.made.set(id, CONTAINER_MADE);
     } catch (e) {
       return { retryInMs: this.cannotStart(c, init, 'CreateContainerError', (e as Error).message) };
     }
@@ -790,6 +857,7 @@ export class PodWorker {
    * period); then SIGTERM with what is left (at least 2 s), then SIGKILL.
    */
   private async kill(c: ContainerStatus, grace: number, reason: KillReason, turn?: () => Promise<void>): Promise<void> {
+    this.changes++;
     const spec = this.specOf(c.metadata.name);
     const init = !!this.pod.spec?.initContainers?.some((x) => x.name === c.metadata.name);
     this.event('Normal', 'Killing', killMessage(reason, c.metadata.name), spec, init);
@@ -827,7 +895,7 @@ export class PodWorker {
    * Keeps the newest two containers of each name (the running one and the last exited, for
    * --previous), and removes old sandboxes no container is left in.
    */
-  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<void> {
+  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<PodSandbox[]> {
     const kept = new Set<string>();
     for (const list of containers.byName.values()) {
       for (const [i, c] of list.entries()) {
@@ -836,16 +904,19 @@ export class PodWorker {
       }
     }
     const sandboxes = await this.sandboxes();
-    if (sandboxes.length < 2) return;
+    if (sandboxes.length < 2) return sandboxes;
     const inUse = new Set(
       (await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId),
     );
     for (const s of sandboxes) if (s.id !== current && !inUse.has(s.id)) await this.removeSandbox(s.id).catch(() => undefined);
+    return sandboxes;
   }
 
   /** The sandbox's IPs; a pod on the host's network has the host's. */
-  private async podIPs(sandbox: PodSandbox): Promise<string[]> {
+  private async podIPs(sandbox: PodSandbox | PodSandboxStatus): Promise<string[]> {
     if (this.pod.spec?.hostNetwork) return this.d.hostIPs();
+    // A sandbox just made comes as its status, read then: its IPs need no second call.
+    if ('ips' in sandbox) return sandbox.ips;
     return (await this.d.runtime.podSandboxStatus(sandbox.id))?.ips ?? [];
   }
 

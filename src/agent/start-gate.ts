@@ -3,6 +3,13 @@
 // first ones get all they need to run before later ones take the runtime's time, instead of
 // every pod getting slower together. The runtime's throughput is the same (it is bound by the
 // machine's CPU, containerd and runc), so the first pods run much sooner and the last no later.
+import { availableParallelism } from 'node:os';
+
+/** The agent's bound unless configured: twice the CPUs, at least 4 (the startup bench's floor uses it too). */
+export function defaultStartConcurrency(): number {
+  return Math.max(4, 2 * availableParallelism());
+}
+
 export class StartGate {
   private active = 0;
   private seq = 0;

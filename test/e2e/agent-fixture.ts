@@ -54,6 +54,8 @@ export interface AgentEnv {
   bridge: string;
   cidr: string;
   cgroupRoot: string;
+  /** The cluster DNS servers the agent gives pods (the startup bench's floor gives the same). */
+  clusterDns: string[];
   getPod(name: string): Pod;
   /** kubectl apply of one object or a list of them. */
   apply(...objects: unknown[]): void;
@@ -169,6 +171,7 @@ export async function startAgentEnv(o: AgentEnvOptions = {}): Promise<AgentEnv> 
     bridge,
     cidr,
     cgroupRoot,
+    clusterDns: opts.clusterDns,
     getPod: (name) => JSON.parse(kubectl(server, ['get', 'pod', name, '-o', 'json']).stdout) as Pod,
     apply(...objects) {
       const r = kubectl(server, ['apply', '-f', '-'], {
