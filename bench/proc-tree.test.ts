@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { descendants, parseProcStat, parseVmRssKb, treeCpuMs, treeRssMb } from './proc-tree.js';
+import { descendants, machineCpu, parseMachineStat, parseProcStat, parseVmRssKb, processCpuSeconds, treeCpuMs, treeRssMb } from './proc-tree.js';
 
 test('parseProcStat reads pid, ppid and utime+stime+cutime+cstime, whatever the command name holds', () => {
   // A command name with spaces and a ')' of its own: only the last ')' ends it.
   const line = '4242 (node (worker) x) S 17 4242 31573 0 -1 4194304 100 0 0 0 250 75 12 3 20 0 11 0 3082013 3133440 410 18446744073709551615\n';
-  assert.deepEqual(parseProcStat(line), { pid: 4242, ppid: 17, cpuTicks: 250 + 75 + 12 + 3 });
+  assert.deepEqual(parseProcStat(line), { pid: 4242, ppid: 17, cpuTicks: 250 + 75 + 12 + 3, ownTicks: 250 + 75 });
   assert.throws(() => parseProcStat('garbage'), /not a \/proc\/PID\/stat line/);
   assert.throws(() => parseProcStat('1 (x) S 0 1 1 0 -1 0 0 0 0 0 abc 0 0 0'), /field 14 is not a number/);
 });
@@ -52,4 +52,24 @@ test('treeCpuMs counts the CPU of a grandchild that the root started, not only t
     // The whole group: the shell and the node child it started.
     process.kill(-root.pid!, 'SIGKILL');
   }
+});
+
+test('/proc/stat: busy time leaves out idle and iowait, and guest time, which user already counts', () => {
+  // user nice system idle iowait irq softirq steal guest guest_nice (ticks of 1/100 s)
+  const cpu = parseMachineStat('cpu  1000 50 300 8000 200 10 40 0 500 7\ncpu0 500 25 150 4000 100 5 20 0 250 3\nintr 1\n');
+  assert.equal(cpu.busy, (1000 + 50 + 300 + 10 + 40 + 0) / 100);
+  assert.equal(cpu.total, (1000 + 50 + 300 + 10 + 40 + 0 + 8000 + 200) / 100);
+  // An old kernel without steal and guest columns.
+  assert.deepEqual(parseMachineStat('cpu 100 0 100 800 0 0 0\n'), { busy: 2, total: 10 });
+  assert.throws(() => parseMachineStat('intr 1 2 3\n'), /unexpected first line/);
+});
+
+test('the readers of this machine: busy <= total, and this process has used some CPU of its own', () => {
+  const m = machineCpu();
+  assert.ok(m.busy > 0 && m.busy <= m.total, JSON.stringify(m));
+  let x = 0;
+  for (let i = 0; i < 3e7; i++) x += i;
+  assert.ok(x > 0);
+  assert.ok(processCpuSeconds(process.pid) > 0);
+  assert.equal(processCpuSeconds(999_999_999), 0, 'a process that does not exist');
 });

@@ -1,6 +1,8 @@
-// A group of processes measured as one (a control plane that may run as several processes, or
-// start children of its own): every process under the given roots, found by walking the
-// process tree in /proc, so children started after the bench began are counted too.
+// CPU and memory from /proc for the benchmarks. A group of processes is measured as one (a
+// control plane that may run as several processes, or start children of its own): every process
+// under the given roots, found by walking the process tree, so children started after the bench
+// began are counted too. The machine's busy time comes from /proc/stat. Parsing is kept apart
+// from reading so that the arithmetic is tested on fixed text.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The /proc/PID/stat fields a process-tree measure needs. */
@@ -9,6 +11,8 @@ export interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime, in clock ticks. */
   cpuTicks: number;
+  /** utime + stime: the process's own, without its reaped children's. */
+  ownTicks: number;
 }
 
 /** USER_HZ: /proc reports CPU time in these ticks on every Linux architecture Node runs on. */
@@ -34,7 +38,38 @@ export function parseProcStat(text: string): ProcStat {
     if (!Number.isFinite(v)) throw new Error(`/proc/${pid}/stat: field ${i + 3} is not a number: ${f[i]}`);
     return v;
   };
-  return { pid, ppid: n(1), cpuTicks: n(11) + n(12) + n(13) + n(14) };
+  return { pid, ppid: n(1), cpuTicks: n(11) + n(12) + n(13) + n(14), ownTicks: n(11) + n(12) };
+}
+
+/** CPU seconds one process used itself so far (0 once it is gone). */
+export function processCpuSeconds(pid: number): number {
+  return (readStat(pid)?.ownTicks ?? 0) / TICKS_PER_SECOND;
+}
+
+/** The machine's CPU time so far, all cores, in seconds. */
+export interface MachineCpu {
+  /** Time some task ran: user, nice, system, irq, softirq, steal. */
+  busy: number;
+  /** busy plus idle and iowait. */
+  total: number;
+}
+
+/**
+ * The first line of /proc/stat ("cpu  user nice system idle iowait irq softirq steal guest
+ * guest_nice"). guest and guest_nice are already counted in user and nice (proc(5)), so they are
+ * left out rather than counted twice; iowait is idle time (no task could run).
+ */
+export function parseMachineStat(text: string): MachineCpu {
+  const line = text.split('\n', 1)[0]!.trim();
+  const [label, ...fields] = line.split(/\s+/);
+  if (label !== 'cpu' || fields.length < 4) throw new Error(`/proc/stat: unexpected first line "${line}"`);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.slice(0, 8).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: busy / TICKS_PER_SECOND, total: (busy + idle + iowait) / TICKS_PER_SECOND };
+}
+
+export function machineCpu(): MachineCpu {
+  return parseMachineStat(readFileSync('/proc/stat', 'utf8'));
 }
 
 /** The roots and every process below them (children, grandchildren, ...), roots first. */

@@ -18,7 +18,7 @@ import { defaultStartConcurrency } from '../src/agent/start-gate.js';
 import { BUSYBOX, RUNNER, missingAgentPrerequisite, startAgentEnv, type AgentEnv } from '../test/e2e/agent-fixture.js';
 import { ROOT } from '../test/e2e/harness.js';
 import { emit, median, percentile, privateRssMb, round, rssMb, type Result } from './common.js';
-import { machineCpu, processCpu, processTable, treeCpu } from './proc-cpu.js';
+import { machineCpu, processCpuSeconds, treeCpuMs } from './proc-tree.js';
 import { floorPods, removeFloorPods, startPodsDirectly, type FloorNode } from './startup-floor.js';
 import {
   CPU_SHARE_DEFINITION,
@@ -79,8 +79,8 @@ function runtimeCpuSeconds(dir: string): { containerd: number; shims: number } {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (!cmdline.includes(dir)) continue;
       const exe = cmdline.split('\0')[0] ?? '';
-      if (exe.endsWith('containerd')) out.containerd += processCpu(Number(pid));
-      else if (exe.includes('containerd-shim')) out.shims += processCpu(Number(pid));
+      if (exe.endsWith('containerd')) out.containerd += processCpuSeconds(Number(pid));
+      else if (exe.includes('containerd-shim')) out.shims += processCpuSeconds(Number(pid));
     } catch {
       // gone meanwhile
     }
@@ -118,8 +118,8 @@ function cpuNow(env: AgentEnv): RunCpu {
   const rt = runtimeCpuSeconds(env.agentDir);
   return {
     machine: machineCpu().busy,
-    agent: processCpu(env.runner.proc.pid!),
-    controlPlane: treeCpu(processTable(), env.server.proc.pid!),
+    agent: processCpuSeconds(env.runner.proc.pid!),
+    controlPlane: treeCpuMs([env.server.proc.pid!]).cpuMs / 1000,
     containerd: rt.containerd,
     shims: rt.shims,
   };
