@@ -16,6 +16,7 @@ import { workloadsSuite } from './workloads.js';
 import { nodeAuthzSuite } from './node-authz.js';
 import { simSuite } from './sim.js';
 import { serverMemorySuite } from './server-memory.js';
+import { listSuite } from './list.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -32,6 +33,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
   'server-memory': (a) =>
     serverMemorySuite({ pods: numberFlag(a, '--pods'), nodes: numberFlag(a, '--nodes'), runs: numberFlag(a, '--runs'), compare: stringFlag(a, '--compare') }),
+  list: (a) => listSuite({ pods: numberFlag(a, '--pods'), datastore: stringFlag(a, '--datastore'), compare: stringFlag(a, '--compare') }),
 };
 
 function stringFlag(a: string[], name: string): string | undefined {
