@@ -7,7 +7,7 @@
 // the real kubectl doing it, a namespaced LIST, and the server's resident memory.
 // `measureList` takes any running server and cluster already filled, for other suites (scale).
 // `--compare OTHER/dist/berth.js` measures another build the same way in the same run.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { startEtcd, type RunningEtcd } from '../test/e2e/etcd-harness.js';
@@ -111,13 +111,27 @@ export async function fillPods(server: BenchServer, pods: number): Promise<void>
   }
 }
 
-/** A GET timed to the last byte of its body; the body is kept only when asked (a whole list may be hundreds of MB). */
-function timedGet(
+/**
+ * A GET timed to the last byte of its body; the body is kept only when asked (a whole list may
+ * be hundreds of MB). A keep-alive connection the server closed just as it was reused is retried
+ * once on a new one, as HTTP clients do.
+ */
+async function timedGet(
   s: BenchServer,
   path: string,
   accept = 'application/json',
   keep = false,
 ): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
+  try {
+    return await timedGetOnce(s, path, accept, keep);
+  } catch (e) {
+    if (!(e as { reused?: boolean }).reused) throw e;
+    process.stderr.write(`  list: GET ${path}: ${(e as Error).message} on a reused connection; once more\n`);
+    return timedGetOnce(s, path, accept, keep);
+  }
+}
+
+function timedGetOnce(s: BenchServer, path: string, accept: string, keep: boolean): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const req = request(new URL(path, s.url), { agent: s.agent, ca: s.ca, headers: { Authorization: `Bearer ${s.token}`, Accept: accept } }, (r) => {
@@ -134,7 +148,7 @@ function timedGet(
       });
       r.on('error', rej);
     });
-    req.on('error', rej);
+    req.on('error', (e) => rej(Object.assign(e, { reused: req.reusedSocket })));
     req.end();
   });
 }
@@ -163,14 +177,22 @@ function occurrences(buf: Buffer, pattern: Buffer): number {
   return n;
 }
 
-function kubectlGetAll(s: BenchServer): { ms: number; lines: number } | undefined {
+/** The real kubectl's `get pods -A`, run without blocking this process (its connections stay serviced meanwhile). */
+async function kubectlGetAll(s: BenchServer): Promise<{ ms: number; lines: number } | undefined> {
   const bin = ['/usr/bin/kubectl', '/usr/lib/google-cloud-sdk/bin/kubectl.1.32'].find((p) => spawnSync(p, ['version', '--client']).status === 0);
   if (!bin) return undefined;
   const t0 = performance.now();
-  const r = spawnSync(bin, ['--kubeconfig', s.kubeconfig, 'get', 'pods', '-A', '--no-headers'], { maxBuffer: 1 << 30, timeout: 600_000 });
+  const child = spawn(bin, ['--kubeconfig', s.kubeconfig, 'get', 'pods', '-A', '--no-headers'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  let lines = 0;
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`kubectl get pods -A: exit ${r.status}: ${r.stderr?.toString().slice(0, 300)}`);
-  return { ms, lines: r.stdout.toString().split('\n').filter(Boolean).length };
+  if (code !== 0) throw new Error(`kubectl get pods -A: exit ${code}: ${stderr.slice(0, 300)}`);
+  return { ms, lines };
 }
 
 /**
@@ -198,7 +220,7 @@ export async function measureList(s: BenchServer, pods: number, namespace: strin
   if (table.items < pods) throw new Error(`paged Table LIST returned ${table.items} rows, expected ${pods}`);
   let kubectlMs: number | undefined;
   if (opts.kubectl !== false) {
-    const k = kubectlGetAll(s);
+    const k = await kubectlGetAll(s);
     if (k && k.lines < pods) throw new Error(`kubectl get pods -A printed ${k.lines} lines, expected ${pods}`);
     kubectlMs = k?.ms;
   }
