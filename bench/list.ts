@@ -5,6 +5,7 @@
 // response's last byte: the cluster-wide LIST whole (resourceVersion "" — a consistent read —
 // and "0"), paged by 500 to the last page in JSON and as `kubectl get pods -A` pages (Tables),
 // the real kubectl doing it, a namespaced LIST, and the server's resident memory.
+// No protobuf figure: the server answers a request for protobuf with JSON (negotiate.ts).
 // `measureList` takes any running server and cluster already filled, for other suites (scale).
 // `--compare OTHER/dist/berth.js` measures another build the same way in the same run.
 import { spawn, spawnSync } from 'node:child_process';
