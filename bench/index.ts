@@ -17,6 +17,7 @@ import { nodeAuthzSuite } from './node-authz.js';
 import { simSuite } from './sim.js';
 import { serverMemorySuite } from './server-memory.js';
 import { scaleSuite, SCALE_MODES, type ScaleMode } from './scale.js';
+import { listSuite } from './list.js';
 import type { Result } from './common.js';
 
 const suites: Record<string, (args: string[], workload?: string) => Promise<Result[]>> = {
@@ -41,6 +42,7 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
       churnSeconds: numberFlag(a, '--churn-seconds'),
       modes: scaleModes(a),
     }),
+  list: (a) => listSuite({ pods: numberFlag(a, '--pods'), datastore: stringFlag(a, '--datastore'), compare: stringFlag(a, '--compare') }),
 };
 
 /** `--modes one-process,all-cores,split` (default: all three). */

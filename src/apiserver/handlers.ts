@@ -12,8 +12,8 @@ import { decodeBody, decodeObject, mediaType, readBody } from './body.js';
 import { listObjects, requestFilter, type Item } from './list.js';
 import { validateListOptions } from './list-options.js';
 import { includeObjectParam } from './negotiate.js';
-import { addWarnings, sendJson } from './respond.js';
-import { toTable } from './table.js';
+import { addWarnings, sendJson, sendJsonStream } from './respond.js';
+import { tableStream, toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { serverSideApply } from './apply.js';
 import { admissionOptions, type Ctx } from './ctx.js';
@@ -87,28 +87,17 @@ function respondObject(ctx: Ctx, code: number, obj: KObject): void {
   }
 }
 
-function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): void {
+async function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): Promise<void> {
   const { r, output, res } = ctx;
   if (output.kind === 'table') {
-    sendJson(
-      res,
-      200,
-      toTable(
-        r,
-        items.map((i) => i.obj),
-        meta,
-        includeObjectParam(ctx.q.get('includeObject')),
-      ),
-    );
+    const table = tableStream(r, items, meta, includeObjectParam(ctx.q.get('includeObject')));
+    await sendJsonStream(res, 200, table.head, items.length, table.row, ']}\n');
     return;
   }
   if (output.kind === 'metadata') {
-    sendJson(res, 200, {
-      kind: 'PartialObjectMetadataList',
-      apiVersion: 'meta.k8s.io/v1',
-      metadata: meta,
-      items: items.map((i) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: i.obj.metadata })),
-    });
+    const head = `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"items":[`;
+    const element = (i: number) => JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: items[i]!.obj.metadata });
+    await sendJsonStream(res, 200, head, items.length, element, ']}\n');
     return;
   }
   if (output.yaml) {
@@ -116,11 +105,8 @@ function respondList(ctx: Ctx, items: Item[], meta: { resourceVersion: string; c
     return;
   }
   // Items are already serialized (once, in the watch cache): the list is joined, not re-encoded.
-  sendJson(
-    res,
-    200,
-    `{"kind":"${r.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items.map((i) => i.json).join(',')}]}`,
-  );
+  const head = `{"kind":"${r.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[`;
+  await sendJsonStream(res, 200, head, items.length, (i) => items[i]!.json, ']}\n');
 }
 
 export async function handleGet(ctx: Ctx): Promise<void> {
@@ -139,9 +125,10 @@ export async function handleGet(ctx: Ctx): Promise<void> {
       return;
     }
     const list = await listObjects(storage, r, ctx.namespace, ctx.q, filter);
-    const meta: { resourceVersion: string; continue?: string } = { resourceVersion: list.resourceVersion };
+    const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: list.resourceVersion };
     if (list.continue) meta.continue = list.continue;
-    respondList(ctx, list.items, meta);
+    if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
+    await respondList(ctx, list.items, meta);
     return;
   }
   const obj = await storage.get(r, ctx.namespace, ctx.name);
@@ -322,7 +309,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
     }
-    respondList(ctx, deleted, { resourceVersion: list.resourceVersion });
+    await respondList(ctx, deleted, { resourceVersion: list.resourceVersion });
     return;
   }
   if (ctx.subresource) throw methodNotAllowed();

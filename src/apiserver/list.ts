@@ -9,7 +9,7 @@ import { badRequest, expired, tooLargeResourceVersion } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
 import { validateListOptions } from './list-options.js';
 import { collectionPrefix } from './storage-keys.js';
-import { decode } from './watch-cache.js';
+import { decode, type Snapshot } from './watch-cache.js';
 
 export interface Item {
   obj: KObject;
@@ -102,27 +102,62 @@ export async function listObjects(
   validateListOptions(q, false);
   if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`);
   if (token && rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');
+  const cache = storage.cache(r);
 
+  // Which requests the cache serves follows upstream's cacher (1.33, ConsistentListFromCache and
+  // ListFromCacheSnapshot): a continue token or an exact revision is served from a snapshot of
+  // that revision when the cache holds one, otherwise read from the store at that revision.
   if (token) {
     const t = decodeContinue(token);
+    await cache.revision();
+    const snap = cache.snapshotAt(t.rv);
+    if (snap) return page(snap, prefix, prefix + t.start, t.rv, limit, filter);
     return storeList(storage, prefix, t.rv, prefix + t.start, limit, filter, true);
   }
-  if (rvMatch === 'Exact' && rv !== '0') return storeList(storage, prefix, Number(rv), prefix, limit, filter, false);
-  if (limit > 0 && rv === '') return storeList(storage, prefix, 0, prefix, limit, filter, false);
+  const exact = rvMatch === 'Exact' || (rvMatch === '' && limit > 0 && rv !== '' && rv !== '0');
+  if (exact && rv !== '0') {
+    await cache.revision();
+    const snap = cache.snapshotAt(Number(rv));
+    if (snap) return page(snap, prefix, prefix, Number(rv), limit, filter);
+    return storeList(storage, prefix, Number(rv), prefix, limit, filter, false);
+  }
 
-  // Everything else is served from memory: RV "" (the cache is current), "0" (any), or a
-  // NotOlderThan revision the cache has reached. A cache that may lag the store (etcd) answers
-  // only RV "0" and revisions it has reached; the rest is a consistent read of the store, as upstream.
-  const cache = storage.cache(r);
+  // The rest from memory: RV "" (a consistent read: the cache is current), "0" (any state; as
+  // upstream, its limit is ignored), or a NotOlderThan revision the cache has reached. A cache
+  // that may lag the store (etcd) answers only RV "0" and revisions it has reached; the rest is
+  // a read of the store, as upstream does without progress notifications.
   if (!storage.store.synchronousWatch && rv !== '0' && (rv === '' || Number(rv) > (await cache.revision()))) {
-    return storeList(storage, prefix, 0, prefix, 0, filter, false);
+    return storeList(storage, prefix, 0, prefix, limit, filter, false);
   }
   const cur = await cache.revision();
   if (rv && Number(rv) > cur) {
     throw tooLargeResourceVersion(rv, cur);
   }
-  const { items, revision } = await cache.list(prefix, filter);
-  return { items, resourceVersion: String(revision) };
+  return page(cache.snapshot(), prefix, prefix, cur, rv === '0' ? 0 : limit, filter);
+}
+
+/**
+ * One page of a snapshot: the objects under `prefix` from `start` on that match, up to `limit`
+ * (0: all), and a continue token at `revision` when more keys follow, as upstream's cacher:
+ * with no selector the count of the rest (remainingItemCount) too.
+ */
+export function page(snap: Snapshot, prefix: string, start: string, revision: number, limit: number, filter?: ObjectFilter): ListResult {
+  const [first, end] = snap.range(prefix);
+  let i = Math.max(first, snap.lowerBound(start));
+  const items: Item[] = [];
+  let lastKey = '';
+  for (; i < end && (limit === 0 || items.length < limit); i++) {
+    const e = snap.entries[i]!;
+    if (filter && !filter(e.obj)) continue;
+    items.push(e);
+    lastKey = e.key;
+  }
+  const out: ListResult = { items, resourceVersion: String(revision) };
+  if (i < end && items.length > 0) {
+    out.continue = encodeContinue(revision, lastKey.slice(prefix.length) + '\0');
+    if (!filter) out.remainingItemCount = end - i;
+  }
+  return out;
 }
 
 async function storeList(

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { endWithBody, sendError } from './respond.js';
+import { endWithBody, sendError, sendJsonStream } from './respond.js';
 
 interface SocketWrite {
   bytes: number;
@@ -91,4 +91,42 @@ test('sendError after a large body was handed to endWithBody writes nothing into
   });
   assert.ok(received.equals(body), 'the body is exactly what was sent');
   assert.equal(logged.length, 1, 'the failure is still logged');
+});
+
+test('sendJsonStream: a long list streams in chunks, parses whole, and its end is written with the socket drained', async () => {
+  const elements = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(200) }));
+  let done: Promise<void> | undefined;
+  const { received, writes } = await serveOnce((res) => {
+    done = sendJsonStream(res, 200, '{"items":[', elements.length, (i) => elements[i]!, ']}\n');
+  });
+  await done;
+  const parsed = JSON.parse(received.toString('utf8')) as { items: Array<{ i: number }> };
+  assert.deepEqual(
+    parsed.items.map((o) => o.i),
+    elements.map((_, i) => i),
+  );
+  assert.ok(received.toString('utf8').endsWith('\n'));
+  assert.ok(writes.filter((w) => w.bytes > 0).length > 3, 'written in several groups, not one body');
+  const last = writes.findLast((w) => w.bytes > 0)!;
+  assert.equal(last.needDrainAfter, false, 'the end of the body was written with the socket drained');
+});
+
+test('sendJsonStream: a short list is one body with a Content-Length, empty lists included', async () => {
+  for (const n of [0, 1, 256]) {
+    let length: unknown;
+    const { received } = await serveOnce((res) => {
+      // Headers given to writeHead are not readable back from the response: note them on the way.
+      const writeHead = res.writeHead.bind(res) as (code: number, headers: Record<string, unknown>) => ServerResponse;
+      (res as unknown as { writeHead: typeof writeHead }).writeHead = (code, headers) => {
+        length = headers['Content-Length'];
+        return writeHead(code, headers);
+      };
+      void sendJsonStream(res, 200, '{"items":[', n, (i) => String(i), ']}\n');
+    });
+    assert.deepEqual(
+      JSON.parse(received.toString('utf8')).items,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    assert.equal(Number(length), received.length, `${n} items: Content-Length`);
+  }
 });

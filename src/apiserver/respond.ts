@@ -16,6 +16,67 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, yaml 
   endWithBody(res, bytes);
 }
 
+/** Elements serialized and written at a time: a few hundred KB, a few ms of work between two looks at the event loop. */
+const STREAM_GROUP = 256;
+
+/**
+ * A JSON document made of `head`, the serialized elements joined by commas, and `tail`. Up to a
+ * group of elements it is one body with a Content-Length; a longer one (a list of 150 000 pods is
+ * hundreds of MB) is serialized a group at a time and streamed in chunked encoding as the
+ * socket takes it, as kube-apiserver streams a large list: serializing overlaps sending, other
+ * requests are served in between, and the body is never one string (V8 caps string length)
+ * nor held whole in memory. Resolves once written, or once the client has gone.
+ */
+export async function sendJsonStream(
+  res: ServerResponse,
+  code: number,
+  head: string,
+  count: number,
+  element: (i: number) => string,
+  tail: string,
+): Promise<void> {
+  const group = (from: number): string => {
+    const parts: string[] = [];
+    for (let i = from; i < Math.min(count, from + STREAM_GROUP); i++) parts.push(element(i));
+    return parts.join(',');
+  };
+  if (count <= STREAM_GROUP) {
+    sendJson(res, code, head + group(0) + tail);
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  answered.add(res);
+  try {
+    for (let i = 0; i < count; i += STREAM_GROUP) {
+      if (res.destroyed) return;
+      if (!res.write((i === 0 ? head : ',') + group(i))) await drained(res);
+    }
+  } catch (e) {
+    // Mid-body nothing can be said any more: cut the response, as upstream does, and log why.
+    res.destroy();
+    throw e;
+  }
+  if (res.destroyed) return;
+  // As endWithBody: the end of the body (the last chunk) only once the socket has taken the rest,
+  // so that the client cannot have the whole response while this connection still needs drain.
+  res.write(tail, (err) => {
+    if (!err && !res.destroyed) res.end();
+  });
+}
+
+/** Waits until a response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Responses whose body endWithBody is writing: answered, though not yet ended. */
 const answered = new WeakSet<ServerResponse>();
 

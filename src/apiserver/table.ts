@@ -38,3 +38,17 @@ export function toTable(
     rows: objs.map((o) => tableRow(r, o, now, include)),
   };
 }
+
+/** toTable of a list as its JSON head and rows, serialized one at a time when sent (see sendJsonStream). */
+export function tableStream(
+  r: ResourceType,
+  items: ReadonlyArray<{ obj: KObject }>,
+  meta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+  include: IncludeObject,
+): { head: string; row: (i: number) => string } {
+  const now = new Date();
+  return {
+    head: `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(r.printer.columns)},"rows":[`,
+    row: (i) => JSON.stringify(tableRow(r, items[i]!.obj, now, include)),
+  };
+}

@@ -193,3 +193,67 @@ test('watch cache: a superseded version is kept only as JSON, the current one de
     assert.equal(old[0], current);
   });
 });
+
+test('watch cache snapshots: the sorted view follows creates, updates and deletes, and a snapshot keeps its state', async () => {
+  await withCache(async (store, cache) => {
+    const names = (items: readonly CacheEntry[]) => items.map((e) => `${e.obj.metadata.name}@${e.rev}`);
+    const c = await store.create('/registry/configmaps/ns/c', obj('c'));
+    const a = await store.create('/registry/configmaps/ns/a', obj('a'));
+    await cache.revision();
+    const first = cache.snapshot();
+    assert.deepEqual(names(first.entries), [`a@${a.modRevision}`, `c@${c.modRevision}`]);
+    // No change since: the same snapshot, at every revision since the last change.
+    assert.equal(cache.snapshot(), first);
+    assert.equal(cache.snapshotAt(a.modRevision), first);
+
+    const b = await store.create('/registry/configmaps/ns/b', obj('b'));
+    const c2 = await store.update('/registry/configmaps/ns/c', obj('c', { v: '2' }), c.modRevision);
+    await store.delete('/registry/configmaps/ns/a');
+    const d = await store.create('/registry/configmaps/ns/d', obj('d'));
+    await store.create('/registry/secrets/ns/x', obj('x'));
+    const now = await cache.revision();
+    const second = cache.snapshotAt(now)!;
+    assert.notEqual(second, first);
+    assert.deepEqual(names(second.entries), [`b@${b.modRevision}`, `c@${c2.modRevision}`, `d@${d.modRevision}`]);
+    // The first snapshot is unchanged and still serves the revisions it was the state at, and only those.
+    assert.deepEqual(names(first.entries), [`a@${a.modRevision}`, `c@${c.modRevision}`]);
+    assert.equal(cache.snapshotAt(b.modRevision - 1), first);
+    assert.equal(cache.snapshotAt(b.modRevision), undefined, 'no list took a snapshot of that state');
+    assert.equal(cache.snapshotAt(now + 1), undefined, 'a revision the cache has not reached');
+    // Ranges by prefix are binary searches over the sorted keys.
+    assert.deepEqual(second.range('/registry/configmaps/ns/'), [0, 3]);
+    assert.deepEqual(second.range('/registry/configmaps/other/'), [3, 3]);
+    assert.equal(second.lowerBound('/registry/configmaps/ns/c\0'), 2);
+
+    // Compaction past a snapshot's last revision forgets it: the store answers 410 there.
+    cache.compact(b.modRevision);
+    assert.equal(cache.snapshotAt(b.modRevision - 1), undefined);
+  });
+});
+
+test('watch cache snapshots: the merged sorted view equals a full sort after many random changes', async () => {
+  await withCache(async (store, cache) => {
+    const live = new Map<string, number>();
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 15; i++) {
+        const key = `/registry/configmaps/ns${rand(3)}/k${rand(40)}`;
+        const rev = live.get(key);
+        if (rev === undefined) live.set(key, (await store.create(key, obj(key))).modRevision);
+        else if (rand(2)) live.set(key, (await store.update(key, obj(key, { r: String(round) }), rev)).modRevision);
+        else {
+          await store.delete(key);
+          live.delete(key);
+        }
+      }
+      await cache.revision();
+      const got = cache.snapshot().entries.map((e) => [e.key, e.rev]);
+      const want = [...live].sort(([x], [y]) => (x < y ? -1 : 1));
+      assert.deepEqual(got, want, `round ${round}`);
+    }
+  });
+});

@@ -111,6 +111,50 @@ export function entryFromKV(key: string, value: string, rev: number): CacheEntry
   return new CacheEntry(key, json, rev, obj);
 }
 
+/** How many superseded snapshots a cache keeps for the continue tokens of lists in progress. */
+const MAX_CLOSED_SNAPSHOTS = 8;
+
+/**
+ * The cache's objects in key order, as they were at every revision from `from` to `until`: what
+ * a paged list reads page after page (upstream's ListFromCacheSnapshot), so that its continue
+ * tokens are served from memory at the revision of the first page, each page a binary search
+ * and a slice instead of a re-read of the store. Entries are shared with the cache, never copied.
+ */
+export class Snapshot {
+  /** The last revision this is the state at; open while it is still the cache's current state. */
+  until = Infinity;
+
+  constructor(
+    readonly entries: readonly CacheEntry[],
+    /** The revision of the last change it includes. */
+    readonly from: number,
+  ) {}
+
+  /** The index of the first entry whose key is at or after `key`. */
+  lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.key < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The indexes [start, end) of the entries under a key prefix. */
+  range(prefix: string): [number, number] {
+    return [this.lowerBound(prefix), this.lowerBound(prefixEnd(prefix))];
+  }
+}
+
+/** The first key after every key starting with `prefix` (prefixes here end in '/', never in U+FFFF). */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+const byKey = (a: CacheEntry, b: CacheEntry) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 interface Registered {
   opts: CacheWatchOptions;
   watcher: CacheWatcher;
@@ -131,6 +175,19 @@ export class WatchCache {
   private lag?: Lag = { reason: 'initializing' };
   /** Bytes (JSON characters) of the events in the window, charged to the budget. */
   historyBytes = 0;
+  /**
+   * Every object in key order as of the last change, built when a list first needs it and then
+   * patched with the keys changed since (`unsorted`), so that a list of 150 000 objects does
+   * not sort them all each time. Never modified in place: snapshots share it.
+   */
+  private sorted?: readonly CacheEntry[];
+  private unsorted = new Set<string>();
+  /** The revision of the last change applied (or of the initial list). */
+  private changedAt = 0;
+  /** The snapshot of the current state, if a list took one since the last change. */
+  private current?: Snapshot;
+  /** Snapshots superseded by later changes, newest last, for the lists still paging through them. */
+  private closed: Snapshot[] = [];
 
   constructor(
     private readonly store: Store,
@@ -168,15 +225,94 @@ export class WatchCache {
   /** Current objects under a prefix, sorted by key as the store would list them. */
   async list(prefix: string, filter?: (obj: KObject) => boolean): Promise<{ items: CacheEntry[]; revision: number }> {
     const revision = await this.revision();
-    return { items: this.snapshot(prefix, filter), revision };
+    return { items: this.matching(prefix, filter), revision };
   }
 
   /** The matching objects as they are now, sorted by key; synchronous, so nothing changes meanwhile. */
-  private snapshot(prefix: string, filter?: (obj: KObject) => boolean): CacheEntry[] {
+  private matching(prefix: string, filter?: (obj: KObject) => boolean): CacheEntry[] {
+    const snap = this.snapshot();
+    const [start, end] = snap.range(prefix);
     const items: CacheEntry[] = [];
-    for (const e of this.objects.values()) if (e.key.startsWith(prefix) && (!filter || filter(e.obj))) items.push(e);
-    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let i = start; i < end; i++) {
+      const e = snap.entries[i]!;
+      if (!filter || filter(e.obj)) items.push(e);
+    }
     return items;
+  }
+
+  /** The current state as a snapshot (one per state: lists between two changes share it). */
+  snapshot(): Snapshot {
+    this.current ??= new Snapshot(this.sortedEntries(), this.changedAt);
+    return this.current;
+  }
+
+  /**
+   * The state at `revision`, when the cache holds it: the current state from the last change
+   * up to the revision the cache is known current at (call revision() first), or a superseded
+   * snapshot a list took. Undefined below the window (compacted: the store answers 410 there).
+   */
+  snapshotAt(revision: number): Snapshot | undefined {
+    if (revision < this.windowStart || revision > this.lastRevision) return undefined;
+    if (revision >= this.changedAt) return this.snapshot();
+    for (let i = this.closed.length - 1; i >= 0; i--) {
+      const s = this.closed[i]!;
+      if (s.from <= revision && revision <= s.until) return s;
+    }
+    return undefined;
+  }
+
+  private sortedEntries(): readonly CacheEntry[] {
+    if (this.sorted && this.unsorted.size === 0) return this.sorted;
+    if (!this.sorted) {
+      this.sorted = Array.from(this.objects.values()).sort(byKey);
+    } else {
+      // Merge: the unchanged entries (already in order) with the changed keys' current entries.
+      const changed: CacheEntry[] = [];
+      for (const k of this.unsorted) {
+        const e = this.objects.get(k);
+        if (e) changed.push(e);
+      }
+      changed.sort(byKey);
+      const out: CacheEntry[] = new Array(this.objects.size);
+      let n = 0;
+      let j = 0;
+      for (const e of this.sorted) {
+        if (this.unsorted.has(e.key)) continue;
+        while (j < changed.length && changed[j]!.key < e.key) out[n++] = changed[j++]!;
+        out[n++] = e;
+      }
+      while (j < changed.length) out[n++] = changed[j++]!;
+      out.length = n;
+      this.sorted = out;
+    }
+    this.unsorted.clear();
+    return this.sorted;
+  }
+
+  /** Bookkeeping of the sorted view and snapshots for a change of `key` at `revision`. */
+  private changed(key: string, revision: number): void {
+    this.changedAt = revision;
+    if (this.sorted) {
+      this.unsorted.add(key);
+      // Past a point a full sort is cheaper than the merge (and the set stops growing).
+      if (this.unsorted.size > 1024 + this.objects.size / 4) {
+        this.sorted = undefined;
+        this.unsorted.clear();
+      }
+    }
+    if (this.current) {
+      this.current.until = revision - 1;
+      this.closed.push(this.current);
+      this.current = undefined;
+      if (this.closed.length > MAX_CLOSED_SNAPSHOTS) this.closed.shift();
+    }
+  }
+
+  private dropSnapshots(): void {
+    this.sorted = undefined;
+    this.unsorted.clear();
+    this.current = undefined;
+    this.closed = [];
   }
 
   /** How many objects the cache holds (apiserver_storage_objects). */
@@ -200,7 +336,7 @@ export class WatchCache {
     // From here to the registration nothing awaits: an event applied in between would be in
     // neither the initial state nor the watch.
     if (opts.sendInitialEvents || opts.fromRevision === 0) {
-      for (const e of this.snapshot(opts.prefix, opts.filter)) watcher.send('ADDED', e);
+      for (const e of this.matching(opts.prefix, opts.filter)) watcher.send('ADDED', e);
       watcher.initialEventsEnd?.(Math.max(revision, this.lastRevision));
     } else if (opts.fromRevision < revision) {
       if (opts.fromRevision < this.windowStart) {
@@ -222,6 +358,7 @@ export class WatchCache {
   compact(revision: number): void {
     if (revision <= this.windowStart) return;
     this.windowStart = revision;
+    this.closed = this.closed.filter((snap) => snap.until >= revision);
     while (this.ringStart < this.ring.length && this.ring[this.ringStart]!.rev <= revision) this.dropOldest();
   }
 
@@ -237,6 +374,7 @@ export class WatchCache {
     this.storeWatch?.cancel();
     this.watchers.clear();
     this.clearHistory();
+    this.dropSnapshots();
     this.budget.unregister(this);
   }
 
@@ -255,8 +393,10 @@ export class WatchCache {
     if (this.stopped) return;
     this.objects = objects;
     this.clearHistory();
+    this.dropSnapshots();
     this.windowStart = revision;
     this.lastRevision = revision;
+    this.changedAt = revision;
     // Listed at `revision`: current then. A store whose watch can lag says when it resumes.
     this.lag = undefined;
     this.watchStore();
@@ -366,6 +506,7 @@ export class WatchCache {
       }
       const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev };
       this.lastRevision = Math.max(this.lastRevision, ev.rev);
+      this.changed(se.kv.key, ev.rev);
       for (const reg of this.watchers) {
         const o = reg.opts;
         // A watch may start past what the cache has applied (its resourceVersion came from a

@@ -1,0 +1,302 @@
+// The `list` suite: how long the API server takes to LIST many pods, the ways clients ask.
+// `berth server --no-agent` (scheduler and controllers off: nothing but the API server works on
+// the pods) is filled with N pods bound to a node that does not exist, so nothing schedules,
+// runs or garbage-collects them; then, from a client on the same machine, each timed to the
+// response's last byte: the cluster-wide LIST whole (resourceVersion "" — a consistent read —
+// and "0"), paged by 500 to the last page in JSON and as `kubectl get pods -A` pages (Tables),
+// the real kubectl doing it, a namespaced LIST, and the server's resident memory.
+// No protobuf figure: the server answers a request for protobuf with JSON (negotiate.ts).
+// `measureList` takes any running server and cluster already filled, for other suites (scale).
+// `--compare OTHER/dist/berth.js` measures another build the same way in the same run.
+import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { startEtcd, type RunningEtcd } from '../test/e2e/etcd-harness.js';
+import { call, emit, median, peakRssMb, round, rssMb, startBerth, type BenchServer, type Result } from './common.js';
+
+export interface ListSuiteOptions {
+  pods?: number;
+  /** 'sqlite' (default) or 'etcd'. */
+  datastore?: string;
+  /** Another build's dist/berth.js, measured after this one in the same run. */
+  compare?: string;
+}
+
+export interface ListFigures {
+  pods: number;
+  /** Whole cluster-wide LIST, resourceVersion "" (consistent read), ms (median). */
+  wholeMs: number;
+  wholeBytes: number;
+  /** Whole cluster-wide LIST, resourceVersion "0", ms (median). */
+  wholeRv0Ms: number;
+  /** limit=500 pages, JSON, first to last page, ms. */
+  pagedMs: number;
+  pages: number;
+  /** limit=500 pages of Tables (what `kubectl get pods -A` asks for), ms. */
+  pagedTableMs: number;
+  /** The real kubectl, `get pods -A --no-headers`, wall time ms (its own decoding and printing included). */
+  kubectlMs?: number;
+  /** One namespace's LIST, ms (median). */
+  namespacedMs: number;
+  namespacedPods: number;
+  rssMb: number;
+  peakRssMb: number;
+}
+
+const THIS_BUILD = join(import.meta.dirname, '..', 'dist', 'berth.js');
+const CREATE_CONCURRENCY = 48;
+/** Pods per namespace, as in ClusterLoader2's load test (a few thousand a namespace). */
+const PODS_PER_NAMESPACE = 3000;
+const REPS = 3;
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+
+function pod(i: number, namespace: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `list-${String(i).padStart(6, '0')}`,
+      namespace,
+      labels: { app: 'list-bench', shard: String(i % 10), 'pod-template-hash': '5d9c7b8f6c' },
+    },
+    spec: {
+      // A node that does not exist: nothing schedules, starts or deletes these pods.
+      nodeName: 'list-bench-absent-node',
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'app',
+          image: 'registry.k8s.io/pause:3.10',
+          ports: [{ containerPort: 8080, protocol: 'TCP' }],
+          env: [{ name: 'INDEX', value: String(i) }],
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+export function namespaceOf(i: number): string {
+  return `list-${Math.floor(i / PODS_PER_NAMESPACE)}`;
+}
+
+async function ok(p: Promise<{ status: number; text: string }>, what: string): Promise<void> {
+  const r = await p;
+  if (r.status >= 300 && r.status !== 409) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
+}
+
+/** Creates N pods through the API, in parallel; their namespaces first. */
+export async function fillPods(server: BenchServer, pods: number): Promise<void> {
+  for (let n = 0; n * PODS_PER_NAMESPACE < pods; n++) {
+    const name = namespaceOf(n * PODS_PER_NAMESPACE);
+    await ok(call(server, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }), `namespace ${name}`);
+  }
+  let next = 0;
+  let done = 0;
+  const t0 = performance.now();
+  const progress = setInterval(
+    () => process.stderr.write(`  list: ${done}/${pods} pods created (${round(done / ((performance.now() - t0) / 1000))}/s)\n`),
+    15_000,
+  );
+  const worker = async () => {
+    for (let i = next++; i < pods; i = next++) {
+      const ns = namespaceOf(i);
+      await ok(call(server, 'POST', `/api/v1/namespaces/${ns}/pods`, pod(i, ns)), `pod ${i}`);
+      done++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, worker));
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+/**
+ * A GET timed to the last byte of its body; the body is kept only when asked (a whole list may
+ * be hundreds of MB). A keep-alive connection the server closed just as it was reused is retried
+ * once on a new one, as HTTP clients do.
+ */
+async function timedGet(
+  s: BenchServer,
+  path: string,
+  accept = 'application/json',
+  keep = false,
+): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
+  try {
+    return await timedGetOnce(s, path, accept, keep);
+  } catch (e) {
+    if (!(e as { reused?: boolean }).reused) throw e;
+    process.stderr.write(`  list: GET ${path}: ${(e as Error).message} on a reused connection; once more\n`);
+    return timedGetOnce(s, path, accept, keep);
+  }
+}
+
+function timedGetOnce(s: BenchServer, path: string, accept: string, keep: boolean): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const req = request(new URL(path, s.url), { agent: s.agent, ca: s.ca, headers: { Authorization: `Bearer ${s.token}`, Accept: accept } }, (r) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      r.on('data', (d: Buffer) => {
+        bytes += d.length;
+        if (keep || r.statusCode !== 200) chunks.push(d);
+      });
+      r.on('end', () => {
+        const body = chunks.length ? Buffer.concat(chunks) : undefined;
+        if (r.statusCode !== 200) return rej(new Error(`GET ${path}: ${r.statusCode} ${body?.toString('utf8').slice(0, 300)}`));
+        res({ status: r.statusCode, ms: performance.now() - t0, bytes, body });
+      });
+      r.on('error', rej);
+    });
+    req.on('error', (e) => rej(Object.assign(e, { reused: req.reusedSocket })));
+    req.end();
+  });
+}
+
+/** Pages a LIST by `limit` to its last page; returns the total time and how many items and pages came. */
+async function pagedList(s: BenchServer, path: string, limit: number, accept: string): Promise<{ ms: number; items: number; pages: number }> {
+  const t0 = performance.now();
+  let token = '';
+  let items = 0;
+  let pages = 0;
+  do {
+    const q = `${path}?limit=${limit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+    const r = await timedGet(s, q, accept, true);
+    const page = JSON.parse(r.body!.toString('utf8')) as { items?: unknown[]; rows?: unknown[]; metadata: { continue?: string } };
+    items += (page.items ?? page.rows ?? []).length;
+    pages++;
+    token = page.metadata.continue ?? '';
+  } while (token);
+  return { ms: performance.now() - t0, items, pages };
+}
+
+/** How many times `pattern` occurs in `buf`. */
+function occurrences(buf: Buffer, pattern: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + pattern.length)) n++;
+  return n;
+}
+
+/** The real kubectl's `get pods -A`, run without blocking this process (its connections stay serviced meanwhile). */
+async function kubectlGetAll(s: BenchServer): Promise<{ ms: number; lines: number } | undefined> {
+  const bin = ['/usr/bin/kubectl', '/usr/lib/google-cloud-sdk/bin/kubectl.1.32'].find((p) => spawnSync(p, ['version', '--client']).status === 0);
+  if (!bin) return undefined;
+  const t0 = performance.now();
+  const child = spawn(bin, ['--kubeconfig', s.kubeconfig, 'get', 'pods', '-A', '--no-headers'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+  let lines = 0;
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`kubectl get pods -A: exit ${code}: ${stderr.slice(0, 300)}`);
+  return { ms, lines };
+}
+
+/**
+ * Measures the LISTs of a server already holding `pods` pods (`namespace`: one of their
+ * namespaces, for the namespaced LIST). Checks that every list returned every pod.
+ */
+export async function measureList(s: BenchServer, pods: number, namespace: string, opts: { kubectl?: boolean } = {}): Promise<ListFigures> {
+  const wholeMs: number[] = [];
+  const wholeRv0: number[] = [];
+  let wholeBytes = 0;
+  for (let i = 0; i < REPS; i++) {
+    const r = await timedGet(s, '/api/v1/pods');
+    wholeMs.push(r.ms);
+    wholeBytes = r.bytes;
+    wholeRv0.push((await timedGet(s, '/api/v1/pods?resourceVersion=0')).ms);
+  }
+  // A whole list's count, once: its pods' names (not parsed: at 150 000 pods the body is near
+  // V8's limit on a string's length, and parsing it would cost this process GBs).
+  const whole = (await timedGet(s, '/api/v1/pods?resourceVersion=0', 'application/json', true)).body!;
+  const counted = occurrences(whole, Buffer.from('"name":"list-'));
+  if (counted < pods) throw new Error(`whole LIST returned ${counted} of the bench's pods, expected ${pods}`);
+  const paged = await pagedList(s, '/api/v1/pods', 500, 'application/json');
+  if (paged.items < pods) throw new Error(`paged LIST returned ${paged.items} pods, expected ${pods}`);
+  const table = await pagedList(s, '/api/v1/pods', 500, TABLE_ACCEPT);
+  if (table.items < pods) throw new Error(`paged Table LIST returned ${table.items} rows, expected ${pods}`);
+  let kubectlMs: number | undefined;
+  if (opts.kubectl !== false) {
+    const k = await kubectlGetAll(s);
+    if (k && k.lines < pods) throw new Error(`kubectl get pods -A printed ${k.lines} lines, expected ${pods}`);
+    kubectlMs = k?.ms;
+  }
+  const ns: number[] = [];
+  let namespacedPods = 0;
+  for (let i = 0; i < REPS * 3; i++) {
+    const r = await timedGet(s, `/api/v1/namespaces/${namespace}/pods`, 'application/json', i === 0);
+    if (i === 0) namespacedPods = (JSON.parse(r.body!.toString('utf8')) as { items: unknown[] }).items.length;
+    ns.push(r.ms);
+  }
+  return {
+    pods,
+    wholeMs: round(median(wholeMs)),
+    wholeBytes,
+    wholeRv0Ms: round(median(wholeRv0)),
+    pagedMs: round(paged.ms),
+    pages: paged.pages,
+    pagedTableMs: round(table.ms),
+    kubectlMs: kubectlMs === undefined ? undefined : round(kubectlMs),
+    namespacedMs: round(median(ns), 2),
+    namespacedPods,
+    rssMb: rssMb(s.pid),
+    peakRssMb: round(peakRssMb(s.pid)),
+  };
+}
+
+async function runOnce(bin: string, pods: number, etcd: RunningEtcd | undefined): Promise<ListFigures> {
+  const args = ['--disable-scheduler', '--disable-controller-manager'];
+  if (etcd) args.push('--datastore', `etcd://${etcd.endpoints.join(',')}`);
+  const server = await startBerth(args, bin);
+  try {
+    const t0 = performance.now();
+    await fillPods(server, pods);
+    process.stderr.write(`list: ${pods} pods created in ${round((performance.now() - t0) / 1000)} s\n`);
+    return await measureList(server, pods, namespaceOf(0));
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function listSuite(opts: ListSuiteOptions): Promise<Result[]> {
+  const pods = opts.pods ?? 20_000;
+  const datastore = opts.datastore ?? 'sqlite';
+  if (datastore !== 'sqlite' && datastore !== 'etcd') throw new Error(`--datastore: unknown datastore ${datastore} (sqlite, etcd)`);
+  const builds: Array<[string, string]> = [['this build', THIS_BUILD]];
+  if (opts.compare) builds.push([`compared: ${opts.compare}`, opts.compare]);
+  const out: Result[] = [];
+  for (const [name, bin] of builds) {
+    // A fresh etcd per build: the second would otherwise find the first one's pods.
+    const etcd = datastore === 'etcd' ? await startEtcd() : undefined;
+    let f: ListFigures;
+    try {
+      process.stderr.write(`list: ${name}: ${pods} pods, ${datastore}\n`);
+      f = await runOnce(bin, pods, etcd);
+    } finally {
+      await etcd?.stop();
+    }
+    const res = (metric: string, value: number, unit: string, target?: string, note?: string) =>
+      out.push(emit({ suite: 'list', workload: name, datastore, metric, value, unit, target, note }));
+    const what = `${pods} pods`;
+    res(
+      'list-whole',
+      f.wholeMs,
+      'ms',
+      '5000',
+      `${what}, GET /api/v1/pods (resourceVersion "", consistent), ${round(f.wholeBytes / 2 ** 20)} MiB JSON; median of ${REPS}`,
+    );
+    res('list-whole-rv0', f.wholeRv0Ms, 'ms', '5000', `${what}, resourceVersion=0; median of ${REPS}`);
+    res('list-paged-500', f.pagedMs, 'ms', '10000', `${what}, limit=500 JSON, ${f.pages} pages to the last`);
+    res('list-paged-500-table', f.pagedTableMs, 'ms', '10000', `${what}, limit=500 Tables as kubectl get pods -A asks`);
+    if (f.kubectlMs !== undefined)
+      res('kubectl-get-pods-A', f.kubectlMs, 'ms', undefined, `${what}, real kubectl wall time (its decoding and printing included)`);
+    res('list-namespaced', f.namespacedMs, 'ms', '1000', `${f.namespacedPods} pods in one namespace; median of ${REPS * 3}`);
+    res('rss', f.rssMb, 'MB', undefined, `berth server --no-agent, scheduler and controllers off, holding ${what}`);
+    res('peak-rss', f.peakRssMb, 'MB', undefined, `VmHWM, fill and lists included`);
+  }
+  return out;
+}
