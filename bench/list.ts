@@ -117,7 +117,7 @@ export async function fillPods(server: BenchServer, pods: number): Promise<void>
  * be hundreds of MB). A keep-alive connection the server closed just as it was reused is retried
  * once on a new one, as HTTP clients do.
  */
-async function timedGet(
+export async function timedGet(
   s: BenchServer,
   path: string,
   accept = 'application/json',
@@ -155,7 +155,7 @@ function timedGetOnce(s: BenchServer, path: string, accept: string, keep: boolea
 }
 
 /** Pages a LIST by `limit` to its last page; returns the total time and how many items and pages came. */
-async function pagedList(s: BenchServer, path: string, limit: number, accept: string): Promise<{ ms: number; items: number; pages: number }> {
+export async function pagedList(s: BenchServer, path: string, limit: number, accept: string): Promise<{ ms: number; items: number; pages: number }> {
   const t0 = performance.now();
   let token = '';
   let items = 0;

@@ -23,6 +23,7 @@ import { RestClient, createInformer, resources, stripManagedFields } from '../sr
 import { call, emit, median, percentile, round, startBerth, type BenchServer, type Result } from './common.js';
 import { mustCreate, parallel, startSim } from './sim.js';
 import { treeCpuMs, treeRssMb } from './proc-tree.js';
+import { pagedList, timedGet } from './list.js';
 
 export type ScaleMode = 'one-process' | 'all-cores' | 'split';
 export const SCALE_MODES: ScaleMode[] = ['one-process', 'all-cores', 'split'];
@@ -236,28 +237,17 @@ function startProbes(server: BenchServer, times: PodTimes): { stop(): Promise<vo
 
 /** Cluster-wide LIST of every pod: whole, then paged by PAGE_SIZE; each the median of LIST_RUNS, parse included. */
 async function listAllPods(server: BenchServer): Promise<{ wholeMs: number; pagedMs: number; pods: number }> {
-  const get = async (path: string) => {
-    const r = await call(server, 'GET', path);
-    if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.text.slice(0, 300)}`);
-    return JSON.parse(r.text) as { items: unknown[]; metadata?: { continue?: string } };
-  };
   const whole: number[] = [];
   const paged: number[] = [];
   let pods = 0;
   for (let run = 0; run < LIST_RUNS; run++) {
-    let t = performance.now();
-    pods = (await get('/api/v1/pods')).items.length;
+    const t = performance.now();
+    const r = await timedGet(server, '/api/v1/pods', 'application/json', true);
+    pods = (JSON.parse(r.body!.toString('utf8')) as { items: unknown[] }).items.length;
     whole.push(performance.now() - t);
-    t = performance.now();
-    let n = 0;
-    let token: string | undefined;
-    do {
-      const page = await get(`/api/v1/pods?limit=${PAGE_SIZE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
-      n += page.items.length;
-      token = page.metadata?.continue || undefined;
-    } while (token);
-    paged.push(performance.now() - t);
-    if (n !== pods) process.stderr.write(`scale: paged LIST saw ${n} pods, the whole LIST ${pods}\n`);
+    const p = await pagedList(server, '/api/v1/pods', PAGE_SIZE, 'application/json');
+    paged.push(p.ms);
+    if (p.items !== pods) process.stderr.write(`scale: paged LIST saw ${p.items} pods, the whole LIST ${pods}\n`);
   }
   return { wholeMs: median(whole), pagedMs: median(paged), pods };
 }
