@@ -1,8 +1,9 @@
-// `berth server`: the control plane in one process (k3s-style).
+// `berth server`: the control plane on this machine (k3s-style): the API server, and the scheduler
+// and the controller manager in processes of their own (or all in this one: --single-process).
 import { mkdirSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { join as joinPath, resolve } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ensureJoinToken } from './join-token-file.js';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
@@ -34,6 +35,7 @@ import { advertiseAddress } from './advertise-address.js';
 import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
 import { componentLogger } from '../log/logger.js';
 import { InstrumentedStore } from '../storage/metrics.js';
+import { startComponentProcesses, type ComponentProcesses, type LogFlags } from './component-processes.js';
 
 const log = componentLogger('server');
 import { formatServiceCidr } from '../registry/services/network.js';
@@ -41,7 +43,8 @@ import { formatServiceCidr } from '../registry/services/network.js';
 /** The role label the server gives its own node (kubeadm's and k3s's; a node may not set it on itself). */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
+export interface ServerFlags
+  extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, LogFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -61,6 +64,10 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   podNetwork?: string;
   authorizationMode?: string;
   serviceAccountMaxTokenExpiration?: string;
+  /** The scheduler and the controllers in the server's own process, on its one thread. */
+  singleProcess?: boolean;
+  /** Where the scheduler process serves its /metrics (not in --single-process: the API server's /metrics has them). */
+  schedulerMetricsBindAddress?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -138,6 +145,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   raiseOpenFileLimit(log);
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
+  // One thread for the API server, one for the scheduler, one for the controllers: on a single
+  // core the processes would only contend, and each would hold its own caches.
+  const ownProcesses = !flags.singleProcess && availableParallelism() >= 2;
+  const schedulerMetricsAt = flags.schedulerMetricsBindAddress ?? '127.0.0.1:10259';
+  parseListen(schedulerMetricsAt, '--scheduler-metrics-bind-address');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, for the whole life of this process.
   lockDataDir(dataDir, supervisor ? process.ppid : process.pid);
@@ -168,6 +180,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let nodeStarted: Promise<void> | undefined;
   let scheduler: RunningScheduler | undefined;
   let controllers: RunningControllerManager | undefined;
+  let componentProcesses: ComponentProcesses | undefined;
   let agent: RunningAgent | undefined;
   let simulated: Simulator | undefined;
   /** The admin's client, for the node started below (the simulated node, an embedded agent's pod range). */
@@ -181,7 +194,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     log(`${signal} received, shutting down`);
     try {
       // Pods keep running; the next start adopts them. Components get a few seconds each to
-      // hand back their leases; the store is closed cleanly regardless.
+      // hand back their leases; the store is closed cleanly regardless. The scheduler and the
+      // controller manager in processes of their own stop first, while the API still answers
+      // them (their leases are handed back through it).
+      await componentProcesses?.stop();
       // The agent stops its loops, then its containerd (the containers' shims stay): give it
       // containerd's own stop time.
       // A node still starting is told to give up, and stopped below once its start has ended
@@ -219,10 +235,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // The embedded components talk to the API over loopback HTTPS like any other client, each as
   // its own least-privileged identity (never the admin's token, which is the user's).
   components = new ComponentClients({ connection: { server: url, ca: pki.caCert }, signer: { cert: pki.caCert, key: pki.caKey } });
+  // A controller manager in a process of its own issues its controllers' clients itself.
   const [schedulerClient, managerClient, clientFor] = await Promise.all([
     components.clientFor(KUBE_SCHEDULER, 'berth-scheduler'),
     components.clientFor(KUBE_CONTROLLER_MANAGER, 'berth-controller-manager'),
-    controllerClients(components),
+    ownProcesses || flags.disableControllerManager ? undefined : controllerClients(components),
   ]);
   // As k3s's per-component kubeconfigs: for a `berth scheduler` or `berth controller-manager` run apart.
   writeComponentKubeconfig(joinPath(dataDir, 'scheduler.kubeconfig'), url, pki.caCert, schedulerClient, KUBE_SCHEDULER.user);
@@ -234,20 +251,35 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
-  // each listed and watched once by this process, and cached once. They read as the controller
-  // manager (which may list and watch everything, as upstream's informer factory's root client)
-  // and write as themselves.
-  informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
-  if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig, { informers });
-  // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
-  if (!flags.disableControllerManager) {
-    controllers = startControllerManager(managerClient, {
-      ...cmOptions,
-      csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
-      clientFor,
-      informers,
+  if (ownProcesses) {
+    // Started now, they load their code while this process finishes its own start.
+    componentProcesses = startComponentProcesses({
+      script: process.argv[1]!,
+      dataDir,
+      log,
+      logFlags: flags,
+      scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
+      controllerManager: flags.disableControllerManager ? undefined : flags,
     });
+    const pids = componentProcesses.pids();
+    if (pids.scheduler) log(`scheduler running in process ${pids.scheduler}`);
+    if (pids.controllerManager) log(`controller manager running in process ${pids.controllerManager}`);
+  } else {
+    // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
+    // each listed and watched once by this process, and cached once. They read as the controller
+    // manager (which may list and watch everything, as upstream's informer factory's root client)
+    // and write as themselves.
+    informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
+    if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig, { informers });
+    // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
+    if (!flags.disableControllerManager) {
+      controllers = startControllerManager(managerClient, {
+        ...cmOptions,
+        csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
+        clientFor,
+        informers,
+      });
+    }
   }
   // The join line first: whoever has read the ready line has read how to join.
   log(`to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)`);
