@@ -5,9 +5,8 @@ import type { AddressInfo, Server } from 'node:net';
 import { EventRecorder, RestClient, type SharedInformerFactory } from '../client/index.js';
 import { runLeaderElected } from './leader-elected.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
-import { buildFramework } from '../scheduler/profile.js';
-import { pluginRegistry } from '../scheduler/plugins/index.js';
+import type { SchedulerConfig } from '../scheduler/config.js';
+import { loadSchedulerConfig } from './scheduler-config.js';
 import { componentLogger } from '../log/logger.js';
 import { serveMetrics } from '../metrics/registry.js';
 import { parseListen } from './flags.js';
@@ -20,20 +19,6 @@ export interface RunningScheduler {
 }
 
 const log = componentLogger('scheduler');
-
-/** Reads and checks a configuration file: every profile must build. Throws ConfigError. */
-export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
-  const config = path ? loadConfigFile(path) : defaultConfig();
-  // Build each profile once against a dummy handle, so a bad plugin or arg fails at start.
-  const registry = pluginRegistry();
-  const handle = {
-    snapshot: () => {
-      throw new Error('not running');
-    },
-  } as never;
-  for (const p of config.profiles) buildFramework(p, registry, handle);
-  return config;
-}
 
 export function startScheduler(
   client: RestClient,

@@ -10,7 +10,8 @@ import { ApiServer } from '../apiserver/server.js';
 import { ensurePki, issueNodeClientCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient, SharedInformerFactory, resources } from '../client/index.js';
-import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
+import { loadSchedulerConfig } from './scheduler-config.js';
+import type { RunningScheduler } from './scheduler.js';
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { RuntimeUnavailableError } from '../runtime/index.js';
@@ -270,7 +271,8 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // manager (which may list and watch everything, as upstream's informer factory's root client)
     // and write as themselves.
     informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
-    if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig, { informers });
+    // Loaded only here: with the scheduler in its own process, its code and metrics stay there.
+    if (schedulerConfig) scheduler = (await import('./scheduler.js')).startScheduler(schedulerClient, schedulerConfig, { informers });
     // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
     if (!flags.disableControllerManager) {
       controllers = startControllerManager(managerClient, {
