@@ -94,7 +94,15 @@ export interface ComponentProcesses {
 
 export function startComponentProcesses(o: ComponentProcessesOptions): ComponentProcesses {
   const keep = (name: string, args: string[]): RestartingChild =>
-    startRestartingChild({ name, script: o.script, args: () => args, log: o.log, stopTimeoutMs: o.stopTimeoutMs ?? 10_000 });
+    startRestartingChild({
+      name,
+      script: o.script,
+      args: () => args,
+      // node's own flags (heap size...) hold for them too, but an inspector port is the server's alone.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+      log: o.log,
+      stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
+    });
   const scheduler = o.scheduler && keep('scheduler process', schedulerArgs(o.dataDir, o.scheduler, o.logFlags));
   const controllerManager = o.controllerManager && keep('controller-manager process', controllerManagerArgs(o.dataDir, o.controllerManager, o.logFlags));
   return {

@@ -252,8 +252,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (ownProcesses) {
-    // Started now, they load their code while this process finishes its own start.
+  if (ownProcesses && !stopping) {
+    // Started now, they load their code while this process finishes its own start (not when a
+    // stop came meanwhile: the shutdown has passed the point where it stops them).
     componentProcesses = startComponentProcesses({
       script: process.argv[1]!,
       dataDir,
