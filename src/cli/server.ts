@@ -252,18 +252,19 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  if (ownProcesses && !stopping) {
+  if (ownProcesses) {
     // Started now, they load their code while this process finishes its own start (not when a
     // stop came meanwhile: the shutdown has passed the point where it stops them).
-    componentProcesses = startComponentProcesses({
-      script: process.argv[1]!,
-      dataDir,
-      log,
-      logFlags: flags,
-      scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
-      controllerManager: flags.disableControllerManager ? undefined : flags,
-    });
-    const pids = componentProcesses.pids();
+    if (!stopping)
+      componentProcesses = startComponentProcesses({
+        script: process.argv[1]!,
+        dataDir,
+        log,
+        logFlags: flags,
+        scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
+        controllerManager: flags.disableControllerManager ? undefined : flags,
+      });
+    const pids = componentProcesses?.pids() ?? {};
     if (pids.scheduler) log(`scheduler running in process ${pids.scheduler}`);
     if (pids.controllerManager) log(`controller manager running in process ${pids.controllerManager}`);
   } else {
