@@ -185,3 +185,25 @@ test('berth server --single-process: no child process; the embedded scheduler an
     s.cleanup();
   }
 });
+
+test(
+  'berth server --disable-scheduler: the controller manager alone runs apart; the scheduler runs nowhere',
+  { timeout: 60_000, skip: needsCores },
+  async () => {
+    const s = await startServer({ args: ['--no-supervisor', '--disable-scheduler'] });
+    try {
+      const c = await eventually(() => {
+        const found = components(s.proc.pid!);
+        return found.controllerManager ? found : undefined;
+      }, 'the controller-manager process');
+      // Give a scheduler that should not be there the time to show up.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(components(s.proc.pid!).all, [c!.controllerManager], 'one child: the controller manager');
+      assert.doesNotMatch(s.output(), /scheduler running in process|scheduler\]/);
+      assert.equal(await s.stop(), 0);
+      await eventually(() => !alive(c!.controllerManager!), 'the controller manager stopped with the server', 5_000);
+    } finally {
+      s.cleanup();
+    }
+  },
+);
