@@ -4,9 +4,11 @@
 // they go too; SIGTERM stops everything with exit 0. --single-process keeps them in the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { alive, api, childPids, eventually, kubectlOk, startServer, type RunningServer } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alive, api, BERTH, childPids, eventually, kubectlOk, startServer, type RunningServer } from './harness.js';
 import { startSimProcess } from './sim-process.js';
 
 const MULTI_CORE = availableParallelism() >= 2;
@@ -107,7 +109,8 @@ test(
       );
       const second = await running(server, 'a new scheduler process under the server process', [first.scheduler]);
       assert.equal(second.controllerManager, first.controllerManager, 'the controller manager was left alone');
-      assert.match(s.output(), new RegExp(`scheduler process ${second.scheduler} started \\(restart 1\\)`));
+      // The child shows in /proc a moment before the server has written its line.
+      await eventually(() => new RegExp(`scheduler process ${second.scheduler} started \\(restart 1\\)`).test(s.output()), 'the restart logged');
       const killedAt = Date.now();
       kubectlOk(s, ['scale', 'deployment', 'split', '--replicas', '5']);
       // The new scheduler takes the Lease once the killed one's lapses (15 s), as upstream's would.
@@ -207,3 +210,23 @@ test(
     }
   },
 );
+
+test('berth server --scheduler-metrics-bind-address that is no HOST:PORT: one error line, exit 1, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-procs-flags-'));
+  try {
+    const dataDir = join(dir, 'data');
+    const r = spawnSync(
+      process.execPath,
+      [BERTH, 'server', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-agent', '--scheduler-metrics-bind-address', 'nope'],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'berth: error: --scheduler-metrics-bind-address must be HOST:PORT, got "nope"\n');
+    assert.ok(!existsSync(dataDir), 'no data dir made');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
