@@ -2,7 +2,7 @@
 // 10 000 pods, watch fan-out to 100 watchers, idle RSS and cold start.
 import { request } from 'node:https';
 import { startEtcd } from '../test/e2e/etcd-harness.js';
-import { call, emit, median, percentile, round, rssMb, startBerth, treeSum, type BenchServer, type Result } from './common.js';
+import { call, emit, median, percentile, round, rssMb, startBerth, type BenchServer, type Result } from './common.js';
 
 const RUNS = 3;
 
@@ -83,8 +83,7 @@ export async function apiSuite(opts: ApiSuiteOptions): Promise<Result[]> {
       const s = await startBerth();
       starts.push(s.startMs);
       await new Promise((r) => setTimeout(r, 2000));
-      // The control plane's processes together (the server's scheduler and controller-manager children on 2+ cores).
-      rss.push(treeSum(s.pid, rssMb));
+      rss.push(rssMb(s.pid));
       await s.stop();
     }
     res(

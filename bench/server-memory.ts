@@ -1,6 +1,5 @@
 // The `server-memory` suite: the resident memory of `berth server --no-agent` (API server, store,
-// scheduler and controllers: the server process and, on 2+ cores, its scheduler and
-// controller-manager processes, summed) holding many pods, all Running on simulated nodes
+// scheduler and controllers in one process) holding many pods, all Running on simulated nodes
 // (`berth sim`, its own process, not counted). The pods are created already bound to a node
 // (spec.nodeName), spread evenly, so that filling the cluster costs creates and the simulator's
 // status writes, not a scheduling cycle each: on a shared, loaded 2-core machine that is what
@@ -13,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { RestClient, createInformer, resources, stripManagedFields, type KubeObject } from '../src/client/index.js';
-import { call, emit, median, peakRssMb, privateRssMb, round, rssMb, startBerth, treeSum, type BenchServer, type Result } from './common.js';
+import { call, emit, median, peakRssMb, privateRssMb, round, rssMb, startBerth, type BenchServer, type Result } from './common.js';
 
 export interface ServerMemoryOptions {
   pods?: number;
@@ -119,13 +118,7 @@ async function runOnce(bin: string, pods: number, nodes: number): Promise<RunRes
     );
     const allRunningS = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    // The peaks of the processes need not coincide: their sum is an upper bound of the whole's.
-    return {
-      rss: treeSum(server.pid, rssMb),
-      privateRss: treeSum(server.pid, privateRssMb),
-      peakRss: treeSum(server.pid, peakRssMb),
-      allRunningS: round(allRunningS),
-    };
+    return { rss: rssMb(server.pid), privateRss: privateRssMb(server.pid), peakRss: round(peakRssMb(server.pid)), allRunningS: round(allRunningS) };
   } finally {
     await watcher.stop();
     client.close();
