@@ -8,7 +8,7 @@
 // and get the flags `berth server` was given for them, so they behave as the embedded ones do.
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { startRestartingChild, type RestartingChild } from './restarting-child.js';
+import { AWAIT_GO_ENV, startRestartingChild, type GoMessage, type RestartingChild } from './restarting-child.js';
 import type { NodeIpamFlags } from './node-ipam-flags.js';
 
 /** klog's flags as every berth command takes them. */
@@ -88,16 +88,28 @@ export function controllerManagerArgs(dataDir: string, f: ControllerManagerChild
 export interface ComponentProcesses {
   /** The running children's pids, by component. */
   pids(): { scheduler?: number; controllerManager?: number };
+  /** The kubeconfigs are written: the children (and any restarted later) begin. */
+  go(): void;
   /** SIGTERM to each, SIGKILL after the stop timeout; resolves once both have exited. */
   stop(): Promise<void>;
 }
 
 export function startComponentProcesses(o: ComponentProcessesOptions): ComponentProcesses {
+  // Forked before the server's API listens, they load their code meanwhile and wait for go.
+  let released = false;
+  const waiting: Array<(m: GoMessage) => void> = [];
+  const onMessage = (m: unknown, reply: (m: GoMessage) => void) => {
+    if ((m as GoMessage | undefined)?.type !== 'waiting') return;
+    if (released) reply({ type: 'go' });
+    else waiting.push(reply);
+  };
   const keep = (name: string, args: string[]): RestartingChild =>
     startRestartingChild({
       name,
       script: o.script,
       args: () => args,
+      env: { [AWAIT_GO_ENV]: '1' },
+      onMessage,
       // node's own flags (heap size...) hold for them too, but an inspector port is the server's alone.
       execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
       log: o.log,
@@ -107,6 +119,10 @@ export function startComponentProcesses(o: ComponentProcessesOptions): Component
   const controllerManager = o.controllerManager && keep('controller-manager process', controllerManagerArgs(o.dataDir, o.controllerManager, o.logFlags));
   return {
     pids: () => ({ scheduler: scheduler?.pid(), controllerManager: controllerManager?.pid() }),
+    go() {
+      released = true;
+      for (const reply of waiting.splice(0)) reply({ type: 'go' });
+    },
     async stop() {
       const kept = [scheduler, controllerManager].filter((c): c is RestartingChild => c !== undefined);
       for (const c of kept) c.stop('SIGTERM');

@@ -10,7 +10,7 @@ import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNTS, controllerIdentity, 
 import { ComponentClients } from './component-clients.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { componentLogger } from '../log/logger.js';
-import { exitWithParent } from './restarting-child.js';
+import { awaitParentGo, exitWithParent } from './restarting-child.js';
 
 export type RunningControllerManager = LeaderElected;
 
@@ -100,6 +100,8 @@ export async function runControllerManagerCommand(flags: ControllerManagerFlags)
   // Run by `berth server`: gone with it.
   exitWithParent(log, 'server');
   const opts = controllerOptions(flags);
+  // Forked by `berth server` before its API listens: the kubeconfig is written when it says go.
+  await awaitParentGo();
   const client = RestClient.fromKubeconfig(flags.kubeconfig, { userAgent: 'berth-controller-manager' });
   // Holding the cluster CA (to sign CSRs), it gives each controller its own identity as `berth
   // server` does; without it every controller acts as the kubeconfig's user.

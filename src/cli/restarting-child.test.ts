@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRestartingChild } from './restarting-child.js';
+import { AWAIT_GO_ENV, startRestartingChild } from './restarting-child.js';
 import type { Logger } from '../log/logger.js';
 
 /** A logger that keeps its lines, for assertions. */
@@ -91,6 +91,61 @@ test('restarting child: one that ignores SIGTERM is killed after the stop timeou
     assert.equal(await child.ended, 128 + 9);
     assert.ok(lines.some((l) => /^warn stubborn process \d+ did not stop 0.3 s after SIGTERM; killing it$/.test(l)));
     assert.ok(lines.some((l) => /^warn stubborn process \d+ killed by SIGKILL .* after SIGTERM$/.test(l)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('restarting child: a child waiting for go stays alive until the parent says go; stopped while waiting it exits 0', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-restarting-'));
+  try {
+    const script = join(dir, 'waits.mjs');
+    const module = JSON.stringify(join(import.meta.dirname, 'restarting-child.ts'));
+    writeFileSync(
+      script,
+      `const { awaitParentGo, exitWithParent } = await import(${module});
+const quiet = Object.assign(() => {}, { warn: () => {} });
+exitWithParent(quiet, 'test');
+await awaitParentGo();
+process.send({ type: 'began' });
+process.on('SIGTERM', () => process.exit(0));
+setInterval(() => {}, 1000);
+`,
+    );
+    const { log } = recorder();
+    const seen: string[] = [];
+    let answer: ((m: { type: string }) => void) | undefined;
+    const start = () =>
+      startRestartingChild({
+        name: 'waiting process',
+        script,
+        args: () => [],
+        execArgv: process.execArgv,
+        env: { [AWAIT_GO_ENV]: '1' },
+        log,
+        onMessage: (m, reply) => {
+          seen.push((m as { type: string }).type);
+          answer = reply;
+        },
+      });
+    const child = start();
+    await until(() => seen.includes('waiting'), 'the child to say it waits', 20_000);
+    // Nothing but the IPC channel keeps it alive now: it must still be there, not begun.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(seen, ['waiting']);
+    assert.ok(child.pid(), 'still running while it waits');
+    answer!({ type: 'go' });
+    await until(() => seen.includes('began'), 'the child to begin after go');
+    child.stop('SIGTERM');
+    assert.equal(await child.ended, 0);
+
+    // Stopped before go: a quiet, clean exit.
+    seen.length = 0;
+    const early = start();
+    await until(() => seen.includes('waiting'), 'the second child to wait', 20_000);
+    early.stop('SIGTERM');
+    assert.equal(await early.ended, 0);
+    assert.deepEqual(seen, ['waiting']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
 // and the server keeps its scheduler and controller-manager processes so. The child gets an IPC
 // channel: through it, it tells its parent it is ready, and by its closing it learns that the
 // parent is gone (see exitWithParent), so that no child outlives a parent killed with -9.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import type { Logger } from '../log/logger.js';
 
 /** Set in a child's environment: it runs under a parent that keeps it and watches that parent. */
@@ -39,6 +39,10 @@ export interface RestartingChildOptions {
   healthyRunMs?: number;
   /** How long a stopping child may take before it is killed. */
   stopTimeoutMs?: number;
+  /** More environment for the child. */
+  env?: Record<string, string>;
+  /** Every message from the child, with a way to answer it. */
+  onMessage?: (message: unknown, reply: (message: Serializable) => void) => void;
   /** Whether a message from the child says it is ready (with the message, for the caller). */
   isReady?: (message: unknown) => boolean;
   /**
@@ -75,17 +79,21 @@ export function startRestartingChild(o: RestartingChildOptions): RestartingChild
     let ready = false;
     const c = fork(o.script, o.args(), {
       execArgv: o.execArgv ?? process.execArgv,
-      env: { ...process.env, [SUPERVISED_ENV]: '1' },
+      env: { ...process.env, ...o.env, [SUPERVISED_ENV]: '1' },
       stdio: [o.stdin ?? 'ignore', 'inherit', 'inherit', 'ipc'],
     });
     child = c;
     // The first one is part of the command itself: nothing to say.
     if (starts++ > 0) o.log(`${o.name} ${c.pid} started (restart ${starts - 1})`);
     c.on('message', (m: unknown) => {
+      // A child gone meanwhile misses the answer; its exit is handled below.
+      o.onMessage?.(m, (answer) => c.connected && c.send(answer, () => undefined));
       if (!o.isReady?.(m)) return;
       ready = true;
       everReady = true;
     });
+    // A failed send or kill: the exit (if any) is what counts, and is handled below.
+    c.on('error', (e) => o.log.verbose(`${o.name} ${c.pid}: ${e.message}`));
     c.on('exit', (code, signal) => {
       child = undefined;
       let why = describeExit(code, signal);
@@ -138,6 +146,8 @@ function signalNumber(signal: NodeJS.Signals): number {
 export function exitWithParent(log: Logger, parent: string): { send(message: unknown): void } | undefined {
   if (!process.env[SUPERVISED_ENV] || !process.send) return undefined;
   const gone = () => {
+    // One that had not begun (its parent failed to start) has nothing to say: the parent's error is the line.
+    if (waitingForGo) process.exit(1);
     log.warn(`the ${parent} is gone; stopping`);
     // As abrupt as the parent's own end: the store (SQLite WAL or etcd) is safe, and pods keep
     // running for the next start to adopt.
@@ -149,4 +159,41 @@ export function exitWithParent(log: Logger, parent: string): { send(message: unk
   process.channel?.unref();
   process.on('disconnect', gone);
   return { send: (m) => process.send?.(m) };
+}
+
+/** Set in a kept child's environment: it waits for its parent's go before it begins. */
+export const AWAIT_GO_ENV = 'BERTH_AWAIT_GO';
+
+/** The messages of the go handshake: the child says it waits, the parent says go. */
+export type GoMessage = { type: 'waiting' } | { type: 'go' };
+
+let waitingForGo = false;
+
+/**
+ * In a kept child started before what it needs exists (`berth server` forks its components
+ * before its API listens, so that they load their code meanwhile): resolves once the parent says
+ * go. Until then a stop signal ends it quietly: it had not begun.
+ */
+export function awaitParentGo(): Promise<void> {
+  if (!process.env[AWAIT_GO_ENV] || !process.send) return Promise.resolve();
+  waitingForGo = true;
+  // The channel is all that keeps this process alive while it waits (exitWithParent unrefs it).
+  process.channel?.ref();
+  const quietStop = () => process.exit(0);
+  process.on('SIGTERM', quietStop);
+  process.on('SIGINT', quietStop);
+  return new Promise((resolve) => {
+    const onMessage = (m: GoMessage) => {
+      if (m?.type !== 'go') return;
+      process.off('message', onMessage);
+      process.off('SIGTERM', quietStop);
+      process.off('SIGINT', quietStop);
+      waitingForGo = false;
+      process.channel?.unref();
+      resolve();
+    };
+    process.on('message', onMessage);
+    // Asked only once listening: a go sent earlier would be lost.
+    process.send!({ type: 'waiting' } satisfies GoMessage);
+  });
 }

@@ -10,7 +10,7 @@ import { loadSchedulerConfig } from './scheduler-config.js';
 import { componentLogger } from '../log/logger.js';
 import { serveMetrics } from '../metrics/registry.js';
 import { parseListen } from './flags.js';
-import { exitWithParent } from './restarting-child.js';
+import { awaitParentGo, exitWithParent } from './restarting-child.js';
 
 export interface RunningScheduler {
   stop(): Promise<void>;
@@ -62,6 +62,8 @@ export async function runSchedulerCommand(flags: { kubeconfig?: string; config?:
   exitWithParent(log, 'server');
   const config = loadSchedulerConfig(flags.config);
   const metricsAt = parseListen(flags.metricsBindAddress, '--metrics-bind-address');
+  // Forked by `berth server` before its API listens: the kubeconfig is written when it says go.
+  await awaitParentGo();
   const client = RestClient.fromKubeconfig(flags.kubeconfig);
   let s: RunningScheduler | undefined;
   let metrics: Server | undefined;

@@ -228,6 +228,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  if (ownProcesses) {
+    // Forked before the API listens, they load their code while this process starts, and begin
+    // once it has written their kubeconfigs (go(), below).
+    componentProcesses = startComponentProcesses({
+      script: process.argv[1]!,
+      dataDir,
+      log,
+      logFlags: flags,
+      scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
+      controllerManager: flags.disableControllerManager ? undefined : flags,
+    });
+  }
   await server.start();
   const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
@@ -253,17 +265,9 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
   if (ownProcesses) {
-    // Started now, they load their code while this process finishes its own start (not when a
-    // stop came meanwhile: the shutdown has passed the point where it stops them).
-    if (!stopping)
-      componentProcesses = startComponentProcesses({
-        script: process.argv[1]!,
-        dataDir,
-        log,
-        logFlags: flags,
-        scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
-        controllerManager: flags.disableControllerManager ? undefined : flags,
-      });
+    // Their kubeconfigs are written: they begin (they were forked before the API listened).
+    componentProcesses?.go();
+    // Said once the start has succeeded: a failed start's error stays the command's one line.
     const pids = componentProcesses?.pids() ?? {};
     if (pids.scheduler) log(`scheduler running in process ${pids.scheduler}`);
     if (pids.controllerManager) log(`controller manager running in process ${pids.controllerManager}`);
