@@ -10,6 +10,7 @@ import { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNTS, controllerIdentity, 
 import { ComponentClients } from './component-clients.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { componentLogger } from '../log/logger.js';
+import { awaitParentGo, exitWithParent } from './restarting-child.js';
 
 export type RunningControllerManager = LeaderElected;
 
@@ -96,21 +97,32 @@ export async function controllerClients(clients: ComponentClients): Promise<(con
 
 /** `berth controller-manager --kubeconfig FILE`. */
 export async function runControllerManagerCommand(flags: ControllerManagerFlags): Promise<void> {
+  // Run by `berth server`: gone with it.
+  exitWithParent(log, 'server');
   const opts = controllerOptions(flags);
+  // Forked by `berth server` before its API listens: the kubeconfig is written when it says go.
+  await awaitParentGo();
   const client = RestClient.fromKubeconfig(flags.kubeconfig, { userAgent: 'berth-controller-manager' });
   // Holding the cluster CA (to sign CSRs), it gives each controller its own identity as `berth
   // server` does; without it every controller acts as the kubeconfig's user.
   const identities = opts.csrSigning ? new ComponentClients({ connection: client.options, signer: opts.csrSigning.ca }) : undefined;
-  const clientFor = identities ? await controllerClients(identities) : undefined;
-  const cm = startControllerManager(client, { ...opts, clientFor, leaderElect: flags.leaderElect !== false });
+  let cm: RunningControllerManager | undefined;
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // Ctrl-C reaches `berth server`'s whole process group: it and the server's SIGTERM are one stop.
+    if (stopping) return;
+    stopping = true;
     log(`${signal} received, shutting down`);
-    await cm.stop();
+    await cm?.stop();
     await identities?.close();
     client.close();
     process.exit(0);
   };
+  // From the start: a stop while the identities are issued is a clean stop too.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const clientFor = identities ? await controllerClients(identities) : undefined;
+  if (stopping) return;
+  cm = startControllerManager(client, { ...opts, clientFor, leaderElect: flags.leaderElect !== false });
   log('controller-manager started');
 }

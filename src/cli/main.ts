@@ -30,7 +30,9 @@ program.exitOverride();
 
 program
   .command('server')
-  .description('start the control plane (API server and store) on this machine')
+  .description(
+    'start the control plane on this machine: the API server and store, the scheduler and the controller manager (each in a process of its own), a node agent',
+  )
   .option('--data-dir <dir>', 'where state, certificates and the kubeconfig live (default /var/lib/berth as root, ~/.berth otherwise)')
   .option(
     '--listen <host:port>',
@@ -48,11 +50,20 @@ program
   .option('--etcd-cafile <file>', "CA certificate that signed the etcd servers' certificates")
   .option('--etcd-certfile <file>', 'client certificate for etcd')
   .option('--etcd-keyfile <file>', 'key of the client certificate for etcd')
-  .option('--disable-scheduler', 'do not run the scheduler in this process')
+  .option('--disable-scheduler', 'do not run the scheduler at all (in no process)')
   .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration file for the embedded scheduler')
   .option(
+    '--scheduler-metrics-bind-address <host:port>',
+    "where the scheduler's process serves /metrics, as plain HTTP (port 0: any free port; in --single-process the API server's /metrics has them)",
+    '127.0.0.1:10259',
+  )
+  .option(
+    '--single-process',
+    "run the scheduler and the controllers in the server's process, on its one thread (the default on a 1-core machine; otherwise each runs in a process of its own)",
+  )
+  .option(
     '--disable-controller-manager',
-    'do not run the controllers in this process (the embedded agent then gets a free range of --cluster-cidr from the server)',
+    'do not run the controllers at all (in no process; the embedded agent then gets a free range of --cluster-cidr from the server)',
   )
   .option('--node-monitor-grace-period <seconds>', 'how long a node may go without renewing its lease before it is marked unknown (default 40)')
   .option('--allocate-node-cidrs [bool]', 'give each node a podCIDR of --cluster-cidr (node IPAM); --allocate-node-cidrs=false turns it off (default true)')

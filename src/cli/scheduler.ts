@@ -1,16 +1,16 @@
 // `berth scheduler` (standalone, from a kubeconfig) and the scheduler embedded in `berth server`.
 // Both campaign for the scheduler's Lease first, so that several copies can run and one acts.
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { EventRecorder, RestClient, type SharedInformerFactory } from '../client/index.js';
 import { runLeaderElected } from './leader-elected.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { defaultConfig, loadConfigFile, type SchedulerConfig } from '../scheduler/config.js';
-import { buildFramework } from '../scheduler/profile.js';
-import { pluginRegistry } from '../scheduler/plugins/index.js';
+import type { SchedulerConfig } from '../scheduler/config.js';
+import { loadSchedulerConfig } from './scheduler-config.js';
 import { componentLogger } from '../log/logger.js';
 import { serveMetrics } from '../metrics/registry.js';
 import { parseListen } from './flags.js';
+import { awaitParentGo, exitWithParent } from './restarting-child.js';
 
 export interface RunningScheduler {
   stop(): Promise<void>;
@@ -19,20 +19,6 @@ export interface RunningScheduler {
 }
 
 const log = componentLogger('scheduler');
-
-/** Reads and checks a configuration file: every profile must build. Throws ConfigError. */
-export function loadSchedulerConfig(path: string | undefined): SchedulerConfig {
-  const config = path ? loadConfigFile(path) : defaultConfig();
-  // Build each profile once against a dummy handle, so a bad plugin or arg fails at start.
-  const registry = pluginRegistry();
-  const handle = {
-    snapshot: () => {
-      throw new Error('not running');
-    },
-  } as never;
-  for (const p of config.profiles) buildFramework(p, registry, handle);
-  return config;
-}
 
 export function startScheduler(
   client: RestClient,
@@ -72,27 +58,39 @@ export function startScheduler(
 
 /** `berth scheduler --kubeconfig FILE [--config FILE]`. */
 export async function runSchedulerCommand(flags: { kubeconfig?: string; config?: string; metricsBindAddress: string }): Promise<void> {
+  // Run by `berth server`: gone with it.
+  exitWithParent(log, 'server');
   const config = loadSchedulerConfig(flags.config);
   const metricsAt = parseListen(flags.metricsBindAddress, '--metrics-bind-address');
+  // Forked by `berth server` before its API listens: the kubeconfig is written when it says go.
+  await awaitParentGo();
   const client = RestClient.fromKubeconfig(flags.kubeconfig);
+  let s: RunningScheduler | undefined;
+  let metrics: Server | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    // Ctrl-C reaches `berth server`'s whole process group: it and the server's SIGTERM are one stop.
+    if (stopping) return;
+    stopping = true;
+    log(`${signal} received, shutting down`);
+    await s?.stop();
+    metrics?.close();
+    client.close();
+    process.exit(0);
+  };
+  // From the start: a stop while the metrics port opens is a clean stop too.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   // Diagnostics must not keep the scheduler from scheduling: a taken port is a warning (two
   // copies on one machine, the second a standby, is a normal set-up).
-  const metrics = await serveMetrics(metricsAt.host, metricsAt.port).then(
+  metrics = await serveMetrics(metricsAt.host, metricsAt.port).then(
     (server) => {
       log(`serving metrics at http://${flags.metricsBindAddress.replace(/:\d+$/, `:${(server.address() as AddressInfo).port}`)}/metrics`);
       return server;
     },
     (e: Error) => void log.warn(`not serving metrics at ${flags.metricsBindAddress}: ${e.message}`),
   );
-  const s = startScheduler(client, config);
-  const shutdown = async (signal: string) => {
-    log(`${signal} received, shutting down`);
-    await s.stop();
-    metrics?.close();
-    client.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (stopping) return;
+  s = startScheduler(client, config);
   log(`scheduler started (profiles: ${config.profiles.map((p) => p.schedulerName).join(', ')})`);
 }

@@ -1,15 +1,17 @@
-// `berth server`: the control plane in one process (k3s-style).
+// `berth server`: the control plane on this machine (k3s-style): the API server, and the scheduler
+// and the controller manager in processes of their own (or all in this one: --single-process).
 import { mkdirSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { join as joinPath, resolve } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ensureJoinToken } from './join-token-file.js';
 import { openStore, parseDatastore } from './datastore.js';
 import { ApiServer } from '../apiserver/server.js';
 import { ensurePki, issueNodeClientCertificate, issueNodeServingCertificate } from '../apiserver/pki.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { RestClient, SharedInformerFactory, resources } from '../client/index.js';
-import { loadSchedulerConfig, startScheduler, type RunningScheduler } from './scheduler.js';
+import { loadSchedulerConfig } from './scheduler-config.js';
+import type { RunningScheduler } from './scheduler.js';
 import { defaultNodeName, startEmbeddedAgent, type RunningAgent } from './agent.js';
 import { startSimulator, type Simulator } from '../sim/index.js';
 import { RuntimeUnavailableError } from '../runtime/index.js';
@@ -34,6 +36,7 @@ import { advertiseAddress } from './advertise-address.js';
 import { ApiServerEndpointsReconciler } from '../controllers/apiserver-endpoints.js';
 import { componentLogger } from '../log/logger.js';
 import { InstrumentedStore } from '../storage/metrics.js';
+import { startComponentProcesses, type ComponentProcesses, type LogFlags } from './component-processes.js';
 
 const log = componentLogger('server');
 import { formatServiceCidr } from '../registry/services/network.js';
@@ -41,7 +44,8 @@ import { formatServiceCidr } from '../registry/services/network.js';
 /** The role label the server gives its own node (kubeadm's and k3s's; a node may not set it on itself). */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
-export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
+export interface ServerFlags
+  extends NodeIpamFlags, ServerLimitFlags, EncryptionFlags, ServiceNetworkFlags, LogFlags, Pick<ProxyFlags, 'proxyTable' | 'disableProxy'> {
   dataDir?: string;
   listen: string;
   agent: boolean;
@@ -61,6 +65,10 @@ export interface ServerFlags extends NodeIpamFlags, ServerLimitFlags, Encryption
   podNetwork?: string;
   authorizationMode?: string;
   serviceAccountMaxTokenExpiration?: string;
+  /** The scheduler and the controllers in the server's own process, on its one thread. */
+  singleProcess?: boolean;
+  /** Where the scheduler process serves its /metrics (not in --single-process: the API server's /metrics has them). */
+  schedulerMetricsBindAddress?: string;
 }
 
 /** Waits for a component to stop, but no longer than ms: shutdown must finish. */
@@ -138,6 +146,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   raiseOpenFileLimit(log);
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
+  // One thread for the API server, one for the scheduler, one for the controllers: on a single
+  // core the processes would only contend, and each would hold its own caches.
+  const ownProcesses = !flags.singleProcess && availableParallelism() >= 2;
+  const schedulerMetricsAt = flags.schedulerMetricsBindAddress ?? '127.0.0.1:10259';
+  parseListen(schedulerMetricsAt, '--scheduler-metrics-bind-address');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One server per data dir, for the whole life of this process.
   lockDataDir(dataDir, supervisor ? process.ppid : process.pid);
@@ -168,6 +181,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   let nodeStarted: Promise<void> | undefined;
   let scheduler: RunningScheduler | undefined;
   let controllers: RunningControllerManager | undefined;
+  let componentProcesses: ComponentProcesses | undefined;
   let agent: RunningAgent | undefined;
   let simulated: Simulator | undefined;
   /** The admin's client, for the node started below (the simulated node, an embedded agent's pod range). */
@@ -181,7 +195,10 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     log(`${signal} received, shutting down`);
     try {
       // Pods keep running; the next start adopts them. Components get a few seconds each to
-      // hand back their leases; the store is closed cleanly regardless.
+      // hand back their leases; the store is closed cleanly regardless. The scheduler and the
+      // controller manager in processes of their own stop first, while the API still answers
+      // them (their leases are handed back through it).
+      await componentProcesses?.stop();
       // The agent stops its loops, then its containerd (the containers' shims stay): give it
       // containerd's own stop time.
       // A node still starting is told to give up, and stopped below once its start has ended
@@ -211,6 +228,18 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  if (ownProcesses) {
+    // Forked before the API listens, they load their code while this process starts, and begin
+    // once it has written their kubeconfigs (go(), below).
+    componentProcesses = startComponentProcesses({
+      script: process.argv[1]!,
+      dataDir,
+      log,
+      logFlags: flags,
+      scheduler: schedulerConfig ? { configFile: flags.schedulerConfig, metricsBindAddress: schedulerMetricsAt } : undefined,
+      controllerManager: flags.disableControllerManager ? undefined : flags,
+    });
+  }
   await server.start();
   const clientHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `https://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${server.port}`;
@@ -219,10 +248,11 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   // The embedded components talk to the API over loopback HTTPS like any other client, each as
   // its own least-privileged identity (never the admin's token, which is the user's).
   components = new ComponentClients({ connection: { server: url, ca: pki.caCert }, signer: { cert: pki.caCert, key: pki.caKey } });
+  // A controller manager in a process of its own issues its controllers' clients itself.
   const [schedulerClient, managerClient, clientFor] = await Promise.all([
     components.clientFor(KUBE_SCHEDULER, 'berth-scheduler'),
     components.clientFor(KUBE_CONTROLLER_MANAGER, 'berth-controller-manager'),
-    controllerClients(components),
+    ownProcesses || flags.disableControllerManager ? undefined : controllerClients(components),
   ]);
   // As k3s's per-component kubeconfigs: for a `berth scheduler` or `berth controller-manager` run apart.
   writeComponentKubeconfig(joinPath(dataDir, 'scheduler.kubeconfig'), url, pki.caCert, schedulerClient, KUBE_SCHEDULER.user);
@@ -234,20 +264,30 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   } else {
     process.stderr.write(`berth: WARNING: default/kubernetes gets no endpoints: ${advertise.why}; give --advertise-address\n`);
   }
-  // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
-  // each listed and watched once by this process, and cached once. They read as the controller
-  // manager (which may list and watch everything, as upstream's informer factory's root client)
-  // and write as themselves.
-  informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
-  if (schedulerConfig) scheduler = startScheduler(schedulerClient, schedulerConfig, { informers });
-  // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
-  if (!flags.disableControllerManager) {
-    controllers = startControllerManager(managerClient, {
-      ...cmOptions,
-      csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
-      clientFor,
-      informers,
-    });
+  if (ownProcesses) {
+    // Their kubeconfigs are written: they begin (they were forked before the API listened).
+    componentProcesses?.go();
+    // Said once the start has succeeded: a failed start's error stays the command's one line.
+    const pids = componentProcesses?.pids() ?? {};
+    if (pids.scheduler) log(`scheduler running in process ${pids.scheduler}`);
+    if (pids.controllerManager) log(`controller manager running in process ${pids.controllerManager}`);
+  } else {
+    // The scheduler and the controllers read one set of informers: pods, nodes, namespaces... are
+    // each listed and watched once by this process, and cached once. They read as the controller
+    // manager (which may list and watch everything, as upstream's informer factory's root client)
+    // and write as themselves.
+    informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
+    // Loaded only here: with the scheduler in its own process, its code and metrics stay there.
+    if (schedulerConfig) scheduler = (await import('./scheduler.js')).startScheduler(schedulerClient, schedulerConfig, { informers });
+    // The controller manager in the server holds the CA: it signs approved kubelet CSRs.
+    if (!flags.disableControllerManager) {
+      controllers = startControllerManager(managerClient, {
+        ...cmOptions,
+        csrSigning: { ca: { cert: pki.caCert, key: pki.caKey } },
+        clientFor,
+        informers,
+      });
+    }
   }
   // The join line first: whoever has read the ready line has read how to join.
   log(`to add a node, run on it: berth agent --server https://${joinHost(host)}:${server.port} --token-file ${join.path} (a copy of this file)`);

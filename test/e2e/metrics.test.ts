@@ -1,6 +1,7 @@
-// /metrics as Prometheus scrapes it: the API server's (authenticated, with the embedded
-// scheduler's metrics in the same registry) and the standalone scheduler's. Counters must move
-// by exactly what the test did, under upstream's names and labels.
+// /metrics as Prometheus scrapes it: the API server's (authenticated; in --single-process with the
+// embedded scheduler's metrics in the same registry), the scheduler process's of `berth server`
+// and the standalone scheduler's. Counters must move by exactly what the test did, under
+// upstream's names and labels.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,9 @@ let s: RunningServer;
 
 before(async () => {
   requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
-  s = await startServer();
+  // One process: the scheduler's metrics are in the API server's registry (the default's
+  // scheduler process serves its own: the last test).
+  s = await startServer({ args: ['--single-process'] });
 });
 after(async () => {
   await s?.stop();
@@ -179,5 +182,34 @@ test('berth scheduler serves its metrics on --metrics-bind-address, plain HTTP o
     proc.kill('SIGTERM');
     await new Promise((r) => proc.on('exit', r));
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("berth server's scheduler process serves its own metrics at --scheduler-metrics-bind-address; the API server's /metrics has none of them", async () => {
+  const split = await startServer({ args: ['--scheduler-metrics-bind-address', '127.0.0.1:0'] });
+  try {
+    const url = (await eventually(
+      () => /scheduler\] serving metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(split.output())?.[1],
+      "the scheduler process's metrics address in the server's log",
+    ))!;
+    kubectlOk(split, ['create', 'namespace', 'obs-split']);
+    kubectlOk(split, ['create', '-f', '-'], { input: JSON.stringify(node('obs-split-n')) });
+    kubectlOk(split, ['create', '-f', '-'], { input: JSON.stringify(pod('one', 'obs-split', '1')) });
+    const samples = (await eventually(async () => {
+      const r = await fetch(url);
+      assert.equal(r.status, 200);
+      const { samples } = parseExposition(await r.text());
+      return value(samples, 'scheduler_schedule_attempts_total', { profile: 'default-scheduler', result: 'scheduled' }) === 1 ? samples : undefined;
+    }, 'the scheduler process counted its pod'))!;
+    assert.equal(value(samples, 'scheduler_pod_scheduling_sli_duration_seconds_count', { attempts: '1' }), 1);
+    assert.equal(samples.filter((x) => x.name.startsWith('apiserver_')).length, 0, 'its own registry');
+    const r = await api(split, 'GET', '/metrics');
+    assert.equal(r.status, 200);
+    const apiserver = parseExposition(r.text).samples;
+    assert.ok(apiserver.some((x) => x.name === 'apiserver_request_total'));
+    assert.equal(apiserver.filter((x) => x.name.startsWith('scheduler_')).length, 0, "the scheduler's are not in the API server's registry, as upstream's");
+  } finally {
+    await split.stop();
+    split.cleanup();
   }
 });

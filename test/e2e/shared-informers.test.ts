@@ -1,4 +1,4 @@
-// `berth server` runs the scheduler and the controllers on one SharedInformerFactory: each
+// `berth server --single-process` runs the scheduler and the controllers on one SharedInformerFactory: each
 // resource is listed and watched once by the process, as the API server's own metrics count
 // (apiserver_longrunning_requests by resource: the watches open now). Before the factory the
 // scheduler held a second watch of pods, nodes and namespaces. The shared informers must still
@@ -12,7 +12,7 @@ let s: RunningServer;
 
 before(async () => {
   requireFile(undefined, kubectlPath('1.32'), 'kubectl 1.32');
-  s = await startServer();
+  s = await startServer({ args: ['--single-process'] });
 });
 after(async () => {
   await s?.stop();
