@@ -1,3 +1,4 @@
+import { processTreeMemoryMb } from './proc-tree.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -117,24 +118,24 @@ export function call(
   });
 }
 
+// A process's memory includes its children's: `berth server` runs the scheduler and the
+// controller manager as child processes, and its memory is theirs too.
+
 export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024) : NaN;
+  return round(processTreeMemoryMb(pid, 'VmRSS'));
 }
 
 /**
  * A process's private resident memory (RssAnon), in MB: RSS without the pages of the node
- * binary and shared libraries, which every Node process on the machine shares (≈ 45 MB).
+ * binary and shared libraries, which every Node process on the machine shares (≈ 45 MB each).
  */
 export function privateRssMb(pid: number): number {
-  const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024) : NaN;
+  return round(processTreeMemoryMb(pid, 'RssAnon'));
 }
 
-/** Peak resident set of a process (VmHWM), in MB. */
+/** Peak resident set (VmHWM) of a process, plus its children's each at its own peak, in MB. */
 export function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
+  return processTreeMemoryMb(pid, 'VmHWM');
 }
 
 /**

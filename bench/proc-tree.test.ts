@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { descendants, machineCpu, parseMachineStat, parseProcStat, parseVmRssKb, processCpuSeconds, treeCpuMs, treeRssMb } from './proc-tree.js';
+import {
+  descendants,
+  machineCpu,
+  parseMachineStat,
+  parseProcStat,
+  parseStatusKb,
+  parseVmRssKb,
+  processCpuSeconds,
+  processTreeMemoryMb,
+  treeCpuMs,
+  treeRssMb,
+} from './proc-tree.js';
 
 test('parseProcStat reads pid, ppid and utime+stime+cutime+cstime, whatever the command name holds', () => {
   // A command name with spaces and a ')' of its own: only the last ')' ends it.
@@ -72,4 +83,23 @@ test('the readers of this machine: busy <= total, and this process has used some
   assert.ok(x > 0);
   assert.ok(processCpuSeconds(process.pid) > 0);
   assert.equal(processCpuSeconds(999_999_999), 0, 'a process that does not exist');
+});
+
+test('parseStatusKb reads the field asked for, not a neighbour', () => {
+  const status = 'Name:\tnode\nVmHWM:\t  99999 kB\nVmRSS:\t  123456 kB\nRssAnon:\t 777 kB\nRssFile:\t 5 kB\n';
+  assert.equal(parseStatusKb(status, 'VmHWM'), 99999);
+  assert.equal(parseStatusKb(status, 'RssAnon'), 777);
+  assert.equal(parseStatusKb(status), 123456);
+});
+
+test('a process tree memory figure counts the children: a spawned child adds its own', async () => {
+  const alone = processTreeMemoryMb(process.pid, 'VmRSS');
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const withChild = processTreeMemoryMb(process.pid, 'VmRSS');
+    assert.ok(withChild > alone + 10, `${withChild} MB with a node child vs ${alone} MB alone`);
+  } finally {
+    child.kill();
+  }
 });

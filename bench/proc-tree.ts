@@ -121,21 +121,32 @@ export function treeCpuMs(roots: number[]): { pids: number[]; cpuMs: number } {
   return { pids, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
 }
 
-/** VmRSS out of /proc/PID/status, in kB (0 for a kernel thread or a process gone). */
-export function parseVmRssKb(status: string): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
+/** The memory figures of /proc/PID/status the benches read: resident, its peak, and its private part. */
+export type MemoryField = 'VmRSS' | 'VmHWM' | 'RssAnon';
+
+/** A memory figure out of /proc/PID/status, in kB (0 for a kernel thread or a process gone). */
+export function parseStatusKb(status: string, field: MemoryField = 'VmRSS'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return m ? Number(m[1]) : 0;
 }
 
-/** The resident memory of every process of the group together, in MB. */
-export function treeRssMb(pids: number[]): number {
+/** VmRSS out of /proc/PID/status, in kB. */
+export const parseVmRssKb = (status: string): number => parseStatusKb(status, 'VmRSS');
+
+/** A memory figure of every process of the group together, in MB (VmHWM: the sum of each one's peak). */
+export function treeRssMb(pids: number[], field: MemoryField = 'VmRSS'): number {
   let kb = 0;
   for (const pid of pids) {
     try {
-      kb += parseVmRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += parseStatusKb(readFileSync(`/proc/${pid}/status`, 'utf8'), field);
     } catch {
       // exited meanwhile
     }
   }
   return kb / 1024;
+}
+
+/** A memory figure of a process and every process under it (berth server's children), in MB. */
+export function processTreeMemoryMb(pid: number, field: MemoryField): number {
+  return treeRssMb(descendants([pid], allProcesses()), field);
 }
