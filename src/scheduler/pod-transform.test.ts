@@ -75,6 +75,16 @@ function richPod(name: string, opts: { node?: string; priority?: number; cpu?: s
       volumes: [
         { name: 'data', emptyDir: {} },
         { name: 'conf', configMap: { name: 'conf' } },
+        {
+          name: 'kube-api-access-x1',
+          projected: {
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        },
       ],
       initContainers: [
         { name: 'init', image: 'busybox:1.36', command: ['sh', '-c', 'true'], resources: { requests: { cpu: '50m' } } },
@@ -258,7 +268,21 @@ test('the transform keeps the listed fields and drops the rest', () => {
   assert.deepEqual(Object.keys(p.metadata!).sort(), ['creationTimestamp', 'labels', 'name', 'namespace', 'resourceVersion', 'uid']);
   assert.equal(p.spec!.nodeName, 'n1');
   assert.deepEqual(p.spec!.affinity, richPod('p').spec!.affinity);
-  assert.deepEqual(p.spec!.volumes, richPod('p').spec!.volumes);
+  assert.deepEqual(p.spec!.volumes, [{ name: 'data' }, { name: 'conf' }, { name: 'kube-api-access-x1' }]);
+  const claims = schedulerPodTransform({
+    metadata: { name: 'c' },
+    spec: {
+      containers: [],
+      volumes: [
+        { name: 'd', persistentVolumeClaim: { claimName: 'data-0' } },
+        { name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+      ],
+    },
+  } as Pod);
+  assert.deepEqual(claims.spec!.volumes, [
+    { name: 'd', persistentVolumeClaim: { claimName: 'data-0' } },
+    { name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+  ]);
   assert.equal(p.spec!.serviceAccountName, undefined);
   assert.equal(p.spec!.priorityClassName, undefined);
   assert.deepEqual(p.spec!.containers, [

@@ -31,7 +31,11 @@ export const SCHEDULER_POD_FIELDS = [
   'spec.tolerations',
   'spec.topologySpreadConstraints',
   'spec.schedulingGates',
-  'spec.volumes',
+  // Claims (VolumeBinding, VolumeRestrictions, NodeVolumeLimits); not the projected token,
+  // configMap or emptyDir volumes most pods carry, which no plugin reads.
+  'spec.volumes[].name',
+  'spec.volumes[].persistentVolumeClaim',
+  'spec.volumes[].ephemeral',
   'spec.overhead',
   // Requests (NodeResourcesFit, BalancedAllocation), host ports, images (ImageLocality), and
   // which init containers are sidecars (restartPolicy Always).
