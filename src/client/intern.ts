@@ -60,5 +60,5 @@ export class StringInterner {
   }
 }
 
-/** The process's interner: every informer shares it, so a pod's and its ReplicaSet's labels share too. */
+/** The process's interner: every pod informer's transform shares it (the scheduler's, the controllers'). */
 export const sharedInterner = new StringInterner();

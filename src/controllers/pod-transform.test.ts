@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CONTROLLER_CONTAINER_FIELDS, controllerPodTransform, controllerTransformFor } from './pod-transform.js';
+import { CONTROLLER_CONTAINER_FIELDS, CONTROLLER_VOLUME_FIELDS, controllerPodTransform, controllerTransformFor } from './pod-transform.js';
 import { resources } from '../client/index.js';
 
 /** Container fields Kubernetes defines; those not in CONTROLLER_CONTAINER_FIELDS are dropped. */
@@ -35,7 +35,42 @@ const CONTAINER_FIELDS = [
   'stdinOnce',
   'tty',
 ];
-const DROPPED = CONTAINER_FIELDS.filter((f) => !(CONTROLLER_CONTAINER_FIELDS as readonly string[]).includes(f));
+/** Volume sources Kubernetes defines; those not in CONTROLLER_VOLUME_FIELDS are dropped. */
+const VOLUME_SOURCES = [
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+];
+const DROPPED = [
+  ...CONTAINER_FIELDS.filter((f) => !(CONTROLLER_CONTAINER_FIELDS as readonly string[]).includes(f)),
+  ...VOLUME_SOURCES.filter((f) => !(CONTROLLER_VOLUME_FIELDS as readonly string[]).includes(f)),
+];
 
 /** Reads of dropped names that are not of a cached pod's container, each with its reason. */
 const NOT_CACHED_PODS: Array<{ file: string; field: string; why: string }> = [
@@ -83,7 +118,12 @@ function fullPod(): Pod {
       hostname: 'web-1',
       subdomain: 'web',
       tolerations: [{ key: 'k', operator: 'Exists' }],
-      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } },
+        { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } } },
+        { name: 'kube-api-access-x', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+        { name: 'conf', configMap: { name: 'conf' } },
+      ],
       initContainers: [{ ...container, name: 'side', restartPolicy: 'Always' }],
       containers: [container],
       ephemeralContainers: [{ name: 'debug', image: 'busybox', command: ['sh'] }],
@@ -108,9 +148,10 @@ test('the controllers keep metadata, spec and status, and of containers only wha
   assert.deepEqual(p.metadata!.finalizers, ['x/y']);
   assert.deepEqual(p.status, before.status, 'status whole: the node lifecycle controller writes it back');
   assert.deepEqual(
-    { ...p.spec, containers: [], initContainers: [], ephemeralContainers: [] },
-    { ...before.spec, containers: [], initContainers: [], ephemeralContainers: [] },
+    { ...p.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
+    { ...before.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
   );
+  assert.deepEqual(p.spec!.volumes, [before.spec!.volumes![0], before.spec!.volumes![1], { name: 'kube-api-access-x' }, { name: 'conf' }]);
   assert.deepEqual(p.spec!.containers, [
     { name: 'app', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }], resources: { requests: { cpu: '100m' } } },
   ]);
@@ -121,7 +162,7 @@ test('the controllers keep metadata, spec and status, and of containers only wha
   assert.notEqual(controllerTransformFor(resources.replicasets), controllerPodTransform as unknown);
 });
 
-test('no controller reads a container field the transform drops', () => {
+test('no controller reads a container field or volume source the transform drops', () => {
   const root = import.meta.dirname;
   const found: string[] = [];
   for (const file of sources(root)) {
@@ -136,7 +177,11 @@ test('no controller reads a container field the transform drops', () => {
         }
       });
   }
-  assert.deepEqual(found, [], 'a controller reads a container field the pod transform drops: keep it in CONTROLLER_CONTAINER_FIELDS, or list why not');
+  assert.deepEqual(
+    found,
+    [],
+    'a controller reads a field the pod transform drops: keep it in CONTROLLER_CONTAINER_FIELDS or CONTROLLER_VOLUME_FIELDS, or list why not',
+  );
   // The scan sees the one known read (so it is not scanning nothing).
   const job = readFileSync(join(root, 'job/controller.ts'), 'utf8');
   assert.match(job, /\.env\b/);
