@@ -33,7 +33,13 @@ const suites: Record<string, (args: string[], workload?: string) => Promise<Resu
   'node-authz': () => nodeAuthzSuite(),
   sim: (a) => simSuite({ nodes: numberFlag(a, '--nodes'), pods: numberFlag(a, '--pods') }),
   'server-memory': (a) =>
-    serverMemorySuite({ pods: numberFlag(a, '--pods'), nodes: numberFlag(a, '--nodes'), runs: numberFlag(a, '--runs'), compare: stringFlag(a, '--compare') }),
+    serverMemorySuite({
+      pods: numberFlag(a, '--pods'),
+      nodes: numberFlag(a, '--nodes'),
+      runs: numberFlag(a, '--runs'),
+      compare: stringFlag(a, '--compare'),
+      split: a.includes('--split'),
+    }),
   scale: (a) =>
     scaleSuite({
       nodes: numberFlag(a, '--nodes'),

@@ -9,8 +9,11 @@
 // `--compare OTHER/dist/berth.js` runs another build the same way, interleaved run by run, so
 // both see the same machine load (e.g. the commit before a change: git archive it elsewhere,
 // link node_modules, bundle).
+// `--split` runs the scheduler and the controller manager as their own processes (`berth
+// scheduler`, `berth controller-manager` against the server's component kubeconfigs) and
+// reports each process's RSS, so each cache of every pod is seen on its own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RestClient, createInformer, resources, stripManagedFields, type KubeObject } from '../src/client/index.js';
 import { call, emit, median, peakRssMb, privateRssMb, round, rssMb, startBerth, type BenchServer, type Result } from './common.js';
 
@@ -20,6 +23,8 @@ export interface ServerMemoryOptions {
   runs?: number;
   /** Another build's dist/berth.js, measured in the same runs. */
   compare?: string;
+  /** The scheduler and the controller manager in processes of their own, measured each. */
+  split?: boolean;
 }
 
 const THIS_BUILD = join(import.meta.dirname, '..', 'dist', 'berth.js');
@@ -81,10 +86,33 @@ interface RunResult {
   privateRss: number;
   peakRss: number;
   allRunningS: number;
+  /** With --split: the RSS of each process (server, scheduler, controller-manager). */
+  parts?: Record<string, number>;
 }
 
-async function runOnce(bin: string, pods: number, nodes: number): Promise<RunResult> {
-  const server: BenchServer = await startBerth([], bin);
+/** `berth scheduler` or `berth controller-manager` against the server, its log passed on. */
+function startComponent(bin: string, dataDir: string, command: 'scheduler' | 'controller-manager'): ChildProcess {
+  const args = [bin, command, '--kubeconfig', join(dataDir, `${command}.kubeconfig`)];
+  if (command === 'scheduler') args.push('--metrics-bind-address', '127.0.0.1:0');
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr!.resume();
+  return proc;
+}
+
+async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+}
+
+async function runOnce(bin: string, pods: number, nodes: number, split: boolean): Promise<RunResult> {
+  const server: BenchServer = await startBerth(split ? ['--disable-scheduler', '--disable-controller-manager'] : [], bin);
+  const components = split
+    ? {
+        scheduler: startComponent(bin, dirname(server.kubeconfig), 'scheduler'),
+        'controller-manager': startComponent(bin, dirname(server.kubeconfig), 'controller-manager'),
+      }
+    : {};
   const client = RestClient.fromKubeconfig(server.kubeconfig);
   let sim: ChildProcess | undefined;
   // The bench's own view of the pods (this process's memory, not the server's).
@@ -118,14 +146,26 @@ async function runOnce(bin: string, pods: number, nodes: number): Promise<RunRes
     );
     const allRunningS = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    return { rss: rssMb(server.pid), privateRss: privateRssMb(server.pid), peakRss: round(peakRssMb(server.pid)), allRunningS: round(allRunningS) };
+    const result: RunResult = {
+      rss: rssMb(server.pid),
+      privateRss: privateRssMb(server.pid),
+      peakRss: round(peakRssMb(server.pid)),
+      allRunningS: round(allRunningS),
+    };
+    if (split) {
+      result.parts = { server: result.rss };
+      for (const [name, proc] of Object.entries(components)) {
+        if (proc.exitCode !== null) throw new Error(`${name} exited ${proc.exitCode}`);
+        result.parts[name] = rssMb(proc.pid!);
+      }
+      result.rss = round(Object.values(result.parts).reduce((a, b) => a + b, 0));
+    }
+    return result;
   } finally {
     await watcher.stop();
     client.close();
-    if (sim && sim.exitCode === null) {
-      sim.kill('SIGTERM');
-      await new Promise((r) => sim!.once('exit', r));
-    }
+    await stopProcess(sim);
+    for (const proc of Object.values(components)) await stopProcess(proc);
     await server.stop();
   }
 }
@@ -141,9 +181,14 @@ export async function serverMemorySuite(opts: ServerMemoryOptions): Promise<Resu
   for (let run = 1; run <= runs; run++) {
     for (const [name, bin] of builds) {
       process.stderr.write(`server-memory: run ${run}/${runs}, ${name}: ${pods} pods on ${nodes} simulated nodes\n`);
-      const r = await runOnce(bin, pods, nodes);
+      const r = await runOnce(bin, pods, nodes, opts.split ?? false);
+      const parts = r.parts
+        ? ` = ${Object.entries(r.parts)
+            .map(([p, mb]) => `${p} ${mb}`)
+            .join(' + ')}`
+        : '';
       process.stderr.write(
-        `server-memory: run ${run}/${runs}, ${name}: RSS ${r.rss} MB (private ${r.privateRss} MB, peak ${r.peakRss} MB); all Running in ${r.allRunningS} s\n`,
+        `server-memory: run ${run}/${runs}, ${name}: RSS ${r.rss} MB${parts} (server's private ${r.privateRss} MB, peak ${r.peakRss} MB); all Running in ${r.allRunningS} s\n`,
       );
       results.get(name)!.push(r);
     }
@@ -154,24 +199,32 @@ export async function serverMemorySuite(opts: ServerMemoryOptions): Promise<Resu
     const m = (f: (r: RunResult) => number) => round(median(rs.map(f)));
     const res = (metric: string, value: number, unit: string, note: string) =>
       out.push(emit({ suite: 'server-memory', workload: name, metric, value, unit, note }));
-    const what = `berth server --no-agent, ${pods} Running pods (created bound) on ${nodes} simulated nodes; median of ${runs}`;
+    const control = opts.split ? 'berth server --no-agent + berth scheduler + berth controller-manager' : 'berth server --no-agent';
+    const what = `${control}, ${pods} Running pods (created bound) on ${nodes} simulated nodes; median of ${runs}`;
     res(
       'rss',
       m((r) => r.rss),
       'MB',
-      `${what}, ${SETTLE_MS / 1000} s after the last pod Running`,
+      `${opts.split ? 'the three processes together; ' : ''}${what}, ${SETTLE_MS / 1000} s after the last pod Running`,
     );
+    for (const part of Object.keys(rs[0]?.parts ?? {}))
+      res(
+        `rss: ${part}`,
+        m((r) => r.parts![part]!),
+        'MB',
+        `that process alone; ${what}`,
+      );
     res(
       'private-rss',
       m((r) => r.privateRss),
       'MB',
-      `the same, RssAnon`,
+      `the same, RssAnon${opts.split ? ', the server alone' : ''}`,
     );
     res(
       'peak-rss',
       m((r) => r.peakRss),
       'MB',
-      `VmHWM; ${what}`,
+      `VmHWM${opts.split ? ' of the server' : ''}; ${what}`,
     );
     res(
       'all-running',

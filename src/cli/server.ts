@@ -40,6 +40,7 @@ import { startComponentProcesses, type ComponentProcesses, type LogFlags } from 
 
 const log = componentLogger('server');
 import { formatServiceCidr } from '../registry/services/network.js';
+import { controllerTransformFor } from '../controllers/pod-transform.js';
 
 /** The role label the server gives its own node (kubeadm's and k3s's; a node may not set it on itself). */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
@@ -276,7 +277,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     // each listed and watched once by this process, and cached once. They read as the controller
     // manager (which may list and watch everything, as upstream's informer factory's root client)
     // and write as themselves.
-    informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client') });
+    informers = new SharedInformerFactory(managerClient, { name: 'server', log: componentLogger('client'), transformFor: controllerTransformFor });
     // Loaded only here: with the scheduler in its own process, its code and metrics stay there.
     if (schedulerConfig) scheduler = (await import('./scheduler.js')).startScheduler(schedulerClient, schedulerConfig, { informers });
     // The controller manager in the server holds the CA: it signs approved kubelet CSRs.

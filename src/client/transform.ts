@@ -7,6 +7,9 @@
 // change through patches, status and bindings), so it cannot be lost on a write. Other kinds
 // keep it: the Deployment controller writes whole Deployments back on a rollback, and a
 // ClusterRole's rules are written back by aggregation, where dropping it would erase it.
+// Then a pod's string values are interned (intern.ts), so equal values across cached pods share
+// one string.
+import { sharedInterner } from './intern.js';
 import type { GroupVersionResource } from './paths.js';
 import type { TransformFunc } from './informer.js';
 import type { KubeObject } from './types.js';
@@ -30,8 +33,17 @@ export function stripManagedFieldsAndLastApplied<T extends KubeObject>(obj: T): 
   return obj;
 }
 
+/** Interns every string value of obj in the process's interner (in place). */
+export function internStrings<T extends KubeObject>(obj: T): T {
+  return sharedInterner.internObject(obj);
+}
+
+// Only pods are interned: they are the many, and each changes in few ways. Leases and node
+// heartbeats bring a new timestamp on every renewal, which would only fill the table.
+const podTransform: TransformFunc<KubeObject> = (obj) => internStrings(stripManagedFieldsAndLastApplied(obj));
+
 /** The transform a shared informer of this resource applies by default. */
 export function defaultTransformFor(gvr: GroupVersionResource): TransformFunc<KubeObject> {
   const corePods = !gvr.group && gvr.resource === 'pods';
-  return corePods ? stripManagedFieldsAndLastApplied : stripManagedFields;
+  return corePods ? podTransform : stripManagedFields;
 }

@@ -1,6 +1,7 @@
 // What every controller gets: the API client, one shared informer per resource (so the pod
 // informer is one watch however many controllers read pods), event recorders, and a log.
 import { EventRecorder, SharedInformerFactory, type InformerScope, type RestClient } from '../client/index.js';
+import { controllerTransformFor } from './pod-transform.js';
 
 export interface Controller {
   readonly name: string;
@@ -22,7 +23,9 @@ export interface ControllerContext {
  * or over a factory of the controllers' own, shut down with them.
  */
 export function newControllerContext(client: RestClient, log: (m: string) => void, shared?: SharedInformerFactory): ControllerContext {
-  const informers = shared ? shared.scope() : new SharedInformerFactory(client, { name: 'controllers', log }).scope({ shutdownFactoryOnStop: true });
+  const informers = shared
+    ? shared.scope()
+    : new SharedInformerFactory(client, { name: 'controllers', log, transformFor: controllerTransformFor }).scope({ shutdownFactoryOnStop: true });
   return withClient({ informers, log }, client);
 }
 

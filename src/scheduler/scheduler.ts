@@ -11,6 +11,7 @@ import type { PodInfo } from './framework/pod-info.js';
 import { podKey } from './framework/pod-info.js';
 import type { EventObject, QueuedPodInfo } from './framework/types.js';
 import { buildFramework } from './profile.js';
+import { schedulerTransformFor } from './pod-transform.js';
 import { pluginRegistry, type SchedulerHandle } from './plugins/index.js';
 import { SchedulingQueue, type ObservedEvent } from './queue.js';
 import { FitError, SchedulingAlgorithm } from './schedule-pod.js';
@@ -87,10 +88,13 @@ export class Scheduler {
     this.queue = new SchedulingQueue((p) => this.frameworkFor(p), [...this.frameworks.values()]);
 
     // One pod informer for bound and waiting pods alike: the cache needs the first, the queue
-    // the second, and in berth server the controllers read the same informer (one watch).
+    // the second, and in berth server the controllers read the same informer (one watch). Its
+    // own informers keep only what scheduling reads of a pod (pod-transform.ts).
     this.informers = opts.informers
       ? opts.informers.scope()
-      : new SharedInformerFactory(opts.client, { name: 'scheduler', log: this.log }).scope({ shutdownFactoryOnStop: true });
+      : new SharedInformerFactory(opts.client, { name: 'scheduler', log: this.log, transformFor: schedulerTransformFor }).scope({
+          shutdownFactoryOnStop: true,
+        });
     this.podInformer = this.informers.for<Pod>(resources.pods);
     this.nodeInformer = this.informers.for<Node>(resources.nodes);
     this.nsInformer = this.informers.for<Namespace>(resources.namespaces);

@@ -1,0 +1,62 @@
+// What the controllers' pod informer keeps of a pod (issue #17). The controllers read a pod's
+// metadata (GC: ownerReferences, finalizers; the workload controllers: labels, hash labels,
+// deletionTimestamp), its spec's scheduling and identity fields (nodeName, hostname, subdomain,
+// tolerations, priority), the claims its volumes name (PVC protection), its containers' ports
+// (Endpoints, EndpointSlices) and resources (ResourceQuota), and its whole status (the node
+// lifecycle controller writes a pod's status back whole when it marks it not ready). Of a
+// container, nothing reads the command, environment, mounts, probes or security context, which
+// make most of a real pod's size, and of a volume nothing but its claim: the rest is dropped;
+// everything else is kept. The scheduler's reads of containers and volumes (pod-transform.ts
+// there) are a subset, so `berth server --single-process` uses this transform for both.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import {
+  defaultTransformFor,
+  internStrings,
+  stripManagedFieldsAndLastApplied,
+  type GroupVersionResource,
+  type KubeObject,
+  type TransformFunc,
+} from '../client/index.js';
+
+/** The fields of a container (and init or ephemeral container) the controllers' cache keeps. */
+export const CONTROLLER_CONTAINER_FIELDS = ['name', 'image', 'ports', 'resources', 'restartPolicy'] as const;
+
+/**
+ * The fields of a volume kept: the claims it names (PVC protection; a StatefulSet's pods' claims).
+ * The projected service-account token, configMap and emptyDir volumes most pods carry are read
+ * by no controller.
+ */
+export const CONTROLLER_VOLUME_FIELDS = ['name', 'persistentVolumeClaim', 'ephemeral'] as const;
+
+function pick<C extends object>(list: C[] | undefined, fields: readonly string[]): C[] | undefined {
+  if (!list) return list;
+  return list.map((c) => {
+    const kept: Record<string, unknown> = {};
+    for (const k of fields) {
+      const v = (c as Record<string, unknown>)[k];
+      if (v !== undefined) kept[k] = v;
+    }
+    return kept as C;
+  });
+}
+
+const trimContainers = <C extends object>(list: C[] | undefined) => pick(list, CONTROLLER_CONTAINER_FIELDS);
+
+/** The pod as the controllers keep it: containers trimmed, managedFields and last-applied dropped, strings interned. */
+export function controllerPodTransform(pod: Pod): Pod {
+  stripManagedFieldsAndLastApplied(pod as KubeObject);
+  const spec = pod.spec;
+  if (spec) {
+    spec.containers = trimContainers<Container>(spec.containers)!;
+    if (spec.initContainers) spec.initContainers = trimContainers(spec.initContainers);
+    if (spec.ephemeralContainers) spec.ephemeralContainers = trimContainers(spec.ephemeralContainers);
+    if (spec.volumes) spec.volumes = pick(spec.volumes, CONTROLLER_VOLUME_FIELDS);
+  }
+  return internStrings(pod as KubeObject) as Pod;
+}
+
+/** The transforms of the controllers' informers: pods trimmed, other kinds as by default. */
+export function controllerTransformFor(gvr: GroupVersionResource): TransformFunc<KubeObject> {
+  if (!gvr.group && gvr.resource === 'pods') return controllerPodTransform as unknown as TransformFunc<KubeObject>;
+  return defaultTransformFor(gvr);
+}
