@@ -211,6 +211,9 @@ export class FakeApi {
     if (statusOnly) {
       next = structuredClone(current);
       next.status = structuredClone(obj.status);
+      // As the server (and upstream's status strategies): the labels and annotations sent stay.
+      if (obj.metadata?.labels !== undefined) next.metadata!.labels = structuredClone(obj.metadata.labels);
+      if (obj.metadata?.annotations !== undefined) next.metadata!.annotations = structuredClone(obj.metadata.annotations);
     } else {
       next = structuredClone(obj);
       if (KINDS[rkey]?.status) next.status = structuredClone(current.status);

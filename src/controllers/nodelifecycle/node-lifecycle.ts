@@ -354,9 +354,19 @@ class NodeLifecycleController implements Controller {
       const conditions = p.status?.conditions ?? [];
       const i = conditions.findIndex((c) => c.type === 'Ready');
       if (i < 0 || conditions[i]!.status === 'False') continue;
-      const next = conditions.map((c, j) => (j === i ? { ...c, status: 'False', lastTransitionTime: now } : c));
       try {
-        await this.client.updateStatus(resources.pods, { ...p, status: { ...p.status, conditions: next } });
+        // A patch of the one condition, not the cached pod sent back: the cache holds a trimmed
+        // pod (no last-applied-configuration, containers cut to what controllers read), and a
+        // status update keeps the labels and annotations it is sent. The resourceVersion makes it
+        // conditional, as upstream's UpdateStatus of the pod it read.
+        await this.client.patch(
+          { ...resources.pods, subresource: 'status', namespace: p.metadata!.namespace, name: p.metadata!.name! },
+          {
+            metadata: { resourceVersion: p.metadata!.resourceVersion },
+            status: { conditions: [{ ...conditions[i], status: 'False', lastTransitionTime: now }] },
+          },
+          'strategic',
+        );
         this.recorder.event(p, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (e) {
         if (!isNotFound(e)) errors.push(`${p.metadata!.namespace}/${p.metadata!.name}: ${(e as Error).message}`);
