@@ -404,7 +404,8 @@ test('a node whose lease stops being renewed goes Unknown and tainted; pods are 
       assert.ok(c.reason === 'NodeStatusUnknown' || c.reason === 'NodeStatusNeverUpdated', `${type}: ${c.reason}`);
     }
     assert.equal(dead.status!.conditions!.find((c) => c.type === 'Ready')!.message, 'Kubelet stopped posting node status.');
-    assert.ok(await hasTaint('nl-dying', 'node.kubernetes.io/unreachable', 'NoSchedule'), 'TaintNodeByCondition: unreachable NoSchedule');
+    // A write of its own after the status one (the node's update event drives it), as upstream's.
+    await found(() => hasTaint('nl-dying', 'node.kubernetes.io/unreachable', 'NoSchedule'), 'TaintNodeByCondition: unreachable NoSchedule', 5000);
     const noExecute = await found(() => hasTaint('nl-dying', 'node.kubernetes.io/unreachable', 'NoExecute'), 'the unreachable NoExecute taint', 10_000);
     const taintSeen = Date.now();
     assert.ok(noExecute.timeAdded, 'with timeAdded');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
+import { StatusError } from '../../client/index.js';
 import { FakeApi, runControllers, waitFor } from '../fake-api.js';
 import { defaultJob } from '../../registry/jobs/defaults.js';
 import { generateSelector } from '../../registry/jobs/strategy.js';
@@ -313,6 +314,36 @@ test('podReplacementPolicy Failed: a deleted pod holds its place until it is Fai
     await waitFor(() => running(api, 'repl').length === 1, 'a replacement');
     const job = await waitFor(() => (getJob(api, 'repl')?.status?.failed === 1 ? getJob(api, 'repl') : undefined), 'failed 1');
     assert.equal(job.status!.terminating, 0);
+  } finally {
+    await stop();
+  }
+});
+
+test('Completed is said once, after the status saying so is written: a refused write (a stale copy) says nothing', async () => {
+  const api = new FakeApi();
+  let refused = 0;
+  // The first write of the Complete condition meets a newer Job (as a sync on a stale cache does).
+  api.failWith = (call, obj) => {
+    const done = (obj as Any | undefined)?.status?.conditions?.some((c: Any) => c.type === 'Complete');
+    if (call.verb === 'updateStatus' && call.resource === 'batch/jobs' && done && refused++ === 0)
+      return new StatusError({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 409, reason: 'Conflict', message: 'the object has been modified' });
+    return undefined;
+  };
+  const { stop } = await start(api);
+  try {
+    await createJob(api, 'once', { completions: 1 });
+    const pod = await waitFor(() => running(api, 'once')[0], 'pod');
+    await finish(api, pod, 0);
+    await waitFor(() => cond(getJob(api, 'once'), 'Complete'), 'Complete');
+    assert.ok(refused >= 2, 'the refused write, then one that went through');
+    const completed = () =>
+      api
+        .objects<Any>('/events', NS)
+        .filter((e) => e.reason === 'Completed')
+        .reduce((n, e) => n + (e.count ?? 1), 0);
+    await waitFor(() => completed() > 0, 'the Completed event');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(completed(), 1);
   } finally {
     await stop();
   }

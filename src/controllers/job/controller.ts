@@ -334,6 +334,7 @@ class JobController implements Controller {
     if (!target) target = this.criteria(job, status, { active, succeeded, failed, completed, failedIndexes, now });
 
     let deadlineWait: number | undefined;
+    let finished: ['Normal' | 'Warning', string, string] | undefined;
     if (target) {
       setCondition(status, target.type, 'True', target.reason, target.message, now);
       await this.deletePods(key, job, active);
@@ -341,9 +342,9 @@ class JobController implements Controller {
         const done = target.type === 'SuccessCriteriaMet' ? 'Complete' : 'Failed';
         setCondition(status, done, 'True', target.reason, target.message, now);
         if (done === 'Complete') status.completionTime = rfc3339(now);
-        const recorder = this.ctx.recorder(JOB_COMPONENT);
-        if (done === 'Complete') recorder.event(job, 'Normal', 'Completed', 'Job completed');
-        else recorder.event(job, 'Warning', target.reason, target.message);
+        // Said once the status saying it is written: a sync on a stale copy of the Job (its
+        // update not seen yet) is refused by the write, and says nothing.
+        finished = done === 'Complete' ? ['Normal', 'Completed', 'Job completed'] : ['Warning', target.reason, target.message];
       }
       status.active = 0;
     } else if (suspended) {
@@ -360,6 +361,7 @@ class JobController implements Controller {
     status.ready = active.filter(isPodReady).length;
     status.terminating = terminating.length;
     if (!deepEqual(current.status ?? {}, status)) await this.writeStatus(current, status);
+    if (finished) this.ctx.recorder(JOB_COMPONENT).event(job, ...finished);
     if (deadlineWait !== undefined) this.queue.addAfter(key, Math.max(deadlineWait, 0) + 1);
   }
 
