@@ -229,21 +229,40 @@ async function create(s: BenchServer, path: string, body: Obj): Promise<void> {
   if (r.status !== 201) throw new Error(`POST ${path}: ${r.status} ${r.text.slice(0, 300)}`);
 }
 
-/** Watches a namespace's pods and records when each one got its node. */
+/**
+ * Watches a namespace's pods and records when each one got its node. A watch the server ends (a
+ * burst of creates can leave this process's reader more than the server's 1 000 events behind:
+ * "client too slow") is resumed from the last resourceVersion seen, as an informer does.
+ */
 function watchBindings(client: RestClient, ns: string, rv: string, onBound: (name: string, at: number) => void) {
   const seen = new Set<string>();
-  return client.watch(
-    { ...resources.pods, namespace: ns },
-    { resourceVersion: rv, allowWatchBookmarks: true },
-    (e) => {
-      const p = e.object as Obj;
-      if ((e.type === 'ADDED' || e.type === 'MODIFIED') && p?.spec?.nodeName && !seen.has(p.metadata.name)) {
-        seen.add(p.metadata.name);
-        onBound(p.metadata.name, performance.now());
-      }
+  let last = rv;
+  let stopped = false;
+  let handle: { stop(): void };
+  const open = () => {
+    handle = client.watch(
+      { ...resources.pods, namespace: ns },
+      { resourceVersion: last, allowWatchBookmarks: true },
+      (e) => {
+        const p = e.object as Obj;
+        if (p?.metadata?.resourceVersion && e.type !== 'ERROR') last = p.metadata.resourceVersion;
+        if ((e.type === 'ADDED' || e.type === 'MODIFIED') && p?.spec?.nodeName && !seen.has(p.metadata.name)) {
+          seen.add(p.metadata.name);
+          onBound(p.metadata.name, performance.now());
+        }
+      },
+      () => {
+        if (!stopped) setTimeout(() => !stopped && open(), 10);
+      },
+    );
+  };
+  open();
+  return {
+    stop() {
+      stopped = true;
+      handle.stop();
     },
-    () => {},
-  );
+  };
 }
 
 function startScheduler(kubeconfig: string, configPath: string): { proc: ChildProcess; stop(): Promise<void> } {
