@@ -175,9 +175,12 @@ test('renewal: at start within the last 20% of its life, and later when the cloc
   const until = Date.now() + 5000;
   while (served.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   m.stop();
-  assert.equal(served.length, 2);
-  assert.equal(api.csrs.size, 2);
-  assert.equal(readFileSync(join(dir, 'agent.crt'), 'utf8'), served[1]!.cert);
+  // Every certificate the fake CA issues ends within a year of the real time, so on the moved
+  // clock each new one is due at once too: more than one renewal may have happened by now.
+  assert.ok(served.length >= 2, `served ${served.length}`);
+  // Each served certificate came from a request of its own (one more may be in flight at the stop).
+  assert.ok(api.csrs.size === served.length || api.csrs.size === served.length + 1, `${api.csrs.size} requests, ${served.length} served`);
+  assert.equal(readFileSync(join(dir, 'agent.crt'), 'utf8'), served.at(-1)!.cert);
 });
 
 test('a denied request serves nothing and is asked again later', async () => {
