@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { CONTROLLER_CONTAINER_FIELDS, CONTROLLER_VOLUME_FIELDS, controllerPodTransform, controllerTransformFor } from './pod-transform.js';
 import { resources } from '../client/index.js';
+import { VOLUME_SOURCES } from '../api/validation/pod.js';
 
 /** Container fields Kubernetes defines; those not in CONTROLLER_CONTAINER_FIELDS are dropped. */
 const CONTAINER_FIELDS = [
@@ -34,38 +35,6 @@ const CONTAINER_FIELDS = [
   'stdin',
   'stdinOnce',
   'tty',
-];
-/** Volume sources Kubernetes defines; those not in CONTROLLER_VOLUME_FIELDS are dropped. */
-const VOLUME_SOURCES = [
-  'hostPath',
-  'emptyDir',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'gitRepo',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'persistentVolumeClaim',
-  'rbd',
-  'flexVolume',
-  'cinder',
-  'cephfs',
-  'flocker',
-  'downwardAPI',
-  'fc',
-  'azureFile',
-  'configMap',
-  'vsphereVolume',
-  'quobyte',
-  'azureDisk',
-  'photonPersistentDisk',
-  'projected',
-  'portworxVolume',
-  'scaleIO',
-  'storageos',
-  'csi',
-  'ephemeral',
 ];
 const DROPPED = [
   ...CONTAINER_FIELDS.filter((f) => !(CONTROLLER_CONTAINER_FIELDS as readonly string[]).includes(f)),

@@ -13,7 +13,8 @@ const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const STANDARD_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'storage'];
-const VOLUME_SOURCES = [
+/** Every volume source Kubernetes defines (a volume names exactly one). */
+export const VOLUME_SOURCES = [
   'hostPath',
   'emptyDir',
   'gcePersistentDisk',
