@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
 import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
-import { newestFirst, removeCgroup, type Container, type PodSandbox, type Runtime } from '../runtime/index.js';
+import { newestFirst, type Container, type PodSandbox, type Runtime } from '../runtime/index.js';
 import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
 import {
@@ -34,7 +34,6 @@ import { killMessage } from './lifecycle.js';
 import { noLogsMessage } from './logs.js';
 import { StartGate, defaultStartConcurrency } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
-import { tearDownVolumes } from './volumes.js';
 import { PodStartTracker, reportRuntimeCounts, runtimeCounts, type RuntimeCounts } from './metrics.js';
 import { componentLogger } from '../log/logger.js';
 import { PodOverlay, type OverlayBackend } from '../network/index.js';
