@@ -322,8 +322,11 @@ async function runWorkload(
   const initPods = Math.round(w.initPods * scale);
   const measurePods = Math.round(w.measurePods * scale);
   // As upstream's scheduler_perf: API server and store, no controllers (a node lifecycle
-  // controller would mark the lease-less test nodes unreachable after a minute and taint them).
-  const server = await startBerth(['--disable-scheduler', '--disable-controller-manager']);
+  // controller would mark the lease-less test nodes unreachable after a minute and taint them),
+  // and no ServiceAccount admission, as its test server (test/integration/util InitTestAPIServer:
+  // there is no token controller, and the token volume would double every pod). Priority stays:
+  // the templates name PriorityClasses.
+  const server = await startBerth(['--disable-scheduler', '--disable-controller-manager', '--disable-admission-plugins', 'ServiceAccount,TaintNodesByCondition']);
   const dir = mkdtempSync(join(tmpdir(), 'berth-schedbench-'));
   const config = join(dir, 'scheduler.yaml');
   writeFileSync(

@@ -57,6 +57,15 @@ export const nowRfc3339 = () => rfc3339();
 
 const sameJson = deepEqual;
 
+/**
+ * The object just written, as the store now holds it: what was encoded, at the revision the
+ * store gave it. Handing it on saves parsing back the JSON that was just made from it.
+ */
+function withRevision(obj: KObject, rev: number): KObject {
+  obj.metadata.resourceVersion = String(rev);
+  return obj;
+}
+
 export type { Subresource };
 
 export type Mutation = (current: KObject) => KObject | Promise<KObject>;
@@ -154,7 +163,7 @@ export class RestStorage {
       try {
         const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
         await this.finish(finish, true);
-        return decodeObject(kv.value, kv.modRevision);
+        return withRevision(candidate, kv.modRevision);
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof KeyExistsError) {
@@ -253,7 +262,7 @@ export class RestStorage {
       try {
         const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
         await this.finish(finish, true);
-        return { obj: decodeObject(out.value, out.modRevision), created: false };
+        return { obj: withRevision(next, out.modRevision), created: false };
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof ConflictError && !pinned) continue;
@@ -367,7 +376,7 @@ export class RestStorage {
         if (pending) {
           if (sameJson(next, current)) return { obj: current, deleted: false };
           const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
-          return { obj: decodeObject(out.value, out.modRevision), deleted: false };
+          return { obj: withRevision(next, out.modRevision), deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);
         const gone = decodeObject(del.value, del.modRevision);

@@ -8,6 +8,7 @@ import { openapiV3Document, openapiV3Index, type OpenApiResource } from '../api/
 import type { Store } from '../storage/store.js';
 import { StoreUnavailableError } from '../storage/store.js';
 import { bootstrapObjects } from './admission.js';
+import type { AdmissionChain } from './admission/index.js';
 import { objectKey } from './storage-keys.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { ApiError, badRequest, methodNotAllowed, unauthorized, unavailable } from './errors.js';
@@ -82,6 +83,8 @@ export interface ApiServerOptions {
   tunnelPingIntervalMs?: number;
   /** --authorization-mode (default Node,RBAC). */
   authorizationModes?: AuthorizationMode[];
+  /** The admission plugins (default: all of Berth's, in upstream's order). */
+  admission?: AdmissionChain;
   /** Where the data dir's copy of the ServiceAccount token signing key is (the store holds the key). */
   serviceAccountKeyPath?: string;
   /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local). */
@@ -135,6 +138,7 @@ export class ApiServer {
       watchStreams: limits.watchStreams,
       log: this.log,
       serviceNetwork: network,
+      admission: opts.admission,
     });
     this.tunnels = new AgentTunnels({ log: this.log, pingIntervalMs: opts.tunnelPingIntervalMs });
     this.authn = new Authenticator({ adminToken: opts.pki.adminToken, bootstrapSecret: opts.bootstrapSecret });

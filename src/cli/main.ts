@@ -94,6 +94,14 @@ program
     'authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC; system:masters is always allowed)',
   )
   .option(
+    '--enable-admission-plugins <names>',
+    "admission plugins to run besides the default ones, upstream's names (Berth runs all of its plugins by default)",
+  )
+  .option(
+    '--disable-admission-plugins <names>',
+    "admission plugins not to run, upstream's names, comma-separated (e.g. ServiceAccount: pods get no token volume)",
+  )
+  .option(
     '--service-account-max-token-expiration <duration>',
     'the longest ServiceAccount token a TokenRequest gets (e.g. 48h; longer requests are shortened to it; default: no limit)',
   )

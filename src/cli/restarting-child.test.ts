@@ -43,8 +43,8 @@ test('restarting child: a crashed child is started again with back-off and the r
       `import { appendFileSync, readFileSync } from 'node:fs';
 appendFileSync(${JSON.stringify(runs)}, 'x');
 if (readFileSync(${JSON.stringify(runs)}, 'utf8').length <= 2) process.exit(3);
-process.send({ type: 'up' });
 process.on('SIGTERM', () => process.exit(0));
+process.send({ type: 'up' });
 setInterval(() => {}, 1000);
 `,
     );

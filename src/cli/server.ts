@@ -41,6 +41,7 @@ import { startComponentProcesses, type ComponentProcesses, type LogFlags } from 
 const log = componentLogger('server');
 import { formatServiceCidr } from '../registry/services/network.js';
 import { controllerTransformFor } from '../controllers/pod-transform.js';
+import { admissionChainFromFlags } from '../apiserver/admission/index.js';
 
 /** The role label the server gives its own node (kubeadm's and k3s's; a node may not set it on itself). */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
@@ -65,6 +66,8 @@ export interface ServerFlags
   token?: string;
   podNetwork?: string;
   authorizationMode?: string;
+  enableAdmissionPlugins?: string;
+  disableAdmissionPlugins?: string;
   serviceAccountMaxTokenExpiration?: string;
   /** The scheduler and the controllers in the server's own process, on its one thread. */
   singleProcess?: boolean;
@@ -137,6 +140,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   });
   const { limits, tls } = serverLimits(flags);
   const authorizationModes = flags.authorizationMode === undefined ? undefined : parseAuthorizationModes(flags.authorizationMode);
+  const admission = admissionChainFromFlags(flags.enableAdmissionPlugins, flags.disableAdmissionPlugins);
   const maxTokenExpiration = flags.serviceAccountMaxTokenExpiration;
   const serviceAccountMaxTokenExpirationSeconds =
     maxTokenExpiration === undefined ? undefined : maxTokenExpirationSeconds(parseGoDuration(maxTokenExpiration), maxTokenExpiration);
@@ -144,6 +148,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
   const podNetwork = parsePodNetworkMode(flags.podNetwork ?? 'vxlan');
   const advertise = advertiseAddress(flags.advertiseAddress, host);
   for (const w of tls.warnings) log.warn(`--tls-cipher-suites: ${w}`);
+  for (const n of admission.notes) log.info(n);
   raiseOpenFileLimit(log);
   // Nothing in this process hands out node ranges: the embedded agent would wait forever.
   const assignsRanges = !flags.disableControllerManager && nodeIpam.allocateNodeCidrs !== false;
@@ -174,6 +179,7 @@ export async function runServer(flags: ServerFlags): Promise<void> {
     services,
     bootstrapSecret: join.secret,
     authorizationModes,
+    admission: admission.chain,
     serviceAccountKeyPath: joinPath(dataDir, 'pki', 'service-account.key'),
     serviceAccountMaxTokenExpirationSeconds,
   });

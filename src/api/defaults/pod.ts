@@ -1,5 +1,5 @@
-// Pod defaulting as upstream's SetDefaults_* for core/v1 plus the admission plugins every
-// cluster runs (DefaultTolerationSeconds, ServiceAccount), and the QoS class.
+// Pod defaulting as upstream's SetDefaults_* for core/v1, the service account name (upstream's
+// ServiceAccount admission; the token volume is the plugin's), and the QoS class.
 import type { Container, PodSpec, Probe, Volume } from 'kubernetes-types/core/v1';
 import { Quantity } from '../quantity.js';
 
@@ -75,19 +75,6 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
-const DEFAULT_TOLERATION_SECONDS = 300;
-
-/** DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for 300 s unless the pod says otherwise. */
-function defaultTolerations(spec: PodSpec): void {
-  const s = spec as Any;
-  const tolerations: Any[] = (s.tolerations ??= []);
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    const covered = tolerations.some((t) => (t.operator === 'Exists' && !t.key) || (t.key === key && (!t.effect || t.effect === 'NoExecute')));
-    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-  }
-}
-
-/** Upstream's QoS classes: Guaranteed, Burstable or BestEffort from requests and limits. */
 /** A workload's pod template gets the pod spec's defaults (ReplicaSet, Deployment, ...). */
 export function defaultPodTemplate(spec: Any): void {
   spec.template ??= {};
@@ -95,6 +82,7 @@ export function defaultPodTemplate(spec: Any): void {
   defaultPodSpec(spec.template.spec);
 }
 
+/** Upstream's QoS classes: Guaranteed, Burstable or BestEffort from requests and limits. */
 export function qosClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
   const requests = new Map<string, Quantity>();
@@ -139,7 +127,6 @@ export function defaultPod(obj: Any): void {
     s.serviceAccountName ??= s.serviceAccount ?? 'default';
     s.serviceAccount = s.serviceAccountName;
   }
-  defaultTolerations(spec);
   const status = (obj.status ??= {});
   status.phase ??= 'Pending';
   status.qosClass ??= qosClass(spec);

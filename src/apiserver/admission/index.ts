@@ -2,3 +2,4 @@
 export { AdmissionChain } from './chain.js';
 export { admissionPlugins, defaultAdmissionChain } from './plugins.js';
 export type { AdmissionAttributes, AdmissionLookups, AdmissionPlugin, Operation } from './types.js';
+export { admissionChainFromFlags } from './plugin-flags.js';

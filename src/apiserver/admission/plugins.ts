@@ -7,6 +7,7 @@ import type { AdmissionPlugin } from './types.js';
 import { serviceAccount } from './plugins/service-account.js';
 import { namespaceLifecycle } from './plugins/namespace-lifecycle.js';
 import { priority } from './plugins/priority.js';
+import { defaultTolerationSeconds } from './plugins/default-toleration-seconds.js';
 import { limitRanger } from './plugins/limit-ranger.js';
 import { nodeRestriction } from './plugins/node-restriction.js';
 import { resourceQuota } from './plugins/resource-quota.js';
@@ -32,6 +33,7 @@ export const admissionPlugins: readonly AdmissionPlugin[] = [
   // Priority
   priority,
   // DefaultTolerationSeconds
+  defaultTolerationSeconds,
 
   // DefaultStorageClass
 
