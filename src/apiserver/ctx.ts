@@ -5,6 +5,7 @@ import type { Output } from './negotiate.js';
 import type { RestStorage } from './rest-storage.js';
 import type { UserInfo } from './authn/user.js';
 import type { TokenIssuer } from './serviceaccount/issuer.js';
+import type { Authorizer } from './authz/authorizer.js';
 import { addWarnings } from './respond.js';
 
 export interface Ctx {
@@ -22,9 +23,11 @@ export interface Ctx {
   user?: UserInfo;
   /** What signs ServiceAccount tokens (serviceaccounts/token). */
   serviceAccountTokens?: TokenIssuer;
+  /** The server's authorizer, for writes that check what the user may grant (RBAC escalation). */
+  authorizer?: Authorizer;
 }
 
-/** What admission needs of a request for a write: who makes it, and where its warnings go. */
-export function admissionOptions(ctx: Ctx): { user?: UserInfo; warn: (message: string) => void } {
-  return { user: ctx.user, warn: (m) => addWarnings(ctx.res, [m]) };
+/** What a write needs of its request: who makes it, what judges them, and where warnings go. */
+export function admissionOptions(ctx: Ctx): { user?: UserInfo; authorizer?: Authorizer; warn: (message: string) => void } {
+  return { user: ctx.user, authorizer: ctx.authorizer, warn: (m) => addWarnings(ctx.res, [m]) };
 }

@@ -2,6 +2,8 @@
 // bookkeeping, defaulting, validation and admission around the Store's create, compare-and-swap
 // update and delete. Handlers call this; it never knows about HTTP.
 import { ADMIN, type UserInfo } from './authn.js';
+import type { Authorizer } from './authz/authorizer.js';
+import type { RequestIdentity } from './authn/request-user.js';
 import { randomUUID } from 'node:crypto';
 import { generateName } from '../api/generate-name.js';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
@@ -29,6 +31,8 @@ export interface WriteOptions {
   writer?: Writer;
   /** Who writes (admission, kinds that record their requestor); absent: the system itself. */
   user?: UserInfo;
+  /** What judges the writer (the RBAC kinds check what the user may grant). */
+  authorizer?: Authorizer;
   /** Where admission's warnings go (the response's Warning headers). */
   warn?: (message: string) => void;
 }
@@ -61,6 +65,9 @@ const sameJson = deepEqual;
  * The object just written, as the store now holds it: what was encoded, at the revision the
  * store gave it. Handing it on saves parsing back the JSON that was just made from it.
  */
+const requester = (opts: WriteOptions): RequestIdentity | undefined =>
+  opts.user && opts.authorizer ? { user: opts.user, authorizer: opts.authorizer } : undefined;
+
 function withRevision(obj: KObject, rev: number): KObject {
   obj.metadata.resourceVersion = String(rev);
   return obj;
@@ -158,7 +165,7 @@ export class RestStorage {
       this.validate(r, candidate, r.validator?.create(candidate) ?? []);
       await this.admission.validate(attrs);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
-      const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun);
+      const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun, requester(opts));
       if (opts.dryRun) return candidate;
       try {
         const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
@@ -257,7 +264,7 @@ export class RestStorage {
           throw mapStoreError(err, r, name);
         }
       }
-      const finish = await r.strategy.beginUpdate?.(next, current, opts.subresource ?? '', this.env, !!opts.dryRun);
+      const finish = await r.strategy.beginUpdate?.(next, current, opts.subresource ?? '', this.env, !!opts.dryRun, requester(opts));
       if (opts.dryRun) return { obj: next, created: false };
       try {
         const out = await this.store.update(key, encodeForStore(next), kv.modRevision);

@@ -45,7 +45,6 @@ import { exposition } from '../metrics/registry.js';
 import { componentLogger, type Logger } from '../log/logger.js';
 import { ANONYMOUS } from './authn/user.js';
 import { impersonatedUser } from './authn/impersonation.js';
-import { runAs } from './authn/request-user.js';
 import { requestAttributes } from './authz/attributes.js';
 import { Authorizer, DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from './authz/authorizer.js';
 import { cachedRbacAuthorizer } from './authz/policy-cache.js';
@@ -486,26 +485,24 @@ export class ApiServer {
       log: this.log,
       user,
       serviceAccountTokens: this.tokenIssuer,
+      authorizer: this.authorizer,
     };
     if (isReview(r.group)) return serveReview(ctx, this.authorizer);
     try {
-      // The RBAC kinds' writes check what this user may grant (src/apiserver/authz/escalation.ts).
-      return await runAs({ user, authorizer: this.authorizer }, async () => {
-        switch (req.method) {
-          case 'GET':
-            return await handleGet(ctx);
-          case 'POST':
-            return await handleCreate(ctx);
-          case 'PUT':
-            return await handleUpdate(ctx);
-          case 'PATCH':
-            return await handlePatch(ctx);
-          case 'DELETE':
-            return await handleDelete(ctx);
-          default:
-            throw methodNotAllowed();
-        }
-      });
+      switch (req.method) {
+        case 'GET':
+          return await handleGet(ctx);
+        case 'POST':
+          return await handleCreate(ctx);
+        case 'PUT':
+          return await handleUpdate(ctx);
+        case 'PATCH':
+          return await handlePatch(ctx);
+        case 'DELETE':
+          return await handleDelete(ctx);
+        default:
+          throw methodNotAllowed();
+      }
     } catch (e) {
       if (e instanceof StoreUnavailableError) throw unavailable(e.message);
       throw e;

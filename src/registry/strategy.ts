@@ -8,6 +8,7 @@ import type { AdmissionLookups } from '../apiserver/admission.js';
 import type { Store } from '../storage/store.js';
 import type { ServiceNetwork } from './services/network.js';
 import type { UserInfo } from '../apiserver/authn.js';
+import type { RequestIdentity } from '../apiserver/authn/request-user.js';
 
 /** Which part of an object an update may change: all but status, status, or a subresource's part. */
 export type Subresource = '' | 'status' | 'finalize' | 'binding' | 'approval';
@@ -49,11 +50,19 @@ export interface Strategy {
   /**
    * After validation, before the object is stored: reserves what lives outside the object (a
    * Service's cluster IP and node ports) and may fill the object in with it. A dry run checks
-   * and fills in without reserving.
+   * and fills in without reserving. `requester` is who asks and what judges them (absent for the
+   * server's own writes): the RBAC kinds check what it may grant.
    */
-  beginCreate?(obj: KObject, env: WriteEnv, dryRun: boolean): Promise<FinishWrite | undefined>;
+  beginCreate?(obj: KObject, env: WriteEnv, dryRun: boolean, requester?: RequestIdentity): Promise<FinishWrite | undefined>;
   /** As beginCreate, for an update (called again on each compare-and-swap attempt). */
-  beginUpdate?(next: KObject, current: KObject, subresource: Subresource, env: WriteEnv, dryRun: boolean): Promise<FinishWrite | undefined>;
+  beginUpdate?(
+    next: KObject,
+    current: KObject,
+    subresource: Subresource,
+    env: WriteEnv,
+    dryRun: boolean,
+    requester?: RequestIdentity,
+  ): Promise<FinishWrite | undefined>;
   /** After the object is gone from the store: releases what it held. */
   afterDelete?(obj: KObject, env: WriteEnv): Promise<void>;
   /** Seconds a graceful delete waits (pods); 0 deletes at once. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../../api/object.js';
 import { ApiError } from '../errors.js';
-import { runAs } from '../authn/request-user.js';
+import type { RequestIdentity } from '../authn/request-user.js';
 import { Authorizer } from './authorizer.js';
 import { RbacAuthorizer } from './rbac.js';
 import { bindingStrategy, compactRules, compactString, roleStrategy } from './escalation.js';
@@ -50,7 +50,7 @@ bind('a', 'pods', 'alice');
 bind('b', 'pods', 'bob');
 bind('c', 'binder', 'bob');
 const authorizer = new Authorizer(['RBAC'], rbac);
-const as = (name: string, fn: () => Promise<unknown>) => runAs({ user: { name, groups: ['system:authenticated'] }, authorizer }, fn);
+const as = (name: string): RequestIdentity => ({ user: { name, groups: ['system:authenticated'] }, authorizer });
 const role = (rules: unknown[]) => ({ apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'r', namespace: 'ns' }, rules }) as KObject;
 const binding = (roleName: string) =>
   ({
@@ -75,9 +75,9 @@ test("upstream's compact rule strings, verbs merged per group and resource", () 
 });
 
 test('a Role may grant only what its writer holds', async () => {
-  await as('alice', () => roleStrategy.beginCreate!(role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]), env, false));
+  await roleStrategy.beginCreate!(role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]), env, false, as('alice'));
   await assert.rejects(
-    as('alice', () => roleStrategy.beginCreate!(role([{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'delete'] }]), env, false)),
+    roleStrategy.beginCreate!(role([{ apiGroups: [''], resources: ['pods', 'secrets'], verbs: ['get', 'delete'] }]), env, false, as('alice')),
     (e: ApiError) =>
       e.code === 403 &&
       e.message ===
@@ -89,14 +89,14 @@ test('a Role may grant only what its writer holds', async () => {
 });
 
 test("a binding needs the role's permissions or bind on the role", async () => {
-  await as('alice', () => bindingStrategy.beginCreate!(binding('pods'), env, false));
+  await bindingStrategy.beginCreate!(binding('pods'), env, false, as('alice'));
   await assert.rejects(
-    as('alice', () => bindingStrategy.beginCreate!(binding('secrets'), env, false)),
+    bindingStrategy.beginCreate!(binding('secrets'), env, false, as('alice')),
     (e: ApiError) => e.code === 403 && /rolebindings.rbac.authorization.k8s.io "x" is forbidden: user "alice"/.test(e.message),
   );
-  await as('bob', () => bindingStrategy.beginCreate!(binding('secrets'), env, false));
+  await bindingStrategy.beginCreate!(binding('secrets'), env, false, as('bob'));
   await assert.rejects(
-    as('bob', () => bindingStrategy.beginCreate!(binding('missing'), env, false)),
+    bindingStrategy.beginCreate!(binding('missing'), env, false, as('bob')),
     (e: ApiError) => e.message === 'rolebindings.rbac.authorization.k8s.io "x" is forbidden: clusterrole.rbac.authorization.k8s.io "missing" not found',
   );
 });

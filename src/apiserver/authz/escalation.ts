@@ -8,7 +8,7 @@ import type { KObject } from '../../api/object.js';
 import type { Strategy } from '../../registry/strategy.js';
 import { ApiError } from '../errors.js';
 import { SYSTEM_PRIVILEGED_GROUP, type UserInfo } from '../authn/user.js';
-import { currentIdentity, type RequestIdentity } from '../authn/request-user.js';
+import type { RequestIdentity } from '../authn/request-user.js';
 import type { Attributes } from './attributes.js';
 import { uncoveredRules } from './covers.js';
 
@@ -72,8 +72,7 @@ function allowed(id: RequestIdentity, verb: string, resource: string, namespace:
 const forbiddenOn = (plural: string, name: string) => (why: string) =>
   new ApiError(403, 'Forbidden', `${plural}.${G} ${JSON.stringify(name)} is forbidden: ${why}`, { name, group: G, kind: plural });
 
-function checkRole(obj: KObject): void {
-  const id = currentIdentity();
+function checkRole(obj: KObject, id: RequestIdentity | undefined): void {
   if (!id || privileged(id.user)) return;
   const namespace = obj.metadata.namespace ?? '';
   const plural = namespace ? 'roles' : 'clusterroles';
@@ -82,8 +81,7 @@ function checkRole(obj: KObject): void {
   confirmNoEscalation(id, namespace, (obj as Any).rules ?? [], forbiddenOn(plural, name));
 }
 
-function checkBinding(obj: KObject): void {
-  const id = currentIdentity();
+function checkBinding(obj: KObject, id: RequestIdentity | undefined): void {
   if (!id || privileged(id.user)) return;
   const namespace = obj.metadata.namespace ?? '';
   const plural = namespace ? 'rolebindings' : 'clusterrolebindings';
@@ -99,12 +97,12 @@ function checkBinding(obj: KObject): void {
 
 /** The write strategy of Role and ClusterRole. */
 export const roleStrategy: Strategy = {
-  beginCreate: async (obj) => (checkRole(obj), undefined),
-  beginUpdate: async (next, _current, subresource) => (subresource === '' ? checkRole(next) : undefined, undefined),
+  beginCreate: async (obj, _env, _dryRun, requester) => (checkRole(obj, requester), undefined),
+  beginUpdate: async (next, _current, subresource, _env, _dryRun, requester) => (subresource === '' ? checkRole(next, requester) : undefined, undefined),
 };
 
 /** The write strategy of RoleBinding and ClusterRoleBinding. */
 export const bindingStrategy: Strategy = {
-  beginCreate: async (obj) => (checkBinding(obj), undefined),
-  beginUpdate: async (next, _current, subresource) => (subresource === '' ? checkBinding(next) : undefined, undefined),
+  beginCreate: async (obj, _env, _dryRun, requester) => (checkBinding(obj, requester), undefined),
+  beginUpdate: async (next, _current, subresource, _env, _dryRun, requester) => (subresource === '' ? checkBinding(next, requester) : undefined, undefined),
 };

@@ -11,7 +11,7 @@ import { ApiError } from '../errors.js';
 import { nowRfc3339, type RestStorage } from '../rest-storage.js';
 import { collectionPrefix } from '../storage-keys.js';
 import type { SubresourceRest } from './rest.js';
-import { currentIdentity } from '../authn/request-user.js';
+import type { Ctx } from '../ctx.js';
 import { admitNodeRestriction, nodeRestrictionLookups } from '../admission/plugins/node-restriction.js';
 
 type Pod = KObject & { status?: { phase?: string; conditions?: Array<{ type: string; status: string }> } };
@@ -107,14 +107,21 @@ const withPodVersion = (options: DeleteOptions, pod: Pod): DeleteOptions =>
   options.preconditions?.resourceVersion ? options : { ...options, preconditions: { ...options.preconditions, resourceVersion: pod.metadata.resourceVersion } };
 
 /** POST pods/NAME/eviction: deletes the pod if no disruption budget covering it would be broken. */
-export async function evictPod(storage: RestStorage, r: ResourceType, namespace: string, name: string, eviction: KObject, dryRun: boolean): Promise<void> {
+export async function evictPod(
+  storage: RestStorage,
+  r: ResourceType,
+  namespace: string,
+  name: string,
+  eviction: KObject,
+  dryRun: boolean,
+  ctx?: Ctx,
+): Promise<void> {
   if (eviction.metadata.name && eviction.metadata.name !== name) {
     throw new ApiError(400, 'BadRequest', `name in URL does not match name in Eviction object`);
   }
   // pods/eviction's admission: NodeRestriction keeps a node to evicting its own pods.
-  const id = currentIdentity();
-  if (id) {
-    const a = { operation: 'CREATE' as const, resource: r, subresource: 'eviction', namespace, name, object: eviction, oldObject: undefined, user: id.user };
+  if (ctx?.user) {
+    const a = { operation: 'CREATE' as const, resource: r, subresource: 'eviction', namespace, name, object: eviction, oldObject: undefined, user: ctx.user };
     admitNodeRestriction(a, nodeRestrictionLookups(storage.lookups));
   }
   const options = (eviction.deleteOptions ?? {}) as DeleteOptions;

@@ -52,7 +52,7 @@ test('pod spec is immutable except images, deadline and added tolerations', () =
   assert.match(podValidator.update!(other, old)[0]!.detail ?? '', /pod updates may not change fields other than/);
 });
 
-test('pod defaults as a real cluster shows them (the default tolerations are admission's)', () => {
+test("pod defaults as a real cluster shows them (the default tolerations are admission's)", () => {
   const p = pod({
     containers: [
       { name: 'c', image: 'busybox', resources: { limits: { cpu: '1', memory: '1Gi' } } },
