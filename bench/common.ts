@@ -55,9 +55,16 @@ export async function startBerth(extraArgs: string[] = [], bin = join(import.met
   const t0 = performance.now();
   // BERTH_BENCH_PROF=DIR writes CPU profiles of the processes a bench starts there.
   const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
+  // BERTH_BENCH_SERVER_FLAGS: more `berth server` flags (after the bench's own: a repeated flag
+  // wins), to compare variants of one build, e.g. with some admission plugins off.
+  const more = (process.env.BERTH_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(
+    process.execPath,
+    [...prof, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs, ...more],
+    {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     // The ready line is a log line, on stderr with the rest of the server's log (passed on).

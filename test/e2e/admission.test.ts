@@ -4,7 +4,8 @@
 // back when a pod goes, and a LimitRange's defaults on a pod without resources and its max.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, eventually, kubectl, kubectlOk, startServer } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { BERTH, api, eventually, kubectl, kubectlOk, startServer } from './harness.js';
 
 const podYaml = (name: string, namespace: string, extra = '') => `apiVersion: v1
 kind: Pod
@@ -155,5 +156,44 @@ spec:
   } finally {
     await s.stop();
     s.cleanup();
+  }
+});
+
+test('--disable-admission-plugins: ServiceAccount and DefaultTolerationSeconds off leave pods as written; a wrong name is one line and exit 1', async () => {
+  const bad = spawnSync(process.execPath, [BERTH, 'server', '--data-dir', '/nonexistent/berth-never', '--disable-admission-plugins', 'ServiceAccount,Nope'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(bad.stderr, /disable-admission-plugins plugin "Nope" is unknown/);
+
+  const s = await startServer({ args: ['--disable-admission-plugins', 'ServiceAccount,DefaultTolerationSeconds'] });
+  try {
+    kubectlOk(s, ['run', 'bare', '--image=busybox']);
+    const bare = JSON.parse(kubectlOk(s, ['get', 'pod', 'bare', '-o', 'json']));
+    assert.equal(bare.spec.volumes, undefined, 'no token volume');
+    assert.equal(bare.spec.containers[0].volumeMounts, undefined);
+    assert.equal(bare.spec.tolerations, undefined, 'no default tolerations');
+  } finally {
+    await s.stop();
+    s.cleanup();
+  }
+  // With the defaults, the same pod gets both (the other test's server has every plugin).
+  const d = await startServer();
+  try {
+    kubectlOk(d, ['run', 'full', '--image=busybox']);
+    const full = JSON.parse(kubectlOk(d, ['get', 'pod', 'full', '-o', 'json']));
+    assert.match(full.spec.volumes[0].name, /^kube-api-access-[a-z0-9]{5}$/);
+    assert.deepEqual(
+      full.spec.tolerations.map((t: { key: string; tolerationSeconds: number }) => [t.key, t.tolerationSeconds]),
+      [
+        ['node.kubernetes.io/not-ready', 300],
+        ['node.kubernetes.io/unreachable', 300],
+      ],
+    );
+  } finally {
+    await d.stop();
+    d.cleanup();
   }
 });
