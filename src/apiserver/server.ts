@@ -162,18 +162,21 @@ export class ApiServer {
     for (const deadline = Date.now() + 10_000; [...this.storage.caches.values()].some((c) => c.behind()) && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    this.tokenIssuer = new TokenIssuer({
-      key: await loadSigningKey(this.opts.store, this.opts.serviceAccountKeyPath),
-      issuer: this.opts.serviceAccountIssuer,
-      maxExpirationSeconds: this.opts.serviceAccountMaxTokenExpirationSeconds,
-    });
-    this.saAuthn = new ServiceAccountAuthenticator(this.tokenIssuer, storageLookup(this.storage));
+    // A first start generates the key off the thread while the caches and bootstrap go on.
+    const signingKey = loadSigningKey(this.opts.store, this.opts.serviceAccountKeyPath);
+    signingKey.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
 
     await this.rbacCache.start();
     await this.nodeGraph.start();
     await this.bootstrap();
     this.namespaces = new NamespaceLifecycle(this.storage, this.opts.pki.caCert, this.log);
     await this.namespaces.start();
+    this.tokenIssuer = new TokenIssuer({
+      key: await signingKey,
+      issuer: this.opts.serviceAccountIssuer,
+      maxExpirationSeconds: this.opts.serviceAccountMaxTokenExpirationSeconds,
+    });
+    this.saAuthn = new ServiceAccountAuthenticator(this.tokenIssuer, storageLookup(this.storage));
     this.server = createServer(
       {
         cert: this.opts.pki.serverCert,

@@ -3,7 +3,8 @@
 // others issued, so the pair lives in the store under a key of its own, created once (the first
 // server to start wins the create; the others read what it wrote); a copy is kept under the data
 // dir (DATA_DIR/pki/service-account.key, mode 0600) as the key files of upstream's servers are.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyExistsError, type Store } from '../../storage/store.js';
@@ -24,9 +25,12 @@ function fromPem(pem: string): SigningKey {
   return { privateKey, publicKey, kid: keyId(publicKey) };
 }
 
-function generatePem(): string {
-  // RSA 2048 with RS256, as the key files kubeadm and k3s create.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/**
+ * RSA 2048 with RS256, as the key files kubeadm and k3s create. Generated on libuv's pool: it
+ * takes 0.1 to 0.3 s, which a first start spends on other work meanwhile.
+ */
+async function generatePem(): Promise<string> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
@@ -37,7 +41,7 @@ function generatePem(): string {
 export async function loadSigningKey(store: Store, copyPath?: string): Promise<SigningKey> {
   let pem = (await store.get(SIGNING_KEY_STORE_KEY))?.value;
   if (pem === undefined) {
-    const candidate = copyPath && existsSync(copyPath) ? readFileSync(copyPath, 'utf8') : generatePem();
+    const candidate = copyPath && existsSync(copyPath) ? readFileSync(copyPath, 'utf8') : await generatePem();
     try {
       pem = (await store.create(SIGNING_KEY_STORE_KEY, candidate)).value;
     } catch (e) {
