@@ -3,11 +3,13 @@
 // below R. Writes arriving in the same event-loop turn share one transaction (group commit).
 // Each is acknowledged, and shown to readers and watchers, only once the WAL holding it is on
 // disk, so an acknowledged write survives kill -9 and a power cut alike. SQLite's own fsync at
-// commit (synchronous=FULL) would block the only thread for the disk's flush (about 5 ms here,
-// a fifth of a busy server's time): the WAL is flushed instead by an fdatasync on libuv's thread
-// pool while the next transactions commit, and one flush covers every commit made before it
+// commit (synchronous=FULL) would block the only thread for the disk's flush (about 5 ms on a
+// busy disk, a fifth of a busy server's time): the WAL is flushed instead by an fdatasync of our
+// own, on libuv's thread pool while the next transactions commit once flushes are slow, on the
+// thread while the disk answers fast (wal-sync.ts); one flush covers every commit made before it
 // started.
-import { chmodSync, closeSync, fdatasync, openSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import { AdaptiveSync } from './wal-sync.js';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
 import {
@@ -75,6 +77,7 @@ export class SqliteStore implements Store {
   private idleWaiters: Array<() => void> = [];
   private walFd?: number;
   private readonly syncWal: () => Promise<void>;
+  private readonly walSync = new AdaptiveSync();
   private compacted: number;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
@@ -359,7 +362,7 @@ export class SqliteStore implements Store {
     // locking, stays the same file until close: a checkpoint rewinds it, never replaces it.
     this.walFd ??= openSync(`${this.path}-wal`, 'r');
     const fd = this.walFd;
-    return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+    return this.walSync.flush(fd);
   }
 
   private notify(events: StoreEvent[]): void {
