@@ -1,7 +1,8 @@
 // EventRecorder: core/v1 Events about objects, as client-go's record package writes them.
 // Repeats of the same (object, type, reason, message) become one Event whose count and
-// lastTimestamp grow (the correlator's aggregation, simplified: no "similar events" folding).
-// Writes go out one at a time in the background, so recording never blocks the caller.
+// lastTimestamp grow; similar events are folded and a source's events about one object are
+// rate-limited as client-go's correlator does (event-correlator.ts). Writes go out one at a time
+// in the background, so recording never blocks the caller.
 import type { Event, EventSource, ObjectReference } from 'kubernetes-types/core/v1';
 import { isNotFound } from './errors.js';
 import { resources } from './paths.js';
@@ -9,6 +10,7 @@ import type { RestClient } from './rest.js';
 import { rfc3339 } from './time.js';
 import type { KubeObject, Mutable } from './types.js';
 import { componentLogger } from '../log/logger.js';
+import { EventCorrelator } from './event-correlator.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -22,6 +24,8 @@ export interface EventRecorderOptions {
   maxPending?: number;
   /** Distinct events remembered for aggregation (client-go: 4096). */
   cacheSize?: number;
+  /** Folding and rate limiting (default: client-go's correlator on the wall clock). */
+  correlator?: EventCorrelator;
   log?: (msg: string) => void;
 }
 
@@ -54,22 +58,34 @@ export class EventRecorder {
   private seq = 0;
   private readonly log: (msg: string) => void;
   private readonly source: EventSource;
+  private readonly correlator: EventCorrelator;
 
   constructor(private readonly opts: EventRecorderOptions) {
     this.log = opts.log ?? componentLogger('client');
     this.source = opts.host ? { component: opts.component, host: opts.host } : { component: opts.component };
+    this.correlator = opts.correlator ?? new EventCorrelator();
   }
 
   /** Records an event about obj (an object, or a reference to one); written in the background. */
   event(obj: KubeObject | ObjectReference, type: EventType, reason: string, message: string): void {
     const ref = isObject(obj) ? objectReference(obj) : obj;
+    const c = this.correlator.correlate({
+      component: this.source.component ?? '',
+      host: this.source.host ?? '',
+      object: [ref.kind ?? '', ref.namespace ?? '', ref.name ?? '', ref.uid ?? '', ref.apiVersion ?? ''],
+      fieldPath: ref.fieldPath ?? '',
+      type,
+      reason,
+      message,
+    });
+    if (c.skip) return;
     if (this.pending >= (this.opts.maxPending ?? 1000)) {
       if (this.dropped++ % 100 === 0) this.log(`events: ${this.opts.component}: dropping events, ${this.pending} waiting to be written`);
       return;
     }
     this.pending++;
     this.tail = this.tail
-      .then(() => this.write(ref, type, reason, message))
+      .then(() => this.write(ref, type, reason, c.message, c.key))
       .catch((e) => this.log(`events: ${this.opts.component}: ${(e as Error).message}`))
       .finally(() => this.pending--);
   }
@@ -79,21 +95,9 @@ export class EventRecorder {
     return this.tail;
   }
 
-  private async write(ref: ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+  /** key: the correlator's, the same for repeats of this event (or of its aggregate). */
+  private async write(ref: ObjectReference, type: EventType, reason: string, message: string, key: string): Promise<void> {
     const { client } = this.opts;
-    const key = [
-      this.source.component,
-      this.source.host,
-      ref.kind,
-      ref.namespace,
-      ref.name,
-      ref.uid,
-      ref.apiVersion,
-      ref.fieldPath,
-      type,
-      reason,
-      message,
-    ].join('\0');
     const now = rfc3339();
     const seen = this.cache.get(key);
     if (seen) {
