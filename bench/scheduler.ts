@@ -326,7 +326,12 @@ async function runWorkload(
   // and no ServiceAccount admission, as its test server (test/integration/util InitTestAPIServer:
   // there is no token controller, and the token volume would double every pod). Priority stays:
   // the templates name PriorityClasses.
-  const server = await startBerth(['--disable-scheduler', '--disable-controller-manager', '--disable-admission-plugins', 'ServiceAccount,TaintNodesByCondition']);
+  const server = await startBerth([
+    '--disable-scheduler',
+    '--disable-controller-manager',
+    '--disable-admission-plugins',
+    'ServiceAccount,TaintNodesByCondition',
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'berth-schedbench-'));
   const config = join(dir, 'scheduler.yaml');
   writeFileSync(
