@@ -5,7 +5,7 @@ import { resourceByKey, type ResourceType } from '../registry/index.js';
 import type { Store } from '../storage/store.js';
 import type { AdmissionLookups } from './admission/types.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import type { WatchCache } from './watch-cache.js';
+import type { CacheEntry, WatchCache } from './watch-cache.js';
 import { decodeObject } from './stored-form.js';
 
 export class CachedLookups implements AdmissionLookups {
@@ -31,10 +31,21 @@ export class CachedLookups implements AdmissionLookups {
     return this.list('storageclasses.storage.k8s.io');
   }
 
+  /**
+   * Each version of what get() finds, decoded once: every pod created looks up its namespace
+   * and its ServiceAccount, and the watch cache keeps only their JSON. Keyed by the cache's
+   * entry, so a new version is decoded anew and a superseded one is forgotten with its entry.
+   */
+  private readonly decoded = new WeakMap<CacheEntry, KObject>();
+
   get(resourceKey: string, namespace: string | undefined, name: string): KObject | undefined {
     const r = resourceByKey(resourceKey);
     const key = objectKey(r, namespace, name);
-    return this.cacheOf(r).get(key)?.obj ?? this.live.get(key);
+    const entry = this.cacheOf(r).get(key);
+    if (!entry) return this.live.get(key);
+    let obj = this.decoded.get(entry);
+    if (!obj) this.decoded.set(entry, (obj = entry.obj));
+    return obj;
   }
 
   list(resourceKey: string, namespace?: string): KObject[] {
