@@ -34,3 +34,42 @@ test("admission look-ups decode each version of an object once, and see a new ve
     store.close();
   }
 });
+
+test('admission look-ups keep listed objects decoded per version, except pods, which are read one-off', async () => {
+  const store = new SqliteStore(join(dir, 'm.db'));
+  const storage = new RestStorage(store, resources, { log: () => {} });
+  await storage.ready();
+  try {
+    await storage.create(resourceByKey('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+    await storage.create(resourceByKey('serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team' } });
+    await storage.create(resourceByKey('pods'), {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'team' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    await storage.create(resourceByKey('priorityclasses.scheduling.k8s.io'), {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'high' },
+      value: 1000,
+    });
+    const classes = storage.lookups.listPriorityClasses();
+    assert.deepEqual(
+      classes.map((c) => c.metadata.name),
+      ['high'],
+    );
+    assert.deepEqual(storage.lookups.listPriorityClasses(), classes);
+    assert.ok(
+      storage.lookups.listPriorityClasses().every((c, i) => c === classes[i]),
+      'the same versions are not decoded again',
+    );
+    const [pod] = storage.lookups.list('pods', 'team');
+    assert.equal(pod?.metadata.name, 'p');
+    assert.notEqual(storage.lookups.list('pods', 'team')[0], pod, 'a pod is decoded for the one read');
+    assert.notEqual(storage.lookups.get('pods', 'team', 'p'), pod);
+  } finally {
+    for (const c of storage.caches.values()) c.stop();
+    store.close();
+  }
+});
