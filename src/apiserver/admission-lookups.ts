@@ -5,7 +5,7 @@ import { resourceByKey, type ResourceType } from '../registry/index.js';
 import type { Store } from '../storage/store.js';
 import type { AdmissionLookups } from './admission/types.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
-import type { WatchCache } from './watch-cache.js';
+import type { CacheEntry, WatchCache } from './watch-cache.js';
 import { decodeObject } from './stored-form.js';
 
 export class CachedLookups implements AdmissionLookups {
@@ -31,10 +31,28 @@ export class CachedLookups implements AdmissionLookups {
     return this.list('storageclasses.storage.k8s.io');
   }
 
+  /**
+   * Each version of what admission finds, decoded once: every pod created looks up its
+   * namespace, its ServiceAccount, the PriorityClasses, LimitRanges and ResourceQuotas, and the
+   * watch cache keeps only their JSON. Keyed by the cache's entry, so a new version is decoded
+   * anew and a superseded one is forgotten with its entry. Pods are the exception: they are
+   * read one-off (PodSecurity on a namespace's label change, NodeRestriction on a node's
+   * delete), and keeping every pod of a namespace decoded would undo the cache's saving.
+   */
+  private readonly decoded = new WeakMap<CacheEntry, KObject>();
+
+  private objectOf(resourceKey: string, entry: CacheEntry): KObject {
+    if (resourceKey === 'pods') return entry.obj;
+    let obj = this.decoded.get(entry);
+    if (!obj) this.decoded.set(entry, (obj = entry.obj));
+    return obj;
+  }
+
   get(resourceKey: string, namespace: string | undefined, name: string): KObject | undefined {
     const r = resourceByKey(resourceKey);
     const key = objectKey(r, namespace, name);
-    return this.cacheOf(r).get(key)?.obj ?? this.live.get(key);
+    const entry = this.cacheOf(r).get(key);
+    return entry ? this.objectOf(resourceKey, entry) : this.live.get(key);
   }
 
   list(resourceKey: string, namespace?: string): KObject[] {
@@ -44,7 +62,7 @@ export class CachedLookups implements AdmissionLookups {
     const seen = new Set<string>();
     for (const e of this.cacheOf(r).values()) {
       if (!e.key.startsWith(prefix)) continue;
-      out.push(e.obj);
+      out.push(this.objectOf(resourceKey, e));
       seen.add(e.key);
     }
     for (const [key, o] of this.live) if (key.startsWith(prefix) && !seen.has(key)) out.push(o);

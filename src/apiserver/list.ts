@@ -2,6 +2,7 @@
 // and the choice between the watch cache (recent, in memory) and the store (exact revisions).
 import type { KObject } from '../api/object.js';
 import { fieldValue, type ResourceType } from '../registry/index.js';
+import { attrsFunc, type SelectionAttrs } from './selection-attrs.js';
 import { parseSelector, SelectorError } from '../api/labels.js';
 import { FieldSelectorError, matchesFieldSelector, parseFieldSelector, type FieldRequirement } from '../api/fields.js';
 import { CompactedError } from '../storage/store.js';
@@ -9,7 +10,7 @@ import { badRequest, expired, tooLargeResourceVersion } from './errors.js';
 import type { RestStorage } from './rest-storage.js';
 import { validateListOptions } from './list-options.js';
 import { collectionPrefix } from './storage-keys.js';
-import { decode, type Snapshot } from './watch-cache.js';
+import { decode, type AttrsFilter, type Snapshot } from './watch-cache.js';
 
 export interface Item {
   obj: KObject;
@@ -23,7 +24,8 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
-export type ObjectFilter = (obj: KObject) => boolean;
+/** A request's selectors, tested on an object's labels and selectable fields (selection-attrs.ts). */
+export type ObjectFilter = AttrsFilter;
 
 /** Builds the filter of a request's labelSelector and fieldSelector (400 when malformed). */
 export function requestFilter(r: ResourceType, q: URLSearchParams): ObjectFilter | undefined {
@@ -47,7 +49,8 @@ export function requestFilter(r: ResourceType, q: URLSearchParams): ObjectFilter
     }
   }
   if (labels.empty() && !fields.length) return undefined;
-  return (obj) => labels.matches(obj.metadata?.labels) && matchesFieldSelector(fields, (f) => fieldValue(r, obj, f));
+  // Every field named is one of the kind's (checked above), so each has its value in the attributes.
+  return (a: SelectionAttrs) => labels.matches(a.labels) && matchesFieldSelector(fields, (f) => a.fields[f]);
 }
 
 interface ContinueToken {
@@ -112,14 +115,14 @@ export async function listObjects(
     await cache.revision();
     const snap = cache.snapshotAt(t.rv);
     if (snap) return page(snap, prefix, prefix + t.start, t.rv, limit, filter);
-    return storeList(storage, prefix, t.rv, prefix + t.start, limit, filter, true);
+    return storeList(storage, r, prefix, t.rv, prefix + t.start, limit, filter, true);
   }
   const exact = rvMatch === 'Exact' || (rvMatch === '' && limit > 0 && rv !== '' && rv !== '0');
   if (exact && rv !== '0') {
     await cache.revision();
     const snap = cache.snapshotAt(Number(rv));
     if (snap) return page(snap, prefix, prefix, Number(rv), limit, filter);
-    return storeList(storage, prefix, Number(rv), prefix, limit, filter, false);
+    return storeList(storage, r, prefix, Number(rv), prefix, limit, filter, false);
   }
 
   // The rest from memory: RV "" (a consistent read: the cache is current), "0" (any state; as
@@ -127,7 +130,7 @@ export async function listObjects(
   // that may lag the store (etcd) answers only RV "0" and revisions it has reached; the rest is
   // a read of the store, as upstream does without progress notifications.
   if (!storage.store.synchronousWatch && rv !== '0' && (rv === '' || Number(rv) > (await cache.revision()))) {
-    return storeList(storage, prefix, 0, prefix, limit, filter, false);
+    return storeList(storage, r, prefix, 0, prefix, limit, filter, false);
   }
   const cur = await cache.revision();
   if (rv && Number(rv) > cur) {
@@ -148,7 +151,7 @@ export function page(snap: Snapshot, prefix: string, start: string, revision: nu
   let lastKey = '';
   for (; i < end && (limit === 0 || items.length < limit); i++) {
     const e = snap.entries[i]!;
-    if (filter && !filter(e.obj)) continue;
+    if (filter && !filter(e)) continue;
     items.push(e);
     lastKey = e.key;
   }
@@ -162,6 +165,7 @@ export function page(snap: Snapshot, prefix: string, start: string, revision: nu
 
 async function storeList(
   storage: RestStorage,
+  r: ResourceType,
   prefix: string,
   revision: number,
   start: string,
@@ -174,6 +178,7 @@ async function storeList(
   let startKey = start;
   let more = false;
   let lastKey = '';
+  const attrsOf = attrsFunc(r);
   if (revision > 0) {
     // A revision the store has not reached: upstream's "too large resource version" (etcd's
     // future-revision error), not an internal error.
@@ -189,7 +194,7 @@ async function storeList(
       for (const kv of page.items) {
         lastKey = kv.key;
         const d = decode(kv.value, kv.modRevision);
-        if (filter && !filter(d.obj)) continue;
+        if (filter && !filter(attrsOf(d.obj))) continue;
         items.push(d);
         if (limit > 0 && items.length === limit) break;
       }

@@ -20,6 +20,7 @@ import { serviceNetwork, type ServiceNetwork } from '../registry/services/networ
 import { rfc3339 } from '../client/time.js';
 import { collectionPrefix, objectKey } from './storage-keys.js';
 import { HistoryBudget, WatchCache } from './watch-cache.js';
+import { attrsFunc } from './selection-attrs.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
@@ -99,7 +100,7 @@ export class RestStorage {
     this.env = { store, serviceNetwork: limits.serviceNetwork ?? serviceNetwork() };
     this.log = limits.log ?? ((m) => process.stderr.write(`berth: ${m}\n`));
     const budget = new HistoryBudget(limits.historyBytes);
-    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget));
+    for (const r of resources) this.caches.set(r.key, new WatchCache(store, collectionPrefix(r), undefined, budget, attrsFunc(r)));
     this.lookups = new CachedLookups(store, (r) => this.cache(r));
   }
 

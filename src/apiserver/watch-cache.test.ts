@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../storage/sqlite.js';
 import { ExpiredError, HistoryBudget, WatchCache, type CacheEntry, type WatchEventType } from './watch-cache.js';
+import { attrsFunc, type SelectionAttrs } from './selection-attrs.js';
+import { resourceByKey } from '../registry/index.js';
 
 const obj = (name: string, labels: Record<string, string> = {}) =>
   JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name, namespace: 'ns', labels } });
@@ -58,7 +60,7 @@ test('watch cache: replays from a revision, filters by selector with enter/leave
   await withCache(async (store, cache) => {
     const a = await store.create('/registry/configmaps/ns/a', obj('a', { app: 'x' }));
     const r = recorder();
-    const matchX = (o: { metadata: { labels?: Record<string, string> } }) => o.metadata.labels?.app === 'x';
+    const matchX = (a: { labels?: Record<string, string> }) => a.labels?.app === 'x';
     const a2 = await store.update('/registry/configmaps/ns/a', obj('a', { app: 'y' }), a.modRevision);
     await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/', filter: matchX }, r.watcher);
     // Leaving the selector is DELETED (of the old object, at the new revision).
@@ -173,25 +175,59 @@ test('watch cache: the history budget bounds the window by bytes; a watch from a
   }
 });
 
-test('watch cache: a superseded version is kept only as JSON, the current one decoded once', async () => {
+test('watch cache: every version is kept as JSON and selection attributes; the watchers of a change share its one decoding', async () => {
   await withCache(async (store, cache) => {
     const a = await store.create('/registry/configmaps/ns/a', obj('a', { v: '1' }));
-    const r = recorder();
-    const old: CacheEntry[] = [];
-    await cache.watch(
-      { fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' },
-      { send: (_t, e) => old.push(e), expire: r.watcher.expire },
-    );
-    const first = cache.get('/registry/configmaps/ns/a')!;
-    assert.equal(first.obj, first.obj, 'the current version keeps one decoded object');
+    const listed = cache.get('/registry/configmaps/ns/a')!;
+    assert.notEqual(listed.obj, listed.obj, 'each read of a stored version decodes its JSON afresh');
+    assert.deepEqual(listed.labels, { v: '1' });
+    assert.equal(listed.fields['metadata.name'], 'a');
+    const seen: Array<[string, unknown]> = [];
+    const watcher = (name: string) => ({ send: (_t: WatchEventType, e: CacheEntry) => seen.push([name, e.obj]), expire: () => {} });
+    await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, watcher('w1'));
+    await cache.watch({ fromRevision: a.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, watcher('w2'));
     await store.update('/registry/configmaps/ns/a', obj('a', { v: '2' }), a.modRevision);
     await tick();
-    assert.notEqual(first.obj, first.obj, 'history is decoded afresh from its JSON, not kept decoded');
-    assert.deepEqual(first.obj.metadata.labels, { v: '1' });
+    assert.deepEqual(
+      seen.map(([w]) => w),
+      ['w1', 'w2'],
+    );
+    assert.equal(seen[0]![1], seen[1]![1], 'one decoded object for every watcher of the change');
     const current = cache.get('/registry/configmaps/ns/a')!;
-    assert.equal(current.obj, current.obj);
-    assert.equal(old[0], current);
+    assert.notEqual(current.obj, seen[0]![1], 'once delivered, the current version too keeps only its JSON');
+    assert.deepEqual(current.obj.metadata.labels, { v: '2' });
+    assert.deepEqual(current.labels, { v: '2' });
+    assert.deepEqual(listed.obj.metadata.labels, { v: '1' }, 'history still decodes to what it was');
   });
+});
+
+test("watch cache: selectors test the kind's selectable fields, kept per version: entering is ADDED, leaving DELETED", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-wc-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  const cache = new WatchCache(store, '/registry/pods/', undefined, undefined, attrsFunc(resourceByKey('pods')));
+  const pod = (phase: string) => JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', namespace: 'ns' }, status: { phase } });
+  const running = (a: SelectionAttrs) => a.fields['status.phase'] === 'Running';
+  try {
+    await cache.whenReady();
+    const p1 = await store.create('/registry/pods/ns/p', pod('Pending'));
+    const r = recorder();
+    await cache.watch({ fromRevision: p1.modRevision, sendInitialEvents: false, prefix: '/registry/pods/', filter: running }, r.watcher);
+    assert.equal((await cache.list('/registry/pods/', running)).items.length, 0);
+    const p2 = await store.update('/registry/pods/ns/p', pod('Running'), p1.modRevision);
+    await tick();
+    assert.equal((await cache.list('/registry/pods/', running)).items.length, 1);
+    const p3 = await store.update('/registry/pods/ns/p', pod('Succeeded'), p2.modRevision);
+    await tick();
+    assert.deepEqual(r.seen, [
+      ['ADDED', 'p', String(p2.modRevision)],
+      ['DELETED', 'p', String(p3.modRevision)],
+    ]);
+    assert.equal((await cache.list('/registry/pods/', running)).items.length, 0);
+  } finally {
+    cache.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('watch cache snapshots: the sorted view follows creates, updates and deletes, and a snapshot keeps its state', async () => {

@@ -4,31 +4,41 @@
 import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 import { decodeObject } from './stored-form.js';
+import { metadataAttrs, type AttrsFunc, type SelectionAttrs } from './selection-attrs.js';
 
 /**
- * One version of an object. The current version keeps its decoded form for lists, gets and
- * selectors; once superseded it is history kept only as its JSON (one copy, not two: a 900 KB
- * object would otherwise cost twice that for every event in the window), and is decoded again
- * on the rare occasions history is read (a watch replaying from an older resourceVersion).
+ * One version of an object: its JSON (what GETs, lists and watches write) and what selectors
+ * read of it (labels and selectable fields, as upstream's storeElement), not its decoded form.
+ * A pod decoded takes about twice the memory of its JSON, and with both the cache held three
+ * times the JSON for every object of the cluster. The decoded object is kept only while the
+ * change that made it is handed to the watchers (each would otherwise parse it again); after
+ * that `obj` parses the JSON for the few readers that need the object (tables, YAML, admission
+ * look-ups), each of which gets its own copy.
  */
-export class CacheEntry {
+export class CacheEntry implements SelectionAttrs {
   private decoded?: KObject;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  readonly fields: Readonly<Record<string, string>>;
 
   constructor(
     readonly key: string,
     /** The object serialized once, resourceVersion included. */
     readonly json: string,
     readonly rev: number,
+    attrs: SelectionAttrs,
     obj?: KObject,
   ) {
+    this.labels = attrs.labels;
+    this.fields = attrs.fields;
     this.decoded = obj;
   }
 
+  /** The object; not to be modified (while its change is delivered, every watcher shares it). */
   get obj(): KObject {
     return this.decoded ?? (JSON.parse(this.json) as KObject);
   }
 
-  /** This version is history now: drop the decoded copy. */
+  /** Its change is delivered: drop the decoded copy. */
   keepEncodedOnly(): void {
     this.decoded = undefined;
   }
@@ -48,8 +58,11 @@ export interface CacheWatchOptions {
   fromRevision: number;
   sendInitialEvents: boolean;
   prefix: string;
-  filter?: (obj: KObject) => boolean;
+  filter?: AttrsFilter;
 }
+
+/** A label and field selector's test, on what the cache keeps of each object. */
+export type AttrsFilter = (attrs: SelectionAttrs) => boolean;
 
 export interface CacheWatcher {
   send(type: WatchEventType, entry: CacheEntry): void;
@@ -106,9 +119,10 @@ export function decode(value: string, rev: number): { obj: KObject; json: string
   return { obj, json: JSON.stringify(obj) };
 }
 
-export function entryFromKV(key: string, value: string, rev: number): CacheEntry {
+/** A version read from the store, still holding its decoded object (see CacheEntry). */
+export function entryFromKV(key: string, value: string, rev: number, attrsOf: AttrsFunc): CacheEntry {
   const { obj, json } = decode(value, rev);
-  return new CacheEntry(key, json, rev, obj);
+  return new CacheEntry(key, json, rev, attrsOf(obj), obj);
 }
 
 /** How many superseded snapshots a cache keeps for the continue tokens of lists in progress. */
@@ -194,6 +208,8 @@ export class WatchCache {
     readonly prefix: string,
     private readonly capacity = DEFAULT_CAPACITY,
     private readonly budget = new HistoryBudget(),
+    /** The labels and selectable fields of the cache's kind. */
+    private readonly attrsOf: AttrsFunc = metadataAttrs,
   ) {
     budget.register(this);
     this.ready = this.init();
@@ -223,19 +239,19 @@ export class WatchCache {
   }
 
   /** Current objects under a prefix, sorted by key as the store would list them. */
-  async list(prefix: string, filter?: (obj: KObject) => boolean): Promise<{ items: CacheEntry[]; revision: number }> {
+  async list(prefix: string, filter?: AttrsFilter): Promise<{ items: CacheEntry[]; revision: number }> {
     const revision = await this.revision();
     return { items: this.matching(prefix, filter), revision };
   }
 
   /** The matching objects as they are now, sorted by key; synchronous, so nothing changes meanwhile. */
-  private matching(prefix: string, filter?: (obj: KObject) => boolean): CacheEntry[] {
+  private matching(prefix: string, filter?: AttrsFilter): CacheEntry[] {
     const snap = this.snapshot();
     const [start, end] = snap.range(prefix);
     const items: CacheEntry[] = [];
     for (let i = start; i < end; i++) {
       const e = snap.entries[i]!;
-      if (!filter || filter(e.obj)) items.push(e);
+      if (!filter || filter(e)) items.push(e);
     }
     return items;
   }
@@ -332,7 +348,7 @@ export class WatchCache {
   async watch(opts: CacheWatchOptions, watcher: CacheWatcher): Promise<() => void> {
     const revision = await this.revision();
     const reg: Registered = { opts, watcher };
-    const matches = (e: CacheEntry) => e.key.startsWith(opts.prefix) && (!opts.filter || opts.filter(e.obj));
+    const matches = (e: CacheEntry) => e.key.startsWith(opts.prefix) && (!opts.filter || opts.filter(e));
     // From here to the registration nothing awaits: an event applied in between would be in
     // neither the initial state nor the watch.
     if (opts.sendInitialEvents || opts.fromRevision === 0) {
@@ -386,7 +402,12 @@ export class WatchCache {
     for (;;) {
       const page = await this.store.list(this.prefix, { limit: 5000, startKey: start, revision: revision || undefined });
       revision = page.revision;
-      for (const kv of page.items) objects.set(kv.key, entryFromKV(kv.key, kv.value, kv.modRevision));
+      for (const kv of page.items) {
+        const e = entryFromKV(kv.key, kv.value, kv.modRevision, this.attrsOf);
+        // No watcher to hand it to: the JSON alone from the start.
+        e.keepEncodedOnly();
+        objects.set(kv.key, e);
+      }
       if (!page.more) break;
       start = page.items.at(-1)!.key + '\0';
     }
@@ -495,7 +516,7 @@ export class WatchCache {
   private apply(events: StoreEvent[]): void {
     for (const se of events) {
       const prev = this.objects.get(se.kv.key);
-      const entry = entryFromKV(se.kv.key, se.kv.value, se.kv.modRevision);
+      const entry = entryFromKV(se.kv.key, se.kv.value, se.kv.modRevision, this.attrsOf);
       let type: WatchEventType;
       if (se.type === 'delete') {
         this.objects.delete(se.kv.key);
@@ -512,11 +533,10 @@ export class WatchCache {
         // A watch may start past what the cache has applied (its resourceVersion came from a
         // quorum read of etcd): events it has already seen are not sent again.
         if (!o.sendInitialEvents && o.fromRevision > 0 && ev.rev <= o.fromRevision) continue;
-        this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e.obj)));
+        this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e)));
       }
-      // Delivered: the superseded version (and a deleted object) are history from now on.
-      prev?.keepEncodedOnly();
-      if (type === 'DELETED') entry.keepEncodedOnly();
+      // Delivered: from now on only the JSON (the superseded version was kept so already).
+      entry.keepEncodedOnly();
       this.push(ev);
     }
     this.checkCaughtUp();
@@ -578,8 +598,9 @@ function sameRevisions(objects: Map<string, CacheEntry>, keys: Map<string, numbe
   return true;
 }
 
+/** The version `e` as of a later revision (a watcher's DELETED for an object leaving its selector). */
 function withRevision(e: CacheEntry, rev: number): CacheEntry {
   const obj = JSON.parse(e.json) as KObject;
   obj.metadata.resourceVersion = String(rev);
-  return new CacheEntry(e.key, JSON.stringify(obj), rev, obj);
+  return new CacheEntry(e.key, JSON.stringify(obj), rev, e, obj);
 }

@@ -72,13 +72,15 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
       return;
     }
     if (w.output === 'table') {
+      // Decoded once here: outside the delivery of its change, the entry parses its JSON each time.
+      const obj = entry!.obj;
       // Only the first event carries the column definitions, as upstream.
       const table = {
         kind: 'Table',
         apiVersion: 'meta.k8s.io/v1',
-        metadata: { resourceVersion: entry!.obj.metadata.resourceVersion },
+        metadata: { resourceVersion: obj.metadata.resourceVersion },
         columnDefinitions: firstTable ? r.printer.columns : [],
-        rows: [tableRow(r, entry!.obj, new Date(), w.includeObject)],
+        rows: [tableRow(r, obj, new Date(), w.includeObject)],
       };
       firstTable = false;
       write(JSON.stringify({ type, object: table }) + '\n');

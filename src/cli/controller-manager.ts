@@ -11,6 +11,7 @@ import { ComponentClients } from './component-clients.js';
 import { nodeIpamOptions, type NodeIpamFlags } from './node-ipam-flags.js';
 import { componentLogger } from '../log/logger.js';
 import { awaitParentGo, exitWithParent } from './restarting-child.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 export type RunningControllerManager = LeaderElected;
 
@@ -97,6 +98,7 @@ export async function controllerClients(clients: ComponentClients): Promise<(con
 
 /** `berth controller-manager --kubeconfig FILE`. */
 export async function runControllerManagerCommand(flags: ControllerManagerFlags): Promise<void> {
+  limitHeapGrowth();
   // Run by `berth server`: gone with it.
   exitWithParent(log, 'server');
   const opts = controllerOptions(flags);

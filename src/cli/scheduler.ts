@@ -11,6 +11,7 @@ import { componentLogger } from '../log/logger.js';
 import { serveMetrics } from '../metrics/registry.js';
 import { parseListen } from './flags.js';
 import { awaitParentGo, exitWithParent } from './restarting-child.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 export interface RunningScheduler {
   stop(): Promise<void>;
@@ -58,6 +59,7 @@ export function startScheduler(
 
 /** `berth scheduler --kubeconfig FILE [--config FILE]`. */
 export async function runSchedulerCommand(flags: { kubeconfig?: string; config?: string; metricsBindAddress: string }): Promise<void> {
+  limitHeapGrowth();
   // Run by `berth server`: gone with it.
   exitWithParent(log, 'server');
   const config = loadSchedulerConfig(flags.config);

@@ -1,7 +1,7 @@
 // `berth server`: the control plane on this machine (k3s-style): the API server, and the scheduler
 // and the controller manager in processes of their own (or all in this one: --single-process).
 import { mkdirSync, statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { limitHeapGrowth } from './heap-growth.js';
 import { join as joinPath, resolve } from 'node:path';
 import { availableParallelism, hostname } from 'node:os';
 import { ensureJoinToken } from './join-token-file.js';
@@ -95,18 +95,6 @@ function warnIfOpen(dir: string): void {
   if (mode & 0o077) {
     log.warn(`data dir ${dir} has mode 0${mode.toString(8)}: other local users can enter it; its secret files are 0600, but run chmod 700 ${dir}`);
   }
-}
-
-/**
- * The API server handles objects of up to megabytes, each request making several copies that
- * are garbage a moment later. V8 lets the heap grow up to 4x what is live before a full
- * collection; with 900 KB ConfigMaps updated in a loop that held 300 MB of garbage. At most
- * 1.5x (as GOGC=50 would for a Go server) keeps the process near what it really holds, for a
- * few more collections. A --heap-growing-percent given to node itself wins.
- */
-function limitHeapGrowth(): void {
-  if (process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return;
-  setFlagsFromString('--heap-growing-percent=50');
 }
 
 /** A kubeconfig with the certificate of a component's client. */
