@@ -16,30 +16,30 @@ test("a ReplicaSet creating 100 pods: nine events of their own, then one combine
   let now = 0;
   const c = new EventCorrelator(() => now);
   const out = Array.from({ length: 100 }, (_, i) => c.correlate(rs(`Created pod: web-1-${i}`)));
-  const written = out.filter((o) => !o.skip);
+  const written = out.filter((o) => o.write);
   assert.equal(written.length, SPAM_BURST);
-  const keys = new Set(written.map((o) => (o.skip ? '' : o.key)));
+  const keys = new Set(written.map((o) => (o.write ? o.key : '')));
   assert.equal(keys.size, 10, 'nine distinct events and one aggregate');
-  assert.equal(written[8]!.skip === false && written[8]!.message, 'Created pod: web-1-8');
-  assert.equal(written[9]!.skip === false && written[9]!.message, '(combined from similar events): Created pod: web-1-9');
-  assert.equal(written[24]!.skip === false && written[24]!.message, '(combined from similar events): Created pod: web-1-24');
-  assert.ok(out.slice(25).every((o) => o.skip));
+  assert.equal(written[8]!.write && written[8]!.message, 'Created pod: web-1-8');
+  assert.equal(written[9]!.write && written[9]!.message, '(combined from similar events): Created pod: web-1-9');
+  assert.equal(written[24]!.write && written[24]!.message, '(combined from similar events): Created pod: web-1-24');
+  assert.ok(out.slice(25).every((o) => !o.write));
   // One token comes back every five minutes.
   now += 300_000;
-  assert.equal(c.correlate(rs('Created pod: web-1-100')).skip, false);
-  assert.equal(c.correlate(rs('Created pod: web-1-101')).skip, true);
+  assert.equal(c.correlate(rs('Created pod: web-1-100')).write, true);
+  assert.equal(c.correlate(rs('Created pod: web-1-101')).write, false);
 });
 
 test('the same event again keeps its key (one Event, counted); another object or reason has its own budget and group', () => {
   const c = new EventCorrelator(() => 0);
   const a = c.correlate(rs('Created pod: x'));
   const b = c.correlate(rs('Created pod: x'));
-  assert.ok(!a.skip && !b.skip && a.key === b.key && b.message === 'Created pod: x');
+  assert.ok(a.write && b.write && a.key === b.key && b.message === 'Created pod: x');
   const other = { ...rs('Created pod: x'), object: ['ReplicaSet', 'default', 'web-2', 'uid-2', 'apps/v1'] };
   const o = c.correlate(other);
-  assert.ok(!o.skip && o.key !== a.key);
+  assert.ok(o.write && o.key !== a.key);
   const deleted = c.correlate(rs('Deleted pod: x', 'SuccessfulDelete'));
-  assert.ok(!deleted.skip && deleted.key !== a.key && deleted.message === 'Deleted pod: x');
+  assert.ok(deleted.write && deleted.key !== a.key && deleted.message === 'Deleted pod: x');
   // 1 000 pods, one Scheduled event each: none held back.
   const pods = Array.from({ length: 1000 }, (_, i) =>
     c.correlate({
@@ -48,7 +48,7 @@ test('the same event again keeps its key (one Event, counted); another object or
       object: ['Pod', 'default', `p-${i}`, `u-${i}`, 'v1'],
     }),
   );
-  assert.ok(pods.every((p) => !p.skip && !p.message.startsWith('(combined')));
+  assert.ok(pods.every((p) => p.write && !p.message.startsWith('(combined')));
 });
 
 test('after ten quiet minutes similar events start a new group', () => {
@@ -56,8 +56,8 @@ test('after ten quiet minutes similar events start a new group', () => {
   const c = new EventCorrelator(() => now);
   for (let i = 0; i < 10; i++) c.correlate(rs(`m${i}`));
   const folded = c.correlate(rs('m10'));
-  assert.ok(!folded.skip && folded.message.startsWith('(combined'));
+  assert.ok(folded.write && folded.message.startsWith('(combined'));
   now += AGGREGATE_INTERVAL_MS + 1;
   const fresh = c.correlate(rs('m11'));
-  assert.ok(!fresh.skip && fresh.message === 'm11');
+  assert.ok(fresh.write && fresh.message === 'm11');
 });

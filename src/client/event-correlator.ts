@@ -24,9 +24,9 @@ export interface EventFacts {
 
 export type Correlation =
   /** Over the source's budget for this object: not written. */
-  | { skip: true }
+  | { write: false }
   /** Written (or counted) under `key`, with this message. */
-  | { skip: false; key: string; message: string };
+  | { write: true; key: string; message: string };
 
 /** A map that forgets its least recently used entry past a size (groupcache's lru, as upstream). */
 class Lru<V> {
@@ -73,7 +73,7 @@ export class EventCorrelator {
       key = aggregateKey;
       message = `(combined from similar events): ${e.message}`;
     }
-    return this.allowed(source.join('\0'), now) ? { skip: false, key, message } : { skip: true };
+    return this.allowed(source.join('\0'), now) ? { write: true, key, message } : { write: false };
   }
 
   /** The token bucket of a source and object: SPAM_BURST, refilled at one per five minutes. */

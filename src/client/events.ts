@@ -78,7 +78,7 @@ export class EventRecorder {
       reason,
       message,
     });
-    if (c.skip) return;
+    if (!c.write) return;
     if (this.pending >= (this.opts.maxPending ?? 1000)) {
       if (this.dropped++ % 100 === 0) this.log(`events: ${this.opts.component}: dropping events, ${this.pending} waiting to be written`);
       return;
