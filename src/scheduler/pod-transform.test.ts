@@ -7,19 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { makeNode, makeSnapshot } from './framework/testing.js';
-import { defaultConfig } from './config.js';
-import { buildFramework } from './profile.js';
-import { pluginRegistry } from './plugins/index.js';
 import { DefaultPreemption } from './plugins/default-preemption.js';
 import { FitError, SchedulingAlgorithm } from './schedule-pod.js';
 import { SchedulingQueue } from './queue.js';
 import { SchedulerCache } from './cache.js';
 import { PodStatusWriter } from './pod-status.js';
 import { objectReference } from '../client/events.js';
-import type { Framework } from './framework/runtime.js';
-import type { Snapshot } from './framework/types.js';
 import type { RestClient } from '../client/index.js';
 import { keptBySchedulerTransform, schedulerPodTransform } from './pod-transform.js';
+import { testFramework } from './testing.js';
 
 /** A pod with the fields a real one carries, scheduling-relevant or not. */
 function richPod(name: string, opts: { node?: string; priority?: number; cpu?: string; app?: string } = {}): Pod {
@@ -166,19 +162,6 @@ function nodes(): Node[] {
   ];
 }
 
-function frameworkOver(snap: Snapshot): Framework {
-  const handle = {
-    snapshot: () => snap,
-    framework: () => fwk,
-    nominatedPodsForNode: () => [],
-    evictVictim: async () => {},
-    clearNomination: async () => {},
-    client: undefined as never,
-  };
-  const fwk: Framework = buildFramework(defaultConfig().profiles[0]!, pluginRegistry(), handle);
-  return fwk;
-}
-
 /** The paths of a scheduling cycle, preemption, cache, queue and status writes; what they decided. */
 async function exercise(wrap: (p: Pod) => Pod): Promise<{ chosen: string; nominated?: string; victims: string[] }> {
   const placed = [
@@ -187,22 +170,14 @@ async function exercise(wrap: (p: Pod) => Pod): Promise<{ chosen: string; nomina
     wrap(richPod('b1', { node: 'n2', priority: 1, cpu: '1500m' })),
   ];
   const snap = makeSnapshot(nodes(), placed);
-  const fwk = frameworkOver(snap);
+  const victims: string[] = [];
+  const { fwk, handle: preemptHandle } = testFramework(snap, { evictVictim: (v) => void victims.push(v.metadata!.name!) });
   const alg = new SchedulingAlgorithm(() => 0);
   // A cycle that fits: affinity, spread, ports, sidecar requests, the zone label.
   const pending = wrap(richPod('new', { cpu: '200m' }));
   const chosen = alg.schedulePod(fwk, fwk.newCycleState(), pending, snap).suggestedHost;
   // A cycle that does not fit (zones a and b only, too much cpu) and preempts.
   const high = wrap(richPod('high', { priority: 100, cpu: '1500m' }));
-  const victims: string[] = [];
-  const preemptHandle = {
-    snapshot: () => snap,
-    framework: () => fwk,
-    nominatedPodsForNode: () => [],
-    evictVictim: async (v: Pod) => void victims.push(v.metadata!.name!),
-    clearNomination: async () => {},
-    client: undefined as never,
-  };
   const state = fwk.newCycleState();
   let nominated: string | undefined;
   try {

@@ -4,23 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { makeNode, makePod, makeSnapshot } from './framework/testing.js';
-import { defaultConfig } from './config.js';
-import { buildFramework } from './profile.js';
-import { pluginRegistry } from './plugins/index.js';
 import { INITIAL_BACKOFF_MS, MAX_BACKOFF_MS, SchedulingQueue } from './queue.js';
+import { testFramework } from './testing.js';
 
 function setup() {
   let now = 1_000_000;
   const snap = makeSnapshot([]);
-  const handle = {
-    snapshot: () => snap,
-    framework: () => fwk,
-    nominatedPodsForNode: () => [],
-    evictVictim: async () => {},
-    clearNomination: async () => {},
-    client: undefined as never,
-  };
-  const fwk = buildFramework(defaultConfig().profiles[0]!, pluginRegistry(), handle);
+  const { fwk } = testFramework(snap);
   const q = new SchedulingQueue(
     () => fwk,
     [fwk],

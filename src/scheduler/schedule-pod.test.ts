@@ -3,24 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeNode, makePod, makeSnapshot, withRequests } from './framework/testing.js';
-import { defaultConfig } from './config.js';
-import { buildFramework } from './profile.js';
-import { pluginRegistry } from './plugins/index.js';
 import { FitError, numFeasibleNodesToFind, SchedulingAlgorithm, selectHost } from './schedule-pod.js';
 import type { Snapshot } from './framework/types.js';
+import { testFramework } from './testing.js';
 
 function framework(snap: Snapshot, pct = 0) {
-  const profile = { ...defaultConfig().profiles[0]!, percentageOfNodesToScore: pct };
-  const handle = {
-    snapshot: () => snap,
-    framework: () => fwk,
-    nominatedPodsForNode: () => [],
-    evictVictim: async () => {},
-    clearNomination: async () => {},
-    client: undefined as never,
-  };
-  const fwk = buildFramework(profile, pluginRegistry(), handle);
-  return fwk;
+  return testFramework(snap, { profile: { percentageOfNodesToScore: pct } }).fwk;
 }
 
 test('numFeasibleNodesToFind follows upstream: all below 100 nodes, 50 − n/125 %, at least 5 % and 100', () => {

@@ -3,12 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { makeNode, makePod, makeSnapshot, withRequests } from '../framework/testing.js';
-import { defaultConfig } from '../config.js';
-import { buildFramework } from '../profile.js';
-import { pluginRegistry } from './index.js';
 import { DefaultPreemption, ERR_NO_VICTIMS, ERR_NOT_HELPFUL, ERR_POLICY_NEVER } from './default-preemption.js';
 import { SchedulingAlgorithm, FitError } from '../schedule-pod.js';
-import type { Framework } from '../framework/runtime.js';
+import { testFramework } from '../testing.js';
 
 const onNode = (name: string, node: string, cpu: string, priority: number, startTime?: string): Pod => {
   const p = makePod(name, { nodeName: node, priority, containers: [withRequests(cpu)] });
@@ -19,15 +16,7 @@ const onNode = (name: string, node: string, cpu: string, priority: number, start
 function setup(nodes: ReturnType<typeof makeNode>[], pods: Pod[]) {
   const snap = makeSnapshot(nodes, pods);
   const evicted: string[] = [];
-  const handle = {
-    snapshot: () => snap,
-    framework: () => fwk,
-    nominatedPodsForNode: () => [],
-    evictVictim: async (v: Pod) => void evicted.push(v.metadata!.name!),
-    clearNomination: async () => {},
-    client: undefined as never,
-  };
-  const fwk: Framework = buildFramework(defaultConfig().profiles[0]!, pluginRegistry(), handle);
+  const { fwk, handle } = testFramework(snap, { evictVictim: (v) => void evicted.push(v.metadata!.name!) });
   const plugin = new DefaultPreemption(undefined, handle, () => 0);
   /** Runs the cycle up to PostFilter as the scheduler does. */
   const preempt = async (pod: Pod) => {
