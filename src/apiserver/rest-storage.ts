@@ -62,13 +62,14 @@ export const nowRfc3339 = () => rfc3339();
 
 const sameJson = deepEqual;
 
+/** Who writes and what judges them, for the strategies that check (the RBAC kinds). */
+const requester = (opts: WriteOptions): RequestIdentity | undefined =>
+  opts.user && opts.authorizer ? { user: opts.user, authorizer: opts.authorizer } : undefined;
+
 /**
  * The object just written, as the store now holds it: what was encoded, at the revision the
  * store gave it. Handing it on saves parsing back the JSON that was just made from it.
  */
-const requester = (opts: WriteOptions): RequestIdentity | undefined =>
-  opts.user && opts.authorizer ? { user: opts.user, authorizer: opts.authorizer } : undefined;
-
 function withRevision(obj: KObject, rev: number): KObject {
   obj.metadata.resourceVersion = String(rev);
   return obj;
