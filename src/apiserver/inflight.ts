@@ -51,7 +51,6 @@ export class InflightLimiter {
     const current = mutating ? this.mutating : this.readOnly;
     if (max > 0 && current >= max) {
       this.rejected++;
-      res.setHeader('Retry-After', '1');
       throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
     }
     if (mutating) this.mutating++;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ApiError, unavailable } from './errors.js';
 import { endWithBody, sendError, sendJsonStream } from './respond.js';
 
 interface SocketWrite {
@@ -129,4 +130,31 @@ test('sendJsonStream: a short list is one body with a Content-Length, empty list
     );
     assert.equal(Number(length), received.length, `${n} items: Content-Length`);
   }
+});
+
+test('sendError: a Status that names a wait carries it as Retry-After (as upstream), others carry none', async () => {
+  const headersOf = async (err: unknown) => {
+    const server = createServer((_req, res) => sendError(res, err, () => {}));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await new Promise<{ code: number; retryAfter: string | undefined; body: Record<string, unknown> }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ code: res.statusCode!, retryAfter: res.headers['retry-after'], body: JSON.parse(text) }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    } finally {
+      server.close();
+    }
+  };
+  const busy = await headersOf(new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }));
+  assert.deepEqual([busy.code, busy.retryAfter, (busy.body.details as { retryAfterSeconds: number }).retryAfterSeconds], [429, '1', 1]);
+  const down = await headersOf(unavailable('etcd is unreachable'));
+  assert.deepEqual([down.code, down.retryAfter], [503, '1']);
+  const conflict = await headersOf(new ApiError(409, 'Conflict', 'the object has been modified'));
+  assert.deepEqual([conflict.code, conflict.retryAfter], [409, undefined]);
 });

@@ -124,6 +124,9 @@ export function sendError(res: ServerResponse, err: unknown, log: LogFn): void {
     if (!res.writableEnded) res.end(JSON.stringify({ type: 'ERROR', object: apiErr.toStatus() }) + '\n');
     return;
   }
+  // As upstream's ErrorNegotiated: a Status that names a wait says it in the header clients obey.
+  const retryAfter = apiErr.details?.retryAfterSeconds;
+  if (retryAfter && retryAfter > 0) res.setHeader('Retry-After', String(retryAfter));
   sendJson(res, apiErr.code, apiErr.toStatus());
 }
 

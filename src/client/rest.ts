@@ -17,6 +17,11 @@ export interface RestClientOptions extends ConnectionOptions {
   /** Per-request timeout for non-watch calls; 0 disables. Default 60 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /**
+   * How many times an answer that asks the client to come back (429, or a 5xx, with Retry-After)
+   * is retried after the wait it names, as client-go's rest client does. Default 10, as client-go.
+   */
+  maxRetries?: number;
 }
 
 export interface RequestOptions {
@@ -156,9 +161,17 @@ export class RestClient {
   ): Promise<R> {
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const url = this.url(path, query);
+    let waits = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { code, text } = await this.once(method, url, payload, contentType, opts);
+        const { code, text, retryAfterS } = await this.once(method, url, payload, contentType, opts);
+        // The server's "not now" (its in-flight limit, or a store briefly away) is waited out here,
+        // as client-go does, so that callers see it only when it lasts.
+        if (retryAfterS !== undefined && (code === 429 || code >= 500) && waits < (this.options.maxRetries ?? 10)) {
+          waits++;
+          await sleep(Math.min(retryAfterS, MAX_RETRY_AFTER_S) * 1000, opts.signal);
+          continue;
+        }
         if (code < 200 || code > 299) throw StatusError.fromResponse(code, text);
         return (text ? JSON.parse(text) : undefined) as R;
       } catch (e) {
@@ -323,7 +336,7 @@ export class RestClient {
     payload: string | Buffer | undefined,
     contentType: string,
     opts: RequestOptions,
-  ): Promise<{ code: number; text: string }> {
+  ): Promise<{ code: number; text: string; retryAfterS?: number }> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
       const headers: Record<string, string> = { ...this.headers, ...opts.headers };
@@ -337,7 +350,7 @@ export class RestClient {
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () => {
           cleanup();
-          resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+          resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfterS: retryAfterSeconds(res.headers['retry-after']) });
         });
         res.on('error', fail);
         res.on('close', () => {
@@ -363,6 +376,30 @@ export class RestClient {
       req.end();
     });
   }
+}
+
+/** Longest Retry-After honoured, so that a bad header cannot park a caller for hours. */
+const MAX_RETRY_AFTER_S = 60;
+
+/** Retry-After in whole seconds, as client-go reads it (an HTTP date is not honoured). */
+export function retryAfterSeconds(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim());
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason ?? new Error('aborted'));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function writeQuery(opts: WriteOptions): Query {

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StatusError } from './errors.js';
+import { RestClient, retryAfterSeconds } from './rest.js';
+
+/** A loopback server answering each request with the next of `answers` (the last one repeats); records what came. */
+async function withServer(
+  answers: Array<{ code: number; retryAfter?: string }>,
+  fn: (client: RestClient, seen: Array<{ method: string; body: string }>) => Promise<void>,
+  maxRetries?: number,
+): Promise<void> {
+  const seen: Array<{ method: string; body: string }> = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const a = answers[Math.min(seen.length, answers.length - 1)]!;
+      seen.push({ method: req.method!, body });
+      if (a.retryAfter !== undefined) res.setHeader('Retry-After', a.retryAfter);
+      res.writeHead(a.code, { 'Content-Type': 'application/json' });
+      res.end(
+        a.code < 300
+          ? JSON.stringify({ kind: 'Pod', metadata: { name: 'p' } })
+          : JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: a.code, reason: 'TooManyRequests', message: 'not now' }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new RestClient({ server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxRetries });
+  try {
+    await fn(client, seen);
+  } finally {
+    client.close();
+    server.close();
+  }
+}
+
+test('rest client: a 429 with Retry-After is waited out and sent again, body and all, as client-go does', async () => {
+  await withServer([{ code: 429, retryAfter: '0' }, { code: 429, retryAfter: '0' }, { code: 201 }], async (client, seen) => {
+    const got = await client.request<{ metadata: { name: string } }>('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'p' } });
+    assert.equal(got.metadata.name, 'p');
+    assert.deepEqual(
+      seen.map((s) => [s.method, s.body]),
+      Array(3).fill(['POST', '{"metadata":{"name":"p"}}']),
+    );
+  });
+});
+
+test('rest client: a 503 with Retry-After is retried; the wait is the one the header names', async () => {
+  await withServer([{ code: 503, retryAfter: '1' }, { code: 200 }], async (client, seen) => {
+    const t0 = performance.now();
+    await client.request('GET', '/api/v1/namespaces/default/pods/p');
+    const waited = performance.now() - t0;
+    assert.equal(seen.length, 2);
+    assert.ok(waited >= 950 && waited < 5000, `waited ${waited} ms for Retry-After: 1`);
+  });
+});
+
+test('rest client: retries stop after maxRetries, and the caller gets the last answer', async () => {
+  await withServer(
+    [{ code: 429, retryAfter: '0' }],
+    async (client, seen) => {
+      await assert.rejects(client.request('GET', '/api/v1/pods'), (e: unknown) => e instanceof StatusError && e.status.code === 429);
+      assert.equal(seen.length, 4, 'the first attempt and 3 retries');
+    },
+    3,
+  );
+});
+
+test('rest client: no Retry-After, or a code that is not 429/5xx, is not retried', async () => {
+  await withServer([{ code: 500 }], async (client, seen) => {
+    await assert.rejects(client.request('GET', '/api/v1/pods'), (e: unknown) => e instanceof StatusError && e.status.code === 500);
+    assert.equal(seen.length, 1);
+  });
+  await withServer([{ code: 409, retryAfter: '0' }], async (client, seen) => {
+    await assert.rejects(client.request('PUT', '/api/v1/namespaces/default/pods/p', {}), (e: unknown) => e instanceof StatusError && e.status.code === 409);
+    assert.equal(seen.length, 1);
+  });
+});
+
+test('rest client: an abort during the wait ends the request at once', async () => {
+  await withServer([{ code: 429, retryAfter: '30' }], async (client, seen) => {
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const p = client.request('GET', '/api/v1/pods', undefined, undefined, undefined, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('stopped')), 100);
+    await assert.rejects(p, /stopped/);
+    assert.ok(performance.now() - t0 < 5000);
+    assert.equal(seen.length, 1);
+  });
+});
+
+test('retryAfterSeconds: whole seconds only, as client-go reads the header', () => {
+  assert.equal(retryAfterSeconds('1'), 1);
+  assert.equal(retryAfterSeconds(' 10 '), 10);
+  assert.equal(retryAfterSeconds(undefined), undefined);
+  assert.equal(retryAfterSeconds('Wed, 21 Oct 2026 07:28:00 GMT'), undefined);
+  assert.equal(retryAfterSeconds('-1'), undefined);
+});
