@@ -64,9 +64,19 @@ export class WatchStreams {
   }
 }
 
+/**
+ * Characters of events handed to the socket in one write. Events that come within one turn of the
+ * event loop go out together (a burst of changes is one write and one wake-up of the client, not
+ * one per event); a batch this large goes at once.
+ */
+const BATCH_CHARS = 64 * 1024;
+
 /** One watch response. Lines are written in order; write() never blocks and never buffers without bound. */
 export class WatchStream {
   private queue: string[] = [];
+  /** Characters queued since the last flush, and whether one is scheduled for this turn. */
+  private unflushed = 0;
+  private flushScheduled = false;
   private queueHead = 0;
   /** Events of the queue that count against the limits, and their characters. */
   private countedEvents = 0;
@@ -111,7 +121,15 @@ export class WatchStream {
       this.countedEvents++;
       this.countedBytes += line.length;
     }
-    this.flush();
+    this.unflushed += line.length;
+    if (this.unflushed >= BATCH_CHARS) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
     if (this.done) return;
     const { maxPendingEvents, maxPendingBytes } = this.owner.limits;
     if (this.countedEvents > maxPendingEvents) return this.terminate(`${this.countedEvents} events pending (limit ${maxPendingEvents})`);
@@ -136,17 +154,21 @@ export class WatchStream {
   }
 
   private flush(): void {
+    this.unflushed = 0;
     while (this.queueHead < this.queue.length && !this.done) {
       if (this.res.writableNeedDrain) break;
-      const line = this.queue[this.queueHead]!;
-      const counted = this.counted[this.queueHead]!;
-      this.queue[this.queueHead] = '';
-      this.queueHead++;
-      if (counted) {
-        this.countedEvents--;
-        this.countedBytes -= line.length;
+      let batch = '';
+      while (this.queueHead < this.queue.length && (batch === '' || batch.length + this.queue[this.queueHead]!.length <= BATCH_CHARS)) {
+        const line = this.queue[this.queueHead]!;
+        if (this.counted[this.queueHead]) {
+          this.countedEvents--;
+          this.countedBytes -= line.length;
+        }
+        this.queue[this.queueHead] = '';
+        this.queueHead++;
+        batch += line;
       }
-      this.res.write(line);
+      this.res.write(batch);
     }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
