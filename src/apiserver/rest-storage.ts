@@ -24,7 +24,7 @@ import { attrsFunc } from './selection-attrs.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
-import { decodeObject, encode } from './stored-form.js';
+import { decodeObject, encode, encodeWritten, type WrittenObject } from './stored-form.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -48,10 +48,10 @@ export const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
  * message kube-apiserver passes on from etcd, on SQLite too, so that a cluster behaves the
  * same on either store.
  */
-function encodeForStore(obj: KObject): string {
-  const s = encode(obj);
-  if (Buffer.byteLength(s) > MAX_STORED_BYTES) throw storedTooLarge();
-  return s;
+function encodeForStore(obj: KObject): { value: string; written: WrittenObject } {
+  const out = encodeWritten(obj);
+  if (Buffer.byteLength(out.value) > MAX_STORED_BYTES) throw storedTooLarge();
+  return out;
 }
 
 const storedTooLarge = () => new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: etcdserver: request is too large');
@@ -170,7 +170,8 @@ export class RestStorage {
       const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun, requester(opts));
       if (opts.dryRun) return candidate;
       try {
-        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encodeForStore(candidate));
+        const { value, written } = encodeForStore(candidate);
+        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), value, written);
         await this.finish(finish, true);
         return withRevision(candidate, kv.modRevision);
       } catch (err) {
@@ -234,8 +235,10 @@ export class RestStorage {
       const current = decodeObject(kv.value, kv.modRevision);
       const pinned = opts.precondition;
       if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
-      const wanted = await mutate(clone(current));
-      const next = await this.prepareForUpdate(r, wanted, current, opts);
+      // Copies of the current object are parsed again from the stored JSON: cheaper than a deep clone.
+      const copyOfCurrent = () => decodeObject(kv.value, kv.modRevision);
+      const wanted = await mutate(copyOfCurrent());
+      const next = await this.prepareForUpdate(r, wanted, current, opts, copyOfCurrent);
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
       // stale value (plain, or under an old key): rewriting it is how it gets re-encrypted.
@@ -269,7 +272,8 @@ export class RestStorage {
       const finish = await r.strategy.beginUpdate?.(next, current, opts.subresource ?? '', this.env, !!opts.dryRun, requester(opts));
       if (opts.dryRun) return { obj: next, created: false };
       try {
-        const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
+        const { value, written } = encodeForStore(next);
+        const out = await this.store.update(key, value, kv.modRevision, written);
         await this.finish(finish, true);
         return { obj: withRevision(next, out.modRevision), created: false };
       } catch (err) {
@@ -280,7 +284,13 @@ export class RestStorage {
     }
   }
 
-  private async prepareForUpdate(r: ResourceType, wanted: KObject, current: KObject, opts: WriteOptions & { subresource?: Subresource }): Promise<KObject> {
+  private async prepareForUpdate(
+    r: ResourceType,
+    wanted: KObject,
+    current: KObject,
+    opts: WriteOptions & { subresource?: Subresource },
+    copyOfCurrent: () => KObject,
+  ): Promise<KObject> {
     const subresource = opts.subresource ?? '';
     if (!wanted || typeof wanted !== 'object' || !wanted.metadata) throw badRequest('the object has no metadata');
     const name = current.metadata.name!;
@@ -304,7 +314,7 @@ export class RestStorage {
       next = reset;
     } else if (subresource === 'status') {
       // The status subresource changes status only (and labels/annotations, as upstream allows).
-      next = clone(current);
+      next = copyOfCurrent();
       next.status = wanted.status;
       // Upstream's status strategies reset the spec only: the labels and annotations sent stay.
       // (Flannel-style network agents publish their node's annotations this way.)
@@ -316,7 +326,7 @@ export class RestStorage {
       next = wanted;
     } else if (subresource === 'finalize') {
       // namespaces/finalize changes spec.finalizers only: how the namespace controller finishes.
-      next = clone(current);
+      next = copyOfCurrent();
       next.spec = wanted.spec;
     } else {
       next = wanted;
@@ -378,13 +388,14 @@ export class RestStorage {
       const attrs = this.attributes('DELETE', r, '', undefined, current, opts);
       await this.admission.admit(attrs);
       await this.admission.validate(attrs);
-      const next = clone(current);
+      const next = decodeObject(kv.value, kv.modRevision);
       const pending = this.markForDeletion(r, next, options);
       if (opts.dryRun) return { obj: pending ? next : current, deleted: !pending };
       try {
         if (pending) {
           if (sameJson(next, current)) return { obj: current, deleted: false };
-          const out = await this.store.update(key, encodeForStore(next), kv.modRevision);
+          const { value, written } = encodeForStore(next);
+          const out = await this.store.update(key, value, kv.modRevision, written);
           return { obj: withRevision(next, out.modRevision), deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);

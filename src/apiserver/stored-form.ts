@@ -13,6 +13,53 @@ export function encode(obj: KObject): string {
 }
 
 /**
+ * An object as its writer handed it to the store: the decoded object (without resourceVersion)
+ * and where its metadata begins in the stored JSON. It rides along with the store's change event
+ * (SQLite notifies in process), so that the watch cache takes the writer's object and makes its
+ * JSON by inserting the resourceVersion, instead of parsing the value and serializing it again.
+ */
+export class WrittenObject {
+  constructor(
+    readonly obj: KObject,
+    /** Offset of the `{` that opens metadata in the stored value; -1 when metadata is not an object. */
+    readonly metadataAt: number,
+  ) {}
+}
+
+/**
+ * encode(), and where metadata's object begins in it. The top level is written key by key with
+ * JSON.stringify's own rules (insertion order, undefined values left out), so the text is
+ * exactly encode()'s.
+ */
+export function encodeWritten(obj: KObject): { value: string; written: WrittenObject } {
+  const rv = obj.metadata.resourceVersion;
+  delete obj.metadata.resourceVersion;
+  let value = '{';
+  let metadataAt = -1;
+  for (const k of Object.keys(obj)) {
+    const v = JSON.stringify((obj as unknown as Record<string, unknown>)[k]);
+    if (v === undefined) continue;
+    if (value.length > 1) value += ',';
+    value += JSON.stringify(k) + ':';
+    if (k === 'metadata' && v.startsWith('{')) metadataAt = value.length;
+    value += v;
+  }
+  value += '}';
+  if (rv !== undefined) obj.metadata.resourceVersion = rv;
+  return { value, written: new WrittenObject(obj, metadataAt) };
+}
+
+/**
+ * The JSON of a stored value at a revision, made by inserting resourceVersion where metadata
+ * begins (see WrittenObject); undefined when the value's metadata is not where it was said to be.
+ */
+export function jsonAtRevision(value: string, metadataAt: number, rev: number): string | undefined {
+  if (metadataAt < 0 || value.charCodeAt(metadataAt) !== 0x7b /* { */) return undefined;
+  const empty = value.charCodeAt(metadataAt + 1) === 0x7d; /* } */
+  return `${value.slice(0, metadataAt + 1)}"resourceVersion":"${rev}"${empty ? '' : ','}${value.slice(metadataAt + 1)}`;
+}
+
+/**
  * The object a stored value holds, at the revision the store gave it. Reads and writes that
  * only hand the object on use this; the watch cache also keeps its JSON (decode).
  */

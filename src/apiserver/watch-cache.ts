@@ -3,7 +3,7 @@
 // here, so a hundred watchers cost one store watch, and each event is serialized once.
 import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
-import { decodeObject } from './stored-form.js';
+import { decodeObject, jsonAtRevision, WrittenObject } from './stored-form.js';
 import { metadataAttrs, type AttrsFunc, type SelectionAttrs } from './selection-attrs.js';
 
 /**
@@ -123,6 +123,21 @@ export function decode(value: string, rev: number): { obj: KObject; json: string
 export function entryFromKV(key: string, value: string, rev: number, attrsOf: AttrsFunc): CacheEntry {
   const { obj, json } = decode(value, rev);
   return new CacheEntry(key, json, rev, attrsOf(obj), obj);
+}
+
+/**
+ * The version a write made, from the object its writer handed the store (see WrittenObject): no
+ * parse of the value and no second serialization. Undefined when the value does not have its
+ * metadata where the writer said (then the value is decoded as any other).
+ */
+export function entryFromWritten(key: string, value: string, rev: number, written: WrittenObject, attrsOf: AttrsFunc): CacheEntry | undefined {
+  const json = jsonAtRevision(value, written.metadataAt, rev);
+  if (json === undefined) return undefined;
+  const obj = written.obj;
+  obj.metadata.resourceVersion = String(rev);
+  const attrs = attrsOf(obj);
+  // The labels are the writer's object's, which its caller still holds: the cache keeps its own.
+  return new CacheEntry(key, json, rev, attrs.labels ? { labels: { ...attrs.labels }, fields: attrs.fields } : attrs, obj);
 }
 
 /** How many superseded snapshots a cache keeps for the continue tokens of lists in progress. */
@@ -516,7 +531,10 @@ export class WatchCache {
   private apply(events: StoreEvent[]): void {
     for (const se of events) {
       const prev = this.objects.get(se.kv.key);
-      const entry = entryFromKV(se.kv.key, se.kv.value, se.kv.modRevision, this.attrsOf);
+      const { key, value, modRevision } = se.kv;
+      const entry =
+        (se.type !== 'delete' && se.origin instanceof WrittenObject && entryFromWritten(key, value, modRevision, se.origin, this.attrsOf)) ||
+        entryFromKV(key, value, modRevision, this.attrsOf);
       let type: WatchEventType;
       if (se.type === 'delete') {
         this.objects.delete(se.kv.key);

@@ -50,11 +50,11 @@ export class InstrumentedStore implements Store {
   list(prefix: string, opts?: ListOptions): Promise<ListResult> {
     return timed('list', resourceOfKey(prefix), this.inner.list(prefix, opts));
   }
-  create(key: string, value: string): Promise<KV> {
-    return timed('create', resourceOfKey(key), this.inner.create(key, value));
+  create(key: string, value: string, origin?: unknown): Promise<KV> {
+    return timed('create', resourceOfKey(key), this.inner.create(key, value, origin));
   }
-  update(key: string, value: string, expectedModRevision: number): Promise<KV> {
-    return timed('update', resourceOfKey(key), this.inner.update(key, value, expectedModRevision));
+  update(key: string, value: string, expectedModRevision: number, origin?: unknown): Promise<KV> {
+    return timed('update', resourceOfKey(key), this.inner.update(key, value, expectedModRevision, origin));
   }
   delete(key: string, expectedModRevision?: number): Promise<KV> {
     return timed('delete', resourceOfKey(key), this.inner.delete(key, expectedModRevision));

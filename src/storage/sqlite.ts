@@ -175,19 +175,19 @@ export class SqliteStore implements Store {
     return { items: rows.map(toKV), revision, more };
   }
 
-  create(key: string, value: string): Promise<KV> {
+  create(key: string, value: string, origin?: unknown): Promise<KV> {
     return this.enqueue((events) => {
       const cur = this.q.latest.get(key) as Row | undefined;
       if (cur && !cur.deleted) throw new KeyExistsError(key);
       const rev = ++this.revision;
       this.q.insert.run(rev, key, rev, 0, value);
       const kv = { key, value, createRevision: rev, modRevision: rev };
-      events.push({ type: 'create', kv });
+      events.push({ type: 'create', kv, origin });
       return kv;
     });
   }
 
-  update(key: string, value: string, expectedModRevision: number): Promise<KV> {
+  update(key: string, value: string, expectedModRevision: number, origin?: unknown): Promise<KV> {
     return this.enqueue((events) => {
       const cur = this.q.latest.get(key) as Row | undefined;
       if (!cur || cur.deleted) throw new KeyNotFoundError(key);
@@ -195,7 +195,7 @@ export class SqliteStore implements Store {
       const rev = ++this.revision;
       this.q.insert.run(rev, key, cur.created, 0, value);
       const kv = { key, value, createRevision: cur.created, modRevision: rev };
-      events.push({ type: 'update', kv, prev: toKV(cur) });
+      events.push({ type: 'update', kv, prev: toKV(cur), origin });
       return kv;
     });
   }

@@ -23,6 +23,11 @@ export interface StoreEvent {
   kv: KV;
   /** The value before an update or delete (absent on create). */
   prev?: KV;
+  /**
+   * What the writer passed with the value (create/update's `origin`), unchanged, when the store
+   * notifies in the writer's process (SQLite); absent otherwise. The store never looks at it.
+   */
+  origin?: unknown;
 }
 
 export interface ListOptions {
@@ -73,9 +78,9 @@ export interface Store {
   get(key: string): Promise<KV | undefined>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Fails with KeyExistsError when the key holds a value. */
-  create(key: string, value: string): Promise<KV>;
+  create(key: string, value: string, origin?: unknown): Promise<KV>;
   /** Compare-and-swap on modRevision; ConflictError (holding the current KV) when it moved. */
-  update(key: string, value: string, expectedModRevision: number): Promise<KV>;
+  update(key: string, value: string, expectedModRevision: number, origin?: unknown): Promise<KV>;
   /** Deletes, optionally only at expectedModRevision. Returns the deleted value at the deletion revision. */
   delete(key: string, expectedModRevision?: number): Promise<KV>;
   /**

@@ -72,13 +72,13 @@ export class EncryptingStore implements Store {
     return { ...r, items: r.items.map((kv) => this.decrypt(kv)) };
   }
 
-  async create(key: string, value: string): Promise<KV> {
-    return this.plain(await this.inner.create(key, this.encrypt(key, value)), value);
+  async create(key: string, value: string, origin?: unknown): Promise<KV> {
+    return this.plain(await this.inner.create(key, this.encrypt(key, value), origin), value);
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<KV> {
+  async update(key: string, value: string, expectedModRevision: number, origin?: unknown): Promise<KV> {
     try {
-      return this.plain(await this.inner.update(key, this.encrypt(key, value), expectedModRevision), value);
+      return this.plain(await this.inner.update(key, this.encrypt(key, value), expectedModRevision, origin), value);
     } catch (e) {
       // The caller retries from the current object: it must be readable.
       if (e instanceof ConflictError && e.current) throw new ConflictError(e.key, this.decrypt(e.current));
