@@ -35,7 +35,11 @@ export async function mustCreate(s: BenchServer, path: string, body: unknown): P
 const CREATORS = 16;
 
 export function startSim(kubeconfig: string, nodes: number) {
-  const proc = spawn(process.execPath, [SIM_BIN, 'sim', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // BERTH_BENCH_PROF=DIR profiles the simulator too (it shares the machine with what is measured).
+  const prof = process.env.BERTH_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BERTH_BENCH_PROF] : [];
+  const proc = spawn(process.execPath, [...prof, SIM_BIN, 'sim', '--kubeconfig', kubeconfig, '--nodes', String(nodes)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const registered = new Promise<void>((res, rej) => {
     let out = '';
     proc.stderr!.on('data', (d) => {
