@@ -24,7 +24,7 @@ import { attrsFunc } from './selection-attrs.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
-import { decodeObject, encode, encodeWritten, type WrittenObject } from './stored-form.js';
+import { decodeObject, encodeWritten, type WrittenObject } from './stored-form.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
