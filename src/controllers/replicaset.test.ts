@@ -308,3 +308,30 @@ test('the ReplicationController controller keeps spec.replicas pods of the legac
     await stop();
   }
 });
+
+test('status writes start from what this controller last wrote while the informer has not shown it: no conflicts with itself', async () => {
+  const api = new FakeApi();
+  // The ReplicaSet informer hears of every change 300 ms late, as a busy controller manager does.
+  api.watchDelayMs.set('apps/replicasets', 300);
+  const stopKubelet = fakeKubelet(api, { readyAfterMs: 10 });
+  let statusWrites = 0;
+  const stopCounting = api.onChange((resource, ev) => {
+    if (resource === 'apps/replicasets' && ev.type === 'MODIFIED') statusWrites++;
+  });
+  const { stop } = await start(api);
+  try {
+    await api.create(resources.replicasets, rs('busy', 8));
+    await waitFor(() => getRS(api, 'busy').status?.readyReplicas === 8, 'readyReplicas 8', 5000);
+    await new Promise((r) => setTimeout(r, 600));
+    const st = getRS(api, 'busy').status!;
+    assert.deepEqual([st.replicas, st.fullyLabeledReplicas, st.readyReplicas, st.availableReplicas, st.observedGeneration], [8, 8, 8, 8, 1]);
+    const calls = api.writes('updateStatus', 'apps/replicasets').length;
+    assert.ok(statusWrites >= 3, `${statusWrites} status changes written`);
+    // Every call was a write that took: none met a conflict and had to be read again and re-sent.
+    assert.equal(calls, statusWrites, `${calls} status calls for ${statusWrites} writes`);
+  } finally {
+    stopCounting();
+    stopKubelet();
+    await stop();
+  }
+});

@@ -132,6 +132,12 @@ class ReplicaSetController implements Controller {
   private readonly podControl: PodControl;
   private readonly burst: number;
   private readonly now: () => Date;
+  /**
+   * The status this controller last wrote to each ReplicaSet (by uid), while the informer has not
+   * yet shown that write: its next status write starts from what is really stored rather than
+   * from the informer's older copy, which would only meet a conflict (or rewrite the same status).
+   */
+  private readonly ownStatusWrites = new Map<string, { informerVersion: string; written: ReplicaSet }>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -175,6 +181,7 @@ class ReplicaSetController implements Controller {
   }
 
   private onDeleteReplicaSet(rs: ReplicaSet): void {
+    this.ownStatusWrites.delete(rs.metadata?.uid ?? '');
     const key = metaNamespaceKey(rs);
     this.expectations.delete(key);
     this.queue.add(key);
@@ -344,7 +351,11 @@ class ReplicaSetController implements Controller {
   }
 
   /** Writes the status unless nothing changed (upstream updateReplicaSetStatus): one retry on a fresh read. */
-  private async updateStatus(rs: ReplicaSet, status: Mutable<ReplicaSetStatus>): Promise<ReplicaSet> {
+  private async updateStatus(informed: ReplicaSet, status: Mutable<ReplicaSetStatus>): Promise<ReplicaSet> {
+    const uid = informed.metadata!.uid!;
+    const own = this.ownStatusWrites.get(uid);
+    if (own && own.informerVersion !== informed.metadata!.resourceVersion) this.ownStatusWrites.delete(uid);
+    const rs = own && own.informerVersion === informed.metadata!.resourceVersion ? own.written : informed;
     const cur: ReplicaSetStatus = rs.status ?? { replicas: 0 };
     if (
       (cur.replicas ?? 0) === status.replicas &&
@@ -360,7 +371,9 @@ class ReplicaSetController implements Controller {
     let obj: ReplicaSet = rs;
     for (let i = 0; ; i++) {
       try {
-        return await this.ctx.client.updateStatus<ReplicaSet>(this.rk.gvr, { ...obj, status });
+        const written = await this.ctx.client.updateStatus<ReplicaSet>(this.rk.gvr, { ...obj, status });
+        this.ownStatusWrites.set(uid, { informerVersion: informed.metadata!.resourceVersion!, written });
+        return written;
       } catch (e) {
         if (i >= STATUS_UPDATE_RETRIES) throw e;
         obj = await this.ctx.client.get<ReplicaSet>({ ...this.rk.gvr, namespace: rs.metadata!.namespace, name: rs.metadata!.name! });
