@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { ensurePki, issueCertificate } from '../apiserver/pki.js';
 import { StatusError } from './errors.js';
 import { RestClient, retryAfterSeconds } from './rest.js';
 
@@ -98,4 +104,36 @@ test('retryAfterSeconds: whole seconds only, as client-go reads the header', () 
   assert.equal(retryAfterSeconds(undefined), undefined);
   assert.equal(retryAfterSeconds('Wed, 21 Oct 2026 07:28:00 GMT'), undefined);
   assert.equal(retryAfterSeconds('-1'), undefined);
+});
+
+test('rest client over TLS: every connection presents the client certificate, and a renewed one from then on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-rest-tls-'));
+  const pki = await ensurePki(dir, '127.0.0.1');
+  const ca = { cert: pki.caCert, key: pki.caKey };
+  const alice = await issueCertificate(ca, { commonName: 'alice', usage: 'client' });
+  const bob = await issueCertificate(ca, { commonName: 'bob', usage: 'client' });
+  const connections = new Set<TLSSocket>();
+  const server = createTlsServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const socket = req.socket as TLSSocket;
+    connections.add(socket);
+    // Slow enough that concurrent requests need connections of their own.
+    setTimeout(() => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Who', metadata: { name: socket.getPeerCertificate().subject.CN } }));
+    }, 20);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new RestClient({ server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: pki.caCert, ...alice });
+  try {
+    const who = () => client.request<{ metadata: { name: string } }>('GET', '/who').then((r) => r.metadata.name);
+    assert.deepEqual(await Promise.all(Array.from({ length: 8 }, who)), Array(8).fill('alice'));
+    assert.ok(connections.size >= 2, `${connections.size} connections`);
+    client.setClientCertificate(bob.cert, bob.key);
+    assert.deepEqual(await Promise.all(Array.from({ length: 4 }, who)), Array(4).fill('bob'));
+  } finally {
+    client.close();
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
