@@ -15,14 +15,18 @@ export class WatchDecoder<T = unknown> {
 
   /** The complete events in this chunk (and any line left over from earlier chunks). */
   push(chunk: Buffer | string): WatchEvent<T>[] {
-    this.pending += typeof chunk === 'string' ? chunk : this.text.write(chunk);
+    // Lines are cut from the text by position; what follows the last newline waits for more.
+    // (A chunk holds many events: the server writes those of one turn together.)
+    const text = this.pending + (typeof chunk === 'string' ? chunk : this.text.write(chunk));
     const out: WatchEvent<T>[] = [];
+    let start = 0;
     let nl: number;
-    while ((nl = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
       if (line.trim()) out.push(parseEvent<T>(line));
     }
+    this.pending = text.slice(start);
     return out;
   }
 
