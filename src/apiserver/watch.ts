@@ -42,7 +42,8 @@ export async function serveWatch(storage: RestStorage, req: IncomingMessage, res
 
   // A client too slow for the events is cut off by the stream (it re-watches) rather than
   // holding memory without bound.
-  const stream = storage.watchStreams.open(res, `${r.key}${w.namespace ? ` in ${w.namespace}` : ''}`);
+  // Named with its client, so that a log of watchers cut off says whose.
+  const stream = storage.watchStreams.open(res, `${r.key}${w.namespace ? ` in ${w.namespace}` : ''} (${req.headers['user-agent'] ?? 'no user agent'})`);
   let closed = false;
   let firstTable = true;
   /** Events before the watch is registered (current objects, or history replayed) are exempt from the stream's limits. */
