@@ -93,9 +93,15 @@ interface Node {
 /** Whether a FieldsV1 tree has a path as a member, without reading the rest of it. */
 export function treeHas(tree: FieldsV1, path: string): boolean {
   let node: unknown = tree;
-  for (const e of elementsOf(path)) {
+  // Element by element, stopping at the first one missing (most paths asked about leave the
+  // tree at their first or second element): no array of all of them.
+  for (let start = 0; path !== '';) {
+    const end = path.indexOf(SEP, start);
+    const e = end < 0 ? path.slice(start) : path.slice(start, end);
     if (!isPlainObject(node) || !Object.hasOwn(node, e)) return false;
     node = node[e];
+    if (end < 0) break;
+    start = end + 1;
   }
   return isPlainObject(node) && (Object.hasOwn(node, '.') || Object.keys(node).length === 0);
 }
@@ -105,20 +111,61 @@ export function toFieldsV1(set: FieldSet): FieldsV1 {
   const root: Node = { member: false, children: new Map() };
   for (const p of set) {
     let n = root;
-    for (const e of elementsOf(p)) {
+    for (let start = 0; p !== '';) {
+      const end = p.indexOf(SEP, start);
+      const e = end < 0 ? p.slice(start) : p.slice(start, end);
       let c = n.children.get(e);
       if (!c) n.children.set(e, (c = { member: false, children: new Map() }));
       n = c;
+      if (end < 0) break;
+      start = end + 1;
     }
     n.member = true;
   }
-  const emit = (n: Node): FieldsV1 => {
-    const out: FieldsV1 = {};
-    if (n.member && n.children.size) out['.'] = {};
-    for (const k of [...n.children.keys()].sort(compareElements)) out[k] = emit(n.children.get(k)!);
+  return emitNode(root);
+}
+
+function emitNode(n: Node): FieldsV1 {
+  const out: FieldsV1 = {};
+  if (n.member && n.children.size) out['.'] = {};
+  if (n.children.size === 1) {
+    for (const [k, c] of n.children) out[k] = emitNode(c);
     return out;
-  };
-  return emit(root);
+  }
+  for (const k of [...n.children.keys()].sort(compareElements)) out[k] = emitNode(n.children.get(k)!);
+  return out;
+}
+
+/**
+ * Whether a tree is exactly what toFieldsV1 writes for the set it holds (as every tree this
+ * server wrote is): then a writer whose set stays the same can keep its tree as it is.
+ * Trees a client wrote may differ (order, `.` where not needed) and are written anew.
+ */
+export function isCanonicalFieldsV1(tree: FieldsV1): boolean {
+  return !Object.hasOwn(tree, '.') && canonicalChildren(tree);
+}
+
+function canonicalChildren(node: FieldsV1): boolean {
+  let prev: string | undefined;
+  let children = 0;
+  let first = true;
+  for (const k in node) {
+    const child = node[k];
+    if (!isPlainObject(child)) return false;
+    if (k === '.') {
+      // Only first, only as {}, and only beside children: a member leaf is written `{}`.
+      if (!first || Object.keys(child).length) return false;
+    } else {
+      const c0 = k.charCodeAt(0);
+      if (k.charCodeAt(1) !== 0x3a || (c0 !== 0x66 && c0 !== 0x6b && c0 !== 0x76 && c0 !== 0x69) || k.includes(SEP)) return false;
+      if (prev !== undefined && !(compareElements(prev, k) < 0)) return false;
+      if (!canonicalChildren(child)) return false;
+      prev = k;
+      children++;
+    }
+    first = false;
+  }
+  return children > 0 || !Object.hasOwn(node, '.');
 }
 
 /** A path as upstream prints it in conflicts: `.spec.containers[name="app"].image`. */
