@@ -12,7 +12,20 @@ export const SEP = '\u0000';
 export const join = (path: string, element: string): string => (path ? path + SEP + element : element);
 export const elementsOf = (path: string): string[] => (path ? path.split(SEP) : []);
 
-export const fieldElement = (name: string): string => `f:${name}`;
+// Objects repeat the same few hundred field names: each one's element is made once, so a
+// tree's keys are strings V8 has already hashed rather than a new string per field per write.
+const fieldElements = new Map<string, string>();
+const FIELD_ELEMENTS_MAX = 4096;
+
+export function fieldElement(name: string): string {
+  let e = fieldElements.get(name);
+  if (e === undefined) {
+    e = `f:${name}`;
+    if (fieldElements.size >= FIELD_ELEMENTS_MAX) fieldElements.clear();
+    if (name.length <= 64) fieldElements.set(name, e);
+  }
+  return e;
+}
 export const valueElement = (v: unknown): string => `v:${JSON.stringify(v)}`;
 
 /** `k:{...}`: the key fields of a list-map item, in name order as upstream serializes them. */

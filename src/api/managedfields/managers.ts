@@ -170,9 +170,10 @@ export function recordUpdate(c: Comparison, managers: Managers, writer: Writer, 
     return out;
   }
   const changed = union(c.added, c.modified);
-  takeFrom(out, id, union(changed, c.removed));
+  takeFrom(out, id, c.removed.size ? union(changed, c.removed) : changed);
   const before = out.get(id);
-  const set = stripped(union(before ? difference(before.set, c.removed) : new Set(), changed));
+  // A writer new to the object owns just what it changed: that set, not a copy of it.
+  const set = stripped(before ? union(difference(before.set, c.removed), changed) : changed);
   if (set.size === 0) out.delete(id);
   else out.set(id, { ...writer, operation: 'Update', time: now, set });
   capUpdateManagers(out);
