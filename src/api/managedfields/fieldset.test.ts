@@ -43,3 +43,8 @@ test('set iteration order: members of a level before its children', () => {
   const paths = [P('spec', 'template', 'x'), P('spec', 'replicas'), P('metadata', 'labels', 'a'), P('spec', 'a', 'b')];
   assert.deepEqual([...paths].sort(comparePaths).map(pathString), ['.metadata.labels.a', '.spec.replicas', '.spec.a.b', '.spec.template.x']);
 });
+
+test('FieldsV1 keys are f:, k:, v: or i: elements, exactly', () => {
+  for (const k of ['f', 'F:a', ':a', 'fa', 'k', 'x:', ' f:a']) assert.throws(() => fromFieldsV1({ [k]: {} }), new RegExp(`unexpected FieldsV1 key`), k);
+  assert.deepEqual([...fromFieldsV1({ 'f:': {}, 'k:{}': {}, 'v:1': {}, 'i:0': { '.': {}, 'f:x': {} } })], ['f:', 'k:{}', 'v:1', `i:0`, `i:0${SEP}f:x`]);
+});

@@ -73,22 +73,29 @@ export function prefixesOf(set: FieldSet): Set<string> {
 /** Reads a FieldsV1 tree; throws on anything that isn't one. */
 export function fromFieldsV1(tree: unknown): FieldSet {
   const out = new Set<string>();
-  const walk = (node: unknown, path: string): void => {
-    if (!isPlainObject(node)) throw new Error('FieldsV1 nodes must be objects');
-    let children = 0;
-    for (const [k, child] of Object.entries(node)) {
-      if (k === '.') {
-        if (path) out.add(path);
-        continue;
-      }
-      if (!/^[fkvi]:/.test(k)) throw new Error(`unexpected FieldsV1 key ${JSON.stringify(k)}`);
-      children++;
-      walk(child, join(path, k));
-    }
-    if (children === 0 && path) out.add(path);
-  };
-  walk(tree, '');
+  readNode(tree, '', out);
   return out;
+}
+
+function readNode(node: unknown, path: string, out: FieldSet): void {
+  if (!isPlainObject(node)) throw new Error('FieldsV1 nodes must be objects');
+  let children = 0;
+  for (const k in node) {
+    if (k === '.') {
+      if (path) out.add(path);
+      continue;
+    }
+    if (!isElement(k)) throw new Error(`unexpected FieldsV1 key ${JSON.stringify(k)}`);
+    children++;
+    readNode(node[k], join(path, k), out);
+  }
+  if (children === 0 && path) out.add(path);
+}
+
+/** `f:`, `k:`, `v:` or `i:` first. */
+function isElement(k: string): boolean {
+  const c = k.charCodeAt(0);
+  return k.charCodeAt(1) === 0x3a && (c === 0x66 || c === 0x6b || c === 0x76 || c === 0x69);
 }
 
 const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
@@ -169,8 +176,7 @@ function canonicalChildren(node: FieldsV1): boolean {
       // Only first, only as {}, and only beside children: a member leaf is written `{}`.
       if (!first || Object.keys(child).length) return false;
     } else {
-      const c0 = k.charCodeAt(0);
-      if (k.charCodeAt(1) !== 0x3a || (c0 !== 0x66 && c0 !== 0x6b && c0 !== 0x76 && c0 !== 0x69) || k.includes(SEP)) return false;
+      if (!isElement(k) || k.includes(SEP)) return false;
       if (prev !== undefined && !(compareElements(prev, k) < 0)) return false;
       if (!canonicalChildren(child)) return false;
       prev = k;
