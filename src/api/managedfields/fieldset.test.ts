@@ -43,3 +43,27 @@ test('set iteration order: members of a level before its children', () => {
   const paths = [P('spec', 'template', 'x'), P('spec', 'replicas'), P('metadata', 'labels', 'a'), P('spec', 'a', 'b')];
   assert.deepEqual([...paths].sort(comparePaths).map(pathString), ['.metadata.labels.a', '.spec.replicas', '.spec.a.b', '.spec.template.x']);
 });
+
+test('FieldsV1 keys are f:, k:, v: or i: elements, exactly', () => {
+  for (const k of ['f', 'F:a', ':a', 'fa', 'k', 'x:', ' f:a']) assert.throws(() => fromFieldsV1({ [k]: {} }), new RegExp(`unexpected FieldsV1 key`), k);
+  assert.deepEqual([...fromFieldsV1({ 'f:': {}, 'k:{}': {}, 'v:1': {}, 'i:0': { '.': {}, 'f:x': {} } })], ['f:', 'k:{}', 'v:1', `i:0`, `i:0${SEP}f:x`]);
+});
+
+test('toFieldsV1 orders siblings as upstream: f, k, v, then i by number; one kind by its text', () => {
+  const set = new Set([
+    'i:10',
+    'i:9',
+    'v:"b"',
+    'k:{"a":1}',
+    'f:z',
+    'f:a',
+    'i:1',
+    `f:m${SEP}k:{"name":"b"}`,
+    `f:m${SEP}k:{"name":"a"}`,
+    `f:m${SEP}k:{"name":"B"}`,
+  ]);
+  const tree = toFieldsV1(set);
+  assert.deepEqual(Object.keys(tree), ['f:a', 'f:m', 'f:z', 'k:{"a":1}', 'v:"b"', 'i:1', 'i:9', 'i:10']);
+  assert.deepEqual(Object.keys(tree['f:m'] as object), ['k:{"name":"B"}', 'k:{"name":"a"}', 'k:{"name":"b"}']);
+  assert.deepEqual(Object.keys(toFieldsV1(new Set(['i:2', 'i:10', 'i:1']))), ['i:1', 'i:2', 'i:10']);
+});

@@ -294,3 +294,108 @@ test('more than 10 Update entries: the oldest are merged into ancient-changes', 
   assert.deepEqual(owners(o)['Update:m11'], ['.metadata.labels.l11']);
   assert.ok(names.includes('applier'), 'Apply entries are never merged');
 });
+
+// ---- an Update that leaves every set as it is keeps the writer's stored tree ----
+
+/** The general path of recordUpdateOn, with every entry read in full (never kept as stored). */
+async function generalUpdate(live: KObject, next: KObject, w: Writer, now: string): Promise<unknown> {
+  const { recordUpdate, encodeManagedFields } = await import('./managers.js');
+  const { compare } = await import('./typed.js');
+  const { rootType } = await import('./schema.js');
+  const ignored = new Set(w.subresource === 'status' ? ['spec', 'metadata'] : ['status']);
+  const c = compare(rootType(next.apiVersion!, next.kind!), live, next, ignored);
+  const managers = decodeManagedFields(live.metadata.managedFields);
+  const out = recordUpdate(c, managers, w, now);
+  return out === managers ? live.metadata.managedFields : encodeManagedFields(out);
+}
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+test('an Update of fields its writer alone owns keeps the stored tree; same bytes as the general path', async () => {
+  let kept = 0;
+  let steps = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = seeded(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    let live: KObject = {
+      ...deployment({ replicas: 1, paused: false, ...containers(['A', '1'], ['B', '2']) }, { app: 'x', tier: 'web' }),
+      status: { replicas: 1, conditions: [{ type: 'Available', status: 'True' }] },
+    };
+    live = update(empty(), (o) => Object.assign(o, structuredClone(live)), writer('creator'), '2026-01-01T00:00:00Z');
+    for (let i = 1; i <= 40; i++) {
+      // A few writers, each mostly rewriting the same fields (as leases and heartbeats do).
+      const w = pick([writer('a'), writer('a'), writer('b'), writer('kubelet', 'status'), writer('kubelet', 'status')]);
+      const v = String(Math.floor(r() * 3));
+      const next = structuredClone(live);
+      const spec = next.spec as any;
+      const status = next.status as any;
+      if (w.subresource) {
+        const change = pick(['replicas', 'condition', 'condition', 'new', 'drop']);
+        if (change === 'replicas') status.replicas = Number(v);
+        else if (change === 'condition') status.conditions[0].status = v;
+        else if (change === 'new') status.observedGeneration = Number(v);
+        else delete status.observedGeneration;
+      } else {
+        const change = pick(['label', 'label', 'replicas', 'env', 'newLabel', 'dropLabel', 'paused']);
+        if (change === 'label') next.metadata.labels!.tier = v;
+        else if (change === 'replicas') spec.replicas = Number(v);
+        else if (change === 'env') spec.template.spec.containers[0].env[1].value = v;
+        else if (change === 'newLabel') next.metadata.labels![`l${v}`] = v;
+        else if (change === 'dropLabel') delete next.metadata.labels![`l${v}`];
+        else spec.paused = !spec.paused;
+      }
+      const now = `2026-01-01T00:${String(i).padStart(2, '0')}:00Z`;
+      const general = JSON.stringify(await generalUpdate(live, next, w, now));
+      recordUpdateOn(live, next, w, now);
+      assert.equal(JSON.stringify(next.metadata.managedFields), general, `seed ${seed} step ${i}`);
+      const before = live.metadata.managedFields?.find((e) => e.manager === w.manager && e.subresource === w.subresource);
+      const after = next.metadata.managedFields?.find((e) => e.manager === w.manager && e.subresource === w.subresource);
+      if (before && after && before.fieldsV1 === after.fieldsV1 && after.time === now) kept++;
+      steps++;
+      live = next;
+    }
+  }
+  // The kept-tree path is taken often enough for the comparison to mean something.
+  assert.ok(kept > steps / 5, `${kept} of ${steps} writes kept the tree`);
+});
+
+test('stored trees not as toFieldsV1 writes them are written anew, as the general path does', async () => {
+  const base = (fieldsV1: unknown): KObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'd',
+      labels: { app: 'x' },
+      managedFields: [{ manager: 'a', operation: 'Update', apiVersion: 'apps/v1', time: 't0', fieldsType: 'FieldsV1', fieldsV1 } as any],
+    },
+    spec: { replicas: 1, paused: false },
+  });
+  const trees = [
+    // Children out of order.
+    { 'f:spec': { 'f:replicas': {}, 'f:paused': {} } },
+    // `.` where a member leaf is `{}`; `.` not first; `.` holding something.
+    { 'f:spec': { 'f:paused': {}, 'f:replicas': { '.': {} } } },
+    { 'f:spec': { 'f:paused': {}, '.': {}, 'f:replicas': {} } },
+    { 'f:spec': { '.': { x: {} }, 'f:paused': {}, 'f:replicas': {} } },
+    // metadata owned itself (stripped from every set), and `.` at the root.
+    { 'f:metadata': {}, 'f:spec': { 'f:replicas': {} } },
+    { '.': {}, 'f:spec': { 'f:replicas': {} } },
+    // The canonical tree, for contrast: kept.
+    { 'f:spec': { 'f:paused': {}, 'f:replicas': {} } },
+  ];
+  for (const [i, tree] of trees.entries()) {
+    const live = base(tree);
+    const next = structuredClone(live);
+    (next.spec as any).replicas = 2;
+    const general = JSON.stringify(await generalUpdate(live, next, writer('a'), 't1'));
+    recordUpdateOn(live, next, writer('a'), 't1');
+    assert.equal(JSON.stringify(next.metadata.managedFields), general, `tree ${i}`);
+    assert.equal(next.metadata.managedFields![0]!.fieldsV1 === tree, i === trees.length - 1, `tree ${i} kept`);
+  }
+});

@@ -4,7 +4,19 @@
 // stopped applying, and refuses to take fields from other managers unless forced.
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { isPlainObject } from '../object.js';
-import { comparePaths, difference, fromFieldsV1, intersection, sameSet, toFieldsV1, treeHas, union, type FieldSet, type FieldsV1 } from './fieldset.js';
+import {
+  comparePaths,
+  difference,
+  fromFieldsV1,
+  intersection,
+  isCanonicalFieldsV1,
+  sameSet,
+  toFieldsV1,
+  treeHas,
+  union,
+  type FieldSet,
+  type FieldsV1,
+} from './fieldset.js';
 import { compare, isSame, merge, removeItems, toFieldSet, withNamedFields, type Comparison } from './typed.js';
 import type { TypeNode } from './schema.js';
 
@@ -98,18 +110,20 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
       cmp(p.apiVersion, q.apiVersion) ||
       cmp(p.subresource ?? '', q.subresource ?? ''),
   );
-  return list.map(
-    (m) =>
-      m.entry ?? {
-        manager: m.manager,
-        operation: m.operation,
-        apiVersion: m.apiVersion,
-        ...(m.time ? { time: m.time } : {}),
-        fieldsType: 'FieldsV1',
-        fieldsV1: toFieldsV1(m.set),
-        ...(m.subresource ? { subresource: m.subresource } : {}),
-      },
-  );
+  return list.map((m) => m.entry ?? entryOf(m, toFieldsV1(m.set)));
+}
+
+/** A manager's entry in metadata.managedFields, its fields written as `fieldsV1`. */
+function entryOf(m: Omit<Manager, 'set'>, fieldsV1: FieldsV1): ManagedFieldsEntry {
+  return {
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    ...(m.time ? { time: m.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -147,14 +161,44 @@ export function recordUpdate(c: Comparison, managers: Managers, writer: Writer, 
   if (isSame(c)) return managers;
   const out: Managers = new Map(managers);
   const id = identity({ ...writer, operation: 'Update' });
+  const kept = keptTree(c, managers, id);
+  if (kept) {
+    // The writer's fields stay as they were (only its time and version change), nobody else's change.
+    const base = { ...writer, operation: 'Update' as const, time: now };
+    out.set(id, lazyManager({ ...base, entry: entryOf(base, kept) }, kept));
+    capUpdateManagers(out);
+    return out;
+  }
   const changed = union(c.added, c.modified);
-  takeFrom(out, id, union(changed, c.removed));
+  takeFrom(out, id, c.removed.size ? union(changed, c.removed) : changed);
   const before = out.get(id);
-  const set = stripped(union(before ? difference(before.set, c.removed) : new Set(), changed));
+  // A writer new to the object owns just what it changed: that set, not a copy of it.
+  const set = stripped(before ? union(difference(before.set, c.removed), changed) : changed);
   if (set.size === 0) out.delete(id);
   else out.set(id, { ...writer, operation: 'Update', time: now, set });
   capUpdateManagers(out);
   return out;
+}
+
+/**
+ * The writer's stored tree when an Update leaves every set as it is -- it only changed fields
+ * its writer owns already, alone, and removed none (a lease renewed, a heartbeat, a condition
+ * flipping) -- and the tree is as toFieldsV1 would write it: then neither is read nor written.
+ */
+function keptTree(c: Comparison, managers: Managers, id: string): FieldsV1 | undefined {
+  if (c.removed.size) return undefined;
+  const before = managers.get(id);
+  const tree = before && undecoded.get(before);
+  if (!tree || !isCanonicalFieldsV1(tree)) return undefined;
+  // A member metadata is stripped from every set: a tree with one would be written anew.
+  const meta = tree['f:metadata'];
+  if (meta !== undefined && (!isPlainObject(meta) || Object.hasOwn(meta, '.') || Object.keys(meta).length === 0)) return undefined;
+  for (const changed of [c.added, c.modified]) for (const p of changed) if (!treeHas(tree, p)) return undefined;
+  for (const [mid, m] of managers) {
+    if (mid === id) continue;
+    for (const changed of [c.added, c.modified]) for (const p of changed) if (owns(m, p)) return undefined;
+  }
+  return tree;
 }
 
 /** Upstream's cap on Update entries; the oldest are merged into one `ancient-changes` entry. */

@@ -109,9 +109,21 @@ export function childType(t: TypeNode, key: string): TypeNode {
   return ANY;
 }
 
+// Root types by apiVersion and kind: looked up on every write.
+const roots = new Map<string, Map<string, TypeNode>>();
+
 /** The root type of a kind, e.g. apps/v1 Deployment; ANY for kinds the schema doesn't have. */
 export function rootType(apiVersion: string, kind: string): TypeNode {
+  let byKind = roots.get(apiVersion);
+  let t = byKind?.get(kind);
+  if (t) return t;
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const id = `${group!.split('.')[0] || 'core'}/${version}.${kind}`;
-  return id in types ? structNode(id) : ANY;
+  t = Object.hasOwn(types, id) ? structNode(id) : ANY;
+  // Only kinds the schema has are remembered: the others are few, and bodies choose them.
+  if (t !== ANY) {
+    if (!byKind) roots.set(apiVersion, (byKind = new Map()));
+    byKind.set(kind, t);
+  }
+  return t;
 }

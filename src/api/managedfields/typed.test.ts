@@ -177,3 +177,42 @@ test('removeItems takes subtrees; withNamedFields adds struct fields on the way'
     ].sort(),
   );
 });
+
+test('a subtree only one side has: the same paths added one way as removed the other, in the same order', async () => {
+  const { createdFieldsV1 } = await import('./typed.js');
+  const { toFieldsV1 } = await import('./fieldset.js');
+  let s = 11;
+  const r = () => ((s = (s * 1664525 + 1013904223) >>> 0), s / 2 ** 32);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const free = (d: number): unknown =>
+    d > 2 || r() < 0.4
+      ? pick([1, 'a', true, {}, []])
+      : Object.fromEntries(Array.from({ length: 1 + Math.floor(r() * 3) }, () => [pick(['a', 'b', 'c']), free(d + 1)]));
+  let paths = 0;
+  for (let i = 0; i < 300; i++) {
+    const containers = Array.from({ length: Math.floor(r() * 3) }, () => ({
+      name: pick(['a', 'b', 'c']),
+      image: 'i',
+      ...(r() < 0.5 ? { env: [{ name: pick(['A', 'B']), value: '1' }] } : {}),
+      ...(r() < 0.3 ? { ports: [{ containerPort: 80 }, { containerPort: 80, protocol: 'UDP' }] } : {}),
+      ...(r() < 0.3 ? { resources: { limits: { cpu: '1' } } } : {}),
+    }));
+    const o = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', uid: 'u', labels: { a: pick(['1', '2']) }, ...(r() < 0.3 ? { annotations: { x: 'y' } } : {}) },
+      spec: { containers, ...(r() < 0.4 ? { nodeSelector: free(1) } : {}), ...(r() < 0.3 ? { securityContext: {} } : {}) },
+      ...(r() < 0.5 ? { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } } : {}),
+    };
+    const added = compare(pod, {}, o);
+    const removed = compare(pod, o, {});
+    assert.deepEqual([...removed.removed], [...added.added], `object ${i}`);
+    assert.equal(added.modified.size + added.removed.size + removed.modified.size + removed.added.size, 0);
+    // And the paths are those the create path (its own walk) writes, metadata itself aside.
+    const set = new Set(added.added);
+    set.delete('f:metadata');
+    assert.equal(JSON.stringify(toFieldsV1(set)), JSON.stringify(createdFieldsV1(pod, o)), `object ${i}`);
+    paths += set.size;
+  }
+  assert.ok(paths > 300 * 10, `${paths} paths compared`);
+});

@@ -114,6 +114,12 @@ export function compare(t: TypeNode, lhs: unknown, rhs: unknown, ignore?: Readon
 // The path is a stack of elements, joined only for the fields that changed: most of an object
 // doesn't, and building every field's path string would cost more than the walk itself.
 function compareAt(t: TypeNode, lhs: unknown, rhs: unknown, stack: string[], c: Comparison, ignore?: ReadonlySet<string>): void {
+  if (stack.length && (lhs === undefined) !== (rhs === undefined)) {
+    // A subtree only one side has: every path in it is added (or removed), each built once.
+    const into = lhs === undefined ? c.added : c.removed;
+    oneSided(t, lhs ?? rhs, stack.join(SEP), stack.length === 1 ? stack[0]! : DEEP, into);
+    return;
+  }
   const leaf =
     !(granular(t, lhs) || granular(t, rhs)) ||
     (isEmpty(lhs) && isEmpty(rhs)) ||
@@ -150,6 +156,29 @@ function compareAt(t: TypeNode, lhs: unknown, rhs: unknown, stack: string[], c: 
     if (lhs === undefined) c.added.add(stack.join(SEP));
     else if (rhs === undefined) c.removed.add(stack.join(SEP));
   }
+}
+
+/**
+ * The paths compareAt finds in a value the other side lacks (below the root): each node's own
+ * after its children's, a keyed item that appears twice as one leaf. `where` is the node's
+ * place for skipped().
+ */
+function oneSided(t: TypeNode, v: unknown, path: string, where: string, into: FieldSet): void {
+  if (granular(t, v) && !isEmpty(v)) {
+    if (Array.isArray(v)) {
+      for (const [pe, items] of indexList(t, v, DEEP)) {
+        if (items.length === 1) oneSided(t.elem!, items[0], path + SEP + pe, DEEP, into);
+        else into.add(path + SEP + pe);
+      }
+    } else {
+      for (const k in v as Obj) {
+        const x = (v as Obj)[k];
+        if (x === undefined || skipped(where, k)) continue;
+        oneSided(childType(t, k), x, path + SEP + fieldElement(k), DEEP, into);
+      }
+    }
+  }
+  into.add(path);
 }
 
 function compareLists(t: TypeNode, lhs: unknown[] | undefined, rhs: unknown[] | undefined, stack: string[], c: Comparison): void {
@@ -312,20 +341,24 @@ export function createdFieldsV1(t: TypeNode, v: unknown, ignore?: ReadonlySet<st
 
 function createdNode(t: TypeNode, v: unknown, path: string): FieldsV1 {
   if (!granular(t, v) || isEmpty(v)) return {};
-  const children: Array<[string, FieldsV1]> = [];
   if (Array.isArray(v)) {
+    const children: Array<[string, FieldsV1]> = [];
     for (const [pe, items] of indexList(t, v, path)) children.push([pe, items.length === 1 ? createdNode(t.elem!, items[0], DEEP) : {}]);
-  } else {
-    for (const k in v as Obj) {
-      const x = (v as Obj)[k];
-      if (x === undefined || skipped(path, k)) continue;
-      const pe = fieldElement(k);
-      // Only the root and metadata need their path (skipped fields); deeper nodes get a marker.
-      children.push([pe, createdNode(childType(t, k), x, path ? DEEP : pe)]);
-    }
+    const out: FieldsV1 = path && children.length ? { '.': {} } : {};
+    children.sort((a, b) => compareElements(a[0], b[0]));
+    for (const [pe, n] of children) out[pe] = n;
+    return out;
   }
-  const out: FieldsV1 = path && children.length ? { '.': {} } : {};
-  children.sort((a, b) => compareElements(a[0], b[0]));
-  for (const [pe, n] of children) out[pe] = n;
+  const obj = v as Obj;
+  const keys: string[] = [];
+  for (const k in obj) if (obj[k] !== undefined && !skipped(path, k)) keys.push(k);
+  const out: FieldsV1 = path && keys.length ? { '.': {} } : {};
+  // Field elements all start `f:`, so they sort as their names do (by UTF-16 unit, as compareElements).
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) {
+    const pe = fieldElement(k);
+    // Only the root and metadata need their path (skipped fields); deeper nodes get a marker.
+    out[pe] = createdNode(childType(t, k), obj[k], path ? DEEP : pe);
+  }
   return out;
 }

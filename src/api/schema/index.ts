@@ -29,44 +29,106 @@ function rootId(apiVersion: string, kind: string): string | undefined {
 const pathJoin = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /**
+ * Where a walk is, as its keys and indexes: joined into a path (`spec.containers[0].name`)
+ * only for the fields reported, since most fields of a body never are.
+ */
+type Trail = Array<string | number>;
+
+function trailPath(trail: Trail, length = trail.length): string {
+  let path = '';
+  for (let i = 0; i < length; i++) {
+    const e = trail[i]!;
+    path = typeof e === 'number' ? `${path}[${e}]` : pathJoin(path, e);
+  }
+  return path;
+}
+
+/** A quantity's text, parsed: its canonical form, or why it is not one. */
+interface ParsedQuantity {
+  canonical?: string;
+  error?: unknown;
+}
+
+// Pods repeat the same few quantities (`100m`, `128Mi`): each text is parsed once, not on every
+// write. Bounded, and only short texts, so odd bodies cannot make it grow.
+const parsedQuantities = new Map<string, ParsedQuantity>();
+const PARSED_QUANTITIES_MAX = 1024;
+const PARSED_QUANTITY_TEXT_MAX = 64;
+
+function parseQuantity(s: string): ParsedQuantity {
+  let p = parsedQuantities.get(s);
+  if (p) return p;
+  try {
+    p = { canonical: Quantity.parse(s).toString() };
+  } catch (e) {
+    p = { error: e };
+  }
+  if (s.length <= PARSED_QUANTITY_TEXT_MAX) {
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(s, p);
+  }
+  return p;
+}
+
+/**
  * Removes fields the schema doesn't know and null values (upstream's decoder drops both), and
  * puts quantities in canonical form. Returns the paths of the unknown fields, as upstream names them.
  */
 export function pruneUnknownFields(apiVersion: string, kind: string, obj: Record<string, unknown>): string[] {
   const id = rootId(apiVersion, kind);
   const unknown: string[] = [];
-  if (id) pruneObject(id, obj, '', unknown);
+  if (id) pruneObject(id, obj, [], unknown);
   return unknown;
 }
 
-function pruneObject(id: string, obj: Record<string, unknown>, path: string, unknown: string[]): void {
-  const def = types[id]!;
-  for (const [k, v] of Object.entries(obj)) {
-    const prop = def.properties[k];
+function pruneObject(id: string, obj: Record<string, unknown>, trail: Trail, unknown: string[]): void {
+  const props = types[id]!.properties;
+  for (const k in obj) {
+    const v = obj[k];
+    // Own properties only: a body's `constructor` is an unknown field, not Object's.
+    const prop = Object.hasOwn(props, k) ? props[k] : undefined;
     if (!prop) {
-      unknown.push(pathJoin(path, k));
+      trail.push(k);
+      unknown.push(trailPath(trail));
+      trail.pop();
       delete obj[k];
     } else if (v === null) {
       delete obj[k];
     } else {
-      const nv = pruneValue(prop.type, v, pathJoin(path, k), unknown);
+      trail.push(k);
+      const nv = pruneValue(prop.type, v, trail, unknown);
+      trail.pop();
       if (nv !== v) obj[k] = nv;
     }
   }
 }
 
-function pruneValue(t: T, v: unknown, path: string, unknown: string[]): unknown {
+function pruneValue(t: T, v: unknown, trail: Trail, unknown: string[]): unknown {
   if (t === 'quantity') {
-    const q = typeof v === 'string' || typeof v === 'number' ? Quantity.tryParse(String(v)) : undefined;
-    return q ? q.toString() : v;
+    if (typeof v !== 'string' && typeof v !== 'number') return v;
+    return parseQuantity(String(v)).canonical ?? v;
   }
   if (typeof t === 'string') return v;
   if ('ref' in t) {
-    if (isPlainObject(v)) pruneObject(t.ref, v, path, unknown);
+    if (isPlainObject(v)) pruneObject(t.ref, v, trail, unknown);
   } else if ('array' in t) {
-    if (Array.isArray(v)) v.forEach((x, i) => (v[i] = x === null ? x : pruneValue(t.array, x, `${path}[${i}]`, unknown)));
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x === null) continue;
+        trail.push(i);
+        v[i] = pruneValue(t.array, x, trail, unknown);
+        trail.pop();
+      }
+    }
   } else if (isPlainObject(v)) {
-    for (const [k, x] of Object.entries(v)) if (x !== null) v[k] = pruneValue(t.map, x, pathJoin(path, k), unknown);
+    for (const k in v) {
+      const x = v[k];
+      if (x === null) continue;
+      trail.push(k);
+      v[k] = pruneValue(t.map, x, trail, unknown);
+      trail.pop();
+    }
   }
   return v;
 }
@@ -97,7 +159,7 @@ export interface OutOfRange {
 export function typeErrors(apiVersion: string, kind: string, obj: Record<string, unknown>, outOfRange: OutOfRange[] = []): string[] {
   const id = rootId(apiVersion, kind);
   const sink: Sink = { errors: [], outOfRange };
-  if (id) checkObject(id, obj, '', sink);
+  if (id) checkObject(id, obj, [], sink);
   return sink.errors;
 }
 
@@ -106,13 +168,18 @@ interface Sink {
   outOfRange: OutOfRange[];
 }
 
-function checkObject(id: string, obj: Record<string, unknown>, path: string, sink: Sink): void {
-  const def = types[id]!;
-  const typeName = id.slice(id.lastIndexOf('.') + 1);
-  for (const [k, v] of Object.entries(obj)) {
-    const prop = def.properties[k];
-    if (prop && v !== null) checkValue(prop.type, v, pathJoin(path, k), typeName, sink);
-    if (BYTES_FIELDS[id]?.includes(k) && isPlainObject(v)) {
+function checkObject(id: string, obj: Record<string, unknown>, trail: Trail, sink: Sink): void {
+  const props = types[id]!.properties;
+  const bytes = BYTES_FIELDS[id];
+  for (const k in obj) {
+    const v = obj[k];
+    const prop = Object.hasOwn(props, k) ? props[k] : undefined;
+    if (prop && v !== null) {
+      trail.push(k);
+      checkValue(prop.type, v, trail, id, sink);
+      trail.pop();
+    }
+    if (bytes?.includes(k) && isPlainObject(v)) {
       for (const x of Object.values(v)) {
         const at = typeof x === 'string' ? base64ErrorAt(x) : undefined;
         if (at !== undefined) sink.errors.push(`illegal base64 data at input byte ${at}`);
@@ -134,116 +201,232 @@ export function base64ErrorAt(s: string): number | undefined {
   return undefined;
 }
 
-function checkValue(t: T, v: unknown, path: string, owner: string, sink: Sink): void {
-  const mismatch = () => sink.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner}.${path} of type ${goType(t)}`);
+/** A value of the wrong JSON type, worded as Go's decoder words it (`owner` is the struct's type id). */
+function mismatch(t: T, v: unknown, trail: Trail, owner: string, sink: Sink): void {
+  sink.errors.push(`json: cannot unmarshal ${jsonType(v)} into Go struct field ${owner.slice(owner.lastIndexOf('.') + 1)}.${trailPath(trail)} of type ${goType(t)}`);
+}
+
+function checkValue(t: T, v: unknown, trail: Trail, owner: string, sink: Sink): void {
   if (typeof t === 'string') {
     switch (t) {
       case 'string':
       case 'time':
-        if (typeof v !== 'string') mismatch();
+        if (typeof v !== 'string') mismatch(t, v, trail, owner, sink);
         return;
       case 'number':
-        if (typeof v !== 'number') mismatch();
-        else if (!Number.isInteger(v)) sink.errors.push(`json: cannot unmarshal number ${v} into Go struct field ${owner}.${path} of type int64`);
+        if (typeof v !== 'number') mismatch(t, v, trail, owner, sink);
+        else if (!Number.isInteger(v)) sink.errors.push(`json: cannot unmarshal number ${v} into Go struct field ${owner.slice(owner.lastIndexOf('.') + 1)}.${trailPath(trail)} of type int64`);
         return;
       case 'boolean':
-        if (typeof v !== 'boolean') mismatch();
+        if (typeof v !== 'boolean') mismatch(t, v, trail, owner, sink);
         return;
       case 'int-or-string':
-        if (typeof v !== 'string' && typeof v !== 'number') mismatch();
+        if (typeof v !== 'string' && typeof v !== 'number') mismatch(t, v, trail, owner, sink);
         return;
       case 'quantity':
-        if (typeof v !== 'string' && typeof v !== 'number') mismatch();
+        if (typeof v !== 'string' && typeof v !== 'number') mismatch(t, v, trail, owner, sink);
         else {
-          try {
-            Quantity.parse(String(v));
-          } catch (e) {
-            if (e instanceof QuantityRangeError) sink.outOfRange.push({ field: path, value: String(v), detail: e.message });
-            else sink.errors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
-          }
+          const { error } = parseQuantity(String(v));
+          if (error instanceof QuantityRangeError) sink.outOfRange.push({ field: trailPath(trail), value: String(v), detail: error.message });
+          else if (error !== undefined) sink.errors.push(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
         }
         return;
       case 'any':
         // Free-form values are stored as given; past this depth encoding them would overflow
         // the stack (no real field set nests anywhere near it: the schema is far shallower).
-        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: path, detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
+        if (exceedsDepth(v, MAX_FREE_FORM_DEPTH)) sink.outOfRange.push({ field: trailPath(trail), detail: `must not be nested more than ${MAX_FREE_FORM_DEPTH} levels deep` });
         return;
       default:
         return;
     }
   }
   if ('ref' in t) {
-    if (!isPlainObject(v)) return void mismatch();
-    checkObject(t.ref, v, path, sink);
+    if (!isPlainObject(v)) return mismatch(t, v, trail, owner, sink);
+    checkObject(t.ref, v, trail, sink);
   } else if ('array' in t) {
-    if (!Array.isArray(v)) return void mismatch();
-    v.forEach((x, i) => x !== null && checkValue(t.array, x, `${path}[${i}]`, owner, sink));
+    if (!Array.isArray(v)) return mismatch(t, v, trail, owner, sink);
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null) continue;
+      trail.push(i);
+      checkValue(t.array, x, trail, owner, sink);
+      trail.pop();
+    }
   } else {
-    if (!isPlainObject(v)) return void mismatch();
-    for (const [k, x] of Object.entries(v)) if (x !== null) checkValue(t.map, x, pathJoin(path, k), owner, sink);
+    if (!isPlainObject(v)) return mismatch(t, v, trail, owner, sink);
+    for (const k in v) {
+      const x = v[k];
+      if (x === null) continue;
+      trail.push(k);
+      checkValue(t.map, x, trail, owner, sink);
+      trail.pop();
+    }
   }
 }
 
 /** Paths of keys that appear twice in the same JSON object, e.g. `spec.replicas`. */
 export function findDuplicateFields(raw: string): string[] {
-  const dups: string[] = [];
-  let i = 0;
-  const ws = () => {
-    while (i < raw.length && ' \t\n\r'.includes(raw[i]!)) i++;
-  };
-  const str = (): string => {
-    const start = i;
-    i++;
-    while (i < raw.length && raw[i] !== '"') i += raw[i] === '\\' ? 2 : 1;
-    i++;
-    try {
-      return JSON.parse(raw.slice(start, i)) as string;
-    } catch {
-      return raw.slice(start + 1, i - 1);
-    }
-  };
-  // An explicit stack, not recursion: bodies may nest up to the decoder's depth limit.
-  type Frame = { path: string; seen?: Set<string>; n: number };
-  const stack: Frame[] = [];
-  let path = '';
-  for (;;) {
-    // A value starts at i.
-    ws();
-    const c = raw[i];
-    if (c === '{' || c === '[') {
-      i++;
-      stack.push({ path, seen: c === '{' ? new Set() : undefined, n: 0 });
-    } else if (c === '"') {
-      str();
-    } else {
-      while (i < raw.length && !',]} \t\n\r'.includes(raw[i]!)) i++;
-    }
-    // Then the next member or element of the innermost open container, closing finished ones.
-    let next: string | undefined;
-    while (next === undefined) {
-      const top = stack.at(-1);
-      if (!top) return dups;
-      ws();
-      if (raw[i] === ',') i++;
-      ws();
-      if (raw[i] === (top.seen ? '}' : ']') || i >= raw.length) {
-        i++;
-        stack.pop();
+  return new DuplicateScan(raw).run();
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+// Objects with more keys than this remember them in a Set; smaller ones (nearly all) in a list.
+const SEEN_LIST_MAX = 16;
+
+/**
+ * One pass over a JSON text (every request body on the write path: kept cheap). Keys are
+ * compared as their raw text and decoded only when they hold an escape; a path is built only
+ * for a duplicate, from the keys and indexes of the open containers.
+ */
+class DuplicateScan {
+  private i = 0;
+  /** The first backslash at or after `i` (the text's length when there is none). */
+  private backslash = -1;
+  // The open containers, innermost last: whether each is an object, the key or index of the
+  // member being read, and the keys it has had.
+  private depth = 0;
+  private readonly isObject: boolean[] = [];
+  private readonly at: Array<string | number> = [];
+  private readonly seenList: string[][] = [];
+  private readonly seenSet: Array<Set<string> | undefined> = [];
+  private readonly dups: string[] = [];
+
+  constructor(private readonly raw: string) {}
+
+  run(): string[] {
+    const raw = this.raw;
+    const n = raw.length;
+    // true: a value comes next; false: a `,` or the end of the innermost container.
+    let value = true;
+    for (;;) {
+      let c = this.skipSpace();
+      if (this.i >= n) return this.dups;
+      if (value) {
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          this.i++;
+          this.open(c === OPEN_BRACE);
+          c = this.skipSpace();
+          if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+            this.i++;
+            this.depth--;
+            value = false;
+          } else if (this.isObject[this.depth - 1]) {
+            if (!this.member()) return this.dups;
+          }
+          continue;
+        }
+        if (c === QUOTE) this.skipString();
+        else this.skipScalar();
+        value = false;
         continue;
       }
-      if (top.seen) {
-        if (raw[i] !== '"') return dups;
-        const k = str();
-        next = pathJoin(top.path, k);
-        if (top.seen.has(k)) dups.push(next);
-        top.seen.add(k);
-        ws();
-        i++; // ':'
+      if (this.depth === 0) return this.dups;
+      this.i++;
+      if (c === COMMA) {
+        const top = this.depth - 1;
+        if (this.isObject[top]) {
+          if (!this.member()) return this.dups;
+        } else this.at[top] = (this.at[top] as number) + 1;
+        value = true;
       } else {
-        next = `${top.path}[${top.n++}]`;
+        // `}` or `]`
+        this.depth--;
       }
     }
-    path = next;
+  }
+
+  private open(isObject: boolean): void {
+    const d = this.depth++;
+    this.isObject[d] = isObject;
+    this.at[d] = 0;
+    if (isObject) {
+      const list = this.seenList[d];
+      if (list) list.length = 0;
+      else this.seenList[d] = [];
+      this.seenSet[d] = undefined;
+    }
+  }
+
+  /** Reads `"key":` of the innermost object, noting a duplicate; false on malformed text. */
+  private member(): boolean {
+    if (this.skipSpace() !== QUOTE) return false;
+    const key = this.readKey();
+    const top = this.depth - 1;
+    this.at[top] = key;
+    const list = this.seenList[top]!;
+    let set = this.seenSet[top];
+    const seen = set ? set.has(key) : list.includes(key);
+    if (seen) this.dups.push(trailPath(this.at, top + 1));
+    else if (set) set.add(key);
+    else if (list.length < SEEN_LIST_MAX) list.push(key);
+    else {
+      this.seenSet[top] = set = new Set(list);
+      set.add(key);
+    }
+    if (this.skipSpace() === COLON) this.i++;
+    return true;
+  }
+
+  private skipSpace(): number {
+    const raw = this.raw;
+    let i = this.i;
+    let c = raw.charCodeAt(i);
+    while (isSpace(c)) c = raw.charCodeAt(++i);
+    this.i = i;
+    return c;
+  }
+
+  /** Moves past the string starting at `i` (a quote); returns whether it held an escape. */
+  private skipString(): boolean {
+    const raw = this.raw;
+    const start = this.i + 1;
+    if (this.backslash < start) {
+      this.backslash = raw.indexOf('\\', start);
+      if (this.backslash < 0) this.backslash = raw.length;
+    }
+    let end = raw.indexOf('"', start);
+    if (end < 0) end = raw.length;
+    if (end < this.backslash) {
+      this.i = end + 1;
+      return false;
+    }
+    let i = start;
+    while (i < raw.length) {
+      const c = raw.charCodeAt(i);
+      if (c === QUOTE) break;
+      i += c === BACKSLASH ? 2 : 1;
+    }
+    this.i = i + 1;
+    return true;
+  }
+
+  private readKey(): string {
+    const start = this.i;
+    const escaped = this.skipString();
+    const end = Math.min(this.i, this.raw.length + 1);
+    if (!escaped) return this.raw.slice(start + 1, end - 1);
+    try {
+      return JSON.parse(this.raw.slice(start, end)) as string;
+    } catch {
+      return this.raw.slice(start + 1, end - 1);
+    }
+  }
+
+  /** Moves past a number, `true`, `false` or `null`. */
+  private skipScalar(): void {
+    const raw = this.raw;
+    let i = this.i;
+    for (let c = raw.charCodeAt(i); i < raw.length && !isSpace(c) && c !== COMMA && c !== CLOSE_BRACE && c !== CLOSE_BRACKET; c = raw.charCodeAt(++i));
+    this.i = i;
   }
 }
 

@@ -1,0 +1,304 @@
+// Microseconds per call of the API server's per-write bookkeeping -- decoding checks (duplicate
+// fields, unknown fields, JSON types) and managedFields -- over the bodies of the scale bench's
+// writes: a ReplicaSet's pod create, a kubelet's pod status update, a binding, an Event.
+//   node --import tsx bench/write-path.ts [SRC_DIR...]   (CASES=text: only the cases whose name has it)
+// Each SRC_DIR (default: this checkout's src) is another checkout's src, e.g. a base worktree's:
+// the runs alternate between them in one process, so a before/after shares the machine's state.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+type Obj = Record<string, unknown>;
+interface Impl {
+  findDuplicateFields(raw: string): string[];
+  pruneUnknownFields(apiVersion: string, kind: string, obj: Obj): string[];
+  typeErrors(apiVersion: string, kind: string, obj: Obj): string[];
+  recordUpdateOn(live: Obj | undefined, next: Obj, writer: { manager: string; apiVersion: string; subresource?: string }, now: string): void;
+}
+
+async function load(src: string): Promise<Impl> {
+  const url = (p: string) => pathToFileURL(resolve(src, p)).href;
+  const schema = (await import(url('api/schema/index.ts'))) as Impl;
+  const mf = (await import(url('api/managedfields/index.ts'))) as Impl;
+  return {
+    findDuplicateFields: schema.findDuplicateFields,
+    pruneUnknownFields: schema.pruneUnknownFields,
+    typeErrors: schema.typeErrors,
+    recordUpdateOn: mf.recordUpdateOn,
+  };
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+// A Deployment's pod as the ReplicaSet controller sends it (Go's encoding: defaults filled in).
+const podCreate = {
+  kind: 'Pod',
+  apiVersion: 'v1',
+  metadata: {
+    generateName: 'web-7d9c6b8f5d-',
+    namespace: 'bench',
+    creationTimestamp: null,
+    labels: { app: 'web', 'pod-template-hash': '7d9c6b8f5d', tier: 'frontend' },
+    annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-05T11:00:00Z' },
+    ownerReferences: [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'web-7d9c6b8f5d',
+        uid: '6f1c2b7e-8a4d-4c1e-9b3f-2d5e7a9c1b0f',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
+  },
+  spec: {
+    volumes: [{ name: 'config', configMap: { name: 'web-config', defaultMode: 420 } }],
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.example/web:1.4.2',
+        args: ['--port=8080', '--log-level=info'],
+        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+        env: [
+          { name: 'MODE', value: 'production' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+        ],
+        resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
+        volumeMounts: [{ name: 'config', mountPath: '/etc/web', readOnly: true }],
+        readinessProbe: {
+          httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+          timeoutSeconds: 1,
+          periodSeconds: 10,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+        imagePullPolicy: 'IfNotPresent',
+      },
+    ],
+    restartPolicy: 'Always',
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: 'ClusterFirst',
+    securityContext: {},
+    schedulerName: 'default-scheduler',
+    enableServiceLinks: true,
+  },
+  status: {},
+};
+
+const binding = {
+  kind: 'Binding',
+  apiVersion: 'v1',
+  metadata: { name: 'web-7d9c6b8f5d-x2x9q', namespace: 'bench', uid: '0d6b3f2a-1c4e-4b8a-9e7f-5a2c8d1b3e6f', creationTimestamp: null },
+  target: { kind: 'Node', name: 'sim-node-0042' },
+};
+
+const event = {
+  kind: 'Event',
+  apiVersion: 'v1',
+  metadata: { name: 'web-7d9c6b8f5d-x2x9q.187e4a1b2c3d4e5f', namespace: 'bench', creationTimestamp: null },
+  involvedObject: {
+    kind: 'Pod',
+    namespace: 'bench',
+    name: 'web-7d9c6b8f5d-x2x9q',
+    uid: '0d6b3f2a-1c4e-4b8a-9e7f-5a2c8d1b3e6f',
+    apiVersion: 'v1',
+    resourceVersion: '48213',
+  },
+  reason: 'Scheduled',
+  message: 'Successfully assigned bench/web-7d9c6b8f5d-x2x9q to sim-node-0042',
+  source: { component: 'default-scheduler' },
+  firstTimestamp: null,
+  lastTimestamp: null,
+  count: 1,
+  type: 'Normal',
+  eventTime: '2026-12-05T11:35:01.123456Z',
+  action: 'Binding',
+  reportingComponent: 'default-scheduler',
+  reportingInstance: 'default-scheduler-berth',
+};
+
+// The status a kubelet reports once the pod runs.
+const runningStatus = {
+  phase: 'Running',
+  conditions: [
+    { type: 'PodReadyToStartContainers', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-05T11:35:03Z' },
+    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-05T11:35:02Z' },
+    { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-05T11:35:05Z' },
+    { type: 'ContainersReady', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-05T11:35:05Z' },
+    { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-12-05T11:35:01Z' },
+  ],
+  hostIP: '10.200.0.42',
+  hostIPs: [{ ip: '10.200.0.42' }],
+  podIP: '10.244.42.17',
+  podIPs: [{ ip: '10.244.42.17' }],
+  startTime: '2026-12-05T11:35:02Z',
+  containerStatuses: [
+    {
+      name: 'app',
+      state: { running: { startedAt: '2026-12-05T11:35:04Z' } },
+      lastState: {},
+      ready: true,
+      restartCount: 0,
+      image: 'registry.example/web:1.4.2',
+      imageID: 'registry.example/web@sha256:4b0f3c2a1e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b',
+      containerID: 'containerd://9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19f8e7d6c5b4a3f2e1d0c9b8a7f6',
+      started: true,
+    },
+  ],
+  qosClass: 'Burstable',
+};
+
+const NOW = '2026-12-05T11:35:06Z';
+const CREATOR = { manager: 'kube-controller-manager', apiVersion: 'v1' };
+const KUBELET = { manager: 'kubelet', apiVersion: 'v1', subresource: 'status' };
+
+/**
+ * The kubelet's status writes of a pod: its first (the pod as created and bound, the kubelet
+ * owning nothing yet: the scale bench's case) and a later one (it owns the status already).
+ */
+function podStatusWrites(impl: Impl): { first: { live: Obj; next: Obj }; later: { live: Obj; next: Obj } } {
+  const created = clone(podCreate) as Obj & { metadata: Obj; spec: Obj };
+  Object.assign(created.metadata, {
+    name: 'web-7d9c6b8f5d-x2x9q',
+    uid: '0d6b3f2a-1c4e-4b8a-9e7f-5a2c8d1b3e6f',
+    creationTimestamp: '2026-12-05T11:35:01Z',
+    resourceVersion: '48213',
+  });
+  impl.recordUpdateOn(undefined, created, CREATOR, '2026-12-05T11:35:01Z');
+  created.status = { phase: 'Pending', qosClass: 'Burstable' };
+  created.spec.nodeName = 'sim-node-0042';
+  const starting = clone(created);
+  const waiting = {
+    name: 'app',
+    state: { waiting: { reason: 'ContainerCreating' } },
+    lastState: {},
+    ready: false,
+    restartCount: 0,
+    image: 'registry.example/web:1.4.2',
+    imageID: '',
+    started: false,
+  };
+  const notReady = { status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' };
+  starting.status = {
+    ...clone(runningStatus),
+    phase: 'Pending',
+    podIP: undefined,
+    podIPs: undefined,
+    containerStatuses: [waiting],
+    conditions: runningStatus.conditions.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, ...notReady } : c)),
+  };
+  const startingStored = clone(starting);
+  impl.recordUpdateOn(created, startingStored, KUBELET, '2026-12-05T11:35:03Z');
+  const running = clone(startingStored);
+  running.status = clone(runningStatus);
+  return { first: { live: created, next: starting }, later: { live: startingStored, next: running } };
+}
+
+/** CPU time (not wall time: the machine may be shared) per call, in microseconds. */
+function timeUs(fn: () => void, minMs = Number(process.env.MIN_MS ?? 300)): number {
+  for (let i = 0; i < 200; i++) fn();
+  let n = 0;
+  const start = process.cpuUsage();
+  let usedUs = 0;
+  while (usedUs < minMs * 1000) {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+    const used = process.cpuUsage(start);
+    usedUs = used.user + used.system;
+  }
+  return usedUs / n;
+}
+
+interface Case {
+  name: string;
+  run(impl: Impl): () => void;
+}
+
+const podStored = () => {
+  const p = clone(podCreate) as Obj & { metadata: Obj };
+  Object.assign(p.metadata, { name: 'web-7d9c6b8f5d-x2x9q', uid: '0d6b3f2a-1c4e-4b8a-9e7f-5a2c8d1b3e6f', creationTimestamp: '2026-12-05T11:35:01Z' });
+  return p;
+};
+const checks: Array<[string, Obj, string, string]> = [
+  ['pod create', podCreate, 'v1', 'Pod'],
+  ['pod status', { ...podCreate, status: runningStatus }, 'v1', 'Pod'],
+  ['binding', binding, 'v1', 'Binding'],
+  ['event', event, 'v1', 'Event'],
+];
+
+const cases: Case[] = [];
+for (const [name, body, apiVersion, kind] of checks) {
+  const raw = JSON.stringify(body);
+  // The handler decodes each body once; a pre-decoded copy per call keeps JSON.parse out of the figure.
+  cases.push({ name: `findDuplicateFields ${name} (${raw.length} B)`, run: (impl) => () => void impl.findDuplicateFields(raw) });
+  cases.push({
+    name: `pruneUnknownFields ${name}`,
+    run: (impl) => {
+      const copies = Array.from({ length: 1000 }, () => clone(body));
+      let i = 0;
+      return () => {
+        const c = copies[i++ % copies.length]!;
+        impl.pruneUnknownFields(apiVersion, kind, c);
+      };
+    },
+  });
+  cases.push({ name: `typeErrors ${name}`, run: (impl) => () => void impl.typeErrors(apiVersion, kind, body) });
+}
+cases.push({
+  name: 'recordUpdateOn pod create',
+  run: (impl) => {
+    const pod = podStored();
+    return () => impl.recordUpdateOn(undefined, { ...pod, metadata: { ...(pod.metadata as Obj) } }, CREATOR, NOW);
+  },
+});
+cases.push({
+  name: 'recordUpdateOn event create',
+  run: (impl) => () =>
+    impl.recordUpdateOn(undefined, { ...event, metadata: { ...event.metadata, creationTimestamp: NOW } }, { manager: 'kube-scheduler', apiVersion: 'v1' }, NOW),
+});
+for (const which of ['first', 'later'] as const) {
+  cases.push({
+    name: `recordUpdateOn pod status (kubelet, ${which})`,
+    run: (impl) => {
+      const { live, next } = podStatusWrites(impl)[which];
+      return () => impl.recordUpdateOn(live, { ...next, metadata: { ...(next.metadata as Obj) } }, KUBELET, NOW);
+    },
+  });
+}
+// A node's lease renewed by its kubelet: the write a cluster makes most, a field its writer owns.
+cases.push({
+  name: 'recordUpdateOn lease renewal',
+  run: (impl) => {
+    const lease: Obj = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: 'sim-node-0042',
+        namespace: 'kube-node-lease',
+        uid: '3c1d9e2f-7a4b-4f6e-8d2c-1b5a9e3f7c4d',
+        creationTimestamp: '2026-12-05T11:30:00Z',
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'sim-node-0042', uid: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d' }],
+      },
+      spec: { holderIdentity: 'sim-node-0042', leaseDurationSeconds: 40, renewTime: '2026-12-05T11:30:00.000000Z' },
+    };
+    impl.recordUpdateOn(undefined, lease, { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1' }, '2026-12-05T11:30:00Z');
+    const next = clone(lease) as Obj & { spec: Obj };
+    next.spec.renewTime = '2026-12-05T11:35:06.000000Z';
+    return () =>
+      impl.recordUpdateOn(lease, { ...next, metadata: { ...(next.metadata as Obj) } }, { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1' }, NOW);
+  },
+});
+
+const selected = cases.filter((c) => c.name.includes(process.env.CASES ?? ''));
+const srcs = process.argv.slice(2);
+if (!srcs.length) srcs.push(resolve(import.meta.dirname, '../src'));
+const impls = await Promise.all(srcs.map(load));
+const rounds = 3;
+const results = selected.map(() => srcs.map(() => [] as number[]));
+for (let r = 0; r < rounds; r++) {
+  selected.forEach((c, ci) => impls.forEach((impl, ii) => results[ci]![ii]!.push(timeUs(c.run(impl)))));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(['us per call (median of 3)', ...srcs].join('\t'));
+selected.forEach((c, ci) => console.log([c.name, ...results[ci]!.map((xs) => median(xs).toFixed(2))].join('\t')));
