@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
-import { resources, type EventRecorder } from '../client/index.js';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
+import { NAMESPACE_INDEX, byNamespace, createInformer, resources, type EventRecorder } from '../client/index.js';
 import { FakeApi, waitFor } from '../controllers/fake-api.js';
 import { Backoff } from '../kubelet/index.js';
 import type { ContainerStatus, PodSandbox, Runtime } from '../runtime/index.js';
@@ -14,6 +14,7 @@ import { LABEL_POD_UID } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { ObjectCache } from './object-cache.js';
 import { PodWorker, runtimeView } from './pod-worker.js';
+import { ServiceEnv } from './service-env.js';
 import { ProbeManager } from './probes.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
@@ -76,6 +77,13 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
   mkdirSync(logDir, { recursive: true });
   const events: string[] = [];
   let done = false;
+  const services = createInformer<Service>(api.client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
+  await services.waitForSync();
+  const volumeSources = new ObjectCache(api.client, { ttlMs: 1000 });
+  t.after(async () => {
+    await services.stop();
+    await volumeSources.stop();
+  });
   const probes = new ProbeManager({ runtime: rt.runtime, onChange: () => {}, onFailure: () => {} });
   const worker = new PodWorker(created, {
     runtime: rt.runtime,
@@ -92,7 +100,8 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
     hostIPs: () => ['10.0.0.1'],
     logRoot: join(root, 'pod-logs'),
     podsRoot: join(root, 'pods'),
-    volumeSources: new ObjectCache(api.client, 1000),
+    volumeSources,
+    serviceEnv: new ServiceEnv(services),
     cgroupRoot: `/berth-test-${process.pid}`,
     dns: { clusterDns: [], clusterDomain: 'cluster.local', host: { servers: [], searches: [], options: [] } },
     allocatable: { cpuMilli: 1000, memory: 1 << 30 },

@@ -7,7 +7,7 @@
 // pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
@@ -38,7 +38,7 @@ import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeError, containerMounts, podDir, setUpVolumes } from './volumes.js';
 import type { ServiceAccountTokens } from './sa-token.js';
-import { podServices, serviceEnvVars } from './service-env.js';
+import type { ServiceEnv } from './service-env.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -59,8 +59,10 @@ export interface PodWorkerDeps {
   logRoot: string;
   /** Where pods' volumes live (<podsRoot>/<uid>/volumes/...). */
   podsRoot: string;
-  /** ConfigMaps and Secrets for refreshing running pods' volumes (a short TTL, shared). */
+  /** ConfigMaps and Secrets (watched for the node's pods), claims and volumes; shared. */
   volumeSources: ObjectCache;
+  /** The Service variables of containers (from an informer on the cluster's Services). */
+  serviceEnv: ServiceEnv;
   /** Tokens for projected serviceAccountToken sources (absent: such volumes cannot be set up). */
   serviceAccountTokens?: ServiceAccountTokens;
   cgroupRoot: string;
@@ -543,10 +545,10 @@ export class PodWorker {
 
   private volumeSourcesNow(podIPs: string[]) {
     return {
-      getConfigMap: (ns: string, name: string) => this.getOptional<ConfigMap>(resources.configmaps, ns, name),
-      getSecret: (ns: string, name: string) => this.getOptional<Secret>(resources.secrets, ns, name),
-      getClaim: (ns: string, name: string) => this.getOptional<PersistentVolumeClaim>(resources.persistentvolumeclaims, ns, name),
-      getVolume: (name: string) => this.getOptional<PersistentVolume>(resources.persistentvolumes, '', name),
+      getConfigMap: (ns: string, name: string) => this.d.volumeSources.getFresh<ConfigMap>(resources.configmaps, ns, name),
+      getSecret: (ns: string, name: string) => this.d.volumeSources.getFresh<Secret>(resources.secrets, ns, name),
+      getClaim: (ns: string, name: string) => this.d.volumeSources.getFresh<PersistentVolumeClaim>(resources.persistentvolumeclaims, ns, name),
+      getVolume: (name: string) => this.d.volumeSources.getFresh<PersistentVolume>(resources.persistentvolumes, '', name),
       podIPs,
       hostIPs: this.d.hostIPs(),
       allocatable: this.d.allocatable,
@@ -559,20 +561,6 @@ export class PodWorker {
     return tokens ? (pod: Pod, audience: string | undefined, seconds: number | undefined) => tokens.token(pod, audience, seconds) : undefined;
   }
 
-  /** The API server's Service variables (KUBERNETES_SERVICE_HOST, ...), as kubelet always sets them. */
-  private async serviceEnv(): Promise<Array<{ key: string; value: string }>> {
-    const links = this.pod.spec?.enableServiceLinks !== false;
-    try {
-      const [master, own] = await Promise.all([
-        this.d.volumeSources.get<Service>(resources.services, 'default', 'kubernetes'),
-        links ? this.d.client.list<Service>({ ...resources.services, namespace: this.pod.metadata!.namespace }) : undefined,
-      ]);
-      return serviceEnvVars(podServices(master, own?.items ?? [], links));
-    } catch {
-      throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
-    }
-  }
-
   /** The container's environment and mounts (its volumes set up, /etc/hosts written). */
   private async containerSetup(
     c: Container,
@@ -582,7 +570,7 @@ export class PodWorker {
     // The environment and the volumes are read from the API server independently: side by
     // side, the container waits for the slower of the two rather than for both in turn.
     const [env, vols] = await Promise.allSettled([
-      this.serviceEnv().then((serviceEnv) => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv })),
+      (async () => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: this.d.serviceEnv.forPod(this.pod) }))(),
       setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs)),
     ]);
     if (env.status === 'rejected') {
@@ -936,15 +924,6 @@ export class PodWorker {
     }
     for (const l of byName.values()) l.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs);
     return { byName, all: statuses };
-  }
-
-  private async getOptional<T>(gvr: { group?: string; version: string; resource: string }, namespace: string, name: string): Promise<T | undefined> {
-    try {
-      return await this.d.client.get<T>({ ...gvr, namespace, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string, c?: Container, init = false): void {
