@@ -2,7 +2,7 @@
 // runtime, the node and the API (the e2e suites run the same on real containerd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod, Service } from 'kubernetes-types/core/v1';
@@ -113,7 +113,7 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
     probes.stopAll();
     return worker.stop();
   });
-  return { api, rt, worker, events, logDir, isDone: () => done, uid };
+  return { api, rt, worker, events, logDir, root, isDone: () => done, uid };
 }
 
 const basePod = (o: { deletionGracePeriodSeconds?: number; phase?: string } = {}): Pod => ({
@@ -246,4 +246,45 @@ test('pod worker: while a pod starts, its own new sandbox is no news to it, anyt
   await waitFor(() => s.worker.sawRuntime(view()) || undefined, 'the pass ended with the runtime as it is');
   s.rt.containers[0]!.state = 'CONTAINER_EXITED';
   assert.equal(s.worker.sawRuntime(view()), false, 'its container exited after the pass');
+});
+
+test("pod worker: a pass starting a pod's containers sets its volumes up once for all of them, and does not refresh them after", async (t) => {
+  const pod = basePod();
+  pod.spec!.containers.push({ name: 'side', image: 'busybox:1' });
+  pod.spec!.volumes = [{ name: 'cfg', configMap: { name: 'cfg' } }];
+  pod.spec!.containers[0]!.volumeMounts = [{ name: 'cfg', mountPath: '/cfg' }];
+  const s = await setup(t, pod);
+  await s.api.create(resources.configmaps, { metadata: { namespace: 'default', name: 'cfg' }, data: { a: '1' } });
+  // No pod registered with the object cache: each set-up reads the ConfigMap by GET, counted here.
+  let reads = 0;
+  const get = s.api.get.bind(s.api);
+  s.api.get = (async (ref: { resource: string; name: string }) => {
+    if (ref.resource === 'configmaps') reads++;
+    return get(ref as never);
+  }) as typeof s.api.get;
+  s.rt.sandboxes.length = 0;
+  s.rt.containers.length = 0;
+  const rt = s.rt.runtime as unknown as Record<string, unknown>;
+  rt.runPodSandbox = async (config: { metadata: PodSandbox['metadata']; labels: Record<string, string> }) => {
+    s.rt.sandboxes.push({ id: 'sb2', metadata: config.metadata, state: 'SANDBOX_READY', createdAtMs: 2, labels: config.labels, annotations: {} });
+    return 'sb2';
+  };
+  rt.imageStatus = async () => ({ id: 'sha256:aaa', repoTags: ['busybox:1'], repoDigests: [], size: 1 });
+  rt.createContainer = async (_sb: string, config: { metadata: { name: string }; labels: Record<string, string> }) => {
+    const c = criContainer(config.metadata.name, 'CONTAINER_CREATED', { labels: config.labels });
+    s.rt.containers.push(c);
+    return c.id;
+  };
+  rt.startContainer = async (id: string) => {
+    s.rt.containers.find((c) => c.id === id)!.state = 'CONTAINER_RUNNING';
+  };
+  s.worker.queue();
+  await waitFor(
+    async () => (await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' })).status?.phase === 'Running' || undefined,
+    'the pod reported Running',
+  );
+  await waitFor(() => s.worker.sawRuntime(runtimeView(s.rt.containers, s.rt.sandboxes)) || undefined, 'the pass ended');
+  assert.equal(s.rt.containers.length, 2, 'both containers started');
+  assert.equal(reads, 1, 'one set-up of the volumes for the two containers, no refresh in the same pass');
+  assert.equal(readFileSync(join(s.root, 'pods', s.uid, 'volumes', 'kubernetes.io~configmap', 'cfg', 'a'), 'utf8'), '1');
 });

@@ -141,6 +141,12 @@ export class PodWorker {
   private passView?: Map<string, string>;
   /** What the pass under way made, with the states its own calls leave it in. */
   private readonly made = new Map<string, ReadonlySet<string>>();
+  /**
+   * The pod's volumes as the pass under way set them up for the containers it starts: once per
+   * pass, however many it starts (kubelet mounts a pod's volumes once before its containers), and
+   * then no refresh in the same pass.
+   */
+  private passVolumes?: Promise<Map<string, string>>;
 
   constructor(
     pod: Pod,
@@ -271,6 +277,7 @@ export class PodWorker {
     let before: PodWorkerState;
     let next: number | undefined;
     this.passView = undefined;
+    this.passVolumes = undefined;
     try {
       do {
         this.observe();
@@ -571,7 +578,7 @@ export class PodWorker {
     // side, the container waits for the slower of the two rather than for both in turn.
     const [env, vols] = await Promise.allSettled([
       (async () => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: this.d.serviceEnv.forPod(this.pod) }))(),
-      setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs)),
+      (this.passVolumes ??= setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs))),
     ]);
     if (env.status === 'rejected') {
       const e: unknown = env.reason;
@@ -631,6 +638,7 @@ export class PodWorker {
    * swaps only what changed. subPath mounts keep the file they were made from, as upstream.
    */
   private async refreshVolumes(podIPs: string[]): Promise<void> {
+    if (this.passVolumes) return;
     if (!this.pod.spec?.volumes?.some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
     if (!existsSync(join(podDir(this.d.podsRoot, this.uid), 'volumes'))) return;
     try {
