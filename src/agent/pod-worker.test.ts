@@ -183,13 +183,19 @@ test("pod worker: a probe failure kills with the probe's own grace period and sa
   assert.deepEqual(s.worker.lifecycle, { phase: 'syncing' });
 });
 
-test("pod worker: a pass that changes nothing lists the pod's containers once, and knows the runtime as it left it", async (t) => {
+test("pod worker: a pass that changes nothing lists the pod's containers and sandboxes once, and knows the runtime as it left it", async (t) => {
   const s = await setup(t, basePod());
   let lists = 0;
+  let sandboxLists = 0;
   const list = s.rt.runtime.listContainers.bind(s.rt.runtime);
   s.rt.runtime.listContainers = (f) => {
     lists++;
     return list(f);
+  };
+  const listSandboxes = s.rt.runtime.listPodSandbox.bind(s.rt.runtime);
+  s.rt.runtime.listPodSandbox = (f) => {
+    sandboxLists++;
+    return listSandboxes(f);
   };
   const view = () => runtimeView(s.rt.containers, s.rt.sandboxes);
   assert.equal(s.worker.sawRuntime(view()), false, 'nothing known before a pass');
@@ -198,6 +204,7 @@ test("pod worker: a pass that changes nothing lists the pod's containers once, a
   const pod = await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' });
   assert.equal(pod.status?.phase, 'Running');
   assert.equal(lists, 1, 'no second list: the pass started and killed nothing');
+  assert.equal(sandboxLists, 1, 'the garbage removal reuses the sandboxes the pass found');
   // The relist finds the container exited, or a container the pass did not see: news for the worker.
   s.rt.containers[0]!.state = 'CONTAINER_EXITED';
   assert.equal(s.worker.sawRuntime(view()), false);
@@ -265,6 +272,12 @@ test("pod worker: a pass starting a pod's containers sets its volumes up once fo
   s.rt.sandboxes.length = 0;
   s.rt.containers.length = 0;
   const rt = s.rt.runtime as unknown as Record<string, unknown>;
+  let sandboxLists = 0;
+  const listSandboxes = s.rt.runtime.listPodSandbox.bind(s.rt.runtime);
+  s.rt.runtime.listPodSandbox = (f) => {
+    sandboxLists++;
+    return listSandboxes(f);
+  };
   rt.runPodSandbox = async (config: { metadata: PodSandbox['metadata']; labels: Record<string, string> }) => {
     s.rt.sandboxes.push({ id: 'sb2', metadata: config.metadata, state: 'SANDBOX_READY', createdAtMs: 2, labels: config.labels, annotations: {} });
     return 'sb2';
@@ -286,5 +299,6 @@ test("pod worker: a pass starting a pod's containers sets its volumes up once fo
   await waitFor(() => s.worker.sawRuntime(runtimeView(s.rt.containers, s.rt.sandboxes)) || undefined, 'the pass ended');
   assert.equal(s.rt.containers.length, 2, 'both containers started');
   assert.equal(reads, 1, 'one set-up of the volumes for the two containers, no refresh in the same pass');
+  assert.equal(sandboxLists, 1, 'the sandboxes listed once: the new one is known without a second list');
   assert.equal(readFileSync(join(s.root, 'pods', s.uid, 'volumes', 'kubernetes.io~configmap', 'cfg', 'a'), 'utf8'), '1');
 });

@@ -85,6 +85,11 @@ interface SandboxContext {
   sandbox: PodSandbox;
   config: PodSandboxConfig;
   podIPs: string[];
+  /**
+   * All the pod's sandboxes as the pass found or left them: only this worker makes and stops
+   * them, so the garbage removal at the pass's end needs no second list.
+   */
+  sandboxes: PodSandbox[];
 }
 
 /** A step could not go on now: look again after retryInMs (0: at once; undefined: only on events or the resync). */
@@ -325,7 +330,7 @@ export class PodWorker {
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
-      await this.removeGarbage(current, ready.sandbox.id);
+      await this.removeGarbage(current, ready);
       this.transition('allExited');
       return undefined;
     }
@@ -334,7 +339,7 @@ export class PodWorker {
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
     const after = this.changes === changesAtStart ? current : await this.containers();
     if (allDone(this.pod, after.byName)) {
-      await this.removeGarbage(after, ready.sandbox.id);
+      await this.removeGarbage(after, ready);
       this.transition('allExited');
       return undefined;
     }
@@ -342,7 +347,7 @@ export class PodWorker {
     // sandboxes no container is left in) nor the volumes' refresh changes it, and a container
     // just started is then reported running without waiting for them.
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
-    const sandboxes = await this.removeGarbage(after, ready.sandbox.id);
+    const sandboxes = await this.removeGarbage(after, ready);
     await this.refreshVolumes(ready.podIPs);
     // The pass acted on its sandbox as ready: if the list above already finds it otherwise,
     // that is news the next relist must still bring.
@@ -363,15 +368,17 @@ export class PodWorker {
    * once its containers ran); Blocked, with the status reported, while it cannot be made.
    */
   private async ensureSandbox(containers: RuntimeContainers): Promise<SandboxContext | Blocked | 'allExited'> {
-    const sandboxes = await this.sandboxes();
+    let sandboxes = await this.sandboxes();
     let sandbox: PodSandbox | PodSandboxStatus | undefined = sandboxes[0];
     if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
       if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) return 'allExited';
       const made = await this.recreateSandbox(containers, sandboxes);
       if (isBlocked(made)) return made;
       sandbox = made;
+      // The old ones were stopped on the way.
+      sandboxes = [made, ...sandboxes.map((s) => ({ ...s, state: 'SANDBOX_NOTREADY' as const }))];
     }
-    return { sandbox, config: this.sandboxConfig(sandbox.metadata.attempt), podIPs: await this.podIPs(sandbox) };
+    return { sandbox, config: this.sandboxConfig(sandbox.metadata.attempt), podIPs: await this.podIPs(sandbox), sandboxes };
   }
 
   /** Kills what still runs of a dead sandbox, then starts a new one; the old ones are stopped (their IPs released). */
@@ -891,7 +898,7 @@ export class PodWorker {
    * Keeps the newest two containers of each name (the running one and the last exited, for
    * --previous), and removes old sandboxes no container is left in.
    */
-  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<PodSandbox[]> {
+  private async removeGarbage(containers: RuntimeContainers, { sandbox: { id: current }, sandboxes }: SandboxContext): Promise<PodSandbox[]> {
     const kept = new Set<string>();
     for (const list of containers.byName.values()) {
       for (const [i, c] of list.entries()) {
@@ -899,7 +906,6 @@ export class PodWorker {
         else kept.add(c.id);
       }
     }
-    const sandboxes = await this.sandboxes();
     if (sandboxes.length < 2) return sandboxes;
     const inUse = new Set(
       (await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId),
