@@ -278,6 +278,12 @@ test("pod worker: a pass starting a pod's containers sets its volumes up once fo
     sandboxLists++;
     return listSandboxes(f);
   };
+  let containerLists = 0;
+  const listContainers = s.rt.runtime.listContainers.bind(s.rt.runtime);
+  s.rt.runtime.listContainers = (f) => {
+    containerLists++;
+    return listContainers(f);
+  };
   rt.runPodSandbox = async (config: { metadata: PodSandbox['metadata']; labels: Record<string, string> }) => {
     s.rt.sandboxes.push({ id: 'sb2', metadata: config.metadata, state: 'SANDBOX_READY', createdAtMs: 2, labels: config.labels, annotations: {} });
     return 'sb2';
@@ -300,5 +306,6 @@ test("pod worker: a pass starting a pod's containers sets its volumes up once fo
   assert.equal(s.rt.containers.length, 2, 'both containers started');
   assert.equal(reads, 1, 'one set-up of the volumes for the two containers, no refresh in the same pass');
   assert.equal(sandboxLists, 1, 'the sandboxes listed once: the new one is known without a second list');
+  assert.equal(containerLists, 1, 'the containers listed once: those the pass made are read by their ids');
   assert.equal(readFileSync(join(s.root, 'pods', s.uid, 'volumes', 'kubernetes.io~configmap', 'cfg', 'a'), 'utf8'), '1');
 });

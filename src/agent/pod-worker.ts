@@ -326,7 +326,7 @@ export class PodWorker {
     // Listed again only when this pass killed some (for a new sandbox, or a probe): only this
     // worker makes and kills the pod's containers, and its syncs never overlap. A container
     // that exits on its own meanwhile is seen by the next relist, as one exiting just after.
-    const current = this.changes === changesAtStart ? containers : await this.containers();
+    const current = this.changes === changesAtStart ? containers : await this.containersAgain(containers);
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
@@ -337,7 +337,7 @@ export class PodWorker {
     const actions = this.initActions(current);
     let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
-    const after = this.changes === changesAtStart ? current : await this.containers();
+    const after = this.changes === changesAtStart ? current : await this.containersAgain(current);
     if (allDone(this.pod, after.byName)) {
       await this.removeGarbage(after, ready);
       this.transition('allExited');
@@ -929,7 +929,21 @@ export class PodWorker {
 
   private async containers(): Promise<RuntimeContainers> {
     const list = await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } });
-    const statuses = (await Promise.all(list.map((c) => this.d.runtime.containerStatus(c.id)))).filter((s): s is ContainerStatus => !!s);
+    return this.containerStatuses(list.map((c) => c.id));
+  }
+
+  /**
+   * The pod's containers after the pass changed some: those it knew and those it made, each read
+   * again, without a list (only this worker makes a pod's containers, and its syncs never overlap).
+   */
+  private containersAgain(known: RuntimeContainers): Promise<RuntimeContainers> {
+    const made = [...this.made].filter(([, states]) => states === CONTAINER_MADE).map(([id]) => id);
+    return this.containerStatuses([...new Set([...known.all.map((c) => c.id), ...made])]);
+  }
+
+  /** The statuses of these containers (those gone meanwhile left out), by name, newest first. */
+  private async containerStatuses(ids: string[]): Promise<RuntimeContainers> {
+    const statuses = (await Promise.all(ids.map((id) => this.d.runtime.containerStatus(id)))).filter((s): s is ContainerStatus => !!s);
     const byName = new Map<string, ContainerStatus[]>();
     for (const s of statuses) {
       const l = byName.get(s.metadata.name) ?? [];
