@@ -4,9 +4,9 @@
 import { LocalPathProvisioner } from './local-path.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pod, Taint } from 'kubernetes-types/core/v1';
+import type { Pod, Service, Taint } from 'kubernetes-types/core/v1';
 import { Quantity } from '../api/quantity.js';
-import { EventRecorder, createInformer, resources, type Informer, type RestClient } from '../client/index.js';
+import { EventRecorder, NAMESPACE_INDEX, byNamespace, createInformer, resources, stripManagedFields, type Informer, type RestClient } from '../client/index.js';
 import { newestFirst, type Container, type PodSandbox, type Runtime } from '../runtime/index.js';
 import { initThenAppContainers } from '../api/containers.js';
 import { Backoff, CONTAINER_BACKOFF_INITIAL_MS, CONTAINER_BACKOFF_MAX_MS, LeaseRenewer } from '../kubelet/index.js';
@@ -25,6 +25,7 @@ import { ImagePuller } from './image-puller.js';
 import { NodeReporter } from './node.js';
 import { ServiceAccountTokens } from './sa-token.js';
 import { ObjectCache } from './object-cache.js';
+import { ServiceEnv } from './service-env.js';
 import { removePodFromNode, stopPodNow, type PodCleanupDeps } from './pod-cleanup.js';
 import { PodNetwork, PodNetworkStopped } from './pod-network.js';
 import { PodWorker, runtimeView } from './pod-worker.js';
@@ -39,10 +40,14 @@ import { componentLogger } from '../log/logger.js';
 import { PodOverlay, type OverlayBackend } from '../network/index.js';
 
 /**
- * How old a ConfigMap or Secret may be when a running pod's volume is refreshed from it (kubelet:
- * a minute's TTL plus its sync period); pods resync every 10 s, so an update shows within ~15 s.
+ * How old an object no pod's watch covers may be when a running pod's volume is refreshed from it
+ * (kubelet: a minute's TTL plus its sync period); pods resync every 10 s. ConfigMaps and Secrets
+ * the pods reference are watched (object-cache.ts): their updates show at the next resync.
  */
 const VOLUME_SOURCE_TTL_MS = 5000;
+
+/** How long the agent waits for the cluster's Services before it runs pods (they wait for them otherwise). */
+const SERVICES_SYNC_WAIT_MS = 10_000;
 
 export interface AgentCniOptions {
   /** Where the runtime reads its CNI config (the managed containerd's conf dir). */
@@ -126,6 +131,9 @@ export class Agent {
   private readonly reporter: NodeReporter;
   private readonly lease: LeaseRenewer;
   private informer?: Informer<Pod>;
+  /** The cluster's Services, for containers' Service variables and the cluster DNS server (kubelet's serviceLister). */
+  private readonly services: Informer<Service>;
+  private readonly volumeSources: ObjectCache;
   private relistTimer?: NodeJS.Timeout;
   private readonly podStarts = new PodStartTracker();
   /** What the last relist saw, for kubelet_running_pods and kubelet_running_containers. */
@@ -191,6 +199,13 @@ export class Agent {
       });
       if (o.overlay) this.overlay = new PodOverlay({ client: o.client, nodeName: o.nodeName, nodeIP: o.nodeIP, ...o.overlay, log: this.log });
     }
+    this.services = createInformer<Service>(o.client, resources.services, {
+      indexers: { [NAMESPACE_INDEX]: byNamespace },
+      transform: stripManagedFields,
+      name: 'services',
+      log: this.log,
+    });
+    this.volumeSources = new ObjectCache(o.client, { ttlMs: VOLUME_SOURCE_TTL_MS, log: this.log });
     this.lease = new LeaseRenewer({ client: o.client, nodeName: o.nodeName, nodeUid: () => this.reporter.node?.metadata?.uid, log: this.log });
   }
 
@@ -226,6 +241,7 @@ export class Agent {
       await this.reporter.tick(true);
     }
 
+    this.services.start();
     this.startDnsServer();
     const dns = this.dnsSettings();
     const alloc = node.status?.allocatable ?? {};
@@ -253,7 +269,8 @@ export class Agent {
       hostIPs: () => [this.o.nodeIP],
       logRoot: this.logRoot,
       podsRoot: this.podsRoot,
-      volumeSources: new ObjectCache(this.o.client, VOLUME_SOURCE_TTL_MS),
+      volumeSources: this.volumeSources,
+      serviceEnv: new ServiceEnv(this.services),
       serviceAccountTokens,
       cgroupRoot: this.o.cgroupRoot ?? '/berth',
       dns,
@@ -264,6 +281,7 @@ export class Agent {
         this.workers.delete(uid);
         this.podStarts.forget(uid);
         serviceAccountTokens.forget(uid);
+        this.volumeSources.unregister(uid);
       },
     };
     const upsert = (pod: Pod) => {
@@ -273,6 +291,7 @@ export class Agent {
       if (w) w.update(pod);
       else {
         this.podStarts.seen(uid, pod.status);
+        this.volumeSources.register(uid, pod);
         const nw = new PodWorker(pod, deps, this.arrivals++);
         this.workers.set(uid, nw);
         nw.queue();
@@ -283,6 +302,9 @@ export class Agent {
       onUpdate: (_old, pod) => upsert(pod),
       onDelete: (pod) => this.workers.get(pod.metadata?.uid ?? '')?.podDeleted(),
     });
+    // A container started before the Services are listed would wait (CreateContainerConfigError)
+    // and be retried seconds later: the pods wait for them instead, a bounded while.
+    await this.services.waitForSync(SERVICES_SYNC_WAIT_MS).catch((e: Error) => this.log(`${e.message}: pods start without waiting for them`));
     this.informer.start();
     await this.informer.waitForSync();
     // The local-path volumes of this node are made and removed here, where their directories are.
@@ -317,6 +339,7 @@ export class Agent {
       upstreamPort: d.upstreamPort,
       clusterDomain: this.o.clusterDomain,
       resolvConf: this.o.resolvConf,
+      services: this.services,
       log: (m) => this.log(`dns: ${m}`),
     });
     this.dns.start();
@@ -461,6 +484,8 @@ export class Agent {
     await this.overlay?.stop();
     clearTimeout(this.relistTimer);
     await this.informer?.stop();
+    await this.services.stop();
+    await this.volumeSources.stop();
     await this.localPath?.stop();
     // Syncs under way get a moment to finish; one waiting in the runtime (a kill in its grace
     // period, a pull) is left to it: the pod's next sync, after a restart, picks it up again.

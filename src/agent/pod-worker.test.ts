@@ -2,11 +2,11 @@
 // runtime, the node and the API (the e2e suites run the same on real containerd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
-import { resources, type EventRecorder } from '../client/index.js';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
+import { NAMESPACE_INDEX, byNamespace, createInformer, resources, type EventRecorder } from '../client/index.js';
 import { FakeApi, waitFor } from '../controllers/fake-api.js';
 import { Backoff } from '../kubelet/index.js';
 import type { ContainerStatus, PodSandbox, Runtime } from '../runtime/index.js';
@@ -14,6 +14,7 @@ import { LABEL_POD_UID } from './container-config.js';
 import { ImagePuller } from './image-puller.js';
 import { ObjectCache } from './object-cache.js';
 import { PodWorker, runtimeView } from './pod-worker.js';
+import { ServiceEnv } from './service-env.js';
 import { ProbeManager } from './probes.js';
 import { StartGate } from './start-gate.js';
 import { StatusManager } from './status-manager.js';
@@ -76,6 +77,13 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
   mkdirSync(logDir, { recursive: true });
   const events: string[] = [];
   let done = false;
+  const services = createInformer<Service>(api.client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
+  await services.waitForSync();
+  const volumeSources = new ObjectCache(api.client, { ttlMs: 1000 });
+  t.after(async () => {
+    await services.stop();
+    await volumeSources.stop();
+  });
   const probes = new ProbeManager({ runtime: rt.runtime, onChange: () => {}, onFailure: () => {} });
   const worker = new PodWorker(created, {
     runtime: rt.runtime,
@@ -92,7 +100,8 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
     hostIPs: () => ['10.0.0.1'],
     logRoot: join(root, 'pod-logs'),
     podsRoot: join(root, 'pods'),
-    volumeSources: new ObjectCache(api.client, 1000),
+    volumeSources,
+    serviceEnv: new ServiceEnv(services),
     cgroupRoot: `/berth-test-${process.pid}`,
     dns: { clusterDns: [], clusterDomain: 'cluster.local', host: { servers: [], searches: [], options: [] } },
     allocatable: { cpuMilli: 1000, memory: 1 << 30 },
@@ -104,7 +113,7 @@ async function setup(t: { after(fn: () => void): void }, pod: Pod) {
     probes.stopAll();
     return worker.stop();
   });
-  return { api, rt, worker, events, logDir, isDone: () => done, uid };
+  return { api, rt, worker, events, logDir, root, isDone: () => done, uid };
 }
 
 const basePod = (o: { deletionGracePeriodSeconds?: number; phase?: string } = {}): Pod => ({
@@ -174,13 +183,19 @@ test("pod worker: a probe failure kills with the probe's own grace period and sa
   assert.deepEqual(s.worker.lifecycle, { phase: 'syncing' });
 });
 
-test("pod worker: a pass that changes nothing lists the pod's containers once, and knows the runtime as it left it", async (t) => {
+test("pod worker: a pass that changes nothing lists the pod's containers and sandboxes once, and knows the runtime as it left it", async (t) => {
   const s = await setup(t, basePod());
   let lists = 0;
+  let sandboxLists = 0;
   const list = s.rt.runtime.listContainers.bind(s.rt.runtime);
   s.rt.runtime.listContainers = (f) => {
     lists++;
     return list(f);
+  };
+  const listSandboxes = s.rt.runtime.listPodSandbox.bind(s.rt.runtime);
+  s.rt.runtime.listPodSandbox = (f) => {
+    sandboxLists++;
+    return listSandboxes(f);
   };
   const view = () => runtimeView(s.rt.containers, s.rt.sandboxes);
   assert.equal(s.worker.sawRuntime(view()), false, 'nothing known before a pass');
@@ -189,6 +204,7 @@ test("pod worker: a pass that changes nothing lists the pod's containers once, a
   const pod = await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' });
   assert.equal(pod.status?.phase, 'Running');
   assert.equal(lists, 1, 'no second list: the pass started and killed nothing');
+  assert.equal(sandboxLists, 1, 'the garbage removal reuses the sandboxes the pass found');
   // The relist finds the container exited, or a container the pass did not see: news for the worker.
   s.rt.containers[0]!.state = 'CONTAINER_EXITED';
   assert.equal(s.worker.sawRuntime(view()), false);
@@ -237,4 +253,59 @@ test('pod worker: while a pod starts, its own new sandbox is no news to it, anyt
   await waitFor(() => s.worker.sawRuntime(view()) || undefined, 'the pass ended with the runtime as it is');
   s.rt.containers[0]!.state = 'CONTAINER_EXITED';
   assert.equal(s.worker.sawRuntime(view()), false, 'its container exited after the pass');
+});
+
+test("pod worker: a pass starting a pod's containers sets its volumes up once for all of them, and does not refresh them after", async (t) => {
+  const pod = basePod();
+  pod.spec!.containers.push({ name: 'side', image: 'busybox:1' });
+  pod.spec!.volumes = [{ name: 'cfg', configMap: { name: 'cfg' } }];
+  pod.spec!.containers[0]!.volumeMounts = [{ name: 'cfg', mountPath: '/cfg' }];
+  const s = await setup(t, pod);
+  await s.api.create(resources.configmaps, { metadata: { namespace: 'default', name: 'cfg' }, data: { a: '1' } });
+  // No pod registered with the object cache: each set-up reads the ConfigMap by GET, counted here.
+  let reads = 0;
+  const get = s.api.get.bind(s.api);
+  s.api.get = (async (ref: { resource: string; name: string }) => {
+    if (ref.resource === 'configmaps') reads++;
+    return get(ref as never);
+  }) as typeof s.api.get;
+  s.rt.sandboxes.length = 0;
+  s.rt.containers.length = 0;
+  const rt = s.rt.runtime as unknown as Record<string, unknown>;
+  let sandboxLists = 0;
+  const listSandboxes = s.rt.runtime.listPodSandbox.bind(s.rt.runtime);
+  s.rt.runtime.listPodSandbox = (f) => {
+    sandboxLists++;
+    return listSandboxes(f);
+  };
+  let containerLists = 0;
+  const listContainers = s.rt.runtime.listContainers.bind(s.rt.runtime);
+  s.rt.runtime.listContainers = (f) => {
+    containerLists++;
+    return listContainers(f);
+  };
+  rt.runPodSandbox = async (config: { metadata: PodSandbox['metadata']; labels: Record<string, string> }) => {
+    s.rt.sandboxes.push({ id: 'sb2', metadata: config.metadata, state: 'SANDBOX_READY', createdAtMs: 2, labels: config.labels, annotations: {} });
+    return 'sb2';
+  };
+  rt.imageStatus = async () => ({ id: 'sha256:aaa', repoTags: ['busybox:1'], repoDigests: [], size: 1 });
+  rt.createContainer = async (_sb: string, config: { metadata: { name: string }; labels: Record<string, string> }) => {
+    const c = criContainer(config.metadata.name, 'CONTAINER_CREATED', { labels: config.labels });
+    s.rt.containers.push(c);
+    return c.id;
+  };
+  rt.startContainer = async (id: string) => {
+    s.rt.containers.find((c) => c.id === id)!.state = 'CONTAINER_RUNNING';
+  };
+  s.worker.queue();
+  await waitFor(
+    async () => (await s.api.get<Pod>({ ...resources.pods, namespace: 'default', name: 'web' })).status?.phase === 'Running' || undefined,
+    'the pod reported Running',
+  );
+  await waitFor(() => s.worker.sawRuntime(runtimeView(s.rt.containers, s.rt.sandboxes)) || undefined, 'the pass ended');
+  assert.equal(s.rt.containers.length, 2, 'both containers started');
+  assert.equal(reads, 1, 'one set-up of the volumes for the two containers, no refresh in the same pass');
+  assert.equal(sandboxLists, 1, 'the sandboxes listed once: the new one is known without a second list');
+  assert.equal(containerLists, 1, 'the containers listed once: those the pass made are read by their ids');
+  assert.equal(readFileSync(join(s.root, 'pods', s.uid, 'volumes', 'kubernetes.io~configmap', 'cfg', 'a'), 'utf8'), '1');
 });

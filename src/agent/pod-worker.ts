@@ -7,7 +7,7 @@
 // pod object deleted (kubelet's final delete). Syncs of one pod never overlap.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Container, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1';
 import { deepEqual } from '../api/object.js';
 import type { EventRecorder, RestClient } from '../client/index.js';
 import { isConflict, isNotFound, objectReference, resources } from '../client/index.js';
@@ -38,7 +38,7 @@ import type { StartGate } from './start-gate.js';
 import type { StatusManager } from './status-manager.js';
 import { VolumeError, containerMounts, podDir, setUpVolumes } from './volumes.js';
 import type { ServiceAccountTokens } from './sa-token.js';
-import { podServices, serviceEnvVars } from './service-env.js';
+import type { ServiceEnv } from './service-env.js';
 
 /** A worker syncs at least this often even when nothing happens. */
 const RESYNC_MS = 10_000;
@@ -59,8 +59,10 @@ export interface PodWorkerDeps {
   logRoot: string;
   /** Where pods' volumes live (<podsRoot>/<uid>/volumes/...). */
   podsRoot: string;
-  /** ConfigMaps and Secrets for refreshing running pods' volumes (a short TTL, shared). */
+  /** ConfigMaps and Secrets (watched for the node's pods), claims and volumes; shared. */
   volumeSources: ObjectCache;
+  /** The Service variables of containers (from an informer on the cluster's Services). */
+  serviceEnv: ServiceEnv;
   /** Tokens for projected serviceAccountToken sources (absent: such volumes cannot be set up). */
   serviceAccountTokens?: ServiceAccountTokens;
   cgroupRoot: string;
@@ -83,6 +85,11 @@ interface SandboxContext {
   sandbox: PodSandbox;
   config: PodSandboxConfig;
   podIPs: string[];
+  /**
+   * All the pod's sandboxes as the pass found or left them: only this worker makes and stops
+   * them, so the garbage removal at the pass's end needs no second list.
+   */
+  sandboxes: PodSandbox[];
 }
 
 /** A step could not go on now: look again after retryInMs (0: at once; undefined: only on events or the resync). */
@@ -139,6 +146,12 @@ export class PodWorker {
   private passView?: Map<string, string>;
   /** What the pass under way made, with the states its own calls leave it in. */
   private readonly made = new Map<string, ReadonlySet<string>>();
+  /**
+   * The pod's volumes as the pass under way set them up for the containers it starts: once per
+   * pass, however many it starts (kubelet mounts a pod's volumes once before its containers), and
+   * then no refresh in the same pass.
+   */
+  private passVolumes?: Promise<Map<string, string>>;
 
   constructor(
     pod: Pod,
@@ -269,6 +282,7 @@ export class PodWorker {
     let before: PodWorkerState;
     let next: number | undefined;
     this.passView = undefined;
+    this.passVolumes = undefined;
     try {
       do {
         this.observe();
@@ -312,20 +326,20 @@ export class PodWorker {
     // Listed again only when this pass killed some (for a new sandbox, or a probe): only this
     // worker makes and kills the pod's containers, and its syncs never overlap. A container
     // that exits on its own meanwhile is seen by the next relist, as one exiting just after.
-    const current = this.changes === changesAtStart ? containers : await this.containers();
+    const current = this.changes === changesAtStart ? containers : await this.containersAgain(containers);
     // Nothing will run again (the app containers are done, or an init container failed for
     // good): sidecars are stopped rather than restarted (upstream's KillPod).
     if (allDone(this.pod, current.byName)) {
-      await this.removeGarbage(current, ready.sandbox.id);
+      await this.removeGarbage(current, ready);
       this.transition('allExited');
       return undefined;
     }
     const actions = this.initActions(current);
     let requeue = soonest(RESYNC_MS, await this.startInitContainers(current, actions, ready));
     if (actions.initialized) requeue = soonest(requeue, await this.syncAppContainers(current, ready));
-    const after = this.changes === changesAtStart ? current : await this.containers();
+    const after = this.changes === changesAtStart ? current : await this.containersAgain(current);
     if (allDone(this.pod, after.byName)) {
-      await this.removeGarbage(after, ready.sandbox.id);
+      await this.removeGarbage(after, ready);
       this.transition('allExited');
       return undefined;
     }
@@ -333,7 +347,7 @@ export class PodWorker {
     // sandboxes no container is left in) nor the volumes' refresh changes it, and a container
     // just started is then reported running without waiting for them.
     await this.report(after, ready.sandbox, { podIPs: ready.podIPs });
-    const sandboxes = await this.removeGarbage(after, ready.sandbox.id);
+    const sandboxes = await this.removeGarbage(after, ready);
     await this.refreshVolumes(ready.podIPs);
     // The pass acted on its sandbox as ready: if the list above already finds it otherwise,
     // that is news the next relist must still bring.
@@ -354,15 +368,17 @@ export class PodWorker {
    * once its containers ran); Blocked, with the status reported, while it cannot be made.
    */
   private async ensureSandbox(containers: RuntimeContainers): Promise<SandboxContext | Blocked | 'allExited'> {
-    const sandboxes = await this.sandboxes();
+    let sandboxes = await this.sandboxes();
     let sandbox: PodSandbox | PodSandboxStatus | undefined = sandboxes[0];
     if (!sandbox || sandbox.state !== 'SANDBOX_READY') {
       if (sandbox && (allDone(this.pod, containers.byName) || (this.pod.spec!.restartPolicy === 'Never' && containers.all.length > 0))) return 'allExited';
       const made = await this.recreateSandbox(containers, sandboxes);
       if (isBlocked(made)) return made;
       sandbox = made;
+      // The old ones were stopped on the way.
+      sandboxes = [made, ...sandboxes.map((s) => ({ ...s, state: 'SANDBOX_NOTREADY' as const }))];
     }
-    return { sandbox, config: this.sandboxConfig(sandbox.metadata.attempt), podIPs: await this.podIPs(sandbox) };
+    return { sandbox, config: this.sandboxConfig(sandbox.metadata.attempt), podIPs: await this.podIPs(sandbox), sandboxes };
   }
 
   /** Kills what still runs of a dead sandbox, then starts a new one; the old ones are stopped (their IPs released). */
@@ -543,10 +559,10 @@ export class PodWorker {
 
   private volumeSourcesNow(podIPs: string[]) {
     return {
-      getConfigMap: (ns: string, name: string) => this.getOptional<ConfigMap>(resources.configmaps, ns, name),
-      getSecret: (ns: string, name: string) => this.getOptional<Secret>(resources.secrets, ns, name),
-      getClaim: (ns: string, name: string) => this.getOptional<PersistentVolumeClaim>(resources.persistentvolumeclaims, ns, name),
-      getVolume: (name: string) => this.getOptional<PersistentVolume>(resources.persistentvolumes, '', name),
+      getConfigMap: (ns: string, name: string) => this.d.volumeSources.getFresh<ConfigMap>(resources.configmaps, ns, name),
+      getSecret: (ns: string, name: string) => this.d.volumeSources.getFresh<Secret>(resources.secrets, ns, name),
+      getClaim: (ns: string, name: string) => this.d.volumeSources.getFresh<PersistentVolumeClaim>(resources.persistentvolumeclaims, ns, name),
+      getVolume: (name: string) => this.d.volumeSources.getFresh<PersistentVolume>(resources.persistentvolumes, '', name),
       podIPs,
       hostIPs: this.d.hostIPs(),
       allocatable: this.d.allocatable,
@@ -559,20 +575,6 @@ export class PodWorker {
     return tokens ? (pod: Pod, audience: string | undefined, seconds: number | undefined) => tokens.token(pod, audience, seconds) : undefined;
   }
 
-  /** The API server's Service variables (KUBERNETES_SERVICE_HOST, ...), as kubelet always sets them. */
-  private async serviceEnv(): Promise<Array<{ key: string; value: string }>> {
-    const links = this.pod.spec?.enableServiceLinks !== false;
-    try {
-      const [master, own] = await Promise.all([
-        this.d.volumeSources.get<Service>(resources.services, 'default', 'kubernetes'),
-        links ? this.d.client.list<Service>({ ...resources.services, namespace: this.pod.metadata!.namespace }) : undefined,
-      ]);
-      return serviceEnvVars(podServices(master, own?.items ?? [], links));
-    } catch {
-      throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
-    }
-  }
-
   /** The container's environment and mounts (its volumes set up, /etc/hosts written). */
   private async containerSetup(
     c: Container,
@@ -582,8 +584,8 @@ export class PodWorker {
     // The environment and the volumes are read from the API server independently: side by
     // side, the container waits for the slower of the two rather than for both in turn.
     const [env, vols] = await Promise.allSettled([
-      this.serviceEnv().then((serviceEnv) => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv })),
-      setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs)),
+      (async () => containerEnv(this.pod, c, { ...this.volumeSourcesNow(podIPs), serviceEnv: this.d.serviceEnv.forPod(this.pod) }))(),
+      (this.passVolumes ??= setUpVolumes(this.pod, this.d.podsRoot, this.volumeSourcesNow(podIPs))),
     ]);
     if (env.status === 'rejected') {
       const e: unknown = env.reason;
@@ -643,6 +645,7 @@ export class PodWorker {
    * swaps only what changed. subPath mounts keep the file they were made from, as upstream.
    */
   private async refreshVolumes(podIPs: string[]): Promise<void> {
+    if (this.passVolumes) return;
     if (!this.pod.spec?.volumes?.some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
     if (!existsSync(join(podDir(this.d.podsRoot, this.uid), 'volumes'))) return;
     try {
@@ -895,7 +898,7 @@ export class PodWorker {
    * Keeps the newest two containers of each name (the running one and the last exited, for
    * --previous), and removes old sandboxes no container is left in.
    */
-  private async removeGarbage(containers: RuntimeContainers, current: string): Promise<PodSandbox[]> {
+  private async removeGarbage(containers: RuntimeContainers, { sandbox: { id: current }, sandboxes }: SandboxContext): Promise<PodSandbox[]> {
     const kept = new Set<string>();
     for (const list of containers.byName.values()) {
       for (const [i, c] of list.entries()) {
@@ -903,7 +906,6 @@ export class PodWorker {
         else kept.add(c.id);
       }
     }
-    const sandboxes = await this.sandboxes();
     if (sandboxes.length < 2) return sandboxes;
     const inUse = new Set(
       (await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } })).filter((c) => kept.has(c.id)).map((c) => c.podSandboxId),
@@ -927,7 +929,21 @@ export class PodWorker {
 
   private async containers(): Promise<RuntimeContainers> {
     const list = await this.d.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: this.uid } });
-    const statuses = (await Promise.all(list.map((c) => this.d.runtime.containerStatus(c.id)))).filter((s): s is ContainerStatus => !!s);
+    return this.containerStatuses(list.map((c) => c.id));
+  }
+
+  /**
+   * The pod's containers after the pass changed some: those it knew and those it made, each read
+   * again, without a list (only this worker makes a pod's containers, and its syncs never overlap).
+   */
+  private containersAgain(known: RuntimeContainers): Promise<RuntimeContainers> {
+    const made = [...this.made].filter(([, states]) => states === CONTAINER_MADE).map(([id]) => id);
+    return this.containerStatuses([...new Set([...known.all.map((c) => c.id), ...made])]);
+  }
+
+  /** The statuses of these containers (those gone meanwhile left out), by name, newest first. */
+  private async containerStatuses(ids: string[]): Promise<RuntimeContainers> {
+    const statuses = (await Promise.all(ids.map((id) => this.d.runtime.containerStatus(id)))).filter((s): s is ContainerStatus => !!s);
     const byName = new Map<string, ContainerStatus[]>();
     for (const s of statuses) {
       const l = byName.get(s.metadata.name) ?? [];
@@ -936,15 +952,6 @@ export class PodWorker {
     }
     for (const l of byName.values()) l.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAtMs - a.createdAtMs);
     return { byName, all: statuses };
-  }
-
-  private async getOptional<T>(gvr: { group?: string; version: string; resource: string }, namespace: string, name: string): Promise<T | undefined> {
-    try {
-      return await this.d.client.get<T>({ ...gvr, namespace, name });
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string, c?: Container, init = false): void {

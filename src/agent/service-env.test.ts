@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { podServices, serviceEnvVars } from './service-env.js';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
+import { NAMESPACE_INDEX, byNamespace, createInformer, resources } from '../client/index.js';
+import { FakeApi, waitFor } from '../controllers/fake-api.js';
+import { ContainerConfigError } from './env.js';
+import { ServiceEnv, podServices, serviceEnvVars } from './service-env.js';
 
 test("kubelet's variables for a Service: host, ports by name and the docker-link ones", () => {
   const env = serviceEnvVars([
@@ -39,4 +43,92 @@ test("the kubernetes Service always; the namespace's Services only with service 
   assert.deepEqual(podServices(master, own, false), [master]);
   assert.deepEqual(podServices(master, own, true), [own[1], own[0]]);
   assert.deepEqual(podServices(undefined, [], true), []);
+});
+
+test('a headless Service of the namespace named kubernetes does not hide the master Service', () => {
+  const master = { metadata: { namespace: 'default', name: 'kubernetes' }, spec: { clusterIP: '10.43.0.1', ports: [{ port: 443 }] } };
+  const headless = { metadata: { namespace: 'team', name: 'kubernetes' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } };
+  assert.deepEqual(podServices(master, [headless], true), [master]);
+});
+
+/** A FakeApi whose every read (get, list, watch) is counted, by resource. */
+function countingApi() {
+  const api = new FakeApi();
+  const reads: string[] = [];
+  const client = new Proxy(api.client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if ((prop === 'get' || prop === 'list' || prop === 'watch') && typeof v === 'function') {
+        return (ref: { resource: string }, ...rest: unknown[]) => {
+          reads.push(`${String(prop)} ${ref.resource}`);
+          return (v as (...a: unknown[]) => unknown).call(target, ref, ...rest);
+        };
+      }
+      return v;
+    },
+  });
+  return { api, client, reads };
+}
+
+const service = (namespace: string, name: string, clusterIP: string): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace, name },
+  spec: { clusterIP, ports: [{ port: 80, protocol: 'TCP' }] },
+});
+
+const podIn = (namespace: string, enableServiceLinks?: boolean): Pod => ({
+  metadata: { namespace, name: 'p' },
+  spec: { containers: [{ name: 'c' }], ...(enableServiceLinks === undefined ? {} : { enableServiceLinks }) },
+});
+
+const keys = (env: Array<{ key: string }>) => env.map((e) => e.key).filter((k) => k.endsWith('_SERVICE_HOST'));
+
+test('Service variables come from the informer: no request per pod, and a new Service shows once watched', async (t) => {
+  const { api, client, reads } = countingApi();
+  await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
+  await api.create(resources.services, service('team', 'web', '10.43.0.5'));
+  await api.create(resources.services, service('other', 'db', '10.43.0.6'));
+  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
+  t.after(() => informer.stop());
+  await informer.waitForSync();
+  const env = new ServiceEnv(informer);
+  const before = reads.length;
+  assert.deepEqual(keys(env.forPod(podIn('team'))).sort(), ['KUBERNETES_SERVICE_HOST', 'WEB_SERVICE_HOST']);
+  assert.deepEqual(keys(env.forPod(podIn('other'))).sort(), ['DB_SERVICE_HOST', 'KUBERNETES_SERVICE_HOST']);
+  assert.deepEqual(reads.slice(before), [], 'pods read the informer, not the API');
+
+  await api.create(resources.services, service('team', 'cache', '10.43.0.7'));
+  await waitFor(() => informer.get('team', 'cache'), 'the new Service in the informer');
+  assert.deepEqual(keys(env.forPod(podIn('team'))).sort(), ['CACHE_SERVICE_HOST', 'KUBERNETES_SERVICE_HOST', 'WEB_SERVICE_HOST']);
+  assert.equal(env.forPod(podIn('team')).find((e) => e.key === 'CACHE_SERVICE_HOST')?.value, '10.43.0.7');
+});
+
+test('enableServiceLinks false: only the master Service, from the default namespace', async (t) => {
+  const { api, client } = countingApi();
+  await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
+  await api.create(resources.services, service('default', 'other', '10.43.0.2'));
+  await api.create(resources.services, service('team', 'web', '10.43.0.5'));
+  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
+  t.after(() => informer.stop());
+  await informer.waitForSync();
+  const env = new ServiceEnv(informer);
+  assert.deepEqual(keys(env.forPod(podIn('team', false))), ['KUBERNETES_SERVICE_HOST']);
+  // In the default namespace too: its other Services are service links.
+  assert.deepEqual(keys(env.forPod(podIn('default', false))), ['KUBERNETES_SERVICE_HOST']);
+  assert.deepEqual(keys(env.forPod(podIn('default'))).sort(), ['KUBERNETES_SERVICE_HOST', 'OTHER_SERVICE_HOST']);
+});
+
+test('before the informer has listed once, a container cannot get its variables (kubelet: "not yet been read")', async (t) => {
+  const { api, client } = countingApi();
+  await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
+  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } });
+  t.after(() => informer.stop());
+  const env = new ServiceEnv(informer);
+  assert.throws(
+    () => env.forPod(podIn('team')),
+    (e: Error) => e instanceof ContainerConfigError && e.message === 'services have not yet been read at least once, cannot construct envvars',
+  );
+  await informer.start().waitForSync();
+  assert.deepEqual(keys(env.forPod(podIn('team'))), ['KUBERNETES_SERVICE_HOST']);
 });

@@ -3,21 +3,42 @@
 // NAME_PORT_<port>_<PROTO> (+ _PROTO, _PORT, _ADDR), for the Services of the pod's namespace
 // when enableServiceLinks (the default) — and the API server's own Service
 // (default/kubernetes) always, whatever enableServiceLinks says: it is how in-cluster clients
-// find the API server (KUBERNETES_SERVICE_HOST/PORT).
-import type { Service } from 'kubernetes-types/core/v1';
+// find the API server (KUBERNETES_SERVICE_HOST/PORT). The Services come from one informer on
+// all of the cluster's (kubelet's serviceLister), so a container start asks the API nothing.
+import type { Pod, Service } from 'kubernetes-types/core/v1';
+import { NAMESPACE_INDEX, type Informer } from '../client/index.js';
+import { ContainerConfigError } from './env.js';
 
 const envName = (s: string) => s.toUpperCase().replace(/-/g, '_');
 const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+const hasClusterIP = (s: Service) => !!s.spec?.clusterIP && s.spec.clusterIP !== 'None';
 
 /**
  * Which Services a pod gets variables for (kubelet's getServiceEnvVarMap): default/kubernetes,
- * and with service links those of its namespace, which win a name clash.
+ * and with service links those of its namespace, which win a name clash. Services without a
+ * cluster IP are left out first, as upstream: a headless Service does not hide the master's.
  */
 export function podServices(master: Service | undefined, namespaceServices: Service[], enableServiceLinks: boolean): Service[] {
   const byName = new Map<string, Service>();
-  if (master) byName.set(master.metadata!.name!, master);
-  if (enableServiceLinks) for (const s of namespaceServices) byName.set(s.metadata!.name!, s);
+  if (master && hasClusterIP(master)) byName.set(master.metadata!.name!, master);
+  if (enableServiceLinks) for (const s of namespaceServices) if (hasClusterIP(s)) byName.set(s.metadata!.name!, s);
   return [...byName.values()];
+}
+
+/** What ServiceEnv reads of the Services informer (an Informer<Service> with a namespace index). */
+export type ServiceLister = Pick<Informer<Service>, 'hasSynced' | 'get' | 'byIndex'>;
+
+/** The Service variables of pods, from an informer on all Services indexed by namespace (NAMESPACE_INDEX). */
+export class ServiceEnv {
+  constructor(private readonly services: ServiceLister) {}
+
+  /** The pod's Service variables; a ContainerConfigError until the informer has listed once (kubelet's words). */
+  forPod(pod: Pod): Array<{ key: string; value: string }> {
+    if (!this.services.hasSynced()) throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
+    const links = pod.spec?.enableServiceLinks !== false;
+    const own = links ? this.services.byIndex(NAMESPACE_INDEX, pod.metadata?.namespace ?? '') : [];
+    return serviceEnvVars(podServices(this.services.get('default', 'kubernetes'), own, links));
+  }
 }
 
 /** The variables of these Services, in kubelet's order; Services without a cluster IP have none. */
@@ -27,7 +48,7 @@ export function serviceEnvVars(services: Service[]): Array<{ key: string; value:
   for (const svc of services) {
     const ip = svc.spec?.clusterIP;
     const ports = svc.spec?.ports ?? [];
-    if (!ip || ip === 'None' || !ports.length) continue;
+    if (!ip || !hasClusterIP(svc) || !ports.length) continue;
     const name = envName(svc.metadata!.name!);
     add(`${name}_SERVICE_HOST`, ip);
     add(`${name}_SERVICE_PORT`, ports[0]!.port);

@@ -33,6 +33,11 @@ export interface ClusterDnsOptions {
   upstreamPort?: number;
   /** How often a failed bind or slice publication is retried (default 1 s). */
   retryMs?: number;
+  /**
+   * The cluster's Services from an informer the caller shares and stops (the node agent's, which
+   * its containers' Service variables also read): one watch of them per node, not two.
+   */
+  services?: Informer<Service>;
   log?: (msg: string) => void;
 }
 
@@ -56,7 +61,7 @@ export class ClusterDns {
     const resolv = new ResolvConfFile(o.resolvConf ?? '/etc/resolv.conf');
     this.forwarder = new Forwarder({ upstreams: () => upstreamsFrom(resolv.current().servers, o.upstreamPort ?? 53) });
     this.handler = new DnsHandler({ records: this.records, forwarder: this.forwarder, ttl: o.ttl, log: this.log });
-    this.services = createInformer<Service>(o.client, SERVICES, { name: 'dns services', log: this.log });
+    this.services = o.services ?? createInformer<Service>(o.client, SERVICES, { name: 'dns services', log: this.log });
     this.slices = createInformer<EndpointSlice>(o.client, ENDPOINTSLICES, { name: 'dns endpointslices', log: this.log });
     this.services.addEventHandler({
       onAdd: (s) => this.records.setService(s),
@@ -137,7 +142,7 @@ export class ClusterDns {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all([this.services.stop(), this.slices.stop()]);
+    await Promise.all([this.o.services ? undefined : this.services.stop(), this.slices.stop()]);
     await this.running;
     await this.server?.stop();
     this.forwarder.close();

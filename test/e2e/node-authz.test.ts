@@ -125,6 +125,22 @@ describe('node identities: the Node authorizer and NodeRestriction', () => {
     assert.match(list.stderr, /Forbidden/);
   });
 
+  test("a node lists and watches by name the Secret its pod uses (the agent's per-object watch), not another one", () => {
+    assert.equal(kubectlOk(as.n1!, ['get', 'secrets', '--field-selector', 'metadata.name=mine', '-o', 'name']).trim(), 'secret/mine');
+    const watch = kubectlOk(as.n1!, ['get', '--raw', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dmine&watch=true&timeoutSeconds=1']);
+    const first = JSON.parse(watch.trim().split('\n')[0]!);
+    assert.equal(first.type, 'ADDED');
+    assert.equal(first.object.metadata.name, 'mine');
+    for (const args of [
+      ['get', 'secrets', '--field-selector', 'metadata.name=other'],
+      ['get', '--raw', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dother&watch=true&timeoutSeconds=1'],
+    ]) {
+      const r = kubectl(as.n1!, args);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Forbidden|forbidden/);
+    }
+  });
+
   test('pods: a node reads its own pods by spec.nodeName, not all pods nor another node’s', () => {
     assert.match(kubectlOk(as.n1!, ['get', 'pods', '--field-selector', 'spec.nodeName=n1', '-o', 'name']), /^pod\/web$/m);
     assert.match(kubectlOk(as.n1!, ['get', 'pod', 'web', '-o', 'name']), /pod\/web/);

@@ -48,21 +48,25 @@ let packageDefinition: protoLoader.PackageDefinition | undefined;
  * The proto text lives in a TS module (so the bundled CLI carries it); proto-loader reads files,
  * so it is written to a temp file for the moment of loading.
  */
-function loadDefinition(): protoLoader.PackageDefinition {
+export function loadDefinition(): protoLoader.PackageDefinition {
   if (packageDefinition) return packageDefinition;
   const dir = mkdtempSync(join(tmpdir(), 'berth-cri-'));
   try {
     const file = join(dir, 'api.proto');
     writeFileSync(file, CRI_API_PROTO);
-    packageDefinition = protoLoader.loadSync(file, { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
+    // int64s decoded as numbers: as decimal strings each took a Long division per digit, and the
+    // relist decodes every container's and sandbox's timestamp each second. A nanosecond
+    // timestamp as a double is within 256 ns, far below the milliseconds they are read in.
+    packageDefinition = protoLoader.loadSync(file, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return packageDefinition;
 }
 
-/** Nanoseconds (int64 as a decimal string) to milliseconds. */
-function nsToMs(v: unknown): number {
+/** Nanoseconds (an int64, decoded as a number) to milliseconds. */
+export function nsToMs(v: unknown): number {
+  if (typeof v === 'number') return Math.floor(v / 1_000_000);
   if (v === undefined || v === null || v === '' || v === '0') return 0;
   return Number(BigInt(String(v)) / 1_000_000n);
 }
