@@ -10,7 +10,7 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { GroupVersionResource, Informer, KubeObject, RestClient } from '../client/index.js';
 import { createInformer, isNotFound, resources, stripManagedFields } from '../client/index.js';
-import { podReferences } from '../apiserver/authz/node/pod-references.js';
+import { podReferences } from '../api/pod-references.js';
 
 /** How long a read waits for a new watch's first list before it GETs instead (kubelet: 1 s). */
 const SYNC_WAIT_MS = 1000;

@@ -13,7 +13,7 @@ import type { UserInfo } from '../../authn/user.js';
 import { forbidden, notFound } from '../../errors.js';
 import { nodeIdentity } from '../../authz/node/node-identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../authz/node/node-authorizer.js';
-import { podReferences } from '../../authz/node/pod-references.js';
+import { podReferences } from '../../../api/pod-references.js';
 import type { AdmissionAttributes, AdmissionLookups, AdmissionPlugin } from '../types.js';
 
 export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';

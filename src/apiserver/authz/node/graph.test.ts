@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { NodeGraph } from './graph.js';
-import { podReferences } from './pod-references.js';
+import { podReferences } from '../../../api/pod-references.js';
 
 const pod = (name: string, nodeName: string | undefined, spec: Partial<Pod['spec']> = {}): Pod => ({
   metadata: { name, namespace: 'ns' },

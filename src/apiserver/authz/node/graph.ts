@@ -5,7 +5,7 @@
 // path is one step longer), so this keeps, per object, how many pods on each node use it: the
 // question "may node N read object O" is two map lookups however many pods and nodes there are.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { podReferences, type PodReferences } from './pod-references.js';
+import { podReferences, type PodReferences } from '../../../api/pod-references.js';
 
 export type VertexKind = 'pod' | keyof PodReferences;
 
