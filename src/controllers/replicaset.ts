@@ -156,6 +156,8 @@ class ReplicaSetController implements Controller {
       onAdd: (rs) => this.enqueue(rs),
       onUpdate: (old, cur) => {
         if (old.metadata?.uid !== cur.metadata?.uid) this.onDeleteReplicaSet(old);
+        // The informer has moved on: what this controller last wrote is no longer ahead of it.
+        this.ownStatusWrites.delete(cur.metadata?.uid ?? '');
         this.enqueue(cur);
       },
       onDelete: (rs) => this.onDeleteReplicaSet(rs),
