@@ -58,9 +58,11 @@ export async function startBerth(extraArgs: string[] = [], bin = join(import.met
   // BERTH_BENCH_SERVER_FLAGS: more `berth server` flags (after the bench's own: a repeated flag
   // wins), to compare variants of one build, e.g. with some admission plugins off.
   const more = (process.env.BERTH_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+  // BERTH_BENCH_NODE_FLAGS: Node/V8 flags for the server (its child processes inherit them).
+  const nodeFlags = (process.env.BERTH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(
     process.execPath,
-    [...prof, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs, ...more],
+    [...prof, ...nodeFlags, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs, ...more],
     {
       stdio: ['ignore', 'inherit', 'pipe'],
     },
