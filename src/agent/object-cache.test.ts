@@ -1,30 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1';
-import { resources, type WatchHandle } from '../client/index.js';
-import { FakeApi, waitFor } from '../controllers/fake-api.js';
+import { resources } from '../client/index.js';
+import { FakeApi, recordingReads, waitFor } from '../controllers/fake-api.js';
 import { ObjectCache } from './object-cache.js';
 
-/** A FakeApi whose reads (get, list, watch and a watch's stop) are recorded, by resource. */
 function countingApi() {
   const api = new FakeApi();
-  const reads: string[] = [];
-  const client = new Proxy(api.client, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if ((prop === 'get' || prop === 'list' || prop === 'watch') && typeof v === 'function') {
-        return (ref: { resource: string; name?: string }, ...rest: unknown[]) => {
-          reads.push(`${String(prop)} ${ref.resource}${prop === 'get' ? ` ${ref.name}` : ''}`);
-          const out = (v as (...a: unknown[]) => unknown).call(target, ref, ...rest);
-          if (prop !== 'watch') return out;
-          const h = out as WatchHandle;
-          return { stop: () => (reads.push(`stop ${ref.resource}`), h.stop()) };
-        };
-      }
-      return v;
-    },
-  });
-  return { api, client, reads };
+  return { api, ...recordingReads(api) };
 }
 
 /** A pod as the service-account admission leaves it: kube-root-ca.crt projected, plus a secret volume. */

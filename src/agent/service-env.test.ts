@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import { NAMESPACE_INDEX, byNamespace, createInformer, resources } from '../client/index.js';
-import { FakeApi, waitFor } from '../controllers/fake-api.js';
+import { FakeApi, recordingReads, waitFor } from '../controllers/fake-api.js';
 import { ContainerConfigError } from './env.js';
 import { ServiceEnv, podServices, serviceEnvVars } from './service-env.js';
 
@@ -51,23 +51,13 @@ test('a headless Service of the namespace named kubernetes does not hide the mas
   assert.deepEqual(podServices(master, [headless], true), [master]);
 });
 
-/** A FakeApi whose every read (get, list, watch) is counted, by resource. */
-function countingApi() {
+/** A FakeApi with its reads recorded, and the agent's Services informer over it (not started). */
+function servicesApi(t: TestContext) {
   const api = new FakeApi();
-  const reads: string[] = [];
-  const client = new Proxy(api.client, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if ((prop === 'get' || prop === 'list' || prop === 'watch') && typeof v === 'function') {
-        return (ref: { resource: string }, ...rest: unknown[]) => {
-          reads.push(`${String(prop)} ${ref.resource}`);
-          return (v as (...a: unknown[]) => unknown).call(target, ref, ...rest);
-        };
-      }
-      return v;
-    },
-  });
-  return { api, client, reads };
+  const { client, reads } = recordingReads(api);
+  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } });
+  t.after(() => informer.stop());
+  return { api, reads, informer };
 }
 
 const service = (namespace: string, name: string, clusterIP: string): Service => ({
@@ -85,13 +75,11 @@ const podIn = (namespace: string, enableServiceLinks?: boolean): Pod => ({
 const keys = (env: Array<{ key: string }>) => env.map((e) => e.key).filter((k) => k.endsWith('_SERVICE_HOST'));
 
 test('Service variables come from the informer: no request per pod, and a new Service shows once watched', async (t) => {
-  const { api, client, reads } = countingApi();
+  const { api, reads, informer } = servicesApi(t);
   await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
   await api.create(resources.services, service('team', 'web', '10.43.0.5'));
   await api.create(resources.services, service('other', 'db', '10.43.0.6'));
-  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
-  t.after(() => informer.stop());
-  await informer.waitForSync();
+  await informer.start().waitForSync();
   const env = new ServiceEnv(informer);
   const before = reads.length;
   assert.deepEqual(keys(env.forPod(podIn('team'))).sort(), ['KUBERNETES_SERVICE_HOST', 'WEB_SERVICE_HOST']);
@@ -105,13 +93,11 @@ test('Service variables come from the informer: no request per pod, and a new Se
 });
 
 test('enableServiceLinks false: only the master Service, from the default namespace', async (t) => {
-  const { api, client } = countingApi();
+  const { api, informer } = servicesApi(t);
   await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
   await api.create(resources.services, service('default', 'other', '10.43.0.2'));
   await api.create(resources.services, service('team', 'web', '10.43.0.5'));
-  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } }).start();
-  t.after(() => informer.stop());
-  await informer.waitForSync();
+  await informer.start().waitForSync();
   const env = new ServiceEnv(informer);
   assert.deepEqual(keys(env.forPod(podIn('team', false))), ['KUBERNETES_SERVICE_HOST']);
   // In the default namespace too: its other Services are service links.
@@ -120,10 +106,8 @@ test('enableServiceLinks false: only the master Service, from the default namesp
 });
 
 test('before the informer has listed once, a container cannot get its variables (kubelet: "not yet been read")', async (t) => {
-  const { api, client } = countingApi();
+  const { api, informer } = servicesApi(t);
   await api.create(resources.services, service('default', 'kubernetes', '10.43.0.1'));
-  const informer = createInformer<Service>(client, resources.services, { indexers: { [NAMESPACE_INDEX]: byNamespace } });
-  t.after(() => informer.stop());
   const env = new ServiceEnv(informer);
   assert.throws(
     () => env.forPod(podIn('team')),

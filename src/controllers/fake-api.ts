@@ -301,6 +301,30 @@ function randomSuffix(): string {
   return Array.from({ length: 5 }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
 }
 
+/**
+ * The API's client with every read recorded, in order: `get RESOURCE NAME`, `list RESOURCE`,
+ * `watch RESOURCE`, and `stop RESOURCE` when a watch is stopped (what a cache asks of the API).
+ */
+export function recordingReads(api: FakeApi): { client: RestClient; reads: string[] } {
+  const reads: string[] = [];
+  const client = new Proxy(api.client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if ((prop === 'get' || prop === 'list' || prop === 'watch') && typeof v === 'function') {
+        return (ref: { resource: string; name?: string }, ...rest: unknown[]) => {
+          reads.push(`${String(prop)} ${ref.resource}${prop === 'get' ? ` ${ref.name}` : ''}`);
+          const out = (v as (...a: unknown[]) => unknown).call(target, ref, ...rest);
+          if (prop !== 'watch') return out;
+          const h = out as WatchHandle;
+          return { stop: () => (reads.push(`stop ${ref.resource}`), h.stop()) };
+        };
+      }
+      return v;
+    },
+  });
+  return { client, reads };
+}
+
 /** Polls fn until it returns something truthy (then returns it), failing after timeoutMs. */
 export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
