@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gcThreadFlags } from '../src/cli/gc-threads.js';
 
 export interface Result {
   suite: string;
@@ -59,7 +60,9 @@ export async function startBerth(extraArgs: string[] = [], bin = join(import.met
   // wins), to compare variants of one build, e.g. with some admission plugins off.
   const more = (process.env.BERTH_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
   // BERTH_BENCH_NODE_FLAGS: Node/V8 flags for the server (its child processes inherit them).
-  const nodeFlags = (process.env.BERTH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // Run without its supervisor, the server gets the collector flags the supervisor would give it.
+  const asked = (process.env.BERTH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const nodeFlags = [...gcThreadFlags(asked), ...asked];
   const proc = spawn(
     process.execPath,
     [...prof, ...nodeFlags, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs, ...more],

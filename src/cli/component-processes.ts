@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { AWAIT_GO_ENV, startRestartingChild, type GoMessage, type RestartingChild } from './restarting-child.js';
 import type { NodeIpamFlags } from './node-ipam-flags.js';
+import { gcThreadFlags } from './gc-threads.js';
 
 /** klog's flags as every berth command takes them. */
 export interface LogFlags {
@@ -103,6 +104,8 @@ export function startComponentProcesses(o: ComponentProcessesOptions): Component
     if (released) reply({ type: 'go' });
     else waiting.push(reply);
   };
+  // node's own flags (heap size...) hold for them too, but an inspector port is the server's alone.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const keep = (name: string, args: string[]): RestartingChild =>
     startRestartingChild({
       name,
@@ -110,8 +113,7 @@ export function startComponentProcesses(o: ComponentProcessesOptions): Component
       args: () => args,
       env: { [AWAIT_GO_ENV]: '1' },
       onMessage,
-      // node's own flags (heap size...) hold for them too, but an inspector port is the server's alone.
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+      execArgv: [...execArgv, ...gcThreadFlags(execArgv)],
       log: o.log,
       stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
     });

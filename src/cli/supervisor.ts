@@ -8,6 +8,7 @@
 // dir in use) is not restarted: its one-line error and exit code are the command's.
 import { componentLogger, type Logger } from '../log/logger.js';
 import { exitWithParent, startRestartingChild } from './restarting-child.js';
+import { gcThreadFlags } from './gc-threads.js';
 
 export { describeExit, restartDelay, SUPERVISED_ENV } from './restarting-child.js';
 
@@ -30,8 +31,10 @@ export interface SupervisorOptions {
 
 export function superviseServer(opts: SupervisorOptions): Promise<number> {
   let args = opts.args;
+  const execArgv = opts.execArgv ?? process.execArgv;
   const server = startRestartingChild({
     ...opts,
+    execArgv: [...execArgv, ...gcThreadFlags(execArgv)],
     name: 'server process',
     args: () => args,
     stdin: 'inherit',
