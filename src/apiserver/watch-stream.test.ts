@@ -116,6 +116,36 @@ test('watch stream: a reading client gets every line in order, initial events be
   });
 });
 
+test("watch stream: a burst within one turn goes to a reading client's socket, not to the queue that ends slow watchers", async () => {
+  // 100 events of 4 KB written in one turn of the event loop, as a loaded server's turn writes
+  // them: the socket takes them (up to a quarter of the byte limit ahead of what it has sent), so
+  // the 50-event queue limit, meant for clients that stopped reading, is never reached. Held back
+  // at Node's 16 KB high-water mark, the socket got one 64 KB batch and the queue the other 84.
+  const limits = { maxPendingEvents: 50, maxPendingBytes: 4 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+  const logs = await withStreams(limits, async ({ open }) => {
+    const { stream, client } = await open(false);
+    let text = '';
+    let expected = '';
+    for (let i = 0; i < 100; i++) {
+      const l = line(i, 4000);
+      expected += l;
+      stream.write(l);
+    }
+    assert.equal(stream.isClosed, false);
+    client.setEncoding('utf8');
+    client.on('data', (d) => (text += d));
+    client.resume();
+    stream.end();
+    await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
+    const lines = text
+      .split('\r\n')
+      .filter((l) => l.startsWith('{"type"'))
+      .join('');
+    assert.equal(lines, expected);
+  });
+  assert.deepEqual(logs, []);
+});
+
 test('watch stream: past the total bound, the watcher furthest behind is ended and the others go on', async () => {
   const limits = { maxPendingEvents: 100_000, maxPendingBytes: 64 * 1024 * 1024, maxTotalBytes: 6 * 1024 * 1024 };
   await withStreams(limits, async ({ streams, open }) => {

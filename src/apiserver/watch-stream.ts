@@ -71,6 +71,13 @@ export class WatchStreams {
  */
 const BATCH_CHARS = 64 * 1024;
 
+/**
+ * Bytes a watcher's socket may hold that it has not sent yet before its queue waits for 'drain'.
+ * Past Node's 16 KB high-water mark: stopping there handed a socket one batch per turn of the
+ * event loop, and a loaded server's turns are long, so watchers that read fine fell behind.
+ */
+const SOCKET_AHEAD_BYTES = 1024 * 1024;
+
 /** One watch response. Lines are written in order; write() never blocks and never buffers without bound. */
 export class WatchStream {
   private queue: string[] = [];
@@ -153,10 +160,15 @@ export class WatchStream {
     this.res.destroy();
   }
 
+  /** At most a quarter of what the watcher may hold: the rest is for its queue. */
+  private get socketAhead(): number {
+    return Math.min(SOCKET_AHEAD_BYTES, this.owner.limits.maxPendingBytes / 4);
+  }
+
   private flush(): void {
     this.unflushed = 0;
     while (this.queueHead < this.queue.length && !this.done) {
-      if (this.res.writableNeedDrain) break;
+      if (this.res.writableLength >= this.socketAhead) break;
       let batch = '';
       while (this.queueHead < this.queue.length && (batch === '' || batch.length + this.queue[this.queueHead]!.length <= BATCH_CHARS)) {
         const line = this.queue[this.queueHead]!;
