@@ -253,9 +253,10 @@ export class RestStorage {
         if (opts.allowCreate && r.allowCreateOnUpdate) return { ...(await this.create(r, opts.allowCreate, opts)), created: true };
         throw notFound(r, name);
       }
-      const current = decodeObject(kv.value, kv.modRevision);
+      // The resourceVersion is the store's revision: a stale precondition fails before any parse.
       const pinned = opts.precondition;
-      if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
+      if (pinned && pinned !== String(kv.modRevision)) throw conflict(r, name);
+      const current = decodeObject(kv.value, kv.modRevision);
       // Copies of the current object are parsed again from the stored JSON: cheaper than a deep clone.
       const copyOfCurrent = () => decodeObject(kv.value, kv.modRevision);
       const wanted = typeof change === 'function' ? await change(copyOfCurrent()) : change.replacement();
