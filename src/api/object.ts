@@ -25,12 +25,31 @@ export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
-/** Semantic equality of JSON values: object key order does not matter, list order does. */
+/**
+ * Semantic equality of JSON values: object key order does not matter, list order does; a key
+ * whose value is undefined counts as absent. (Loops rather than filtered key lists: every write
+ * compares whole objects, and the lists were most of the cost.)
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
   if (!isPlainObject(a) || !isPlainObject(b)) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  if (definedKeys(a) !== definedKeys(b)) return false;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    const v = a[k];
+    if (v !== undefined && !deepEqual(v, b[k])) return false;
+  }
+  return true;
+}
+
+/** How many own enumerable keys of o hold a value other than undefined. */
+function definedKeys(o: Record<string, unknown>): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k) && o[k] !== undefined) n++;
+  return n;
 }

@@ -8,7 +8,7 @@ import { ApiError, badRequest } from './errors.js';
 import { decodeBody, decodeObject } from './body.js';
 import { admissionOptions, type Ctx } from './ctx.js';
 import { applyConflict, checkManagerName } from './field-manager.js';
-import { nowRfc3339 } from './rest-storage.js';
+import { nowRfc3339, type Written } from './rest-storage.js';
 import { SCALE_KIND } from './subresources/index.js';
 
 /**
@@ -41,7 +41,7 @@ export async function serverSideApply(
   ctx: Ctx,
   raw: Buffer,
   checkFields: (obj: Record<string, unknown>, apiVersion: string, kind: string) => void,
-): Promise<{ obj: KObject; created: boolean }> {
+): Promise<Written & { created: boolean }> {
   const { r, storage, q } = ctx;
   const manager = q.get('fieldManager');
   if (!manager) {
@@ -87,5 +87,5 @@ export async function serverSideApply(
   const obj = apply({ metadata: {} } as KObject);
   obj.metadata.name = ctx.name;
   if (r.namespaced) obj.metadata.namespace = ctx.namespace;
-  return { obj: await storage.create(r, clone(obj), { dryRun, ...admissionOptions(ctx) }), created: true };
+  return { ...(await storage.create(r, clone(obj), { dryRun, ...admissionOptions(ctx) })), created: true };
 }

@@ -15,6 +15,12 @@ test('JSON nested deeper than upstream decoders allow is a 400, at the limit it 
     badRequest(/exceeded max depth/),
   );
   assert.ok(Array.isArray(decodeBody(Buffer.from(nested(MAX_NESTING_DEPTH)), 'application/json')));
+  // The shortest text too deep is 2 * (MAX_NESTING_DEPTH + 1) long (above), the bound below which texts are not walked;
+  // a long text within the limit is walked and decodes.
+  assert.equal(nested(MAX_NESTING_DEPTH + 1).length, 2 * (MAX_NESTING_DEPTH + 1));
+  const wide = `[${Array.from({ length: 5000 }, () => '[[1]]').join(',')}]`;
+  assert.ok(wide.length > 2 * (MAX_NESTING_DEPTH + 1));
+  assert.equal((decodeBody(Buffer.from(wide), 'application/json') as unknown[]).length, 5000);
   assert.equal(exceedsDepth({ a: [{ b: 1 }] }, 3), false);
   assert.equal(exceedsDepth({ a: [{ b: {} }] }, 3), true);
 });

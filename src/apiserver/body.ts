@@ -67,7 +67,11 @@ export function decodeBody(raw: Buffer, type: string): unknown {
     } catch (e) {
       throw badRequest(`error decoding JSON: ${(e as Error).message}`);
     }
-    if (exceedsDepth(value, MAX_NESTING_DEPTH)) throw badRequest(`error decoding JSON: json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    // Each level of nesting takes two characters of the text at least (its brackets): a shorter
+    // text, as every ordinary body is, cannot be too deep, and is not walked to find out.
+    if (text.length >= 2 * (MAX_NESTING_DEPTH + 1) && exceedsDepth(value, MAX_NESTING_DEPTH)) {
+      throw badRequest(`error decoding JSON: json: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+    }
     return value;
   }
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') return decodeYaml(text, MAX_NESTING_DEPTH);

@@ -75,13 +75,15 @@ async function readObject(ctx: Ctx, expected: { apiVersion: string; kind: string
   return obj as KObject;
 }
 
-/** Writes one object in the negotiated form. */
-function respondObject(ctx: Ctx, code: number, obj: KObject): void {
+/** Writes one object in the negotiated form (as JSON: the JSON its write made, when there is one). */
+function respondObject(ctx: Ctx, code: number, obj: KObject, json?: string): void {
   const { r, output, res } = ctx;
   if (output.kind === 'table') {
     sendJson(res, code, toTable(r, [obj], { resourceVersion: obj.metadata.resourceVersion }, includeObjectParam(ctx.q.get('includeObject'))));
   } else if (output.kind === 'metadata') {
     sendJson(res, code, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata });
+  } else if (json !== undefined && !output.yaml) {
+    sendJson(res, code, json);
   } else {
     sendJson(res, code, obj, output.yaml);
   }
@@ -158,7 +160,7 @@ export async function handleCreate(ctx: Ctx): Promise<void> {
     obj.metadata.namespace = ctx.namespace;
   }
   const created = await storage.create(r, obj, { dryRun: dryRun(q), writer: writerFor(ctx), ...admissionOptions(ctx) });
-  respondObject(ctx, 201, created);
+  respondObject(ctx, 201, created.obj, created.json);
 }
 
 export async function handleUpdate(ctx: Ctx): Promise<void> {
@@ -189,22 +191,24 @@ export async function handleUpdate(ctx: Ctx): Promise<void> {
     body.metadata.namespace = ctx.namespace;
   }
   body.metadata.name = ctx.name;
-  const { obj, created } = await storage.update(
+  const precondition = body.metadata.resourceVersion || undefined;
+  const { obj, json, created } = await storage.update(
     r,
     ctx.namespace,
     ctx.name,
-    // A fresh copy per attempt: an unconditional update may be retried after a conflict.
-    () => clone(body),
+    // An unconditional update may be retried after a conflict: a fresh copy per attempt. One
+    // with a resourceVersion is tried once (its conflict is the client's 409): the body itself.
+    { replacement: precondition ? () => body : () => clone(body) },
     {
       dryRun: dryRun(q),
       writer: writerFor(ctx, sub),
       ...admissionOptions(ctx),
       subresource: rest?.part?.scope ?? '',
       allowCreate: body,
-      precondition: body.metadata.resourceVersion || undefined,
+      precondition,
     },
   );
-  respondObject(ctx, created ? 201 : 200, obj);
+  respondObject(ctx, created ? 201 : 200, obj, json);
 }
 
 export async function handlePatch(ctx: Ctx): Promise<void> {
@@ -220,7 +224,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
     const raw = await readBody(ctx.req);
     const result = await serverSideApply(ctx, raw, (obj, apiVersion, kind) => checkFields(ctx, obj, apiVersion, kind));
     if (view) return sendJson(ctx.res, 200, view.to(result.obj));
-    return respondObject(ctx, result.created ? 201 : 200, result.obj);
+    return respondObject(ctx, result.created ? 201 : 200, result.obj, result.json);
   }
   if (!PATCH_TYPES.has(type)) {
     throw new ApiError(
@@ -235,7 +239,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
   const precondition =
     isPlainObject(patch) && isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
   const target = view ? view.kind : r;
-  const { obj } = await storage.update(
+  const { obj, json } = await storage.update(
     r,
     ctx.namespace,
     ctx.name,
@@ -264,7 +268,7 @@ export async function handlePatch(ctx: Ctx): Promise<void> {
     { dryRun: dryRun(q), writer: writerFor(ctx, sub), subresource: part?.scope ?? '', precondition, ...admissionOptions(ctx) },
   );
   if (view) return sendJson(ctx.res, 200, view.to(obj));
-  respondObject(ctx, 200, obj);
+  respondObject(ctx, 200, obj, json);
 }
 
 async function readDeleteOptions(ctx: Ctx): Promise<DeleteOptions> {
@@ -304,7 +308,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
     for (const item of list.items) {
       try {
         const out = await storage.delete(r, item.obj.metadata.namespace, item.obj.metadata.name!, options, { dryRun: dry, ...admissionOptions(ctx) });
-        deleted.push({ obj: out.obj, json: JSON.stringify(out.obj) });
+        deleted.push({ obj: out.obj, json: out.json ?? JSON.stringify(out.obj) });
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
@@ -313,7 +317,7 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
     return;
   }
   if (ctx.subresource) throw methodNotAllowed();
-  const { obj, deleted } = await storage.delete(r, ctx.namespace, ctx.name, options, { dryRun: dry, ...admissionOptions(ctx) });
+  const { obj, json, deleted } = await storage.delete(r, ctx.namespace, ctx.name, options, { dryRun: dry, ...admissionOptions(ctx) });
   if (deleted && !r.returnDeletedObject) {
     sendJson(ctx.res, 200, {
       kind: 'Status',
@@ -324,5 +328,5 @@ export async function handleDelete(ctx: Ctx): Promise<void> {
     });
     return;
   }
-  respondObject(ctx, 200, obj);
+  respondObject(ctx, 200, obj, json);
 }

@@ -24,7 +24,7 @@ import { attrsFunc } from './selection-attrs.js';
 import { WatchStreams, type WatchStreamLimits } from './watch-stream.js';
 import { validateNoNewFinalizers } from '../api/validation/objectmeta.js';
 import { recordUpdateOn, type Writer } from '../api/managedfields/index.js';
-import { decodeObject, encodeWritten, type WrittenObject } from './stored-form.js';
+import { decodeObject, encodeWritten, jsonWithRevisionLast, type WrittenObject } from './stored-form.js';
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -67,17 +67,37 @@ const requester = (opts: WriteOptions): RequestIdentity | undefined =>
   opts.user && opts.authorizer ? { user: opts.user, authorizer: opts.authorizer } : undefined;
 
 /**
- * The object just written, as the store now holds it: what was encoded, at the revision the
- * store gave it. Handing it on saves parsing back the JSON that was just made from it.
+ * What a write hands back: the object, and its JSON when the write stored it (absent for a
+ * dry run or a no-op), which the response sends instead of serializing the object again.
+ * Like the watch cache, which shares the object, nothing changes a written object afterwards.
  */
-function withRevision(obj: KObject, rev: number): KObject {
+export interface Written {
+  obj: KObject;
+  json?: string;
+}
+
+/**
+ * The object just written, as the store now holds it: what was encoded, at the revision the
+ * store gave it, and its JSON. Handing it on saves parsing back the JSON just made from it.
+ */
+function stored(obj: KObject, out: { value: string; written: WrittenObject }, rev: number): Written {
   obj.metadata.resourceVersion = String(rev);
-  return obj;
+  return { obj, json: jsonWithRevisionLast(out.value, out.written, rev) };
 }
 
 export type { Subresource };
 
 export type Mutation = (current: KObject) => KObject | Promise<KObject>;
+
+/**
+ * What a PUT writes: the object it was sent, whatever the current one is. Unlike a Mutation it
+ * needs no copy of the current object (one JSON.parse saved per write). Called once per attempt.
+ */
+export interface Replacement {
+  replacement(): KObject;
+}
+
+export type Change = Mutation | Replacement;
 
 export class RestStorage {
   readonly caches = new Map<string, WatchCache>();
@@ -155,7 +175,7 @@ export class RestStorage {
   }
 
   /** Creates obj (already namespaced by the caller). */
-  async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<KObject> {
+  async create(r: ResourceType, obj: KObject, opts: WriteOptions = {}): Promise<Written> {
     const meta = obj.metadata;
     const generated = !meta.name && !!meta.generateName;
     await this.lookups.refresh(this.admission.lookupsFor(this.attributes('CREATE', r, '', obj, undefined, opts)));
@@ -168,12 +188,12 @@ export class RestStorage {
       await this.admission.validate(attrs);
       if (opts.writer) recordUpdateOn(undefined, candidate, opts.writer, candidate.metadata.creationTimestamp!);
       const finish = await r.strategy.beginCreate?.(candidate, this.env, !!opts.dryRun, requester(opts));
-      if (opts.dryRun) return candidate;
+      if (opts.dryRun) return { obj: candidate };
       try {
-        const { value, written } = encodeForStore(candidate);
-        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), value, written);
+        const encoded = encodeForStore(candidate);
+        const kv = await this.store.create(objectKey(r, candidate.metadata.namespace, candidate.metadata.name!), encoded.value, encoded.written);
         await this.finish(finish, true);
-        return withRevision(candidate, kv.modRevision);
+        return stored(candidate, encoded, kv.modRevision);
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof KeyExistsError) {
@@ -212,16 +232,17 @@ export class RestStorage {
 
   /**
    * Read-modify-write with compare-and-swap, retried on conflict unless the caller pinned a
-   * resourceVersion (then a conflict is the caller's to handle: 409). `mutate` gets the current
-   * object and returns the wanted one; `subresource` says which part of it may change.
+   * resourceVersion (then a conflict is the caller's to handle: 409). `change` is a Mutation (it
+   * gets a copy of the current object and returns the wanted one) or a Replacement (a PUT's
+   * object); `subresource` says which part of the object may change.
    */
   async update(
     r: ResourceType,
     namespace: string | undefined,
     name: string,
-    mutate: Mutation,
+    change: Change,
     opts: WriteOptions & { subresource?: Subresource; allowCreate?: KObject; precondition?: string } = {},
-  ): Promise<{ obj: KObject; created: boolean }> {
+  ): Promise<Written & { created: boolean }> {
     const key = objectKey(r, namespace, name);
     // As upstream's GuaranteedUpdate: an unconditional update is retried until it applies (it
     // cannot fail for a write it raced with); a pinned resourceVersion fails at once.
@@ -229,15 +250,16 @@ export class RestStorage {
       if (attempt > 0) await backOff(attempt);
       const kv = await this.store.get(key);
       if (!kv) {
-        if (opts.allowCreate && r.allowCreateOnUpdate) return { obj: await this.create(r, opts.allowCreate, opts), created: true };
+        if (opts.allowCreate && r.allowCreateOnUpdate) return { ...(await this.create(r, opts.allowCreate, opts)), created: true };
         throw notFound(r, name);
       }
-      const current = decodeObject(kv.value, kv.modRevision);
+      // The resourceVersion is the store's revision: a stale precondition fails before any parse.
       const pinned = opts.precondition;
-      if (pinned && pinned !== current.metadata.resourceVersion) throw conflict(r, name);
+      if (pinned && pinned !== String(kv.modRevision)) throw conflict(r, name);
+      const current = decodeObject(kv.value, kv.modRevision);
       // Copies of the current object are parsed again from the stored JSON: cheaper than a deep clone.
       const copyOfCurrent = () => decodeObject(kv.value, kv.modRevision);
-      const wanted = await mutate(copyOfCurrent());
+      const wanted = typeof change === 'function' ? await change(copyOfCurrent()) : change.replacement();
       const next = await this.prepareForUpdate(r, wanted, current, opts, copyOfCurrent);
       if (opts.writer) recordUpdateOn(current, next, opts.writer, nowRfc3339());
       // A no-op write keeps the resourceVersion, as upstream does: re-applying is free. Not for a
@@ -272,10 +294,10 @@ export class RestStorage {
       const finish = await r.strategy.beginUpdate?.(next, current, opts.subresource ?? '', this.env, !!opts.dryRun, requester(opts));
       if (opts.dryRun) return { obj: next, created: false };
       try {
-        const { value, written } = encodeForStore(next);
-        const out = await this.store.update(key, value, kv.modRevision, written);
+        const encoded = encodeForStore(next);
+        const out = await this.store.update(key, encoded.value, kv.modRevision, encoded.written);
         await this.finish(finish, true);
-        return { obj: withRevision(next, out.modRevision), created: false };
+        return { ...stored(next, encoded, out.modRevision), created: false };
       } catch (err) {
         await this.finish(finish, false);
         if (err instanceof ConflictError && !pinned) continue;
@@ -375,7 +397,7 @@ export class RestStorage {
     name: string,
     options: DeleteOptions,
     opts: WriteOptions = {},
-  ): Promise<{ obj: KObject; deleted: boolean }> {
+  ): Promise<Written & { deleted: boolean }> {
     const key = objectKey(r, namespace, name);
     r.strategy.validateDelete?.(name);
     // Retried until it applies, as updates are; preconditions are checked on every attempt.
@@ -394,9 +416,9 @@ export class RestStorage {
       try {
         if (pending) {
           if (sameJson(next, current)) return { obj: current, deleted: false };
-          const { value, written } = encodeForStore(next);
-          const out = await this.store.update(key, value, kv.modRevision, written);
-          return { obj: withRevision(next, out.modRevision), deleted: false };
+          const encoded = encodeForStore(next);
+          const out = await this.store.update(key, encoded.value, kv.modRevision, encoded.written);
+          return { ...stored(next, encoded, out.modRevision), deleted: false };
         }
         const del = await this.store.delete(key, kv.modRevision);
         const gone = decodeObject(del.value, del.modRevision);

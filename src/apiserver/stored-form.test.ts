@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/object.js';
-import { decodeObject, encode, encodeWritten, jsonAtRevision } from './stored-form.js';
+import { decodeObject, encode, encodeWritten, jsonAtRevision, jsonWithRevisionLast } from './stored-form.js';
 import { decode } from './watch-cache.js';
 
 test('what is stored has no resourceVersion; decodeObject gives the object back at the store revision', () => {
@@ -45,4 +45,56 @@ test('encodeWritten is encode, byte for byte, and says where metadata begins; js
   assert.equal(written.metadataAt, -1);
   assert.equal(jsonAtRevision(value, written.metadataAt, 1), undefined);
   assert.equal(jsonAtRevision('{"kind":"X","metadata":{}}', 3, 1), undefined);
+});
+
+// ---- jsonWithRevisionLast against JSON.stringify, over generated objects ----
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const KEYS = ['name', 'labels', 'resourceVersion', '10', '0', 'ключ', 'a"b', 'back\\slash', '}', '{', '', 'metadata', 'x'];
+const SCALARS: unknown[] = [1, -0.5, true, null, undefined, 's', '"}{', 'ü😀', '\n', () => 1];
+
+function value(r: () => number, depth: number): unknown {
+  const roll = r();
+  if (depth > 3 || roll < 0.4) return SCALARS[Math.floor(r() * SCALARS.length)];
+  if (roll < 0.6) return Array.from({ length: Math.floor(r() * 3) }, () => value(r, depth + 1));
+  return object(r, depth + 1);
+}
+
+function object(r: () => number, depth: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let n = Math.floor(r() * 5); n > 0; n--) o[KEYS[Math.floor(r() * KEYS.length)]!] = value(r, depth);
+  return o;
+}
+
+test('generated objects: the JSON made from the stored value is JSON.stringify of the written object at its revision, byte for byte', () => {
+  let withRevision = 0;
+  for (let seed = 1; seed <= 500; seed++) {
+    const r = rng(seed);
+    const obj = object(r, 0) as unknown as KObject;
+    // metadata: an object (sometimes empty, sometimes with a resourceVersion anywhere in it), placed anywhere
+    const metadata = object(r, 1);
+    if (r() < 0.5) {
+      metadata.resourceVersion = String(Math.floor(r() * 1000));
+      withRevision++;
+    }
+    const at = Math.floor(r() * 3);
+    const entries = Object.entries(obj).filter(([k]) => k !== 'metadata');
+    const placed = Object.fromEntries([...entries.slice(0, at), ['metadata', metadata], ...entries.slice(at)]) as unknown as KObject;
+    const encoded = encodeWritten(placed);
+    const rev = 1 + Math.floor(r() * 1e9);
+    const json = jsonWithRevisionLast(encoded.value, encoded.written, rev);
+    placed.metadata.resourceVersion = String(rev);
+    assert.equal(json, JSON.stringify(placed), `seed ${seed}`);
+  }
+  assert.ok(withRevision > 200 && withRevision < 300, `${withRevision} objects written with a resourceVersion`);
+  // Metadata that is not an object: none, the caller serializes.
+  const odd = encodeWritten({ kind: 'X', metadata: 'odd' } as unknown as KObject);
+  assert.equal(jsonWithRevisionLast(odd.value, odd.written, 1), undefined);
 });

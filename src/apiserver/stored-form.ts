@@ -23,6 +23,8 @@ export class WrittenObject {
     readonly obj: KObject,
     /** Offset of the `{` that opens metadata in the stored value; -1 when metadata is not an object. */
     readonly metadataAt: number,
+    /** Offset of the `}` that closes metadata in the stored value; -1 when metadata is not an object. */
+    readonly metadataEnd = -1,
   ) {}
 }
 
@@ -36,17 +38,35 @@ export function encodeWritten(obj: KObject): { value: string; written: WrittenOb
   delete obj.metadata.resourceVersion;
   let value = '{';
   let metadataAt = -1;
+  let metadataEnd = -1;
   for (const k of Object.keys(obj)) {
     const v = JSON.stringify((obj as unknown as Record<string, unknown>)[k]);
     if (v === undefined) continue;
     if (value.length > 1) value += ',';
     value += JSON.stringify(k) + ':';
-    if (k === 'metadata' && v.startsWith('{')) metadataAt = value.length;
+    if (k === 'metadata' && v.startsWith('{')) {
+      metadataAt = value.length;
+      metadataEnd = metadataAt + v.length - 1;
+    }
     value += v;
   }
   value += '}';
   if (rv !== undefined) obj.metadata.resourceVersion = rv;
-  return { value, written: new WrittenObject(obj, metadataAt) };
+  return { value, written: new WrittenObject(obj, metadataAt, metadataEnd) };
+}
+
+/**
+ * JSON.stringify of the object a write stored, once its resourceVersion is set to the store's
+ * revision: what the write's response sends, made from the stored value instead of serializing
+ * the object a second time. encodeWritten puts resourceVersion back last in metadata (a write
+ * that had none gets it added there), so it goes just before metadata's closing brace.
+ * Undefined when metadata is not an object (then the caller serializes).
+ */
+export function jsonWithRevisionLast(value: string, written: WrittenObject, rev: number): string | undefined {
+  const end = written.metadataEnd;
+  if (end < 0 || value.charCodeAt(end) !== 0x7d /* } */) return undefined;
+  const empty = end === written.metadataAt + 1;
+  return `${value.slice(0, end)}${empty ? '' : ','}"resourceVersion":"${rev}"${value.slice(end)}`;
 }
 
 /**
