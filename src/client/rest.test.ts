@@ -171,6 +171,33 @@ test('rest client: with discardAnswer a success is not decoded (even when it is 
   );
 });
 
+test('rest client: createForName resolves with the name the server gave the created object', async () => {
+  const created = JSON.stringify({
+    kind: 'Pod',
+    spec: { containers: [{ name: 'c' }] },
+    metadata: { generateName: 'web-', name: 'web-x2x9q', namespace: 'apps' },
+  });
+  await withServer([{ code: 201, body: created }], async (client, seen) => {
+    const pods = { group: '', version: 'v1', resource: 'pods' };
+    assert.equal(await client.createForName(pods, { metadata: { generateName: 'web-', namespace: 'apps' } }), 'web-x2x9q');
+    assert.equal(seen[0]!.method, 'POST');
+    assert.equal(seen[0]!.url, '/api/v1/namespaces/apps/pods');
+  });
+  await withServer([{ code: 201, body: '{"kind":"Pod","metadata":{}}' }], async (client) => {
+    await assert.rejects(
+      client.createForName({ group: '', version: 'v1', resource: 'pods', namespace: 'a' }, { metadata: { generateName: 'w-' } }),
+      /no metadata\.name/,
+    );
+  });
+  const invalid = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 422, reason: 'Invalid', message: 'Pod "" is invalid' });
+  await withServer([{ code: 422, body: invalid }], async (client) => {
+    await assert.rejects(
+      client.createForName({ group: '', version: 'v1', resource: 'pods', namespace: 'a' }, { metadata: { generateName: 'w-' } }),
+      (e: unknown) => e instanceof StatusError && e.reason === 'Invalid',
+    );
+  });
+});
+
 test('requestTarget: resource paths as they are, queries escaped, other paths normalized as a URL would', () => {
   assert.equal(requestTarget('/api/v1/namespaces/default/pods/web-1.abc'), '/api/v1/namespaces/default/pods/web-1.abc');
   assert.equal(

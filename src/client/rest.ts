@@ -9,6 +9,7 @@ import { loadKubeconfig, type ConnectionOptions, type KubeconfigOptions } from '
 import { resourcePath, type NamedRef, type ResourceRef } from './paths.js';
 import type { KubeObject, ObjectList, WatchEvent } from './types.js';
 import { WatchDecoder } from './watch-stream.js';
+import { peekMetadataName } from './json-peek.js';
 
 export type { DeleteOptions };
 
@@ -186,7 +187,7 @@ export class RestClient {
     opts: RequestOptions & DiscardAnswer,
   ): Promise<void>;
   request<R = unknown>(method: string, path: string, body?: unknown, query?: Query, contentType?: string, opts?: RequestOptions): Promise<R>;
-  async request<R = unknown>(
+  request<R = unknown>(
     method: string,
     path: string,
     body?: unknown,
@@ -194,12 +195,25 @@ export class RestClient {
     contentType = 'application/json',
     opts: AnyRequestOptions = {},
   ): Promise<R | undefined> {
+    return this.call(method, path, body, query, contentType, opts, opts.discardAnswer ? undefined : decodeJSON<R>);
+  }
+
+  /** A call whose successful answer is decode(text), or is not read at all without decode. */
+  private async call<R>(
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    contentType: string,
+    opts: RequestOptions,
+    decode: ((text: string) => R) | undefined,
+  ): Promise<R | undefined> {
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const target = requestTarget(path, query);
     let waits = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { code, text, retryAfterS } = await this.once(method, target, payload, contentType, opts);
+        const { code, text, retryAfterS } = await this.once(method, target, payload, contentType, opts, decode !== undefined);
         // The server's "not now" (its in-flight limit, or a store briefly away) is waited out here,
         // as client-go does, so that callers see it only when it lasts.
         if (retryAfterS !== undefined && waits < (this.options.maxRetries ?? 10)) {
@@ -208,7 +222,7 @@ export class RestClient {
           continue;
         }
         if (code < 200 || code > 299) throw StatusError.fromResponse(code, text);
-        return (text ? JSON.parse(text) : undefined) as R;
+        return decode?.(text);
       } catch (e) {
         // A kept-alive socket the server closed just as we reused it: the request never
         // reached the server, so an idempotent one is safely sent again (Node's advice).
@@ -257,8 +271,16 @@ export class RestClient {
   create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions & DiscardAnswer): Promise<void>;
   create<T extends KubeObject>(ref: ResourceRef, obj: T, opts?: WriteOptions & RequestOptions): Promise<T>;
   create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & AnyRequestOptions = {}): Promise<T | void> {
-    const path = resourcePath({ ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name: undefined, subresource: undefined });
-    return this.request<T>('POST', path, obj, writeQuery(opts), undefined, opts);
+    return this.request<T>('POST', collectionPath(ref, obj), obj, writeQuery(opts), undefined, opts);
+  }
+
+  /**
+   * POST to the collection, resolving with the created object's name (the one the server made
+   * from metadata.generateName): of the answer only that is read (json-peek.ts).
+   */
+  async createForName(ref: ResourceRef, obj: KubeObject, opts: WriteOptions & RequestOptions = {}): Promise<string> {
+    const name = await this.call('POST', collectionPath(ref, obj), obj, writeQuery(opts), 'application/json', opts, nameOfCreated);
+    return name!;
   }
 
   /** PUT; metadata.resourceVersion, when set, makes it a compare-and-swap (409 Conflict if stale). */
@@ -372,7 +394,8 @@ export class RestClient {
     path: string,
     payload: string | Buffer | undefined,
     contentType: string,
-    opts: AnyRequestOptions,
+    opts: RequestOptions,
+    readAnswer: boolean,
   ): Promise<{ code: number; text: string; retryAfterS?: number }> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
@@ -383,7 +406,7 @@ export class RestClient {
       const req = this.send(this.requestOptions(method, path, this.agent, headers), (res) => {
         const code = res.statusCode ?? 0;
         // A success nobody reads is drained, not kept.
-        const chunks: Buffer[] | undefined = opts.discardAnswer && code >= 200 && code <= 299 ? undefined : [];
+        const chunks: Buffer[] | undefined = !readAnswer && code >= 200 && code <= 299 ? undefined : [];
         res.on('data', (d: Buffer) => chunks?.push(d));
         res.on('end', () => {
           cleanup();
@@ -466,6 +489,20 @@ export function requestTarget(path: string, query?: Query): string {
     }
   }
   return target;
+}
+
+const decodeJSON = <R>(text: string): R => (text ? JSON.parse(text) : undefined) as R;
+
+/** The created object's metadata.name, peeked at; the whole answer decoded only when that fails. */
+function nameOfCreated(text: string): string {
+  const name = peekMetadataName(text) ?? decodeJSON<KubeObject | undefined>(text)?.metadata?.name;
+  if (typeof name !== 'string' || !name) throw new Error(`the server's answer to a create has no metadata.name: ${text.slice(0, 120)}`);
+  return name;
+}
+
+/** The collection an object is created in: the namespace defaults to the object's. */
+function collectionPath(ref: ResourceRef, obj: KubeObject): string {
+  return resourcePath({ ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name: undefined, subresource: undefined });
 }
 
 function writeQuery(opts: WriteOptions): Query {
