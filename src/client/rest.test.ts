@@ -126,6 +126,13 @@ test('rest client: each request carries the Host, Accept, User-Agent and token h
       assert.equal(get!.headers['content-length'], undefined);
       assert.equal(get!.headers['x-extra'], undefined, "one call's headers do not stay for the next");
       assert.equal(get!.headers.connection, 'keep-alive');
+      await client.request('PATCH', '/x', '{}', undefined, 'application/merge-patch+json', {
+        headers: { accept: 'application/json;as=Table', 'Content-Type': 'text/plain', 'content-length': '999' },
+      });
+      assert.equal(seen[2]!.headers.accept, 'application/json;as=Table', "a caller's header replaces the client's own");
+      assert.equal(seen[2]!.headers['content-type'], 'application/merge-patch+json', 'the body is framed by the client');
+      assert.equal(seen[2]!.headers['content-length'], '2');
+      assert.equal(seen[2]!.body, '{}');
     },
     undefined,
     's3cret',

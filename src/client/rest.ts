@@ -399,10 +399,14 @@ export class RestClient {
   ): Promise<{ code: number; text: string; retryAfterS?: number }> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
-      let headers = this.headers;
-      if (opts.headers) headers = headers.concat(...Object.entries(opts.headers));
+      let headers = opts.headers ? withHeaders(this.headers, opts.headers) : this.headers;
       // Length always given: Node would otherwise send a DELETE body unframed.
-      if (payload !== undefined) headers = headers.concat('Content-Type', contentType, 'Content-Length', String(Buffer.byteLength(payload)));
+      if (payload !== undefined) {
+        const framing = { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) };
+        headers = opts.headers
+          ? withHeaders(headers, framing)
+          : headers.concat('Content-Type', framing['Content-Type'], 'Content-Length', framing['Content-Length']);
+      }
       const req = this.send(this.requestOptions(method, path, this.agent, headers), (res) => {
         const code = res.statusCode ?? 0;
         // A success nobody reads is drained, not kept.
@@ -489,6 +493,15 @@ export function requestTarget(path: string, query?: Query): string {
     }
   }
   return target;
+}
+
+/** The header list with these headers added, each replacing any of its name (in any case). */
+function withHeaders(list: string[], add: Record<string, string>): string[] {
+  const names = new Set(Object.keys(add).map((k) => k.toLowerCase()));
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) if (!names.has(list[i]!.toLowerCase())) out.push(list[i]!, list[i + 1]!);
+  for (const [k, v] of Object.entries(add)) out.push(k, v);
+  return out;
 }
 
 const decodeJSON = <R>(text: string): R => (text ? JSON.parse(text) : undefined) as R;
