@@ -2,7 +2,7 @@
 // for each write it sends): pod creates (POST) and pod status writes (PUT .../status) of
 // pod-sized bodies against a real `berth server` on loopback, over TLS with the admin's client
 // certificate, one at a time and 16 at once, answers parsed or discarded.
-//   node --import tsx bench/client-request.ts [SRC_DIR...]   (N=requests per run, default 400)
+//   node --import tsx bench/client-request.ts [SRC_DIR...]   (N=requests per run, default 400; ROUNDS=3)
 // Each SRC_DIR (default: this checkout's src) is another checkout's src, e.g. a base worktree's:
 // its RestClient is loaded from there and the runs alternate between them against one server, so
 // a before/after shares the machine's state. The figure is this process's CPU time (user +
@@ -94,10 +94,13 @@ interface Case {
 
 const CONCURRENCY = [1, 16];
 const N = Number(process.env.N ?? 400);
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
-/** CPU time of this process per request, in µs, over n requests sent by `concurrency` senders. */
-async function cpuUsPerRequest(client: RestClient, c: Case, concurrency: number, n: number): Promise<number> {
+/**
+ * CPU time of this process per request, in µs, over n requests sent by `concurrency` senders:
+ * user + system, and user alone (system time holds the loopback TCP work, and varies more).
+ */
+async function cpuUsPerRequest(client: RestClient, c: Case, concurrency: number, n: number): Promise<{ total: number; user: number }> {
   let next = 0;
   const sender = async (worker: number) => {
     for (let i = next++; i < n; i = next++) await c.send(client, worker, i);
@@ -105,7 +108,7 @@ async function cpuUsPerRequest(client: RestClient, c: Case, concurrency: number,
   const start = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, (_, w) => sender(w)));
   const used = process.cpuUsage(start);
-  return (used.user + used.system) / n;
+  return { total: (used.user + used.system) / n, user: used.user / n };
 }
 
 const srcs = process.argv.slice(2);
@@ -141,7 +144,7 @@ try {
   ];
   // Warm-up: connections open, code optimized.
   for (const client of clients) for (const c of cases) await cpuUsPerRequest(client, c, 16, 200);
-  const results = cases.map(() => CONCURRENCY.map(() => clients.map(() => [] as number[])));
+  const results = cases.map(() => CONCURRENCY.map(() => clients.map(() => [] as Array<{ total: number; user: number }>)));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [ci, c] of cases.entries()) {
       for (const [ki, conc] of CONCURRENCY.entries()) {
@@ -150,10 +153,9 @@ try {
     }
   }
   for (const client of clients) client.close();
-  console.log(['client CPU µs per request (median of 3)', ...srcs].join('\t'));
-  cases.forEach((c, ci) =>
-    CONCURRENCY.forEach((conc, ki) => console.log([`${c.name}, ${conc} at once`, ...results[ci]![ki]!.map((xs) => round(median(xs), 1))].join('\t'))),
-  );
+  console.log([`client CPU µs per request, user+system / user (median of ${ROUNDS})`, ...srcs].join('\t'));
+  const fmt = (xs: Array<{ total: number; user: number }>) => `${round(median(xs.map((x) => x.total)), 1)} / ${round(median(xs.map((x) => x.user)), 1)}`;
+  cases.forEach((c, ci) => CONCURRENCY.forEach((conc, ki) => console.log([`${c.name}, ${conc} at once`, ...results[ci]![ki]!.map(fmt)].join('\t'))));
 } finally {
   await server.stop();
 }
