@@ -103,7 +103,9 @@ export class EventRecorder {
     if (seen) {
       const count = seen.count + 1;
       try {
-        await client.patch({ ...resources.events, namespace: seen.namespace, name: seen.name }, { count, lastTimestamp: now, message }, 'strategic');
+        await client.patch({ ...resources.events, namespace: seen.namespace, name: seen.name }, { count, lastTimestamp: now, message }, 'strategic', {
+          discardAnswer: true,
+        });
         seen.count = count;
         this.remember(key, seen);
         return;
@@ -129,8 +131,9 @@ export class EventRecorder {
       reportingComponent: this.opts.component,
       reportingInstance: this.opts.host ?? '',
     };
-    const created = await client.create(resources.events, event);
-    this.remember(key, { namespace, name: created.metadata!.name!, count: created.count ?? 1 });
+    // The Event is created with the name and count it is sent with: its answer is not read.
+    await client.create(resources.events, event, { discardAnswer: true });
+    this.remember(key, { namespace, name: event.metadata!.name!, count: 1 });
   }
 
   /** Most recently used last; the oldest goes when the cache is full. */

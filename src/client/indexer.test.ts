@@ -31,6 +31,13 @@ test('indexer: indexes follow adds, updates that move an object, and deletes', (
   assert.equal(old?.spec?.nodeName, undefined);
   assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, ''), []);
   assert.deepEqual(ix.indexValues(NODE_NAME_INDEX).sort(), ['n1', 'n2'], 'an emptied value disappears');
+  assert.deepEqual(ix.byIndex(NAMESPACE_INDEX, 'a').map(metaNamespaceKey).sort(), ['a/p1', 'a/p2'], 'an index the update did not move it in keeps it');
+  ix.set(pod('a', 'p2', 'n2', '3'));
+  assert.deepEqual(
+    ix.byIndex(NODE_NAME_INDEX, 'n2').map((p) => p.metadata.resourceVersion),
+    ['3'],
+    'an update in place: the index gives the new object',
+  );
   assert.equal(ix.delete('b/p3')?.metadata.name, 'p3');
   assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1').map(metaNamespaceKey), ['a/p1']);
   assert.equal(ix.delete('b/p3'), undefined);
@@ -78,4 +85,23 @@ test("indexer: addIndex indexes the objects already cached and follows later cha
   assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n1'), []);
   assert.deepEqual(ix.byIndex(NODE_NAME_INDEX, 'n2').map(metaNamespaceKey), ['a/p1']);
   assert.deepEqual(given, {});
+});
+
+test('indexer: an object under several values moves between them as its values change', () => {
+  type L = { metadata: { name: string; labels: Record<string, string> } };
+  const byLabelValues = (o: L) => Object.values(o.metadata.labels);
+  const ix = new Indexer<L>({ values: byLabelValues });
+  const obj = (labels: Record<string, string>): L => ({ metadata: { name: 'x', labels } });
+  const under = () => ix.indexValues('values').sort();
+  ix.set(obj({ a: 'red', b: 'blue' }));
+  assert.deepEqual(under(), ['blue', 'red']);
+  ix.set(obj({ a: 'blue', b: 'red' }));
+  assert.deepEqual(under(), ['blue', 'red'], 'the same values in another order');
+  ix.set(obj({ a: 'red' }));
+  assert.deepEqual(under(), ['red']);
+  assert.deepEqual(ix.indexKeys('values', 'red'), ['x']);
+  ix.set(obj({ a: 'green', b: 'red', c: 'blue' }));
+  assert.deepEqual(under(), ['blue', 'green', 'red']);
+  ix.delete('x');
+  assert.deepEqual(under(), []);
 });

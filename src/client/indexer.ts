@@ -33,15 +33,14 @@ export class Indexer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
   /** index name → indexed value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
-  /** Our own copy: addIndex must not write into the caller's object. */
-  private readonly indexers: Record<string, IndexFunc<T>>;
+  /** Each index with its function, as every change walks them. */
+  private readonly indexers: Array<{ fn: IndexFunc<T>; index: Map<string, Set<string>> }> = [];
 
   constructor(
     indexers: Record<string, IndexFunc<T>> = {},
     readonly keyOf: KeyFunc<T> = metaNamespaceKey,
   ) {
-    this.indexers = { ...indexers };
-    for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+    for (const [name, fn] of Object.entries(indexers)) this.addIndex(name, fn);
   }
 
   get size(): number {
@@ -51,9 +50,9 @@ export class Indexer<T extends KubeObject = KubeObject> {
   /** Adds an index (before or after items arrived); shared informers gather their users' indexes. */
   addIndex(name: string, fn: IndexFunc<T>): void {
     if (this.indices.has(name)) return;
-    this.indexers[name] = fn;
     const index = new Map<string, Set<string>>();
     this.indices.set(name, index);
+    this.indexers.push({ fn, index });
     for (const [key, obj] of this.items) {
       for (const v of fn(obj)) {
         let keys = index.get(v);
@@ -140,10 +139,12 @@ export class Indexer<T extends KubeObject = KubeObject> {
   }
 
   private reindex(key: string, old: T | undefined, obj: T | undefined): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const index = this.indices.get(name)!;
+    for (const { fn, index } of this.indexers) {
       const before = old === undefined ? [] : fn(old);
       const after = obj === undefined ? [] : fn(obj);
+      // Most updates leave an object where it was indexed (same namespace, same node): the key
+      // is under those values already.
+      if (sameValues(before, after)) continue;
       for (const v of before) {
         if (after.includes(v)) continue;
         const keys = index.get(v);
@@ -157,4 +158,10 @@ export class Indexer<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

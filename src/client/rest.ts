@@ -9,6 +9,7 @@ import { loadKubeconfig, type ConnectionOptions, type KubeconfigOptions } from '
 import { resourcePath, type NamedRef, type ResourceRef } from './paths.js';
 import type { KubeObject, ObjectList, WatchEvent } from './types.js';
 import { WatchDecoder } from './watch-stream.js';
+import { peekMetadataName } from './json-peek.js';
 
 export type { DeleteOptions };
 
@@ -30,6 +31,17 @@ export interface RequestOptions {
   timeoutMs?: number;
   headers?: Record<string, string>;
 }
+
+/**
+ * For a write whose answer the caller does not read (a status report, a binding, an Event): a
+ * successful answer is not decoded (a pod's JSON is a few KB) and the call resolves with
+ * nothing; a failed one still rejects with the server's StatusError.
+ */
+export interface DiscardAnswer {
+  discardAnswer: true;
+}
+
+type AnyRequestOptions = RequestOptions & { discardAnswer?: boolean };
 
 export type QueryValue = string | number | boolean | undefined | null | readonly string[];
 export type Query = Record<string, QueryValue>;
@@ -81,18 +93,24 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 export class RestClient {
   readonly server: string;
-  private readonly base: URL;
+  private readonly secure: boolean;
+  /** Where requests go, as http.request takes it: no URL object is parsed per request. */
+  private readonly hostname: string;
+  private readonly port: number;
   private agent: http.Agent;
   private watchAgent: http.Agent;
   private tls: https.AgentOptions;
   private readonly timeoutMs: number;
-  private readonly headers: Record<string, string>;
+  /** The headers of every request, as the name/value list Node writes out without re-validating a map. */
+  private readonly headers: string[];
   private readonly send: typeof https.request;
 
   constructor(readonly options: RestClientOptions) {
     this.server = options.server.replace(/\/+$/, '');
-    this.base = new URL(this.server);
-    const secure = this.base.protocol === 'https:';
+    const base = new URL(this.server);
+    const secure = (this.secure = base.protocol === 'https:');
+    this.hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(base.port) || (secure ? 443 : 80);
     this.send = secure ? https.request : (http.request as unknown as typeof https.request);
     const tls = secure
       ? {
@@ -106,8 +124,9 @@ export class RestClient {
     this.tls = tls;
     [this.agent, this.watchAgent] = this.newAgents();
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.headers = { Accept: 'application/json', 'User-Agent': options.userAgent ?? 'berth-client' };
-    if (options.token) this.headers.Authorization = `Bearer ${options.token}`;
+    // Given as a list, the headers are written as they are: Node adds no Host then, so it is here.
+    this.headers = ['Host', base.host, 'Accept', 'application/json', 'User-Agent', options.userAgent ?? 'berth-client'];
+    if (options.token) this.headers.push('Authorization', `Bearer ${options.token}`);
   }
 
   /** A client for the kubeconfig at path (default: $KUBECONFIG or ~/.kube/config). */
@@ -135,12 +154,13 @@ export class RestClient {
   }
 
   private newAgents(): [http.Agent, http.Agent] {
-    const secure = this.base.protocol === 'https:';
-    const Agent = secure ? https.Agent : http.Agent;
+    const Agent = this.secure ? https.Agent : http.Agent;
     // One TLS context for every connection of this client: left to Node, each new connection
     // parses the CA, certificate and key again (1-2 ms; a controller's burst opens dozens).
-    const t = this.tls as { ca?: string; cert?: string; key?: string };
-    const tls = secure ? { ...this.tls, secureContext: createSecureContext({ ca: t.ca, cert: t.cert, key: t.key }) } : {};
+    // The PEM texts stay out of the agent's options: the agent names its connection pool after
+    // them, a string of several KB built and hashed on every request; the context holds them.
+    const { ca, cert, key, ...rest } = this.tls;
+    const tls = this.secure ? { ...rest, secureContext: createSecureContext({ ca, cert, key }) } : {};
     return [
       new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: this.options.maxSockets ?? 64, ...tls }),
       new Agent({ keepAlive: true, keepAliveMsecs: 30_000, ...tls }),
@@ -154,32 +174,55 @@ export class RestClient {
   }
 
   /**
-   * Any call: body is sent as JSON (or as-is when a string/Buffer), the answer parsed as JSON.
-   * A non-2xx answer rejects with StatusError carrying the server's Status.
+   * Any call: body is sent as JSON (or as-is when a string/Buffer), the answer parsed as JSON
+   * (not read at all with discardAnswer). A non-2xx answer rejects with StatusError carrying the
+   * server's Status.
    */
-  async request<R = unknown>(
+  request(
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    contentType: string | undefined,
+    opts: RequestOptions & DiscardAnswer,
+  ): Promise<void>;
+  request<R = unknown>(method: string, path: string, body?: unknown, query?: Query, contentType?: string, opts?: RequestOptions): Promise<R>;
+  request<R = unknown>(
     method: string,
     path: string,
     body?: unknown,
     query?: Query,
     contentType = 'application/json',
-    opts: RequestOptions = {},
-  ): Promise<R> {
+    opts: AnyRequestOptions = {},
+  ): Promise<R | undefined> {
+    return this.call(method, path, body, query, contentType, opts, opts.discardAnswer ? undefined : decodeJSON<R>);
+  }
+
+  /** A call whose successful answer is decode(text), or is not read at all without decode. */
+  private async call<R>(
+    method: string,
+    path: string,
+    body: unknown,
+    query: Query | undefined,
+    contentType: string,
+    opts: RequestOptions,
+    decode: ((text: string) => R) | undefined,
+  ): Promise<R | undefined> {
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-    const url = this.url(path, query);
+    const target = requestTarget(path, query);
     let waits = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { code, text, retryAfterS } = await this.once(method, url, payload, contentType, opts);
+        const { code, text, retryAfterS } = await this.once(method, target, payload, contentType, opts, decode !== undefined);
         // The server's "not now" (its in-flight limit, or a store briefly away) is waited out here,
         // as client-go does, so that callers see it only when it lasts.
-        if (retryAfterS !== undefined && (code === 429 || code >= 500) && waits < (this.options.maxRetries ?? 10)) {
+        if (retryAfterS !== undefined && waits < (this.options.maxRetries ?? 10)) {
           waits++;
           await sleep(Math.min(retryAfterS, MAX_RETRY_AFTER_S) * 1000, opts.signal);
           continue;
         }
         if (code < 200 || code > 299) throw StatusError.fromResponse(code, text);
-        return (text ? JSON.parse(text) : undefined) as R;
+        return decode?.(text);
       } catch (e) {
         // A kept-alive socket the server closed just as we reused it: the request never
         // reached the server, so an idempotent one is safely sent again (Node's advice).
@@ -225,22 +268,38 @@ export class RestClient {
   }
 
   /** POST to the collection; the namespace defaults to the object's. */
-  create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
-    const path = resourcePath({ ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name: undefined, subresource: undefined });
-    return this.request<T>('POST', path, obj, writeQuery(opts), undefined, opts);
+  create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions & DiscardAnswer): Promise<void>;
+  create<T extends KubeObject>(ref: ResourceRef, obj: T, opts?: WriteOptions & RequestOptions): Promise<T>;
+  create<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & AnyRequestOptions = {}): Promise<T | void> {
+    return this.request<T>('POST', collectionPath(ref, obj), obj, writeQuery(opts), undefined, opts);
+  }
+
+  /**
+   * POST to the collection, resolving with the created object's name (the one the server made
+   * from metadata.generateName): of the answer only that is read (json-peek.ts).
+   */
+  async createForName(ref: ResourceRef, obj: KubeObject, opts: WriteOptions & RequestOptions = {}): Promise<string> {
+    const name = await this.call('POST', collectionPath(ref, obj), obj, writeQuery(opts), 'application/json', opts, nameOfCreated);
+    return name!;
   }
 
   /** PUT; metadata.resourceVersion, when set, makes it a compare-and-swap (409 Conflict if stale). */
-  update<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
+  update<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions & DiscardAnswer): Promise<void>;
+  update<T extends KubeObject>(ref: ResourceRef, obj: T, opts?: WriteOptions & RequestOptions): Promise<T>;
+  update<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & AnyRequestOptions = {}): Promise<T | void> {
     return this.request<T>('PUT', resourcePath(objectRef(ref, obj)), obj, writeQuery(opts), undefined, opts);
   }
 
   /** PUT to the status subresource: only status changes. */
-  updateStatus<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions = {}): Promise<T> {
+  updateStatus<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & RequestOptions & DiscardAnswer): Promise<void>;
+  updateStatus<T extends KubeObject>(ref: ResourceRef, obj: T, opts?: WriteOptions & RequestOptions): Promise<T>;
+  updateStatus<T extends KubeObject>(ref: ResourceRef, obj: T, opts: WriteOptions & AnyRequestOptions = {}): Promise<T | void> {
     return this.request<T>('PUT', resourcePath({ ...objectRef(ref, obj), subresource: 'status' }), obj, writeQuery(opts), undefined, opts);
   }
 
-  patch<T = KubeObject>(ref: NamedRef, patch: unknown, type: PatchType = 'strategic', opts: PatchOptions & RequestOptions = {}): Promise<T> {
+  patch(ref: NamedRef, patch: unknown, type: PatchType, opts: PatchOptions & RequestOptions & DiscardAnswer): Promise<void>;
+  patch<T = KubeObject>(ref: NamedRef, patch: unknown, type?: PatchType, opts?: PatchOptions & RequestOptions): Promise<T>;
+  patch<T = KubeObject>(ref: NamedRef, patch: unknown, type: PatchType = 'strategic', opts: PatchOptions & AnyRequestOptions = {}): Promise<T | void> {
     const query = writeQuery(opts);
     if (opts.force) query.force = true;
     if (type === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
@@ -268,7 +327,7 @@ export class RestClient {
     onClose: (err?: Error) => void,
   ): WatchHandle {
     const path = typeof target === 'string' ? target : resourcePath({ ...target, name: undefined });
-    const url = this.url(path, {
+    const reqTarget = requestTarget(path, {
       watch: 'true',
       resourceVersion: opts.resourceVersion,
       labelSelector: opts.labelSelector,
@@ -283,7 +342,7 @@ export class RestClient {
       finished = true;
       if (!stopped) onClose(err);
     };
-    const req = this.send(url, { method: 'GET', agent: this.watchAgent, headers: this.headers }, (res) => {
+    const req = this.send(this.requestOptions('GET', reqTarget, this.watchAgent, this.headers), (res) => {
       if (res.statusCode !== 200) {
         let text = '';
         res.setEncoding('utf8');
@@ -326,46 +385,47 @@ export class RestClient {
     };
   }
 
-  private url(path: string, query?: Query): URL {
-    const u = new URL(path, this.base);
-    for (const [k, v] of Object.entries(query ?? {})) {
-      if (v === undefined || v === null || v === '') continue;
-      if (Array.isArray(v)) for (const item of v) u.searchParams.append(k, item);
-      else u.searchParams.set(k, String(v));
-    }
-    return u;
+  private requestOptions(method: string, path: string, agent: http.Agent, headers: string[]): https.RequestOptions {
+    return { method, hostname: this.hostname, port: this.port, path, agent, headers: headers as unknown as http.OutgoingHttpHeaders };
   }
 
   private once(
     method: string,
-    url: URL,
+    path: string,
     payload: string | Buffer | undefined,
     contentType: string,
     opts: RequestOptions,
+    readAnswer: boolean,
   ): Promise<{ code: number; text: string; retryAfterS?: number }> {
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
-      const headers: Record<string, string> = { ...this.headers, ...opts.headers };
+      let headers = opts.headers ? withHeaders(this.headers, opts.headers) : this.headers;
       // Length always given: Node would otherwise send a DELETE body unframed.
       if (payload !== undefined) {
-        headers['Content-Type'] = contentType;
-        headers['Content-Length'] = String(Buffer.byteLength(payload));
+        const framing = { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) };
+        headers = opts.headers
+          ? withHeaders(headers, framing)
+          : headers.concat('Content-Type', framing['Content-Type'], 'Content-Length', framing['Content-Length']);
       }
-      const req = this.send(url, { method, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
+      const req = this.send(this.requestOptions(method, path, this.agent, headers), (res) => {
+        const code = res.statusCode ?? 0;
+        // A success nobody reads is drained, not kept.
+        const chunks: Buffer[] | undefined = !readAnswer && code >= 200 && code <= 299 ? undefined : [];
+        res.on('data', (d: Buffer) => chunks?.push(d));
         res.on('end', () => {
           cleanup();
-          resolve({ code: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfterS: retryAfterSeconds(res.headers['retry-after']) });
+          const text = !chunks ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          // Node builds the headers map on first read: only an answer that may be retried needs it.
+          const retryAfterS = code === 429 || code >= 500 ? retryAfterSeconds(res.headers['retry-after']) : undefined;
+          resolve({ code, text, retryAfterS });
         });
         res.on('error', fail);
         res.on('close', () => {
-          if (!res.complete) fail(new Error(`${method} ${url.pathname}: connection closed before the response ended`));
+          if (!res.complete) fail(new Error(`${method} ${path}: connection closed before the response ended`));
         });
       });
       const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-      const timer =
-        timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
+      const timer = timeoutMs > 0 ? setTimeout(() => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
       const onAbort = () => req.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       function cleanup() {
@@ -378,8 +438,7 @@ export class RestClient {
         reject(Object.assign(e, { reusedSocket: req.reusedSocket }));
       }
       req.on('error', fail);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+      req.end(payload);
     });
   }
 }
@@ -406,6 +465,57 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** A target made only of characters a URL keeps as they are. */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
+/**
+ * The request target (path and query) for path and query. A plain path, as resourcePath makes
+ * them, is taken as it is; any other is normalized as a URL would (spaces and the like escaped,
+ * dot segments resolved, a fragment dropped), as the client always did.
+ */
+export function requestTarget(path: string, query?: Query): string {
+  let target = path;
+  const q = path.indexOf('?');
+  if (!PLAIN_TARGET.test(path) || DOT_SEGMENT.test(q < 0 ? path : path.slice(0, q))) {
+    const u = new URL(path, 'http://x');
+    target = u.pathname + u.search;
+  }
+  let sep = target.includes('?') ? '&' : '?';
+  for (const k in query) {
+    const v = query[k];
+    if (v === undefined || v === null || v === '') continue;
+    for (const item of Array.isArray(v) ? v : [String(v)]) {
+      target += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(item)}`;
+      sep = '&';
+    }
+  }
+  return target;
+}
+
+/** The header list with these headers added, each replacing any of its name (in any case). */
+function withHeaders(list: string[], add: Record<string, string>): string[] {
+  const names = new Set(Object.keys(add).map((k) => k.toLowerCase()));
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) if (!names.has(list[i]!.toLowerCase())) out.push(list[i]!, list[i + 1]!);
+  for (const [k, v] of Object.entries(add)) out.push(k, v);
+  return out;
+}
+
+const decodeJSON = <R>(text: string): R => (text ? JSON.parse(text) : undefined) as R;
+
+/** The created object's metadata.name, peeked at; the whole answer decoded only when that fails. */
+function nameOfCreated(text: string): string {
+  const name = peekMetadataName(text) ?? decodeJSON<KubeObject | undefined>(text)?.metadata?.name;
+  if (typeof name !== 'string' || !name) throw new Error(`the server's answer to a create has no metadata.name: ${text.slice(0, 120)}`);
+  return name;
+}
+
+/** The collection an object is created in: the namespace defaults to the object's. */
+function collectionPath(ref: ResourceRef, obj: KubeObject): string {
+  return resourcePath({ ...ref, namespace: ref.namespace ?? obj.metadata?.namespace, name: undefined, subresource: undefined });
 }
 
 function writeQuery(opts: WriteOptions): Query {

@@ -156,6 +156,10 @@ export class FakeApi {
     return this.commit(rkey, key, o, 'ADDED') as unknown as T;
   }
 
+  async createForName(ref: ResourceRef, obj: KubeObject): Promise<string> {
+    return (await this.create(ref, obj)).metadata!.name!;
+  }
+
   async update<T extends KubeObject>(ref: ResourceRef, obj: T): Promise<T> {
     return this.write('update', ref, obj as Obj, false) as unknown as T;
   }

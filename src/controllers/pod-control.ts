@@ -83,15 +83,19 @@ export class PodControl {
     private readonly recorder: EventRecorder,
   ) {}
 
-  /** `customize` adjusts the pod before it is sent (a Job's index, finalizer and hostname). */
-  async createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference, customize?: (pod: Pod) => void): Promise<Pod> {
+  /**
+   * Creates a pod from template and returns its name (the one the server made from generateName:
+   * the created pod itself comes through the informer). `customize` adjusts the pod before it is
+   * sent (a Job's index, finalizer and hostname).
+   */
+  async createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference, customize?: (pod: Pod) => void): Promise<string> {
     const pod = podFromTemplate(template, owner, ref);
     customize?.(pod);
     if (!Object.keys(pod.metadata!.labels ?? {}).length) throw new Error('unable to create pods, no labels');
     try {
-      const created = await this.client.create<Pod>({ ...resources.pods, namespace }, pod);
-      this.recorder.event(owner, 'Normal', SUCCESSFUL_CREATE, `Created pod: ${created.metadata!.name}`);
-      return created;
+      const name = await this.client.createForName({ ...resources.pods, namespace }, pod);
+      this.recorder.event(owner, 'Normal', SUCCESSFUL_CREATE, `Created pod: ${name}`);
+      return name;
     } catch (e) {
       if (!hasStatusCause(e, NAMESPACE_TERMINATING_CAUSE)) this.recorder.event(owner, 'Warning', FAILED_CREATE, `Error creating: ${(e as Error).message}`);
       throw e;

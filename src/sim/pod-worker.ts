@@ -208,7 +208,8 @@ export class PodWorker {
     const env: PodEnv = { now: Date.now(), hostIP: node.internalIP, podIP: rec.ip, memo: rec.memo };
     const step = nextPodStatus(pod, env, this.opts.lifecycle);
     if (!sameStatus(pod.status, step.status)) {
-      await this.client.updateStatus(resources.pods, { ...pod, status: step.status });
+      // The written pod comes back through the watch; the answer is not read.
+      await this.client.updateStatus(resources.pods, { ...pod, status: step.status }, { discardAnswer: true });
       this.writes++;
     }
     // Its containers are done for good: the status written says so; nothing is left to stop.
@@ -223,7 +224,7 @@ export class PodWorker {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;
     const env: PodEnv = { now: Date.now(), hostIP: rec.node.internalIP, podIP: rec.ip, memo: rec.memo ?? new TimeMemo() };
-    await this.client.updateStatus(resources.pods, { ...pod, status: stoppedPodStatus(pod, env, this.opts.lifecycle) });
+    await this.client.updateStatus(resources.pods, { ...pod, status: stoppedPodStatus(pod, env, this.opts.lifecycle) }, { discardAnswer: true });
     this.writes++;
   }
 

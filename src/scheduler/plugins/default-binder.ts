@@ -27,6 +27,10 @@ export class DefaultBinder implements BindPlugin {
         'POST',
         resourcePath({ ...resources.pods, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, subresource: 'binding' }),
         binding,
+        undefined,
+        undefined,
+        // The answer is a Status saying Success; the bound pod comes back through the watch.
+        { discardAnswer: true },
       );
       return Status.success();
     } catch (e) {
