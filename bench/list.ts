@@ -172,7 +172,7 @@ export async function pagedList(s: BenchServer, path: string, limit: number, acc
 }
 
 /** How many times `pattern` occurs in `buf`. */
-function occurrences(buf: Buffer, pattern: Buffer): number {
+export function occurrences(buf: Buffer, pattern: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + pattern.length)) n++;
   return n;
