@@ -137,6 +137,12 @@ export class FakeApi {
     };
   }
 
+  /**
+   * Runs on each object created, once it has its uid and defaults and before anyone sees it: what
+   * an API server's create strategy adds in the same write (e.g. a Job's generated selector).
+   */
+  prepareCreate?: (resource: string, obj: Obj) => void;
+
   async create<T extends KubeObject>(ref: ResourceRef, obj: T): Promise<T> {
     const rkey = rkeyOf(ref);
     const o = structuredClone(obj) as Obj;
@@ -153,6 +159,7 @@ export class FakeApi {
     meta.creationTimestamp = rfc3339(this.now());
     if (info?.generation) meta.generation = 1;
     this.default(rkey, o);
+    this.prepareCreate?.(rkey, o);
     return this.commit(rkey, key, o, 'ADDED') as unknown as T;
   }
 

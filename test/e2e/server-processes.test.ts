@@ -18,10 +18,17 @@ function commandLine(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 }
 
+/** The berth command a process runs: the argument after the entry script (node's own flags come before it). */
+function berthCommand(pid: number): string | undefined {
+  const argv = commandLine(pid);
+  const script = argv.findIndex((a) => a.endsWith('berth.js'));
+  return script >= 0 ? argv[script + 1] : undefined;
+}
+
 /** The scheduler and controller-manager children of a server process, by their berth command. */
 function components(serverPid: number): { scheduler?: number; controllerManager?: number; all: number[] } {
   const all = childPids(serverPid);
-  const byCommand = (cmd: string) => all.find((pid) => commandLine(pid)[2] === cmd);
+  const byCommand = (cmd: string) => all.find((pid) => berthCommand(pid) === cmd);
   return { scheduler: byCommand('scheduler'), controllerManager: byCommand('controller-manager'), all };
 }
 
@@ -72,6 +79,11 @@ test(
       const first = await running(server, 'a scheduler and a controller-manager process under the server process');
       assert.equal(first.all.length, 2, `only those two children: ${first.all.map((p) => commandLine(p).join(' ')).join('; ')}`);
       assert.notEqual(first.scheduler, server);
+      // On two cores or fewer each collects its garbage on its own thread (cli/gc-threads.ts).
+      const singleThreadedGc = availableParallelism() <= 2;
+      for (const pid of [server, first.scheduler, first.controllerManager]) {
+        assert.equal(commandLine(pid).includes('--single-threaded-gc'), singleThreadedGc, commandLine(pid).join(' '));
+      }
       assert.match(s.output(), new RegExp(`server\\] scheduler running in process ${first.scheduler}$`, 'm'));
       assert.match(s.output(), new RegExp(`server\\] controller manager running in process ${first.controllerManager}$`, 'm'));
       // The controller manager has the cluster CA and the server's node IPAM flags.

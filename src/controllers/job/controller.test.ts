@@ -11,7 +11,10 @@ import { JOB_TRACKING_FINALIZER, newJobController, newTTLAfterFinishedController
 const NS = 'default';
 type Any = Record<string, any>;
 
-/** Creates a Job as the API server would: defaulted, with its generated selector. */
+/**
+ * Creates a Job as the API server would: defaulted, with its generated selector, in one write (a
+ * second write adding them let the controller act on the Job without them first).
+ */
 async function createJob(api: FakeApi, name: string, spec: Any = {}): Promise<Job> {
   const job: Any = {
     apiVersion: 'batch/v1',
@@ -19,11 +22,12 @@ async function createJob(api: FakeApi, name: string, spec: Any = {}): Promise<Jo
     metadata: { name, namespace: NS },
     spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, ...spec },
   };
-  const created = await api.create<Job>({ group: 'batch', version: 'v1', resource: 'jobs', namespace: NS }, job as Job);
-  const c = created as Any;
-  defaultJob(c as never);
-  generateSelector(c);
-  return api.update<Job>({ group: 'batch', version: 'v1', resource: 'jobs', namespace: NS }, created);
+  api.prepareCreate = (resource, obj) => {
+    if (resource !== 'batch/jobs') return;
+    defaultJob(obj as never);
+    generateSelector(obj);
+  };
+  return api.create<Job>({ group: 'batch', version: 'v1', resource: 'jobs', namespace: NS }, job as Job);
 }
 
 const jobRef = (name: string) => ({ group: 'batch', version: 'v1', resource: 'jobs', namespace: NS, name });
