@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startBerth, median, round } from './common.js';
+import { podCreate as pod, runningStatus as status } from './pod-fixtures.js';
 import type { RestClient } from '../src/client/rest.js';
 import type { KubeObject } from '../src/client/types.js';
 
@@ -17,73 +18,13 @@ type Pod = { apiVersion: string; kind: string; metadata: Record<string, unknown>
 type ClientClass = { fromKubeconfig(path: string): RestClient };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 
-// A Deployment's pod as the ReplicaSet controller sends it. No scheduler runs: it stays where it is.
-const podCreate = (): Pod => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: {
-    generateName: 'web-7d9c6b8f5d-',
-    namespace: 'default',
-    labels: { app: 'web', 'pod-template-hash': '7d9c6b8f5d', tier: 'frontend' },
-    ownerReferences: [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        name: 'web-7d9c6b8f5d',
-        uid: '6f1c2b7e-8a4d-4c1e-9b3f-2d5e7a9c1b0f',
-        controller: true,
-        blockOwnerDeletion: true,
-      },
-    ],
-  },
-  spec: {
-    containers: [
-      {
-        name: 'app',
-        image: 'registry.example/web:1.4.2',
-        args: ['--port=8080', '--log-level=info'],
-        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-        env: [{ name: 'MODE', value: 'production' }],
-        resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '100m', memory: '128Mi' } },
-        terminationMessagePath: '/dev/termination-log',
-        terminationMessagePolicy: 'File',
-        imagePullPolicy: 'IfNotPresent',
-      },
-    ],
-    restartPolicy: 'Always',
-    terminationGracePeriodSeconds: 30,
-    dnsPolicy: 'ClusterFirst',
-    schedulerName: 'default-scheduler',
-  },
-});
+// The write-path bench's pod, in the namespace every server has. No scheduler runs: it stays where it is.
+const podCreate = (): Pod => ({ ...pod, metadata: { ...pod.metadata, namespace: 'default' } });
 
 // The status a kubelet reports once the pod runs; `at` makes each write a change.
 const runningStatus = (at: number) => ({
-  phase: 'Running',
-  conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
-    type,
-    status: 'True',
-    lastProbeTime: null,
-    lastTransitionTime: new Date(1_780_000_000_000 + at * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
-  })),
-  hostIP: '10.200.0.42',
-  podIP: '10.244.42.17',
-  podIPs: [{ ip: '10.244.42.17' }],
-  startTime: '2026-12-05T11:35:02Z',
-  containerStatuses: [
-    {
-      name: 'app',
-      state: { running: { startedAt: '2026-12-05T11:35:04Z' } },
-      lastState: {},
-      ready: true,
-      restartCount: 0,
-      image: 'registry.example/web:1.4.2',
-      imageID: 'registry.example/web@sha256:4b0f3c2a1e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b',
-      containerID: 'containerd://9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19f8e7d6c5b4a3f2e1d0c9b8a7f6',
-      started: true,
-    },
-  ],
-  qosClass: 'Burstable',
+  ...status,
+  conditions: status.conditions.map((c) => ({ ...c, lastTransitionTime: new Date(1_780_000_000_000 + at * 1000).toISOString().replace(/\.\d+Z$/, 'Z') })),
 });
 
 interface Case {

@@ -50,6 +50,25 @@ async function withStreams(
 }
 
 const line = (i: number, size: number) => `{"type":"MODIFIED","object":{"i":${i},"pad":"${'x'.repeat(size)}"}}\n`;
+/**
+ * Reads a watch response from now on; the function it returns waits for the last chunk (the stream
+ * was ended once everything was sent) and gives the payload: the lines written, in order, with the
+ * HTTP head and the chunked framing stripped.
+ */
+function receive(client: Socket): () => Promise<string> {
+  let text = '';
+  client.setEncoding('utf8');
+  client.on('data', (d) => (text += d));
+  client.resume();
+  return async () => {
+    await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
+    return text
+      .split('\r\n')
+      .filter((l) => l.startsWith('{"type"'))
+      .join('');
+  };
+}
+
 const waitFor = async (cond: () => boolean, ms = 5000) => {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -86,10 +105,7 @@ test('watch stream: a reading client gets every line in order, initial events be
   const limits = { maxPendingEvents: 10, maxPendingBytes: 64 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
   await withStreams(limits, async ({ open }) => {
     const { stream, client } = await open(false);
-    let text = '';
-    client.setEncoding('utf8');
-    client.on('data', (d) => (text += d));
-    client.resume();
+    const payload = receive(client);
     // 2 000 initial events (~8 MB) at once: exempt, written as the socket takes them.
     let expected = '';
     for (let i = 0; i < 2000; i++) {
@@ -104,13 +120,7 @@ test('watch stream: a reading client gets every line in order, initial events be
     }
     assert.equal(stream.isClosed, false);
     stream.end();
-    // The last chunk: the stream was ended once everything was sent.
-    await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
-    // Strip the HTTP head and chunked framing: the payload lines are the ones written, in order.
-    const lines = text
-      .split('\r\n')
-      .filter((l) => l.startsWith('{"type"'))
-      .join('');
+    const lines = await payload();
     assert.equal(lines.length, expected.length);
     assert.equal(lines, expected);
   });
@@ -124,7 +134,6 @@ test("watch stream: a burst within one turn goes to a reading client's socket, n
   const limits = { maxPendingEvents: 50, maxPendingBytes: 4 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
   const logs = await withStreams(limits, async ({ open }) => {
     const { stream, client } = await open(false);
-    let text = '';
     let expected = '';
     for (let i = 0; i < 100; i++) {
       const l = line(i, 4000);
@@ -132,16 +141,9 @@ test("watch stream: a burst within one turn goes to a reading client's socket, n
       stream.write(l);
     }
     assert.equal(stream.isClosed, false);
-    client.setEncoding('utf8');
-    client.on('data', (d) => (text += d));
-    client.resume();
+    const payload = receive(client);
     stream.end();
-    await waitFor(() => text.endsWith('\r\n0\r\n\r\n'), 10_000);
-    const lines = text
-      .split('\r\n')
-      .filter((l) => l.startsWith('{"type"'))
-      .join('');
-    assert.equal(lines, expected);
+    assert.equal(await payload(), expected);
   });
   assert.deepEqual(logs, []);
 });
