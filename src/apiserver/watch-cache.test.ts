@@ -293,3 +293,67 @@ test('watch cache snapshots: the merged sorted view equals a full sort after man
     }
   });
 });
+
+test('watch cache: settled objects are kept encoded; every read and the history budget see the same JSON', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-wc-'));
+  const store = new SqliteStore(join(dir, 'db'));
+  const budget = new HistoryBudget();
+  // No timer: the test sweeps.
+  const cache = new WatchCache(store, '/registry/configmaps/', undefined, budget, undefined, 0);
+  const big = (name: string, i: number) =>
+    JSON.stringify({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name, namespace: 'ns', labels: { app: 'web' } },
+      data: { config: `${'line of settings\n'.repeat(60)}${i}` },
+    });
+  try {
+    await cache.whenReady();
+    const written = [];
+    for (let i = 0; i < 20; i++) written.push(await store.create(`/registry/configmaps/ns/web-${i}`, big(`web-${i}`, i)));
+    await tick();
+    const plain = new Map([...cache.values()].map((e) => [e.key, e.json]));
+    const charged = budget.bytes;
+    // One sweep ages what was added, the second encodes it.
+    await cache.sweepCold();
+    assert.ok([...cache.values()].every((e) => !e.encoded));
+    await cache.sweepCold();
+    const entries = [...cache.values()];
+    // One of them is the others' reference and stays as it was.
+    assert.equal(entries.filter((e) => e.encoded).length, 19);
+    for (const e of entries) assert.equal(e.json, plain.get(e.key));
+    const { items } = await cache.list('/registry/configmaps/ns/');
+    assert.equal(items.length, 20);
+    const revisionOf = new Map(written.map((w, i) => [`web-${i}`, String(w.modRevision)]));
+    for (const e of items) {
+      const o = e.obj;
+      assert.equal(o.metadata.resourceVersion, revisionOf.get(o.metadata.name!));
+      assert.equal((o as { data?: Record<string, string> }).data?.config, JSON.parse(big(o.metadata.name!, Number(o.metadata.name!.slice(4)))).data.config);
+    }
+    // A watch from the first create replays the others' events as they were written.
+    const r = recorder();
+    await cache.watch({ fromRevision: written[0]!.modRevision, sendInitialEvents: false, prefix: '/registry/configmaps/' }, r.watcher);
+    assert.deepEqual(
+      r.seen.map(([, name, rv]) => `${name}@${rv}`),
+      written.slice(1).map((w, i) => `web-${i + 1}@${w.modRevision}`),
+    );
+    assert.equal(budget.bytes, charged, 'encoding changes nothing the history was charged');
+    // An update replaces the encoded version with plain JSON; a superseded version is not encoded.
+    const updated = await store.update('/registry/configmaps/ns/web-3', big('web-3', 100), written[3]!.modRevision);
+    await tick();
+    const fresh = cache.get('/registry/configmaps/ns/web-3')!;
+    assert.ok(!fresh.encoded);
+    assert.equal(JSON.parse(fresh.json).metadata.resourceVersion, String(updated.modRevision));
+    await store.update('/registry/configmaps/ns/web-3', big('web-3', 101), updated.modRevision);
+    await tick();
+    await cache.sweepCold();
+    await cache.sweepCold();
+    assert.ok(!fresh.encoded, 'a version superseded before its sweep is left alone');
+    assert.ok(cache.get('/registry/configmaps/ns/web-3')!.encoded);
+  } finally {
+    cache.stop();
+    assert.equal(budget.bytes, 0, 'every event charged is credited back');
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

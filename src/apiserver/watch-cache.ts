@@ -5,6 +5,8 @@ import type { KObject } from '../api/object.js';
 import { CompactedError, StoreUnavailableError, type Store, type StoreEvent, type WatchHandle } from '../storage/store.js';
 import { decodeObject, jsonAtRevision, WrittenObject } from './stored-form.js';
 import { metadataAttrs, type AttrsFunc, type SelectionAttrs } from './selection-attrs.js';
+import type { DeltaReference } from './json-delta.js';
+import { ColdEntries, DEFAULT_SWEEP_MS } from './cold-entries.js';
 
 /**
  * One version of an object: its JSON (what GETs, lists and watches write) and what selectors
@@ -13,24 +15,34 @@ import { metadataAttrs, type AttrsFunc, type SelectionAttrs } from './selection-
  * times the JSON for every object of the cluster. The decoded object is kept only while the
  * change that made it is handed to the watchers (each would otherwise parse it again); after
  * that `obj` parses the JSON for the few readers that need the object (tables, YAML, admission
- * look-ups), each of which gets its own copy.
+ * look-ups), each of which gets its own copy. Once settled, the JSON itself is kept encoded
+ * against a similar object's (cold-entries.ts) and `json` decodes it.
  */
 export class CacheEntry implements SelectionAttrs {
   private decoded?: KObject;
+  /** The JSON, or its encoding against `reference`. */
+  private text: string;
+  private reference?: DeltaReference;
   readonly labels: Readonly<Record<string, string>> | undefined;
   readonly fields: Readonly<Record<string, string>>;
 
   constructor(
     readonly key: string,
     /** The object serialized once, resourceVersion included. */
-    readonly json: string,
+    json: string,
     readonly rev: number,
     attrs: SelectionAttrs,
     obj?: KObject,
   ) {
+    this.text = json;
     this.labels = attrs.labels;
     this.fields = attrs.fields;
     this.decoded = obj;
+  }
+
+  /** The object serialized, resourceVersion included. */
+  get json(): string {
+    return this.reference ? this.reference.decode(this.text) : this.text;
   }
 
   /** The object; not to be modified (while its change is delivered, every watcher shares it). */
@@ -38,9 +50,19 @@ export class CacheEntry implements SelectionAttrs {
     return this.decoded ?? (JSON.parse(this.json) as KObject);
   }
 
-  /** Its change is delivered: drop the decoded copy. */
-  keepEncodedOnly(): void {
+  get encoded(): boolean {
+    return this.reference !== undefined;
+  }
+
+  /** Its change is delivered: drop the decoded copy (the JSON alone from now on). */
+  dropDecoded(): void {
     this.decoded = undefined;
+  }
+
+  /** From now on keep the JSON as `encoded`, which `reference` decodes to it. */
+  encodeAgainst(reference: DeltaReference, encoded: string): void {
+    this.text = encoded;
+    this.reference = reference;
   }
 }
 
@@ -51,6 +73,8 @@ export interface CacheEvent {
   rev: number;
   entry: CacheEntry;
   prev?: CacheEntry;
+  /** What the event is charged to the history budget: its JSON's length when it happened (the entry may be encoded later). */
+  bytes: number;
 }
 
 export interface CacheWatchOptions {
@@ -191,6 +215,7 @@ interface Registered {
 
 export class WatchCache {
   private objects = new Map<string, CacheEntry>();
+  private readonly cold: ColdEntries;
   private ring: CacheEvent[] = [];
   private ringStart = 0;
   /** Every event with a revision above this is in the ring. */
@@ -225,7 +250,10 @@ export class WatchCache {
     private readonly budget = new HistoryBudget(),
     /** The labels and selectable fields of the cache's kind. */
     private readonly attrsOf: AttrsFunc = metadataAttrs,
+    /** How often settled objects are encoded (cold-entries.ts); 0: never, unless sweepCold is called. */
+    sweepMs = DEFAULT_SWEEP_MS,
   ) {
+    this.cold = new ColdEntries((e) => this.objects.get(e.key) === e, sweepMs);
     budget.register(this);
     this.ready = this.init();
   }
@@ -400,8 +428,17 @@ export class WatchCache {
     this.dropOldest();
   }
 
+  /**
+   * Encodes the objects current since before the previous sweep (the timer does it every
+   * sweepMs); tests call it twice to encode everything.
+   */
+  sweepCold(): Promise<void> {
+    return this.cold.sweep(true);
+  }
+
   stop(): void {
     this.stopped = true;
+    this.cold.stop();
     this.storeWatch?.cancel();
     this.watchers.clear();
     this.clearHistory();
@@ -412,6 +449,7 @@ export class WatchCache {
   private async init(): Promise<void> {
     // Built aside and swapped in at the end, so that a re-list never leaves the cache empty.
     const objects = new Map<string, CacheEntry>();
+    const fresh: CacheEntry[] = [];
     let start: string | undefined;
     let revision = 0;
     for (;;) {
@@ -420,14 +458,17 @@ export class WatchCache {
       for (const kv of page.items) {
         const e = entryFromKV(kv.key, kv.value, kv.modRevision, this.attrsOf);
         // No watcher to hand it to: the JSON alone from the start.
-        e.keepEncodedOnly();
+        e.dropDecoded();
         objects.set(kv.key, e);
+        fresh.push(e);
       }
       if (!page.more) break;
       start = page.items.at(-1)!.key + '\0';
     }
     if (this.stopped) return;
     this.objects = objects;
+    this.cold.clear();
+    for (const e of fresh) this.cold.added(e);
     this.clearHistory();
     this.dropSnapshots();
     this.windowStart = revision;
@@ -541,9 +582,10 @@ export class WatchCache {
         type = 'DELETED';
       } else {
         this.objects.set(se.kv.key, entry);
+        this.cold.added(entry);
         type = prev ? 'MODIFIED' : 'ADDED';
       }
-      const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev };
+      const ev: CacheEvent = { type, rev: se.kv.modRevision, entry, prev, bytes: entry.json.length };
       this.lastRevision = Math.max(this.lastRevision, ev.rev);
       this.changed(se.kv.key, ev.rev);
       for (const reg of this.watchers) {
@@ -554,7 +596,7 @@ export class WatchCache {
         this.deliver(reg, ev, (e) => e.key.startsWith(o.prefix) && (!o.filter || o.filter(e)));
       }
       // Delivered: from now on only the JSON (the superseded version was kept so already).
-      entry.keepEncodedOnly();
+      entry.dropDecoded();
       this.push(ev);
     }
     this.checkCaughtUp();
@@ -574,14 +616,14 @@ export class WatchCache {
 
   private push(ev: CacheEvent): void {
     this.ring.push(ev);
-    this.historyBytes += ev.entry.json.length;
+    this.historyBytes += ev.bytes;
     // May forget events of this cache, this one included when it alone is over the budget.
-    this.budget.charge(ev.entry.json.length);
+    this.budget.charge(ev.bytes);
     if (this.ring.length - this.ringStart > this.capacity) this.forgetOldest();
   }
 
   private dropOldest(): void {
-    const size = this.ring[this.ringStart]!.entry.json.length;
+    const size = this.ring[this.ringStart]!.bytes;
     // The slot is cleared so that the event's objects can be collected before the array is compacted.
     (this.ring as Array<CacheEvent | undefined>)[this.ringStart] = undefined;
     this.ringStart++;
