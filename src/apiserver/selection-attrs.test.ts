@@ -13,7 +13,10 @@ test("selection attributes: a pod's labels and every field a selector may name, 
     status: { phase: 'Running' },
   };
   const a = attrsFunc(pods)(pod);
-  assert.equal(a.labels, pod.metadata.labels);
+  assert.deepEqual(a.labels, { app: 'x' });
+  // A copy: the object's writer may change its labels later; the cache's version must not.
+  pod.metadata.labels!.app = 'changed';
+  assert.deepEqual(a.labels, { app: 'x' });
   assert.deepEqual(Object.keys(a.fields).sort(), selectableFields(pods).sort());
   assert.equal(a.fields['metadata.name'], 'p');
   assert.equal(a.fields['metadata.namespace'], 'ns');

@@ -159,9 +159,8 @@ export function entryFromWritten(key: string, value: string, rev: number, writte
   if (json === undefined) return undefined;
   const obj = written.obj;
   obj.metadata.resourceVersion = String(rev);
-  const attrs = attrsOf(obj);
-  // The labels are the writer's object's, which its caller still holds: the cache keeps its own.
-  return new CacheEntry(key, json, rev, attrs.labels ? { labels: { ...attrs.labels }, fields: attrs.fields } : attrs, obj);
+  // The writer's caller still holds the object: the attributes copy its labels (AttrsFunc).
+  return new CacheEntry(key, json, rev, attrsOf(obj), obj);
 }
 
 /** How many superseded snapshots a cache keeps for the continue tokens of lists in progress. */

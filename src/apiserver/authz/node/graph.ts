@@ -11,16 +11,27 @@ export type VertexKind = 'pod' | keyof PodReferences;
 
 interface PodEntry {
   node: string;
-  /** The vertex keys of the objects the pod uses. */
-  uses: string[];
+  /** The objects the pod uses. */
+  uses: ObjectVertex[];
+}
+
+/**
+ * An object pods use, shared by the entries of all of them: a pod's entry holding the vertex
+ * rather than a key of its own made per pod kept a copy of "configmaps ns kube-root-ca.crt" and
+ * "serviceaccounts ns default" for every pod (10 MB at 150 000 pods).
+ */
+interface ObjectVertex {
+  key: string;
+  /** Node -> how many of the node's pods use the object. */
+  nodes: Map<string, number>;
 }
 
 const vertex = (kind: VertexKind, namespace: string, name: string) => `${kind}\0${namespace}\0${name}`;
 
 export class NodeGraph {
   private readonly pods = new Map<string, PodEntry>();
-  /** Object vertex -> node -> how many of the node's pods use the object. */
-  private readonly usedBy = new Map<string, Map<string, number>>();
+  /** Object vertex key -> the vertex. */
+  private readonly usedBy = new Map<string, ObjectVertex>();
   /** Node -> how many pods are bound to it (a node with none is not in the graph, as upstream's). */
   private readonly podsOn = new Map<string, number>();
 
@@ -34,20 +45,21 @@ export class NodeGraph {
       return;
     }
     const refs = podReferences(pod);
-    const uses: string[] = [];
-    for (const kind of Object.keys(refs) as Array<keyof PodReferences>) for (const n of refs[kind]) uses.push(vertex(kind, ns, n));
+    const keys: string[] = [];
+    for (const kind of Object.keys(refs) as Array<keyof PodReferences>) for (const n of refs[kind]) keys.push(vertex(kind, ns, n));
     const key = vertex('pod', ns, name);
     const old = this.pods.get(key);
     // A pod's references change only with its spec: most updates (status) leave the graph alone.
-    if (old && old.node === node && old.uses.length === uses.length && old.uses.every((u, i) => u === uses[i])) return;
+    if (old && old.node === node && old.uses.length === keys.length && old.uses.every((u, i) => u.key === keys[i])) return;
     this.deletePod(ns, name);
+    const uses = keys.map((k) => {
+      let v = this.usedBy.get(k);
+      if (!v) this.usedBy.set(k, (v = { key: k, nodes: new Map() }));
+      v.nodes.set(node, (v.nodes.get(node) ?? 0) + 1);
+      return v;
+    });
     this.pods.set(key, { node, uses });
     this.podsOn.set(node, (this.podsOn.get(node) ?? 0) + 1);
-    for (const u of uses) {
-      let nodes = this.usedBy.get(u);
-      if (!nodes) this.usedBy.set(u, (nodes = new Map()));
-      nodes.set(node, (nodes.get(node) ?? 0) + 1);
-    }
   }
 
   deletePod(namespace: string, name: string): void {
@@ -59,12 +71,10 @@ export class NodeGraph {
     if (left > 0) this.podsOn.set(entry.node, left);
     else this.podsOn.delete(entry.node);
     for (const u of entry.uses) {
-      const nodes = this.usedBy.get(u);
-      if (!nodes) continue;
-      const n = (nodes.get(entry.node) ?? 1) - 1;
-      if (n > 0) nodes.set(entry.node, n);
-      else nodes.delete(entry.node);
-      if (!nodes.size) this.usedBy.delete(u);
+      const n = (u.nodes.get(entry.node) ?? 1) - 1;
+      if (n > 0) u.nodes.set(entry.node, n);
+      else u.nodes.delete(entry.node);
+      if (!u.nodes.size && this.usedBy.get(u.key) === u) this.usedBy.delete(u.key);
     }
   }
 
@@ -77,7 +87,7 @@ export class NodeGraph {
   /** Whether a path leads from the object to the node (upstream's hasPathFrom). */
   hasPath(node: string, kind: VertexKind, namespace: string, name: string): boolean {
     if (kind === 'pod') return this.pods.get(vertex('pod', namespace, name))?.node === node;
-    return (this.usedBy.get(vertex(kind, namespace, name))?.get(node) ?? 0) > 0;
+    return (this.usedBy.get(vertex(kind, namespace, name))?.nodes.get(node) ?? 0) > 0;
   }
 
   /** Sizes, for tests and the benchmark. */
