@@ -37,9 +37,16 @@ export function familyOf(key: string): string {
 }
 
 export class ColdEntries {
-  /** Entries made current since the last sweep, and those before it: the next sweep's work. */
-  private young: CacheEntry[] = [];
-  private old: CacheEntry[] = [];
+  /**
+   * The keys of the objects changed since the last sweep, and of those changed between the two
+   * before: the next sweep's work. Keys, not entries: holding every version written in a burst
+   * until the sweep would keep the superseded ones alive past the watch history's budget.
+   */
+  private young = new Set<string>();
+  private old = new Set<string>();
+  /** The newest revision added so far, and as of the last sweep. */
+  private newest = 0;
+  private newestAtSweep = 0;
   private readonly families = new Map<string, DeltaReference>();
   private familyChars = 0;
   private readonly indexed = new Set<DeltaReference>();
@@ -48,8 +55,8 @@ export class ColdEntries {
   private sweeping = false;
 
   constructor(
-    /** Whether an entry is still its object's current version (superseded ones are not worth it). */
-    private readonly isCurrent: (e: CacheEntry) => boolean,
+    /** The current version of the object at a key. */
+    private readonly current: (key: string) => CacheEntry | undefined,
     sweepMs = DEFAULT_SWEEP_MS,
   ) {
     if (sweepMs > 0) {
@@ -60,13 +67,14 @@ export class ColdEntries {
 
   /** `e` became its object's current version. */
   added(e: CacheEntry): void {
-    if (e.json.length >= MIN_LENGTH && e.json.length <= MAX_REFERENCE_LENGTH) this.young.push(e);
+    this.young.add(e.key);
+    if (e.rev > this.newest) this.newest = e.rev;
   }
 
   /** Forgets every pending entry (the cache re-listed). */
   clear(): void {
-    this.young = [];
-    this.old = [];
+    this.young = new Set();
+    this.old = new Set();
   }
 
   stop(): void {
@@ -75,16 +83,21 @@ export class ColdEntries {
   }
 
   /**
-   * Encodes the entries made current before the previous sweep that still are, in slices
+   * Encodes the objects whose current version was made before the previous sweep, in slices
    * (`sync` does it all at once, for tests). Resolves when done.
    */
   sweep(sync = false): Promise<void> {
     if (this.sweeping) return Promise.resolve();
-    const due = this.old;
+    const settledAt = this.newestAtSweep;
+    const due = Array.from(this.old, (key) => {
+      const e = this.current(key);
+      return e && e.rev <= settledAt ? e : undefined;
+    });
     this.old = this.young;
-    this.young = [];
+    this.young = new Set();
+    this.newestAtSweep = this.newest;
     if (sync) {
-      for (const e of due) this.encode(e);
+      for (const e of due) if (e) this.encode(e);
       return Promise.resolve();
     }
     this.sweeping = true;
@@ -92,7 +105,11 @@ export class ColdEntries {
       let at = 0;
       const slice = () => {
         const end = Math.min(due.length, at + SLICE);
-        for (; at < end; at++) this.encode(due[at]!);
+        for (; at < end; at++) {
+          const e = due[at];
+          // Changed since the slice was planned: the new version waits for its own sweep.
+          if (e && this.current(e.key) === e) this.encode(e);
+        }
         if (at < due.length) setImmediate(slice);
         else {
           this.sweeping = false;
@@ -104,9 +121,10 @@ export class ColdEntries {
   }
 
   private encode(e: CacheEntry): void {
-    if (e.encoded || !this.isCurrent(e)) return;
-    const family = familyOf(e.key);
+    if (e.encoded) return;
     const json = e.json;
+    if (json.length < MIN_LENGTH || json.length > MAX_REFERENCE_LENGTH) return;
+    const family = familyOf(e.key);
     const candidate = this.families.get(family) ?? this.lastReference;
     if (candidate) {
       const encoded = this.withIndex(candidate).encode(json);

@@ -252,7 +252,7 @@ export class WatchCache {
     /** How often settled objects are encoded (cold-entries.ts); 0: never, unless sweepCold is called. */
     sweepMs = DEFAULT_SWEEP_MS,
   ) {
-    this.cold = new ColdEntries((e) => this.objects.get(e.key) === e, sweepMs);
+    this.cold = new ColdEntries((key) => this.objects.get(key), sweepMs);
     budget.register(this);
     this.ready = this.init();
   }
