@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CONTROLLER_CONTAINER_FIELDS, CONTROLLER_VOLUME_FIELDS, controllerPodTransform, controllerTransformFor } from './pod-transform.js';
+import {
+  CONTROLLER_CONTAINER_FIELDS,
+  CONTROLLER_VOLUME_FIELDS,
+  UNREAD_CONTAINER_STATUS_FIELDS,
+  controllerPodTransform,
+  controllerTransformFor,
+} from './pod-transform.js';
 import { resources } from '../client/index.js';
 import { VOLUME_SOURCES } from '../api/validation/pod.js';
 
@@ -39,6 +45,7 @@ const CONTAINER_FIELDS = [
 const DROPPED = [
   ...CONTAINER_FIELDS.filter((f) => !(CONTROLLER_CONTAINER_FIELDS as readonly string[]).includes(f)),
   ...VOLUME_SOURCES.filter((f) => !(CONTROLLER_VOLUME_FIELDS as readonly string[]).includes(f)),
+  ...UNREAD_CONTAINER_STATUS_FIELDS,
 ];
 
 /** Reads of dropped names that are not of a cached pod's container, each with its reason. */
@@ -102,7 +109,16 @@ function fullPod(): Pod {
       podIP: '10.1.0.2',
       conditions: [{ type: 'Ready', status: 'True' }],
       containerStatuses: [
-        { name: 'app', ready: true, restartCount: 1, image: 'nginx:1.27', imageID: 'sha256:x', lastState: { terminated: { exitCode: 137 } } },
+        {
+          name: 'app',
+          ready: true,
+          restartCount: 1,
+          image: 'nginx:1.27',
+          imageID: 'sha256:x',
+          containerID: 'containerd://0123abcd',
+          state: { running: { startedAt: '2026-12-05T16:00:00Z' } },
+          lastState: { terminated: { exitCode: 137 } },
+        },
       ],
     },
   } as Pod;
@@ -115,7 +131,8 @@ test('the controllers keep metadata, spec and status, and of containers only wha
   assert.deepEqual(p.metadata!.annotations, { keep: 'me' });
   assert.deepEqual(p.metadata!.ownerReferences, before.metadata!.ownerReferences);
   assert.deepEqual(p.metadata!.finalizers, ['x/y']);
-  assert.deepEqual(p.status, before.status, 'status whole: the node lifecycle controller writes it back');
+  const { imageID: _i, containerID: _c, ...status } = before.status!.containerStatuses![0]!;
+  assert.deepEqual(p.status, { ...before.status, containerStatuses: [status] }, "status whole but for the container statuses' runtime ids");
   assert.deepEqual(
     { ...p.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
     { ...before.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
@@ -154,4 +171,25 @@ test('no controller reads a container field or volume source the transform drops
   // The scan sees the one known read (so it is not scanning nothing).
   const job = readFileSync(join(root, 'job/controller.ts'), 'utf8');
   assert.match(job, /\.env\b/);
+});
+
+test("pods of one template share their template's parts, frozen; each keeps its own values", () => {
+  const a = controllerPodTransform(fullPod());
+  const other = fullPod();
+  const b = controllerPodTransform({ ...other, metadata: { ...other.metadata, name: 'web-2', uid: 'u2' }, status: { ...other.status, podIP: '10.1.0.3' } });
+  assert.equal(b.metadata!.name, 'web-2');
+  assert.equal(b.status!.podIP, '10.1.0.3');
+  for (const [what, x, y] of [
+    ['labels', a.metadata!.labels, b.metadata!.labels],
+    ['ownerReferences', a.metadata!.ownerReferences, b.metadata!.ownerReferences],
+    ['containers', a.spec!.containers, b.spec!.containers],
+    ['tolerations', a.spec!.tolerations, b.spec!.tolerations],
+    ['volumes', a.spec!.volumes, b.spec!.volumes],
+    ['conditions', a.status!.conditions, b.status!.conditions],
+    ['containerStatuses', a.status!.containerStatuses, b.status!.containerStatuses],
+  ] as const) {
+    assert.equal(x, y, `${what}: one object`);
+    assert.ok(Object.isFrozen(x), `${what}: frozen`);
+  }
+  assert.equal(Object.isFrozen(b.metadata), false, "a pod's own metadata stays its own");
 });

@@ -2,9 +2,9 @@
 // metadata (GC: ownerReferences, finalizers; the workload controllers: labels, hash labels,
 // deletionTimestamp), its spec's scheduling and identity fields (nodeName, hostname, subdomain,
 // tolerations, priority), the claims its volumes name (PVC protection), its containers' ports
-// (Endpoints, EndpointSlices) and resources (ResourceQuota), and its whole status (the node
-// lifecycle controller writes a pod's status back whole when it marks it not ready). Of a
-// container, nothing reads the command, environment, mounts, probes or security context, which
+// (Endpoints, EndpointSlices) and resources (ResourceQuota), and its status but for its
+// container statuses' runtime ids (nothing writes a cached pod's status back whole: the node
+// lifecycle controller patches the Ready condition alone). Of a container, nothing reads the command, environment, mounts, probes or security context, which
 // make most of a real pod's size, and of a volume nothing but its claim: the rest is dropped;
 // everything else is kept. The scheduler's reads of containers and volumes (pod-transform.ts
 // there) are a subset, so `berth server --single-process` uses this transform for both.
@@ -12,6 +12,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1';
 import {
   defaultTransformFor,
   internStrings,
+  sharePodParts,
   stripManagedFieldsAndLastApplied,
   type GroupVersionResource,
   type KubeObject,
@@ -40,9 +41,21 @@ function pick<C extends object>(list: C[] | undefined, fields: readonly string[]
   });
 }
 
+/**
+ * Of a container status, the runtime's ids: unique to each pod (so they also keep its statuses
+ * from being shared with its siblings', share.ts) and read by no controller, which read a
+ * status's name, restartCount, ready and state.
+ */
+export const UNREAD_CONTAINER_STATUS_FIELDS = ['containerID', 'imageID'] as const;
+
 const trimContainers = <C extends object>(list: C[] | undefined) => pick(list, CONTROLLER_CONTAINER_FIELDS);
 
-/** The pod as the controllers keep it: containers trimmed, managedFields and last-applied dropped, strings interned. */
+/**
+ * The pod as the controllers keep it: containers trimmed, container statuses without their
+ * runtime ids, managedFields and last-applied dropped, strings interned, and the parts equal
+ * across pods shared (share.ts: labels, owner references, containers... one frozen object for
+ * all the replicas of a template).
+ */
 export function controllerPodTransform(pod: Pod): Pod {
   stripManagedFieldsAndLastApplied(pod as KubeObject);
   const spec = pod.spec;
@@ -52,7 +65,13 @@ export function controllerPodTransform(pod: Pod): Pod {
     if (spec.ephemeralContainers) spec.ephemeralContainers = trimContainers(spec.ephemeralContainers);
     if (spec.volumes) spec.volumes = pick(spec.volumes, CONTROLLER_VOLUME_FIELDS);
   }
-  return internStrings(pod as KubeObject) as Pod;
+  const status = pod.status;
+  if (status) {
+    for (const list of [status.containerStatuses, status.initContainerStatuses, status.ephemeralContainerStatuses]) {
+      for (const cs of list ?? []) for (const k of UNREAD_CONTAINER_STATUS_FIELDS) delete (cs as unknown as Record<string, unknown>)[k];
+    }
+  }
+  return sharePodParts(internStrings(pod as KubeObject)) as Pod;
 }
 
 /** The transforms of the controllers' informers: pods trimmed, other kinds as by default. */

@@ -279,3 +279,21 @@ test('the transform keeps the listed fields and drops the rest', () => {
   const bare = schedulerPodTransform({ metadata: { name: 'b' }, spec: { containers: [{ name: 'c' }] } } as Pod);
   assert.deepEqual(bare, { metadata: { name: 'b' }, spec: { containers: [{ name: 'c' }] } });
 });
+
+test('pods of one template share the kept parts of it, frozen, and keep their own names and nodes', () => {
+  const pods = ['s1', 's2', 's3'].map((name, i) => schedulerPodTransform(richPod(name, { node: `n${i}` })));
+  const [a, , c] = pods as [Pod, Pod, Pod];
+  assert.equal(c.metadata!.name, 's3');
+  assert.equal(c.spec!.nodeName, 'n2');
+  assert.deepEqual(c, schedulerPodTransform(structuredClone(richPod('s3', { node: 'n2' }))), 'the same value as an unshared transform');
+  for (const [what, x, y] of [
+    ['labels', a.metadata!.labels, c.metadata!.labels],
+    ['containers', a.spec!.containers, c.spec!.containers],
+    ['tolerations', a.spec!.tolerations, c.spec!.tolerations],
+    ['affinity', a.spec!.affinity, c.spec!.affinity],
+    ['conditions', a.status!.conditions, c.status!.conditions],
+  ] as const) {
+    assert.equal(x, y, `${what}: one object`);
+    assert.ok(Object.isFrozen(x), `${what}: frozen`);
+  }
+});

@@ -6,7 +6,7 @@
 // outside this list is. When the scheduler shares the informers of `berth server --single-process`
 // with the controllers, this transform is not used: they read more.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { defaultTransformFor, internStrings, type GroupVersionResource, type KubeObject, type TransformFunc } from '../client/index.js';
+import { defaultTransformFor, internStrings, sharePodParts, type GroupVersionResource, type KubeObject, type TransformFunc } from '../client/index.js';
 
 /** Paths kept; everything below a kept path is kept. `[]` is any element of a list. */
 export const SCHEDULER_POD_FIELDS = [
@@ -100,16 +100,21 @@ function keep(v: unknown, tree: Tree): unknown {
   return out;
 }
 
-/** The pod as the scheduler keeps it: only SCHEDULER_POD_FIELDS, strings interned. */
+/**
+ * The pod as the scheduler keeps it: only SCHEDULER_POD_FIELDS, strings interned, and the parts
+ * equal across pods shared (share.ts: the replicas of a template hold one frozen copy of its
+ * labels, containers, tolerations...).
+ */
 export function schedulerPodTransform(pod: Pod): Pod {
   const kept = keep(pod, TREE) as Pod;
   const conditions = kept.status?.conditions;
   if (conditions) {
-    const wanted = conditions.filter((c) => SCHEDULER_POD_CONDITIONS.has(c.type));
+    // slice: filter's result keeps room to grow (15 slots for one condition, per cached pod).
+    const wanted = conditions.filter((c) => SCHEDULER_POD_CONDITIONS.has(c.type)).slice();
     if (wanted.length) kept.status!.conditions = wanted;
     else delete kept.status!.conditions;
   }
-  return internStrings(kept as KubeObject) as Pod;
+  return sharePodParts(internStrings(kept as KubeObject)) as Pod;
 }
 
 /** The transforms of the scheduler's own informers: pods trimmed, other kinds as by default. */
