@@ -66,6 +66,7 @@ export class Indexer<T extends KubeObject = KubeObject> {
   set(obj: T): T | undefined {
     const key = this.keyOf(obj);
     const old = this.items.get(key);
+    if (old !== undefined) keepIdentityStrings(old, obj);
     this.items.set(key, obj);
     this.reindex(key, old, obj);
     return old;
@@ -158,6 +159,21 @@ export class Indexer<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+/**
+ * Every version of an object arrives with its own copy of its name and uid (unique strings,
+ * left out of the interner). Readers that keep them beyond the cache (the garbage collector's
+ * graph: its map is keyed by the first version's uid, its nodes name the object) would hold a
+ * second copy per object once the cache moves to a newer version, so a new version takes the
+ * strings of the one it replaces when they are equal (issue #17).
+ */
+function keepIdentityStrings(old: KubeObject, obj: KubeObject): void {
+  const was = old.metadata;
+  const now = obj.metadata as { uid?: string; name?: string } | undefined;
+  if (!was || !now || Object.isFrozen(now)) return;
+  if (now.uid !== undefined && now.uid === was.uid) now.uid = was.uid;
+  if (now.name !== undefined && now.name === was.name) now.name = was.name;
 }
 
 function sameValues(a: string[], b: string[]): boolean {
