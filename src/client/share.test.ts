@@ -132,3 +132,24 @@ test('shared pods take less heap than pods with interned strings alone', () => {
   // Measured 735 B against 2 127 B; the bound leaves room for the runtime's variation.
   assert.ok(shared < interned * 0.75, `per pod: shared ${Math.round(shared)} B, interned ${Math.round(interned)} B`);
 });
+
+test("a pod's own parts stay out of the shared table however many versions of it come; its versions share them unfrozen", () => {
+  const sharer = new SubtreeSharer();
+  const version = (uid: string, rv: number) => ({
+    metadata: { uid, resourceVersion: String(rv) },
+    spec: { volumes: [{ name: `token-${uid}` }], containers: [{ name: 'app' }] },
+  });
+  const a = [1, 2, 3].map((rv) => sharePodParts(version('a', rv), sharer));
+  assert.equal(sharer.size, 0, 'versions of one pod are not two pods: nothing enters the shared table');
+  assert.equal(a[2]!.spec.volumes, a[0]!.spec.volumes, 'a later version gets the part its first one had');
+  assert.equal(Object.isFrozen(a[2]!.spec.volumes), false, 'not shared with another pod: not frozen');
+  const b = sharePodParts(version('b', 1), sharer);
+  assert.equal(b.spec.containers, a[2]!.spec.containers, "the other pod gets the first pod's part");
+  assert.ok(Object.isFrozen(b.spec.containers));
+  assert.notEqual(b.spec.volumes, a[2]!.spec.volumes);
+  assert.equal(sharer.size, 2, 'the containers and their one container');
+  // Two sightings without a uid still count as two objects.
+  const x = { k: 'v' };
+  sharer.share(x);
+  assert.equal(sharer.share({ k: 'v' }), x);
+});

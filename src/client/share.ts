@@ -7,9 +7,10 @@
 //
 // A part is keyed by its JSON. To keep the table from filling with parts unique to one pod (a
 // pod's IPs, a volume named after the pod, a condition's message), a part is shared only when
-// it is seen a second time: the first sighting waits in a small, bounded table, and only parts
-// seen twice enter the shared one (itself bounded: when full it starts afresh, and parts shared
-// so far stay shared). Shared parts are deep-frozen: the cache's objects are read-only, and a
+// a second object brings it: the first sighting waits in a small, bounded table (a later
+// version of the same object, which brings its own parts again, is given the one waiting), and
+// only parts of two objects enter the shared one (itself bounded: when full it starts afresh,
+// and parts shared so far stay shared). Shared parts are deep-frozen: the cache's objects are read-only, and a
 // reader that writes into one fails loudly instead of changing every pod that shares it.
 
 /** Parts whose JSON is longer are rarely repeated (and costly to key): left as they are. */
@@ -24,7 +25,8 @@ function deepFreeze<T>(v: T): T {
 
 export class SubtreeSharer {
   private shared = new Map<string, object>();
-  private seenOnce = new Map<string, object>();
+  /** Parts seen in one object so far, with that object's uid. */
+  private seenOnce = new Map<string, { part: object; owner: string | undefined }>();
 
   constructor(
     private readonly maxShared = 50_000,
@@ -36,8 +38,11 @@ export class SubtreeSharer {
     return this.shared.size;
   }
 
-  /** The shared, frozen part equal to v if v was seen before; v itself otherwise. */
-  share<T>(v: T): T {
+  /**
+   * The shared, frozen part equal to v if another object brought it before; v itself otherwise.
+   * owner: the uid of the object v is part of (undefined: any two sightings count as two objects).
+   */
+  share<T>(v: T, owner?: string): T {
     if (v === null || typeof v !== 'object') return v;
     const key = JSON.stringify(v);
     if (key.length > MAX_KEY_LENGTH) return v;
@@ -46,21 +51,23 @@ export class SubtreeSharer {
     const first = this.seenOnce.get(key);
     if (first === undefined) {
       if (this.seenOnce.size >= this.maxSeenOnce) this.seenOnce = new Map();
-      this.seenOnce.set(key, v);
+      this.seenOnce.set(key, { part: v as object, owner });
       return v;
     }
-    // Seen twice: the first one (already in a cached object) becomes the shared one.
+    // The same object again (its next version, or another place in it): the part it had.
+    if (owner !== undefined && first.owner === owner) return first.part as T;
+    // A second object has it: the first one's (already in a cached object) becomes the shared one.
     this.seenOnce.delete(key);
     if (this.shared.size >= this.maxShared) this.shared = new Map();
-    this.shared.set(key, deepFreeze(first));
-    return first as T;
+    this.shared.set(key, deepFreeze(first.part));
+    return first.part as T;
   }
 
   /** A list whose elements are shared, then the list itself. */
-  shareList<T>(list: T[] | undefined): T[] | undefined {
+  shareList<T>(list: T[] | undefined, owner?: string): T[] | undefined {
     if (!Array.isArray(list) || Object.isFrozen(list)) return list;
-    for (let i = 0; i < list.length; i++) list[i] = this.share(list[i]!);
-    return this.share(list);
+    for (let i = 0; i < list.length; i++) list[i] = this.share(list[i]!, owner);
+    return this.share(list, owner);
   }
 }
 
@@ -82,34 +89,33 @@ const CONTAINER_STATUS_LISTS = ['containerStatuses', 'initContainerStatuses', 'e
 export function sharePodParts<T extends object>(pod: T, sharer: SubtreeSharer = sharedSubtrees): T {
   const p = pod as Obj;
   const metadata = p.metadata as Obj | undefined;
+  // A pod's own parts come again with each of its versions: they are not another pod's.
+  const uid = typeof metadata?.uid === 'string' ? metadata.uid : undefined;
+  const share = (v: unknown) => (Array.isArray(v) ? sharer.shareList(v, uid) : sharer.share(v, uid));
   if (metadata) {
-    for (const k of METADATA_PARTS) if (metadata[k] !== undefined) metadata[k] = shareAny(sharer, metadata[k]);
+    for (const k of METADATA_PARTS) if (metadata[k] !== undefined) metadata[k] = share(metadata[k]);
   }
   const spec = p.spec as Obj | undefined;
   if (spec) {
     for (const k of Object.keys(spec)) {
       const v = spec[k];
-      if (v !== null && typeof v === 'object') spec[k] = shareAny(sharer, v);
+      if (v !== null && typeof v === 'object') spec[k] = share(v);
     }
   }
   const status = p.status as Obj | undefined;
   if (status) {
-    if (status.conditions !== undefined) status.conditions = sharer.shareList(status.conditions as unknown[]);
-    if (status.hostIPs !== undefined) status.hostIPs = sharer.shareList(status.hostIPs as unknown[]);
+    if (status.conditions !== undefined) status.conditions = share(status.conditions);
+    if (status.hostIPs !== undefined) status.hostIPs = share(status.hostIPs);
     for (const k of CONTAINER_STATUS_LISTS) {
       const list = status[k];
       if (!Array.isArray(list)) continue;
       for (const cs of list as Obj[]) {
         if (cs === null || typeof cs !== 'object' || Object.isFrozen(cs)) continue;
-        if (cs.state !== undefined) cs.state = sharer.share(cs.state);
-        if (cs.lastState !== undefined) cs.lastState = sharer.share(cs.lastState);
+        if (cs.state !== undefined) cs.state = share(cs.state);
+        if (cs.lastState !== undefined) cs.lastState = share(cs.lastState);
       }
-      status[k] = sharer.shareList(list);
+      status[k] = share(list);
     }
   }
   return pod;
-}
-
-function shareAny(sharer: SubtreeSharer, v: unknown): unknown {
-  return Array.isArray(v) ? sharer.shareList(v) : sharer.share(v);
 }
