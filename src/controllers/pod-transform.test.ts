@@ -137,7 +137,9 @@ test('the controllers keep metadata, spec and status, and of containers only wha
     { ...p.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
     { ...before.spec, containers: [], initContainers: [], ephemeralContainers: [], volumes: [] },
   );
-  assert.deepEqual(p.spec!.volumes, [before.spec!.volumes![0], before.spec!.volumes![1], { name: 'kube-api-access-x' }, { name: 'conf' }]);
+  assert.deepEqual(p.spec!.volumes, [before.spec!.volumes![0], before.spec!.volumes![1]], 'the volumes naming claims, whole');
+  const noClaims = controllerPodTransform({ ...fullPod(), spec: { ...fullPod().spec!, volumes: [{ name: 'conf', configMap: { name: 'conf' } }] } });
+  assert.equal(noClaims.spec!.volumes, undefined, 'no volume naming a claim: none kept');
   assert.deepEqual(p.spec!.containers, [
     { name: 'app', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }], resources: { requests: { cpu: '100m' } } },
   ]);

@@ -5,7 +5,7 @@
 // (Endpoints, EndpointSlices) and resources (ResourceQuota), and its status but for its
 // container statuses' runtime ids (nothing writes a cached pod's status back whole: the node
 // lifecycle controller patches the Ready condition alone). Of a container, nothing reads the command, environment, mounts, probes or security context, which
-// make most of a real pod's size, and of a volume nothing but its claim: the rest is dropped;
+// make most of a real pod's size, and of volumes nothing but their claims: the rest is dropped;
 // everything else is kept. The scheduler's reads of containers and volumes (pod-transform.ts
 // there) are a subset, so `berth server --single-process` uses this transform for both.
 import type { Container, Pod } from 'kubernetes-types/core/v1';
@@ -13,6 +13,7 @@ import {
   defaultTransformFor,
   internStrings,
   sharePodParts,
+  volumesNamingClaims,
   stripManagedFieldsAndLastApplied,
   type GroupVersionResource,
   type KubeObject,
@@ -24,8 +25,8 @@ export const CONTROLLER_CONTAINER_FIELDS = ['name', 'image', 'ports', 'resources
 
 /**
  * The fields of a volume kept: the claims it names (PVC protection; a StatefulSet's pods' claims).
- * The projected service-account token, configMap and emptyDir volumes most pods carry are read
- * by no controller.
+ * Volumes naming no claim (the projected service-account token, configMap and emptyDir volumes
+ * most pods carry) are read by no controller and dropped whole.
  */
 export const CONTROLLER_VOLUME_FIELDS = ['name', 'persistentVolumeClaim', 'ephemeral'] as const;
 
@@ -63,7 +64,9 @@ export function controllerPodTransform(pod: Pod): Pod {
     spec.containers = trimContainers<Container>(spec.containers)!;
     if (spec.initContainers) spec.initContainers = trimContainers(spec.initContainers);
     if (spec.ephemeralContainers) spec.ephemeralContainers = trimContainers(spec.ephemeralContainers);
-    if (spec.volumes) spec.volumes = pick(spec.volumes, CONTROLLER_VOLUME_FIELDS);
+    const claims = volumesNamingClaims(spec.volumes);
+    if (claims) spec.volumes = pick(claims, CONTROLLER_VOLUME_FIELDS);
+    else delete spec.volumes;
   }
   const status = pod.status;
   if (status) {

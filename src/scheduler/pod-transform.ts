@@ -6,7 +6,15 @@
 // outside this list is. When the scheduler shares the informers of `berth server --single-process`
 // with the controllers, this transform is not used: they read more.
 import type { Pod } from 'kubernetes-types/core/v1';
-import { defaultTransformFor, internStrings, sharePodParts, type GroupVersionResource, type KubeObject, type TransformFunc } from '../client/index.js';
+import {
+  defaultTransformFor,
+  internStrings,
+  sharePodParts,
+  volumesNamingClaims,
+  type GroupVersionResource,
+  type KubeObject,
+  type TransformFunc,
+} from '../client/index.js';
 
 /** Paths kept; everything below a kept path is kept. `[]` is any element of a list. */
 export const SCHEDULER_POD_FIELDS = [
@@ -32,7 +40,8 @@ export const SCHEDULER_POD_FIELDS = [
   'spec.topologySpreadConstraints',
   'spec.schedulingGates',
   // Claims (VolumeBinding, VolumeRestrictions, NodeVolumeLimits); not the projected token,
-  // configMap or emptyDir volumes most pods carry, which no plugin reads.
+  // configMap or emptyDir volumes most pods carry, which every plugin skips: the transform
+  // drops volumes naming no claim whole.
   'spec.volumes[].name',
   'spec.volumes[].persistentVolumeClaim',
   'spec.volumes[].ephemeral',
@@ -113,6 +122,11 @@ export function schedulerPodTransform(pod: Pod): Pod {
     const wanted = conditions.filter((c) => SCHEDULER_POD_CONDITIONS.has(c.type)).slice();
     if (wanted.length) kept.status!.conditions = wanted;
     else delete kept.status!.conditions;
+  }
+  if (kept.spec?.volumes) {
+    const claims = volumesNamingClaims(kept.spec.volumes);
+    if (claims) kept.spec.volumes = claims;
+    else delete kept.spec.volumes;
   }
   return sharePodParts(internStrings(kept as KubeObject)) as Pod;
 }
