@@ -6,11 +6,15 @@ import type { KubeObject } from './types.js';
 export type IndexFunc<T> = (obj: T) => string[];
 export type KeyFunc<T> = (obj: T) => string;
 
-/** client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" for cluster-scoped objects. */
+/**
+ * client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" for cluster-scoped objects.
+ * Built by join, which makes a flat string: a template literal makes a cons string, which a
+ * Map key then flattens into a second string beside it (a cache keeps one key per object).
+ */
 export function metaNamespaceKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
+  return ns ? [ns, name].join('/') : name;
 }
 
 export function splitMetaNamespaceKey(key: string): { namespace?: string; name: string } {

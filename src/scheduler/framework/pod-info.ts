@@ -30,8 +30,13 @@ export interface PodInfo {
   preferredAntiAffinityTerms: WeightedAffinityTerm[];
 }
 
+/**
+ * "namespace/name". Built by join, which makes a flat string: a template literal makes a cons
+ * string, which a Map key then flattens into a second string beside it (the cache keeps one
+ * key per pod).
+ */
 export function podKey(pod: Pod): string {
-  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+  return [pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''].join('/');
 }
 
 export function affinityTerm(pod: Pod, term: PodAffinityTerm): AffinityTerm {
@@ -86,13 +91,14 @@ function compact(r: Resource): Resource {
   return r;
 }
 
-export function newPodInfo(pod: Pod): PodInfo {
+/** key: the pod's podKey, when the caller has it (the cache passes the one its maps hold). */
+export function newPodInfo(pod: Pod, key = podKey(pod)): PodInfo {
   const a = pod.spec?.affinity;
   const weighted = (terms: { weight: number; podAffinityTerm: PodAffinityTerm }[] | undefined) =>
     (terms ?? []).map((t) => ({ ...affinityTerm(pod, t.podAffinityTerm), weight: t.weight }));
   return {
     pod,
-    key: podKey(pod),
+    key,
     requests: compact(podRequests(pod)),
     nonZeroRequests: compact(podRequests(pod, { nonZero: true })),
     requiredAffinityTerms: terms((a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => affinityTerm(pod, t))),
