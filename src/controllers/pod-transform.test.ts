@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   CONTROLLER_CONTAINER_FIELDS,
@@ -139,7 +141,8 @@ test('the controllers keep metadata, spec and status, and of containers only wha
   );
   assert.deepEqual(p.spec!.volumes, [before.spec!.volumes![0], before.spec!.volumes![1]], 'the volumes naming claims, whole');
   const noClaims = controllerPodTransform({ ...fullPod(), spec: { ...fullPod().spec!, volumes: [{ name: 'conf', configMap: { name: 'conf' } }] } });
-  assert.equal(noClaims.spec!.volumes, undefined, 'no volume naming a claim: none kept');
+  assert.deepEqual(noClaims.spec!.volumes, [], 'no volume naming a claim: none kept');
+  assert.ok(Object.isFrozen(noClaims.spec!.volumes), 'one shared empty list');
   assert.deepEqual(p.spec!.containers, [
     { name: 'app', image: 'nginx:1.27', ports: [{ name: 'http', containerPort: 80 }], resources: { requests: { cpu: '100m' } } },
   ]);
@@ -194,4 +197,42 @@ test("pods of one template share their template's parts, frozen; each keeps its 
     assert.ok(Object.isFrozen(x), `${what}: frozen`);
   }
   assert.equal(Object.isFrozen(b.metadata), false, "a pod's own metadata stays its own");
+});
+
+test('a transformed pod stays small: dropping volumes leaves its spec a plain object, not a dictionary', () => {
+  // `delete spec.volumes` made V8 keep every cached spec as a dictionary: 800 bytes more a pod.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const json = (i: number) => {
+    const p = fullPod();
+    return JSON.stringify({
+      ...p,
+      metadata: { ...p.metadata, name: `web-${i}`, uid: `u-${i}`, ownerReferences: [{ ...p.metadata!.ownerReferences![0]!, uid: 'rs' }] },
+      // The fields the API server defaults in every pod's spec.
+      spec: {
+        ...p.spec,
+        volumes: p.spec!.volumes!.slice(2),
+        restartPolicy: 'Always',
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: 'ClusterFirst',
+        serviceAccountName: 'default',
+        serviceAccount: 'default',
+        securityContext: {},
+        schedulerName: 'default-scheduler',
+        priority: 0,
+        enableServiceLinks: true,
+        preemptionPolicy: 'PreemptLowerPriority',
+      },
+      status: { ...p.status, podIP: `10.1.${i >> 8}.${i & 255}` },
+    });
+  };
+  const n = 20_000;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = Array.from({ length: n }, (_, i) => controllerPodTransform(JSON.parse(json(i)) as Pod));
+  gc();
+  const perPod = (process.memoryUsage().heapUsed - before) / n;
+  // Measured 470 B (1 150 B with the dictionary spec).
+  assert.ok(perPod < 900, `a cached pod takes ${Math.round(perPod)} B`);
+  assert.deepEqual(kept[3]!.spec!.volumes, []);
 });
