@@ -29,8 +29,8 @@ export class SubtreeSharer {
   private seenOnce = new Map<string, { part: object; owner: string | undefined }>();
 
   constructor(
-    private readonly maxShared = 50_000,
-    private readonly maxSeenOnce = 20_000,
+    private readonly maxShared = 20_000,
+    private readonly maxSeenOnce = 4096,
   ) {}
 
   /** How many parts are shared (for tests). */

@@ -8,7 +8,7 @@
 // make most of a real pod's size, and of volumes nothing but their claims: the rest is dropped;
 // everything else is kept. The scheduler's reads of containers and volumes (pod-transform.ts
 // there) are a subset, so `berth server --single-process` uses this transform for both.
-import type { Container, Pod, Volume } from 'kubernetes-types/core/v1';
+import type { Container, ContainerStatus, Pod, Volume } from 'kubernetes-types/core/v1';
 import {
   defaultTransformFor,
   internStrings,
@@ -52,6 +52,13 @@ export const UNREAD_CONTAINER_STATUS_FIELDS = ['containerID', 'imageID'] as cons
 /** What a pod whose volumes name no claim keeps: one frozen empty list for all of them. */
 const NO_VOLUMES: Volume[] = Object.freeze([]) as unknown as Volume[];
 
+/** A copy without the runtime ids: deleting them would turn each status into a V8 dictionary. */
+function withoutRuntimeIds(cs: ContainerStatus): ContainerStatus {
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cs)) if (!(UNREAD_CONTAINER_STATUS_FIELDS as readonly string[]).includes(k)) kept[k] = v;
+  return kept as unknown as ContainerStatus;
+}
+
 const trimContainers = <C extends object>(list: C[] | undefined) => pick(list, CONTROLLER_CONTAINER_FIELDS);
 
 /**
@@ -71,10 +78,11 @@ export function controllerPodTransform(pod: Pod): Pod {
     // (800 bytes more for every cached pod's spec).
     if (spec.volumes) spec.volumes = pick(volumesNamingClaims(spec.volumes), CONTROLLER_VOLUME_FIELDS) ?? NO_VOLUMES;
   }
-  const status = pod.status;
+  const status = pod.status as Record<string, ContainerStatus[] | undefined> | undefined;
   if (status) {
-    for (const list of [status.containerStatuses, status.initContainerStatuses, status.ephemeralContainerStatuses]) {
-      for (const cs of list ?? []) for (const k of UNREAD_CONTAINER_STATUS_FIELDS) delete (cs as unknown as Record<string, unknown>)[k];
+    for (const k of ['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']) {
+      const list = status[k];
+      if (list) status[k] = list.map(withoutRuntimeIds);
     }
   }
   return sharePodParts(internStrings(pod as KubeObject)) as Pod;
