@@ -44,7 +44,24 @@ export class SubtreeSharer {
    */
   share<T>(v: T, owner?: string): T {
     if (v === null || typeof v !== 'object') return v;
-    const key = JSON.stringify(v);
+    return this.shareKeyed(v, JSON.stringify(v), owner);
+  }
+
+  /**
+   * A list, shared whole when an equal one is known (one JSON.stringify, the common case: the
+   * next pod of a template, the next version of a pod); otherwise its elements are shared
+   * first, so that a list of its own (a pod's own volume beside common ones) still shares them.
+   */
+  shareList<T>(list: T[] | undefined, owner?: string): T[] | undefined {
+    if (!Array.isArray(list) || Object.isFrozen(list)) return list;
+    const key = JSON.stringify(list);
+    // Known: it is answered with the list seen before, whose elements were shared then.
+    if (this.shared.has(key) || this.seenOnce.has(key)) return this.shareKeyed(list, key, owner);
+    for (let i = 0; i < list.length; i++) list[i] = this.share(list[i]!, owner);
+    return this.shareKeyed(list, key, owner);
+  }
+
+  private shareKeyed<T>(v: T, key: string, owner: string | undefined): T {
     if (key.length > MAX_KEY_LENGTH) return v;
     const seen = this.shared.get(key);
     if (seen !== undefined) return seen as T;
@@ -61,13 +78,6 @@ export class SubtreeSharer {
     if (this.shared.size >= this.maxShared) this.shared = new Map();
     this.shared.set(key, deepFreeze(first.part));
     return first.part as T;
-  }
-
-  /** A list whose elements are shared, then the list itself. */
-  shareList<T>(list: T[] | undefined, owner?: string): T[] | undefined {
-    if (!Array.isArray(list) || Object.isFrozen(list)) return list;
-    for (let i = 0; i < list.length; i++) list[i] = this.share(list[i]!, owner);
-    return this.share(list, owner);
   }
 }
 
