@@ -43,8 +43,16 @@ export {
   type TransformFunc,
 } from './informer.js';
 export { SharedInformerFactory, InformerScope, type SharedInformerFactoryOptions, type InformerSelection } from './shared-informer-factory.js';
-export { defaultTransformFor, internStrings, stripManagedFields, stripManagedFieldsAndLastApplied, LAST_APPLIED_ANNOTATION } from './transform.js';
+export {
+  defaultTransformFor,
+  internStrings,
+  stripManagedFields,
+  stripManagedFieldsAndLastApplied,
+  volumesNamingClaims,
+  LAST_APPLIED_ANNOTATION,
+} from './transform.js';
 export { StringInterner, sharedInterner } from './intern.js';
+export { SubtreeSharer, sharedSubtrees, sharePodParts } from './share.js';
 export { ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
 export { WorkQueue, runWorkers, type WorkQueueOptions } from './workqueue.js';
 export { LeaderElector, type LeaderElectorOptions } from './leader-election.js';

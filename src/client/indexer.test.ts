@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { byNamespace, byNodeName, Indexer, metaNamespaceKey, NAMESPACE_INDEX, NODE_NAME_INDEX, splitMetaNamespaceKey } from './indexer.js';
+import type { KubeObject } from './types.js';
 
 interface P {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -104,4 +107,30 @@ test('indexer: an object under several values moves between them as its values c
   assert.deepEqual(under(), ['blue', 'green', 'red']);
   ix.delete('x');
   assert.deepEqual(under(), []);
+});
+
+test("indexer: a new version takes its predecessor's name and uid strings, so a reader holding the old ones holds no second copy", () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const n = 5000;
+  // Long uids make the copies measurable: 5 000 of 2 KB each are 10 MB.
+  const json = (i: number, rv: number) =>
+    JSON.stringify({ metadata: { namespace: 'ns', name: `p-${i}-${'n'.repeat(1000)}`, uid: `${i}-${'u'.repeat(1000)}`, resourceVersion: String(rv) } });
+  const idx = new Indexer<KubeObject>();
+  // What the garbage collector's graph keeps: the first version's name and uid.
+  const held: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v1 = JSON.parse(json(i, 1)) as KubeObject;
+    idx.set(v1);
+    held.push(v1.metadata!.name!, v1.metadata!.uid!);
+  }
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) idx.set(JSON.parse(json(i, 2)) as KubeObject);
+  gc();
+  const grownMb = (process.memoryUsage().heapUsed - before) / 1048576;
+  assert.equal(idx.getByKey(`ns/p-7-${'n'.repeat(1000)}`)!.metadata!.resourceVersion, '2');
+  assert.equal(idx.getByKey(`ns/p-7-${'n'.repeat(1000)}`)!.metadata!.uid, `7-${'u'.repeat(1000)}`);
+  assert.equal(held.length, 2 * n);
+  assert.ok(grownMb < 5, `the second versions hold ${grownMb.toFixed(1)} MB of strings of their own (10 MB and more when copied)`);
 });

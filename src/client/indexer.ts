@@ -6,11 +6,15 @@ import type { KubeObject } from './types.js';
 export type IndexFunc<T> = (obj: T) => string[];
 export type KeyFunc<T> = (obj: T) => string;
 
-/** client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" for cluster-scoped objects. */
+/**
+ * client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" for cluster-scoped objects.
+ * Built by join, which makes a flat string: a template literal makes a cons string, which a
+ * Map key then flattens into a second string beside it (a cache keeps one key per object).
+ */
 export function metaNamespaceKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
+  return ns ? [ns, name].join('/') : name;
 }
 
 export function splitMetaNamespaceKey(key: string): { namespace?: string; name: string } {
@@ -66,6 +70,7 @@ export class Indexer<T extends KubeObject = KubeObject> {
   set(obj: T): T | undefined {
     const key = this.keyOf(obj);
     const old = this.items.get(key);
+    if (old !== undefined) keepIdentityStrings(old, obj);
     this.items.set(key, obj);
     this.reindex(key, old, obj);
     return old;
@@ -158,6 +163,21 @@ export class Indexer<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+/**
+ * Every version of an object arrives with its own copy of its name and uid (unique strings,
+ * left out of the interner). Readers that keep them beyond the cache (the garbage collector's
+ * graph: its map is keyed by the first version's uid, its nodes name the object) would hold a
+ * second copy per object once the cache moves to a newer version, so a new version takes the
+ * strings of the one it replaces when they are equal (issue #17).
+ */
+function keepIdentityStrings(old: KubeObject, obj: KubeObject): void {
+  const was = old.metadata;
+  const now = obj.metadata as { uid?: string; name?: string } | undefined;
+  if (!was || !now || Object.isFrozen(now)) return;
+  if (now.uid !== undefined && now.uid === was.uid) now.uid = was.uid;
+  if (now.name !== undefined && now.name === was.name) now.name = was.name;
 }
 
 function sameValues(a: string[], b: string[]): boolean {

@@ -63,14 +63,18 @@ class Reader {
     return k;
   }
 
-  /** The string literal at the position, decoded (escapes and all, by JSON.parse of the literal alone). */
+  /**
+   * The string literal at the position, decoded (escapes and all, by JSON.parse of the literal
+   * alone). Always a copy: a slice of the text would be a V8 sliced string that keeps the whole
+   * text alive as long as the name is (an event correlator holding "Created pod: NAME" kept each
+   * created pod's 3 KB answer, 13 MB at 50 000 pods).
+   */
   string(): string | undefined {
     const start = this.i;
     const end = this.stringEnd(start);
     if (end < 0) return undefined;
     this.i = end;
     const literal = this.s.slice(start, end);
-    if (literal.indexOf('\\') < 0) return literal.slice(1, -1);
     try {
       return JSON.parse(literal) as string;
     } catch {

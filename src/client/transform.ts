@@ -33,6 +33,20 @@ export function stripManagedFieldsAndLastApplied<T extends KubeObject>(obj: T): 
   return obj;
 }
 
+/**
+ * A pod's volumes that name a claim (persistentVolumeClaim or ephemeral): the only ones the
+ * controllers (PVC protection) and the scheduler (VolumeBinding, VolumeRestrictions,
+ * NodeVolumeLimits) read. The others (the projected service-account token every pod carries,
+ * configMaps, emptyDirs) are skipped by all of them; undefined when none is left.
+ */
+export function volumesNamingClaims<V extends { persistentVolumeClaim?: unknown; ephemeral?: unknown }>(volumes: V[] | undefined): V[] | undefined {
+  if (!volumes) return undefined;
+  const claims = volumes.filter((v) => v.persistentVolumeClaim !== undefined || v.ephemeral !== undefined);
+  if (claims.length === volumes.length) return volumes;
+  // slice: filter's result keeps room to grow, which a cached pod would carry.
+  return claims.length ? claims.slice() : undefined;
+}
+
 /** Interns every string value of obj in the process's interner (in place). */
 export function internStrings<T extends KubeObject>(obj: T): T {
   return sharedInterner.internObject(obj);

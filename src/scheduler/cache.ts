@@ -143,13 +143,15 @@ export class SchedulerCache implements Snapshot {
   addOrUpdatePod(pod: Pod): void {
     const nodeName = pod.spec?.nodeName;
     if (!nodeName) return;
-    const key = podKey(pod);
-    const prev = this.pods.get(key);
+    const fresh = podKey(pod);
+    const prev = this.pods.get(fresh);
+    // One key string per pod for this map, the node's list and the affinity index: the first.
+    const key = prev ? prev.info.key : fresh;
     if (prev) {
       this.nodeFor(prev.nodeName)?.removePod(key);
       this.affinityChanged(prev.info);
     }
-    const info = newPodInfo(pod);
+    const info = newPodInfo(pod, key);
     this.nodeOrPlaceholder(nodeName).addPod(info);
     this.affinityChanged(info);
     this.affinity.add(info, this.nodeLabels(nodeName));
@@ -173,7 +175,7 @@ export class SchedulerCache implements Snapshot {
     const key = podKey(pod);
     if (this.pods.has(key)) throw new Error(`pod ${key} is already in the cache, so can't be assumed`);
     const bound = { ...pod, spec: { ...pod.spec!, nodeName } } as Pod;
-    const info = newPodInfo(bound);
+    const info = newPodInfo(bound, key);
     this.nodeOrPlaceholder(nodeName).addPod(info);
     this.affinityChanged(info);
     this.affinity.add(info, this.nodeLabels(nodeName));

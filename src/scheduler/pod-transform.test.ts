@@ -5,6 +5,8 @@
 // choose the same nodes and victims as over whole ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { makeNode, makeSnapshot } from './framework/testing.js';
 import { DefaultPreemption } from './plugins/default-preemption.js';
@@ -243,7 +245,7 @@ test('the transform keeps the listed fields and drops the rest', () => {
   assert.deepEqual(Object.keys(p.metadata!).sort(), ['creationTimestamp', 'labels', 'name', 'namespace', 'resourceVersion', 'uid']);
   assert.equal(p.spec!.nodeName, 'n1');
   assert.deepEqual(p.spec!.affinity, richPod('p').spec!.affinity);
-  assert.deepEqual(p.spec!.volumes, [{ name: 'data' }, { name: 'conf' }, { name: 'kube-api-access-x1' }]);
+  assert.equal(p.spec!.volumes, undefined, 'volumes naming no claim are dropped (every plugin skips them)');
   const claims = schedulerPodTransform({
     metadata: { name: 'c' },
     spec: {
@@ -278,4 +280,42 @@ test('the transform keeps the listed fields and drops the rest', () => {
   // A pod without conditions gets none added; one without a status stays without.
   const bare = schedulerPodTransform({ metadata: { name: 'b' }, spec: { containers: [{ name: 'c' }] } } as Pod);
   assert.deepEqual(bare, { metadata: { name: 'b' }, spec: { containers: [{ name: 'c' }] } });
+});
+
+test('pods of one template share the kept parts of it, frozen, and keep their own names and nodes', () => {
+  const pods = ['s1', 's2', 's3'].map((name, i) => schedulerPodTransform(richPod(name, { node: `n${i}` })));
+  const [a, , c] = pods as [Pod, Pod, Pod];
+  assert.equal(c.metadata!.name, 's3');
+  assert.equal(c.spec!.nodeName, 'n2');
+  assert.deepEqual(c, schedulerPodTransform(structuredClone(richPod('s3', { node: 'n2' }))), 'the same value as an unshared transform');
+  for (const [what, x, y] of [
+    ['labels', a.metadata!.labels, c.metadata!.labels],
+    ['containers', a.spec!.containers, c.spec!.containers],
+    ['tolerations', a.spec!.tolerations, c.spec!.tolerations],
+    ['affinity', a.spec!.affinity, c.spec!.affinity],
+    ['conditions', a.status!.conditions, c.status!.conditions],
+  ] as const) {
+    assert.equal(x, y, `${what}: one object`);
+    assert.ok(Object.isFrozen(x), `${what}: frozen`);
+  }
+});
+
+test('a transformed pod stays small: the volumes and conditions it narrows leave plain objects, not dictionaries', () => {
+  // Deleting them from the kept spec and status made V8 keep each as a dictionary.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const n = 20_000;
+  const json = (i: number) => JSON.stringify(richPod(`p-${i}`, { node: `n${i % 50}` }));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = Array.from({ length: n }, (_, i) => schedulerPodTransform(JSON.parse(json(i)) as Pod));
+  gc();
+  const perPod = (process.memoryUsage().heapUsed - before) / n;
+  // Measured 430 B (1 170 B with the dictionaries).
+  assert.ok(perPod < 800, `a cached pod takes ${Math.round(perPod)} B`);
+  assert.equal(kept[3]!.spec!.volumes, undefined);
+  assert.deepEqual(
+    kept[3]!.status!.conditions!.map((c) => c.type),
+    ['PodScheduled'],
+  );
 });

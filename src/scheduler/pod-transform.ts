@@ -5,8 +5,16 @@
 // preemption and the status writer over pods that record what is read, and fails when anything
 // outside this list is. When the scheduler shares the informers of `berth server --single-process`
 // with the controllers, this transform is not used: they read more.
-import type { Pod } from 'kubernetes-types/core/v1';
-import { defaultTransformFor, internStrings, type GroupVersionResource, type KubeObject, type TransformFunc } from '../client/index.js';
+import type { Pod, PodCondition, Volume } from 'kubernetes-types/core/v1';
+import {
+  defaultTransformFor,
+  internStrings,
+  sharePodParts,
+  volumesNamingClaims,
+  type GroupVersionResource,
+  type KubeObject,
+  type TransformFunc,
+} from '../client/index.js';
 
 /** Paths kept; everything below a kept path is kept. `[]` is any element of a list. */
 export const SCHEDULER_POD_FIELDS = [
@@ -32,7 +40,8 @@ export const SCHEDULER_POD_FIELDS = [
   'spec.topologySpreadConstraints',
   'spec.schedulingGates',
   // Claims (VolumeBinding, VolumeRestrictions, NodeVolumeLimits); not the projected token,
-  // configMap or emptyDir volumes most pods carry, which no plugin reads.
+  // configMap or emptyDir volumes most pods carry, which every plugin skips: the transform
+  // drops volumes naming no claim whole.
   'spec.volumes[].name',
   'spec.volumes[].persistentVolumeClaim',
   'spec.volumes[].ephemeral',
@@ -100,16 +109,30 @@ function keep(v: unknown, tree: Tree): unknown {
   return out;
 }
 
-/** The pod as the scheduler keeps it: only SCHEDULER_POD_FIELDS, strings interned. */
+/**
+ * The pod as the scheduler keeps it: only SCHEDULER_POD_FIELDS, strings interned, and the parts
+ * equal across pods shared (share.ts: the replicas of a template hold one frozen copy of its
+ * labels, containers, tolerations...). The pod received is changed too (its volumes and
+ * conditions narrowed): informers hand over objects fresh from the wire.
+ */
 export function schedulerPodTransform(pod: Pod): Pod {
-  const kept = keep(pod, TREE) as Pod;
-  const conditions = kept.status?.conditions;
-  if (conditions) {
-    const wanted = conditions.filter((c) => SCHEDULER_POD_CONDITIONS.has(c.type));
-    if (wanted.length) kept.status!.conditions = wanted;
-    else delete kept.status!.conditions;
+  // Lists narrowed on the object received, which is dropped after: deleting a property from
+  // a kept object would turn it into a dictionary (800 bytes more per cached pod).
+  const spec = pod.spec as { volumes?: Volume[] } | undefined;
+  if (spec?.volumes) {
+    const claims = volumesNamingClaims(spec.volumes);
+    if (claims) spec.volumes = claims;
+    else delete spec.volumes;
   }
-  return internStrings(kept as KubeObject) as Pod;
+  const status = pod.status as { conditions?: PodCondition[] } | undefined;
+  if (status?.conditions) {
+    // slice: filter's result keeps room to grow (15 slots for one condition, per cached pod).
+    const wanted = status.conditions.filter((c) => SCHEDULER_POD_CONDITIONS.has(c.type)).slice();
+    if (wanted.length) status.conditions = wanted;
+    else delete status.conditions;
+  }
+  const kept = keep(pod, TREE) as Pod;
+  return sharePodParts(internStrings(kept as KubeObject)) as Pod;
 }
 
 /** The transforms of the scheduler's own informers: pods trimmed, other kinds as by default. */

@@ -106,7 +106,7 @@ test('decide: no owner left means delete, with the policy the object already ask
 test('decide: an item with dependents whose owner waits goes in the foreground, unblocking a cycle first', () => {
   const node = new GraphNode({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'rs', namespace: 'ns' }, [], true);
   const dep = new GraphNode({ apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'p', namespace: 'ns' }, [], true);
-  node.dependents.add(dep);
+  node.addDependent(dep);
   const waiting = { ...none, waiting: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'd' }] };
   assert.deepEqual(decide(waiting, live('rs'), node), { action: 'delete', policy: 'Foreground', unblockFirst: false });
   dep.deletingDependents = true;

@@ -156,3 +156,46 @@ test('referenceDiffs finds added, removed and changed references by uid', () => 
     [[true, false]],
   );
 });
+
+test('a node holds the current version of its owner references, not the first one it saw', () => {
+  // The informer's cache holds the current object: a node keeping the first version's list
+  // would keep a second copy of every pod's references.
+  const { graph, deletes } = recorder();
+  graph.observe('apps/v1', 'ReplicaSet', obj('rs1', 'web'));
+  const v1 = obj('p1', 'p1', { ownerReferences: [ref('rs1', 'web')] });
+  graph.observe('v1', 'Pod', v1);
+  const v2 = obj('p1', 'p1', { resourceVersion: '2', ownerReferences: [ref('rs1', 'web')] });
+  graph.observe('v1', 'Pod', v2, v1);
+  assert.equal(graph.get('p1')!.owners, v2.metadata!.ownerReferences, "the current version's list itself");
+  assert.deepEqual(deletes, [], 'unchanged references: nothing to look at');
+  assert.deepEqual(
+    [...graph.get('rs1')!.dependents].map((d) => d.identity.uid),
+    ['p1'],
+  );
+});
+
+test('nodes without dependents share one empty set; a node gets its own with its first dependent and drops it with its last', () => {
+  const { graph } = recorder();
+  graph.observe('apps/v1', 'ReplicaSet', obj('rs1', 'web'));
+  graph.observe('v1', 'Pod', obj('p1', 'p1'));
+  const rs = graph.get('rs1')!;
+  const empty = rs.dependents;
+  assert.equal(empty.size, 0);
+  assert.equal(graph.get('p1')!.dependents, empty, 'one shared empty set');
+
+  const p2 = obj('p2', 'p2', { ownerReferences: [ref('rs1', 'web')] });
+  const p3 = obj('p3', 'p3', { ownerReferences: [ref('rs1', 'web')] });
+  graph.observe('v1', 'Pod', p2);
+  graph.observe('v1', 'Pod', p3);
+  assert.notEqual(rs.dependents, empty);
+  assert.deepEqual([...rs.dependents].map((d) => d.identity.uid).sort(), ['p2', 'p3']);
+  assert.equal(empty.size, 0, 'the shared empty set stays empty');
+
+  graph.observeDeleted('v1', 'Pod', p2);
+  assert.deepEqual(
+    [...rs.dependents].map((d) => d.identity.uid),
+    ['p3'],
+  );
+  graph.observeDeleted('v1', 'Pod', p3);
+  assert.equal(rs.dependents, empty, 'back to the shared empty set');
+});

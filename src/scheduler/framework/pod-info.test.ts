@@ -43,3 +43,30 @@ test('pods with extended resources and affinity terms keep their own', () => {
   assert.equal(ni.requested.scalar.get('example.com/gpu'), 0);
   assert.equal(newPodInfo(plain).requests.scalar.size, 0);
 });
+
+test('pods requesting the same share one frozen Resource; requests equal to the non-zero ones are one object', () => {
+  const a = newPodInfo(makePod('a', { containers: [withRequests('250m', '128Mi')] }));
+  const b = newPodInfo(makePod('b', { containers: [withRequests('250m', '128Mi')] }));
+  const c = newPodInfo(makePod('c', { containers: [withRequests('250m')] }));
+  assert.equal(b.requests, a.requests, 'one object for equal requests');
+  assert.equal(a.nonZeroRequests, a.requests, 'CPU and memory requested: the non-zero requests are the requests');
+  assert.ok(Object.isFrozen(a.requests));
+  assert.throws(() => {
+    a.requests.milliCPU = 1;
+  }, TypeError);
+  assert.deepEqual(
+    { ...a.requests, scalar: a.requests.scalar.size },
+    { milliCPU: 250, memory: 128 * 1024 * 1024, ephemeralStorage: 0, allowedPodNumber: 0, scalar: 0 },
+  );
+  // No memory request: scoring counts upstream's default, so the two differ.
+  assert.notEqual(c.nonZeroRequests, c.requests);
+  assert.equal(c.requests.memory, 0);
+  assert.equal(c.nonZeroRequests.memory, 200 * 1024 * 1024);
+  assert.equal(c.requests.milliCPU, 250);
+  // A node's sums are its own: adding shared Resources changes none of them.
+  const ni = new NodeInfo(makeNode('n', { cpu: '4', memory: '8Gi', pods: '110' }));
+  ni.addPod(makePod('p1', { nodeName: 'n', containers: [withRequests('250m', '128Mi')] }));
+  ni.addPod(makePod('p2', { nodeName: 'n', containers: [withRequests('250m', '128Mi')] }));
+  assert.equal(ni.requested.milliCPU, 500);
+  assert.equal(a.requests.milliCPU, 250);
+});
