@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gcThreadFlags } from '../src/cli/gc-threads.js';
+import { gcFlags } from '../src/cli/gc-flags.js';
 
 export interface Result {
   suite: string;
@@ -62,7 +62,7 @@ export async function startBerth(extraArgs: string[] = [], bin = join(import.met
   // BERTH_BENCH_NODE_FLAGS: Node/V8 flags for the server (its child processes inherit them).
   // Run without its supervisor, the server gets the collector flags the supervisor would give it.
   const asked = (process.env.BERTH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const nodeFlags = [...gcThreadFlags(asked), ...asked];
+  const nodeFlags = [...gcFlags(asked), ...asked];
   const proc = spawn(
     process.execPath,
     [...prof, ...nodeFlags, bin, 'server', '--data-dir', dir, '--listen', '127.0.0.1:0', '--no-agent', '--no-supervisor', ...extraArgs, ...more],

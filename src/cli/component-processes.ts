@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { AWAIT_GO_ENV, startRestartingChild, type GoMessage, type RestartingChild } from './restarting-child.js';
 import type { NodeIpamFlags } from './node-ipam-flags.js';
-import { gcThreadFlags } from './gc-threads.js';
+import { gcFlags } from './gc-flags.js';
 
 /** klog's flags as every berth command takes them. */
 export interface LogFlags {
@@ -113,7 +113,7 @@ export function startComponentProcesses(o: ComponentProcessesOptions): Component
       args: () => args,
       env: { [AWAIT_GO_ENV]: '1' },
       onMessage,
-      execArgv: [...execArgv, ...gcThreadFlags(execArgv)],
+      execArgv: [...execArgv, ...gcFlags(execArgv)],
       log: o.log,
       stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
     });

@@ -8,7 +8,7 @@
 // dir in use) is not restarted: its one-line error and exit code are the command's.
 import { componentLogger, type Logger } from '../log/logger.js';
 import { exitWithParent, startRestartingChild } from './restarting-child.js';
-import { gcThreadFlags } from './gc-threads.js';
+import { gcFlags } from './gc-flags.js';
 
 export { describeExit, restartDelay, SUPERVISED_ENV } from './restarting-child.js';
 
@@ -34,7 +34,7 @@ export function superviseServer(opts: SupervisorOptions): Promise<number> {
   const execArgv = opts.execArgv ?? process.execArgv;
   const server = startRestartingChild({
     ...opts,
-    execArgv: [...execArgv, ...gcThreadFlags(execArgv)],
+    execArgv: [...execArgv, ...gcFlags(execArgv)],
     name: 'server process',
     args: () => args,
     stdin: 'inherit',

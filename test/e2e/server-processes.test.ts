@@ -79,10 +79,12 @@ test(
       const first = await running(server, 'a scheduler and a controller-manager process under the server process');
       assert.equal(first.all.length, 2, `only those two children: ${first.all.map((p) => commandLine(p).join(' ')).join('; ')}`);
       assert.notEqual(first.scheduler, server);
-      // On two cores or fewer each collects its garbage on its own thread (cli/gc-threads.ts).
-      const singleThreadedGc = availableParallelism() <= 2;
+      // On two cores or fewer each collects its garbage on its own thread, compacting at every
+      // full collection (cli/gc-flags.ts).
+      const twoCores = availableParallelism() <= 2;
       for (const pid of [server, first.scheduler, first.controllerManager]) {
-        assert.equal(commandLine(pid).includes('--single-threaded-gc'), singleThreadedGc, commandLine(pid).join(' '));
+        assert.equal(commandLine(pid).includes('--single-threaded-gc'), twoCores, commandLine(pid).join(' '));
+        assert.equal(commandLine(pid).includes('--compact-on-every-full-gc'), twoCores, commandLine(pid).join(' '));
       }
       assert.match(s.output(), new RegExp(`server\\] scheduler running in process ${first.scheduler}$`, 'm'));
       assert.match(s.output(), new RegExp(`server\\] controller manager running in process ${first.controllerManager}$`, 'm'));
