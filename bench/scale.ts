@@ -269,13 +269,19 @@ async function churn(server: BenchServer, times: PodTimes, seconds: number): Pro
   const total = seconds * CHURN_PER_SECOND;
   const interval = 1000 / CHURN_PER_SECOND;
   const work: Array<Promise<void>> = [];
+  // Awaited all together at the end: a request failing meanwhile is reported there, not left
+  // unhandled (which ended the bench with a bare ECONNRESET).
+  const track = (p: Promise<void>) => {
+    p.catch(() => undefined);
+    work.push(p);
+  };
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     const wait = t0 + i * interval - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    work.push(mustCreate(server, `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `churn-${i}` }, spec: podSpec() }));
+    track(mustCreate(server, `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `churn-${i}` }, spec: podSpec() }));
     const old = i - CHURN_LIFETIME_S * CHURN_PER_SECOND;
-    if (old >= 0) work.push(call(server, 'DELETE', `/api/v1/namespaces/${ns}/pods/churn-${old}`).then(() => undefined));
+    if (old >= 0) track(call(server, 'DELETE', `/api/v1/namespaces/${ns}/pods/churn-${old}`).then(() => undefined));
   }
   await Promise.all(work);
   const names = Array.from({ length: total }, (_, i) => `${ns}/churn-${i}`);
