@@ -13,7 +13,7 @@
 // leaves partly free, and the processes' heaps kept committed 2-2.5x what was live (the API
 // server at 150 000 pods: 879 MB committed, 367 MB live, after a forced collection). At 50 000
 // pods it lowered the control plane's peak memory from 1 171 to 1 041 MB at no more CPU per pod
-// (2.97 against 3.09 ms), and at 150 000 pods from ... (docs/benchmarks.md).
+// (2.97 against 3.09 ms; docs/benchmarks.md).
 //
 // Both are V8 flags that must be on node's command line (V8 aborts when single-threaded-gc is set
 // at run time), so they are given to the processes `berth server` forks: the server under its
