@@ -53,6 +53,7 @@ export class ColdEntries {
   private lastReference?: DeltaReference;
   private timer?: NodeJS.Timeout;
   private sweeping = false;
+  private stopped = false;
 
   constructor(
     /** The current version of the object at a key. */
@@ -78,6 +79,7 @@ export class ColdEntries {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.clear();
   }
@@ -105,12 +107,12 @@ export class ColdEntries {
       let at = 0;
       const slice = () => {
         const end = Math.min(due.length, at + SLICE);
-        for (; at < end; at++) {
+        for (; at < end && !this.stopped; at++) {
           const e = due[at];
           // Changed since the slice was planned: the new version waits for its own sweep.
           if (e && this.current(e.key) === e) this.encode(e);
         }
-        if (at < due.length) setImmediate(slice);
+        if (at < due.length && !this.stopped) setImmediate(slice);
         else {
           this.sweeping = false;
           resolve();
