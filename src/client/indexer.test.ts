@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapGrowth } from './heap-growth.js';
 import { byNamespace, byNodeName, Indexer, metaNamespaceKey, NAMESPACE_INDEX, NODE_NAME_INDEX, splitMetaNamespaceKey } from './indexer.js';
 import type { KubeObject } from './types.js';
 
@@ -110,8 +109,6 @@ test('indexer: an object under several values moves between them as its values c
 });
 
 test("indexer: a new version takes its predecessor's name and uid strings, so a reader holding the old ones holds no second copy", () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const n = 5000;
   // Long uids make the copies measurable: 5 000 of 2 KB each are 10 MB.
   const json = (i: number, rv: number) =>
@@ -124,11 +121,10 @@ test("indexer: a new version takes its predecessor's name and uid strings, so a 
     idx.set(v1);
     held.push(v1.metadata!.name!, v1.metadata!.uid!);
   }
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < n; i++) idx.set(JSON.parse(json(i, 2)) as KubeObject);
-  gc();
-  const grownMb = (process.memoryUsage().heapUsed - before) / 1048576;
+  const { bytes } = heapGrowth(() => {
+    for (let i = 0; i < n; i++) idx.set(JSON.parse(json(i, 2)) as KubeObject);
+  });
+  const grownMb = bytes / 1048576;
   assert.equal(idx.getByKey(`ns/p-7-${'n'.repeat(1000)}`)!.metadata!.resourceVersion, '2');
   assert.equal(idx.getByKey(`ns/p-7-${'n'.repeat(1000)}`)!.metadata!.uid, `7-${'u'.repeat(1000)}`);
   assert.equal(held.length, 2 * n);

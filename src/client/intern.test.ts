@@ -2,8 +2,7 @@
 // the table bounded, and the heap of many parsed pods smaller for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapGrowth } from './heap-growth.js';
 import { StringInterner } from './intern.js';
 import { defaultTransformFor } from './transform.js';
 import { resources } from './paths.js';
@@ -98,17 +97,10 @@ test('the table starts afresh past its limit, and long strings stay out of it', 
 });
 
 test('interned pods take less heap than pods as JSON.parse makes them', () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const heapFor = (transform: (p: KubeObject) => KubeObject) => {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const kept: KubeObject[] = [];
-    for (let i = 0; i < 20_000; i++) kept.push(transform(JSON.parse(podJson(i)) as KubeObject));
-    gc();
-    const used = process.memoryUsage().heapUsed - before;
-    assert.equal(kept.length, 20_000);
-    return used / 20_000;
+    const { bytes, result } = heapGrowth(() => Array.from({ length: 20_000 }, (_, i) => transform(JSON.parse(podJson(i)) as KubeObject)));
+    assert.equal(result.length, 20_000);
+    return bytes / 20_000;
   };
   const plain = heapFor((p) => p);
   const interned = heapFor(defaultTransformFor(resources.pods));

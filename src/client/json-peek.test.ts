@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapGrowth } from './heap-growth.js';
 import { peekMetadataName } from './json-peek.js';
 
 test('peekMetadataName: the name of a created pod, wherever metadata sits and whatever comes before it', () => {
@@ -84,17 +83,12 @@ test('peekMetadataName agrees with JSON.parse on generated objects', () => {
 test('peekMetadataName: the name is a copy that does not keep the answer it came from alive', () => {
   // A slice of the text would be a V8 sliced string holding the whole text: 200 names peeked
   // from 200 KB answers would keep 40 MB (a controller's event cache keeps such names).
-  v8.setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const names: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const text = `{"kind":"Pod","metadata":{"name":"web-${i}-7d4f8b9c6d-x2x9q","namespace":"default"},"spec":{"pad":"${'x'.repeat(200_000)}"}}`;
-    names.push(peekMetadataName(text)!);
-  }
-  gc();
-  const grownMb = (process.memoryUsage().heapUsed - before) / 1048576;
+  const { bytes, result: names } = heapGrowth(() =>
+    Array.from({ length: 200 }, (_, i) =>
+      peekMetadataName(`{"kind":"Pod","metadata":{"name":"web-${i}-7d4f8b9c6d-x2x9q","namespace":"default"},"spec":{"pad":"${'x'.repeat(200_000)}"}}`)!,
+    ),
+  );
+  const grownMb = bytes / 1048576;
   assert.equal(names[7], 'web-7-7d4f8b9c6d-x2x9q');
   assert.ok(grownMb < 10, `200 peeked names keep ${grownMb.toFixed(1)} MB alive`);
 });

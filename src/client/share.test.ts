@@ -2,8 +2,7 @@
 // out of the shared table, both tables bounded, and the heap of many cached pods smaller for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { heapGrowth } from './heap-growth.js';
 import { sharePodParts, SubtreeSharer } from './share.js';
 import { StringInterner } from './intern.js';
 
@@ -113,17 +112,10 @@ test('parts seen once stay out of the shared table, and both tables are bounded'
 });
 
 test('shared pods take less heap than pods with interned strings alone', () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const heapFor = (transform: (p: Pod) => Pod) => {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const kept: Pod[] = [];
-    for (let i = 0; i < 20_000; i++) kept.push(transform(JSON.parse(podJson(i)) as Pod));
-    gc();
-    const used = process.memoryUsage().heapUsed - before;
-    assert.equal(kept.length, 20_000);
-    return used / 20_000;
+    const { bytes, result } = heapGrowth(() => Array.from({ length: 20_000 }, (_, i) => transform(JSON.parse(podJson(i)) as Pod)));
+    assert.equal(result.length, 20_000);
+    return bytes / 20_000;
   };
   const strings = new StringInterner();
   const interned = heapFor((p) => strings.internObject(p));
