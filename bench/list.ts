@@ -116,40 +116,64 @@ export async function fillPods(server: BenchServer, pods: number): Promise<void>
   }
 }
 
+export interface GetOptions {
+  accept?: string;
+  /** Keep the whole body (a whole list may be hundreds of MB: only when needed). */
+  keep?: boolean;
+  /** Count this pattern's occurrences in the body as it arrives (an item's marker). */
+  count?: Buffer;
+  /** Keep the body's first bytes, up to this many (a list's metadata comes first). */
+  headBytes?: number;
+}
+
+export interface TimedGet {
+  status: number;
+  ms: number;
+  bytes: number;
+  body?: Buffer;
+  count?: number;
+  head?: string;
+}
+
 /**
- * A GET timed to the last byte of its body; the body is kept only when asked (a whole list may
- * be hundreds of MB). A keep-alive connection the server closed just as it was reused is retried
- * once on a new one, as HTTP clients do.
+ * A GET timed to the last byte of its body, as upstream's request latency is: what the client
+ * does with the body afterwards (decoding it) is its own time. A keep-alive connection the server
+ * closed just as it was reused is retried once on a new one, as HTTP clients do.
  */
-export async function timedGet(
-  s: BenchServer,
-  path: string,
-  accept = 'application/json',
-  keep = false,
-): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
+export async function timedGet(s: BenchServer, path: string, opts: GetOptions = {}): Promise<TimedGet> {
   try {
-    return await timedGetOnce(s, path, accept, keep);
+    return await timedGetOnce(s, path, opts);
   } catch (e) {
     if (!(e as { reused?: boolean }).reused) throw e;
     process.stderr.write(`  list: GET ${path}: ${(e as Error).message} on a reused connection; once more\n`);
-    return timedGetOnce(s, path, accept, keep);
+    return timedGetOnce(s, path, opts);
   }
 }
 
-function timedGetOnce(s: BenchServer, path: string, accept: string, keep: boolean): Promise<{ status: number; ms: number; bytes: number; body?: Buffer }> {
+function timedGetOnce(s: BenchServer, path: string, opts: GetOptions): Promise<TimedGet> {
+  const { accept = 'application/json', keep = false, headBytes = 0 } = opts;
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const req = request(new URL(path, s.url), { agent: s.agent, ca: s.ca, headers: { Authorization: `Bearer ${s.token}`, Accept: accept } }, (r) => {
       const chunks: Buffer[] = [];
+      const heads: Buffer[] = [];
+      let headLength = 0;
+      const counter = opts.count ? new StreamCounter(opts.count) : undefined;
       let bytes = 0;
       r.on('data', (d: Buffer) => {
         bytes += d.length;
         if (keep || r.statusCode !== 200) chunks.push(d);
+        if (headLength < headBytes) {
+          heads.push(d.subarray(0, headBytes - headLength));
+          headLength += Math.min(d.length, headBytes - headLength);
+        }
+        counter?.push(d);
       });
       r.on('end', () => {
+        const ms = performance.now() - t0;
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
         if (r.statusCode !== 200) return rej(new Error(`GET ${path}: ${r.statusCode} ${body?.toString('utf8').slice(0, 300)}`));
-        res({ status: r.statusCode, ms: performance.now() - t0, bytes, body });
+        res({ status: r.statusCode, ms, bytes, body, count: counter?.count, head: headBytes ? Buffer.concat(heads).toString('utf8') : undefined });
       });
       r.on('error', rej);
     });
@@ -158,19 +182,66 @@ function timedGetOnce(s: BenchServer, path: string, accept: string, keep: boolea
   });
 }
 
-/** Pages a LIST by `limit` to its last page; returns the total time and how many items and pages came. */
-export async function pagedList(s: BenchServer, path: string, limit: number, accept: string): Promise<{ ms: number; items: number; pages: number }> {
+/** Counts a pattern's occurrences in a body that arrives in chunks, those across two chunks included. */
+export class StreamCounter {
+  count = 0;
+  /** The stream's last pattern.length - 1 bytes: the start of an occurrence the next chunk may end. */
+  private tail = Buffer.alloc(0);
+
+  constructor(private readonly pattern: Buffer) {}
+
+  push(chunk: Buffer): void {
+    const keep = this.pattern.length - 1;
+    if (this.tail.length) {
+      // Occurrences that start in the tail end in this chunk: neither side counted them alone.
+      const seam = Buffer.concat([this.tail, chunk.subarray(0, keep)]);
+      for (let i = seam.indexOf(this.pattern); i >= 0 && i < this.tail.length; i = seam.indexOf(this.pattern, i + 1)) this.count++;
+    }
+    this.count += occurrences(chunk, this.pattern);
+    const joined = chunk.length >= keep ? chunk : Buffer.concat([this.tail, chunk]);
+    this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - keep)));
+  }
+}
+
+/**
+ * A list's metadata (continue token, remainingItemCount) read from the start of its body, where
+ * both a list and a Table put it, without decoding the items after it.
+ */
+export function listMetadata(head: string): { continue?: string; remainingItemCount?: number; resourceVersion?: string } {
+  const at = head.indexOf('"metadata":{');
+  // A list's metadata holds no nested object: it ends at the first closing brace.
+  const end = at < 0 ? -1 : head.indexOf('}', at);
+  if (end < 0) throw new Error(`no list metadata in the body's first ${head.length} bytes: ${head.slice(0, 200)}`);
+  return JSON.parse(head.slice(at + '"metadata":'.length, end + 1)) as { continue?: string };
+}
+
+/** What marks each item of a list in JSON: a pod's creationTimestamp, a Table row's cells. */
+export const POD_MARKER = Buffer.from('"creationTimestamp":"');
+export const ROW_MARKER = Buffer.from('"cells":[');
+
+/**
+ * Pages a LIST by `limit` to its last page, each page timed to its last byte: the client reads the
+ * continue token at the head of each page and counts the items by `marker` as they arrive, but
+ * decodes nothing (decoding is the client's own time, not the server's). Returns the time from
+ * the first request to the last page's last byte, and how many items and pages came.
+ */
+export async function pagedList(
+  s: BenchServer,
+  path: string,
+  limit: number,
+  accept: string,
+  marker: Buffer,
+): Promise<{ ms: number; items: number; pages: number }> {
   const t0 = performance.now();
   let token = '';
   let items = 0;
   let pages = 0;
   do {
     const q = `${path}?limit=${limit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-    const r = await timedGet(s, q, accept, true);
-    const page = JSON.parse(r.body!.toString('utf8')) as { items?: unknown[]; rows?: unknown[]; metadata: { continue?: string } };
-    items += (page.items ?? page.rows ?? []).length;
+    const r = await timedGet(s, q, { accept, count: marker, headBytes: 4096 });
+    items += r.count!;
     pages++;
-    token = page.metadata.continue ?? '';
+    token = listMetadata(r.head!).continue ?? '';
   } while (token);
   return { ms: performance.now() - t0, items, pages };
 }
@@ -208,20 +279,22 @@ export async function measureList(s: BenchServer, pods: number, namespace: strin
   const wholeMs: number[] = [];
   const wholeRv0: number[] = [];
   let wholeBytes = 0;
+  // Each list's pods counted by their names as they arrive (not parsed: at 150 000 pods the body
+  // is near V8's limit on a string's length, and parsing it would cost this process GBs).
+  const mine = Buffer.from('"name":"list-');
+  const counted = (what: string, r: TimedGet): TimedGet => {
+    if (r.count! < pods) throw new Error(`${what} returned ${r.count} of the bench's pods, expected ${pods}`);
+    return r;
+  };
   for (let i = 0; i < REPS; i++) {
-    const r = await timedGet(s, '/api/v1/pods');
+    const r = counted('whole LIST', await timedGet(s, '/api/v1/pods', { count: mine }));
     wholeMs.push(r.ms);
     wholeBytes = r.bytes;
-    wholeRv0.push((await timedGet(s, '/api/v1/pods?resourceVersion=0')).ms);
+    wholeRv0.push(counted('whole LIST at RV 0', await timedGet(s, '/api/v1/pods?resourceVersion=0', { count: mine })).ms);
   }
-  // A whole list's count, once: its pods' names (not parsed: at 150 000 pods the body is near
-  // V8's limit on a string's length, and parsing it would cost this process GBs).
-  const whole = (await timedGet(s, '/api/v1/pods?resourceVersion=0', 'application/json', true)).body!;
-  const counted = occurrences(whole, Buffer.from('"name":"list-'));
-  if (counted < pods) throw new Error(`whole LIST returned ${counted} of the bench's pods, expected ${pods}`);
-  const paged = await pagedList(s, '/api/v1/pods', 500, 'application/json');
+  const paged = await pagedList(s, '/api/v1/pods', 500, 'application/json', POD_MARKER);
   if (paged.items < pods) throw new Error(`paged LIST returned ${paged.items} pods, expected ${pods}`);
-  const table = await pagedList(s, '/api/v1/pods', 500, TABLE_ACCEPT);
+  const table = await pagedList(s, '/api/v1/pods', 500, TABLE_ACCEPT, ROW_MARKER);
   if (table.items < pods) throw new Error(`paged Table LIST returned ${table.items} rows, expected ${pods}`);
   let kubectlMs: number | undefined;
   if (opts.kubectl !== false) {
@@ -232,7 +305,7 @@ export async function measureList(s: BenchServer, pods: number, namespace: strin
   const ns: number[] = [];
   let namespacedPods = 0;
   for (let i = 0; i < REPS * 3; i++) {
-    const r = await timedGet(s, `/api/v1/namespaces/${namespace}/pods`, 'application/json', i === 0);
+    const r = await timedGet(s, `/api/v1/namespaces/${namespace}/pods`, { keep: i === 0 });
     if (i === 0) namespacedPods = (JSON.parse(r.body!.toString('utf8')) as { items: unknown[] }).items.length;
     ns.push(r.ms);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, unavailable } from './errors.js';
-import { endWithBody, sendError, sendJsonStream } from './respond.js';
+import { endWithBody, sendError, sendJsonStream, utf8Concat } from './respond.js';
 
 interface SocketWrite {
   bytes: number;
@@ -110,6 +110,30 @@ test('sendJsonStream: a long list streams in chunks, parses whole, and its end i
   assert.ok(writes.filter((w) => w.bytes > 0).length > 3, 'written in several groups, not one body');
   const last = writes.findLast((w) => w.bytes > 0)!;
   assert.equal(last.needDrainAfter, false, 'the end of the body was written with the socket drained');
+});
+
+test('sendJsonStream: a long list of non-ASCII text (Latin-1, CJK, emoji) arrives as the same UTF-8 a whole string would be', async () => {
+  const names = ['café', '名前', 'ok', '🚢 berth', 'Ωmega', 'ascii-only'];
+  const elements = Array.from({ length: 700 }, (_, i) => JSON.stringify({ i, name: names[i % names.length] }));
+  let done: Promise<void> | undefined;
+  const { received } = await serveOnce((res) => {
+    done = sendJsonStream(res, 200, '{"note":"ü","items":[', elements.length, (i) => elements[i]!, ']}\n');
+  });
+  await done;
+  assert.deepEqual(received, Buffer.from(`{"note":"ü","items":[${elements.join(',')}]}\n`));
+});
+
+test('utf8Concat: the UTF-8 of the strings joined, whatever mix of ASCII and other text', () => {
+  const cases: string[][] = [
+    [],
+    [''],
+    ['plain', ',', 'ascii'],
+    ['é', 'x', 'ÿ\u0080'],
+    ['日本語', 'mixed ascii', '🚀', '\u{10FFFF}', ''],
+    // A lone surrogate: encoded as U+FFFD, as Buffer.from encodes it.
+    ['a\ud800b'],
+  ];
+  for (const strings of cases) assert.deepEqual(utf8Concat(strings), Buffer.from(strings.join('')), JSON.stringify(strings));
 });
 
 test('sendJsonStream: a short list is one body with a Content-Length, empty lists included', async () => {

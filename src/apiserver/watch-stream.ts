@@ -5,6 +5,7 @@
 // held ~178 MB of undelivered events each.
 import type { ServerResponse } from 'node:http';
 import { warnOf, type LogFn } from '../log/logger.js';
+import { utf8Concat } from './respond.js';
 
 export interface WatchStreamLimits {
   /** Events a watcher may have waiting, not yet handed to its socket. */
@@ -169,8 +170,9 @@ export class WatchStream {
     this.unflushed = 0;
     while (this.queueHead < this.queue.length && !this.done) {
       if (this.res.writableLength >= this.socketAhead) break;
-      let batch = '';
-      while (this.queueHead < this.queue.length && (batch === '' || batch.length + this.queue[this.queueHead]!.length <= BATCH_CHARS)) {
+      const batch: string[] = [];
+      let chars = 0;
+      while (this.queueHead < this.queue.length && (chars === 0 || chars + this.queue[this.queueHead]!.length <= BATCH_CHARS)) {
         const line = this.queue[this.queueHead]!;
         if (this.counted[this.queueHead]) {
           this.countedEvents--;
@@ -178,9 +180,10 @@ export class WatchStream {
         }
         this.queue[this.queueHead] = '';
         this.queueHead++;
-        batch += line;
+        batch.push(line);
+        chars += line.length;
       }
-      this.res.write(batch);
+      this.res.write(utf8Concat(batch));
     }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
