@@ -26,10 +26,13 @@ export const COMPACT_ON_EVERY_FULL_GC = '--compact-on-every-full-gc';
 /** At most this many cores: no core to spare for the collectors' helper threads. */
 export const SINGLE_THREADED_GC_MAX_CORES = 2;
 
-/** Whether node was told about this flag already, either way. */
+/** Whether node was told about this flag already, either way (V8 reads '_' as '-'). */
 function given(execArgv: readonly string[], flag: string): boolean {
   const negated = `--no-${flag.slice(2)}`;
-  return execArgv.some((a) => a === flag || a === negated || a.startsWith(`${flag}=`) || a.replaceAll('_', '-') === flag || a.replaceAll('_', '-') === negated);
+  return execArgv.some((arg) => {
+    const a = arg.replaceAll('_', '-');
+    return a === flag || a === negated || a.startsWith(`${flag}=`);
+  });
 }
 
 /**
